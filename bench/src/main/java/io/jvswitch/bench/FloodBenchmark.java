@@ -1,0 +1,89 @@
+package io.jvswitch.bench;
+
+import static io.jvswitch.bench.SwitchFixture.BATCH;
+import static io.jvswitch.bench.SwitchFixture.check;
+import static io.jvswitch.bench.SwitchFixture.delta;
+
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.PortStats;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Broadcast flooding, one core: port A of a network of {@code ports} ports receives a 64-byte
+ * IPv4/UDP broadcast (to ff:ff:ff:ff:ff:ff, 10.0.0.255); the switch sends a copy out of every
+ * other port. The score is ingress frames per second; each one costs {@code ports - 1} transmits.
+ * One invocation is one duty cycle reading {@link SwitchFixture#BATCH} frames from A.
+ *
+ * <p>Setup and teardown fail the run unless every frame from A was flooded and every other port
+ * sent exactly one copy of each, with no drops.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class FloodBenchmark {
+    private static final int A = 0;
+
+    @Param({"4"})
+    int ports;
+
+    private SwitchFixture sw;
+    private SwitchFixture.Snapshot start;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        check(ports >= 2, "a flood needs at least two ports");
+        sw = new SwitchFixture(ports, 1500);
+        final SwitchFixture.Snapshot plugged = sw.snapshot();
+        sw.ports[A].repeat(BenchFrames.udp(MacAddress.BROADCAST, SwitchFixture.mac(A), SwitchFixture.ip(A),
+            SwitchFixture.BROADCAST_IP, 64));
+        sw.run(SwitchFixture.SETUP_CYCLES);
+        start = sw.snapshot();
+        verify(plugged, start);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int flood() {
+        return sw.dp.runDutyCycle();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        try {
+            verify(start, sw.snapshot());
+        } finally {
+            sw.close();
+        }
+    }
+
+    private void verify(SwitchFixture.Snapshot before, SwitchFixture.Snapshot after) {
+        final long received = delta(before, after, A, PortStats::rxFrames);
+        check(received > 0, "A received nothing");
+        check(delta(before, after, A, PortStats::flooded) == received, "not every frame from A was flooded");
+        check(delta(before, after, A, PortStats::txFrames) == 0, "a flood went back out of A");
+        for (int i = 1; i < ports; i++) {
+            check(delta(before, after, i, PortStats::txFrames) == received, "port " + i + " missed copies");
+            check(delta(before, after, i, PortStats::floodedOut) == received, "port " + i + " floodedOut is off");
+            check(delta(before, after, i, PortStats::rxFrames) == 0, "port " + i + " received frames");
+        }
+        sw.checkConsistent(after);
+    }
+}

@@ -1,0 +1,119 @@
+package io.jvswitch.control;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvswitch.control.api.ApiClient;
+import io.jvswitch.control.api.ApiRoutes;
+import io.jvswitch.control.api.ApiServer;
+import io.jvswitch.control.api.Json;
+import io.jvswitch.control.ipam.HostRoutes;
+import io.jvswitch.control.model.StateStore;
+import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.control.netns.ContainerNamespace;
+import io.jvswitch.control.netns.InterfaceConfigurator;
+import io.jvswitch.control.service.NetworkService;
+import io.jvswitch.control.service.Privileges;
+import io.jvswitch.control.service.TapWiring;
+import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.tap.EpollReadySet;
+import io.jvswitch.tap.TapException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The jvs daemon: the dataplane on its agent thread, the control service on one control thread,
+ * the API on the unix socket. Runs in the foreground until SIGINT/SIGTERM; on the way out the TAPs
+ * stay in their containers (persistent), so a restarted daemon takes them back.
+ */
+public final class Daemon {
+    private static final System.Logger LOG = System.getLogger("jvs.daemon");
+
+    private final Path socket;
+    private final Path stateDir;
+    private final SwitchContext switchContext;
+
+    public Daemon(Path socket, Path stateDir, SwitchContext switchContext) {
+        this.socket = socket;
+        this.stateDir = stateDir;
+        this.switchContext = switchContext;
+    }
+
+    public void run() throws IOException, InterruptedException {
+        Privileges.requireDaemonCapabilities();
+        claimSocket();
+        final ObjectMapper json = Json.mapper();
+        final StateStore store = new StateStore(stateDir, json);
+        store.load(); // refuse to start on a corrupt state file before creating anything
+
+        final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
+        final AtomicReference<NetworkService> service = new AtomicReference<>();
+        final Dataplane dataplane;
+        try {
+            dataplane = new Dataplane(switchContext, new EpollReadySet(),
+                (slot, name) -> control.execute(() -> service.get().portGone(slot)),
+                error -> LOG.log(System.Logger.Level.ERROR, "dataplane error", error));
+        } catch (TapException e) {
+            throw new IllegalStateException("cannot create the dataplane's epoll set: " + e.getMessage(), e);
+        }
+        final CommandRunner runner = new CommandRunner();
+        service.set(new NetworkService(dataplane, store,
+            new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read));
+        dataplane.start();
+        final ApiServer api = new ApiServer(socket);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Thread hook = new Thread(() -> {
+            LOG.log(System.Logger.Level.INFO, "stopping: containers keep their interfaces");
+            api.close();
+            control.shutdown();
+            dataplane.close();
+            stopped.countDown();
+        }, "jvs-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            control.submit(() -> service.get().restore()).get();
+            api.start(new ApiRoutes(service.get(), json), control);
+        } catch (Exception e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            api.close();
+            control.shutdownNow();
+            dataplane.close();
+            final Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+        final var watch = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "jvs-namespace-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        watch.scheduleWithFixedDelay(() -> control.execute(() -> {
+            try {
+                service.get().reapVanished();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "namespace watch failed: " + e.getMessage(), e);
+            }
+        }), 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+        LOG.log(System.Logger.Level.INFO, "jvs daemon ready: API on {0}, state in {1}, idle mode {2}", socket, stateDir,
+            switchContext.idleMode().label());
+        stopped.await();
+    }
+
+    /** Refuses to start beside a live daemon on the same socket; clears a stale socket file. */
+    private void claimSocket() throws IOException {
+        if (Files.exists(socket)) {
+            try {
+                if (new ApiClient(socket).send("GET", "/v1/ping", null).ok()) {
+                    throw new IllegalStateException("a jvs daemon is already running on " + socket
+                        + " (use --socket to run another one)");
+                }
+            } catch (ApiClient.DaemonUnreachableException e) {
+                // nobody answers: a leftover from a daemon that was killed
+            }
+            Files.delete(socket);
+        }
+    }
+}

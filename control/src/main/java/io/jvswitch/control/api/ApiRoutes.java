@@ -1,0 +1,138 @@
+package io.jvswitch.control.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.AttachRequest;
+import io.jvswitch.control.service.CreateNetworkRequest;
+import io.jvswitch.control.service.NetworkService;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The daemon's HTTP API, independent of the transport: a method, a path and a body in, a status
+ * and a JSON body out. Every failure becomes {@code {"error": "..."}} with a 4xx or 5xx status.
+ */
+public final class ApiRoutes {
+    private static final System.Logger LOG = System.getLogger("jvs.api");
+
+    private final NetworkService service;
+    private final ObjectMapper json;
+
+    public ApiRoutes(NetworkService service, ObjectMapper json) {
+        this.service = service;
+        this.json = json;
+    }
+
+    public ApiResponse handle(String method, String uri, byte[] body) {
+        try {
+            return new ApiResponse(200, json.writeValueAsBytes(route(method, uri, body)));
+        } catch (ApiException e) {
+            return error(e.status(), e.getMessage());
+        } catch (UnrecognizedPropertyException e) {
+            return error(400, "unknown field '" + e.getPropertyName() + "' in request");
+        } catch (JsonProcessingException e) {
+            return error(400, "malformed JSON request: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
+        } catch (IllegalStateException e) {
+            return error(409, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "request " + method + " " + uri + " failed", e);
+            return error(500, "internal error: " + e);
+        }
+    }
+
+    private Object route(String method, String uri, byte[] body) throws IOException {
+        final int q = uri.indexOf('?');
+        final String path = q < 0 ? uri : uri.substring(0, q);
+        final Map<String, String> query = q < 0 ? Map.of() : query(uri.substring(q + 1));
+        final String[] p = path.replaceAll("^/+|/+$", "").split("/");
+        if (p.length < 2 || !p[0].equals("v1")) {
+            throw ApiException.notFound("no such API path: " + path);
+        }
+        final String resource = p[1];
+        switch (resource) {
+            case "ping" -> {
+                return Map.of("service", "jvs", "api", "v1");
+            }
+            case "networks" -> {
+                if (p.length == 2 && method.equals("GET")) {
+                    return service.networks().stream().map(n -> NetworkView.of(n, service.endpointsOn(n.name()))).toList();
+                }
+                if (p.length == 2 && method.equals("POST")) {
+                    final CreateNetworkRequest request = json.readValue(requireBody(body), CreateNetworkRequest.class);
+                    final var network = service.createNetwork(request);
+                    return NetworkView.of(network, List.of());
+                }
+                if (p.length == 3 && method.equals("GET")) {
+                    final var network = service.network(decode(p[2]));
+                    return NetworkView.of(network, service.endpointsOn(network.name()));
+                }
+                if (p.length == 3 && method.equals("DELETE")) {
+                    service.removeNetwork(decode(p[2]));
+                    return Map.of("removed", decode(p[2]));
+                }
+                if (p.length == 4 && method.equals("GET") && p[3].equals("fdb")) {
+                    return service.fdb(decode(p[2]));
+                }
+                if (p.length == 4 && method.equals("GET") && p[3].equals("stats")) {
+                    return service.networkStats(decode(p[2]));
+                }
+            }
+            case "endpoints" -> {
+                if (p.length == 2 && method.equals("GET")) {
+                    return service.endpoints();
+                }
+                if (p.length == 2 && method.equals("POST")) {
+                    return service.attach(json.readValue(requireBody(body), AttachRequest.class));
+                }
+                if (p.length == 3 && method.equals("DELETE")) {
+                    return service.detach(decode(p[2]), query.get("network"));
+                }
+            }
+            case "ports" -> {
+                if (p.length == 2 && method.equals("GET")) {
+                    return service.portStats();
+                }
+            }
+            default -> throw ApiException.notFound("no such API path: " + path);
+        }
+        throw new ApiException(405, method + " is not supported on " + path);
+    }
+
+    private static byte[] requireBody(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw ApiException.badRequest("request body is required");
+        }
+        return body;
+    }
+
+    private ApiResponse error(int status, String message) {
+        try {
+            return new ApiResponse(status, json.writeValueAsBytes(Map.of("error", message == null ? "unknown error" : message)));
+        } catch (JsonProcessingException e) {
+            return new ApiResponse(500, "{\"error\":\"cannot encode error\"}".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Map<String, String> query(String text) {
+        final Map<String, String> params = new LinkedHashMap<>();
+        for (String pair : text.split("&")) {
+            final int eq = pair.indexOf('=');
+            if (eq > 0) {
+                params.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+            }
+        }
+        return params;
+    }
+
+    private static String decode(String text) {
+        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,107 @@
+package io.jvswitch.control.api;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Serves the API as HTTP/1.1 over a unix socket with netty's epoll transport. Requests are handed
+ * to one control thread, so the event loop never blocks on an attach that runs {@code ip}.
+ * The socket is mode 0660: root (and the socket's group) only; there is no TCP listener.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    private final Path socket;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private Channel channel;
+
+    public ApiServer(Path socket) {
+        this.socket = socket;
+    }
+
+    public void start(ApiRoutes routes, ExecutorService controlThread) throws IOException, InterruptedException {
+        Files.createDirectories(socket.getParent());
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerDomainSocketChannel.class)
+            .childHandler(new ChannelInitializer<DomainSocketChannel>() {
+                @Override
+                protected void initChannel(DomainSocketChannel ch) {
+                    ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                        new Handler(routes, controlThread));
+                }
+            });
+        channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().awaitUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // a stale socket file is detected and replaced at the next start
+        }
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final ApiRoutes routes;
+        private final ExecutorService controlThread;
+
+        Handler(ApiRoutes routes, ExecutorService controlThread) {
+            this.routes = routes;
+            this.controlThread = controlThread;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            final String method = request.method().name();
+            final String uri = request.uri();
+            final byte[] body = ByteBufUtil.getBytes(request.content());
+            controlThread.execute(() -> {
+                final ApiResponse response = routes.handle(method, uri, body);
+                final FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
+                http.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+            });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.jvswitch.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.service.AttachRequest;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "attach", description = "Give a container an interface on a network (a TAP the switch serves).")
+final class AttachCommand implements Callable<Integer> {
+    @Mixin SocketOption socket;
+    @Spec CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--netns", paramLabel = "NAME", description = "A namespace from ip netns.") String netns;
+        @Option(names = "--pid", paramLabel = "PID", description = "The network namespace of this process.") String pid;
+        @Option(names = "--docker", paramLabel = "CONTAINER", description = "A Docker container started with --network none.") String docker;
+
+        ContainerRef ref() {
+            if (netns != null) {
+                return new ContainerRef(ContainerRef.Kind.NETNS, netns);
+            }
+            if (pid != null) {
+                return new ContainerRef(ContainerRef.Kind.PID, pid);
+            }
+            return new ContainerRef(ContainerRef.Kind.DOCKER, docker);
+        }
+    }
+
+    @Option(names = "--network", paramLabel = "NETWORK", required = true, description = "The network to join.") String network;
+    @Option(names = "--name", paramLabel = "NAME", description = "Endpoint name (default: the netns or container name).") String name;
+    @Option(names = "--ip", paramLabel = "IP", description = "Static address (default: the lowest free one).") String ip;
+    @Option(names = "--mac", paramLabel = "MAC", description = "MAC address (default: derived from the address).") String mac;
+    @Option(names = "--ifname", paramLabel = "NAME", description = "Interface name in the container (default: eth0, eth1, ...).") String ifname;
+
+    @Override
+    public Integer call() {
+        final JsonNode e = socket.api().post("/v1/endpoints", new AttachRequest(network, target.ref(), name, ip, mac, ifname));
+        spec.commandLine().getOut().printf("%s attached to %s: %s %s %s%n", e.path("name").asText(),
+            e.path("network").asText(), e.path("ifname").asText(), e.path("ipv4").asText(), e.path("mac").asText());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

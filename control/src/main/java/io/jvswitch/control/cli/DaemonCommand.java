@@ -1,0 +1,58 @@
+package io.jvswitch.control.cli;
+
+import io.jvswitch.control.Daemon;
+import io.jvswitch.switching.IdleMode;
+import io.jvswitch.switching.SwitchContext;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "daemon", description = "Run the dataplane and the API in the foreground (logs to stderr).")
+final class DaemonCommand implements Callable<Integer> {
+    @Mixin
+    SocketOption socket;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/jvs",
+        description = "Where networks and endpoints are kept across restarts (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--idle", paramLabel = "MODE", defaultValue = "wait",
+        description = "How the dataplane waits when idle: busy-spin, backoff, sleep or wait (default: ${DEFAULT-VALUE}).")
+    String idle;
+
+    @Option(names = "--mac-aging", paramLabel = "SECONDS", defaultValue = "300",
+        description = "Forget a MAC address not seen for this long (default: ${DEFAULT-VALUE}).")
+    long macAgingSeconds;
+
+    @Option(names = "--fdb-limit", paramLabel = "N", defaultValue = "16384",
+        description = "Most MAC addresses learned per network; beyond it frames to new MACs are flooded (default: ${DEFAULT-VALUE}).")
+    int fdbLimit;
+
+    @Option(names = "--fdb-port-limit", paramLabel = "N", defaultValue = "4096",
+        description = "Most MAC addresses learned per port (default: ${DEFAULT-VALUE}).")
+    int fdbPortLimit;
+
+    @Override
+    public Integer call() throws Exception {
+        final SwitchContext ctx;
+        try {
+            ctx = new SwitchContext()
+                .idleMode(IdleMode.parse(idle))
+                .macAgingNanos(TimeUnit.SECONDS.toNanos(macAgingSeconds))
+                .macTableLimit(fdbLimit)
+                .macsPerPortLimit(fdbPortLimit)
+                .conclude();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        try {
+            new Daemon(socket.path(), stateDir, ctx).run();
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage());
+        }
+        return 0;
+    }
+}

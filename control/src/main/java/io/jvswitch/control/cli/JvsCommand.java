@@ -1,0 +1,30 @@
+package io.jvswitch.control.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "jvs", mixinStandardHelpOptions = true, version = "jvs 0.1.0",
+    description = "A userspace virtual switch for containers: TAP endpoints, learning switch, proxy-ARP.",
+    subcommands = {DaemonCommand.class, NetworkCommand.class, AttachCommand.class, DetachCommand.class,
+        FdbCommand.class, PortsCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class JvsCommand {
+
+    /** Runs the CLI; returns the exit code. Errors are one line on stderr, prefixed "jvs: ". */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        final CommandLine cli = new CommandLine(new JvsCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CliException) {
+                err.println("jvs: " + e.getMessage());
+            } else {
+                err.println("jvs: " + e);
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+}

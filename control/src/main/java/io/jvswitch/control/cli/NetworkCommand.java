@@ -1,0 +1,104 @@
+package io.jvswitch.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jvswitch.control.service.CreateNetworkRequest;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "network", description = "Manage networks.", subcommands = {
+    NetworkCommand.Create.class, NetworkCommand.Ls.class, NetworkCommand.Inspect.class, NetworkCommand.Rm.class})
+final class NetworkCommand {
+
+    static String encode(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "create", description = "Create a network (a bridge domain with its own subnet and gateway).")
+    static final class Create implements Callable<Integer> {
+        @Mixin SocketOption socket;
+        @Spec CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 172.19.0.0/16 (default: picked from 172.17.0.0/16 ...).") String subnet;
+        @Option(names = "--gateway", paramLabel = "IP", description = "Gateway address (default: the subnet's first address).") String gateway;
+        @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate container addresses from this sub-range.") String ipRange;
+        @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "Reserve an address (repeatable).") Map<String, String> aux = new LinkedHashMap<>();
+        @Option(names = "--internal", description = "No way out of the network: no default route for containers.") boolean internal;
+        @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU of the network's interfaces (default: 1500).") Integer mtu;
+        @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge", description = "Network driver (default: ${DEFAULT-VALUE}).") String driver;
+
+        @Override
+        public Integer call() {
+            final JsonNode created = socket.api().post("/v1/networks", new CreateNetworkRequest(name, driver, subnet,
+                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu));
+            spec.commandLine().getOut().println(created.path("Id").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List networks.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin SocketOption socket;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            final TextTable table = new TextTable("NETWORK ID", "NAME", "DRIVER", "SUBNET", "GATEWAY", "MTU", "ENDPOINTS");
+            for (JsonNode n : socket.api().get("/v1/networks")) {
+                final JsonNode config = n.path("IPAM").path("Config").path(0);
+                table.row(n.path("Id").asText().substring(0, 12), n.path("Name").asText(), n.path("Driver").asText()
+                        + (n.path("Internal").asBoolean() ? " (internal)" : ""),
+                    config.path("Subnet").asText(), config.path("Gateway").asText(),
+                    n.path("Options").path("com.jvswitch.network.mtu").asText(), n.path("Containers").size());
+            }
+            table.print(spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Show networks as JSON, shaped like docker network inspect.")
+    static final class Inspect implements Callable<Integer> {
+        @Mixin SocketOption socket;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "NAME", arity = "1..*") List<String> names;
+
+        @Override
+        public Integer call() throws Exception {
+            final ApiCall api = socket.api();
+            final List<JsonNode> views = names.stream().map(n -> api.get("/v1/networks/" + encode(n))).toList();
+            final PrintWriter out = spec.commandLine().getOut();
+            out.println(ApiCall.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(views));
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove networks (they must have no endpoints).")
+    static final class Rm implements Callable<Integer> {
+        @Mixin SocketOption socket;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "NAME", arity = "1..*") List<String> names;
+
+        @Override
+        public Integer call() {
+            final ApiCall api = socket.api();
+            for (String name : names) {
+                api.delete("/v1/networks/" + encode(name));
+                spec.commandLine().getOut().println(name);
+            }
+            return 0;
+        }
+    }
+}

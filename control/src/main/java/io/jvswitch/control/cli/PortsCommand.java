@@ -1,0 +1,30 @@
+package io.jvswitch.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "ports", description = "List the switch's ports with their counters and drops by reason.")
+final class PortsCommand implements Callable<Integer> {
+    @Mixin SocketOption socket;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final TextTable table = new TextTable("PORT", "NETWORK", "MAC", "RX", "TX", "FWD", "FLOOD", "ARP-ANSWERED", "DROPS");
+        for (JsonNode p : socket.api().get("/v1/ports")) {
+            final List<String> drops = new ArrayList<>();
+            p.path("drops").properties().forEach(d -> drops.add(d.getKey() + "=" + d.getValue().asLong()));
+            table.row(p.path("name").asText(), p.path("network").asText(), p.path("mac").asText(),
+                p.path("rxFrames").asLong(), p.path("txFrames").asLong(), p.path("forwarded").asLong(),
+                p.path("flooded").asLong(), p.path("arpAnswered").asLong(), drops.isEmpty() ? "-" : String.join(",", drops));
+        }
+        table.print(spec.commandLine().getOut());
+        return 0;
+    }
+}

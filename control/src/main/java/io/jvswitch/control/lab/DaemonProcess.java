@@ -1,0 +1,105 @@
+package io.jvswitch.control.lab;
+
+import io.jvswitch.control.api.ApiClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A jvs daemon in its own JVM, started inside a "host" namespace with {@code ip netns exec} (which
+ * execs, so the PID is the JVM's). Stopped by that PID only.
+ */
+public final class DaemonProcess implements AutoCloseable {
+    /** JVM flags every jvs JVM needs on JDK 25 (the launcher and the Maven build use the same). */
+    public static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED");
+
+    private final Process process;
+    private final Path socket;
+    private final Path log;
+
+    private DaemonProcess(Process process, Path socket, Path log) {
+        this.process = process;
+        this.socket = socket;
+        this.log = log;
+    }
+
+    /** Starts a daemon and waits until its API answers. */
+    public static DaemonProcess start(String hostNamespace, Path socket, Path stateDir, Path log, String... extraArgs)
+        throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", hostNamespace,
+            ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString())));
+        command.addAll(JVM_FLAGS);
+        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+            "io.jvswitch.control.Main", "daemon", "--socket", socket.toString(), "--state-dir", stateDir.toString()));
+        command.addAll(List.of(extraArgs));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        final DaemonProcess daemon = new DaemonProcess(process, socket, log);
+        daemon.awaitReady();
+        return daemon;
+    }
+
+    private void awaitReady() throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the jvs daemon exited with " + process.exitValue() + ":\n" + logText());
+            }
+            if (Files.exists(socket)) {
+                try {
+                    if (new ApiClient(socket).send("GET", "/v1/ping", null).ok()) {
+                        return;
+                    }
+                } catch (ApiClient.DaemonUnreachableException e) {
+                    // not listening yet
+                }
+            }
+            Thread.sleep(100);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("the jvs daemon did not come up within 30 s:\n" + logText());
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public String logText() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGKILL: the daemon gets no chance to clean up. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then SIGKILL if it has not stopped within 10 s. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

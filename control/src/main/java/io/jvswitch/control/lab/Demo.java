@@ -1,0 +1,171 @@
+package io.jvswitch.control.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.ApiClient;
+import io.jvswitch.control.api.Json;
+import io.jvswitch.control.cli.JvsCommand;
+import io.jvswitch.control.netns.CommandRunner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code jvs demo}: a host and three containers, all network namespaces made here and removed
+ * afterwards (also on Ctrl-C). Shows with real ping that containers on one network reach each
+ * other, that ARP was answered by the switch, and that another network is unreachable.
+ */
+public final class Demo {
+    private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)");
+
+    private final PrintWriter out;
+    private NetnsLab lab;
+    private DaemonProcess daemon;
+    private Path workDir;
+    private volatile boolean cleaned;
+
+    public Demo(PrintWriter out) {
+        this.out = out;
+    }
+
+    public int run() throws Exception {
+        final Thread cleanupOnInterrupt = new Thread(this::cleanUp, "jvs-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanupOnInterrupt);
+        try {
+            return show();
+        } finally {
+            cleanUp();
+            Runtime.getRuntime().removeShutdownHook(cleanupOnInterrupt);
+        }
+    }
+
+    private int show() throws Exception {
+        say("jvs demo: a userspace switch for containers, in namespaces made for this demo");
+        lab = new NetnsLab("jvsdemo");
+        workDir = Files.createTempDirectory("jvs-demo-");
+        final String host = lab.add("host");
+        final String rose = lab.add("rose");
+        final String tulip = lab.add("tulip");
+        final String lily = lab.add("lily");
+        step("host namespace " + host + "; containers " + rose + ", " + tulip + ", " + lily);
+
+        final Path socket = workDir.resolve("jvs.sock");
+        daemon = DaemonProcess.start(host, socket, workDir.resolve("state"), workDir.resolve("daemon.log"));
+        step("daemon running in " + host + " (pid " + daemon.pid() + "), API on " + socket);
+
+        cli(socket, "network", "create", "frontend", "--subnet", "172.19.0.0/16");
+        cli(socket, "network", "create", "backend");
+        cli(socket, "attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        cli(socket, "attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        cli(socket, "attach", "--netns", lily, "--network", "backend", "--name", "lily");
+        say("");
+        cli(socket, "network", "ls");
+        say("");
+
+        final String tulipIp = endpointIp(socket, "frontend", "tulip");
+        final String lilyIp = endpointIp(socket, "backend", "lily");
+        final CommandRunner.Result ping = lab.exec(rose, "ping", "-c", "5", "-i", "0.2", "-W", "1", tulipIp);
+        final Matcher rtt = RTT.matcher(ping.stdout());
+        final boolean sameNetworkOk = ping.ok();
+        final JsonNode roseStats = portStats(socket, "rose");
+        final long answered = roseStats.path("arpAnswered").asLong();
+        final JsonNode lilyStatsBefore = portStats(socket, "lily");
+
+        final CommandRunner.Result cross = lab.exec(rose, "ping", "-c", "2", "-i", "0.2", "-W", "1", lilyIp);
+        final JsonNode lilyStatsAfter = portStats(socket, "lily");
+        final long noRoute = portStats(socket, "rose").path("drops").path("no-route").asLong();
+        final boolean isolated = !cross.ok()
+            && lilyStatsAfter.path("txFrames").asLong() == lilyStatsBefore.path("txFrames").asLong();
+
+        say("Report");
+        say(String.format("  rose -> tulip (%s), same network:   %s%s", tulipIp, sameNetworkOk ? "reachable" : "NOT reachable",
+            rtt.find() ? ", 5 pings, avg rtt " + rtt.group(2) + " ms" : ""));
+        say(String.format("  rose's ARP for tulip:                   %s", answered > 0
+            ? "answered by the switch (proxy-ARP, " + answered + " answer" + (answered == 1 ? "" : "s") + "), never flooded"
+            : "not answered by the switch"));
+        say(String.format("  rose -> lily (%s), other network:   %s", lilyIp, isolated
+            ? "unreachable (the switch dropped " + noRoute + " frame" + (noRoute == 1 ? "" : "s") + " at the gateway: no-route; lily saw none)"
+            : "REACHABLE: isolation failed"));
+        say("");
+        cli(socket, "fdb", "frontend");
+        say("");
+        cli(socket, "ports");
+        say("");
+        final boolean ok = sameNetworkOk && answered > 0 && isolated;
+        say(ok ? "demo passed; cleaning up" : "demo FAILED; daemon log:\n" + daemon.logText());
+        return ok ? 0 : 1;
+    }
+
+    private JsonNode portStats(Path socket, String name) throws IOException {
+        final JsonNode ports = Json.mapper().readTree(new ApiClient(socket).send("GET", "/v1/ports", null).body());
+        for (JsonNode p : ports) {
+            if (p.path("name").asText().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no port " + name);
+    }
+
+    private String endpointIp(Path socket, String network, String name) throws IOException {
+        final JsonNode view = Json.mapper().readTree(new ApiClient(socket).send("GET", "/v1/networks/" + network, null).body());
+        for (JsonNode c : view.path("Containers")) {
+            if (c.path("Name").asText().equals(name)) {
+                return c.path("IPv4Address").asText().replaceAll("/.*", "");
+            }
+        }
+        throw new IllegalStateException("no endpoint " + name + " on " + network);
+    }
+
+    /** Runs a jvs command as a user would type it, echoing it and its output. */
+    private void cli(Path socket, String... args) {
+        say("$ jvs " + String.join(" ", args));
+        final StringWriter text = new StringWriter();
+        final PrintWriter writer = new PrintWriter(text);
+        final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString())).toArray(String[]::new);
+        final int code = JvsCommand.run(full, writer, writer);
+        writer.flush();
+        out.print(text.toString().indent(2));
+        out.flush();
+        if (code != 0) {
+            throw new IllegalStateException("jvs " + String.join(" ", args) + " failed");
+        }
+    }
+
+    private void step(String text) {
+        say("* " + text);
+    }
+
+    private void say(String text) {
+        out.println(text);
+        out.flush();
+    }
+
+    private synchronized void cleanUp() {
+        if (cleaned) {
+            return;
+        }
+        cleaned = true;
+        try {
+            if (daemon != null) {
+                daemon.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+        if (workDir != null) {
+            try (Stream<Path> files = Files.walk(workDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temporary directory; nothing outside it was written
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.jvswitch.control.model;
+
+/**
+ * A container's interface on one network. {@code target} says how to find the container's network
+ * namespace again after a daemon restart; {@code ifname} is the interface name inside it, which is
+ * also the persistent TAP's name there.
+ */
+public record EndpointRecord(
+    String id,
+    String name,
+    String network,
+    ContainerRef target,
+    String ifname,
+    String mac,
+    String ipv4,
+    String created) {
+}

@@ -1,0 +1,13 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.model.ContainerRef;
+
+/** {@code jvs attach}: the network and the container are required; the rest is chosen if absent. */
+public record AttachRequest(
+    String network,
+    ContainerRef container,
+    String name,
+    String ip,
+    String mac,
+    String ifname) {
+}

@@ -1,0 +1,15 @@
+package io.jvswitch.control.service;
+
+import java.util.Map;
+
+/** {@code jvs network create}: everything but the name is optional. */
+public record CreateNetworkRequest(
+    String name,
+    String driver,
+    String subnet,
+    String gateway,
+    String ipRange,
+    Map<String, String> auxAddresses,
+    Boolean internal,
+    Integer mtu) {
+}

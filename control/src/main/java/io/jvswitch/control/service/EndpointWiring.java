@@ -1,0 +1,27 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.control.netns.ResolvedNamespace;
+import java.util.Set;
+
+/**
+ * Creates the device behind an endpoint and finds it again. The daemon uses TAP devices inside
+ * the container's namespace ({@link TapWiring}); tests of the control logic may use memory ports.
+ */
+public interface EndpointWiring {
+    /** The container's network namespace; fails clearly when the container does not exist. */
+    ResolvedNamespace namespaceOf(ContainerRef container);
+
+    /** The first free ethN in the container, skipping {@code reserved}. */
+    String nextInterfaceName(ResolvedNamespace namespace, Set<String> reserved);
+
+    /** Creates and configures a new interface in the container; nothing is left behind on failure. */
+    Port create(EndpointPlan plan);
+
+    /** After a daemon restart: takes back the interface that survived, or recreates it if it did not. */
+    Port reopen(EndpointPlan plan);
+
+    /** Marks the port's device to disappear when the port is closed (detach), instead of persisting. */
+    void release(Port port);
+}

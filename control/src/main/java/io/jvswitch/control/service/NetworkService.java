@@ -1,0 +1,434 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.DefaultPools;
+import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.model.DaemonState;
+import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.model.StateStore;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.EtherTypePolicy;
+import io.jvswitch.switching.FdbEntry;
+import io.jvswitch.switching.NetworkStats;
+import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.control.netns.ResolvedNamespace;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Networks and endpoints: validation, IPAM, the dataplane, the devices, and the state file, kept
+ * consistent. Every operation either completes (and is saved) or fails and changes nothing.
+ * Operations are serialized: they are rare and each one is short.
+ */
+public final class NetworkService {
+    private static final System.Logger LOG = System.getLogger("jvs.control");
+    private static final int DEFAULT_MTU = 1500;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Dataplane dataplane;
+    private final StateStore store;
+    private final EndpointWiring wiring;
+    private final Supplier<List<Cidr>> hostRoutes;
+
+    private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
+    private final Map<String, AddressPool> pools = new LinkedHashMap<>();
+    private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>(); // by endpoint id
+    private final Map<String, Attached> attached = new LinkedHashMap<>(); // by endpoint id
+
+    /** An endpoint's live presence in the dataplane, and the namespace it lives in. */
+    private record Attached(int slot, Port port, ResolvedNamespace namespace) {
+    }
+
+    public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
+        this.dataplane = dataplane;
+        this.store = store;
+        this.wiring = wiring;
+        this.hostRoutes = hostRoutes;
+    }
+
+    // ---- restart -----------------------------------------------------------------------------
+
+    /**
+     * Brings back the saved networks and the endpoints whose containers still exist, taking back
+     * their persistent TAPs. Endpoints whose container is gone are forgotten, their addresses freed.
+     */
+    public synchronized void restore() {
+        final DaemonState state = store.load();
+        for (NetworkRecord network : state.networks()) {
+            pools.put(network.name(), poolOf(network));
+            networks.put(network.name(), network);
+            Dataplane.await(dataplane.addNetwork(network.dataplaneId(), network.name(),
+                Cidr.parseAddress(network.gateway()), EndpointMac.derive(Cidr.parseAddress(network.gateway())),
+                EtherTypePolicy.IP_ONLY));
+        }
+        int restored = 0;
+        for (EndpointRecord endpoint : state.endpoints()) {
+            final NetworkRecord network = networks.get(endpoint.network());
+            if (network == null) {
+                LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0}: network {1} is not in the state",
+                    endpoint.name(), endpoint.network());
+                continue;
+            }
+            try {
+                final ResolvedNamespace namespace = wiring.namespaceOf(endpoint.target());
+                final Port port = wiring.reopen(planFor(network, endpoint, namespace));
+                pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
+                plug(network, endpoint, port, namespace);
+                endpoints.put(endpoint.id(), endpoint);
+                restored++;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0} on {1}: {2}", endpoint.name(),
+                    endpoint.network(), e.getMessage());
+            }
+        }
+        save();
+        LOG.log(System.Logger.Level.INFO, "restored {0} networks and {1} of {2} endpoints", networks.size(), restored,
+            state.endpoints().size());
+    }
+
+    // ---- networks ----------------------------------------------------------------------------
+
+    public synchronized NetworkRecord createNetwork(CreateNetworkRequest request) {
+        final String name = Names.requireValid("network", request.name());
+        if (networks.containsKey(name)) {
+            throw ApiException.conflict("network " + name + " already exists");
+        }
+        final String driver = request.driver() == null ? "bridge" : request.driver();
+        if (!driver.equals("bridge")) {
+            throw ApiException.badRequest("unknown driver '" + driver + "': this jvs supports 'bridge'");
+        }
+        final int mtu = request.mtu() == null ? DEFAULT_MTU : request.mtu();
+        if (mtu < 68 || mtu > 65_535) {
+            throw ApiException.badRequest("invalid MTU " + mtu + ": must be within 68..65535");
+        }
+        final Cidr subnet;
+        try {
+            subnet = request.subnet() == null ? pickSubnet() : Cidr.parse(request.subnet());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+        for (NetworkRecord other : networks.values()) {
+            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+                throw ApiException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
+                    + other.subnet() + ")");
+            }
+        }
+        final AddressPool pool;
+        try {
+            final AddressPool.Builder builder = AddressPool.builder(subnet);
+            if (request.gateway() != null) {
+                builder.gateway(Cidr.parseAddress(request.gateway(), "gateway"));
+            }
+            if (request.ipRange() != null) {
+                builder.ipRange(Cidr.parse(request.ipRange(), "ip-range"));
+            }
+            if (request.auxAddresses() != null) {
+                request.auxAddresses().forEach((auxName, address) ->
+                    builder.auxAddress(auxName, Cidr.parseAddress(address, "aux-address " + auxName)));
+            }
+            pool = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        final int dataplaneId = networks.values().stream().mapToInt(NetworkRecord::dataplaneId).max().orElse(0) + 1;
+        final NetworkRecord network = new NetworkRecord(newId(), dataplaneId, name, driver, subnet.toString(),
+            Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
+            pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString());
+        Dataplane.await(dataplane.addNetwork(dataplaneId, name, pool.gateway(), EndpointMac.derive(pool.gateway()),
+            EtherTypePolicy.IP_ONLY));
+        networks.put(name, network);
+        pools.put(name, pool);
+        save();
+        LOG.log(System.Logger.Level.INFO, "created network {0} {1} gateway {2}", name, subnet, network.gateway());
+        return network;
+    }
+
+    public synchronized void removeNetwork(String name) {
+        final NetworkRecord network = requireNetwork(name);
+        final List<String> members = endpointsOn(name).stream().map(EndpointRecord::name).toList();
+        if (!members.isEmpty()) {
+            throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
+                + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
+        }
+        Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+        networks.remove(name);
+        pools.remove(name);
+        save();
+        LOG.log(System.Logger.Level.INFO, "removed network {0}", name);
+    }
+
+    public synchronized List<NetworkRecord> networks() {
+        return List.copyOf(networks.values());
+    }
+
+    public synchronized NetworkRecord network(String name) {
+        return requireNetwork(name);
+    }
+
+    public synchronized List<EndpointRecord> endpointsOn(String network) {
+        return endpoints.values().stream().filter(e -> e.network().equals(network)).toList();
+    }
+
+    public synchronized List<EndpointRecord> endpoints() {
+        return List.copyOf(endpoints.values());
+    }
+
+    public NetworkStats networkStats(String name) {
+        final int id;
+        synchronized (this) {
+            id = requireNetwork(name).dataplaneId();
+        }
+        return Dataplane.await(dataplane.networkStats(id));
+    }
+
+    public List<FdbEntry> fdb(String name) {
+        final int id;
+        synchronized (this) {
+            id = requireNetwork(name).dataplaneId();
+        }
+        return Dataplane.await(dataplane.fdb(id));
+    }
+
+    public List<PortStats> portStats() {
+        return Dataplane.await(dataplane.portStats());
+    }
+
+    // ---- endpoints ---------------------------------------------------------------------------
+
+    public synchronized EndpointRecord attach(AttachRequest request) {
+        if (request.network() == null) {
+            throw ApiException.badRequest("network is required");
+        }
+        final NetworkRecord network = requireNetwork(request.network());
+        final ContainerRef container = request.container();
+        if (container == null || container.kind() == null || container.value() == null) {
+            throw ApiException.badRequest("say which container: --netns NAME, --pid PID or --docker NAME");
+        }
+        final String name = Names.requireValid("endpoint", request.name() != null ? request.name() : defaultName(container));
+        for (EndpointRecord other : endpointsOn(network.name())) {
+            if (other.name().equals(name)) {
+                throw ApiException.conflict("an endpoint named " + name + " is already on network " + network.name());
+            }
+            if (other.target().equals(container)) {
+                throw ApiException.conflict(container + " is already attached to network " + network.name()
+                    + " as " + other.name());
+            }
+        }
+        final ResolvedNamespace namespace;
+        try {
+            namespace = wiring.namespaceOf(container);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        final Set<String> reservedNames = endpoints.values().stream().filter(e -> e.target().equals(container))
+            .map(EndpointRecord::ifname).collect(Collectors.toSet());
+        final String ifname = request.ifname() != null ? Names.requireInterfaceName(request.ifname())
+            : wiring.nextInterfaceName(namespace, reservedNames);
+        if (reservedNames.contains(ifname)) {
+            throw ApiException.conflict("the container already has " + ifname + " from jvs (choose another with --ifname)");
+        }
+
+        final AddressPool pool = pools.get(network.name());
+        final int ip = takeAddress(pool, request.ip());
+        boolean done = false;
+        try {
+            final long mac = request.mac() != null ? parseMac(request.mac()) : EndpointMac.derive(ip);
+            final EndpointRecord endpoint = new EndpointRecord(newId(), name, network.name(), container, ifname,
+                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString());
+            final Port port = wiring.create(planFor(network, endpoint, namespace));
+            try {
+                plug(network, endpoint, port, namespace);
+            } catch (RuntimeException e) {
+                wiring.release(port);
+                port.close();
+                throw e;
+            }
+            endpoints.put(endpoint.id(), endpoint);
+            save();
+            done = true;
+            LOG.log(System.Logger.Level.INFO, "attached {0} ({1}) to {2} as {3} {4} {5}", name, container,
+                network.name(), ifname, endpoint.ipv4(), endpoint.mac());
+            return endpoint;
+        } finally {
+            if (!done) {
+                pool.release(ip);
+            }
+        }
+    }
+
+    /** Detaches the named endpoint from one network, or from every network it is on. */
+    public synchronized List<EndpointRecord> detach(String name, String networkName) {
+        if (networkName != null) {
+            requireNetwork(networkName);
+        }
+        final List<EndpointRecord> matches = endpoints.values().stream()
+            .filter(e -> e.name().equals(name) && (networkName == null || e.network().equals(networkName)))
+            .toList();
+        if (matches.isEmpty()) {
+            throw ApiException.notFound("no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+        }
+        for (EndpointRecord endpoint : matches) {
+            final Attached live = attached.remove(endpoint.id());
+            if (live != null) {
+                wiring.release(live.port());
+                Dataplane.await(dataplane.unplug(live.slot()));
+            }
+            forget(endpoint);
+            LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
+        }
+        save();
+        return matches;
+    }
+
+    /** The dataplane found a port's device gone (its namespace was deleted): forget the endpoint. */
+    public synchronized void portGone(int slot) {
+        attached.entrySet().stream().filter(e -> e.getValue().slot() == slot).findFirst().ifPresent(entry -> {
+            attached.remove(entry.getKey());
+            final EndpointRecord endpoint = endpoints.get(entry.getKey());
+            if (endpoint != null) {
+                forget(endpoint);
+                save();
+                LOG.log(System.Logger.Level.INFO, "endpoint {0} on {1} is gone (its namespace was deleted): removed",
+                    endpoint.name(), endpoint.network());
+            }
+        });
+    }
+
+    /**
+     * Removes endpoints whose container namespace no longer exists. The dataplane sees most such
+     * deaths itself (the device vanishes), but a TAP re-opened after a restart keeps its namespace
+     * alive, and a namespace can be deleted and re-created under the same name: this catches both.
+     */
+    public synchronized int reapVanished() {
+        final List<String> vanished = attached.entrySet().stream()
+            .filter(e -> !e.getValue().namespace().stillExists()).map(Map.Entry::getKey).toList();
+        for (String id : vanished) {
+            final Attached live = attached.remove(id);
+            wiring.release(live.port());
+            Dataplane.await(dataplane.unplug(live.slot()));
+            final EndpointRecord endpoint = endpoints.get(id);
+            if (endpoint != null) {
+                forget(endpoint);
+                LOG.log(System.Logger.Level.INFO, "endpoint {0} on {1} is gone (its namespace was deleted): removed",
+                    endpoint.name(), endpoint.network());
+            }
+        }
+        if (!vanished.isEmpty()) {
+            save();
+        }
+        return vanished.size();
+    }
+
+    /** Unplugs every port without making TAPs non-persistent: containers keep their interfaces. */
+    public synchronized void shutdown() {
+        attached.clear();
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private void forget(EndpointRecord endpoint) {
+        endpoints.remove(endpoint.id());
+        final AddressPool pool = pools.get(endpoint.network());
+        if (pool != null) {
+            pool.release(Cidr.parseAddress(endpoint.ipv4()));
+        }
+    }
+
+    private void plug(NetworkRecord network, EndpointRecord endpoint, Port port, ResolvedNamespace namespace) {
+        final int slot = Dataplane.await(dataplane.plug(network.dataplaneId(), port, MacAddress.parse(endpoint.mac()),
+            Cidr.parseAddress(endpoint.ipv4())));
+        attached.put(endpoint.id(), new Attached(slot, port, namespace));
+        Dataplane.await(dataplane.announce(slot));
+    }
+
+    private EndpointPlan planFor(NetworkRecord network, EndpointRecord endpoint, ResolvedNamespace namespace) {
+        final int prefix = Cidr.parse(network.subnet()).prefixLength();
+        return new EndpointPlan(endpoint.name(), namespace, endpoint.ifname(), endpoint.mac(),
+            endpoint.ipv4() + "/" + prefix, network.gateway(), network.mtu(), !network.internal());
+    }
+
+    private static int takeAddress(AddressPool pool, String requested) {
+        try {
+            if (requested == null) {
+                return pool.allocate();
+            }
+            final int ip = Cidr.parseAddress(requested, "ip");
+            pool.reserve(ip);
+            return ip;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+    }
+
+    private static long parseMac(String text) {
+        final long mac;
+        try {
+            mac = MacAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid MAC address '" + text + "'");
+        }
+        if (MacAddress.isMulticast(mac) || mac == 0) {
+            throw ApiException.badRequest("MAC address " + text + " is not a unicast address");
+        }
+        return mac;
+    }
+
+    private Cidr pickSubnet() {
+        final List<Cidr> inUse = new ArrayList<>(hostRoutes.get());
+        networks.values().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+        return DefaultPools.pick(inUse);
+    }
+
+    private static AddressPool poolOf(NetworkRecord network) {
+        final AddressPool.Builder builder = AddressPool.builder(Cidr.parse(network.subnet()))
+            .gateway(Cidr.parseAddress(network.gateway()));
+        Optional.ofNullable(network.ipRange()).ifPresent(r -> builder.ipRange(Cidr.parse(r)));
+        network.auxAddresses().forEach((n, a) -> builder.auxAddress(n, Cidr.parseAddress(a)));
+        return builder.build();
+    }
+
+    private NetworkRecord requireNetwork(String name) {
+        final NetworkRecord network = name == null ? null : networks.get(name);
+        if (network == null) {
+            throw ApiException.notFound("no network named " + name + (networks.isEmpty() ? ""
+                : " (networks: " + String.join(", ", networks.keySet()) + ")"));
+        }
+        return network;
+    }
+
+    private static String defaultName(ContainerRef container) {
+        return switch (container.kind()) {
+            case NETNS, DOCKER -> container.value();
+            case PID -> "pid" + container.value();
+        };
+    }
+
+    private void save() {
+        store.save(new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+    }
+
+    private static String newId() {
+        final byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}

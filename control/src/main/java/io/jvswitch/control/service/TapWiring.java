@@ -1,0 +1,117 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.netns.ContainerNamespace;
+import io.jvswitch.control.netns.InterfaceConfigurator;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.tap.TapDevice;
+import io.jvswitch.tap.TapException;
+import io.jvswitch.tap.TapPort;
+import java.nio.file.Path;
+import io.jvswitch.control.netns.ResolvedNamespace;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
+
+/**
+ * Endpoints as persistent TAP devices created directly inside the container's namespace, under
+ * their final name (eth0, ...). Persistent so a restarted daemon can take them back: the container
+ * keeps its interface, address and routes while jvs is down.
+ */
+public final class TapWiring implements EndpointWiring {
+    private final ContainerNamespace namespaces;
+    private final InterfaceConfigurator configurator;
+
+    public TapWiring(ContainerNamespace namespaces, InterfaceConfigurator configurator) {
+        this.namespaces = namespaces;
+        this.configurator = configurator;
+    }
+
+    @Override
+    public ResolvedNamespace namespaceOf(ContainerRef container) {
+        return namespaces.resolve(container);
+    }
+
+    @Override
+    public String nextInterfaceName(ResolvedNamespace namespace, Set<String> reserved) {
+        return configurator.nextInterfaceName(namespace.file(), reserved);
+    }
+
+    @Override
+    public Port create(EndpointPlan plan) {
+        final Path namespace = plan.namespace().file();
+        if (configurator.hasLink(namespace, plan.ifname())) {
+            throw ApiException.conflict("the container already has an interface named " + plan.ifname()
+                + " (choose another with --ifname)");
+        }
+        // Created here under a temporary name, then moved: see InterfaceConfigurator.moveInto.
+        final String temporaryName = "jvs" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        final TapDevice device;
+        try {
+            device = TapDevice.open(temporaryName, true);
+        } catch (TapException e) {
+            throw new IllegalStateException("cannot create a TAP device: " + e.getMessage(), e);
+        }
+        try {
+            device.setPersistent(true);
+            configurator.moveInto(temporaryName, plan.namespace(), plan.ifname());
+            configurator.configure(namespace, plan.ifname(), plan.mac(), plan.mtu(), plan.addressWithPrefix(),
+                plan.gateway(), plan.defaultRoute());
+        } catch (TapException | RuntimeException e) {
+            destroy(device);
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+        }
+        return new TapPort(plan.portName(), device, plan.mtu());
+    }
+
+    /**
+     * Re-opening by name works only from inside the container's namespace, and that handle keeps
+     * the namespace alive: the service's namespace watch notices when the container goes away.
+     */
+    @Override
+    public Port reopen(EndpointPlan plan) {
+        final Path namespace = plan.namespace().file();
+        final boolean survived = configurator.hasLink(namespace, plan.ifname());
+        final TapDevice device = open(plan);
+        try {
+            device.setPersistent(true);
+            if (!survived) {
+                configurator.configure(namespace, plan.ifname(), plan.mac(), plan.mtu(),
+                    plan.addressWithPrefix(), plan.gateway(), plan.defaultRoute());
+            }
+        } catch (TapException | RuntimeException e) {
+            destroy(device);
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+        }
+        return new TapPort(plan.portName(), device, plan.mtu());
+    }
+
+    @Override
+    public void release(Port port) {
+        if (port instanceof TapPort tap) {
+            try {
+                tap.device().setPersistent(false);
+            } catch (TapException e) {
+                // The device is already gone (namespace deleted): nothing left to release.
+            }
+        }
+    }
+
+    private static TapDevice open(EndpointPlan plan) {
+        try {
+            return TapDevice.openIn(plan.namespace().file(), plan.ifname(), true);
+        } catch (TapException e) {
+            throw new IllegalStateException("cannot create " + plan.ifname() + " in " + plan.namespace() + ": "
+                + e.getMessage(), e);
+        }
+    }
+
+    private static void destroy(TapDevice device) {
+        try {
+            device.setPersistent(false);
+        } catch (TapException ignored) {
+            // closing below removes it anyway when it was never made persistent
+        }
+        device.close();
+    }
+}

@@ -1,0 +1,213 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.control.netns.CommandRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bad input at the CLI and API: a clear message, a non-zero exit, and no change at all. */
+class CliErrorsIT {
+    static DaemonFixture f;
+    static String rose;
+    static String tulip;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        f = new DaemonFixture("jvsit-err");
+        rose = f.container("rose");
+        tulip = f.container("tulip");
+        f.ok("network", "create", "frontend", "--subnet", "10.95.0.0/24");
+        f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    /** Runs a command that must fail with {@code message}, leaving the state file and the API view as they were. */
+    void refused(String message, String... args) throws Exception {
+        final String stateBefore = f.stateFile();
+        final String viewBefore = f.ok("network", "inspect", "frontend").out();
+        final List<String> tulipLinksBefore = f.lab.links(tulip);
+        final DaemonFixture.Cli cli = f.jvs(args);
+        assertEquals(1, cli.exit(), "exit code of jvs " + String.join(" ", args));
+        assertTrue(cli.err().startsWith("jvs: ") && cli.err().contains(message),
+            "jvs " + String.join(" ", args) + " said: " + cli.err());
+        assertEquals(1, cli.err().strip().lines().count(), "one line, no stack trace: " + cli.err());
+        assertEquals(stateBefore, f.stateFile(), "state unchanged");
+        assertEquals(viewBefore, f.ok("network", "inspect", "frontend").out(), "network unchanged");
+        assertEquals(tulipLinksBefore, f.lab.links(tulip), "no interface left behind in the container");
+    }
+
+    @Test
+    void unknownNetwork() throws Exception {
+        refused("no network named nosuch", "attach", "--netns", tulip, "--network", "nosuch");
+        refused("no network named nosuch", "network", "inspect", "nosuch");
+        refused("no network named nosuch", "network", "rm", "nosuch");
+    }
+
+    @Test
+    void duplicates() throws Exception {
+        refused("network frontend already exists", "network", "create", "frontend", "--subnet", "10.96.0.0/24");
+        refused("an endpoint named rose is already on network frontend",
+            "attach", "--netns", tulip, "--network", "frontend", "--name", "rose");
+        refused("is already attached to network frontend", "attach", "--netns", rose, "--network", "frontend", "--name", "rose2");
+    }
+
+    @Test
+    void subnets() throws Exception {
+        refused("subnet 10.95.0.0/16 overlaps network frontend (10.95.0.0/24)",
+            "network", "create", "wide", "--subnet", "10.95.0.0/16");
+        refused("invalid subnet '10.97.0.0/33'", "network", "create", "bad", "--subnet", "10.97.0.0/33");
+        refused("invalid subnet '10.97.0.1/24'", "network", "create", "bad", "--subnet", "10.97.0.1/24");
+        refused("invalid subnet '10.97.0/24'", "network", "create", "bad", "--subnet", "10.97.0/24");
+        refused("gateway", "network", "create", "bad", "--subnet", "10.97.0.0/24", "--gateway", "10.98.0.1");
+        refused("invalid network name 'bad name'", "network", "create", "bad name");
+    }
+
+    @Test
+    void addresses() throws Exception {
+        refused("outside subnet 10.95.0.0/24", "attach", "--netns", tulip, "--network", "frontend", "--ip", "10.99.0.5");
+        refused("already in use", "attach", "--netns", tulip, "--network", "frontend", "--ip", "10.95.0.2");
+        refused("is the gateway", "attach", "--netns", tulip, "--network", "frontend", "--ip", "10.95.0.1");
+        refused("'300' is not an IPv4 octet", "attach", "--netns", tulip, "--network", "frontend", "--ip", "10.95.0.300");
+        refused("invalid MAC address", "attach", "--netns", tulip, "--network", "frontend", "--mac", "02:zz:00:00:00:01");
+        refused("not a unicast address", "attach", "--netns", tulip, "--network", "frontend", "--mac", "01:00:5e:00:00:01");
+    }
+
+    @Test
+    void containersThatDoNotExist() throws Exception {
+        refused("no network namespace named 'nosuch-ns'", "attach", "--netns", "nosuch-ns", "--network", "frontend");
+        refused("no process with id 999999999", "attach", "--pid", "999999999", "--network", "frontend");
+        refused("no endpoint named nobody-here", "detach", "nobody-here");
+    }
+
+    @Test
+    void networkWithEndpointsCannotBeRemoved() throws Exception {
+        refused("has 1 attached endpoint (rose): detach them first", "network", "rm", "frontend");
+    }
+
+    @Test
+    void noDaemon() {
+        final var out = new java.io.StringWriter();
+        final var err = new java.io.StringWriter();
+        final int exit = io.jvswitch.control.cli.JvsCommand.run(new String[] {"network", "ls", "--socket", "/nonexistent/jvs.sock"},
+            new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        assertEquals(1, exit);
+        assertTrue(err.toString().contains("no jvs daemon is listening at /nonexistent/jvs.sock"), err.toString());
+    }
+
+    @Test
+    void notRoot() throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/bin/setpriv")), "needs setpriv");
+        final CommandRunner.Result client = asNobody("network", "ls", "--socket", f.socket.toString());
+        assertEquals(1, client.exitCode());
+        assertTrue(client.stderr().contains("permission denied") && client.stderr().contains("use sudo"), client.stderr());
+
+        final Path dir = Files.createTempDirectory("jvs-nobody-");
+        try {
+            final CommandRunner.Result daemon = asNobody("daemon", "--socket", dir.resolve("s").toString(),
+                "--state-dir", dir.resolve("state").toString());
+            assertEquals(1, daemon.exitCode());
+            assertTrue(daemon.stderr().contains("the jvs daemon needs root") && daemon.stderr().contains("CAP_NET_ADMIN"),
+                daemon.stderr());
+            assertTrue(Files.notExists(dir.resolve("state")), "nothing was created");
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void jdkOlderThan25() {
+        final Path jdk17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        assumeTrue(Files.isExecutable(jdk17), "needs a JDK 17 to test with");
+        final Path launcher = Path.of(System.getProperty("jvs.projectRoot", ".."), "jvs");
+        final ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--version");
+        pb.environment().put("JVS_JAVA", jdk17.toString());
+        final CommandRunner.Result result = runWith(pb);
+        assertEquals(1, result.exitCode());
+        assertTrue(result.stderr().contains("jvs needs JDK 25 or newer") && result.stderr().contains("JDK 17"),
+            result.stderr());
+    }
+
+    private static CommandRunner.Result asNobody(String... jvsArgs) {
+        final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
+            "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+            ProcessHandle.current().info().command().orElseThrow()));
+        command.addAll(DaemonProcess.JVM_FLAGS);
+        command.addAll(List.of("-cp", readableClassPath(), "io.jvswitch.control.Main"));
+        command.addAll(List.of(jvsArgs));
+        return runWith(new ProcessBuilder(command));
+    }
+
+    private static String readableClassPath;
+
+    /** This JVM's class path copied where an unprivileged user can read it (the Maven cache may not be). */
+    private static synchronized String readableClassPath() {
+        if (readableClassPath == null) {
+            try {
+                final Path dir = Files.createTempDirectory("jvs-cp-");
+                cleanup.add(dir);
+                final List<String> entries = new ArrayList<>();
+                int n = 0;
+                for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                    final Path source = Path.of(entry);
+                    final Path target = dir.resolve(n++ + "-" + source.getFileName());
+                    if (Files.isDirectory(source)) {
+                        try (var tree = Files.walk(source)) {
+                            for (Path p : (Iterable<Path>) tree::iterator) {
+                                final Path t = target.resolve(source.relativize(p).toString());
+                                if (Files.isDirectory(p)) {
+                                    Files.createDirectories(t);
+                                } else {
+                                    Files.copy(p, t);
+                                }
+                            }
+                        }
+                    } else if (Files.exists(source)) {
+                        Files.copy(source, target);
+                    }
+                    entries.add(target.toString());
+                }
+                new CommandRunner().check("chmod", List.of("chmod", "-R", "a+rX", dir.toString()));
+                readableClassPath = String.join(java.io.File.pathSeparator, entries);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return readableClassPath;
+    }
+
+    private static final List<Path> cleanup = new ArrayList<>();
+
+    @AfterAll
+    static void removeCopies() {
+        for (Path dir : cleanup) {
+            new CommandRunner().run(List.of("rm", "-rf", dir.toString()));
+        }
+    }
+
+    private static CommandRunner.Result runWith(ProcessBuilder pb) {
+        try {
+            final Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            final byte[] out = p.getInputStream().readAllBytes();
+            final byte[] err = p.getErrorStream().readAllBytes();
+            p.waitFor();
+            return new CommandRunner.Result(p.exitValue(), new String(out), new String(err));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.jvswitch.switching;
+
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.switching.port.ReadySet;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * The switch as the control plane sees it: typed commands that run on the dataplane thread and
+ * complete a future, and snapshots taken there. Nothing here touches switch state directly.
+ *
+ * <p>Either {@link #start()} runs the agent on its own thread under an {@link AgentRunner}, or a
+ * test or benchmark drives it deterministically with {@link #runDutyCycle()}.
+ */
+public final class Dataplane implements AutoCloseable {
+    private static final long COMMAND_TIMEOUT_SECONDS = 10;
+
+    private final SwitchContext ctx;
+    private final SwitchAgent agent;
+    private final ErrorHandler errorHandler;
+    private AgentRunner runner;
+
+    public Dataplane(SwitchContext ctx, ReadySet readySet, PortListener listener, ErrorHandler errorHandler) {
+        if (!ctx.isConcluded()) {
+            ctx.conclude();
+        }
+        this.ctx = ctx;
+        this.errorHandler = errorHandler;
+        this.agent = new SwitchAgent(ctx, readySet, listener);
+    }
+
+    /** Starts the agent on a thread named {@code jvs-dataplane}. */
+    public synchronized void start() {
+        if (runner != null) {
+            throw new IllegalStateException("already started");
+        }
+        final IdleStrategy idle = ctx.idleMode().newStrategy();
+        runner = new AgentRunner(idle, errorHandler, null, agent);
+        AgentRunner.startOnThread(runner);
+    }
+
+    /** One duty cycle on the calling thread; for tests and benchmarks that do not {@link #start()}. */
+    public int runDutyCycle() {
+        if (runner != null) {
+            throw new IllegalStateException("the dataplane runs on its own thread");
+        }
+        return agent.doWork();
+    }
+
+    // ---- commands --------------------------------------------------------------------------
+
+    public CompletableFuture<Void> addNetwork(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
+        return submit(a -> {
+            a.addNetwork(id, name, gatewayIp, gatewayMac, policy);
+            return null;
+        });
+    }
+
+    public CompletableFuture<Void> removeNetwork(int id) {
+        return submit(a -> {
+            a.removeNetwork(id);
+            return null;
+        });
+    }
+
+    /**
+     * Plugs a port into a network. {@code ip} (0 for none) is registered for proxy-ARP with
+     * {@code mac} as its owner. Returns the port's slot. The dataplane owns the port from now on.
+     */
+    public CompletableFuture<Integer> plug(int networkId, Port port, long mac, int ip) {
+        return submit(a -> a.plug(networkId, port, mac, ip));
+    }
+
+    /** Unplugs and closes the port in {@code slot}, forgetting its MACs and its address. */
+    public CompletableFuture<Void> unplug(int slot) {
+        return submit(a -> {
+            a.unplug(slot);
+            return null;
+        });
+    }
+
+    /** Floods a gratuitous ARP from the endpoint in {@code slot} and learns its MAC there. */
+    public CompletableFuture<Void> announce(int slot) {
+        return submit(a -> {
+            a.announce(slot);
+            return null;
+        });
+    }
+
+    public CompletableFuture<List<FdbEntry>> fdb(int networkId) {
+        return submit(a -> {
+            final BridgeDomain domain = a.requireDomain(networkId);
+            final List<FdbEntry> entries = new ArrayList<>(domain.macs.size());
+            domain.macs.forEach(a.nowNanos, (mac, slot, age) -> {
+                final Port port = a.table.ports[slot];
+                entries.add(new FdbEntry(MacAddress.format(mac), slot, port == null ? "?" : port.name(),
+                    TimeUnit.NANOSECONDS.toMillis(age)));
+            });
+            entries.sort(Comparator.comparing(FdbEntry::port).thenComparing(FdbEntry::mac));
+            return entries;
+        });
+    }
+
+    public CompletableFuture<List<PortStats>> portStats() {
+        return submit(a -> {
+            final List<PortStats> stats = new ArrayList<>();
+            final PortTable t = a.table;
+            for (int slot = 0; slot < t.capacity(); slot++) {
+                if (t.ports[slot] != null) {
+                    stats.add(portStats(t, slot));
+                }
+            }
+            return stats;
+        });
+    }
+
+    public CompletableFuture<NetworkStats> networkStats(int networkId) {
+        return submit(a -> {
+            final BridgeDomain d = a.requireDomain(networkId);
+            final MacTable m = d.macs;
+            return new NetworkStats(d.name, d.memberCount(), m.size(), m.limit(), m.learnedCount, m.movedCount,
+                m.agedCount, m.refusedTableFull, m.refusedPortLimit, d.addresses.size(), d.floodedFrames,
+                d.unknownUnicastFrames, d.arpAnswered);
+        });
+    }
+
+    private static PortStats portStats(PortTable t, int slot) {
+        final PortCounters c = t.counters[slot];
+        final Map<String, Long> drops = new LinkedHashMap<>();
+        for (DropReason reason : DropReason.VALUES) {
+            final long n = c.drops[reason.ordinal()];
+            if (n != 0) {
+                drops.put(reason.label(), n);
+            }
+        }
+        final BridgeDomain domain = t.domains[slot];
+        return new PortStats(slot, t.ports[slot].name(), domain.name, MacAddress.format(t.macs[slot]), c.rxFrames,
+            c.rxBytes, c.txFrames, c.txBytes, c.forwarded, c.flooded, c.arpAnswered, c.floodedOut,
+            domain.macs.entriesOn(slot), drops);
+    }
+
+    /**
+     * Runs {@code command} on the dataplane thread. Fails fast when the command queue is full
+     * rather than blocking the caller behind a stalled dataplane.
+     */
+    <T> CompletableFuture<T> submit(Function<SwitchAgent, T> command) {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final boolean queued = agent.commands.offer(() -> {
+            try {
+                result.complete(command.apply(agent));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
+            result.completeExceptionally(new IllegalStateException("dataplane command queue is full"));
+        }
+        return result;
+    }
+
+    /** Waits for a command's result; unwraps its failure; bounded so a stuck dataplane is reported. */
+    public static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the dataplane did not answer within " + COMMAND_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the dataplane");
+        }
+    }
+
+    /** Stops the agent and closes every port (persistent TAPs stay with their containers). */
+    @Override
+    public synchronized void close() {
+        if (runner != null) {
+            runner.close();
+            runner = null;
+        } else {
+            agent.onClose();
+        }
+    }
+}

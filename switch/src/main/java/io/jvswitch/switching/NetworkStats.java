@@ -1,0 +1,18 @@
+package io.jvswitch.switching;
+
+/** Per-network figures: FDB occupancy and its overflow counters, floods and proxy-ARP answers. */
+public record NetworkStats(
+    String name,
+    int ports,
+    int macEntries,
+    int macLimit,
+    long macsLearned,
+    long macsMoved,
+    long macsAged,
+    long macRefusedTableFull,
+    long macRefusedPortLimit,
+    int knownAddresses,
+    long flooded,
+    long unknownUnicast,
+    long arpAnswered) {
+}

@@ -1,0 +1,241 @@
+package io.jvswitch.switching;
+
+import io.jvswitch.packet.ArpPacket;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.switching.port.ReadySet;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.jctools.queues.MessagePassingQueue;
+import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.jctools.queues.MpscArrayQueue;
+
+/**
+ * The dataplane duty cycle: apply a few control commands, read a batch from every port that has
+ * frames, push each frame through the {@link FramePipeline}, age a slice of the MAC tables.
+ *
+ * <p>This agent owns all switch state; the control plane changes it only through commands on an
+ * MPSC queue (see {@link Dataplane}), so the packet path takes no locks.
+ */
+final class SwitchAgent implements Agent {
+    /** Room for a 64 KiB GSO super-frame, its virtio-net header and a VLAN tag. */
+    static final int FRAME_CAPACITY = VirtioNetHeader.LENGTH + 65_535 + 18;
+
+    private final SwitchContext ctx;
+    private final ReadySet readySet;
+    private final PortListener listener;
+    final PortTable table;
+    private final FramePipeline pipeline;
+    final Map<Integer, BridgeDomain> domains = new HashMap<>();
+    private BridgeDomain[] agingOrder = new BridgeDomain[0];
+    private int agingCursor;
+    final MpscArrayQueue<Runnable> commands;
+    private final MessagePassingQueue.Consumer<Runnable> runCommand = Runnable::run;
+    private final UnsafeBuffer frame;
+    private final int[] readySlots;
+    private int[] alwaysPolled = new int[0];
+    private int lastWork = 1;
+    long nowNanos;
+
+    SwitchAgent(SwitchContext ctx, ReadySet readySet, PortListener listener) {
+        this.ctx = ctx;
+        this.readySet = readySet;
+        this.listener = listener;
+        this.table = new PortTable(ctx.maxPorts());
+        this.pipeline = new FramePipeline(table);
+        this.commands = new MpscArrayQueue<>(ctx.commandQueueCapacity());
+        final ByteBuffer direct = BufferUtil.allocateDirectAligned(BitUtil.findNextPositivePowerOfTwo(FRAME_CAPACITY), 64);
+        this.frame = new UnsafeBuffer(direct);
+        this.readySlots = new int[ctx.maxPorts()];
+        this.nowNanos = ctx.clock().nanoTime();
+    }
+
+    @Override
+    public String roleName() {
+        return "jvs-dataplane";
+    }
+
+    @Override
+    public int doWork() {
+        nowNanos = ctx.clock().nanoTime();
+        int work = commands.drain(runCommand, ctx.commandsPerCycle());
+
+        final int timeout = ctx.idleMode() == IdleMode.WAIT && lastWork == 0 && alwaysPolled.length == 0
+            && commands.isEmpty() ? ctx.waitMillis() : 0;
+        final int ready = readySet.poll(readySlots, timeout);
+        for (int i = 0; i < ready; i++) {
+            work += drainPort(readySlots[i]);
+        }
+        for (final int slot : alwaysPolled) {
+            work += drainPort(slot);
+        }
+        if (pipeline.goneCount() > 0) {
+            for (int i = 0; i < pipeline.goneCount(); i++) {
+                portGone(pipeline.goneSlot(i));
+            }
+            pipeline.clearGone();
+        }
+        work += ageSlice();
+        lastWork = work;
+        return work;
+    }
+
+    private int drainPort(int slot) {
+        final Port port = table.ports[slot];
+        if (port == null) {
+            return 0; // unplugged while its readiness was being reported
+        }
+        final int batch = ctx.rxBatch();
+        int frames = 0;
+        while (frames < batch) {
+            final int length = port.receive(frame, 0, frame.capacity());
+            if (length > 0) {
+                frames++;
+                pipeline.process(slot, frame, length, nowNanos);
+            } else {
+                if (length == Port.RX_GONE) {
+                    portGone(slot);
+                }
+                break;
+            }
+        }
+        return frames;
+    }
+
+    private int ageSlice() {
+        if (agingOrder.length == 0) {
+            return 0;
+        }
+        agingCursor = (agingCursor + 1) % agingOrder.length;
+        return agingOrder[agingCursor].macs.expire(nowNanos, ctx.agingBudgetPerCycle());
+    }
+
+    private void portGone(int slot) {
+        final Port port = table.ports[slot];
+        if (port == null) {
+            return;
+        }
+        final String name = port.name();
+        unplug(slot);
+        listener.portGone(slot, name);
+    }
+
+    // ---- commands, run on the agent thread -------------------------------------------------
+
+    void addNetwork(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
+        if (domains.containsKey(id)) {
+            throw new IllegalStateException("network " + id + " exists in the dataplane");
+        }
+        domains.put(id, new BridgeDomain(id, name, gatewayIp, gatewayMac, policy, ctx));
+        agingOrder = domains.values().toArray(new BridgeDomain[0]);
+    }
+
+    void removeNetwork(int id) {
+        final BridgeDomain domain = requireDomain(id);
+        if (domain.memberCount() > 0) {
+            throw new IllegalStateException("network " + domain.name + " still has " + domain.memberCount() + " ports");
+        }
+        domains.remove(id);
+        agingOrder = domains.values().toArray(new BridgeDomain[0]);
+        agingCursor = 0;
+    }
+
+    int plug(int networkId, Port port, long mac, int ip) {
+        final BridgeDomain domain = requireDomain(networkId);
+        if (ip != 0) {
+            final long owner = domain.addresses.lookup(ip);
+            if (owner >= 0 && owner != mac) {
+                throw new IllegalStateException("address already owned by " + MacAddress.format(owner));
+            }
+        }
+        final int slot = table.allocate(port, domain, mac, ip);
+        if (slot < 0) {
+            throw new IllegalStateException("the dataplane is full (" + table.capacity() + " ports)");
+        }
+        if (ip != 0) {
+            domain.addresses.put(ip, mac);
+        }
+        domain.addMember(slot);
+        if (!readySet.add(slot, port)) {
+            table.polledAlways[slot] = true;
+            rebuildAlwaysPolled();
+        }
+        return slot;
+    }
+
+    void unplug(int slot) {
+        final Port port = table.ports[slot];
+        if (port == null) {
+            return;
+        }
+        final BridgeDomain domain = table.domains[slot];
+        domain.removeMember(slot);
+        domain.macs.removePort(slot);
+        if (table.ips[slot] != 0 && domain.addresses.lookup(table.ips[slot]) == table.macs[slot]) {
+            domain.addresses.remove(table.ips[slot]);
+        }
+        if (table.polledAlways[slot]) {
+            table.polledAlways[slot] = false;
+            rebuildAlwaysPolled();
+        } else {
+            readySet.remove(slot, port);
+        }
+        table.release(slot);
+        port.close();
+    }
+
+    /** Learns the endpoint's MAC and floods a gratuitous ARP for it, as a freshly attached NIC would. */
+    void announce(int slot) {
+        if (table.ports[slot] == null) {
+            throw new IllegalStateException("no port in slot " + slot);
+        }
+        final long mac = table.macs[slot];
+        final int ip = table.ips[slot];
+        VirtioNetHeader.clear(frame, 0);
+        final int length = VirtioNetHeader.LENGTH + ArpPacket.encode(frame, VirtioNetHeader.LENGTH,
+            MacAddress.BROADCAST, mac, ArpPacket.OP_REQUEST, mac, ip, 0L, ip);
+        pipeline.inject(slot, frame, length, ctx.clock().nanoTime());
+    }
+
+    BridgeDomain requireDomain(int id) {
+        final BridgeDomain domain = domains.get(id);
+        if (domain == null) {
+            throw new IllegalArgumentException("network " + id + " is not in the dataplane");
+        }
+        return domain;
+    }
+
+    private void rebuildAlwaysPolled() {
+        int count = 0;
+        for (int i = 0; i < table.capacity(); i++) {
+            if (table.ports[i] != null && table.polledAlways[i]) {
+                count++;
+            }
+        }
+        final int[] slots = new int[count];
+        int n = 0;
+        for (int i = 0; i < table.capacity(); i++) {
+            if (table.ports[i] != null && table.polledAlways[i]) {
+                slots[n++] = i;
+            }
+        }
+        alwaysPolled = slots;
+    }
+
+    @Override
+    public void onClose() {
+        for (int slot = 0; slot < table.capacity(); slot++) {
+            final Port port = table.ports[slot];
+            if (port != null) {
+                table.release(slot);
+                port.close();
+            }
+        }
+        readySet.close();
+    }
+}

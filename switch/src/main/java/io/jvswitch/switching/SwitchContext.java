@@ -1,0 +1,78 @@
+package io.jvswitch.switching;
+
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * Configuration of the dataplane, validated once in {@link #conclude()} (the Aeron {@code Context}
+ * pattern): after that the agent trusts every value and checks nothing on the packet path.
+ */
+public final class SwitchContext {
+    private int maxPorts = 4096;
+    private int macTableLimit = 16_384;
+    private int macsPerPortLimit = 4_096;
+    private int addressBookLimit = 65_536;
+    private long macAgingNanos = TimeUnit.SECONDS.toNanos(300);
+    private int agingBudgetPerCycle = 64;
+    private int rxBatch = 64;
+    private int commandsPerCycle = 16;
+    private int commandQueueCapacity = 1024;
+    private int waitMillis = 10;
+    private IdleMode idleMode = IdleMode.WAIT;
+    private NanoClock clock = SystemNanoClock.INSTANCE;
+    private boolean concluded;
+
+    public SwitchContext conclude() {
+        require(maxPorts >= 2 && maxPorts <= 65_536, "maxPorts must be within 2..65536: " + maxPorts);
+        require(macTableLimit >= 1 && macTableLimit <= 1 << 24, "macTableLimit must be within 1..16777216: " + macTableLimit);
+        require(macsPerPortLimit >= 1 && macsPerPortLimit <= macTableLimit,
+            "macsPerPortLimit must be within 1..macTableLimit: " + macsPerPortLimit);
+        require(addressBookLimit >= 1 && addressBookLimit <= 1 << 24, "addressBookLimit out of range: " + addressBookLimit);
+        require(macAgingNanos >= TimeUnit.SECONDS.toNanos(1), "MAC aging must be at least 1 s");
+        require(agingBudgetPerCycle >= 1, "agingBudgetPerCycle must be positive");
+        require(rxBatch >= 1 && rxBatch <= 1024, "rxBatch must be within 1..1024: " + rxBatch);
+        require(commandsPerCycle >= 1, "commandsPerCycle must be positive");
+        require(commandQueueCapacity >= 16, "commandQueueCapacity must be at least 16");
+        require(waitMillis >= 1 && waitMillis <= 1000, "waitMillis must be within 1..1000");
+        require(clock != null && idleMode != null, "clock and idle mode are required");
+        concluded = true;
+        return this;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    boolean isConcluded() {
+        return concluded;
+    }
+
+    public int maxPorts() { return maxPorts; }
+    public SwitchContext maxPorts(int v) { maxPorts = v; return this; }
+    public int macTableLimit() { return macTableLimit; }
+    public SwitchContext macTableLimit(int v) { macTableLimit = v; return this; }
+    public int macsPerPortLimit() { return macsPerPortLimit; }
+    public SwitchContext macsPerPortLimit(int v) { macsPerPortLimit = v; return this; }
+    public int addressBookLimit() { return addressBookLimit; }
+    public SwitchContext addressBookLimit(int v) { addressBookLimit = v; return this; }
+    public long macAgingNanos() { return macAgingNanos; }
+    public SwitchContext macAgingNanos(long v) { macAgingNanos = v; return this; }
+    public int agingBudgetPerCycle() { return agingBudgetPerCycle; }
+    public SwitchContext agingBudgetPerCycle(int v) { agingBudgetPerCycle = v; return this; }
+    public int rxBatch() { return rxBatch; }
+    public SwitchContext rxBatch(int v) { rxBatch = v; return this; }
+    public int commandsPerCycle() { return commandsPerCycle; }
+    public SwitchContext commandsPerCycle(int v) { commandsPerCycle = v; return this; }
+    public int commandQueueCapacity() { return commandQueueCapacity; }
+    public SwitchContext commandQueueCapacity(int v) { commandQueueCapacity = v; return this; }
+    /** In {@link IdleMode#WAIT}, the longest an idle agent blocks before it looks at its command queue. */
+    public int waitMillis() { return waitMillis; }
+    public SwitchContext waitMillis(int v) { waitMillis = v; return this; }
+    public IdleMode idleMode() { return idleMode; }
+    public SwitchContext idleMode(IdleMode v) { idleMode = v; return this; }
+    public NanoClock clock() { return clock; }
+    public SwitchContext clock(NanoClock v) { clock = v; return this; }
+}

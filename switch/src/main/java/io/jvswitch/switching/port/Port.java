@@ -1,0 +1,60 @@
+package io.jvswitch.switching.port;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * A place frames enter and leave the switch: a TAP device, a tunnel, or an in-memory port in tests.
+ *
+ * <p>Every frame crossing this interface is laid out as a 10-byte virtio-net header followed by
+ * the Ethernet frame ({@link io.jvswitch.packet.VirtioNetHeader}). A port that has no such header
+ * on the wire writes an all-zero one on receive and skips it on transmit, so the switch handles one
+ * layout only. A port is driven by exactly one dataplane thread; implementations need no locking
+ * on the packet path and must not allocate per frame.
+ */
+public interface Port {
+    /** {@link #receive} result: nothing is pending on this port right now. */
+    int RX_EMPTY = 0;
+    /** {@link #receive} result: the port is gone for good (device destroyed, namespace deleted). */
+    int RX_GONE = -1;
+
+    /** {@link #transmit} result: the frame was handed to the device. */
+    int TX_OK = 0;
+    /** {@link #transmit} result: the device queue is full; the frame was not sent. */
+    int TX_BUSY = 1;
+    /** {@link #transmit} result: the port is gone for good. */
+    int TX_GONE = 2;
+    /** {@link #transmit} result: the device refused this frame (e.g. malformed offload request). */
+    int TX_REJECTED = 3;
+
+    /** Short human-readable name, such as the endpoint name or the device name. */
+    String name();
+
+    /**
+     * Reads at most one frame into {@code buffer} at {@code offset}.
+     *
+     * @return the number of bytes written (virtio-net header included), {@link #RX_EMPTY} or
+     *     {@link #RX_GONE}. A frame larger than {@code capacity} is dropped by the device.
+     */
+    int receive(MutableDirectBuffer buffer, int offset, int capacity);
+
+    /**
+     * Writes one frame ({@code length} bytes from {@code offset}, virtio-net header included).
+     *
+     * @return one of {@link #TX_OK}, {@link #TX_BUSY}, {@link #TX_GONE}, {@link #TX_REJECTED}.
+     */
+    int transmit(DirectBuffer buffer, int offset, int length);
+
+    /**
+     * Whether this port takes frames with offload requests as they are: GSO super-frames (up to
+     * 64 KiB) and frames whose checksum is still to be completed ({@code NEEDS_CSUM}). When false,
+     * the switch completes checksums itself and does not send GSO frames to this port.
+     */
+    boolean acceptsOffloads();
+
+    /** Largest Ethernet payload this port carries without offloads (its MTU). */
+    int mtu();
+
+    /** Releases the device. Called once, on the dataplane thread, after the port is unplugged. */
+    void close();
+}

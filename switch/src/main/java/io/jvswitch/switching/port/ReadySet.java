@@ -1,0 +1,41 @@
+package io.jvswitch.switching.port;
+
+/**
+ * Tells the dataplane which ports have frames waiting, so an idle switch with many endpoints does
+ * not issue one read per endpoint per duty cycle. The TAP implementation is an epoll set.
+ *
+ * <p>Used by the one dataplane thread that owns the ports; implementations need not be thread-safe.
+ */
+public interface ReadySet extends AutoCloseable {
+    /**
+     * Starts watching a port under {@code slot}.
+     *
+     * @return false if this set cannot watch this kind of port; the dataplane then polls the port
+     *     on every duty cycle instead.
+     */
+    boolean add(int slot, Port port);
+
+    /** Stops watching a port previously added under {@code slot}. */
+    void remove(int slot, Port port);
+
+    /**
+     * Reports the slots of watched ports that are readable, or have failed (a failed port reports
+     * {@link Port#RX_GONE} on its next receive).
+     *
+     * @param readySlots filled from index 0
+     * @param timeoutMillis 0 to return at once; otherwise the longest time to wait for readiness
+     * @return the number of slots written
+     */
+    int poll(int[] readySlots, int timeoutMillis);
+
+    @Override
+    void close();
+
+    /** A set that watches nothing: every port is polled on each duty cycle. For in-memory tests. */
+    ReadySet NONE = new ReadySet() {
+        @Override public boolean add(int slot, Port port) { return false; }
+        @Override public void remove(int slot, Port port) { }
+        @Override public int poll(int[] readySlots, int timeoutMillis) { return 0; }
+        @Override public void close() { }
+    };
+}

@@ -1,0 +1,185 @@
+package io.jvswitch.tap;
+
+import io.jvswitch.switching.port.Port;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.util.Objects;
+
+/**
+ * A switch {@link Port} over a {@link TapDevice}.
+ *
+ * <p>The device reads and writes {@code [virtio-net header][Ethernet]} straight from and to the
+ * caller's buffer memory, so buffers must be off-heap (agrona {@code UnsafeBuffer} over direct memory
+ * or a native {@code MemorySegment}); a heap-backed buffer is refused with
+ * {@link IllegalArgumentException}. Offsets and lengths are checked against the buffer's capacity
+ * before the kernel sees the address, since the kernel would otherwise write past it.
+ *
+ * <p>Errno mapping. Receive: {@code EAGAIN}/{@code EINTR} give {@link #RX_EMPTY}; {@code EBADFD},
+ * {@code ENODEV}, {@code EIO}, {@code ENXIO}, {@code EBADF} give {@link #RX_GONE}; anything else is
+ * counted ({@link #rxErrors()}) and gives {@link #RX_EMPTY}. A frame larger than the buffer is dropped
+ * and counted ({@link #rxTruncated()}); the next one is read. Transmit: {@code EAGAIN}, {@code ENOBUFS},
+ * {@code ENOMEM}, {@code EINTR} give {@link #TX_BUSY}; {@code EIO} means the interface is down (not
+ * gone) and gives {@link #TX_REJECTED}, counted in {@link #txLinkDown()}; {@code EBADFD}, {@code ENODEV},
+ * {@code ENXIO}, {@code EBADF} give {@link #TX_GONE}; anything else ({@code EINVAL} for a bad virtio-net
+ * header or a runt, {@code EFAULT}, {@code EMSGSIZE}) is counted ({@link #txErrors()}) and gives
+ * {@link #TX_REJECTED}.
+ *
+ * <p>Driven by one dataplane thread; counters are plain fields meant to be read by that thread.
+ */
+public final class TapPort implements Port {
+    /** Frames too large for the receive buffer that one {@link #receive} call skips before giving up. */
+    static final int MAX_DROPS_PER_RECEIVE = 8;
+
+    private final String name;
+    private final TapDevice device;
+    private final int mtu;
+
+    private long rxTruncated;
+    private long rxErrors;
+    private long txErrors;
+    private long txLinkDown;
+    private int lastErrno;
+
+    /** A port named like its device. */
+    public TapPort(TapDevice device, int mtu) {
+        this(device.name(), device, mtu);
+    }
+
+    /**
+     * @param name the port's name (for example the endpoint's), shown in logs and counters
+     * @param mtu largest Ethernet payload without offloads, as configured on the device's other side
+     */
+    public TapPort(String name, TapDevice device, int mtu) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.device = Objects.requireNonNull(device, "device");
+        if (mtu < 68 || mtu > 65535) {
+            throw new IllegalArgumentException("MTU out of range [68, 65535]: " + mtu);
+        }
+        this.mtu = mtu;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The device, for the owner: to make it persistent before detaching, or to register its fd. */
+    public TapDevice device() {
+        return device;
+    }
+
+    @Override
+    public int receive(MutableDirectBuffer buffer, int offset, int capacity) {
+        checkRegion(buffer, offset, capacity);
+        long address = buffer.addressOffset() + offset;
+        for (int dropped = 0; dropped < MAX_DROPS_PER_RECEIVE; dropped++) {
+            int n = device.read(address, capacity);
+            if (n > capacity) {
+                // The frame did not fit: the kernel copied what did and dropped the rest.
+                rxTruncated++;
+                continue;
+            }
+            if (n > 0) {
+                return n;
+            }
+            if (n == 0) {
+                return RX_EMPTY;
+            }
+            int errno = -n;
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return RX_EMPTY;
+            }
+            if (Errno.isDeviceGone(errno)) {
+                lastErrno = errno;
+                return RX_GONE;
+            }
+            rxErrors++;
+            lastErrno = errno;
+            return RX_EMPTY;
+        }
+        return RX_EMPTY;
+    }
+
+    @Override
+    public int transmit(DirectBuffer buffer, int offset, int length) {
+        checkRegion(buffer, offset, length);
+        int n = device.write(buffer.addressOffset() + offset, length);
+        if (n >= 0) {
+            return TX_OK;
+        }
+        int errno = -n;
+        if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS || errno == Errno.ENOMEM || errno == Errno.EINTR) {
+            return TX_BUSY;
+        }
+        lastErrno = errno;
+        if (errno == Errno.EIO) {
+            // The tun driver answers EIO to a write while the interface is administratively down (the
+            // container ran "ip link set dev X down", or has not brought it up yet). The device is alive
+            // and comes back with "up": refuse this frame, do not declare the port gone.
+            txLinkDown++;
+            return TX_REJECTED;
+        }
+        if (Errno.isDeviceGone(errno)) {
+            return TX_GONE;
+        }
+        txErrors++;
+        return TX_REJECTED;
+    }
+
+    private static void checkRegion(DirectBuffer buffer, int offset, int length) {
+        if (buffer.byteArray() != null) {
+            throw new IllegalArgumentException("TAP I/O needs an off-heap buffer (UnsafeBuffer over direct memory)");
+        }
+        if (offset < 0 || length < TapDevice.VNET_HEADER_LENGTH || offset > buffer.capacity() - length) {
+            throw new IndexOutOfBoundsException("region [" + offset + ", +" + length + ") outside buffer of capacity "
+                + buffer.capacity() + " or shorter than the " + TapDevice.VNET_HEADER_LENGTH + "-byte virtio-net header");
+        }
+    }
+
+    @Override
+    public boolean acceptsOffloads() {
+        return device.offloads();
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /** Closes the device; a non-persistent TAP disappears with it. */
+    @Override
+    public void close() {
+        device.close();
+    }
+
+    /** Frames dropped because they did not fit the receive buffer. */
+    public long rxTruncated() {
+        return rxTruncated;
+    }
+
+    /** Reads that failed with an unexpected errno (see {@link #lastErrno()}). */
+    public long rxErrors() {
+        return rxErrors;
+    }
+
+    /** Writes the device refused ({@link #TX_REJECTED}). */
+    public long txErrors() {
+        return txErrors;
+    }
+
+    /** Writes refused because the interface was down ({@code EIO}; reported as {@link #TX_REJECTED}). */
+    public long txLinkDown() {
+        return txLinkDown;
+    }
+
+    /** The errno of the last failure that was not "try again", or 0. */
+    public int lastErrno() {
+        return lastErrno;
+    }
+
+    @Override
+    public String toString() {
+        return "TapPort[" + name + ", " + device + ", mtu=" + mtu + "]";
+    }
+}

@@ -1,0 +1,77 @@
+package io.jvswitch.tap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvswitch.switching.port.Port;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** receive, transmit and poll allocate nothing once compiled. */
+class HotPathAllocationTest {
+    static final int WARM_UP = 30_000;
+    static final int MEASURED = 10_000;
+
+    final TestNamespaces namespaces = new TestNamespaces();
+
+    @BeforeAll
+    static void requireTap() {
+        TestNamespaces.assumeTapCapable();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        namespaces.close();
+    }
+
+    @Test
+    void receiveTransmitAndPollAllocateNothing() throws Exception {
+        String ns = namespaces.create();
+        TapDevice device = namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), "jvsa0", true));
+        TestNamespaces.ip(ns, "link", "set", "dev", "jvsa0", "up");
+        TapPort port = new TapPort(device, 1500);
+        EpollReadySet ready = namespaces.track(new EpollReadySet());
+        assertTrue(ready.add(0, port));
+
+        UnsafeBuffer rx = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+        UnsafeBuffer tx = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+        // A unicast frame for some other host's MAC: the kernel takes it and drops it (PACKET_OTHERHOST),
+        // so nothing comes back and the loop is syscall-bound.
+        Frames.zeroHeader(tx, 0);
+        tx.putBytes(Frames.ETH_DST, new byte[] {0x02, 0, 0, 0, 0, 0x09});
+        tx.putBytes(Frames.ETH_SRC, Frames.PEER_MAC);
+        tx.putShort(Frames.ETH_TYPE, (short) 0x88b5, Frames.NET);
+        int length = Frames.ETH + 60;
+        int[] slots = new int[16];
+
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 5 && best > 0; round++) {
+            loop(port, ready, rx, tx, length, slots, WARM_UP);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            loop(port, ready, rx, tx, length, slots, MEASURED);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            best = Math.min(best, allocated);
+        }
+        assertEquals(0, best, "bytes allocated over " + MEASURED + " receive+transmit+poll rounds");
+    }
+
+    private static void loop(TapPort port, EpollReadySet ready, UnsafeBuffer rx, UnsafeBuffer tx, int length,
+                             int[] slots, int iterations) {
+        for (int i = 0; i < iterations; i++) {
+            int sent = port.transmit(tx, 0, length);
+            if (sent != Port.TX_OK) {
+                throw new AssertionError("transmit " + sent + " errno " + port.lastErrno());
+            }
+            int polled = ready.poll(slots, 0);
+            int received = port.receive(rx, 0, 2048);
+            if (polled != 0 || received != Port.RX_EMPTY) {
+                throw new AssertionError("unexpected traffic: poll " + polled + ", receive " + received);
+            }
+        }
+    }
+}
