@@ -9,8 +9,7 @@ import org.agrona.MutableDirectBuffer;
  * accepts any 28 bytes so the caller can still flood other hardware/protocol types, and checks
  * {@link #isEthernetIpv4()} before trusting the address fields.
  */
-public final class ArpPacket extends Flyweight
-{
+public final class ArpPacket extends Flyweight {
     /** Length of an Ethernet/IPv4 ARP packet. */
     public static final int LENGTH = 28;
 
@@ -40,10 +39,8 @@ public final class ArpPacket extends Flyweight
      * @param length bytes available from {@code offset} (the Ethernet payload length).
      * @return false, leaving this unwrapped, if fewer than 28 bytes are available.
      */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (!fits(buffer, offset, length, LENGTH))
-        {
+    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
+        if (!fits(buffer, offset, length, LENGTH)) {
             return reject();
         }
         return attach(buffer, offset, length);
@@ -52,43 +49,35 @@ public final class ArpPacket extends Flyweight
     /**
      * @return true if htype is Ethernet (1), ptype IPv4 (0x0800), hlen 6 and plen 4.
      */
-    public boolean isEthernetIpv4()
-    {
+    public boolean isEthernetIpv4() {
         return (buffer.getLong(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFF_FFFF_0000L) == ETHERNET_IPV4_PREAMBLE;
     }
 
-    public int hardwareType()
-    {
+    public int hardwareType() {
         return buffer.getShort(offset + HARDWARE_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int protocolType()
-    {
+    public int protocolType() {
         return buffer.getShort(offset + PROTOCOL_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int operation()
-    {
+    public int operation() {
         return buffer.getShort(offset + OPERATION_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public long senderMac()
-    {
+    public long senderMac() {
         return MacAddress.read(buffer, offset + SENDER_MAC_OFFSET);
     }
 
-    public int senderIp()
-    {
+    public int senderIp() {
         return buffer.getInt(offset + SENDER_IP_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
-    public long targetMac()
-    {
+    public long targetMac() {
         return MacAddress.read(buffer, offset + TARGET_MAC_OFFSET);
     }
 
-    public int targetIp()
-    {
+    public int targetIp() {
         return buffer.getInt(offset + TARGET_IP_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
@@ -96,33 +85,27 @@ public final class ArpPacket extends Flyweight
      * @return true if sender and target IP are equal: an announcement of the sender's own binding (a request or
      *         a reply), which updates neighbours' caches but is never answered.
      */
-    public boolean isGratuitous()
-    {
+    public boolean isGratuitous() {
         return senderIp() == targetIp();
     }
 
-    public void setOperation(final int operation)
-    {
+    public void setOperation(final int operation) {
         buffer.putShort(offset + OPERATION_OFFSET, (short)operation, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setSenderMac(final long mac)
-    {
+    public void setSenderMac(final long mac) {
         MacAddress.write(buffer, offset + SENDER_MAC_OFFSET, mac);
     }
 
-    public void setSenderIp(final int ip)
-    {
+    public void setSenderIp(final int ip) {
         buffer.putInt(offset + SENDER_IP_OFFSET, ip, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setTargetMac(final long mac)
-    {
+    public void setTargetMac(final long mac) {
         MacAddress.write(buffer, offset + TARGET_MAC_OFFSET, mac);
     }
 
-    public void setTargetIp(final int ip)
-    {
+    public void setTargetIp(final int ip) {
         buffer.putInt(offset + TARGET_IP_OFFSET, ip, ByteOrder.BIG_ENDIAN);
     }
 
@@ -136,8 +119,7 @@ public final class ArpPacket extends Flyweight
      */
     public static int encode(
         final MutableDirectBuffer buffer, final int ethOffset, final long ethDestination, final long ethSource,
-        final int operation, final long senderMac, final int senderIp, final long targetMac, final int targetIp)
-    {
+        final int operation, final long senderMac, final int senderIp, final long targetMac, final int targetIp) {
         MacAddress.write(buffer, ethOffset + EthernetFrame.DESTINATION_OFFSET, ethDestination);
         MacAddress.write(buffer, ethOffset + EthernetFrame.SOURCE_OFFSET, ethSource);
         buffer.putShort(

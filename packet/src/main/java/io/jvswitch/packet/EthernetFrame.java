@@ -15,8 +15,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>An EtherType below 0x0600 is an 802.3 length field (LLC frames such as STP); it is reported as is, and the
  * switch forwards such frames at L2 without looking further.
  */
-public final class EthernetFrame extends Flyweight
-{
+public final class EthernetFrame extends Flyweight {
     public static final int HEADER_LENGTH = 14;
     public static final int DESTINATION_OFFSET = 0;
     public static final int SOURCE_OFFSET = 6;
@@ -50,10 +49,8 @@ public final class EthernetFrame extends Flyweight
      * @return false, leaving this unwrapped, if the buffer region is invalid, shorter than 14 bytes, or a VLAN tag
      *         it announces is truncated.
      */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (!fits(buffer, offset, length, HEADER_LENGTH))
-        {
+    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
+        if (!fits(buffer, offset, length, HEADER_LENGTH)) {
             return reject();
         }
 
@@ -62,15 +59,12 @@ public final class EthernetFrame extends Flyweight
         int tags = 0;
         int firstVlanId = -1;
         final int end = offset + length;
-        while (tags < MAX_VLAN_TAGS && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ))
-        {
+        while (tags < MAX_VLAN_TAGS && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ)) {
             // The tag's TCI plus the next EtherType must fit: 4 bytes after the TPID's own 2.
-            if (typeOffset + 2 + VLAN_TAG_LENGTH > end)
-            {
+            if (typeOffset + 2 + VLAN_TAG_LENGTH > end) {
                 return reject();
             }
-            if (tags == 0)
-            {
+            if (tags == 0) {
                 firstVlanId = buffer.getShort(typeOffset + 2, ByteOrder.BIG_ENDIAN) & VLAN_ID_MASK;
             }
             typeOffset += VLAN_TAG_LENGTH;
@@ -86,8 +80,7 @@ public final class EthernetFrame extends Flyweight
     }
 
     @Override
-    public void unwrap()
-    {
+    public void unwrap() {
         super.unwrap();
         tagCount = 0;
         vlanId = -1;
@@ -95,62 +88,52 @@ public final class EthernetFrame extends Flyweight
         payloadOffset = 0;
     }
 
-    public long destination()
-    {
+    public long destination() {
         return MacAddress.read(buffer, offset + DESTINATION_OFFSET);
     }
 
-    public long source()
-    {
+    public long source() {
         return MacAddress.read(buffer, offset + SOURCE_OFFSET);
     }
 
-    public void setDestination(final long mac)
-    {
+    public void setDestination(final long mac) {
         MacAddress.write(buffer, offset + DESTINATION_OFFSET, mac);
     }
 
-    public void setSource(final long mac)
-    {
+    public void setSource(final long mac) {
         MacAddress.write(buffer, offset + SOURCE_OFFSET, mac);
     }
 
     /**
      * @return the outer EtherType at offset 12: the first TPID if tagged.
      */
-    public int etherType()
-    {
+    public int etherType() {
         return buffer.getShort(offset + ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public boolean isTagged()
-    {
+    public boolean isTagged() {
         return tagCount != 0;
     }
 
     /**
      * @return 0, 1 or 2: how many VLAN tags {@link #wrap} stepped over.
      */
-    public int tagCount()
-    {
+    public int tagCount() {
         return tagCount;
     }
 
     /**
      * @return the VID of the first (outer) tag, or -1 if untagged. VID 0 means priority-tagged only.
      */
-    public int vlanId()
-    {
+    public int vlanId() {
         return vlanId;
     }
 
     /**
      * @return the PCP (0..7) of the first tag, or -1 if untagged.
      */
-    public int vlanPriority()
-    {
-        if (tagCount == 0)
-        {
+    public int vlanPriority() {
+        if (tagCount == 0) {
             return -1;
         }
         return (buffer.getShort(offset + VLAN_TCI_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) >>> 13;
@@ -160,8 +143,7 @@ public final class EthernetFrame extends Flyweight
      * @return the EtherType after the tags: what the L3 header at {@link #payloadOffset()} is. If there were more
      *         than two tags this is the third TPID.
      */
-    public int payloadEtherType()
-    {
+    public int payloadEtherType() {
         return payloadEtherType;
     }
 
@@ -169,8 +151,7 @@ public final class EthernetFrame extends Flyweight
      * Overwrite the innermost EtherType, e.g. to relabel a payload. Does not change the layout, so the cached
      * view stays valid.
      */
-    public void setPayloadEtherType(final int etherType)
-    {
+    public void setPayloadEtherType(final int etherType) {
         buffer.putShort(payloadOffset - 2, (short)etherType, ByteOrder.BIG_ENDIAN);
         payloadEtherType = etherType & 0xFFFF;
     }
@@ -178,24 +159,21 @@ public final class EthernetFrame extends Flyweight
     /**
      * @return 14 plus 4 per tag.
      */
-    public int headerLength()
-    {
+    public int headerLength() {
         return payloadOffset - offset;
     }
 
     /**
      * @return absolute buffer offset of the L3 header.
      */
-    public int payloadOffset()
-    {
+    public int payloadOffset() {
         return payloadOffset;
     }
 
     /**
      * @return bytes after the Ethernet header, including any padding up to the 60-byte minimum frame.
      */
-    public int payloadLength()
-    {
+    public int payloadLength() {
         return offset + length - payloadOffset;
     }
 }

@@ -11,8 +11,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>Identifier and sequence are the echo request/reply fields; for other types the same four bytes mean
  * something else (unused, or the next-hop MTU of "fragmentation needed").
  */
-public final class IcmpPacket extends Flyweight
-{
+public final class IcmpPacket extends Flyweight {
     public static final int HEADER_LENGTH = 8;
 
     public static final int TYPE_OFFSET = 0;
@@ -30,95 +29,78 @@ public final class IcmpPacket extends Flyweight
      * @param length the ICMP message length (the IPv4 payload length).
      * @return false, leaving this unwrapped, if fewer than 8 bytes are available.
      */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (!fits(buffer, offset, length, HEADER_LENGTH))
-        {
+    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
+        if (!fits(buffer, offset, length, HEADER_LENGTH)) {
             return reject();
         }
         return attach(buffer, offset, length);
     }
 
-    public int type()
-    {
+    public int type() {
         return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
     }
 
-    public int code()
-    {
+    public int code() {
         return buffer.getByte(offset + CODE_OFFSET) & 0xFF;
     }
 
-    public int checksum()
-    {
+    public int checksum() {
         return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int identifier()
-    {
+    public int identifier() {
         return buffer.getShort(offset + IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int sequence()
-    {
+    public int sequence() {
         return buffer.getShort(offset + SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
     /**
      * @return absolute buffer offset of the data after the 8-byte header.
      */
-    public int payloadOffset()
-    {
+    public int payloadOffset() {
         return offset + HEADER_LENGTH;
     }
 
-    public int payloadLength()
-    {
+    public int payloadLength() {
         return length - HEADER_LENGTH;
     }
 
-    public void setType(final int type)
-    {
+    public void setType(final int type) {
         buffer.putByte(offset + TYPE_OFFSET, (byte)type);
     }
 
-    public void setCode(final int code)
-    {
+    public void setCode(final int code) {
         buffer.putByte(offset + CODE_OFFSET, (byte)code);
     }
 
-    public void setChecksum(final int checksum)
-    {
+    public void setChecksum(final int checksum) {
         buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setIdentifier(final int identifier)
-    {
+    public void setIdentifier(final int identifier) {
         buffer.putShort(offset + IDENTIFIER_OFFSET, (short)identifier, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setSequence(final int sequence)
-    {
+    public void setSequence(final int sequence) {
         buffer.putShort(offset + SEQUENCE_OFFSET, (short)sequence, ByteOrder.BIG_ENDIAN);
     }
 
     /**
      * @return the checksum the message should carry, computed over the wrapped length as if the field were zero.
      */
-    public int computeChecksum()
-    {
+    public int computeChecksum() {
         int sum = InternetChecksum.partialSum(buffer, offset, CHECKSUM_OFFSET, 0);
         sum = InternetChecksum.partialSum(buffer, offset + IDENTIFIER_OFFSET, length - IDENTIFIER_OFFSET, sum);
         return ~InternetChecksum.fold(sum) & 0xFFFF;
     }
 
-    public void updateChecksum()
-    {
+    public void updateChecksum() {
         setChecksum(computeChecksum());
     }
 
-    public boolean isChecksumValid()
-    {
+    public boolean isChecksumValid() {
         return InternetChecksum.compute(buffer, offset, length) == 0;
     }
 }

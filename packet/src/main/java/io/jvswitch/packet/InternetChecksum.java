@@ -13,10 +13,8 @@ import org.agrona.DirectBuffer;
  * 2^16 is congruent to 1 modulo 0xFFFF, end-around carries from any bit position can be added back at the
  * bottom, which lets the hot loop sum wide words and defer folding to the end.
  */
-public final class InternetChecksum
-{
-    private InternetChecksum()
-    {
+public final class InternetChecksum {
+    private InternetChecksum() {
     }
 
     /**
@@ -28,32 +26,27 @@ public final class InternetChecksum
      * @param initial a previous partial sum (unsigned 32-bit), or 0.
      * @return the unfolded partial sum as an unsigned 32-bit value.
      */
-    public static int partialSum(final DirectBuffer buffer, final int offset, final int length, final int initial)
-    {
+    public static int partialSum(final DirectBuffer buffer, final int offset, final int length, final int initial) {
         // Each 32-bit word added to a long leaves 31 bits of headroom: no overflow for any buffer an int can index.
         long sum = initial & 0xFFFF_FFFFL;
         int index = offset;
         final int end = offset + length;
 
         // Eight bytes per load halves the bounds checks; the two 32-bit halves are summed separately for headroom.
-        while (end - index >= 8)
-        {
+        while (end - index >= 8) {
             final long word = buffer.getLong(index, ByteOrder.BIG_ENDIAN);
             sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
             index += 8;
         }
-        if (end - index >= 4)
-        {
+        if (end - index >= 4) {
             sum += buffer.getInt(index, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
             index += 4;
         }
-        if (end - index >= 2)
-        {
+        if (end - index >= 2) {
             sum += buffer.getShort(index, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             index += 2;
         }
-        if (index < end)
-        {
+        if (index < end) {
             sum += (buffer.getByte(index) & 0xFF) << 8;
         }
 
@@ -66,8 +59,7 @@ public final class InternetChecksum
     /**
      * Fold a partial sum, taken as unsigned 32-bit, to 16 bits with end-around carry (not complemented).
      */
-    public static int fold(final int sum)
-    {
+    public static int fold(final int sum) {
         return fold(sum & 0xFFFF_FFFFL);
     }
 
@@ -75,11 +67,9 @@ public final class InternetChecksum
      * Fold a partial sum, taken as unsigned 64-bit, to 16 bits with end-around carry (not complemented).
      * The result is 0 only if the sum was 0.
      */
-    public static int fold(final long sum)
-    {
+    public static int fold(final long sum) {
         long folded = sum;
-        while ((folded >>> 16) != 0)
-        {
+        while ((folded >>> 16) != 0) {
             folded = (folded & 0xFFFF) + (folded >>> 16);
         }
         return (int)folded;
@@ -89,8 +79,7 @@ public final class InternetChecksum
      * @return the checksum of the range, ready to store: {@code ~fold(partialSum) & 0xFFFF}. Over a range that
      *         includes a correct checksum field the result is 0.
      */
-    public static int compute(final DirectBuffer buffer, final int offset, final int length)
-    {
+    public static int compute(final DirectBuffer buffer, final int offset, final int length) {
         return ~fold(partialSum(buffer, offset, length, 0)) & 0xFFFF;
     }
 
@@ -99,8 +88,7 @@ public final class InternetChecksum
      *
      * @param l4Length length of the TCP or UDP header plus payload.
      */
-    public static int pseudoHeaderIpv4(final int source, final int destination, final int protocol, final int l4Length)
-    {
+    public static int pseudoHeaderIpv4(final int source, final int destination, final int protocol, final int l4Length) {
         // Six 16-bit terms can never overflow 32 bits, so no carry handling is needed here.
         return (source >>> 16) + (source & 0xFFFF) +
             (destination >>> 16) + (destination & 0xFFFF) +
@@ -114,8 +102,7 @@ public final class InternetChecksum
      */
     public static int pseudoHeaderIpv6(
         final DirectBuffer buffer, final int sourceOffset, final int destinationOffset,
-        final int nextHeader, final int l4Length)
-    {
+        final int nextHeader, final int l4Length) {
         int sum = partialSum(buffer, sourceOffset, 16, 0);
         sum = partialSum(buffer, destinationOffset, 16, sum);
         final long total = (sum & 0xFFFF_FFFFL) + (l4Length >>> 16) + (l4Length & 0xFFFF) + (nextHeader & 0xFF);
@@ -131,8 +118,7 @@ public final class InternetChecksum
      *
      * @return the new value for the checksum field.
      */
-    public static int adjust16(final int checksum, final int oldValue, final int newValue)
-    {
+    public static int adjust16(final int checksum, final int oldValue, final int newValue) {
         final int sum = (~checksum & 0xFFFF) + (~oldValue & 0xFFFF) + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
@@ -143,8 +129,7 @@ public final class InternetChecksum
      *
      * @return the new value for the checksum field.
      */
-    public static int adjust32(final int checksum, final int oldValue, final int newValue)
-    {
+    public static int adjust32(final int checksum, final int oldValue, final int newValue) {
         final int sum = (~checksum & 0xFFFF) +
             (~oldValue >>> 16) + (~oldValue & 0xFFFF) +
             (newValue >>> 16) + (newValue & 0xFFFF);

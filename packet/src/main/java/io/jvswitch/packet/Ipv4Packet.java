@@ -10,8 +10,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>{@link #wrap} trusts the total length field over the length the caller passes, because an Ethernet frame
  * may carry padding after a short datagram: {@link #payloadLength()} excludes it.
  */
-public final class Ipv4Packet extends Flyweight
-{
+public final class Ipv4Packet extends Flyweight {
     public static final int MIN_HEADER_LENGTH = 20;
 
     public static final int VERSION_IHL_OFFSET = 0;
@@ -40,129 +39,108 @@ public final class Ipv4Packet extends Flyweight
      * @return false, leaving this unwrapped, unless the version is 4, IHL is at least 5, the header fits, and the
      *         total length covers the header and fits in {@code length}.
      */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (!fits(buffer, offset, length, MIN_HEADER_LENGTH))
-        {
+    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
+        if (!fits(buffer, offset, length, MIN_HEADER_LENGTH)) {
             return reject();
         }
         final int versionIhl = buffer.getByte(offset + VERSION_IHL_OFFSET) & 0xFF;
         final int headerLength = (versionIhl & 0x0F) << 2;
-        if ((versionIhl >>> 4) != VERSION || headerLength < MIN_HEADER_LENGTH || headerLength > length)
-        {
+        if ((versionIhl >>> 4) != VERSION || headerLength < MIN_HEADER_LENGTH || headerLength > length) {
             return reject();
         }
         final int totalLength = buffer.getShort(offset + TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (totalLength < headerLength || totalLength > length)
-        {
+        if (totalLength < headerLength || totalLength > length) {
             return reject();
         }
         return attach(buffer, offset, length);
     }
 
-    public int version()
-    {
+    public int version() {
         return (buffer.getByte(offset + VERSION_IHL_OFFSET) & 0xFF) >>> 4;
     }
 
     /**
      * @return IHL in bytes: 20..60.
      */
-    public int headerLength()
-    {
+    public int headerLength() {
         return (buffer.getByte(offset + VERSION_IHL_OFFSET) & 0x0F) << 2;
     }
 
     /**
      * @return the DSCP/ECN byte.
      */
-    public int tos()
-    {
+    public int tos() {
         return buffer.getByte(offset + TOS_OFFSET) & 0xFF;
     }
 
-    public int totalLength()
-    {
+    public int totalLength() {
         return buffer.getShort(offset + TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int identification()
-    {
+    public int identification() {
         return buffer.getShort(offset + ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public boolean dontFragment()
-    {
+    public boolean dontFragment() {
         return (flagsAndFragmentOffset() & FLAG_DONT_FRAGMENT) != 0;
     }
 
-    public boolean moreFragments()
-    {
+    public boolean moreFragments() {
         return (flagsAndFragmentOffset() & FLAG_MORE_FRAGMENTS) != 0;
     }
 
     /**
      * @return the fragment offset field in 8-byte units, as on the wire (multiply by 8 for bytes).
      */
-    public int fragmentOffset()
-    {
+    public int fragmentOffset() {
         return flagsAndFragmentOffset() & FRAGMENT_OFFSET_MASK;
     }
 
     /**
      * @return true for any fragment, first included; only the first carries the L4 header.
      */
-    public boolean isFragment()
-    {
+    public boolean isFragment() {
         return (flagsAndFragmentOffset() & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0;
     }
 
-    public int ttl()
-    {
+    public int ttl() {
         return buffer.getByte(offset + TTL_OFFSET) & 0xFF;
     }
 
-    public int protocol()
-    {
+    public int protocol() {
         return buffer.getByte(offset + PROTOCOL_OFFSET) & 0xFF;
     }
 
-    public int checksum()
-    {
+    public int checksum() {
         return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int source()
-    {
+    public int source() {
         return buffer.getInt(offset + SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
-    public int destination()
-    {
+    public int destination() {
         return buffer.getInt(offset + DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     /**
      * @return absolute buffer offset of the L4 header.
      */
-    public int payloadOffset()
-    {
+    public int payloadOffset() {
         return offset + headerLength();
     }
 
     /**
      * @return total length minus header length: the L4 bytes, without Ethernet padding.
      */
-    public int payloadLength()
-    {
+    public int payloadLength() {
         return totalLength() - headerLength();
     }
 
     /**
      * Set TTL without touching the checksum; see {@link #decrementTtl()} for the routed path.
      */
-    public void setTtl(final int ttl)
-    {
+    public void setTtl(final int ttl) {
         buffer.putByte(offset + TTL_OFFSET, (byte)ttl);
     }
 
@@ -171,13 +149,11 @@ public final class Ipv4Packet extends Flyweight
      *
      * @return the new TTL; 0 means the packet must not be forwarded (a TTL already 0 is left unchanged).
      */
-    public int decrementTtl()
-    {
+    public int decrementTtl() {
         final int index = offset + TTL_OFFSET;
         // TTL shares a 16-bit checksum word with the protocol byte.
         final int oldWord = buffer.getShort(index, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (oldWord < 0x0100)
-        {
+        if (oldWord < 0x0100) {
             return 0;
         }
         final int newWord = oldWord - 0x0100;
@@ -190,29 +166,25 @@ public final class Ipv4Packet extends Flyweight
      * Set the source address without touching the checksum (use {@link #updateHeaderChecksum()} or
      * {@link InternetChecksum#adjust32} afterwards).
      */
-    public void setSource(final int address)
-    {
+    public void setSource(final int address) {
         buffer.putInt(offset + SOURCE_OFFSET, address, ByteOrder.BIG_ENDIAN);
     }
 
     /**
      * Set the destination address without touching the checksum.
      */
-    public void setDestination(final int address)
-    {
+    public void setDestination(final int address) {
         buffer.putInt(offset + DESTINATION_OFFSET, address, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setChecksum(final int checksum)
-    {
+    public void setChecksum(final int checksum) {
         buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
     }
 
     /**
      * @return the header checksum the header should carry, computed as if the checksum field were zero.
      */
-    public int computeHeaderChecksum()
-    {
+    public int computeHeaderChecksum() {
         // Sum around the field rather than zeroing it, so this is read-only; both halves have even length.
         int sum = InternetChecksum.partialSum(buffer, offset, CHECKSUM_OFFSET, 0);
         sum = InternetChecksum.partialSum(
@@ -220,29 +192,25 @@ public final class Ipv4Packet extends Flyweight
         return ~InternetChecksum.fold(sum) & 0xFFFF;
     }
 
-    public void updateHeaderChecksum()
-    {
+    public void updateHeaderChecksum() {
         setChecksum(computeHeaderChecksum());
     }
 
     /**
      * @return true if the header checksum is correct (the header sums to 0xFFFF).
      */
-    public boolean isHeaderChecksumValid()
-    {
+    public boolean isHeaderChecksumValid() {
         return InternetChecksum.compute(buffer, offset, headerLength()) == 0;
     }
 
     /**
      * @return partial sum of the TCP/UDP pseudo-header for this datagram's protocol and payload length.
      */
-    public int pseudoHeaderSum()
-    {
+    public int pseudoHeaderSum() {
         return InternetChecksum.pseudoHeaderIpv4(source(), destination(), protocol(), payloadLength());
     }
 
-    private int flagsAndFragmentOffset()
-    {
+    private int flagsAndFragmentOffset() {
         return buffer.getShort(offset + FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 }

@@ -11,8 +11,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>Addresses are read as two big-endian {@code long}s, high (first 8 bytes) and low, so they can be compared
  * and hashed without allocation.
  */
-public final class Ipv6Packet extends Flyweight
-{
+public final class Ipv6Packet extends Flyweight {
     public static final int HEADER_LENGTH = 40;
 
     public static final int VERSION_CLASS_FLOW_OFFSET = 0;
@@ -38,119 +37,98 @@ public final class Ipv6Packet extends Flyweight
      *         {@code length}. A jumbogram (payload length 0, RFC 2675) passes; its real length is in a hop-by-hop
      *         option this class does not read.
      */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (!fits(buffer, offset, length, HEADER_LENGTH))
-        {
+    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
+        if (!fits(buffer, offset, length, HEADER_LENGTH)) {
             return reject();
         }
-        if (((buffer.getByte(offset + VERSION_CLASS_FLOW_OFFSET) & 0xFF) >>> 4) != VERSION)
-        {
+        if (((buffer.getByte(offset + VERSION_CLASS_FLOW_OFFSET) & 0xFF) >>> 4) != VERSION) {
             return reject();
         }
         final int payloadLength = buffer.getShort(offset + PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (payloadLength > length - HEADER_LENGTH)
-        {
+        if (payloadLength > length - HEADER_LENGTH) {
             return reject();
         }
         return attach(buffer, offset, length);
     }
 
-    public int version()
-    {
+    public int version() {
         return (buffer.getByte(offset + VERSION_CLASS_FLOW_OFFSET) & 0xFF) >>> 4;
     }
 
-    public int trafficClass()
-    {
+    public int trafficClass() {
         return (buffer.getShort(offset + VERSION_CLASS_FLOW_OFFSET, ByteOrder.BIG_ENDIAN) >>> 4) & 0xFF;
     }
 
-    public int flowLabel()
-    {
+    public int flowLabel() {
         return buffer.getInt(offset + VERSION_CLASS_FLOW_OFFSET, ByteOrder.BIG_ENDIAN) & 0xF_FFFF;
     }
 
     /**
      * @return bytes after the fixed 40-byte header, extension headers included.
      */
-    public int payloadLength()
-    {
+    public int payloadLength() {
         return buffer.getShort(offset + PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int nextHeader()
-    {
+    public int nextHeader() {
         return buffer.getByte(offset + NEXT_HEADER_OFFSET) & 0xFF;
     }
 
-    public int hopLimit()
-    {
+    public int hopLimit() {
         return buffer.getByte(offset + HOP_LIMIT_OFFSET) & 0xFF;
     }
 
-    public long sourceHigh()
-    {
+    public long sourceHigh() {
         return buffer.getLong(offset + SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
-    public long sourceLow()
-    {
+    public long sourceLow() {
         return buffer.getLong(offset + SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
     }
 
-    public long destinationHigh()
-    {
+    public long destinationHigh() {
         return buffer.getLong(offset + DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
-    public long destinationLow()
-    {
+    public long destinationLow() {
         return buffer.getLong(offset + DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
     }
 
     /**
      * @return true if the destination is in ff00::/8.
      */
-    public boolean isDestinationMulticast()
-    {
+    public boolean isDestinationMulticast() {
         return buffer.getByte(offset + DESTINATION_OFFSET) == (byte)0xFF;
     }
 
     /**
      * @return absolute buffer offset of the first byte after the fixed header.
      */
-    public int payloadOffset()
-    {
+    public int payloadOffset() {
         return offset + HEADER_LENGTH;
     }
 
-    public void setPayloadLength(final int payloadLength)
-    {
+    public void setPayloadLength(final int payloadLength) {
         buffer.putShort(offset + PAYLOAD_LENGTH_OFFSET, (short)payloadLength, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setNextHeader(final int nextHeader)
-    {
+    public void setNextHeader(final int nextHeader) {
         buffer.putByte(offset + NEXT_HEADER_OFFSET, (byte)nextHeader);
     }
 
     /**
      * IPv6 has no header checksum, so nothing else changes.
      */
-    public void setHopLimit(final int hopLimit)
-    {
+    public void setHopLimit(final int hopLimit) {
         buffer.putByte(offset + HOP_LIMIT_OFFSET, (byte)hopLimit);
     }
 
-    public void setSource(final long high, final long low)
-    {
+    public void setSource(final long high, final long low) {
         buffer.putLong(offset + SOURCE_OFFSET, high, ByteOrder.BIG_ENDIAN);
         buffer.putLong(offset + SOURCE_OFFSET + 8, low, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setDestination(final long high, final long low)
-    {
+    public void setDestination(final long high, final long low) {
         buffer.putLong(offset + DESTINATION_OFFSET, high, ByteOrder.BIG_ENDIAN);
         buffer.putLong(offset + DESTINATION_OFFSET + 8, low, ByteOrder.BIG_ENDIAN);
     }
@@ -158,8 +136,7 @@ public final class Ipv6Packet extends Flyweight
     /**
      * @return partial sum of the pseudo-header for an upper-layer checksum over {@code l4Length} bytes.
      */
-    public int pseudoHeaderSum(final int nextHeader, final int l4Length)
-    {
+    public int pseudoHeaderSum(final int nextHeader, final int l4Length) {
         return InternetChecksum.pseudoHeaderIpv6(
             buffer, offset + SOURCE_OFFSET, offset + DESTINATION_OFFSET, nextHeader, l4Length);
     }

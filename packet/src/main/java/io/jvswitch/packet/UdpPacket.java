@@ -10,8 +10,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>A checksum field of 0 means "not computed" over IPv4; a computed checksum of 0 is therefore sent as 0xFFFF,
  * and incremental updates must leave a 0 field alone.
  */
-public final class UdpPacket extends Flyweight
-{
+public final class UdpPacket extends Flyweight {
     public static final int HEADER_LENGTH = 8;
 
     public static final int SOURCE_PORT_OFFSET = 0;
@@ -23,70 +22,57 @@ public final class UdpPacket extends Flyweight
      * @param length bytes available from {@code offset} (normally the IP payload length).
      * @return false, leaving this unwrapped, unless 8 bytes fit and the length field is 8..{@code length}.
      */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        if (!fits(buffer, offset, length, HEADER_LENGTH))
-        {
+    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
+        if (!fits(buffer, offset, length, HEADER_LENGTH)) {
             return reject();
         }
         final int udpLength = buffer.getShort(offset + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (udpLength < HEADER_LENGTH || udpLength > length)
-        {
+        if (udpLength < HEADER_LENGTH || udpLength > length) {
             return reject();
         }
         return attach(buffer, offset, length);
     }
 
-    public int sourcePort()
-    {
+    public int sourcePort() {
         return buffer.getShort(offset + SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int destinationPort()
-    {
+    public int destinationPort() {
         return buffer.getShort(offset + DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
     /**
      * @return the length field: header plus payload, in bytes.
      */
-    public int length()
-    {
+    public int length() {
         return buffer.getShort(offset + LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int checksum()
-    {
+    public int checksum() {
         return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
-    public int payloadOffset()
-    {
+    public int payloadOffset() {
         return offset + HEADER_LENGTH;
     }
 
-    public int payloadLength()
-    {
+    public int payloadLength() {
         return length() - HEADER_LENGTH;
     }
 
-    public void setSourcePort(final int port)
-    {
+    public void setSourcePort(final int port) {
         buffer.putShort(offset + SOURCE_PORT_OFFSET, (short)port, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setDestinationPort(final int port)
-    {
+    public void setDestinationPort(final int port) {
         buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short)port, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setLength(final int udpLength)
-    {
+    public void setLength(final int udpLength) {
         buffer.putShort(offset + LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
     }
 
-    public void setChecksum(final int checksum)
-    {
+    public void setChecksum(final int checksum) {
         buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
     }
 
@@ -94,8 +80,7 @@ public final class UdpPacket extends Flyweight
      * @param pseudoHeaderSum from {@link Ipv4Packet#pseudoHeaderSum()} or {@link Ipv6Packet#pseudoHeaderSum}.
      * @return the checksum to store, over the length field's bytes, with 0 mapped to 0xFFFF.
      */
-    public int computeChecksum(final int pseudoHeaderSum)
-    {
+    public int computeChecksum(final int pseudoHeaderSum) {
         int sum = InternetChecksum.partialSum(buffer, offset, CHECKSUM_OFFSET, pseudoHeaderSum);
         sum = InternetChecksum.partialSum(buffer, offset + HEADER_LENGTH, length() - HEADER_LENGTH, sum);
         final int checksum = ~InternetChecksum.fold(sum) & 0xFFFF;
@@ -106,10 +91,8 @@ public final class UdpPacket extends Flyweight
      * @return true if the checksum verifies, or is 0 (absent, which only IPv4 allows: callers on IPv6 should
      *         treat a 0 field as invalid themselves).
      */
-    public boolean isChecksumValid(final int pseudoHeaderSum)
-    {
-        if (checksum() == 0)
-        {
+    public boolean isChecksumValid(final int pseudoHeaderSum) {
+        if (checksum() == 0) {
             return true;
         }
         final int sum = InternetChecksum.partialSum(buffer, offset, length(), pseudoHeaderSum);

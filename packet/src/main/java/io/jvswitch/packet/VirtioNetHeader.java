@@ -18,8 +18,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>Static methods rather than a flyweight: the header is always at a known offset in front of the frame and
  * most packets only need one or two fields read.
  */
-public final class VirtioNetHeader
-{
+public final class VirtioNetHeader {
     public static final int LENGTH = 10;
 
     public static final int FLAGS_OFFSET = 0;
@@ -44,38 +43,32 @@ public final class VirtioNetHeader
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
-    private VirtioNetHeader()
-    {
+    private VirtioNetHeader() {
     }
 
-    public static int flags(final DirectBuffer buffer, final int offset)
-    {
+    public static int flags(final DirectBuffer buffer, final int offset) {
         return buffer.getByte(offset + FLAGS_OFFSET) & 0xFF;
     }
 
     /**
      * @return the GSO type with the {@link #GSO_ECN} bit stripped, so it can be compared with the GSO_* values.
      */
-    public static int gsoType(final DirectBuffer buffer, final int offset)
-    {
+    public static int gsoType(final DirectBuffer buffer, final int offset) {
         return buffer.getByte(offset + GSO_TYPE_OFFSET) & ~GSO_ECN & 0xFF;
     }
 
-    public static boolean hasEcn(final DirectBuffer buffer, final int offset)
-    {
+    public static boolean hasEcn(final DirectBuffer buffer, final int offset) {
         return (buffer.getByte(offset + GSO_TYPE_OFFSET) & GSO_ECN) != 0;
     }
 
     /**
      * @return true if the frame is a super-packet that must be segmented (or handed to a GSO-capable port).
      */
-    public static boolean isGso(final DirectBuffer buffer, final int offset)
-    {
+    public static boolean isGso(final DirectBuffer buffer, final int offset) {
         return gsoType(buffer, offset) != GSO_NONE;
     }
 
-    public static boolean needsChecksum(final DirectBuffer buffer, final int offset)
-    {
+    public static boolean needsChecksum(final DirectBuffer buffer, final int offset) {
         return (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_NEEDS_CSUM) != 0;
     }
 
@@ -83,75 +76,64 @@ public final class VirtioNetHeader
      * @return hdr_len: a hint for the length of Ethernet + IP + L4 headers of a GSO packet. Guests may leave it
      *         imprecise, so do not trust it as a bound.
      */
-    public static int headerLength(final DirectBuffer buffer, final int offset)
-    {
+    public static int headerLength(final DirectBuffer buffer, final int offset) {
         return buffer.getShort(offset + HDR_LEN_OFFSET, ORDER) & 0xFFFF;
     }
 
     /**
      * @return gso_size: L4 payload bytes per segment (the MSS for TCP).
      */
-    public static int gsoSize(final DirectBuffer buffer, final int offset)
-    {
+    public static int gsoSize(final DirectBuffer buffer, final int offset) {
         return buffer.getShort(offset + GSO_SIZE_OFFSET, ORDER) & 0xFFFF;
     }
 
     /**
      * @return csum_start: where checksumming starts, relative to the start of the Ethernet frame.
      */
-    public static int checksumStart(final DirectBuffer buffer, final int offset)
-    {
+    public static int checksumStart(final DirectBuffer buffer, final int offset) {
         return buffer.getShort(offset + CSUM_START_OFFSET, ORDER) & 0xFFFF;
     }
 
     /**
      * @return csum_offset: where the checksum is stored, relative to csum_start.
      */
-    public static int checksumOffset(final DirectBuffer buffer, final int offset)
-    {
+    public static int checksumOffset(final DirectBuffer buffer, final int offset) {
         return buffer.getShort(offset + CSUM_OFFSET_OFFSET, ORDER) & 0xFFFF;
     }
 
     /**
      * Zero all 10 bytes: no offload, the state of a frame whose checksums are all complete.
      */
-    public static void clear(final MutableDirectBuffer buffer, final int offset)
-    {
+    public static void clear(final MutableDirectBuffer buffer, final int offset) {
         buffer.putLong(offset, 0L);
         buffer.putShort(offset + 8, (short)0);
     }
 
-    public static void setFlags(final MutableDirectBuffer buffer, final int offset, final int flags)
-    {
+    public static void setFlags(final MutableDirectBuffer buffer, final int offset, final int flags) {
         buffer.putByte(offset + FLAGS_OFFSET, (byte)flags);
     }
 
     /**
      * Store the whole gso_type byte, including {@link #GSO_ECN} if given.
      */
-    public static void setGsoType(final MutableDirectBuffer buffer, final int offset, final int gsoType)
-    {
+    public static void setGsoType(final MutableDirectBuffer buffer, final int offset, final int gsoType) {
         buffer.putByte(offset + GSO_TYPE_OFFSET, (byte)gsoType);
     }
 
-    public static void setHeaderLength(final MutableDirectBuffer buffer, final int offset, final int headerLength)
-    {
+    public static void setHeaderLength(final MutableDirectBuffer buffer, final int offset, final int headerLength) {
         buffer.putShort(offset + HDR_LEN_OFFSET, (short)headerLength, ORDER);
     }
 
-    public static void setGsoSize(final MutableDirectBuffer buffer, final int offset, final int gsoSize)
-    {
+    public static void setGsoSize(final MutableDirectBuffer buffer, final int offset, final int gsoSize) {
         buffer.putShort(offset + GSO_SIZE_OFFSET, (short)gsoSize, ORDER);
     }
 
-    public static void setChecksumStart(final MutableDirectBuffer buffer, final int offset, final int checksumStart)
-    {
+    public static void setChecksumStart(final MutableDirectBuffer buffer, final int offset, final int checksumStart) {
         buffer.putShort(offset + CSUM_START_OFFSET, (short)checksumStart, ORDER);
     }
 
     public static void setChecksumOffset(
-        final MutableDirectBuffer buffer, final int offset, final int checksumOffset)
-    {
+        final MutableDirectBuffer buffer, final int offset, final int checksumOffset) {
         buffer.putShort(offset + CSUM_OFFSET_OFFSET, (short)checksumOffset, ORDER);
     }
 
@@ -172,15 +154,12 @@ public final class VirtioNetHeader
      * @return true if the checksum is now complete (including when NEEDS_CSUM was not set, which changes
      *         nothing); false, changing nothing, if csum_start or the field lie outside the frame or the buffer.
      */
-    public static boolean completeChecksum(final MutableDirectBuffer buffer, final int vnetOffset, final int totalLength)
-    {
-        if (vnetOffset < 0 || totalLength < LENGTH || totalLength > buffer.capacity() - vnetOffset)
-        {
+    public static boolean completeChecksum(final MutableDirectBuffer buffer, final int vnetOffset, final int totalLength) {
+        if (vnetOffset < 0 || totalLength < LENGTH || totalLength > buffer.capacity() - vnetOffset) {
             return false;
         }
         final int flags = flags(buffer, vnetOffset);
-        if ((flags & FLAG_NEEDS_CSUM) == 0)
-        {
+        if ((flags & FLAG_NEEDS_CSUM) == 0) {
             return true;
         }
 
@@ -189,8 +168,7 @@ public final class VirtioNetHeader
         final int start = checksumStart(buffer, vnetOffset);
         final int fieldOffset = start + checksumOffset(buffer, vnetOffset);
         // Both are at most 0xFFFF, so their sum cannot overflow; the 2-byte field must lie wholly in the frame.
-        if (fieldOffset + 2 > frameLength)
-        {
+        if (fieldOffset + 2 > frameLength) {
             return false;
         }
 

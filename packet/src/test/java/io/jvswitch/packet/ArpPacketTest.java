@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class ArpPacketTest
-{
+class ArpPacketTest {
     private static final int OFFSET = 3;
     private static final int ARP = OFFSET + EthernetFrame.HEADER_LENGTH;
 
@@ -17,8 +16,7 @@ class ArpPacketTest
     private final ArpPacket arp = new ArpPacket();
 
     @Test
-    void readsRequest()
-    {
+    void readsRequest() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ARP_REQUEST, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 42));
         assertEquals(EthernetFrame.ETHERTYPE_ARP, frame.payloadEtherType());
@@ -37,8 +35,7 @@ class ArpPacketTest
     }
 
     @Test
-    void encodeReproducesCapturedRequest()
-    {
+    void encodeReproducesCapturedRequest() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
         final int written = ArpPacket.encode(buffer, OFFSET, MacAddress.BROADCAST, SampleFrames.MAC_A,
             ArpPacket.OP_REQUEST, SampleFrames.MAC_A, SampleFrames.IP_A, 0L, SampleFrames.IP_B);
@@ -52,8 +49,7 @@ class ArpPacketTest
     }
 
     @Test
-    void turnsRequestIntoReplyInPlace()
-    {
+    void turnsRequestIntoReplyInPlace() {
         final long macB = SampleFrames.MAC_B;
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ARP_REQUEST, OFFSET);
         assertTrue(arp.wrap(buffer, ARP, 28));
@@ -66,15 +62,13 @@ class ArpPacketTest
         final UnsafeBuffer expected = new UnsafeBuffer(new byte[buffer.capacity()]);
         ArpPacket.encode(expected, OFFSET, 0, 0, ArpPacket.OP_REPLY, macB, SampleFrames.IP_B,
             SampleFrames.MAC_A, SampleFrames.IP_A);
-        for (int i = ARP; i < ARP + ArpPacket.LENGTH; i++)
-        {
+        for (int i = ARP; i < ARP + ArpPacket.LENGTH; i++) {
             assertEquals(expected.getByte(i), buffer.getByte(i), "byte " + i);
         }
     }
 
     @Test
-    void recognisesGratuitousArp()
-    {
+    void recognisesGratuitousArp() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[42]);
         ArpPacket.encode(buffer, 0, MacAddress.BROADCAST, SampleFrames.MAC_A, ArpPacket.OP_REQUEST,
             SampleFrames.MAC_A, SampleFrames.IP_A, 0L, SampleFrames.IP_A);
@@ -83,13 +77,11 @@ class ArpPacketTest
     }
 
     @Test
-    void detectsNonEthernetIpv4Arp()
-    {
+    void detectsNonEthernetIpv4Arp() {
         final byte[] original = SampleFrames.bytes(SampleFrames.ARP_REQUEST);
         // htype, ptype (2 bytes each), hlen, plen: change each and check the predicate notices.
         final int[] fieldBytes = { 1, 3, 4, 5 };
-        for (final int fieldByte : fieldBytes)
-        {
+        for (final int fieldByte : fieldBytes) {
             final UnsafeBuffer buffer = new UnsafeBuffer(original.clone());
             buffer.putByte(14 + fieldByte, (byte)(buffer.getByte(14 + fieldByte) + 1));
             assertTrue(arp.wrap(buffer, 14, 28));
@@ -103,11 +95,9 @@ class ArpPacketTest
     }
 
     @Test
-    void rejectsEveryTruncation()
-    {
+    void rejectsEveryTruncation() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ARP_REQUEST, OFFSET);
-        for (int length = 0; length < ArpPacket.LENGTH; length++)
-        {
+        for (int length = 0; length < ArpPacket.LENGTH; length++) {
             assertFalse(arp.wrap(buffer, ARP, length));
             assertFalse(arp.isWrapped());
         }

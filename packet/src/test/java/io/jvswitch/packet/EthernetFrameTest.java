@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class EthernetFrameTest
-{
+class EthernetFrameTest {
     private static final int OFFSET = 5;
 
     /** ICMP echo request with an 802.1Q tag PCP 5, VID 100 inserted after the source MAC. */
@@ -23,8 +22,7 @@ class EthernetFrameTest
     private final EthernetFrame frame = new EthernetFrame();
 
     @Test
-    void readsUntaggedFrame()
-    {
+    void readsUntaggedFrame() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 74));
         assertEquals(SampleFrames.MAC_B, frame.destination());
@@ -42,8 +40,7 @@ class EthernetFrameTest
     }
 
     @Test
-    void looksThroughOneVlanTag()
-    {
+    void looksThroughOneVlanTag() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SINGLE_TAGGED, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 78));
         assertEquals(EthernetFrame.ETHERTYPE_VLAN, frame.etherType());
@@ -58,8 +55,7 @@ class EthernetFrameTest
     }
 
     @Test
-    void looksThroughQinQTags()
-    {
+    void looksThroughQinQTags() {
         final UnsafeBuffer buffer = SampleFrames.buffer(DOUBLE_TAGGED, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 82));
         assertEquals(EthernetFrame.ETHERTYPE_QINQ, frame.etherType());
@@ -72,8 +68,7 @@ class EthernetFrameTest
     }
 
     @Test
-    void stopsAfterTwoTags()
-    {
+    void stopsAfterTwoTags() {
         final String triple = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) +
             "88a8000a" + "81000014" + "8100001e" + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
         final UnsafeBuffer buffer = SampleFrames.buffer(triple, OFFSET);
@@ -84,8 +79,7 @@ class EthernetFrameTest
     }
 
     @Test
-    void acceptsHeaderOnlyFrames()
-    {
+    void acceptsHeaderOnlyFrames() {
         assertTrue(frame.wrap(SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, 0), 0, 14));
         assertEquals(0, frame.payloadLength());
         assertTrue(frame.wrap(SampleFrames.buffer(SINGLE_TAGGED, 0), 0, 18));
@@ -95,16 +89,14 @@ class EthernetFrameTest
     }
 
     @Test
-    void rejectsEveryTruncation()
-    {
+    void rejectsEveryTruncation() {
         assertRejectedBelow(SampleFrames.ICMP_ECHO_REQUEST, 14);
         assertRejectedBelow(SINGLE_TAGGED, 18);
         assertRejectedBelow(DOUBLE_TAGGED, 22);
     }
 
     @Test
-    void rejectsRegionsOutsideTheBuffer()
-    {
+    void rejectsRegionsOutsideTheBuffer() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, 0);
         assertFalse(frame.wrap(buffer, -1, 20));
         assertFalse(frame.wrap(buffer, 0, buffer.capacity() + 1));
@@ -115,8 +107,7 @@ class EthernetFrameTest
     }
 
     @Test
-    void failedWrapLeavesFrameUnwrapped()
-    {
+    void failedWrapLeavesFrameUnwrapped() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SINGLE_TAGGED, 0);
         assertTrue(frame.wrap(buffer, 0, 78));
         assertTrue(frame.isWrapped());
@@ -128,8 +119,7 @@ class EthernetFrameTest
     }
 
     @Test
-    void settersWriteInPlace()
-    {
+    void settersWriteInPlace() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SINGLE_TAGGED, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 78));
         frame.setDestination(MacAddress.BROADCAST);
@@ -146,11 +136,9 @@ class EthernetFrameTest
         assertEquals(100, frame.vlanId());
     }
 
-    private void assertRejectedBelow(final String hex, final int minimum)
-    {
+    private void assertRejectedBelow(final String hex, final int minimum) {
         final UnsafeBuffer buffer = SampleFrames.buffer(hex, OFFSET);
-        for (int length = 0; length < minimum; length++)
-        {
+        for (int length = 0; length < minimum; length++) {
             assertTrue(frame.wrap(buffer, OFFSET, buffer.capacity() - OFFSET));
             final int truncated = length;
             assertFalse(frame.wrap(buffer, OFFSET, length), () -> "length " + truncated);

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class IcmpPacketTest
-{
+class IcmpPacketTest {
     private static final int OFFSET = 1;
 
     private final EthernetFrame frame = new EthernetFrame();
@@ -16,8 +15,7 @@ class IcmpPacketTest
     private final IcmpPacket icmp = new IcmpPacket();
 
     @Test
-    void readsEchoRequestThroughAllLayers()
-    {
+    void readsEchoRequestThroughAllLayers() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 74));
         assertTrue(ip.wrap(buffer, frame.payloadOffset(), frame.payloadLength()));
@@ -35,8 +33,7 @@ class IcmpPacketTest
     }
 
     @Test
-    void checksumAgreesWithPlainLoop()
-    {
+    void checksumAgreesWithPlainLoop() {
         final byte[] frameBytes = SampleFrames.bytes(SampleFrames.ICMP_ECHO_REQUEST);
         frameBytes[34 + IcmpPacket.CHECKSUM_OFFSET] = 0;
         frameBytes[34 + IcmpPacket.CHECKSUM_OFFSET + 1] = 0;
@@ -44,8 +41,7 @@ class IcmpPacketTest
     }
 
     @Test
-    void turnsRequestIntoReply()
-    {
+    void turnsRequestIntoReply() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(icmp.wrap(buffer, OFFSET + 34, 40));
         icmp.setType(IcmpPacket.TYPE_ECHO_REPLY);
@@ -67,8 +63,7 @@ class IcmpPacketTest
     }
 
     @Test
-    void checksumsOddLengthMessages()
-    {
+    void checksumsOddLengthMessages() {
         final byte[] message = SampleFrames.bytes("0800000000070009" + "616263");
         final UnsafeBuffer buffer = new UnsafeBuffer(message);
         assertTrue(icmp.wrap(buffer, 0, message.length));
@@ -78,11 +73,9 @@ class IcmpPacketTest
     }
 
     @Test
-    void rejectsEveryTruncation()
-    {
+    void rejectsEveryTruncation() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
-        for (int length = 0; length < IcmpPacket.HEADER_LENGTH; length++)
-        {
+        for (int length = 0; length < IcmpPacket.HEADER_LENGTH; length++) {
             assertFalse(icmp.wrap(buffer, OFFSET + 34, length));
             assertFalse(icmp.isWrapped());
         }

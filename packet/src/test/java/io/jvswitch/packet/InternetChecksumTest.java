@@ -7,11 +7,9 @@ import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class InternetChecksumTest
-{
+class InternetChecksumTest {
     @Test
-    void matchesRfc1071WorkedExample()
-    {
+    void matchesRfc1071WorkedExample() {
         // RFC 1071 section 3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes("0001f203f4f5f6f7"));
         assertEquals(0xddf2, InternetChecksum.fold(InternetChecksum.partialSum(buffer, 0, 8, 0)));
@@ -19,23 +17,18 @@ class InternetChecksumTest
     }
 
     @Test
-    void matchesReferenceForEveryLengthAndAlignment()
-    {
+    void matchesReferenceForEveryLengthAndAlignment() {
         final Random random = new Random(3);
         final byte[] data = new byte[200];
         final UnsafeBuffer buffer = new UnsafeBuffer(data);
-        for (int round = 0; round < 20; round++)
-        {
+        for (int round = 0; round < 20; round++) {
             random.nextBytes(data);
-            if (round == 0)
-            {
+            if (round == 0) {
                 // All-ones data drives the carries hardest.
                 java.util.Arrays.fill(data, (byte)0xFF);
             }
-            for (int offset = 0; offset < 8; offset++)
-            {
-                for (int length = 0; length <= 150; length++)
-                {
+            for (int offset = 0; offset < 8; offset++) {
+                for (int length = 0; length <= 150; length++) {
                     final int expected = ReferenceChecksum.foldedSum(data, offset, offset + length);
                     final String where = "offset " + offset + " length " + length;
                     assertEquals(expected, InternetChecksum.fold(InternetChecksum.partialSum(buffer, offset, length, 0)),
@@ -47,14 +40,12 @@ class InternetChecksumTest
     }
 
     @Test
-    void chainingEvenRangesEqualsOneRange()
-    {
+    void chainingEvenRangesEqualsOneRange() {
         final Random random = new Random(4);
         final byte[] data = new byte[300];
         random.nextBytes(data);
         final UnsafeBuffer buffer = new UnsafeBuffer(data);
-        for (int split = 0; split <= 290; split += 2)
-        {
+        for (int split = 0; split <= 290; split += 2) {
             final int first = InternetChecksum.partialSum(buffer, 0, split, 0);
             final int chained = InternetChecksum.partialSum(buffer, split, 291 - split, first);
             assertEquals(InternetChecksum.fold(InternetChecksum.partialSum(buffer, 0, 291, 0)),
@@ -63,8 +54,7 @@ class InternetChecksumTest
     }
 
     @Test
-    void treatsInitialAndFoldInputsAsUnsigned()
-    {
+    void treatsInitialAndFoldInputsAsUnsigned() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[] { (byte)0xFF, (byte)0xFF });
         // 0xFFFFFFFF + 0xFFFF = 0x1_0000_FFFE -> 0x0001_0000 -> 0x0001 ... folded: 0xFFFF + 0xFFFF + 0xFFFF.
         final int sum = InternetChecksum.partialSum(buffer, 0, 2, -1);
@@ -77,11 +67,9 @@ class InternetChecksumTest
     }
 
     @Test
-    void ipv4PseudoHeaderMatchesReference()
-    {
+    void ipv4PseudoHeaderMatchesReference() {
         final Random random = new Random(5);
-        for (int i = 0; i < 1000; i++)
-        {
+        for (int i = 0; i < 1000; i++) {
             final int source = random.nextInt();
             final int destination = random.nextInt();
             final int protocol = random.nextBoolean() ? Ipv4Packet.PROTOCOL_TCP : Ipv4Packet.PROTOCOL_UDP;
@@ -93,13 +81,11 @@ class InternetChecksumTest
     }
 
     @Test
-    void ipv6PseudoHeaderMatchesReference()
-    {
+    void ipv6PseudoHeaderMatchesReference() {
         final Random random = new Random(6);
         final byte[] addresses = new byte[40];
         final UnsafeBuffer buffer = new UnsafeBuffer(addresses);
-        for (int i = 0; i < 1000; i++)
-        {
+        for (int i = 0; i < 1000; i++) {
             random.nextBytes(addresses);
             final int length = i == 0 ? -1 : random.nextInt();
             final int nextHeader = random.nextInt(256);
@@ -118,13 +104,11 @@ class InternetChecksumTest
     }
 
     @Test
-    void adjust16EqualsFullRecomputation()
-    {
+    void adjust16EqualsFullRecomputation() {
         final Random random = new Random(7);
         final byte[] data = new byte[40];
         final UnsafeBuffer buffer = new UnsafeBuffer(data);
-        for (int i = 0; i < 20_000; i++)
-        {
+        for (int i = 0; i < 20_000; i++) {
             random.nextBytes(data);
             sparsify(random, data, i);
             final int wordOffset = 2 + 2 * random.nextInt(19);
@@ -138,13 +122,11 @@ class InternetChecksumTest
     }
 
     @Test
-    void adjust32EqualsFullRecomputation()
-    {
+    void adjust32EqualsFullRecomputation() {
         final Random random = new Random(8);
         final byte[] data = new byte[40];
         final UnsafeBuffer buffer = new UnsafeBuffer(data);
-        for (int i = 0; i < 20_000; i++)
-        {
+        for (int i = 0; i < 20_000; i++) {
             random.nextBytes(data);
             sparsify(random, data, i);
             // 32-bit fields in IP/TCP headers are 16-bit aligned relative to the checksummed range.
@@ -163,25 +145,19 @@ class InternetChecksumTest
      * first word, never changed, stays non-zero like the version field of a real header: data that becomes all
      * zeros is the one case where eqn. 3 gives 0x0000 and recomputation 0xFFFF.
      */
-    private static void sparsify(final Random random, final byte[] data, final int round)
-    {
+    private static void sparsify(final Random random, final byte[] data, final int round) {
         data[0] |= 0x40;
-        if (round % 4 == 0)
-        {
-            for (int i = 2; i < data.length; i++)
-            {
-                if (random.nextInt(8) != 0)
-                {
+        if (round % 4 == 0) {
+            for (int i = 2; i < data.length; i++) {
+                if (random.nextInt(8) != 0) {
                     data[i] = 0;
                 }
             }
         }
     }
 
-    private static int pickNewValue(final Random random, final int oldValue, final int round)
-    {
-        switch (round % 5)
-        {
+    private static int pickNewValue(final Random random, final int oldValue, final int round) {
+        switch (round % 5) {
             case 0:
                 return 0;
             case 1:

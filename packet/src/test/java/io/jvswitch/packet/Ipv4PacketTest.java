@@ -9,16 +9,14 @@ import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class Ipv4PacketTest
-{
+class Ipv4PacketTest {
     private static final int OFFSET = 7;
     private static final int IP = OFFSET + EthernetFrame.HEADER_LENGTH;
 
     private final Ipv4Packet ip = new Ipv4Packet();
 
     @Test
-    void readsIcmpEchoRequestHeader()
-    {
+    void readsIcmpEchoRequestHeader() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 60));
         assertEquals(4, ip.version());
@@ -39,8 +37,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void headerChecksumMatchesCaptureAndPlainLoop()
-    {
+    void headerChecksumMatchesCaptureAndPlainLoop() {
         final byte[] frame = SampleFrames.bytes(SampleFrames.TCP_SYN);
         final UnsafeBuffer buffer = new UnsafeBuffer(frame);
         assertTrue(ip.wrap(buffer, 14, frame.length - 14));
@@ -55,8 +52,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void headerChecksumMatchesWellKnownExample()
-    {
+    void headerChecksumMatchesWellKnownExample() {
         // A header often used to illustrate the IPv4 checksum; its checksum is b861.
         final UnsafeBuffer buffer = new UnsafeBuffer(
             SampleFrames.bytes("450000730000400040110000c0a80001c0a800c7" + "00".repeat(95)));
@@ -68,8 +64,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void coversOptionsInHeaderLengthAndChecksum()
-    {
+    void coversOptionsInHeaderLengthAndChecksum() {
         // IHL 6: one 4-byte option (router alert, 94 04 00 00).
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes(
             "46000020000000000102" + "0000" + "0a000002e0000016" + "94040000" + "1100eeff00000000"));
@@ -84,13 +79,11 @@ class Ipv4PacketTest
     }
 
     @Test
-    void decrementTtlMatchesFullRecomputation()
-    {
+    void decrementTtlMatchesFullRecomputation() {
         final Random random = new Random(10);
         final byte[] header = SampleFrames.bytes("4500003c1c46400040060a740a0000020a000001");
         final UnsafeBuffer buffer = new UnsafeBuffer(header);
-        for (int i = 0; i < 5000; i++)
-        {
+        for (int i = 0; i < 5000; i++) {
             random.nextBytes(header);
             header[0] = 0x45;
             header[2] = 0;
@@ -108,8 +101,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void decrementTtlStopsAtZero()
-    {
+    void decrementTtlStopsAtZero() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 60));
         ip.setTtl(1);
@@ -124,8 +116,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void readsFragmentFields()
-    {
+    void readsFragmentFields() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 60));
         buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short)0x2000, java.nio.ByteOrder.BIG_ENDIAN);
@@ -142,8 +133,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void settersWriteInPlace()
-    {
+    void settersWriteInPlace() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 60));
         ip.setSource(0xc0a8_0001);
@@ -160,8 +150,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void pseudoHeaderSumMatchesReference()
-    {
+    void pseudoHeaderSumMatchesReference() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 60));
         final byte[] pseudo = ReferenceChecksum.ipv4PseudoHeader(SampleFrames.IP_A, SampleFrames.IP_B, 6, 40);
@@ -169,8 +158,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void allowsEthernetPaddingAfterTotalLength()
-    {
+    void allowsEthernetPaddingAfterTotalLength() {
         // A 28-byte ICMP datagram padded to the 46-byte minimum Ethernet payload.
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes(
             "4500001c0001000040010000" + "0a0000020a000001" + "0800f7fe00010000" + "00".repeat(18)));
@@ -181,11 +169,9 @@ class Ipv4PacketTest
     }
 
     @Test
-    void rejectsEveryTruncation()
-    {
+    void rejectsEveryTruncation() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
-        for (int length = 0; length < 60; length++)
-        {
+        for (int length = 0; length < 60; length++) {
             // Below 20 the header does not fit; from 20 to 59 the total length (60) does not.
             final int truncated = length;
             assertFalse(ip.wrap(buffer, IP, length), () -> "length " + truncated);
@@ -195,8 +181,7 @@ class Ipv4PacketTest
     }
 
     @Test
-    void rejectsImplausibleHeaders()
-    {
+    void rejectsImplausibleHeaders() {
         final String valid = "4500001c0001000040010000" + "0a0000020a000001" + "0800f7fe00010000";
         assertTrue(ip.wrap(new UnsafeBuffer(SampleFrames.bytes(valid)), 0, 28));
         assertRejected("6500" + valid.substring(4));            // version 6
@@ -208,8 +193,7 @@ class Ipv4PacketTest
         assertRejected("4500001d" + valid.substring(8));        // total length 29 > 28 available
     }
 
-    private void assertRejected(final String hex)
-    {
+    private void assertRejected(final String hex) {
         assertFalse(ip.wrap(new UnsafeBuffer(SampleFrames.bytes(hex)), 0, hex.length() / 2), hex);
         assertFalse(ip.isWrapped());
     }

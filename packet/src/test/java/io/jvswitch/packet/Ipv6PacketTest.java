@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class Ipv6PacketTest
-{
+class Ipv6PacketTest {
     private static final int OFFSET = 4;
     private static final int IP = OFFSET + EthernetFrame.HEADER_LENGTH;
 
@@ -16,8 +15,7 @@ class Ipv6PacketTest
     private final Ipv6Packet ip = new Ipv6Packet();
 
     @Test
-    void readsHeader()
-    {
+    void readsHeader() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 73));
         assertEquals(EthernetFrame.ETHERTYPE_IPV6, frame.payloadEtherType());
@@ -38,8 +36,7 @@ class Ipv6PacketTest
     }
 
     @Test
-    void readsTrafficClassAndFlowLabel()
-    {
+    void readsTrafficClassAndFlowLabel() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
         buffer.putInt(IP, 0x6AB1_2345, java.nio.ByteOrder.BIG_ENDIAN);
         assertTrue(ip.wrap(buffer, IP, 59));
@@ -48,8 +45,7 @@ class Ipv6PacketTest
     }
 
     @Test
-    void settersWriteInPlace()
-    {
+    void settersWriteInPlace() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 59));
         ip.setHopLimit(1);
@@ -69,11 +65,9 @@ class Ipv6PacketTest
     }
 
     @Test
-    void rejectsEveryTruncation()
-    {
+    void rejectsEveryTruncation() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
-        for (int length = 0; length < 59; length++)
-        {
+        for (int length = 0; length < 59; length++) {
             // Below 40 the header does not fit; from 40 to 58 the 19-byte payload does not.
             final int truncated = length;
             assertFalse(ip.wrap(buffer, IP, length), () -> "length " + truncated);
@@ -83,11 +77,9 @@ class Ipv6PacketTest
     }
 
     @Test
-    void rejectsOtherVersions()
-    {
+    void rejectsOtherVersions() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
-        for (int version = 0; version < 16; version++)
-        {
+        for (int version = 0; version < 16; version++) {
             buffer.putByte(IP, (byte)(version << 4));
             assertEquals(version == 6, ip.wrap(buffer, IP, 59), "version " + version);
         }

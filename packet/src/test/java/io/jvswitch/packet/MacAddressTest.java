@@ -12,11 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class MacAddressTest
-{
+class MacAddressTest {
     @Test
-    void parsesToFirstOctetMostSignificant()
-    {
+    void parsesToFirstOctetMostSignificant() {
         assertEquals(0x0242_ac11_0002L, MacAddress.parse("02:42:ac:11:00:02"));
         assertEquals(0x0242_ac11_0002L, MacAddress.parse("02:42:AC:11:00:02"));
         assertEquals(MacAddress.BROADCAST, MacAddress.parse("ff:ff:ff:ff:ff:ff"));
@@ -24,13 +22,11 @@ class MacAddressTest
     }
 
     @Test
-    void formatsLowerCaseAndRoundTrips()
-    {
+    void formatsLowerCaseAndRoundTrips() {
         assertEquals("02:42:ac:11:00:02", MacAddress.format(0x0242_ac11_0002L));
         assertEquals("ff:ff:ff:ff:ff:ff", MacAddress.format(MacAddress.BROADCAST));
         final Random random = new Random(1);
-        for (int i = 0; i < 1000; i++)
-        {
+        for (int i = 0; i < 1000; i++) {
             final long mac = random.nextLong() & MacAddress.BROADCAST;
             assertEquals(mac, MacAddress.parse(MacAddress.format(mac)));
         }
@@ -41,21 +37,18 @@ class MacAddressTest
         "", "02:42:ac:11:00", "02:42:ac:11:00:02:03", "02-42-ac-11-00-02", "0242.ac11.0002",
         "02:42:ac:11:00:0g", "2:42:ac:11:00:002", " 02:42:ac:11:00:0", "02:42:ac:11:00:2 ", "+2:42:ac:11:00:02",
         "02:42:ac:11:00:\u0660\u0661" })
-    void rejectsMalformedTextNamingIt(final String text)
-    {
+    void rejectsMalformedTextNamingIt(final String text) {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MacAddress.parse(text));
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
     }
 
     @Test
-    void rejectsNull()
-    {
+    void rejectsNull() {
         assertThrows(IllegalArgumentException.class, () -> MacAddress.parse(null));
     }
 
     @Test
-    void classifiesAddresses()
-    {
+    void classifiesAddresses() {
         assertTrue(MacAddress.isBroadcast(MacAddress.BROADCAST));
         assertTrue(MacAddress.isMulticast(MacAddress.BROADCAST));
         assertTrue(MacAddress.isMulticast(MacAddress.parse("01:00:5e:00:00:01")));
@@ -73,8 +66,7 @@ class MacAddressTest
     }
 
     @Test
-    void readsAndWritesSixBytesOnly()
-    {
+    void readsAndWritesSixBytesOnly() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[16]);
         buffer.setMemory(0, 16, (byte)0x77);
         MacAddress.write(buffer, 3, 0x0242_ac11_0002L);

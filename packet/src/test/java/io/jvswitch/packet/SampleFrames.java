@@ -7,8 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * 02:42:0a:00:00:01 (10.0.0.1 / fd00::1). Checksums were computed when the frames were made and are
  * re-verified in the tests with {@link ReferenceChecksum}.
  */
-final class SampleFrames
-{
+final class SampleFrames {
     static final long MAC_A = 0x0242_0a00_0002L;
     static final long MAC_B = 0x0242_0a00_0001L;
     static final int IP_A = 0x0a00_0002;
@@ -53,15 +52,12 @@ final class SampleFrames
     static final int IPV6_UDP_CHECKSUM = 0xf4c9;
     static final int IPV6_UDP_L4_OFFSET = 54;
 
-    private SampleFrames()
-    {
+    private SampleFrames() {
     }
 
-    static byte[] bytes(final String hex)
-    {
+    static byte[] bytes(final String hex) {
         final byte[] bytes = new byte[hex.length() / 2];
-        for (int i = 0; i < bytes.length; i++)
-        {
+        for (int i = 0; i < bytes.length; i++) {
             bytes[i] = (byte)Integer.parseInt(hex, 2 * i, 2 * i + 2, 16);
         }
         return bytes;
@@ -71,8 +67,7 @@ final class SampleFrames
      * A buffer holding {@code hex} at {@code offset}, with guard bytes on either side so reads or writes past
      * the frame show up.
      */
-    static UnsafeBuffer buffer(final String hex, final int offset)
-    {
+    static UnsafeBuffer buffer(final String hex, final int offset) {
         final byte[] frame = bytes(hex);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[offset + frame.length + 16]);
         buffer.setMemory(0, buffer.capacity(), (byte)0x5A);
@@ -80,8 +75,7 @@ final class SampleFrames
         return buffer;
     }
 
-    static byte[] copy(final UnsafeBuffer buffer)
-    {
+    static byte[] copy(final UnsafeBuffer buffer) {
         final byte[] copy = new byte[buffer.capacity()];
         buffer.getBytes(0, copy);
         return copy;

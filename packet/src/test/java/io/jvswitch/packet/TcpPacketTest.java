@@ -9,8 +9,7 @@ import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class TcpPacketTest
-{
+class TcpPacketTest {
     private static final int OFFSET = 2;
     private static final int TCP = OFFSET + SampleFrames.TCP_SYN_L4_OFFSET;
 
@@ -18,8 +17,7 @@ class TcpPacketTest
     private final TcpPacket tcp = new TcpPacket();
 
     @Test
-    void readsSyn()
-    {
+    void readsSyn() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
         assertTrue(ip.wrap(buffer, OFFSET + 14, 60));
         assertEquals(Ipv4Packet.PROTOCOL_TCP, ip.protocol());
@@ -44,8 +42,7 @@ class TcpPacketTest
     }
 
     @Test
-    void checksumAgreesWithCaptureAndPlainLoop()
-    {
+    void checksumAgreesWithCaptureAndPlainLoop() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
         assertTrue(ip.wrap(buffer, OFFSET + 14, 60));
         assertTrue(tcp.wrap(buffer, ip.payloadOffset(), ip.payloadLength()));
@@ -58,16 +55,14 @@ class TcpPacketTest
     }
 
     @Test
-    void incrementalPortAndAddressRewritesMatchRecomputation()
-    {
+    void incrementalPortAndAddressRewritesMatchRecomputation() {
         // What a NAT would do: rewrite the source address and port, patching the TCP checksum incrementally
         // (the address is covered through the pseudo-header).
         final Random random = new Random(11);
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
         assertTrue(ip.wrap(buffer, OFFSET + 14, 60));
         assertTrue(tcp.wrap(buffer, ip.payloadOffset(), ip.payloadLength()));
-        for (int i = 0; i < 2000; i++)
-        {
+        for (int i = 0; i < 2000; i++) {
             final int newAddress = random.nextInt();
             final int newPort = random.nextInt(0x10000);
             int checksum = InternetChecksum.adjust32(tcp.checksum(), ip.source(), newAddress);
@@ -84,8 +79,7 @@ class TcpPacketTest
     }
 
     @Test
-    void settersWriteInPlace()
-    {
+    void settersWriteInPlace() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
         assertTrue(tcp.wrap(buffer, TCP, 40));
         tcp.setDestinationPort(443);
@@ -111,11 +105,9 @@ class TcpPacketTest
     }
 
     @Test
-    void rejectsEveryTruncation()
-    {
+    void rejectsEveryTruncation() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
-        for (int length = 0; length < 40; length++)
-        {
+        for (int length = 0; length < 40; length++) {
             // Below 20 the fixed header does not fit; from 20 to 39 the 40-byte header with options does not.
             final int truncated = length;
             assertFalse(tcp.wrap(buffer, TCP, length), () -> "length " + truncated);
@@ -125,11 +117,9 @@ class TcpPacketTest
     }
 
     @Test
-    void rejectsDataOffsetBelowFive()
-    {
+    void rejectsDataOffsetBelowFive() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
-        for (int words = 0; words < 5; words++)
-        {
+        for (int words = 0; words < 5; words++) {
             buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte)(words << 4));
             assertFalse(tcp.wrap(buffer, TCP, 40));
         }

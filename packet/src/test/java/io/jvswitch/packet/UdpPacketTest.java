@@ -9,8 +9,7 @@ import java.nio.ByteOrder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class UdpPacketTest
-{
+class UdpPacketTest {
     /** DNS-ish datagram 10.0.0.2:40000 -> 10.0.0.1:53 with 5 payload bytes, checksum field zero. */
     private static final String IPV4_UDP =
         "4500002100010000401100000a0000020a000001" + "9c400035000d0000" + "0102030405";
@@ -19,8 +18,7 @@ class UdpPacketTest
     private final UdpPacket udp = new UdpPacket();
 
     @Test
-    void readsHeaderAndComputesIpv4ChecksumLikePlainLoop()
-    {
+    void readsHeaderAndComputesIpv4ChecksumLikePlainLoop() {
         final byte[] bytes = SampleFrames.bytes(IPV4_UDP);
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         assertTrue(ip.wrap(buffer, 0, bytes.length));
@@ -43,8 +41,7 @@ class UdpPacketTest
     }
 
     @Test
-    void readsAndChecksumsIpv6Capture()
-    {
+    void readsAndChecksumsIpv6Capture() {
         final byte[] bytes = SampleFrames.bytes(SampleFrames.IPV6_UDP);
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         final Ipv6Packet ip6 = new Ipv6Packet();
@@ -69,8 +66,7 @@ class UdpPacketTest
     }
 
     @Test
-    void sendsComputedZeroAsAllOnes()
-    {
+    void sendsComputedZeroAsAllOnes() {
         // Three more payload bytes: 8 in all, so the last payload word is at 34..35.
         final byte[] bytes = SampleFrames.bytes(IPV4_UDP + "000000");
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
@@ -89,8 +85,7 @@ class UdpPacketTest
     }
 
     @Test
-    void settersWriteInPlace()
-    {
+    void settersWriteInPlace() {
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes(IPV4_UDP));
         assertTrue(udp.wrap(buffer, 20, 13));
         udp.setSourcePort(65535);
@@ -105,19 +100,16 @@ class UdpPacketTest
     }
 
     @Test
-    void rejectsEveryTruncationAndBadLengthField()
-    {
+    void rejectsEveryTruncationAndBadLengthField() {
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes(IPV4_UDP));
-        for (int length = 0; length < 13; length++)
-        {
+        for (int length = 0; length < 13; length++) {
             // Below 8 the header does not fit; from 8 to 12 the length field (13) does not.
             assertFalse(udp.wrap(buffer, 20, length));
             assertFalse(udp.isWrapped());
         }
         assertTrue(udp.wrap(buffer, 20, 13));
 
-        for (int field = 0; field < UdpPacket.HEADER_LENGTH; field++)
-        {
+        for (int field = 0; field < UdpPacket.HEADER_LENGTH; field++) {
             buffer.putShort(24, (short)field, ByteOrder.BIG_ENDIAN);
             assertFalse(udp.wrap(buffer, 20, 13));
         }

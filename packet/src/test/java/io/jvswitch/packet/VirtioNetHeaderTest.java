@@ -11,14 +11,12 @@ import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class VirtioNetHeaderTest
-{
+class VirtioNetHeaderTest {
     private static final int VNET = 6;
     private static final int FRAME = VNET + VirtioNetHeader.LENGTH;
 
     @Test
-    void readsLittleEndianFields()
-    {
+    void readsLittleEndianFields() {
         // flags=NEEDS_CSUM, gso=TCPV4|ECN, hdr_len=66, gso_size=1448, csum_start=34, csum_offset=16
         final UnsafeBuffer buffer = SampleFrames.buffer("01" + "81" + "4200" + "a805" + "2200" + "1000", VNET);
         assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.flags(buffer, VNET));
@@ -33,8 +31,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void writesLittleEndianFieldsAndClearsExactlyTenBytes()
-    {
+    void writesLittleEndianFieldsAndClearsExactlyTenBytes() {
         final UnsafeBuffer buffer = SampleFrames.buffer("00000000000000000000", VNET);
         VirtioNetHeader.setFlags(buffer, VNET, VirtioNetHeader.FLAG_DATA_VALID);
         VirtioNetHeader.setGsoType(buffer, VNET, VirtioNetHeader.GSO_UDP_L4);
@@ -56,8 +53,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void completesTcpChecksumFromPseudoHeaderSum()
-    {
+    void completesTcpChecksumFromPseudoHeaderSum() {
         final UnsafeBuffer buffer = partialTcpSyn();
         final int length = VirtioNetHeader.LENGTH + SampleFrames.bytes(SampleFrames.TCP_SYN).length;
 
@@ -71,8 +67,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void completesUdpOverIpv6Checksum()
-    {
+    void completesUdpOverIpv6Checksum() {
         final byte[] frame = SampleFrames.bytes(SampleFrames.IPV6_UDP);
         final UnsafeBuffer buffer = SampleFrames.buffer("00000000000000000000" + SampleFrames.IPV6_UDP, VNET);
         final Ipv6Packet ip = new Ipv6Packet();
@@ -89,8 +84,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void completedChecksumEqualsFullComputationForRandomSegments()
-    {
+    void completedChecksumEqualsFullComputationForRandomSegments() {
         final Random random = new Random(9);
         final byte[] frame = SampleFrames.bytes(SampleFrames.TCP_SYN);
         final int ipOffset = FRAME + EthernetFrame.HEADER_LENGTH;
@@ -98,12 +92,10 @@ class VirtioNetHeaderTest
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[FRAME + frame.length + 1500]);
         final Ipv4Packet ip = new Ipv4Packet();
         final TcpPacket tcp = new TcpPacket();
-        for (int i = 0; i < 500; i++)
-        {
+        for (int i = 0; i < 500; i++) {
             final int payload = random.nextInt(1400);
             buffer.putBytes(FRAME, frame);
-            for (int j = 0; j < payload; j++)
-            {
+            for (int j = 0; j < payload; j++) {
                 buffer.putByte(FRAME + frame.length + j, (byte)random.nextInt(256));
             }
             buffer.putInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, random.nextInt(), ByteOrder.BIG_ENDIAN);
@@ -132,8 +124,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void rejectsChecksumPositionsOutsideTheFrameWithoutChangingAnything()
-    {
+    void rejectsChecksumPositionsOutsideTheFrameWithoutChangingAnything() {
         final int frameLength = SampleFrames.bytes(SampleFrames.TCP_SYN).length;
         final int totalLength = VirtioNetHeader.LENGTH + frameLength;
         final int[][] startAndOffset = {
@@ -144,8 +135,7 @@ class VirtioNetHeaderTest
             { SampleFrames.TCP_SYN_L4_OFFSET, frameLength - SampleFrames.TCP_SYN_L4_OFFSET - 1 },
             { 0, frameLength - 1 },
         };
-        for (final int[] position : startAndOffset)
-        {
+        for (final int[] position : startAndOffset) {
             final UnsafeBuffer buffer = partialTcpSyn();
             VirtioNetHeader.setChecksumStart(buffer, VNET, position[0]);
             VirtioNetHeader.setChecksumOffset(buffer, VNET, position[1]);
@@ -163,8 +153,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void rejectsLengthsThatDoNotFitTheBuffer()
-    {
+    void rejectsLengthsThatDoNotFitTheBuffer() {
         final UnsafeBuffer buffer = partialTcpSyn();
         final byte[] before = SampleFrames.copy(buffer);
         assertFalse(VirtioNetHeader.completeChecksum(buffer, VNET, VirtioNetHeader.LENGTH - 1));
@@ -176,8 +165,7 @@ class VirtioNetHeaderTest
     }
 
     @Test
-    void leavesFramesWithoutNeedsChecksumAlone()
-    {
+    void leavesFramesWithoutNeedsChecksumAlone() {
         final UnsafeBuffer buffer = partialTcpSyn();
         VirtioNetHeader.setFlags(buffer, VNET, 0);
         final byte[] before = SampleFrames.copy(buffer);
@@ -189,8 +177,7 @@ class VirtioNetHeaderTest
      * The TCP SYN as a guest with checksum offload hands it to a TAP: NEEDS_CSUM, csum_start at the TCP header,
      * csum_offset at its checksum field, and the folded pseudo-header sum (not complemented) in that field.
      */
-    private static UnsafeBuffer partialTcpSyn()
-    {
+    private static UnsafeBuffer partialTcpSyn() {
         final UnsafeBuffer buffer = SampleFrames.buffer("00000000000000000000" + SampleFrames.TCP_SYN, VNET);
         VirtioNetHeader.setFlags(buffer, VNET, VirtioNetHeader.FLAG_NEEDS_CSUM);
         VirtioNetHeader.setChecksumStart(buffer, VNET, SampleFrames.TCP_SYN_L4_OFFSET);
@@ -205,8 +192,7 @@ class VirtioNetHeaderTest
         return buffer;
     }
 
-    private static byte[] slice(final UnsafeBuffer buffer, final int offset, final int length)
-    {
+    private static byte[] slice(final UnsafeBuffer buffer, final int offset, final int length) {
         final byte[] bytes = new byte[length];
         buffer.getBytes(offset, bytes);
         return bytes;

@@ -39,7 +39,7 @@ final class FramePipeline {
     void process(int ingress, MutableDirectBuffer buffer, int length, long nowNanos) {
         final PortCounters in = table.counters[ingress];
         in.rxFrames++;
-        in.rxBytes += length - VirtioNetHeader.LENGTH;
+        in.rxBytes += Math.max(0, length - VirtioNetHeader.LENGTH);
         handle(ingress, in, buffer, length, nowNanos);
     }
 
@@ -72,13 +72,13 @@ final class FramePipeline {
             return;
         }
         final BridgeDomain domain = table.domains[ingress];
-        domain.macs.learn(source, ingress, nowNanos);
-
         final int etherType = ethernet.payloadEtherType();
         if (!domain.etherTypePolicy.allows(etherType)) {
             in.drop(DropReason.UNKNOWN_ETHERTYPE);
-            return;
+            return; // before learning: a frame the network refuses must not spend the port's MAC quota
         }
+        domain.macs.learn(source, ingress, nowNanos);
+
         if (etherType == EthernetFrame.ETHERTYPE_ARP && answerArp(ingress, in, domain, buffer, length)) {
             return;
         }
@@ -148,29 +148,32 @@ final class FramePipeline {
         final int members = domain.memberCount();
         for (int i = 0; i < members; i++) {
             final int egress = domain.member(i);
-            if (egress != ingress) {
+            if (egress != ingress && transmit(egress, buffer, length)) {
                 table.counters[egress].floodedOut++;
-                transmit(egress, buffer, length);
             }
         }
     }
 
-    private void transmit(int egress, MutableDirectBuffer buffer, int length) {
+    /** Sends the frame out of one port; returns whether the device took it. Failures are counted there. */
+    private boolean transmit(int egress, MutableDirectBuffer buffer, int length) {
         final PortCounters out = table.counters[egress];
         if (!table.offloads[egress]) {
             if (VirtioNetHeader.isGso(buffer, 0)) {
                 out.drop(DropReason.GSO_UNSUPPORTED);
-                return;
+                return false;
             }
+            // Completing the checksum edits the shared frame: later ports of a flood get it completed,
+            // which is valid for every port.
             if (VirtioNetHeader.needsChecksum(buffer, 0) && !VirtioNetHeader.completeChecksum(buffer, 0, length)) {
                 out.drop(DropReason.BAD_OFFLOAD);
-                return;
+                return false;
             }
         }
         final int result = table.ports[egress].transmit(buffer, 0, length);
         if (result == Port.TX_OK) {
             out.txFrames++;
             out.txBytes += length - VirtioNetHeader.LENGTH;
+            return true;
         } else if (result == Port.TX_BUSY) {
             out.drop(DropReason.TX_QUEUE_FULL);
         } else if (result == Port.TX_GONE) {
@@ -179,6 +182,7 @@ final class FramePipeline {
         } else {
             out.drop(DropReason.TX_REJECTED);
         }
+        return false;
     }
 
     /** An offload request must point inside the frame, or the kernel would reject it on egress. */

@@ -147,6 +147,30 @@ class SwitchingIT {
     }
 
     @Test
+    void tcpSuperFramesCrossTheSwitchWhole() throws Exception {
+        final String tulipIp = f.ipOf("frontend", "tulip");
+        final Process server = f.lab.start(tulip, f.dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-1");
+        try {
+            Thread.sleep(500);
+            final long rxFramesBefore = f.port("rose").path("rxFrames").asLong();
+            final long rxBytesBefore = f.port("rose").path("rxBytes").asLong();
+            final String report = f.lab.check(rose, "iperf3", "-c", tulipIp, "-t", "3", "-J");
+            final JsonNode result = io.jvswitch.control.api.Json.mapper().readTree(report);
+            final double gbps = result.path("end").path("sum_received").path("bits_per_second").asDouble() / 1e9;
+            System.out.printf("TCP through jvs, one stream, 3 s: %.2f Gb/s%n", gbps);
+            assertTrue(gbps > 0.1, "TCP flows: " + gbps + " Gb/s");
+            final long frames = f.port("rose").path("rxFrames").asLong() - rxFramesBefore;
+            final long bytes = f.port("rose").path("rxBytes").asLong() - rxBytesBefore;
+            assertTrue(bytes / frames > 1514, "frames larger than the MTU: the container's TSO super-frames reach "
+                + "the switch and pass whole (average " + bytes / frames + " bytes)");
+            assertEquals(0, f.port("tulip").path("drops").path("gso-unsupported").asLong());
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+
+    @Test
     void aContainerOnTwoNetworksGetsEth1() {
         final String both = f.container("both");
         f.ok("attach", "--netns", both, "--network", "frontend", "--name", "both");

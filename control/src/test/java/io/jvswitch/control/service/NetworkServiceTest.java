@@ -1,0 +1,199 @@
+package io.jvswitch.control.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvswitch.control.api.ApiResponse;
+import io.jvswitch.control.api.ApiRoutes;
+import io.jvswitch.control.api.Json;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.model.StateStore;
+import io.jvswitch.control.netns.ResolvedNamespace;
+import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.PortListener;
+import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.switching.port.MemoryPort;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.switching.port.ReadySet;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control logic and the API over a real dataplane with in-memory ports (no root needed):
+ * validation, strict JSON, state kept and restored, nothing changed by a refused request.
+ */
+class NetworkServiceTest {
+    @TempDir
+    Path dir;
+    Dataplane dataplane;
+    MemoryWiring wiring;
+    NetworkService service;
+    ApiRoutes api;
+
+    /** Endpoints as memory ports; containers as plain files standing for namespace files. */
+    final class MemoryWiring implements EndpointWiring {
+        final List<MemoryPort> created = new ArrayList<>();
+
+        @Override
+        public ResolvedNamespace namespaceOf(ContainerRef container) {
+            final Path file = dir.resolve("ns-" + container.value());
+            if (!Files.exists(file)) {
+                throw new IllegalArgumentException("no network namespace named '" + container.value() + "'");
+            }
+            return ResolvedNamespace.of(file, container.value());
+        }
+
+        @Override
+        public String nextInterfaceName(ResolvedNamespace namespace, Set<String> reserved) {
+            for (int n = 0; ; n++) {
+                if (!reserved.contains("eth" + n)) {
+                    return "eth" + n;
+                }
+            }
+        }
+
+        @Override
+        public Port create(EndpointPlan plan) {
+            final MemoryPort port = new MemoryPort(plan.portName(), plan.mtu(), true, true);
+            created.add(port);
+            return port;
+        }
+
+        @Override
+        public Port reopen(EndpointPlan plan) {
+            return create(plan);
+        }
+
+        @Override
+        public void release(Port port) {
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        start();
+        Files.createFile(dir.resolve("ns-rose"));
+        Files.createFile(dir.resolve("ns-tulip"));
+    }
+
+    void start() {
+        dataplane = new Dataplane(new SwitchContext().idleMode(io.jvswitch.switching.IdleMode.BACKOFF), ReadySet.NONE,
+            PortListener.NONE, Throwable::printStackTrace);
+        dataplane.start();
+        wiring = new MemoryWiring();
+        service = new NetworkService(dataplane, new StateStore(dir.resolve("state"), Json.mapper()), wiring,
+            () -> List.of(Cidr.parse("172.17.0.0/16")));
+        service.restore();
+        api = new ApiRoutes(service, Json.mapper());
+    }
+
+    @AfterEach
+    void tearDown() {
+        dataplane.close();
+    }
+
+    ApiResponse call(String method, String path, String body) {
+        return api.handle(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String error(ApiResponse response) throws Exception {
+        return Json.mapper().readTree(response.body()).path("error").asText();
+    }
+
+    @Test
+    void defaultSubnetSkipsHostRoutesAndOtherNetworks() {
+        assertEquals("172.18.0.0/16", service.createNetwork(new CreateNetworkRequest("a", null, null, null, null, null, null, null)).subnet());
+        assertEquals("172.19.0.0/16", service.createNetwork(new CreateNetworkRequest("b", null, null, null, null, null, null, null)).subnet());
+        assertEquals("172.19.0.1", service.network("b").gateway());
+    }
+
+    @Test
+    void strictJsonIsEnforcedWithClearErrors() throws Exception {
+        final ApiResponse unknown = call("POST", "/v1/networks", "{\"name\":\"a\",\"subnetz\":\"10.0.0.0/24\"}");
+        assertEquals(400, unknown.status());
+        assertEquals("unknown field 'subnetz' in request", error(unknown));
+        final ApiResponse malformed = call("POST", "/v1/networks", "{\"name\":");
+        assertEquals(400, malformed.status());
+        assertTrue(error(malformed).startsWith("malformed JSON request"), error(malformed));
+        final ApiResponse wrongType = call("POST", "/v1/networks", "{\"name\":\"a\",\"mtu\":\"big\"}");
+        assertEquals(400, wrongType.status());
+        final ApiResponse outOfRange = call("POST", "/v1/networks", "{\"name\":\"a\",\"mtu\":10}");
+        assertEquals(400, outOfRange.status());
+        assertEquals("invalid MTU 10: must be within 68..65535", error(outOfRange));
+        final ApiResponse noBody = call("POST", "/v1/endpoints", null);
+        assertEquals(400, noBody.status());
+        assertEquals(404, call("GET", "/v1/nothing", null).status());
+        assertEquals(405, call("PUT", "/v1/networks", null).status());
+        assertTrue(service.networks().isEmpty(), "nothing was created");
+    }
+
+    @Test
+    void attachAllocatesLowestFreeAddressAndDerivesTheMac() {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null,
+            java.util.Map.of("router", "10.1.0.2"), null, 9000));
+        final var rose = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
+        assertEquals("10.1.0.3", rose.ipv4(), "skips the gateway and the aux address");
+        assertEquals("02:4a:0a:01:00:03", rose.mac());
+        assertEquals("eth0", rose.ifname());
+        assertEquals(9000, wiring.created.getFirst().mtu());
+        final var tulip = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), "t",
+            "10.1.0.200", "02:00:00:00:00:aa", "net0"));
+        assertEquals("10.1.0.200", tulip.ipv4());
+        assertEquals("02:00:00:00:00:aa", tulip.mac());
+        assertEquals("net0", tulip.ifname());
+        assertEquals(2, service.portStats().size());
+    }
+
+    @Test
+    void aRefusedAttachChangesNothing() throws Exception {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/29", null, null, null, null, null));
+        final String before = Files.readString(dir.resolve("state/state.json"));
+        final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname")));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web",
+            new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null)));
+        assertEquals(before, Files.readString(dir.resolve("state/state.json")));
+        assertTrue(wiring.created.isEmpty());
+        assertEquals("10.1.0.2", service.attach(new AttachRequest("web", rose, null, null, null, null)).ipv4(),
+            "no address was leaked by the refusals");
+    }
+
+    @Test
+    void stateSurvivesARestart() {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, "10.1.0.64/26", null, true, null));
+        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
+        dataplane.close();
+        start();
+        assertEquals(1, service.endpointsOn("web").size());
+        assertTrue(service.network("web").internal());
+        assertEquals("10.1.0.64/26", service.network("web").ipRange());
+        assertEquals("10.1.0.65", service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"),
+            null, null, null, null)).ipv4(), "the restored endpoint's address stays taken");
+    }
+
+    @Test
+    void endpointsOfVanishedContainersAreReaped() throws Exception {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
+        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
+        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null));
+        assertEquals(0, service.reapVanished());
+        Files.delete(dir.resolve("ns-rose"));
+        Files.createFile(dir.resolve("ns-rose")); // same name, a different namespace
+        assertEquals(1, service.reapVanished());
+        assertEquals(List.of("tulip"), service.endpointsOn("web").stream().map(e -> e.name()).toList());
+        assertTrue(wiring.created.getFirst().isClosed());
+    }
+}
