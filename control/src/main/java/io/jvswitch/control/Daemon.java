@@ -5,6 +5,10 @@ import io.jvswitch.control.api.ApiClient;
 import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.ApiServer;
 import io.jvswitch.control.api.Json;
+import io.jvswitch.control.debug.CaptureEndpoint;
+import io.jvswitch.control.debug.CaptureService;
+import io.jvswitch.control.debug.DebugService;
+import io.jvswitch.control.debug.MetricsServer;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
@@ -36,11 +40,14 @@ public final class Daemon {
     private final Path socket;
     private final Path stateDir;
     private final SwitchContext switchContext;
+    private final java.net.InetSocketAddress metricsAddress;
 
-    public Daemon(Path socket, Path stateDir, SwitchContext switchContext) {
+    /** {@code metricsAddress} null: no metrics listener (there is no TCP listener by default). */
+    public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress) {
         this.socket = socket;
         this.stateDir = stateDir;
         this.switchContext = switchContext;
+        this.metricsAddress = metricsAddress;
     }
 
     public void run() throws IOException, InterruptedException {
@@ -65,9 +72,17 @@ public final class Daemon {
             new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read));
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
+        final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping: containers keep their interfaces");
+            for (AutoCloseable c : closeOnExit) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "while stopping: " + e.getMessage());
+                }
+            }
             api.close();
             control.shutdown();
             dataplane.close();
@@ -76,9 +91,25 @@ public final class Daemon {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             control.submit(() -> service.get().restore()).get();
-            api.start(new ApiRoutes(service.get(), json), control);
+            final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
+            closeOnExit.add(captures);
+            api.start(new ApiRoutes(service.get(), new DebugService(service.get(), dataplane, captures::totalClientDrops), json),
+                new CaptureEndpoint(service.get(), captures, json), control);
+            if (metricsAddress != null) {
+                final MetricsServer metrics = new MetricsServer(metricsAddress, new DebugService(service.get(), dataplane, captures::totalClientDrops));
+                metrics.start();
+                closeOnExit.add(metrics);
+                LOG.log(System.Logger.Level.INFO, "Prometheus metrics on http://{0}/metrics", metricsAddress);
+            }
         } catch (Exception e) {
             Runtime.getRuntime().removeShutdownHook(hook);
+            for (AutoCloseable c : closeOnExit) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // already failing: report the first error
+                }
+            }
             api.close();
             control.shutdownNow();
             dataplane.close();

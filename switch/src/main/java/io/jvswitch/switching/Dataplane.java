@@ -99,6 +99,74 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    // ---- capture and trace -------------------------------------------------------------------
+
+    /**
+     * Starts copying frames to the capture ring: those of the given slots, or when {@code slots} is
+     * null of every port in {@code networkId} (all networks when negative), at the points in
+     * {@code pointsMask} ({@link io.jvswitch.switching.capture.CapturePoint#bit()}). Returns the
+     * session id, the record type mask bit in the ring being {@code 1 << id}.
+     */
+    public CompletableFuture<Integer> startCapture(int networkId, int[] slots, int pointsMask, int snapLength) {
+        final CaptureTaps.Session session = new CaptureTaps.Session(networkId, slots == null ? null : slots.clone(),
+            pointsMask, snapLength);
+        return submit(a -> a.startCapture(session));
+    }
+
+    /** Stops a capture session; returns its final counters. */
+    public CompletableFuture<CaptureCounters> stopCapture(int id) {
+        return submit(a -> {
+            final CaptureCounters counters = new CaptureCounters(a.taps.captured[id], a.taps.ringDrops[id]);
+            a.stopCapture(id);
+            return counters;
+        });
+    }
+
+    /** Capture copies made and lost since the dataplane started, over all sessions. */
+    public CompletableFuture<CaptureCounters> captureTotals() {
+        return submit(a -> new CaptureCounters(a.taps.totalCopied, a.taps.totalRingDrops));
+    }
+
+    public CompletableFuture<CaptureCounters> captureCounters(int id) {
+        return submit(a -> new CaptureCounters(a.taps.captured[id], a.taps.ringDrops[id]));
+    }
+
+    /** The ring capture copies travel in; read it from one thread only. Null if capture is disabled. */
+    public io.jvswitch.switching.capture.CaptureRing captureRing() {
+        return agent.taps.ring();
+    }
+
+    /** Processes Ethernet frames as if received on {@code slot} (counted as received there). */
+    public CompletableFuture<Integer> inject(int slot, List<byte[]> ethernetFrames) {
+        final List<byte[]> copy = List.copyOf(ethernetFrames);
+        return submit(a -> a.inject(slot, copy));
+    }
+
+    /** Traces a synthetic Ethernet frame as if it came in on {@code slot}: a dry run, nothing is sent. */
+    public CompletableFuture<io.jvswitch.switching.capture.PacketTrace> traceSynthetic(int slot, byte[] ethernetFrame) {
+        return submit(a -> a.traceSynthetic(slot, ethernetFrame));
+    }
+
+    /**
+     * Arms a trace of the next real frame on {@code slot} that {@code matcher} accepts. The returned
+     * future completes with the trace when such a frame arrives; cancel with {@link #disarmTrace()}.
+     */
+    public CompletableFuture<io.jvswitch.switching.capture.PacketTrace> armTrace(int slot, FrameMatcher matcher) {
+        final CompletableFuture<io.jvswitch.switching.capture.PacketTrace> result = new CompletableFuture<>();
+        await(submit(a -> {
+            a.armTrace(slot, matcher, result);
+            return null;
+        }));
+        return result;
+    }
+
+    public CompletableFuture<Void> disarmTrace() {
+        return submit(a -> {
+            a.disarmTrace();
+            return null;
+        });
+    }
+
     public CompletableFuture<List<FdbEntry>> fdb(int networkId) {
         return submit(a -> {
             final BridgeDomain domain = a.requireDomain(networkId);

@@ -5,27 +5,54 @@ package io.jvswitch.switching;
  * {@code received = forwarded + answered + dropped} holds for every port.
  */
 public enum DropReason {
-    RUNT("runt", "frame shorter than an Ethernet header"),
-    OVERSIZE("oversize", "frame longer than the port MTU and not a GSO super-frame"),
-    MULTICAST_SOURCE("multicast-source", "source MAC is a multicast or broadcast address"),
-    ZERO_SOURCE("zero-source", "source MAC is 00:00:00:00:00:00"),
-    TRUNCATED_ARP("truncated-arp", "ARP packet shorter than 28 bytes"),
-    MALFORMED_ARP("malformed-arp", "ARP is not Ethernet/IPv4 or has an unknown operation"),
-    UNKNOWN_ETHERTYPE("unknown-ethertype", "EtherType not forwarded by the network's policy"),
-    DESTINATION_IS_INGRESS("destination-is-ingress", "destination MAC was learned on the port it came in on"),
-    NO_ROUTE("no-route", "frame addressed to the gateway, which does not route this traffic"),
-    GSO_UNSUPPORTED("gso-unsupported", "GSO super-frame towards a port without offloads"),
-    BAD_OFFLOAD("bad-offload", "virtio-net header asks for an offload the frame does not fit"),
-    TX_QUEUE_FULL("tx-queue-full", "egress device queue full"),
-    TX_REJECTED("tx-rejected", "egress device refused the frame"),
-    PORT_GONE("port-gone", "egress port vanished (its namespace was deleted)");
+    RUNT("runt", Stage.INGRESS, "frame shorter than an Ethernet header"),
+    OVERSIZE("oversize", Stage.INGRESS, "frame longer than the port MTU and not a GSO super-frame"),
+    BAD_OFFLOAD("bad-offload", Stage.INGRESS, "virtio-net header asks for an offload the frame does not fit"),
+    MULTICAST_SOURCE("multicast-source", Stage.INGRESS, "source MAC is a multicast or broadcast address"),
+    ZERO_SOURCE("zero-source", Stage.INGRESS, "source MAC is 00:00:00:00:00:00"),
+    UNKNOWN_ETHERTYPE("unknown-ethertype", Stage.INGRESS, "EtherType not forwarded by the network's policy"),
+    TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
+    MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
+    DESTINATION_IS_INGRESS("destination-is-ingress", Stage.L2_FORWARD, "destination MAC was learned on the port it came in on"),
+    NO_ROUTE("no-route", Stage.L2_FORWARD, "frame addressed to the gateway, which does not route this traffic"),
+    GSO_UNSUPPORTED("gso-unsupported", Stage.EGRESS, "GSO super-frame towards a port without offloads"),
+    EGRESS_BAD_OFFLOAD("bad-offload-egress", Stage.EGRESS, "checksum to complete lies outside the frame"),
+    TX_QUEUE_FULL("tx-queue-full", Stage.EGRESS, "egress device queue full"),
+    TX_REJECTED("tx-rejected", Stage.EGRESS, "egress device refused the frame (e.g. the container set its interface down)"),
+    PORT_GONE("port-gone", Stage.EGRESS, "egress port vanished (its namespace was deleted)");
+
+    /** The pipeline stages, in the order a frame meets them; every drop belongs to one. */
+    public enum Stage {
+        INGRESS("ingress"), ARP_PROXY("arp-proxy"), L2_FORWARD("l2-forward"), EGRESS("egress");
+
+        private final String label;
+
+        Stage(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
 
     private final String label;
+    private final Stage stage;
     private final String description;
 
-    DropReason(String label, String description) {
+    DropReason(String label, Stage stage, String description) {
         this.label = label;
+        this.stage = stage;
         this.description = description;
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    /** Ingress drops are counted against the frame's verdict; egress ones against the copy sent. */
+    public boolean isIngress() {
+        return stage != Stage.EGRESS;
     }
 
     /** Stable, lower-case name used by the CLI, the API and metrics. */
@@ -38,4 +65,18 @@ public enum DropReason {
     }
 
     static final DropReason[] VALUES = values();
+
+    /** By ordinal, as stored in capture records. */
+    public static DropReason ofOrdinal(int ordinal) {
+        return VALUES[ordinal];
+    }
+
+    public static DropReason parse(String label) {
+        for (DropReason reason : VALUES) {
+            if (reason.label.equals(label)) {
+                return reason;
+            }
+        }
+        throw new IllegalArgumentException("unknown drop reason '" + label + "'");
+    }
 }

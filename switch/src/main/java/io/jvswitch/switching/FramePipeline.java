@@ -2,8 +2,12 @@ package io.jvswitch.switching;
 
 import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.capture.CapturePoint;
+import io.jvswitch.switching.capture.CaptureRing;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.Port;
 import org.agrona.MutableDirectBuffer;
 
@@ -14,6 +18,9 @@ import org.agrona.MutableDirectBuffer;
  * <p>The frame stays where it was read; an ARP answer is written over the request in place. No
  * allocation, no exceptions: every frame ends in exactly one verdict, counted on its ingress port
  * (forwarded, flooded, answered, or dropped with a reason).
+ *
+ * <p>Capture taps and tracing cost a mask test and a null test per frame when they are off. A
+ * traced frame may be a dry run: it is then neither learned from nor sent anywhere.
  */
 final class FramePipeline {
     private static final int ETH_OFFSET = VirtioNetHeader.LENGTH;
@@ -22,13 +29,19 @@ final class FramePipeline {
     private static final int L2_OVERHEAD = EthernetFrame.HEADER_LENGTH + 4;
 
     private final PortTable table;
+    private final CaptureTaps taps;
     private final EthernetFrame ethernet = new EthernetFrame();
     private final ArpPacket arp = new ArpPacket();
     private int goneCount;
     private final int[] goneSlots;
 
-    FramePipeline(PortTable table) {
+    /** Set only while a traced frame is processed. */
+    private PacketTrace trace;
+    private boolean dryRun;
+
+    FramePipeline(PortTable table, CaptureTaps taps) {
         this.table = table;
+        this.taps = taps;
         this.goneSlots = new int[table.capacity()];
     }
 
@@ -40,6 +53,10 @@ final class FramePipeline {
         final PortCounters in = table.counters[ingress];
         in.rxFrames++;
         in.rxBytes += Math.max(0, length - VirtioNetHeader.LENGTH);
+        final int rxMask = taps.rx[ingress];
+        if (rxMask != 0 && length > ETH_OFFSET) {
+            taps.copy(rxMask, ingress, CapturePoint.RX, CaptureRing.NO_REASON, buffer, ETH_OFFSET, length - ETH_OFFSET);
+        }
         handle(ingress, in, buffer, length, nowNanos);
     }
 
@@ -48,56 +65,106 @@ final class FramePipeline {
         handle(ingress, table.counters[ingress], buffer, length, nowNanos);
     }
 
+    /**
+     * Processes one frame with a trace of every step. With {@code dryRun} the frame is a synthetic
+     * one: nothing is learned, sent or counted, so tracing never disturbs the switch.
+     */
+    PacketTrace trace(int ingress, MutableDirectBuffer buffer, int length, long nowNanos, boolean dryRun) {
+        final PacketTrace t = new PacketTrace();
+        trace = t;
+        this.dryRun = dryRun;
+        try {
+            t.note("rx", "port " + table.ports[ingress].name() + " (network " + table.domains[ingress].name + "), "
+                + (length - ETH_OFFSET) + " bytes" + (dryRun ? ", synthetic: nothing is sent or learned" : ""));
+            if (dryRun) {
+                handle(ingress, new PortCounters(), buffer, length, nowNanos);
+            } else {
+                process(ingress, buffer, length, nowNanos);
+            }
+        } finally {
+            trace = null;
+            this.dryRun = false;
+        }
+        return t;
+    }
+
     private void handle(int ingress, PortCounters in, MutableDirectBuffer buffer, int length, long nowNanos) {
         if (length < MIN_FRAME || !ethernet.wrap(buffer, ETH_OFFSET, length - ETH_OFFSET)) {
-            in.drop(DropReason.RUNT);
+            drop(ingress, in, DropReason.RUNT, buffer, length);
             return;
         }
         final boolean gso = VirtioNetHeader.isGso(buffer, 0);
         if (!gso && length - ETH_OFFSET > table.mtus[ingress] + L2_OVERHEAD) {
-            in.drop(DropReason.OVERSIZE);
+            drop(ingress, in, DropReason.OVERSIZE, buffer, length);
             return;
         }
         if (!offloadRequestFits(buffer, length, gso)) {
-            in.drop(DropReason.BAD_OFFLOAD);
+            drop(ingress, in, DropReason.BAD_OFFLOAD, buffer, length);
             return;
         }
         final long source = ethernet.source();
         if (MacAddress.isMulticast(source)) {
-            in.drop(DropReason.MULTICAST_SOURCE);
+            drop(ingress, in, DropReason.MULTICAST_SOURCE, buffer, length);
             return;
         }
         if (source == 0) {
-            in.drop(DropReason.ZERO_SOURCE);
+            drop(ingress, in, DropReason.ZERO_SOURCE, buffer, length);
             return;
         }
         final BridgeDomain domain = table.domains[ingress];
         final int etherType = ethernet.payloadEtherType();
         if (!domain.etherTypePolicy.allows(etherType)) {
-            in.drop(DropReason.UNKNOWN_ETHERTYPE);
+            drop(ingress, in, DropReason.UNKNOWN_ETHERTYPE, buffer, length);
             return; // before learning: a frame the network refuses must not spend the port's MAC quota
         }
-        domain.macs.learn(source, ingress, nowNanos);
+        if (trace != null) {
+            trace.note("ingress-checks", "passed: " + MacAddress.format(source) + " -> "
+                + MacAddress.format(ethernet.destination()) + String.format(", ethertype 0x%04x", etherType)
+                + (gso ? ", GSO super-frame (gso_size " + VirtioNetHeader.gsoSize(buffer, 0) + ")" : ""));
+        }
+        if (!dryRun) {
+            final int learned = domain.macs.learn(source, ingress, nowNanos);
+            if (trace != null) {
+                trace.note("learn", MacAddress.format(source) + " on " + table.ports[ingress].name() + ": "
+                    + learnResult(learned));
+            }
+        }
 
         if (etherType == EthernetFrame.ETHERTYPE_ARP && answerArp(ingress, in, domain, buffer, length)) {
             return;
         }
+
         final long destination = ethernet.destination();
         if (MacAddress.isMulticast(destination)) {
+            if (trace != null) {
+                trace.note("l2-lookup", MacAddress.format(destination) + " is " + (MacAddress.isBroadcast(destination)
+                    ? "broadcast" : "multicast") + ": flood");
+            }
             flood(ingress, in, domain, buffer, length);
             return;
         }
         if (destination == domain.gatewayMac) {
-            in.drop(DropReason.NO_ROUTE);
+            drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
             return;
         }
         final int egress = domain.macs.lookup(destination);
         if (egress < 0) {
-            domain.unknownUnicastFrames++;
+            if (trace != null) {
+                trace.note("l2-lookup", "FDB of " + domain.name + ": " + MacAddress.format(destination)
+                    + " not learned: flood as unknown unicast");
+            }
+            if (!dryRun) {
+                domain.unknownUnicastFrames++;
+            }
             flood(ingress, in, domain, buffer, length);
         } else if (egress == ingress) {
-            in.drop(DropReason.DESTINATION_IS_INGRESS);
+            drop(ingress, in, DropReason.DESTINATION_IS_INGRESS, buffer, length);
         } else {
+            if (trace != null) {
+                trace.note("l2-lookup", "FDB of " + domain.name + ": " + MacAddress.format(destination) + " -> port "
+                    + table.ports[egress].name());
+                trace.verdict("forwarded to " + table.ports[egress].name());
+            }
             in.forwarded++;
             transmit(egress, buffer, length);
         }
@@ -110,21 +177,38 @@ final class FramePipeline {
     private boolean answerArp(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int arpOffset = ethernet.payloadOffset();
         if (!arp.wrap(buffer, arpOffset, length - arpOffset)) {
-            in.drop(DropReason.TRUNCATED_ARP);
+            drop(ingress, in, DropReason.TRUNCATED_ARP, buffer, length);
             return true;
         }
         final int operation = arp.operation();
         if (!arp.isEthernetIpv4() || (operation != ArpPacket.OP_REQUEST && operation != ArpPacket.OP_REPLY)) {
-            in.drop(DropReason.MALFORMED_ARP);
+            drop(ingress, in, DropReason.MALFORMED_ARP, buffer, length);
             return true;
         }
         if (operation != ArpPacket.OP_REQUEST || arp.isGratuitous()) {
+            if (trace != null) {
+                trace.note("arp-proxy", (operation == ArpPacket.OP_REPLY ? "a reply" : "a gratuitous ARP")
+                    + ": not answered, forwarded like any frame");
+            }
             return false; // replies and announcements travel like any other frame
         }
         final int targetIp = arp.targetIp();
         final long owner = domain.addresses.lookup(targetIp);
         if (owner < 0 || owner == arp.senderMac()) {
+            if (trace != null) {
+                trace.note("arp-proxy", "who-has " + Ipv4Address.format(targetIp) + ": "
+                    + (owner < 0 ? "not in the address book of " + domain.name : "the asker's own address")
+                    + ": flood");
+            }
             return false; // unknown here, or a probe for the asker's own address: let it flood
+        }
+        if (trace != null) {
+            trace.note("arp-proxy", "who-has " + Ipv4Address.format(targetIp) + ": address book of " + domain.name
+                + " says " + MacAddress.format(owner) + ": answered by the switch");
+            trace.verdict("answered (proxy-ARP) out of " + table.ports[ingress].name());
+        }
+        if (dryRun) {
+            return true;
         }
         final long askerMac = arp.senderMac();
         final int askerIp = arp.senderIp();
@@ -144,8 +228,19 @@ final class FramePipeline {
 
     private void flood(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         in.flooded++;
-        domain.floodedFrames++;
+        if (!dryRun) {
+            domain.floodedFrames++;
+        }
         final int members = domain.memberCount();
+        if (trace != null) {
+            final StringBuilder to = new StringBuilder();
+            for (int i = 0; i < members; i++) {
+                if (domain.member(i) != ingress) {
+                    to.append(to.isEmpty() ? "" : ", ").append(table.ports[domain.member(i)].name());
+                }
+            }
+            trace.verdict("flooded in " + domain.name + " to " + (to.isEmpty() ? "no other port" : to));
+        }
         for (int i = 0; i < members; i++) {
             final int egress = domain.member(i);
             if (egress != ingress && transmit(egress, buffer, length)) {
@@ -156,16 +251,19 @@ final class FramePipeline {
 
     /** Sends the frame out of one port; returns whether the device took it. Failures are counted there. */
     private boolean transmit(int egress, MutableDirectBuffer buffer, int length) {
+        if (dryRun) {
+            return false;
+        }
         final PortCounters out = table.counters[egress];
         if (!table.offloads[egress]) {
             if (VirtioNetHeader.isGso(buffer, 0)) {
-                out.drop(DropReason.GSO_UNSUPPORTED);
+                drop(egress, out, DropReason.GSO_UNSUPPORTED, buffer, length);
                 return false;
             }
             // Completing the checksum edits the shared frame: later ports of a flood get it completed,
             // which is valid for every port.
             if (VirtioNetHeader.needsChecksum(buffer, 0) && !VirtioNetHeader.completeChecksum(buffer, 0, length)) {
-                out.drop(DropReason.BAD_OFFLOAD);
+                drop(egress, out, DropReason.EGRESS_BAD_OFFLOAD, buffer, length);
                 return false;
             }
         }
@@ -173,16 +271,43 @@ final class FramePipeline {
         if (result == Port.TX_OK) {
             out.txFrames++;
             out.txBytes += length - VirtioNetHeader.LENGTH;
+            final int txMask = taps.tx[egress];
+            if (txMask != 0) {
+                taps.copy(txMask, egress, CapturePoint.TX, CaptureRing.NO_REASON, buffer, ETH_OFFSET, length - ETH_OFFSET);
+            }
             return true;
         } else if (result == Port.TX_BUSY) {
-            out.drop(DropReason.TX_QUEUE_FULL);
+            drop(egress, out, DropReason.TX_QUEUE_FULL, buffer, length);
         } else if (result == Port.TX_GONE) {
-            out.drop(DropReason.PORT_GONE);
+            drop(egress, out, DropReason.PORT_GONE, buffer, length);
             markGone(egress);
         } else {
-            out.drop(DropReason.TX_REJECTED);
+            drop(egress, out, DropReason.TX_REJECTED, buffer, length);
         }
         return false;
+    }
+
+    /** Counts a drop on the port it happened at, and hands a copy to drop captures. */
+    private void drop(int slot, PortCounters counters, DropReason reason, MutableDirectBuffer buffer, int length) {
+        counters.drop(reason);
+        if (trace != null) {
+            trace.note(reason.stage().label(), "dropped: " + reason.label() + " (" + reason.description() + ")");
+            trace.verdict("dropped at " + table.ports[slot].name() + ": " + reason.label());
+        }
+        final int mask = taps.drop[slot];
+        if (mask != 0 && !dryRun && length > ETH_OFFSET) {
+            taps.copy(mask, slot, CapturePoint.DROP, reason.ordinal(), buffer, ETH_OFFSET, length - ETH_OFFSET);
+        }
+    }
+
+    private static String learnResult(int result) {
+        return switch (result) {
+            case MacTable.LEARNED -> "learned";
+            case MacTable.REFRESHED -> "refreshed";
+            case MacTable.MOVED -> "moved here from another port";
+            case MacTable.REFUSED_TABLE_FULL -> "not learned: the network's MAC table is full";
+            default -> "not learned: the port's MAC limit is reached";
+        };
     }
 
     /** An offload request must point inside the frame, or the kernel would reject it on egress. */

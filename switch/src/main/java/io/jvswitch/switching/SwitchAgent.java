@@ -9,6 +9,9 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.jctools.queues.MessagePassingQueue;
+import io.jvswitch.switching.capture.CaptureRing;
+import io.jvswitch.switching.capture.PacketTrace;
+import java.util.concurrent.CompletableFuture;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.Agent;
@@ -30,7 +33,11 @@ final class SwitchAgent implements Agent {
     private final ReadySet readySet;
     private final PortListener listener;
     final PortTable table;
+    final CaptureTaps taps;
     private final FramePipeline pipeline;
+    private int armedSlot = -1;
+    private FrameMatcher armedMatcher;
+    private CompletableFuture<PacketTrace> armedTrace;
     final Map<Integer, BridgeDomain> domains = new HashMap<>();
     private BridgeDomain[] agingOrder = new BridgeDomain[0];
     private int agingCursor;
@@ -47,7 +54,9 @@ final class SwitchAgent implements Agent {
         this.readySet = readySet;
         this.listener = listener;
         this.table = new PortTable(ctx.maxPorts());
-        this.pipeline = new FramePipeline(table);
+        this.taps = new CaptureTaps(ctx.maxPorts(),
+            ctx.captureRingBytes() == 0 ? null : new CaptureRing(ctx.captureRingBytes()), ctx.clock());
+        this.pipeline = new FramePipeline(table, taps);
         this.commands = new MpscArrayQueue<>(ctx.commandQueueCapacity());
         final ByteBuffer direct = BufferUtil.allocateDirectAligned(BitUtil.findNextPositivePowerOfTwo(FRAME_CAPACITY), 64);
         this.frame = new UnsafeBuffer(direct);
@@ -96,6 +105,9 @@ final class SwitchAgent implements Agent {
             final int length = port.receive(frame, 0, frame.capacity());
             if (length > 0) {
                 frames++;
+                if (slot == armedSlot && tracedHere(length)) {
+                    continue;
+                }
                 pipeline.process(slot, frame, length, nowNanos);
             } else {
                 if (length == Port.RX_GONE) {
@@ -105,6 +117,19 @@ final class SwitchAgent implements Agent {
             }
         }
         return frames;
+    }
+
+    /** A frame matching an armed trace is processed with a trace, once; then the trace is disarmed. */
+    private boolean tracedHere(int length) {
+        if (length <= VirtioNetHeader.LENGTH
+            || !armedMatcher.matches(frame, VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH)) {
+            return false;
+        }
+        final CompletableFuture<PacketTrace> done = armedTrace;
+        final int slot = armedSlot;
+        disarmTrace();
+        done.complete(pipeline.trace(slot, frame, length, nowNanos, false));
+        return true;
     }
 
     private int ageSlice() {
@@ -165,6 +190,7 @@ final class SwitchAgent implements Agent {
             table.polledAlways[slot] = true;
             rebuildAlwaysPolled();
         }
+        taps.recompute(table);
         return slot;
     }
 
@@ -186,7 +212,65 @@ final class SwitchAgent implements Agent {
             readySet.remove(slot, port);
         }
         table.release(slot);
+        taps.recompute(table);
+        if (slot == armedSlot) {
+            armedTrace.completeExceptionally(new IllegalStateException("the port went away before a frame matched"));
+            disarmTrace();
+        }
         port.close();
+    }
+
+    int startCapture(CaptureTaps.Session session) {
+        return taps.start(session, table, nowNanos);
+    }
+
+    void stopCapture(int id) {
+        taps.stop(id, table);
+    }
+
+    /** Runs frames (Ethernet bytes) through the pipeline as if {@code slot} had received them: replay. */
+    int inject(int slot, java.util.List<byte[]> ethernetFrames) {
+        if (table.ports[slot] == null) {
+            throw new IllegalArgumentException("no port in slot " + slot);
+        }
+        for (byte[] ethernetFrame : ethernetFrames) {
+            if (ethernetFrame.length + VirtioNetHeader.LENGTH > frame.capacity()) {
+                continue;
+            }
+            VirtioNetHeader.clear(frame, 0);
+            frame.putBytes(VirtioNetHeader.LENGTH, ethernetFrame);
+            pipeline.process(slot, frame, VirtioNetHeader.LENGTH + ethernetFrame.length, nowNanos);
+        }
+        return ethernetFrames.size();
+    }
+
+    /** Traces a synthetic frame (Ethernet bytes) as if received on {@code slot}, without sending it anywhere. */
+    PacketTrace traceSynthetic(int slot, byte[] ethernetFrame) {
+        if (table.ports[slot] == null) {
+            throw new IllegalArgumentException("no port in slot " + slot);
+        }
+        VirtioNetHeader.clear(frame, 0);
+        frame.putBytes(VirtioNetHeader.LENGTH, ethernetFrame);
+        return pipeline.trace(slot, frame, VirtioNetHeader.LENGTH + ethernetFrame.length, ctx.clock().nanoTime(), true);
+    }
+
+    /** Traces the next real frame on {@code slot} that {@code matcher} accepts. One armed trace at a time. */
+    void armTrace(int slot, FrameMatcher matcher, CompletableFuture<PacketTrace> result) {
+        if (table.ports[slot] == null) {
+            throw new IllegalArgumentException("no port in slot " + slot);
+        }
+        if (armedSlot >= 0) {
+            throw new IllegalStateException("another trace is waiting for a frame; try again when it is done");
+        }
+        armedSlot = slot;
+        armedMatcher = matcher;
+        armedTrace = result;
+    }
+
+    void disarmTrace() {
+        armedSlot = -1;
+        armedMatcher = null;
+        armedTrace = null;
     }
 
     /** Learns the endpoint's MAC and floods a gratuitous ARP for it, as a freshly attached NIC would. */

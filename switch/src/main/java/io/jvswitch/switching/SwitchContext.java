@@ -20,6 +20,7 @@ public final class SwitchContext {
     private int commandQueueCapacity = 1024;
     private int waitMillis = 10;
     private IdleMode idleMode = IdleMode.WAIT;
+    private int captureRingBytes = 16 * 1024 * 1024;
     private NanoClock clock = SystemNanoClock.INSTANCE;
     private boolean concluded;
 
@@ -36,6 +37,8 @@ public final class SwitchContext {
         require(commandQueueCapacity >= 16, "commandQueueCapacity must be at least 16");
         require(waitMillis >= 1 && waitMillis <= 1000, "waitMillis must be within 1..1000");
         require(clock != null && idleMode != null, "clock and idle mode are required");
+        require(captureRingBytes == 0 || (Integer.bitCount(captureRingBytes) == 1 && captureRingBytes >= 64 * 1024),
+            "captureRingBytes must be 0 (no capture) or a power of two of at least 64 KiB: " + captureRingBytes);
         concluded = true;
         return this;
     }
@@ -73,6 +76,9 @@ public final class SwitchContext {
     public SwitchContext waitMillis(int v) { waitMillis = v; return this; }
     public IdleMode idleMode() { return idleMode; }
     public SwitchContext idleMode(IdleMode v) { idleMode = v; return this; }
+    /** Room for frame copies on their way to capture writers; 0 disables capture. */
+    public int captureRingBytes() { return captureRingBytes; }
+    public SwitchContext captureRingBytes(int v) { captureRingBytes = v; return this; }
     public NanoClock clock() { return clock; }
     public SwitchContext clock(NanoClock v) { clock = v; return this; }
 }

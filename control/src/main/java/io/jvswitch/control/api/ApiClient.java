@@ -43,8 +43,8 @@ public final class ApiClient {
         return socket;
     }
 
-    /** Sends one request; throws {@link DaemonUnreachableException} with a helpful message if it cannot. */
-    public ApiResponse send(String method, String path, byte[] body) {
+    /** Throws {@link DaemonUnreachableException} with a helpful message when the socket is missing or closed to us. */
+    public void checkReachable() {
         if (Files.notExists(socket)) {
             throw new DaemonUnreachableException("no jvs daemon is listening at " + socket
                 + " (start one with: sudo ./jvs daemon, or point --socket / JVS_SOCKET at it)");
@@ -53,6 +53,11 @@ public final class ApiClient {
         if (!Files.exists(socket) || !Files.isReadable(socket) || !Files.isWritable(socket)) {
             throw new DaemonUnreachableException("permission denied on " + socket + ": the jvs API is for root (use sudo)");
         }
+    }
+
+    /** Sends one request; throws {@link DaemonUnreachableException} with a helpful message if it cannot. */
+    public ApiResponse send(String method, String path, byte[] body) {
+        checkReachable();
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
             final CompletableFuture<ApiResponse> result = new CompletableFuture<>();

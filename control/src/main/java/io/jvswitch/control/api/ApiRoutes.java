@@ -3,6 +3,8 @@ package io.jvswitch.control.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.jvswitch.control.debug.DebugService;
+import io.jvswitch.control.debug.TraceRequest;
 import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.AttachRequest;
 import io.jvswitch.control.service.CreateNetworkRequest;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The daemon's HTTP API, independent of the transport: a method, a path and a body in, a status
@@ -22,16 +25,59 @@ public final class ApiRoutes {
     private static final System.Logger LOG = System.getLogger("jvs.api");
 
     private final NetworkService service;
+    private final DebugService debug;
     private final ObjectMapper json;
 
-    public ApiRoutes(NetworkService service, ObjectMapper json) {
+    public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json) {
         this.service = service;
+        this.debug = debug;
         this.json = json;
+    }
+
+    /** Answers a request; a route that must wait (an armed trace) completes later, off the control thread. */
+    public CompletableFuture<ApiResponse> handleAsync(String method, String uri, byte[] body) {
+        final Object result;
+        try {
+            result = route(method, uri, body);
+        } catch (Exception e) {
+            return CompletableFuture.completedFuture(failure(method, uri, e));
+        }
+        if (result instanceof CompletableFuture<?> pending) {
+            return pending.handle((value, error) -> {
+                if (error != null) {
+                    return failure(method, uri, error instanceof java.util.concurrent.CompletionException ce
+                        && ce.getCause() != null ? ce.getCause() : error);
+                }
+                return encode(value, method, uri);
+            });
+        }
+        return CompletableFuture.completedFuture(encode(result, method, uri));
     }
 
     public ApiResponse handle(String method, String uri, byte[] body) {
         try {
-            return new ApiResponse(200, json.writeValueAsBytes(route(method, uri, body)));
+            final Object result = route(method, uri, body);
+            if (result instanceof CompletableFuture<?> pending) {
+                return encode(pending.join(), method, uri);
+            }
+            return encode(result, method, uri);
+        } catch (Exception e) {
+            return failure(method, uri, e instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                ? ce.getCause() : e);
+        }
+    }
+
+    private ApiResponse encode(Object value, String method, String uri) {
+        try {
+            return new ApiResponse(200, json.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            return failure(method, uri, e);
+        }
+    }
+
+    private ApiResponse failure(String method, String uri, Throwable failure) {
+        try {
+            throw failure;
         } catch (ApiException e) {
             return error(e.status(), e.getMessage());
         } catch (UnrecognizedPropertyException e) {
@@ -42,7 +88,7 @@ public final class ApiRoutes {
             return error(400, e.getMessage());
         } catch (IllegalStateException e) {
             return error(409, e.getMessage());
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             LOG.log(System.Logger.Level.ERROR, "request " + method + " " + uri + " failed", e);
             return error(500, "internal error: " + e);
         }
@@ -99,6 +145,19 @@ public final class ApiRoutes {
             case "ports" -> {
                 if (p.length == 2 && method.equals("GET")) {
                     return service.portStats();
+                }
+                if (p.length == 4 && method.equals("POST") && p[3].equals("inject")) {
+                    return debug.inject(decode(p[2]), query.get("network"), body);
+                }
+            }
+            case "trace" -> {
+                if (p.length == 2 && method.equals("POST")) {
+                    return debug.trace(json.readValue(requireBody(body), TraceRequest.class));
+                }
+            }
+            case "stats" -> {
+                if (p.length == 2 && method.equals("GET")) {
+                    return debug.stats();
                 }
             }
             default -> throw ApiException.notFound("no such API path: " + path);

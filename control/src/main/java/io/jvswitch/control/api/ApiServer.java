@@ -45,7 +45,24 @@ public final class ApiServer implements AutoCloseable {
         this.socket = socket;
     }
 
+    /** Takes over a connection for a long-lived streamed answer (a capture); null when not its path. */
+    @FunctionalInterface
+    public interface StreamingRoutes {
+        /**
+         * @return null if this path is not streamed; otherwise an error response to send, or
+         *     {@link #STREAMING} when the endpoint has answered and will keep writing to the channel.
+         */
+        ApiResponse open(String method, String uri, byte[] body, io.netty.channel.Channel channel);
+
+        ApiResponse STREAMING = new ApiResponse(200, new byte[0]);
+    }
+
     public void start(ApiRoutes routes, ExecutorService controlThread) throws IOException, InterruptedException {
+        start(routes, (method, uri, body, channel) -> null, controlThread);
+    }
+
+    public void start(ApiRoutes routes, StreamingRoutes streaming, ExecutorService controlThread)
+        throws IOException, InterruptedException {
         Files.createDirectories(socket.getParent());
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(group)
@@ -54,7 +71,7 @@ public final class ApiServer implements AutoCloseable {
                 @Override
                 protected void initChannel(DomainSocketChannel ch) {
                     ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                        new Handler(routes, controlThread));
+                        new Handler(routes, streaming, controlThread));
                 }
             });
         channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
@@ -76,10 +93,12 @@ public final class ApiServer implements AutoCloseable {
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ApiRoutes routes;
+        private final StreamingRoutes streaming;
         private final ExecutorService controlThread;
 
-        Handler(ApiRoutes routes, ExecutorService controlThread) {
+        Handler(ApiRoutes routes, StreamingRoutes streaming, ExecutorService controlThread) {
             this.routes = routes;
+            this.streaming = streaming;
             this.controlThread = controlThread;
         }
 
@@ -89,14 +108,25 @@ public final class ApiServer implements AutoCloseable {
             final String uri = request.uri();
             final byte[] body = ByteBufUtil.getBytes(request.content());
             controlThread.execute(() -> {
-                final ApiResponse response = routes.handle(method, uri, body);
-                final FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
-                http.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+                final ApiResponse streamed = streaming.open(method, uri, body, ctx.channel());
+                if (streamed == StreamingRoutes.STREAMING) {
+                    return;
+                }
+                if (streamed != null) {
+                    respond(ctx, streamed);
+                    return;
+                }
+                routes.handleAsync(method, uri, body).thenAccept(response -> respond(ctx, response));
             });
+        }
+
+        private static void respond(ChannelHandlerContext ctx, ApiResponse response) {
+            final FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
+            http.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
         }
 
         @Override

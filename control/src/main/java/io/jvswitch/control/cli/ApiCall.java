@@ -34,6 +34,11 @@ final class ApiCall {
         }
     }
 
+    /** POSTs raw bytes (a replay batch). */
+    JsonNode postBytes(String path, byte[] body) {
+        return send("POST", path, body);
+    }
+
     private JsonNode send(String method, String path, byte[] body) {
         final ApiResponse response;
         try {

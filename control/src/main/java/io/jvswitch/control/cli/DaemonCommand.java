@@ -35,8 +35,35 @@ final class DaemonCommand implements Callable<Integer> {
         description = "Most MAC addresses learned per port (default: ${DEFAULT-VALUE}).")
     int fdbPortLimit;
 
+    @Option(names = "--capture-ring", paramLabel = "KIB", defaultValue = "16384",
+        description = "Room for captured frames on their way to capture clients, in KiB; a power of two, at least 64 (default: ${DEFAULT-VALUE}).")
+    int captureRingKib;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+        description = "Serve Prometheus metrics over HTTP at this address (off by default), e.g. 127.0.0.1:9469.")
+    String metrics;
+
     @Override
     public Integer call() throws Exception {
+        java.net.InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            final int colon = metrics.lastIndexOf(':');
+            try {
+                if (colon <= 0) {
+                    throw new NumberFormatException();
+                }
+                final int port = Integer.parseInt(metrics.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                metricsAddress = new java.net.InetSocketAddress(metrics.substring(0, colon), port);
+            } catch (NumberFormatException e) {
+                throw new CliException("invalid --metrics address '" + metrics + "': use HOST:PORT, e.g. 127.0.0.1:9469");
+            }
+        }
+        if (captureRingKib < 64 || captureRingKib > 1 << 20 || Integer.bitCount(captureRingKib) != 1) {
+            throw new CliException("invalid --capture-ring " + captureRingKib + ": a power of two from 64 to 1048576 (KiB)");
+        }
         final SwitchContext ctx;
         try {
             ctx = new SwitchContext()
@@ -44,12 +71,13 @@ final class DaemonCommand implements Callable<Integer> {
                 .macAgingNanos(TimeUnit.SECONDS.toNanos(macAgingSeconds))
                 .macTableLimit(fdbLimit)
                 .macsPerPortLimit(fdbPortLimit)
+                .captureRingBytes(captureRingKib * 1024)
                 .conclude();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
         try {
-            new Daemon(socket.path(), stateDir, ctx).run();
+            new Daemon(socket.path(), stateDir, ctx, metricsAddress).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }

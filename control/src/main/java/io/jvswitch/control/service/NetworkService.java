@@ -48,6 +48,8 @@ public final class NetworkService {
     private final Map<String, AddressPool> pools = new LinkedHashMap<>();
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>(); // by endpoint id
     private final Map<String, Attached> attached = new LinkedHashMap<>(); // by endpoint id
+    /** Slot to endpoint name, read by the capture writer thread for every frame it writes. */
+    private final Map<Integer, String> slotNames = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** An endpoint's live presence in the dataplane, and the namespace it lives in. */
     private record Attached(int slot, Port port, ResolvedNamespace namespace) {
@@ -289,6 +291,7 @@ public final class NetworkService {
             if (live != null) {
                 wiring.release(live.port());
                 Dataplane.await(dataplane.unplug(live.slot()));
+                slotNames.remove(live.slot());
             }
             forget(endpoint);
             LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
@@ -301,6 +304,7 @@ public final class NetworkService {
     public synchronized void portGone(int slot) {
         attached.entrySet().stream().filter(e -> e.getValue().slot() == slot).findFirst().ifPresent(entry -> {
             attached.remove(entry.getKey());
+            slotNames.remove(slot);
             final EndpointRecord endpoint = endpoints.get(entry.getKey());
             if (endpoint != null) {
                 forget(endpoint);
@@ -323,6 +327,7 @@ public final class NetworkService {
             final Attached live = attached.remove(id);
             wiring.release(live.port());
             Dataplane.await(dataplane.unplug(live.slot()));
+            slotNames.remove(live.slot());
             final EndpointRecord endpoint = endpoints.get(id);
             if (endpoint != null) {
                 forget(endpoint);
@@ -341,6 +346,65 @@ public final class NetworkService {
         attached.clear();
     }
 
+    // ---- lookups for the debugging tools -------------------------------------------------------
+
+    /** The endpoint name behind a dataplane slot, or null. Safe from any thread. */
+    public String nameOfSlot(int slot) {
+        return slotNames.get(slot);
+    }
+
+    /** The dataplane slots of the endpoint named {@code name}, on one network or on all it is on. */
+    public synchronized int[] slotsOf(String name, String networkName) {
+        if (networkName != null) {
+            requireNetwork(networkName);
+        }
+        final int[] slots = endpoints.values().stream()
+            .filter(e -> e.name().equals(name) && (networkName == null || e.network().equals(networkName)))
+            .map(e -> attached.get(e.id())).filter(java.util.Objects::nonNull).mapToInt(Attached::slot).toArray();
+        if (slots.length == 0) {
+            throw ApiException.notFound("no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+        }
+        return slots;
+    }
+
+    /** The one endpoint named {@code name} (on {@code networkName} if given); ambiguity is an error. */
+    public synchronized EndpointRecord endpoint(String name, String networkName) {
+        final List<EndpointRecord> matches = endpoints.values().stream()
+            .filter(e -> e.name().equals(name) && (networkName == null || e.network().equals(networkName))).toList();
+        if (matches.isEmpty()) {
+            throw ApiException.notFound("no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+        }
+        if (matches.size() > 1) {
+            throw ApiException.badRequest(name + " is on " + matches.size() + " networks ("
+                + matches.stream().map(EndpointRecord::network).collect(Collectors.joining(", "))
+                + "): say which with --network");
+        }
+        return matches.getFirst();
+    }
+
+    public synchronized int slotOf(EndpointRecord endpoint) {
+        final Attached live = attached.get(endpoint.id());
+        if (live == null) {
+            throw ApiException.conflict("endpoint " + endpoint.name() + " is not plugged into the dataplane");
+        }
+        return live.slot();
+    }
+
+    public synchronized int dataplaneIdOf(String networkName) {
+        return requireNetwork(networkName).dataplaneId();
+    }
+
+    /** Every network's figures, for jvs stats and the metrics endpoint. */
+    public Map<String, NetworkStats> allNetworkStats() {
+        final Map<String, Integer> ids = new LinkedHashMap<>();
+        synchronized (this) {
+            networks.values().forEach(n -> ids.put(n.name(), n.dataplaneId()));
+        }
+        final Map<String, NetworkStats> stats = new LinkedHashMap<>();
+        ids.forEach((name, id) -> stats.put(name, Dataplane.await(dataplane.networkStats(id))));
+        return stats;
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private void forget(EndpointRecord endpoint) {
@@ -355,6 +419,7 @@ public final class NetworkService {
         final int slot = Dataplane.await(dataplane.plug(network.dataplaneId(), port, MacAddress.parse(endpoint.mac()),
             Cidr.parseAddress(endpoint.ipv4())));
         attached.put(endpoint.id(), new Attached(slot, port, namespace));
+        slotNames.put(slot, endpoint.name());
         Dataplane.await(dataplane.announce(slot));
     }
 

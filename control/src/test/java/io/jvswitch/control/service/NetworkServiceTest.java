@@ -94,7 +94,7 @@ class NetworkServiceTest {
         service = new NetworkService(dataplane, new StateStore(dir.resolve("state"), Json.mapper()), wiring,
             () -> List.of(Cidr.parse("172.17.0.0/16")));
         service.restore();
-        api = new ApiRoutes(service, Json.mapper());
+        api = new ApiRoutes(service, new io.jvswitch.control.debug.DebugService(service, dataplane, () -> 0), Json.mapper());
     }
 
     @AfterEach
@@ -190,8 +190,10 @@ class NetworkServiceTest {
         service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
         service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null));
         assertEquals(0, service.reapVanished());
-        Files.delete(dir.resolve("ns-rose"));
-        Files.createFile(dir.resolve("ns-rose")); // same name, a different namespace
+        // Same name, a different namespace. The old one is kept alive, as a re-opened TAP keeps its
+        // namespace alive, so its inode number cannot be handed to the new one.
+        Files.move(dir.resolve("ns-rose"), dir.resolve("ns-rose-old"));
+        Files.createFile(dir.resolve("ns-rose"));
         assertEquals(1, service.reapVanished());
         assertEquals(List.of("tulip"), service.endpointsOn("web").stream().map(e -> e.name()).toList());
         assertTrue(wiring.created.getFirst().isClosed());

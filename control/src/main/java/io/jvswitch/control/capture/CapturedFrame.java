@@ -1,0 +1,74 @@
+package io.jvswitch.control.capture;
+
+import java.util.Objects;
+
+/**
+ * One frame seen by a capture: where and when the switch saw it, and its bytes.
+ *
+ * <p>{@code data} holds the captured bytes, which may be fewer than {@code originalLength} when the
+ * capture cut the frame to its snap length. The array is not copied: whoever builds a frame hands the
+ * array over and must not change it afterwards (a {@link RingSink} keeps it until it is closed).
+ *
+ * @param epochNanos when the frame was seen, in nanoseconds since the Unix epoch
+ * @param port the switch port name (empty when unknown, e.g. frames read back from a file)
+ * @param point {@link #RX}, {@link #TX} or {@link #DROP}
+ * @param dropReason why the frame was dropped; {@code null} unless {@code point} is {@link #DROP}
+ *     (a drop without a reason gets {@code "unknown"})
+ * @param originalLength the length of the frame on the wire, at least {@code data.length}
+ * @param data the captured bytes
+ */
+public record CapturedFrame(long epochNanos, String port, String point, String dropReason, int originalLength,
+        byte[] data) {
+
+    /** A frame the switch received on {@code port}. */
+    public static final String RX = "rx";
+    /** A frame the switch sent out of {@code port}. */
+    public static final String TX = "tx";
+    /** A frame the switch dropped; {@code dropReason} says why. */
+    public static final String DROP = "drop";
+
+    public CapturedFrame {
+        Objects.requireNonNull(port, "port");
+        Objects.requireNonNull(point, "point");
+        Objects.requireNonNull(data, "data");
+        switch (point) {
+            case RX, TX -> {
+                if (dropReason != null) {
+                    throw new IllegalArgumentException("a drop reason needs point 'drop', not '" + point + "'");
+                }
+            }
+            case DROP -> {
+                if (dropReason == null || dropReason.isEmpty()) {
+                    dropReason = "unknown";
+                }
+            }
+            default -> throw new IllegalArgumentException("capture point must be rx, tx or drop, not '" + point + "'");
+        }
+        if (originalLength < data.length) {
+            throw new IllegalArgumentException(
+                    "original length " + originalLength + " is shorter than the " + data.length + " captured bytes");
+        }
+    }
+
+    /** A whole (uncut) frame. */
+    public static CapturedFrame of(long epochNanos, String port, String point, String dropReason, byte[] data) {
+        return new CapturedFrame(epochNanos, port, point, dropReason, data.length, data);
+    }
+
+    /** Whether the switch dropped this frame. */
+    public boolean isDrop() {
+        return DROP.equals(point);
+    }
+
+    /** Number of captured bytes ({@code data.length}). */
+    public int capturedLength() {
+        return data.length;
+    }
+
+    @Override
+    public String toString() {
+        return "CapturedFrame[epochNanos=" + epochNanos + ", port=" + port + ", point=" + point
+                + (dropReason == null ? "" : ", dropReason=" + dropReason)
+                + ", originalLength=" + originalLength + ", captured=" + data.length + "]";
+    }
+}

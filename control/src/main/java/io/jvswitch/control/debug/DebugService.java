@@ -1,0 +1,169 @@
+package io.jvswitch.control.debug;
+
+import io.jvswitch.control.capture.BpfFilter;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.NetworkService;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.DropReason;
+import io.jvswitch.switching.NetworkStats;
+import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.capture.PacketTrace;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The debugging tools behind the API: trace, replay (inject), stats. Capture streams are in {@link CaptureEndpoint}. */
+public final class DebugService {
+    private static final int MAX_TRACE_WAIT_SECONDS = 300;
+
+    private final NetworkService service;
+    private final Dataplane dataplane;
+    private final java.util.function.LongSupplier captureClientDrops;
+
+    public DebugService(NetworkService service, Dataplane dataplane, java.util.function.LongSupplier captureClientDrops) {
+        this.service = service;
+        this.dataplane = dataplane;
+        this.captureClientDrops = captureClientDrops;
+    }
+
+    /** A synthetic trace answers at once; a real one completes when a matching frame arrives. */
+    public Object trace(TraceRequest request) {
+        if (request.from() == null) {
+            throw ApiException.badRequest("say where the packet comes from: --from ENDPOINT");
+        }
+        final EndpointRecord from = service.endpoint(request.from(), request.network());
+        final int slot = service.slotOf(from);
+        if ((request.packet() == null) == (request.match() == null)) {
+            throw ApiException.badRequest("give either a packet to describe (synthetic) or --match FILTER (the next real frame)");
+        }
+        if (request.packet() != null) {
+            final SyntheticPacket packet = SyntheticPacket.parse(request.packet());
+            final byte[] frame = packet.frame(MacAddress.parse(from.mac()), Cidr.parseAddress(from.ipv4()),
+                nextHopMac(from, packet.dstIp()));
+            final PacketTrace trace = Dataplane.await(dataplane.traceSynthetic(slot, frame));
+            return new TraceView(from.name(), from.network(), "synthetic: " + request.packet(), trace.steps(), trace.verdict());
+        }
+        final int timeout = request.timeoutSeconds() == null ? 30 : request.timeoutSeconds();
+        if (timeout < 1 || timeout > MAX_TRACE_WAIT_SECONDS) {
+            throw ApiException.badRequest("timeout must be within 1.." + MAX_TRACE_WAIT_SECONDS + " seconds");
+        }
+        final BpfFilter filter;
+        try {
+            filter = BpfFilter.compile(request.match(), 65_535);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        // The matcher runs on the dataplane thread, only while armed, only for this port's frames.
+        final byte[][] scratch = {new byte[2048]};
+        final CompletableFuture<PacketTrace> pending;
+        try {
+            pending = dataplane.armTrace(slot, (buffer, offset, length) -> {
+                if (scratch[0].length < length) {
+                    scratch[0] = new byte[length];
+                }
+                buffer.getBytes(offset, scratch[0], 0, length);
+                return filter.matches(scratch[0], length);
+            });
+        } catch (RuntimeException e) {
+            filter.close();
+            throw e;
+        }
+        return pending.orTimeout(timeout, TimeUnit.SECONDS)
+            .whenComplete((t, e) -> {
+                if (e != null) {
+                    dataplane.disarmTrace();
+                }
+            })
+            .handle((trace, error) -> {
+                filter.close();
+                if (error != null) {
+                    if (error instanceof java.util.concurrent.TimeoutException) {
+                        throw ApiException.conflict("no frame on " + from.name() + " matched '" + request.match()
+                            + "' within " + timeout + " s");
+                    }
+                    throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
+                }
+                return new TraceView(from.name(), from.network(), "real frame matching: " + request.match(),
+                    trace.steps(), trace.verdict());
+            });
+    }
+
+    /** The MAC a container would send to: the owner's on its own network, else the gateway's. */
+    private long nextHopMac(EndpointRecord from, int dstIp) {
+        final NetworkRecord network = service.network(from.network());
+        final Cidr subnet = Cidr.parse(network.subnet());
+        if (!subnet.contains(dstIp)) {
+            return EndpointMac.derive(Cidr.parseAddress(network.gateway()));
+        }
+        for (EndpointRecord e : service.endpointsOn(network.name())) {
+            if (Cidr.parseAddress(e.ipv4()) == dstIp) {
+                return MacAddress.parse(e.mac());
+            }
+        }
+        if (Cidr.parseAddress(network.gateway()) == dstIp) {
+            return EndpointMac.derive(dstIp);
+        }
+        return MacAddress.BROADCAST;
+    }
+
+    /** Replay: frames (each {@code u32 length, bytes}) processed as if the endpoint's port received them. */
+    public Map<String, Object> inject(String endpoint, String network, byte[] body) {
+        final EndpointRecord target = service.endpoint(endpoint, network);
+        final List<byte[]> frames = new ArrayList<>();
+        final ByteBuffer in = ByteBuffer.wrap(body == null ? new byte[0] : body);
+        while (in.remaining() >= 4) {
+            final int length = in.getInt();
+            if (length < 14 || length > 65_535 + 18 || length > in.remaining()) {
+                throw ApiException.badRequest("malformed frame batch: a frame of " + length + " bytes");
+            }
+            final byte[] frame = new byte[length];
+            in.get(frame);
+            frames.add(frame);
+        }
+        if (in.hasRemaining()) {
+            throw ApiException.badRequest("malformed frame batch: " + in.remaining() + " stray bytes at the end");
+        }
+        final int injected = Dataplane.await(dataplane.inject(service.slotOf(target), frames));
+        return Map.of("endpoint", target.name(), "network", target.network(), "frames", injected);
+    }
+
+    /** Per port, per stage, per drop reason, per network: what jvs stats shows. */
+    public Map<String, Object> stats() {
+        final List<PortStats> ports = service.portStats();
+        final Map<String, Long> byStage = new LinkedHashMap<>();
+        for (DropReason.Stage stage : DropReason.Stage.values()) {
+            byStage.put(stage.label(), 0L);
+        }
+        final Map<String, Long> byReason = new LinkedHashMap<>();
+        long rx = 0;
+        long tx = 0;
+        for (PortStats p : ports) {
+            rx += p.rxFrames();
+            tx += p.txFrames();
+            p.drops().forEach((reason, n) -> {
+                byStage.merge(DropReason.parse(reason).stage().label(), n, Long::sum);
+                byReason.merge(reason, n, Long::sum);
+            });
+        }
+        final Map<String, NetworkStats> networks = service.allNetworkStats();
+        final Map<String, Object> result = new LinkedHashMap<>();
+        result.put("totals", Map.of("rxFrames", rx, "txFrames", tx, "ports", ports.size()));
+        result.put("dropsByStage", byStage);
+        result.put("dropsByReason", byReason);
+        result.put("ports", ports);
+        result.put("networks", networks);
+        final var capture = Dataplane.await(dataplane.captureTotals());
+        result.put("capture", Map.of("copied", capture.captured(), "ringDrops", capture.ringDrops(),
+            "clientDrops", captureClientDrops.getAsLong()));
+        return result;
+    }
+}

@@ -1,0 +1,248 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.control.netns.CommandRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * jvs capture, trace, replay, stats and metrics against a real daemon, read back with tcpdump and
+ * tshark. Captures run as separate CLI processes, as users run them.
+ */
+class DebuggingIT {
+    static DaemonFixture f;
+    static String rose;
+    static String tulip;
+    static String lily;
+    static String roseIp;
+    static String tulipIp;
+    static String lilyIp;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        f = new DaemonFixture("jvsit-dbg", "--metrics", "127.0.0.1:9469", "--capture-ring", "64");
+        rose = f.container("rose");
+        tulip = f.container("tulip");
+        lily = f.container("lily");
+        f.ok("network", "create", "frontend", "--subnet", "10.88.0.0/24");
+        f.ok("network", "create", "backend", "--subnet", "10.87.0.0/24");
+        f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        f.ok("attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        f.ok("attach", "--netns", lily, "--network", "backend", "--name", "lily");
+        roseIp = f.ipOf("frontend", "rose");
+        tulipIp = f.ipOf("frontend", "tulip");
+        lilyIp = f.ipOf("backend", "lily");
+        assertTrue(f.ping(rose, tulipIp, 1));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    /** Starts {@code jvs capture ...} as its own process (the launcher's JVM flags, this JVM's class path). */
+    static Process capture(Path stderr, String... args) throws Exception {
+        final long sessionsBefore = sessionsStarted();
+        final List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(DaemonProcess.JVM_FLAGS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main", "capture"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--socket", f.socket.toString()));
+        final Process p = new ProcessBuilder(command).redirectError(stderr.toFile())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // The daemon logs each capture session it starts: wait for this one, so no early frame is missed.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && sessionsStarted() == sessionsBefore && p.isAlive()) {
+            Thread.sleep(50);
+        }
+        assertTrue(sessionsStarted() > sessionsBefore, "the capture started: " + Files.readString(stderr));
+        return p;
+    }
+
+    static long sessionsStarted() {
+        return f.daemon.logText().lines().filter(l -> l.matches(".*capture \\d+ started.*")).count();
+    }
+
+    /** Ends a capture like Ctrl-C does, and waits for the file to be closed. */
+    static void interrupt(Process p) throws Exception {
+        new CommandRunner().check("kill -INT", List.of("kill", "-INT", Long.toString(p.pid())));
+        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "capture ended");
+    }
+
+    static String tool(String... command) {
+        return new CommandRunner().check(command[0], List.of(command));
+    }
+
+    @Test
+    void aPortCaptureReadsBackWithTcpdumpAndTshark() throws Exception {
+        final Path file = f.dir.resolve("rose.pcap");
+        final Process p = capture(f.dir.resolve("rose.err"), "rose", "-w", file.toString());
+        f.lab.check(rose, "ip", "neigh", "flush", "dev", "eth0");
+        assertTrue(f.ping(rose, tulipIp, 3));
+        interrupt(p);
+        final String tcpdump = tool("tcpdump", "-nr", file.toString());
+        assertTrue(tcpdump.contains("ARP, Request who-has " + tulipIp + " tell " + roseIp), tcpdump);
+        assertTrue(tcpdump.contains("ARP, Reply " + tulipIp + " is-at 02:4a:0a:58:00:03"), "the switch's answer\n" + tcpdump);
+        assertTrue(tcpdump.contains(roseIp + " > " + tulipIp + ": ICMP echo request"), tcpdump);
+        assertTrue(tcpdump.contains(tulipIp + " > " + roseIp + ": ICMP echo reply"), tcpdump);
+        final String tshark = tool("tshark", "-r", file.toString(), "-T", "fields", "-e", "frame.protocols");
+        assertTrue(tshark.contains("eth:ethertype:arp"), tshark);
+        assertTrue(tshark.contains("eth:ethertype:ip:icmp"), tshark);
+        assertTrue(Files.readString(f.dir.resolve("rose.err")).matches("(?s).*\\d+ frames written to .*"));
+    }
+
+    @Test
+    void aFilterSelectsExactlyTheMatchingFrames() throws Exception {
+        final Path file = f.dir.resolve("icmp.pcap");
+        final Process p = capture(f.dir.resolve("icmp.err"), "rose", "icmp", "and", "dst", tulipIp, "-w", file.toString());
+        assertTrue(f.ping(rose, tulipIp, 4));
+        f.lab.check(rose, "ip", "neigh", "flush", "dev", "eth0");
+        assertTrue(f.ping(rose, tulipIp, 1)); // an ARP exchange too, which must not be captured
+        interrupt(p);
+        final String[] frames = tool("tshark", "-r", file.toString(), "-T", "fields", "-e", "icmp.type", "-e", "ip.dst")
+            .strip().split("\n");
+        assertEquals(5, frames.length, String.join("\n", frames));
+        for (String frame : frames) {
+            assertEquals("8\t" + tulipIp, frame, "only echo requests to tulip");
+        }
+    }
+
+    @Test
+    void theCountLimitStopsTheCapture() throws Exception {
+        final Path file = f.dir.resolve("count.pcap");
+        final Process p = capture(f.dir.resolve("count.err"), "tulip", "-c", "3", "-w", file.toString());
+        assertTrue(f.ping(rose, tulipIp, 3));
+        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "-c 3 ends the capture by itself");
+        assertEquals(3, tool("tcpdump", "-nr", file.toString()).strip().lines().count());
+    }
+
+    @Test
+    void dropsCarryTheirReason() throws Exception {
+        final Path file = f.dir.resolve("drops.pcap");
+        final Process p = capture(f.dir.resolve("drops.err"), "--drops", "-w", file.toString());
+        assertTrue(!f.ping(rose, lilyIp, 2), "another network is unreachable");
+        interrupt(p);
+        final List<String> reasons = Files.readAllLines(Path.of(file + ".reasons"));
+        assertEquals(2, reasons.size(), reasons.toString());
+        for (String line : reasons) {
+            assertTrue(line.endsWith("\trose\tno-route"), line);
+        }
+        final String tcpdump = tool("tcpdump", "-#", "-nr", file.toString());
+        assertTrue(tcpdump.contains("1  ") && tcpdump.contains(roseIp + " > " + lilyIp + ": ICMP echo request"), tcpdump);
+    }
+
+    @Test
+    void traceNamesTheStagesOfAKnownPath() {
+        final String forward = f.ok("trace", "--from", "rose", "tcp", "dst", tulipIp, "port", "443").out();
+        assertTrue(forward.contains("ingress-checks") && forward.contains("l2-lookup")
+            && forward.contains("FDB of frontend: 02:4a:0a:58:00:03 -> port tulip"), forward);
+        assertTrue(forward.contains("verdict: forwarded to tulip"), forward);
+        final String arp = f.ok("trace", "--from", "rose", "arp", "who-has", tulipIp).out();
+        assertTrue(arp.contains("arp-proxy") && arp.contains("verdict: answered (proxy-ARP) out of rose"), arp);
+        final String blocked = f.ok("trace", "--from", "rose", "icmp", "dst", lilyIp).out();
+        assertTrue(blocked.contains("verdict: dropped at rose: no-route"), blocked);
+        final DaemonFixture.Cli bad = f.jvs("trace", "--from", "rose", "tcp", "dst", tulipIp);
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("say the destination port"), bad.err());
+    }
+
+    @Test
+    void aRealFrameCanBeTraced() throws Exception {
+        final Thread pinger = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            f.ping(tulip, roseIp, 1);
+        });
+        final String real = f.ok("trace", "--from", "tulip", "--match", "icmp", "--timeout", "20").out();
+        pinger.join();
+        assertTrue(real.contains("real frame matching: icmp") && real.contains("verdict: forwarded to rose"), real);
+    }
+
+    @Test
+    void replayReproducesAFlow() throws Exception {
+        final Path file = f.dir.resolve("flow.pcap");
+        final Process p = capture(f.dir.resolve("flow.err"), "rose", "--point", "rx", "icmp", "-w", file.toString());
+        assertTrue(f.ping(rose, tulipIp, 3));
+        interrupt(p);
+        final long tulipTxBefore = f.port("tulip").path("txFrames").asLong();
+        final long tulipRxBefore = f.port("tulip").path("rxFrames").asLong();
+        final String out = f.ok("replay", file.toString(), "--into", "rose").out();
+        assertTrue(out.contains("3 frames injected into rose"), out);
+        Thread.sleep(500);
+        assertEquals(tulipTxBefore + 3, f.port("tulip").path("txFrames").asLong(), "the echo requests reached tulip again");
+        assertEquals(tulipRxBefore + 3, f.port("tulip").path("rxFrames").asLong(), "and tulip's kernel answered them");
+    }
+
+    @Test
+    void statsAndPrometheusShowPortsStagesAndReasons() throws Exception {
+        assertTrue(!f.ping(rose, lilyIp, 1));
+        final JsonNode stats = f.ok("stats", "--json").json();
+        assertTrue(stats.path("dropsByStage").path("l2-forward").asLong() >= 1, stats.toString());
+        assertTrue(stats.path("dropsByReason").path("no-route").asLong() >= 1);
+        assertEquals(3, stats.path("ports").size());
+        final String table = f.ok("stats").out();
+        assertTrue(table.contains("STAGE") && table.contains("no-route"), table);
+        final String metrics = f.lab.check(f.host, "curl", "-s", "http://127.0.0.1:9469/metrics");
+        assertTrue(metrics.contains("# TYPE jvs_port_rx_frames_total counter"), metrics);
+        assertTrue(metrics.matches("(?s).*jvs_port_drops_total\\{port=\"rose\",network=\"frontend\",stage=\"l2-forward\","
+            + "reason=\"no-route\"} \\d+.*"), metrics);
+        assertTrue(metrics.contains("jvs_network_fdb_entries{network=\"frontend\"} 2"), metrics);
+    }
+
+    @Test
+    void aCaptureThatFallsBehindLosesCopiesNotForwarding() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/iperf3")), "needs iperf3");
+        final double without = udpRate();
+        // A capture to stdout that nobody reads: its pipe fills, the daemon's queue to it fills, frames are lost.
+        final Path stderr = f.dir.resolve("stuck.err");
+        final List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+        command.addAll(DaemonProcess.JVM_FLAGS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main", "capture", "tulip",
+            "-w", "-", "--socket", f.socket.toString()));
+        final Process stuck = new ProcessBuilder(command).redirectError(stderr.toFile()).start(); // stdout never read
+        try {
+            Thread.sleep(2500);
+            final double with = udpRate();
+            System.out.printf("UDP 64 B received: %.0f pps without capture, %.0f pps with a stalled capture%n", without, with);
+            final JsonNode capture = f.ok("stats", "--json").json().path("capture");
+            assertTrue(capture.path("ringDrops").asLong() + capture.path("clientDrops").asLong() > 0,
+                "capture losses are counted: " + capture);
+            assertTrue(with > 0.6 * without, "forwarding is not held up by the capture: " + with + " vs " + without);
+        } finally {
+            stuck.destroyForcibly();
+            stuck.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Packets per second tulip received from a 3 s full-rate 64-byte UDP stream from rose. */
+    private static double udpRate() throws Exception {
+        final Process server = f.lab.start(tulip, f.dir.resolve("iperf-u.txt"), "iperf3", "-s", "-1");
+        try {
+            Thread.sleep(500);
+            final String report = f.lab.check(rose, "iperf3", "-c", tulipIp, "-u", "-b", "0", "-l", "64", "-t", "3", "-J");
+            final JsonNode sum = io.jvswitch.control.api.Json.mapper().readTree(report).path("end").path("sum");
+            final double seconds = sum.path("seconds").asDouble();
+            return (sum.path("packets").asDouble() - sum.path("lost_packets").asDouble()) / seconds;
+        } finally {
+            server.destroy();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}
