@@ -106,6 +106,46 @@ class DebuggingIT {
     }
 
     @Test
+    void tcpIsCapturedAndDecoded() throws Exception {
+        final Path file = f.dir.resolve("tcp.pcap");
+        final Process p = capture(f.dir.resolve("tcp.err"), "tulip", "tcp", "port", "5201", "-w", file.toString());
+        final Process server = f.lab.start(tulip, f.dir.resolve("iperf-tcp.txt"), "iperf3", "-s", "-1");
+        try {
+            Thread.sleep(500);
+            f.lab.check(rose, "iperf3", "-c", tulipIp, "-n", "256K");
+        } finally {
+            server.waitFor(10, TimeUnit.SECONDS);
+            server.destroy();
+        }
+        interrupt(p);
+        final String tcpdump = tool("tcpdump", "-nr", file.toString());
+        assertTrue(tcpdump.contains(roseIp + ".") && tcpdump.contains(" > " + tulipIp + ".5201: Flags [S]"), tcpdump);
+        assertTrue(tcpdump.contains(tulipIp + ".5201 > " + roseIp + ".") && tcpdump.contains("Flags [S.]"), tcpdump);
+        final String tshark = tool("tshark", "-r", file.toString(), "-T", "fields", "-e", "tcp.dstport");
+        assertTrue(tshark.lines().anyMatch(l -> l.equals("5201")), tshark);
+    }
+
+    @Test
+    void aCaptureStreamsLiveIntoTcpdump() throws Exception {
+        final Path out = f.dir.resolve("live.txt");
+        final String java = ProcessHandle.current().info().command().orElseThrow();
+        final String cli = String.join(" ", List.of("'" + java + "'", String.join(" ", DaemonProcess.JVM_FLAGS),
+            "-cp", "'" + System.getProperty("java.class.path") + "'", "io.jvswitch.control.Main", "capture", "rose", "icmp",
+            "-c", "2", "-w", "-", "--socket", f.socket.toString()));
+        final long before = sessionsStarted();
+        final Process pipe = new ProcessBuilder("bash", "-c", cli + " | tcpdump -l -nr -")
+            .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (sessionsStarted() == before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(f.ping(rose, tulipIp, 1));
+        assertTrue(pipe.waitFor(20, TimeUnit.SECONDS), "-c 2 ends the pipe");
+        final String text = Files.readString(out);
+        assertTrue(text.contains("ICMP echo request") && text.contains("ICMP echo reply"), text);
+    }
+
+    @Test
     void aFilterSelectsExactlyTheMatchingFrames() throws Exception {
         final Path file = f.dir.resolve("icmp.pcap");
         final Process p = capture(f.dir.resolve("icmp.err"), "rose", "icmp", "and", "dst", tulipIp, "-w", file.toString());
@@ -181,13 +221,17 @@ class DebuggingIT {
         final Process p = capture(f.dir.resolve("flow.err"), "rose", "--point", "rx", "icmp", "-w", file.toString());
         assertTrue(f.ping(rose, tulipIp, 3));
         interrupt(p);
-        final long tulipTxBefore = f.port("tulip").path("txFrames").asLong();
-        final long tulipRxBefore = f.port("tulip").path("rxFrames").asLong();
+        final Path atTulip = f.dir.resolve("replayed.pcap");
+        final Process watch = capture(f.dir.resolve("replayed.err"), "tulip", "icmp", "-w", atTulip.toString());
         final String out = f.ok("replay", file.toString(), "--into", "rose").out();
         assertTrue(out.contains("3 frames injected into rose"), out);
-        Thread.sleep(500);
-        assertEquals(tulipTxBefore + 3, f.port("tulip").path("txFrames").asLong(), "the echo requests reached tulip again");
-        assertEquals(tulipRxBefore + 3, f.port("tulip").path("rxFrames").asLong(), "and tulip's kernel answered them");
+        Thread.sleep(1000);
+        interrupt(watch);
+        final String seen = tool("tcpdump", "-nr", atTulip.toString());
+        assertEquals(3, seen.lines().filter(l -> l.contains(roseIp + " > " + tulipIp + ": ICMP echo request")).count(),
+            "the echo requests reached tulip again:\n" + seen);
+        assertEquals(3, seen.lines().filter(l -> l.contains(tulipIp + " > " + roseIp + ": ICMP echo reply")).count(),
+            "and tulip's kernel answered them:\n" + seen);
     }
 
     @Test
