@@ -5,6 +5,7 @@ import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
 import io.jvswitch.switching.PortListener;
+import io.jvswitch.switching.PortSecurity;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.SwitchContext;
 import io.jvswitch.switching.port.MemoryPort;
@@ -52,7 +53,7 @@ final class SwitchFixture implements AutoCloseable {
         for (int i = 0; i < portCount; i++) {
             // offloads: true (a TAP with vnet headers); retainTransmitted: false, transmits are only counted.
             ports[i] = new MemoryPort("ep" + i, mtu, true, false);
-            slots[i] = call(dp.plug(NETWORK, ports[i], mac(i), ip(i)));
+            slots[i] = call(dp.plug(NETWORK, ports[i], mac(i), ip(i), PortSecurity.ENFORCE));
         }
     }
 

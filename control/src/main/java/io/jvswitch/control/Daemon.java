@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -36,22 +37,37 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Daemon {
     private static final System.Logger LOG = System.getLogger("jvs.daemon");
+    /** An error on the packet path could repeat for every frame: at most 5 alike per 10 s. */
+    private static final RateLimitedLog DATAPLANE_ERRORS = new RateLimitedLog(LOG, 5, 10, TimeUnit.SECONDS);
 
     private final Path socket;
     private final Path stateDir;
     private final SwitchContext switchContext;
     private final java.net.InetSocketAddress metricsAddress;
+    private final String socketGroup;
 
-    /** {@code metricsAddress} null: no metrics listener (there is no TCP listener by default). */
-    public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress) {
+    /**
+     * {@code metricsAddress} null: no metrics listener (there is no TCP listener by default).
+     * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
+     */
+    public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress,
+                  String socketGroup) {
         this.socket = socket;
         this.stateDir = stateDir;
         this.switchContext = switchContext;
         this.metricsAddress = metricsAddress;
+        this.socketGroup = socketGroup;
     }
 
     public void run() throws IOException, InterruptedException {
         Privileges.requireDaemonCapabilities();
+        if (socketGroup != null) {
+            try {
+                socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(socketGroup);
+            } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+                throw new IllegalStateException("no group named " + socketGroup + " (for --socket-group)");
+            }
+        }
         claimSocket();
         final ObjectMapper json = Json.mapper();
         final StateStore store = new StateStore(stateDir, json);
@@ -63,7 +79,7 @@ public final class Daemon {
         try {
             dataplane = new Dataplane(switchContext, new EpollReadySet(),
                 (slot, name) -> control.execute(() -> service.get().portGone(slot)),
-                error -> LOG.log(System.Logger.Level.ERROR, "dataplane error", error));
+                error -> DATAPLANE_ERRORS.log(error.getClass().getName(), System.Logger.Level.ERROR, "dataplane error", error));
         } catch (TapException e) {
             throw new IllegalStateException("cannot create the dataplane's epoll set: " + e.getMessage(), e);
         }
@@ -93,6 +109,7 @@ public final class Daemon {
             control.submit(() -> service.get().restore()).get();
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);
+            api.group(socketGroup);
             api.start(new ApiRoutes(service.get(), new DebugService(service.get(), dataplane, captures::totalClientDrops), json),
                 new CaptureEndpoint(service.get(), captures, json), control);
             if (metricsAddress != null) {
@@ -125,9 +142,9 @@ public final class Daemon {
             try {
                 service.get().reapVanished();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "namespace watch failed: " + e.getMessage(), e);
+                DATAPLANE_ERRORS.log("namespace-watch", System.Logger.Level.WARNING, "namespace watch failed: " + e.getMessage(), e);
             }
-        }), 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }), 2, 2, TimeUnit.SECONDS);
         LOG.log(System.Logger.Level.INFO, "jvs daemon ready: API on {0}, state in {1}, idle mode {2}", socket, stateDir,
             switchContext.idleMode().label());
         stopped.await();

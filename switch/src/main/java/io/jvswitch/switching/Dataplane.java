@@ -77,10 +77,11 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * Plugs a port into a network. {@code ip} (0 for none) is registered for proxy-ARP with
-     * {@code mac} as its owner. Returns the port's slot. The dataplane owns the port from now on.
+     * {@code mac} as its owner, and with {@link PortSecurity#ENFORCE} the port may send only as that
+     * MAC and address. Returns the port's slot. The dataplane owns the port from now on.
      */
-    public CompletableFuture<Integer> plug(int networkId, Port port, long mac, int ip) {
-        return submit(a -> a.plug(networkId, port, mac, ip));
+    public CompletableFuture<Integer> plug(int networkId, Port port, long mac, int ip, PortSecurity security) {
+        return submit(a -> a.plug(networkId, port, mac, ip, security));
     }
 
     /** Unplugs and closes the port in {@code slot}, forgetting its MACs and its address. */

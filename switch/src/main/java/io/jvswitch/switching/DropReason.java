@@ -11,6 +11,10 @@ public enum DropReason {
     MULTICAST_SOURCE("multicast-source", Stage.INGRESS, "source MAC is a multicast or broadcast address"),
     ZERO_SOURCE("zero-source", Stage.INGRESS, "source MAC is 00:00:00:00:00:00"),
     UNKNOWN_ETHERTYPE("unknown-ethertype", Stage.INGRESS, "EtherType not forwarded by the network's policy"),
+    SPOOFED_SOURCE_MAC("spoofed-source-mac", Stage.PORT_SECURITY, "source MAC is not the endpoint's"),
+    SPOOFED_SOURCE_IP("spoofed-source-ip", Stage.PORT_SECURITY, "source address is not the endpoint's"),
+    SPOOFED_ARP("spoofed-arp", Stage.PORT_SECURITY, "ARP claims a MAC or address that is not the endpoint's"),
+    TRUNCATED_IP("truncated-ip", Stage.PORT_SECURITY, "IP header too short to check its source"),
     TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
     MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
     DESTINATION_IS_INGRESS("destination-is-ingress", Stage.L2_FORWARD, "destination MAC was learned on the port it came in on"),
@@ -23,7 +27,8 @@ public enum DropReason {
 
     /** The pipeline stages, in the order a frame meets them; every drop belongs to one. */
     public enum Stage {
-        INGRESS("ingress"), ARP_PROXY("arp-proxy"), L2_FORWARD("l2-forward"), EGRESS("egress");
+        INGRESS("ingress"), PORT_SECURITY("port-security"), ARP_PROXY("arp-proxy"), L2_FORWARD("l2-forward"),
+        EGRESS("egress");
 
         private final String label;
 

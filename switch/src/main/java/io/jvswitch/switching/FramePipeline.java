@@ -3,6 +3,8 @@ package io.jvswitch.switching;
 import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.Ipv4Address;
+import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.capture.CapturePoint;
@@ -117,10 +119,15 @@ final class FramePipeline {
             drop(ingress, in, DropReason.UNKNOWN_ETHERTYPE, buffer, length);
             return; // before learning: a frame the network refuses must not spend the port's MAC quota
         }
+        if (table.enforced[ingress] && !speaksAsItsEndpoint(ingress, in, etherType, buffer, length)) {
+            return; // before learning: a spoofed source must not enter the FDB
+        }
         if (trace != null) {
             trace.note("ingress-checks", "passed: " + MacAddress.format(source) + " -> "
                 + MacAddress.format(ethernet.destination()) + String.format(", ethertype 0x%04x", etherType)
                 + (gso ? ", GSO super-frame (gso_size " + VirtioNetHeader.gsoSize(buffer, 0) + ")" : ""));
+            trace.note("port-security", table.enforced[ingress] ? "source MAC and address are the endpoint's"
+                : "off for this endpoint (--allow-spoofing)");
         }
         if (!dryRun) {
             final int learned = domain.macs.learn(source, ingress, nowNanos);
@@ -171,6 +178,42 @@ final class FramePipeline {
     }
 
     /**
+     * Port security: the source MAC, and the IPv4/IPv6 source, must be the endpoint's (ARP is
+     * checked in {@link #answerArp}, where the ARP header is parsed anyway).
+     */
+    private boolean speaksAsItsEndpoint(int ingress, PortCounters in, int etherType, MutableDirectBuffer buffer, int length) {
+        if (ethernet.source() != table.macs[ingress]) {
+            drop(ingress, in, DropReason.SPOOFED_SOURCE_MAC, buffer, length);
+            return false;
+        }
+        final int l3 = ethernet.payloadOffset();
+        if (etherType == EthernetFrame.ETHERTYPE_IPV4) {
+            if (length - l3 < Ipv4Packet.MIN_HEADER_LENGTH) {
+                drop(ingress, in, DropReason.TRUNCATED_IP, buffer, length);
+                return false;
+            }
+            final int source = buffer.getInt(l3 + Ipv4Packet.SOURCE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+            if (source != table.ips[ingress] && source != 0) {
+                drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
+                return false;
+            }
+        } else if (etherType == EthernetFrame.ETHERTYPE_IPV6) {
+            if (length - l3 < Ipv6Packet.HEADER_LENGTH) {
+                drop(ingress, in, DropReason.TRUNCATED_IP, buffer, length);
+                return false;
+            }
+            final long high = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+            final long low = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET + 8, java.nio.ByteOrder.BIG_ENDIAN);
+            final boolean linkLocal = (high >>> 54) == (0xFE80L >>> 6); // fe80::/10
+            if (!linkLocal && (high | low) != 0) {
+                drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Proxy-ARP: answers a request for an address the network knows, from the owner's MAC, out of
      * the port it came in on. Returns true when the frame's verdict is settled (answered or dropped).
      */
@@ -183,6 +226,12 @@ final class FramePipeline {
         final int operation = arp.operation();
         if (!arp.isEthernetIpv4() || (operation != ArpPacket.OP_REQUEST && operation != ArpPacket.OP_REPLY)) {
             drop(ingress, in, DropReason.MALFORMED_ARP, buffer, length);
+            return true;
+        }
+        if (table.enforced[ingress] && (arp.senderMac() != table.macs[ingress]
+            || (arp.senderIp() != table.ips[ingress] && arp.senderIp() != 0))) {
+            // Claiming another MAC or address, in a request, a reply or an announcement: ARP poisoning.
+            drop(ingress, in, DropReason.SPOOFED_ARP, buffer, length);
             return true;
         }
         if (operation != ArpPacket.OP_REQUEST || arp.isGratuitous()) {

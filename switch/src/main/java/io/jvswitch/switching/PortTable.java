@@ -15,6 +15,8 @@ final class PortTable {
     final long[] macs;
     final int[] ips;
     final boolean[] polledAlways;
+    /** Whether the port must speak only as its endpoint (see {@link PortSecurity}). */
+    final boolean[] enforced;
     private int used;
 
     PortTable(int maxPorts) {
@@ -26,6 +28,7 @@ final class PortTable {
         macs = new long[maxPorts];
         ips = new int[maxPorts];
         polledAlways = new boolean[maxPorts];
+        enforced = new boolean[maxPorts];
         for (int i = 0; i < maxPorts; i++) {
             counters[i] = new PortCounters();
         }
@@ -40,7 +43,7 @@ final class PortTable {
     }
 
     /** Lowest free slot, or -1 when every slot is taken. */
-    int allocate(Port port, BridgeDomain domain, long mac, int ip) {
+    int allocate(Port port, BridgeDomain domain, long mac, int ip, PortSecurity security) {
         for (int slot = 0; slot < ports.length; slot++) {
             if (ports[slot] == null) {
                 ports[slot] = port;
@@ -50,6 +53,7 @@ final class PortTable {
                 macs[slot] = mac;
                 ips[slot] = ip;
                 polledAlways[slot] = false;
+                enforced[slot] = security == PortSecurity.ENFORCE;
                 counters[slot].reset();
                 used++;
                 return slot;

@@ -170,7 +170,7 @@ final class SwitchAgent implements Agent {
         agingCursor = 0;
     }
 
-    int plug(int networkId, Port port, long mac, int ip) {
+    int plug(int networkId, Port port, long mac, int ip, PortSecurity security) {
         final BridgeDomain domain = requireDomain(networkId);
         if (ip != 0) {
             final long owner = domain.addresses.lookup(ip);
@@ -178,7 +178,7 @@ final class SwitchAgent implements Agent {
                 throw new IllegalStateException("address already owned by " + MacAddress.format(owner));
             }
         }
-        final int slot = table.allocate(port, domain, mac, ip);
+        final int slot = table.allocate(port, domain, mac, ip, security);
         if (slot < 0) {
             throw new IllegalStateException("the dataplane is full (" + table.capacity() + " ports)");
         }

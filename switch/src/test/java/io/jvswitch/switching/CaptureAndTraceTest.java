@@ -48,9 +48,9 @@ class CaptureAndTraceTest {
         a = new MemoryPort("a", 1500, true, true);
         b = new MemoryPort("b", 1500, true, true);
         x = new MemoryPort("x", 1500, true, true);
-        slotA = call(dp.plug(1, a, MAC_A, ip("10.0.0.2")));
-        slotB = call(dp.plug(1, b, MAC_B, ip("10.0.0.3")));
-        slotX = call(dp.plug(2, x, MAC_X, ip("10.0.1.2")));
+        slotA = call(dp.plug(1, a, MAC_A, ip("10.0.0.2"), PortSecurity.ALLOW_SPOOFING));
+        slotB = call(dp.plug(1, b, MAC_B, ip("10.0.0.3"), PortSecurity.ALLOW_SPOOFING));
+        slotX = call(dp.plug(2, x, MAC_X, ip("10.0.1.2"), PortSecurity.ALLOW_SPOOFING));
     }
 
     <T> T call(CompletableFuture<T> future) {
@@ -156,8 +156,8 @@ class CaptureAndTraceTest {
         final byte[] frame = ipv4(MAC_B, MAC_A);
         final PacketTrace trace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, VNET, frame.length)));
         final List<String> stages = trace.steps().stream().map(PacketTrace.Step::stage).toList();
-        assertEquals(List.of("rx", "ingress-checks", "l2-lookup"), stages);
-        assertTrue(trace.steps().get(2).detail().contains("-> port b"), trace.steps().toString());
+        assertEquals(List.of("rx", "ingress-checks", "port-security", "l2-lookup"), stages);
+        assertTrue(trace.steps().get(3).detail().contains("-> port b"), trace.steps().toString());
         assertEquals("forwarded to b", trace.verdict());
         assertNull(b.pollTransmitted(), "a dry run sends nothing");
         assertEquals(rxBefore, stats(slotA).rxFrames(), "and counts nothing");

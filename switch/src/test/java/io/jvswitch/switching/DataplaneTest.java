@@ -57,10 +57,10 @@ class DataplaneTest {
         b = new MemoryPort("b", 1500, true, true);
         c = new MemoryPort("c", 1500, true, true);
         x = new MemoryPort("x", 1500, true, true);
-        slotA = call(dp.plug(1, a, MAC_A, IP_A));
-        slotB = call(dp.plug(1, b, MAC_B, IP_B));
-        slotC = call(dp.plug(1, c, MAC_C, IP_C));
-        slotX = call(dp.plug(2, x, MAC_X, ip("10.0.1.2")));
+        slotA = call(dp.plug(1, a, MAC_A, IP_A, PortSecurity.ALLOW_SPOOFING));
+        slotB = call(dp.plug(1, b, MAC_B, IP_B, PortSecurity.ALLOW_SPOOFING));
+        slotC = call(dp.plug(1, c, MAC_C, IP_C, PortSecurity.ALLOW_SPOOFING));
+        slotX = call(dp.plug(2, x, MAC_X, ip("10.0.1.2"), PortSecurity.ALLOW_SPOOFING));
     }
 
     Dataplane newDataplane(SwitchContext ctx) {
@@ -290,8 +290,8 @@ class DataplaneTest {
 
     @Test
     void commandErrorsAreReportedAndChangeNothing() {
-        assertThrows(IllegalArgumentException.class, () -> call(dp.plug(9, new MemoryPort("z", 1500, true, true), MAC_A, 0)));
-        assertThrows(IllegalStateException.class, () -> call(dp.plug(1, new MemoryPort("z", 1500, true, true), mac("02:4a:00:00:00:99"), IP_B)),
+        assertThrows(IllegalArgumentException.class, () -> call(dp.plug(9, new MemoryPort("z", 1500, true, true), MAC_A, 0, PortSecurity.ALLOW_SPOOFING)));
+        assertThrows(IllegalStateException.class, () -> call(dp.plug(1, new MemoryPort("z", 1500, true, true), mac("02:4a:00:00:00:99"), IP_B, PortSecurity.ALLOW_SPOOFING)),
             "an address owned by another MAC");
         assertThrows(IllegalStateException.class, () -> call(dp.removeNetwork(1)), "a network with ports");
         assertEquals(4, call(dp.portStats()).size());
@@ -300,7 +300,7 @@ class DataplaneTest {
     @Test
     void gsoFramesAreNotSentToPortsWithoutOffloads() {
         final MemoryPort plain = new MemoryPort("plain", 1500, false, true);
-        call(dp.plug(1, plain, mac("02:4a:0a:00:00:09"), 0));
+        call(dp.plug(1, plain, mac("02:4a:0a:00:00:09"), 0, PortSecurity.ALLOW_SPOOFING));
         final byte[] superFrame = ethernet(0xFFFF_FFFF_FFFFL, MAC_A, 0x0800, 9000);
         superFrame[1] = 1; // GSO_TCPV4
         superFrame[4] = (byte) 0xA8; // gso_size 1448, little-endian

@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ApiRoutes {
     private static final System.Logger LOG = System.getLogger("jvs.api");
+    private static final io.jvswitch.control.RateLimitedLog ERRORS =
+        new io.jvswitch.control.RateLimitedLog(LOG, 5, 10, java.util.concurrent.TimeUnit.SECONDS);
 
     private final NetworkService service;
     private final DebugService debug;
@@ -89,7 +91,7 @@ public final class ApiRoutes {
         } catch (IllegalStateException e) {
             return error(409, e.getMessage());
         } catch (Throwable e) {
-            LOG.log(System.Logger.Level.ERROR, "request " + method + " " + uri + " failed", e);
+            ERRORS.log("internal", System.Logger.Level.ERROR, "request " + method + " " + uri + " failed", e);
             return error(500, "internal error: " + e);
         }
     }

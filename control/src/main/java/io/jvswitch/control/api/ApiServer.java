@@ -38,11 +38,17 @@ public final class ApiServer implements AutoCloseable {
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
 
     private final Path socket;
+    private String socketGroup;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private Channel channel;
 
     public ApiServer(Path socket) {
         this.socket = socket;
+    }
+
+    /** Lets members of {@code group} use the API too (the socket stays mode 0660); null: root only. */
+    public void group(String group) {
+        this.socketGroup = group;
     }
 
     /** Takes over a connection for a long-lived streamed answer (a capture); null when not its path. */
@@ -76,6 +82,10 @@ public final class ApiServer implements AutoCloseable {
             });
         channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        if (socketGroup != null) {
+            Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(
+                socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(socketGroup));
+        }
     }
 
     @Override

@@ -39,6 +39,10 @@ final class DaemonCommand implements Callable<Integer> {
         description = "Room for captured frames on their way to capture clients, in KiB; a power of two, at least 64 (default: ${DEFAULT-VALUE}).")
     int captureRingKib;
 
+    @Option(names = "--socket-group", paramLabel = "GROUP",
+        description = "Let members of GROUP use the API socket too (default: root only).")
+    String socketGroup;
+
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
         description = "Serve Prometheus metrics over HTTP at this address (off by default), e.g. 127.0.0.1:9469.")
     String metrics;
@@ -77,7 +81,7 @@ final class DaemonCommand implements Callable<Integer> {
             throw new CliException(e.getMessage());
         }
         try {
-            new Daemon(socket.path(), stateDir, ctx, metricsAddress).run();
+            new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }

@@ -3,7 +3,7 @@ package io.jvswitch.control.model;
 /**
  * A container's interface on one network. {@code target} says how to find the container's network
  * namespace again after a daemon restart; {@code ifname} is the interface name inside it, which is
- * also the persistent TAP's name there.
+ * also the persistent TAP's name there. {@code allowSpoofing} turns port security off for it.
  */
 public record EndpointRecord(
     String id,
@@ -13,5 +13,6 @@ public record EndpointRecord(
     String ifname,
     String mac,
     String ipv4,
-    String created) {
+    String created,
+    boolean allowSpoofing) {
 }

@@ -2,12 +2,16 @@ package io.jvswitch.control.service;
 
 import io.jvswitch.control.model.ContainerRef;
 
-/** {@code jvs attach}: the network and the container are required; the rest is chosen if absent. */
+/**
+ * {@code jvs attach}: the network and the container are required; the rest is chosen if absent.
+ * Port security is on unless {@code allowSpoofing} is true.
+ */
 public record AttachRequest(
     String network,
     ContainerRef container,
     String name,
     String ip,
     String mac,
-    String ifname) {
+    String ifname,
+    Boolean allowSpoofing) {
 }

@@ -14,6 +14,7 @@ import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
 import io.jvswitch.switching.FdbEntry;
 import io.jvswitch.switching.NetworkStats;
+import io.jvswitch.switching.PortSecurity;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.control.netns.ResolvedNamespace;
@@ -253,7 +254,7 @@ public final class NetworkService {
         try {
             final long mac = request.mac() != null ? parseMac(request.mac()) : EndpointMac.derive(ip);
             final EndpointRecord endpoint = new EndpointRecord(newId(), name, network.name(), container, ifname,
-                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString());
+                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(), Boolean.TRUE.equals(request.allowSpoofing()));
             final Port port = wiring.create(planFor(network, endpoint, namespace));
             try {
                 plug(network, endpoint, port, namespace);
@@ -417,7 +418,7 @@ public final class NetworkService {
 
     private void plug(NetworkRecord network, EndpointRecord endpoint, Port port, ResolvedNamespace namespace) {
         final int slot = Dataplane.await(dataplane.plug(network.dataplaneId(), port, MacAddress.parse(endpoint.mac()),
-            Cidr.parseAddress(endpoint.ipv4())));
+            Cidr.parseAddress(endpoint.ipv4()), endpoint.allowSpoofing() ? PortSecurity.ALLOW_SPOOFING : PortSecurity.ENFORCE));
         attached.put(endpoint.id(), new Attached(slot, port, namespace));
         slotNames.put(slot, endpoint.name());
         Dataplane.await(dataplane.announce(slot));

@@ -141,13 +141,13 @@ class NetworkServiceTest {
     void attachAllocatesLowestFreeAddressAndDerivesTheMac() {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null,
             java.util.Map.of("router", "10.1.0.2"), null, 9000));
-        final var rose = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
+        final var rose = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
         assertEquals("10.1.0.3", rose.ipv4(), "skips the gateway and the aux address");
         assertEquals("02:4a:0a:01:00:03", rose.mac());
         assertEquals("eth0", rose.ifname());
         assertEquals(9000, wiring.created.getFirst().mtu());
         final var tulip = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), "t",
-            "10.1.0.200", "02:00:00:00:00:aa", "net0"));
+            "10.1.0.200", "02:00:00:00:00:aa", "net0", null));
         assertEquals("10.1.0.200", tulip.ipv4());
         assertEquals("02:00:00:00:00:aa", tulip.mac());
         assertEquals("net0", tulip.ifname());
@@ -159,36 +159,36 @@ class NetworkServiceTest {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/29", null, null, null, null, null));
         final String before = Files.readString(dir.resolve("state/state.json"));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname")));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null, null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null, null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null, null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname", null)));
         assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web",
-            new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null)));
+            new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null, null)));
         assertEquals(before, Files.readString(dir.resolve("state/state.json")));
         assertTrue(wiring.created.isEmpty());
-        assertEquals("10.1.0.2", service.attach(new AttachRequest("web", rose, null, null, null, null)).ipv4(),
+        assertEquals("10.1.0.2", service.attach(new AttachRequest("web", rose, null, null, null, null, null)).ipv4(),
             "no address was leaked by the refusals");
     }
 
     @Test
     void stateSurvivesARestart() {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, "10.1.0.64/26", null, true, null));
-        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
+        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
         dataplane.close();
         start();
         assertEquals(1, service.endpointsOn("web").size());
         assertTrue(service.network("web").internal());
         assertEquals("10.1.0.64/26", service.network("web").ipRange());
         assertEquals("10.1.0.65", service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"),
-            null, null, null, null)).ipv4(), "the restored endpoint's address stays taken");
+            null, null, null, null, null)).ipv4(), "the restored endpoint's address stays taken");
     }
 
     @Test
     void endpointsOfVanishedContainersAreReaped() throws Exception {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
-        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null));
-        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null));
+        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
         assertEquals(0, service.reapVanished());
         // Same name, a different namespace. The old one is kept alive, as a re-opened TAP keeps its
         // namespace alive, so its inode number cannot be handed to the new one.

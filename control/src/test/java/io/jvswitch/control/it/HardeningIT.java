@@ -1,0 +1,194 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Port security, floods, containers vanishing under traffic, and kill -9 of the daemon under traffic. */
+class HardeningIT {
+    DaemonFixture f;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    String script() throws Exception {
+        return Path.of(Objects.requireNonNull(getClass().getResource("/send-frames.py")).toURI()).toString();
+    }
+
+    @Test
+    void aContainerCannotSpeakAsAnother() throws Exception {
+        f = new DaemonFixture("jvsit-sec");
+        final String rose = f.container("rose");
+        final String tulip = f.container("tulip");
+        final String mallory = f.container("mallory");
+        f.ok("network", "create", "frontend", "--subnet", "10.86.0.0/24");
+        f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        f.ok("attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        f.ok("attach", "--netns", mallory, "--network", "frontend", "--name", "mallory");
+        assertTrue(f.ping(rose, "10.86.0.3", 1));
+        assertTrue(f.ping(mallory, "10.86.0.2", 1), "mallory is an ordinary container until it misbehaves");
+
+        // 1. Mallory takes over tulip's address and announces it (as `ip addr add` + arping would).
+        f.lab.check(mallory, "ip", "addr", "add", "10.86.0.3/24", "dev", "eth0");
+        final String malloryMac = "024a0a560004";
+        final String poisonTulip = "ffffffffffff" + malloryMac + "0806" + "000108000604" + "0001" + malloryMac
+            + "0a560003" + "000000000000" + "0a560003";
+        // 2. ... and poisons the gateway: a gratuitous ARP and an unsolicited reply to rose claiming 10.86.0.1.
+        final String poisonGateway = "ffffffffffff" + malloryMac + "0806" + "000108000604" + "0001" + malloryMac
+            + "0a560001" + "000000000000" + "0a560001";
+        final String replyToRose = "024a0a560002" + malloryMac + "0806" + "000108000604" + "0002" + malloryMac
+            + "0a560001" + "024a0a560002" + "0a560002";
+        // 3. ... and sends with a forged source MAC (tulip's) and a forged source address.
+        final String forgedMac = "024a0a560002" + "024a0a560003" + "0800" + "4500001c000000004011" + "0000"
+            + "0a560003" + "0a560002" + "0000".repeat(4);
+        f.lab.check(mallory, "python3", script(), "eth0", poisonTulip, poisonGateway, replyToRose, forgedMac);
+        assertFalse(f.lab.exec(mallory, "ping", "-c", "2", "-i", "0.2", "-I", "10.86.0.3", "-W", "1", "10.86.0.2").ok(),
+            "pings from a stolen address go nowhere");
+
+        final JsonNode drops = f.port("mallory").path("drops");
+        // The three forged ARPs, plus mallory's own kernel asking from the stolen address.
+        assertTrue(drops.path("spoofed-arp").asLong() >= 3, drops.toString());
+        assertEquals(1, drops.path("spoofed-source-mac").asLong(), drops.toString());
+        assertTrue(drops.path("spoofed-source-ip").asLong() >= 2, "pings from the stolen address: " + drops);
+        final String roseNeighbours = f.lab.check(rose, "ip", "neigh", "show");
+        for (String line : roseNeighbours.split("\n")) {
+            if (line.startsWith("10.86.0.1 ") || line.startsWith("10.86.0.3 ")) {
+                assertFalse(line.contains("02:4a:0a:56:00:04"), "rose's ARP cache was poisoned: " + line);
+            }
+        }
+        assertTrue(f.ping(rose, "10.86.0.3", 2), "rose still reaches the real tulip");
+
+        // An appliance that must speak for others can be allowed to, per endpoint.
+        final String router = f.container("router");
+        f.ok("attach", "--netns", router, "--network", "frontend", "--name", "router", "--allow-spoofing");
+        f.lab.check(router, "ip", "addr", "add", "10.86.0.200/24", "dev", "eth0");
+        assertTrue(f.lab.exec(router, "ping", "-c", "1", "-W", "2", "-I", "10.86.0.200", "10.86.0.2").ok(),
+            "an --allow-spoofing endpoint may use another address");
+        assertEquals(0, f.port("router").path("drops").size(), f.port("router").toString());
+    }
+
+    @Test
+    void aMacFloodIsBoundedAndOthersKeepForwarding() throws Exception {
+        f = new DaemonFixture("jvsit-fl", "--fdb-port-limit", "1024");
+        final String rose = f.container("rose");
+        final String tulip = f.container("tulip");
+        final String flooder = f.container("flooder");
+        f.ok("network", "create", "frontend", "--subnet", "10.85.0.0/24");
+        f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        f.ok("attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        f.ok("attach", "--netns", flooder, "--network", "frontend", "--name", "flooder", "--allow-spoofing");
+        final Path generator = f.dir.resolve("flood.py");
+        Files.writeString(generator, """
+            import socket, struct
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind(('eth0', 0))
+            payload = b'\\x45' * 46
+            for i in range(100000):
+                s.send(b'\\xff' * 6 + b'\\x02\\xcc' + struct.pack('>I', i) + b'\\x08\\x00' + payload)
+            """);
+        final Process pinger = f.lab.start(rose, f.dir.resolve("ping-during-flood.txt"),
+            "ping", "-c", "50", "-i", "0.1", "-W", "1", "10.85.0.3");
+        f.lab.check(flooder, "python3", generator.toString());
+        assertTrue(pinger.waitFor(30, TimeUnit.SECONDS));
+        final String during = Files.readString(f.dir.resolve("ping-during-flood.txt"));
+        final Matcher loss = Pattern.compile("(\\d+)% packet loss").matcher(during);
+        assertTrue(loss.find() && Integer.parseInt(loss.group(1)) <= 10, "rose kept reaching tulip during the flood: " + during);
+        final JsonNode stats = f.ok("stats", "--json").json().path("networks").path("frontend");
+        // The container's kernel outruns the switch: frames beyond the TAP's queue are dropped there,
+        // so count what reached the switch rather than what was sent.
+        final long reached = f.port("flooder").path("rxFrames").asLong();
+        assertTrue(reached > 10_000, "a real flood reached the switch: " + reached);
+        assertTrue(stats.path("macEntries").asInt() <= 1024 + 2, "FDB bounded by the port limit: " + stats);
+        // Refused: every flooded MAC beyond the quota (the port's own frames, IPv6 solicitations, refresh its own MAC).
+        final long refused = stats.path("macRefusedPortLimit").asLong();
+        assertTrue(refused <= reached - 1023 && refused >= reached - 1100, "every other MAC refused and counted: "
+            + refused + " of " + reached);
+        assertEquals(1024, f.port("flooder").path("macsLearned").asLong());
+        System.out.printf("100k source MACs sent from one port, %d reached the switch: FDB %d entries, %d refused; "
+            + "ping during the flood: %s%n", reached, stats.path("macEntries").asInt(),
+            stats.path("macRefusedPortLimit").asLong(), loss.group(0));
+        assertTrue(f.ping(rose, "10.85.0.3", 2));
+    }
+
+    @Test
+    void aContainerDeletedUnderTrafficIsRemovedCleanly() throws Exception {
+        f = new DaemonFixture("jvsit-del");
+        final String rose = f.container("rose");
+        final String tulip = f.container("tulip");
+        final String daisy = f.container("daisy");
+        f.ok("network", "create", "frontend", "--subnet", "10.84.0.0/24");
+        f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        f.ok("attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        f.ok("attach", "--netns", daisy, "--network", "frontend", "--name", "daisy");
+        final Process toDaisy = f.lab.start(rose, f.dir.resolve("to-daisy.txt"), "ping", "-i", "0.01", "-w", "4", "10.84.0.4");
+        final Process toTulip = f.lab.start(rose, f.dir.resolve("to-tulip.txt"), "ping", "-i", "0.05", "-w", "4", "10.84.0.3");
+        Thread.sleep(1000);
+        f.lab.delete(daisy);
+        assertTrue(toDaisy.waitFor(10, TimeUnit.SECONDS) && toTulip.waitFor(10, TimeUnit.SECONDS));
+        assertNull(f.port("daisy"), "daisy's port is gone");
+        assertFalse(f.ok("network", "inspect", "frontend").out().contains("\"daisy\""));
+        final String tulipPings = Files.readString(f.dir.resolve("to-tulip.txt"));
+        assertTrue(tulipPings.contains(" 0% packet loss"), "rose -> tulip unaffected: " + tulipPings);
+        assertTrue(f.daemon.isAlive());
+    }
+
+    @Test
+    void killMinus9UnderTrafficThenRestartRecoversWithinTwoSeconds() throws Exception {
+        f = new DaemonFixture("jvsit-k9");
+        final String rose = f.container("rose");
+        final String tulip = f.container("tulip");
+        f.ok("network", "create", "frontend", "--subnet", "10.83.0.0/24");
+        f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        f.ok("attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        final int ifindex = Integer.parseInt(f.lab.check(rose, "cat", "/sys/class/net/eth0/ifindex").strip());
+        final Path pings = f.dir.resolve("k9.txt");
+        final Process ping = f.lab.start(rose, pings, "ping", "-i", "0.01", "-W", "1", "-w", "12", "10.83.0.3");
+        Thread.sleep(2000);
+        f.daemon.kill(); // SIGKILL: no shutdown hook, no cleanup
+        f.startDaemon();
+        assertTrue(ping.waitFor(30, TimeUnit.SECONDS));
+        final TreeSet<Integer> replies = new TreeSet<>();
+        final Matcher seq = Pattern.compile("icmp_seq=(\\d+)").matcher(Files.readString(pings));
+        while (seq.find()) {
+            replies.add(Integer.parseInt(seq.group(1)));
+        }
+        int longestGap = 0;
+        Integer previous = null;
+        for (int s : replies) {
+            if (previous != null) {
+                longestGap = Math.max(longestGap, s - previous - 1);
+            }
+            previous = s;
+        }
+        final double gapMillis = longestGap * 10.0;
+        System.out.printf("kill -9 and restart under a 10 ms ping: longest gap %d pings (%.0f ms)%n", longestGap, gapMillis);
+        assertTrue(replies.last() > replies.first() + 500, "pings flowed before and after");
+        assertTrue(gapMillis < 2000, "connectivity back within 2 s; the gap was " + gapMillis + " ms");
+        assertEquals(List.of("eth0"), f.lab.links(rose), "no duplicate or orphan interface");
+        assertEquals(ifindex, Integer.parseInt(f.lab.check(rose, "cat", "/sys/class/net/eth0/ifindex").strip()),
+            "the same TAP, taken back");
+        final String fdb = f.ok("fdb", "frontend").out();
+        assertTrue(fdb.contains("rose") && fdb.contains("tulip"), "FDB rebuilt: " + fdb);
+        final List<String> ports = new ArrayList<>();
+        f.ok("ports").out().lines().skip(1).forEach(l -> ports.add(l.split("\\s+")[0]));
+        assertEquals(List.of("rose", "tulip"), ports.stream().sorted().toList());
+    }
+}
