@@ -66,12 +66,13 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
             if (request.filter() != null && !request.filter().isBlank()) {
                 filter = BpfFilter.compile(request.filter(), snap);
             }
+            final int id = captures.reserve(networkId, slots, points, snap); // may refuse: nothing written yet
             final HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE)
                 .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             channel.writeAndFlush(head);
-            captures.start(networkId, slots, points, snap, filter, channel);
+            captures.attach(id, filter, channel);
             return STREAMING;
         } catch (ApiException e) {
             closeQuietly(filter);

@@ -60,19 +60,25 @@ public final class CaptureService implements AutoCloseable {
     }
 
     /**
-     * Starts a session that streams to {@code channel}; it ends when the channel closes. The
-     * filter (may be null) is owned by the session from now on.
+     * Starts copying frames for a new session; fails (changing nothing) when none can start. Frames
+     * copied before {@link #attach} are skipped.
      */
-    public int start(int networkId, int[] slots, int pointsMask, int snapLength, BpfFilter filter, Channel channel) {
+    public int reserve(int networkId, int[] slots, int pointsMask, int snapLength) {
         if (ring == null) {
             throw new IllegalStateException("capture is disabled in this daemon");
         }
-        final int id = Dataplane.await(dataplane.startCapture(networkId, slots, pointsMask, snapLength));
+        return Dataplane.await(dataplane.startCapture(networkId, slots, pointsMask, snapLength));
+    }
+
+    /**
+     * Streams a reserved session to {@code channel} until the channel closes. The filter (may be
+     * null) is owned by the session from now on.
+     */
+    public void attach(int id, BpfFilter filter, Channel channel) {
         final Session session = new Session(id, channel, filter);
         sessions.put(id, session);
         channel.closeFuture().addListener(f -> stop(session));
         LOG.log(System.Logger.Level.INFO, "capture {0} started", id);
-        return id;
     }
 
     private void stop(Session session) {
