@@ -83,12 +83,12 @@ public final class Demo {
             && lilyStatsAfter.path("txFrames").asLong() == lilyStatsBefore.path("txFrames").asLong();
 
         say("Report");
-        say(String.format("  rose -> tulip (%s), same network:   %s%s", tulipIp, sameNetworkOk ? "reachable" : "NOT reachable",
+        say(String.format("  %-40s %s%s", "rose -> tulip (" + tulipIp + "), same network:", sameNetworkOk ? "reachable" : "NOT reachable",
             rtt.find() ? ", 5 pings, avg rtt " + rtt.group(2) + " ms" : ""));
-        say(String.format("  rose's ARP for tulip:                   %s", answered > 0
+        say(String.format("  %-40s %s", "rose's ARP for tulip:", answered > 0
             ? "answered by the switch (proxy-ARP, " + answered + " answer" + (answered == 1 ? "" : "s") + "), never flooded"
             : "not answered by the switch"));
-        say(String.format("  rose -> lily (%s), other network:   %s", lilyIp, isolated
+        say(String.format("  %-40s %s", "rose -> lily (" + lilyIp + "), other network:", isolated
             ? "unreachable (the switch dropped " + noRoute + " frame" + (noRoute == 1 ? "" : "s") + " at the gateway: no-route; lily saw none)"
             : "REACHABLE: isolation failed"));
         say("");
