@@ -62,10 +62,15 @@ final class FramePipeline {
         handle(ingress, in, buffer, length, nowNanos);
     }
 
-    /** Sends a frame the switch built on behalf of a port (a gratuitous ARP) as if it came from it. */
+    /**
+     * Sends a frame the switch built on behalf of a port (a gratuitous ARP) as if it came from it.
+     * Its verdict goes to scratch counters: a port's counters tell what its container sent.
+     */
     void inject(int ingress, MutableDirectBuffer buffer, int length, long nowNanos) {
-        handle(ingress, table.counters[ingress], buffer, length, nowNanos);
+        handle(ingress, switchMade, buffer, length, nowNanos);
     }
+
+    private final PortCounters switchMade = new PortCounters();
 
     /**
      * Processes one frame with a trace of every step. With {@code dryRun} the frame is a synthetic

@@ -70,6 +70,9 @@ final class MacTable {
 
     /** The port slot the MAC was learned on, or -1. */
     int lookup(long mac) {
+        if (mac == EMPTY) {
+            return -1; // never learned: without this the probe would "find" the first empty bucket
+        }
         int i = home(mac);
         while (true) {
             final long key = keys[i];
@@ -85,6 +88,9 @@ final class MacTable {
 
     /** Learns or refreshes {@code mac} on {@code slot}; returns one of the result constants. */
     int learn(long mac, int slot, long nowNanos) {
+        if (mac == EMPTY) {
+            throw new IllegalArgumentException("00:00:00:00:00:00 cannot be learned"); // dropped at ingress
+        }
         int i = home(mac);
         while (true) {
             final long key = keys[i];
@@ -162,6 +168,9 @@ final class MacTable {
     }
 
     boolean remove(long mac) {
+        if (mac == EMPTY) {
+            return false;
+        }
         int i = home(mac);
         while (true) {
             final long key = keys[i];

@@ -86,6 +86,9 @@ public final class ApiRoutes {
             return error(400, "unknown field '" + e.getPropertyName() + "' in request");
         } catch (JsonProcessingException e) {
             return error(400, "malformed JSON request: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            // Bodies are read from memory: any other IOException is undecodable input, not a server fault.
+            return error(400, "malformed JSON request: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             return error(400, e.getMessage());
         } catch (IllegalStateException e) {
