@@ -360,6 +360,7 @@ final class FramePipeline {
             case MacTable.REFRESHED -> "refreshed";
             case MacTable.MOVED -> "moved here from another port";
             case MacTable.REFUSED_TABLE_FULL -> "not learned: the network's MAC table is full";
+            case MacTable.REFUSED_INVALID -> "not learned: not a station address";
             default -> "not learned: the port's MAC limit is reached";
         };
     }

@@ -21,6 +21,8 @@ final class MacTable {
     static final int MOVED = 2;
     static final int REFUSED_TABLE_FULL = 3;
     static final int REFUSED_PORT_LIMIT = 4;
+    /** 00:00:00:00:00:00 is the empty-bucket marker; ingress drops such sources before learning. */
+    static final int REFUSED_INVALID = 5;
 
     private static final long EMPTY = 0L; // MAC 00:00:00:00:00:00 is never learned (dropped at ingress)
 
@@ -89,7 +91,7 @@ final class MacTable {
     /** Learns or refreshes {@code mac} on {@code slot}; returns one of the result constants. */
     int learn(long mac, int slot, long nowNanos) {
         if (mac == EMPTY) {
-            throw new IllegalArgumentException("00:00:00:00:00:00 cannot be learned"); // dropped at ingress
+            return REFUSED_INVALID;
         }
         int i = home(mac);
         while (true) {

@@ -233,15 +233,17 @@ final class SwitchAgent implements Agent {
         if (table.ports[slot] == null) {
             throw new IllegalArgumentException("no port in slot " + slot);
         }
+        int injected = 0;
         for (byte[] ethernetFrame : ethernetFrames) {
             if (ethernetFrame.length + VirtioNetHeader.LENGTH > frame.capacity()) {
-                continue;
+                continue; // larger than any frame a port can deliver: not replayable
             }
             VirtioNetHeader.clear(frame, 0);
             frame.putBytes(VirtioNetHeader.LENGTH, ethernetFrame);
             pipeline.process(slot, frame, VirtioNetHeader.LENGTH + ethernetFrame.length, nowNanos);
+            injected++;
         }
-        return ethernetFrames.size();
+        return injected;
     }
 
     /** Traces a synthetic frame (Ethernet bytes) as if received on {@code slot}, without sending it anywhere. */

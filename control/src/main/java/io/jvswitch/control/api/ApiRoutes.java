@@ -56,17 +56,9 @@ public final class ApiRoutes {
         return CompletableFuture.completedFuture(encode(result, method, uri));
     }
 
+    /** Answers a request and waits for it (tests; the server uses {@link #handleAsync}). */
     public ApiResponse handle(String method, String uri, byte[] body) {
-        try {
-            final Object result = route(method, uri, body);
-            if (result instanceof CompletableFuture<?> pending) {
-                return encode(pending.join(), method, uri);
-            }
-            return encode(result, method, uri);
-        } catch (Exception e) {
-            return failure(method, uri, e instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                ? ce.getCause() : e);
-        }
+        return handleAsync(method, uri, body).join();
     }
 
     private ApiResponse encode(Object value, String method, String uri) {

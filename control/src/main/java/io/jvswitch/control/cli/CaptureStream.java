@@ -164,6 +164,11 @@ final class CaptureStream {
         }
 
         @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            pending.release();
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ended.complete(cause.getMessage());
             ctx.close();

@@ -127,10 +127,9 @@ public record SyntheticPacket(String protocol, Integer srcIp, Integer dstIp, Int
         final Ipv4Packet ip = new Ipv4Packet();
         ip.wrap(view, ipStart, 20 + l4);
         ip.updateHeaderChecksum();
+        // ICMP sums its own bytes only; TCP and UDP include the IPv4 pseudo-header.
         final int pseudo = protocol.equals("icmp") ? 0 : InternetChecksum.pseudoHeaderIpv4(sIp, dstIp, ip.protocol(), l4);
-        final int checksum = InternetChecksum.compute(view, l4Start, l4) ;
-        final int sum = protocol.equals("icmp") ? checksum
-            : ~InternetChecksum.fold(InternetChecksum.partialSum(view, l4Start, l4, pseudo)) & 0xFFFF;
+        final int sum = ~InternetChecksum.fold(InternetChecksum.partialSum(view, l4Start, l4, pseudo)) & 0xFFFF;
         final int checksumOffset = protocol.equals("tcp") ? 16 : protocol.equals("udp") ? 6 : 2;
         view.putShort(l4Start + checksumOffset, (short) sum, java.nio.ByteOrder.BIG_ENDIAN);
         return frame;

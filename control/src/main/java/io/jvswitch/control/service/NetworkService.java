@@ -342,11 +342,6 @@ public final class NetworkService {
         return vanished.size();
     }
 
-    /** Unplugs every port without making TAPs non-persistent: containers keep their interfaces. */
-    public synchronized void shutdown() {
-        attached.clear();
-    }
-
     // ---- lookups for the debugging tools -------------------------------------------------------
 
     /** The endpoint name behind a dataplane slot, or null. Safe from any thread. */

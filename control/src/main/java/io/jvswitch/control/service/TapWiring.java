@@ -52,16 +52,11 @@ public final class TapWiring implements EndpointWiring {
         } catch (TapException e) {
             throw new IllegalStateException("cannot create a TAP device: " + e.getMessage(), e);
         }
-        try {
-            device.setPersistent(true);
+        return persistentPort(device, plan, () -> {
             configurator.moveInto(temporaryName, plan.namespace(), plan.ifname());
             configurator.configure(namespace, plan.ifname(), plan.mac(), plan.mtu(), plan.addressWithPrefix(),
                 plan.gateway(), plan.defaultRoute());
-        } catch (TapException | RuntimeException e) {
-            destroy(device);
-            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-        }
-        return new TapPort(plan.portName(), device, plan.mtu());
+        });
     }
 
     /**
@@ -72,13 +67,19 @@ public final class TapWiring implements EndpointWiring {
     public Port reopen(EndpointPlan plan) {
         final Path namespace = plan.namespace().file();
         final boolean survived = configurator.hasLink(namespace, plan.ifname());
-        final TapDevice device = open(plan);
-        try {
-            device.setPersistent(true);
+        return persistentPort(open(plan), plan, () -> {
             if (!survived) {
                 configurator.configure(namespace, plan.ifname(), plan.mac(), plan.mtu(),
                     plan.addressWithPrefix(), plan.gateway(), plan.defaultRoute());
             }
+        });
+    }
+
+    /** Makes the device persistent and sets it up; on any failure removes it, so nothing is left behind. */
+    private static Port persistentPort(TapDevice device, EndpointPlan plan, Runnable setUp) {
+        try {
+            device.setPersistent(true);
+            setUp.run();
         } catch (TapException | RuntimeException e) {
             destroy(device);
             throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);

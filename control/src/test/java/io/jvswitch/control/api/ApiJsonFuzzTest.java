@@ -16,6 +16,7 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.ResolvedNamespace;
 import io.jvswitch.control.service.EndpointPlan;
 import io.jvswitch.control.service.EndpointWiring;
+import io.jvswitch.control.service.MemoryWiring;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.IdleMode;
@@ -189,7 +190,7 @@ class ApiJsonFuzzTest {
 
         /** A new service over an empty state, as a daemon starting for the first time. */
         void fresh() {
-            service = new NetworkService(dataplane, store, new MemoryWiring(dir), () -> List.of(Cidr.parse("172.17.0.0/16")));
+            service = new NetworkService(dataplane, store, new MemoryWiring(dir, false), () -> List.of(Cidr.parse("172.17.0.0/16")));
             service.restore();
             api = new ApiRoutes(service, new DebugService(service, dataplane, () -> 0), json);
         }
@@ -288,41 +289,6 @@ class ApiJsonFuzzTest {
             } catch (IOException e) {
                 // a temporary directory left behind
             }
-        }
-    }
-
-    /** Endpoints as memory ports; containers as plain files standing for namespace files. */
-    record MemoryWiring(Path dir) implements EndpointWiring {
-        @Override
-        public ResolvedNamespace namespaceOf(ContainerRef container) {
-            final Path file = dir.resolve("ns-" + container.value());
-            if (!Files.exists(file)) {
-                throw new IllegalArgumentException("no network namespace named '" + container.value() + "'");
-            }
-            return ResolvedNamespace.of(file, container.value());
-        }
-
-        @Override
-        public String nextInterfaceName(ResolvedNamespace namespace, Set<String> reserved) {
-            for (int n = 0; ; n++) {
-                if (!reserved.contains("eth" + n)) {
-                    return "eth" + n;
-                }
-            }
-        }
-
-        @Override
-        public Port create(EndpointPlan plan) {
-            return new MemoryPort(plan.portName(), plan.mtu(), true, false);
-        }
-
-        @Override
-        public Port reopen(EndpointPlan plan) {
-            return create(plan);
-        }
-
-        @Override
-        public void release(Port port) {
         }
     }
 

@@ -10,19 +10,14 @@ import io.jvswitch.control.api.Json;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.StateStore;
-import io.jvswitch.control.netns.ResolvedNamespace;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.SwitchContext;
-import io.jvswitch.switching.port.MemoryPort;
-import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,45 +35,6 @@ class NetworkServiceTest {
     NetworkService service;
     ApiRoutes api;
 
-    /** Endpoints as memory ports; containers as plain files standing for namespace files. */
-    final class MemoryWiring implements EndpointWiring {
-        final List<MemoryPort> created = new ArrayList<>();
-
-        @Override
-        public ResolvedNamespace namespaceOf(ContainerRef container) {
-            final Path file = dir.resolve("ns-" + container.value());
-            if (!Files.exists(file)) {
-                throw new IllegalArgumentException("no network namespace named '" + container.value() + "'");
-            }
-            return ResolvedNamespace.of(file, container.value());
-        }
-
-        @Override
-        public String nextInterfaceName(ResolvedNamespace namespace, Set<String> reserved) {
-            for (int n = 0; ; n++) {
-                if (!reserved.contains("eth" + n)) {
-                    return "eth" + n;
-                }
-            }
-        }
-
-        @Override
-        public Port create(EndpointPlan plan) {
-            final MemoryPort port = new MemoryPort(plan.portName(), plan.mtu(), true, true);
-            created.add(port);
-            return port;
-        }
-
-        @Override
-        public Port reopen(EndpointPlan plan) {
-            return create(plan);
-        }
-
-        @Override
-        public void release(Port port) {
-        }
-    }
-
     @BeforeEach
     void setUp() throws Exception {
         start();
@@ -90,7 +46,7 @@ class NetworkServiceTest {
         dataplane = new Dataplane(new SwitchContext().idleMode(io.jvswitch.switching.IdleMode.BACKOFF), ReadySet.NONE,
             PortListener.NONE, Throwable::printStackTrace);
         dataplane.start();
-        wiring = new MemoryWiring();
+        wiring = new MemoryWiring(dir, true);
         service = new NetworkService(dataplane, new StateStore(dir.resolve("state"), Json.mapper()), wiring,
             () -> List.of(Cidr.parse("172.17.0.0/16")));
         service.restore();
