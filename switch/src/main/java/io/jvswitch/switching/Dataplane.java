@@ -59,6 +59,14 @@ public final class Dataplane implements AutoCloseable {
         return agent.doWork();
     }
 
+    /**
+     * Makes an idle dataplane look at its ports now; from any thread. Ports fed by other threads
+     * ({@link Port#wakesDataplane()}) call it when frames become pending.
+     */
+    public void wakeup() {
+        agent.wakeup();
+    }
+
     // ---- commands --------------------------------------------------------------------------
 
     public CompletableFuture<Void> addNetwork(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
@@ -235,6 +243,8 @@ public final class Dataplane implements AutoCloseable {
         });
         if (!queued) {
             result.completeExceptionally(new IllegalStateException("dataplane command queue is full"));
+        } else {
+            agent.wakeup(); // an idle dataplane blocked in its ready set takes the command now, not after waitMillis
         }
         return result;
     }

@@ -46,6 +46,8 @@ final class SwitchAgent implements Agent {
     private final UnsafeBuffer frame;
     private final int[] readySlots;
     private int[] alwaysPolled = new int[0];
+    /** Some always-polled port never wakes the dataplane: blocking in the ready set could miss its frames. */
+    private boolean pollsWithoutWakeup;
     private int lastWork = 1;
     long nowNanos;
 
@@ -74,7 +76,7 @@ final class SwitchAgent implements Agent {
         nowNanos = ctx.clock().nanoTime();
         int work = commands.drain(runCommand, ctx.commandsPerCycle());
 
-        final int timeout = ctx.idleMode() == IdleMode.WAIT && lastWork == 0 && alwaysPolled.length == 0
+        final int timeout = ctx.idleMode() == IdleMode.WAIT && lastWork == 0 && !pollsWithoutWakeup
             && commands.isEmpty() ? ctx.waitMillis() : 0;
         final int ready = readySet.poll(readySlots, timeout);
         for (int i = 0; i < ready; i++) {
@@ -311,6 +313,15 @@ final class SwitchAgent implements Agent {
             }
         }
         alwaysPolled = slots;
+        boolean silent = false;
+        for (final int slot : slots) {
+            silent |= !table.ports[slot].wakesDataplane();
+        }
+        pollsWithoutWakeup = silent;
+    }
+
+    void wakeup() {
+        readySet.wakeup();
     }
 
     @Override

@@ -15,6 +15,9 @@ import java.lang.foreign.ValueLayout;
  * descriptor when the device goes), so its slot comes back and its next receive returns
  * {@link Port#RX_GONE}. The slot is stored as the event's 64-bit data word.
  *
+ * <p>An eventfd in the set carries {@link #wakeup()} from other threads; its events are consumed
+ * here and never reported as a slot.
+ *
  * <p>{@link #poll} allocates nothing: {@code epoll_wait} writes into a preallocated native array of
  * packed 12-byte {@code struct epoll_event}s passed by address. Used by one thread.
  */
@@ -29,7 +32,16 @@ public final class EpollReadySet implements ReadySet {
     private final MemorySegment events;
     private final long eventsAddress;
     private final MemorySegment ctlEvent;
-    private boolean closed;
+    /** The eventfd behind {@link #wakeup()}, and 8 bytes holding the value 1 to add to it. */
+    private final int wakeupFd;
+    private final long oneAddress;
+    private final MemorySegment drain;
+    private final java.util.concurrent.atomic.AtomicBoolean wakeupPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Object wakeupLock = new Object();
+    private volatile boolean closed;
+
+    /** Epoll data word of the wakeup eventfd; slots are non-negative ints, so it never clashes. */
+    private static final long WAKEUP_DATA = -1L;
 
     public EpollReadySet() throws TapException {
         this(DEFAULT_MAX_EVENTS);
@@ -53,6 +65,24 @@ public final class EpollReadySet implements ReadySet {
                 throw new TapException("cannot create an epoll instance: " + Errno.describe(errno), errno, null);
             }
             this.epfd = fd;
+            this.wakeupFd = LibC.eventfd(callState, 0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+            if (wakeupFd < 0) {
+                int errno = LibC.errno(callState);
+                LibC.close(callState, epfd);
+                throw new TapException("cannot create an eventfd: " + Errno.describe(errno), errno, null);
+            }
+            final MemorySegment one = arena.allocate(8, 8);
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
+            this.oneAddress = one.address();
+            this.drain = arena.allocate(8, 8);
+            ctlEvent.set(ValueLayout.JAVA_INT_UNALIGNED, LibC.EPOLL_EVENT_EVENTS_OFFSET, LibC.EPOLLIN);
+            ctlEvent.set(ValueLayout.JAVA_LONG_UNALIGNED, LibC.EPOLL_EVENT_DATA_OFFSET, WAKEUP_DATA);
+            if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_ADD, wakeupFd, ctlEvent) != 0) {
+                int errno = LibC.errno(callState);
+                LibC.close(callState, wakeupFd);
+                LibC.close(callState, epfd);
+                throw new TapException("cannot watch the wakeup eventfd: " + Errno.describe(errno), errno, null);
+            }
         } catch (TapException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -127,13 +157,21 @@ public final class EpollReadySet implements ReadySet {
             }
             throw new IllegalStateException("epoll_wait failed: " + Errno.describe(errno));
         }
+        int slots = 0;
         for (int i = 0; i < n; i++) {
             // Every event is a readiness report: EPOLLIN, or EPOLLERR/EPOLLHUP for a failed device, whose
             // next receive then returns RX_GONE.
-            readySlots[i] = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
+            final long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED,
                 (long) i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
+            if (data == WAKEUP_DATA) {
+                // Clear the flag before draining: a wakeup racing with this is then written again.
+                wakeupPending.set(false);
+                LibC.read(callState, wakeupFd, drain.address(), 8);
+            } else {
+                readySlots[slots++] = (int) data;
+            }
         }
-        return n;
+        return slots;
     }
 
     private void ensureOpen() {
@@ -142,13 +180,31 @@ public final class EpollReadySet implements ReadySet {
         }
     }
 
+    /**
+     * Wakes a blocked {@link #poll}; from any thread. One eventfd write per wakeup that the poller
+     * has not consumed yet: further calls until then cost an atomic read.
+     */
+    @Override
+    public void wakeup() {
+        if (!wakeupPending.get() && !wakeupPending.getAndSet(true)) {
+            synchronized (wakeupLock) { // close() must not free the fd and memory under this write
+                if (!closed) {
+                    LibC.writeFromAnyThread(wakeupFd, oneAddress, 8);
+                }
+            }
+        }
+    }
+
     /** Closes the epoll instance. Idempotent; the watched ports stay open. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (wakeupLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        LibC.close(callState, wakeupFd);
         LibC.close(callState, epfd);
         arena.close();
     }

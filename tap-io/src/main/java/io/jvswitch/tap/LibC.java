@@ -58,6 +58,8 @@ final class LibC {
 
     // setns(2)
     static final int CLONE_NEWNET = 0x40000000;
+    static final int EFD_NONBLOCK = 0x800;
+    static final int EFD_CLOEXEC = 0x80000;
 
     static final StructLayout CALL_STATE_LAYOUT = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET =
@@ -91,6 +93,9 @@ final class LibC {
         bind("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS), ERRNO);
     private static final MethodHandle EPOLL_WAIT =
         bind("epoll_wait", FunctionDescriptor.of(INT, INT, LONG, INT, INT), ERRNO);
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT), ERRNO);
+    // write without errno capture: callable from any thread, the caller only needs "it was signalled"
+    private static final MethodHandle WRITE_NO_ERRNO = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG));
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(INT, INT, INT), ERRNO);
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, INT));
 
@@ -193,6 +198,23 @@ final class LibC {
             return (int) EPOLL_WAIT.invokeExact(callState, epfd, eventsAddress, maxEvents, timeoutMillis);
         } catch (Throwable t) {
             throw unexpected("epoll_wait", t);
+        }
+    }
+
+    static int eventfd(MemorySegment callState, int initialValue, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(callState, initialValue, flags);
+        } catch (Throwable t) {
+            throw unexpected("eventfd", t);
+        }
+    }
+
+    /** {@code write} for any thread; the result tells success, errno is not kept. */
+    static long writeFromAnyThread(int fd, long address, long count) {
+        try {
+            return (long) WRITE_NO_ERRNO.invokeExact(fd, address, count);
+        } catch (Throwable t) {
+            throw unexpected("write", t);
         }
     }
 

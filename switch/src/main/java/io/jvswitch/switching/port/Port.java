@@ -55,6 +55,16 @@ public interface Port {
     /** Largest Ethernet payload this port carries without offloads (its MTU). */
     int mtu();
 
+    /**
+     * Whether this port, when the {@link ReadySet} cannot watch it, calls
+     * {@link io.jvswitch.switching.Dataplane#wakeup()} whenever frames become pending (a port fed
+     * through a ring by another thread). Such a port is still polled every duty cycle, but it does
+     * not keep an idle dataplane from blocking.
+     */
+    default boolean wakesDataplane() {
+        return false;
+    }
+
     /** Releases the device. Called once, on the dataplane thread, after the port is unplugged. */
     void close();
 }

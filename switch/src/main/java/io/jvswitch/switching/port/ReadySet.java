@@ -28,6 +28,14 @@ public interface ReadySet extends AutoCloseable {
      */
     int poll(int[] readySlots, int timeoutMillis);
 
+    /**
+     * Ends a {@link #poll} that is blocked, or makes the next one return at once. Unlike the other
+     * methods this may be called from any thread: it is how a port fed by another thread (a tunnel's
+     * event loop, a service's answers) tells an idle dataplane that it has work.
+     */
+    default void wakeup() {
+    }
+
     @Override
     void close();
 

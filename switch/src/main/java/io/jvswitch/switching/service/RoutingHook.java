@@ -1,0 +1,46 @@
+package io.jvswitch.switching.service;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Where address translation plugs into the switch's IPv4 router. The router calls it for every
+ * routed packet (not for traffic switched inside one network, nor for packets the switch answers
+ * itself), before and after its route lookup; the hook may rewrite the packet's addresses and
+ * ports in place, and must keep its checksums right.
+ *
+ * <p>Called on the dataplane thread: no blocking, no allocation per packet, no exceptions (a
+ * packet it refuses is counted there and answered {@link #DROP}).
+ */
+public interface RoutingHook {
+    /** Pseudo network id of the host link (the packet came from, or goes to, the host). */
+    int HOST_LINK = -1;
+
+    /** Route the packet as it now is. */
+    int ACCEPT = 0;
+    /**
+     * Route the packet as it now is, also across networks: it belongs to a flow the hook tracks and
+     * translated (a published port reached from another network, or the reply of such a flow).
+     */
+    int ACCEPT_TRACKED = 1;
+    /** Drop the packet; the hook counted why. */
+    int DROP = 2;
+
+    /**
+     * Before the route lookup: may rewrite the destination (published ports, the replies of
+     * masqueraded flows).
+     *
+     * @param fromNetwork the network the packet came from, or {@link #HOST_LINK}
+     * @param ipOffset where the IPv4 header starts in {@code buffer}
+     * @param ipLength bytes from {@code ipOffset} to the end of the packet
+     */
+    int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos);
+
+    /**
+     * After the route lookup, before the packet leaves: may rewrite the source (masquerade, the
+     * replies of published ports).
+     *
+     * @param toNetwork the network the packet goes to, or {@link #HOST_LINK}
+     */
+    int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
+        long nowNanos);
+}
