@@ -74,6 +74,11 @@ public final class DnsService implements AutoCloseable {
         }
     }
 
+    /** The local UDP port queries to upstream servers leave from. */
+    int upstreamPort() {
+        return forwarder.localPort();
+    }
+
     public DnsCounters counters() {
         return counters;
     }

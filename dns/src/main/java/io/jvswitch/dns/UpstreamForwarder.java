@@ -484,6 +484,11 @@ final class UpstreamForwarder implements AutoCloseable {
             });
     }
 
+    /** The local port of the upstream socket (for tests). */
+    int localPort() {
+        return ((InetSocketAddress) udp.localAddress()).getPort();
+    }
+
     int inFlight() {
         return pending.length - freeCount;
     }
