@@ -47,6 +47,10 @@ final class DaemonCommand implements Callable<Integer> {
         description = "Serve Prometheus metrics over HTTP at this address (off by default), e.g. 127.0.0.1:9469.")
     String metrics;
 
+    @Option(names = "--dns-ttl", paramLabel = "SECONDS", defaultValue = "600",
+        description = "TTL of the DNS responder's answers for container names (default: ${DEFAULT-VALUE}).")
+    int dnsTtl;
+
     @Override
     public Integer call() throws Exception {
         java.net.InetSocketAddress metricsAddress = null;
@@ -80,8 +84,14 @@ final class DaemonCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+        final io.jvswitch.dns.DnsContext dns;
         try {
-            new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup).run();
+            dns = new io.jvswitch.dns.DnsContext().ttlSeconds(dnsTtl).conclude();
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid --dns-ttl: " + e.getMessage());
+        }
+        try {
+            new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup, dns).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
