@@ -12,6 +12,7 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
+import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.FdbEntry;
 import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortSecurity;
@@ -60,10 +61,44 @@ public final class NetworkService {
     }
 
     public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
+        this(dataplane, store, wiring, hostRoutes, List.of());
+    }
+
+    public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes,
+        List<NetworkEvents> listeners) {
         this.dataplane = dataplane;
         this.store = store;
         this.wiring = wiring;
         this.hostRoutes = hostRoutes;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    private final List<NetworkEvents> listeners;
+
+    /** The dataplane's view of a network: routed through its gateway, with its MTU. */
+    static NetworkSpec specOf(NetworkRecord network) {
+        final Cidr subnet = Cidr.parse(network.subnet());
+        final int gateway = Cidr.parseAddress(network.gateway());
+        return new NetworkSpec(network.dataplaneId(), network.name(), gateway, EndpointMac.derive(gateway),
+            subnet.prefixLength(), network.mtu(), network.internal(), EtherTypePolicy.IP_ONLY);
+    }
+
+    /** Adds the network to the dataplane and tells the listeners; undoes both if a listener fails. */
+    private void bringUp(NetworkRecord network) {
+        Dataplane.await(dataplane.addNetwork(specOf(network)));
+        final List<NetworkEvents> told = new java.util.ArrayList<>();
+        try {
+            for (NetworkEvents listener : listeners) {
+                listener.networkAdded(network);
+                told.add(listener);
+            }
+        } catch (RuntimeException e) {
+            for (NetworkEvents listener : told) {
+                listener.networkRemoved(network);
+            }
+            Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+            throw e;
+        }
     }
 
     // ---- restart -----------------------------------------------------------------------------
@@ -77,7 +112,7 @@ public final class NetworkService {
         for (NetworkRecord network : state.networks()) {
             pools.put(network.name(), poolOf(network));
             networks.put(network.name(), network);
-            Dataplane.await(dataplane.addNetwork(specOf(network)));
+            bringUp(network);
         }
         int restored = 0;
         for (EndpointRecord endpoint : state.endpoints()) {
@@ -93,6 +128,8 @@ public final class NetworkService {
                 pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
                 plug(network, endpoint, port, namespace);
                 endpoints.put(endpoint.id(), endpoint);
+            tellAdded(network, endpoint);
+                tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0} on {1}: {2}", endpoint.name(),
@@ -162,7 +199,11 @@ public final class NetworkService {
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                 e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
             dns);
-        Dataplane.await(dataplane.addNetwork(specOf(network)));
+        try {
+            bringUp(network);
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
         networks.put(name, network);
         pools.put(name, pool);
         save();
@@ -178,6 +219,9 @@ public final class NetworkService {
                 + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+        for (NetworkEvents listener : listeners) {
+            listener.networkRemoved(network);
+        }
         networks.remove(name);
         pools.remove(name);
         save();
@@ -416,8 +460,26 @@ public final class NetworkService {
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    /** Listeners learn of an endpoint; one that fails is logged, not allowed to undo the attach. */
+    private void tellAdded(NetworkRecord network, EndpointRecord endpoint) {
+        for (NetworkEvents listener : listeners) {
+            try {
+                listener.endpointAdded(network, endpoint);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "after attaching {0}: {1}", endpoint.name(), e.getMessage());
+            }
+        }
+    }
+
     private void forget(EndpointRecord endpoint) {
         endpoints.remove(endpoint.id());
+        for (NetworkEvents listener : listeners) {
+            try {
+                listener.endpointRemoved(endpoint);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "after removing {0}: {1}", endpoint.name(), e.getMessage());
+            }
+        }
         final AddressPool pool = pools.get(endpoint.network());
         if (pool != null) {
             pool.release(Cidr.parseAddress(endpoint.ipv4()));
@@ -470,14 +532,6 @@ public final class NetworkService {
         final List<Cidr> inUse = new ArrayList<>(hostRoutes.get());
         networks.values().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
         return DefaultPools.pick(inUse);
-    }
-
-    /** The network as the dataplane routes it: its subnet behind the gateway (so the gateway serves DNS). */
-    private static io.jvswitch.switching.NetworkSpec specOf(NetworkRecord network) {
-        final int gateway = Cidr.parseAddress(network.gateway());
-        return new io.jvswitch.switching.NetworkSpec(network.dataplaneId(), network.name(), gateway,
-            EndpointMac.derive(gateway), Cidr.parse(network.subnet()).prefixLength(), Math.max(576, network.mtu()),
-            network.internal(), EtherTypePolicy.IP_ONLY);
     }
 
     private static AddressPool poolOf(NetworkRecord network) {
