@@ -14,13 +14,17 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The embedded DNS responder with real clients: dig (UDP and TCP), getent and ping in container
  * namespaces, a stub upstream server in its own namespace behind a veth from the daemon's host
  * namespace, and malformed queries from a raw socket.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DnsIT {
     static DaemonFixture f;
     static String rose;
@@ -208,5 +212,23 @@ class DnsIT {
         assertTrue(Files.exists(conf));
         f.ok("detach", "temp");
         assertFalse(Files.exists(conf));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: it restarts the daemon
+    void namesComeBackWithARestartedDaemon() throws Exception {
+        f.daemon.close();
+        f.startDaemon();
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        String out = "";
+        while (System.nanoTime() < deadline) {
+            out = dig(rose, "+short", "web");
+            if (lines(out).size() == 2) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(Set.of(f.ipOf("frontend", "tulip"), f.ipOf("frontend", "iris")), lines(out), out);
+        assertTrue(Files.readString(Path.of("/etc/netns", rose, "resolv.conf")).contains("nameserver " + GATEWAY));
     }
 }
