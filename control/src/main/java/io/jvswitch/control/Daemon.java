@@ -132,7 +132,9 @@ public final class Daemon {
             api.start(new ApiRoutes(service.get(), debug, json),
                 new CaptureEndpoint(service.get(), captures, json), control);
             if (metricsAddress != null) {
-                final MetricsServer metrics = new MetricsServer(metricsAddress, new DebugService(service.get(), dataplane, captures::totalClientDrops));
+                final DebugService metricsDebug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
+                metricsDebug.dnsStats(dns::stats);
+                final MetricsServer metrics = new MetricsServer(metricsAddress, metricsDebug);
                 metrics.start();
                 closeOnExit.add(metrics);
                 LOG.log(System.Logger.Level.INFO, "Prometheus metrics on http://{0}/metrics", metricsAddress);

@@ -77,7 +77,8 @@ public final class MetricsServer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private String render() {
         final Map<String, Object> stats = debug.stats();
-        return PrometheusText.render((List<PortStats>) stats.get("ports"), (Map<String, NetworkStats>) stats.get("networks"));
+        return PrometheusText.render((List<PortStats>) stats.get("ports"), (Map<String, NetworkStats>) stats.get("networks"))
+            + PrometheusText.renderDns((Map<String, Long>) stats.get("dns"));
     }
 
     @Override

@@ -50,6 +50,29 @@ final class PrometheusText {
         return text.out.toString();
     }
 
+    /** The DNS responder's counters, one family with the outcome as a label; empty without DNS. */
+    static String renderDns(Map<String, Long> dns) {
+        if (dns == null) {
+            return "";
+        }
+        final PrometheusText text = new PrometheusText();
+        text.header("jvs_dns_events_total", "DNS queries by outcome and reason, forwarding, cache and TCP events.", "counter");
+        final java.util.Set<String> gauges = java.util.Set.of("names", "names-limit-records", "upstreams-default",
+            "cache-entries", "cache-bytes", "in-flight");
+        dns.forEach((event, value) -> {
+            if (!gauges.contains(event)) {
+                text.sample("jvs_dns_events_total", "event", event, value);
+            }
+        });
+        text.header("jvs_dns_state", "Sizes of the DNS name store, cache and queries in flight.", "gauge");
+        dns.forEach((what, value) -> {
+            if (gauges.contains(what)) {
+                text.sample("jvs_dns_state", "what", what, value);
+            }
+        });
+        return text.out.toString();
+    }
+
     private void portCounter(String name, String help, List<PortStats> ports, ToLongFunction<PortStats> value) {
         header(name, help, "counter");
         for (PortStats p : ports) {
