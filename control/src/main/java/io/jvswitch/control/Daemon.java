@@ -100,8 +100,6 @@ public final class Daemon {
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final io.jvswitch.dns.DnsService dns = startDns(dataplane, service.get());
-        closeOnExit.add(dns);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping: containers keep their interfaces");
@@ -124,6 +122,9 @@ public final class Daemon {
                 control.submit(() -> link.start(dataplane)).get();
             }
             control.submit(() -> service.get().restore()).get();
+            // after the restore: containers get their TAPs back before the DNS start-up costs anything
+            final io.jvswitch.dns.DnsService dns = startDns(dataplane, service.get(), control);
+            closeOnExit.add(dns);
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);
             api.group(socketGroup);
@@ -175,7 +176,8 @@ public final class Daemon {
      * The embedded DNS: the responder at every gateway (UDP 53 in the dataplane, TCP 53 on the
      * gateway addresses), upstreams from this namespace's resolv.conf, names following the state.
      */
-    private io.jvswitch.dns.DnsService startDns(Dataplane dataplane, NetworkService service) throws InterruptedException {
+    private io.jvswitch.dns.DnsService startDns(Dataplane dataplane, NetworkService service, ExecutorService control)
+        throws InterruptedException, java.util.concurrent.ExecutionException {
         final var upstreams = io.jvswitch.dns.ResolvConf.upstreams(io.jvswitch.dns.ResolvConf.ETC_RESOLV_CONF,
             io.jvswitch.dns.ResolvConf.SYSTEMD_RESOLV_CONF);
         if (upstreams.isEmpty()) {
@@ -187,7 +189,16 @@ public final class Daemon {
         Dataplane.await(dataplane.gatewayService(dns.responder()));
         final io.jvswitch.control.dns.EmbeddedDns names = new io.jvswitch.control.dns.EmbeddedDns(dns,
             new io.jvswitch.control.dns.NetnsResolvConf(Path.of("/etc/netns")));
-        service.onChange(names::update);
+        try {
+            // on the control thread, so no change slips between the first picture and the listener
+            control.submit(() -> {
+                service.onChange(names::update);
+                names.update(service.networks(), service.endpoints());
+            }).get();
+        } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+            dns.close();
+            throw e;
+        }
         LOG.log(System.Logger.Level.INFO, "DNS at every gateway, port 53; upstreams {0}; TTL {1} s", upstreams,
             dnsContext.ttlSeconds());
         return dns;
