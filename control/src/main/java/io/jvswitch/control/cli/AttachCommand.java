@@ -41,13 +41,16 @@ final class AttachCommand implements Callable<Integer> {
     @Option(names = "--mac", paramLabel = "MAC", description = "MAC address (default: derived from the address).") String mac;
     @Option(names = "--ifname", paramLabel = "NAME", description = "Interface name in the container (default: eth0, eth1, ...).") String ifname;
 
+    @Option(names = "--alias", paramLabel = "NAME", description = "Another DNS name for the endpoint (repeatable; several endpoints may share one).")
+    java.util.List<String> aliases;
+
     @Option(names = "--allow-spoofing", description = "Let the container send as other MACs and addresses (port security off).")
     boolean allowSpoofing;
 
     @Override
     public Integer call() {
         final JsonNode e = socket.api().post("/v1/endpoints", new AttachRequest(network, target.ref(), name, ip, mac, ifname,
-            allowSpoofing ? Boolean.TRUE : null));
+            allowSpoofing ? Boolean.TRUE : null, aliases));
         spec.commandLine().getOut().printf("%s attached to %s: %s %s %s%n", e.path("name").asText(),
             e.path("network").asText(), e.path("ifname").asText(), e.path("ipv4").asText(), e.path("mac").asText());
         spec.commandLine().getOut().flush();

@@ -1,9 +1,12 @@
 package io.jvswitch.control.model;
 
+import java.util.List;
+
 /**
  * A container's interface on one network. {@code target} says how to find the container's network
  * namespace again after a daemon restart; {@code ifname} is the interface name inside it, which is
  * also the persistent TAP's name there. {@code allowSpoofing} turns port security off for it.
+ * {@code aliases} are more DNS names for it ({@code --alias}); absent in older state files.
  */
 public record EndpointRecord(
     String id,
@@ -14,5 +17,15 @@ public record EndpointRecord(
     String mac,
     String ipv4,
     String created,
-    boolean allowSpoofing) {
+    boolean allowSpoofing,
+    List<String> aliases) {
+
+    public EndpointRecord {
+        aliases = aliases == null ? List.of() : List.copyOf(aliases);
+    }
+
+    public EndpointRecord(String id, String name, String network, ContainerRef target, String ifname, String mac,
+                          String ipv4, String created, boolean allowSpoofing) {
+        this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, List.of());
+    }
 }

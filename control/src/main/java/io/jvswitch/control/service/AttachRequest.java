@@ -1,10 +1,11 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.model.ContainerRef;
+import java.util.List;
 
 /**
  * {@code jvs attach}: the network and the container are required; the rest is chosen if absent.
- * Port security is on unless {@code allowSpoofing} is true.
+ * Port security is on unless {@code allowSpoofing} is true. {@code aliases}: more DNS names.
  */
 public record AttachRequest(
     String network,
@@ -13,5 +14,11 @@ public record AttachRequest(
     String ip,
     String mac,
     String ifname,
-    Boolean allowSpoofing) {
+    Boolean allowSpoofing,
+    List<String> aliases) {
+
+    public AttachRequest(String network, ContainerRef container, String name, String ip, String mac, String ifname,
+                         Boolean allowSpoofing) {
+        this(network, container, name, ip, mac, ifname, allowSpoofing, null);
+    }
 }

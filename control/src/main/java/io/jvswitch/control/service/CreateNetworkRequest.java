@@ -1,8 +1,9 @@
 package io.jvswitch.control.service;
 
+import java.util.List;
 import java.util.Map;
 
-/** {@code jvs network create}: everything but the name is optional. */
+/** {@code jvs network create}: everything but the name is optional; {@code dns}: its upstream DNS servers. */
 public record CreateNetworkRequest(
     String name,
     String driver,
@@ -11,5 +12,11 @@ public record CreateNetworkRequest(
     String ipRange,
     Map<String, String> auxAddresses,
     Boolean internal,
-    Integer mtu) {
+    Integer mtu,
+    List<String> dns) {
+
+    public CreateNetworkRequest(String name, String driver, String subnet, String gateway, String ipRange,
+                                Map<String, String> auxAddresses, Boolean internal, Integer mtu) {
+        this(name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, null);
+    }
 }

@@ -40,11 +40,14 @@ public final class NetworkService {
     private static final System.Logger LOG = System.getLogger("jvs.control");
     private static final int DEFAULT_MTU = 1500;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Most DNS aliases of one endpoint: keeps the name store's share of one endpoint small. */
+    static final int MAX_ALIASES = 32;
 
     private final Dataplane dataplane;
     private final StateStore store;
     private final EndpointWiring wiring;
     private final Supplier<List<Cidr>> hostRoutes;
+    private volatile java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> changed = (n, e) -> { };
 
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
     private final Map<String, AddressPool> pools = new LinkedHashMap<>();
@@ -184,11 +187,18 @@ public final class NetworkService {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        final List<String> dns = request.dns() == null ? List.of() : request.dns();
+        for (String server : dns) {
+            if (io.jvswitch.dns.ResolvConf.literal(server == null ? "" : server) == null) {
+                throw ApiException.badRequest("invalid --dns server '" + server + "': an IPv4 or IPv6 address");
+            }
+        }
         final int dataplaneId = networks.values().stream().mapToInt(NetworkRecord::dataplaneId).max().orElse(0) + 1;
         final NetworkRecord network = new NetworkRecord(newId(), dataplaneId, name, driver, subnet.toString(),
             Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
-                e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString());
+                e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
+            dns);
         try {
             bringUp(network);
         } catch (IllegalStateException e) {
@@ -266,6 +276,11 @@ public final class NetworkService {
             throw ApiException.badRequest("say which container: --netns NAME, --pid PID or --docker NAME");
         }
         final String name = Names.requireValid("endpoint", request.name() != null ? request.name() : defaultName(container));
+        final List<String> aliases = request.aliases() == null ? List.of() : request.aliases().stream().distinct().toList();
+        if (aliases.size() > MAX_ALIASES) {
+            throw ApiException.badRequest("too many aliases (" + aliases.size() + "): at most " + MAX_ALIASES);
+        }
+        aliases.forEach(alias -> Names.requireValid("alias", alias));
         for (EndpointRecord other : endpointsOn(network.name())) {
             if (other.name().equals(name)) {
                 throw ApiException.conflict("an endpoint named " + name + " is already on network " + network.name());
@@ -295,7 +310,8 @@ public final class NetworkService {
         try {
             final long mac = request.mac() != null ? parseMac(request.mac()) : EndpointMac.derive(ip);
             final EndpointRecord endpoint = new EndpointRecord(newId(), name, network.name(), container, ifname,
-                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(), Boolean.TRUE.equals(request.allowSpoofing()));
+                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(), Boolean.TRUE.equals(request.allowSpoofing()),
+                aliases);
             final Port port = wiring.create(planFor(network, endpoint, namespace));
             try {
                 plug(network, endpoint, port, namespace);
@@ -544,6 +560,15 @@ public final class NetworkService {
 
     private void save() {
         store.save(new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+        changed.accept(List.copyOf(networks.values()), List.copyOf(endpoints.values()));
+    }
+
+    /**
+     * Called (under this service's lock, on the control thread) with every network and endpoint
+     * after each change is saved, and after a restore: how the DNS names follow the state.
+     */
+    public void onChange(java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> listener) {
+        this.changed = listener;
     }
 
     private static String newId() {
