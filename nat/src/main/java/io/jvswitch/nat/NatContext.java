@@ -30,7 +30,7 @@ public final class NatContext {
     private int portRangeLow = 32768;
     private int portRangeHigh = 60999;
     /** Connections examined for expiry per routed packet: bounded, so expiry never pauses the dataplane. */
-    private int expirySlice = 4;
+    private int expirySlice = 1;
     private boolean concluded;
 
     public NatContext() {
