@@ -15,14 +15,14 @@ public record NetworkSpec(int id, String name, int gatewayIp, long gatewayMac, i
     boolean internal, EtherTypePolicy etherTypePolicy) {
 
     public NetworkSpec {
-        if (prefixLength < 0 || prefixLength > 30) {
-            throw new IllegalArgumentException("prefix length must be within 0..30: " + prefixLength);
+        if (prefixLength < 0 || prefixLength > 32) {
+            throw new IllegalArgumentException("prefix length must be within 0..32: " + prefixLength);
         }
         if (prefixLength > 0 && gatewayIp == 0) {
             throw new IllegalArgumentException("a routed network needs a gateway address");
         }
-        if (mtu < 576 || mtu > 65_535) {
-            throw new IllegalArgumentException("MTU must be within 576..65535: " + mtu);
+        if (mtu < 68 || mtu > 65_535) {
+            throw new IllegalArgumentException("MTU must be within 68..65535: " + mtu);
         }
     }
 

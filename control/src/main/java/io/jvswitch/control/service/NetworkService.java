@@ -12,6 +12,7 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
+import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.FdbEntry;
 import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortSecurity;
@@ -57,10 +58,44 @@ public final class NetworkService {
     }
 
     public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
+        this(dataplane, store, wiring, hostRoutes, List.of());
+    }
+
+    public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes,
+        List<NetworkEvents> listeners) {
         this.dataplane = dataplane;
         this.store = store;
         this.wiring = wiring;
         this.hostRoutes = hostRoutes;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    private final List<NetworkEvents> listeners;
+
+    /** The dataplane's view of a network: routed through its gateway, with its MTU. */
+    static NetworkSpec specOf(NetworkRecord network) {
+        final Cidr subnet = Cidr.parse(network.subnet());
+        final int gateway = Cidr.parseAddress(network.gateway());
+        return new NetworkSpec(network.dataplaneId(), network.name(), gateway, EndpointMac.derive(gateway),
+            subnet.prefixLength(), network.mtu(), network.internal(), EtherTypePolicy.IP_ONLY);
+    }
+
+    /** Adds the network to the dataplane and tells the listeners; undoes both if a listener fails. */
+    private void bringUp(NetworkRecord network) {
+        Dataplane.await(dataplane.addNetwork(specOf(network)));
+        final List<NetworkEvents> told = new java.util.ArrayList<>();
+        try {
+            for (NetworkEvents listener : listeners) {
+                listener.networkAdded(network);
+                told.add(listener);
+            }
+        } catch (RuntimeException e) {
+            for (NetworkEvents listener : told) {
+                listener.networkRemoved(network);
+            }
+            Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+            throw e;
+        }
     }
 
     // ---- restart -----------------------------------------------------------------------------
@@ -74,9 +109,7 @@ public final class NetworkService {
         for (NetworkRecord network : state.networks()) {
             pools.put(network.name(), poolOf(network));
             networks.put(network.name(), network);
-            Dataplane.await(dataplane.addNetwork(network.dataplaneId(), network.name(),
-                Cidr.parseAddress(network.gateway()), EndpointMac.derive(Cidr.parseAddress(network.gateway())),
-                EtherTypePolicy.IP_ONLY));
+            bringUp(network);
         }
         int restored = 0;
         for (EndpointRecord endpoint : state.endpoints()) {
@@ -92,6 +125,8 @@ public final class NetworkService {
                 pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
                 plug(network, endpoint, port, namespace);
                 endpoints.put(endpoint.id(), endpoint);
+            tellAdded(network, endpoint);
+                tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0} on {1}: {2}", endpoint.name(),
@@ -154,8 +189,11 @@ public final class NetworkService {
             Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                 e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString());
-        Dataplane.await(dataplane.addNetwork(dataplaneId, name, pool.gateway(), EndpointMac.derive(pool.gateway()),
-            EtherTypePolicy.IP_ONLY));
+        try {
+            bringUp(network);
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
         networks.put(name, network);
         pools.put(name, pool);
         save();
@@ -171,6 +209,9 @@ public final class NetworkService {
                 + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+        for (NetworkEvents listener : listeners) {
+            listener.networkRemoved(network);
+        }
         networks.remove(name);
         pools.remove(name);
         save();
@@ -403,8 +444,26 @@ public final class NetworkService {
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    /** Listeners learn of an endpoint; one that fails is logged, not allowed to undo the attach. */
+    private void tellAdded(NetworkRecord network, EndpointRecord endpoint) {
+        for (NetworkEvents listener : listeners) {
+            try {
+                listener.endpointAdded(network, endpoint);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "after attaching {0}: {1}", endpoint.name(), e.getMessage());
+            }
+        }
+    }
+
     private void forget(EndpointRecord endpoint) {
         endpoints.remove(endpoint.id());
+        for (NetworkEvents listener : listeners) {
+            try {
+                listener.endpointRemoved(endpoint);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "after removing {0}: {1}", endpoint.name(), e.getMessage());
+            }
+        }
         final AddressPool pool = pools.get(endpoint.network());
         if (pool != null) {
             pool.release(Cidr.parseAddress(endpoint.ipv4()));
