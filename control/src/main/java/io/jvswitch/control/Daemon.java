@@ -15,6 +15,7 @@ import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
 import io.jvswitch.control.service.HostLink;
+import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.Privileges;
 import io.jvswitch.control.service.TapWiring;
@@ -47,6 +48,11 @@ public final class Daemon {
     private final java.net.InetSocketAddress metricsAddress;
     private final String socketGroup;
     private final HostLinkOptions hostLink;
+    private final NatOptions nat;
+
+    /** The connection tracker's settings and the address masqueraded connections leave with. */
+    public record NatOptions(io.jvswitch.nat.NatContext context, int masqueradeAddress) {
+    }
 
     /** Where the host link goes: its TAP's name and subnet. */
     public record HostLinkOptions(String name, io.jvswitch.control.ipam.Cidr cidr) {
@@ -57,8 +63,9 @@ public final class Daemon {
      * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
      */
     public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress,
-                  String socketGroup, HostLinkOptions hostLink) {
+                  String socketGroup, HostLinkOptions hostLink, NatOptions nat) {
         this.hostLink = hostLink;
+        this.nat = nat;
         this.socket = socket;
         this.stateDir = stateDir;
         this.switchContext = switchContext;
@@ -92,9 +99,13 @@ public final class Daemon {
         }
         final CommandRunner runner = new CommandRunner();
         final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);
+        // NAT needs the host link: without it nothing leaves the networks and nothing is published.
+        final NatService natService = link == null ? null : new NatService(new io.jvswitch.nat.NatEngine(nat.context()),
+            nat.masqueradeAddress(), runner, switchContext.clock()::nanoTime);
         service.set(new NetworkService(dataplane, store,
             new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
-            link == null ? java.util.List.of() : java.util.List.of(link)));
+            link == null ? java.util.List.of() : java.util.List.of(link, natService)));
+        service.get().nat(natService);
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -117,13 +128,19 @@ public final class Daemon {
         try {
             if (link != null) {
                 closeOnExit.add(link);
-                control.submit(() -> link.start(dataplane)).get();
+                closeOnExit.add(natService);
+                control.submit(() -> {
+                    link.start(dataplane);
+                    natService.start(link);
+                    Dataplane.await(dataplane.routingHook(natService.engine()));
+                }).get();
             }
             control.submit(() -> service.get().restore()).get();
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);
             api.group(socketGroup);
-            api.start(new ApiRoutes(service.get(), new DebugService(service.get(), dataplane, captures::totalClientDrops), json),
+            api.start(new ApiRoutes(service.get(), new DebugService(service.get(), dataplane, captures::totalClientDrops), json,
+                    natService),
                 new CaptureEndpoint(service.get(), captures, json), control);
             if (metricsAddress != null) {
                 final MetricsServer metrics = new MetricsServer(metricsAddress, new DebugService(service.get(), dataplane, captures::totalClientDrops));

@@ -4,6 +4,7 @@ package io.jvswitch.control.model;
  * A container's interface on one network. {@code target} says how to find the container's network
  * namespace again after a daemon restart; {@code ifname} is the interface name inside it, which is
  * also the persistent TAP's name there. {@code allowSpoofing} turns port security off for it.
+ * {@code ports} are its published ports ({@code -p}), each with the host port it got.
  */
 public record EndpointRecord(
     String id,
@@ -14,5 +15,15 @@ public record EndpointRecord(
     String mac,
     String ipv4,
     String created,
-    boolean allowSpoofing) {
+    boolean allowSpoofing,
+    java.util.List<io.jvswitch.nat.PortMapping> ports) {
+
+    public EndpointRecord {
+        ports = ports == null ? java.util.List.of() : java.util.List.copyOf(ports);
+    }
+
+    public EndpointRecord(String id, String name, String network, ContainerRef target, String ifname, String mac,
+        String ipv4, String created, boolean allowSpoofing) {
+        this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, java.util.List.of());
+    }
 }

@@ -14,10 +14,21 @@ public record NetworkRecord(
     Map<String, String> auxAddresses,
     boolean internal,
     int mtu,
-    String created) {
+    String created,
+    Boolean masquerade) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
+    }
+
+    public NetworkRecord(String id, int dataplaneId, String name, String driver, String subnet, String gateway,
+        String ipRange, Map<String, String> auxAddresses, boolean internal, int mtu, String created) {
+        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, null);
+    }
+
+    /** Whether connections leaving by the host link are source-NATed (default, and state files from before it: yes). */
+    public boolean masquerades() {
+        return !Boolean.FALSE.equals(masquerade) && !internal;
     }
 
     public String shortId() {

@@ -4,7 +4,7 @@ import io.jvswitch.control.model.ContainerRef;
 
 /**
  * {@code jvs attach}: the network and the container are required; the rest is chosen if absent.
- * Port security is on unless {@code allowSpoofing} is true.
+ * Port security is on unless {@code allowSpoofing} is true. {@code ports} are {@code -p} arguments.
  */
 public record AttachRequest(
     String network,
@@ -13,5 +13,11 @@ public record AttachRequest(
     String ip,
     String mac,
     String ifname,
-    Boolean allowSpoofing) {
+    Boolean allowSpoofing,
+    java.util.List<String> ports) {
+
+    public AttachRequest(String network, ContainerRef container, String name, String ip, String mac, String ifname,
+        Boolean allowSpoofing) {
+        this(network, container, name, ip, mac, ifname, allowSpoofing, null);
+    }
 }

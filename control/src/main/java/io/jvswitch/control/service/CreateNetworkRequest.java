@@ -11,5 +11,11 @@ public record CreateNetworkRequest(
     String ipRange,
     Map<String, String> auxAddresses,
     Boolean internal,
-    Integer mtu) {
+    Integer mtu,
+    Boolean masquerade) {
+
+    public CreateNetworkRequest(String name, String driver, String subnet, String gateway, String ipRange,
+        Map<String, String> auxAddresses, Boolean internal, Integer mtu) {
+        this(name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, null);
+    }
 }
