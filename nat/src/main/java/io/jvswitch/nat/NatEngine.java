@@ -63,6 +63,7 @@ public final class NatEngine implements RoutingHook {
     private static final int PENDING_NEW_PUBLISHED = 3;
     private static final int PENDING_ICMP_ERROR = 4;
     private static final int PENDING_FRAGMENT = 5;
+    private static final int PENDING_INBOUND = 6;
 
     private final NatContext ctx;
     private final ConnectionTable table;
@@ -167,12 +168,14 @@ public final class NatEngine implements RoutingHook {
             translated++;
             return ACCEPT_TRACKED;
         }
-        if (fromNetwork == HOST_LINK) {
-            untracked++;
-            return ACCEPT; // the host reaching a container: routed as it is
-        }
         pendingA = a;
         pendingB = b;
+        if (fromNetwork == HOST_LINK) {
+            // The host (or a client it routes) reaching a container: routed as it is, but tracked when
+            // the network masquerades, so the container's answers are not taken for new connections.
+            pendingKind = PENDING_INBOUND;
+            return ACCEPT;
+        }
         pendingKind = PENDING_NEW;
         if (protocol != Ipv4Packet.PROTOCOL_ICMP) {
             final PublishedPorts.Rule rule = p.published().find(protocol, destination, destinationPort, p);
@@ -211,6 +214,13 @@ public final class NatEngine implements RoutingHook {
             case PENDING_NEW, PENDING_NEW_PUBLISHED -> {
                 return open(kind == PENDING_NEW_PUBLISHED, fromNetwork, toNetwork, buffer, ipOffset, nowNanos);
             }
+            case PENDING_INBOUND -> {
+                if (toNetwork == HOST_LINK || !policy.masquerades(toNetwork) || !opens(buffer)) {
+                    untracked++;
+                    return ACCEPT;
+                }
+                return open(false, fromNetwork, toNetwork, buffer, ipOffset, nowNanos);
+            }
             case PENDING_ICMP_ERROR -> {
                 icmpErrorAfterRouting(buffer, ipOffset, ipLength);
                 return ACCEPT;
@@ -232,6 +242,7 @@ public final class NatEngine implements RoutingHook {
     private int open(boolean published, int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset,
         long nowNanos) {
         final NatPolicy p = policy;
+        final boolean inbound = fromNetwork == HOST_LINK;
         int sourceNat = 0;
         if (published && toNetwork == fromNetwork) {
             // Hairpin within one network: without this the server would answer the client directly,
@@ -240,7 +251,7 @@ public final class NatEngine implements RoutingHook {
         } else if (!published && toNetwork == HOST_LINK && p.masquerades(fromNetwork)) {
             sourceNat = p.masqueradeAddress();
         }
-        if (!published && sourceNat == 0) {
+        if (!published && sourceNat == 0 && !inbound) {
             untracked++;
             return ACCEPT;
         }
@@ -293,6 +304,14 @@ public final class NatEngine implements RoutingHook {
             PacketRewriter.setSourcePort(buffer, protocol, l4, l4Length, replyPort, partial);
         }
         return ACCEPT;
+    }
+
+    /** @return whether the packet may open a connection: a TCP SYN, any UDP datagram, an ICMP echo request */
+    private boolean opens(MutableDirectBuffer buffer) {
+        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
+            return TcpStates.validFlags(tcpFlags) && TcpStates.opensConnection(tcpFlags);
+        }
+        return protocol == Ipv4Packet.PROTOCOL_UDP || (buffer.getByte(l4) & 0xFF) == ICMP_ECHO_REQUEST;
     }
 
     private long replyTupleB(int replyDestination, int replySourcePort, int replyDestinationPort) {

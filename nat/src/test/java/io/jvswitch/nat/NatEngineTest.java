@@ -418,6 +418,23 @@ class NatEngineTest {
     }
 
     @Test
+    void connectionsFromTheHostIntoAMasqueradingNetworkAreTrackedNotTranslated() {
+        final UnsafeBuffer syn = TestPackets.tcp(SERVER, 50500, WEB, 80, SYN);
+        assertEquals(ACCEPT, route(HOST_LINK, FRONTEND, syn));
+        assertEquals(SERVER, source(syn));
+        assertEquals(WEB, destination(syn));
+        final UnsafeBuffer synAck = TestPackets.tcp(WEB, 80, SERVER, 50500, SYN | ACK);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, HOST_LINK, synAck), "the answer is no new connection");
+        assertEquals(WEB, source(synAck), "and it is not masqueraded");
+        assertChecksums(synAck);
+        assertEquals("syn-recv", only().state());
+        assertFalse(only().sourceNat());
+        // Into a network that does not masquerade nothing is tracked.
+        route(HOST_LINK, ROUTED, TestPackets.tcp(SERVER, 50501, "172.21.0.9", 80, SYN));
+        assertEquals(1, nat.counters().connections());
+    }
+
+    @Test
     void policyWithoutMasqueradeAddressTranslatesNothing() {
         nat.policy(NatPolicy.empty());
         final UnsafeBuffer p = TestPackets.tcp(CLIENT, 40050, SERVER, 80, SYN);
