@@ -215,7 +215,12 @@ public final class NatEngine implements RoutingHook {
                 return open(kind == PENDING_NEW_PUBLISHED, fromNetwork, toNetwork, buffer, ipOffset, nowNanos);
             }
             case PENDING_INBOUND -> {
-                if (toNetwork == HOST_LINK || !policy.masquerades(toNetwork) || !opens(buffer)) {
+                // From the gateway address (the host's own connections, published-port relays
+                // included): the answers go to the gateway, which the router hands to the host past
+                // this hook; tracking would see one direction only. Nor is there anything to mistake.
+                final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+                if (toNetwork == HOST_LINK || !policy.masquerades(toNetwork) || !opens(buffer)
+                    || source == policy.gateway(toNetwork)) {
                     untracked++;
                     return ACCEPT;
                 }
@@ -245,9 +250,11 @@ public final class NatEngine implements RoutingHook {
         final boolean inbound = fromNetwork == HOST_LINK;
         int sourceNat = 0;
         if (published && toNetwork == fromNetwork) {
-            // Hairpin within one network: without this the server would answer the client directly,
-            // from its own address, and the client would drop the reply.
-            sourceNat = p.gateway(toNetwork);
+            // Hairpin within one network: without a new source the server would answer the client
+            // directly, from its own address, and the client would drop the reply. Not the gateway:
+            // the router hands what is addressed to the gateway to the host, past this hook. The
+            // masquerade address is off the subnet, so the answer comes back through the router.
+            sourceNat = p.masqueradeAddress() != 0 ? p.masqueradeAddress() : p.gateway(toNetwork);
         } else if (!published && toNetwork == HOST_LINK && p.masquerades(fromNetwork)) {
             sourceNat = p.masqueradeAddress();
         }
