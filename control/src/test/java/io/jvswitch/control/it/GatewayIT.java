@@ -168,6 +168,28 @@ class GatewayIT {
         assertEquals("", f.lab.check(f.host, "ip", "-o", "-4", "addr", "show", "to", "10.97.0.1"));
     }
 
+    @Test
+    void tcpFromTheHostIsRoutedAsWholeSuperFrames() throws Exception {
+        final Process server = f.lab.start(web, f.dir.resolve("iperf3-gw.txt"), "iperf3", "-s", "-1", "-B", webIp);
+        try {
+            Thread.sleep(500);
+            final long txFramesBefore = f.port("web").path("txFrames").asLong();
+            final long txBytesBefore = f.port("web").path("txBytes").asLong();
+            final String report = f.lab.check(f.host, "iperf3", "-c", webIp, "-t", "3", "-J");
+            final double gbps = io.jvswitch.control.api.Json.mapper().readTree(report).path("end").path("sum_received")
+                .path("bits_per_second").asDouble() / 1e9;
+            System.out.printf("TCP from the host through the gateway, one stream, 3 s: %.2f Gb/s%n", gbps);
+            final long frames = f.port("web").path("txFrames").asLong() - txFramesBefore;
+            final long bytes = f.port("web").path("txBytes").asLong() - txBytesBefore;
+            assertTrue(frames > 0 && bytes / frames > 1514, "the host's TSO super-frames are routed whole (average "
+                + (frames == 0 ? 0 : bytes / frames) + " bytes)");
+            assertTrue(f.port("host:jvs0").path("routed").asLong() > 0);
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+
     /** The host learns routes and servers start asynchronously: a few tries before failing. */
     static CommandRunner.Result retry(java.util.function.Supplier<CommandRunner.Result> attempt) throws InterruptedException {
         CommandRunner.Result result = attempt.get();
