@@ -81,6 +81,7 @@ public final class NatEngine implements RoutingHook {
     private int pendingIp;
     private int pendingKind;
     private int pendingRef;
+    private long pendingFingerprint;
     private long pendingA;
     private long pendingB;
     private int protocol;
@@ -112,6 +113,27 @@ public final class NatEngine implements RoutingHook {
 
     @Override
     public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        final int verdict = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
+        if (pendingKind != PENDING_NONE) {
+            pendingFingerprint = fingerprint(buffer, ipOffset);
+        }
+        return verdict;
+    }
+
+    /**
+     * The IPv4 header as beforeRouting left it: addresses, identification and checksum. The router
+     * may drop a packet between the two calls (TTL, MTU, isolation) and calls afterRouting alone
+     * for what it hands the host at the gateway address, in the same receive buffer: this tells
+     * the packet beforeRouting saw from any other.
+     */
+    private static long fingerprint(MutableDirectBuffer buffer, int ipOffset) {
+        final long addresses = buffer.getLong(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        final long idAndChecksum = ((long)buffer.getShort(ipOffset + Ipv4Packet.ID_OFFSET) << 16)
+            ^ (buffer.getShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET) & 0xFFFFL);
+        return addresses * 31 + idAndChecksum;
+    }
+
+    private int classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
         table.expire(nowNanos, ctx.expirySlice());
         pendingKind = PENDING_NONE;
         pendingBuffer = buffer;
@@ -195,8 +217,10 @@ public final class NatEngine implements RoutingHook {
     @Override
     public int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
         long nowNanos) {
-        if (pendingBuffer != buffer || pendingIp != ipOffset) {
-            return ACCEPT; // not a packet beforeRouting saw (the router's own): nothing to translate
+        if (pendingBuffer != buffer || pendingIp != ipOffset || pendingKind == PENDING_NONE
+            || pendingFingerprint != fingerprint(buffer, ipOffset)) {
+            pendingKind = PENDING_NONE;
+            return ACCEPT; // not the packet beforeRouting saw (one for the gateway, say): nothing to translate
         }
         final int kind = pendingKind;
         pendingKind = PENDING_NONE;

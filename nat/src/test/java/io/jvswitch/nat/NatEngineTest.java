@@ -438,6 +438,22 @@ class NatEngineTest {
     }
 
     @Test
+    void afterRoutingAloneNeverAppliesWhatAnEarlierPacketLeftPending() {
+        // A probe the router drops after beforeRouting (TTL exceeded, say): afterRouting never comes.
+        final UnsafeBuffer probe = new UnsafeBuffer(new byte[256]);
+        final UnsafeBuffer udp = TestPackets.udp(CLIENT, 33434, SERVER, 33434, false);
+        probe.putBytes(0, udp, 0, udp.capacity());
+        assertEquals(ACCEPT, nat.beforeRouting(FRONTEND, probe, IP, TestPackets.ipLength(udp), now));
+        // Then a packet for the gateway, which the router hands the host calling afterRouting only,
+        // in the same receive buffer.
+        final UnsafeBuffer toGateway = TestPackets.tcp(CLIENT, 40060, "172.19.0.1", 8080, SYN);
+        probe.putBytes(0, toGateway, 0, toGateway.capacity());
+        assertEquals(ACCEPT, nat.afterRouting(FRONTEND, HOST_LINK, probe, IP, TestPackets.ipLength(toGateway), now));
+        assertEquals(CLIENT, source(probe), "not masqueraded");
+        assertEquals(0, nat.counters().connections());
+    }
+
+    @Test
     void policyWithoutMasqueradeAddressTranslatesNothing() {
         nat.policy(NatPolicy.empty());
         final UnsafeBuffer p = TestPackets.tcp(CLIENT, 40050, SERVER, 80, SYN);
