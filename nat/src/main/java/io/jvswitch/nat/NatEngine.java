@@ -279,7 +279,10 @@ public final class NatEngine implements RoutingHook {
             // the router hands what is addressed to the gateway to the host, past this hook. The
             // masquerade address is off the subnet, so the answer comes back through the router.
             sourceNat = p.masqueradeAddress() != 0 ? p.masqueradeAddress() : p.gateway(toNetwork);
-        } else if (!published && toNetwork == HOST_LINK && p.masquerades(fromNetwork)) {
+        } else if (!published && toNetwork == HOST_LINK && p.masquerades(fromNetwork)
+            && !p.isHostAddress(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
+            // Not for the host itself (its gateway address, say): it answers the container directly,
+            // as the kernel's MASQUERADE leaves what the host receives alone.
             sourceNat = p.masqueradeAddress();
         }
         if (!published && sourceNat == 0 && !inbound) {

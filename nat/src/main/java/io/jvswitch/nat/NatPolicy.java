@@ -24,7 +24,8 @@ public final class NatPolicy {
     /**
      * @param masqueradeAddress the source given to connections leaving by the host link
      * @param networks each network's id, masquerade switch and gateway
-     * @param hostAddresses addresses of the host that a published port answers on when its host IP is 0.0.0.0
+     * @param hostAddresses addresses of the host (the gateways are added): a published port with host IP
+     *     0.0.0.0 answers on them, and what goes to them is not masqueraded
      */
     public NatPolicy(int masqueradeAddress, List<NetworkNat> networks, int[] hostAddresses, PublishedPorts published) {
         this.masqueradeAddress = masqueradeAddress;
@@ -44,6 +45,12 @@ public final class NatPolicy {
         this.hostAddresses = new IntHashSet(Math.max(8, hostAddresses.length * 2));
         for (int address : hostAddresses) {
             this.hostAddresses.add(address);
+        }
+        for (NetworkNat network : networks) {
+            // The host owns every gateway address too (on the host link): a container's way to the host.
+            if (network.gateway() != 0) {
+                this.hostAddresses.add(network.gateway());
+            }
         }
         this.published = published;
     }

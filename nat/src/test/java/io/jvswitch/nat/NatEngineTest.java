@@ -334,11 +334,15 @@ class NatEngineTest {
     }
 
     @Test
-    void unpublishedPortToTheHostIsOnlyMasqueraded() {
+    void whatGoesToTheHostItselfIsNotMasqueraded() {
         final UnsafeBuffer syn = TestPackets.tcp(CLIENT, 41002, HOST, 9999, SYN);
         assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, syn));
         assertEquals(HOST, destination(syn));
-        assertEquals(MASQ, source(syn));
+        assertEquals(CLIENT, source(syn), "the host answers the container directly");
+        final UnsafeBuffer toGateway = TestPackets.tcp(CLIENT, 41003, "172.19.0.1", 53, SYN);
+        assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, toGateway));
+        assertEquals(CLIENT, source(toGateway));
+        assertEquals(0, nat.counters().connections());
     }
 
     @Test

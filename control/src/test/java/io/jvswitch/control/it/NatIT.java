@@ -249,23 +249,32 @@ class NatIT {
             "--conntrack-timeout", "udp=10", "--conntrack-timeout", "udp-stream=10")) {
             final String web = small.container("w");
             final String c = small.container("c");
+            final String far = small.container("far");
+            final String hostEnd = "vf" + Long.toString(System.nanoTime() % 100000, 36);
+            small.lab.check(small.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", far);
+            small.lab.check(small.host, "ip", "addr", "add", "10.252.0.1/24", "dev", hostEnd);
+            small.lab.check(small.host, "ip", "link", "set", hostEnd, "up");
+            small.lab.check(small.host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+            small.lab.check(far, "ip", "addr", "add", "10.252.0.2/24", "dev", "eth0");
+            small.lab.check(far, "ip", "link", "set", "eth0", "up");
+            small.lab.check(far, "ip", "route", "add", "default", "via", "10.252.0.1");
             small.ok("network", "create", "n", "--subnet", "10.86.0.0/24");
             small.ok("attach", "--netns", web, "--network", "n", "--name", "w", "-p", "8080:80");
             small.ok("attach", "--netns", c, "--network", "n", "--name", "c");
             final List<Process> mine = new ArrayList<>();
             try {
                 final Path log = small.dir.resolve("echo.log");
-                mine.add(small.lab.start(small.host, log, "python3", "-u", script.toString(), "", "9999"));
+                mine.add(small.lab.start(far, log, "python3", "-u", script.toString(), "", "9999"));
                 mine.add(small.lab.start(web, small.dir.resolve("web.log"), "python3", "-u", script.toString(), "80", ""));
                 Thread.sleep(800);
-                // Three UDP flows from the container to the host, masqueraded: the table is full.
+                // Three UDP flows from the container to a server beyond the host, masqueraded: the table is full.
                 for (int port = 40001; port <= 40003; port++) {
                     final CommandRunner.Result nc = small.lab.exec(c, "sh", "-c",
-                        "echo x | nc -u -w 1 -p " + port + " 169.254.42.1 9999");
+                        "echo x | nc -u -w 1 -p " + port + " 10.252.0.2 9999");
                     assertTrue(nc.stdout().startsWith("client=" + MASQ), nc.stdout() + nc.stderr());
                 }
                 final CommandRunner.Result fourth = small.lab.exec(c, "sh", "-c",
-                    "echo x | nc -u -w 1 -p 40004 169.254.42.1 9999");
+                    "echo x | nc -u -w 1 -p 40004 10.252.0.2 9999");
                 assertFalse(fourth.stdout().contains("client="), "refused: " + fourth.stdout());
                 // The published port, reached from a container while the table is full, is refused too.
                 assertFalse(small.lab.exec(c, "curl", "-sS", "--max-time", "2", "http://169.254.42.1:8080/").ok());
@@ -274,7 +283,7 @@ class NatIT {
                 assertEquals(3, counters.path("count").asInt());
                 // An existing flow still works while full.
                 final CommandRunner.Result again = small.lab.exec(c, "sh", "-c",
-                    "echo y | nc -u -w 1 -p 40001 169.254.42.1 9999");
+                    "echo y | nc -u -w 1 -p 40001 10.252.0.2 9999");
                 assertTrue(again.stdout().startsWith("client=" + MASQ), again.stdout());
                 // After the UDP timeout the table makes room again.
                 Thread.sleep(10_500);
