@@ -256,8 +256,9 @@ public final class NatEngine implements RoutingHook {
             }
             case PENDING_FRAGMENT -> {
                 final NatPolicy p = policy;
-                if (toNetwork == HOST_LINK && fromNetwork != HOST_LINK && p.masquerades(fromNetwork)) {
-                    return drop(NatDrop.FRAGMENT);
+                if (toNetwork == HOST_LINK && fromNetwork != HOST_LINK && p.masquerades(fromNetwork)
+                    && !p.isHostAddress(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
+                    return drop(NatDrop.FRAGMENT); // it would need masquerading, and carries no ports to do it
                 }
                 return ACCEPT;
             }

@@ -458,6 +458,23 @@ class NatEngineTest {
     }
 
     @Test
+    void fragmentsAreDroppedOnlyWhereTheyWouldNeedMasquerading() {
+        final UnsafeBuffer toOutside = TestPackets.udp(CLIENT, 7000, SERVER, 53, false);
+        toOutside.putShort(IP + 6, (short)0x2000, ByteOrder.BIG_ENDIAN); // more fragments
+        toOutside.putShort(IP + 10, (short)0);
+        final Ipv4Packet ip = new Ipv4Packet();
+        ip.wrap(toOutside, IP, TestPackets.ipLength(toOutside));
+        ip.updateHeaderChecksum();
+        assertEquals(DROP, route(FRONTEND, HOST_LINK, toOutside));
+        assertEquals(1, nat.counters().drops(NatDrop.FRAGMENT));
+        final UnsafeBuffer toHost = TestPackets.udp(CLIENT, 7000, "172.19.0.1", 53, false);
+        toHost.putShort(IP + 6, (short)0x2000, ByteOrder.BIG_ENDIAN);
+        ip.wrap(toHost, IP, TestPackets.ipLength(toHost));
+        ip.updateHeaderChecksum();
+        assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, toHost), "for the host: nothing to translate");
+    }
+
+    @Test
     void policyWithoutMasqueradeAddressTranslatesNothing() {
         nat.policy(NatPolicy.empty());
         final UnsafeBuffer p = TestPackets.tcp(CLIENT, 40050, SERVER, 80, SYN);
