@@ -15,6 +15,7 @@ import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
 import io.jvswitch.control.service.HostLink;
+import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.Privileges;
 import io.jvswitch.control.service.TapWiring;
@@ -48,6 +49,11 @@ public final class Daemon {
     private final String socketGroup;
     private final io.jvswitch.dns.DnsContext dnsContext;
     private final HostLinkOptions hostLink;
+    private final NatOptions nat;
+
+    /** The connection tracker's settings and the address masqueraded connections leave with. */
+    public record NatOptions(io.jvswitch.nat.NatContext context, int masqueradeAddress) {
+    }
 
     /** Where the host link goes: its TAP's name and subnet. */
     public record HostLinkOptions(String name, io.jvswitch.control.ipam.Cidr cidr) {
@@ -58,9 +64,10 @@ public final class Daemon {
      * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
      */
     public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress,
-                  String socketGroup, HostLinkOptions hostLink, io.jvswitch.dns.DnsContext dnsContext) {
+                  String socketGroup, HostLinkOptions hostLink, io.jvswitch.dns.DnsContext dnsContext, NatOptions nat) {
         this.hostLink = hostLink;
         this.dnsContext = dnsContext;
+        this.nat = nat;
         this.socket = socket;
         this.stateDir = stateDir;
         this.switchContext = switchContext;
@@ -94,9 +101,13 @@ public final class Daemon {
         }
         final CommandRunner runner = new CommandRunner();
         final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);
+        // NAT needs the host link: without it nothing leaves the networks and nothing is published.
+        final NatService natService = link == null ? null : new NatService(new io.jvswitch.nat.NatEngine(nat.context()),
+            nat.masqueradeAddress(), runner, switchContext.clock()::nanoTime);
         service.set(new NetworkService(dataplane, store,
             new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
-            link == null ? java.util.List.of() : java.util.List.of(link)));
+            link == null ? java.util.List.of() : java.util.List.of(link, natService)));
+        service.get().nat(natService);
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -119,7 +130,12 @@ public final class Daemon {
         try {
             if (link != null) {
                 closeOnExit.add(link);
-                control.submit(() -> link.start(dataplane)).get();
+                closeOnExit.add(natService);
+                control.submit(() -> {
+                    link.start(dataplane);
+                    natService.start(link);
+                    Dataplane.await(dataplane.routingHook(natService.engine()));
+                }).get();
             }
             control.submit(() -> service.get().restore()).get();
             // after the restore: containers get their TAPs back before the DNS start-up costs anything
@@ -130,7 +146,7 @@ public final class Daemon {
             api.group(socketGroup);
             final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
             debug.dnsStats(dns::stats);
-            api.start(new ApiRoutes(service.get(), debug, json),
+            api.start(new ApiRoutes(service.get(), debug, json, natService),
                 new CaptureEndpoint(service.get(), captures, json), control);
             if (metricsAddress != null) {
                 final DebugService metricsDebug = new DebugService(service.get(), dataplane, captures::totalClientDrops);

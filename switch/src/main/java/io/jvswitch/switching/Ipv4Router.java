@@ -118,18 +118,23 @@ final class Ipv4Router {
             return;
         }
         int destination = ip.destination();
-        if (destination == domain.gatewayIp) {
-            toGateway(ingress, in, domain, buffer, length);
+        if (destination == domain.gatewayIp && answerAtGateway(ingress, in, domain, buffer, length)) {
             return;
         }
         int verdict = RoutingHook.ACCEPT;
         if (hook != null && !pipeline.dryRun) {
+            // Also for packets to the gateway: the answer of a flow translated to the gateway's address
+            // (a hairpin to a published port) is addressed to it, and only the hook can send it on.
             verdict = hook.beforeRouting(domain.id, buffer, L3, length - L3, pipeline.now);
             if (verdict == RoutingHook.DROP) {
                 pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
                 return;
             }
             destination = ip.destination();
+        }
+        if (destination == domain.gatewayIp) {
+            toHostBehindGateway(ingress, in, domain, buffer, length);
+            return;
         }
         final BridgeDomain target = lookup(destination);
         if (target == null) {
@@ -156,21 +161,30 @@ final class Ipv4Router {
     }
 
     /**
-     * A packet for the gateway address: echo and the UDP service are answered here; the rest goes
-     * to the host, which owns the gateway address too (that is how containers reach host services,
-     * and how DNS over TCP reaches the daemon's listener).
+     * A packet for the gateway address: echo and the UDP service are answered here. Returns false
+     * for anything else, which goes on to the routing hook and then to the host.
      */
-    private void toGateway(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
+    private boolean answerAtGateway(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer,
+        int length) {
         final int protocol = ip.protocol();
         if (protocol == Ipv4Packet.PROTOCOL_ICMP && !ip.isFragment()) {
-            if (answerEcho(ingress, in, buffer, length, domain.gatewayIp)) {
-                return;
-            }
-        } else if (protocol == Ipv4Packet.PROTOCOL_UDP && !ip.isFragment() && service != null
+            return answerEcho(ingress, in, buffer, length, domain.gatewayIp);
+        }
+        if (protocol == Ipv4Packet.PROTOCOL_UDP && !ip.isFragment() && service != null
             && udpDestinationPort(buffer) == service.port()) {
             answerService(ingress, in, domain, buffer, length);
-            return;
+            return true;
         }
+        return false;
+    }
+
+    /**
+     * The rest of what is addressed to the gateway goes to the host, which owns the gateway address
+     * too: that is how containers reach host services, and DNS over TCP the daemon's listener.
+     */
+    private void toHostBehindGateway(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer,
+        int length) {
+        final int protocol = ip.protocol();
         final boolean tcpDns = protocol == Ipv4Packet.PROTOCOL_TCP && !ip.isFragment() && udpDestinationPort(buffer) == DNS_PORT;
         if (hostLinkSlot < 0 || (domain.internal && !tcpDns)) {
             refuse(ingress, in, domain, buffer, length, DropReason.GATEWAY_CLOSED, UNREACHABLE_PORT,

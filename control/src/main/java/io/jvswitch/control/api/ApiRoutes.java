@@ -30,10 +30,19 @@ public final class ApiRoutes {
     private final DebugService debug;
     private final ObjectMapper json;
 
+    private final io.jvswitch.control.service.NatService nat;
+
     public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json) {
+        this(service, debug, json, null);
+    }
+
+    /** {@code nat} null: a daemon without host link, which publishes nothing and tracks nothing. */
+    public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json,
+        io.jvswitch.control.service.NatService nat) {
         this.service = service;
         this.debug = debug;
         this.json = json;
+        this.nat = nat;
     }
 
     /** Answers a request; a route that must wait (an armed trace) completes later, off the control thread. */
@@ -145,6 +154,27 @@ public final class ApiRoutes {
                 }
                 if (p.length == 4 && method.equals("POST") && p[3].equals("inject")) {
                     return debug.inject(decode(p[2]), query.get("network"), body);
+                }
+            }
+            case "published" -> {
+                if (p.length == 2 && method.equals("GET")) {
+                    return nat == null ? List.of() : nat.ports();
+                }
+            }
+            case "conntrack" -> {
+                if (p.length == 2 && method.equals("GET")) {
+                    if (nat == null) {
+                        throw ApiException.conflict("this daemon runs without a host link: it tracks no connections");
+                    }
+                    int limit = 10_000;
+                    if (query.containsKey("limit")) {
+                        try {
+                            limit = Integer.parseInt(query.get("limit"));
+                        } catch (NumberFormatException e) {
+                            throw ApiException.badRequest("limit must be a number");
+                        }
+                    }
+                    return nat.conntrack(query.get("network"), limit);
                 }
             }
             case "trace" -> {

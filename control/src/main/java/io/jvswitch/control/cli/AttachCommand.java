@@ -44,15 +44,25 @@ final class AttachCommand implements Callable<Integer> {
     @Option(names = "--alias", paramLabel = "NAME", description = "Another DNS name for the endpoint (repeatable; several endpoints may share one).")
     java.util.List<String> aliases;
 
+    @Option(names = {"-p", "--publish"}, paramLabel = "[IP:][HOSTPORT:]PORT[/PROTO]",
+        description = "Publish a container port on the host (repeatable), Docker's syntax: "
+            + "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]; without a host port a free one is picked.")
+    java.util.List<String> publish;
+
     @Option(names = "--allow-spoofing", description = "Let the container send as other MACs and addresses (port security off).")
     boolean allowSpoofing;
 
     @Override
     public Integer call() {
         final JsonNode e = socket.api().post("/v1/endpoints", new AttachRequest(network, target.ref(), name, ip, mac, ifname,
-            allowSpoofing ? Boolean.TRUE : null, aliases));
+            allowSpoofing ? Boolean.TRUE : null, aliases, publish));
         spec.commandLine().getOut().printf("%s attached to %s: %s %s %s%n", e.path("name").asText(),
             e.path("network").asText(), e.path("ifname").asText(), e.path("ipv4").asText(), e.path("mac").asText());
+        for (JsonNode p : e.path("ports")) {
+            spec.commandLine().getOut().printf("published %s:%d -> %s:%d/%s%n", p.path("hostIp").asText(),
+                p.path("hostPort").asInt(), e.path("ipv4").asText(), p.path("containerPort").asInt(),
+                p.path("protocol").asText());
+        }
         spec.commandLine().getOut().flush();
         return 0;
     }

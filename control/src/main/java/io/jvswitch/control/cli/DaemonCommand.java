@@ -5,6 +5,8 @@ import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.SwitchContext;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,6 +63,21 @@ final class DaemonCommand implements Callable<Integer> {
             + "router the second.")
     String hostLinkCidr;
 
+    @Option(names = "--conntrack-max", paramLabel = "N", defaultValue = "262144",
+        description = "Most connections tracked for NAT; new ones beyond it are refused and counted (default: ${DEFAULT-VALUE}).")
+    int conntrackMax;
+
+    @Option(names = "--conntrack-timeout", paramLabel = "KIND=SECONDS",
+        description = "A connection tracking timeout (repeatable): a TCP state (syn-sent, syn-recv, established, "
+            + "fin-wait, close-wait, last-ack, time-wait, close), udp, udp-stream or icmp. Defaults are the Linux kernel's.")
+    Map<String, Long> conntrackTimeouts = new LinkedHashMap<>();
+
+    @Option(names = "--masquerade-address", paramLabel = "IP",
+        defaultValue = io.jvswitch.control.service.NatService.DEFAULT_MASQUERADE_ADDRESS,
+        description = "Source address of masqueraded connections, routed to the switch over the host link; an "
+            + "upstream that routes it to this host sees it (default: ${DEFAULT-VALUE}).")
+    String masqueradeAddress;
+
     @Override
     public Integer call() throws Exception {
         java.net.InetSocketAddress metricsAddress = null;
@@ -114,12 +131,34 @@ final class DaemonCommand implements Callable<Integer> {
                 throw new CliException("invalid --host-link-cidr " + hostLinkCidr + ": needs at least 4 addresses (/30 or shorter)");
             }
         }
+        final Daemon.NatOptions nat = natOptions();
         try {
             new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup,
-                linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr), dns).run();
+                linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr), dns, nat).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
         return 0;
+    }
+
+    private Daemon.NatOptions natOptions() {
+        final io.jvswitch.nat.NatContext nat = new io.jvswitch.nat.NatContext().tableCapacity(conntrackMax);
+        try {
+            long udp = nat.udpUnrepliedTimeoutNanos() / 1_000_000_000L;
+            long udpStream = nat.udpAssuredTimeoutNanos() / 1_000_000_000L;
+            for (Map.Entry<String, Long> timeout : conntrackTimeouts.entrySet()) {
+                switch (timeout.getKey()) {
+                    case "udp" -> udp = timeout.getValue();
+                    case "udp-stream" -> udpStream = timeout.getValue();
+                    case "icmp" -> nat.icmpTimeout(timeout.getValue());
+                    default -> nat.tcpTimeout(timeout.getKey(), timeout.getValue());
+                }
+            }
+            nat.udpTimeouts(udp, udpStream).conclude();
+            return new Daemon.NatOptions(nat, io.jvswitch.control.ipam.Cidr.parseAddress(masqueradeAddress,
+                "--masquerade-address"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid NAT option: " + e.getMessage());
+        }
     }
 }

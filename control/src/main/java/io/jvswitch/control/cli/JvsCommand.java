@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jvs", mixinStandardHelpOptions = true, version = "jvs 0.1.0",
     description = "A userspace virtual switch for containers: TAP endpoints, learning switch, proxy-ARP.",
     subcommands = {DaemonCommand.class, NetworkCommand.class, AttachCommand.class, DetachCommand.class,
-        FdbCommand.class, PortsCommand.class, StatsCommand.class, CaptureCommand.class, TraceCommand.class,
+        FdbCommand.class, PortsCommand.class, ConntrackCommand.class, StatsCommand.class, CaptureCommand.class, TraceCommand.class,
         ReplayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class JvsCommand {
 

@@ -36,6 +36,9 @@ final class NetworkCommand {
         @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate container addresses from this sub-range.") String ipRange;
         @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "Reserve an address (repeatable).") Map<String, String> aux = new LinkedHashMap<>();
         @Option(names = "--internal", description = "No way out of the network: no default route for containers.") boolean internal;
+        @Option(names = "--masquerade", paramLabel = "true|false", arity = "1", defaultValue = "true",
+            description = "Source-NAT connections leaving by the host (default: ${DEFAULT-VALUE}); false for routed setups.")
+        boolean masquerade;
         @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU of the network's interfaces (default: 1500).") Integer mtu;
         @Option(names = "--dns", paramLabel = "IP", description = "Upstream DNS server for names that are not local (repeatable; default: the daemon's resolv.conf).") List<String> dns;
         @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge", description = "Network driver (default: ${DEFAULT-VALUE}).") String driver;
@@ -43,7 +46,7 @@ final class NetworkCommand {
         @Override
         public Integer call() {
             final JsonNode created = socket.api().post("/v1/networks", new CreateNetworkRequest(name, driver, subnet,
-                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, dns));
+                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, dns, masquerade ? null : Boolean.FALSE));
             spec.commandLine().getOut().println(created.path("Id").asText());
             return 0;
         }

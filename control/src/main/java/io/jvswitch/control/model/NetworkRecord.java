@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * A network as the daemon keeps it in its state directory. Immutable; replaced on change.
  * {@code dns} are its own upstream DNS servers ({@code --dns}), empty for the daemon's defaults.
+ * {@code masquerade} false turns source NAT off for a routed setup (null, as in older state files: on).
  */
 public record NetworkRecord(
     String id,
@@ -19,7 +20,8 @@ public record NetworkRecord(
     boolean internal,
     int mtu,
     String created,
-    List<String> dns) {
+    List<String> dns,
+    Boolean masquerade) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
@@ -28,7 +30,12 @@ public record NetworkRecord(
 
     public NetworkRecord(String id, int dataplaneId, String name, String driver, String subnet, String gateway,
                          String ipRange, Map<String, String> auxAddresses, boolean internal, int mtu, String created) {
-        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, List.of());
+        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, List.of(), null);
+    }
+
+    /** Whether connections leaving by the host link are source-NATed (default, and state files from before it: yes). */
+    public boolean masquerades() {
+        return !Boolean.FALSE.equals(masquerade) && !internal;
     }
 
     public String shortId() {

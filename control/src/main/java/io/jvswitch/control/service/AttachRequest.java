@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * {@code jvs attach}: the network and the container are required; the rest is chosen if absent.
  * Port security is on unless {@code allowSpoofing} is true. {@code aliases}: more DNS names.
+ * {@code ports} are {@code -p} arguments.
  */
 public record AttachRequest(
     String network,
@@ -15,10 +16,11 @@ public record AttachRequest(
     String mac,
     String ifname,
     Boolean allowSpoofing,
-    List<String> aliases) {
+    List<String> aliases,
+    List<String> ports) {
 
     public AttachRequest(String network, ContainerRef container, String name, String ip, String mac, String ifname,
                          Boolean allowSpoofing) {
-        this(network, container, name, ip, mac, ifname, allowSpoofing, null);
+        this(network, container, name, ip, mac, ifname, allowSpoofing, null, null);
     }
 }

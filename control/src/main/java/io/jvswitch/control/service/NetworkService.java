@@ -74,6 +74,13 @@ public final class NetworkService {
     }
 
     private final List<NetworkEvents> listeners;
+    /** Published ports and NAT; null when the daemon has no host link. Also among the listeners. */
+    private NatService nat;
+
+    /** Publishing ports needs the NAT service (it is also registered as a listener for the rest). */
+    public void nat(NatService nat) {
+        this.nat = nat;
+    }
 
     /** The dataplane's view of a network: routed through its gateway, with its MTU. */
     static NetworkSpec specOf(NetworkRecord network) {
@@ -128,7 +135,6 @@ public final class NetworkService {
                 pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
                 plug(network, endpoint, port, namespace);
                 endpoints.put(endpoint.id(), endpoint);
-            tellAdded(network, endpoint);
                 tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
@@ -198,7 +204,7 @@ public final class NetworkService {
             Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                 e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
-            dns);
+            dns, Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null);
         try {
             bringUp(network);
         } catch (IllegalStateException e) {
@@ -309,19 +315,35 @@ public final class NetworkService {
         boolean done = false;
         try {
             final long mac = request.mac() != null ? parseMac(request.mac()) : EndpointMac.derive(ip);
-            final EndpointRecord endpoint = new EndpointRecord(newId(), name, network.name(), container, ifname,
-                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(), Boolean.TRUE.equals(request.allowSpoofing()),
-                aliases);
-            final Port port = wiring.create(planFor(network, endpoint, namespace));
+            final String id = newId();
+            if (request.ports() != null && !request.ports().isEmpty() && nat == null) {
+                throw ApiException.badRequest("this daemon publishes no ports (it runs without a host link)");
+            }
+            // Listeners first: a port in use refuses the attach before anything is created.
+            final List<io.jvswitch.nat.PortMapping> ports = nat == null ? List.of()
+                : nat.publish(id, Cidr.format(ip), request.ports());
+            final EndpointRecord endpoint = new EndpointRecord(id, name, network.name(), container, ifname,
+                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(),
+                Boolean.TRUE.equals(request.allowSpoofing()), aliases, ports);
+            final Port port;
             try {
-                plug(network, endpoint, port, namespace);
+                port = wiring.create(planFor(network, endpoint, namespace));
+                try {
+                    plug(network, endpoint, port, namespace);
+                } catch (RuntimeException e) {
+                    wiring.release(port);
+                    port.close();
+                    throw e;
+                }
             } catch (RuntimeException e) {
-                wiring.release(port);
-                port.close();
+                if (nat != null) {
+                    nat.unpublish(id);
+                }
                 throw e;
             }
             endpoints.put(endpoint.id(), endpoint);
             save();
+            tellAdded(network, endpoint);
             done = true;
             LOG.log(System.Logger.Level.INFO, "attached {0} ({1}) to {2} as {3} {4} {5}", name, container,
                 network.name(), ifname, endpoint.ipv4(), endpoint.mac());

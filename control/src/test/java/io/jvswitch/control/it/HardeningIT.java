@@ -188,7 +188,7 @@ class HardeningIT {
         final String fdb = f.ok("fdb", "frontend").out();
         assertTrue(fdb.contains("rose") && fdb.contains("tulip"), "FDB rebuilt: " + fdb);
         final List<String> ports = new ArrayList<>();
-        f.ok("ports").out().lines().skip(1).forEach(l -> ports.add(l.split("\\s+")[0]));
+        f.ok("ports", "--switch").out().lines().skip(1).forEach(l -> ports.add(l.split("\\s+")[0]));
         assertEquals(List.of("rose", "tulip"), ports.stream().sorted().toList());
     }
 }

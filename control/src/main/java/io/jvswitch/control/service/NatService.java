@@ -1,0 +1,290 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.nat.Connection;
+import io.jvswitch.nat.NatCounters;
+import io.jvswitch.nat.NatEngine;
+import io.jvswitch.nat.NatPolicy;
+import io.jvswitch.nat.PortListeners;
+import io.jvswitch.nat.PortMapping;
+import io.jvswitch.nat.PublishedPorts;
+import io.jvswitch.packet.Ipv4Packet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * NAT and published ports as the daemon runs them: keeps the translator's policy in step with the
+ * networks and endpoints, and opens and closes the host-side listeners of published ports.
+ *
+ * <p>A published port works on two paths. Connections that reach the switch's router (a container
+ * asking for a host address) are translated in the dataplane by {@link NatEngine}, which keeps the
+ * client's address. Connections that end on the host's own stack (from the host itself, or from
+ * outside to a host address) are taken by a listener on the shared event loop of
+ * {@link PortListeners} and relayed from the host, so the container sees its gateway address.
+ *
+ * <p>Masqueraded connections leave with the masquerade address as source: an address routed to
+ * the router over the host link but owned by no interface, so the host forwards those packets and
+ * sends their replies back down the link (a host address would make the host drop them as
+ * martians, and keep the replies). Called on the control thread.
+ */
+public final class NatService implements NetworkEvents, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("jvs.nat");
+    public static final String DEFAULT_MASQUERADE_ADDRESS = "169.254.43.1";
+
+    private final NatEngine engine;
+    private final PortListeners listeners = new PortListeners();
+    private final int masqueradeAddress;
+    private final CommandRunner runner;
+    private final LongSupplier dataplaneClock;
+    private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
+    /** Published ports by endpoint id, with the host ports they got. */
+    private final Map<String, List<PortMapping>> published = new LinkedHashMap<>();
+    private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
+
+    public NatService(NatEngine engine, int masqueradeAddress, CommandRunner runner, LongSupplier dataplaneClock) {
+        this.engine = engine;
+        this.masqueradeAddress = masqueradeAddress;
+        this.runner = runner;
+        this.dataplaneClock = dataplaneClock;
+    }
+
+    public NatEngine engine() {
+        return engine;
+    }
+
+    /** Routes the masquerade address to the router over the host link, so replies reach the translator. */
+    public void start(HostLink link) {
+        runner.check("cannot route the masquerade address " + Cidr.format(masqueradeAddress) + " to the switch",
+            List.of("ip", "route", "replace", Cidr.format(masqueradeAddress) + "/32", "via",
+                Cidr.format(link.routerIp()), "dev", link.name()));
+        rebuild();
+    }
+
+    @Override
+    public void networkAdded(NetworkRecord network) {
+        networks.put(network.name(), network);
+        rebuild();
+    }
+
+    @Override
+    public void networkRemoved(NetworkRecord network) {
+        networks.remove(network.name());
+        rebuild();
+    }
+
+    @Override
+    public void endpointAdded(NetworkRecord network, EndpointRecord endpoint) {
+        endpoints.put(endpoint.id(), endpoint);
+        if (!published.containsKey(endpoint.id()) && !endpoint.ports().isEmpty()) {
+            // A restarted daemon: take the same host ports again; one taken meanwhile is reported and skipped.
+            final List<PortMapping> open = new ArrayList<>();
+            for (PortMapping mapping : endpoint.ports()) {
+                try {
+                    open.add(listeners.open(mapping, endpoint.ipv4()));
+                } catch (IllegalStateException e) {
+                    LOG.log(System.Logger.Level.WARNING, "endpoint {0}: {1}", endpoint.name(), e.getMessage());
+                }
+            }
+            published.put(endpoint.id(), open);
+        }
+        rebuild();
+    }
+
+    @Override
+    public void endpointRemoved(EndpointRecord endpoint) {
+        endpoints.remove(endpoint.id());
+        final List<PortMapping> open = published.remove(endpoint.id());
+        if (open != null) {
+            open.forEach(listeners::close);
+        }
+        rebuild();
+    }
+
+    /**
+     * Opens the listeners of an endpoint about to be attached; all or nothing.
+     *
+     * @param specs {@code -p} arguments
+     * @return the mappings with their host ports, to keep in the endpoint's record
+     * @throws ApiException 400 for a malformed {@code -p}, 409 for a port in use or overlapping
+     */
+    public List<PortMapping> publish(String endpointId, String containerIp, List<String> specs) {
+        if (specs == null || specs.isEmpty()) {
+            return List.of();
+        }
+        final List<PortMapping> wanted = new ArrayList<>();
+        for (String spec : specs) {
+            try {
+                wanted.addAll(PortMapping.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+        }
+        for (int i = 0; i < wanted.size(); i++) {
+            for (int j = i + 1; j < wanted.size(); j++) {
+                if (wanted.get(i).overlaps(wanted.get(j))) {
+                    throw ApiException.conflict("port mappings overlap: " + wanted.get(i).spec() + " and "
+                        + wanted.get(j).spec());
+                }
+            }
+            for (Map.Entry<String, List<PortMapping>> other : published.entrySet()) {
+                for (PortMapping taken : other.getValue()) {
+                    if (wanted.get(i).overlaps(taken)) {
+                        final EndpointRecord owner = endpoints.get(other.getKey());
+                        throw ApiException.conflict("host port " + taken.hostPort() + "/" + taken.protocol()
+                            + " is already published by " + (owner == null ? "another endpoint" : owner.name()));
+                    }
+                }
+            }
+        }
+        final List<PortMapping> open = new ArrayList<>();
+        try {
+            for (PortMapping mapping : wanted) {
+                open.add(listeners.open(mapping, containerIp));
+            }
+        } catch (IllegalStateException e) {
+            open.forEach(listeners::close);
+            throw ApiException.conflict(e.getMessage());
+        }
+        published.put(endpointId, open);
+        return open;
+    }
+
+    /** Forgets what {@link #publish} opened for an attach that failed afterwards. */
+    public void unpublish(String endpointId) {
+        final List<PortMapping> open = published.remove(endpointId);
+        if (open != null) {
+            open.forEach(listeners::close);
+        }
+    }
+
+    /** Every published port: endpoint, network, container address and the mapping. */
+    public List<Map<String, Object>> ports() {
+        final List<Map<String, Object>> out = new ArrayList<>();
+        published.forEach((id, mappings) -> {
+            final EndpointRecord endpoint = endpoints.get(id);
+            for (PortMapping m : mappings) {
+                final Map<String, Object> row = new LinkedHashMap<>();
+                row.put("endpoint", endpoint == null ? id : endpoint.name());
+                row.put("network", endpoint == null ? "" : endpoint.network());
+                row.put("protocol", m.protocol());
+                row.put("hostIp", m.hostIp());
+                row.put("hostPort", m.hostPort());
+                row.put("containerIp", endpoint == null ? "" : endpoint.ipv4());
+                row.put("containerPort", m.containerPort());
+                out.add(row);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The tracked connections. Read from the control thread while the dataplane runs: a connection
+     * changing at that moment may show half-updated; the listing is a diagnostic, not a snapshot.
+     */
+    public Map<String, Object> conntrack(String networkName, int limit) {
+        int network = NatEngine.ALL_NETWORKS;
+        if (networkName != null) {
+            final NetworkRecord record = networks.get(networkName);
+            if (record == null) {
+                throw ApiException.notFound("no network named " + networkName);
+            }
+            network = record.dataplaneId();
+        }
+        final List<Connection> connections = engine.connections(network, dataplaneClock.getAsLong(), limit);
+        final Map<Integer, String> names = new LinkedHashMap<>();
+        networks.values().forEach(n -> names.put(n.dataplaneId(), n.name()));
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        for (Connection c : connections) {
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("protocol", c.protocol());
+            row.put("network", c.network() < 0 ? "host" : names.getOrDefault(c.network(), "#" + c.network()));
+            row.put("source", c.source() + ":" + c.sourcePort());
+            row.put("destination", c.destination() + ":" + c.destinationPort());
+            row.put("replyNetwork", c.replyNetwork() < 0 ? "host"
+                : names.getOrDefault(c.replyNetwork(), "#" + c.replyNetwork()));
+            row.put("replySource", c.replySource() + ":" + c.replySourcePort());
+            row.put("replyDestination", c.replyDestination() + ":" + c.replyDestinationPort());
+            row.put("state", c.state());
+            row.put("secondsLeft", c.secondsLeft());
+            row.put("nat", (c.sourceNat() ? "snat" : "") + (c.sourceNat() && c.destinationNat() ? "," : "")
+                + (c.destinationNat() ? "dnat" : ""));
+            row.put("packets", c.packetsOriginal());
+            row.put("replyPackets", c.packetsReply());
+            rows.add(row);
+        }
+        final NatCounters counters = engine.counters();
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("connections", rows);
+        out.put("count", counters.connections());
+        out.put("limit", counters.limit());
+        out.put("created", counters.created());
+        out.put("expired", counters.expired());
+        out.put("translated", counters.translated());
+        out.put("drops", counters.dropsByReason());
+        out.put("relayFailures", listeners.relayFailures());
+        return out;
+    }
+
+    private void rebuild() {
+        final List<NatPolicy.NetworkNat> nets = new ArrayList<>();
+        final List<Integer> hostAddresses = new ArrayList<>();
+        for (NetworkRecord n : networks.values()) {
+            final int gateway = Cidr.parseAddress(n.gateway());
+            nets.add(new NatPolicy.NetworkNat(n.dataplaneId(), n.masquerades(), gateway));
+            hostAddresses.add(gateway);
+        }
+        hostAddresses.addAll(hostAddresses());
+        final List<PublishedPorts.Rule> rules = new ArrayList<>();
+        published.forEach((id, mappings) -> {
+            final EndpointRecord endpoint = endpoints.get(id);
+            final NetworkRecord network = endpoint == null ? null : networks.get(endpoint.network());
+            if (network == null) {
+                return;
+            }
+            for (PortMapping m : mappings) {
+                rules.add(new PublishedPorts.Rule("tcp".equals(m.protocol()) ? Ipv4Packet.PROTOCOL_TCP
+                    : Ipv4Packet.PROTOCOL_UDP, Cidr.parseAddress(m.hostIp()), m.hostPort(), network.dataplaneId(),
+                    Cidr.parseAddress(endpoint.ipv4()), m.containerPort()));
+            }
+        });
+        engine.policy(new NatPolicy(masqueradeAddress, nets,
+            hostAddresses.stream().mapToInt(Integer::intValue).toArray(), new PublishedPorts(rules)));
+    }
+
+    /** The IPv4 addresses of the daemon's namespace, which a container may use to reach a published port. */
+    private List<Integer> hostAddresses() {
+        final List<Integer> out = new ArrayList<>();
+        final CommandRunner.Result result = runner.run(List.of("ip", "-4", "-o", "address", "show"));
+        if (!result.ok()) {
+            return out;
+        }
+        for (String line : result.stdout().split("\n")) {
+            final String[] words = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < words.length; i++) {
+                if (words[i].equals("inet")) {
+                    final String address = words[i + 1].replaceAll("/.*", "");
+                    try {
+                        final int ip = Cidr.parseAddress(address);
+                        if ((ip >>> 24) != 127) {
+                            out.add(ip);
+                        }
+                    } catch (IllegalArgumentException ignored) {
+                        // not an address: skip
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        listeners.close();
+    }
+}

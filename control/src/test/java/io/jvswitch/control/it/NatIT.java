@@ -1,0 +1,325 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.netns.CommandRunner;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stateful NAT and published ports with real clients (curl, nc) and a real daemon. The daemon's
+ * namespace is the host; "outside" is a namespace behind it on a veth, standing for the world.
+ * The test servers answer with the client address they saw, which is what NAT is about.
+ */
+class NatIT {
+    static DaemonFixture f;
+    static final List<Process> servers = new ArrayList<>();
+    static String web;
+    static String api;
+    static String client;
+    static String other;
+    static String routed;
+    static String outside;
+    static String webIp;
+    static Path script;
+    static final String HOST_IP = "10.251.0.1";
+    static final String OUTSIDE_IP = "10.251.0.2";
+    static final String MASQ = "169.254.43.1";
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        f = new DaemonFixture("jvsit-nat");
+        script = f.dir.resolve("report_server.py");
+        try (InputStream in = NatIT.class.getResourceAsStream("/nat/report_server.py")) {
+            Files.copy(in, script);
+        }
+        web = f.container("web");
+        api = f.container("api");
+        client = f.container("client");
+        other = f.container("other");
+        routed = f.container("routed");
+        outside = f.container("outside");
+        // The world beyond the host first, so the host's address on it counts as a host address.
+        final String hostEnd = "vn" + Long.toString(System.nanoTime() % 100000, 36);
+        f.lab.check(f.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", outside);
+        f.lab.check(f.host, "ip", "addr", "add", HOST_IP + "/24", "dev", hostEnd);
+        f.lab.check(f.host, "ip", "link", "set", hostEnd, "up");
+        f.lab.check(f.host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        f.lab.check(outside, "ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "eth0");
+        f.lab.check(outside, "ip", "link", "set", "eth0", "up");
+        f.lab.check(outside, "ip", "route", "add", "default", "via", HOST_IP);
+
+        f.ok("network", "create", "front", "--subnet", "10.83.0.0/24");
+        f.ok("network", "create", "back", "--subnet", "10.85.0.0/24");
+        f.ok("network", "create", "flat", "--subnet", "10.84.0.0/24", "--masquerade=false");
+        f.ok("attach", "--netns", web, "--network", "front", "--name", "web", "-p", "8080:80", "-p", "5353:53/udp",
+            "-p", "127.0.0.1:9000:80", "-p", "80");
+        f.ok("attach", "--netns", api, "--network", "front", "--name", "api", "-p", "7000-7002:7000-7002");
+        f.ok("attach", "--netns", client, "--network", "front", "--name", "client");
+        f.ok("attach", "--netns", other, "--network", "back", "--name", "other");
+        f.ok("attach", "--netns", routed, "--network", "flat", "--name", "routed");
+        webIp = f.ipOf("front", "web");
+        server(web, "80", "53");
+        server(api, "7000,7001,7002", "");
+        server(outside, "8000", "");
+    }
+
+    static void server(String namespace, String tcpPorts, String udpPorts) throws Exception {
+        final Path log = f.dir.resolve("server-" + servers.size() + ".log");
+        servers.add(f.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts));
+        for (int i = 0; i < 50 && !(Files.exists(log) && Files.readString(log).contains("ready")); i++) {
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        for (Process p : servers) {
+            p.destroy();
+            p.waitFor();
+        }
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    /** GETs a URL from a namespace, a few tries (routes and listeners settle asynchronously); returns the body. */
+    static String curl(String namespace, String url) throws InterruptedException {
+        final CommandRunner.Result result = GatewayIT.retry(() -> f.lab.exec(namespace, "curl", "-sS", "--max-time", "3",
+            url));
+        assertTrue(result.ok(), "curl " + url + " from " + namespace + ": " + result.stderr() + "\ndaemon log:\n"
+            + f.daemon.logText());
+        return result.stdout().trim();
+    }
+
+    static String clientSeenBy(String body) {
+        assertTrue(body.startsWith("client="), body);
+        return body.substring("client=".length()).split(" ")[0];
+    }
+
+    @Test
+    void publishedTcpPortsAnswerTheHostInEveryForm() throws Exception {
+        final String gateway = "10.83.0.1";
+        // Terminated on the host's stack: relayed from the host, so the container sees its gateway.
+        assertEquals(gateway, clientSeenBy(curl(f.host, "http://127.0.0.1:8080/")));
+        assertEquals(gateway, clientSeenBy(curl(f.host, "http://" + HOST_IP + ":8080/")));
+        assertEquals(gateway, clientSeenBy(curl(f.host, "http://127.0.0.1:9000/")));
+        assertFalse(f.lab.exec(f.host, "curl", "-sS", "--max-time", "2", "http://" + HOST_IP + ":9000/").ok(),
+            "127.0.0.1:9000:80 listens on loopback only");
+        for (int port = 7000; port <= 7002; port++) {
+            assertTrue(curl(f.host, "http://127.0.0.1:" + port + "/").contains("port=" + port));
+        }
+        // -p 80: a free host port was picked; jvs ports tells which.
+        int picked = -1;
+        for (String line : f.ok("ports").out().lines().skip(1).toList()) {
+            final String[] cols = line.trim().split("\\s+");
+            if (cols[0].equals("web") && cols[3].startsWith("0.0.0.0:") && cols[4].equals(webIp + ":80")
+                && !cols[3].equals("0.0.0.0:8080")) {
+                picked = Integer.parseInt(cols[3].substring("0.0.0.0:".length()));
+            }
+        }
+        assertTrue(picked > 0, f.ok("ports").out());
+        assertTrue(curl(f.host, "http://127.0.0.1:" + picked + "/").contains("port=80"));
+    }
+
+    @Test
+    void publishedUdpPortAnswersNc() {
+        final CommandRunner.Result nc = f.lab.exec(f.host, "sh", "-c", "echo hello | nc -u -w 2 127.0.0.1 5353");
+        assertTrue(nc.stdout().contains("hello"), nc.stdout() + nc.stderr());
+        assertTrue(nc.stdout().startsWith("client=10.83.0.1"), nc.stdout());
+    }
+
+    @Test
+    void hairpinFromContainers() throws Exception {
+        // Same network: translated in the dataplane, and sourced from the masquerade address (off the subnet)
+        // so the answer comes back through the router.
+        assertEquals(MASQ, clientSeenBy(curl(client, "http://" + HOST_IP + ":8080/")));
+        // Another network: translated in the dataplane, and the container sees the real client.
+        final String otherIp = f.ipOf("back", "other");
+        assertEquals(otherIp, clientSeenBy(curl(other, "http://" + HOST_IP + ":8080/")));
+        assertEquals(otherIp, clientSeenBy(curl(other, "http://169.254.42.1:8080/")));
+        final JsonNode tracked = f.ok("conntrack", "--json", "--network", "back").json();
+        boolean dnat = false;
+        for (JsonNode c : tracked.path("connections")) {
+            dnat |= c.path("destination").asText().equals(HOST_IP + ":8080") && c.path("nat").asText().contains("dnat");
+        }
+        assertTrue(dnat, tracked.toPrettyString());
+    }
+
+    @Test
+    void containersReachTheOutsideThroughMasquerade() throws Exception {
+        assertEquals(MASQ, clientSeenBy(curl(client, "http://" + OUTSIDE_IP + ":8000/")));
+        assertTrue(f.ping(client, OUTSIDE_IP, 2), "ping through masquerade");
+    }
+
+    @Test
+    void withMasqueradeOffTheOutsideSeesTheContainer() throws Exception {
+        f.lab.exec(outside, "ip", "route", "replace", "10.84.0.0/24", "via", HOST_IP);
+        assertEquals(f.ipOf("flat", "routed"), clientSeenBy(curl(routed, "http://" + OUTSIDE_IP + ":8000/")));
+    }
+
+    @Test
+    void aTcpConnectionMovesThroughItsStates() throws Exception {
+        // A connection held open: established while it lasts.
+        final Process listener = f.lab.start(outside, f.dir.resolve("nc-listen.log"), "timeout", "20", "nc", "-l", "8002");
+        Thread.sleep(300);
+        final Process held = f.lab.start(client, f.dir.resolve("nc-client.log"), "sh", "-c",
+            "sleep 30 | timeout 20 nc " + OUTSIDE_IP + " 8002");
+        try {
+            assertTrue(waitFor(c -> c.path("destination").asText().equals(OUTSIDE_IP + ":8002")
+                && c.path("state").asText().equals("established")), "established:\n" + conntrack());
+        } finally {
+            held.destroy();
+            listener.destroy();
+            held.waitFor();
+            listener.waitFor();
+        }
+        // An HTTP/1.0 exchange: the server closes, the client closes, the last ACK: time-wait.
+        final String body = curl(client, "http://" + OUTSIDE_IP + ":8000/");
+        assertEquals(MASQ, clientSeenBy(body));
+        assertTrue(waitFor(c -> c.path("destination").asText().equals(OUTSIDE_IP + ":8000")
+            && c.path("state").asText().equals("time-wait") && c.path("secondsLeft").asLong() <= 120),
+            "time-wait:\n" + conntrack());
+        final String text = f.ok("conntrack", "--network", "front").out();
+        assertTrue(text.contains("time-wait") && text.contains("snat"), text);
+    }
+
+    static String conntrack() {
+        return f.ok("conntrack", "--json").json().toPrettyString();
+    }
+
+    static boolean waitFor(Predicate<JsonNode> wanted) throws InterruptedException {
+        for (int i = 0; i < 30; i++) {
+            for (JsonNode c : f.ok("conntrack", "--json").json().path("connections")) {
+                if (wanted.test(c)) {
+                    return true;
+                }
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    @Test
+    void cliErrorsLeaveTheStateUnchanged() throws Exception {
+        final String ports = f.ok("ports").out();
+        final String state = f.stateFile();
+        final String spare = f.container("spare");
+        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "80:abc"), "is not a number");
+        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "7000-7002:80-81"), "host range has 3");
+        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8090:80", "-p", "8090:81"), "overlap");
+        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8080:80"), "already published by web");
+        final Process taken = f.lab.start(f.host, f.dir.resolve("taken.log"), "python3", "-u", script.toString(), "8091",
+            "");
+        try {
+            Thread.sleep(500);
+            assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8092:80", "-p", "8091:80"),
+                "already in use");
+        } finally {
+            taken.destroy();
+            taken.waitFor();
+        }
+        assertError(f.jvs("network", "create", "bad", "--masquerade=maybe"), "masquerade");
+        assertEquals(ports, f.ok("ports").out(), "no port published or left open");
+        assertEquals(state, f.stateFile(), "state unchanged");
+        assertTrue(f.lab.links(spare).isEmpty(), "no interface left in the container");
+        assertFalse(f.lab.exec(f.host, "curl", "-sS", "--max-time", "1", "http://127.0.0.1:8092/").ok(),
+            "the first mapping of the refused attach was closed again");
+    }
+
+    static void assertError(DaemonFixture.Cli cli, String text) {
+        assertNotEquals(0, cli.exit(), cli.out());
+        assertTrue(cli.err().contains(text), cli.err());
+    }
+
+    @Test
+    void aFullTableRefusesNewConnectionsCountsThemAndRecovers() throws Exception {
+        try (DaemonFixture small = new DaemonFixture("jvsit-natfull", "--conntrack-max", "3",
+            "--conntrack-timeout", "udp=10", "--conntrack-timeout", "udp-stream=10")) {
+            final String web = small.container("w");
+            final String c = small.container("c");
+            final String far = small.container("far");
+            final String hostEnd = "vf" + Long.toString(System.nanoTime() % 100000, 36);
+            small.lab.check(small.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", far);
+            small.lab.check(small.host, "ip", "addr", "add", "10.252.0.1/24", "dev", hostEnd);
+            small.lab.check(small.host, "ip", "link", "set", hostEnd, "up");
+            small.lab.check(small.host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+            small.lab.check(far, "ip", "addr", "add", "10.252.0.2/24", "dev", "eth0");
+            small.lab.check(far, "ip", "link", "set", "eth0", "up");
+            small.lab.check(far, "ip", "route", "add", "default", "via", "10.252.0.1");
+            small.ok("network", "create", "n", "--subnet", "10.86.0.0/24");
+            small.ok("attach", "--netns", web, "--network", "n", "--name", "w", "-p", "8080:80");
+            small.ok("attach", "--netns", c, "--network", "n", "--name", "c");
+            final List<Process> mine = new ArrayList<>();
+            try {
+                final Path log = small.dir.resolve("echo.log");
+                mine.add(small.lab.start(far, log, "python3", "-u", script.toString(), "", "9999"));
+                mine.add(small.lab.start(web, small.dir.resolve("web.log"), "python3", "-u", script.toString(), "80", ""));
+                Thread.sleep(800);
+                // Three UDP flows from the container to a server beyond the host, masqueraded: the table is full.
+                for (int port = 40001; port <= 40003; port++) {
+                    final CommandRunner.Result nc = small.lab.exec(c, "sh", "-c",
+                        "echo x | nc -u -w 1 -p " + port + " 10.252.0.2 9999");
+                    assertTrue(nc.stdout().startsWith("client=" + MASQ), nc.stdout() + nc.stderr());
+                }
+                final CommandRunner.Result fourth = small.lab.exec(c, "sh", "-c",
+                    "echo x | nc -u -w 1 -p 40004 10.252.0.2 9999");
+                assertFalse(fourth.stdout().contains("client="), "refused: " + fourth.stdout());
+                // The published port, reached from a container while the table is full, is refused too.
+                assertFalse(small.lab.exec(c, "curl", "-sS", "--max-time", "2", "http://169.254.42.1:8080/").ok());
+                final JsonNode counters = small.ok("conntrack", "--json").json();
+                assertTrue(counters.path("drops").path("table-full").asLong() >= 2, counters.toPrettyString());
+                assertEquals(3, counters.path("count").asInt());
+                // An existing flow still works while full.
+                final CommandRunner.Result again = small.lab.exec(c, "sh", "-c",
+                    "echo y | nc -u -w 1 -p 40001 10.252.0.2 9999");
+                assertTrue(again.stdout().startsWith("client=" + MASQ), again.stdout());
+                // After the UDP timeout the table makes room again.
+                Thread.sleep(10_500);
+                final CommandRunner.Result curl = GatewayIT.retry(() -> small.lab.exec(c, "curl", "-sS",
+                    "--max-time", "3", "http://169.254.42.1:8080/"));
+                assertTrue(curl.ok() && curl.stdout().startsWith("client="), curl.stdout() + curl.stderr());
+            } finally {
+                for (Process p : mine) {
+                    p.destroy();
+                    p.waitFor();
+                }
+            }
+        }
+    }
+
+    @Test
+    void publishedPortsComeBackAfterARestart() throws Exception {
+        // Runs last in its own fixture, so a restart does not disturb the other tests.
+        try (DaemonFixture r = new DaemonFixture("jvsit-natrs")) {
+            final String c = r.container("c");
+            r.ok("network", "create", "n", "--subnet", "10.87.0.0/24");
+            r.ok("attach", "--netns", c, "--network", "n", "--name", "c", "-p", "8080:80", "-p", "80");
+            final Process web = r.lab.start(c, r.dir.resolve("web.log"), "python3", "-u", script.toString(), "80", "");
+            try {
+                final String before = r.ok("ports").out();
+                assertTrue(GatewayIT.retry(() -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3",
+                    "http://127.0.0.1:8080/")).ok());
+                r.daemon.close();
+                r.startDaemon();
+                assertEquals(before, r.ok("ports").out(), "the same host ports, the picked one included");
+                assertTrue(GatewayIT.retry(() -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3",
+                    "http://127.0.0.1:8080/")).ok());
+            } finally {
+                web.destroy();
+                web.waitFor();
+            }
+        }
+    }
+}

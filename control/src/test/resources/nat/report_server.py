@@ -1,0 +1,43 @@
+# A test server that tells each client the address it saw: HTTP on the TCP ports of argv[1],
+# an echo on the UDP ports of argv[2] (comma-separated lists, either may be empty).
+import socket
+import sys
+import threading
+
+
+def serve_tcp(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('0.0.0.0', port))
+    s.listen(128)
+    while True:
+        c, a = s.accept()
+        try:
+            c.settimeout(5)
+            data = b''
+            while b'\r\n\r\n' not in data:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            body = ('client=%s port=%d\n' % (a[0], port)).encode()
+            c.sendall(b'HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n' % len(body) + body)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+
+def serve_udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('0.0.0.0', port))
+    while True:
+        d, a = s.recvfrom(2048)
+        s.sendto(('client=%s ' % a[0]).encode() + d, a)
+
+
+for arg, target in ((sys.argv[1], serve_tcp), (sys.argv[2] if len(sys.argv) > 2 else '', serve_udp)):
+    for p in filter(None, arg.split(',')):
+        threading.Thread(target=target, args=(int(p),), daemon=True).start()
+print('ready', flush=True)
+threading.Event().wait()

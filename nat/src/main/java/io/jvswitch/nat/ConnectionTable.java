@@ -1,0 +1,282 @@
+package io.jvswitch.nat;
+
+import java.util.Arrays;
+
+/**
+ * The connection tracker's table: a fixed number of connections, each with its original tuple
+ * (as the first packet came in) and its reply tuple (what a reply looks like once translation is
+ * applied), both indexed, so a packet in either direction finds its connection with one hash
+ * lookup. Built on primitive arrays: no object per connection, no boxing, nothing allocated after
+ * construction.
+ *
+ * <p>A tuple is two longs: {@code a} = protocol, network the packet arrives from, source address;
+ * {@code b} = destination address, source port, destination port (see {@link #tupleA},
+ * {@link #tupleB}). A connection is one 64-byte line of a {@code long[]} (both tuples, deadline,
+ * state, packet counts), so a lookup touches one index slot and one line.
+ *
+ * <p>The index is open addressing with linear probing at a load of at most one half, deleting by
+ * backward shift (no tombstones, so a long-running table never degrades). A slot holds the tuple
+ * reference + 1 (0 is empty) and 7 bits of the hash, which settle most mismatches without
+ * reading the connection's line.
+ *
+ * <p>Overflow policy: when every connection is in use, {@link #insert} refuses (the caller counts
+ * it); existing connections are untouched. Expiry is incremental: {@link #expire} examines a
+ * bounded number of connections from a rotating cursor.
+ *
+ * <p>Single-threaded: owned by the dataplane thread.
+ */
+public final class ConnectionTable {
+    /** Largest capacity: references (connection * 2 + direction) + 1 must fit in 25 bits. */
+    public static final int MAX_CAPACITY = 1 << 23;
+
+    public static final int ORIGINAL = 0;
+    public static final int REPLY = 1;
+
+    static final int LINE = 8;
+    private static final int A = 0;
+    private static final int B = 1;
+    private static final int DEADLINE = 4;
+    private static final int STATUS = 5;
+    private static final int PACKETS_ORIGINAL = 6;
+    private static final int PACKETS_REPLY = 7;
+
+    private static final int REF_BITS = 25;
+    private static final int REF_MASK = (1 << REF_BITS) - 1;
+
+    private final int capacity;
+    private final long[] lines;
+    private final int[] slots;
+    private final int mask;
+    private final int[] free;
+    private int freeCount;
+    private int size;
+    private int cursor;
+
+    public ConnectionTable(int capacity) {
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity must be 1.." + MAX_CAPACITY + ", not " + capacity);
+        }
+        this.capacity = capacity;
+        this.lines = new long[capacity * LINE];
+        final int slotCount = Math.max(16, Integer.highestOneBit(capacity * 4 - 1) << 1);
+        this.slots = new int[slotCount];
+        this.mask = slotCount - 1;
+        this.free = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            free[i] = capacity - 1 - i;
+        }
+        this.freeCount = capacity;
+    }
+
+    /** First word of a tuple: protocol, the network the packet comes from (or the host link), source. */
+    public static long tupleA(int protocol, int network, int source) {
+        final long key = ((long)(protocol & 0xFF) << 24) | (network & 0xFF_FFFF);
+        return (key << 32) | (source & 0xFFFF_FFFFL);
+    }
+
+    /** Second word of a tuple: destination, source port (or ICMP id), destination port (or ICMP id). */
+    public static long tupleB(int destination, int sourcePort, int destinationPort) {
+        return ((long)destination << 32) | ((sourcePort & 0xFFFFL) << 16) | (destinationPort & 0xFFFFL);
+    }
+
+    public static int protocolOf(long a) {
+        return (int)(a >>> 56) & 0xFF;
+    }
+
+    /** @return the network of a tuple, sign-extended from 24 bits so the host link (-1) comes back as -1. */
+    public static int networkOf(long a) {
+        return ((int)(a >>> 32) << 8) >> 8;
+    }
+
+    public static int sourceOf(long a) {
+        return (int)a;
+    }
+
+    public static int destinationOf(long b) {
+        return (int)(b >>> 32);
+    }
+
+    public static int sourcePortOf(long b) {
+        return (int)(b >>> 16) & 0xFFFF;
+    }
+
+    public static int destinationPortOf(long b) {
+        return (int)b & 0xFFFF;
+    }
+
+    /**
+     * @return the reference ({@code connection << 1 | direction}) of the tuple, or -1
+     */
+    public int lookup(long a, long b) {
+        final int hash = hash(a, b);
+        final int tag = hash >>> REF_BITS;
+        int index = hash & mask;
+        while (true) {
+            final int slot = slots[index];
+            if (slot == 0) {
+                return -1;
+            }
+            if ((slot >>> REF_BITS) == tag) {
+                final int ref = (slot & REF_MASK) - 1;
+                final int line = (ref >> 1) * LINE + ((ref & 1) << 1);
+                if (lines[line + A] == a && lines[line + B] == b) {
+                    return ref;
+                }
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    /**
+     * Adds a connection. The caller makes sure neither tuple is present already.
+     *
+     * @return the connection's id, or -1 when the table is full (nothing changed)
+     */
+    public int insert(long originalA, long originalB, long replyA, long replyB, int status, long deadline) {
+        if (freeCount == 0) {
+            return -1;
+        }
+        final int connection = free[--freeCount];
+        final int line = connection * LINE;
+        lines[line + A] = originalA;
+        lines[line + B] = originalB;
+        lines[line + 2 + A] = replyA;
+        lines[line + 2 + B] = replyB;
+        lines[line + DEADLINE] = deadline;
+        lines[line + STATUS] = status;
+        lines[line + PACKETS_ORIGINAL] = 0;
+        lines[line + PACKETS_REPLY] = 0;
+        index(connection << 1, originalA, originalB);
+        index((connection << 1) | 1, replyA, replyB);
+        size++;
+        return connection;
+    }
+
+    /** Removes a connection (both of its tuples). */
+    public void remove(int connection) {
+        final int line = connection * LINE;
+        if (lines[line + A] == 0) {
+            return;
+        }
+        unindex(connection << 1, lines[line + A], lines[line + B]);
+        unindex((connection << 1) | 1, lines[line + 2 + A], lines[line + 2 + B]);
+        Arrays.fill(lines, line, line + LINE, 0L);
+        free[freeCount++] = connection;
+        size--;
+    }
+
+    /**
+     * Examines up to {@code budget} connection ids from a rotating cursor and removes those whose
+     * deadline has passed.
+     *
+     * @return the number removed
+     */
+    public int expire(long nowNanos, int budget) {
+        int removed = 0;
+        final int examined = Math.min(budget, capacity);
+        for (int i = 0; i < examined; i++) {
+            final int connection = cursor;
+            cursor = cursor + 1 == capacity ? 0 : cursor + 1;
+            if (inUse(connection) && isExpired(connection, nowNanos)) {
+                remove(connection);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    public boolean inUse(int connection) {
+        return lines[connection * LINE + A] != 0;
+    }
+
+    public boolean isExpired(int connection, long nowNanos) {
+        return lines[connection * LINE + DEADLINE] - nowNanos <= 0;
+    }
+
+    public long tupleA(int connection, int direction) {
+        return lines[connection * LINE + (direction << 1) + A];
+    }
+
+    public long tupleB(int connection, int direction) {
+        return lines[connection * LINE + (direction << 1) + B];
+    }
+
+    public long deadline(int connection) {
+        return lines[connection * LINE + DEADLINE];
+    }
+
+    public void deadline(int connection, long deadline) {
+        lines[connection * LINE + DEADLINE] = deadline;
+    }
+
+    public int status(int connection) {
+        return (int)lines[connection * LINE + STATUS];
+    }
+
+    public void status(int connection, int status) {
+        lines[connection * LINE + STATUS] = status;
+    }
+
+    /** Counts a packet of the connection in a direction. */
+    public void countPacket(int connection, int direction) {
+        lines[connection * LINE + PACKETS_ORIGINAL + direction]++;
+    }
+
+    public long packets(int connection, int direction) {
+        return lines[connection * LINE + PACKETS_ORIGINAL + direction];
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public boolean isFull() {
+        return freeCount == 0;
+    }
+
+    private void index(int ref, long a, long b) {
+        final int hash = hash(a, b);
+        int index = hash & mask;
+        while (slots[index] != 0) {
+            index = (index + 1) & mask;
+        }
+        slots[index] = (hash & ~REF_MASK) | (ref + 1);
+    }
+
+    private void unindex(int ref, long a, long b) {
+        int index = hash(a, b) & mask;
+        while ((slots[index] & REF_MASK) != ref + 1) {
+            if (slots[index] == 0) {
+                return; // not indexed: nothing to do (cannot happen for a tuple inserted by this table)
+            }
+            index = (index + 1) & mask;
+        }
+        // Backward shift: pull later entries of the probe run into the hole when their home allows it.
+        int hole = index;
+        int next = (index + 1) & mask;
+        while (slots[next] != 0) {
+            final int moved = slots[next];
+            final int movedRef = (moved & REF_MASK) - 1;
+            final int line = (movedRef >> 1) * LINE + ((movedRef & 1) << 1);
+            final int home = hash(lines[line + A], lines[line + B]) & mask;
+            if (((next - home) & mask) >= ((next - hole) & mask)) {
+                slots[hole] = moved;
+                hole = next;
+            }
+            next = (next + 1) & mask;
+        }
+        slots[hole] = 0;
+    }
+
+    static int hash(long a, long b) {
+        long h = a * 0x9E37_79B9_7F4A_7C15L + b;
+        h ^= h >>> 32;
+        h *= 0xD6E8_FEB8_6659_FD93L;
+        h ^= h >>> 29;
+        return (int)h;
+    }
+}

@@ -1,0 +1,31 @@
+package io.jvswitch.nat;
+
+/** Why the translator dropped a packet; each has a counter in {@link NatEngine}. */
+public enum NatDrop {
+    TABLE_FULL("table-full", "a new connection did not fit in the conntrack table"),
+    PORTS_EXHAUSTED("ports-exhausted", "no free source port for the translated connection"),
+    TCP_NO_CONNECTION("tcp-no-connection", "a TCP segment that is not a SYN matches no connection"),
+    TCP_BAD_FLAGS("tcp-bad-flags", "an invalid TCP flag combination"),
+    TCP_INVALID_TRANSITION("tcp-invalid", "a TCP segment the connection's state does not allow"),
+    NO_CONNECTION("no-connection", "a packet that cannot open a connection matches none"),
+    ICMP_ERROR_UNKNOWN("icmp-error-unknown", "an ICMP error quoting no tracked connection"),
+    ICMP_ERROR_MALFORMED("icmp-error-malformed", "an ICMP error too short to quote a header, or with a bad checksum"),
+    TRUNCATED("truncated", "a TCP, UDP or ICMP header cut short"),
+    FRAGMENT("fragment", "an IPv4 fragment of a connection that needs translation");
+
+    private final String label;
+    private final String description;
+
+    NatDrop(String label, String description) {
+        this.label = label;
+        this.description = description;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public String description() {
+        return description;
+    }
+}

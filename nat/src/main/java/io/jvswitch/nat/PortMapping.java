@@ -1,0 +1,158 @@
+package io.jvswitch.nat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import io.jvswitch.packet.Ipv4Address;
+
+/**
+ * One published port: a host address and port forwarded to a container port, as {@code -p}
+ * describes it in Docker's syntax {@code [hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]}.
+ *
+ * @param protocol "tcp" or "udp"
+ * @param hostIp the host address to listen on, "0.0.0.0" for all
+ * @param hostPort the host port; 0 until one is picked when {@code -p} gave none
+ * @param hostPortLow with {@code hostPortHigh}, where a port is to be picked from: 0..0 for any
+ *     free port, or the range of {@code -p 8000-8010:80}; both equal {@code hostPort} once fixed
+ * @param containerPort the port in the container
+ */
+public record PortMapping(String protocol, String hostIp, int hostPort, int hostPortLow, int hostPortHigh,
+    int containerPort) {
+
+    public static final String SYNTAX = "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]";
+
+    public PortMapping {
+        if (!"tcp".equals(protocol) && !"udp".equals(protocol)) {
+            throw new IllegalArgumentException("protocol must be tcp or udp, not '" + protocol + "'");
+        }
+        Ipv4Address.parse(hostIp);
+        if (hostPort < 0 || hostPort > 65535 || containerPort < 1 || containerPort > 65535) {
+            throw new IllegalArgumentException("ports must be within 1-65535");
+        }
+    }
+
+    /** @return whether the host port is still to be picked */
+    public boolean needsHostPort() {
+        return hostPort == 0;
+    }
+
+    /** @return this mapping with its host port fixed */
+    public PortMapping withHostPort(int port) {
+        return new PortMapping(protocol, hostIp, port, port, port, containerPort);
+    }
+
+    /** @return whether both would take the same host port: same protocol and port, and overlapping addresses */
+    public boolean overlaps(PortMapping other) {
+        return protocol.equals(other.protocol) && hostPort != 0 && hostPort == other.hostPort
+            && (hostIp.equals(other.hostIp) || "0.0.0.0".equals(hostIp) || "0.0.0.0".equals(other.hostIp));
+    }
+
+    /** @return the mapping in {@code -p} syntax, e.g. {@code 127.0.0.1:8080:80/tcp} */
+    public String spec() {
+        final String host = hostPort != 0 ? Integer.toString(hostPort)
+            : hostPortLow != 0 ? hostPortLow + "-" + hostPortHigh : "";
+        return ("0.0.0.0".equals(hostIp) ? "" : hostIp + ":") + (host.isEmpty() && "0.0.0.0".equals(hostIp) ? ""
+            : host + ":") + containerPort + "/" + protocol;
+    }
+
+    /**
+     * Parses one {@code -p} argument into one mapping per container port.
+     *
+     * @throws IllegalArgumentException with a message that says what is wrong
+     */
+    public static List<PortMapping> parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw invalid(text, "empty");
+        }
+        String rest = text.trim();
+        String protocol = "tcp";
+        final int slash = rest.lastIndexOf('/');
+        if (slash >= 0) {
+            protocol = rest.substring(slash + 1).toLowerCase(Locale.ROOT);
+            rest = rest.substring(0, slash);
+            if (!protocol.equals("tcp") && !protocol.equals("udp")) {
+                throw invalid(text, "protocol must be tcp or udp, not '" + protocol + "'");
+            }
+        }
+        if (rest.startsWith("[") || rest.chars().filter(c -> c == ':').count() > 2) {
+            throw invalid(text, "IPv6 host addresses are not supported");
+        }
+        final String[] parts = rest.split(":", -1);
+        String hostIp = "0.0.0.0";
+        String hostPorts = "";
+        final String containerPorts;
+        switch (parts.length) {
+            case 1 -> containerPorts = parts[0];
+            case 2 -> {
+                hostPorts = parts[0];
+                containerPorts = parts[1];
+                if (hostPorts.isEmpty()) {
+                    throw invalid(text, "empty host port before ':'");
+                }
+            }
+            default -> {
+                hostIp = parts[0];
+                hostPorts = parts[1];
+                containerPorts = parts[2];
+                try {
+                    Ipv4Address.parse(hostIp);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(text, "host IP '" + hostIp + "' is not an IPv4 address");
+                }
+            }
+        }
+        if (containerPorts.isEmpty()) {
+            throw invalid(text, "no container port");
+        }
+        final int[] container = range(text, containerPorts, "container port");
+        final List<PortMapping> out = new ArrayList<>();
+        if (hostPorts.isEmpty()) {
+            for (int port = container[0]; port <= container[1]; port++) {
+                out.add(new PortMapping(protocol, hostIp, 0, 0, 0, port));
+            }
+            return out;
+        }
+        final int[] host = range(text, hostPorts, "host port");
+        final int hostCount = host[1] - host[0] + 1;
+        final int containerCount = container[1] - container[0] + 1;
+        if (containerCount == 1 && hostCount > 1) {
+            // Docker's "-p 8000-8010:80": one port of the host range, whichever is free.
+            out.add(new PortMapping(protocol, hostIp, 0, host[0], host[1], container[0]));
+            return out;
+        }
+        if (hostCount != containerCount) {
+            throw invalid(text, "the host range has " + hostCount + " ports, the container range " + containerCount);
+        }
+        for (int i = 0; i < containerCount; i++) {
+            out.add(new PortMapping(protocol, hostIp, host[0] + i, host[0] + i, host[0] + i, container[0] + i));
+        }
+        return out;
+    }
+
+    private static int[] range(String text, String value, String what) {
+        final int dash = value.indexOf('-');
+        final int low = port(text, dash < 0 ? value : value.substring(0, dash), what);
+        final int high = dash < 0 ? low : port(text, value.substring(dash + 1), what);
+        if (high < low) {
+            throw invalid(text, what + " range " + value + " ends before it starts");
+        }
+        return new int[] {low, high};
+    }
+
+    private static int port(String text, String value, String what) {
+        if (value.isEmpty() || value.length() > 5 || !value.chars().allMatch(Character::isDigit)) {
+            throw invalid(text, what + " '" + value + "' is not a number");
+        }
+        final int port = Integer.parseInt(value);
+        if (port < 1 || port > 65535) {
+            throw invalid(text, what + " " + port + " is outside 1-65535");
+        }
+        return port;
+    }
+
+    private static IllegalArgumentException invalid(String text, String reason) {
+        return new IllegalArgumentException("invalid port mapping '" + text + "': " + reason + " (expected " + SYNTAX
+            + ")");
+    }
+}

@@ -1,0 +1,98 @@
+package io.jvswitch.nat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class ConnectionTableTest {
+    record Tuple(long a, long b) {
+    }
+
+    static Tuple random(Random random) {
+        return new Tuple(ConnectionTable.tupleA(6, random.nextInt(4) - 1, random.nextInt()),
+            ConnectionTable.tupleB(random.nextInt(), random.nextInt(65536), random.nextInt(65536)));
+    }
+
+    @Test
+    void tupleFieldsRoundTrip() {
+        final long a = ConnectionTable.tupleA(17, -1, 0xAC130004);
+        final long b = ConnectionTable.tupleB(0x0A630002, 40000, 53);
+        assertEquals(17, ConnectionTable.protocolOf(a));
+        assertEquals(-1, ConnectionTable.networkOf(a));
+        assertEquals(0xAC130004, ConnectionTable.sourceOf(a));
+        assertEquals(0x0A630002, ConnectionTable.destinationOf(b));
+        assertEquals(40000, ConnectionTable.sourcePortOf(b));
+        assertEquals(53, ConnectionTable.destinationPortOf(b));
+        assertEquals(4095, ConnectionTable.networkOf(ConnectionTable.tupleA(6, 4095, 1)));
+    }
+
+    /** Random inserts and removals checked against a HashMap: backward-shift deletion keeps every tuple findable. */
+    @Test
+    void agreesWithAReferenceMapUnderChurn() {
+        final Random random = new Random(42);
+        final ConnectionTable table = new ConnectionTable(1000);
+        final Map<Tuple, Integer> reference = new HashMap<>();
+        final List<Integer> live = new ArrayList<>();
+        for (int step = 0; step < 200_000; step++) {
+            if (live.size() < 1000 && (live.isEmpty() || random.nextInt(3) != 0)) {
+                final Tuple original = random(random);
+                final Tuple reply = random(random);
+                if (reference.containsKey(original) || reference.containsKey(reply) || original.equals(reply)) {
+                    continue;
+                }
+                final int c = table.insert(original.a, original.b, reply.a, reply.b, 0, 1);
+                assertTrue(c >= 0);
+                reference.put(original, c << 1);
+                reference.put(reply, (c << 1) | 1);
+                live.add(c);
+            } else {
+                final int c = live.remove(random.nextInt(live.size()));
+                reference.remove(new Tuple(table.tupleA(c, 0), table.tupleB(c, 0)));
+                reference.remove(new Tuple(table.tupleA(c, 1), table.tupleB(c, 1)));
+                table.remove(c);
+            }
+            if (step % 5000 == 0) {
+                for (Map.Entry<Tuple, Integer> e : reference.entrySet()) {
+                    assertEquals(e.getValue(), table.lookup(e.getKey().a, e.getKey().b));
+                }
+                assertEquals(live.size(), table.size());
+            }
+        }
+        for (Map.Entry<Tuple, Integer> e : reference.entrySet()) {
+            assertEquals(e.getValue(), table.lookup(e.getKey().a, e.getKey().b));
+        }
+        for (int i = 0; i < 1000; i++) {
+            final Tuple t = random(random);
+            if (!reference.containsKey(t)) {
+                assertEquals(-1, table.lookup(t.a, t.b));
+            }
+        }
+    }
+
+    @Test
+    void fullTableRefusesAndExpiryIsIncremental() {
+        final ConnectionTable table = new ConnectionTable(8);
+        for (int i = 0; i < 8; i++) {
+            assertTrue(table.insert(ConnectionTable.tupleA(6, 1, i), 1, ConnectionTable.tupleA(6, -1, i), 2, 0,
+                100 + i) >= 0);
+        }
+        assertTrue(table.isFull());
+        assertEquals(-1, table.insert(ConnectionTable.tupleA(6, 1, 99), 1, ConnectionTable.tupleA(6, -1, 99), 2, 0, 1));
+        // Deadlines 100..107; at 104 five have passed, but a slice of 2 examines only two of them.
+        assertEquals(2, table.expire(104, 2));
+        assertEquals(6, table.size());
+        assertEquals(3, table.expire(104, 8));
+        assertEquals(3, table.size());
+        assertFalse(table.isFull());
+        assertEquals(3, table.expire(1000, 100));
+        assertEquals(0, table.size());
+    }
+}
