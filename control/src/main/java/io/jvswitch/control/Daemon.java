@@ -128,6 +128,9 @@ public final class Daemon {
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            // Containers get their interfaces back first (after a crash they are waiting); the host
+            // link, NAT and DNS follow.
+            control.submit(() -> service.get().restore()).get();
             if (link != null) {
                 closeOnExit.add(link);
                 closeOnExit.add(natService);
@@ -137,7 +140,6 @@ public final class Daemon {
                     Dataplane.await(dataplane.routingHook(natService.engine()));
                 }).get();
             }
-            control.submit(() -> service.get().restore()).get();
             // after the restore: containers get their TAPs back before the DNS start-up costs anything
             final io.jvswitch.dns.DnsService dns = startDns(dataplane, service.get(), control);
             closeOnExit.add(dns);

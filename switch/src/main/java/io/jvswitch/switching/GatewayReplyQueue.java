@@ -21,8 +21,9 @@ final class GatewayReplyQueue implements GatewayReplies {
     private final Runnable wakeup;
 
     GatewayReplyQueue(int capacityBytes, Runnable wakeup) {
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(new byte[
-            BitUtil.findNextPositivePowerOfTwo(capacityBytes) + RingBufferDescriptor.TRAILER_LENGTH]));
+        // Off-heap and aligned: the ring's atomic counters need 8-byte alignment a byte[] does not promise.
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(
+            BitUtil.findNextPositivePowerOfTwo(capacityBytes) + RingBufferDescriptor.TRAILER_LENGTH, 64)));
         this.wakeup = wakeup;
     }
 

@@ -42,6 +42,8 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
     private final CommandRunner runner;
     private Dataplane dataplane;
     private int slot = -1;
+    /** Networks added before {@link #start}: a restarted daemon restores its endpoints first. */
+    private final java.util.Map<String, NetworkRecord> pending = new java.util.LinkedHashMap<>();
 
     public HostLink(String name, Cidr link, CommandRunner runner) {
         if (link.prefixLength() > 30) {
@@ -100,10 +102,22 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
             device.close(); // the device and everything configured on it go with the descriptor
             throw e;
         }
+        for (NetworkRecord network : pending.values()) {
+            addRoute(network);
+        }
+        pending.clear();
     }
 
     @Override
     public void networkAdded(NetworkRecord network) {
+        if (slot < 0) {
+            pending.put(network.name(), network);
+        } else {
+            addRoute(network);
+        }
+    }
+
+    private void addRoute(NetworkRecord network) {
         final int gateway = Cidr.parseAddress(network.gateway());
         ip("cannot give the host the gateway address of " + network.name(), "address", "replace",
             Cidr.format(gateway) + "/32", "dev", name);
@@ -118,6 +132,9 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
 
     @Override
     public void networkRemoved(NetworkRecord network) {
+        if (pending.remove(network.name()) != null) {
+            return;
+        }
         // Best effort: a route or address already gone is what we want anyway.
         runner.run(List.of("ip", "route", "del", network.subnet(), "dev", name));
         runner.run(List.of("ip", "address", "del", network.gateway() + "/32", "dev", name));

@@ -46,6 +46,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     /** Published ports by endpoint id, with the host ports they got. */
     private final Map<String, List<PortMapping>> published = new LinkedHashMap<>();
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
+    private boolean started;
 
     public NatService(NatEngine engine, int masqueradeAddress, CommandRunner runner, LongSupplier dataplaneClock) {
         this.engine = engine;
@@ -60,6 +61,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
 
     /** Routes the masquerade address to the router over the host link, so replies reach the translator. */
     public void start(HostLink link) {
+        started = true;
         runner.check("cannot route the masquerade address " + Cidr.format(masqueradeAddress) + " to the switch",
             List.of("ip", "route", "replace", Cidr.format(masqueradeAddress) + "/32", "via",
                 Cidr.format(link.routerIp()), "dev", link.name()));
@@ -231,7 +233,14 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         return out;
     }
 
+    /**
+     * Swaps in a new policy. Before {@link #start} nothing is built: the daemon restores its
+     * endpoints first, so containers get their interfaces back before anything else costs time.
+     */
     private void rebuild() {
+        if (!started) {
+            return;
+        }
         final List<NatPolicy.NetworkNat> nets = new ArrayList<>();
         final List<Integer> hostAddresses = new ArrayList<>();
         for (NetworkRecord n : networks.values()) {

@@ -223,7 +223,9 @@ class NatIT {
         final Process taken = f.lab.start(f.host, f.dir.resolve("taken.log"), "python3", "-u", script.toString(), "8091",
             "");
         try {
-            Thread.sleep(500);
+            for (int i = 0; i < 100 && f.lab.check(f.host, "ss", "-Hltn", "sport = :8091").isBlank(); i++) {
+                Thread.sleep(100); // until the squatter listens: a loaded machine starts python slowly
+            }
             assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8092:80", "-p", "8091:80"),
                 "already in use");
         } finally {
