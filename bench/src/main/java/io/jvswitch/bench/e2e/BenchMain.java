@@ -34,6 +34,15 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--jvs-idle", paramLabel = "MODE", description = "The jvs daemon's --idle mode (default: the daemon's).")
     String jvsIdle;
 
+    @Option(names = "--jvs-daemon-args", paramLabel = "ARGS",
+        description = "More jvs daemon options for the jvs path, in one quoted word, e.g. \"--dataplane-nice -5\".")
+    String jvsDaemonArgs;
+
+    @Option(names = "--jvs-variant", paramLabel = "NAME=ARGS",
+        description = "Also measure a jvs daemon started with ARGS, beside the others (repeatable), "
+            + "e.g. --jvs-variant spin=\"--idle busy-spin\".")
+    java.util.Map<String, String> jvsVariants = new java.util.LinkedHashMap<>();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write every raw figure and the summaries as JSON.")
     Path json;
 
@@ -46,10 +55,15 @@ public final class BenchMain implements Callable<Integer> {
         if (jvsIdle != null) {
             daemonArgs.addAll(List.of("--idle", jvsIdle));
         }
+        if (jvsDaemonArgs != null && !jvsDaemonArgs.isBlank()) {
+            daemonArgs.addAll(List.of(jvsDaemonArgs.strip().split("\\s+")));
+        }
+        final java.util.Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
+        jvsVariants.forEach((name, args) -> variants.put(name, args.isBlank() ? List.of() : List.of(args.strip().split("\\s+"))));
         final BenchOptions options;
         try {
             options = new BenchOptions(runs != null ? runs : quick ? 1 : 3, seconds != null ? seconds : quick ? 2 : 5,
-                20, daemonArgs, paths == null ? BenchOptions.ALL_PATHS : paths, json, png);
+                20, daemonArgs, paths == null ? BenchOptions.ALL_PATHS : paths, variants, json, png);
         } catch (IllegalArgumentException e) {
             System.err.println("jvs: " + e.getMessage());
             return 2;

@@ -1,7 +1,9 @@
 package io.jvswitch.bench.e2e;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a bench run does, validated once.
@@ -11,9 +13,11 @@ import java.util.List;
  * @param pings echo requests per RTT figure, sent 50 ms apart
  * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs path
  * @param paths keys of the paths to measure, in order
+ * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
+ *     (to compare daemon settings in one session, interleaved)
  */
 public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDaemonArgs, List<String> paths,
-                           Path json, Path png) {
+                           Map<String, List<String>> jvsVariants, Path json, Path png) {
     public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso");
 
     public BenchOptions {
@@ -34,6 +38,12 @@ public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDae
                 throw new IllegalArgumentException("unknown path '" + p + "': use " + String.join(", ", ALL_PATHS));
             }
         }
+        for (String name : jvsVariants.keySet()) {
+            if (!name.matches("[a-z0-9]{1,8}")) {
+                throw new IllegalArgumentException("jvs variant name '" + name + "' must be 1 to 8 of a-z, 0-9");
+            }
+        }
+        jvsVariants = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(jvsVariants));
         jvsDaemonArgs = List.copyOf(jvsDaemonArgs);
         paths = List.copyOf(paths);
     }

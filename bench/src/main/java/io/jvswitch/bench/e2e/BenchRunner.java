@@ -38,12 +38,13 @@ public final class BenchRunner {
         for (String key : options.paths()) {
             paths.add(switch (key) {
                 case "bridge" -> new KernelBridgePath();
-                case "jvs" -> new JvsSwitchPath(options.jvsDaemonArgs());
+                case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
                 case "ovs" -> new OvsUserspacePath(false);
                 case "ovs-tso" -> new OvsUserspacePath(true);
                 default -> throw new IllegalArgumentException("unknown path " + key);
             });
         }
+        options.jvsVariants().forEach((name, args) -> paths.add(new JvsSwitchPath("jvs-" + name, args)));
         return paths;
     }
 

@@ -14,23 +14,28 @@ import java.util.stream.Stream;
  * {@code jvs attach} through TAPs on one network, exactly as a user would do it.
  */
 final class JvsSwitchPath implements DataplanePath {
+    private final String key;
     private final List<String> daemonArgs;
     private DaemonProcess daemon;
     private Endpoints endpoints;
 
-    /** @param daemonArgs extra {@code jvs daemon} options, e.g. {@code --idle busy-spin} */
-    JvsSwitchPath(List<String> daemonArgs) {
+    /**
+     * @param key {@code jvs}, or {@code jvs-NAME} for a variant measured beside it
+     * @param daemonArgs extra {@code jvs daemon} options, e.g. {@code --idle busy-spin}
+     */
+    JvsSwitchPath(String key, List<String> daemonArgs) {
+        this.key = key;
         this.daemonArgs = List.copyOf(daemonArgs);
     }
 
     @Override
     public String key() {
-        return "jvs";
+        return key;
     }
 
     @Override
     public String title() {
-        return daemonArgs.isEmpty() ? "jvs switch (TAP)" : "jvs switch (" + String.join(" ", daemonArgs) + ")";
+        return daemonArgs.isEmpty() ? "jvs switch (TAP)" : "jvs " + String.join(" ", daemonArgs);
     }
 
     @Override
@@ -40,10 +45,10 @@ final class JvsSwitchPath implements DataplanePath {
 
     @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) throws Exception {
-        final String host = lab.add("jvshost");
-        final String client = lab.add("jvsc");
-        final String server = lab.add("jvss");
-        final Path dir = workspace.dir("jvs");
+        final String host = lab.add(key + "-host");
+        final String client = lab.add(key + "-c");
+        final String server = lab.add(key + "-s");
+        final Path dir = workspace.dir(key);
         daemon = DaemonProcess.start(host, dir.resolve("jvs.sock"), dir.resolve("state"), dir.resolve("daemon.log"),
             daemonArgs.toArray(String[]::new));
         cli("network", "create", "bench", "--subnet", "10.202.0.0/24");

@@ -37,7 +37,7 @@ class ReportFilesTest {
     @Test
     void jsonHoldsEveryRawFigureAndTheSummaries() throws Exception {
         final Path file = dir.resolve("bench.json");
-        final BenchOptions options = new BenchOptions(3, 5, 20, List.of(), List.of("bridge", "jvs", "ovs"), file, null);
+        final BenchOptions options = new BenchOptions(3, 5, 20, List.of(), List.of("bridge", "jvs", "ovs"), java.util.Map.of(), file, null);
         BenchJson.write(options, ResultsFixture.threeRuns(), file);
         final JsonNode root = new ObjectMapper().readTree(file.toFile());
         assertEquals(3 * 5, root.path("raw").size());
@@ -53,9 +53,16 @@ class ReportFilesTest {
 
     @Test
     void optionsOutOfRangeAreRefused() {
-        assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), null, null)));
+        assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
         assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso",
-            refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), null, null)));
+            refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
+        assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, List.of(),
+            List.of("jvs"), java.util.Map.of("Spin!", List.of("--idle", "busy-spin")), null, null)));
+        final BenchOptions variants = new BenchOptions(1, 5, 20, List.of(), List.of("bridge"),
+            java.util.Map.of("spin", List.of("--idle", "busy-spin")), null, null);
+        final List<DataplanePath> paths = BenchRunner.pathsFor(variants);
+        assertEquals(List.of("bridge", "jvs-spin"), paths.stream().map(DataplanePath::key).toList());
+        assertEquals("jvs --idle busy-spin", paths.get(1).title());
     }
 
     private static String refused(Runnable r) {
