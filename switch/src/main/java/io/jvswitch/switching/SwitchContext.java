@@ -22,6 +22,7 @@ public final class SwitchContext {
     private IdleMode idleMode = IdleMode.WAIT;
     private int captureRingBytes = 16 * 1024 * 1024;
     private NanoClock clock = SystemNanoClock.INSTANCE;
+    private Runnable dataplaneThreadSetup = () -> { };
     private boolean concluded;
 
     public SwitchContext conclude() {
@@ -37,6 +38,7 @@ public final class SwitchContext {
         require(commandQueueCapacity >= 16, "commandQueueCapacity must be at least 16");
         require(waitMillis >= 1 && waitMillis <= 1000, "waitMillis must be within 1..1000");
         require(clock != null && idleMode != null, "clock and idle mode are required");
+        require(dataplaneThreadSetup != null, "dataplaneThreadSetup is required (a no-op by default)");
         require(captureRingBytes == 0 || (Integer.bitCount(captureRingBytes) == 1 && captureRingBytes >= 64 * 1024),
             "captureRingBytes must be 0 (no capture) or a power of two of at least 64 KiB: " + captureRingBytes);
         concluded = true;
@@ -79,6 +81,12 @@ public final class SwitchContext {
     /** Room for frame copies on their way to capture writers; 0 disables capture. */
     public int captureRingBytes() { return captureRingBytes; }
     public SwitchContext captureRingBytes(int v) { captureRingBytes = v; return this; }
+    /**
+     * Runs once on the dataplane thread before its first duty cycle, for OS-level tuning of that
+     * thread (its scheduling priority); a failure is the hook's to report, the dataplane runs anyway.
+     */
+    public Runnable dataplaneThreadSetup() { return dataplaneThreadSetup; }
+    public SwitchContext dataplaneThreadSetup(Runnable v) { dataplaneThreadSetup = v; return this; }
     public NanoClock clock() { return clock; }
     public SwitchContext clock(NanoClock v) { clock = v; return this; }
 }
