@@ -30,6 +30,7 @@ public final class BenchJson {
             final ObjectNode node = paths.addObject();
             node.put("key", p.key());
             node.put("title", p.title());
+            node.put("reference", p.reference());
             if (p.skippedBecause() != null) {
                 node.put("skipped", p.skippedBecause());
                 continue;
@@ -51,8 +52,8 @@ public final class BenchJson {
                     }
                 }
                 putSpread(fig.putObject("spread"), results.spread(p.key(), f));
-                if (!p.key().equals(ResultTable.REFERENCE) && f.hasRatio()) {
-                    putSpread(fig.putObject("ratioToBridge"), results.ratio(p.key(), ResultTable.REFERENCE, f));
+                if (!p.key().equals(p.reference()) && f.hasRatio()) {
+                    putSpread(fig.putObject("ratioToReference"), results.ratio(p.key(), p.reference(), f));
                 }
             }
         }

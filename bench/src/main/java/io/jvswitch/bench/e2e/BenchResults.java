@@ -14,7 +14,7 @@ import java.util.Map;
  */
 public final class BenchResults {
     /** A path as measured: its key and title, or why it was skipped. */
-    public record PathInfo(String key, String title, String skippedBecause, String cpuNote) {
+    public record PathInfo(String key, String title, String reference, String skippedBecause, String cpuNote) {
     }
 
     /** One measurement as it came from the tool, for the JSON file. */

@@ -66,7 +66,7 @@ public final class BenchRunner {
         for (DataplanePath path : pathsFor(options)) {
             final String skipped = path.unavailableReason();
             if (skipped != null) {
-                results.addPath(new BenchResults.PathInfo(path.key(), path.title(), skipped, null));
+                results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), skipped, null));
                 continue;
             }
             progress.printf("\rjvs bench: setting up %-40s", path.title());
@@ -75,7 +75,7 @@ public final class BenchRunner {
             }
             path.setUp(lab, workspace);
             startServer(path);
-            results.addPath(new BenchResults.PathInfo(path.key(), path.title(), null,
+            results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null,
                 path.dataplanePid() < 0 ? path.cpuNote() : null));
         }
         final Figure[] tests = {Figure.TCP_1, Figure.TCP_4, Figure.UDP_64_PPS, Figure.PING_RTT};

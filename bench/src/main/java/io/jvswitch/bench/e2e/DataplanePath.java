@@ -15,6 +15,15 @@ public interface DataplanePath extends AutoCloseable {
     /** Name shown in the table. */
     String title();
 
+    /**
+     * The path this one's ratios are taken against: the kernel's way of doing the same thing
+     * ({@code bridge} for the switch paths; a VXLAN path would name the kernel bridge + vxlan path,
+     * a NAT path the iptables one). The reference itself returns its own key.
+     */
+    default String referenceKey() {
+        return "bridge";
+    }
+
     /** Why this path cannot be measured here (a tool not installed), or null when it can. */
     String unavailableReason();
 

@@ -38,7 +38,7 @@ public final class RatioChart {
     static BufferedImage draw(BenchResults results) {
         final List<BenchResults.PathInfo> paths = new ArrayList<>();
         for (BenchResults.PathInfo p : results.paths()) {
-            if (p.skippedBecause() == null && !p.key().equals(ResultTable.REFERENCE)) {
+            if (p.skippedBecause() == null && p.reference().equals(ResultTable.REFERENCE) && !p.key().equals(ResultTable.REFERENCE)) {
                 paths.add(p);
             }
         }

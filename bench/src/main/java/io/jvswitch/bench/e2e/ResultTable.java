@@ -10,6 +10,7 @@ import java.util.Locale;
  * (skipped paths, figures that are not applicable, failed runs).
  */
 public final class ResultTable {
+    /** The kernel bridge: the reference of the switch paths, and of the chart. */
     static final String REFERENCE = "bridge";
 
     private ResultTable() {
@@ -22,7 +23,6 @@ public final class ResultTable {
                 shown.add(p);
             }
         }
-        final boolean hasReference = results.path(REFERENCE) != null && results.path(REFERENCE).skippedBecause() == null;
         final List<List<String>> rows = new ArrayList<>();
         final List<String> header = new ArrayList<>();
         header.add("figure");
@@ -34,12 +34,12 @@ public final class ResultTable {
             final List<String> row = new ArrayList<>();
             row.add(figure.label() + " " + figure.unit());
             for (BenchResults.PathInfo p : shown) {
-                row.add(cell(results, p, figure, hasReference));
+                row.add(cell(results, p, figure));
             }
             rows.add(row);
         }
         final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "median [min-max] of %d run%s; xN.NN = ratio to the kernel bridge, run by run%n",
+        out.append(String.format(Locale.ROOT, "median [min-max] of %d run%s; xN.NN = ratio to the kernel's path (bridge+veth for the switch), run by run%n",
             results.runs(), results.runs() == 1 ? "" : "s"));
         appendAligned(out, rows);
 
@@ -71,7 +71,7 @@ public final class ResultTable {
         return out.toString();
     }
 
-    private static String cell(BenchResults results, BenchResults.PathInfo p, Figure figure, boolean hasReference) {
+    private static String cell(BenchResults results, BenchResults.PathInfo p, Figure figure) {
         final Spread s = results.spread(p.key(), figure);
         if (!s.measured()) {
             return "n/a";
@@ -81,8 +81,8 @@ public final class ResultTable {
         if (s.count() > 1) {
             text.append(" [").append(number(s.min(), decimals)).append('-').append(number(s.max(), decimals)).append(']');
         }
-        if (hasReference && figure.hasRatio() && !p.key().equals(REFERENCE)) {
-            final Spread ratio = results.ratio(p.key(), REFERENCE, figure);
+        if (figure.hasRatio() && !p.key().equals(p.reference())) {
+            final Spread ratio = results.ratio(p.key(), p.reference(), figure);
             if (ratio.measured()) {
                 text.append(" x").append(number(ratio.median(), 2));
             }

@@ -44,7 +44,7 @@ class ReportFilesTest {
         final JsonNode jvs = root.path("paths").get(1);
         assertEquals("jvs", jvs.path("key").asText());
         assertEquals(3, jvs.path("figures").path("TCP_1").path("runs").size());
-        assertEquals(0.9, jvs.path("figures").path("TCP_1").path("ratioToBridge").path("median").asDouble(), 1e-9);
+        assertEquals(0.9, jvs.path("figures").path("TCP_1").path("ratioToReference").path("median").asDouble(), 1e-9);
         assertTrue(jvs.path("figures").path("TCP_4").path("runs").get(0).isNull());
         assertEquals("ovs-vswitchd is not installed", root.path("paths").get(2).path("skipped").asText());
         assertEquals(1, root.path("failures").size());

@@ -9,9 +9,9 @@ final class ResultsFixture {
 
     static BenchResults threeRuns() {
         final BenchResults r = new BenchResults(3);
-        r.addPath(new BenchResults.PathInfo("bridge", "kernel bridge+veth", null, "n/a: kernel"));
-        r.addPath(new BenchResults.PathInfo("jvs", "jvs switch (TAP)", null, null));
-        r.addPath(new BenchResults.PathInfo("ovs", "OVS userspace", "ovs-vswitchd is not installed", null));
+        r.addPath(new BenchResults.PathInfo("bridge", "kernel bridge+veth", "bridge", null, "n/a: kernel"));
+        r.addPath(new BenchResults.PathInfo("jvs", "jvs switch (TAP)", "bridge", null, null));
+        r.addPath(new BenchResults.PathInfo("ovs", "OVS userspace", "bridge", "ovs-vswitchd is not installed", null));
         final double[] bridgeTcp = {20, 10, 16};
         final double[] jvsTcp = {18, 9, 8};
         for (int run = 0; run < 3; run++) {
