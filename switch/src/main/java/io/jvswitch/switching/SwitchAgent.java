@@ -75,6 +75,11 @@ final class SwitchAgent implements Agent {
     }
 
     @Override
+    public void onStart() {
+        ctx.dataplaneThreadSetup().run();
+    }
+
+    @Override
     public int doWork() {
         nowNanos = ctx.clock().nanoTime();
         int work = commands.drain(runCommand, ctx.commandsPerCycle());

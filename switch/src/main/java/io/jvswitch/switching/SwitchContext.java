@@ -25,6 +25,7 @@ public final class SwitchContext {
     private int icmpErrorBurst = 50;
     private int gatewayReplyQueueBytes = 1024 * 1024;
     private NanoClock clock = SystemNanoClock.INSTANCE;
+    private Runnable dataplaneThreadSetup = () -> { };
     private boolean concluded;
 
     public SwitchContext conclude() {
@@ -43,6 +44,7 @@ public final class SwitchContext {
         require(icmpErrorBurst >= 1, "icmpErrorBurst must be positive");
         require(gatewayReplyQueueBytes >= 128 * 1024, "gatewayReplyQueueBytes must be at least 128 KiB");
         require(clock != null && idleMode != null, "clock and idle mode are required");
+        require(dataplaneThreadSetup != null, "dataplaneThreadSetup is required (a no-op by default)");
         require(captureRingBytes == 0 || (Integer.bitCount(captureRingBytes) == 1 && captureRingBytes >= 64 * 1024),
             "captureRingBytes must be 0 (no capture) or a power of two of at least 64 KiB: " + captureRingBytes);
         concluded = true;
@@ -93,6 +95,12 @@ public final class SwitchContext {
     /** Room for deferred answers of gateway services on their way to the dataplane. */
     public int gatewayReplyQueueBytes() { return gatewayReplyQueueBytes; }
     public SwitchContext gatewayReplyQueueBytes(int v) { gatewayReplyQueueBytes = v; return this; }
+    /**
+     * Runs once on the dataplane thread before its first duty cycle, for OS-level tuning of that
+     * thread (its scheduling priority); a failure is the hook's to report, the dataplane runs anyway.
+     */
+    public Runnable dataplaneThreadSetup() { return dataplaneThreadSetup; }
+    public SwitchContext dataplaneThreadSetup(Runnable v) { dataplaneThreadSetup = v; return this; }
     public NanoClock clock() { return clock; }
     public SwitchContext clock(NanoClock v) { clock = v; return this; }
 }

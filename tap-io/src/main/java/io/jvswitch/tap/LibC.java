@@ -98,6 +98,10 @@ final class LibC {
     private static final MethodHandle WRITE_NO_ERRNO = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG));
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(INT, INT, INT), ERRNO);
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, INT));
+    private static final MethodHandle GETTID = bind("gettid", FunctionDescriptor.of(INT));
+    private static final MethodHandle SETPRIORITY = bind("setpriority", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO);
+    /** {@code which} for {@code setpriority}: on Linux, {@code who} may then be a thread id. */
+    static final int PRIO_PROCESS = 0;
 
     // Restricted (native access): the JVM runs with --enable-native-access for these modules.
     @SuppressWarnings("restricted")
@@ -223,6 +227,23 @@ final class LibC {
             return (int) SETNS.invokeExact(callState, fd, nsType);
         } catch (Throwable t) {
             throw unexpected("setns", t);
+        }
+    }
+
+    /** The calling thread's kernel thread id. */
+    static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected("gettid", t);
+        }
+    }
+
+    static int setpriority(MemorySegment callState, int which, int who, int prio) {
+        try {
+            return (int) SETPRIORITY.invokeExact(callState, which, who, prio);
+        } catch (Throwable t) {
+            throw unexpected("setpriority", t);
         }
     }
 

@@ -25,6 +25,10 @@ final class DaemonCommand implements Callable<Integer> {
         description = "How the dataplane waits when idle: busy-spin, backoff, sleep or wait (default: ${DEFAULT-VALUE}).")
     String idle;
 
+    @Option(names = "--dataplane-nice", paramLabel = "N", defaultValue = "0",
+        description = "Nice value of the dataplane thread, -20..19; negative lets it run ahead of busy containers (default: ${DEFAULT-VALUE}).")
+    int dataplaneNice;
+
     @Option(names = "--mac-aging", paramLabel = "SECONDS", defaultValue = "300",
         description = "Forget a MAC address not seen for this long (default: ${DEFAULT-VALUE}).")
     long macAgingSeconds;
@@ -99,10 +103,14 @@ final class DaemonCommand implements Callable<Integer> {
         if (captureRingKib < 64 || captureRingKib > 1 << 20 || Integer.bitCount(captureRingKib) != 1) {
             throw new CliException("invalid --capture-ring " + captureRingKib + ": a power of two from 64 to 1048576 (KiB)");
         }
+        if (dataplaneNice < -20 || dataplaneNice > 19) {
+            throw new CliException("invalid --dataplane-nice " + dataplaneNice + ": a nice value from -20 to 19");
+        }
         final SwitchContext ctx;
         try {
             ctx = new SwitchContext()
                 .idleMode(IdleMode.parse(idle))
+                .dataplaneThreadSetup(new DataplaneNice(dataplaneNice))
                 .macAgingNanos(TimeUnit.SECONDS.toNanos(macAgingSeconds))
                 .macTableLimit(fdbLimit)
                 .macsPerPortLimit(fdbPortLimit)

@@ -1,0 +1,101 @@
+package io.jvswitch.bench.e2e;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jvs bench}: measures jvs against the kernel bridge and Open vSwitch's userspace datapath
+ * between two containers on this machine, in namespaces it creates and removes.
+ */
+@Command(name = "jvs bench", mixinStandardHelpOptions = true,
+    description = {"Measure jvs against the kernel bridge and Open vSwitch (userspace datapath) between two",
+        "container namespaces: TCP x1 and x4, UDP 64-byte packets per second and loss, ping RTT and",
+        "the dataplane's CPU per GB. Needs root, iperf3, ping; OVS is skipped when not installed."})
+public final class BenchMain implements Callable<Integer> {
+    @Option(names = "--quick", description = "A short run: 1 run, 2 s per test.")
+    boolean quick;
+
+    @Option(names = "--runs", paramLabel = "N", description = "Repetitions of every test on every path (default 3; 1 with --quick).")
+    Integer runs;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Length of each iperf3 test (default 5; 2 with --quick).")
+    Integer seconds;
+
+    @Option(names = "--paths", paramLabel = "LIST", split = ",",
+        description = "Paths to measure, from bridge, jvs, ovs, ovs-tso (default: all).")
+    List<String> paths;
+
+    @Option(names = "--jvs-idle", paramLabel = "MODE", description = "The jvs daemon's --idle mode (default: the daemon's).")
+    String jvsIdle;
+
+    @Option(names = "--jvs-daemon-args", paramLabel = "ARGS",
+        description = "More jvs daemon options for the jvs path, in one quoted word, e.g. \"--dataplane-nice -5\".")
+    String jvsDaemonArgs;
+
+    @Option(names = "--jvs-variant", paramLabel = "NAME=ARGS",
+        description = "Also measure a jvs daemon started with ARGS, beside the others (repeatable), "
+            + "e.g. --jvs-variant spin=\"--idle busy-spin\".")
+    java.util.Map<String, String> jvsVariants = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write every raw figure and the summaries as JSON.")
+    Path json;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "Write a chart of the ratios to the kernel bridge as PNG.")
+    Path png;
+
+    @Override
+    public Integer call() throws Exception {
+        final List<String> daemonArgs = new ArrayList<>();
+        if (jvsIdle != null) {
+            daemonArgs.addAll(List.of("--idle", jvsIdle));
+        }
+        if (jvsDaemonArgs != null && !jvsDaemonArgs.isBlank()) {
+            daemonArgs.addAll(List.of(jvsDaemonArgs.strip().split("\\s+")));
+        }
+        final java.util.Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
+        jvsVariants.forEach((name, args) -> variants.put(name, args.isBlank() ? List.of() : List.of(args.strip().split("\\s+"))));
+        final BenchOptions options;
+        try {
+            options = new BenchOptions(runs != null ? runs : quick ? 1 : 3, seconds != null ? seconds : quick ? 2 : 5,
+                20, daemonArgs, paths == null ? BenchOptions.ALL_PATHS : paths, variants, json, png);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs: " + e.getMessage());
+            return 2;
+        }
+        final BenchRunner runner = new BenchRunner(options, System.err);
+        final BenchResults results;
+        try {
+            results = runner.run();
+        } catch (IllegalStateException e) {
+            System.err.println();
+            System.err.println("jvs: bench failed: " + e.getMessage());
+            final String log = runner.jvsLog();
+            if (!log.isBlank()) {
+                System.err.println("jvs daemon log:\n" + log);
+            }
+            return 1;
+        }
+        System.out.print(ResultTable.format(results));
+        if (options.json() != null) {
+            BenchJson.write(options, results, options.json());
+            System.out.println("raw figures: " + options.json());
+        }
+        if (options.png() != null) {
+            RatioChart.write(results, options.png());
+            System.out.println("chart: " + options.png());
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        final CommandLine cli = new CommandLine(new BenchMain());
+        cli.setErr(new PrintWriter(System.err, true));
+        System.exit(cli.execute(args));
+    }
+}

@@ -1,0 +1,50 @@
+package io.jvswitch.bench.e2e;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a bench run does, validated once.
+ *
+ * @param runs repetitions of every figure on every path
+ * @param seconds length of each iperf3 test
+ * @param pings echo requests per RTT figure, sent 50 ms apart
+ * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs path
+ * @param paths keys of the paths to measure, in order
+ * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
+ *     (to compare daemon settings in one session, interleaved)
+ */
+public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDaemonArgs, List<String> paths,
+                           Map<String, List<String>> jvsVariants, Path json, Path png) {
+    public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso");
+
+    public BenchOptions {
+        if (runs < 1 || runs > 20) {
+            throw new IllegalArgumentException("--runs must be within 1..20: " + runs);
+        }
+        if (seconds < 1 || seconds > 60) {
+            throw new IllegalArgumentException("--seconds must be within 1..60: " + seconds);
+        }
+        if (pings < 1 || pings > 1000) {
+            throw new IllegalArgumentException("pings must be within 1..1000: " + pings);
+        }
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException("--paths names no path");
+        }
+        for (String p : paths) {
+            if (!ALL_PATHS.contains(p)) {
+                throw new IllegalArgumentException("unknown path '" + p + "': use " + String.join(", ", ALL_PATHS));
+            }
+        }
+        for (String name : jvsVariants.keySet()) {
+            if (!name.matches("[a-z0-9]{1,8}")) {
+                throw new IllegalArgumentException("jvs variant name '" + name + "' must be 1 to 8 of a-z, 0-9");
+            }
+        }
+        jvsVariants = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(jvsVariants));
+        jvsDaemonArgs = List.copyOf(jvsDaemonArgs);
+        paths = List.copyOf(paths);
+    }
+}

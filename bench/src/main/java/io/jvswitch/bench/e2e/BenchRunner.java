@@ -1,0 +1,237 @@
+package io.jvswitch.bench.e2e;
+
+import io.jvswitch.control.lab.NetnsLab;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sets up every path, then measures figure by figure with the paths interleaved (bridge, jvs, ovs,
+ * ovs-tso, bridge, jvs, ...) so that a path and its reference are always measured side by side,
+ * and tears everything down, also on failure and on Ctrl-C (a shutdown hook).
+ */
+public final class BenchRunner {
+    private static final long SERVER_START_SECONDS = 10;
+
+    private final BenchOptions options;
+    private final PrintStream progress;
+    private final long clockTicksPerSecond;
+    private final List<DataplanePath> active = new ArrayList<>();
+    private final Map<String, Process> servers = new LinkedHashMap<>();
+    private NetnsLab lab;
+    private BenchWorkspace workspace;
+    private boolean cleaned;
+
+    public BenchRunner(BenchOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+        this.clockTicksPerSecond = clockTicks();
+    }
+
+    static List<DataplanePath> pathsFor(BenchOptions options) {
+        final List<DataplanePath> paths = new ArrayList<>();
+        for (String key : options.paths()) {
+            paths.add(switch (key) {
+                case "bridge" -> new KernelBridgePath();
+                case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
+                case "ovs" -> new OvsUserspacePath(false);
+                case "ovs-tso" -> new OvsUserspacePath(true);
+                default -> throw new IllegalArgumentException("unknown path " + key);
+            });
+        }
+        options.jvsVariants().forEach((name, args) -> paths.add(new JvsSwitchPath("jvs-" + name, args)));
+        return paths;
+    }
+
+    public BenchResults run() throws Exception {
+        final Thread hook = new Thread(this::cleanUp, "jvs-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return measure();
+        } finally {
+            cleanUp();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private BenchResults measure() throws Exception {
+        final BenchResults results = new BenchResults(options.runs());
+        lab = new NetnsLab("jvsbench");
+        workspace = new BenchWorkspace();
+        for (DataplanePath path : pathsFor(options)) {
+            final String skipped = path.unavailableReason();
+            if (skipped != null) {
+                results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), skipped, null));
+                continue;
+            }
+            progress.printf("\rjvs bench: setting up %-40s", path.title());
+            synchronized (this) {
+                active.add(path);
+            }
+            path.setUp(lab, workspace);
+            startServer(path);
+            results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null,
+                path.dataplanePid() < 0 ? path.cpuNote() : null));
+        }
+        final Figure[] tests = {Figure.TCP_1, Figure.TCP_4, Figure.UDP_64_PPS, Figure.PING_RTT};
+        final int total = options.runs() * tests.length * active.size();
+        int done = 0;
+        for (int run = 0; run < options.runs(); run++) {
+            for (Figure test : tests) {
+                for (DataplanePath path : active) {
+                    done++;
+                    progress.printf("\rjvs bench: [%d/%d] run %d/%d  %-12s on %-28s", done, total, run + 1,
+                        options.runs(), test.label(), path.title());
+                    progress.flush();
+                    try {
+                        measureOne(results, path, run, test);
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        results.failed(path.key(), run, test, e.getMessage());
+                    }
+                    Thread.sleep(300); // let queues drain before the next test
+                }
+            }
+        }
+        progress.printf("\rjvs bench: done%-70s%n", "");
+        return results;
+    }
+
+    private void startServer(DataplanePath path) throws Exception {
+        final DataplanePath.Endpoints ends = path.endpoints();
+        final Process server = lab.start(ends.serverNamespace(), workspace.root().resolve("iperf3-" + path.key() + ".out"),
+            "iperf3", "-s");
+        servers.put(path.key(), server);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVER_START_SECONDS);
+        while (true) {
+            final var ss = lab.exec(ends.serverNamespace(), "ss", "-Hltn", "sport = :5201");
+            if (ss.ok() && !ss.stdout().isBlank()) {
+                break;
+            }
+            if (!server.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("iperf3 server in " + ends.serverNamespace() + " did not start");
+            }
+            Thread.sleep(50);
+        }
+        // One ping first: ARP and the switches' tables are warm before anything is timed.
+        lab.exec(ends.clientNamespace(), "ping", "-c", "3", "-i", "0.2", "-W", "1", ends.serverAddress());
+    }
+
+    private void measureOne(BenchResults results, DataplanePath path, int run, Figure test) throws Exception {
+        final DataplanePath.Endpoints ends = path.endpoints();
+        final String seconds = Integer.toString(options.seconds());
+        final long timeout = options.seconds() + 20L;
+        switch (test) {
+            case TCP_1, TCP_4 -> {
+                final long pid = path.dataplanePid();
+                final long before = pid > 0 ? ProcessCpu.ticks(pid) : -1;
+                final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
+                    "--connect-timeout", "3000", "-P", test == Figure.TCP_1 ? "1" : "4");
+                final long after = pid > 0 ? ProcessCpu.ticks(pid) : -1;
+                final Map<String, Object> raw = iperfRaw(r);
+                results.record(path.key(), run, test, r.bitsPerSecond() / 1e9, raw);
+                if (test == Figure.TCP_1 && before >= 0 && after >= before && r.bytes() > 0) {
+                    final double cpuSeconds = (after - before) / (double) clockTicksPerSecond;
+                    final Map<String, Object> cpuRaw = new LinkedHashMap<>(raw);
+                    cpuRaw.put("dataplanePid", pid);
+                    cpuRaw.put("cpuTicks", after - before);
+                    cpuRaw.put("clockTicksPerSecond", clockTicksPerSecond);
+                    results.record(path.key(), run, Figure.CPU_PER_GB, cpuSeconds / (r.bytes() / 1e9), cpuRaw);
+                }
+            }
+            case UDP_64_PPS -> {
+                final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
+                    "--connect-timeout", "3000", "-u", "-l", "64", "-b", "0");
+                final Map<String, Object> raw = iperfRaw(r);
+                results.record(path.key(), run, Figure.UDP_64_PPS, r.receivedPacketsPerSecond() / 1e3, raw);
+                results.record(path.key(), run, Figure.UDP_64_LOSS, r.lossPercent(), raw);
+            }
+            case PING_RTT -> {
+                final TimedCommand.Result out = TimedCommand.run(ends.clientNamespace(), 10L + options.pings() / 10,
+                    "ping", "-q", "-c", Integer.toString(options.pings()), "-i", "0.05", "-W", "1", ends.serverAddress());
+                final PingResult ping = PingResult.parse(out.output());
+                final Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("transmitted", ping.transmitted());
+                raw.put("received", ping.received());
+                raw.put("avgMillis", ping.avgMillis());
+                results.record(path.key(), run, Figure.PING_RTT, ping.avgMillis(), raw);
+            }
+            default -> throw new IllegalArgumentException("not a test: " + test);
+        }
+    }
+
+    private IperfResult iperf(DataplanePath.Endpoints ends, long timeout, String... args) throws IOException, InterruptedException {
+        final String[] command = new String[args.length + 1];
+        command[0] = "iperf3";
+        System.arraycopy(args, 0, command, 1, args.length);
+        final TimedCommand.Result out = TimedCommand.run(ends.clientNamespace(), timeout, command);
+        if (out.timedOut()) {
+            throw new IllegalStateException("iperf3 did not finish within " + timeout + " s");
+        }
+        return IperfResult.parse(out.output());
+    }
+
+    private static Map<String, Object> iperfRaw(IperfResult r) {
+        final Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("bitsPerSecond", r.bitsPerSecond());
+        raw.put("bytes", r.bytes());
+        raw.put("seconds", r.seconds());
+        if (r.packets() > 0) {
+            raw.put("packets", r.packets());
+            raw.put("lostPackets", r.lostPackets());
+        }
+        return raw;
+    }
+
+    private static long clockTicks() {
+        try {
+            final Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes()).strip();
+            if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                return Long.parseLong(out);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through to Linux's USER_HZ on every common architecture
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 100;
+    }
+
+    /** The jvs daemon's log, when the jvs path ran; for diagnosing a failure. */
+    public String jvsLog() {
+        for (DataplanePath path : active) {
+            if (path instanceof JvsSwitchPath jvs) {
+                return jvs.daemonLog();
+            }
+        }
+        return "";
+    }
+
+    Path workspaceRoot() {
+        return workspace == null ? null : workspace.root();
+    }
+
+    private synchronized void cleanUp() {
+        if (cleaned) {
+            return;
+        }
+        cleaned = true;
+        for (Process server : servers.values()) {
+            server.destroyForcibly();
+        }
+        for (DataplanePath path : active) {
+            path.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+        if (workspace != null) {
+            workspace.close();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.jvswitch.bench.e2e;
+
+/** A figure measured on every path, with its unit and which direction is better. */
+public enum Figure {
+    TCP_1("TCP x1", "Gb/s", true),
+    TCP_4("TCP x4", "Gb/s", true),
+    UDP_64_PPS("UDP 64B rx", "kpps", true),
+    UDP_64_LOSS("UDP 64B loss", "%", false),
+    PING_RTT("ping RTT", "ms", false),
+    CPU_PER_GB("CPU per GB", "s/GB", false);
+
+    private final String label;
+    private final String unit;
+    private final boolean higherIsBetter;
+
+    Figure(String label, String unit, boolean higherIsBetter) {
+        this.label = label;
+        this.unit = unit;
+        this.higherIsBetter = higherIsBetter;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public String unit() {
+        return unit;
+    }
+
+    public boolean higherIsBetter() {
+        return higherIsBetter;
+    }
+
+    /** Whether a ratio between two paths says something: a loss percentage can be 0. */
+    public boolean hasRatio() {
+        return this != UDP_64_LOSS;
+    }
+}

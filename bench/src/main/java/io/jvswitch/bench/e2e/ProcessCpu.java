@@ -1,0 +1,37 @@
+package io.jvswitch.bench.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU time a process has used (all its threads), from {@code /proc/PID/stat}, in clock ticks. */
+final class ProcessCpu {
+    private ProcessCpu() {
+    }
+
+    /** utime + stime in ticks, or -1 when the process is gone. */
+    static long ticks(long pid) {
+        try {
+            return parseTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Fields after the command name, which is in parentheses and may itself hold spaces and
+     * parentheses: so split after the last ')'. utime and stime are fields 14 and 15 of the line.
+     */
+    static long parseTicks(String stat) {
+        final int close = stat.lastIndexOf(')');
+        if (close < 0) {
+            throw new IllegalArgumentException("not a /proc/PID/stat line");
+        }
+        final String[] fields = stat.substring(close + 2).trim().split(" +");
+        // fields[0] is field 3 (state): utime (14) and stime (15) are fields[11] and fields[12]
+        if (fields.length < 13) {
+            throw new IllegalArgumentException("short /proc/PID/stat line");
+        }
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+}

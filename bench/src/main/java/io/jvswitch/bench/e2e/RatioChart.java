@@ -1,0 +1,143 @@
+package io.jvswitch.bench.e2e;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/**
+ * A PNG bar chart of every path's ratio to the kernel bridge, one group of bars per figure,
+ * with a line at 1.0 (the bridge) and whiskers for the spread. Drawn with java.awt, headless.
+ */
+public final class RatioChart {
+    static final int WIDTH = 960;
+    static final int HEIGHT = 540;
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
+
+    private RatioChart() {
+    }
+
+    public static void write(BenchResults results, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        final BufferedImage image = draw(results);
+        if (!ImageIO.write(image, "png", file.toFile())) {
+            throw new IOException("no PNG writer available");
+        }
+    }
+
+    static BufferedImage draw(BenchResults results) {
+        final List<BenchResults.PathInfo> paths = new ArrayList<>();
+        for (BenchResults.PathInfo p : results.paths()) {
+            if (p.skippedBecause() == null && p.reference().equals(ResultTable.REFERENCE) && !p.key().equals(ResultTable.REFERENCE)) {
+                paths.add(p);
+            }
+        }
+        final List<Figure> figures = new ArrayList<>();
+        for (Figure f : Figure.values()) {
+            if (f.hasRatio() && f != Figure.CPU_PER_GB) {
+                figures.add(f);
+            }
+        }
+        double top = 1.2;
+        for (BenchResults.PathInfo p : paths) {
+            for (Figure f : figures) {
+                final Spread s = results.ratio(p.key(), ResultTable.REFERENCE, f);
+                if (s.measured()) {
+                    top = Math.max(top, s.max() * 1.1);
+                }
+            }
+        }
+        final BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        final Graphics2D g = image.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, WIDTH, HEIGHT);
+            final int left = 70;
+            final int right = WIDTH - 20;
+            final int plotTop = 60;
+            final int bottom = HEIGHT - 90;
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            g.drawString("ratio to the kernel bridge (median of " + results.runs() + " run" + (results.runs() == 1 ? "" : "s")
+                + "; RTT: lower is better)", left, 30);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            final FontMetrics fm = g.getFontMetrics();
+            // axis and grid
+            for (double tick = 0; tick <= top + 1e-9; tick += tickStep(top)) {
+                final int y = y(tick, top, plotTop, bottom);
+                g.setColor(new Color(0xe0e0e0));
+                g.drawLine(left, y, right, y);
+                g.setColor(Color.DARK_GRAY);
+                final String label = String.format(Locale.ROOT, "%.1f", tick);
+                g.drawString(label, left - 8 - fm.stringWidth(label), y + 4);
+            }
+            g.setColor(Color.BLACK);
+            g.drawLine(left, plotTop, left, bottom);
+            g.drawLine(left, bottom, right, bottom);
+            final int groupWidth = (right - left) / Math.max(1, figures.size());
+            final int barWidth = Math.max(6, (groupWidth - 30) / Math.max(1, paths.size()));
+            for (int fi = 0; fi < figures.size(); fi++) {
+                final Figure f = figures.get(fi);
+                final int groupLeft = left + fi * groupWidth + 15;
+                for (int pi = 0; pi < paths.size(); pi++) {
+                    final Spread s = results.ratio(paths.get(pi).key(), ResultTable.REFERENCE, f);
+                    if (!s.measured()) {
+                        continue;
+                    }
+                    final int x = groupLeft + pi * barWidth;
+                    final int yTop = y(s.median(), top, plotTop, bottom);
+                    g.setColor(PALETTE[pi % PALETTE.length]);
+                    g.fillRect(x + 2, yTop, barWidth - 4, bottom - yTop);
+                    g.setColor(Color.BLACK);
+                    final int cx = x + barWidth / 2;
+                    g.drawLine(cx, y(s.min(), top, plotTop, bottom), cx, y(s.max(), top, plotTop, bottom));
+                    final String v = String.format(Locale.ROOT, "%.2f", s.median());
+                    g.drawString(v, cx - fm.stringWidth(v) / 2, yTop - 4);
+                }
+                final String label = f.label();
+                g.setColor(Color.BLACK);
+                g.drawString(label, left + fi * groupWidth + groupWidth / 2 - fm.stringWidth(label) / 2, bottom + 18);
+            }
+            // the reference line
+            final int one = y(1.0, top, plotTop, bottom);
+            g.setColor(Color.RED);
+            g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            g.drawLine(left, one, right, one);
+            g.setStroke(new BasicStroke(1f));
+            g.drawString("kernel bridge = 1.0", right - fm.stringWidth("kernel bridge = 1.0"), one - 4);
+            // legend
+            int lx = left;
+            for (int pi = 0; pi < paths.size(); pi++) {
+                g.setColor(PALETTE[pi % PALETTE.length]);
+                g.fillRect(lx, HEIGHT - 40, 14, 14);
+                g.setColor(Color.BLACK);
+                g.drawString(paths.get(pi).title(), lx + 20, HEIGHT - 28);
+                lx += 40 + fm.stringWidth(paths.get(pi).title());
+            }
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
+    private static double tickStep(double top) {
+        return top <= 2 ? 0.2 : top <= 5 ? 0.5 : Math.ceil(top / 10);
+    }
+
+    private static int y(double value, double top, int plotTop, int bottom) {
+        final double clamped = Math.max(0, Math.min(value, top));
+        return bottom - (int) Math.round((bottom - plotTop) * clamped / top);
+    }
+}

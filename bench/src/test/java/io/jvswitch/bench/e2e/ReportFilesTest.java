@@ -1,0 +1,76 @@
+package io.jvswitch.bench.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void pngIsWrittenAndReadableWithBarsDrawn() throws Exception {
+        final Path file = dir.resolve("ratios.png");
+        RatioChart.write(ResultsFixture.threeRuns(), file);
+        final BufferedImage image = ImageIO.read(file.toFile());
+        assertEquals(RatioChart.WIDTH, image.getWidth());
+        assertEquals(RatioChart.HEIGHT, image.getHeight());
+        // the jvs TCP bar (ratio 0.9, first group, first bar) is filled with the first palette colour
+        boolean bar = false;
+        for (int y = 0; y < image.getHeight() && !bar; y++) {
+            for (int x = 0; x < 200 && !bar; x++) {
+                bar = (image.getRGB(x, y) & 0xFFFFFF) == 0x1f77b4;
+            }
+        }
+        assertTrue(bar, "no bar in the first group");
+    }
+
+    @Test
+    void jsonHoldsEveryRawFigureAndTheSummaries() throws Exception {
+        final Path file = dir.resolve("bench.json");
+        final BenchOptions options = new BenchOptions(3, 5, 20, List.of(), List.of("bridge", "jvs", "ovs"), java.util.Map.of(), file, null);
+        BenchJson.write(options, ResultsFixture.threeRuns(), file);
+        final JsonNode root = new ObjectMapper().readTree(file.toFile());
+        assertEquals(3 * 5, root.path("raw").size());
+        final JsonNode jvs = root.path("paths").get(1);
+        assertEquals("jvs", jvs.path("key").asText());
+        assertEquals(3, jvs.path("figures").path("TCP_1").path("runs").size());
+        assertEquals(0.9, jvs.path("figures").path("TCP_1").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertTrue(jvs.path("figures").path("TCP_4").path("runs").get(0).isNull());
+        assertEquals("ovs-vswitchd is not installed", root.path("paths").get(2).path("skipped").asText());
+        assertEquals(1, root.path("failures").size());
+        assertNotEquals(0, root.path("targets").size());
+    }
+
+    @Test
+    void optionsOutOfRangeAreRefused() {
+        assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
+        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso",
+            refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
+        assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, List.of(),
+            List.of("jvs"), java.util.Map.of("Spin!", List.of("--idle", "busy-spin")), null, null)));
+        final BenchOptions variants = new BenchOptions(1, 5, 20, List.of(), List.of("bridge"),
+            java.util.Map.of("spin", List.of("--idle", "busy-spin")), null, null);
+        final List<DataplanePath> paths = BenchRunner.pathsFor(variants);
+        assertEquals(List.of("bridge", "jvs-spin"), paths.stream().map(DataplanePath::key).toList());
+        assertEquals("jvs --idle busy-spin", paths.get(1).title());
+    }
+
+    private static String refused(Runnable r) {
+        try {
+            r.run();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        return "accepted";
+    }
+}
