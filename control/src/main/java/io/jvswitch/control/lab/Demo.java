@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * {@code jvs demo}: a host and three containers, all network namespaces made here and removed
- * afterwards (also on Ctrl-C). Shows with real ping that containers on one network reach each
- * other, that ARP was answered by the switch, and that another network is unreachable.
+ * {@code jvs demo}: a host, three containers and a stand-in for the world beyond the host, all
+ * network namespaces made here and removed afterwards (also on Ctrl-C). Shows with real clients
+ * that containers on one network reach each other (by address and by name), that ARP was answered
+ * by the switch, that another network is unreachable, that the host reaches a container and its
+ * published port, and that a container reaches beyond the host through masquerade, with a name
+ * resolved by an upstream server out there.
  */
 public final class Demo {
     private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)");
@@ -58,10 +61,12 @@ public final class Demo {
         daemon = DaemonProcess.start(host, socket, workDir.resolve("state"), workDir.resolve("daemon.log"));
         step("daemon running in " + host + " (pid " + daemon.pid() + "), API on " + socket);
 
-        cli(socket, "network", "create", "frontend", "--subnet", "172.19.0.0/16");
+        final String outside = lab.add("outside");
+        final Process upstream = beyondTheHost(host, outside);
+        cli(socket, "network", "create", "frontend", "--subnet", "172.19.0.0/16", "--dns", OUTSIDE_IP);
         cli(socket, "network", "create", "backend");
         cli(socket, "attach", "--netns", rose, "--network", "frontend", "--name", "rose");
-        cli(socket, "attach", "--netns", tulip, "--network", "frontend", "--name", "tulip");
+        cli(socket, "attach", "--netns", tulip, "--network", "frontend", "--name", "tulip", "-p", "8080:80");
         cli(socket, "attach", "--netns", lily, "--network", "backend", "--name", "lily");
         say("");
         cli(socket, "network", "ls");
@@ -78,27 +83,99 @@ public final class Demo {
 
         final CommandRunner.Result cross = lab.exec(rose, "ping", "-c", "2", "-i", "0.2", "-W", "1", lilyIp);
         final JsonNode lilyStatsAfter = portStats(socket, "lily");
-        final long noRoute = portStats(socket, "rose").path("drops").path("no-route").asLong();
+        final long noRoute = portStats(socket, "rose").path("drops").path("isolated").asLong();
         final boolean isolated = !cross.ok()
             && lilyStatsAfter.path("txFrames").asLong() == lilyStatsBefore.path("txFrames").asLong();
 
         say("Report");
-        say(String.format("  %-40s %s%s", "rose -> tulip (" + tulipIp + "), same network:", sameNetworkOk ? "reachable" : "NOT reachable",
+        say(String.format("  %-46s %s%s", "rose -> tulip (" + tulipIp + "), same network:", sameNetworkOk ? "reachable" : "NOT reachable",
             rtt.find() ? ", 5 pings, avg rtt " + rtt.group(2) + " ms" : ""));
-        say(String.format("  %-40s %s", "rose's ARP for tulip:", answered > 0
+        say(String.format("  %-46s %s", "rose's ARP for tulip:", answered > 0
             ? "answered by the switch (proxy-ARP, " + answered + " answer" + (answered == 1 ? "" : "s") + "), never flooded"
             : "not answered by the switch"));
-        say(String.format("  %-40s %s", "rose -> lily (" + lilyIp + "), other network:", isolated
-            ? "unreachable (the switch dropped " + noRoute + " frame" + (noRoute == 1 ? "" : "s") + " at the gateway: no-route; lily saw none)"
+        say(String.format("  %-46s %s", "rose -> lily (" + lilyIp + "), other network:", isolated
+            ? "unreachable (the gateway refused " + noRoute + " packet" + (noRoute == 1 ? "" : "s") + " as isolated; lily saw none)"
             : "REACHABLE: isolation failed"));
+        final boolean beyond = reportGatewayNamesAndNat(rose, tulip, host, outside, tulipIp);
+        upstream.destroy();
         say("");
         cli(socket, "fdb", "frontend");
         say("");
+        cli(socket, "ports", "--switch");
+        say("");
         cli(socket, "ports");
         say("");
-        final boolean ok = sameNetworkOk && answered > 0 && isolated;
+        final boolean ok = sameNetworkOk && answered > 0 && isolated && beyond;
         say(ok ? "demo passed; cleaning up" : "demo FAILED; daemon log:\n" + daemon.logText());
         return ok ? 0 : 1;
+    }
+
+    private static final String OUTSIDE_IP = "10.250.0.2";
+
+    /**
+     * The world beyond the host: a namespace behind a veth from the host namespace, routed (the host
+     * forwards, as it must for Docker too), running an upstream DNS server for "example." names.
+     */
+    private Process beyondTheHost(String host, String outside) throws IOException {
+        lab.check(host, "ip", "link", "add", "beyond", "type", "veth", "peer", "name", "eth0", "netns", outside);
+        lab.check(host, "ip", "addr", "add", "10.250.0.1/24", "dev", "beyond");
+        lab.check(host, "ip", "link", "set", "beyond", "up");
+        lab.check(host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        lab.check(outside, "ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "eth0");
+        lab.check(outside, "ip", "link", "set", "eth0", "up");
+        lab.check(outside, "ip", "route", "add", "default", "via", "10.250.0.1");
+        final Path stub = workDir.resolve("stub-dns.py");
+        try (var in = Demo.class.getResourceAsStream("/dns/stub-upstream.py")) {
+            Files.copy(java.util.Objects.requireNonNull(in, "stub DNS script missing from the jar"), stub);
+        }
+        step("outside " + outside + " (" + OUTSIDE_IP + ") behind the host, serving DNS for example.");
+        return lab.start(outside, workDir.resolve("stub-dns.log"), "python3", stub.toString(), OUTSIDE_IP);
+    }
+
+    /** What the gateway, the DNS responder and NAT do, seen by real clients; returns whether all worked. */
+    private boolean reportGatewayNamesAndNat(String rose, String tulip, String host, String outside, String tulipIp)
+        throws Exception {
+        final Process web = lab.start(tulip, workDir.resolve("web.log"), "python3", "-m", "http.server", "80");
+        final Process away = lab.start(outside, workDir.resolve("away.log"), "python3", "-m", "http.server", "8000",
+            "--bind", OUTSIDE_IP);
+        try {
+            final boolean byName = lab.exec(rose, "ping", "-c", "2", "-i", "0.2", "-W", "1", "tulip").ok();
+            final boolean hostToContainer = lab.exec(host, "ping", "-c", "2", "-i", "0.2", "-W", "1", tulipIp).ok();
+            final boolean published = retry(() -> lab.exec(host, "curl", "-s", "-o", "/dev/null", "--max-time", "2",
+                "http://127.0.0.1:8080/").ok());
+            final CommandRunner.Result upstreamName = lab.exec(rose, "getent", "hosts", "ext.example");
+            final boolean resolvedUpstream = upstreamName.ok() && upstreamName.stdout().contains("198.51.100.7");
+            final boolean reachedOut = retry(() -> lab.exec(rose, "curl", "-s", "-o", "/dev/null", "--max-time", "2",
+                "http://" + OUTSIDE_IP + ":8000/").ok());
+            final String seenOutside = Files.exists(workDir.resolve("away.log")) ? Files.readString(workDir.resolve("away.log")) : "";
+            final Matcher client = Pattern.compile("^(\\d+\\.\\d+\\.\\d+\\.\\d+) - ", Pattern.MULTILINE).matcher(seenOutside);
+            final String seenAs = client.find() ? client.group(1) : "?";
+            say(String.format("  %-46s %s", "rose -> tulip by name:", byName
+                ? "resolved by the DNS responder in the switch, reachable" : "NOT resolved"));
+            say(String.format("  %-46s %s", "host -> tulip (" + tulipIp + "):", hostToContainer
+                ? "reachable through the host link and the gateway" : "NOT reachable"));
+            say(String.format("  %-46s %s", "host -> 127.0.0.1:8080 (-p 8080:80):", published
+                ? "tulip's web server answered" : "NOT answered"));
+            say(String.format("  %-46s %s", "rose resolves ext.example:", resolvedUpstream
+                ? "198.51.100.7, from the upstream server outside" : "NOT resolved: " + upstreamName.stdout().strip()));
+            say(String.format("  %-46s %s", "rose -> " + OUTSIDE_IP + ":8000 (beyond the host):", reachedOut
+                ? "answered; the server saw the request come from " + seenAs + " (masquerade)" : "NOT reachable"));
+            return byName && hostToContainer && published && resolvedUpstream && reachedOut;
+        } finally {
+            web.destroy();
+            away.destroy();
+        }
+    }
+
+    /** Servers start asynchronously: a few tries before calling something broken. */
+    private static boolean retry(java.util.function.BooleanSupplier attempt) throws InterruptedException {
+        for (int i = 0; i < 10; i++) {
+            if (attempt.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(300);
+        }
+        return false;
     }
 
     private JsonNode portStats(Path socket, String name) throws IOException {

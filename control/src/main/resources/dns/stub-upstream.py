@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A tiny authoritative DNS server for tests: the upstream that jvs forwards to.
+"""A tiny authoritative DNS server: the upstream that jvs forwards to in the tests and the demo.
 
 Usage: stub-upstream.py ADDRESS [PORT]
 Serves UDP and TCP. Names under "example." are its zone: "ext.example" has A 198.51.100.7,
