@@ -85,7 +85,8 @@ public final class Daemon {
         }
         final CommandRunner runner = new CommandRunner();
         service.set(new NetworkService(dataplane, store,
-            new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read));
+            new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
+            new io.jvswitch.control.service.OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -102,6 +103,7 @@ public final class Daemon {
             api.close();
             control.shutdown();
             dataplane.close();
+            service.get().closeOverlays();
             stopped.countDown();
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -55,6 +56,9 @@ public final class TunnelPort implements Port {
     private int removedSeen;
     private volatile boolean closed;
     private long nowNanos;
+    private int receivesSinceHousekeeping;
+    /** A control-plane request for the remote MAC entries, answered on the dataplane thread. */
+    private volatile CompletableFuture<List<RemoteMac>> snapshotRequest;
 
     // receive() hands these to copyIn through fields: a capturing lambda would allocate per call
     private MutableDirectBuffer rxTarget;
@@ -176,7 +180,8 @@ public final class TunnelPort implements Port {
         rxOffset = offset;
         rxCapacity = capacity;
         rxLength = RX_EMPTY;
-        if (inbound.read(copyIn, 1) == 0) {
+        // housekeeping once per duty cycle (the ring ran dry), and every so often under sustained load
+        if (inbound.read(copyIn, 1) == 0 || (++receivesSinceHousekeeping & 255) == 0) {
             housekeeping();
         }
         rxTarget = null;
@@ -204,6 +209,32 @@ public final class TunnelPort implements Port {
             macs.removeVtep(removed[removedSeen++]);
         }
         macs.expire(nowNanos, ctx.agingBudget());
+        final CompletableFuture<List<RemoteMac>> request = snapshotRequest;
+        if (request != null) {
+            snapshotRequest = null;
+            final List<RemoteMac> entries = new ArrayList<>(macs.size());
+            macs.forEach(nowNanos, (mac, vtep, age) -> entries.add(new RemoteMac(MacAddress.format(mac),
+                io.jvswitch.packet.Ipv4Address.format(vtep), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(age))));
+            request.complete(entries);
+        }
+    }
+
+    /** A remote MAC and the VTEP it sits behind, for {@code jvs fdb}. */
+    public record RemoteMac(String mac, String vtep, long ageMillis) {
+    }
+
+    /**
+     * The remote MAC entries, taken on the dataplane thread at its next duty cycle (the table's
+     * only owner). One request at a time; callers are serialized by the control plane.
+     */
+    public synchronized CompletableFuture<List<RemoteMac>> remoteMacEntries() {
+        final CompletableFuture<List<RemoteMac>> pending = snapshotRequest;
+        if (pending != null) {
+            return pending;
+        }
+        final CompletableFuture<List<RemoteMac>> request = new CompletableFuture<>();
+        snapshotRequest = request;
+        return request;
     }
 
     // ---- transmit ----------------------------------------------------------------------------

@@ -2,7 +2,10 @@ package io.jvswitch.control.model;
 
 import java.util.Map;
 
-/** A network as the daemon keeps it in its state directory. Immutable; replaced on change. */
+/**
+ * A network as the daemon keeps it in its state directory. Immutable; replaced on change.
+ * {@code overlay} is null for a network that lives on this host only (driver "bridge").
+ */
 public record NetworkRecord(
     String id,
     int dataplaneId,
@@ -14,7 +17,8 @@ public record NetworkRecord(
     Map<String, String> auxAddresses,
     boolean internal,
     int mtu,
-    String created) {
+    String created,
+    OverlayRecord overlay) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
@@ -22,5 +26,14 @@ public record NetworkRecord(
 
     public String shortId() {
         return id.substring(0, 12);
+    }
+
+    public boolean isOverlay() {
+        return overlay != null;
+    }
+
+    public NetworkRecord withOverlay(OverlayRecord next) {
+        return new NetworkRecord(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu,
+            created, next);
     }
 }

@@ -1,8 +1,12 @@
 package io.jvswitch.control.service;
 
+import java.util.List;
 import java.util.Map;
 
-/** {@code jvs network create}: everything but the name is optional. */
+/**
+ * {@code jvs network create}: everything but the name is optional. The last five apply to
+ * {@code --driver overlay} only.
+ */
 public record CreateNetworkRequest(
     String name,
     String driver,
@@ -11,5 +15,16 @@ public record CreateNetworkRequest(
     String ipRange,
     Map<String, String> auxAddresses,
     Boolean internal,
-    Integer mtu) {
+    Integer mtu,
+    Integer vni,
+    String local,
+    List<String> peers,
+    Integer vxlanPort,
+    Integer ttl) {
+
+    /** A network without overlay options. */
+    public CreateNetworkRequest(String name, String driver, String subnet, String gateway, String ipRange,
+                                Map<String, String> auxAddresses, Boolean internal, Integer mtu) {
+        this(name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, null, null, null, null, null);
+    }
 }
