@@ -127,7 +127,7 @@ public final class Underlay implements AutoCloseable {
             b.option(SO_NO_CHECK, 1);
         }
         // all sockets share the receiving socket's event loop: one thread per underlay
-        return b.group(group).bind(ephemeral).sync().channel();
+        return b.bind(ephemeral).sync().channel();
     }
 
     public VtepContext context() {
