@@ -43,7 +43,11 @@ public final class Underlay implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.vtep");
     private static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
     private static final IntegerUnixChannelOption SO_NO_CHECK = new IntegerUnixChannelOption("SO_NO_CHECK", 1, 11);
+    /** Root may size socket buffers past net.core.rmem_max/wmem_max (a burst of super-frames needs it). */
+    private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
+    private static final IntegerUnixChannelOption SO_SNDBUFFORCE = new IntegerUnixChannelOption("SO_SNDBUFFORCE", 1, 32);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
+    private static final int MAX_UDP_PAYLOAD = 65_535 - 20 - 8;
 
     private final VtepContext ctx;
     private final VtepCounters counters = new VtepCounters();
@@ -90,7 +94,7 @@ public final class Underlay implements AutoCloseable {
                 .option(EpollChannelOption.UDP_GRO, ctx.udpGro())
                 .option(ChannelOption.RCVBUF_ALLOCATOR,
                     new FixedRecvByteBufAllocator(ctx.maxDatagramPayload() * ctx.datagramsPerRead()))
-                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                .option(SO_RCVBUFFORCE, SOCKET_BUFFER)
                 .handler(new Decapsulation())
                 .bind(local).sync().channel();
             final InetSocketAddress ephemeral = new InetSocketAddress(local.getAddress(), 0);
@@ -119,7 +123,7 @@ public final class Underlay implements AutoCloseable {
     private Channel sender(InetSocketAddress ephemeral, boolean noChecksum) throws InterruptedException {
         final Bootstrap b = new Bootstrap().group(group).channel(EpollDatagramChannel.class)
             .option(IP_TTL, ctx.ttl())
-            .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+            .option(SO_SNDBUFFORCE, SOCKET_BUFFER)
             .option(ChannelOption.AUTO_READ, false) // nothing is sent to these ports
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(SOCKET_BUFFER, 2 * SOCKET_BUFFER))
             .handler(new SendFailures());
@@ -210,7 +214,22 @@ public final class Underlay implements AutoCloseable {
     private static void write(Channel channel, ByteBuf datagrams, TxBatch batch, VtepPeer peer, boolean useGso,
                               boolean segmented) {
         if (useGso) {
-            channel.write(new SegmentedDatagramPacket(datagrams, batch.stride, peer.address()), channel.voidPromise());
+            // one GSO send carries at most 65507 bytes of UDP payload: a 64 KiB super-frame plus its
+            // per-segment headers is more, so it goes in as few sends as fit
+            final int perSend = Math.min(TcpSegmenter.MAX_GSO_SEGMENTS, MAX_UDP_PAYLOAD / batch.stride) * batch.stride;
+            if (datagrams.readableBytes() <= perSend) {
+                channel.write(new SegmentedDatagramPacket(datagrams, batch.stride, peer.address()), channel.voidPromise());
+                return;
+            }
+            int offset = datagrams.readerIndex();
+            final int end = datagrams.writerIndex();
+            while (offset < end) {
+                final int length = Math.min(perSend, end - offset);
+                channel.write(new SegmentedDatagramPacket(datagrams.retainedSlice(offset, length), batch.stride,
+                    peer.address()), channel.voidPromise());
+                offset += length;
+            }
+            datagrams.release();
         } else if (segmented) {
             // more segments than one GSO send takes, or no GSO: each segment its own datagram, one sendmmsg
             int offset = datagrams.readerIndex();

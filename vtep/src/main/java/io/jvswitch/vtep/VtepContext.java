@@ -20,7 +20,7 @@ public final class VtepContext {
     private int ttl = 64;
     private int senderSockets = 4;
     private boolean udpGso = true;
-    private boolean udpGro = true;
+    private boolean udpGro;
     private boolean acceptUnknownSenders;
     private int maxDatagramPayload = 9_000;
     private int datagramsPerRead = 32;
