@@ -28,7 +28,8 @@ public record NetworkRecord(
         return id.substring(0, 12);
     }
 
-    public boolean isOverlay() {
+    /** An overlay network (VXLAN across hosts); not a property of the state file. */
+    public boolean spansHosts() {
         return overlay != null;
     }
 

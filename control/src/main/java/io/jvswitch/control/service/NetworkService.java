@@ -89,7 +89,7 @@ public final class NetworkService {
             Dataplane.await(dataplane.addNetwork(network.dataplaneId(), network.name(),
                 Cidr.parseAddress(network.gateway()), EndpointMac.derive(Cidr.parseAddress(network.gateway())),
                 EtherTypePolicy.IP_ONLY));
-            if (network.isOverlay()) {
+            if (network.spansHosts()) {
                 try {
                     overlays.open(network);
                 } catch (RuntimeException e) {
@@ -264,13 +264,13 @@ public final class NetworkService {
 
     /** The tunnel's live figures, or null for a network that is not an overlay. */
     public synchronized OverlayView overlayView(NetworkRecord network) {
-        return network.isOverlay() ? overlays.view(network) : null;
+        return network.spansHosts() ? overlays.view(network) : null;
     }
 
     /** Remote MACs of an overlay network with the VTEP each sits behind (empty for other networks). */
     public List<io.jvswitch.vtep.TunnelPort.RemoteMac> remoteFdb(String name) {
         synchronized (this) {
-            if (!requireNetwork(name).isOverlay()) {
+            if (!requireNetwork(name).spansHosts()) {
                 return List.of();
             }
         }
@@ -284,7 +284,7 @@ public final class NetworkService {
 
     private NetworkRecord requireOverlay(String name) {
         final NetworkRecord network = requireNetwork(name);
-        if (!network.isOverlay()) {
+        if (!network.spansHosts()) {
             throw ApiException.badRequest("network " + name + " is not an overlay network (--driver overlay)");
         }
         return network;
@@ -344,7 +344,7 @@ public final class NetworkService {
 
     private String vniOwner(int vni) {
         for (NetworkRecord other : networks.values()) {
-            if (other.isOverlay() && other.overlay().vni() == vni) {
+            if (other.spansHosts() && other.overlay().vni() == vni) {
                 return other.name();
             }
         }
