@@ -14,6 +14,7 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
+import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.Privileges;
 import io.jvswitch.control.service.TapWiring;
@@ -45,13 +46,19 @@ public final class Daemon {
     private final SwitchContext switchContext;
     private final java.net.InetSocketAddress metricsAddress;
     private final String socketGroup;
+    private final HostLinkOptions hostLink;
+
+    /** Where the host link goes: its TAP's name and subnet. */
+    public record HostLinkOptions(String name, io.jvswitch.control.ipam.Cidr cidr) {
+    }
 
     /**
      * {@code metricsAddress} null: no metrics listener (there is no TCP listener by default).
      * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
      */
     public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress,
-                  String socketGroup) {
+                  String socketGroup, HostLinkOptions hostLink) {
+        this.hostLink = hostLink;
         this.socket = socket;
         this.stateDir = stateDir;
         this.switchContext = switchContext;
@@ -84,8 +91,10 @@ public final class Daemon {
             throw new IllegalStateException("cannot create the dataplane's epoll set: " + e.getMessage(), e);
         }
         final CommandRunner runner = new CommandRunner();
+        final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);
         service.set(new NetworkService(dataplane, store,
             new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
+            link == null ? java.util.List.of() : java.util.List.of(link),
             new io.jvswitch.control.service.OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
@@ -108,6 +117,10 @@ public final class Daemon {
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            if (link != null) {
+                closeOnExit.add(link);
+                control.submit(() -> link.start(dataplane)).get();
+            }
             control.submit(() -> service.get().restore()).get();
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);

@@ -4,9 +4,12 @@ package io.jvswitch.switching;
  * The IPv4 addresses a bridge domain knows, with the MAC that owns each: its endpoints and its
  * gateway. Proxy-ARP answers from here, so ARP requests for known addresses never flood.
  *
- * <p>Entries come only from the control plane (attach, detach), never from traffic, so nothing a
- * container sends can grow or poison this table. Bounded by {@code limit}; adding beyond it is
- * refused at attach time with an error, not on the packet path.
+ * <p>Entries come from the control plane (attach, detach) and, for remote endpoints, from ARP
+ * arriving on a tunnel port ({@link io.jvswitch.switching.port.Port#learnsRemoteAddresses()}); never
+ * from a container, so nothing a container sends can grow or poison this table. A learned entry
+ * never replaces one the control plane put, and goes when its port is unplugged. Bounded by
+ * {@code limit}: the control plane's additions beyond it are refused at attach time with an error;
+ * learning beyond it is refused and counted ({@link #learnRefused}).
  *
  * <p>Lookups are allocation-free open addressing; removal rebuilds the table, which is fine for a
  * control-plane operation on a table of at most a few thousand entries.
@@ -17,7 +20,11 @@ final class AddressBook {
     private final int limit;
     private int[] keys;
     private long[] macs;
+    /** The port an entry was learned on, or {@link #CONTROL_PLANE}. */
+    private int[] owners;
     private int mask;
+    static final int CONTROL_PLANE = -1;
+    long learnRefused;
     private int size;
 
     AddressBook(int limit) {
@@ -47,7 +54,7 @@ final class AddressBook {
         }
     }
 
-    /** Adds or replaces an entry. */
+    /** Adds or replaces an entry on behalf of the control plane. */
     void put(int ip, long mac) {
         if (ip == EMPTY) {
             throw new IllegalArgumentException("0.0.0.0 cannot be an endpoint address");
@@ -56,51 +63,111 @@ final class AddressBook {
             if (size >= limit) {
                 throw new IllegalStateException("network address table is full (" + limit + " entries)");
             }
-            if ((size + 1) * 2 > keys.length) {
-                final int[] oldKeys = keys;
-                final long[] oldMacs = macs;
-                allocate(keys.length * 2);
-                for (int i = 0; i < oldKeys.length; i++) {
-                    if (oldKeys[i] != EMPTY) {
-                        insert(oldKeys[i], oldMacs[i]);
-                    }
-                }
-            }
-            insert(ip, mac);
+            grow();
             size++;
-        } else {
-            insert(ip, mac);
         }
+        insert(ip, mac, CONTROL_PLANE);
+    }
+
+    /**
+     * Learns a remote endpoint's address from an ARP that came in on tunnel port {@code slot}, on
+     * the packet path: no exception, no allocation unless the table grows. Returns whether it was
+     * taken; an address the control plane owns is never replaced.
+     */
+    boolean learn(int ip, long mac, int slot) {
+        if (ip == EMPTY || (mac & 0x0100_0000_0000L) != 0) {
+            return false; // no address, or a multicast MAC
+        }
+        final int i = indexOf(ip);
+        if (i >= 0) {
+            if (owners[i] == CONTROL_PLANE) {
+                learnRefused++;
+                return false;
+            }
+            macs[i] = mac;
+            owners[i] = slot;
+            return true;
+        }
+        if (size >= limit) {
+            learnRefused++;
+            return false;
+        }
+        grow();
+        size++;
+        insert(ip, mac, slot);
+        return true;
     }
 
     boolean remove(int ip) {
         if (lookup(ip) < 0) {
             return false;
         }
-        final int[] oldKeys = keys;
-        final long[] oldMacs = macs;
-        allocate(keys.length);
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY && oldKeys[i] != ip) {
-                insert(oldKeys[i], oldMacs[i]);
-            }
-        }
-        size--;
+        rebuildWithout(ip, Integer.MIN_VALUE);
         return true;
     }
 
-    private void insert(int ip, long mac) {
+    /** Forgets every address learned on {@code slot}. */
+    void removeLearnedOn(int slot) {
+        rebuildWithout(EMPTY, slot);
+    }
+
+    private void rebuildWithout(int ip, int owner) {
+        final int[] oldKeys = keys;
+        final long[] oldMacs = macs;
+        final int[] oldOwners = owners;
+        allocate(keys.length);
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != EMPTY && oldKeys[i] != ip && oldOwners[i] != owner) {
+                insert(oldKeys[i], oldMacs[i], oldOwners[i]);
+                size++;
+            }
+        }
+    }
+
+    private int indexOf(int ip) {
+        int i = home(ip);
+        while (true) {
+            final int key = keys[i];
+            if (key == ip) {
+                return i;
+            }
+            if (key == EMPTY) {
+                return -1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Makes room for one more entry, keeping the load factor at most one half. */
+    private void grow() {
+        if ((size + 1) * 2 > keys.length) {
+            final int[] oldKeys = keys;
+            final long[] oldMacs = macs;
+            final int[] oldOwners = owners;
+            allocate(keys.length * 2);
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != EMPTY) {
+                    insert(oldKeys[i], oldMacs[i], oldOwners[i]);
+                }
+            }
+        }
+    }
+
+    private void insert(int ip, long mac, int owner) {
         int i = home(ip);
         while (keys[i] != EMPTY && keys[i] != ip) {
             i = (i + 1) & mask;
         }
         keys[i] = ip;
         macs[i] = mac;
+        owners[i] = owner;
     }
 
     private void allocate(int capacity) {
         keys = new int[capacity];
         macs = new long[capacity];
+        owners = new int[capacity];
         mask = capacity - 1;
     }
 

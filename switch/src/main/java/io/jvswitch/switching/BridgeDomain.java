@@ -15,6 +15,13 @@ final class BridgeDomain {
     final EtherTypePolicy etherTypePolicy;
     final int gatewayIp;
     final long gatewayMac;
+    /** The routed subnet (the gateway's), or mask 0 for a network that is only switched. */
+    final int subnet;
+    final int subnetMask;
+    final int mtu;
+    final boolean internal;
+    /** The host link's own domain: its one port talks to the router only, never to a network. */
+    final boolean hostLink;
 
     private int[] members = new int[8];
     private int memberCount;
@@ -22,13 +29,29 @@ final class BridgeDomain {
     long floodedFrames;
     long unknownUnicastFrames;
     long arpAnswered;
+    long routedIn;
+    long routedOut;
+    long fragmented;
+    long icmpErrors;
+    long serviceRequests;
+    long serviceReplies;
+    long serviceRepliesUndeliverable;
 
-    BridgeDomain(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy, SwitchContext ctx) {
-        this.id = id;
-        this.name = name;
-        this.gatewayIp = gatewayIp;
-        this.gatewayMac = gatewayMac;
-        this.etherTypePolicy = policy;
+    BridgeDomain(NetworkSpec spec, SwitchContext ctx) {
+        this(spec, false, ctx);
+    }
+
+    BridgeDomain(NetworkSpec spec, boolean hostLink, SwitchContext ctx) {
+        this.id = spec.id();
+        this.name = spec.name();
+        this.gatewayIp = spec.gatewayIp();
+        this.gatewayMac = spec.gatewayMac();
+        this.subnetMask = spec.subnetMask();
+        this.subnet = spec.gatewayIp() & subnetMask;
+        this.mtu = spec.mtu();
+        this.internal = spec.internal();
+        this.hostLink = hostLink;
+        this.etherTypePolicy = spec.etherTypePolicy();
         this.macs = new MacTable(ctx.macTableLimit(), ctx.macsPerPortLimit(), ctx.maxPorts(), ctx.macAgingNanos());
         this.addresses = new AddressBook(ctx.addressBookLimit());
         if (gatewayIp != 0) {

@@ -69,10 +69,53 @@ public final class Dataplane implements AutoCloseable {
 
     // ---- commands --------------------------------------------------------------------------
 
+    /** Adds a switched-only network (no routing): see {@link #addNetwork(NetworkSpec)}. */
     public CompletableFuture<Void> addNetwork(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
+        return addNetwork(NetworkSpec.switchedOnly(id, name, gatewayIp, gatewayMac, policy));
+    }
+
+    /** Adds a network; a routed one's subnet must not overlap another routed network's. */
+    public CompletableFuture<Void> addNetwork(NetworkSpec spec) {
         return submit(a -> {
-            a.addNetwork(id, name, gatewayIp, gatewayMac, policy);
+            a.addNetwork(spec);
             return null;
+        });
+    }
+
+    /**
+     * Plugs the host link: the port to the host's own network stack, through which the gateway
+     * routes everything that is not for a network. One at a time; unplug it with {@link #unplug}.
+     */
+    public CompletableFuture<Integer> plugHostLink(Port port, HostLinkSpec spec) {
+        return submit(a -> a.plugHostLink(port, spec));
+    }
+
+    /** Installs (or with null removes) the UDP service every gateway runs, such as DNS. */
+    public CompletableFuture<Void> gatewayService(io.jvswitch.switching.service.GatewayDatagramService service) {
+        return submit(a -> {
+            a.gatewayService(service);
+            return null;
+        });
+    }
+
+    /** Where a gateway service sends its deferred answers; thread-safe. */
+    public io.jvswitch.switching.service.GatewayReplies gatewayReplies() {
+        return agent.replies;
+    }
+
+    /** Installs (or with null removes) the address translation stage of the router. */
+    public CompletableFuture<Void> routingHook(io.jvswitch.switching.service.RoutingHook hook) {
+        return submit(a -> {
+            a.routingHook(hook);
+            return null;
+        });
+    }
+
+    /** Router-wide counters. */
+    public CompletableFuture<RouterStats> routerStats() {
+        return submit(a -> {
+            final Ipv4Router r = a.router();
+            return new RouterStats(r.hostLinkSlot >= 0, r.fromHost, r.toHost, r.icmpErrorsSent, r.icmpErrorsSuppressed);
         });
     }
 
@@ -209,7 +252,8 @@ public final class Dataplane implements AutoCloseable {
             final MacTable m = d.macs;
             return new NetworkStats(d.name, d.memberCount(), m.size(), m.limit(), m.learnedCount, m.movedCount,
                 m.agedCount, m.refusedTableFull, m.refusedPortLimit, d.addresses.size(), d.floodedFrames,
-                d.unknownUnicastFrames, d.arpAnswered);
+                d.unknownUnicastFrames, d.arpAnswered, d.routedIn, d.routedOut, d.fragmented, d.icmpErrors,
+                d.serviceRequests, d.serviceReplies);
         });
     }
 
@@ -224,7 +268,7 @@ public final class Dataplane implements AutoCloseable {
         }
         final BridgeDomain domain = t.domains[slot];
         return new PortStats(slot, t.ports[slot].name(), domain.name, MacAddress.format(t.macs[slot]), c.rxFrames,
-            c.rxBytes, c.txFrames, c.txBytes, c.forwarded, c.flooded, c.arpAnswered, c.floodedOut,
+            c.rxBytes, c.txFrames, c.txBytes, c.forwarded, c.flooded, c.arpAnswered, c.floodedOut, c.routed, c.gatewayAnswered,
             domain.macs.entriesOn(slot), drops);
     }
 

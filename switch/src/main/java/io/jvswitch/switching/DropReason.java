@@ -18,7 +18,22 @@ public enum DropReason {
     TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
     MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
     DESTINATION_IS_INGRESS("destination-is-ingress", Stage.L2_FORWARD, "destination MAC was learned on the port it came in on"),
-    NO_ROUTE("no-route", Stage.L2_FORWARD, "frame addressed to the gateway, which does not route this traffic"),
+    NO_ROUTE("no-route", Stage.ROUTE, "addressed to the gateway, which has no route for it (ICMP unreachable sent where routed)"),
+    TAGGED_NOT_ROUTED("tagged-not-routed", Stage.ROUTE, "802.1Q-tagged frame addressed to the gateway: only untagged frames are routed"),
+    BAD_IP_HEADER("bad-ip-header", Stage.ROUTE, "IPv4 header with a wrong version, header length or total length"),
+    BAD_IP_CHECKSUM("bad-ip-checksum", Stage.ROUTE, "IPv4 header checksum does not match"),
+    TTL_EXCEEDED("ttl-exceeded", Stage.ROUTE, "TTL would reach 0 here (ICMP time exceeded sent)"),
+    ISOLATED("isolated", Stage.ROUTE, "addressed to another network: networks are isolated (ICMP prohibited sent)"),
+    INTERNAL_NETWORK("internal-network", Stage.ROUTE, "an internal network has no way out, and the host no way in"),
+    NO_NEIGHBOR("no-neighbor", Stage.ROUTE, "no endpoint has this address in the target network (ICMP host unreachable sent)"),
+    FRAGMENTATION_NEEDED("fragmentation-needed", Stage.ROUTE, "larger than the next hop's MTU with DF set (ICMP sent with the MTU)"),
+    NOT_FOR_ROUTER("not-for-router", Stage.ROUTE, "frame from the host link not addressed to the router"),
+    GATEWAY_CLOSED("gateway-closed", Stage.ROUTE, "to the gateway address, on a port or protocol nothing serves there"),
+    TRANSLATION_REFUSED("translation-refused", Stage.ROUTE, "the address translation stage refused the packet"),
+    BAD_L4_HEADER("bad-l4-header", Stage.ROUTE, "UDP header to the gateway's service is truncated or inconsistent"),
+    BAD_L4_CHECKSUM("bad-l4-checksum", Stage.ROUTE, "UDP checksum to the gateway's service does not match"),
+    IP_OPTIONS_NOT_SERVED("ip-options-not-served", Stage.ROUTE, "datagram with IPv4 options to the gateway's service"),
+    SERVICE_DROPPED("service-dropped", Stage.ROUTE, "the gateway's service refused the datagram (see its counters)"),
     GSO_UNSUPPORTED("gso-unsupported", Stage.EGRESS, "GSO super-frame towards a port without offloads"),
     EGRESS_BAD_OFFLOAD("bad-offload-egress", Stage.EGRESS, "checksum to complete lies outside the frame"),
     TX_QUEUE_FULL("tx-queue-full", Stage.EGRESS, "egress device queue full"),
@@ -28,7 +43,7 @@ public enum DropReason {
     /** The pipeline stages, in the order a frame meets them; every drop belongs to one. */
     public enum Stage {
         INGRESS("ingress"), PORT_SECURITY("port-security"), ARP_PROXY("arp-proxy"), L2_FORWARD("l2-forward"),
-        EGRESS("egress");
+        ROUTE("route"), EGRESS("egress");
 
         private final String label;
 

@@ -38,13 +38,18 @@ final class FramePipeline {
     private final int[] goneSlots;
 
     /** Set only while a traced frame is processed. */
-    private PacketTrace trace;
-    private boolean dryRun;
+    PacketTrace trace;
+    boolean dryRun;
+    /** The clock reading of the duty cycle processing the current frame. */
+    long now;
+    final Ipv4Router router;
 
-    FramePipeline(PortTable table, CaptureTaps taps) {
+    FramePipeline(PortTable table, CaptureTaps taps, SwitchContext ctx) {
         this.table = table;
         this.taps = taps;
         this.goneSlots = new int[table.capacity()];
+        this.router = new Ipv4Router(this, table, SwitchAgent.FRAME_CAPACITY,
+            new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
     }
 
     /**
@@ -96,6 +101,7 @@ final class FramePipeline {
     }
 
     private void handle(int ingress, PortCounters in, MutableDirectBuffer buffer, int length, long nowNanos) {
+        now = nowNanos;
         if (length < MIN_FRAME || !ethernet.wrap(buffer, ETH_OFFSET, length - ETH_OFFSET)) {
             drop(ingress, in, DropReason.RUNT, buffer, length);
             return;
@@ -119,6 +125,10 @@ final class FramePipeline {
             return;
         }
         final BridgeDomain domain = table.domains[ingress];
+        if (domain.hostLink) {
+            router.fromHost(ingress, in, ethernet, buffer, length);
+            return; // the host talks to the router only: nothing from it is switched or learned
+        }
         final int etherType = ethernet.payloadEtherType();
         if (!domain.etherTypePolicy.allows(etherType)) {
             drop(ingress, in, DropReason.UNKNOWN_ETHERTYPE, buffer, length);
@@ -156,9 +166,30 @@ final class FramePipeline {
             return;
         }
         if (destination == domain.gatewayMac) {
-            drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
+            if (etherType == EthernetFrame.ETHERTYPE_IPV4) {
+                router.fromNetwork(ingress, in, domain, buffer, length, ethernet.payloadOffset());
+            } else {
+                drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
+            }
             return;
         }
+        switchTo(ingress, in, domain, destination, buffer, length);
+    }
+
+    /**
+     * Delivers a frame the router sent into {@code domain}: to the port that learned its destination
+     * MAC, or flooded. {@code ingress} is -1 for a frame the switch made.
+     */
+    void switchWithin(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
+        final long destination = ((long) (buffer.getShort(ETH_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
+            | (buffer.getInt(ETH_OFFSET + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
+        // The frame's verdict (routed, answered) is already counted on its ingress port: what the
+        // switching step decides goes to scratch counters, so every received frame has one verdict.
+        switchTo(ingress, switchMade, domain, destination, buffer, length);
+    }
+
+    private void switchTo(int ingress, PortCounters in, BridgeDomain domain, long destination, MutableDirectBuffer buffer,
+        int length) {
         final int egress = domain.macs.lookup(destination);
         if (egress < 0) {
             if (trace != null) {
@@ -239,6 +270,11 @@ final class FramePipeline {
             drop(ingress, in, DropReason.SPOOFED_ARP, buffer, length);
             return true;
         }
+        if (table.learnsAddresses[ingress] && !dryRun && domain.addresses.learn(arp.senderIp(), arp.senderMac(), ingress)
+            && trace != null) {
+            trace.note("arp-proxy", "learned " + Ipv4Address.format(arp.senderIp()) + " at "
+                + MacAddress.format(arp.senderMac()) + " from the tunnel");
+        }
         if (operation != ArpPacket.OP_REQUEST || arp.isGratuitous()) {
             if (trace != null) {
                 trace.note("arp-proxy", (operation == ArpPacket.OP_REPLY ? "a reply" : "a gratuitous ARP")
@@ -304,7 +340,7 @@ final class FramePipeline {
     }
 
     /** Sends the frame out of one port; returns whether the device took it. Failures are counted there. */
-    private boolean transmit(int egress, MutableDirectBuffer buffer, int length) {
+    boolean transmit(int egress, MutableDirectBuffer buffer, int length) {
         if (dryRun) {
             return false;
         }
@@ -342,7 +378,7 @@ final class FramePipeline {
     }
 
     /** Counts a drop on the port it happened at, and hands a copy to drop captures. */
-    private void drop(int slot, PortCounters counters, DropReason reason, MutableDirectBuffer buffer, int length) {
+    void drop(int slot, PortCounters counters, DropReason reason, MutableDirectBuffer buffer, int length) {
         counters.drop(reason);
         if (trace != null) {
             trace.note(reason.stage().label(), "dropped: " + reason.label() + " (" + reason.description() + ")");
@@ -351,6 +387,13 @@ final class FramePipeline {
         final int mask = taps.drop[slot];
         if (mask != 0 && !dryRun && length > ETH_OFFSET) {
             taps.copy(mask, slot, CapturePoint.DROP, reason.ordinal(), buffer, ETH_OFFSET, length - ETH_OFFSET);
+        }
+    }
+
+    /** Sets the trace's verdict when a frame is traced. */
+    void verdictNote(String verdict) {
+        if (trace != null) {
+            trace.verdict(verdict);
         }
     }
 

@@ -14,5 +14,11 @@ public record NetworkStats(
     int knownAddresses,
     long flooded,
     long unknownUnicast,
-    long arpAnswered) {
+    long arpAnswered,
+    long routedIn,
+    long routedOut,
+    long fragmented,
+    long icmpErrors,
+    long serviceRequests,
+    long serviceReplies) {
 }

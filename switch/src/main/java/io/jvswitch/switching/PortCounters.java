@@ -13,6 +13,10 @@ final class PortCounters {
     long forwarded;
     long flooded;
     long arpAnswered;
+    /** Routed by the gateway to another network or the host link. */
+    long routed;
+    /** Answered by the gateway itself: ICMP echo, or taken by its UDP service. */
+    long gatewayAnswered;
     /** Copies this port sent because another port's frame was flooded. */
     long floodedOut;
     final long[] drops = new long[DropReason.VALUES.length];
@@ -30,7 +34,7 @@ final class PortCounters {
     }
 
     void reset() {
-        rxFrames = rxBytes = txFrames = txBytes = forwarded = flooded = arpAnswered = floodedOut = 0;
+        rxFrames = rxBytes = txFrames = txBytes = forwarded = flooded = arpAnswered = floodedOut = routed = gatewayAnswered = 0;
         java.util.Arrays.fill(drops, 0);
     }
 }

@@ -16,6 +16,8 @@ public record PortStats(
     long flooded,
     long arpAnswered,
     long floodedOut,
+    long routed,
+    long gatewayAnswered,
     long macsLearned,
     Map<String, Long> drops) {
 }

@@ -17,6 +17,8 @@ final class PortTable {
     final boolean[] polledAlways;
     /** Whether the port must speak only as its endpoint (see {@link PortSecurity}). */
     final boolean[] enforced;
+    /** Whether ARP arriving on the port teaches the address book (a tunnel to other hosts). */
+    final boolean[] learnsAddresses;
     private int used;
 
     PortTable(int maxPorts) {
@@ -29,6 +31,7 @@ final class PortTable {
         ips = new int[maxPorts];
         polledAlways = new boolean[maxPorts];
         enforced = new boolean[maxPorts];
+        learnsAddresses = new boolean[maxPorts];
         for (int i = 0; i < maxPorts; i++) {
             counters[i] = new PortCounters();
         }
@@ -54,6 +57,7 @@ final class PortTable {
                 ips[slot] = ip;
                 polledAlways[slot] = false;
                 enforced[slot] = security == PortSecurity.ENFORCE;
+                learnsAddresses[slot] = port.learnsRemoteAddresses();
                 counters[slot].reset();
                 used++;
                 return slot;

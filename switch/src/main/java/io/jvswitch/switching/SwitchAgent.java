@@ -35,6 +35,8 @@ final class SwitchAgent implements Agent {
     final PortTable table;
     final CaptureTaps taps;
     private final FramePipeline pipeline;
+    final GatewayReplyQueue replies;
+    private final org.agrona.concurrent.MessageHandler sendReply = this::sendReply;
     private int armedSlot = -1;
     private FrameMatcher armedMatcher;
     private CompletableFuture<PacketTrace> armedTrace;
@@ -58,7 +60,8 @@ final class SwitchAgent implements Agent {
         this.table = new PortTable(ctx.maxPorts());
         this.taps = new CaptureTaps(ctx.maxPorts(),
             ctx.captureRingBytes() == 0 ? null : new CaptureRing(ctx.captureRingBytes()), ctx.clock());
-        this.pipeline = new FramePipeline(table, taps);
+        this.pipeline = new FramePipeline(table, taps, ctx);
+        this.replies = new GatewayReplyQueue(ctx.gatewayReplyQueueBytes(), readySet::wakeup);
         this.commands = new MpscArrayQueue<>(ctx.commandQueueCapacity());
         final ByteBuffer direct = BufferUtil.allocateDirectAligned(BitUtil.findNextPositivePowerOfTwo(FRAME_CAPACITY), 64);
         this.frame = new UnsafeBuffer(direct);
@@ -85,6 +88,7 @@ final class SwitchAgent implements Agent {
         for (final int slot : alwaysPolled) {
             work += drainPort(slot);
         }
+        work += replies.drain(sendReply, ctx.rxBatch());
         if (pipeline.goneCount() > 0) {
             for (int i = 0; i < pipeline.goneCount(); i++) {
                 portGone(pipeline.goneSlot(i));
@@ -121,6 +125,20 @@ final class SwitchAgent implements Agent {
         return frames;
     }
 
+    /** Frames and sends one deferred service answer (see {@link GatewayReplyQueue}). */
+    private void sendReply(int type, org.agrona.MutableDirectBuffer ring, int index, int length) {
+        final BridgeDomain domain = domains.get(ring.getInt(index));
+        final int payload = length - GatewayReplyQueue.HEADER;
+        final int at = Ipv4Router.udpPayloadOffset();
+        if (domain == null || domain.subnetMask == 0 || payload + at > frame.capacity()) {
+            return; // the network went away meanwhile
+        }
+        frame.putBytes(at, ring, index + GatewayReplyQueue.HEADER, payload);
+        pipeline.now = nowNanos;
+        pipeline.router.sendDeferred(domain, frame, ring.getInt(index + 4), ring.getInt(index + 8),
+            ring.getInt(index + 12), payload);
+    }
+
     /** A frame matching an armed trace is processed with a trace, once; then the trace is disarmed. */
     private boolean tracedHere(int length) {
         if (length <= VirtioNetHeader.LENGTH
@@ -154,13 +172,63 @@ final class SwitchAgent implements Agent {
 
     // ---- commands, run on the agent thread -------------------------------------------------
 
-    void addNetwork(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
-        if (domains.containsKey(id)) {
-            throw new IllegalStateException("network " + id + " exists in the dataplane");
+    void addNetwork(NetworkSpec spec) {
+        if (domains.containsKey(spec.id())) {
+            throw new IllegalStateException("network " + spec.id() + " exists in the dataplane");
         }
-        domains.put(id, new BridgeDomain(id, name, gatewayIp, gatewayMac, policy, ctx));
-        agingOrder = domains.values().toArray(new BridgeDomain[0]);
+        final BridgeDomain domain = new BridgeDomain(spec, ctx);
+        if (domain.subnetMask != 0) {
+            final BridgeDomain overlapping = routedOverlapping(domain);
+            if (overlapping != null) {
+                throw new IllegalStateException("subnet of " + spec.name() + " overlaps network " + overlapping.name);
+            }
+        }
+        domains.put(spec.id(), domain);
+        networksChanged();
     }
+
+    private BridgeDomain routedOverlapping(BridgeDomain added) {
+        for (BridgeDomain d : domains.values()) {
+            final int mask = d.subnetMask & added.subnetMask; // the shorter prefix of the two
+            if (!d.hostLink && d.subnetMask != 0 && (d.subnet & mask) == (added.subnet & mask)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    private void networksChanged() {
+        agingOrder = domains.values().stream().filter(d -> !d.hostLink).toArray(BridgeDomain[]::new);
+        agingCursor = 0;
+        // Longest prefix first, so lookup's first match is the most specific.
+        pipeline.router.routedNetworks(domains.values().stream()
+            .filter(d -> !d.hostLink && d.subnetMask != 0)
+            .sorted(java.util.Comparator.comparingInt((BridgeDomain d) -> Integer.bitCount(d.subnetMask)).reversed())
+            .toArray(BridgeDomain[]::new));
+    }
+
+    /** Plugs the host link: the port to the host's own stack, in a domain of its own. */
+    int plugHostLink(Port port, HostLinkSpec spec) {
+        if (pipeline.router.hostLinkSlot >= 0) {
+            throw new IllegalStateException("the host link is plugged already");
+        }
+        final BridgeDomain domain = new BridgeDomain(new NetworkSpec(HOST_LINK_DOMAIN, "(host)", 0, spec.routerMac(), 0,
+            Math.max(576, Math.min(65_535, port.mtu())), false, EtherTypePolicy.FORWARD_ALL), true, ctx);
+        domains.put(HOST_LINK_DOMAIN, domain);
+        final int slot;
+        try {
+            slot = plug(HOST_LINK_DOMAIN, port, spec.routerMac(), 0, PortSecurity.ALLOW_SPOOFING);
+        } catch (RuntimeException e) {
+            domains.remove(HOST_LINK_DOMAIN);
+            throw e;
+        }
+        networksChanged();
+        pipeline.router.hostLink(slot, spec);
+        return slot;
+    }
+
+    /** The host link's domain id: below any id the control plane hands out. */
+    static final int HOST_LINK_DOMAIN = Integer.MIN_VALUE;
 
     void removeNetwork(int id) {
         final BridgeDomain domain = requireDomain(id);
@@ -168,8 +236,7 @@ final class SwitchAgent implements Agent {
             throw new IllegalStateException("network " + domain.name + " still has " + domain.memberCount() + " ports");
         }
         domains.remove(id);
-        agingOrder = domains.values().toArray(new BridgeDomain[0]);
-        agingCursor = 0;
+        networksChanged();
     }
 
     int plug(int networkId, Port port, long mac, int ip, PortSecurity security) {
@@ -204,6 +271,9 @@ final class SwitchAgent implements Agent {
         final BridgeDomain domain = table.domains[slot];
         domain.removeMember(slot);
         domain.macs.removePort(slot);
+        if (table.learnsAddresses[slot]) {
+            domain.addresses.removeLearnedOn(slot);
+        }
         if (table.ips[slot] != 0 && domain.addresses.lookup(table.ips[slot]) == table.macs[slot]) {
             domain.addresses.remove(table.ips[slot]);
         }
@@ -215,6 +285,11 @@ final class SwitchAgent implements Agent {
         }
         table.release(slot);
         taps.recompute(table);
+        if (slot == pipeline.router.hostLinkSlot) {
+            pipeline.router.hostLink(-1, null);
+            domains.remove(HOST_LINK_DOMAIN);
+            networksChanged();
+        }
         if (slot == armedSlot) {
             armedTrace.completeExceptionally(new IllegalStateException("the port went away before a frame matched"));
             disarmTrace();
@@ -288,6 +363,18 @@ final class SwitchAgent implements Agent {
         final int length = VirtioNetHeader.LENGTH + ArpPacket.encode(frame, VirtioNetHeader.LENGTH,
             MacAddress.BROADCAST, mac, ArpPacket.OP_REQUEST, mac, ip, 0L, ip);
         pipeline.inject(slot, frame, length, ctx.clock().nanoTime());
+    }
+
+    void gatewayService(io.jvswitch.switching.service.GatewayDatagramService service) {
+        pipeline.router.service(service);
+    }
+
+    void routingHook(io.jvswitch.switching.service.RoutingHook hook) {
+        pipeline.router.hook(hook);
+    }
+
+    Ipv4Router router() {
+        return pipeline.router;
     }
 
     BridgeDomain requireDomain(int id) {

@@ -21,6 +21,9 @@ public final class SwitchContext {
     private int waitMillis = 10;
     private IdleMode idleMode = IdleMode.WAIT;
     private int captureRingBytes = 16 * 1024 * 1024;
+    private int icmpErrorsPerSecond = 1000;
+    private int icmpErrorBurst = 50;
+    private int gatewayReplyQueueBytes = 1024 * 1024;
     private NanoClock clock = SystemNanoClock.INSTANCE;
     private boolean concluded;
 
@@ -36,6 +39,9 @@ public final class SwitchContext {
         require(commandsPerCycle >= 1, "commandsPerCycle must be positive");
         require(commandQueueCapacity >= 16, "commandQueueCapacity must be at least 16");
         require(waitMillis >= 1 && waitMillis <= 1000, "waitMillis must be within 1..1000");
+        require(icmpErrorsPerSecond >= 1 && icmpErrorsPerSecond <= 1_000_000, "icmpErrorsPerSecond must be within 1..1000000");
+        require(icmpErrorBurst >= 1, "icmpErrorBurst must be positive");
+        require(gatewayReplyQueueBytes >= 128 * 1024, "gatewayReplyQueueBytes must be at least 128 KiB");
         require(clock != null && idleMode != null, "clock and idle mode are required");
         require(captureRingBytes == 0 || (Integer.bitCount(captureRingBytes) == 1 && captureRingBytes >= 64 * 1024),
             "captureRingBytes must be 0 (no capture) or a power of two of at least 64 KiB: " + captureRingBytes);
@@ -79,6 +85,14 @@ public final class SwitchContext {
     /** Room for frame copies on their way to capture writers; 0 disables capture. */
     public int captureRingBytes() { return captureRingBytes; }
     public SwitchContext captureRingBytes(int v) { captureRingBytes = v; return this; }
+    /** Rate of the ICMP errors the router sends (RFC 1812 4.3.2.8), and the burst allowed above it. */
+    public int icmpErrorsPerSecond() { return icmpErrorsPerSecond; }
+    public SwitchContext icmpErrorsPerSecond(int v) { icmpErrorsPerSecond = v; return this; }
+    public int icmpErrorBurst() { return icmpErrorBurst; }
+    public SwitchContext icmpErrorBurst(int v) { icmpErrorBurst = v; return this; }
+    /** Room for deferred answers of gateway services on their way to the dataplane. */
+    public int gatewayReplyQueueBytes() { return gatewayReplyQueueBytes; }
+    public SwitchContext gatewayReplyQueueBytes(int v) { gatewayReplyQueueBytes = v; return this; }
     public NanoClock clock() { return clock; }
     public SwitchContext clock(NanoClock v) { clock = v; return this; }
 }

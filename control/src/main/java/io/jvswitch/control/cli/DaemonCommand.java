@@ -47,6 +47,16 @@ final class DaemonCommand implements Callable<Integer> {
         description = "Serve Prometheus metrics over HTTP at this address (off by default), e.g. 127.0.0.1:9469.")
     String metrics;
 
+    @Option(names = "--host-link", paramLabel = "NAME", defaultValue = io.jvswitch.control.service.HostLink.DEFAULT_NAME,
+        description = "Name of the TAP linking the gateway to this host's own stack (default: ${DEFAULT-VALUE}); "
+            + "'none' for no host link: networks then reach nothing beyond themselves.")
+    String hostLink;
+
+    @Option(names = "--host-link-cidr", paramLabel = "CIDR", defaultValue = io.jvswitch.control.service.HostLink.DEFAULT_CIDR,
+        description = "Subnet of the host link (default: ${DEFAULT-VALUE}): the host takes its first address, the "
+            + "router the second.")
+    String hostLinkCidr;
+
     @Override
     public Integer call() throws Exception {
         java.net.InetSocketAddress metricsAddress = null;
@@ -80,8 +90,23 @@ final class DaemonCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+        io.jvswitch.control.ipam.Cidr linkCidr = null;
+        if (!hostLink.equals("none")) {
+            if (hostLink.isEmpty() || hostLink.length() > 15 || !hostLink.matches("[A-Za-z0-9_.-]+")) {
+                throw new CliException("invalid --host-link '" + hostLink + "': an interface name of 1 to 15 letters, digits, '_', '.', '-'");
+            }
+            try {
+                linkCidr = io.jvswitch.control.ipam.Cidr.parse(hostLinkCidr, "--host-link-cidr");
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+            if (linkCidr.prefixLength() > 30) {
+                throw new CliException("invalid --host-link-cidr " + hostLinkCidr + ": needs at least 4 addresses (/30 or shorter)");
+            }
+        }
         try {
-            new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup).run();
+            new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup,
+                linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr)).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }

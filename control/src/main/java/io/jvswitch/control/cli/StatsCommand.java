@@ -27,14 +27,14 @@ final class StatsCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        final TextTable ports = new TextTable("PORT", "NETWORK", "RX", "RX-BYTES", "TX", "TX-BYTES", "FWD", "FLOOD", "ARP", "DROPS");
+        final TextTable ports = new TextTable("PORT", "NETWORK", "RX", "RX-BYTES", "TX", "TX-BYTES", "FWD", "FLOOD", "ARP", "ROUTED", "GW", "DROPS");
         for (JsonNode p : stats.path("ports")) {
             final List<String> drops = new ArrayList<>();
             p.path("drops").properties().forEach(d -> drops.add(d.getKey() + "=" + d.getValue().asLong()));
             ports.row(p.path("name").asText(), p.path("network").asText(), p.path("rxFrames").asLong(),
                 p.path("rxBytes").asLong(), p.path("txFrames").asLong(), p.path("txBytes").asLong(),
                 p.path("forwarded").asLong(), p.path("flooded").asLong(), p.path("arpAnswered").asLong(),
-                drops.isEmpty() ? "-" : String.join(",", drops));
+                p.path("routed").asLong(), p.path("gatewayAnswered").asLong(), drops.isEmpty() ? "-" : String.join(",", drops));
         }
         ports.print(out);
         out.println();
@@ -49,14 +49,22 @@ final class StatsCommand implements Callable<Integer> {
         }
         reasons.print(out);
         out.println();
-        final TextTable networks = new TextTable("NETWORK", "PORTS", "FDB", "LIMIT", "REFUSED", "AGED", "FLOODED", "UNKNOWN-UNICAST", "ARP");
+        final TextTable networks = new TextTable("NETWORK", "PORTS", "FDB", "LIMIT", "REFUSED", "AGED", "FLOODED", "UNKNOWN-UNICAST", "ARP", "ROUTED-IN", "ROUTED-OUT", "ICMP-ERR");
         stats.path("networks").properties().forEach(e -> {
             final JsonNode n = e.getValue();
             networks.row(e.getKey(), n.path("ports").asInt(), n.path("macEntries").asInt(), n.path("macLimit").asInt(),
                 n.path("macRefusedTableFull").asLong() + n.path("macRefusedPortLimit").asLong(), n.path("macsAged").asLong(),
-                n.path("flooded").asLong(), n.path("unknownUnicast").asLong(), n.path("arpAnswered").asLong());
+                n.path("flooded").asLong(), n.path("unknownUnicast").asLong(), n.path("arpAnswered").asLong(),
+                n.path("routedIn").asLong(), n.path("routedOut").asLong(), n.path("icmpErrors").asLong());
         });
         networks.print(out);
+        final JsonNode router = stats.path("router");
+        if (!router.isMissingNode()) {
+            out.printf("%nrouter: host link %s, %d packets from the host, %d to it; %d ICMP errors sent, %d held back by the rate limit%n",
+                router.path("hostLinkPlugged").asBoolean() ? "up" : "absent", router.path("fromHost").asLong(),
+                router.path("toHost").asLong(), router.path("icmpErrorsSent").asLong(),
+                router.path("icmpErrorsSuppressed").asLong());
+        }
         final JsonNode capture = stats.path("capture");
         if (!capture.isMissingNode()) {
             out.printf("%ncapture: %d frames copied, %d lost in the capture ring, %d lost at slow clients%n",

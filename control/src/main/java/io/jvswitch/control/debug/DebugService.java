@@ -161,6 +161,7 @@ public final class DebugService {
         result.put("dropsByReason", byReason);
         result.put("ports", ports);
         result.put("networks", networks);
+        result.put("router", Dataplane.await(dataplane.routerStats()));
         final var capture = Dataplane.await(dataplane.captureTotals());
         result.put("capture", Map.of("copied", capture.captured(), "ringDrops", capture.ringDrops(),
             "clientDrops", captureClientDrops.getAsLong()));

@@ -21,6 +21,10 @@ final class PrometheusText {
         text.portCounter("jvs_port_flooded_total", "Received frames flooded in their network.", ports, PortStats::flooded);
         text.portCounter("jvs_port_arp_answered_total", "ARP requests the switch answered (proxy-ARP).", ports,
             PortStats::arpAnswered);
+        text.portCounter("jvs_port_routed_total", "Received packets the gateway routed to another network or the host.",
+            ports, PortStats::routed);
+        text.portCounter("jvs_port_gateway_answered_total", "Received packets the gateway answered itself (ping, its UDP service).",
+            ports, PortStats::gatewayAnswered);
         text.header("jvs_port_drops_total", "Frames dropped at a port, by pipeline stage and reason.", "counter");
         for (PortStats p : ports) {
             for (Map.Entry<String, Long> drop : p.drops().entrySet()) {
@@ -37,6 +41,12 @@ final class PrometheusText {
         text.networkGauge("jvs_network_fdb_aged_total", "MAC addresses aged out.", networks, NetworkStats::macsAged, "counter");
         text.networkGauge("jvs_network_unknown_unicast_total", "Frames flooded because the destination was not learned.",
             networks, NetworkStats::unknownUnicast, "counter");
+        text.networkGauge("jvs_network_routed_in_total", "Packets the gateway routed into the network.", networks,
+            NetworkStats::routedIn, "counter");
+        text.networkGauge("jvs_network_routed_out_total", "Packets the gateway routed out of the network.", networks,
+            NetworkStats::routedOut, "counter");
+        text.networkGauge("jvs_network_icmp_errors_total", "ICMP errors the gateway sent into the network.", networks,
+            NetworkStats::icmpErrors, "counter");
         return text.out.toString();
     }
 

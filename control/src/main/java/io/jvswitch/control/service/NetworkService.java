@@ -13,6 +13,7 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
+import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.FdbEntry;
 import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortSecurity;
@@ -63,16 +64,53 @@ public final class NetworkService {
     }
 
     public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
-        this(dataplane, store, wiring, hostRoutes, new OverlayNetworks(dataplane, java.util.concurrent.TimeUnit.SECONDS.toNanos(300)));
+        this(dataplane, store, wiring, hostRoutes, List.of(),
+            new OverlayNetworks(dataplane, java.util.concurrent.TimeUnit.SECONDS.toNanos(300)));
     }
 
     public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes,
-                          OverlayNetworks overlays) {
+        List<NetworkEvents> listeners, OverlayNetworks overlays) {
         this.dataplane = dataplane;
         this.store = store;
         this.wiring = wiring;
         this.hostRoutes = hostRoutes;
         this.overlays = overlays;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    private final List<NetworkEvents> listeners;
+
+    /** The dataplane's view of a network: routed through its gateway, with its MTU. */
+    static NetworkSpec specOf(NetworkRecord network) {
+        final Cidr subnet = Cidr.parse(network.subnet());
+        final int gateway = Cidr.parseAddress(network.gateway());
+        return new NetworkSpec(network.dataplaneId(), network.name(), gateway, EndpointMac.derive(gateway),
+            subnet.prefixLength(), network.mtu(), network.internal(), EtherTypePolicy.IP_ONLY);
+    }
+
+    /**
+     * Adds the network to the dataplane, opens its tunnel if it spans hosts and tells the listeners;
+     * undoes all of it if a step fails.
+     */
+    private void bringUp(NetworkRecord network) {
+        Dataplane.await(dataplane.addNetwork(specOf(network)));
+        final List<NetworkEvents> told = new java.util.ArrayList<>();
+        try {
+            if (network.spansHosts()) {
+                overlays.open(network);
+            }
+            for (NetworkEvents listener : listeners) {
+                listener.networkAdded(network);
+                told.add(listener);
+            }
+        } catch (RuntimeException e) {
+            for (NetworkEvents listener : told) {
+                listener.networkRemoved(network);
+            }
+            overlays.close(network.name());
+            Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+            throw e;
+        }
     }
 
     // ---- restart -----------------------------------------------------------------------------
@@ -86,15 +124,19 @@ public final class NetworkService {
         for (NetworkRecord network : state.networks()) {
             pools.put(network.name(), poolOf(network));
             networks.put(network.name(), network);
-            Dataplane.await(dataplane.addNetwork(network.dataplaneId(), network.name(),
-                Cidr.parseAddress(network.gateway()), EndpointMac.derive(Cidr.parseAddress(network.gateway())),
-                EtherTypePolicy.IP_ONLY));
-            if (network.spansHosts()) {
-                try {
-                    overlays.open(network);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "overlay network {0}: tunnel not opened: {1}", network.name(),
-                        e.getMessage());
+            try {
+                bringUp(network);
+            } catch (RuntimeException e) {
+                if (!network.spansHosts()) {
+                    throw e;
+                }
+                // A tunnel that cannot open (the underlay address is gone) must not cost the
+                // network: it comes back without its tunnel, as before the restart's failure.
+                LOG.log(System.Logger.Level.WARNING, "overlay network {0}: tunnel not opened: {1}", network.name(),
+                    e.getMessage());
+                Dataplane.await(dataplane.addNetwork(specOf(network)));
+                for (NetworkEvents listener : listeners) {
+                    listener.networkAdded(network);
                 }
             }
         }
@@ -112,6 +154,7 @@ public final class NetworkService {
                 pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
                 plug(network, endpoint, port, namespace);
                 endpoints.put(endpoint.id(), endpoint);
+                tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0} on {1}: {2}", endpoint.name(),
@@ -180,15 +223,18 @@ public final class NetworkService {
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                 e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
             overlay);
-        Dataplane.await(dataplane.addNetwork(dataplaneId, name, pool.gateway(), EndpointMac.derive(pool.gateway()),
-            EtherTypePolicy.IP_ONLY));
-        if (overlay != null) {
-            try {
-                overlays.open(network);
-            } catch (RuntimeException e) {
-                Dataplane.await(dataplane.removeNetwork(dataplaneId));
-                throw e instanceof ApiException ? e : ApiException.badRequest(e.getMessage());
+        try {
+            bringUp(network);
+        } catch (ApiException e) {
+            throw e;
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        } catch (RuntimeException e) {
+            // The tunnel's socket could not be bound (no such local address, port in use).
+            if (overlay == null) {
+                throw e;
             }
+            throw ApiException.badRequest(e.getMessage());
         }
         networks.put(name, network);
         pools.put(name, pool);
@@ -206,6 +252,9 @@ public final class NetworkService {
         }
         overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
+        for (NetworkEvents listener : listeners) {
+            listener.networkRemoved(network);
+        }
         networks.remove(name);
         pools.remove(name);
         save();
@@ -589,8 +638,26 @@ public final class NetworkService {
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    /** Listeners learn of an endpoint; one that fails is logged, not allowed to undo the attach. */
+    private void tellAdded(NetworkRecord network, EndpointRecord endpoint) {
+        for (NetworkEvents listener : listeners) {
+            try {
+                listener.endpointAdded(network, endpoint);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "after attaching {0}: {1}", endpoint.name(), e.getMessage());
+            }
+        }
+    }
+
     private void forget(EndpointRecord endpoint) {
         endpoints.remove(endpoint.id());
+        for (NetworkEvents listener : listeners) {
+            try {
+                listener.endpointRemoved(endpoint);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "after removing {0}: {1}", endpoint.name(), e.getMessage());
+            }
+        }
         final AddressPool pool = pools.get(endpoint.network());
         if (pool != null) {
             pool.release(Cidr.parseAddress(endpoint.ipv4()));

@@ -65,6 +65,15 @@ public interface Port {
         return false;
     }
 
+    /**
+     * Whether ARP arriving on this port teaches the network's proxy-ARP address book (sender address
+     * to sender MAC). True for a tunnel to other hosts, whose endpoints the control plane here does
+     * not know; false for a container's port, which must never be able to claim addresses.
+     */
+    default boolean learnsRemoteAddresses() {
+        return false;
+    }
+
     /** Releases the device. Called once, on the dataplane thread, after the port is unplugged. */
     void close();
 }

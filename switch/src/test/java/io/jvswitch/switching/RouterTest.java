@@ -1,0 +1,349 @@
+package io.jvswitch.switching;
+
+import static io.jvswitch.switching.TestFrames.VNET;
+import static io.jvswitch.switching.TestFrames.ip;
+import static io.jvswitch.switching.TestFrames.mac;
+import static io.jvswitch.switching.TestFrames.readMac;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.switching.port.MemoryPort;
+import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.switching.service.GatewayDatagramService;
+import io.jvswitch.switching.service.GatewayReplies;
+import io.jvswitch.switching.service.RoutingHook;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway and router over in-memory ports: what a container and the host see. */
+class RouterTest {
+    static final long GW1_MAC = mac("02:4a:0a:00:00:01");
+    static final long GW2_MAC = mac("02:4a:0a:00:01:01");
+    static final long A_MAC = mac("02:4a:0a:00:00:02");
+    static final long B_MAC = mac("02:4a:0a:00:00:03");
+    static final long X_MAC = mac("02:4a:0a:00:01:02");
+    static final long ROUTER_MAC = mac("02:4a:a9:fe:2a:02");
+    static final long HOST_MAC = mac("02:4a:a9:fe:2a:01");
+    static final int GW1 = ip("10.0.0.1");
+    static final int A = ip("10.0.0.2");
+    static final int B = ip("10.0.0.3");
+    static final int GW2 = ip("10.0.1.1");
+    static final int X = ip("10.0.1.2");
+    static final int ROUTER = ip("169.254.42.2");
+    static final int HOST = ip("169.254.42.1");
+    static final int OUTSIDE = ip("192.0.2.7");
+
+    final DataplaneTest.ManualClock clock = new DataplaneTest.ManualClock();
+    Dataplane dp;
+    MemoryPort a;
+    MemoryPort b;
+    MemoryPort x;
+    MemoryPort host;
+
+    @BeforeEach
+    void setUp() {
+        dp = new Dataplane(new SwitchContext().clock(clock), ReadySet.NONE, (slot, name) -> { }, Throwable::printStackTrace);
+        call(dp.addNetwork(new NetworkSpec(1, "front", GW1, GW1_MAC, 24, 1500, false, EtherTypePolicy.IP_ONLY)));
+        call(dp.addNetwork(new NetworkSpec(2, "small", GW2, GW2_MAC, 24, 1280, false, EtherTypePolicy.IP_ONLY)));
+        a = new MemoryPort("a", 1500, true, true);
+        b = new MemoryPort("b", 1500, true, true);
+        x = new MemoryPort("x", 1280, true, true);
+        host = new MemoryPort("host", 9000, true, true);
+        call(dp.plug(1, a, A_MAC, A, PortSecurity.ENFORCE));
+        call(dp.plug(1, b, B_MAC, B, PortSecurity.ENFORCE));
+        call(dp.plug(2, x, X_MAC, X, PortSecurity.ENFORCE));
+        call(dp.plugHostLink(host, new HostLinkSpec(ROUTER_MAC, ROUTER, HOST_MAC)));
+    }
+
+    <T> T call(CompletableFuture<T> future) {
+        dp.runDutyCycle();
+        return Dataplane.await(future);
+    }
+
+    void cycle() {
+        dp.runDutyCycle();
+    }
+
+    // ---- frames --------------------------------------------------------------------------------
+
+    static byte[] ipv4(long dstMac, long srcMac, int src, int dst, int ttl, int protocol, boolean df, byte[] l4) {
+        final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 20 + l4.length);
+        f.position(VNET);
+        f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac);
+        f.putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
+        f.putShort((short) 0x0800);
+        f.put((byte) 0x45).put((byte) 0).putShort((short) (20 + l4.length)).putShort((short) 0x1234)
+            .putShort((short) (df ? 0x4000 : 0)).put((byte) ttl).put((byte) protocol).putShort((short) 0)
+            .putInt(src).putInt(dst);
+        f.put(l4);
+        final byte[] frame = f.array();
+        final int sum = InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, 20);
+        frame[VNET + 24] = (byte) (sum >>> 8);
+        frame[VNET + 25] = (byte) sum;
+        return frame;
+    }
+
+    static byte[] echoRequest(int payload) {
+        final byte[] icmp = new byte[8 + payload];
+        icmp[0] = 8;
+        icmp[4] = 0x12;
+        icmp[5] = 0x34;
+        icmp[7] = 1;
+        final int sum = InternetChecksum.compute(new UnsafeBuffer(icmp), 0, icmp.length);
+        icmp[2] = (byte) (sum >>> 8);
+        icmp[3] = (byte) sum;
+        return icmp;
+    }
+
+    static byte[] udp(int srcPort, int dstPort, byte[] payload) {
+        final ByteBuffer u = ByteBuffer.allocate(8 + payload.length);
+        u.putShort((short) srcPort).putShort((short) dstPort).putShort((short) (8 + payload.length)).putShort((short) 0);
+        u.put(payload);
+        return u.array();
+    }
+
+    static int ipByte(byte[] frame, int index) {
+        return frame[VNET + 14 + index] & 0xFF;
+    }
+
+    static int ipInt(byte[] frame, int index) {
+        return ByteBuffer.wrap(frame).getInt(VNET + 14 + index);
+    }
+
+    static int ipShort(byte[] frame, int index) {
+        return ByteBuffer.wrap(frame).getShort(VNET + 14 + index) & 0xFFFF;
+    }
+
+    static void assertIpChecksumValid(byte[] frame) {
+        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, (ipByte(frame, 0) & 0xF) * 4),
+            "IPv4 header checksum");
+    }
+
+    int drops(MemoryPort port, String reason) {
+        return call(dp.portStats()).stream().filter(s -> s.name().equals(port.name())).findFirst().orElseThrow()
+            .drops().getOrDefault(reason, 0L).intValue();
+    }
+
+    // ---- tests ---------------------------------------------------------------------------------
+
+    @Test
+    void theGatewayAnswersPing() {
+        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 1, true, echoRequest(56)));
+        cycle();
+        final byte[] reply = a.pollTransmitted();
+        assertNotNull(reply);
+        assertEquals(A_MAC, readMac(reply, VNET));
+        assertEquals(GW1_MAC, readMac(reply, VNET + 6));
+        assertEquals(GW1, ipInt(reply, 12));
+        assertEquals(A, ipInt(reply, 16));
+        assertEquals(0, reply[VNET + 34], "echo reply");
+        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(reply), VNET + 34, reply.length - VNET - 34));
+        assertIpChecksumValid(reply);
+        assertNull(host.pollTransmitted());
+    }
+
+    @Test
+    void routesToTheHostAndBackWithTtlDecremented() {
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+        cycle();
+        final byte[] up = host.pollTransmitted();
+        assertNotNull(up, "beyond the networks goes to the host link");
+        assertEquals(HOST_MAC, readMac(up, VNET));
+        assertEquals(ROUTER_MAC, readMac(up, VNET + 6));
+        assertEquals(63, ipByte(up, 8));
+        assertIpChecksumValid(up);
+
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udp(80, 4000, new byte[20])));
+        cycle();
+        final byte[] down = a.pollTransmitted();
+        assertNotNull(down);
+        assertEquals(A_MAC, readMac(down, VNET));
+        assertEquals(GW1_MAC, readMac(down, VNET + 6));
+        assertEquals(63, ipByte(down, 8));
+        assertIpChecksumValid(down);
+        assertNull(b.pollTransmitted(), "A's MAC is known from the address book: no flood");
+    }
+
+    @Test
+    void theRouterAnswersArpForItsLinkAddressOnly() {
+        host.inject(TestFrames.arp(0xFFFF_FFFF_FFFFL, HOST_MAC, 1, HOST_MAC, HOST, 0, ROUTER));
+        cycle();
+        final byte[] reply = host.pollTransmitted();
+        assertNotNull(reply);
+        assertEquals(ROUTER_MAC, readMac(reply, VNET + 6));
+        host.inject(TestFrames.arp(0xFFFF_FFFF_FFFFL, HOST_MAC, 1, HOST_MAC, HOST, 0, A));
+        cycle();
+        assertNull(host.pollTransmitted());
+        assertNull(a.pollTransmitted(), "nothing from the host is switched into a network");
+        assertEquals(1, drops(host, "not-for-router"));
+    }
+
+    @Test
+    void networksAreIsolatedAndTheSenderIsTold() {
+        a.inject(ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])));
+        cycle();
+        assertNull(x.pollTransmitted());
+        final byte[] error = a.pollTransmitted();
+        assertNotNull(error);
+        assertEquals(3, error[VNET + 34], "destination unreachable");
+        assertEquals(13, error[VNET + 35], "administratively prohibited");
+        assertEquals(GW1, ipInt(error, 12));
+        assertEquals(1, drops(a, "isolated"));
+    }
+
+    @Test
+    void ttlExpiringAtTheGatewayGetsTimeExceededQuotingThePacket() {
+        final byte[] probe = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(33434, 33434, new byte[12]));
+        a.inject(probe);
+        cycle();
+        assertNull(host.pollTransmitted());
+        final byte[] error = a.pollTransmitted();
+        assertNotNull(error);
+        assertEquals(11, error[VNET + 34], "time exceeded");
+        assertEquals(GW1, ipInt(error, 12), "from the gateway: traceroute's first hop");
+        final byte[] quotedHeader = java.util.Arrays.copyOfRange(error, VNET + 42, VNET + 62);
+        assertArrayEquals(java.util.Arrays.copyOfRange(probe, VNET + 14, VNET + 34), quotedHeader);
+        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(error), VNET + 34, error.length - VNET - 34));
+        assertEquals(1, drops(a, "ttl-exceeded"));
+    }
+
+    @Test
+    void tooBigWithDfGetsFragmentationNeededWithTheNextHopMtu() {
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udp(53, 4000, new byte[1400])));
+        cycle();
+        assertNull(x.pollTransmitted());
+        final byte[] error = host.pollTransmitted();
+        assertNotNull(error);
+        assertEquals(3, error[VNET + 34]);
+        assertEquals(4, error[VNET + 35], "fragmentation needed");
+        assertEquals(1280, ByteBuffer.wrap(error).getShort(VNET + 34 + 6), "next-hop MTU");
+        assertEquals(ROUTER, ipInt(error, 12), "errors to the host come from the router's link address");
+    }
+
+    @Test
+    void tooBigWithoutDfIsFragmented() {
+        final byte[] payload = new byte[2000];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 7);
+        }
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, false, udp(53, 4000, payload)));
+        cycle();
+        final byte[] first = x.pollTransmitted();
+        final byte[] second = x.pollTransmitted();
+        assertNotNull(first);
+        assertNotNull(second);
+        assertNull(x.pollTransmitted());
+        assertTrue(ipShort(first, 2) <= 1280);
+        assertEquals(0x2000, ipShort(first, 6), "MF, offset 0");
+        final int firstData = ipShort(first, 2) - 20;
+        assertEquals(firstData / 8, ipShort(second, 6), "no MF, offset after the first");
+        assertEquals(2008, firstData + ipShort(second, 2) - 20);
+        assertIpChecksumValid(first);
+        assertIpChecksumValid(second);
+        final byte[] joined = new byte[2008];
+        System.arraycopy(first, VNET + 34, joined, 0, firstData);
+        System.arraycopy(second, VNET + 34, joined, firstData, 2008 - firstData);
+        assertArrayEquals(udp(53, 4000, payload), joined);
+    }
+
+    @Test
+    void theGatewayServiceAnswersAtOnceAndLater() {
+        final GatewayReplies replies = dp.gatewayReplies();
+        call(dp.gatewayService(new GatewayDatagramService() {
+            @Override public int port() { return 53; }
+            @Override public int handle(int networkId, int clientIp, int clientPort, MutableDirectBuffer buffer,
+                int offset, int length, int capacity, long nowNanos) {
+                if (buffer.getByte(offset) == 'n') {
+                    buffer.putStringWithoutLengthAscii(offset, "now:" + networkId);
+                    return 5;
+                }
+                final UnsafeBuffer later = new UnsafeBuffer("later".getBytes());
+                assertTrue(replies.send(networkId, clientIp, clientPort, 53, later, 0, later.capacity()));
+                return DEFERRED;
+            }
+        }));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udp(5555, 53, "now?".getBytes())));
+        cycle();
+        final byte[] now = a.pollTransmitted();
+        assertNotNull(now);
+        assertEquals("now:1", new String(now, VNET + 42, 5));
+        assertEquals(5555, ByteBuffer.wrap(now).getShort(VNET + 36) & 0xFFFF);
+        assertEquals(0, InternetChecksum.fold(InternetChecksum.partialSum(new UnsafeBuffer(now), VNET + 34, 13,
+            InternetChecksum.pseudoHeaderIpv4(GW1, A, 17, 13))) ^ 0xFFFF, "UDP checksum");
+
+        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udp(5556, 53, "later?".getBytes())));
+        cycle();
+        final byte[] later = a.pollTransmitted();
+        assertNotNull(later, "the deferred answer is framed and sent once the ports' batch is done");
+        assertEquals("later", new String(later, VNET + 42, 5));
+        assertEquals(GW1, ipInt(later, 12));
+        assertEquals(5556, ByteBuffer.wrap(later).getShort(VNET + 36) & 0xFFFF);
+    }
+
+    @Test
+    void anInternalNetworkHasNoWayOut() {
+        call(dp.addNetwork(new NetworkSpec(3, "vault", ip("10.0.2.1"), mac("02:4a:0a:00:02:01"), 24, 1500, true,
+            EtherTypePolicy.IP_ONLY)));
+        final MemoryPort v = new MemoryPort("v", 1500, true, true);
+        call(dp.plug(3, v, mac("02:4a:0a:00:02:02"), ip("10.0.2.2"), PortSecurity.ENFORCE));
+        v.inject(ipv4(mac("02:4a:0a:00:02:01"), mac("02:4a:0a:00:02:02"), ip("10.0.2.2"), OUTSIDE, 64, 17, true,
+            udp(1, 2, new byte[8])));
+        cycle();
+        assertNull(host.pollTransmitted());
+        assertEquals(3, v.pollTransmitted()[VNET + 34], "told: destination unreachable");
+        assertEquals(1, drops(v, "internal-network"));
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, ip("10.0.2.2"), 64, 17, true, udp(1, 2, new byte[8])));
+        cycle();
+        assertNull(v.pollTransmitted());
+    }
+
+    @Test
+    void overlappingRoutedSubnetsAreRefused() {
+        assertThrows(IllegalStateException.class, () -> call(dp.addNetwork(new NetworkSpec(4, "clash", ip("10.0.0.129"),
+            mac("02:4a:0a:00:00:81"), 25, 1500, false, EtherTypePolicy.IP_ONLY))));
+    }
+
+    @Test
+    void aTranslationHookSeesRoutedPacketsAndCanLetAFlowCrossNetworks() {
+        call(dp.routingHook(new RoutingHook() {
+            @Override public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
+                long nowNanos) {
+                return fromNetwork == 1 ? ACCEPT_TRACKED : ACCEPT;
+            }
+            @Override public int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset,
+                int ipLength, long nowNanos) {
+                return toNetwork == RoutingHook.HOST_LINK ? DROP : ACCEPT;
+            }
+        }));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])));
+        cycle();
+        assertNotNull(x.pollTransmitted(), "a tracked flow crosses networks");
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+        cycle();
+        assertNull(host.pollTransmitted());
+        assertEquals(1, drops(a, "translation-refused"));
+    }
+
+    @Test
+    void badHeadersAreDroppedAndCounted() {
+        final byte[] frame = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
+        frame[VNET + 24] ^= 0x55; // break the header checksum
+        a.inject(frame);
+        final byte[] shortTotal = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
+        shortTotal[VNET + 14 + 3] = 10; // total length below the header length
+        a.inject(shortTotal);
+        cycle();
+        assertNull(host.pollTransmitted());
+        assertEquals(1, drops(a, "bad-ip-checksum"));
+        assertEquals(1, drops(a, "bad-ip-header"));
+    }
+}

@@ -1,0 +1,50 @@
+package io.jvswitch.tap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@link EpollReadySet#wakeup()}: another thread ends a blocked poll at once, and reports no slot. */
+class EpollWakeupTest {
+    @Test
+    void aWakeupFromAnotherThreadEndsABlockedPoll() throws Exception {
+        try (EpollReadySet set = new EpollReadySet()) {
+            final int[] slots = new int[8];
+            final Thread waker = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                set.wakeup();
+                set.wakeup(); // a second one before the poller consumed the first costs nothing
+            });
+            final long start = System.nanoTime();
+            final int ready = set.poll(slots, 10_000);
+            final long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            waker.join();
+            assertEquals(0, ready, "the wakeup is not a port");
+            assertTrue(waitedMillis < 5_000, "woken after " + waitedMillis + " ms, not at the 10 s timeout");
+            assertEquals(0, set.poll(slots, 0), "consumed: the next poll does not return at once for it");
+        }
+    }
+
+    @Test
+    void aWakeupBeforeThePollMakesItReturnAtOnce() throws Exception {
+        try (EpollReadySet set = new EpollReadySet()) {
+            set.wakeup();
+            final long start = System.nanoTime();
+            set.poll(new int[8], 10_000);
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5_000);
+        }
+    }
+
+    @Test
+    void aWakeupAfterCloseIsHarmless() throws Exception {
+        final EpollReadySet set = new EpollReadySet();
+        set.close();
+        set.wakeup();
+    }
+}
