@@ -362,6 +362,15 @@ public final class TunnelPort implements Port {
         return true;
     }
 
+    /**
+     * ARP from the far side teaches this network's address book, so the gateway answers later
+     * requests for remote endpoints here instead of replicating them to every peer.
+     */
+    @Override
+    public boolean learnsRemoteAddresses() {
+        return true;
+    }
+
     @Override
     public void close() {
         closed = true;

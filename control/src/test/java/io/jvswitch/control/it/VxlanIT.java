@@ -92,6 +92,24 @@ class VxlanIT {
     }
 
     @Test
+    void arpForARemoteContainerIsAnsweredOnThisHost() {
+        final String ip2 = b.ipOf("multi", "c2");
+        // the first exchange: c2's ARP reply comes in through the tunnel and teaches host A's address book
+        assertTrue(a.ping(c1, ip2, 1), "first exchange");
+        a.lab.check(c1, "ip", "neigh", "flush", "dev", "eth0");
+        final JsonNode portBefore = a.port("c1");
+        final JsonNode tunnelBefore = a.port("vxlan:multi");
+        assertTrue(a.ping(c1, ip2, 1), "after the flush");
+        final JsonNode portAfter = a.port("c1");
+        final JsonNode tunnelAfter = a.port("vxlan:multi");
+        assertTrue(portAfter.path("arpAnswered").asLong() > portBefore.path("arpAnswered").asLong(),
+            "the switch answered c1's who-has " + ip2 + ": " + portBefore + " -> " + portAfter);
+        assertEquals(tunnelBefore.path("floodedOut").asLong(), tunnelAfter.path("floodedOut").asLong(),
+            "no broadcast replicated to the peers: " + tunnelBefore + " -> " + tunnelAfter);
+        assertTrue(a.lab.check(c1, "ip", "neigh", "show", ip2).contains("02:4a:0a:4d:00:"), "c2's own MAC in the answer");
+    }
+
+    @Test
     void tcpAcrossTheOverlay() throws Exception {
         final double gbps = iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 3);
         System.out.printf("VxlanIT: iperf3 TCP x1 over jvs VTEPs: %.2f Gb/s%n", gbps);
