@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ControlledMessageHandler.Action;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -37,6 +38,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 public final class TunnelPort implements Port {
     private static final int SENDER_IP_LENGTH = 4;
     private static final int MSG_FRAME = 1;
+    /** Largest frame a port hands over: 64 KiB of IP behind an Ethernet header with a VLAN tag. */
+    private static final int SUPER_FRAME_LIMIT = 65_535 + EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH;
+    /** Smallest segment size the output buffers are sized for (smaller ones need more headers). */
+    private static final int MIN_SEGMENT = 256;
 
     private final String name;
     private final int vni;
@@ -47,9 +52,11 @@ public final class TunnelPort implements Port {
     private final OneToOneRingBuffer inbound;
     private final VtepCounters counters = new VtepCounters();
     private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final DatagramPool buffers;
     private final UnsafeBuffer datagramView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
-    private final MessageHandler copyIn = this::copyIn;
+    private final TcpCoalescer coalescer = new TcpCoalescer();
+    private final ControlledMessageHandler copyIn = this::copyIn;
     private volatile VtepPeer[] peers = new VtepPeer[0];
     /** Set by the control thread when a peer goes; its MACs are forgotten on the dataplane thread. */
     private volatile int[] removedPeers = new int[0];
@@ -60,11 +67,6 @@ public final class TunnelPort implements Port {
     /** A control-plane request for the remote MAC entries, answered on the dataplane thread. */
     private volatile CompletableFuture<List<RemoteMac>> snapshotRequest;
 
-    // receive() hands these to copyIn through fields: a capturing lambda would allocate per call
-    private MutableDirectBuffer rxTarget;
-    private int rxOffset;
-    private int rxCapacity;
-    private int rxLength;
 
     public TunnelPort(String name, int vni, int mtu, VtepContext ctx, TxQueue tx) {
         if (!ctx.isConcluded()) {
@@ -85,6 +87,9 @@ public final class TunnelPort implements Port {
         this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(
             java.nio.ByteBuffer.allocateDirect(ctx.rxRingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
         this.nowNanos = ctx.clock().nanoTime();
+        this.buffers = new DatagramPool(ctx.txBuffers(), VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH
+            + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500), ctx.txSuperFrameBuffers(),
+            TcpSegmenter.maxOutputBytes(SUPER_FRAME_LIMIT, MIN_SEGMENT));
     }
 
     public int vni() {
@@ -176,29 +181,42 @@ public final class TunnelPort implements Port {
         if (closed) {
             return RX_GONE;
         }
-        rxTarget = buffer;
-        rxOffset = offset;
-        rxCapacity = capacity;
-        rxLength = RX_EMPTY;
+        coalescer.begin(buffer, offset, capacity);
         // housekeeping once per duty cycle (the ring ran dry), and every so often under sustained load
-        if (inbound.read(copyIn, 1) == 0 || (++receivesSinceHousekeeping & 255) == 0) {
+        if (inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS) == 0 || (++receivesSinceHousekeeping & 255) == 0) {
             housekeeping();
         }
-        rxTarget = null;
-        return rxLength;
+        if (coalescer.isEmpty()) {
+            coalescer.finish();
+            return RX_EMPTY;
+        }
+        if (coalescer.segments() > 1) {
+            counters.coalesced(coalescer.segments());
+        }
+        return coalescer.finish();
     }
 
-    private void copyIn(int msgTypeId, MutableDirectBuffer src, int index, int length) {
+    /**
+     * One frame from the ring: the first is copied in; the following ones join it while they
+     * continue the same TCP flow in order ({@link TcpCoalescer}); the first that does not stays in
+     * the ring for the next call.
+     */
+    private Action copyIn(int msgTypeId, MutableDirectBuffer src, int index, int length) {
         final int senderIp = src.getInt(index);
+        final int frame = index + SENDER_IP_LENGTH;
         final int frameLength = length - SENDER_IP_LENGTH;
-        if (frameLength + VirtioNetHeader.LENGTH > rxCapacity) {
-            counters.drop(VtepDropReason.RX_TOO_LARGE);
-            return;
+        if (coalescer.isEmpty()) {
+            if (!coalescer.first(senderIp, src, frame, frameLength)) {
+                counters.drop(VtepDropReason.RX_TOO_LARGE);
+                return Action.BREAK;
+            }
+            macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos);
+            return coalescer.open() ? Action.CONTINUE : Action.BREAK;
         }
-        VirtioNetHeader.clear(rxTarget, rxOffset);
-        rxTarget.putBytes(rxOffset + VirtioNetHeader.LENGTH, src, index + SENDER_IP_LENGTH, frameLength);
-        macs.learn(MacAddress.read(src, index + SENDER_IP_LENGTH + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos);
-        rxLength = VirtioNetHeader.LENGTH + frameLength;
+        if (!coalescer.append(senderIp, src, frame, frameLength)) {
+            return Action.ABORT;
+        }
+        return coalescer.open() ? Action.CONTINUE : Action.BREAK;
     }
 
     /** Once per duty cycle (when the ring is empty): the clock, forgotten peers, a slice of aging. */
@@ -267,9 +285,14 @@ public final class TunnelPort implements Port {
             counters.drop(VtepDropReason.TX_QUEUE_FULL);
             return TX_BUSY;
         }
-        final int capacity = gso ? TcpSegmenter.maxOutputBytes(frameLength, 256) : VxlanHeader.LENGTH + frameLength;
-        final ByteBuf datagrams = ctx.allocator().directBuffer(capacity, capacity);
-        datagramView.wrap(datagrams.memoryAddress(), capacity);
+        final int capacity = gso ? TcpSegmenter.maxOutputBytes(frameLength, MIN_SEGMENT) : VxlanHeader.LENGTH + frameLength;
+        final ByteBuf datagrams = buffers.claim(capacity);
+        if (datagrams == null) {
+            tx.abandon(batch);
+            counters.drop(VtepDropReason.TX_BUFFERS_BUSY);
+            return TX_BUSY;
+        }
+        datagramView.wrap(datagrams.memoryAddress(), datagrams.capacity());
         final int bytes;
         if (gso) {
             if (!segmenter.segment(buffer, offset, length, datagramView, vni, mtu)) {
@@ -374,6 +397,7 @@ public final class TunnelPort implements Port {
     @Override
     public void close() {
         closed = true;
+        buffers.close();
     }
 
     public boolean isClosed() {

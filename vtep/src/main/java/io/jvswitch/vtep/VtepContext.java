@@ -26,6 +26,8 @@ public final class VtepContext {
     private int datagramsPerRead = 32;
     private int rxRingBytes = 4 * 1024 * 1024;
     private int txQueueDepth = 4_096;
+    private int txBuffers = 1_024;
+    private int txSuperFrameBuffers = 48;
     private int peerLimit = 128;
     private int remoteMacLimit = 16_384;
     private long macAgingNanos = TimeUnit.SECONDS.toNanos(300);
@@ -44,6 +46,8 @@ public final class VtepContext {
         require(Integer.bitCount(rxRingBytes) == 1 && rxRingBytes >= 256 * 1024,
             "rxRingBytes must be a power of two of at least 256 KiB: " + rxRingBytes);
         require(txQueueDepth >= 16 && txQueueDepth <= 1 << 20, "txQueueDepth must be within 16..1048576");
+        require(txBuffers >= 16 && txBuffers <= 1 << 20, "txBuffers must be within 16..1048576");
+        require(txSuperFrameBuffers >= 2 && txSuperFrameBuffers <= 4_096, "txSuperFrameBuffers must be within 2..4096");
         require(peerLimit >= 1 && peerLimit <= MAX_PEER_LIMIT, "peerLimit must be within 1.." + MAX_PEER_LIMIT);
         require(remoteMacLimit >= 1 && remoteMacLimit <= 1 << 22, "remoteMacLimit out of range");
         require(macAgingNanos >= TimeUnit.SECONDS.toNanos(1), "MAC aging must be at least 1 s");
@@ -97,6 +101,12 @@ public final class VtepContext {
     /** Datagram batches in flight from the dataplane to the event loop. */
     public int txQueueDepth() { return txQueueDepth; }
     public VtepContext txQueueDepth(int v) { txQueueDepth = v; return this; }
+    /** Datagram buffers per tunnel for single frames (one MTU each), allocated when the tunnel opens. */
+    public int txBuffers() { return txBuffers; }
+    public VtepContext txBuffers(int v) { txBuffers = v; return this; }
+    /** Datagram buffers per tunnel for segmented super-frames (about 100 KiB each). */
+    public int txSuperFrameBuffers() { return txSuperFrameBuffers; }
+    public VtepContext txSuperFrameBuffers(int v) { txSuperFrameBuffers = v; return this; }
     public int peerLimit() { return peerLimit; }
     public VtepContext peerLimit(int v) { peerLimit = v; return this; }
     public int remoteMacLimit() { return remoteMacLimit; }

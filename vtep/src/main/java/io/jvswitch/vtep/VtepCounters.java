@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * Frame, byte and drop counters of one network, one peer or the underlay socket.
  *
- * <p>Each counter has a single writer (transmit counters the dataplane thread, receive counters
- * the underlay event loop), which increments it with a plain read and a release store: no atomic
+ * <p>Each counter has a single writer (transmit and coalescing counters the dataplane thread,
+ * receive counters the underlay event loop), which increments it with a plain read and a release store: no atomic
  * read-modify-write on the packet path. Readers on other threads see a recent value.
  */
 public final class VtepCounters {
@@ -18,7 +18,9 @@ public final class VtepCounters {
     private static final int TX_BYTES = 1;
     private static final int RX_FRAMES = 2;
     private static final int RX_BYTES = 3;
-    private static final int DROPS = 4;
+    private static final int SUPER_FRAMES = 4;
+    private static final int COALESCED_SEGMENTS = 5;
+    private static final int DROPS = 6;
 
     private final long[] values = new long[DROPS + VtepDropReason.VALUES.length];
 
@@ -40,6 +42,12 @@ public final class VtepCounters {
         add(RX_BYTES, bytes);
     }
 
+    /** Dataplane thread: received segments joined into one super-frame. */
+    void coalesced(int segments) {
+        add(SUPER_FRAMES, 1);
+        add(COALESCED_SEGMENTS, segments);
+    }
+
     void drop(VtepDropReason reason) {
         add(DROPS + reason.ordinal(), 1);
     }
@@ -58,6 +66,16 @@ public final class VtepCounters {
 
     public long rxBytes() {
         return read(RX_BYTES);
+    }
+
+    /** Super-frames made of received segments (receive offload). */
+    public long superFrames() {
+        return read(SUPER_FRAMES);
+    }
+
+    /** Received segments that went to the dataplane inside super-frames. */
+    public long coalescedSegments() {
+        return read(COALESCED_SEGMENTS);
     }
 
     public long drops(VtepDropReason reason) {

@@ -21,6 +21,7 @@ public enum VtepDropReason {
     BAD_SUPER_FRAME("bad-super-frame", "super-frame whose headers do not parse or whose segment size is zero"),
     BAD_OFFLOAD("bad-offload", "checksum to complete lies outside the frame"),
     TX_QUEUE_FULL("tx-queue-full", "the underlay event loop has not taken earlier datagrams yet"),
+    TX_BUFFERS_BUSY("tx-buffers-busy", "every datagram buffer of the tunnel is still queued for sending"),
     UNDERLAY_BUSY("underlay-busy", "the underlay socket's send queue is above its high-water mark"),
     SEND_FAILED("send-failed", "the kernel refused the datagram (no route, message too long, ...)");
 

@@ -120,6 +120,84 @@ class TunnelPortTest {
         assertEquals(1, a.counters().txFrames());
     }
 
+    /** Where each segment of a batch starts in its datagram buffer. */
+    List<Integer> segmentOffsets(TxBatch batch) {
+        final ByteBuf d = batch.datagrams;
+        final List<Integer> offsets = new ArrayList<>();
+        for (int at = 0; at < d.readableBytes(); at += batch.stride) {
+            offsets.add(at);
+        }
+        return offsets;
+    }
+
+    static byte[] payloadOf(byte[] frameWithHeader) {
+        final int tcp = VirtioNetHeader.LENGTH + 14 + 20;
+        final int tcpHeader = ((frameWithHeader[tcp + 12] & 0xF0) >>> 2);
+        return java.util.Arrays.copyOfRange(frameWithHeader, tcp + tcpHeader, frameWithHeader.length);
+    }
+
+    @Test
+    void consecutiveSegmentsOfOneFlowAreHandedOnAsOneSuperFrame() {
+        a.addPeer(HOST_B);
+        b.addPeer(HOST_A);
+        final byte[] sent = VtepFrames.tcpSuperFrame(20_000, 1448, io.jvswitch.packet.TcpPacket.ACK | io.jvswitch.packet.TcpPacket.PSH);
+        final TxBatch batch = sendFromA(sent).getFirst();
+        final List<Integer> offsets = segmentOffsets(batch);
+        assertTrue(offsets.size() > 2, offsets.toString());
+        final UnsafeBuffer all = bytesOf(batch.datagrams, 0, batch.datagrams.readableBytes());
+        // one corrupted segment in the middle: it must not be vouched for by the super-frame
+        final int bad = offsets.get(offsets.size() / 2);
+        for (int i = 0; i < offsets.size(); i++) {
+            final int at = offsets.get(i);
+            final int len = Math.min(batch.stride, all.capacity() - at);
+            final UnsafeBuffer d = new UnsafeBuffer(new byte[len]);
+            d.putBytes(0, all, at, len);
+            if (at == bad) {
+                d.putByte(len - 1, (byte) (d.getByte(len - 1) ^ 0x55));
+            }
+            assertNull(receiverB.onDatagram(HOST_A, d, 0, len));
+        }
+        receiverB.endOfBatch();
+
+        final byte[] first = receiveAtB();
+        final int before = offsets.size() / 2;
+        assertEquals(VirtioNetHeader.GSO_TCPV4, first[1]);
+        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, first[0]);
+        final UnsafeBuffer f = new UnsafeBuffer(first);
+        final int mss = VirtioNetHeader.gsoSize(f, 0);
+        assertEquals(batch.stride - VxlanHeader.LENGTH - 14 - 20 - 32, mss, "segment size = the segments' payload");
+        assertEquals(14 + 20 + 32, VirtioNetHeader.headerLength(f, 0));
+        assertEquals(14 + 20, VirtioNetHeader.checksumStart(f, 0));
+        assertEquals(16, VirtioNetHeader.checksumOffset(f, 0));
+        assertEquals(before * mss, payloadOf(first).length, "the segments before the corrupted one, joined");
+        assertEquals(first.length - VirtioNetHeader.LENGTH - 14, f.getShort(VirtioNetHeader.LENGTH + 14 + 2,
+            java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF, "IP total length of the super-frame");
+        assertEquals(0, io.jvswitch.packet.InternetChecksum.compute(f, VirtioNetHeader.LENGTH + 14, 20), "IP checksum");
+        // completing the checksum as the kernel would gives a valid TCP checksum over the whole payload
+        final UnsafeBuffer copy = new UnsafeBuffer(first.clone());
+        assertTrue(VirtioNetHeader.completeChecksum(copy, 0, first.length));
+        final int tcpLength = first.length - VirtioNetHeader.LENGTH - 34;
+        assertEquals(0xFFFF, io.jvswitch.packet.InternetChecksum.fold(io.jvswitch.packet.InternetChecksum.partialSum(copy,
+            VirtioNetHeader.LENGTH + 34, tcpLength, io.jvswitch.packet.InternetChecksum.pseudoHeaderIpv4(VtepFrames.IP_A,
+                VtepFrames.IP_B, 6, tcpLength))));
+
+        final byte[] corrupted = receiveAtB();
+        assertEquals(0, corrupted[1], "the corrupted segment goes on alone, unvouched, for the receiver to drop");
+        assertEquals(0, corrupted[0]);
+        final byte[] rest = receiveAtB();
+        assertEquals(VirtioNetHeader.GSO_TCPV4, rest[1]);
+        assertTrue((rest[VirtioNetHeader.LENGTH + 34 + 13] & io.jvswitch.packet.TcpPacket.PSH) != 0, "the last segment's PSH");
+        assertNull(receiveAtB());
+        final byte[] expected = payloadOf(sent);
+        final byte[] joined = new byte[expected.length];
+        System.arraycopy(payloadOf(first), 0, joined, 0, before * mss);
+        System.arraycopy(payloadOf(rest), 0, joined, (before + 1) * mss, expected.length - (before + 1) * mss);
+        System.arraycopy(expected, before * mss, joined, before * mss, mss); // the corrupted one, as sent
+        assertArrayEquals(expected, joined, "payload in order, nothing lost or doubled");
+        assertEquals(2, b.counters().superFrames());
+        assertEquals(offsets.size() - 1, b.counters().coalescedSegments());
+    }
+
     @Test
     void unknownAndBroadcastAreReplicatedKnownUnicastGoesToItsVtep() {
         a.addPeer(HOST_B);

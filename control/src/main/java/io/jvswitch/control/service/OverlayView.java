@@ -27,9 +27,12 @@ public record OverlayView(
 
     public record Counters(@JsonProperty("TxFrames") long txFrames, @JsonProperty("TxBytes") long txBytes,
                            @JsonProperty("RxFrames") long rxFrames, @JsonProperty("RxBytes") long rxBytes,
+                           @JsonProperty("RxSuperFrames") long rxSuperFrames,
+                           @JsonProperty("RxCoalescedSegments") long rxCoalescedSegments,
                            @JsonProperty("Drops") Map<String, Long> drops) {
         public static Counters of(VtepCounters c) {
-            return new Counters(c.txFrames(), c.txBytes(), c.rxFrames(), c.rxBytes(), c.dropsByReason());
+            return new Counters(c.txFrames(), c.txBytes(), c.rxFrames(), c.rxBytes(), c.superFrames(), c.coalescedSegments(),
+                c.dropsByReason());
         }
     }
 }

@@ -203,6 +203,7 @@ class VxlanIT {
         overlay.kernelVxlanHost(h2, "u2", 6000, "10.202.0.2", "10.202.0.1", r2, "10.79.0.2/24");
         final double kernel = iperf(b, r2, b, r1, "10.79.0.2", 4);
         final double jvs = iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 4);
+        System.out.println("VxlanIT: receiving side " + overlayOf(b, "multi").path("Counters"));
         System.out.printf("VxlanIT: iperf3 TCP x1, 4 s: jvs VTEPs %.2f Gb/s, kernel bridge+vxlan %.2f Gb/s, ratio %.2f%n",
             jvs, kernel, jvs / kernel);
         assertTrue(jvs > 0 && kernel > 0);
