@@ -26,7 +26,7 @@ public final class VtepContext {
     private int datagramsPerRead = 32;
     private int rxRingBytes = 4 * 1024 * 1024;
     private int txQueueDepth = 4_096;
-    private int txBuffers = 1_024;
+    private int txBuffers = 4_096;
     private int txSuperFrameBuffers = 48;
     private int peerLimit = 128;
     private int remoteMacLimit = 16_384;
@@ -101,7 +101,7 @@ public final class VtepContext {
     /** Datagram batches in flight from the dataplane to the event loop. */
     public int txQueueDepth() { return txQueueDepth; }
     public VtepContext txQueueDepth(int v) { txQueueDepth = v; return this; }
-    /** Datagram buffers per tunnel for single frames (one MTU each), allocated when the tunnel opens. */
+    /** Datagram buffers per tunnel for single frames (one MTU each, as many as the hand-off queue holds). */
     public int txBuffers() { return txBuffers; }
     public VtepContext txBuffers(int v) { txBuffers = v; return this; }
     /** Datagram buffers per tunnel for segmented super-frames (about 100 KiB each). */
