@@ -6,8 +6,9 @@ import io.netty.buffer.UnpooledUnsafeDirectByteBuf;
 import org.jctools.queues.MpscArrayQueue;
 
 /**
- * A tunnel's fixed set of direct buffers for outgoing datagrams, allocated once: {@code small}
- * buffers for single frames and {@code large} ones for the segments of a super-frame. A buffer
+ * A tunnel's bounded set of direct buffers for outgoing datagrams: up to {@code smallCount}
+ * buffers for single frames and {@code largeCount} for the segments of a super-frame, allocated
+ * as traffic first needs them (a quiet tunnel holds few) and never freed while it is open. A buffer
  * comes back when netty releases it after the send (on the underlay event loop; on the dataplane
  * thread for a frame given up before it was queued), so transmitting allocates nothing. When every
  * buffer of a size is still queued for sending, {@link #claim} returns null and the frame is
@@ -20,6 +21,11 @@ final class DatagramPool {
     private final int largeCapacity;
     private final MpscArrayQueue<Datagram> small;
     private final MpscArrayQueue<Datagram> large;
+    private final int smallCount;
+    private final int largeCount;
+    // dataplane thread only
+    private int smallMade;
+    private int largeMade;
     private volatile boolean closed;
 
     DatagramPool(int smallCount, int smallCapacity, int largeCount, int largeCapacity) {
@@ -27,20 +33,29 @@ final class DatagramPool {
         this.largeCapacity = largeCapacity;
         this.small = new MpscArrayQueue<>(Math.max(2, smallCount));
         this.large = new MpscArrayQueue<>(Math.max(2, largeCount));
-        for (int i = 0; i < smallCount; i++) {
-            small.offer(new Datagram(this, small, smallCapacity));
-        }
-        for (int i = 0; i < largeCount; i++) {
-            large.offer(new Datagram(this, large, largeCapacity));
-        }
+        this.smallCount = smallCount;
+        this.largeCount = largeCount;
     }
 
     /** A cleared buffer of at least {@code capacity} bytes, or null if none is free (or none is that large). */
     ByteBuf claim(int capacity) {
         if (capacity <= smallCapacity) {
-            return small.relaxedPoll();
+            final Datagram d = small.relaxedPoll();
+            if (d != null || smallMade == smallCount) {
+                return d;
+            }
+            smallMade++;
+            return new Datagram(this, small, smallCapacity);
         }
-        return capacity <= largeCapacity ? large.relaxedPoll() : null;
+        if (capacity > largeCapacity) {
+            return null;
+        }
+        final Datagram d = large.relaxedPoll();
+        if (d != null || largeMade == largeCount) {
+            return d;
+        }
+        largeMade++;
+        return new Datagram(this, large, largeCapacity);
     }
 
     /** Frees the idle buffers; buffers still being sent free themselves when released. */
