@@ -182,8 +182,13 @@ public final class TunnelPort implements Port {
             return RX_GONE;
         }
         coalescer.begin(buffer, offset, capacity);
+        int read = inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS);
+        if (read == 0) {
+            // a read that only skipped the padding at the ring's end: the frames go on at its start
+            read = inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS);
+        }
         // housekeeping once per duty cycle (the ring ran dry), and every so often under sustained load
-        if (inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS) == 0 || (++receivesSinceHousekeeping & 255) == 0) {
+        if (read == 0 || (++receivesSinceHousekeeping & 255) == 0) {
             housekeeping();
         }
         if (coalescer.isEmpty()) {

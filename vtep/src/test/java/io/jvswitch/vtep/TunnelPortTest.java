@@ -311,6 +311,20 @@ class TunnelPortTest {
     }
 
     @Test
+    void oneInOneOutNeverFillsTheRingAcrossItsWraps() {
+        b.addPeer(HOST_A);
+        final byte[] inner = VtepFrames.udp(VtepFrames.MAC_B, 1_000);
+        final UnsafeBuffer d = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + inner.length - VirtioNetHeader.LENGTH]);
+        VxlanHeader.write(d, 0, VNI);
+        d.putBytes(VxlanHeader.LENGTH, inner, VirtioNetHeader.LENGTH, inner.length - VirtioNetHeader.LENGTH);
+        // 256 KiB ring, ~1 KiB records: 20000 frames wrap it about 80 times, each wrap leaving padding
+        for (int i = 0; i < 20_000; i++) {
+            assertNull(receiverB.onDatagram(HOST_A, d, 0, d.capacity()), "frame " + i);
+            assertEquals(inner.length, b.receive(frame, 0, frame.capacity()), "frame " + i + " comes out at once");
+        }
+    }
+
+    @Test
     void transmitRefusalsAreCounted() {
         final byte[] f = VtepFrames.udp(VtepFrames.MAC_B, 10);
         final UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(f.length));
