@@ -106,7 +106,8 @@ public final class Daemon {
             nat.masqueradeAddress(), runner, switchContext.clock()::nanoTime);
         service.set(new NetworkService(dataplane, store,
             new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
-            link == null ? java.util.List.of() : java.util.List.of(link, natService)));
+            link == null ? java.util.List.of() : java.util.List.of(link, natService),
+            new io.jvswitch.control.service.OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         service.get().nat(natService);
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
@@ -124,6 +125,7 @@ public final class Daemon {
             api.close();
             control.shutdown();
             dataplane.close();
+            service.get().closeOverlays();
             stopped.countDown();
         }, "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -164,9 +164,12 @@ public final class EpollReadySet implements ReadySet {
             final long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED,
                 (long) i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
             if (data == WAKEUP_DATA) {
-                // Clear the flag before draining: a wakeup racing with this is then written again.
-                wakeupPending.set(false);
+                // Drain, then clear. Clearing first would lose a wakeup written in between: the drain
+                // would eat its count while the flag stayed set, and every later wakeup() would skip
+                // its write. A wakeup() that sees the flag still set here needs no write: the poller
+                // is awake and looks at every port and ring after this poll.
                 LibC.read(callState, wakeupFd, drain.address(), 8);
+                wakeupPending.set(false);
             } else {
                 readySlots[slots++] = (int) data;
             }

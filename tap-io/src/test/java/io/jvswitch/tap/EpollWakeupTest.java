@@ -41,6 +41,39 @@ class EpollWakeupTest {
         }
     }
 
+    /**
+     * Many rounds of "wake, then poll" from two threads: every wakeup must end a poll. A lost one
+     * (the flag left set while the eventfd is empty) would leave a poll to its 2 s timeout.
+     */
+    @Test
+    void noWakeupIsLostUnderRaces() throws Exception {
+        try (EpollReadySet set = new EpollReadySet()) {
+            final int[] slots = new int[8];
+            final java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final Thread waker = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    set.wakeup();
+                    Thread.onSpinWait();
+                }
+            });
+            try {
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                while (System.nanoTime() < deadline) {
+                    final long start = System.nanoTime();
+                    set.poll(slots, 2_000);
+                    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1_000,
+                        "a poll waited for its timeout after " + rounds.get() + " rounds: a wakeup was lost");
+                    rounds.incrementAndGet();
+                }
+            } finally {
+                stop.set(true);
+                waker.join();
+            }
+            assertTrue(rounds.get() > 100, "rounds: " + rounds.get());
+        }
+    }
+
     @Test
     void aWakeupAfterCloseIsHarmless() throws Exception {
         final EpollReadySet set = new EpollReadySet();

@@ -115,16 +115,17 @@ public final class ApiRoutes {
             }
             case "networks" -> {
                 if (p.length == 2 && method.equals("GET")) {
-                    return service.networks().stream().map(n -> NetworkView.of(n, service.endpointsOn(n.name()))).toList();
+                    return service.networks().stream().map(n -> NetworkView.of(n, service.endpointsOn(n.name()),
+                        service.overlayView(n))).toList();
                 }
                 if (p.length == 2 && method.equals("POST")) {
                     final CreateNetworkRequest request = json.readValue(requireBody(body), CreateNetworkRequest.class);
                     final var network = service.createNetwork(request);
-                    return NetworkView.of(network, List.of());
+                    return NetworkView.of(network, List.of(), service.overlayView(network));
                 }
                 if (p.length == 3 && method.equals("GET")) {
                     final var network = service.network(decode(p[2]));
-                    return NetworkView.of(network, service.endpointsOn(network.name()));
+                    return NetworkView.of(network, service.endpointsOn(network.name()), service.overlayView(network));
                 }
                 if (p.length == 3 && method.equals("DELETE")) {
                     service.removeNetwork(decode(p[2]));
@@ -132,6 +133,18 @@ public final class ApiRoutes {
                 }
                 if (p.length == 4 && method.equals("GET") && p[3].equals("fdb")) {
                     return service.fdb(decode(p[2]));
+                }
+                if (p.length == 4 && method.equals("GET") && p[3].equals("remote-fdb")) {
+                    return service.remoteFdb(decode(p[2]));
+                }
+                if (p.length == 4 && method.equals("POST") && p[3].equals("peers")) {
+                    final PeerRequest request = json.readValue(requireBody(body), PeerRequest.class);
+                    final var network = service.addPeer(decode(p[2]), request.peer());
+                    return NetworkView.of(network, service.endpointsOn(network.name()), service.overlayView(network));
+                }
+                if (p.length == 5 && method.equals("DELETE") && p[3].equals("peers")) {
+                    final var network = service.removePeer(decode(p[2]), decode(p[4]));
+                    return NetworkView.of(network, service.endpointsOn(network.name()), service.overlayView(network));
                 }
                 if (p.length == 4 && method.equals("GET") && p[3].equals("stats")) {
                     return service.networkStats(decode(p[2]));

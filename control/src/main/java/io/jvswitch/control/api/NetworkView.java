@@ -10,7 +10,8 @@ import java.util.Map;
 
 /** A network shaped like {@code docker network inspect} output, so users' jq filters carry over. */
 @JsonPropertyOrder({"Name", "Id", "Created", "Scope", "Driver", "EnableIPv6", "IPAM", "Internal", "Attachable",
-    "Containers", "Options", "Labels"})
+    "Containers", "Options", "Labels", "Overlay"})
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record NetworkView(
     @JsonProperty("Name") String name,
     @JsonProperty("Id") String id,
@@ -23,7 +24,8 @@ public record NetworkView(
     @JsonProperty("Attachable") boolean attachable,
     @JsonProperty("Containers") Map<String, Container> containers,
     @JsonProperty("Options") Map<String, String> options,
-    @JsonProperty("Labels") Map<String, String> labels) {
+    @JsonProperty("Labels") Map<String, String> labels,
+    @JsonProperty("Overlay") io.jvswitch.control.service.OverlayView overlay) {
 
     public record Ipam(@JsonProperty("Driver") String driver, @JsonProperty("Options") Map<String, String> options,
                        @JsonProperty("Config") List<IpamConfig> config) {
@@ -43,6 +45,11 @@ public record NetworkView(
     }
 
     public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints) {
+        return of(n, endpoints, null);
+    }
+
+    /** With the live VXLAN side of an overlay network ({@code overlay} null for other networks). */
+    public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints, io.jvswitch.control.service.OverlayView overlay) {
         final String prefix = n.subnet().substring(n.subnet().indexOf('/'));
         final Map<String, Container> containers = new LinkedHashMap<>();
         for (EndpointRecord e : endpoints) {
@@ -52,6 +59,6 @@ public record NetworkView(
         return new NetworkView(n.name(), n.id(), n.created(), "local", n.driver(), false,
             new Ipam("default", Map.of(), List.of(new IpamConfig(n.subnet(), n.ipRange(), n.gateway(),
                 n.auxAddresses().isEmpty() ? null : n.auxAddresses()))),
-            n.internal(), true, containers, Map.of("com.jvswitch.network.mtu", Integer.toString(n.mtu())), Map.of());
+            n.internal(), true, containers, Map.of("com.jvswitch.network.mtu", Integer.toString(n.mtu())), Map.of(), overlay);
     }
 }

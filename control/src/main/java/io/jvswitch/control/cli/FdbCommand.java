@@ -19,9 +19,19 @@ final class FdbCommand implements Callable<Integer> {
         final ApiCall api = socket.api();
         final JsonNode entries = api.get("/v1/networks/" + NetworkCommand.encode(network) + "/fdb");
         final JsonNode stats = api.get("/v1/networks/" + NetworkCommand.encode(network) + "/stats");
-        final TextTable table = new TextTable("MAC", "PORT", "AGE");
+        final JsonNode remote = api.get("/v1/networks/" + NetworkCommand.encode(network) + "/remote-fdb");
+        final java.util.Map<String, String> vteps = new java.util.HashMap<>();
+        for (JsonNode r : remote) {
+            vteps.put(r.path("mac").asText(), r.path("vtep").asText());
+        }
+        final TextTable table = remote.isEmpty() ? new TextTable("MAC", "PORT", "AGE") : new TextTable("MAC", "PORT", "VTEP", "AGE");
         for (JsonNode e : entries) {
-            table.row(e.path("mac").asText(), e.path("port").asText(), String.format("%.1fs", e.path("ageMillis").asLong() / 1000.0));
+            final String age = String.format("%.1fs", e.path("ageMillis").asLong() / 1000.0);
+            if (remote.isEmpty()) {
+                table.row(e.path("mac").asText(), e.path("port").asText(), age);
+            } else {
+                table.row(e.path("mac").asText(), e.path("port").asText(), vteps.getOrDefault(e.path("mac").asText(), "-"), age);
+            }
         }
         table.print(spec.commandLine().getOut());
         spec.commandLine().getOut().printf("%d of %d entries; learned %d, moved %d, aged %d, refused: table full %d, port limit %d%n",

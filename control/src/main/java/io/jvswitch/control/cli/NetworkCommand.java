@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "network", description = "Manage networks.", subcommands = {
-    NetworkCommand.Create.class, NetworkCommand.Ls.class, NetworkCommand.Inspect.class, NetworkCommand.Rm.class})
+    NetworkCommand.Create.class, NetworkCommand.Ls.class, NetworkCommand.Inspect.class, NetworkCommand.Rm.class,
+    NetworkCommand.Peer.class})
 final class NetworkCommand {
 
     static String encode(String name) {
@@ -41,12 +42,18 @@ final class NetworkCommand {
         boolean masquerade;
         @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU of the network's interfaces (default: 1500).") Integer mtu;
         @Option(names = "--dns", paramLabel = "IP", description = "Upstream DNS server for names that are not local (repeatable; default: the daemon's resolv.conf).") List<String> dns;
-        @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge", description = "Network driver (default: ${DEFAULT-VALUE}).") String driver;
+        @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge", description = "Network driver: bridge (this host) or overlay (VXLAN across hosts; default: ${DEFAULT-VALUE}).") String driver;
+        @Option(names = "--vni", paramLabel = "N", description = "Overlay: VXLAN network identifier (default: the lowest free from 4096).") Integer vni;
+        @Option(names = "--local", paramLabel = "IP", description = "Overlay: this host's underlay address (the VTEP binds it).") String local;
+        @Option(names = "--peer", paramLabel = "IP", description = "Overlay: another host's underlay address (repeatable).") List<String> peers;
+        @Option(names = "--vxlan-port", paramLabel = "PORT", description = "Overlay: UDP port (default: 4789).") Integer vxlanPort;
+        @Option(names = "--ttl", paramLabel = "TTL", description = "Overlay: TTL of outer packets (default: 64).") Integer ttl;
 
         @Override
         public Integer call() {
             final JsonNode created = socket.api().post("/v1/networks", new CreateNetworkRequest(name, driver, subnet,
-                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, dns, masquerade ? null : Boolean.FALSE));
+                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, dns, masquerade ? null : Boolean.FALSE,
+                vni, local, peers, vxlanPort, ttl));
             spec.commandLine().getOut().println(created.path("Id").asText());
             return 0;
         }
@@ -102,6 +109,41 @@ final class NetworkCommand {
                 api.delete("/v1/networks/" + encode(name));
                 spec.commandLine().getOut().println(name);
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "peer", description = "Add or remove peers (other hosts' VTEPs) of an overlay network, live.",
+        subcommands = {PeerAdd.class, PeerRm.class})
+    static final class Peer {
+    }
+
+    @Command(name = "add", description = "Add a peer: frames of the network are now also sent to it, and accepted from it.")
+    static final class PeerAdd implements Callable<Integer> {
+        @Mixin SocketOption socket;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "1", paramLabel = "IP") String peer;
+
+        @Override
+        public Integer call() {
+            socket.api().post("/v1/networks/" + encode(name) + "/peers", new io.jvswitch.control.api.PeerRequest(peer));
+            spec.commandLine().getOut().println(peer);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove a peer: nothing more is sent to it or accepted from it.")
+    static final class PeerRm implements Callable<Integer> {
+        @Mixin SocketOption socket;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "1", paramLabel = "IP") String peer;
+
+        @Override
+        public Integer call() {
+            socket.api().delete("/v1/networks/" + encode(name) + "/peers/" + encode(peer));
+            spec.commandLine().getOut().println(peer);
             return 0;
         }
     }

@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * that containers on one network reach each other (by address and by name), that ARP was answered
  * by the switch, that another network is unreachable, that the host reaches a container and its
  * published port, and that a container reaches beyond the host through masquerade, with a name
- * resolved by an upstream server out there.
+ * resolved by an upstream server out there, and that containers on two hosts (a second host
+ * namespace with its own daemon) talk over VXLAN.
  */
 public final class Demo {
     private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)");
@@ -29,6 +30,8 @@ public final class Demo {
     private final PrintWriter out;
     private NetnsLab lab;
     private DaemonProcess daemon;
+    /** The second host's daemon, for the overlay step. */
+    private DaemonProcess daemonB;
     private Path workDir;
     private volatile boolean cleaned;
 
@@ -105,7 +108,8 @@ public final class Demo {
         say("");
         cli(socket, "ports");
         say("");
-        final boolean ok = sameNetworkOk && answered > 0 && isolated && beyond;
+        final boolean overlayOk = showOverlay(host, socket);
+        final boolean ok = sameNetworkOk && answered > 0 && isolated && beyond && overlayOk;
         say(ok ? "demo passed; cleaning up" : "demo FAILED; daemon log:\n" + daemon.logText());
         return ok ? 0 : 1;
     }
@@ -178,6 +182,42 @@ public final class Demo {
         return false;
     }
 
+    /**
+     * The overlay step: a second host namespace with its own daemon, joined to the first by a veth
+     * underlay, and an overlay network (VXLAN) across both with one container on each side.
+     */
+    private boolean showOverlay(String hostA, Path socketA) throws Exception {
+        final String hostB = lab.add("host2");
+        final String iris = lab.add("iris");
+        final String fern = lab.add("fern");
+        new OverlayLab(lab).underlay(hostA, "under0", "10.251.0.1/24", hostB, "under0", "10.251.0.2/24");
+        final Path socketB = workDir.resolve("jvs-host2.sock");
+        daemonB = DaemonProcess.start(hostB, socketB, workDir.resolve("state-host2"), workDir.resolve("daemon-host2.log"));
+        step("second host " + hostB + " with its own daemon (pid " + daemonB.pid() + "), underlay 10.251.0.1 <-> 10.251.0.2");
+        cli(socketA, "network", "create", "multi", "--driver", "overlay", "--vni", "4242", "--subnet", "10.42.0.0/24",
+            "--ip-range", "10.42.0.0/25", "--local", "10.251.0.1", "--peer", "10.251.0.2");
+        say("$ # on " + hostB + ":");
+        cli(socketB, "network", "create", "multi", "--driver", "overlay", "--vni", "4242", "--subnet", "10.42.0.0/24",
+            "--ip-range", "10.42.0.128/25", "--local", "10.251.0.2", "--peer", "10.251.0.1");
+        cli(socketA, "attach", "--netns", iris, "--network", "multi", "--name", "iris");
+        say("$ # on " + hostB + ":");
+        cli(socketB, "attach", "--netns", fern, "--network", "multi", "--name", "fern");
+        final String fernIp = endpointIp(socketB, "multi", "fern");
+        final CommandRunner.Result ping = lab.exec(iris, "ping", "-c", "5", "-i", "0.2", "-W", "1", fernIp);
+        final Matcher rtt = RTT.matcher(ping.stdout());
+        final JsonNode overlay = Json.mapper().readTree(new ApiClient(socketA).send("GET", "/v1/networks/multi", null).body())
+            .path("Overlay");
+        final JsonNode peer = overlay.path("Peers").path(0).path("Counters");
+        say("");
+        say(String.format("  %-46s %s%s", "iris (" + hostA + ") -> fern (" + hostB + ", " + fernIp + "):",
+            ping.ok() ? "reachable over VXLAN" : "NOT reachable", rtt.find() ? ", 5 pings, avg rtt " + rtt.group(2) + " ms" : ""));
+        say(String.format("  %-46s %s", "tunnel to 10.251.0.2 (VNI " + overlay.path("VNI").asInt() + "):",
+            peer.path("TxFrames").asLong() + " frames sent, " + peer.path("RxFrames").asLong() + " received"));
+        say("");
+        cli(socketA, "fdb", "multi");
+        return ping.ok() && peer.path("RxFrames").asLong() > 0;
+    }
+
     private JsonNode portStats(Path socket, String name) throws IOException {
         final JsonNode ports = Json.mapper().readTree(new ApiClient(socket).send("GET", "/v1/ports", null).body());
         for (JsonNode p : ports) {
@@ -228,6 +268,9 @@ public final class Demo {
         }
         cleaned = true;
         try {
+            if (daemonB != null) {
+                daemonB.close();
+            }
             if (daemon != null) {
                 daemon.close();
             }

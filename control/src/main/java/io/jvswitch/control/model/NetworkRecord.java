@@ -7,6 +7,7 @@ import java.util.Map;
  * A network as the daemon keeps it in its state directory. Immutable; replaced on change.
  * {@code dns} are its own upstream DNS servers ({@code --dns}), empty for the daemon's defaults.
  * {@code masquerade} false turns source NAT off for a routed setup (null, as in older state files: on).
+ * {@code overlay} is null for a network that lives on this host only (driver "bridge").
  */
 public record NetworkRecord(
     String id,
@@ -21,7 +22,8 @@ public record NetworkRecord(
     int mtu,
     String created,
     List<String> dns,
-    Boolean masquerade) {
+    Boolean masquerade,
+    OverlayRecord overlay) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
@@ -30,7 +32,7 @@ public record NetworkRecord(
 
     public NetworkRecord(String id, int dataplaneId, String name, String driver, String subnet, String gateway,
                          String ipRange, Map<String, String> auxAddresses, boolean internal, int mtu, String created) {
-        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, List.of(), null);
+        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, List.of(), null, null);
     }
 
     /** Whether connections leaving by the host link are source-NATed (default, and state files from before it: yes). */
@@ -40,5 +42,15 @@ public record NetworkRecord(
 
     public String shortId() {
         return id.substring(0, 12);
+    }
+
+    /** An overlay network (VXLAN across hosts); not a property of the state file. */
+    public boolean spansHosts() {
+        return overlay != null;
+    }
+
+    public NetworkRecord withOverlay(OverlayRecord next) {
+        return new NetworkRecord(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu,
+            created, dns, masquerade, next);
     }
 }

@@ -8,6 +8,7 @@ import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.DaemonState;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.model.OverlayRecord;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
@@ -39,6 +40,10 @@ import java.util.stream.Collectors;
 public final class NetworkService {
     private static final System.Logger LOG = System.getLogger("jvs.control");
     private static final int DEFAULT_MTU = 1500;
+    /** Underlay MTU (1500) minus the VXLAN overhead (outer IPv4, UDP, VXLAN and inner Ethernet: 50). */
+    private static final int DEFAULT_OVERLAY_MTU = DEFAULT_MTU - io.jvswitch.packet.VxlanHeader.OVERHEAD;
+    /** Docker's overlay driver allocates VNIs from 4096 up; so does jvs. */
+    private static final int FIRST_VNI = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Most DNS aliases of one endpoint: keeps the name store's share of one endpoint small. */
     static final int MAX_ALIASES = 32;
@@ -48,6 +53,7 @@ public final class NetworkService {
     private final EndpointWiring wiring;
     private final Supplier<List<Cidr>> hostRoutes;
     private volatile java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> changed = (n, e) -> { };
+    private final OverlayNetworks overlays;
 
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
     private final Map<String, AddressPool> pools = new LinkedHashMap<>();
@@ -61,15 +67,17 @@ public final class NetworkService {
     }
 
     public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
-        this(dataplane, store, wiring, hostRoutes, List.of());
+        this(dataplane, store, wiring, hostRoutes, List.of(),
+            new OverlayNetworks(dataplane, java.util.concurrent.TimeUnit.SECONDS.toNanos(300)));
     }
 
     public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes,
-        List<NetworkEvents> listeners) {
+        List<NetworkEvents> listeners, OverlayNetworks overlays) {
         this.dataplane = dataplane;
         this.store = store;
         this.wiring = wiring;
         this.hostRoutes = hostRoutes;
+        this.overlays = overlays;
         this.listeners = List.copyOf(listeners);
     }
 
@@ -90,11 +98,17 @@ public final class NetworkService {
             subnet.prefixLength(), network.mtu(), network.internal(), EtherTypePolicy.IP_ONLY);
     }
 
-    /** Adds the network to the dataplane and tells the listeners; undoes both if a listener fails. */
+    /**
+     * Adds the network to the dataplane, opens its tunnel if it spans hosts and tells the listeners;
+     * undoes all of it if a step fails.
+     */
     private void bringUp(NetworkRecord network) {
         Dataplane.await(dataplane.addNetwork(specOf(network)));
         final List<NetworkEvents> told = new java.util.ArrayList<>();
         try {
+            if (network.spansHosts()) {
+                overlays.open(network);
+            }
             for (NetworkEvents listener : listeners) {
                 listener.networkAdded(network);
                 told.add(listener);
@@ -103,6 +117,7 @@ public final class NetworkService {
             for (NetworkEvents listener : told) {
                 listener.networkRemoved(network);
             }
+            overlays.close(network.name());
             Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
             throw e;
         }
@@ -119,7 +134,21 @@ public final class NetworkService {
         for (NetworkRecord network : state.networks()) {
             pools.put(network.name(), poolOf(network));
             networks.put(network.name(), network);
-            bringUp(network);
+            try {
+                bringUp(network);
+            } catch (RuntimeException e) {
+                if (!network.spansHosts()) {
+                    throw e;
+                }
+                // A tunnel that cannot open (the underlay address is gone) must not cost the
+                // network: it comes back without its tunnel, as before the restart's failure.
+                LOG.log(System.Logger.Level.WARNING, "overlay network {0}: tunnel not opened: {1}", network.name(),
+                    e.getMessage());
+                Dataplane.await(dataplane.addNetwork(specOf(network)));
+                for (NetworkEvents listener : listeners) {
+                    listener.networkAdded(network);
+                }
+            }
         }
         int restored = 0;
         for (EndpointRecord endpoint : state.endpoints()) {
@@ -155,10 +184,15 @@ public final class NetworkService {
             throw ApiException.conflict("network " + name + " already exists");
         }
         final String driver = request.driver() == null ? "bridge" : request.driver();
-        if (!driver.equals("bridge")) {
-            throw ApiException.badRequest("unknown driver '" + driver + "': this jvs supports 'bridge'");
+        if (!driver.equals("bridge") && !driver.equals("overlay")) {
+            throw ApiException.badRequest("unknown driver '" + driver + "': this jvs supports 'bridge' and 'overlay'");
         }
-        final int mtu = request.mtu() == null ? DEFAULT_MTU : request.mtu();
+        final OverlayRecord overlay = driver.equals("overlay") ? overlayOf(request) : null;
+        if (overlay == null && (request.vni() != null || request.local() != null || request.peers() != null
+            || request.vxlanPort() != null || request.ttl() != null)) {
+            throw ApiException.badRequest("--vni, --local, --peer, --vxlan-port and --ttl apply to --driver overlay only");
+        }
+        final int mtu = request.mtu() == null ? (overlay != null ? DEFAULT_OVERLAY_MTU : DEFAULT_MTU) : request.mtu();
         if (mtu < 68 || mtu > 65_535) {
             throw ApiException.badRequest("invalid MTU " + mtu + ": must be within 68..65535");
         }
@@ -204,11 +238,19 @@ public final class NetworkService {
             Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                 e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
-            dns, Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null);
+            dns, Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null, overlay);
         try {
             bringUp(network);
+        } catch (ApiException e) {
+            throw e;
         } catch (IllegalStateException e) {
             throw ApiException.conflict(e.getMessage());
+        } catch (RuntimeException e) {
+            // The tunnel's socket could not be bound (no such local address, port in use).
+            if (overlay == null) {
+                throw e;
+            }
+            throw ApiException.badRequest(e.getMessage());
         }
         networks.put(name, network);
         pools.put(name, pool);
@@ -224,6 +266,7 @@ public final class NetworkService {
             throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
                 + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
+        overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
         for (NetworkEvents listener : listeners) {
             listener.networkRemoved(network);
@@ -232,6 +275,157 @@ public final class NetworkService {
         pools.remove(name);
         save();
         LOG.log(System.Logger.Level.INFO, "removed network {0}", name);
+    }
+
+    // ---- overlay networks --------------------------------------------------------------------
+
+    public synchronized NetworkRecord addPeer(String name, String peerText) {
+        final NetworkRecord network = requireOverlay(name);
+        final int ip = parsePeer(peerText);
+        final String peer = Cidr.format(ip);
+        if (network.overlay().peers().contains(peer)) {
+            throw ApiException.conflict(peer + " is already a peer of network " + name);
+        }
+        if (peer.equals(network.overlay().local())) {
+            throw ApiException.badRequest(peer + " is this host's own underlay address (--local), not a peer");
+        }
+        if (network.overlay().peers().size() >= io.jvswitch.vtep.VtepContext.MAX_PEER_LIMIT) {
+            throw ApiException.conflict("network " + name + " has " + network.overlay().peers().size() + " peers, the limit");
+        }
+        if (overlays.isOpen(name)) {
+            try {
+                overlays.addPeer(name, ip);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                throw ApiException.conflict(e.getMessage());
+            }
+        }
+        final List<String> peers = new ArrayList<>(network.overlay().peers());
+        peers.add(peer);
+        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        networks.put(name, updated);
+        save();
+        LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} added", name, peer);
+        return updated;
+    }
+
+    public synchronized NetworkRecord removePeer(String name, String peerText) {
+        final NetworkRecord network = requireOverlay(name);
+        final String peer = Cidr.format(parsePeer(peerText));
+        if (!network.overlay().peers().contains(peer)) {
+            throw ApiException.notFound(peer + " is not a peer of network " + name + (network.overlay().peers().isEmpty()
+                ? " (it has none)" : " (peers: " + String.join(", ", network.overlay().peers()) + ")"));
+        }
+        if (overlays.isOpen(name)) {
+            overlays.removePeer(name, Cidr.parseAddress(peer));
+        }
+        final List<String> peers = new ArrayList<>(network.overlay().peers());
+        peers.remove(peer);
+        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        networks.put(name, updated);
+        save();
+        LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} removed", name, peer);
+        return updated;
+    }
+
+    /** The tunnel's live figures, or null for a network that is not an overlay. */
+    public synchronized OverlayView overlayView(NetworkRecord network) {
+        return network.spansHosts() ? overlays.view(network) : null;
+    }
+
+    /** Remote MACs of an overlay network with the VTEP each sits behind (empty for other networks). */
+    public List<io.jvswitch.vtep.TunnelPort.RemoteMac> remoteFdb(String name) {
+        synchronized (this) {
+            if (!requireNetwork(name).spansHosts()) {
+                return List.of();
+            }
+        }
+        return overlays.remoteMacs(name);
+    }
+
+    /** Closes the underlay sockets (daemon shutdown). */
+    public synchronized void closeOverlays() {
+        overlays.close();
+    }
+
+    private NetworkRecord requireOverlay(String name) {
+        final NetworkRecord network = requireNetwork(name);
+        if (!network.spansHosts()) {
+            throw ApiException.badRequest("network " + name + " is not an overlay network (--driver overlay)");
+        }
+        return network;
+    }
+
+    private OverlayRecord overlayOf(CreateNetworkRequest request) {
+        if (request.local() == null) {
+            throw ApiException.badRequest("--local (this host's underlay address) is required for --driver overlay");
+        }
+        final String local;
+        try {
+            local = Cidr.format(Cidr.parseAddress(request.local(), "local address"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        final int vni;
+        if (request.vni() == null) {
+            int candidate = FIRST_VNI;
+            while (vniOwner(candidate) != null) {
+                candidate++;
+            }
+            vni = candidate;
+        } else {
+            vni = request.vni();
+            if (vni < 1 || vni > io.jvswitch.packet.VxlanHeader.MAX_VNI) {
+                throw ApiException.badRequest("invalid VNI " + vni + ": must be within 1.." + io.jvswitch.packet.VxlanHeader.MAX_VNI);
+            }
+            final String owner = vniOwner(vni);
+            if (owner != null) {
+                throw ApiException.conflict("VNI " + vni + " is already used by network " + owner);
+            }
+        }
+        final int port = request.vxlanPort() == null ? io.jvswitch.packet.VxlanHeader.DEFAULT_PORT : request.vxlanPort();
+        if (port < 1 || port > 65_535) {
+            throw ApiException.badRequest("invalid VXLAN port " + port + ": must be within 1..65535");
+        }
+        final int ttl = request.ttl() == null ? 64 : request.ttl();
+        if (ttl < 1 || ttl > 255) {
+            throw ApiException.badRequest("invalid TTL " + ttl + ": must be within 1..255");
+        }
+        final List<String> peers = new ArrayList<>();
+        for (String text : request.peers() == null ? List.<String>of() : request.peers()) {
+            final String peer = Cidr.format(parsePeer(text));
+            if (peer.equals(local)) {
+                throw ApiException.badRequest("peer " + peer + " is this host's own underlay address (--local)");
+            }
+            if (peers.contains(peer)) {
+                throw ApiException.badRequest("peer " + peer + " is given twice");
+            }
+            peers.add(peer);
+        }
+        if (peers.size() > io.jvswitch.vtep.VtepContext.MAX_PEER_LIMIT) {
+            throw ApiException.badRequest(peers.size() + " peers: at most " + io.jvswitch.vtep.VtepContext.MAX_PEER_LIMIT);
+        }
+        return new OverlayRecord(vni, local, port, ttl, peers);
+    }
+
+    private String vniOwner(int vni) {
+        for (NetworkRecord other : networks.values()) {
+            if (other.spansHosts() && other.overlay().vni() == vni) {
+                return other.name();
+            }
+        }
+        return null;
+    }
+
+    private static int parsePeer(String text) {
+        try {
+            final int ip = Cidr.parseAddress(text, "peer");
+            if (ip == 0 || io.jvswitch.packet.Ipv4Address.isMulticast(ip) || ip == -1) {
+                throw ApiException.badRequest("invalid peer '" + text + "': not a unicast IPv4 address");
+            }
+            return ip;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
     }
 
     public synchronized List<NetworkRecord> networks() {

@@ -27,6 +27,10 @@ class CliErrorsIT {
         tulip = f.container("tulip");
         f.ok("network", "create", "frontend", "--subnet", "10.95.0.0/24");
         f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
+        // an overlay network: its underlay address lives in the daemon's host namespace
+        f.lab.check(f.host, "ip", "addr", "add", "10.203.0.1/32", "dev", "lo");
+        f.ok("network", "create", "ov", "--driver", "overlay", "--vni", "7000", "--subnet", "10.94.0.0/24",
+            "--local", "10.203.0.1", "--peer", "10.203.0.2");
     }
 
     @AfterAll
@@ -64,6 +68,32 @@ class CliErrorsIT {
         refused("an endpoint named rose is already on network frontend",
             "attach", "--netns", tulip, "--network", "frontend", "--name", "rose");
         refused("is already attached to network frontend", "attach", "--netns", rose, "--network", "frontend", "--name", "rose2");
+    }
+
+    @Test
+    void overlayNetworks() throws Exception {
+        final String overlayBefore = f.ok("network", "inspect", "ov").out();
+        refused("invalid VNI 16777216: must be within 1..16777215", "network", "create", "o2", "--driver", "overlay",
+            "--vni", "16777216", "--subnet", "10.93.0.0/24", "--local", "10.203.0.1");
+        refused("invalid VNI 0", "network", "create", "o2", "--driver", "overlay", "--vni", "0", "--subnet", "10.93.0.0/24",
+            "--local", "10.203.0.1");
+        refused("VNI 7000 is already used by network ov", "network", "create", "o2", "--driver", "overlay", "--vni", "7000",
+            "--subnet", "10.93.0.0/24", "--local", "10.203.0.1");
+        refused("--local (this host's underlay address) is required for --driver overlay", "network", "create", "o2",
+            "--driver", "overlay", "--subnet", "10.93.0.0/24");
+        refused("invalid peer 'fd00::2'", "network", "create", "o2", "--driver", "overlay", "--subnet", "10.93.0.0/24",
+            "--local", "10.203.0.1", "--peer", "fd00::2");
+        refused("invalid peer 'fd00::2'", "network", "peer", "add", "ov", "fd00::2");
+        refused("10.203.0.9 is not a peer of network ov (peers: 10.203.0.2)", "network", "peer", "rm", "ov", "10.203.0.9");
+        refused("--vni, --local, --peer, --vxlan-port and --ttl apply to --driver overlay only", "network", "create", "o2",
+            "--subnet", "10.93.0.0/24", "--vni", "7001");
+        // an address this host does not have: the tunnel cannot bind, and the network is not created
+        refused("cannot bind the VXLAN underlay socket to 10.204.0.9:4789", "network", "create", "o2", "--driver", "overlay",
+            "--subnet", "10.93.0.0/24", "--local", "10.204.0.9");
+        assertEquals(overlayBefore, f.ok("network", "inspect", "ov").out(), "the overlay network unchanged");
+        f.ok("network", "create", "o2", "--driver", "overlay", "--subnet", "10.93.0.0/24", "--local", "10.203.0.1",
+            "--vxlan-port", "4790");
+        f.ok("network", "rm", "o2"); // the refused attempts left nothing behind that blocks the real one
     }
 
     @Test

@@ -158,9 +158,9 @@ class NetworkServiceTest {
     @Test
     void aliasesAndDnsServersAreCheckedKeptAndRestored() {
         assertThrows(ApiException.class, () -> service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24",
-            null, null, null, null, null, List.of("dns.example"), null)), "a host name is not an address");
+            null, null, null, null, null, List.of("dns.example"), null, null, null, null, null, null)), "a host name is not an address");
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null,
-            List.of("192.0.2.53", "2001:db8::53"), null));
+            List.of("192.0.2.53", "2001:db8::53"), null, null, null, null, null, null));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
         assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, null, null,
             List.of("bad alias"), null)));

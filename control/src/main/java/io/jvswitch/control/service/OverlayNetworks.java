@@ -1,0 +1,146 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.model.OverlayRecord;
+import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.PortSecurity;
+import io.jvswitch.vtep.TunnelPort;
+import io.jvswitch.vtep.Underlay;
+import io.jvswitch.vtep.VtepContext;
+import io.jvswitch.vtep.VtepCounters;
+import io.jvswitch.vtep.VtepPeer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The live VXLAN side of overlay networks: one {@link Underlay} (socket set and event loop) per
+ * local address and port, shared by the networks that use it, and one {@link TunnelPort} per
+ * network, plugged into that network's bridge domain like an endpoint that speaks for many MACs.
+ * Called by {@link NetworkService} only, under its lock.
+ */
+public final class OverlayNetworks implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("jvs.control");
+
+    private final Dataplane dataplane;
+    private final long macAgingNanos;
+    private final Map<String, Underlay> underlays = new HashMap<>(); // by local:port
+    private final Map<String, Tunnel> tunnels = new HashMap<>(); // by network name
+
+    private record Tunnel(TunnelPort port, int slot, Underlay underlay, String underlayKey) {
+    }
+
+    public OverlayNetworks(Dataplane dataplane, long macAgingNanos) {
+        this.dataplane = dataplane;
+        this.macAgingNanos = macAgingNanos;
+    }
+
+    /** Binds (or shares) the underlay socket, creates the tunnel with its peers and plugs it in. */
+    public void open(NetworkRecord network) {
+        final OverlayRecord overlay = network.overlay();
+        final String key = overlay.local() + ":" + overlay.udpPort();
+        Underlay underlay = underlays.get(key);
+        final boolean created = underlay == null;
+        if (created) {
+            underlay = new Underlay(new VtepContext().localAddress(Cidr.parseAddress(overlay.local()))
+                .udpPort(overlay.udpPort()).ttl(overlay.ttl()).macAgingNanos(macAgingNanos).conclude(), dataplane::wakeup);
+        } else if (underlay.context().ttl() != overlay.ttl()) {
+            throw ApiException.conflict("the underlay socket " + key + " already sends with TTL " + underlay.context().ttl());
+        }
+        TunnelPort port = null;
+        try {
+            port = underlay.openTunnel("vxlan:" + network.name(), overlay.vni(), network.mtu());
+            for (String peer : overlay.peers()) {
+                port.addPeer(Cidr.parseAddress(peer));
+            }
+            final int slot = Dataplane.await(dataplane.plug(network.dataplaneId(), port, 0L, 0, PortSecurity.ALLOW_SPOOFING));
+            tunnels.put(network.name(), new Tunnel(port, slot, underlay, key));
+            underlays.put(key, underlay);
+            LOG.log(System.Logger.Level.INFO, "overlay {0}: VNI {1} on {2}, peers {3}", network.name(), overlay.vni(), key,
+                overlay.peers());
+        } catch (RuntimeException e) {
+            if (port != null) {
+                underlay.closeTunnel(port);
+            }
+            if (created) {
+                underlay.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Unplugs the network's tunnel; closes the underlay socket when no network uses it any more. */
+    public void close(String networkName) {
+        final Tunnel tunnel = tunnels.remove(networkName);
+        if (tunnel == null) {
+            return;
+        }
+        Dataplane.await(dataplane.unplug(tunnel.slot()));
+        tunnel.underlay().closeTunnel(tunnel.port());
+        if (!tunnel.underlay().hasTunnels()) {
+            underlays.remove(tunnel.underlayKey());
+            tunnel.underlay().close();
+        }
+    }
+
+    public boolean isOpen(String networkName) {
+        return tunnels.containsKey(networkName);
+    }
+
+    public void addPeer(String networkName, int ip) {
+        require(networkName).port().addPeer(ip);
+    }
+
+    public void removePeer(String networkName, int ip) {
+        require(networkName).port().removePeer(ip);
+    }
+
+    /** The slot of the network's tunnel port, or -1. */
+    public int slotOf(String networkName) {
+        final Tunnel tunnel = tunnels.get(networkName);
+        return tunnel == null ? -1 : tunnel.slot();
+    }
+
+    public List<TunnelPort.RemoteMac> remoteMacs(String networkName) {
+        final Tunnel tunnel = tunnels.get(networkName);
+        return tunnel == null ? List.of() : Dataplane.await(tunnel.port().remoteMacEntries());
+    }
+
+    /** Live figures for {@code jvs network inspect}; null when the tunnel is not open. */
+    public OverlayView view(NetworkRecord network) {
+        final Tunnel tunnel = tunnels.get(network.name());
+        final OverlayRecord overlay = network.overlay();
+        if (tunnel == null) {
+            return new OverlayView(overlay.vni(), overlay.local(), overlay.udpPort(), overlay.ttl(), "down", List.of(), null,
+                Map.of(), overlay.peers().stream().map(p -> new OverlayView.PeerView(p, null)).toList());
+        }
+        final List<OverlayView.PeerView> peers = new ArrayList<>();
+        for (VtepPeer peer : tunnel.port().peers()) {
+            peers.add(new OverlayView.PeerView(peer.ipText(), OverlayView.Counters.of(peer.counters())));
+        }
+        final VtepCounters underlay = tunnel.underlay().counters();
+        final List<Integer> sourcePorts = java.util.Arrays.stream(tunnel.underlay().sourcePorts()).boxed().toList();
+        return new OverlayView(overlay.vni(), overlay.local(), overlay.udpPort(), overlay.ttl(), "up", sourcePorts,
+            OverlayView.Counters.of(tunnel.port().counters()), underlay.dropsByReason(), peers);
+    }
+
+    private Tunnel require(String networkName) {
+        final Tunnel tunnel = tunnels.get(networkName);
+        if (tunnel == null) {
+            throw ApiException.conflict("the tunnel of network " + networkName + " is not open (is its --local address on this host?)");
+        }
+        return tunnel;
+    }
+
+    /** Closes the underlay sockets; the dataplane closes the ports themselves. */
+    @Override
+    public void close() {
+        for (Underlay underlay : underlays.values()) {
+            underlay.close();
+        }
+        underlays.clear();
+        tunnels.clear();
+    }
+}

@@ -1,0 +1,231 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.Json;
+import io.jvswitch.control.lab.OverlayLab;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two hosts (namespaces, each running a jvs daemon) joined by a veth underlay, with an overlay
+ * network across them; and a third host whose overlay is the Linux kernel's vxlan device + bridge,
+ * joined to host A by a second underlay link, on a second overlay network.
+ */
+class VxlanIT {
+    static final int VNI = 4242;
+    static final int KERNEL_VNI = 5000;
+    static DaemonFixture a;
+    static DaemonFixture b;
+    static String hostK;
+    static String c1;
+    static String c2;
+    static String c3;
+    static String k1;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        a = new DaemonFixture("jvsit-vxa");
+        b = new DaemonFixture("jvsit-vxb");
+        final OverlayLab overlay = new OverlayLab(a.lab);
+        overlay.underlay(a.host, "ua", "10.200.0.1/24", b.host, "ub", "10.200.0.2/24");
+        b.lab.check(b.host, "ip", "addr", "add", "10.200.0.3/24", "dev", "ub"); // a second address: not a peer
+        hostK = a.lab.add("hostk");
+        overlay.underlay(a.host, "uk", "10.201.0.1/24", hostK, "uk", "10.201.0.2/24");
+        k1 = a.lab.add("k1");
+        overlay.kernelVxlanHost(hostK, "uk", KERNEL_VNI, "10.201.0.2", "10.201.0.1", k1, "10.78.0.100/24");
+
+        a.ok("network", "create", "multi", "--driver", "overlay", "--vni", Integer.toString(VNI), "--subnet", "10.77.0.0/24",
+            "--ip-range", "10.77.0.0/25", "--local", "10.200.0.1", "--peer", "10.200.0.2");
+        b.ok("network", "create", "multi", "--driver", "overlay", "--vni", Integer.toString(VNI), "--subnet", "10.77.0.0/24",
+            "--ip-range", "10.77.0.128/25", "--local", "10.200.0.2", "--peer", "10.200.0.1");
+        a.ok("network", "create", "kx", "--driver", "overlay", "--vni", Integer.toString(KERNEL_VNI), "--subnet",
+            "10.78.0.0/24", "--local", "10.201.0.1", "--peer", "10.201.0.2");
+        c1 = a.container("c1");
+        c2 = b.container("c2");
+        c3 = a.container("c3");
+        a.ok("attach", "--netns", c1, "--network", "multi", "--name", "c1");
+        b.ok("attach", "--netns", c2, "--network", "multi", "--name", "c2");
+        a.ok("attach", "--netns", c3, "--network", "kx", "--name", "c3");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try {
+            if (a != null) {
+                a.close();
+            }
+        } finally {
+            if (b != null) {
+                b.close();
+            }
+        }
+    }
+
+    static JsonNode overlayOf(DaemonFixture f, String network) {
+        return f.ok("network", "inspect", network).json().path(0).path("Overlay");
+    }
+
+    @Test
+    void containersOnTwoHostsPingAndLearnEachOther() {
+        final String ip2 = b.ipOf("multi", "c2");
+        assertTrue(ip2.startsWith("10.77.0.12"), ip2);
+        assertTrue(a.ping(c1, ip2, 3), "c1 (host A) -> c2 (host B)\n" + a.daemon.logText());
+        assertTrue(b.ping(c2, a.ipOf("multi", "c1"), 3), "c2 -> c1");
+        assertTrue(a.lab.check(c1, "ip", "link", "show", "eth0").contains("mtu 1450"), "overlay MTU on the container");
+        assertTrue(a.lab.check(c1, "ip", "neigh", "show", ip2).contains("02:4a:0a:4d:00:"), "ARP across the overlay");
+        final String fdb = a.ok("fdb", "multi").out();
+        assertTrue(fdb.contains("VTEP") && fdb.contains("10.200.0.2"), fdb);
+        final JsonNode o = overlayOf(a, "multi");
+        assertEquals(VNI, o.path("VNI").asInt());
+        assertEquals("10.200.0.1", o.path("Local").asText());
+        assertEquals("10.200.0.2", o.path("Peers").path(0).path("Address").asText());
+        assertTrue(o.path("Peers").path(0).path("Counters").path("TxFrames").asLong() >= 3, o.toString());
+        assertTrue(o.path("Peers").path(0).path("Counters").path("RxFrames").asLong() >= 3, o.toString());
+    }
+
+    @Test
+    void arpForARemoteContainerIsAnsweredOnThisHost() {
+        final String ip2 = b.ipOf("multi", "c2");
+        // the first exchange: c2's ARP reply comes in through the tunnel and teaches host A's address book
+        assertTrue(a.ping(c1, ip2, 1), "first exchange");
+        a.lab.check(c1, "ip", "neigh", "flush", "dev", "eth0");
+        final JsonNode portBefore = a.port("c1");
+        final JsonNode tunnelBefore = a.port("vxlan:multi");
+        assertTrue(a.ping(c1, ip2, 1), "after the flush");
+        final JsonNode portAfter = a.port("c1");
+        final JsonNode tunnelAfter = a.port("vxlan:multi");
+        assertTrue(portAfter.path("arpAnswered").asLong() > portBefore.path("arpAnswered").asLong(),
+            "the switch answered c1's who-has " + ip2 + ": " + portBefore + " -> " + portAfter);
+        assertEquals(tunnelBefore.path("floodedOut").asLong(), tunnelAfter.path("floodedOut").asLong(),
+            "no broadcast replicated to the peers: " + tunnelBefore + " -> " + tunnelAfter);
+        assertTrue(a.lab.check(c1, "ip", "neigh", "show", ip2).contains("02:4a:0a:4d:00:"), "c2's own MAC in the answer");
+    }
+
+    @Test
+    void tcpAcrossTheOverlay() throws Exception {
+        final double gbps = iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 3);
+        System.out.printf("VxlanIT: iperf3 TCP x1 over jvs VTEPs: %.2f Gb/s%n", gbps);
+        final JsonNode sent = overlayOf(a, "multi").path("Counters");
+        final JsonNode received = overlayOf(b, "multi").path("Counters");
+        System.out.printf("VxlanIT: host A sent %d frames, host B received %d%n", sent.path("TxFrames").asLong(),
+            received.path("RxFrames").asLong());
+        assertTrue(gbps > 0.05, gbps + " Gb/s");
+    }
+
+    @Test
+    void peerRemovalStopsTrafficToThatPeer() throws Exception {
+        final String ip2 = b.ipOf("multi", "c2");
+        assertTrue(a.ping(c1, ip2, 1));
+        a.ok("network", "peer", "rm", "multi", "10.200.0.2");
+        try {
+            assertTrue(overlayOf(a, "multi").path("Peers").isEmpty());
+            assertTrue(a.stateFile().contains("\"peers\":[]") || !a.stateFile().contains("10.200.0.2"));
+            final long rxBefore = b.ok("network", "inspect", "multi").json().path(0).path("Overlay").path("Peers").path(0)
+                .path("Counters").path("RxFrames").asLong();
+            assertFalse(a.ping(c1, ip2, 2), "no peer: nothing reaches host B");
+            final long rxAfter = overlayOf(b, "multi").path("Peers").path(0).path("Counters").path("RxFrames").asLong();
+            assertEquals(rxBefore, rxAfter, "host B received nothing from A");
+        } finally {
+            a.ok("network", "peer", "add", "multi", "10.200.0.2");
+        }
+        assertTrue(a.ping(c1, ip2, 3), "peer back: traffic flows again");
+    }
+
+    @Test
+    void interopWithTheKernelVxlanDeviceBothWaysAndOnTheWire() throws Exception {
+        // The underlay here is a veth: a kernel sender's inner TCP checksum would stay "partial" across it
+        // (a real NIC completes it). Have the kernel container complete its checksums itself.
+        a.lab.check(k1, "ethtool", "-K", "eth0", "tx", "off");
+        final Path pcap = a.dir.resolve("underlay.pcap");
+        final Process tshark = a.lab.start(hostK, a.dir.resolve("tshark.txt"), "tshark", "-i", "uk", "-a", "duration:6",
+            "-w", pcap.toString());
+        try {
+            Thread.sleep(1500);
+            assertTrue(a.ping(c3, "10.78.0.100", 3), "jvs container -> kernel container\n" + a.daemon.logText());
+            assertTrue(a.ping(k1, a.ipOf("kx", "c3"), 3), "kernel container -> jvs container");
+        } finally {
+            tshark.waitFor();
+        }
+        final Path readable = Files.copy(pcap, a.dir.resolve("underlay-copy.pcap"), StandardCopyOption.REPLACE_EXISTING);
+        final String vnis = new ProcessBuilder("tshark", "-r", readable.toString(), "-Y", "vxlan", "-T", "fields", "-e",
+            "vxlan.vni").redirectError(ProcessBuilder.Redirect.DISCARD).start().inputReader().lines().distinct()
+            .reduce("", (x, y) -> x + y + "\n");
+        assertEquals(Integer.toString(KERNEL_VNI), vnis.strip(), "every datagram on the underlay decodes as VXLAN, VNI 5000");
+        try {
+            assertTrue(iperf(a, k1, a, c3, "10.78.0.100", 2) > 0.05, "TCP jvs -> kernel");
+        } catch (RuntimeException e) {
+            throw new AssertionError(overlayOf(a, "kx") + "\n" + a.ok("ports").out() + "\n" + a.lab.exec(hostK, "ip", "-s", "link").stdout()
+                + a.lab.exec(k1, "netstat", "-s").stdout(), e);
+        }
+        assertTrue(iperf(a, c3, a, k1, a.ipOf("kx", "c3"), 2) > 0.05, "TCP kernel -> jvs");
+    }
+
+    @Test
+    void badDatagramsAreDroppedAndCountedWhileGoodPeersKeepWorking() throws Exception {
+        final Path script = a.dir.resolve("bad_vxlan.py");
+        try (var in = VxlanIT.class.getResourceAsStream("/vxlan/bad_vxlan.py")) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        final JsonNode before = overlayOf(a, "multi");
+        b.lab.check(b.host, "python3", script.toString(), "10.200.0.1", "4789", Integer.toString(VNI), "10.200.0.2",
+            "10.200.0.3");
+        Thread.sleep(300);
+        final JsonNode after = overlayOf(a, "multi");
+        for (String reason : new String[] {"truncated", "bad-flags", "reserved-bits", "unknown-vni"}) {
+            assertEquals(before.path("UnderlayDrops").path(reason).asLong() + 1, after.path("UnderlayDrops").path(reason).asLong(),
+                reason + ": " + after);
+        }
+        assertEquals(before.path("Counters").path("Drops").path("unknown-sender").asLong() + 1,
+            after.path("Counters").path("Drops").path("unknown-sender").asLong(), after.toString());
+        assertEquals(before.path("Peers").path(0).path("Counters").path("Drops").path("runt-inner").asLong() + 1,
+            after.path("Peers").path(0).path("Counters").path("Drops").path("runt-inner").asLong(), after.toString());
+        assertTrue(a.ping(c1, b.ipOf("multi", "c2"), 2), "good peer traffic continues");
+    }
+
+    @Test
+    void tcpThroughputOverJvsAndOverTheKernelInOneRun() throws Exception {
+        // the kernel reference: two more hosts, each a kernel bridge + vxlan device
+        final OverlayLab overlay = new OverlayLab(b.lab);
+        final String h1 = b.lab.add("kh1");
+        final String h2 = b.lab.add("kh2");
+        final String r1 = b.lab.add("r1");
+        final String r2 = b.lab.add("r2");
+        overlay.underlay(h1, "u1", "10.202.0.1/24", h2, "u2", "10.202.0.2/24");
+        overlay.kernelVxlanHost(h1, "u1", 6000, "10.202.0.1", "10.202.0.2", r1, "10.79.0.1/24");
+        overlay.kernelVxlanHost(h2, "u2", 6000, "10.202.0.2", "10.202.0.1", r2, "10.79.0.2/24");
+        final double kernel = iperf(b, r2, b, r1, "10.79.0.2", 4);
+        final double jvs = iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 4);
+        System.out.println("VxlanIT: receiving side " + overlayOf(b, "multi").path("Counters"));
+        System.out.printf("VxlanIT: iperf3 TCP x1, 4 s: jvs VTEPs %.2f Gb/s, kernel bridge+vxlan %.2f Gb/s, ratio %.2f%n",
+            jvs, kernel, jvs / kernel);
+        assertTrue(jvs > 0 && kernel > 0);
+    }
+
+    /** iperf3, one TCP stream for {@code seconds}; returns the receiver's Gb/s. */
+    static double iperf(DaemonFixture serverLab, String serverNs, DaemonFixture clientLab, String clientNs, String serverIp,
+                        int seconds) throws Exception {
+        final Process server = serverLab.lab.start(serverNs, serverLab.dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-1");
+        try {
+            Thread.sleep(500);
+            final String out = clientLab.lab.check(clientNs, "timeout", Integer.toString(seconds + 10), "iperf3", "-c", serverIp,
+                "-t", Integer.toString(seconds), "-J");
+            final JsonNode result = Json.mapper().readTree(out);
+            final double gbps = result.path("end").path("sum_received").path("bits_per_second").asDouble() / 1e9;
+            if (gbps == 0) {
+                throw new AssertionError("iperf3 reported nothing: " + out);
+            }
+            return gbps;
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.jvswitch.vtep;
+
+import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.TcpPacket;
+import io.jvswitch.packet.VirtioNetHeader;
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Receive offload for the tunnel: joins consecutive in-order TCP/IPv4 segments of one flow, as they
+ * come out of the tunnel's ring, into one super-frame with a virtio-net GSO_TCPV4 header, so the
+ * container's TAP takes a burst of segments in one write (what GRO does for a NIC).
+ *
+ * <p>A segment joins the frame being built only if it continues it exactly: same VTEP, same
+ * Ethernet and IPv4 header (no options, not a fragment, same TOS and TTL), same ports,
+ * acknowledgment and TCP options, sequence number where the last one ended, only ACK (and PSH,
+ * which ends the frame) set, the first segment's payload size (a smaller one ends the frame), and a
+ * TCP checksum that verifies: the super-frame goes out with NEEDS_CSUM, which the receiving kernel
+ * trusts, so every segment's checksum is checked here first. A segment that does not fit is left
+ * in the ring for the next frame. A frame of one segment goes out as it came, with an all-zero
+ * virtio-net header.
+ *
+ * <p>Single-threaded (the dataplane's), no allocation.
+ */
+final class TcpCoalescer {
+    /** Most segments in one super-frame (the kernel's GSO limit for a TAP write). */
+    static final int MAX_SEGMENTS = 64;
+    private static final int ETH = EthernetFrame.HEADER_LENGTH;
+    private static final int IP_HEADER = Ipv4Packet.MIN_HEADER_LENGTH;
+    private static final int MAX_IP_LENGTH = 65_535;
+
+    private MutableDirectBuffer target;
+    private int vnet;
+    private int capacity;
+    /** Bytes in the frame being built, virtio-net header included; 0 before the first segment. */
+    private int length;
+    private int senderIp;
+    private int segments;
+    /** Payload size of the first segment; 0 when the frame cannot take more segments. */
+    private int segmentSize;
+    private int tcpHeader;
+    /** TCP header length of the segment {@link #mergeablePayload} last accepted. */
+    private int candidateHeader;
+    private int nextSequence;
+
+    /** Starts a frame in {@code target} at {@code vnetOffset}, at most {@code capacity} bytes. */
+    void begin(MutableDirectBuffer target, int vnetOffset, int capacity) {
+        this.target = target;
+        this.vnet = vnetOffset;
+        this.capacity = capacity;
+        this.length = 0;
+        this.segments = 0;
+        this.segmentSize = 0;
+    }
+
+    boolean isEmpty() {
+        return length == 0;
+    }
+
+    /** Segments in the frame being built. */
+    int segments() {
+        return segments;
+    }
+
+    /**
+     * The first frame: copied as it is behind an all-zero virtio-net header. Returns false if it
+     * does not fit the target.
+     */
+    boolean first(int sender, DirectBuffer src, int offset, int frameLength) {
+        if (frameLength + VirtioNetHeader.LENGTH > capacity) {
+            return false;
+        }
+        VirtioNetHeader.clear(target, vnet);
+        target.putBytes(vnet + VirtioNetHeader.LENGTH, src, offset, frameLength);
+        length = VirtioNetHeader.LENGTH + frameLength;
+        senderIp = sender;
+        segments = 1;
+        final int payload = mergeablePayload(target, vnet + VirtioNetHeader.LENGTH, frameLength);
+        if (payload > 0 && (target.getByte(tcpFlagsOffset()) & TcpPacket.PSH) == 0) {
+            tcpHeader = candidateHeader;
+            segmentSize = payload;
+            nextSequence = target.getInt(tcp() + TcpPacket.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) + payload;
+        }
+        return true;
+    }
+
+    /** Whether the frame may take more segments. */
+    boolean open() {
+        return segmentSize > 0 && segments < MAX_SEGMENTS;
+    }
+
+    /**
+     * Appends the next segment if it continues the frame; returns false (nothing changed) if it
+     * does not. Afterwards {@link #open()} says whether more may follow.
+     */
+    boolean append(int sender, DirectBuffer src, int offset, int frameLength) {
+        if (!open() || sender != senderIp) {
+            return false;
+        }
+        final int payload = mergeablePayload(src, offset, frameLength);
+        if (payload <= 0 || payload > segmentSize || length + payload > capacity
+            || length - VirtioNetHeader.LENGTH - ETH + payload > MAX_IP_LENGTH) {
+            return false;
+        }
+        final int frame = vnet + VirtioNetHeader.LENGTH;
+        final int ip = offset + ETH;
+        final int th = ip + IP_HEADER;
+        if (src.getInt(th + TcpPacket.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) != nextSequence
+            || candidateHeader != tcpHeader
+            || !sameBytes(src, offset, frame, ETH)                          // MACs and EtherType
+            || src.getShort(ip, ByteOrder.BIG_ENDIAN) != target.getShort(frame + ETH, ByteOrder.BIG_ENDIAN) // version, IHL, TOS
+            || src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) != target.getShort(frame + ETH + 6, ByteOrder.BIG_ENDIAN) // flags
+            || src.getShort(ip + 8, ByteOrder.BIG_ENDIAN) != target.getShort(frame + ETH + 8, ByteOrder.BIG_ENDIAN) // TTL, protocol
+            || !sameBytes(src, ip + 12, frame + ETH + 12, 8)                // addresses
+            || !sameBytes(src, th, tcp(), 4)                                // ports
+            || !sameBytes(src, th + TcpPacket.ACKNOWLEDGMENT_OFFSET, tcp() + TcpPacket.ACKNOWLEDGMENT_OFFSET, 4)
+            || !sameBytes(src, th + TcpPacket.MIN_HEADER_LENGTH, tcp() + TcpPacket.MIN_HEADER_LENGTH,
+                tcpHeader - TcpPacket.MIN_HEADER_LENGTH)) {                 // options (timestamps)
+            return false;
+        }
+        target.putBytes(vnet + length, src, th + tcpHeader, payload);
+        length += payload;
+        segments++;
+        nextSequence += payload;
+        // the newest window and PSH stand for the whole frame
+        target.putShort(tcp() + TcpPacket.WINDOW_OFFSET, src.getShort(th + TcpPacket.WINDOW_OFFSET));
+        final int flags = src.getByte(th + TcpPacket.FLAGS_OFFSET) & 0xFF;
+        if ((flags & TcpPacket.PSH) != 0 || payload < segmentSize) {
+            target.putByte(tcpFlagsOffset(), (byte) (target.getByte(tcpFlagsOffset()) | flags));
+            segmentSize = -segmentSize; // closed; the size is kept for finish()
+        }
+        return true;
+    }
+
+    /**
+     * Completes the frame: for two segments or more, the headers of the super-frame and its
+     * virtio-net header. Returns its length, virtio-net header included.
+     */
+    int finish() {
+        if (segments > 1) {
+            final int frame = vnet + VirtioNetHeader.LENGTH;
+            final int ip = frame + ETH;
+            final int ipLength = length - VirtioNetHeader.LENGTH - ETH;
+            target.putShort(ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
+            target.putShort(ip + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
+            target.putShort(ip + Ipv4Packet.CHECKSUM_OFFSET, (short) InternetChecksum.compute(target, ip, IP_HEADER),
+                ByteOrder.BIG_ENDIAN);
+            // NEEDS_CSUM: the checksum field holds the pseudo-header sum, the kernel adds the rest
+            final int pseudo = InternetChecksum.pseudoHeaderIpv4(target.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                target.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP,
+                ipLength - IP_HEADER);
+            target.putShort(tcp() + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
+            VirtioNetHeader.setFlags(target, vnet, VirtioNetHeader.FLAG_NEEDS_CSUM);
+            VirtioNetHeader.setGsoType(target, vnet, VirtioNetHeader.GSO_TCPV4);
+            VirtioNetHeader.setHeaderLength(target, vnet, ETH + IP_HEADER + tcpHeader);
+            VirtioNetHeader.setGsoSize(target, vnet, Math.abs(segmentSize));
+            VirtioNetHeader.setChecksumStart(target, vnet, ETH + IP_HEADER);
+            VirtioNetHeader.setChecksumOffset(target, vnet, TcpPacket.CHECKSUM_OFFSET);
+        }
+        target = null;
+        return length;
+    }
+
+    private int tcp() {
+        return vnet + VirtioNetHeader.LENGTH + ETH + IP_HEADER;
+    }
+
+    private int tcpFlagsOffset() {
+        return tcp() + TcpPacket.FLAGS_OFFSET;
+    }
+
+    /**
+     * The TCP payload length of a frame that may be part of a super-frame (untagged IPv4 without
+     * options, not a fragment, TCP with only ACK and maybe PSH, no padding, checksums that verify),
+     * or -1. Sets {@link #candidateHeader} on success.
+     */
+    private int mergeablePayload(DirectBuffer src, int frame, int frameLength) {
+        if (frameLength < ETH + IP_HEADER + TcpPacket.MIN_HEADER_LENGTH
+            || src.getShort(frame + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != (short) EthernetFrame.ETHERTYPE_IPV4) {
+            return -1;
+        }
+        final int ip = frame + ETH;
+        if ((src.getByte(ip) & 0xFF) != 0x45 || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP
+            || (src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) { // MF or a fragment offset
+            return -1;
+        }
+        final int ipLength = src.getShort(ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if (ipLength != frameLength - ETH) {
+            return -1;
+        }
+        final int th = ip + IP_HEADER;
+        final int thLength = (src.getByte(th + TcpPacket.DATA_OFFSET_OFFSET) & 0xF0) >>> 2;
+        final int flags = src.getByte(th + TcpPacket.FLAGS_OFFSET) & 0xFF;
+        final int payload = ipLength - IP_HEADER - thLength;
+        if (thLength < TcpPacket.MIN_HEADER_LENGTH || payload <= 0 || (flags & ~TcpPacket.PSH) != TcpPacket.ACK) {
+            return -1;
+        }
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(src.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+            src.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP, ipLength - IP_HEADER);
+        if (InternetChecksum.fold(InternetChecksum.partialSum(src, th, ipLength - IP_HEADER, pseudo)) != 0xFFFF
+            || InternetChecksum.compute(src, ip, IP_HEADER) != 0) {
+            return -1; // left for the receiver to check and drop
+        }
+        candidateHeader = thLength;
+        return payload;
+    }
+
+    private boolean sameBytes(DirectBuffer src, int srcOffset, int targetOffset, int count) {
+        int i = 0;
+        for (; i + 4 <= count; i += 4) {
+            if (src.getInt(srcOffset + i) != target.getInt(targetOffset + i)) {
+                return false;
+            }
+        }
+        for (; i < count; i++) {
+            if (src.getByte(srcOffset + i) != target.getByte(targetOffset + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,411 @@
+package io.jvswitch.vtep;
+
+import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.packet.VxlanHeader;
+import io.jvswitch.switching.port.Port;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ControlledMessageHandler.Action;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * One overlay network's VXLAN tunnel, as a switch {@link Port} in that network's bridge domain.
+ *
+ * <p>Transmit (dataplane thread): the inner destination MAC is looked up in this tunnel's own
+ * MAC-to-VTEP table; a known unicast goes to that peer, anything else (broadcast, multicast,
+ * unknown unicast) to every peer (head-end replication). The frame is encapsulated (RFC 7348) into
+ * a pooled direct buffer, a TCP super-frame segmented to the overlay MTU on the way, and handed to
+ * the underlay event loop through a {@link TxQueue}: one copy out.
+ *
+ * <p>Receive: the event loop validates datagrams ({@link VtepReceiver}) and {@linkplain #offer
+ * offers} inner frames to a ring; the dataplane drains it in {@link #receive}, copying each frame
+ * once into its frame buffer behind an all-zero virtio-net header, and learns the inner source MAC
+ * against the sending VTEP there, so the MAC table has one owner.
+ *
+ * <p>Peers change from the control thread: the peer list is an immutable array replaced whole.
+ */
+public final class TunnelPort implements Port {
+    private static final int SENDER_IP_LENGTH = 4;
+    private static final int MSG_FRAME = 1;
+    /** Largest frame a port hands over: 64 KiB of IP behind an Ethernet header with a VLAN tag. */
+    private static final int SUPER_FRAME_LIMIT = 65_535 + EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH;
+    /** Smallest segment size the output buffers are sized for (smaller ones need more headers). */
+    private static final int MIN_SEGMENT = 256;
+
+    private final String name;
+    private final int vni;
+    private final int mtu;
+    private final VtepContext ctx;
+    private final TxQueue tx;
+    private final RemoteMacTable macs;
+    private final OneToOneRingBuffer inbound;
+    private final VtepCounters counters = new VtepCounters();
+    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final DatagramPool buffers;
+    private final UnsafeBuffer datagramView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
+    private final TcpCoalescer coalescer = new TcpCoalescer();
+    private final ControlledMessageHandler copyIn = this::copyIn;
+    private volatile VtepPeer[] peers = new VtepPeer[0];
+    /** Set by the control thread when a peer goes; its MACs are forgotten on the dataplane thread. */
+    private volatile int[] removedPeers = new int[0];
+    private int removedSeen;
+    private volatile boolean closed;
+    private long nowNanos;
+    private int receivesSinceHousekeeping;
+    /** A control-plane request for the remote MAC entries, answered on the dataplane thread. */
+    private volatile CompletableFuture<List<RemoteMac>> snapshotRequest;
+
+
+    public TunnelPort(String name, int vni, int mtu, VtepContext ctx, TxQueue tx) {
+        if (!ctx.isConcluded()) {
+            ctx.conclude();
+        }
+        if (vni < 0 || vni > VxlanHeader.MAX_VNI) {
+            throw new IllegalArgumentException("VNI out of range [0, " + VxlanHeader.MAX_VNI + "]: " + vni);
+        }
+        if (mtu < 68 || mtu > 65_535) {
+            throw new IllegalArgumentException("MTU out of range [68, 65535]: " + mtu);
+        }
+        this.name = name;
+        this.vni = vni;
+        this.mtu = mtu;
+        this.ctx = ctx;
+        this.tx = tx;
+        this.macs = new RemoteMacTable(ctx.remoteMacLimit(), ctx.macAgingNanos());
+        this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(
+            java.nio.ByteBuffer.allocateDirect(ctx.rxRingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.nowNanos = ctx.clock().nanoTime();
+        this.buffers = new DatagramPool(ctx.txBuffers(), VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH
+            + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500), ctx.txSuperFrameBuffers(),
+            TcpSegmenter.maxOutputBytes(SUPER_FRAME_LIMIT, MIN_SEGMENT));
+    }
+
+    public int vni() {
+        return vni;
+    }
+
+    public VtepCounters counters() {
+        return counters;
+    }
+
+    /** The MAC-to-VTEP table; read it on the dataplane thread only. */
+    public RemoteMacTable remoteMacs() {
+        return macs;
+    }
+
+    // ---- peers (control thread) --------------------------------------------------------------
+
+    public synchronized VtepPeer addPeer(int ip) {
+        if (ip == 0 || ip == ctx.localAddress()) {
+            throw new IllegalArgumentException("a peer must be another host's underlay address");
+        }
+        final VtepPeer[] current = peers;
+        for (VtepPeer p : current) {
+            if (p.ip() == ip) {
+                throw new IllegalStateException("peer " + p.ipText() + " is already a peer of this network");
+            }
+        }
+        if (current.length >= ctx.peerLimit()) {
+            throw new IllegalStateException("network has " + current.length + " peers, the limit");
+        }
+        final VtepPeer peer = new VtepPeer(ip, ctx.udpPort());
+        final VtepPeer[] next = java.util.Arrays.copyOf(current, current.length + 1);
+        next[current.length] = peer;
+        peers = next;
+        return peer;
+    }
+
+    public synchronized void removePeer(int ip) {
+        final VtepPeer[] current = peers;
+        final List<VtepPeer> kept = new ArrayList<>(current.length);
+        for (VtepPeer p : current) {
+            if (p.ip() != ip) {
+                kept.add(p);
+            }
+        }
+        if (kept.size() == current.length) {
+            throw new IllegalStateException("not a peer of this network");
+        }
+        peers = kept.toArray(new VtepPeer[0]);
+        final int[] removed = java.util.Arrays.copyOf(removedPeers, removedPeers.length + 1);
+        removed[removedPeers.length] = ip;
+        removedPeers = removed;
+    }
+
+    public VtepPeer[] peers() {
+        return peers.clone();
+    }
+
+    /** The peer with this underlay address, or null. Any thread. */
+    public VtepPeer peerOf(int ip) {
+        for (VtepPeer p : peers) {
+            if (p.ip() == ip) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    // ---- receive -----------------------------------------------------------------------------
+
+    /**
+     * Event loop: queues an inner frame (already validated) from VTEP {@code senderIp} for the
+     * dataplane. Returns false when the ring is full (the caller counts the drop).
+     */
+    boolean offer(int senderIp, DirectBuffer src, int offset, int length) {
+        final int index = inbound.tryClaim(MSG_FRAME, SENDER_IP_LENGTH + length);
+        if (index <= 0) {
+            return false;
+        }
+        final org.agrona.concurrent.AtomicBuffer ring = inbound.buffer();
+        ring.putInt(index, senderIp);
+        ring.putBytes(index + SENDER_IP_LENGTH, src, offset, length);
+        inbound.commit(index);
+        return true;
+    }
+
+    @Override
+    public int receive(MutableDirectBuffer buffer, int offset, int capacity) {
+        if (closed) {
+            return RX_GONE;
+        }
+        coalescer.begin(buffer, offset, capacity);
+        int read = inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS);
+        if (read == 0) {
+            // a read that only skipped the padding at the ring's end: the frames go on at its start
+            read = inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS);
+        }
+        // housekeeping once per duty cycle (the ring ran dry), and every so often under sustained load
+        if (read == 0 || (++receivesSinceHousekeeping & 255) == 0) {
+            housekeeping();
+        }
+        if (coalescer.isEmpty()) {
+            coalescer.finish();
+            return RX_EMPTY;
+        }
+        if (coalescer.segments() > 1) {
+            counters.coalesced(coalescer.segments());
+        }
+        return coalescer.finish();
+    }
+
+    /**
+     * One frame from the ring: the first is copied in; the following ones join it while they
+     * continue the same TCP flow in order ({@link TcpCoalescer}); the first that does not stays in
+     * the ring for the next call.
+     */
+    private Action copyIn(int msgTypeId, MutableDirectBuffer src, int index, int length) {
+        final int senderIp = src.getInt(index);
+        final int frame = index + SENDER_IP_LENGTH;
+        final int frameLength = length - SENDER_IP_LENGTH;
+        if (coalescer.isEmpty()) {
+            if (!coalescer.first(senderIp, src, frame, frameLength)) {
+                counters.drop(VtepDropReason.RX_TOO_LARGE);
+                return Action.BREAK;
+            }
+            macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos);
+            return coalescer.open() ? Action.CONTINUE : Action.BREAK;
+        }
+        if (!coalescer.append(senderIp, src, frame, frameLength)) {
+            return Action.ABORT;
+        }
+        return coalescer.open() ? Action.CONTINUE : Action.BREAK;
+    }
+
+    /** Once per duty cycle (when the ring is empty): the clock, forgotten peers, a slice of aging. */
+    private void housekeeping() {
+        nowNanos = ctx.clock().nanoTime();
+        final int[] removed = removedPeers;
+        while (removedSeen < removed.length) {
+            macs.removeVtep(removed[removedSeen++]);
+        }
+        macs.expire(nowNanos, ctx.agingBudget());
+        final CompletableFuture<List<RemoteMac>> request = snapshotRequest;
+        if (request != null) {
+            snapshotRequest = null;
+            final List<RemoteMac> entries = new ArrayList<>(macs.size());
+            macs.forEach(nowNanos, (mac, vtep, age) -> entries.add(new RemoteMac(MacAddress.format(mac),
+                io.jvswitch.packet.Ipv4Address.format(vtep), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(age))));
+            request.complete(entries);
+        }
+    }
+
+    /** A remote MAC and the VTEP it sits behind, for {@code jvs fdb}. */
+    public record RemoteMac(String mac, String vtep, long ageMillis) {
+    }
+
+    /**
+     * The remote MAC entries, taken on the dataplane thread at its next duty cycle (the table's
+     * only owner). One request at a time; callers are serialized by the control plane.
+     */
+    public synchronized CompletableFuture<List<RemoteMac>> remoteMacEntries() {
+        final CompletableFuture<List<RemoteMac>> pending = snapshotRequest;
+        if (pending != null) {
+            return pending;
+        }
+        final CompletableFuture<List<RemoteMac>> request = new CompletableFuture<>();
+        snapshotRequest = request;
+        return request;
+    }
+
+    // ---- transmit ----------------------------------------------------------------------------
+
+    @Override
+    public int transmit(DirectBuffer buffer, int offset, int length) {
+        if (closed) {
+            return TX_GONE;
+        }
+        final int frame = offset + VirtioNetHeader.LENGTH;
+        final int frameLength = length - VirtioNetHeader.LENGTH;
+        final VtepPeer[] targets = peers;
+        if (targets.length == 0) {
+            return refuse(VtepDropReason.NO_PEERS);
+        }
+        final long destination = MacAddress.read(buffer, frame + EthernetFrame.DESTINATION_OFFSET);
+        VtepPeer peer = null;
+        if (!MacAddress.isMulticast(destination)) {
+            final int vtep = macs.lookup(destination);
+            if (vtep != RemoteMacTable.MISSING) {
+                peer = peerIn(targets, vtep); // null if that peer was removed since: replicate
+            }
+        }
+        final boolean gso = VirtioNetHeader.isGso(buffer, offset);
+        if (!gso && frameLength > mtu + EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH) {
+            return refuse(VtepDropReason.OVERSIZE_INNER);
+        }
+        final TxBatch batch = tx.claim();
+        if (batch == null) {
+            counters.drop(VtepDropReason.TX_QUEUE_FULL);
+            return TX_BUSY;
+        }
+        final int capacity = gso ? TcpSegmenter.maxOutputBytes(frameLength, MIN_SEGMENT) : VxlanHeader.LENGTH + frameLength;
+        final ByteBuf datagrams = buffers.claim(capacity);
+        if (datagrams == null) {
+            tx.abandon(batch);
+            counters.drop(VtepDropReason.TX_BUFFERS_BUSY);
+            return TX_BUSY;
+        }
+        datagramView.wrap(datagrams.memoryAddress(), datagrams.capacity());
+        final int bytes;
+        if (gso) {
+            if (!segmenter.segment(buffer, offset, length, datagramView, vni, mtu)) {
+                return abandon(batch, datagrams, segmenter.failure());
+            }
+            bytes = segmenter.totalBytes();
+            batch.stride = segmenter.segmentCount() > 1 ? segmenter.stride() : 0;
+            batch.segments = segmenter.segmentCount();
+        } else {
+            VxlanHeader.write(datagramView, 0, vni);
+            datagramView.putBytes(VxlanHeader.LENGTH, buffer, frame, frameLength);
+            if (VirtioNetHeader.needsChecksum(buffer, offset) && !completeChecksum(buffer, offset, frameLength)) {
+                return abandon(batch, datagrams, VtepDropReason.BAD_OFFLOAD);
+            }
+            bytes = VxlanHeader.LENGTH + frameLength;
+            batch.segments = 1;
+        }
+        datagrams.writerIndex(bytes);
+        batch.datagrams = datagrams;
+        batch.peer = peer;
+        batch.peers = targets;
+        batch.sender = FlowHash.of(buffer, frame, frameLength) & (ctx.senderSockets() - 1);
+        final long innerBytes = bytes - (long) batch.segments * VxlanHeader.LENGTH;
+        if (peer != null) {
+            peer.counters().transmitted(batch.segments, innerBytes);
+            counters.transmitted(batch.segments, innerBytes);
+        } else {
+            for (VtepPeer p : targets) {
+                p.counters().transmitted(batch.segments, innerBytes);
+            }
+            counters.transmitted(batch.segments * targets.length, innerBytes * targets.length);
+        }
+        tx.publish(batch);
+        return TX_OK;
+    }
+
+    /** The frame's checksum, left to complete (NEEDS_CSUM), completed in the datagram copy. */
+    private boolean completeChecksum(DirectBuffer buffer, int vnetOffset, int frameLength) {
+        final int start = VirtioNetHeader.checksumStart(buffer, vnetOffset);
+        final int field = start + VirtioNetHeader.checksumOffset(buffer, vnetOffset);
+        if (field + 2 > frameLength) {
+            return false;
+        }
+        final int base = VxlanHeader.LENGTH;
+        final int checksum = ~InternetChecksum.fold(InternetChecksum.partialSum(datagramView, base + start,
+            frameLength - start, 0)) & 0xFFFF;
+        datagramView.putShort(base + field, (short) (checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
+        return true;
+    }
+
+    private static VtepPeer peerIn(VtepPeer[] peers, int ip) {
+        for (VtepPeer p : peers) {
+            if (p.ip() == ip) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private int refuse(VtepDropReason reason) {
+        counters.drop(reason);
+        return TX_REJECTED;
+    }
+
+    private int abandon(TxBatch batch, ByteBuf datagrams, VtepDropReason reason) {
+        datagrams.release();
+        tx.abandon(batch);
+        return refuse(reason);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** Takes super-frames whole (it segments them) and checksums left to complete. */
+    @Override
+    public boolean acceptsOffloads() {
+        return true;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /** Fed by the underlay event loop, which wakes the dataplane when frames arrive. */
+    @Override
+    public boolean wakesDataplane() {
+        return true;
+    }
+
+    /**
+     * ARP from the far side teaches this network's address book, so the gateway answers later
+     * requests for remote endpoints here instead of replicating them to every peer.
+     */
+    @Override
+    public boolean learnsRemoteAddresses() {
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        buffers.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+}

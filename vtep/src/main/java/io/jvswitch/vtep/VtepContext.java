@@ -1,0 +1,124 @@
+package io.jvswitch.vtep;
+
+import io.jvswitch.packet.VxlanHeader;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * Configuration of a VTEP (its underlay socket and the tunnels that use it), validated once in
+ * {@link #conclude()}: after that nothing on the packet path checks it again.
+ */
+public final class VtepContext {
+    /** Peers one network may have: head-end replication sends one copy per peer, so this is a cost cap too. */
+    public static final int MAX_PEER_LIMIT = 1024;
+
+    private int localAddress;
+    private int udpPort = VxlanHeader.DEFAULT_PORT;
+    private int ttl = 64;
+    private int senderSockets = 4;
+    private boolean udpGso = true;
+    private boolean udpGro;
+    private boolean acceptUnknownSenders;
+    private int maxDatagramPayload = 9_000;
+    private int datagramsPerRead = 32;
+    private int rxRingBytes = 4 * 1024 * 1024;
+    private int txQueueDepth = 4_096;
+    private int txBuffers = 4_096;
+    private int txSuperFrameBuffers = 48;
+    private int peerLimit = 128;
+    private int remoteMacLimit = 16_384;
+    private long macAgingNanos = TimeUnit.SECONDS.toNanos(300);
+    private int agingBudget = 64;
+    private NanoClock clock = SystemNanoClock.INSTANCE;
+    private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+    private boolean concluded;
+
+    public VtepContext conclude() {
+        require(udpPort >= 1 && udpPort <= 65_535, "UDP port must be within 1..65535: " + udpPort);
+        require(ttl >= 1 && ttl <= 255, "TTL must be within 1..255: " + ttl);
+        require(Integer.bitCount(senderSockets) == 1 && senderSockets <= 64,
+            "senderSockets must be a power of two up to 64: " + senderSockets);
+        require(maxDatagramPayload >= 576 && maxDatagramPayload <= 65_507, "maxDatagramPayload out of range");
+        require(datagramsPerRead >= 1 && datagramsPerRead <= 1024, "datagramsPerRead must be within 1..1024");
+        require(Integer.bitCount(rxRingBytes) == 1 && rxRingBytes >= 256 * 1024,
+            "rxRingBytes must be a power of two of at least 256 KiB: " + rxRingBytes);
+        require(txQueueDepth >= 16 && txQueueDepth <= 1 << 20, "txQueueDepth must be within 16..1048576");
+        require(txBuffers >= 16 && txBuffers <= 1 << 20, "txBuffers must be within 16..1048576");
+        require(txSuperFrameBuffers >= 2 && txSuperFrameBuffers <= 4_096, "txSuperFrameBuffers must be within 2..4096");
+        require(peerLimit >= 1 && peerLimit <= MAX_PEER_LIMIT, "peerLimit must be within 1.." + MAX_PEER_LIMIT);
+        require(remoteMacLimit >= 1 && remoteMacLimit <= 1 << 22, "remoteMacLimit out of range");
+        require(macAgingNanos >= TimeUnit.SECONDS.toNanos(1), "MAC aging must be at least 1 s");
+        require(agingBudget >= 1, "agingBudget must be positive");
+        require(clock != null && allocator != null, "clock and allocator are required");
+        concluded = true;
+        return this;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    boolean isConcluded() {
+        return concluded;
+    }
+
+    /** The underlay address to bind and send from (IPv4 as an int); 0 binds every address. */
+    public int localAddress() { return localAddress; }
+    public VtepContext localAddress(int v) { localAddress = v; return this; }
+    public int udpPort() { return udpPort; }
+    public VtepContext udpPort(int v) { udpPort = v; return this; }
+    /** TTL of outer IPv4 headers. */
+    public int ttl() { return ttl; }
+    public VtepContext ttl(int v) { ttl = v; return this; }
+    /**
+     * Sending sockets, each on its own ephemeral port: a hash of the inner flow picks one, so the
+     * outer UDP source port varies by flow and underlay ECMP spreads flows.
+     */
+    public int senderSockets() { return senderSockets; }
+    public VtepContext senderSockets(int v) { senderSockets = v; return this; }
+    /** Send TCP super-frames as one UDP GSO datagram (the kernel then computes outer UDP checksums). */
+    public boolean udpGso() { return udpGso; }
+    public VtepContext udpGso(boolean v) { udpGso = v; return this; }
+    /** Let the kernel coalesce received datagrams (UDP_GRO): fewer reads per byte. */
+    public boolean udpGro() { return udpGro; }
+    public VtepContext udpGro(boolean v) { udpGro = v; return this; }
+    /** Take datagrams from any sender, not only configured peers (VXLAN has no authentication: off by default). */
+    public boolean acceptUnknownSenders() { return acceptUnknownSenders; }
+    public VtepContext acceptUnknownSenders(boolean v) { acceptUnknownSenders = v; return this; }
+    public int maxDatagramPayload() { return maxDatagramPayload; }
+    public VtepContext maxDatagramPayload(int v) { maxDatagramPayload = v; return this; }
+    /** Datagrams one recvmmsg call may return. */
+    public int datagramsPerRead() { return datagramsPerRead; }
+    public VtepContext datagramsPerRead(int v) { datagramsPerRead = v; return this; }
+    /** Ring from the event loop to the dataplane, per network. */
+    public int rxRingBytes() { return rxRingBytes; }
+    public VtepContext rxRingBytes(int v) { rxRingBytes = v; return this; }
+    /** Datagram batches in flight from the dataplane to the event loop. */
+    public int txQueueDepth() { return txQueueDepth; }
+    public VtepContext txQueueDepth(int v) { txQueueDepth = v; return this; }
+    /** Datagram buffers per tunnel for single frames (one MTU each, as many as the hand-off queue holds). */
+    public int txBuffers() { return txBuffers; }
+    public VtepContext txBuffers(int v) { txBuffers = v; return this; }
+    /** Datagram buffers per tunnel for segmented super-frames (about 100 KiB each). */
+    public int txSuperFrameBuffers() { return txSuperFrameBuffers; }
+    public VtepContext txSuperFrameBuffers(int v) { txSuperFrameBuffers = v; return this; }
+    public int peerLimit() { return peerLimit; }
+    public VtepContext peerLimit(int v) { peerLimit = v; return this; }
+    public int remoteMacLimit() { return remoteMacLimit; }
+    public VtepContext remoteMacLimit(int v) { remoteMacLimit = v; return this; }
+    public long macAgingNanos() { return macAgingNanos; }
+    public VtepContext macAgingNanos(long v) { macAgingNanos = v; return this; }
+    /** Remote MAC table buckets examined for aging per dataplane duty cycle. */
+    public int agingBudget() { return agingBudget; }
+    public VtepContext agingBudget(int v) { agingBudget = v; return this; }
+    public NanoClock clock() { return clock; }
+    public VtepContext clock(NanoClock v) { clock = v; return this; }
+    /** Where datagram buffers come from: pooled direct memory, so nothing is allocated per packet in steady state. */
+    public ByteBufAllocator allocator() { return allocator; }
+    public VtepContext allocator(ByteBufAllocator v) { allocator = v; return this; }
+}

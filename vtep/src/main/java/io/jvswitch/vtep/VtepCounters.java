@@ -1,0 +1,104 @@
+package io.jvswitch.vtep;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Frame, byte and drop counters of one network, one peer or the underlay socket.
+ *
+ * <p>Each counter has a single writer (transmit and coalescing counters the dataplane thread,
+ * receive counters the underlay event loop), which increments it with a plain read and a release store: no atomic
+ * read-modify-write on the packet path. Readers on other threads see a recent value.
+ */
+public final class VtepCounters {
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int TX_FRAMES = 0;
+    private static final int TX_BYTES = 1;
+    private static final int RX_FRAMES = 2;
+    private static final int RX_BYTES = 3;
+    private static final int SUPER_FRAMES = 4;
+    private static final int COALESCED_SEGMENTS = 5;
+    private static final int DROPS = 6;
+
+    private final long[] values = new long[DROPS + VtepDropReason.VALUES.length];
+
+    private void add(int index, long delta) {
+        SLOT.setRelease(values, index, (long) SLOT.get(values, index) + delta);
+    }
+
+    private long read(int index) {
+        return (long) SLOT.getAcquire(values, index);
+    }
+
+    void transmitted(int frames, long bytes) {
+        add(TX_FRAMES, frames);
+        add(TX_BYTES, bytes);
+    }
+
+    void received(long bytes) {
+        add(RX_FRAMES, 1);
+        add(RX_BYTES, bytes);
+    }
+
+    /** Dataplane thread: received segments joined into one super-frame. */
+    void coalesced(int segments) {
+        add(SUPER_FRAMES, 1);
+        add(COALESCED_SEGMENTS, segments);
+    }
+
+    void drop(VtepDropReason reason) {
+        add(DROPS + reason.ordinal(), 1);
+    }
+
+    public long txFrames() {
+        return read(TX_FRAMES);
+    }
+
+    public long txBytes() {
+        return read(TX_BYTES);
+    }
+
+    public long rxFrames() {
+        return read(RX_FRAMES);
+    }
+
+    public long rxBytes() {
+        return read(RX_BYTES);
+    }
+
+    /** Super-frames made of received segments (receive offload). */
+    public long superFrames() {
+        return read(SUPER_FRAMES);
+    }
+
+    /** Received segments that went to the dataplane inside super-frames. */
+    public long coalescedSegments() {
+        return read(COALESCED_SEGMENTS);
+    }
+
+    public long drops(VtepDropReason reason) {
+        return read(DROPS + reason.ordinal());
+    }
+
+    /** Non-zero drops by reason label, in declaration order. */
+    public Map<String, Long> dropsByReason() {
+        final Map<String, Long> drops = new LinkedHashMap<>();
+        for (VtepDropReason reason : VtepDropReason.VALUES) {
+            final long n = drops(reason);
+            if (n != 0) {
+                drops.put(reason.label(), n);
+            }
+        }
+        return drops;
+    }
+
+    public long totalDrops() {
+        long total = 0;
+        for (VtepDropReason reason : VtepDropReason.VALUES) {
+            total += drops(reason);
+        }
+        return total;
+    }
+}

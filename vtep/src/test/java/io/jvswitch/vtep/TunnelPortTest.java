@@ -1,0 +1,367 @@
+package io.jvswitch.vtep;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.packet.VxlanHeader;
+import io.jvswitch.switching.port.Port;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two VTEPs (hosts A and B) wired back to back in memory: what A's tunnel port hands its underlay
+ * is fed to B's receiver as if it came from A's underlay address.
+ */
+class TunnelPortTest {
+    static final int VNI = 4242;
+    static final int HOST_A = 0x0ac80001; // 10.200.0.1
+    static final int HOST_B = 0x0ac80002;
+    static final int HOST_C = 0x0ac80003;
+
+    final CachedNanoClock clock = new CachedNanoClock();
+    final VtepContext ctxA = new VtepContext().localAddress(HOST_A).clock(clock).rxRingBytes(256 * 1024).conclude();
+    final VtepContext ctxB = new VtepContext().localAddress(HOST_B).clock(clock).rxRingBytes(256 * 1024).conclude();
+    final TxQueue txA = new TxQueue(64);
+    final TxQueue txB = new TxQueue(64);
+    final TunnelPort a = new TunnelPort("vx-a", VNI, 1450, ctxA, txA);
+    final TunnelPort b = new TunnelPort("vx-b", VNI, 1450, ctxB, txB);
+    final VtepCounters underlayB = new VtepCounters();
+    int wakeups;
+    final VtepReceiver receiverB = new VtepReceiver(ctxB, underlayB, () -> wakeups++);
+    final List<ByteBuf> leftovers = new ArrayList<>();
+    final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
+
+    TunnelPortTest() {
+        receiverB.add(b);
+    }
+
+    @AfterEach
+    void release() {
+        leftovers.forEach(ByteBuf::release);
+    }
+
+    /** Sends one frame out of A; returns the batches A's underlay would send. */
+    List<TxBatch> sendFromA(byte[] frameWithHeader) {
+        final UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(frameWithHeader.length));
+        in.putBytes(0, frameWithHeader);
+        assertEquals(Port.TX_OK, a.transmit(in, 0, frameWithHeader.length));
+        final List<TxBatch> batches = new ArrayList<>();
+        txA.drain(batch -> {
+            final TxBatch copy = new TxBatch();
+            copy.datagrams = batch.datagrams;
+            copy.peer = batch.peer;
+            copy.peers = batch.peers;
+            copy.stride = batch.stride;
+            copy.segments = batch.segments;
+            copy.sender = batch.sender;
+            leftovers.add(batch.datagrams);
+            batches.add(copy);
+        });
+        return batches;
+    }
+
+    static UnsafeBuffer bytesOf(ByteBuf buf, int offset, int length) {
+        final byte[] bytes = new byte[length];
+        buf.getBytes(buf.readerIndex() + offset, bytes);
+        return new UnsafeBuffer(bytes);
+    }
+
+    /** B's dataplane reading one frame from its tunnel port. */
+    byte[] receiveAtB() {
+        final int n = b.receive(frame, 0, frame.capacity());
+        if (n <= 0) {
+            return null;
+        }
+        final byte[] bytes = new byte[n];
+        frame.getBytes(0, bytes);
+        return bytes;
+    }
+
+    @Test
+    void encapsulationRoundTripsAndTeachesTheRemoteMac() {
+        a.addPeer(HOST_B);
+        b.addPeer(HOST_A);
+        final byte[] sent = VtepFrames.udp(VtepFrames.MAC_B, 100);
+        final List<TxBatch> batches = sendFromA(sent);
+        assertEquals(1, batches.size());
+        final TxBatch batch = batches.getFirst();
+        assertNull(batch.peer, "B's MAC is not known yet: replicated to every peer");
+        assertEquals(1, batch.peers.length);
+        final ByteBuf datagram = batch.datagrams;
+        assertEquals(VxlanHeader.LENGTH + sent.length - VirtioNetHeader.LENGTH, datagram.readableBytes());
+        final UnsafeBuffer d = bytesOf(datagram, 0, datagram.readableBytes());
+        assertEquals(0x08000000, VxlanHeader.flagsWord(d, 0), "I flag, reserved zero");
+        assertEquals(VNI, VxlanHeader.vni(d, 0));
+        assertEquals(0, d.getByte(7), "last reserved byte");
+
+        assertNull(receiverB.onDatagram(HOST_A, d, 0, d.capacity()));
+        receiverB.endOfBatch();
+        assertEquals(1, wakeups);
+        final byte[] received = receiveAtB();
+        final byte[] expected = sent.clone();
+        java.util.Arrays.fill(expected, 0, VirtioNetHeader.LENGTH, (byte) 0);
+        assertArrayEquals(expected, received);
+        assertEquals(HOST_A, b.remoteMacs().lookup(VtepFrames.MAC_A), "MAC -> VTEP learned on decap");
+        assertEquals(1, b.counters().rxFrames());
+        assertEquals(1, b.peerOf(HOST_A).counters().rxFrames());
+        assertEquals(1, a.counters().txFrames());
+    }
+
+    /** Where each segment of a batch starts in its datagram buffer. */
+    List<Integer> segmentOffsets(TxBatch batch) {
+        final ByteBuf d = batch.datagrams;
+        final List<Integer> offsets = new ArrayList<>();
+        for (int at = 0; at < d.readableBytes(); at += batch.stride) {
+            offsets.add(at);
+        }
+        return offsets;
+    }
+
+    static byte[] payloadOf(byte[] frameWithHeader) {
+        final int tcp = VirtioNetHeader.LENGTH + 14 + 20;
+        final int tcpHeader = ((frameWithHeader[tcp + 12] & 0xF0) >>> 2);
+        return java.util.Arrays.copyOfRange(frameWithHeader, tcp + tcpHeader, frameWithHeader.length);
+    }
+
+    @Test
+    void consecutiveSegmentsOfOneFlowAreHandedOnAsOneSuperFrame() {
+        a.addPeer(HOST_B);
+        b.addPeer(HOST_A);
+        final byte[] sent = VtepFrames.tcpSuperFrame(20_000, 1448, io.jvswitch.packet.TcpPacket.ACK | io.jvswitch.packet.TcpPacket.PSH);
+        final TxBatch batch = sendFromA(sent).getFirst();
+        final List<Integer> offsets = segmentOffsets(batch);
+        assertTrue(offsets.size() > 2, offsets.toString());
+        final UnsafeBuffer all = bytesOf(batch.datagrams, 0, batch.datagrams.readableBytes());
+        // one corrupted segment in the middle: it must not be vouched for by the super-frame
+        final int bad = offsets.get(offsets.size() / 2);
+        for (int i = 0; i < offsets.size(); i++) {
+            final int at = offsets.get(i);
+            final int len = Math.min(batch.stride, all.capacity() - at);
+            final UnsafeBuffer d = new UnsafeBuffer(new byte[len]);
+            d.putBytes(0, all, at, len);
+            if (at == bad) {
+                d.putByte(len - 1, (byte) (d.getByte(len - 1) ^ 0x55));
+            }
+            assertNull(receiverB.onDatagram(HOST_A, d, 0, len));
+        }
+        receiverB.endOfBatch();
+
+        final byte[] first = receiveAtB();
+        final int before = offsets.size() / 2;
+        assertEquals(VirtioNetHeader.GSO_TCPV4, first[1]);
+        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, first[0]);
+        final UnsafeBuffer f = new UnsafeBuffer(first);
+        final int mss = VirtioNetHeader.gsoSize(f, 0);
+        assertEquals(batch.stride - VxlanHeader.LENGTH - 14 - 20 - 32, mss, "segment size = the segments' payload");
+        assertEquals(14 + 20 + 32, VirtioNetHeader.headerLength(f, 0));
+        assertEquals(14 + 20, VirtioNetHeader.checksumStart(f, 0));
+        assertEquals(16, VirtioNetHeader.checksumOffset(f, 0));
+        assertEquals(before * mss, payloadOf(first).length, "the segments before the corrupted one, joined");
+        assertEquals(first.length - VirtioNetHeader.LENGTH - 14, f.getShort(VirtioNetHeader.LENGTH + 14 + 2,
+            java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF, "IP total length of the super-frame");
+        assertEquals(0, io.jvswitch.packet.InternetChecksum.compute(f, VirtioNetHeader.LENGTH + 14, 20), "IP checksum");
+        // completing the checksum as the kernel would gives a valid TCP checksum over the whole payload
+        final UnsafeBuffer copy = new UnsafeBuffer(first.clone());
+        assertTrue(VirtioNetHeader.completeChecksum(copy, 0, first.length));
+        final int tcpLength = first.length - VirtioNetHeader.LENGTH - 34;
+        assertEquals(0xFFFF, io.jvswitch.packet.InternetChecksum.fold(io.jvswitch.packet.InternetChecksum.partialSum(copy,
+            VirtioNetHeader.LENGTH + 34, tcpLength, io.jvswitch.packet.InternetChecksum.pseudoHeaderIpv4(VtepFrames.IP_A,
+                VtepFrames.IP_B, 6, tcpLength))));
+
+        final byte[] corrupted = receiveAtB();
+        assertEquals(0, corrupted[1], "the corrupted segment goes on alone, unvouched, for the receiver to drop");
+        assertEquals(0, corrupted[0]);
+        final byte[] rest = receiveAtB();
+        assertEquals(VirtioNetHeader.GSO_TCPV4, rest[1]);
+        assertTrue((rest[VirtioNetHeader.LENGTH + 34 + 13] & io.jvswitch.packet.TcpPacket.PSH) != 0, "the last segment's PSH");
+        assertNull(receiveAtB());
+        final byte[] expected = payloadOf(sent);
+        final byte[] joined = new byte[expected.length];
+        System.arraycopy(payloadOf(first), 0, joined, 0, before * mss);
+        System.arraycopy(payloadOf(rest), 0, joined, (before + 1) * mss, expected.length - (before + 1) * mss);
+        System.arraycopy(expected, before * mss, joined, before * mss, mss); // the corrupted one, as sent
+        assertArrayEquals(expected, joined, "payload in order, nothing lost or doubled");
+        assertEquals(2, b.counters().superFrames());
+        assertEquals(offsets.size() - 1, b.counters().coalescedSegments());
+    }
+
+    @Test
+    void unknownAndBroadcastAreReplicatedKnownUnicastGoesToItsVtep() {
+        a.addPeer(HOST_B);
+        a.addPeer(HOST_C);
+        final List<TxBatch> flood = sendFromA(VtepFrames.arpFromA());
+        assertNull(flood.getFirst().peer);
+        assertEquals(2, flood.getFirst().peers.length);
+        assertEquals(1, a.peerOf(HOST_B).counters().txFrames());
+        assertEquals(1, a.peerOf(HOST_C).counters().txFrames());
+
+        learnAtA(VtepFrames.MAC_B, HOST_C);
+        final List<TxBatch> unicast = sendFromA(VtepFrames.udp(VtepFrames.MAC_B, 10));
+        assertSame(a.peerOf(HOST_C), unicast.getFirst().peer);
+        assertEquals(2, a.peerOf(HOST_C).counters().txFrames());
+        assertEquals(1, a.peerOf(HOST_B).counters().txFrames());
+
+        a.removePeer(HOST_C);
+        a.receive(frame, 0, frame.capacity()); // a duty cycle: the removed peer's MACs are forgotten
+        assertEquals(RemoteMacTable.MISSING, a.remoteMacs().lookup(VtepFrames.MAC_B));
+        final List<TxBatch> afterRemoval = sendFromA(VtepFrames.udp(VtepFrames.MAC_B, 10));
+        assertNull(afterRemoval.getFirst().peer);
+        assertEquals(1, afterRemoval.getFirst().peers.length);
+        assertEquals(HOST_B, afterRemoval.getFirst().peers[0].ip());
+    }
+
+    /** Makes A learn {@code mac} behind {@code vtep} the way it does in service: from a decapsulated frame. */
+    private void learnAtA(long mac, int vtep) {
+        final VtepReceiver receiverA = new VtepReceiver(ctxA, new VtepCounters(), () -> { });
+        receiverA.add(a);
+        final byte[] f = VtepFrames.udp(VtepFrames.MAC_A, 10);
+        MacAddress.write(new UnsafeBuffer(f), VirtioNetHeader.LENGTH + 6, mac);
+        final UnsafeBuffer d = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + f.length - VirtioNetHeader.LENGTH]);
+        VxlanHeader.write(d, 0, VNI);
+        d.putBytes(VxlanHeader.LENGTH, f, VirtioNetHeader.LENGTH, f.length - VirtioNetHeader.LENGTH);
+        assertNull(receiverA.onDatagram(vtep, d, 0, d.capacity()));
+        assertTrue(a.receive(frame, 0, frame.capacity()) > 0);
+    }
+
+    @Test
+    void remoteMacsAgeLikeLocalOnes() {
+        a.addPeer(HOST_B);
+        learnAtA(VtepFrames.MAC_B, HOST_B);
+        assertEquals(HOST_B, a.remoteMacs().lookup(VtepFrames.MAC_B));
+        clock.update(clock.nanoTime() + TimeUnit.SECONDS.toNanos(299));
+        for (int i = 0; i < 1000; i++) {
+            a.receive(frame, 0, frame.capacity());
+        }
+        assertEquals(HOST_B, a.remoteMacs().lookup(VtepFrames.MAC_B), "not yet");
+        clock.update(clock.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        for (int i = 0; i < 1000; i++) {
+            a.receive(frame, 0, frame.capacity());
+        }
+        assertEquals(RemoteMacTable.MISSING, a.remoteMacs().lookup(VtepFrames.MAC_B));
+        assertEquals(1, a.remoteMacs().agedCount());
+    }
+
+    @Test
+    void everyBadDatagramIsDroppedAndCountedUnderItsReason() {
+        b.addPeer(HOST_A);
+        final byte[] inner = VtepFrames.udp(VtepFrames.MAC_B, 20);
+        final int innerLength = inner.length - VirtioNetHeader.LENGTH;
+        final UnsafeBuffer good = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + innerLength]);
+        VxlanHeader.write(good, 0, VNI);
+        good.putBytes(VxlanHeader.LENGTH, inner, VirtioNetHeader.LENGTH, innerLength);
+
+        assertEquals(VtepDropReason.TRUNCATED, receiverB.onDatagram(HOST_A, good, 0, 7));
+        final UnsafeBuffer flags = copy(good);
+        flags.putByte(0, (byte) 0x0C);
+        assertEquals(VtepDropReason.BAD_FLAGS, receiverB.onDatagram(HOST_A, flags, 0, flags.capacity()));
+        final UnsafeBuffer noI = copy(good);
+        noI.putByte(0, (byte) 0);
+        assertEquals(VtepDropReason.BAD_FLAGS, receiverB.onDatagram(HOST_A, noI, 0, noI.capacity()));
+        final UnsafeBuffer reserved = copy(good);
+        reserved.putByte(2, (byte) 1);
+        assertEquals(VtepDropReason.RESERVED_BITS, receiverB.onDatagram(HOST_A, reserved, 0, reserved.capacity()));
+        final UnsafeBuffer lastReserved = copy(good);
+        lastReserved.putByte(7, (byte) 1);
+        assertEquals(VtepDropReason.RESERVED_BITS, receiverB.onDatagram(HOST_A, lastReserved, 0, lastReserved.capacity()));
+        final UnsafeBuffer otherVni = copy(good);
+        VxlanHeader.write(otherVni, 0, VNI + 1);
+        assertEquals(VtepDropReason.UNKNOWN_VNI, receiverB.onDatagram(HOST_A, otherVni, 0, otherVni.capacity()));
+        assertEquals(VtepDropReason.UNKNOWN_SENDER, receiverB.onDatagram(HOST_C, good, 0, good.capacity()));
+        assertEquals(VtepDropReason.RUNT_INNER, receiverB.onDatagram(HOST_A, good, 0, VxlanHeader.LENGTH + 13));
+        assertNull(receiverB.onDatagram(HOST_A, good, 0, good.capacity()), "good traffic still passes");
+
+        assertEquals(1, underlayB.drops(VtepDropReason.TRUNCATED));
+        assertEquals(2, underlayB.drops(VtepDropReason.BAD_FLAGS));
+        assertEquals(2, underlayB.drops(VtepDropReason.RESERVED_BITS));
+        assertEquals(1, underlayB.drops(VtepDropReason.UNKNOWN_VNI));
+        assertEquals(1, b.counters().drops(VtepDropReason.UNKNOWN_SENDER));
+        assertEquals(1, b.counters().drops(VtepDropReason.RUNT_INNER));
+        assertEquals(1, b.peerOf(HOST_A).counters().drops(VtepDropReason.RUNT_INNER));
+        assertEquals(1, b.counters().rxFrames());
+        assertEquals(innerLength + VirtioNetHeader.LENGTH, b.receive(frame, 0, frame.capacity()));
+        assertEquals(Port.RX_EMPTY, b.receive(frame, 0, frame.capacity()));
+    }
+
+    @Test
+    void aFullRingDropsAndCounts() {
+        b.addPeer(HOST_A);
+        final UnsafeBuffer big = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + 9000]);
+        VxlanHeader.write(big, 0, VNI);
+        int accepted = 0;
+        for (int i = 0; i < 100; i++) {
+            if (receiverB.onDatagram(HOST_A, big, 0, big.capacity()) == null) {
+                accepted++;
+            }
+        }
+        assertTrue(accepted > 10 && accepted < 100, "accepted " + accepted);
+        assertEquals(100 - accepted, b.counters().drops(VtepDropReason.RX_RING_FULL));
+    }
+
+    @Test
+    void oneInOneOutNeverFillsTheRingAcrossItsWraps() {
+        b.addPeer(HOST_A);
+        final byte[] inner = VtepFrames.udp(VtepFrames.MAC_B, 1_000);
+        final UnsafeBuffer d = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + inner.length - VirtioNetHeader.LENGTH]);
+        VxlanHeader.write(d, 0, VNI);
+        d.putBytes(VxlanHeader.LENGTH, inner, VirtioNetHeader.LENGTH, inner.length - VirtioNetHeader.LENGTH);
+        // 256 KiB ring, ~1 KiB records: 20000 frames wrap it about 80 times, each wrap leaving padding
+        for (int i = 0; i < 20_000; i++) {
+            assertNull(receiverB.onDatagram(HOST_A, d, 0, d.capacity()), "frame " + i);
+            assertEquals(inner.length, b.receive(frame, 0, frame.capacity()), "frame " + i + " comes out at once");
+        }
+    }
+
+    @Test
+    void transmitRefusalsAreCounted() {
+        final byte[] f = VtepFrames.udp(VtepFrames.MAC_B, 10);
+        final UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(f.length));
+        in.putBytes(0, f);
+        assertEquals(Port.TX_REJECTED, a.transmit(in, 0, f.length));
+        assertEquals(1, a.counters().drops(VtepDropReason.NO_PEERS));
+        a.addPeer(HOST_B);
+        final byte[] big = VtepFrames.udp(VtepFrames.MAC_B, 1500);
+        final UnsafeBuffer bigIn = new UnsafeBuffer(ByteBuffer.allocateDirect(big.length));
+        bigIn.putBytes(0, big);
+        assertEquals(Port.TX_REJECTED, a.transmit(bigIn, 0, big.length));
+        assertEquals(1, a.counters().drops(VtepDropReason.OVERSIZE_INNER));
+        int busy = 0;
+        for (int i = 0; i < 70; i++) {
+            if (a.transmit(in, 0, f.length) == Port.TX_BUSY) {
+                busy++;
+            }
+        }
+        assertEquals(6, busy, "64 holders in the queue, nobody draining");
+        assertEquals(6, a.counters().drops(VtepDropReason.TX_QUEUE_FULL));
+        txA.drain(batch -> batch.datagrams.release());
+    }
+
+    @Test
+    void peerTableRejectsDuplicatesSelfAndAbsentPeers() {
+        a.addPeer(HOST_B);
+        assertThrows(IllegalStateException.class, () -> a.addPeer(HOST_B));
+        assertThrows(IllegalArgumentException.class, () -> a.addPeer(HOST_A));
+        assertThrows(IllegalStateException.class, () -> a.removePeer(HOST_C));
+        final VtepContext small = new VtepContext().localAddress(HOST_A).peerLimit(2).rxRingBytes(256 * 1024).conclude();
+        final TunnelPort limited = new TunnelPort("vx", 1, 1450, small, new TxQueue(16));
+        limited.addPeer(HOST_B);
+        limited.addPeer(HOST_C);
+        assertThrows(IllegalStateException.class, () -> limited.addPeer(HOST_C + 1));
+    }
+
+    private static UnsafeBuffer copy(UnsafeBuffer b) {
+        return new UnsafeBuffer(b.byteArray().clone());
+    }
+}
