@@ -189,6 +189,10 @@ public final class EpollReadySet implements ReadySet {
      */
     @Override
     public void wakeup() {
+        // The caller has just published work (a ring commit, a release store). Without a full fence
+        // the flag could be read before that store is visible: the poller could clear the flag, find
+        // the ring empty and block, while this call skips its write on a stale "pending".
+        java.lang.invoke.VarHandle.fullFence();
         if (!wakeupPending.get() && !wakeupPending.getAndSet(true)) {
             synchronized (wakeupLock) { // close() must not free the fd and memory under this write
                 if (!closed) {

@@ -45,6 +45,10 @@ public final class TxQueue {
 
     void publish(TxBatch batch) {
         ready.relaxedOffer(batch); // always fits: only holders taken from free are published
+        // Store then load on two variables (Dekker): without a full fence the flag may be read before
+        // the batch is visible, the consumer may clear the flag and find the ring empty, and the batch
+        // then waits for the next publish.
+        java.lang.invoke.VarHandle.fullFence();
         final Executor executor = consumer;
         if (executor != null && !drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             executor.execute(drainTask);
@@ -58,6 +62,7 @@ public final class TxQueue {
      */
     public int drain(Consumer<TxBatch> sender) {
         drainScheduled.set(false);
+        java.lang.invoke.VarHandle.fullFence(); // the other half: the cleared flag before the ring is read
         int drained = 0;
         TxBatch batch;
         while ((batch = ready.relaxedPoll()) != null) {
