@@ -121,17 +121,13 @@ final class Ipv4Router {
         if (destination == domain.gatewayIp && answerAtGateway(ingress, in, domain, buffer, length)) {
             return;
         }
-        int verdict = RoutingHook.ACCEPT;
-        if (hook != null && !pipeline.dryRun) {
-            // Also for packets to the gateway: the answer of a flow translated to the gateway's address
-            // (a hairpin to a published port) is addressed to it, and only the hook can send it on.
-            verdict = hook.beforeRouting(domain.id, buffer, L3, length - L3, pipeline.now);
-            if (verdict == RoutingHook.DROP) {
-                pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
-                return;
-            }
-            destination = ip.destination();
+        // Also for packets to the gateway: the answer of a flow translated to the gateway's address (a
+        // hairpin to a published port) is addressed to it, and only the hook can send it on.
+        final int verdict = beforeRouting(domain.id, ingress, in, buffer, length);
+        if (verdict == RoutingHook.DROP) {
+            return;
         }
+        destination = ip.destination();
         if (destination == domain.gatewayIp) {
             toHostBehindGateway(ingress, in, domain, buffer, length);
             return;
@@ -195,6 +191,21 @@ final class Ipv4Router {
         forward(ingress, in, domain, null, buffer, length);
     }
 
+    /**
+     * Lets the routing hook see (and maybe rewrite) a packet before the route lookup; a packet it
+     * refuses is dropped and counted here. A synthetic (traced) packet is not shown to it.
+     */
+    private int beforeRouting(int fromNetwork, int ingress, PortCounters in, MutableDirectBuffer buffer, int length) {
+        if (hook == null || pipeline.dryRun) {
+            return RoutingHook.ACCEPT;
+        }
+        final int verdict = hook.beforeRouting(fromNetwork, buffer, L3, length - L3, pipeline.now);
+        if (verdict == RoutingHook.DROP) {
+            pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
+        }
+        return verdict;
+    }
+
     /** Both TCP and UDP keep the destination port at offset 2 of their header. */
     private int udpDestinationPort(DirectBuffer buffer) {
         final int l4 = ip.payloadOffset();
@@ -241,15 +252,11 @@ final class Ipv4Router {
             }
             return;
         }
-        int verdict = RoutingHook.ACCEPT;
-        if (hook != null && !pipeline.dryRun) {
-            verdict = hook.beforeRouting(RoutingHook.HOST_LINK, buffer, L3, length - L3, pipeline.now);
-            if (verdict == RoutingHook.DROP) {
-                pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
-                return;
-            }
-            destination = ip.destination();
+        final int verdict = beforeRouting(RoutingHook.HOST_LINK, ingress, in, buffer, length);
+        if (verdict == RoutingHook.DROP) {
+            return;
         }
+        destination = ip.destination();
         final BridgeDomain target = lookup(destination);
         if (target == null || destination == target.gatewayIp) {
             refuse(ingress, in, null, buffer, length, DropReason.NO_ROUTE, UNREACHABLE_NET,

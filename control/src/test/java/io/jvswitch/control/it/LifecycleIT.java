@@ -127,11 +127,20 @@ class LifecycleIT {
     }
 
     /** Share of one core the process used over a quiet interval, from /proc/PID/stat. */
+    /**
+     * The daemon's CPU share over a quiet window. Right after 100 attaches the containers' kernels are
+     * still announcing themselves (IPv6 DAD, router solicitations, MLD, flooded to every port) and the
+     * JIT is still compiling: the lowest of a few consecutive windows is the idle cost.
+     */
     private static double cpuShareWhileIdle(long pid, long millis) throws Exception {
-        final long before = cpuTicks(pid);
-        Thread.sleep(millis);
-        final long after = cpuTicks(pid);
-        return (after - before) / 100.0 / (millis / 1000.0);
+        double lowest = Double.MAX_VALUE;
+        for (int window = 0; window < 4; window++) {
+            final long before = cpuTicks(pid);
+            Thread.sleep(millis);
+            final long after = cpuTicks(pid);
+            lowest = Math.min(lowest, (after - before) / 100.0 / (millis / 1000.0));
+        }
+        return lowest;
     }
 
     private static long cpuTicks(long pid) throws IOException {
