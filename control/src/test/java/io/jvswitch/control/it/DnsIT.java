@@ -77,8 +77,21 @@ class DnsIT {
         }
     }
 
+    /**
+     * A script from the classpath as a file python can run. The stub upstream lives in the control
+     * module's own resources (the demo uses it too), which failsafe may put on the classpath as a jar.
+     */
     static String resource(String name) throws Exception {
-        return Path.of(DnsIT.class.getResource("/dns/" + name).toURI()).toString();
+        final java.net.URL url = DnsIT.class.getResource("/dns/" + name);
+        if ("file".equals(url.getProtocol())) {
+            return Path.of(url.toURI()).toString();
+        }
+        final Path copy = Files.createTempFile("jvs-" + name.replace(".py", "-"), ".py");
+        copy.toFile().deleteOnExit();
+        try (var in = url.openStream()) {
+            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return copy.toString();
     }
 
     static String stubLog() throws Exception {
