@@ -47,6 +47,7 @@ public final class Daemon {
     private final SwitchContext switchContext;
     private final java.net.InetSocketAddress metricsAddress;
     private final String socketGroup;
+    private final io.jvswitch.dns.DnsContext dnsContext;
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
 
@@ -63,8 +64,9 @@ public final class Daemon {
      * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
      */
     public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress,
-                  String socketGroup, HostLinkOptions hostLink, NatOptions nat) {
+                  String socketGroup, HostLinkOptions hostLink, io.jvswitch.dns.DnsContext dnsContext, NatOptions nat) {
         this.hostLink = hostLink;
+        this.dnsContext = dnsContext;
         this.nat = nat;
         this.socket = socket;
         this.stateDir = stateDir;
@@ -109,6 +111,8 @@ public final class Daemon {
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final io.jvswitch.dns.DnsService dns = startDns(dataplane, service.get());
+        closeOnExit.add(dns);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping: containers keep their interfaces");
@@ -139,8 +143,9 @@ public final class Daemon {
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);
             api.group(socketGroup);
-            api.start(new ApiRoutes(service.get(), new DebugService(service.get(), dataplane, captures::totalClientDrops), json,
-                    natService),
+            final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
+            debug.dnsStats(dns::stats);
+            api.start(new ApiRoutes(service.get(), debug, json, natService),
                 new CaptureEndpoint(service.get(), captures, json), control);
             if (metricsAddress != null) {
                 final MetricsServer metrics = new MetricsServer(metricsAddress, new DebugService(service.get(), dataplane, captures::totalClientDrops));
@@ -178,6 +183,28 @@ public final class Daemon {
         LOG.log(System.Logger.Level.INFO, "jvs daemon ready: API on {0}, state in {1}, idle mode {2}", socket, stateDir,
             switchContext.idleMode().label());
         stopped.await();
+    }
+
+    /**
+     * The embedded DNS: the responder at every gateway (UDP 53 in the dataplane, TCP 53 on the
+     * gateway addresses), upstreams from this namespace's resolv.conf, names following the state.
+     */
+    private io.jvswitch.dns.DnsService startDns(Dataplane dataplane, NetworkService service) throws InterruptedException {
+        final var upstreams = io.jvswitch.dns.ResolvConf.upstreams(io.jvswitch.dns.ResolvConf.ETC_RESOLV_CONF,
+            io.jvswitch.dns.ResolvConf.SYSTEMD_RESOLV_CONF);
+        if (upstreams.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "no upstream DNS server in resolv.conf: names that are not local get"
+                + " SERVFAIL unless a network has --dns servers");
+        }
+        final io.jvswitch.dns.DnsService dns = new io.jvswitch.dns.DnsService(dnsContext, upstreams, 53);
+        dns.replies(dataplane.gatewayReplies());
+        Dataplane.await(dataplane.gatewayService(dns.responder()));
+        final io.jvswitch.control.dns.EmbeddedDns names = new io.jvswitch.control.dns.EmbeddedDns(dns,
+            new io.jvswitch.control.dns.NetnsResolvConf(Path.of("/etc/netns")));
+        service.onChange(names::update);
+        LOG.log(System.Logger.Level.INFO, "DNS at every gateway, port 53; upstreams {0}; TTL {1} s", upstreams,
+            dnsContext.ttlSeconds());
+        return dns;
     }
 
     /** Refuses to start beside a live daemon on the same socket; clears a stale socket file. */

@@ -41,6 +41,9 @@ final class AttachCommand implements Callable<Integer> {
     @Option(names = "--mac", paramLabel = "MAC", description = "MAC address (default: derived from the address).") String mac;
     @Option(names = "--ifname", paramLabel = "NAME", description = "Interface name in the container (default: eth0, eth1, ...).") String ifname;
 
+    @Option(names = "--alias", paramLabel = "NAME", description = "Another DNS name for the endpoint (repeatable; several endpoints may share one).")
+    java.util.List<String> aliases;
+
     @Option(names = {"-p", "--publish"}, paramLabel = "[IP:][HOSTPORT:]PORT[/PROTO]",
         description = "Publish a container port on the host (repeatable), Docker's syntax: "
             + "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]; without a host port a free one is picked.")
@@ -52,7 +55,7 @@ final class AttachCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final JsonNode e = socket.api().post("/v1/endpoints", new AttachRequest(network, target.ref(), name, ip, mac, ifname,
-            allowSpoofing ? Boolean.TRUE : null, publish));
+            allowSpoofing ? Boolean.TRUE : null, aliases, publish));
         spec.commandLine().getOut().printf("%s attached to %s: %s %s %s%n", e.path("name").asText(),
             e.path("network").asText(), e.path("ifname").asText(), e.path("ipv4").asText(), e.path("mac").asText());
         for (JsonNode p : e.path("ports")) {

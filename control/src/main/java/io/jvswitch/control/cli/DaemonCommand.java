@@ -49,6 +49,10 @@ final class DaemonCommand implements Callable<Integer> {
         description = "Serve Prometheus metrics over HTTP at this address (off by default), e.g. 127.0.0.1:9469.")
     String metrics;
 
+    @Option(names = "--dns-ttl", paramLabel = "SECONDS", defaultValue = "600",
+        description = "TTL of the DNS responder's answers for container names (default: ${DEFAULT-VALUE}).")
+    int dnsTtl;
+
     @Option(names = "--host-link", paramLabel = "NAME", defaultValue = io.jvswitch.control.service.HostLink.DEFAULT_NAME,
         description = "Name of the TAP linking the gateway to this host's own stack (default: ${DEFAULT-VALUE}); "
             + "'none' for no host link: networks then reach nothing beyond themselves.")
@@ -107,6 +111,12 @@ final class DaemonCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+        final io.jvswitch.dns.DnsContext dns;
+        try {
+            dns = new io.jvswitch.dns.DnsContext().ttlSeconds(dnsTtl).conclude();
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid --dns-ttl: " + e.getMessage());
+        }
         io.jvswitch.control.ipam.Cidr linkCidr = null;
         if (!hostLink.equals("none")) {
             if (hostLink.isEmpty() || hostLink.length() > 15 || !hostLink.matches("[A-Za-z0-9_.-]+")) {
@@ -124,7 +134,7 @@ final class DaemonCommand implements Callable<Integer> {
         final Daemon.NatOptions nat = natOptions();
         try {
             new Daemon(socket.path(), stateDir, ctx, metricsAddress, socketGroup,
-                linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr), nat).run();
+                linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr), dns, nat).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }

@@ -40,12 +40,13 @@ final class NetworkCommand {
             description = "Source-NAT connections leaving by the host (default: ${DEFAULT-VALUE}); false for routed setups.")
         boolean masquerade;
         @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU of the network's interfaces (default: 1500).") Integer mtu;
+        @Option(names = "--dns", paramLabel = "IP", description = "Upstream DNS server for names that are not local (repeatable; default: the daemon's resolv.conf).") List<String> dns;
         @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge", description = "Network driver (default: ${DEFAULT-VALUE}).") String driver;
 
         @Override
         public Integer call() {
             final JsonNode created = socket.api().post("/v1/networks", new CreateNetworkRequest(name, driver, subnet,
-                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, masquerade ? null : Boolean.FALSE));
+                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, dns, masquerade ? null : Boolean.FALSE));
             spec.commandLine().getOut().println(created.path("Id").asText());
             return 0;
         }

@@ -65,6 +65,13 @@ final class StatsCommand implements Callable<Integer> {
                 router.path("toHost").asLong(), router.path("icmpErrorsSent").asLong(),
                 router.path("icmpErrorsSuppressed").asLong());
         }
+        final JsonNode dns = stats.path("dns");
+        if (!dns.isMissingNode()) {
+            out.println();
+            final TextTable dnsTable = new TextTable("DNS", "COUNT");
+            dns.properties().forEach(e -> dnsTable.row(e.getKey(), e.getValue().asLong()));
+            dnsTable.print(out);
+        }
         final JsonNode capture = stats.path("capture");
         if (!capture.isMissingNode()) {
             out.printf("%ncapture: %d frames copied, %d lost in the capture ring, %d lost at slow clients%n",

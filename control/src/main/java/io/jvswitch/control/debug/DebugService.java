@@ -136,6 +136,8 @@ public final class DebugService {
         return Map.of("endpoint", target.name(), "network", target.network(), "frames", injected);
     }
 
+    private volatile java.util.function.Supplier<Map<String, Long>> dnsStats;
+
     /** Per port, per stage, per drop reason, per network: what jvs stats shows. */
     public Map<String, Object> stats() {
         final List<PortStats> ports = service.portStats();
@@ -165,6 +167,15 @@ public final class DebugService {
         final var capture = Dataplane.await(dataplane.captureTotals());
         result.put("capture", Map.of("copied", capture.captured(), "ringDrops", capture.ringDrops(),
             "clientDrops", captureClientDrops.getAsLong()));
+        final java.util.function.Supplier<Map<String, Long>> dns = dnsStats;
+        if (dns != null) {
+            result.put("dns", dns.get());
+        }
         return result;
+    }
+
+    /** Adds the DNS responder's counters (by reason) to {@link #stats()}. */
+    public void dnsStats(java.util.function.Supplier<Map<String, Long>> dnsStats) {
+        this.dnsStats = dnsStats;
     }
 }

@@ -1,9 +1,12 @@
 package io.jvswitch.control.model;
 
+import java.util.List;
+
 /**
  * A container's interface on one network. {@code target} says how to find the container's network
  * namespace again after a daemon restart; {@code ifname} is the interface name inside it, which is
  * also the persistent TAP's name there. {@code allowSpoofing} turns port security off for it.
+ * {@code aliases} are more DNS names for it ({@code --alias}); absent in older state files.
  * {@code ports} are its published ports ({@code -p}), each with the host port it got.
  */
 public record EndpointRecord(
@@ -16,14 +19,16 @@ public record EndpointRecord(
     String ipv4,
     String created,
     boolean allowSpoofing,
-    java.util.List<io.jvswitch.nat.PortMapping> ports) {
+    List<String> aliases,
+    List<io.jvswitch.nat.PortMapping> ports) {
 
     public EndpointRecord {
-        ports = ports == null ? java.util.List.of() : java.util.List.copyOf(ports);
+        aliases = aliases == null ? List.of() : List.copyOf(aliases);
+        ports = ports == null ? List.of() : List.copyOf(ports);
     }
 
     public EndpointRecord(String id, String name, String network, ContainerRef target, String ifname, String mac,
-        String ipv4, String created, boolean allowSpoofing) {
-        this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, java.util.List.of());
+                          String ipv4, String created, boolean allowSpoofing) {
+        this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, List.of(), List.of());
     }
 }

@@ -1,8 +1,13 @@
 package io.jvswitch.control.model;
 
+import java.util.List;
 import java.util.Map;
 
-/** A network as the daemon keeps it in its state directory. Immutable; replaced on change. */
+/**
+ * A network as the daemon keeps it in its state directory. Immutable; replaced on change.
+ * {@code dns} are its own upstream DNS servers ({@code --dns}), empty for the daemon's defaults.
+ * {@code masquerade} false turns source NAT off for a routed setup (null, as in older state files: on).
+ */
 public record NetworkRecord(
     String id,
     int dataplaneId,
@@ -15,15 +20,17 @@ public record NetworkRecord(
     boolean internal,
     int mtu,
     String created,
+    List<String> dns,
     Boolean masquerade) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
+        dns = dns == null ? List.of() : List.copyOf(dns);
     }
 
     public NetworkRecord(String id, int dataplaneId, String name, String driver, String subnet, String gateway,
-        String ipRange, Map<String, String> auxAddresses, boolean internal, int mtu, String created) {
-        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, null);
+                         String ipRange, Map<String, String> auxAddresses, boolean internal, int mtu, String created) {
+        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, List.of(), null);
     }
 
     /** Whether connections leaving by the host link are source-NATed (default, and state files from before it: yes). */

@@ -1,10 +1,12 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.model.ContainerRef;
+import java.util.List;
 
 /**
  * {@code jvs attach}: the network and the container are required; the rest is chosen if absent.
- * Port security is on unless {@code allowSpoofing} is true. {@code ports} are {@code -p} arguments.
+ * Port security is on unless {@code allowSpoofing} is true. {@code aliases}: more DNS names.
+ * {@code ports} are {@code -p} arguments.
  */
 public record AttachRequest(
     String network,
@@ -14,10 +16,11 @@ public record AttachRequest(
     String mac,
     String ifname,
     Boolean allowSpoofing,
-    java.util.List<String> ports) {
+    List<String> aliases,
+    List<String> ports) {
 
     public AttachRequest(String network, ContainerRef container, String name, String ip, String mac, String ifname,
-        Boolean allowSpoofing) {
-        this(network, container, name, ip, mac, ifname, allowSpoofing, null);
+                         Boolean allowSpoofing) {
+        this(network, container, name, ip, mac, ifname, allowSpoofing, null, null);
     }
 }

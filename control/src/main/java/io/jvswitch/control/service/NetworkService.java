@@ -40,11 +40,14 @@ public final class NetworkService {
     private static final System.Logger LOG = System.getLogger("jvs.control");
     private static final int DEFAULT_MTU = 1500;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Most DNS aliases of one endpoint: keeps the name store's share of one endpoint small. */
+    static final int MAX_ALIASES = 32;
 
     private final Dataplane dataplane;
     private final StateStore store;
     private final EndpointWiring wiring;
     private final Supplier<List<Cidr>> hostRoutes;
+    private volatile java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> changed = (n, e) -> { };
 
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
     private final Map<String, AddressPool> pools = new LinkedHashMap<>();
@@ -132,7 +135,6 @@ public final class NetworkService {
                 pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
                 plug(network, endpoint, port, namespace);
                 endpoints.put(endpoint.id(), endpoint);
-            tellAdded(network, endpoint);
                 tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
@@ -191,12 +193,18 @@ public final class NetworkService {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        final List<String> dns = request.dns() == null ? List.of() : request.dns();
+        for (String server : dns) {
+            if (io.jvswitch.dns.ResolvConf.literal(server == null ? "" : server) == null) {
+                throw ApiException.badRequest("invalid --dns server '" + server + "': an IPv4 or IPv6 address");
+            }
+        }
         final int dataplaneId = networks.values().stream().mapToInt(NetworkRecord::dataplaneId).max().orElse(0) + 1;
         final NetworkRecord network = new NetworkRecord(newId(), dataplaneId, name, driver, subnet.toString(),
             Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
             pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                 e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
-            Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null);
+            dns, Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null);
         try {
             bringUp(network);
         } catch (IllegalStateException e) {
@@ -274,6 +282,11 @@ public final class NetworkService {
             throw ApiException.badRequest("say which container: --netns NAME, --pid PID or --docker NAME");
         }
         final String name = Names.requireValid("endpoint", request.name() != null ? request.name() : defaultName(container));
+        final List<String> aliases = request.aliases() == null ? List.of() : request.aliases().stream().distinct().toList();
+        if (aliases.size() > MAX_ALIASES) {
+            throw ApiException.badRequest("too many aliases (" + aliases.size() + "): at most " + MAX_ALIASES);
+        }
+        aliases.forEach(alias -> Names.requireValid("alias", alias));
         for (EndpointRecord other : endpointsOn(network.name())) {
             if (other.name().equals(name)) {
                 throw ApiException.conflict("an endpoint named " + name + " is already on network " + network.name());
@@ -311,7 +324,7 @@ public final class NetworkService {
                 : nat.publish(id, Cidr.format(ip), request.ports());
             final EndpointRecord endpoint = new EndpointRecord(id, name, network.name(), container, ifname,
                 MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(),
-                Boolean.TRUE.equals(request.allowSpoofing()), ports);
+                Boolean.TRUE.equals(request.allowSpoofing()), aliases, ports);
             final Port port;
             try {
                 port = wiring.create(planFor(network, endpoint, namespace));
@@ -330,9 +343,7 @@ public final class NetworkService {
             }
             endpoints.put(endpoint.id(), endpoint);
             save();
-            if (nat != null) {
-                nat.endpointAdded(network, endpoint);
-            }
+            tellAdded(network, endpoint);
             done = true;
             LOG.log(System.Logger.Level.INFO, "attached {0} ({1}) to {2} as {3} {4} {5}", name, container,
                 network.name(), ifname, endpoint.ipv4(), endpoint.mac());
@@ -571,6 +582,15 @@ public final class NetworkService {
 
     private void save() {
         store.save(new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+        changed.accept(List.copyOf(networks.values()), List.copyOf(endpoints.values()));
+    }
+
+    /**
+     * Called (under this service's lock, on the control thread) with every network and endpoint
+     * after each change is saved, and after a restore: how the DNS names follow the state.
+     */
+    public void onChange(java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> listener) {
+        this.changed = listener;
     }
 
     private static String newId() {

@@ -88,6 +88,13 @@ class CliErrorsIT {
     }
 
     @Test
+    void dnsOptions() throws Exception {
+        refused("invalid --dns server 'dns.example'", "network", "create", "named", "--subnet", "10.97.0.0/24",
+            "--dns", "dns.example");
+        refused("invalid alias name 'bad alias'", "attach", "--netns", tulip, "--network", "frontend", "--alias", "bad alias");
+    }
+
+    @Test
     void containersThatDoNotExist() throws Exception {
         refused("no network namespace named 'nosuch-ns'", "attach", "--netns", "nosuch-ns", "--network", "frontend");
         refused("no process with id 999999999", "attach", "--pid", "999999999", "--network", "frontend");

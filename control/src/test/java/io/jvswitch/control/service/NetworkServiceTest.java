@@ -154,4 +154,26 @@ class NetworkServiceTest {
         assertEquals(List.of("tulip"), service.endpointsOn("web").stream().map(e -> e.name()).toList());
         assertTrue(wiring.created.getFirst().isClosed());
     }
+
+    @Test
+    void aliasesAndDnsServersAreCheckedKeptAndRestored() {
+        assertThrows(ApiException.class, () -> service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24",
+            null, null, null, null, null, List.of("dns.example"), null)), "a host name is not an address");
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null,
+            List.of("192.0.2.53", "2001:db8::53"), null));
+        final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, null, null,
+            List.of("bad alias"), null)));
+        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, null, null,
+            java.util.stream.IntStream.range(0, NetworkService.MAX_ALIASES + 1).mapToObj(i -> "a" + i).toList(), null)));
+        final java.util.concurrent.atomic.AtomicReference<List<io.jvswitch.control.model.EndpointRecord>> seen =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        service.onChange((networks, endpoints) -> seen.set(endpoints));
+        service.attach(new AttachRequest("web", rose, null, null, null, null, null, List.of("api", "www", "api"), null));
+        assertEquals(List.of("api", "www"), seen.get().getFirst().aliases(), "the listener sees the change");
+        dataplane.close();
+        start();
+        assertEquals(List.of("192.0.2.53", "2001:db8::53"), service.network("web").dns());
+        assertEquals(List.of("api", "www"), service.endpointsOn("web").getFirst().aliases());
+    }
 }
