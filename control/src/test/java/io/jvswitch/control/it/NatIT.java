@@ -76,11 +76,18 @@ class NatIT {
     }
 
     static void server(String namespace, String tcpPorts, String udpPorts) throws Exception {
-        final Path log = f.dir.resolve("server-" + servers.size() + ".log");
-        servers.add(f.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts));
-        for (int i = 0; i < 50 && !(Files.exists(log) && Files.readString(log).contains("ready")); i++) {
+        servers.add(startServer(f, namespace, f.dir.resolve("server-" + servers.size() + ".log"), tcpPorts, udpPorts));
+    }
+
+    /** Starts the report server and waits until it listens (it prints "ready" once its sockets are bound). */
+    static Process startServer(DaemonFixture fixture, String namespace, Path log, String tcpPorts, String udpPorts)
+        throws Exception {
+        final Process p = fixture.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts);
+        for (int i = 0; i < 100 && !(Files.exists(log) && Files.readString(log).contains("ready")); i++) {
             Thread.sleep(100);
         }
+        assertTrue(Files.readString(log).contains("ready"), "server in " + namespace + " did not start");
+        return p;
     }
 
     @AfterAll
@@ -171,9 +178,8 @@ class NatIT {
 
     @Test
     void aTcpConnectionMovesThroughItsStates() throws Exception {
-        // A connection held open: established while it lasts.
-        final Process listener = f.lab.start(outside, f.dir.resolve("nc-listen.log"), "timeout", "20", "nc", "-l", "8002");
-        Thread.sleep(300);
+        // A connection held open (the server waits up to 5 s for a request that does not come): established.
+        final Process listener = startServer(f, outside, f.dir.resolve("hold.log"), "8002", "");
         final Process held = f.lab.start(client, f.dir.resolve("nc-client.log"), "sh", "-c",
             "sleep 30 | timeout 20 nc " + OUTSIDE_IP + " 8002");
         try {
@@ -220,12 +226,8 @@ class NatIT {
         assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "7000-7002:80-81"), "host range has 3");
         assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8090:80", "-p", "8090:81"), "overlap");
         assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8080:80"), "already published by web");
-        final Process taken = f.lab.start(f.host, f.dir.resolve("taken.log"), "python3", "-u", script.toString(), "8091",
-            "");
+        final Process taken = startServer(f, f.host, f.dir.resolve("taken.log"), "8091", "");
         try {
-            for (int i = 0; i < 100 && f.lab.check(f.host, "ss", "-Hltn", "sport = :8091").isBlank(); i++) {
-                Thread.sleep(100); // until the squatter listens: a loaded machine starts python slowly
-            }
             assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8092:80", "-p", "8091:80"),
                 "already in use");
         } finally {
@@ -266,9 +268,8 @@ class NatIT {
             final List<Process> mine = new ArrayList<>();
             try {
                 final Path log = small.dir.resolve("echo.log");
-                mine.add(small.lab.start(far, log, "python3", "-u", script.toString(), "", "9999"));
-                mine.add(small.lab.start(web, small.dir.resolve("web.log"), "python3", "-u", script.toString(), "80", ""));
-                Thread.sleep(800);
+                mine.add(startServer(small, far, log, "", "9999"));
+                mine.add(startServer(small, web, small.dir.resolve("web.log"), "80", ""));
                 // Three UDP flows from the container to a server beyond the host, masqueraded: the table is full.
                 for (int port = 40001; port <= 40003; port++) {
                     final CommandRunner.Result nc = small.lab.exec(c, "sh", "-c",
@@ -308,7 +309,7 @@ class NatIT {
             final String c = r.container("c");
             r.ok("network", "create", "n", "--subnet", "10.87.0.0/24");
             r.ok("attach", "--netns", c, "--network", "n", "--name", "c", "-p", "8080:80", "-p", "80");
-            final Process web = r.lab.start(c, r.dir.resolve("web.log"), "python3", "-u", script.toString(), "80", "");
+            final Process web = startServer(r, c, r.dir.resolve("web.log"), "80", "");
             try {
                 final String before = r.ok("ports").out();
                 assertTrue(GatewayIT.retry(() -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3",
