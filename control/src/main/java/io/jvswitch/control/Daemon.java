@@ -103,7 +103,7 @@ public final class Daemon {
         final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);
         // NAT needs the host link: without it nothing leaves the networks and nothing is published.
         final NatService natService = link == null ? null : new NatService(new io.jvswitch.nat.NatEngine(nat.context()),
-            nat.masqueradeAddress(), runner, switchContext.clock()::nanoTime);
+            nat.masqueradeAddress(), runner, switchContext.clock()::nanoTime, read -> Dataplane.await(dataplane.call(read)));
         service.set(new NetworkService(dataplane, store,
             new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
             link == null ? java.util.List.of() : java.util.List.of(link, natService),

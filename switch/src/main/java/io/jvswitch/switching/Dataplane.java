@@ -111,6 +111,15 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /**
+     * Runs {@code task} on the dataplane thread and completes with its result: how a service reads
+     * state its hooks keep on that thread (the connection tracker's table) as a consistent snapshot.
+     * The task must be short; it holds up the packet path while it runs.
+     */
+    public <T> CompletableFuture<T> call(java.util.function.Supplier<T> task) {
+        return submit(a -> task.get());
+    }
+
     /** Router-wide counters. */
     public CompletableFuture<RouterStats> routerStats() {
         return submit(a -> {

@@ -47,8 +47,12 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     private final Map<String, List<PortMapping>> published = new LinkedHashMap<>();
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
     private boolean started;
+    /** Runs a read of the tracker's table on the dataplane thread, which owns it. */
+    private final java.util.function.Function<java.util.function.Supplier<List<Connection>>, List<Connection>> onDataplaneThread;
 
-    public NatService(NatEngine engine, int masqueradeAddress, CommandRunner runner, LongSupplier dataplaneClock) {
+    public NatService(NatEngine engine, int masqueradeAddress, CommandRunner runner, LongSupplier dataplaneClock,
+        java.util.function.Function<java.util.function.Supplier<List<Connection>>, List<Connection>> onDataplaneThread) {
+        this.onDataplaneThread = onDataplaneThread;
         this.engine = engine;
         this.masqueradeAddress = masqueradeAddress;
         this.runner = runner;
@@ -185,10 +189,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         return out;
     }
 
-    /**
-     * The tracked connections. Read from the control thread while the dataplane runs: a connection
-     * changing at that moment may show half-updated; the listing is a diagnostic, not a snapshot.
-     */
+    /** The tracked connections, read on the dataplane thread: a consistent snapshot. */
     public Map<String, Object> conntrack(String networkName, int limit) {
         int network = NatEngine.ALL_NETWORKS;
         if (networkName != null) {
@@ -198,7 +199,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             }
             network = record.dataplaneId();
         }
-        final List<Connection> connections = engine.connections(network, dataplaneClock.getAsLong(), limit);
+        final int which = network;
+        final List<Connection> connections = onDataplaneThread.apply(
+            () -> engine.connections(which, dataplaneClock.getAsLong(), limit));
         final Map<Integer, String> names = new LinkedHashMap<>();
         networks.values().forEach(n -> names.put(n.dataplaneId(), n.name()));
         final List<Map<String, Object>> rows = new ArrayList<>();
