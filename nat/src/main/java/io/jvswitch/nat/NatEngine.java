@@ -574,6 +574,19 @@ public final class NatEngine implements RoutingHook {
 
     // ---- control plane views (call on the dataplane thread) -------------------------------------
 
+    /**
+     * Connections examined per duty cycle by {@link #housekeeping}: a sequential read of 16 KiB, about
+     * a microsecond. The default table (262,144) is swept every 1024 cycles: about 10 s for a dataplane
+     * idling at 100 wake-ups a second, sooner under traffic.
+     */
+    static final int HOUSEKEEPING_SLICE = 256;
+
+    /** Expiry without traffic: a slice of the table per duty cycle, so idle connections go on time. */
+    @Override
+    public void housekeeping(long nowNanos) {
+        expire(nowNanos, HOUSEKEEPING_SLICE);
+    }
+
     /** Examines a slice of the table for expired connections; for a periodic call when traffic is idle. */
     public int expire(long nowNanos, int budget) {
         final int removed = table.expire(nowNanos, budget);

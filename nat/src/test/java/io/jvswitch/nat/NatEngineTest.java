@@ -133,6 +133,19 @@ class NatEngineTest {
     }
 
     @Test
+    void idleConnectionsExpireThroughHousekeepingWithoutTraffic() {
+        route(FRONTEND, HOST_LINK, TestPackets.udp(CLIENT, 5000, SERVER, 53, false));
+        assertEquals(1, nat.counters().connections());
+        advanceSeconds(31); // past the unreplied UDP timeout, and no packet since
+        final int cycles = new NatContext().conclude().tableCapacity() / NatEngine.HOUSEKEEPING_SLICE;
+        for (int cycle = 0; cycle < cycles; cycle++) {
+            nat.housekeeping(now); // what the dataplane calls once per duty cycle: one sweep of the table
+        }
+        assertEquals(0, nat.counters().connections(), "expired with no traffic at all");
+        assertEquals(1, nat.counters().expired());
+    }
+
+    @Test
     void resetClosesAndCloseTimesOut() {
         route(FRONTEND, HOST_LINK, TestPackets.tcp(CLIENT, 40001, SERVER, 80, SYN));
         route(HOST_LINK, FRONTEND, TestPackets.tcp(SERVER, 80, MASQ, 40001, RST | ACK));

@@ -93,6 +93,13 @@ final class Ipv4Router {
         this.hook = hook;
     }
 
+    /** The hook's own bounded housekeeping, once per duty cycle. */
+    void housekeeping(long nowNanos) {
+        if (hook != null) {
+            hook.housekeeping(nowNanos);
+        }
+    }
+
     void hostLink(int slot, HostLinkSpec spec) {
         hostLinkSlot = slot;
         if (spec != null) {

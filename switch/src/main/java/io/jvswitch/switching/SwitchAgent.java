@@ -101,6 +101,7 @@ final class SwitchAgent implements Agent {
             pipeline.clearGone();
         }
         work += ageSlice();
+        pipeline.router.housekeeping(nowNanos); // not counted as work: an idle dataplane may still block
         lastWork = work;
         return work;
     }

@@ -43,4 +43,11 @@ public interface RoutingHook {
      */
     int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
         long nowNanos);
+
+    /**
+     * Housekeeping, once per duty cycle of the dataplane, traffic or not (so state kept for idle
+     * flows still expires): must do a small bounded amount of work.
+     */
+    default void housekeeping(long nowNanos) {
+    }
 }
