@@ -143,22 +143,27 @@ final class Ipv4Router {
         if (target == null) {
             if (domain.internal && verdict != RoutingHook.ACCEPT_TRACKED) {
                 refuse(ingress, in, domain, buffer, length, DropReason.INTERNAL_NETWORK, UNREACHABLE_NET,
-                    "network " + domain.name + " is internal: no way out");
+                    tracing() ? "network " + domain.name + " is internal: no way out" : null);
             } else if (hostLinkSlot < 0) {
                 refuse(ingress, in, domain, buffer, length, DropReason.NO_ROUTE, UNREACHABLE_NET,
                     "no host link: nothing beyond the networks is reachable");
             } else {
-                note("route", Ipv4Address.format(destination) + " is beyond the networks: to the host link");
+                if (tracing()) {
+                    note("route", Ipv4Address.format(destination) + " is beyond the networks: to the host link");
+                }
                 forward(ingress, in, domain, null, buffer, length);
             }
         } else if (target != domain && verdict != RoutingHook.ACCEPT_TRACKED) {
             refuse(ingress, in, domain, buffer, length, DropReason.ISOLATED, UNREACHABLE_ADMIN_PROHIBITED,
-                Ipv4Address.format(destination) + " is in network " + target.name + ": networks are isolated");
+                tracing() ? Ipv4Address.format(destination) + " is in network " + target.name + ": networks are isolated"
+                    : null);
         } else if (destination == target.gatewayIp) {
             refuse(ingress, in, domain, buffer, length, DropReason.ISOLATED, UNREACHABLE_ADMIN_PROHIBITED,
                 "another network's gateway");
         } else {
-            note("route", Ipv4Address.format(destination) + " is in network " + target.name);
+            if (tracing()) {
+                note("route", Ipv4Address.format(destination) + " is in network " + target.name);
+            }
             forward(ingress, in, domain, target, buffer, length);
         }
     }
@@ -267,12 +272,14 @@ final class Ipv4Router {
         final BridgeDomain target = lookup(destination);
         if (target == null || destination == target.gatewayIp) {
             refuse(ingress, in, null, buffer, length, DropReason.NO_ROUTE, UNREACHABLE_NET,
-                Ipv4Address.format(destination) + " is in no network");
+                tracing() ? Ipv4Address.format(destination) + " is in no network" : null);
         } else if (target.internal && verdict != RoutingHook.ACCEPT_TRACKED && !dnsAnswerOf(target, buffer)) {
             refuse(ingress, in, null, buffer, length, DropReason.INTERNAL_NETWORK, UNREACHABLE_ADMIN_PROHIBITED,
-                "network " + target.name + " is internal: the host cannot reach it");
+                tracing() ? "network " + target.name + " is internal: the host cannot reach it" : null);
         } else {
-            note("route", "from the host to " + Ipv4Address.format(destination) + " in network " + target.name);
+            if (tracing()) {
+                note("route", "from the host to " + Ipv4Address.format(destination) + " in network " + target.name);
+            }
             forward(ingress, in, null, target, buffer, length);
         }
     }
@@ -293,7 +300,9 @@ final class Ipv4Router {
             pipeline.drop(ingress, in, DropReason.NOT_FOR_ROUTER, buffer, length);
             return;
         }
-        note("arp-proxy", "who-has " + Ipv4Address.format(routerIp) + " from the host: the router's link address");
+        if (tracing()) {
+            note("arp-proxy", "who-has " + Ipv4Address.format(routerIp) + " from the host: the router's link address");
+        }
         if (pipeline.dryRun) {
             return;
         }
@@ -331,7 +340,7 @@ final class Ipv4Router {
         if (tooBig && (gso || ip.dontFragment())) {
             refuseWith(ingress, in, from, buffer, length, DropReason.FRAGMENTATION_NEEDED,
                 IcmpPacket.TYPE_DESTINATION_UNREACHABLE, UNREACHABLE_FRAGMENTATION_NEEDED, mtu,
-                ipLength + " bytes with DF set, next hop MTU " + mtu);
+                tracing() ? ipLength + " bytes with DF set, next hop MTU " + mtu : null);
             return;
         }
         if (pipeline.dryRun) {
@@ -358,7 +367,7 @@ final class Ipv4Router {
             if (destinationMac < 0) {
                 refuseWith(ingress, in, from, buffer, length, DropReason.NO_NEIGHBOR,
                     IcmpPacket.TYPE_DESTINATION_UNREACHABLE, UNREACHABLE_HOST, 0,
-                    Ipv4Address.format(ip.destination()) + " is no endpoint of " + to.name);
+                    tracing() ? Ipv4Address.format(ip.destination()) + " is no endpoint of " + to.name : null);
                 return;
             }
         }
@@ -454,8 +463,10 @@ final class Ipv4Router {
             || icmp.code() != 0 || !icmp.isChecksumValid()) {
             return false;
         }
-        note("gateway", "echo request to " + Ipv4Address.format(address) + ": answered by the switch");
-        pipeline.verdictNote("answered (ICMP echo reply) out of " + table.ports[ingress].name());
+        if (tracing()) {
+            note("gateway", "echo request to " + Ipv4Address.format(address) + ": answered by the switch");
+            pipeline.verdictNote("answered (ICMP echo reply) out of " + table.ports[ingress].name());
+        }
         if (pipeline.dryRun) {
             return true;
         }
@@ -491,7 +502,9 @@ final class Ipv4Router {
             pipeline.drop(ingress, in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return;
         }
-        note("gateway", "UDP to port " + service.port() + " of the gateway: handed to its service");
+        if (tracing()) {
+            note("gateway", "UDP to port " + service.port() + " of the gateway: handed to its service");
+        }
         if (pipeline.dryRun) {
             pipeline.verdictNote("handed to the gateway's service (not run for a synthetic frame)");
             return;
@@ -708,6 +721,14 @@ final class Ipv4Router {
         final long destination = readMac(buffer, ETH);
         final long source = readMac(buffer, ETH + 6);
         setMacs(buffer, source, destination);
+    }
+
+    /**
+     * Whether the current packet is traced. Trace text is built only then: building it for every
+     * packet would allocate on the packet path.
+     */
+    private boolean tracing() {
+        return pipeline.trace != null;
     }
 
     private void note(String stage, String text) {

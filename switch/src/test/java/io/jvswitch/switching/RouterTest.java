@@ -333,6 +333,41 @@ class RouterTest {
         assertEquals(1, drops(a, "translation-refused"));
     }
 
+    /**
+     * Routing, and refusing with an ICMP error, allocate nothing per packet: measured with the
+     * thread's allocation counter over many duty cycles after a warm-up.
+     */
+    @Test
+    void routingAndRefusingAllocateNothingPerPacket() {
+        final Dataplane quiet = new Dataplane(new SwitchContext().clock(clock).captureRingBytes(0), ReadySet.NONE,
+            (slot, name) -> { }, Throwable::printStackTrace);
+        quiet.addNetwork(new NetworkSpec(1, "front", GW1, GW1_MAC, 24, 1500, false, EtherTypePolicy.IP_ONLY));
+        quiet.addNetwork(new NetworkSpec(2, "small", GW2, GW2_MAC, 24, 1280, false, EtherTypePolicy.IP_ONLY));
+        final MemoryPort out = new MemoryPort("out", 1500, true, false);
+        final MemoryPort isolatedSender = new MemoryPort("iso", 1500, true, false);
+        final MemoryPort routedSender = new MemoryPort("routed", 1500, true, false);
+        quiet.plug(1, routedSender, A_MAC, A, PortSecurity.ENFORCE);
+        quiet.plug(2, isolatedSender, X_MAC, X, PortSecurity.ENFORCE);
+        quiet.plugHostLink(out, new HostLinkSpec(ROUTER_MAC, ROUTER, HOST_MAC));
+        routedSender.repeat(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[64])));
+        isolatedSender.repeat(ipv4(GW2_MAC, X_MAC, X, A, 64, 17, true, udp(4000, 80, new byte[64])));
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) {
+            quiet.runDutyCycle(); // warm-up: commands applied, code compiled
+        }
+        final long packetsBefore = out.transmitCount() + isolatedSender.transmitCount();
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 20_000; i++) {
+            quiet.runDutyCycle();
+        }
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        final long packets = out.transmitCount() + isolatedSender.transmitCount() - packetsBefore;
+        assertTrue(packets > 100_000, "packets routed and refused: " + packets);
+        assertTrue(allocated < packets / 100, allocated + " bytes allocated for " + packets + " packets");
+        quiet.close();
+    }
+
     @Test
     void badHeadersAreDroppedAndCounted() {
         final byte[] frame = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
