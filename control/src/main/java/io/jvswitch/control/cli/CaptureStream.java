@@ -44,6 +44,9 @@ final class CaptureStream {
         void status(String json);
     }
 
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** When the last frame arrived; a stop waits for the stream to go quiet. */
+    private volatile long lastFrameNanos = System.nanoTime();
     private final Path socket;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final CompletableFuture<String> ended = new CompletableFuture<>();
@@ -84,7 +87,23 @@ final class CaptureStream {
     }
 
     /** Ends the capture: the daemon stops copying frames when the connection closes. */
+    /**
+     * Ends the capture. Frames the switch copied just before are still on their way through the
+     * daemon's ring and the socket: like tcpdump on Ctrl-C, take what arrives until the stream has
+     * been quiet for 100 ms since the stop (at most 1 s), then close.
+     */
     void stop() {
+        final long stopAt = System.nanoTime();
+        final long deadline = stopAt + TimeUnit.SECONDS.toNanos(1);
+        while (System.nanoTime() - Math.max(lastFrameNanos, stopAt) < QUIET_NANOS && System.nanoTime() < deadline
+            && !ended.isDone()) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         final Channel c = channel;
         if (c != null) {
             c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
@@ -145,6 +164,7 @@ final class CaptureStream {
                     pending.readBytes(data);
                     final CapturePoint p = CapturePoint.ofOrdinal(point);
                     final String dropReason = reason == 0xFF ? null : DropReason.ofOrdinal(reason).label();
+                    lastFrameNanos = System.nanoTime();
                     if (!listener.frame(new CapturedFrame(epochNanos, port, p.label(), dropReason, originalLength, data))) {
                         ctx.close();
                         return;
