@@ -179,7 +179,7 @@ final class Ipv4Router {
             return answerEcho(ingress, in, buffer, length, domain.gatewayIp);
         }
         if (protocol == Ipv4Packet.PROTOCOL_UDP && !ip.isFragment() && service != null
-            && udpDestinationPort(buffer) == service.port()) {
+            && destinationPort(buffer) == service.port()) {
             answerService(ingress, in, domain, buffer, length);
             return true;
         }
@@ -193,7 +193,7 @@ final class Ipv4Router {
     private void toHostBehindGateway(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer,
         int length) {
         final int protocol = ip.protocol();
-        final boolean tcpDns = protocol == Ipv4Packet.PROTOCOL_TCP && !ip.isFragment() && udpDestinationPort(buffer) == DNS_PORT;
+        final boolean tcpDns = protocol == Ipv4Packet.PROTOCOL_TCP && !ip.isFragment() && destinationPort(buffer) == DNS_PORT;
         if (hostLinkSlot < 0 || (domain.internal && !tcpDns)) {
             refuse(ingress, in, domain, buffer, length, DropReason.GATEWAY_CLOSED, UNREACHABLE_PORT,
                 domain.internal ? "internal network: the gateway serves DNS only" : "no host link behind the gateway");
@@ -219,7 +219,7 @@ final class Ipv4Router {
     }
 
     /** Both TCP and UDP keep the destination port at offset 2 of their header. */
-    private int udpDestinationPort(DirectBuffer buffer) {
+    private int destinationPort(DirectBuffer buffer) {
         final int l4 = ip.payloadOffset();
         return ip.payloadLength() >= 4 ? buffer.getShort(l4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF : -1;
     }
@@ -419,11 +419,13 @@ final class Ipv4Router {
 
     /**
      * RFC 791 fragmentation into the scratch buffer, one frame per fragment. A checksum left to
-     * complete is completed first: fragments cannot carry a partial checksum.
+     * complete is completed first: fragments cannot carry a partial checksum. {@code ingress} is -1
+     * for the gateway's own answers.
      */
     private void fragment(int ingress, BridgeDomain to, MutableDirectBuffer buffer, int length, int mtu,
         long destinationMac, long sourceMac) {
         if (VirtioNetHeader.needsChecksum(buffer, 0) && !VirtioNetHeader.completeChecksum(buffer, 0, length)) {
+            // Only a received frame can ask for a checksum: the gateway's own answers carry theirs.
             pipeline.drop(ingress, table.counters[ingress], DropReason.EGRESS_BAD_OFFLOAD, buffer, length);
             return;
         }
@@ -576,26 +578,12 @@ final class Ipv4Router {
         ip.wrap(buffer, L3, ipLength);
         final long clientMac = readMac(buffer, ETH);
         if (ipLength > domain.mtu) {
-            fragment(ingress < 0 ? hostOrAny() : ingress, domain, buffer, L3 + ipLength, domain.mtu, clientMac,
-                domain.gatewayMac);
+            fragment(ingress, domain, buffer, L3 + ipLength, domain.mtu, clientMac, domain.gatewayMac);
         } else if (ingress >= 0) {
             pipeline.transmit(ingress, buffer, L3 + ipLength);
         } else {
             pipeline.switchWithin(-1, domain, buffer, L3 + ipLength);
         }
-    }
-
-    /** Fragmentation needs a slot for error counting only; any plugged slot will do. */
-    private int hostOrAny() {
-        if (hostLinkSlot >= 0) {
-            return hostLinkSlot;
-        }
-        for (int slot = 0; slot < table.capacity(); slot++) {
-            if (table.ports[slot] != null) {
-                return slot;
-            }
-        }
-        return 0;
     }
 
     private void writeIpHeader(MutableDirectBuffer buffer, int offset, int totalLength, int protocol, int source,

@@ -6,7 +6,6 @@ import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
 import java.nio.ByteBuffer;
-import java.util.HashMap;
 import java.util.Map;
 import org.jctools.queues.MessagePassingQueue;
 import io.jvswitch.switching.capture.CaptureRing;
@@ -14,6 +13,7 @@ import io.jvswitch.switching.capture.PacketTrace;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.jctools.queues.MpscArrayQueue;
@@ -40,7 +40,8 @@ final class SwitchAgent implements Agent {
     private int armedSlot = -1;
     private FrameMatcher armedMatcher;
     private CompletableFuture<PacketTrace> armedTrace;
-    final Map<Integer, BridgeDomain> domains = new HashMap<>();
+    /** By network id; int keys, so looking a network up on the packet path boxes nothing. */
+    final Int2ObjectHashMap<BridgeDomain> domains = new Int2ObjectHashMap<>();
     private BridgeDomain[] agingOrder = new BridgeDomain[0];
     private int agingCursor;
     final MpscArrayQueue<Runnable> commands;
