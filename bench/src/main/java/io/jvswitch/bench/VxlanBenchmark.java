@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The VTEP's per-frame work on one core, in memory (no sockets): {@code encap} is the tunnel
  * port's transmit of a frame to a learned remote MAC (MAC-to-VTEP lookup, pooled buffer, VXLAN
- * header, copy, flow hash, counters, hand-off) plus the event loop's side of the hand-off (taking
+ * header, copy, flow hash, counters, hand-off) plus the underlay's side of the queue (taking
  * the batch, releasing the buffer as netty would after the send); {@code decap} is the receive
  * checks of a datagram, the ring, and the dataplane's copy of the frame out of it with learning.
  * The score is frames per second; {@code -prof gc} shows the allocation per frame.
@@ -64,7 +64,7 @@ public class VxlanBenchmark {
         queue = new TxQueue(1024);
         port = new TunnelPort("vxlan:bench", 4242, 1500, ctx, queue);
         port.addPeer(PEER);
-        receiver = new VtepReceiver(ctx, new VtepCounters(), () -> { });
+        receiver = new VtepReceiver(ctx, new VtepCounters());
         receiver.add(port);
         frame = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
 

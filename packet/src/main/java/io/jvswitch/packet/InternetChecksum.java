@@ -3,6 +3,8 @@ package io.jvswitch.packet;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * The Internet checksum (RFC 1071): the 16-bit ones' complement of the ones' complement sum of 16-bit big-endian
@@ -14,6 +16,8 @@ import org.agrona.DirectBuffer;
  * bottom, which lets the hot loop sum wide words and defer folding to the end.
  */
 public final class InternetChecksum {
+    private static final boolean BIG_ENDIAN_MACHINE = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
     private InternetChecksum() {
     }
 
@@ -27,17 +31,68 @@ public final class InternetChecksum {
      * @return the unfolded partial sum as an unsigned 32-bit value.
      */
     public static int partialSum(final DirectBuffer buffer, final int offset, final int length, final int initial) {
-        // Each 32-bit word added to a long leaves 31 bits of headroom: no overflow for any buffer an int can index.
-        long sum = initial & 0xFFFF_FFFFL;
-        int index = offset;
-        final int end = offset + length;
+        buffer.boundsCheck(offset, length);
+        final int words = length & ~7;
+        final long sum = (initial & 0xFFFF_FFFFL) + bigEndianOfNative(nativeSum(buffer.byteArray(),
+            buffer.addressOffset() + offset, words));
+        return tail(buffer, offset + words, length - words, sum);
+    }
 
-        // Eight bytes per load halves the bounds checks; the two 32-bit halves are summed separately for headroom.
-        while (end - index >= 8) {
-            final long word = buffer.getLong(index, ByteOrder.BIG_ENDIAN);
+    /**
+     * Copies {@code length} bytes from {@code src} to {@code dst} and returns their partial sum, as
+     * {@link #partialSum} of the copy would: one pass over the bytes instead of two, for a payload
+     * that is both moved and checksummed (segmenting a TCP super-frame).
+     */
+    public static int copyAndSum(final DirectBuffer src, final int srcOffset, final MutableDirectBuffer dst,
+                                 final int dstOffset, final int length, final int initial) {
+        src.boundsCheck(srcOffset, length);
+        dst.boundsCheck(dstOffset, length);
+        final int words = length & ~7;
+        final byte[] from = src.byteArray();
+        final long fromAddress = src.addressOffset() + srcOffset;
+        final byte[] to = dst.byteArray();
+        final long toAddress = dst.addressOffset() + dstOffset;
+        long sum = 0;
+        for (int i = 0; i < words; i += 8) {
+            final long word = UnsafeApi.getLong(from, fromAddress + i);
+            UnsafeApi.putLong(to, toAddress + i, word);
             sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
-            index += 8;
         }
+        for (int i = words; i < length; i++) {
+            dst.putByte(dstOffset + i, src.getByte(srcOffset + i));
+        }
+        return tail(src, srcOffset + words, length - words, (initial & 0xFFFF_FFFFL) + bigEndianOfNative(sum));
+    }
+
+    /**
+     * Sum of {@code bytes} (a multiple of 8) at a raw location, in 64-bit loads of the machine's own
+     * byte order: no byte swap and no bounds check per word, which made this loop several times
+     * faster than big-endian reads (the segmenter and coalescer of the VTEP checksum every byte of
+     * every TCP segment they build or merge). The caller checks the bounds once.
+     */
+    private static long nativeSum(final byte[] array, final long address, final int bytes) {
+        long sum = 0;
+        for (int i = 0; i < bytes; i += 8) {
+            final long word = UnsafeApi.getLong(array, address + i);
+            sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
+        }
+        return sum;
+    }
+
+    /**
+     * A sum of native-order words as a sum of big-endian 16-bit words: the ones' complement sum is
+     * independent of byte order up to a swap of its two bytes (RFC 1071, section 2(B)).
+     */
+    private static long bigEndianOfNative(final long nativeSum) {
+        final int folded = fold(nativeSum);
+        return BIG_ENDIAN_MACHINE ? folded : ((folded & 0xFF) << 8) | (folded >>> 8);
+    }
+
+    /** Adds the last {@code remaining} (fewer than 8) bytes at an even distance from the range's start. */
+    private static int tail(final DirectBuffer buffer, final int at, final int remaining, final long partial) {
+        long sum = partial;
+        int index = at;
+        final int end = at + remaining;
         if (end - index >= 4) {
             sum += buffer.getInt(index, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
             index += 4;
@@ -49,11 +104,10 @@ public final class InternetChecksum {
         if (index < end) {
             sum += (buffer.getByte(index) & 0xFF) << 8;
         }
-
         // Two end-around-carry folds bring any sum below 2^64 into 32 bits.
         sum = (sum & 0xFFFF_FFFFL) + (sum >>> 32);
         sum = (sum & 0xFFFF_FFFFL) + (sum >>> 32);
-        return (int)sum;
+        return (int) sum;
     }
 
     /**

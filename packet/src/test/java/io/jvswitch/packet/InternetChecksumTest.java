@@ -40,6 +40,44 @@ class InternetChecksumTest {
     }
 
     @Test
+    void directBuffersAndCopyAndSumMatchTheReference() {
+        final Random random = new Random(5);
+        final byte[] data = new byte[1_200];
+        final UnsafeBuffer direct = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(data.length));
+        final UnsafeBuffer copy = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(data.length + 16));
+        final UnsafeBuffer heapCopy = new UnsafeBuffer(new byte[data.length + 16]);
+        for (int round = 0; round < 12; round++) {
+            random.nextBytes(data);
+            if (round == 0) {
+                java.util.Arrays.fill(data, (byte) 0xFF);
+            }
+            direct.putBytes(0, data);
+            for (int offset = 0; offset < 9; offset++) {
+                for (int length = 0; length <= 1_100; length += 1 + random.nextInt(13)) {
+                    final int expected = ReferenceChecksum.foldedSum(data, offset, offset + length);
+                    final String where = "round " + round + " offset " + offset + " length " + length;
+                    final int initial = random.nextInt();
+                    final int withInitial = InternetChecksum.fold(
+                        (initial & 0xFFFF_FFFFL) + expected);
+                    assertEquals(expected, InternetChecksum.fold(InternetChecksum.partialSum(direct, offset, length, 0)), where);
+                    assertEquals(withInitial, InternetChecksum.fold(InternetChecksum.partialSum(direct, offset, length, initial)),
+                        where);
+                    final int target = (offset * 3) % 16; // a destination at another alignment
+                    for (UnsafeBuffer to : new UnsafeBuffer[] {copy, heapCopy}) {
+                        to.setMemory(0, to.capacity(), (byte) 0x5A);
+                        assertEquals(withInitial, InternetChecksum.fold(
+                            InternetChecksum.copyAndSum(direct, offset, to, target, length, initial)), where);
+                        for (int i = 0; i < length; i++) {
+                            assertEquals(data[offset + i], to.getByte(target + i), where + " byte " + i);
+                        }
+                        assertEquals((byte) 0x5A, to.getByte(target + length), where + ": wrote past the end");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void chainingEvenRangesEqualsOneRange() {
         final Random random = new Random(4);
         final byte[] data = new byte[300];

@@ -120,6 +120,24 @@ public final class Dataplane implements AutoCloseable {
         return submit(a -> task.get());
     }
 
+    /**
+     * Constructs {@code factory}'s work on the dataplane thread and runs it there on every duty
+     * cycle from then on (see {@link io.jvswitch.switching.service.DutyCycleWork}). A factory that
+     * throws registers nothing; the future fails with its exception.
+     */
+    public <W extends io.jvswitch.switching.service.DutyCycleWork> CompletableFuture<W> addWork(
+            java.util.function.Supplier<W> factory) {
+        return submit(a -> a.addWork(factory));
+    }
+
+    /** Stops running {@code work} and closes it, on the dataplane thread. Unknown work is ignored. */
+    public CompletableFuture<Void> removeWork(io.jvswitch.switching.service.DutyCycleWork work) {
+        return submit(a -> {
+            a.removeWork(work);
+            return null;
+        });
+    }
+
     /** Router-wide counters. */
     public CompletableFuture<RouterStats> routerStats() {
         return submit(a -> {
@@ -319,7 +337,7 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
-    /** Stops the agent and closes every port (persistent TAPs stay with their containers). */
+    /** Stops the agent, closes its duty-cycle works and every port (persistent TAPs stay with their containers). */
     @Override
     public synchronized void close() {
         if (runner != null) {

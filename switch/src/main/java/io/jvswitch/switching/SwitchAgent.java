@@ -5,6 +5,7 @@ import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.switching.service.DutyCycleWork;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.jctools.queues.MessagePassingQueue;
@@ -26,6 +27,7 @@ import org.jctools.queues.MpscArrayQueue;
  * MPSC queue (see {@link Dataplane}), so the packet path takes no locks.
  */
 final class SwitchAgent implements Agent {
+    private static final System.Logger LOG = System.getLogger("jvs.dataplane");
     /** Room for a 64 KiB GSO super-frame, its virtio-net header and a VLAN tag. */
     static final int FRAME_CAPACITY = VirtioNetHeader.LENGTH + 65_535 + 18;
 
@@ -51,6 +53,10 @@ final class SwitchAgent implements Agent {
     private int[] alwaysPolled = new int[0];
     /** Some always-polled port never wakes the dataplane: blocking in the ready set could miss its frames. */
     private boolean pollsWithoutWakeup;
+    /** I/O loops run on this thread every duty cycle (see {@link DutyCycleWork}). */
+    private DutyCycleWork[] works = new DutyCycleWork[0];
+    /** Some work has no descriptor the ready set watches: blocking could miss its input. */
+    private boolean worksWithoutWakeup;
     private int lastWork = 1;
     long nowNanos;
 
@@ -86,15 +92,25 @@ final class SwitchAgent implements Agent {
         int work = commands.drain(runCommand, ctx.commandsPerCycle());
 
         final int timeout = ctx.idleMode() == IdleMode.WAIT && lastWork == 0 && !pollsWithoutWakeup
-            && commands.isEmpty() ? ctx.waitMillis() : 0;
+            && !worksWithoutWakeup && commands.isEmpty() ? ctx.waitMillis() : 0;
         final int ready = readySet.poll(readySlots, timeout);
+        boolean descriptorReady = false;
         for (int i = 0; i < ready; i++) {
-            work += drainPort(readySlots[i]);
+            final int slot = readySlots[i];
+            if (slot == ReadySet.DESCRIPTOR_READY) {
+                descriptorReady = true;
+            } else {
+                work += drainPort(slot);
+            }
         }
         for (final int slot : alwaysPolled) {
             work += drainPort(slot);
         }
         work += replies.drain(sendReply, ctx.rxBatch());
+        // after the ports: what they queued for the works' sockets this cycle leaves now
+        for (final DutyCycleWork w : works) {
+            work += w.doWork(nowNanos, descriptorReady);
+        }
         if (pipeline.goneCount() > 0) {
             for (int i = 0; i < pipeline.goneCount(); i++) {
                 portGone(pipeline.goneSlot(i));
@@ -418,8 +434,54 @@ final class SwitchAgent implements Agent {
         readySet.wakeup();
     }
 
+    <W extends DutyCycleWork> W addWork(java.util.function.Supplier<W> factory) {
+        final W work = factory.get();
+        try {
+            final int fd = work.readinessDescriptor();
+            final boolean watched = fd >= 0 && readySet.watch(fd);
+            final DutyCycleWork[] next = java.util.Arrays.copyOf(works, works.length + 1);
+            next[works.length] = work;
+            works = next;
+            worksWithoutWakeup |= !watched;
+            return work;
+        } catch (RuntimeException e) {
+            work.close();
+            throw e;
+        }
+    }
+
+    void removeWork(DutyCycleWork work) {
+        final java.util.List<DutyCycleWork> kept = new java.util.ArrayList<>(java.util.List.of(works));
+        if (!kept.remove(work)) {
+            return;
+        }
+        works = kept.toArray(new DutyCycleWork[0]);
+        closeWork(work);
+        boolean unwatched = false;
+        for (final DutyCycleWork w : works) {
+            unwatched |= w.readinessDescriptor() < 0;
+        }
+        worksWithoutWakeup = unwatched;
+    }
+
+    private void closeWork(DutyCycleWork work) {
+        final int fd = work.readinessDescriptor();
+        if (fd >= 0) {
+            readySet.unwatch(fd);
+        }
+        work.close();
+    }
+
     @Override
     public void onClose() {
+        for (final DutyCycleWork w : works) {
+            try {
+                closeWork(w);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + w + ": " + e);
+            }
+        }
+        works = new DutyCycleWork[0];
         for (int slot = 0; slot < table.capacity(); slot++) {
             final Port port = table.ports[slot];
             if (port != null) {

@@ -42,6 +42,8 @@ public final class EpollReadySet implements ReadySet {
 
     /** Epoll data word of the wakeup eventfd; slots are non-negative ints, so it never clashes. */
     private static final long WAKEUP_DATA = -1L;
+    /** Epoll data word of every {@linkplain #watch watched descriptor}: reported once per poll. */
+    private static final long DESCRIPTOR_DATA = -2L;
 
     public EpollReadySet() throws TapException {
         this(DEFAULT_MAX_EVENTS);
@@ -136,6 +138,32 @@ public final class EpollReadySet implements ReadySet {
         }
     }
 
+    /** Watches a work's descriptor for input; its readiness is reported as {@link #DESCRIPTOR_READY}. */
+    @Override
+    public boolean watch(int fd) {
+        ensureOpen();
+        ctlEvent.set(ValueLayout.JAVA_INT_UNALIGNED, LibC.EPOLL_EVENT_EVENTS_OFFSET, LibC.EPOLLIN);
+        ctlEvent.set(ValueLayout.JAVA_LONG_UNALIGNED, LibC.EPOLL_EVENT_DATA_OFFSET, DESCRIPTOR_DATA);
+        if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_ADD, fd, ctlEvent) == 0) {
+            return true;
+        }
+        final int errno = LibC.errno(callState);
+        throw new IllegalStateException("epoll_ctl ADD failed for descriptor " + fd + ": " + Errno.describe(errno));
+    }
+
+    @Override
+    public void unwatch(int fd) {
+        if (closed) {
+            return;
+        }
+        if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_DEL, fd, ctlEvent) < 0) {
+            final int errno = LibC.errno(callState);
+            if (errno != Errno.ENOENT && errno != Errno.EBADF) {
+                throw new IllegalStateException("epoll_ctl DEL failed for descriptor " + fd + ": " + Errno.describe(errno));
+            }
+        }
+    }
+
     /**
      * Waits up to {@code timeoutMillis} (0: not at all; negative: without limit) for watched ports to
      * become readable or fail, and writes their slots to {@code readySlots}.
@@ -158,6 +186,7 @@ public final class EpollReadySet implements ReadySet {
             throw new IllegalStateException("epoll_wait failed: " + Errno.describe(errno));
         }
         int slots = 0;
+        boolean descriptorReported = false;
         for (int i = 0; i < n; i++) {
             // Every event is a readiness report: EPOLLIN, or EPOLLERR/EPOLLHUP for a failed device, whose
             // next receive then returns RX_GONE.
@@ -170,6 +199,11 @@ public final class EpollReadySet implements ReadySet {
                 // is awake and looks at every port and ring after this poll.
                 LibC.read(callState, wakeupFd, drain.address(), 8);
                 wakeupPending.set(false);
+            } else if (data == DESCRIPTOR_DATA) {
+                if (!descriptorReported) {
+                    descriptorReported = true;
+                    readySlots[slots++] = DESCRIPTOR_READY;
+                }
             } else {
                 readySlots[slots++] = (int) data;
             }

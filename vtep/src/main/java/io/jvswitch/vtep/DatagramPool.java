@@ -9,8 +9,8 @@ import org.jctools.queues.MpscArrayQueue;
  * A tunnel's bounded set of direct buffers for outgoing datagrams: up to {@code smallCount}
  * buffers for single frames and {@code largeCount} for the segments of a super-frame, allocated
  * as traffic first needs them (a quiet tunnel holds few) and never freed while it is open. A buffer
- * comes back when netty releases it after the send (on the underlay event loop; on the dataplane
- * thread for a frame given up before it was queued), so transmitting allocates nothing. When every
+ * comes back when netty releases it after the send, or when a frame is given up before it was
+ * queued (both on the dataplane thread), so transmitting allocates nothing. When every
  * buffer of a size is still queued for sending, {@link #claim} returns null and the frame is
  * dropped (counted as {@link VtepDropReason#TX_BUFFERS_BUSY}): the underlay is that far behind.
  *

@@ -109,7 +109,9 @@ public final class TcpSegmenter {
             final boolean last = i == count - 1;
             VxlanHeader.write(dst, out, vni);
             dst.putBytes(out + VxlanHeader.LENGTH, src, frame, headers);
-            dst.putBytes(out + datagramHeaders, src, frame + headers + i * mss, segmentPayload);
+            // the payload is summed as it is copied: one pass over it
+            final int payloadSum = InternetChecksum.copyAndSum(src, frame + headers + i * mss, dst, out + datagramHeaders,
+                segmentPayload, 0);
             final int tcpLength = tcpHeader + segmentPayload;
             final int sum;
             if (v4) {
@@ -138,7 +140,8 @@ public final class TcpSegmenter {
             }
             dst.putByte(out + tcpOut + TcpPacket.FLAGS_OFFSET, (byte) segmentFlags);
             dst.putShort(out + tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) 0);
-            final int checksum = ~InternetChecksum.fold(InternetChecksum.partialSum(dst, out + tcpOut, tcpLength, sum)) & 0xFFFF;
+            final long headerSum = InternetChecksum.partialSum(dst, out + tcpOut, tcpHeader, sum) & 0xFFFF_FFFFL;
+            final int checksum = ~InternetChecksum.fold(headerSum + (payloadSum & 0xFFFF_FFFFL)) & 0xFFFF;
             dst.putShort(out + tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
             out += datagramHeaders + segmentPayload;
         }

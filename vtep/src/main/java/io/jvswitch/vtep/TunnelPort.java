@@ -26,9 +26,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * MAC-to-VTEP table; a known unicast goes to that peer, anything else (broadcast, multicast,
  * unknown unicast) to every peer (head-end replication). The frame is encapsulated (RFC 7348) into
  * a pooled direct buffer, a TCP super-frame segmented to the overlay MTU on the way, and handed to
- * the underlay event loop through a {@link TxQueue}: one copy out.
+ * the underlay through a {@link TxQueue}, which it sends after the ports are drained: one copy out.
  *
- * <p>Receive: the event loop validates datagrams ({@link VtepReceiver}) and {@linkplain #offer
+ * <p>Receive: the underlay's loop validates datagrams ({@link VtepReceiver}) and {@linkplain #offer
  * offers} inner frames to a ring; the dataplane drains it in {@link #receive}, copying each frame
  * once into its frame buffer behind an all-zero virtio-net header, and learns the inner source MAC
  * against the sending VTEP there, so the MAC table has one owner.
@@ -161,7 +161,7 @@ public final class TunnelPort implements Port {
     // ---- receive -----------------------------------------------------------------------------
 
     /**
-     * Event loop: queues an inner frame (already validated) from VTEP {@code senderIp} for the
+     * Underlay loop: queues an inner frame (already validated) from VTEP {@code senderIp} for the
      * dataplane. Returns false when the ring is full (the caller counts the drop).
      */
     boolean offer(int senderIp, DirectBuffer src, int offset, int length) {
@@ -384,7 +384,10 @@ public final class TunnelPort implements Port {
         return mtu;
     }
 
-    /** Fed by the underlay event loop, which wakes the dataplane when frames arrive. */
+    /**
+     * Fed by the underlay's loop, a duty-cycle work of the dataplane: the dataplane blocks on the
+     * underlay socket, not on this port, and a cycle that read datagrams is followed by another.
+     */
     @Override
     public boolean wakesDataplane() {
         return true;

@@ -3,9 +3,9 @@ package io.jvswitch.vtep;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Datagrams the dataplane built for one frame, on their way to the underlay event loop: one
+ * Datagrams the dataplane built for one frame, on their way to the underlay's sockets: one
  * datagram, or the segments of a super-frame laid end to end, for one peer or for every peer.
- * Reused: a fixed set of these circulates between the two threads ({@link TxQueue}).
+ * Reused: a fixed set of these circulates between the tunnel ports and the underlay ({@link TxQueue}).
  */
 public final class TxBatch {
     ByteBuf datagrams;

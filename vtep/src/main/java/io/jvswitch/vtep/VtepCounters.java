@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * Frame, byte and drop counters of one network, one peer or the underlay socket.
  *
- * <p>Each counter has a single writer (transmit and coalescing counters the dataplane thread,
- * receive counters the underlay event loop), which increments it with a plain read and a release store: no atomic
+ * <p>Each counter has a single writer, the dataplane thread (which also runs the underlay's reads
+ * and sends), which increments it with a plain read and a release store: no atomic
  * read-modify-write on the packet path. Readers on other threads see a recent value.
  */
 public final class VtepCounters {

@@ -6,26 +6,22 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
- * Decapsulation on the underlay event loop: validates each received datagram and queues its inner
+ * Decapsulation, on the underlay's loop (the dataplane thread): validates each received datagram and queues its inner
  * frame on the tunnel of its VNI. Checks, in order, each failure dropped and counted under its
  * reason: length (a VXLAN header), flags (exactly I), reserved bits (zero), VNI (a network on this
  * host: counted on the underlay), sender (a configured peer of that network: counted on the
  * network), inner frame (at least an Ethernet header: counted on the network and the peer).
  *
- * <p>Frames are queued during a read batch; {@link #endOfBatch()} then wakes the dataplane once.
- * Networks are added and removed from the control thread: the VNI map is replaced whole.
+ * <p>Networks are added and removed from the control thread: the VNI map is replaced whole.
  */
 public final class VtepReceiver {
     private final VtepCounters underlay;
     private final boolean acceptUnknownSenders;
-    private final Runnable wakeup;
     private volatile Int2ObjectHashMap<TunnelPort> byVni = new Int2ObjectHashMap<>();
-    private boolean pending;
 
-    public VtepReceiver(VtepContext ctx, VtepCounters underlay, Runnable wakeup) {
+    public VtepReceiver(VtepContext ctx, VtepCounters underlay) {
         this.underlay = underlay;
         this.acceptUnknownSenders = ctx.acceptUnknownSenders();
-        this.wakeup = wakeup;
     }
 
     public synchronized void add(TunnelPort tunnel) {
@@ -82,16 +78,7 @@ public final class VtepReceiver {
         if (peer != null) {
             peer.counters().received(innerLength);
         }
-        pending = true;
         return null;
-    }
-
-    /** After a read batch: wakes the dataplane if any frame was queued. */
-    public void endOfBatch() {
-        if (pending) {
-            pending = false;
-            wakeup.run();
-        }
     }
 
     private VtepDropReason dropOnUnderlay(VtepDropReason reason) {

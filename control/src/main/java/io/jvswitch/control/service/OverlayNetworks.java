@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The live VXLAN side of overlay networks: one {@link Underlay} (socket set and event loop) per
- * local address and port, shared by the networks that use it, and one {@link TunnelPort} per
+ * The live VXLAN side of overlay networks: one {@link Underlay} (socket set, run by the
+ * dataplane thread as a duty-cycle work) per local address and port, shared by the networks that use it, and one {@link TunnelPort} per
  * network, plugged into that network's bridge domain like an endpoint that speaks for many MACs.
  * Called by {@link NetworkService} only, under its lock.
  */
@@ -44,8 +44,9 @@ public final class OverlayNetworks implements AutoCloseable {
         Underlay underlay = underlays.get(key);
         final boolean created = underlay == null;
         if (created) {
-            underlay = new Underlay(new VtepContext().localAddress(Cidr.parseAddress(overlay.local()))
-                .udpPort(overlay.udpPort()).ttl(overlay.ttl()).macAgingNanos(macAgingNanos).conclude(), dataplane::wakeup);
+            final VtepContext context = new VtepContext().localAddress(Cidr.parseAddress(overlay.local()))
+                .udpPort(overlay.udpPort()).ttl(overlay.ttl()).macAgingNanos(macAgingNanos).conclude();
+            underlay = Dataplane.await(dataplane.addWork(() -> new Underlay(context)));
         } else if (underlay.context().ttl() != overlay.ttl()) {
             throw ApiException.conflict("the underlay socket " + key + " already sends with TTL " + underlay.context().ttl());
         }
@@ -65,7 +66,7 @@ public final class OverlayNetworks implements AutoCloseable {
                 underlay.closeTunnel(port);
             }
             if (created) {
-                underlay.close();
+                Dataplane.await(dataplane.removeWork(underlay));
             }
             throw e;
         }
@@ -81,7 +82,7 @@ public final class OverlayNetworks implements AutoCloseable {
         tunnel.underlay().closeTunnel(tunnel.port());
         if (!tunnel.underlay().hasTunnels()) {
             underlays.remove(tunnel.underlayKey());
-            tunnel.underlay().close();
+            Dataplane.await(dataplane.removeWork(tunnel.underlay()));
         }
     }
 
@@ -134,12 +135,9 @@ public final class OverlayNetworks implements AutoCloseable {
         return tunnel;
     }
 
-    /** Closes the underlay sockets; the dataplane closes the ports themselves. */
+    /** Forgets the tunnels at shutdown: the dataplane closed the underlays and the ports with itself. */
     @Override
     public void close() {
-        for (Underlay underlay : underlays.values()) {
-            underlay.close();
-        }
         underlays.clear();
         tunnels.clear();
     }

@@ -18,6 +18,23 @@ public interface ReadySet extends AutoCloseable {
     /** Stops watching a port previously added under {@code slot}. */
     void remove(int slot, Port port);
 
+    /** The slot {@link #poll} reports for a descriptor added with {@link #watch}. */
+    int DESCRIPTOR_READY = -1;
+
+    /**
+     * Starts watching a descriptor that is not a port's (a socket of a {@code DutyCycleWork}): while
+     * it is readable, {@link #poll} reports {@link #DESCRIPTOR_READY} once among the slots.
+     *
+     * @return false if this set cannot watch descriptors; the dataplane then never blocks in {@link #poll}
+     */
+    default boolean watch(int fd) {
+        return false;
+    }
+
+    /** Stops watching a descriptor added with {@link #watch}; call it before the descriptor is closed. */
+    default void unwatch(int fd) {
+    }
+
     /**
      * Reports the slots of watched ports that are readable, or have failed (a failed port reports
      * {@link Port#RX_GONE} on its next receive).
