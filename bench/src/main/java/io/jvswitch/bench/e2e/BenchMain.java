@@ -75,9 +75,9 @@ public final class BenchMain implements Callable<Integer> {
         } catch (IllegalStateException e) {
             System.err.println();
             System.err.println("jvs: bench failed: " + e.getMessage());
-            final String log = runner.jvsLog();
-            if (!log.isBlank()) {
-                System.err.println("jvs daemon log:\n" + log);
+            final String logs = runner.logs();
+            if (!logs.isBlank()) {
+                System.err.println("logs of the paths set up:\n" + logs);
             }
             return 1;
         }

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param runs repetitions of every figure on every path
  * @param seconds length of each iperf3 test
  * @param pings echo requests per RTT figure, sent 50 ms apart
- * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs path
+ * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs paths (switch, VXLAN, published port)
  * @param paths keys of the paths to measure, in order
  * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
  *     (to compare daemon settings in one session, interleaved)

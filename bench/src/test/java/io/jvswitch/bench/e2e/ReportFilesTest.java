@@ -65,6 +65,42 @@ class ReportFilesTest {
         assertEquals("jvs --idle busy-spin", paths.get(1).title());
     }
 
+    @Test
+    void jsonRatesEachPathAgainstItsOwnReferenceAndSaysWhyAFigureIsNotMeasured() {
+        final JsonNode root = BenchJson.toJson(new BenchOptions(1, 5, 20, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(),
+            null, null), ResultsFixture.everyKind());
+        final JsonNode jvsNat = root.path("paths").get(5);
+        assertEquals("kernel-nat", jvsNat.path("reference").asText());
+        assertEquals(0.25, jvsNat.path("figures").path("TCP_1").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertEquals(0.75, jvsNat.path("figures").path("CONNECTIONS").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertEquals("ping means nothing here", jvsNat.path("figures").path("PING_RTT").path("notMeasured").asText());
+        final JsonNode jvsVxlan = root.path("paths").get(2);
+        assertEquals(0.75, jvsVxlan.path("figures").path("TCP_1").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertTrue(root.path("paths").get(3).path("figures").path("TCP_1").path("ratioToReference").isMissingNode(),
+            "a reference has no ratio to itself");
+    }
+
+    @Test
+    void pngHasABarForEveryPathAgainstItsOwnReference() throws Exception {
+        final BufferedImage image = RatioChart.draw(ResultsFixture.everyKind());
+        // TCP x1 group: jvs/bridge 0.5, jvs-vxlan/kernel-vxlan 0.75, jvs-nat/kernel-nat 0.25, in palette order
+        for (int colour : new int[] {0x1f77b4, 0xff7f0e, 0x2ca02c}) {
+            assertTrue(hasPixel(image, colour, RatioChart.WIDTH / 5), Integer.toHexString(colour) + " bar in the first group");
+        }
+        assertTrue(!hasPixel(image, 0xd62728, RatioChart.WIDTH), "three paths have a reference: no fourth colour");
+    }
+
+    private static boolean hasPixel(BufferedImage image, int rgb, int maxX) {
+        for (int y = 0; y < RatioChart.HEIGHT - 60; y++) {
+            for (int x = 0; x < maxX; x++) {
+                if ((image.getRGB(x, y) & 0xFFFFFF) == rgb) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static String refused(Runnable r) {
         try {
             r.run();
