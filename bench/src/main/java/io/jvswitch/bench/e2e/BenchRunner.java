@@ -45,6 +45,8 @@ public final class BenchRunner {
                 case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
                 case "ovs" -> new OvsUserspacePath(false);
                 case "ovs-tso" -> new OvsUserspacePath(true);
+                case "kernel-vxlan" -> new KernelVxlanPath();
+                case "jvs-vxlan" -> new JvsVxlanPath(options.jvsDaemonArgs());
                 default -> throw new IllegalArgumentException("unknown path " + key);
             });
         }

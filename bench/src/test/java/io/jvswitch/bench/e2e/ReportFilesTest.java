@@ -54,7 +54,7 @@ class ReportFilesTest {
     @Test
     void optionsOutOfRangeAreRefused() {
         assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
-        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso",
+        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan",
             refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
         assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, List.of(),
             List.of("jvs"), java.util.Map.of("Spin!", List.of("--idle", "busy-spin")), null, null)));
