@@ -18,7 +18,8 @@ import java.util.Map;
  */
 public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDaemonArgs, List<String> paths,
                            Map<String, List<String>> jvsVariants, Path json, Path png) {
-    public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan");
+    public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan",
+        "kernel-nat", "jvs-nat");
 
     public BenchOptions {
         if (runs < 1 || runs > 20) {

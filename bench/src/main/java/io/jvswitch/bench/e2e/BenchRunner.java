@@ -47,6 +47,8 @@ public final class BenchRunner {
                 case "ovs-tso" -> new OvsUserspacePath(true);
                 case "kernel-vxlan" -> new KernelVxlanPath();
                 case "jvs-vxlan" -> new JvsVxlanPath(options.jvsDaemonArgs());
+                case "kernel-nat" -> new KernelDnatPath();
+                case "jvs-nat" -> new JvsPublishedPortPath(options.jvsDaemonArgs());
                 default -> throw new IllegalArgumentException("unknown path " + key);
             });
         }

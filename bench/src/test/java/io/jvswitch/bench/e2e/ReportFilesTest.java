@@ -54,7 +54,7 @@ class ReportFilesTest {
     @Test
     void optionsOutOfRangeAreRefused() {
         assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
-        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan",
+        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat",
             refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
         assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, List.of(),
             List.of("jvs"), java.util.Map.of("Spin!", List.of("--idle", "busy-spin")), null, null)));
@@ -63,6 +63,23 @@ class ReportFilesTest {
         final List<DataplanePath> paths = BenchRunner.pathsFor(variants);
         assertEquals(List.of("bridge", "jvs-spin"), paths.stream().map(DataplanePath::key).toList());
         assertEquals("jvs --idle busy-spin", paths.get(1).title());
+    }
+
+    @Test
+    void everyPathIsBuiltForItsKeyAndRatedAgainstTheKernelsWayOfDoingTheSame() {
+        final BenchOptions all = new BenchOptions(1, 5, 20, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(), null, null);
+        final List<DataplanePath> paths = BenchRunner.pathsFor(all);
+        assertEquals(BenchOptions.ALL_PATHS, paths.stream().map(DataplanePath::key).toList());
+        assertEquals(List.of("bridge", "bridge", "bridge", "bridge", "kernel-vxlan", "kernel-vxlan", "kernel-nat", "kernel-nat"),
+            paths.stream().map(DataplanePath::referenceKey).toList());
+        final DataplanePath nat = paths.get(7);
+        assertTrue(nat.notMeasured(Figure.PING_RTT).contains("published port"), nat.notMeasured(Figure.PING_RTT));
+        assertEquals(null, nat.notMeasured(Figure.CONNECTIONS));
+        assertEquals(null, nat.notMeasured(Figure.TCP_4));
+        assertEquals(null, paths.get(5).notMeasured(Figure.PING_RTT), "jvs-vxlan is pinged");
+        assertNotEquals(null, paths.get(5).notMeasured(Figure.CONNECTIONS), "the connection rate is the published port's");
+        assertEquals(DataplanePath.KERNEL_CPU_NOTE, paths.get(4).notMeasured(Figure.CPU_PER_GB));
+        assertEquals(DataplanePath.KERNEL_CPU_NOTE, paths.get(6).notMeasured(Figure.CPU_PER_GB));
     }
 
     @Test
