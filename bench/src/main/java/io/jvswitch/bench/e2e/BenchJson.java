@@ -35,14 +35,14 @@ public final class BenchJson {
                 node.put("skipped", p.skippedBecause());
                 continue;
             }
-            if (p.cpuNote() != null) {
-                node.put("cpuNote", p.cpuNote());
-            }
             final ObjectNode figures = node.putObject("figures");
             for (Figure f : Figure.values()) {
                 final ObjectNode fig = figures.putObject(f.name());
                 fig.put("label", f.label());
                 fig.put("unit", f.unit());
+                if (p.notMeasured(f) != null) {
+                    fig.put("notMeasured", p.notMeasured(f));
+                }
                 final ArrayNode values = fig.putArray("runs");
                 for (double v : results.values(p.key(), f)) {
                     if (Double.isFinite(v)) {

@@ -10,13 +10,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jvs bench}: measures jvs against the kernel bridge and Open vSwitch's userspace datapath
- * between two containers on this machine, in namespaces it creates and removes.
+ * {@code jvs bench}: measures jvs against the kernel (bridge, vxlan, iptables DNAT) and Open
+ * vSwitch's userspace datapath on this machine, in namespaces it creates and removes.
  */
 @Command(name = "jvs bench", mixinStandardHelpOptions = true,
-    description = {"Measure jvs against the kernel bridge and Open vSwitch (userspace datapath) between two",
-        "container namespaces: TCP x1 and x4, UDP 64-byte packets per second and loss, ping RTT and",
-        "the dataplane's CPU per GB. Needs root, iperf3, ping; OVS is skipped when not installed."})
+    description = {"Measure jvs against the kernel and Open vSwitch (userspace datapath): two containers on one",
+        "switch (against the kernel bridge and OVS), two hosts over VXLAN (against the kernel's bridge + vxlan)",
+        "and a published port reached from beyond the host (against iptables DNAT): TCP x1 and x4, UDP 64-byte",
+        "packets per second and loss, ping RTT, TCP connection rate (published port) and the dataplane's CPU",
+        "per GB. Needs root, iperf3, ping; python3 and iptables for the published port; OVS is skipped when",
+        "not installed."})
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quick", description = "A short run: 1 run, 2 s per test.")
     boolean quick;
@@ -28,14 +31,15 @@ public final class BenchMain implements Callable<Integer> {
     Integer seconds;
 
     @Option(names = "--paths", paramLabel = "LIST", split = ",",
-        description = "Paths to measure, from bridge, jvs, ovs, ovs-tso (default: all).")
+        description = "Paths to measure, from bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat (default: all).")
     List<String> paths;
 
-    @Option(names = "--jvs-idle", paramLabel = "MODE", description = "The jvs daemon's --idle mode (default: the daemon's).")
+    @Option(names = "--jvs-idle", paramLabel = "MODE", description = "The jvs daemons' --idle mode (default: the daemon's).")
     String jvsIdle;
 
     @Option(names = "--jvs-daemon-args", paramLabel = "ARGS",
-        description = "More jvs daemon options for the jvs path, in one quoted word, e.g. \"--dataplane-nice -5\".")
+        description = "More jvs daemon options for the jvs paths (switch, VXLAN, published port), in one quoted word, "
+            + "e.g. \"--dataplane-nice -5\".")
     String jvsDaemonArgs;
 
     @Option(names = "--jvs-variant", paramLabel = "NAME=ARGS",
@@ -46,7 +50,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write every raw figure and the summaries as JSON.")
     Path json;
 
-    @Option(names = "--png", paramLabel = "FILE", description = "Write a chart of the ratios to the kernel bridge as PNG.")
+    @Option(names = "--png", paramLabel = "FILE", description = "Write a chart of every path's ratios to its kernel reference as PNG.")
     Path png;
 
     @Override
@@ -75,9 +79,9 @@ public final class BenchMain implements Callable<Integer> {
         } catch (IllegalStateException e) {
             System.err.println();
             System.err.println("jvs: bench failed: " + e.getMessage());
-            final String log = runner.jvsLog();
-            if (!log.isBlank()) {
-                System.err.println("jvs daemon log:\n" + log);
+            final String logs = runner.logs();
+            if (!logs.isBlank()) {
+                System.err.println("logs of the paths set up:\n" + logs);
             }
             return 1;
         }

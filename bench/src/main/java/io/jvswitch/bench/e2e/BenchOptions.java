@@ -11,14 +11,15 @@ import java.util.Map;
  * @param runs repetitions of every figure on every path
  * @param seconds length of each iperf3 test
  * @param pings echo requests per RTT figure, sent 50 ms apart
- * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs path
+ * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs paths (switch, VXLAN, published port)
  * @param paths keys of the paths to measure, in order
  * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
  *     (to compare daemon settings in one session, interleaved)
  */
 public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDaemonArgs, List<String> paths,
                            Map<String, List<String>> jvsVariants, Path json, Path png) {
-    public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso");
+    public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan",
+        "kernel-nat", "jvs-nat");
 
     public BenchOptions {
         if (runs < 1 || runs > 20) {

@@ -13,8 +13,24 @@ import java.util.Map;
  * measured right beside it) and then summarised, so drift of the machine between runs cancels.
  */
 public final class BenchResults {
-    /** A path as measured: its key and title, or why it was skipped. */
-    public record PathInfo(String key, String title, String reference, String skippedBecause, String cpuNote) {
+    /**
+     * A path as measured: its key and title, the key of its reference, why it was skipped (null
+     * when it was not), and why some figures mean nothing on it (figure to reason).
+     */
+    public record PathInfo(String key, String title, String reference, String skippedBecause, Map<Figure, String> notMeasured) {
+        public PathInfo {
+            notMeasured = notMeasured.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new EnumMap<>(notMeasured));
+        }
+
+        /** A path that was not measured, and why. */
+        public static PathInfo skipped(String key, String title, String reference, String why) {
+            return new PathInfo(key, title, reference, why, Map.of());
+        }
+
+        /** Why {@code figure} is n/a on this path, or null when it is measured. */
+        public String notMeasured(Figure figure) {
+            return notMeasured.get(figure);
+        }
     }
 
     /** One measurement as it came from the tool, for the JSON file. */

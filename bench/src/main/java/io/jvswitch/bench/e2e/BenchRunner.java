@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up every path, then measures figure by figure with the paths interleaved (bridge, jvs, ovs,
- * ovs-tso, bridge, jvs, ...) so that a path and its reference are always measured side by side,
- * and tears everything down, also on failure and on Ctrl-C (a shutdown hook).
+ * ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat, bridge, jvs, ...) so that a path and its
+ * reference are always measured side by side, and tears everything down, also on failure and on
+ * Ctrl-C (a shutdown hook). A figure a path declares n/a ({@link DataplanePath#notMeasured}) is
+ * not run on it.
  */
 public final class BenchRunner {
     private static final long SERVER_START_SECONDS = 10;
@@ -22,9 +25,10 @@ public final class BenchRunner {
     private final PrintStream progress;
     private final long clockTicksPerSecond;
     private final List<DataplanePath> active = new ArrayList<>();
-    private final Map<String, Process> servers = new LinkedHashMap<>();
+    private final List<Process> servers = new ArrayList<>();
     private NetnsLab lab;
     private BenchWorkspace workspace;
+    private ConnectionRateProbe connectionRate;
     private boolean cleaned;
 
     public BenchRunner(BenchOptions options, PrintStream progress) {
@@ -41,6 +45,10 @@ public final class BenchRunner {
                 case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
                 case "ovs" -> new OvsUserspacePath(false);
                 case "ovs-tso" -> new OvsUserspacePath(true);
+                case "kernel-vxlan" -> new KernelVxlanPath();
+                case "jvs-vxlan" -> new JvsVxlanPath(options.jvsDaemonArgs());
+                case "kernel-nat" -> new KernelDnatPath();
+                case "jvs-nat" -> new JvsPublishedPortPath(options.jvsDaemonArgs());
                 default -> throw new IllegalArgumentException("unknown path " + key);
             });
         }
@@ -63,10 +71,11 @@ public final class BenchRunner {
         final BenchResults results = new BenchResults(options.runs());
         lab = new NetnsLab("jvsbench");
         workspace = new BenchWorkspace();
+        connectionRate = new ConnectionRateProbe(workspace.dir("connection-rate"));
         for (DataplanePath path : pathsFor(options)) {
             final String skipped = path.unavailableReason();
             if (skipped != null) {
-                results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), skipped, null));
+                results.addPath(BenchResults.PathInfo.skipped(path.key(), path.title(), path.referenceKey(), skipped));
                 continue;
             }
             progress.printf("\rjvs bench: setting up %-40s", path.title());
@@ -74,16 +83,30 @@ public final class BenchRunner {
                 active.add(path);
             }
             path.setUp(lab, workspace);
-            startServer(path);
-            results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null,
-                path.dataplanePid() < 0 ? path.cpuNote() : null));
+            startServers(path);
+            final Map<Figure, String> notMeasured = new EnumMap<>(Figure.class);
+            for (Figure figure : Figure.values()) {
+                final String why = path.notMeasured(figure);
+                if (why != null) {
+                    notMeasured.put(figure, why);
+                }
+            }
+            results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null, notMeasured));
         }
-        final Figure[] tests = {Figure.TCP_1, Figure.TCP_4, Figure.UDP_64_PPS, Figure.PING_RTT};
-        final int total = options.runs() * tests.length * active.size();
+        final Figure[] tests = {Figure.TCP_1, Figure.TCP_4, Figure.UDP_64_PPS, Figure.PING_RTT, Figure.CONNECTIONS};
+        int total = 0;
+        for (Figure test : tests) {
+            for (DataplanePath path : active) {
+                total += path.notMeasured(test) == null ? options.runs() : 0;
+            }
+        }
         int done = 0;
         for (int run = 0; run < options.runs(); run++) {
             for (Figure test : tests) {
                 for (DataplanePath path : active) {
+                    if (path.notMeasured(test) != null) {
+                        continue;
+                    }
                     done++;
                     progress.printf("\rjvs bench: [%d/%d] run %d/%d  %-12s on %-28s", done, total, run + 1,
                         options.runs(), test.label(), path.title());
@@ -101,24 +124,35 @@ public final class BenchRunner {
         return results;
     }
 
-    private void startServer(DataplanePath path) throws Exception {
+    /** iperf3's server, and the accepter where the connection rate is measured, both listening before this returns. */
+    private void startServers(DataplanePath path) throws Exception {
         final DataplanePath.Endpoints ends = path.endpoints();
-        final Process server = lab.start(ends.serverNamespace(), workspace.root().resolve("iperf3-" + path.key() + ".out"),
+        final Process iperf = lab.start(ends.serverNamespace(), workspace.root().resolve("iperf3-" + path.key() + ".out"),
             "iperf3", "-s");
-        servers.put(path.key(), server);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVER_START_SECONDS);
-        while (true) {
-            final var ss = lab.exec(ends.serverNamespace(), "ss", "-Hltn", "sport = :5201");
-            if (ss.ok() && !ss.stdout().isBlank()) {
-                break;
-            }
-            if (!server.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("iperf3 server in " + ends.serverNamespace() + " did not start");
-            }
-            Thread.sleep(50);
+        servers.add(iperf);
+        awaitListening(ends.serverNamespace(), 5201, iperf, "iperf3 server");
+        if (path.notMeasured(Figure.CONNECTIONS) == null) {
+            final Process accepter = connectionRate.startAccepter(lab, ends.serverNamespace(),
+                workspace.root().resolve("accepter-" + path.key() + ".out"));
+            servers.add(accepter);
+            awaitListening(ends.serverNamespace(), ConnectionRateProbe.PORT, accepter, "connection accepter");
         }
         // One ping first: ARP and the switches' tables are warm before anything is timed.
         lab.exec(ends.clientNamespace(), "ping", "-c", "3", "-i", "0.2", "-W", "1", ends.serverAddress());
+    }
+
+    private void awaitListening(String namespace, int port, Process server, String what) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVER_START_SECONDS);
+        while (true) {
+            final var ss = lab.exec(namespace, "ss", "-Hltn", "sport = :" + port);
+            if (ss.ok() && !ss.stdout().isBlank()) {
+                return;
+            }
+            if (!server.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + " in " + namespace + " did not start");
+            }
+            Thread.sleep(50);
+        }
     }
 
     private void measureOne(BenchResults results, DataplanePath path, int run, Figure test) throws Exception {
@@ -127,17 +161,18 @@ public final class BenchRunner {
         final long timeout = options.seconds() + 20L;
         switch (test) {
             case TCP_1, TCP_4 -> {
-                final long pid = path.dataplanePid();
-                final long before = pid > 0 ? ProcessCpu.ticks(pid) : -1;
+                final List<Long> pids = path.dataplanePids();
+                final long before = ProcessCpu.ticks(pids);
                 final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
                     "--connect-timeout", "3000", "-P", test == Figure.TCP_1 ? "1" : "4");
-                final long after = pid > 0 ? ProcessCpu.ticks(pid) : -1;
+                final long after = ProcessCpu.ticks(pids);
                 final Map<String, Object> raw = iperfRaw(r);
                 results.record(path.key(), run, test, r.bitsPerSecond() / 1e9, raw);
-                if (test == Figure.TCP_1 && before >= 0 && after >= before && r.bytes() > 0) {
+                if (test == Figure.TCP_1 && path.notMeasured(Figure.CPU_PER_GB) == null && before >= 0 && after >= before
+                    && r.bytes() > 0) {
                     final double cpuSeconds = (after - before) / (double) clockTicksPerSecond;
                     final Map<String, Object> cpuRaw = new LinkedHashMap<>(raw);
-                    cpuRaw.put("dataplanePid", pid);
+                    cpuRaw.put("dataplanePids", pids);
                     cpuRaw.put("cpuTicks", after - before);
                     cpuRaw.put("clockTicksPerSecond", clockTicksPerSecond);
                     results.record(path.key(), run, Figure.CPU_PER_GB, cpuSeconds / (r.bytes() / 1e9), cpuRaw);
@@ -159,6 +194,13 @@ public final class BenchRunner {
                 raw.put("received", ping.received());
                 raw.put("avgMillis", ping.avgMillis());
                 results.record(path.key(), run, Figure.PING_RTT, ping.avgMillis(), raw);
+            }
+            case CONNECTIONS -> {
+                final ConnectionRate rate = connectionRate.measure(ends.clientNamespace(), ends.serverAddress(), options.seconds());
+                final Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("connections", rate.connections());
+                raw.put("seconds", rate.seconds());
+                results.record(path.key(), run, Figure.CONNECTIONS, rate.perSecond(), raw);
             }
             default -> throw new IllegalArgumentException("not a test: " + test);
         }
@@ -202,14 +244,16 @@ public final class BenchRunner {
         return 100;
     }
 
-    /** The jvs daemon's log, when the jvs path ran; for diagnosing a failure. */
-    public String jvsLog() {
+    /** What the processes of the paths set up so far logged (the jvs daemons), by path; for diagnosing a failure. */
+    public String logs() {
+        final StringBuilder text = new StringBuilder();
         for (DataplanePath path : active) {
-            if (path instanceof JvsSwitchPath jvs) {
-                return jvs.daemonLog();
+            final String log = path.log();
+            if (!log.isBlank()) {
+                text.append("--- ").append(path.key()).append('\n').append(log.strip()).append('\n');
             }
         }
-        return "";
+        return text.toString();
     }
 
     Path workspaceRoot() {
@@ -221,7 +265,7 @@ public final class BenchRunner {
             return;
         }
         cleaned = true;
-        for (Process server : servers.values()) {
+        for (Process server : servers) {
             server.destroyForcibly();
         }
         for (DataplanePath path : active) {

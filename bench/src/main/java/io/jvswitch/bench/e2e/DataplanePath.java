@@ -1,14 +1,17 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+import java.util.List;
 
 /**
- * One way of connecting two "container" namespaces that the harness measures: jvs, or a
- * reference dataplane. The VXLAN path (jvs VTEPs against the kernel's bridge + vxlan across two
- * host namespaces) and the NAT path (a jvs published port against iptables DNAT) plug in here:
- * whatever namespaces they need, their client and server ends, and the process that does the work.
+ * One way of connecting a client namespace to a server namespace that the harness measures: jvs,
+ * or a reference dataplane doing the same job. Each path names its namespaces, its client and
+ * server ends, the processes that do the work, and the figures that mean nothing on it.
  */
 public interface DataplanePath extends AutoCloseable {
+    /** Why the kernel paths have no CPU figure. */
+    String KERNEL_CPU_NOTE = "the kernel forwards in the senders' own syscall and softirq context; no process to charge";
+
     /** Short key used in the JSON and the chart: {@code jvs}, {@code bridge}, {@code ovs}, ... */
     String key();
 
@@ -17,15 +20,17 @@ public interface DataplanePath extends AutoCloseable {
 
     /**
      * The path this one's ratios are taken against: the kernel's way of doing the same thing
-     * ({@code bridge} for the switch paths; a VXLAN path would name the kernel bridge + vxlan path,
-     * a NAT path the iptables one). The reference itself returns its own key.
+     * ({@code bridge} for the switch paths, {@code kernel-vxlan} for the VXLAN ones,
+     * {@code kernel-nat} for the published port). The reference itself returns its own key.
      */
     default String referenceKey() {
         return "bridge";
     }
 
     /** Why this path cannot be measured here (a tool not installed), or null when it can. */
-    String unavailableReason();
+    default String unavailableReason() {
+        return null;
+    }
 
     /** Creates the path's namespaces and devices under {@code lab}; undone by {@link #close()}. */
     void setUp(NetnsLab lab, BenchWorkspace workspace) throws Exception;
@@ -33,17 +38,38 @@ public interface DataplanePath extends AutoCloseable {
     /** Where the load generator and the server run, once set up. */
     Endpoints endpoints();
 
-    /** PID of the process that moves the frames, or -1 when the kernel does it in the senders' context. */
-    long dataplanePid();
-
-    /** Why there is no CPU figure, shown instead of it when {@link #dataplanePid()} is -1. */
-    default String cpuNote() {
-        return "n/a";
+    /**
+     * PIDs of the processes that move the frames (their CPU time is summed); none, as here, when
+     * the kernel does it in the senders' context.
+     */
+    default List<Long> dataplanePids() {
+        return List.of();
     }
 
-    /** Stops what {@link #setUp} started; the lab removes the namespaces. Never throws. */
+    /**
+     * Why {@code figure} is not measured on this path, shown as "n/a" with this reason; null when it
+     * is measured. The connection rate is a figure of the published-port paths only.
+     */
+    default String notMeasured(Figure figure) {
+        return switch (figure) {
+            case CONNECTIONS -> "measured on the published-port paths only";
+            case CPU_PER_GB -> dataplanePids().isEmpty() ? KERNEL_CPU_NOTE : null;
+            default -> null;
+        };
+    }
+
+    /** What the path's processes logged, for a failure report; empty when there is nothing to show. */
+    default String log() {
+        return "";
+    }
+
+    /**
+     * Stops what {@link #setUp} started; the lab removes the namespaces (and with them bridges,
+     * veths, vxlan devices and iptables rules, so a kernel path has nothing more to do). Never throws.
+     */
     @Override
-    void close();
+    default void close() {
+    }
 
     /** The client and server namespaces and the address the client reaches the server at. */
     record Endpoints(String clientNamespace, String serverNamespace, String serverAddress) {

@@ -7,6 +7,7 @@ public enum Figure {
     UDP_64_PPS("UDP 64B rx", "kpps", true),
     UDP_64_LOSS("UDP 64B loss", "%", false),
     PING_RTT("ping RTT", "ms", false),
+    CONNECTIONS("TCP conn rate", "conn/s", true),
     CPU_PER_GB("CPU per GB", "s/GB", false);
 
     private final String label;

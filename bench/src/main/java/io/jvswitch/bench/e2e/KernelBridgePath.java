@@ -17,11 +17,6 @@ final class KernelBridgePath implements DataplanePath {
     }
 
     @Override
-    public String unavailableReason() {
-        return null;
-    }
-
-    @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) {
         final String host = lab.add("brhost");
         final String client = lab.add("brc");
@@ -43,20 +38,5 @@ final class KernelBridgePath implements DataplanePath {
     @Override
     public Endpoints endpoints() {
         return endpoints;
-    }
-
-    @Override
-    public long dataplanePid() {
-        return -1;
-    }
-
-    @Override
-    public String cpuNote() {
-        return "n/a: the kernel forwards in the senders' own syscall and softirq context; no process to charge";
-    }
-
-    @Override
-    public void close() {
-        // nothing beyond the namespaces, which the lab deletes (and with them the bridge and veths)
     }
 }

@@ -40,21 +40,7 @@ final class OvsUserspacePath implements DataplanePath {
 
     @Override
     public String unavailableReason() {
-        for (String tool : TOOLS) {
-            if (!onPath(tool)) {
-                return tool + " is not installed (apt-get install openvswitch-switch)";
-            }
-        }
-        return null;
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
+        return InstalledTools.missing(TOOLS, "apt-get install openvswitch-switch");
     }
 
     @Override
@@ -117,8 +103,8 @@ final class OvsUserspacePath implements DataplanePath {
     }
 
     @Override
-    public long dataplanePid() {
-        return vswitchd == null ? -1 : vswitchd.pid();
+    public List<Long> dataplanePids() {
+        return vswitchd == null ? List.of() : List.of(vswitchd.pid());
     }
 
     @Override

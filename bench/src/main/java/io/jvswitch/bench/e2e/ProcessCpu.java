@@ -3,6 +3,7 @@ package io.jvswitch.bench.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** CPU time a process has used (all its threads), from {@code /proc/PID/stat}, in clock ticks. */
 final class ProcessCpu {
@@ -16,6 +17,22 @@ final class ProcessCpu {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** The sum over {@code pids}; -1 when there are none or any of them is gone. */
+    static long ticks(List<Long> pids) {
+        if (pids.isEmpty()) {
+            return -1;
+        }
+        long sum = 0;
+        for (long pid : pids) {
+            final long ticks = ticks(pid);
+            if (ticks < 0) {
+                return -1;
+            }
+            sum += ticks;
+        }
+        return sum;
     }
 
     /**

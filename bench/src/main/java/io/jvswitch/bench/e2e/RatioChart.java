@@ -15,8 +15,10 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * A PNG bar chart of every path's ratio to the kernel bridge, one group of bars per figure,
- * with a line at 1.0 (the bridge) and whiskers for the spread. Drawn with java.awt, headless.
+ * A PNG bar chart of every path's ratio to its own reference (the switch paths to the kernel
+ * bridge, jvs VXLAN to the kernel's vxlan, the jvs published port to iptables DNAT), one group
+ * of bars per figure, with a line at 1.0 (the reference) and whiskers for the spread. A figure
+ * that is n/a on a path has no bar there. Drawn with java.awt, headless.
  */
 public final class RatioChart {
     static final int WIDTH = 960;
@@ -38,7 +40,7 @@ public final class RatioChart {
     static BufferedImage draw(BenchResults results) {
         final List<BenchResults.PathInfo> paths = new ArrayList<>();
         for (BenchResults.PathInfo p : results.paths()) {
-            if (p.skippedBecause() == null && p.reference().equals(ResultTable.REFERENCE) && !p.key().equals(ResultTable.REFERENCE)) {
+            if (p.skippedBecause() == null && !p.key().equals(p.reference())) {
                 paths.add(p);
             }
         }
@@ -51,7 +53,7 @@ public final class RatioChart {
         double top = 1.2;
         for (BenchResults.PathInfo p : paths) {
             for (Figure f : figures) {
-                final Spread s = results.ratio(p.key(), ResultTable.REFERENCE, f);
+                final Spread s = results.ratio(p.key(), p.reference(), f);
                 if (s.measured()) {
                     top = Math.max(top, s.max() * 1.1);
                 }
@@ -70,7 +72,7 @@ public final class RatioChart {
             final int bottom = HEIGHT - 90;
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString("ratio to the kernel bridge (median of " + results.runs() + " run" + (results.runs() == 1 ? "" : "s")
+            g.drawString("ratio to the kernel's path (median of " + results.runs() + " run" + (results.runs() == 1 ? "" : "s")
                 + "; RTT: lower is better)", left, 30);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             final FontMetrics fm = g.getFontMetrics();
@@ -92,7 +94,7 @@ public final class RatioChart {
                 final Figure f = figures.get(fi);
                 final int groupLeft = left + fi * groupWidth + 15;
                 for (int pi = 0; pi < paths.size(); pi++) {
-                    final Spread s = results.ratio(paths.get(pi).key(), ResultTable.REFERENCE, f);
+                    final Spread s = results.ratio(paths.get(pi).key(), paths.get(pi).reference(), f);
                     if (!s.measured()) {
                         continue;
                     }
@@ -116,20 +118,31 @@ public final class RatioChart {
             g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
             g.drawLine(left, one, right, one);
             g.setStroke(new BasicStroke(1f));
-            g.drawString("kernel bridge = 1.0", right - fm.stringWidth("kernel bridge = 1.0"), one - 4);
-            // legend
+            g.drawString("kernel = 1.0", right - fm.stringWidth("kernel = 1.0"), one - 4);
+            // legend: "path / reference", on a second line when the first is full
             int lx = left;
+            int ly = HEIGHT - 52;
             for (int pi = 0; pi < paths.size(); pi++) {
+                final String label = paths.get(pi).title() + " / " + referenceTitle(results, paths.get(pi));
+                if (lx > left && lx + 20 + fm.stringWidth(label) > right) {
+                    lx = left;
+                    ly += 22;
+                }
                 g.setColor(PALETTE[pi % PALETTE.length]);
-                g.fillRect(lx, HEIGHT - 40, 14, 14);
+                g.fillRect(lx, ly, 14, 14);
                 g.setColor(Color.BLACK);
-                g.drawString(paths.get(pi).title(), lx + 20, HEIGHT - 28);
-                lx += 40 + fm.stringWidth(paths.get(pi).title());
+                g.drawString(label, lx + 20, ly + 12);
+                lx += 40 + fm.stringWidth(label);
             }
         } finally {
             g.dispose();
         }
         return image;
+    }
+
+    private static String referenceTitle(BenchResults results, BenchResults.PathInfo path) {
+        final BenchResults.PathInfo reference = results.path(path.reference());
+        return reference != null ? reference.title() : path.reference();
     }
 
     private static double tickStep(double top) {

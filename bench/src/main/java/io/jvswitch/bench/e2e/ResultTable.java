@@ -1,47 +1,51 @@
 package io.jvswitch.bench.e2e;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * The terminal report: one row per figure, one column per path with "median [min-max]" and the
- * ratio to the kernel bridge, then the issue's targets with the measured ratios, then notes
- * (skipped paths, figures that are not applicable, failed runs).
+ * The terminal report: a table per reference (the switch paths against the kernel bridge, the
+ * VXLAN paths against the kernel's vxlan, the published ports against iptables DNAT), one row per
+ * figure and one column per path with "median [min-max]" and the ratio to that reference; then
+ * the issue's targets with the measured ratios, then notes (skipped paths, figures that are not
+ * applicable and why, failed runs).
  */
 public final class ResultTable {
-    /** The kernel bridge: the reference of the switch paths, and of the chart. */
+    /** The kernel bridge: the reference of the switch paths, and of the targets. */
     static final String REFERENCE = "bridge";
 
     private ResultTable() {
     }
 
     public static String format(BenchResults results) {
-        final List<BenchResults.PathInfo> shown = new ArrayList<>();
-        for (BenchResults.PathInfo p : results.paths()) {
-            if (p.skippedBecause() == null) {
-                shown.add(p);
-            }
-        }
-        final List<List<String>> rows = new ArrayList<>();
-        final List<String> header = new ArrayList<>();
-        header.add("figure");
-        for (BenchResults.PathInfo p : shown) {
-            header.add(p.title());
-        }
-        rows.add(header);
-        for (Figure figure : Figure.values()) {
-            final List<String> row = new ArrayList<>();
-            row.add(figure.label() + " " + figure.unit());
-            for (BenchResults.PathInfo p : shown) {
-                row.add(cell(results, p, figure));
-            }
-            rows.add(row);
-        }
         final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "median [min-max] of %d run%s; xN.NN = ratio to the kernel's path (bridge+veth for the switch), run by run%n",
-            results.runs(), results.runs() == 1 ? "" : "s"));
-        appendAligned(out, rows);
+        out.append(String.format(Locale.ROOT, "median [min-max] of %d run%s; xN.NN = ratio to the kernel's way of doing the same "
+            + "(the first column of each table), run by run%n", results.runs(), results.runs() == 1 ? "" : "s"));
+        for (Map.Entry<String, List<BenchResults.PathInfo>> group : byReference(results).entrySet()) {
+            final BenchResults.PathInfo reference = results.path(group.getKey());
+            out.append(System.lineSeparator()).append("against ")
+                .append(reference != null ? reference.title() : group.getKey()).append(System.lineSeparator());
+            final List<List<String>> rows = new ArrayList<>();
+            final List<String> header = new ArrayList<>();
+            header.add("figure");
+            for (BenchResults.PathInfo p : group.getValue()) {
+                header.add(p.title());
+            }
+            rows.add(header);
+            for (Figure figure : Figure.values()) {
+                final List<String> row = new ArrayList<>();
+                row.add(figure.label() + " " + figure.unit());
+                for (BenchResults.PathInfo p : group.getValue()) {
+                    row.add(cell(results, p, figure));
+                }
+                rows.add(row);
+            }
+            appendAligned(out, rows);
+        }
 
         out.append(System.lineSeparator()).append("targets").append(System.lineSeparator());
         final List<List<String>> targetRows = new ArrayList<>();
@@ -57,10 +61,9 @@ public final class ResultTable {
         for (BenchResults.PathInfo p : results.paths()) {
             if (p.skippedBecause() != null) {
                 notes.add(p.title() + ": skipped, " + p.skippedBecause());
-            } else if (p.cpuNote() != null) {
-                notes.add(p.title() + " CPU per GB: " + p.cpuNote());
             }
         }
+        notes.addAll(notMeasuredNotes(results));
         notes.addAll(results.failures());
         if (!notes.isEmpty()) {
             out.append(System.lineSeparator()).append("notes").append(System.lineSeparator());
@@ -71,10 +74,46 @@ public final class ResultTable {
         return out.toString();
     }
 
+    /**
+     * The measured paths grouped by the key of their reference, in the order the groups first
+     * appear, each with its reference first (so the first column is what the ratios are against).
+     */
+    static Map<String, List<BenchResults.PathInfo>> byReference(BenchResults results) {
+        final Map<String, List<BenchResults.PathInfo>> groups = new LinkedHashMap<>();
+        for (BenchResults.PathInfo p : results.paths()) {
+            if (p.skippedBecause() == null) {
+                groups.computeIfAbsent(p.reference(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        for (List<BenchResults.PathInfo> group : groups.values()) {
+            group.sort(Comparator.comparing((BenchResults.PathInfo p) -> !p.key().equals(p.reference())));
+        }
+        return groups;
+    }
+
+    /** One note per figure and reason: "FIGURE n/a on PATH, PATH: REASON", the paths in table order. */
+    private static List<String> notMeasuredNotes(BenchResults results) {
+        final Map<Map.Entry<Figure, String>, List<String>> pathsByReason = new LinkedHashMap<>();
+        for (Figure figure : Figure.values()) {
+            for (List<BenchResults.PathInfo> group : byReference(results).values()) {
+                for (BenchResults.PathInfo p : group) {
+                    final String why = p.notMeasured(figure);
+                    if (why != null) {
+                        pathsByReason.computeIfAbsent(Map.entry(figure, why), k -> new ArrayList<>()).add(p.title());
+                    }
+                }
+            }
+        }
+        final List<String> notes = new ArrayList<>();
+        pathsByReason.forEach((reason, titles) -> notes.add(reason.getKey().label() + " n/a on " + String.join(", ", titles)
+            + ": " + reason.getValue()));
+        return notes;
+    }
+
     private static String cell(BenchResults results, BenchResults.PathInfo p, Figure figure) {
         final Spread s = results.spread(p.key(), figure);
         if (!s.measured()) {
-            return "n/a";
+            return p.notMeasured(figure) != null ? "n/a" : "-";
         }
         final int decimals = decimals(figure);
         final StringBuilder text = new StringBuilder(number(s.median(), decimals));
@@ -95,6 +134,7 @@ public final class ResultTable {
             case TCP_1, TCP_4, CPU_PER_GB -> 2;
             case UDP_64_PPS, UDP_64_LOSS -> 1;
             case PING_RTT -> 3;
+            case CONNECTIONS -> 0;
         };
     }
 

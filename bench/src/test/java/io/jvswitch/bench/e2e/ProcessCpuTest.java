@@ -20,4 +20,13 @@ class ProcessCpuTest {
         assertEquals(-1, ProcessCpu.ticks(Long.MAX_VALUE));
         assertThrows(IllegalArgumentException.class, () -> ProcessCpu.parseTicks("garbage"));
     }
+
+    @Test
+    void severalProcessesAreSummedAndOneGoneSpoilsTheSum() {
+        final long self = ProcessHandle.current().pid();
+        final long once = ProcessCpu.ticks(self);
+        assertTrue(ProcessCpu.ticks(java.util.List.of(self, self)) >= 2 * once);
+        assertEquals(-1, ProcessCpu.ticks(java.util.List.of(self, Long.MAX_VALUE)));
+        assertEquals(-1, ProcessCpu.ticks(java.util.List.of()));
+    }
 }

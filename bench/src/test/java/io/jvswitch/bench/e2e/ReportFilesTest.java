@@ -54,7 +54,7 @@ class ReportFilesTest {
     @Test
     void optionsOutOfRangeAreRefused() {
         assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
-        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso",
+        assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat",
             refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
         assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, List.of(),
             List.of("jvs"), java.util.Map.of("Spin!", List.of("--idle", "busy-spin")), null, null)));
@@ -63,6 +63,59 @@ class ReportFilesTest {
         final List<DataplanePath> paths = BenchRunner.pathsFor(variants);
         assertEquals(List.of("bridge", "jvs-spin"), paths.stream().map(DataplanePath::key).toList());
         assertEquals("jvs --idle busy-spin", paths.get(1).title());
+    }
+
+    @Test
+    void everyPathIsBuiltForItsKeyAndRatedAgainstTheKernelsWayOfDoingTheSame() {
+        final BenchOptions all = new BenchOptions(1, 5, 20, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(), null, null);
+        final List<DataplanePath> paths = BenchRunner.pathsFor(all);
+        assertEquals(BenchOptions.ALL_PATHS, paths.stream().map(DataplanePath::key).toList());
+        assertEquals(List.of("bridge", "bridge", "bridge", "bridge", "kernel-vxlan", "kernel-vxlan", "kernel-nat", "kernel-nat"),
+            paths.stream().map(DataplanePath::referenceKey).toList());
+        final DataplanePath nat = paths.get(7);
+        assertTrue(nat.notMeasured(Figure.PING_RTT).contains("published port"), nat.notMeasured(Figure.PING_RTT));
+        assertEquals(null, nat.notMeasured(Figure.CONNECTIONS));
+        assertEquals(null, nat.notMeasured(Figure.TCP_4));
+        assertEquals(null, paths.get(5).notMeasured(Figure.PING_RTT), "jvs-vxlan is pinged");
+        assertNotEquals(null, paths.get(5).notMeasured(Figure.CONNECTIONS), "the connection rate is the published port's");
+        assertEquals(DataplanePath.KERNEL_CPU_NOTE, paths.get(4).notMeasured(Figure.CPU_PER_GB));
+        assertEquals(DataplanePath.KERNEL_CPU_NOTE, paths.get(6).notMeasured(Figure.CPU_PER_GB));
+    }
+
+    @Test
+    void jsonRatesEachPathAgainstItsOwnReferenceAndSaysWhyAFigureIsNotMeasured() {
+        final JsonNode root = BenchJson.toJson(new BenchOptions(1, 5, 20, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(),
+            null, null), ResultsFixture.everyKind());
+        final JsonNode jvsNat = root.path("paths").get(5);
+        assertEquals("kernel-nat", jvsNat.path("reference").asText());
+        assertEquals(0.25, jvsNat.path("figures").path("TCP_1").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertEquals(0.75, jvsNat.path("figures").path("CONNECTIONS").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertEquals("ping means nothing here", jvsNat.path("figures").path("PING_RTT").path("notMeasured").asText());
+        final JsonNode jvsVxlan = root.path("paths").get(2);
+        assertEquals(0.75, jvsVxlan.path("figures").path("TCP_1").path("ratioToReference").path("median").asDouble(), 1e-9);
+        assertTrue(root.path("paths").get(3).path("figures").path("TCP_1").path("ratioToReference").isMissingNode(),
+            "a reference has no ratio to itself");
+    }
+
+    @Test
+    void pngHasABarForEveryPathAgainstItsOwnReference() throws Exception {
+        final BufferedImage image = RatioChart.draw(ResultsFixture.everyKind());
+        // TCP x1 group: jvs/bridge 0.5, jvs-vxlan/kernel-vxlan 0.75, jvs-nat/kernel-nat 0.25, in palette order
+        for (int colour : new int[] {0x1f77b4, 0xff7f0e, 0x2ca02c}) {
+            assertTrue(hasPixel(image, colour, RatioChart.WIDTH / 5), Integer.toHexString(colour) + " bar in the first group");
+        }
+        assertTrue(!hasPixel(image, 0xd62728, RatioChart.WIDTH), "three paths have a reference: no fourth colour");
+    }
+
+    private static boolean hasPixel(BufferedImage image, int rgb, int maxX) {
+        for (int y = 0; y < RatioChart.HEIGHT - 60; y++) {
+            for (int x = 0; x < maxX; x++) {
+                if ((image.getRGB(x, y) & 0xFFFFFF) == rgb) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String refused(Runnable r) {

@@ -31,6 +31,17 @@ public final class DaemonProcess implements AutoCloseable {
     /** Starts a daemon and waits until its API answers. */
     public static DaemonProcess start(String hostNamespace, Path socket, Path stateDir, Path log, String... extraArgs)
         throws IOException, InterruptedException {
+        final DaemonProcess daemon = launch(hostNamespace, socket, stateDir, log, extraArgs);
+        daemon.awaitReady();
+        return daemon;
+    }
+
+    /**
+     * Starts a daemon without waiting for it: for a caller that must be able to stop it by PID
+     * while it comes up (a shutdown hook that runs during {@link #awaitReady()}).
+     */
+    public static DaemonProcess launch(String hostNamespace, Path socket, Path stateDir, Path log, String... extraArgs)
+        throws IOException {
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", hostNamespace,
             ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString())));
         command.addAll(JVM_FLAGS);
@@ -39,12 +50,11 @@ public final class DaemonProcess implements AutoCloseable {
         command.addAll(List.of(extraArgs));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        final DaemonProcess daemon = new DaemonProcess(process, socket, log);
-        daemon.awaitReady();
-        return daemon;
+        return new DaemonProcess(process, socket, log);
     }
 
-    private void awaitReady() throws InterruptedException {
+    /** Waits until the API answers; kills the daemon and fails when it does not within 30 s. */
+    public void awaitReady() throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

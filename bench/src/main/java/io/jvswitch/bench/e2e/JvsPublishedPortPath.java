@@ -1,0 +1,65 @@
+package io.jvswitch.bench.e2e;
+
+import io.jvswitch.control.lab.NetnsLab;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A port published with {@code jvs attach -p}, reached by a client beyond the host at the host's
+ * address ({@link PublishedPortTopology}). Such a connection ends on the host's own stack, so jvs
+ * takes it with its host-side listener and relays it to the container: this compares that relay
+ * (docker-proxy's job) with the kernel's in-path DNAT.
+ */
+final class JvsPublishedPortPath extends JvsPath {
+    private Endpoints endpoints;
+
+    JvsPublishedPortPath(List<String> daemonArgs) {
+        super(daemonArgs);
+    }
+
+    @Override
+    public String key() {
+        return "jvs-nat";
+    }
+
+    @Override
+    public String title() {
+        return "jvs published port";
+    }
+
+    @Override
+    public String referenceKey() {
+        return KernelDnatPath.KEY;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return InstalledTools.missing(List.of("python3"), "apt-get install python3");
+    }
+
+    @Override
+    public void setUp(NetnsLab lab, BenchWorkspace workspace) throws Exception {
+        final PublishedPortTopology topology = PublishedPortTopology.create(lab, "jnat");
+        final JvsHost host = startHost(topology.host(), workspace.dir(key()));
+        // the daemon first, then the outside link: the order a host that boots jvs sees
+        topology.linkOutside(lab);
+        host.cli("network", "create", "bench", "--subnet", PublishedPortTopology.CONTAINER_SUBNET);
+        final List<String> attach = new ArrayList<>(List.of("attach", "--netns", topology.server(), "--network", "bench",
+            "--name", "srv"));
+        for (int port : PublishedPortTopology.PORTS) {
+            attach.addAll(List.of("-p", port + ":" + port, "-p", port + ":" + port + "/udp"));
+        }
+        host.cli(attach.toArray(String[]::new));
+        endpoints = topology.endpoints();
+    }
+
+    @Override
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    @Override
+    public String notMeasured(Figure figure) {
+        return PublishedPortTopology.notMeasured(figure, super.notMeasured(figure));
+    }
+}
