@@ -19,6 +19,13 @@ import java.util.Arrays;
  * reference + 1 (0 is empty) and 7 bits of the hash, which settle most mismatches without
  * reading the connection's line.
  *
+ * <p>{@link #lookupBatch} looks up many tuples at once for a receive batch: in a table larger than
+ * the caches each lookup costs two dependent misses (index slot, then line), and one packet at a
+ * time leaves the core waiting on each in turn. The batch loads every home slot first, then
+ * follows them to the lines, so the misses of the whole batch are in flight together (Java has
+ * no prefetch instruction, but independent loads issued close together overlap in an
+ * out-of-order core). A packet's own lookup right after finds both in the cache.
+ *
  * <p>Overflow policy: when every connection is in use, {@link #insert} refuses (the caller counts
  * it); existing connections are untouched. Expiry is incremental: {@link #expire} examines a
  * bounded number of connections from a rotating cursor.
@@ -28,6 +35,9 @@ import java.util.Arrays;
 public final class ConnectionTable {
     /** Largest capacity: references (connection * 2 + direction) + 1 must fit in 25 bits. */
     public static final int MAX_CAPACITY = 1 << 23;
+
+    /** Tuples {@link #lookupBatch} handles in one pass; longer batches go in passes of this size. */
+    public static final int BATCH = 64;
 
     public static final int ORIGINAL = 0;
     public static final int REPLY = 1;
@@ -51,6 +61,9 @@ public final class ConnectionTable {
     private int freeCount;
     private int size;
     private int cursor;
+    // Scratch of lookupBatch's first stage: per tuple, its hash and the home slot as loaded.
+    private final int[] batchHashes = new int[BATCH];
+    private final int[] batchSlots = new int[BATCH];
 
     public ConnectionTable(int capacity) {
         if (capacity < 1 || capacity > MAX_CAPACITY) {
@@ -109,10 +122,43 @@ public final class ConnectionTable {
      */
     public int lookup(long a, long b) {
         final int hash = hash(a, b);
+        return probe(hash, slots[hash & mask], a, b);
+    }
+
+    /**
+     * {@link #lookup} of {@code count} tuples: {@code refs[i]} = {@code lookup(a[i], b[i])}. In
+     * stages, so that the cache misses of the batch overlap: every home slot is loaded first
+     * (independent loads), then each probe starts from its loaded slot and loads its line (again
+     * one independent load per tuple as long as the tag predicts the match).
+     *
+     * @return the number of tuples found
+     */
+    public int lookupBatch(long[] a, long[] b, int count, int[] refs) {
+        int found = 0;
+        for (int start = 0; start < count; start += BATCH) {
+            final int n = Math.min(BATCH, count - start);
+            for (int i = 0; i < n; i++) {
+                final int hash = hash(a[start + i], b[start + i]);
+                batchHashes[i] = hash;
+                batchSlots[i] = slots[hash & mask];
+            }
+            for (int i = 0; i < n; i++) {
+                final int ref = probe(batchHashes[i], batchSlots[i], a[start + i], b[start + i]);
+                refs[start + i] = ref;
+                if (ref >= 0) {
+                    found++;
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Linear probe from the home slot of {@code hash}, whose content {@code home} the caller loaded. */
+    private int probe(int hash, int home, long a, long b) {
         final int tag = hash >>> REF_BITS;
         int index = hash & mask;
+        int slot = home;
         while (true) {
-            final int slot = slots[index];
             if (slot == 0) {
                 return -1;
             }
@@ -124,6 +170,7 @@ public final class ConnectionTable {
                 }
             }
             index = (index + 1) & mask;
+            slot = slots[index];
         }
     }
 

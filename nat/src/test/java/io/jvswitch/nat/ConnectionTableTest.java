@@ -95,4 +95,61 @@ class ConnectionTableTest {
         assertEquals(3, table.expire(1000, 100));
         assertEquals(0, table.size());
     }
+
+    /**
+     * The batched lookup answers exactly what one lookup per tuple answers, for tuples present in
+     * either direction, absent ones, and batches longer than one pass (chunking), after churn has
+     * moved entries around by backward-shift deletion.
+     */
+    @Test
+    void lookupBatchAgreesWithLookup() {
+        final Random random = new Random(7);
+        final ConnectionTable table = new ConnectionTable(512);
+        final List<Integer> live = new ArrayList<>();
+        for (int step = 0; step < 5000; step++) {
+            if (live.size() < 512 && random.nextInt(4) != 0) {
+                final Tuple original = random(random);
+                final Tuple reply = random(random);
+                if (table.lookup(original.a, original.b) >= 0 || table.lookup(reply.a, reply.b) >= 0
+                    || original.equals(reply)) {
+                    continue;
+                }
+                live.add(table.insert(original.a, original.b, reply.a, reply.b, 0, 1));
+            } else if (!live.isEmpty()) {
+                table.remove(live.remove(random.nextInt(live.size())));
+            }
+        }
+        assertTrue(live.size() > 200, "the table is well filled: " + live.size());
+        final int count = ConnectionTable.BATCH * 2 + 37;
+        final long[] a = new long[count];
+        final long[] b = new long[count];
+        final int[] refs = new int[count];
+        int present = 0;
+        for (int i = 0; i < count; i++) {
+            if (random.nextBoolean()) {
+                final int c = live.get(random.nextInt(live.size()));
+                final int direction = random.nextInt(2);
+                a[i] = table.tupleA(c, direction);
+                b[i] = table.tupleB(c, direction);
+                present++;
+            } else {
+                final Tuple t = random(random);
+                a[i] = t.a;
+                b[i] = t.b;
+            }
+            refs[i] = -7; // must be overwritten
+        }
+        final int found = table.lookupBatch(a, b, count, refs);
+        int expectedFound = 0;
+        for (int i = 0; i < count; i++) {
+            final int expected = table.lookup(a[i], b[i]);
+            assertEquals(expected, refs[i], "tuple " + i);
+            if (expected >= 0) {
+                expectedFound++;
+                assertEquals(a[i], table.tupleA(expected >> 1, expected & 1));
+            }
+        }
+        assertEquals(expectedFound, found);
+        assertTrue(found >= present, "every present tuple was found: " + found + " of " + present);
+    }
 }

@@ -1,5 +1,6 @@
 package io.jvswitch.switching.service;
 
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -43,6 +44,26 @@ public interface RoutingHook {
      */
     int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
         long nowNanos);
+
+    /**
+     * A hint, before the packets of one receive batch are routed one by one: the hook may start
+     * loading the state those packets will need. A table larger than the caches costs a miss or
+     * two per packet, and one packet at a time leaves the core waiting on each in turn; loads for
+     * a whole batch issued together overlap. Must change nothing a verdict depends on: every
+     * packet still comes through {@link #beforeRouting} and {@link #afterRouting} (or not at all,
+     * if the router drops it first), and gets the verdict it would have got without this call.
+     * Must tolerate malformed packets (read within {@code ipLengths} only, never throw).
+     *
+     * <p>The router does not call this yet: the switch reads and processes one frame at a time.
+     *
+     * @param fromNetwork the network all the packets came from, or {@link #HOST_LINK}
+     * @param buffers one frame each, laid out as the switch holds it (virtio-net header at 0)
+     * @param ipOffset where the IPv4 header starts in each (the router routes untagged frames only)
+     * @param ipLengths bytes from {@code ipOffset} to the end of each packet
+     * @param count how many of {@code buffers} hold a packet
+     */
+    default void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {
+    }
 
     /**
      * Housekeeping, once per duty cycle of the dataplane, traffic or not (so state kept for idle
