@@ -6,6 +6,7 @@ import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.service.GatewayDatagramService;
@@ -106,6 +107,38 @@ final class Ipv4Router {
             routerMac = spec.routerMac();
             routerIp = spec.routerIp();
             hostMac = spec.hostMac();
+        }
+    }
+
+    boolean hasHook() {
+        return hook != null;
+    }
+
+    /**
+     * Before a receive batch from one port is processed frame by frame: shows the routing hook the
+     * frames that will reach it (untagged IPv4 to the router's MAC), so it can load their state
+     * together ({@link RoutingHook#prefetch}). Changes nothing; {@code routed} and {@code ipLengths}
+     * are scratch of at least {@code count} entries.
+     */
+    void prefetch(BridgeDomain domain, DirectBuffer[] frames, int[] lengths, int count, DirectBuffer[] routed,
+                  int[] ipLengths) {
+        if (hook == null || (domain.subnetMask == 0 && !domain.hostLink)) {
+            return;
+        }
+        final long routerSide = domain.hostLink ? routerMac : domain.gatewayMac;
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            final DirectBuffer frame = frames[i];
+            if (lengths[i] >= L3 + 20
+                && MacAddress.read(frame, ETH + EthernetFrame.DESTINATION_OFFSET) == routerSide
+                && (frame.getShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF)
+                    == EthernetFrame.ETHERTYPE_IPV4) {
+                routed[n] = frame;
+                ipLengths[n++] = lengths[i] - L3;
+            }
+        }
+        if (n > 0) {
+            hook.prefetch(domain.hostLink ? RoutingHook.HOST_LINK : domain.id, routed, L3, ipLengths, n);
         }
     }
 

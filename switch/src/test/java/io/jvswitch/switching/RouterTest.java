@@ -18,6 +18,9 @@ import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
 import io.jvswitch.switching.service.RoutingHook;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -331,6 +334,79 @@ class RouterTest {
         cycle();
         assertNull(host.pollTransmitted());
         assertEquals(1, drops(a, "translation-refused"));
+    }
+
+    /**
+     * With a hook, a port's frames are read in bursts and the hook is shown, before any is routed,
+     * exactly those the router will hand it (IPv4 to the gateway's MAC), in order; switched frames
+     * are not shown, and every frame is still processed once, in the order it came.
+     */
+    @Test
+    void aHookIsShownEachBurstsRoutedFramesBeforeTheyAreRouted() {
+        final List<String> events = new ArrayList<>();
+        call(dp.routingHook(new RoutingHook() {
+            @Override public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
+                long nowNanos) {
+                events.add("route " + (buffer.getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF));
+                return ACCEPT;
+            }
+            @Override public int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset,
+                int ipLength, long nowNanos) {
+                return ACCEPT;
+            }
+            @Override public void prefetch(int fromNetwork, org.agrona.DirectBuffer[] buffers, int ipOffset, int[] ipLengths,
+                int count) {
+                final StringBuilder shown = new StringBuilder("prefetch from " + fromNetwork + ":");
+                for (int i = 0; i < count; i++) {
+                    shown.append(' ').append(buffers[i].getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                    assertEquals(buffers[i].getShort(ipOffset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF, ipLengths[i], "the IP length of each");
+                }
+                events.add(shown.toString());
+            }
+        }));
+        final int burst = SwitchAgent.PREFETCH_BURST;
+        for (int i = 0; i < burst + 4; i++) {
+            if (i % 5 == 4) { // switched to B, not routed
+                a.inject(ipv4(B_MAC, A_MAC, A, B, 64, 17, true, udp(1000 + i, 80, new byte[20])));
+            } else {
+                a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1000 + i, 80, new byte[20])));
+            }
+        }
+        cycle();
+        final List<String> expected = new ArrayList<>();
+        StringBuilder shown = new StringBuilder("prefetch from 1:");
+        final List<String> routes = new ArrayList<>();
+        for (int i = 0; i < burst + 4; i++) {
+            if (i == burst) {
+                expected.add(shown.toString());
+                expected.addAll(routes);
+                routes.clear();
+                shown = new StringBuilder("prefetch from 1:");
+            }
+            if (i % 5 != 4) {
+                shown.append(' ').append(1000 + i);
+                routes.add("route " + (1000 + i));
+            }
+        }
+        expected.add(shown.toString());
+        expected.addAll(routes);
+        assertEquals(expected, events);
+        int switched = 0;
+        while (b.pollTransmitted() != null) {
+            switched++;
+        }
+        assertEquals(4, switched);
+        int routed = 0;
+        while (host.pollTransmitted() != null) {
+            routed++;
+        }
+        assertEquals(burst, routed);
+
+        events.clear();
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udp(53, 2000, new byte[8])));
+        cycle();
+        assertEquals(List.of("prefetch from " + RoutingHook.HOST_LINK + ": 53"), events.subList(0, 1),
+            "from the host link: shown under HOST_LINK");
     }
 
     /**

@@ -54,7 +54,8 @@ public interface RoutingHook {
      * if the router drops it first), and gets the verdict it would have got without this call.
      * Must tolerate malformed packets (read within {@code ipLengths} only, never throw).
      *
-     * <p>The router does not call this yet: the switch reads and processes one frame at a time.
+     * <p>With a hook installed the switch reads a port's frames in bursts of 16 and calls this
+     * with those the router will see (untagged IPv4 to the router's MAC), before processing them.
      *
      * @param fromNetwork the network all the packets came from, or {@link #HOST_LINK}
      * @param buffers one frame each, laid out as the switch holds it (virtio-net header at 0)
