@@ -190,24 +190,51 @@ public final class PortListeners implements AutoCloseable {
         }
     }
 
-    /** Copies what one side reads to the other; reads again only when the write is done (back-pressure). */
+    /**
+     * Copies what one side reads to the other. Back-pressure by writability: it reads on while the
+     * other side's outbound buffer is under its high-water mark, and a side that drains below the
+     * low mark resumes reading from its peer. (It first read again only when each write had
+     * completed: one buffer in flight per direction, which halved the relay's throughput.)
+     */
     private static final class Relay extends ChannelInboundHandlerAdapter {
         private final Channel peer;
+        private ChannelFutureListener closeBothOnFailure;
 
         Relay(Channel peer) {
             this.peer = peer;
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            peer.writeAndFlush(msg).addListener((ChannelFutureListener)f -> {
-                if (f.isSuccess()) {
-                    ctx.channel().read();
-                } else {
-                    f.channel().close();
-                    ctx.channel().close();
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            final Channel self = ctx.channel();
+            closeBothOnFailure = f -> {
+                if (!f.isSuccess()) {
+                    peer.close();
+                    self.close();
                 }
-            });
+            };
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            peer.write(msg).addListener(closeBothOnFailure);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            peer.flush();
+            if (peer.isWritable()) {
+                ctx.read();
+            }
+        }
+
+        /** This side drained: its peer, whose reads fill it, may read again. */
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                peer.read();
+            }
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override

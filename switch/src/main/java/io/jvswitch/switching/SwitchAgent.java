@@ -29,11 +29,7 @@ final class SwitchAgent implements Agent {
     private static final System.Logger LOG = System.getLogger("jvs.dataplane");
     /** Room for a 64 KiB GSO super-frame, its virtio-net header and a VLAN tag. */
     static final int FRAME_CAPACITY = VirtioNetHeader.LENGTH + 65_535 + 18;
-    /**
-     * Frames read ahead per burst when a routing hook is installed: enough independent table loads
-     * to overlap (the NAT benchmark's batch of 64 and of 16 differ little), few buffers to hold.
-     */
-    static final int PREFETCH_BURST = 16;
+    static final int PREFETCH_BURST = io.jvswitch.switching.service.RoutingHook.PREFETCH_BURST;
 
     private final SwitchContext ctx;
     private final ReadySet readySet;

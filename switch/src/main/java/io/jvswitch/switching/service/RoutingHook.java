@@ -54,7 +54,7 @@ public interface RoutingHook {
      * if the router drops it first), and gets the verdict it would have got without this call.
      * Must tolerate malformed packets (read within {@code ipLengths} only, never throw).
      *
-     * <p>With a hook installed the switch reads a port's frames in bursts of 16 and calls this
+     * <p>With a hook installed the switch reads a port's frames in bursts of {@link #PREFETCH_BURST} and calls this
      * with those the router will see (untagged IPv4 to the router's MAC), before processing them.
      *
      * @param fromNetwork the network all the packets came from, or {@link #HOST_LINK}
@@ -63,6 +63,12 @@ public interface RoutingHook {
      * @param ipLengths bytes from {@code ipOffset} to the end of each packet
      * @param count how many of {@code buffers} hold a packet
      */
+    /**
+     * The most packets one {@link #prefetch} call carries: enough independent table loads to overlap,
+     * few frame buffers (64 KiB each) for the switch to hold.
+     */
+    int PREFETCH_BURST = 16;
+
     default void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {
     }
 
