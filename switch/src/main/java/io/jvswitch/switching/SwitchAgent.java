@@ -64,6 +64,8 @@ final class SwitchAgent implements Agent {
     private boolean pollsWithoutWakeup;
     /** I/O loops run on this thread every duty cycle (see {@link DutyCycleWork}). */
     private DutyCycleWork[] works = new DutyCycleWork[0];
+    /** Per work: its descriptor is in the ready set. */
+    private boolean[] worksWatched = new boolean[0];
     /** Some work has no descriptor the ready set watches: blocking could miss its input. */
     private boolean worksWithoutWakeup;
     private int lastWork = 1;
@@ -502,7 +504,10 @@ final class SwitchAgent implements Agent {
             final boolean watched = fd >= 0 && readySet.watch(fd);
             final DutyCycleWork[] next = java.util.Arrays.copyOf(works, works.length + 1);
             next[works.length] = work;
+            final boolean[] nextWatched = java.util.Arrays.copyOf(worksWatched, worksWatched.length + 1);
+            nextWatched[worksWatched.length] = watched;
             works = next;
+            worksWatched = nextWatched;
             worksWithoutWakeup |= !watched;
             return work;
         } catch (RuntimeException e) {
@@ -512,37 +517,50 @@ final class SwitchAgent implements Agent {
     }
 
     void removeWork(DutyCycleWork work) {
-        final java.util.List<DutyCycleWork> kept = new java.util.ArrayList<>(java.util.List.of(works));
-        if (!kept.remove(work)) {
+        int index = -1;
+        for (int i = 0; i < works.length; i++) {
+            if (works[i] == work) {
+                index = i;
+            }
+        }
+        if (index < 0) {
             return;
         }
-        works = kept.toArray(new DutyCycleWork[0]);
-        closeWork(work);
+        final boolean watched = worksWatched[index];
+        final DutyCycleWork[] next = new DutyCycleWork[works.length - 1];
+        final boolean[] nextWatched = new boolean[works.length - 1];
         boolean unwatched = false;
-        for (final DutyCycleWork w : works) {
-            unwatched |= w.readinessDescriptor() < 0;
+        for (int i = 0, n = 0; i < works.length; i++) {
+            if (i != index) {
+                next[n] = works[i];
+                nextWatched[n++] = worksWatched[i];
+                unwatched |= !worksWatched[i];
+            }
         }
+        works = next;
+        worksWatched = nextWatched;
         worksWithoutWakeup = unwatched;
+        closeWork(work, watched);
     }
 
-    private void closeWork(DutyCycleWork work) {
-        final int fd = work.readinessDescriptor();
-        if (fd >= 0) {
-            readySet.unwatch(fd);
+    private void closeWork(DutyCycleWork work, boolean watched) {
+        if (watched) {
+            readySet.unwatch(work.readinessDescriptor());
         }
         work.close();
     }
 
     @Override
     public void onClose() {
-        for (final DutyCycleWork w : works) {
+        for (int i = 0; i < works.length; i++) {
             try {
-                closeWork(w);
+                closeWork(works[i], worksWatched[i]);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + w + ": " + e);
+                LOG.log(System.Logger.Level.WARNING, "closing " + works[i] + ": " + e);
             }
         }
         works = new DutyCycleWork[0];
+        worksWatched = new boolean[0];
         for (int slot = 0; slot < table.capacity(); slot++) {
             final Port port = table.ports[slot];
             if (port != null) {

@@ -21,10 +21,12 @@ class DutyCycleWorkTest {
         final List<Integer> watched = new ArrayList<>();
         final List<Integer> timeouts = new ArrayList<>();
         boolean descriptorReady;
+        /** Descriptors this set cannot watch. */
+        final List<Integer> refused = new ArrayList<>();
 
         @Override public boolean add(int slot, Port port) { return false; }
         @Override public void remove(int slot, Port port) { }
-        @Override public boolean watch(int fd) { return watched.add(fd); }
+        @Override public boolean watch(int fd) { return !refused.contains(fd) && watched.add(fd); }
         @Override public void unwatch(int fd) { watched.remove(Integer.valueOf(fd)); }
 
         @Override
@@ -101,6 +103,26 @@ class DutyCycleWorkTest {
         dp.runDutyCycle();
         dp.runDutyCycle();
         assertEquals(0, readySet.timeouts.getLast());
+    }
+
+    @Test
+    void aWorkTheReadySetCannotWatchKeepsTheDataplaneAwakeUntilItIsRemoved() {
+        readySet.refused.add(13);
+        final RecordingWork unwatched = call(dp.addWork(() -> new RecordingWork(13)));
+        final RecordingWork other = call(dp.addWork(() -> new RecordingWork(15)));
+        call(dp.addWork(() -> new RecordingWork(14)));
+        dp.runDutyCycle();
+        dp.runDutyCycle();
+        assertEquals(0, readySet.timeouts.getLast(), "its input would be missed while blocked");
+        call(dp.removeWork(other));
+        dp.runDutyCycle();
+        dp.runDutyCycle();
+        assertEquals(0, readySet.timeouts.getLast(), "removing another work does not make the unwatched one watched");
+        call(dp.removeWork(unwatched));
+        assertEquals(List.of(14), readySet.watched, "the refused descriptor is not unwatched; the other stays");
+        dp.runDutyCycle();
+        dp.runDutyCycle();
+        assertTrue(readySet.timeouts.getLast() > 0, "only watched works left: the poll may block again");
     }
 
     @Test
