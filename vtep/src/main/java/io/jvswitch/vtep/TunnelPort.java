@@ -13,11 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.ControlledMessageHandler;
-import org.agrona.concurrent.ControlledMessageHandler.Action;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * One overlay network's VXLAN tunnel, as a switch {@link Port} in that network's bridge domain.
@@ -36,8 +32,6 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * <p>Peers change from the control thread: the peer list is an immutable array replaced whole.
  */
 public final class TunnelPort implements Port {
-    private static final int SENDER_IP_LENGTH = 4;
-    private static final int MSG_FRAME = 1;
     /** Largest frame a port hands over: 64 KiB of IP behind an Ethernet header with a VLAN tag. */
     private static final int SUPER_FRAME_LIMIT = 65_535 + EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH;
     /** Smallest segment size the output buffers are sized for (smaller ones need more headers). */
@@ -49,14 +43,14 @@ public final class TunnelPort implements Port {
     private final VtepContext ctx;
     private final TxQueue tx;
     private final RemoteMacTable macs;
-    private final OneToOneRingBuffer inbound;
+    private final InboundFrames inbound;
     private final VtepCounters counters = new VtepCounters();
     private final TcpSegmenter segmenter = new TcpSegmenter();
     private final DatagramPool buffers;
     private final UnsafeBuffer datagramView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
     private final TcpCoalescer coalescer = new TcpCoalescer();
-    private final ControlledMessageHandler copyIn = this::copyIn;
+    private final InboundFrames.Reader copyIn = this::copyIn;
     private volatile VtepPeer[] peers = new VtepPeer[0];
     /** Set by the control thread when a peer goes; its MACs are forgotten on the dataplane thread. */
     private volatile int[] removedPeers = new int[0];
@@ -84,8 +78,7 @@ public final class TunnelPort implements Port {
         this.ctx = ctx;
         this.tx = tx;
         this.macs = new RemoteMacTable(ctx.remoteMacLimit(), ctx.macAgingNanos());
-        this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(
-            java.nio.ByteBuffer.allocateDirect(ctx.rxRingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.inbound = new InboundFrames(ctx.rxRingBytes());
         this.nowNanos = ctx.clock().nanoTime();
         this.buffers = new DatagramPool(ctx.txBuffers(), VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH
             + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500), ctx.txSuperFrameBuffers(),
@@ -165,15 +158,7 @@ public final class TunnelPort implements Port {
      * dataplane. Returns false when the ring is full (the caller counts the drop).
      */
     boolean offer(int senderIp, DirectBuffer src, int offset, int length) {
-        final int index = inbound.tryClaim(MSG_FRAME, SENDER_IP_LENGTH + length);
-        if (index <= 0) {
-            return false;
-        }
-        final org.agrona.concurrent.AtomicBuffer ring = inbound.buffer();
-        ring.putInt(index, senderIp);
-        ring.putBytes(index + SENDER_IP_LENGTH, src, offset, length);
-        inbound.commit(index);
-        return true;
+        return inbound.offer(senderIp, src, offset, length);
     }
 
     @Override
@@ -182,11 +167,7 @@ public final class TunnelPort implements Port {
             return RX_GONE;
         }
         coalescer.begin(buffer, offset, capacity);
-        int read = inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS);
-        if (read == 0) {
-            // a read that only skipped the padding at the ring's end: the frames go on at its start
-            read = inbound.controlledRead(copyIn, TcpCoalescer.MAX_SEGMENTS);
-        }
+        final int read = inbound.read(copyIn, TcpCoalescer.MAX_SEGMENTS);
         // housekeeping once per duty cycle (the ring ran dry), and every so often under sustained load
         if (read == 0 || (++receivesSinceHousekeeping & 255) == 0) {
             housekeeping();
@@ -206,22 +187,19 @@ public final class TunnelPort implements Port {
      * continue the same TCP flow in order ({@link TcpCoalescer}); the first that does not stays in
      * the ring for the next call.
      */
-    private Action copyIn(int msgTypeId, MutableDirectBuffer src, int index, int length) {
-        final int senderIp = src.getInt(index);
-        final int frame = index + SENDER_IP_LENGTH;
-        final int frameLength = length - SENDER_IP_LENGTH;
+    private int copyIn(int senderIp, DirectBuffer src, int frame, int frameLength) {
         if (coalescer.isEmpty()) {
             if (!coalescer.first(senderIp, src, frame, frameLength)) {
                 counters.drop(VtepDropReason.RX_TOO_LARGE);
-                return Action.BREAK;
+                return InboundFrames.BREAK;
             }
             macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos);
-            return coalescer.open() ? Action.CONTINUE : Action.BREAK;
+            return coalescer.open() ? InboundFrames.CONTINUE : InboundFrames.BREAK;
         }
         if (!coalescer.append(senderIp, src, frame, frameLength)) {
-            return Action.ABORT;
+            return InboundFrames.ABORT;
         }
-        return coalescer.open() ? Action.CONTINUE : Action.BREAK;
+        return coalescer.open() ? InboundFrames.CONTINUE : InboundFrames.BREAK;
     }
 
     /** Once per duty cycle (when the ring is empty): the clock, forgotten peers, a slice of aging. */
