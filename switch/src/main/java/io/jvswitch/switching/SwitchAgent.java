@@ -191,7 +191,6 @@ final class SwitchAgent implements Agent {
                 }
                 pipeline.process(slot, burst[i], burstLengths[i], nowNanos);
             }
-            java.util.Arrays.fill(burstRouted, 0, read, null);
             frames += read;
             if (last == Port.RX_GONE) {
                 portGone(slot);

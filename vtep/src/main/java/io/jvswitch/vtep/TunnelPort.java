@@ -48,7 +48,6 @@ public final class TunnelPort implements Port {
     private final TcpSegmenter segmenter = new TcpSegmenter();
     private final DatagramPool buffers;
     private final UnsafeBuffer datagramView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer sourceView = new UnsafeBuffer(0, 0);
     private final TcpCoalescer coalescer = new TcpCoalescer();
     private final InboundFrames.Reader copyIn = this::copyIn;
     private volatile VtepPeer[] peers = new VtepPeer[0];
@@ -286,8 +285,9 @@ public final class TunnelPort implements Port {
             batch.segments = segmenter.segmentCount();
         } else {
             VxlanHeader.write(datagramView, 0, vni);
-            datagramView.putBytes(VxlanHeader.LENGTH, buffer, frame, frameLength);
-            if (VirtioNetHeader.needsChecksum(buffer, offset) && !completeChecksum(buffer, offset, frameLength)) {
+            if (!VirtioNetHeader.needsChecksum(buffer, offset)) {
+                datagramView.putBytes(VxlanHeader.LENGTH, buffer, frame, frameLength);
+            } else if (!copyCompletingChecksum(buffer, offset, frameLength)) {
                 return abandon(batch, datagrams, VtepDropReason.BAD_OFFLOAD);
             }
             bytes = VxlanHeader.LENGTH + frameLength;
@@ -312,16 +312,21 @@ public final class TunnelPort implements Port {
         return TX_OK;
     }
 
-    /** The frame's checksum, left to complete (NEEDS_CSUM), completed in the datagram copy. */
-    private boolean completeChecksum(DirectBuffer buffer, int vnetOffset, int frameLength) {
+    /**
+     * Copies a frame whose checksum was left to complete (NEEDS_CSUM) into the datagram, summing the
+     * checksummed part as it goes, and completes the checksum in the copy.
+     */
+    private boolean copyCompletingChecksum(DirectBuffer buffer, int vnetOffset, int frameLength) {
         final int start = VirtioNetHeader.checksumStart(buffer, vnetOffset);
         final int field = start + VirtioNetHeader.checksumOffset(buffer, vnetOffset);
         if (field + 2 > frameLength) {
             return false;
         }
         final int base = VxlanHeader.LENGTH;
-        final int checksum = ~InternetChecksum.fold(InternetChecksum.partialSum(datagramView, base + start,
-            frameLength - start, 0)) & 0xFFFF;
+        final int frame = vnetOffset + VirtioNetHeader.LENGTH;
+        datagramView.putBytes(base, buffer, frame, start);
+        final int checksum = ~InternetChecksum.fold(InternetChecksum.copyAndSum(buffer, frame + start, datagramView,
+            base + start, frameLength - start, 0)) & 0xFFFF;
         datagramView.putShort(base + field, (short) (checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
         return true;
     }

@@ -320,6 +320,37 @@ class TunnelPortTest {
         }
     }
 
+    /** A frame whose checksum the container left to complete (NEEDS_CSUM) leaves with it completed. */
+    @Test
+    void aChecksumLeftToCompleteIsCompletedInTheDatagramOrTheFrameRefused() {
+        a.addPeer(HOST_B);
+        final byte[] f = VtepFrames.udp(VtepFrames.MAC_B, 101);
+        final UnsafeBuffer frameIn = new UnsafeBuffer(f);
+        final int udpLength = 8 + 101;
+        VirtioNetHeader.setFlags(frameIn, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
+        VirtioNetHeader.setChecksumStart(frameIn, 0, 14 + 20);
+        VirtioNetHeader.setChecksumOffset(frameIn, 0, 6);
+        final int pseudo = io.jvswitch.packet.InternetChecksum.pseudoHeaderIpv4(VtepFrames.IP_A,
+            frameIn.getInt(VirtioNetHeader.LENGTH + 14 + 16, java.nio.ByteOrder.BIG_ENDIAN), 17, udpLength);
+        frameIn.putShort(VirtioNetHeader.LENGTH + 34 + 6, (short) io.jvswitch.packet.InternetChecksum.fold(pseudo),
+            java.nio.ByteOrder.BIG_ENDIAN);
+        final List<TxBatch> batches = sendFromA(f);
+        final ByteBuf datagram = batches.getFirst().datagrams;
+        final UnsafeBuffer d = bytesOf(datagram, 0, datagram.readableBytes());
+        final int udp = VxlanHeader.LENGTH + 34;
+        assertEquals(0xFFFF, io.jvswitch.packet.InternetChecksum.fold(
+            io.jvswitch.packet.InternetChecksum.partialSum(d, udp, udpLength, pseudo)), "the UDP checksum verifies");
+        for (int i = 0; i < 34; i++) {
+            assertEquals(f[VirtioNetHeader.LENGTH + i], d.getByte(VxlanHeader.LENGTH + i), "header byte " + i);
+        }
+
+        VirtioNetHeader.setChecksumStart(frameIn, 0, f.length);
+        final UnsafeBuffer bad = new UnsafeBuffer(ByteBuffer.allocateDirect(f.length));
+        bad.putBytes(0, f);
+        assertEquals(Port.TX_REJECTED, a.transmit(bad, 0, f.length));
+        assertEquals(1, a.counters().drops(VtepDropReason.BAD_OFFLOAD));
+    }
+
     @Test
     void transmitRefusalsAreCounted() {
         final byte[] f = VtepFrames.udp(VtepFrames.MAC_B, 10);
