@@ -81,8 +81,13 @@ public final class NatEngine implements RoutingHook {
     private final long[] batchA = new long[ConnectionTable.BATCH];
     private final long[] batchB = new long[ConnectionTable.BATCH];
     private final int[] batchRefs = new int[ConnectionTable.BATCH];
+    // The last pass's answers stay usable by the packets themselves while the table is unchanged.
+    private int batchCount;
+    private int batchNext;
+    private long batchVersion;
     private long prefetchedTuples;
     private long prefetchedFound;
+    private long prefetchedUsed;
 
     // The packet being routed, parsed once in beforeRouting.
     private MutableDirectBuffer pendingBuffer;
@@ -121,8 +126,9 @@ public final class NatEngine implements RoutingHook {
 
     /**
      * Looks up the connections of a receive batch together ({@link ConnectionTable#lookupBatch}),
-     * so that their cache misses overlap and each packet's own lookup in {@link #beforeRouting}
-     * finds index slot and line in the cache. Changes no connection, counter or pending state:
+     * so that their cache misses overlap; {@link #beforeRouting} then takes each packet's answer
+     * from here while the table has not changed since, and finds the line in the cache. Changes
+     * no connection, counter or pending state:
      * only what the packets would look up anyway is read. Packets this cannot take for a plain
      * tracked packet (fragments, ICMP errors, other protocols, malformed) are left out.
      */
@@ -146,6 +152,29 @@ public final class NatEngine implements RoutingHook {
     private void lookupPrefetched(int n) {
         prefetchedTuples += n;
         prefetchedFound += table.lookupBatch(batchA, batchB, n, batchRefs);
+        batchCount = n;
+        batchNext = 0;
+        batchVersion = table.version();
+    }
+
+    /**
+     * The connection of a tuple: what {@link #prefetch} found for it if the table has not changed
+     * since (the answer is then still true, and the packet skips its own hash and probe), else a
+     * lookup. Packets come in the order prefetch saw them, so the search starts after the last
+     * one answered; prefetch leaves out packets that will not be looked up, so the next one
+     * usually matches at once.
+     */
+    private int lookup(long a, long b) {
+        if (batchVersion == table.version()) {
+            for (int i = batchNext; i < batchCount; i++) {
+                if (batchA[i] == a && batchB[i] == b) {
+                    batchNext = i + 1;
+                    prefetchedUsed++;
+                    return batchRefs[i];
+                }
+            }
+        }
+        return table.lookup(a, b);
     }
 
     /**
@@ -187,6 +216,11 @@ public final class NatEngine implements RoutingHook {
 
     long prefetchedFound() {
         return prefetchedFound;
+    }
+
+    /** Lookups answered from what prefetch found: for tests. */
+    long prefetchedUsed() {
+        return prefetchedUsed;
     }
 
     @Override
@@ -244,7 +278,7 @@ public final class NatEngine implements RoutingHook {
         final int destinationPort = destinationPort(buffer, protocol, l4);
         final long a = ConnectionTable.tupleA(protocol, fromNetwork, source);
         final long b = ConnectionTable.tupleB(destination, sourcePort, destinationPort);
-        int ref = table.lookup(a, b);
+        int ref = lookup(a, b);
         if (ref >= 0 && table.isExpired(ref >> 1, nowNanos)) {
             table.remove(ref >> 1);
             expired++;

@@ -102,6 +102,15 @@ class ConnectionTableTest {
      * moved entries around by backward-shift deletion.
      */
     @Test
+    void eachConnectionIsOneCacheLine() {
+        final ConnectionTable table = new ConnectionTable(100);
+        for (int c = 0; c < 100; c++) {
+            assertEquals(0, table.lineAddress(c) % 64, "connection " + c);
+        }
+        assertEquals(64, table.lineAddress(1) - table.lineAddress(0));
+    }
+
+    @Test
     void lookupBatchAgreesWithLookup() {
         final Random random = new Random(7);
         final ConnectionTable table = new ConnectionTable(512);

@@ -61,6 +61,9 @@ class NatPrefetchTest {
         answers.addAll(malformed());
         assertEquals(FLOWS + 2, both(HOST_LINK, FRONTEND, answers));
         assertEquals(FLOWS + 3 + FLOWS + 2, prefetched.prefetchedTuples(), "the malformed ones were left out");
+        // Answers create nothing, so every one of them took its connection from what prefetch found;
+        // of the openings only the first could (finding nothing): it changed the table.
+        assertEquals(1 + FLOWS + 2, prefetched.prefetchedUsed(), "lookups answered by prefetch");
 
         final List<UnsafeBuffer> data = new ArrayList<>();
         for (int i = 0; i < FLOWS; i++) {
@@ -69,6 +72,24 @@ class NatPrefetchTest {
         }
         assertEquals(2 * FLOWS, both(FRONTEND, HOST_LINK, data));
         assertEquals(FLOWS, plain.counters().created() - 2, "TCP connections created");
+        // 80 packets: a pass of ConnectionTable.BATCH, then one of 16, whose answers are the ones kept.
+        assertEquals(1 + FLOWS + 2 + 2 * FLOWS - ConnectionTable.BATCH, prefetched.prefetchedUsed());
+    }
+
+    @Test
+    void connectionsExpiringWithinABatchAreNotTakenFromIt() {
+        final List<UnsafeBuffer> first = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            first.add(TestPackets.udp(CLIENT, 5000 + i, SERVER, 53, false));
+        }
+        assertEquals(0, both(FRONTEND, HOST_LINK, first, now));
+        // Past the unreplied UDP timeout: prefetch still finds each connection, but the first packet
+        // routed removes its expired connection (and the expiry slice others), so what prefetch
+        // found no longer holds, and the rest must look up again and open new connections.
+        final long later = now + TimeUnit.SECONDS.toNanos(31);
+        assertEquals(20, both(FRONTEND, HOST_LINK, first, later));
+        assertEquals(20, plain.counters().expired(), "every old connection expired");
+        assertEquals(40, plain.counters().created(), "and each got a new one");
     }
 
     /**
@@ -76,6 +97,10 @@ class NatPrefetchTest {
      * prefetching one, and checks they agree on everything; returns how many prefetch found.
      */
     private long both(int from, int to, List<UnsafeBuffer> packets) {
+        return both(from, to, packets, now);
+    }
+
+    private long both(int from, int to, List<UnsafeBuffer> packets, long now) {
         final int count = packets.size();
         final UnsafeBuffer[] a = new UnsafeBuffer[count];
         final UnsafeBuffer[] b = new UnsafeBuffer[count];
@@ -88,8 +113,8 @@ class NatPrefetchTest {
         final long foundBefore = prefetched.prefetchedFound();
         prefetched.prefetch(from, b, IP, ipLengths, count);
         for (int i = 0; i < count; i++) {
-            final int expected = route(plain, from, to, a[i], ipLengths[i]);
-            assertEquals(expected, route(prefetched, from, to, b[i], ipLengths[i]), "verdict of packet " + i);
+            final int expected = route(plain, from, to, a[i], ipLengths[i], now);
+            assertEquals(expected, route(prefetched, from, to, b[i], ipLengths[i], now), "verdict of packet " + i);
             assertArrayEquals(a[i].byteArray(), b[i].byteArray(), "bytes of packet " + i);
             if (expected != DROP && ipLengths[i] >= 40 && isWellFormed(b[i])) {
                 assertChecksums(b[i]);
@@ -105,7 +130,7 @@ class NatPrefetchTest {
         return prefetched.prefetchedFound() - foundBefore;
     }
 
-    private int route(NatEngine nat, int from, int to, UnsafeBuffer packet, int ipLength) {
+    private static int route(NatEngine nat, int from, int to, UnsafeBuffer packet, int ipLength, long now) {
         final int before = nat.beforeRouting(from, packet, IP, ipLength, now);
         if (before == DROP) {
             return DROP;
