@@ -1,91 +1,102 @@
 package io.jvswitch.vtep;
 
-import java.nio.ByteBuffer;
-import org.agrona.BufferUtil;
+import io.netty.buffer.ByteBuf;
+import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A tunnel's decapsulated frames waiting for its port's receive: a bounded byte ring of records
- * {@code [length][sender][frame]}, each aligned to 8 bytes, with a padding record where one does
- * not fit before the end.
+ * A tunnel's decapsulated frames waiting for its port's receive, as references into the datagrams
+ * netty received them in: the frame is copied once, by the reader, from netty's buffer into the
+ * switch's frame buffer. A bounded ring of entries (datagram, index, length, sender) in arrays
+ * allocated up front, so queueing allocates nothing.
  *
- * <p>Single-threaded on purpose. The underlay's reads and the port's receive both run on the
- * dataplane thread, so the ring needs no ordered stores, and unlike agrona's concurrent rings it
- * does not zero what was read (for a 1514-byte frame that was a third pass over its bytes).
- * Full: {@link #offer} refuses, and the caller counts the drop.
+ * <p>Each queued frame holds one netty reference to its datagram, which {@link #offer} takes over
+ * from the caller, and which is released exactly once: when {@link #read} consumes the frame, or
+ * when {@link #close} discards it.
+ *
+ * <p>Memory: a datagram's buffer is a slice of the buffer netty read it into, and holding the slice
+ * holds that whole buffer. At worst every queued frame came in a read of its own, and the ring pins
+ * its capacity times one read buffer: with UDP GRO a read buffer is 64 KiB (1024 frames, the
+ * default capacity: 64 MiB); with recvmmsg it is {@code datagramsPerRead x maxDatagramPayload}.
+ * Datagrams of one read share its buffer (a GRO read of 1450-byte datagrams holds 45), and the
+ * dataplane empties the ring every duty cycle unless it falls behind, so in service it holds far
+ * less.
+ *
+ * <p>Single-threaded on purpose: the underlay's reads and the port's receive both run on the
+ * dataplane thread. Full or closed: {@link #offer} refuses, and the caller keeps its reference
+ * (it releases it and counts the drop).
  */
 final class InboundFrames {
     /** What {@link Reader#onFrame} answers. */
     static final int CONTINUE = 0;
     /** Consume this frame and stop reading. */
     static final int BREAK = 1;
-    /** Leave this frame in the ring for the next read, and stop. */
+    /** Leave this frame queued for the next read, and stop. */
     static final int ABORT = 2;
-
-    private static final int HEADER = 8;
-    private static final int PADDING = -1;
 
     /** Takes one frame out of the ring; answers {@link #CONTINUE}, {@link #BREAK} or {@link #ABORT}. */
     interface Reader {
-        int onFrame(int senderIp, DirectBuffer ring, int frameOffset, int frameLength);
+        /** {@code frame} is valid during this call only. */
+        int onFrame(int senderIp, DirectBuffer frame, int offset, int length);
     }
 
-    private final UnsafeBuffer ring;
-    private final int capacity;
+    private final ByteBuf[] datagrams;
+    private final int[] indexes;
+    private final int[] lengths;
+    private final int[] senders;
+    private final ByteBufView view = new ByteBufView();
     private final int mask;
     private long head;
     private long tail;
+    private boolean closed;
 
-    /** @param capacityBytes rounded up to a power of two */
-    InboundFrames(int capacityBytes) {
-        this.capacity = org.agrona.BitUtil.findNextPositivePowerOfTwo(Math.max(capacityBytes, 64));
+    /** @param capacityFrames rounded up to a power of two */
+    InboundFrames(int capacityFrames) {
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(capacityFrames, 2));
         this.mask = capacity - 1;
-        final ByteBuffer memory = BufferUtil.allocateDirectAligned(capacity, 64);
-        this.ring = new UnsafeBuffer(memory);
+        this.datagrams = new ByteBuf[capacity];
+        this.indexes = new int[capacity];
+        this.lengths = new int[capacity];
+        this.senders = new int[capacity];
     }
 
-    /** Queues a copy of a frame from {@code senderIp}; false when it does not fit. */
-    boolean offer(int senderIp, DirectBuffer src, int offset, int length) {
-        final int record = align(HEADER + length);
-        if (record > capacity) {
+    /**
+     * Queues the frame of {@code length} bytes at {@code index} in {@code datagram} from
+     * {@code senderIp}, taking over the caller's reference to {@code datagram}. False when the ring
+     * is full or closed: the reference then stays the caller's.
+     */
+    boolean offer(int senderIp, ByteBuf datagram, int index, int length) {
+        if (closed || tail - head > mask) {
             return false;
         }
-        int index = (int) (tail & mask);
-        final int toEnd = capacity - index;
-        final int needed = record <= toEnd ? record : record + toEnd;
-        if (capacity - (tail - head) < needed) {
-            return false;
-        }
-        if (record > toEnd) {
-            ring.putInt(index, PADDING);
-            tail += toEnd;
-            index = 0;
-        }
-        ring.putInt(index, length);
-        ring.putInt(index + 4, senderIp);
-        ring.putBytes(index + HEADER, src, offset, length);
-        tail += record;
+        final int slot = (int) tail & mask;
+        datagrams[slot] = datagram;
+        indexes[slot] = index;
+        lengths[slot] = length;
+        senders[slot] = senderIp;
+        tail++;
         return true;
     }
 
-    /** Hands frames to {@code reader} in order, at most {@code limit}; returns how many it consumed. */
+    /**
+     * Hands frames to {@code reader} in order, at most {@code limit}; returns how many it consumed.
+     * A consumed frame's datagram is released; an aborted one stays queued, reference and all.
+     */
     int read(Reader reader, int limit) {
         int consumed = 0;
         while (consumed < limit && head < tail) {
-            final int index = (int) (head & mask);
-            final int length = ring.getInt(index);
-            if (length == PADDING) {
-                head += capacity - index;
-                continue;
-            }
-            final int action = reader.onFrame(ring.getInt(index + 4), ring, index + HEADER, length);
+            final int slot = (int) head & mask;
+            final ByteBuf datagram = datagrams[slot];
+            final int length = lengths[slot];
+            final int action = reader.onFrame(senders[slot], view.wrap(datagram, indexes[slot], length), 0, length);
             if (action == ABORT) {
                 break;
             }
-            head += align(HEADER + length);
+            // off the ring before the release, so a failing release cannot release it twice
+            datagrams[slot] = null;
+            head++;
             consumed++;
+            datagram.release();
             if (action == BREAK) {
                 break;
             }
@@ -93,16 +104,32 @@ final class InboundFrames {
         return consumed;
     }
 
+    /** Releases every queued frame and refuses later offers; returns how many were discarded. Idempotent. */
+    int close() {
+        closed = true;
+        int discarded = 0;
+        while (head < tail) {
+            final int slot = (int) head & mask;
+            final ByteBuf datagram = datagrams[slot];
+            datagrams[slot] = null;
+            head++;
+            discarded++;
+            datagram.release();
+        }
+        return discarded;
+    }
+
     boolean isEmpty() {
         return head == tail;
     }
 
-    /** Bytes the ring holds, for tests. */
-    int capacity() {
-        return capacity;
+    /** Frames queued. */
+    int size() {
+        return (int) (tail - head);
     }
 
-    private static int align(int bytes) {
-        return (bytes + 7) & ~7;
+    /** Frames the ring holds at most. */
+    int capacity() {
+        return mask + 1;
     }
 }

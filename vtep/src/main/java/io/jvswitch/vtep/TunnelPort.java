@@ -25,9 +25,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the underlay through a {@link TxQueue}, which it sends after the ports are drained: one copy out.
  *
  * <p>Receive: the underlay's loop validates datagrams ({@link VtepReceiver}) and {@linkplain #offer
- * offers} inner frames to a ring; the dataplane drains it in {@link #receive}, copying each frame
- * once into its frame buffer behind an all-zero virtio-net header, and learns the inner source MAC
- * against the sending VTEP there, so the MAC table has one owner.
+ * queues} references to their inner frames, left in the buffers netty received them in
+ * ({@link InboundFrames}); the dataplane drains the queue in {@link #receive}, copying each frame
+ * once, from netty's buffer into its frame buffer behind a virtio-net header, releasing the
+ * datagram, and learning the inner source MAC against the sending VTEP there, so the MAC table has
+ * one owner.
  *
  * <p>Peers change from the control thread: the peer list is an immutable array replaced whole.
  */
@@ -77,7 +79,7 @@ public final class TunnelPort implements Port {
         this.ctx = ctx;
         this.tx = tx;
         this.macs = new RemoteMacTable(ctx.remoteMacLimit(), ctx.macAgingNanos());
-        this.inbound = new InboundFrames(ctx.rxRingBytes());
+        this.inbound = new InboundFrames(ctx.rxQueueFrames());
         this.nowNanos = ctx.clock().nanoTime();
         this.buffers = new DatagramPool(ctx.txBuffers(), VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH
             + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500), ctx.txSuperFrameBuffers(),
@@ -153,11 +155,13 @@ public final class TunnelPort implements Port {
     // ---- receive -----------------------------------------------------------------------------
 
     /**
-     * Underlay loop: queues an inner frame (already validated) from VTEP {@code senderIp} for the
-     * dataplane. Returns false when the ring is full (the caller counts the drop).
+     * Underlay loop: queues the inner frame (already validated) of {@code length} bytes at
+     * {@code index} in {@code datagram}, from VTEP {@code senderIp}, for the dataplane, taking over
+     * the caller's reference to {@code datagram}. Returns false when the ring is full or the port
+     * closed: the reference stays the caller's (it releases it and counts the drop).
      */
-    boolean offer(int senderIp, DirectBuffer src, int offset, int length) {
-        return inbound.offer(senderIp, src, offset, length);
+    boolean offer(int senderIp, ByteBuf datagram, int index, int length) {
+        return inbound.offer(senderIp, datagram, index, length);
     }
 
     @Override
@@ -182,9 +186,9 @@ public final class TunnelPort implements Port {
     }
 
     /**
-     * One frame from the ring: the first is copied in; the following ones join it while they
-     * continue the same TCP flow in order ({@link TcpCoalescer}); the first that does not stays in
-     * the ring for the next call.
+     * One frame from the ring, read where netty received it: the first is copied in; the following
+     * ones join it while they continue the same TCP flow in order ({@link TcpCoalescer}); the first
+     * that does not stays in the ring (its datagram still held) for the next call.
      */
     private int copyIn(int senderIp, DirectBuffer src, int frame, int frameLength) {
         if (coalescer.isEmpty()) {
@@ -385,10 +389,13 @@ public final class TunnelPort implements Port {
         return true;
     }
 
+    /** On the dataplane thread (unplugged, or the dataplane closing), as the ring is single-threaded. */
     @Override
     public void close() {
         closed = true;
         buffers.close();
+        // frames still queued are dropped: their datagrams go back to netty
+        counters.drop(VtepDropReason.RX_PORT_CLOSED, inbound.close());
     }
 
     public boolean isClosed() {

@@ -22,7 +22,6 @@ import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.SegmentedDatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The VTEP's side of the underlay: netty {@link EpollDatagramChannel}s on a
@@ -33,7 +32,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>One receiving socket bound to the local address and the VXLAN port, read with recvmmsg
  *       ({@code MAX_DATAGRAM_PAYLOAD_SIZE}), or with UDP_GRO (the default) with recvmsg into a 64 KiB
  *       buffer (netty splits coalesced reads back into datagrams). Each datagram goes to {@link VtepReceiver}, which queues its
- *       inner frame on the tunnel port's ring; the same duty cycle's successor drains it.</li>
+ *       inner frame on the tunnel port's ring where netty read it (a reference, not a copy); the
+ *       port copies it out and releases it when the dataplane next drains it.</li>
  *   <li>{@link VtepContext#senderSockets()} sending sockets, each on its own ephemeral port: the
  *       inner flow's hash picks one, so the outer source port follows the flow. They set the outer
  *       TTL and {@code SO_NO_CHECK} (outer UDP checksum zero, RFC 7348). A twin set without
@@ -328,27 +328,22 @@ public final class Underlay implements DutyCycleWork {
         }
     }
 
-    /** Validates received datagrams and queues their frames on their tunnels' rings. */
+    /**
+     * Validates received datagrams and queues their frames on their tunnels' rings, still in netty's
+     * buffers: each packet's one reference (its content, a slice of the read's buffer) goes to the
+     * receiver, which keeps it while the frame is queued and releases it otherwise.
+     */
     private final class Decapsulation extends ChannelInboundHandlerAdapter {
-        private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-
         @Override
         public void channelRead(ChannelHandlerContext context, Object msg) {
             final DatagramPacket packet = (DatagramPacket) msg;
-            try {
-                final ByteBuf content = packet.content();
-                // Inet4Address.hashCode() is the address as an int: no byte[] per datagram
-                final int sender = packet.sender().getAddress().hashCode();
-                final int length = content.readableBytes();
-                if (content.hasMemoryAddress()) {
-                    view.wrap(content.memoryAddress() + content.readerIndex(), length);
-                } else {
-                    view.wrap(content.nioBuffer(content.readerIndex(), length));
-                }
-                receiver.onDatagram(sender, view, 0, length);
-            } finally {
+            final InetSocketAddress sender = packet.sender();
+            if (sender == null) {
                 packet.release();
+                return;
             }
+            // Inet4Address.hashCode() is the address as an int: no byte[] per datagram
+            receiver.onDatagram(sender.getAddress().hashCode(), packet.content());
         }
 
         @Override

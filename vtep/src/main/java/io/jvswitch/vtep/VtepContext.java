@@ -24,7 +24,7 @@ public final class VtepContext {
     private boolean acceptUnknownSenders;
     private int maxDatagramPayload = 9_000;
     private int datagramsPerRead = 32;
-    private int rxRingBytes = 4 * 1024 * 1024;
+    private int rxQueueFrames = 1_024;
     private int txQueueDepth = 4_096;
     private int txBuffers = 4_096;
     private int txSuperFrameBuffers = 48;
@@ -43,8 +43,9 @@ public final class VtepContext {
             "senderSockets must be a power of two up to 64: " + senderSockets);
         require(maxDatagramPayload >= 576 && maxDatagramPayload <= 65_507, "maxDatagramPayload out of range");
         require(datagramsPerRead >= 1 && datagramsPerRead <= 1024, "datagramsPerRead must be within 1..1024");
-        require(Integer.bitCount(rxRingBytes) == 1 && rxRingBytes >= 256 * 1024,
-            "rxRingBytes must be a power of two of at least 256 KiB: " + rxRingBytes);
+        require(Integer.bitCount(rxQueueFrames) == 1 && rxQueueFrames >= TcpCoalescer.MAX_SEGMENTS
+            && rxQueueFrames <= 1 << 16, "rxQueueFrames must be a power of two within " + TcpCoalescer.MAX_SEGMENTS
+            + "..65536: " + rxQueueFrames);
         require(txQueueDepth >= 16 && txQueueDepth <= 1 << 20, "txQueueDepth must be within 16..1048576");
         require(txBuffers >= 16 && txBuffers <= 1 << 20, "txBuffers must be within 16..1048576");
         require(txSuperFrameBuffers >= 2 && txSuperFrameBuffers <= 4_096, "txSuperFrameBuffers must be within 2..4096");
@@ -100,9 +101,16 @@ public final class VtepContext {
     /** Datagrams one recvmmsg call may return, without {@link #udpGro()}. */
     public int datagramsPerRead() { return datagramsPerRead; }
     public VtepContext datagramsPerRead(int v) { datagramsPerRead = v; return this; }
-    /** Ring of received inner frames, from the underlay's reads to the tunnel port's receive, per network. */
-    public int rxRingBytes() { return rxRingBytes; }
-    public VtepContext rxRingBytes(int v) { rxRingBytes = v; return this; }
+    /**
+     * Received inner frames one network's tunnel holds between the underlay's reads and its port's
+     * receive; more are dropped ({@code rx-ring-full}). Each holds the buffer netty read its datagram
+     * into, so at worst this many read buffers stay pinned: 64 KiB each with {@link #udpGro()} (64 MiB
+     * at the default 1024), {@link #datagramsPerRead()} x {@link #maxDatagramPayload()} without. A
+     * power of two, and at least one super-frame's worth (64 segments), else the coalescer could
+     * never fill one.
+     */
+    public int rxQueueFrames() { return rxQueueFrames; }
+    public VtepContext rxQueueFrames(int v) { rxQueueFrames = v; return this; }
     /** Datagram batches one duty cycle may queue for the underlay's sockets. */
     public int txQueueDepth() { return txQueueDepth; }
     public VtepContext txQueueDepth(int v) { txQueueDepth = v; return this; }

@@ -49,7 +49,11 @@ public final class VtepCounters {
     }
 
     void drop(VtepDropReason reason) {
-        add(DROPS + reason.ordinal(), 1);
+        drop(reason, 1);
+    }
+
+    void drop(VtepDropReason reason, int frames) {
+        add(DROPS + reason.ordinal(), frames);
     }
 
     public long txFrames() {

@@ -13,6 +13,7 @@ public enum VtepDropReason {
     UNKNOWN_SENDER("unknown-sender", "the sender is not a configured peer of the network"),
     RUNT_INNER("runt-inner", "inner frame shorter than an Ethernet header"),
     RX_RING_FULL("rx-ring-full", "the dataplane has not taken earlier frames yet: the tunnel's ring is full"),
+    RX_PORT_CLOSED("rx-port-closed", "the tunnel's port had left the dataplane (its network was being removed)"),
     RX_TOO_LARGE("rx-too-large", "inner frame larger than the dataplane's frame buffer"),
     // ---- transmit: as the tunnel port encapsulates, or as the underlay sends ----
     NO_PEERS("no-peers", "the network has no peer to send to"),

@@ -2,21 +2,24 @@ package io.jvswitch.vtep;
 
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.VxlanHeader;
+import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
  * Decapsulation, on the underlay's loop (the dataplane thread): validates each received datagram and queues its inner
- * frame on the tunnel of its VNI. Checks, in order, each failure dropped and counted under its
- * reason: length (a VXLAN header), flags (exactly I), reserved bits (zero), VNI (a network on this
- * host: counted on the underlay), sender (a configured peer of that network: counted on the
- * network), inner frame (at least an Ethernet header: counted on the network and the peer).
+ * frame on the tunnel of its VNI, where netty received it (the tunnel's port copies it out). Checks,
+ * in order, each failure dropped and counted under its reason: length (a VXLAN header), flags
+ * (exactly I), reserved bits (zero), VNI (a network on this host: counted on the underlay), sender
+ * (a configured peer of that network: counted on the network), inner frame (at least an Ethernet
+ * header: counted on the network and the peer), room in the tunnel's ring (and its port still open).
  *
  * <p>Networks are added and removed from the control thread: the VNI map is replaced whole.
  */
 public final class VtepReceiver {
     private final VtepCounters underlay;
     private final boolean acceptUnknownSenders;
+    private final ByteBufView view = new ByteBufView();
     private volatile Int2ObjectHashMap<TunnelPort> byVni = new Int2ObjectHashMap<>();
 
     public VtepReceiver(VtepContext ctx, VtepCounters underlay) {
@@ -44,21 +47,39 @@ public final class VtepReceiver {
     }
 
     /**
-     * One datagram (the UDP payload) from underlay address {@code senderIp}.
+     * One datagram (the UDP payload: {@code datagram}'s readable bytes) from underlay address
+     * {@code senderIp}. Takes over the caller's reference to {@code datagram}: a queued frame holds it
+     * until the tunnel's port has copied the frame out, a dropped one releases it before this returns.
      *
      * @return null when the inner frame was queued, else why it was dropped
      */
-    public VtepDropReason onDatagram(int senderIp, DirectBuffer buffer, int offset, int length) {
+    public VtepDropReason onDatagram(int senderIp, ByteBuf datagram) {
+        boolean queued = false;
+        try {
+            final VtepDropReason dropped = decapsulate(senderIp, datagram);
+            queued = dropped == null;
+            return dropped;
+        } finally {
+            if (!queued) {
+                datagram.release();
+            }
+        }
+    }
+
+    private VtepDropReason decapsulate(int senderIp, ByteBuf datagram) {
+        final int index = datagram.readerIndex();
+        final int length = datagram.readableBytes();
         if (length < VxlanHeader.LENGTH) {
             return dropOnUnderlay(VtepDropReason.TRUNCATED);
         }
-        if (!VxlanHeader.hasValidFlags(buffer, offset)) {
+        final DirectBuffer header = view.wrap(datagram, index, VxlanHeader.LENGTH);
+        if (!VxlanHeader.hasValidFlags(header, 0)) {
             return dropOnUnderlay(VtepDropReason.BAD_FLAGS);
         }
-        if (!VxlanHeader.reservedBitsZero(buffer, offset)) {
+        if (!VxlanHeader.reservedBitsZero(header, 0)) {
             return dropOnUnderlay(VtepDropReason.RESERVED_BITS);
         }
-        final TunnelPort tunnel = byVni.get(VxlanHeader.vni(buffer, offset));
+        final TunnelPort tunnel = byVni.get(VxlanHeader.vni(header, 0));
         if (tunnel == null) {
             return dropOnUnderlay(VtepDropReason.UNKNOWN_VNI);
         }
@@ -71,8 +92,8 @@ public final class VtepReceiver {
         if (innerLength < EthernetFrame.HEADER_LENGTH) {
             return dropOnTunnel(tunnel, peer, VtepDropReason.RUNT_INNER);
         }
-        if (!tunnel.offer(senderIp, buffer, offset + VxlanHeader.LENGTH, innerLength)) {
-            return dropOnTunnel(tunnel, peer, VtepDropReason.RX_RING_FULL);
+        if (!tunnel.offer(senderIp, datagram, index + VxlanHeader.LENGTH, innerLength)) {
+            return dropOnTunnel(tunnel, peer, tunnel.isClosed() ? VtepDropReason.RX_PORT_CLOSED : VtepDropReason.RX_RING_FULL);
         }
         tunnel.counters().received(innerLength);
         if (peer != null) {

@@ -5,17 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-/** The tunnel's frame ring: order, wrap-around, bounds, and what each reader answer does. */
+/**
+ * The tunnel's ring of received frames: order, wrap-around, bounds, what each reader answer does,
+ * and that every datagram reference it takes is released exactly once.
+ */
 class InboundFramesTest {
-    record Frame(int sender, byte[] bytes) {
+    /** A queued frame as the model sees it, with the datagram that carries it. */
+    record Frame(int sender, byte[] bytes, ByteBuf datagram) {
     }
+
+    private static final ByteBufAllocator[] ALLOCATORS = {PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT};
 
     static byte[] bytes(Random random, int length) {
         final byte[] b = new byte[length];
@@ -23,92 +33,170 @@ class InboundFramesTest {
         return b;
     }
 
+    /**
+     * A frame in a datagram of its own, behind a few bytes of something else (the ring keeps where
+     * the frame starts): pooled or unpooled direct memory, or a heap array.
+     */
+    static Frame frame(Random random, int sender, int length) {
+        final byte[] bytes = bytes(random, length);
+        final int lead = random.nextInt(9);
+        final int kind = random.nextInt(3);
+        final ByteBuf datagram = kind == 2 ? Unpooled.buffer(lead + length) : ALLOCATORS[kind].directBuffer(lead + length);
+        datagram.writeZero(lead).writeBytes(bytes);
+        return new Frame(sender, bytes, datagram);
+    }
+
     static boolean offer(InboundFrames ring, Frame f) {
-        final UnsafeBuffer src = new UnsafeBuffer(new byte[f.bytes().length + 3]);
-        src.putBytes(3, f.bytes()); // at an odd offset: the ring copies from anywhere
-        return ring.offer(f.sender(), src, 3, f.bytes().length);
+        return ring.offer(f.sender(), f.datagram(), f.datagram().writerIndex() - f.bytes().length, f.bytes().length);
+    }
+
+    /** Queues {@code count} frames of {@code length} bytes from senders 0, 1, ...; each must fit. */
+    static List<Frame> offerAll(InboundFrames ring, Random random, int count, int length) {
+        final List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            frames.add(frame(random, i, length));
+            assertTrue(offer(ring, frames.getLast()));
+        }
+        return frames;
     }
 
     /** Reads every frame with CONTINUE, up to {@code limit}. */
-    static List<Frame> take(InboundFrames ring, int limit) {
-        final List<Frame> out = new ArrayList<>();
+    static List<byte[]> take(InboundFrames ring, int limit) {
+        final List<byte[]> out = new ArrayList<>();
         ring.read((sender, buffer, offset, length) -> {
             final byte[] b = new byte[length];
             buffer.getBytes(offset, b);
-            out.add(new Frame(sender, b));
+            out.add(b);
             return InboundFrames.CONTINUE;
         }, limit);
         return out;
     }
 
     @Test
-    void framesComeOutInOrderAcrossManyWrapsAndAFullRingRefuses() {
+    void framesComeOutInOrderAcrossManyWrapsAndEachReferenceIsReleasedOnce() {
         final Random random = new Random(7);
-        final InboundFrames ring = new InboundFrames(4096);
+        final InboundFrames ring = new InboundFrames(64);
         final ArrayDeque<Frame> model = new ArrayDeque<>();
         int refused = 0;
-        int wrapsSeen = 0;
-        long bytesIn = 0;
-        for (int round = 0; round < 20_000; round++) {
-            if (random.nextInt(3) > 0) {
-                final Frame f = new Frame(random.nextInt(), bytes(random, 14 + random.nextInt(600)));
+        int aborted = 0;
+        long offered = 0;
+        for (int round = 0; round < 50_000; round++) {
+            // phases that fill the ring and phases that drain it
+            final int offerPercent = (round / 2_000) % 2 == 0 ? 80 : 30;
+            if (random.nextInt(100) < offerPercent) {
+                final Frame f = frame(random, random.nextInt(), 14 + random.nextInt(1500));
                 if (offer(ring, f)) {
                     model.add(f);
-                    bytesIn += f.bytes().length + 8;
+                    offered++;
                 } else {
                     refused++;
-                    assertTrue(model.stream().mapToInt(m -> (m.bytes().length + 8 + 7) & ~7).sum()
-                        + ((f.bytes().length + 8 + 7) & ~7) > 4096 - 640, "refused only when nearly full");
+                    assertEquals(64, model.size(), "refused only when full");
+                    assertEquals(1, f.datagram().refCnt(), "a refused datagram stays the caller's");
+                    f.datagram().release();
                 }
             } else {
-                final int limit = 1 + random.nextInt(5);
-                final List<Frame> got = take(ring, limit);
-                assertEquals(Math.min(limit, model.size()), got.size());
-                for (Frame g : got) {
-                    final Frame expected = model.poll();
-                    assertEquals(expected.sender(), g.sender());
-                    assertArrayEquals(expected.bytes(), g.bytes());
+                // a reader that answers at random, as the coalescer does
+                final int limit = 1 + random.nextInt(8);
+                final List<Integer> answers = new ArrayList<>();
+                final int read = ring.read((sender, buffer, offset, length) -> {
+                    final Frame expected = model.toArray(new Frame[0])[answers.size()];
+                    assertEquals(expected.sender(), sender);
+                    final byte[] b = new byte[length];
+                    buffer.getBytes(offset, b);
+                    assertArrayEquals(expected.bytes(), b);
+                    assertEquals(1, expected.datagram().refCnt(), "held while queued");
+                    final int answer = random.nextInt(10) == 0 ? InboundFrames.ABORT
+                        : random.nextInt(10) == 0 ? InboundFrames.BREAK : InboundFrames.CONTINUE;
+                    answers.add(answer);
+                    return answer;
+                }, limit);
+                int expectedRead = 0;
+                for (int answer : answers) {
+                    if (answer == InboundFrames.ABORT) {
+                        aborted++;
+                        break;
+                    }
+                    expectedRead++;
+                }
+                assertEquals(expectedRead, read);
+                assertTrue(answers.size() <= limit);
+                if (answers.size() < limit && answers.stream().noneMatch(a -> a != InboundFrames.CONTINUE)) {
+                    assertEquals(answers.size(), model.size(), "stopped early only when empty");
+                }
+                for (int i = 0; i < read; i++) {
+                    final Frame f = model.poll();
+                    // checked before anything is allocated again: a pooled buffer's object is reused
+                    assertEquals(0, f.datagram().refCnt(), "released once consumed (twice would have thrown)");
+                }
+                if (!model.isEmpty()) {
+                    assertEquals(1, model.peek().datagram().refCnt(), "an aborted frame keeps its datagram");
                 }
             }
-            wrapsSeen = (int) (bytesIn / 4096);
+            assertEquals(model.size(), ring.size());
         }
-        assertTrue(refused > 0, "the ring filled up at times");
-        assertTrue(wrapsSeen > 100, "the ring wrapped many times: " + wrapsSeen);
+        assertTrue(refused > 100, "the ring filled up at times: " + refused);
+        assertTrue(aborted > 100, "frames were left at times: " + aborted);
+        assertTrue(offered / 64 > 300, "the ring wrapped many times: " + offered / 64);
         assertEquals(model.size(), take(ring, Integer.MAX_VALUE).size());
         assertTrue(ring.isEmpty());
+        model.forEach(f -> assertEquals(0, f.datagram().refCnt()));
     }
 
     @Test
     void abortLeavesTheFrameAndBreakConsumesIt() {
-        final InboundFrames ring = new InboundFrames(1024);
-        for (int i = 0; i < 3; i++) {
-            assertTrue(offer(ring, new Frame(i, new byte[] {(byte) i, 1, 2})));
-        }
+        final InboundFrames ring = new InboundFrames(64);
+        final List<Frame> frames = offerAll(ring, new Random(1), 3, 20);
         final List<Integer> seen = new ArrayList<>();
         assertEquals(1, ring.read((sender, b, o, l) -> {
             seen.add(sender);
             return sender == 0 ? InboundFrames.CONTINUE : InboundFrames.ABORT;
         }, 10));
         assertEquals(List.of(0, 1), seen);
+        assertEquals(0, frames.get(0).datagram().refCnt());
+        assertEquals(1, frames.get(1).datagram().refCnt(), "aborted: still queued, still held");
         seen.clear();
         assertEquals(1, ring.read((sender, b, o, l) -> {
             seen.add(sender);
             return InboundFrames.BREAK;
         }, 10));
         assertEquals(List.of(1), seen, "the aborted frame comes first next time; break stops after it");
+        assertEquals(0, frames.get(1).datagram().refCnt());
+        assertEquals(1, frames.get(2).datagram().refCnt());
         assertEquals(1, take(ring, 10).size());
         assertTrue(ring.isEmpty());
+        frames.forEach(f -> assertEquals(0, f.datagram().refCnt()));
     }
 
     @Test
-    void aFrameLargerThanTheRingIsRefusedAndNothingChanges() {
-        final InboundFrames ring = new InboundFrames(256);
-        assertFalse(offer(ring, new Frame(1, new byte[300])));
+    void aFullRingRefusesWhateverTheSizeAndRoomComesBackAsFramesAreRead() {
+        final Random random = new Random(2);
+        final InboundFrames ring = new InboundFrames(50);
+        assertEquals(64, ring.capacity(), "a power of two");
+        for (int i = 0; i < 64; i++) {
+            assertTrue(offer(ring, frame(random, i, i % 2 == 0 ? 14 : 9_000)));
+        }
+        final Frame refused = frame(random, 64, 14);
+        assertFalse(offer(ring, refused));
+        assertEquals(1, refused.datagram().refCnt());
+        assertEquals(1, take(ring, 1).size());
+        assertTrue(offer(ring, refused), "one read, room for one");
+        assertEquals(64, take(ring, Integer.MAX_VALUE).size());
+        assertEquals(0, refused.datagram().refCnt());
+    }
+
+    @Test
+    void closeReleasesWhatIsQueuedAndRefusesLaterOffers() {
+        final Random random = new Random(3);
+        final InboundFrames ring = new InboundFrames(64);
+        final List<Frame> frames = offerAll(ring, random, 10, 100);
+        assertEquals(3, take(ring, 3).size());
+        assertEquals(7, ring.close());
+        frames.forEach(f -> assertEquals(0, f.datagram().refCnt()));
         assertTrue(ring.isEmpty());
-        assertTrue(offer(ring, new Frame(2, new byte[200])));
-        assertFalse(offer(ring, new Frame(3, new byte[100])), "only 48 bytes left");
-        assertEquals(1, take(ring, 10).size());
-        assertTrue(offer(ring, new Frame(3, new byte[100])), "room again, across the end: padding, then the start");
-        assertEquals(3, take(ring, 10).getFirst().sender());
+        final Frame late = frame(random, 11, 100);
+        assertFalse(offer(ring, late), "closed");
+        assertEquals(1, late.datagram().refCnt(), "a refused datagram stays the caller's");
+        late.datagram().release();
+        assertEquals(0, ring.close(), "idempotent");
     }
 }

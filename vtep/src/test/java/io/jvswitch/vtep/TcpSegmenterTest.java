@@ -104,7 +104,7 @@ class TcpSegmenterTest {
         assertEquals(VirtioNetHeader.GSO_NONE, VirtioNetHeader.gsoType(ctxFree, 0));
         final TxQueue queue = new TxQueue(16);
         final TunnelPort port = new TunnelPort("vx", 7, 1450,
-            new VtepContext().localAddress(1).rxRingBytes(256 * 1024).conclude(), queue);
+            new VtepContext().localAddress(1).conclude(), queue);
         port.addPeer(2);
         assertEquals(0, port.transmit(direct(f), 0, f.length));
         queue.drain(batch -> {

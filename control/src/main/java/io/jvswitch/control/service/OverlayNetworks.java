@@ -64,6 +64,13 @@ public final class OverlayNetworks implements AutoCloseable {
         } catch (RuntimeException e) {
             if (port != null) {
                 underlay.closeTunnel(port);
+                // never plugged, so the dataplane will not close it, and datagrams it queued since it
+                // opened hold netty's buffers: it is closed on the dataplane thread, the queue's owner
+                final TunnelPort unplugged = port;
+                dataplane.call(() -> {
+                    unplugged.close();
+                    return null;
+                });
             }
             if (created) {
                 Dataplane.await(dataplane.removeWork(underlay));
