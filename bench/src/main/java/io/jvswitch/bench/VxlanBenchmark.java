@@ -33,13 +33,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * port's transmit of a frame to a learned remote MAC (MAC-to-VTEP lookup, pooled buffer, VXLAN
  * header, copy, flow hash, counters, hand-off) plus the underlay's side of the queue (taking
  * the batch, releasing the buffer as netty would after the send); {@code decap} starts where netty
- * hands the underlay a received datagram, a retained slice of the buffer it read it into (what its
- * epoll receive makes per datagram, from the allocator the underlay's socket reads with), and is
- * the receive checks, the ring (a reference), the dataplane's one copy of the frame, out of that
- * buffer, with learning, and the slice's release. The read itself (a system call, a buffer per
- * read, netty's packet and address objects) is not in it.
- * The score is frames per second; {@code -prof gc} shows the allocation per frame (for
- * {@code decap} that includes the slice object netty's default allocator makes per datagram).
+ * hands the underlay a received datagram (a reference to a buffer from the allocator the
+ * underlay's socket reads with) and is the receive checks, the ring (a reference, not a copy),
+ * the dataplane's one copy of the frame out of that buffer, with learning, and the release.
+ * The read itself is not in it: the system call, and the objects netty makes per datagram (the
+ * packet, the sender's address, a slice of the read's buffer), which in service are allocations
+ * per datagram that {@code -prof gc} here does not show.
+ * The score is frames per second; {@code -prof gc} shows the allocation per frame of the code above.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -111,9 +111,9 @@ public class VxlanBenchmark {
 
     @Benchmark
     public int decap() {
-        // the receiver takes the slice's reference over; the port releases it once the frame is copied out
-        final ByteBuf datagram = received.retainedSlice(received.readerIndex(), received.readableBytes());
-        if (receiver.onDatagram(PEER, datagram) != null) {
+        // A reference for the receiver to take over, as netty hands one per datagram; the port releases
+        // it once the frame is copied out. (netty's slice object per datagram is its read's cost, above.)
+        if (receiver.onDatagram(PEER, received.retain()) != null) {
             throw new IllegalStateException("datagram dropped");
         }
         return port.receive(frame, 0, frame.capacity());
