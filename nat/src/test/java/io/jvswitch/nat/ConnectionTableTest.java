@@ -101,6 +101,29 @@ class ConnectionTableTest {
      * either direction, absent ones, and batches longer than one pass (chunking), after churn has
      * moved entries around by backward-shift deletion.
      */
+    /** What lets a batch's answers be reused: the version moves with the set of tuples, and only with it. */
+    @Test
+    void versionCountsInsertsAndRemovalsOnly() {
+        final ConnectionTable table = new ConnectionTable(4);
+        final long start = table.version();
+        final int c = table.insert(ConnectionTable.tupleA(6, 1, 1), 1, ConnectionTable.tupleA(6, -1, 1), 2, 0, 100);
+        assertEquals(start + 1, table.version());
+        table.status(c, 3);
+        table.deadline(c, 200);
+        table.countPacket(c, ConnectionTable.REPLY);
+        table.lookup(ConnectionTable.tupleA(6, 1, 1), 1);
+        assertEquals(0, table.expire(150, 4), "nothing expired");
+        assertEquals(start + 1, table.version(), "state, deadline, counts, lookups and idle expiry change nothing");
+        table.remove(c);
+        final long removed = table.version();
+        assertEquals(start + 2, removed);
+        table.remove(c);
+        assertEquals(removed, table.version(), "removing what is gone changes nothing");
+        table.insert(ConnectionTable.tupleA(6, 1, 2), 1, ConnectionTable.tupleA(6, -1, 2), 2, 0, 100);
+        assertEquals(1, table.expire(1000, 4));
+        assertEquals(removed + 2, table.version(), "an insert, and a removal by expiry");
+    }
+
     @Test
     void eachConnectionIsOneCacheLine() {
         final ConnectionTable table = new ConnectionTable(100);
