@@ -25,11 +25,16 @@ public abstract class AgingMacTable {
     private final long agingNanos;
     private int size;
     private int sweepCursor;
+    private final long sweepPeriodNanos;
+    private final long nanosPerBucket;
+    // The time up to which expireDue has done the sweeping due.
+    private long sweptUpToNanos = Long.MIN_VALUE / 2;
 
     protected long learnedCount;
     protected long movedCount;
     protected long agedCount;
     protected long refusedTableFull;
+    private long bucketsSwept;
 
     protected AgingMacTable(int limit, long agingNanos) {
         if (limit < 1) {
@@ -42,6 +47,8 @@ public abstract class AgingMacTable {
         this.mask = capacity - 1;
         this.limit = limit;
         this.agingNanos = agingNanos;
+        this.sweepPeriodNanos = Math.max(1, agingNanos / 4);
+        this.nanosPerBucket = Math.max(1, sweepPeriodNanos / capacity);
     }
 
     public final int size() {
@@ -158,22 +165,64 @@ public abstract class AgingMacTable {
     }
 
     /**
-     * Ages out entries not seen for the aging time, looking at no more than {@code budget} buckets,
-     * so a large table is swept a little on every duty cycle instead of in one pause.
+     * The aging slice a duty cycle owes: the buckets due since the last slice, at a pace that sweeps
+     * the whole table once per {@link #sweepPeriodNanos} (a quarter of the aging time), swept
+     * when at least {@link #MIN_SLICE} are due (or {@code maxBudget}, if smaller), at most
+     * {@code maxBudget}. An entry goes at most a sweep period after its aging time, and the work
+     * follows the clock, not the duty-cycle rate: a busy dataplane turning a million cycles a
+     * second sweeps no more often than an idle one.
+     *
+     * @return the number removed
+     */
+    public final int expireDue(long nowNanos, int maxBudget) {
+        if (nowNanos - sweptUpToNanos > sweepPeriodNanos) {
+            sweptUpToNanos = nowNanos - sweepPeriodNanos; // after a long idle: one sweep is owed, not many
+        }
+        final long due = (nowNanos - sweptUpToNanos) / nanosPerBucket;
+        if (due < Math.min(MIN_SLICE, maxBudget)) {
+            return 0;
+        }
+        final int budget = (int) Math.min(due, maxBudget);
+        sweptUpToNanos += budget * nanosPerBucket;
+        return expire(nowNanos, budget);
+    }
+
+    /** Buckets below which {@link #expireDue} waits for more to be due: a call per few buckets would cost more than them. */
+    static final int MIN_SLICE = 16;
+
+    /** Buckets aging has swept so far: for tests of its pace. */
+    final long bucketsSwept() {
+        return bucketsSwept;
+    }
+
+    /** The time in which {@link #expireDue} sweeps the whole table once. */
+    public final long sweepPeriodNanos() {
+        return sweepPeriodNanos;
+    }
+
+    /**
+     * Sweeps {@code budget} buckets from a rotating cursor, removing the entries past their aging
+     * time, so a large table is swept a little at a time instead of in one pause. A removal can shift a later entry into the bucket just looked at, which is looked at
+     * again without counting towards the budget: the buckets swept are what the budget bounds, and
+     * each removal adds one look (so a call's work is at most its budget plus what it removes).
+     *
+     * @return the number removed
      */
     public final int expire(long nowNanos, int budget) {
         int removed = 0;
-        for (int n = 0; n < budget && size > 0; n++) {
+        int swept = 0;
+        while (swept < budget && size > 0) {
             final int i = sweepCursor;
             if (keys[i] != EMPTY && nowNanos - lastSeenNanos[i] >= agingNanos) {
                 removeAt(i);
                 agedCount++;
                 removed++;
-                // Backward shift may have moved another entry into bucket i: look at it again.
             } else {
                 sweepCursor = (i + 1) & mask;
+                swept++;
             }
         }
+        bucketsSwept += swept;
         return removed;
     }
 

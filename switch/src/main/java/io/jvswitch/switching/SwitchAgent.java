@@ -235,7 +235,7 @@ final class SwitchAgent implements Agent {
             return 0;
         }
         agingCursor = (agingCursor + 1) % agingOrder.length;
-        return agingOrder[agingCursor].macs.expire(nowNanos, ctx.agingBudgetPerCycle());
+        return agingOrder[agingCursor].macs.expireDue(nowNanos, ctx.agingBudgetPerCycle());
     }
 
     private void portGone(int slot) {

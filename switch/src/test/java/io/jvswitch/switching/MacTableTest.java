@@ -1,10 +1,12 @@
 package io.jvswitch.switching;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MacTableTest {
@@ -50,6 +52,49 @@ class MacTableTest {
         for (int i = 1; i <= 1000; i++) {
             assertEquals(i % 2 == 0 ? -1 : 0, table.lookup(i));
         }
+    }
+
+    @Test
+    void agingIsPacedByTheClockNotByTheCallRate() {
+        // 1000 entries in 2048 buckets, aging 4 s: a sweep per second, a bucket every 488 us.
+        final MacTable table = new MacTable(1000, 1000, 2, TimeUnit.SECONDS.toNanos(4));
+        long t = TimeUnit.SECONDS.toNanos(100);
+        for (int i = 1; i <= 1000; i++) {
+            table.learn(i, 0, t);
+        }
+        for (int i = 0; i < 100; i++) {
+            table.expireDue(t, 64); // the first slices pay the sweep owed after the idle start
+        }
+        assertEquals(2048, table.bucketsSwept(), "one sweep owed, not more");
+        final long before = table.bucketsSwept();
+        for (int i = 0; i < 100_000; i++) {
+            t += 1_000;
+            table.expireDue(t, 64);
+        }
+        // 100 ms of calls a microsecond apart: about 205 buckets (a tenth of a sweep), where a fixed
+        // slice per call would have examined 6.4 million
+        final long swept = table.bucketsSwept() - before;
+        assertTrue(swept >= 185 && swept <= 225, "swept " + swept);
+        assertEquals(1000, table.size(), "nothing was stale");
+    }
+
+    @Test
+    void pacedAgingRemovesEntriesWithinASweepOfTheirAgingTime() {
+        final long aging = TimeUnit.SECONDS.toNanos(4);
+        final MacTable table = new MacTable(1000, 1000, 2, aging);
+        for (int i = 1; i <= 1000; i++) {
+            table.learn(i, 0, 0);
+        }
+        long t = 0;
+        for (; t < aging; t += TimeUnit.MILLISECONDS.toNanos(1)) {
+            table.expireDue(t, 64);
+        }
+        assertEquals(1000, table.size(), "nothing goes before its aging time");
+        final long deadline = aging + table.sweepPeriodNanos() + TimeUnit.MILLISECONDS.toNanos(10);
+        for (; t <= deadline; t += TimeUnit.MILLISECONDS.toNanos(1)) {
+            table.expireDue(t, 64);
+        }
+        assertEquals(0, table.size(), "all gone within a sweep period past the aging time");
     }
 
     @Test
