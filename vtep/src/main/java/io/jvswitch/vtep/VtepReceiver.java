@@ -21,6 +21,11 @@ public final class VtepReceiver {
     private final boolean acceptUnknownSenders;
     private final ByteBufView view = new ByteBufView();
     private volatile Int2ObjectHashMap<TunnelPort> byVni = new Int2ObjectHashMap<>();
+    // The last VNI looked up, in which map, and its tunnel: a run of datagrams of one network skips
+    // the hash lookup. Read and written by the dataplane thread only; a new map misses the cache.
+    private Int2ObjectHashMap<TunnelPort> lastMap;
+    private int lastVni;
+    private TunnelPort lastTunnel;
 
     public VtepReceiver(VtepContext ctx, VtepCounters underlay) {
         this.underlay = underlay;
@@ -79,7 +84,7 @@ public final class VtepReceiver {
         if (!VxlanHeader.reservedBitsZero(header, 0)) {
             return dropOnUnderlay(VtepDropReason.RESERVED_BITS);
         }
-        final TunnelPort tunnel = byVni.get(VxlanHeader.vni(header, 0));
+        final TunnelPort tunnel = tunnelOf(VxlanHeader.vni(header, 0));
         if (tunnel == null) {
             return dropOnUnderlay(VtepDropReason.UNKNOWN_VNI);
         }
@@ -100,6 +105,16 @@ public final class VtepReceiver {
             peer.counters().received(innerLength);
         }
         return null;
+    }
+
+    private TunnelPort tunnelOf(int vni) {
+        final Int2ObjectHashMap<TunnelPort> map = byVni;
+        if (map != lastMap || vni != lastVni) {
+            lastTunnel = map.get(vni);
+            lastMap = map;
+            lastVni = vni;
+        }
+        return lastTunnel;
     }
 
     private VtepDropReason dropOnUnderlay(VtepDropReason reason) {
