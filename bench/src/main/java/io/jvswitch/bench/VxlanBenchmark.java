@@ -9,7 +9,7 @@ import io.jvswitch.vtep.VtepContext;
 import io.jvswitch.vtep.VtepCounters;
 import io.jvswitch.vtep.VtepReceiver;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,14 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * The VTEP's per-frame work on one core, in memory (no sockets): {@code encap} is the tunnel
  * port's transmit of a frame to a learned remote MAC (MAC-to-VTEP lookup, pooled buffer, VXLAN
  * header, copy, flow hash, counters, hand-off) plus the underlay's side of the queue (taking
- * the batch, releasing the buffer as netty would after the send); {@code decap} starts where netty
- * hands the underlay a received datagram (a reference to a buffer from the allocator the
- * underlay's socket reads with) and is the receive checks, the ring (a reference, not a copy),
- * the dataplane's one copy of the frame out of that buffer, with learning, and the release.
- * The read itself is not in it: the system call, and the objects netty makes per datagram (the
- * packet, the sender's address, a slice of the read's buffer), which in service are allocations
- * per datagram that {@code -prof gc} here does not show.
- * The score is frames per second; {@code -prof gc} shows the allocation per frame of the code above.
+ * the batch, releasing the buffer as netty would after the send); {@code decap} starts where the
+ * underlay's read hands a received datagram over (a reference to the buffer it was read into) and
+ * is the receive checks, the ring (a reference, not a copy), the dataplane's one copy of the frame
+ * out of that buffer, with learning, and the release. The read itself (the system call, and the
+ * split of a coalesced read, which allocates nothing) is not in it.
+ * The score is frames per second; {@code -prof gc} shows the allocation per frame.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -62,7 +60,7 @@ public class VxlanBenchmark {
     private VtepReceiver receiver;
     private UnsafeBuffer outgoing;
     private int outgoingLength;
-    /** A read buffer holding one datagram, as netty's receive fills it. */
+    /** A read buffer holding one datagram, as the underlay's receive fills it. */
     private ByteBuf received;
     private UnsafeBuffer frame;
     private final Consumer<TxBatch> sent = batch -> batch.datagrams().release();
@@ -87,8 +85,8 @@ public class VxlanBenchmark {
         final UnsafeBuffer datagram = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + inner]);
         VxlanHeader.write(datagram, 0, 4242);
         datagram.putBytes(VxlanHeader.LENGTH, in, VirtioNetHeader.LENGTH, inner);
-        // the allocator the underlay's receiving socket reads with: it sets none, so netty's default
-        received = ByteBufAllocator.DEFAULT.directBuffer(datagram.capacity()).writeBytes(datagram.byteArray());
+        // a direct buffer, as the underlay's reads use
+        received = Unpooled.directBuffer(datagram.capacity()).writeBytes(datagram.byteArray());
         // the remote MAC is learned from one decapsulated frame, as in service
         decap();
         if (port.remoteMacs().lookup(MAC_REMOTE) != PEER) {
@@ -111,9 +109,9 @@ public class VxlanBenchmark {
 
     @Benchmark
     public int decap() {
-        // A reference for the receiver to take over, as netty hands one per datagram; the port releases
-        // it once the frame is copied out. (netty's slice object per datagram is its read's cost, above.)
-        if (receiver.onDatagram(PEER, received.retain()) != null) {
+        // A reference for the receiver to take over, as the underlay's read hands one per datagram; the
+        // port releases it once the frame is copied out.
+        if (receiver.onDatagram(PEER, received.retain(), 0, received.writerIndex()) != null) {
             throw new IllegalStateException("datagram dropped");
         }
         return port.receive(frame, 0, frame.capacity());

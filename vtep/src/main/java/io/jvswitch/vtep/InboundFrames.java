@@ -5,22 +5,22 @@ import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 
 /**
- * A tunnel's decapsulated frames waiting for its port's receive, as references into the datagrams
- * netty received them in: the frame is copied once, by the reader, from netty's buffer into the
- * switch's frame buffer. A bounded ring of entries (datagram, index, length, sender) in arrays
- * allocated up front, so queueing allocates nothing.
+ * A tunnel's decapsulated frames waiting for its port's receive, as references into the buffers
+ * the underlay read their datagrams into: the frame is copied once, by the reader, from that
+ * buffer into the switch's frame buffer. A bounded ring of entries (buffer, index, length, sender)
+ * in arrays allocated up front, so queueing allocates nothing.
  *
- * <p>Each queued frame holds one netty reference to its datagram, which {@link #offer} takes over
- * from the caller, and which is released exactly once: when {@link #read} consumes the frame, or
- * when {@link #close} discards it.
+ * <p>Each queued frame holds one reference to its buffer, which {@link #offer} takes over from the
+ * caller, and which is released exactly once: when {@link #read} consumes the frame, or when
+ * {@link #close} discards it.
  *
- * <p>Memory: a datagram's buffer is a slice of the buffer netty read it into, and holding the slice
- * holds that whole buffer. At worst every queued frame came in a read of its own, and the ring pins
- * its capacity times one read buffer: with UDP GRO a read buffer is 64 KiB (1024 frames, the
- * default capacity: 64 MiB); with recvmmsg it is {@code datagramsPerRead x maxDatagramPayload}.
- * Datagrams of one read share its buffer (a GRO read of 1450-byte datagrams holds 45), and the
- * dataplane empties the ring every duty cycle unless it falls behind, so in service it holds far
- * less.
+ * <p>Memory: holding a frame holds the whole buffer its datagram was read into. With UDP GRO those
+ * are the underlay's own 32 buffers of 64 KiB ({@link GroReads}), which it stops reading into
+ * while all are held, so they bound what every tunnel together pins at 2 MiB. Without GRO a
+ * datagram is a slice of netty's read buffer of {@code datagramsPerRead x maxDatagramPayload},
+ * and at worst (every queued frame from a read of its own) the ring pins its capacity times that;
+ * datagrams of one read share its buffer, and the dataplane empties the ring every duty cycle
+ * unless it falls behind, so in service it holds far less.
  *
  * <p>Single-threaded on purpose: the underlay's reads and the port's receive both run on the
  * dataplane thread. Full or closed: {@link #offer} refuses, and the caller keeps its reference

@@ -29,11 +29,13 @@ import java.util.concurrent.TimeUnit;
  * goes from a TAP to the underlay socket, and back, without changing threads.
  *
  * <ul>
- *   <li>One receiving socket bound to the local address and the VXLAN port, read with recvmmsg
- *       ({@code MAX_DATAGRAM_PAYLOAD_SIZE}), or with UDP_GRO (the default) with recvmsg into a 64 KiB
- *       buffer (netty splits coalesced reads back into datagrams). Each datagram goes to {@link VtepReceiver}, which queues its
- *       inner frame on the tunnel port's ring where netty read it (a reference, not a copy); the
- *       port copies it out and releases it when the dataplane next drains it.</li>
+ *   <li>One receiving socket bound to the local address and the VXLAN port. With UDP_GRO (the
+ *       default) the dataplane reads it itself ({@link GroReads}: recvmsg into buffers of its own,
+ *       split by the GRO segment size, no object per datagram) and netty's reads are off; without,
+ *       netty reads it with recvmmsg ({@code MAX_DATAGRAM_PAYLOAD_SIZE}). Each datagram goes to
+ *       {@link VtepReceiver}, which queues its inner frame on the tunnel port's ring where it was
+ *       read (a reference, not a copy); the port copies it out and releases it when the dataplane
+ *       next drains it.</li>
  *   <li>{@link VtepContext#senderSockets()} sending sockets, each on its own ephemeral port: the
  *       inner flow's hash picks one, so the outer source port follows the flow. They set the outer
  *       TTL and {@code SO_NO_CHECK} (outer UDP checksum zero, RFC 7348). A twin set without
@@ -62,6 +64,8 @@ public final class Underlay implements DutyCycleWork {
     private static final int MAX_UDP_PAYLOAD = 65_535 - 20 - 8;
     /** Loop turns allowed for a bind or a close, which need one or two; more means it is stuck. */
     private static final int SETUP_TURNS = 1_000;
+    /** GRO reads per duty cycle: up to 64 KiB each, so a cycle takes at most half a megabyte in. */
+    private static final int READS_PER_CYCLE = 8;
 
     private final VtepContext ctx;
     private final VtepCounters counters = new VtepCounters();
@@ -70,6 +74,10 @@ public final class Underlay implements DutyCycleWork {
     private final ManualIoEventLoop loop;
     private final Channel receiving;
     private final int receivingFd;
+    /** The receive with GRO, done by the dataplane; null without GRO (netty reads). */
+    private final GroReads groReads;
+    /** The last GRO read stopped before the socket was empty: read on next cycle. */
+    private boolean readsPending;
     private final Channel[] plain;
     private final Channel[] segmenting;
     private final boolean[] dirty;
@@ -99,14 +107,16 @@ public final class Underlay implements DutyCycleWork {
         this.segmenting = new Channel[gso ? senders : 0];
         this.dirty = new boolean[senders * 2];
         boolean done = false;
+        boolean readsItself = false;
         try {
             final InetSocketAddress local = new InetSocketAddress(VtepPeer.toInet(ctx.localAddress()), ctx.udpPort());
-            // With GRO one read may return 64 KiB of coalesced datagrams, and netty learns their segment
-            // size only through recvmsg: one whole-size buffer per read. A recvmmsg slot smaller than a
-            // coalesced read would truncate it.
+            // With GRO the dataplane reads the socket itself (GroReads: no objects per datagram), and
+            // netty's reads are off; without it netty reads with recvmmsg, datagramsPerRead at a time.
             final int receiveSlot = ctx.udpGro() ? MAX_UDP_PAYLOAD : ctx.maxDatagramPayload();
+            readsItself = ctx.udpGro() && GroReads.supported();
             final int receiveSlots = ctx.udpGro() ? 1 : ctx.datagramsPerRead();
             this.receiving = bound(new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
+                .option(ChannelOption.AUTO_READ, !readsItself)
                 .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, receiveSlot)
                 .option(EpollChannelOption.UDP_GRO, ctx.udpGro())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveSlot * receiveSlots))
@@ -130,6 +140,7 @@ public final class Underlay implements DutyCycleWork {
                 shutDownLoop();
             }
         }
+        this.groReads = readsItself ? new GroReads(receivingFd, counters) : null;
     }
 
     /** Turns the loop until a bind completes (netty runs it as a task even on the loop's own thread). */
@@ -196,6 +207,11 @@ public final class Underlay implements DutyCycleWork {
         receiver.remove(tunnel);
     }
 
+    /** The dataplane's own receive with GRO, or null: for tests. */
+    GroReads groReads() {
+        return groReads;
+    }
+
     public boolean hasTunnels() {
         return !receiver.isEmpty();
     }
@@ -220,6 +236,14 @@ public final class Underlay implements DutyCycleWork {
         int work = tx.drain(send);
         if (work > 0) {
             flushDirty();
+        }
+        if (groReads != null) {
+            if (readable || readsPending) {
+                final int read = groReads.read(receiver, READS_PER_CYCLE);
+                readsPending = !groReads.drained();
+                work += read;
+            }
+            readable = false; // netty does not read this socket: nothing for its loop in that
         }
         if (readable || loopBusy || outboundPending) {
             final int turned = loop.runNow();
@@ -369,6 +393,9 @@ public final class Underlay implements DutyCycleWork {
         closed = true;
         tx.drain(batch -> batch.datagrams.release());
         try {
+            if (groReads != null) {
+                groReads.close();
+            }
             closeChannel(receiving);
             for (Channel c : plain) {
                 closeChannel(c);

@@ -59,21 +59,30 @@ public final class VtepReceiver {
      * @return null when the inner frame was queued, else why it was dropped
      */
     public VtepDropReason onDatagram(int senderIp, ByteBuf datagram) {
+        return onDatagram(senderIp, datagram, datagram.readerIndex(), datagram.readableBytes());
+    }
+
+    /**
+     * One datagram of {@code length} bytes at {@code index} in {@code buffer} (one of several a
+     * coalesced read put in one buffer), from underlay address {@code senderIp}; takes over one of
+     * the caller's references to {@code buffer}, as {@link #onDatagram(int, ByteBuf)} does.
+     *
+     * @return null when the inner frame was queued, else why it was dropped
+     */
+    public VtepDropReason onDatagram(int senderIp, ByteBuf buffer, int index, int length) {
         boolean queued = false;
         try {
-            final VtepDropReason dropped = decapsulate(senderIp, datagram);
+            final VtepDropReason dropped = decapsulate(senderIp, buffer, index, length);
             queued = dropped == null;
             return dropped;
         } finally {
             if (!queued) {
-                datagram.release();
+                buffer.release();
             }
         }
     }
 
-    private VtepDropReason decapsulate(int senderIp, ByteBuf datagram) {
-        final int index = datagram.readerIndex();
-        final int length = datagram.readableBytes();
+    private VtepDropReason decapsulate(int senderIp, ByteBuf datagram, int index, int length) {
         if (length < VxlanHeader.LENGTH) {
             return dropOnUnderlay(VtepDropReason.TRUNCATED);
         }
