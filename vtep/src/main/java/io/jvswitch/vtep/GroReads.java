@@ -84,8 +84,7 @@ final class GroReads implements AutoCloseable {
     private boolean drained;
     private boolean closed;
 
-    /** Reads put off because every buffer was still held, and reads that failed: for tests. */
-    private long buffersBusy;
+    /** Reads that failed (other than finding the socket empty): for tests. */
     private long readErrors;
     /** Reads that carried a GRO segment size (more than one datagram, or one the kernel marked). */
     private long coalescedReads;
@@ -132,7 +131,6 @@ final class GroReads implements AutoCloseable {
         for (int r = 0; r < maxReads; r++) {
             final ByteBuf buffer = freeBuffer();
             if (buffer == null) {
-                buffersBusy++;
                 return datagrams; // every buffer still queued: read again once the tunnels have taken them
             }
             final long n = recvmsg(buffer);
@@ -201,18 +199,16 @@ final class GroReads implements AutoCloseable {
         if (segment > 0) {
             coalescedReads++;
         }
-        if (length == 0) {
-            buffer.retain();
-            receiver.onDatagram(sender, buffer, 0, 0); // an empty datagram: the receiver counts it as truncated
-            return 1;
-        }
-        final int step = segment > 0 ? segment : length;
+        // an empty datagram is handed over too, for the receiver to count as truncated
+        final int step = segment > 0 ? segment : Math.max(length, 1);
         int handed = 0;
-        for (int offset = 0; offset < length; offset += step) {
+        int offset = 0;
+        do {
             buffer.retain();
             receiver.onDatagram(sender, buffer, offset, Math.min(step, length - offset));
             handed++;
-        }
+            offset += step;
+        } while (offset < length);
         return handed;
     }
 
@@ -246,10 +242,6 @@ final class GroReads implements AutoCloseable {
             at += (length + 7) & ~7L;
         }
         return 0;
-    }
-
-    long buffersBusy() {
-        return buffersBusy;
     }
 
     long readErrors() {

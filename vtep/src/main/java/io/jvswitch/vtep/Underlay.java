@@ -237,15 +237,13 @@ public final class Underlay implements DutyCycleWork {
         if (work > 0) {
             flushDirty();
         }
-        if (groReads != null) {
-            if (readable || readsPending) {
-                final int read = groReads.read(receiver, READS_PER_CYCLE);
-                readsPending = !groReads.drained();
-                work += read;
-            }
-            readable = false; // netty does not read this socket: nothing for its loop in that
+        if (groReads != null && (readable || readsPending)) {
+            work += groReads.read(receiver, READS_PER_CYCLE);
+            readsPending = !groReads.drained();
         }
-        if (readable || loopBusy || outboundPending) {
+        // with GRO the socket being readable is no work for netty's loop: it does not read it
+        final boolean nettyReads = readable && groReads == null;
+        if (nettyReads || loopBusy || outboundPending) {
             final int turned = loop.runNow();
             loopBusy = turned > 0;
             work += turned;
