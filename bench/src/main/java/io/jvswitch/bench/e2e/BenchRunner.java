@@ -179,9 +179,16 @@ public final class BenchRunner {
                 }
             }
             case UDP_64_PPS -> {
+                final UdpLossCounters before = UdpLossCounters.readOrNull(ends);
                 final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
                     "--connect-timeout", "3000", "-u", "-l", "64", "-b", "0");
+                final UdpLossCounters after = UdpLossCounters.readOrNull(ends);
                 final Map<String, Object> raw = iperfRaw(r);
+                if (before != null && after != null) {
+                    final UdpLossCounters dropped = after.minus(before);
+                    raw.put(UdpLossCounters.SENDER_QUEUE_DROPS, dropped.senderTxDropped());
+                    raw.put(UdpLossCounters.RECEIVER_SOCKET_DROPS, dropped.receiverRcvbufErrors());
+                }
                 results.record(path.key(), run, Figure.UDP_64_PPS, r.receivedPacketsPerSecond() / 1e3, raw);
                 results.record(path.key(), run, Figure.UDP_64_LOSS, r.lossPercent(), raw);
             }

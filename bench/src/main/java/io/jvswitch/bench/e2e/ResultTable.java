@@ -64,6 +64,7 @@ public final class ResultTable {
             }
         }
         notes.addAll(notMeasuredNotes(results));
+        notes.addAll(udpLossNotes(results));
         notes.addAll(results.failures());
         if (!notes.isEmpty()) {
             out.append(System.lineSeparator()).append("notes").append(System.lineSeparator());
@@ -107,6 +108,41 @@ public final class ResultTable {
         final List<String> notes = new ArrayList<>();
         pathsByReason.forEach((reason, titles) -> notes.add(reason.getKey().label() + " n/a on " + String.join(", ", titles)
             + ": " + reason.getValue()));
+        return notes;
+    }
+
+    /**
+     * Per path whose UDP runs carry the kernel's drop counters (see {@link UdpLossCounters}): where
+     * the lost datagrams went, as shares of those sent, medians of the runs.
+     */
+    static List<String> udpLossNotes(BenchResults results) {
+        final List<String> notes = new ArrayList<>();
+        for (List<BenchResults.PathInfo> group : byReference(results).values()) {
+            for (BenchResults.PathInfo p : group) {
+                final List<Double> atSender = new ArrayList<>();
+                final List<Double> atReceiver = new ArrayList<>();
+                final List<Double> between = new ArrayList<>();
+                for (BenchResults.RawFigure f : results.raw()) {
+                    if (!f.path().equals(p.key()) || f.figure() != Figure.UDP_64_LOSS
+                        || !(f.raw().get("packets") instanceof Number sent) || sent.longValue() <= 0
+                        || !(f.raw().get("lostPackets") instanceof Number lost)
+                        || !(f.raw().get(UdpLossCounters.SENDER_QUEUE_DROPS) instanceof Number queue)
+                        || !(f.raw().get(UdpLossCounters.RECEIVER_SOCKET_DROPS) instanceof Number socket)) {
+                        continue;
+                    }
+                    final double percent = 100.0 / sent.longValue();
+                    atSender.add(queue.longValue() * percent);
+                    atReceiver.add(socket.longValue() * percent);
+                    between.add(Math.max(0, lost.longValue() - queue.longValue() - socket.longValue()) * percent);
+                }
+                if (!atSender.isEmpty()) {
+                    notes.add(String.format(Locale.ROOT, "UDP 64B loss on %s, where (%% of datagrams sent, median of %d "
+                        + "run%s): %.1f at the sender's interface queue, %.1f at the receiving socket, %.1f in between",
+                        p.title(), atSender.size(), atSender.size() == 1 ? "" : "s", Spread.of(atSender).median(),
+                        Spread.of(atReceiver).median(), Spread.of(between).median()));
+                }
+            }
+        }
         return notes;
     }
 
