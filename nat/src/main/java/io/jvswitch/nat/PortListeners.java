@@ -270,10 +270,16 @@ public final class PortListeners implements AutoCloseable {
         }
     }
 
-    /** A published UDP port: one connected socket towards the container per client. */
+    /**
+     * A published UDP port: one connected socket towards the container per client. Datagrams are
+     * written as they are read and flushed once per read burst, so a burst leaves each socket in
+     * one {@code sendmmsg} instead of a system call per datagram.
+     */
     private final class UdpListener extends SimpleChannelInboundHandler<DatagramPacket> {
         private final InetSocketAddress target;
         private final Map<InetSocketAddress, Channel> sessions = new HashMap<>();
+        /** Sessions written to during the current read burst, flushed at its end. */
+        private final List<Channel> unflushed = new ArrayList<>();
 
         UdpListener(InetSocketAddress target) {
             super(false);
@@ -286,7 +292,10 @@ public final class PortListeners implements AutoCloseable {
             final ByteBuf payload = packet.content();
             final Channel session = sessions.get(client);
             if (session != null) {
-                session.writeAndFlush(payload);
+                session.write(payload);
+                if (!unflushed.contains(session)) {
+                    unflushed.add(session); // a burst comes from few clients: the scan is short
+                }
                 return;
             }
             if (sessions.size() >= MAX_UDP_SESSIONS) {
@@ -303,7 +312,12 @@ public final class PortListeners implements AutoCloseable {
                             new SimpleChannelInboundHandler<DatagramPacket>(false) {
                                 @Override
                                 protected void channelRead0(ChannelHandlerContext c, DatagramPacket reply) {
-                                    listener.writeAndFlush(new DatagramPacket(reply.content(), client));
+                                    listener.write(new DatagramPacket(reply.content(), client));
+                                }
+
+                                @Override
+                                public void channelReadComplete(ChannelHandlerContext c) {
+                                    listener.flush();
                                 }
 
                                 @Override
@@ -330,7 +344,16 @@ public final class PortListeners implements AutoCloseable {
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            for (Channel session : unflushed) {
+                session.flush();
+            }
+            unflushed.clear();
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            unflushed.clear();
             for (Channel session : List.copyOf(sessions.values())) {
                 session.close();
             }

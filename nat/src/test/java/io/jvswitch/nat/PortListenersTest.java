@@ -106,4 +106,46 @@ class PortListenersTest {
             server.join(5000);
         }
     }
+
+    @Test
+    void relaysABurstFromOneClientBothWays() throws Exception {
+        final int burst = 100;
+        try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            final Thread server = Thread.ofVirtual().start(() -> {
+                try {
+                    final byte[] buf = new byte[1500];
+                    for (int i = 0; i <= burst; i++) {
+                        final DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                    }
+                } catch (Exception ignored) {
+                    // the client times out instead
+                }
+            });
+            final PortMapping mapping = listeners.open(
+                PortMapping.parse("127.0.0.1::" + echo.getLocalPort() + "/udp").get(0), "127.0.0.1");
+            client.setSoTimeout(5000);
+            final InetSocketAddress published = new InetSocketAddress(InetAddress.getLoopbackAddress(), mapping.hostPort());
+            final byte[] buf = new byte[1500];
+            // the first datagram opens the client's session; the burst then goes through it, flushed per read
+            client.send(new DatagramPacket(new byte[] {'s'}, 1, published));
+            client.receive(new DatagramPacket(buf, buf.length));
+            for (int i = 0; i < burst; i++) {
+                final byte[] data = ("d" + i).getBytes(StandardCharsets.UTF_8);
+                client.send(new DatagramPacket(data, data.length, published));
+            }
+            final java.util.Set<String> answers = new java.util.HashSet<>();
+            for (int i = 0; i < burst; i++) {
+                final DatagramPacket reply = new DatagramPacket(buf, buf.length);
+                client.receive(reply);
+                answers.add(new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8));
+            }
+            for (int i = 0; i < burst; i++) {
+                assertTrue(answers.contains("d" + i), "no answer to d" + i);
+            }
+            server.join(5000);
+        }
+    }
 }
