@@ -30,6 +30,7 @@ public final class BenchRunner {
     private BenchWorkspace workspace;
     private ConnectionRateProbe connectionRate;
     private boolean cleaned;
+    private final PathIsolation isolation = new PathIsolation();
 
     public BenchRunner(BenchOptions options, PrintStream progress) {
         this.options = options;
@@ -112,6 +113,7 @@ public final class BenchRunner {
                         options.runs(), test.label(), path.title());
                     progress.flush();
                     try {
+                        isolation.measure(path, active);
                         measureOne(results, path, run, test);
                     } catch (IllegalArgumentException | IllegalStateException e) {
                         results.failed(path.key(), run, test, e.getMessage());
@@ -272,6 +274,7 @@ public final class BenchRunner {
             return;
         }
         cleaned = true;
+        isolation.releaseAll();
         for (Process server : servers) {
             server.destroyForcibly();
         }

@@ -47,6 +47,16 @@ public interface DataplanePath extends AutoCloseable {
     }
 
     /**
+     * Processes that may spend CPU while their path is idle (a dataplane started with a polling
+     * {@code --idle} mode) and are safe to stop meanwhile: the runner stops them (SIGSTOP) while it
+     * measures the other paths, so they cannot take CPU from those, and continues them (SIGCONT)
+     * before their own tests. None by default.
+     */
+    default List<Long> pausablePids() {
+        return List.of();
+    }
+
+    /**
      * Why {@code figure} is not measured on this path, shown as "n/a" with this reason; null when it
      * is measured. The connection rate is a figure of the published-port paths only.
      */

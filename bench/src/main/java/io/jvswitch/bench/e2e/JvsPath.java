@@ -42,6 +42,12 @@ abstract class JvsPath implements DataplanePath {
         }
     }
 
+    /** The jvs daemons: with {@code --idle busy-spin} one would take a core from every other path. */
+    @Override
+    public List<Long> pausablePids() {
+        return dataplanePids();
+    }
+
     @Override
     public String log() {
         final StringBuilder text = new StringBuilder();
