@@ -50,6 +50,11 @@ final class JvsHost implements AutoCloseable {
         return daemon.pid();
     }
 
+    /** Whether the daemon still runs: a PID is signalled only while it is still our process's. */
+    boolean isAlive() {
+        return daemon.isAlive();
+    }
+
     String log() {
         return daemon.logText();
     }

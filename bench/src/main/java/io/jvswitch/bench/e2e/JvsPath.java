@@ -42,10 +42,15 @@ abstract class JvsPath implements DataplanePath {
         }
     }
 
-    /** The jvs daemons: with {@code --idle busy-spin} one would take a core from every other path. */
+    /**
+     * The jvs daemons still running (one that exited is not signalled: its PID may be reused): with
+     * {@code --idle busy-spin} one would take a core from every other path.
+     */
     @Override
     public List<Long> pausablePids() {
-        return dataplanePids();
+        synchronized (hosts) {
+            return hosts.stream().filter(JvsHost::isAlive).map(JvsHost::pid).toList();
+        }
     }
 
     @Override
