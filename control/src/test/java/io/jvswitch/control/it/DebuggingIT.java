@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.netns.CommandRunner;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,10 +78,26 @@ class DebuggingIT {
         return f.daemon.logText().lines().filter(l -> l.matches(".*capture \\d+ started.*")).count();
     }
 
-    /** Ends a capture like Ctrl-C does, and waits for the file to be closed. */
+    /**
+     * Ends a capture like Ctrl-C does, and waits for the file to be closed. A process started in
+     * the background by a shell without job control ignores SIGINT, and the capture inherits that
+     * from the test run: it then gets SIGTERM, which takes the same way out (the capture's
+     * shutdown hook).
+     */
     static void interrupt(Process p) throws Exception {
-        new CommandRunner().check("kill -INT", List.of("kill", "-INT", Long.toString(p.pid())));
-        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "capture ended");
+        final String signal = ignoresSigint(p.pid()) ? "-TERM" : "-INT";
+        new CommandRunner().check("kill " + signal, List.of("kill", signal, Long.toString(p.pid())));
+        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "capture ended on kill " + signal);
+    }
+
+    /** Bit 1 (SIGINT is signal 2) of the process's ignored-signal mask, from /proc. */
+    static boolean ignoresSigint(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).strip(), 16) & 2) != 0;
+            }
+        }
+        return false;
     }
 
     static String tool(String... command) {
