@@ -164,12 +164,28 @@ public final class BenchRunner {
         switch (test) {
             case TCP_1, TCP_4 -> {
                 final List<Long> pids = path.dataplanePids();
+                final MachineCpu machineBefore = MachineCpu.readOrNull();
                 final long before = ProcessCpu.ticks(pids);
                 final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
                     "--connect-timeout", "3000", "-P", test == Figure.TCP_1 ? "1" : "4");
                 final long after = ProcessCpu.ticks(pids);
+                final MachineCpu machineAfter = MachineCpu.readOrNull();
                 final Map<String, Object> raw = iperfRaw(r);
                 results.record(path.key(), run, test, r.bitsPerSecond() / 1e9, raw);
+                if (test == Figure.TCP_1 && machineBefore != null && machineAfter != null && r.bytes() > 0) {
+                    final MachineCpu used = machineAfter.minus(machineBefore);
+                    final double busySeconds = used.busySeconds(clockTicksPerSecond);
+                    final Map<String, Object> machineRaw = new LinkedHashMap<>(raw);
+                    machineRaw.put(MachineCpu.BUSY_SECONDS, busySeconds);
+                    machineRaw.put(MachineCpu.BUSY_SHARE, used.busyShare(clockTicksPerSecond));
+                    machineRaw.put("machineWallSeconds", used.nanos() / 1e9);
+                    machineRaw.put("machineCpus", used.cpus());
+                    machineRaw.put("machineIdleTicks", used.idleTicks());
+                    machineRaw.put("machineStealTicks", used.stealTicks());
+                    machineRaw.put("machineTickedBusyTicks", used.tickedBusyTicks());
+                    machineRaw.put("clockTicksPerSecond", clockTicksPerSecond);
+                    results.record(path.key(), run, Figure.MACHINE_CPU_PER_GB, busySeconds / (r.bytes() / 1e9), machineRaw);
+                }
                 if (test == Figure.TCP_1 && path.notMeasured(Figure.CPU_PER_GB) == null && before >= 0 && after >= before
                     && r.bytes() > 0) {
                     final double cpuSeconds = (after - before) / (double) clockTicksPerSecond;

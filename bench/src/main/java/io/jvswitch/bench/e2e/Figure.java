@@ -8,7 +8,8 @@ public enum Figure {
     UDP_64_LOSS("UDP 64B loss", "%", false),
     PING_RTT("ping RTT", "ms", false),
     CONNECTIONS("TCP conn rate", "conn/s", true),
-    CPU_PER_GB("CPU per GB", "s/GB", false);
+    CPU_PER_GB("CPU per GB", "s/GB", false),
+    MACHINE_CPU_PER_GB("machine CPU per GB", "s/GB", false);
 
     private final String label;
     private final String unit;
@@ -30,6 +31,11 @@ public enum Figure {
 
     public boolean higherIsBetter() {
         return higherIsBetter;
+    }
+
+    /** A cost (CPU time per GB) rather than a speed: left out of the chart of ratios. */
+    public boolean isCost() {
+        return this == CPU_PER_GB || this == MACHINE_CPU_PER_GB;
     }
 
     /** Whether a ratio between two paths says something: a loss percentage can be 0. */

@@ -46,7 +46,7 @@ public final class RatioChart {
         }
         final List<Figure> figures = new ArrayList<>();
         for (Figure f : Figure.values()) {
-            if (f.hasRatio() && f != Figure.CPU_PER_GB) {
+            if (f.hasRatio() && !f.isCost()) {
                 figures.add(f);
             }
         }

@@ -65,6 +65,7 @@ public final class ResultTable {
         }
         notes.addAll(notMeasuredNotes(results));
         notes.addAll(udpLossNotes(results));
+        notes.addAll(busyMachineNotes(results));
         notes.addAll(results.failures());
         if (!notes.isEmpty()) {
             out.append(System.lineSeparator()).append("notes").append(System.lineSeparator());
@@ -146,6 +147,35 @@ public final class ResultTable {
         return notes;
     }
 
+    /**
+     * One note: how busy the machine's CPUs were during each path's TCP x1 test (median of the
+     * runs), so a reader can tell a path that ran out of CPU (near 100 %) from one that waited.
+     */
+    static List<String> busyMachineNotes(BenchResults results) {
+        final List<String> shares = new ArrayList<>();
+        int runs = 0;
+        for (List<BenchResults.PathInfo> group : byReference(results).values()) {
+            for (BenchResults.PathInfo p : group) {
+                final List<Double> busy = new ArrayList<>();
+                for (BenchResults.RawFigure f : results.raw()) {
+                    if (f.path().equals(p.key()) && f.figure() == Figure.MACHINE_CPU_PER_GB
+                        && f.raw().get(MachineCpu.BUSY_SHARE) instanceof Number share) {
+                        busy.add(share.doubleValue() * 100);
+                    }
+                }
+                if (!busy.isEmpty()) {
+                    shares.add(String.format(Locale.ROOT, "%s %.0f %%", p.title(), Spread.of(busy).median()));
+                    runs = Math.max(runs, busy.size());
+                }
+            }
+        }
+        if (shares.isEmpty()) {
+            return List.of();
+        }
+        return List.of(String.format(Locale.ROOT, "machine CPUs busy during TCP x1 (median of %d run%s, iperf3's start "
+            + "included; near 100 %% = limited by CPU): %s", runs, runs == 1 ? "" : "s", String.join(", ", shares)));
+    }
+
     private static String cell(BenchResults results, BenchResults.PathInfo p, Figure figure) {
         final Spread s = results.spread(p.key(), figure);
         if (!s.measured()) {
@@ -167,7 +197,7 @@ public final class ResultTable {
 
     static int decimals(Figure figure) {
         return switch (figure) {
-            case TCP_1, TCP_4, CPU_PER_GB -> 2;
+            case TCP_1, TCP_4, CPU_PER_GB, MACHINE_CPU_PER_GB -> 2;
             case UDP_64_PPS, UDP_64_LOSS -> 1;
             case PING_RTT -> 3;
             case CONNECTIONS -> 0;
