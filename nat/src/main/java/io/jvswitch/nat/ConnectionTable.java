@@ -1,6 +1,5 @@
 package io.jvswitch.nat;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import org.agrona.concurrent.UnsafeBuffer;
@@ -9,8 +8,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The connection tracker's table: a fixed number of connections, each with its original tuple
  * (as the first packet came in) and its reply tuple (what a reply looks like once translation is
  * applied), both indexed, so a packet in either direction finds its connection with one hash
- * lookup. Built on an int array and one block of memory: no object per connection, no boxing, nothing allocated after
- * construction.
+ * lookup. Built on one block of memory off the heap ({@link TableMemory}: huge pages where the
+ * kernel gives them): no object per connection, no boxing, nothing allocated after construction.
  *
  * <p>A tuple is two longs: {@code a} = protocol, network the packet arrives from, source address;
  * {@code b} = destination address, source port, destination port (see {@link #tupleA},
@@ -57,13 +56,14 @@ public final class ConnectionTable {
     private static final int REF_MASK = (1 << REF_BITS) - 1;
 
     private final int capacity;
-    // The connections' lines, off the heap so that each one is exactly one cache line: a long[]
-    // starts 16 bytes past an 8-byte-aligned header, so its "lines" straddle two cache lines
-    // each, and every lookup missed twice. The segment is kept because the buffer only holds its
-    // address.
+    // The connections' lines, then the index's slots, in one block off the heap (TableMemory: in
+    // huge pages where the kernel gives them, since every lookup lands at random in both). Off the
+    // heap so that each line is exactly one cache line: a long[] starts 16 bytes past an
+    // 8-byte-aligned header, so its "lines" straddle two cache lines each, and every lookup missed
+    // twice. The segment is kept because the buffers only hold its address.
     private final MemorySegment memory;
     private final UnsafeBuffer lines;
-    private final int[] slots;
+    private final UnsafeBuffer slots;
     private final int mask;
     private final int[] free;
     private int freeCount;
@@ -81,10 +81,11 @@ public final class ConnectionTable {
             throw new IllegalArgumentException("capacity must be 1.." + MAX_CAPACITY + ", not " + capacity);
         }
         this.capacity = capacity;
-        this.memory = Arena.ofAuto().allocate((long)capacity * LINE * Long.BYTES, LINE * Long.BYTES);
-        this.lines = new UnsafeBuffer(memory.address(), (int)memory.byteSize());
         final int slotCount = Math.max(16, Integer.highestOneBit(capacity * 4 - 1) << 1);
-        this.slots = new int[slotCount];
+        final long lineBytes = (long)capacity * LINE * Long.BYTES;
+        this.memory = TableMemory.allocate(lineBytes + (long)slotCount * Integer.BYTES);
+        this.lines = new UnsafeBuffer(memory.address(), (int)lineBytes);
+        this.slots = new UnsafeBuffer(memory.address() + lineBytes, slotCount * Integer.BYTES);
         this.mask = slotCount - 1;
         this.free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -134,7 +135,7 @@ public final class ConnectionTable {
      */
     public int lookup(long a, long b) {
         final int hash = hash(a, b);
-        return probe(hash, slots[hash & mask], a, b);
+        return probe(hash, slot(hash & mask), a, b);
     }
 
     /**
@@ -146,7 +147,6 @@ public final class ConnectionTable {
      * @return the number of tuples found
      */
     public int lookupBatch(long[] a, long[] b, int count, int[] refs) {
-        final int[] slots = this.slots;
         final int[] hashes = batchHashes;
         final int[] homes = batchSlots;
         final int mask = this.mask;
@@ -160,7 +160,7 @@ public final class ConnectionTable {
                 hashes[i] = hash(a[start + i], b[start + i]);
             }
             for (int i = 0; i < n; i++) {
-                homes[i] = slots[hashes[i] & mask];
+                homes[i] = slot(hashes[i] & mask);
             }
             // The line to load is that of the first slot of the probe run whose tag matches: at a load
             // of one half about a third of the tuples do not sit in their home slot, and loading the
@@ -172,7 +172,7 @@ public final class ConnectionTable {
                 int slot = homes[i];
                 while (slot != 0 && (slot >>> REF_BITS) != tag) {
                     index = (index + 1) & mask;
-                    slot = slots[index];
+                    slot = slot(index);
                 }
                 if (slot != 0) {
                     touched += word(lineOf((slot & REF_MASK) - 1));
@@ -220,7 +220,7 @@ public final class ConnectionTable {
                 }
             }
             index = (index + 1) & mask;
-            slot = slots[index];
+            slot = slot(index);
         }
     }
 
@@ -341,16 +341,16 @@ public final class ConnectionTable {
     private void index(int ref, long a, long b) {
         final int hash = hash(a, b);
         int index = hash & mask;
-        while (slots[index] != 0) {
+        while (slot(index) != 0) {
             index = (index + 1) & mask;
         }
-        slots[index] = (hash & ~REF_MASK) | (ref + 1);
+        slot(index, (hash & ~REF_MASK) | (ref + 1));
     }
 
     private void unindex(int ref, long a, long b) {
         int index = hash(a, b) & mask;
-        while ((slots[index] & REF_MASK) != ref + 1) {
-            if (slots[index] == 0) {
+        while ((slot(index) & REF_MASK) != ref + 1) {
+            if (slot(index) == 0) {
                 return; // not indexed: nothing to do (cannot happen for a tuple inserted by this table)
             }
             index = (index + 1) & mask;
@@ -358,22 +358,35 @@ public final class ConnectionTable {
         // Backward shift: pull later entries of the probe run into the hole when their home allows it.
         int hole = index;
         int next = (index + 1) & mask;
-        while (slots[next] != 0) {
-            final int moved = slots[next];
+        while (slot(next) != 0) {
+            final int moved = slot(next);
             final int line = lineOf((moved & REF_MASK) - 1);
             final int home = hash(word(line + A), word(line + B)) & mask;
             if (((next - home) & mask) >= ((next - hole) & mask)) {
-                slots[hole] = moved;
+                slot(hole, moved);
                 hole = next;
             }
             next = (next + 1) & mask;
         }
-        slots[hole] = 0;
+        slot(hole, 0);
     }
 
     /** The memory address of a connection's line: for a test of the alignment. */
     long lineAddress(int connection) {
         return lines.addressOffset() + (long)connection * LINE * Long.BYTES;
+    }
+
+    /** Whether the table's memory came in huge-page-aligned mappings: for a test. */
+    boolean inHugePageMapping() {
+        return TableMemory.isHugePageAligned(memory);
+    }
+
+    private int slot(int index) {
+        return slots.getInt(index << 2);
+    }
+
+    private void slot(int index, int value) {
+        slots.putInt(index << 2, value);
     }
 
     private long word(int index) {

@@ -134,6 +134,34 @@ class ConnectionTableTest {
     }
 
     @Test
+    void aLargeTableLivesInAHugePageMappingAndWorksAcrossIt() {
+        // 65,536 lines (4 MiB) and 262,144 slots (1 MiB): past TableMemory.HUGE_PAGE
+        final int capacity = 1 << 16;
+        final ConnectionTable table = new ConnectionTable(capacity);
+        assertTrue(table.inHugePageMapping(), "mapped on a 2 MiB boundary");
+        assertEquals(0, table.lineAddress(0) % TableMemory.HUGE_PAGE);
+        for (int i = 0; i < capacity; i++) {
+            assertTrue(table.insert(ConnectionTable.tupleA(6, 1, i), ConnectionTable.tupleB(7, 1000, 80),
+                ConnectionTable.tupleA(6, -1, 7), ConnectionTable.tupleB(i, 80, 1000), 0, 1) >= 0);
+        }
+        assertTrue(table.isFull());
+        for (int i = 0; i < capacity; i += 3) {
+            table.remove(table.lookup(ConnectionTable.tupleA(6, 1, i), ConnectionTable.tupleB(7, 1000, 80)) >> 1);
+        }
+        for (int i = 0; i < capacity; i++) {
+            final int original = table.lookup(ConnectionTable.tupleA(6, 1, i), ConnectionTable.tupleB(7, 1000, 80));
+            final int reply = table.lookup(ConnectionTable.tupleA(6, -1, 7), ConnectionTable.tupleB(i, 80, 1000));
+            if (i % 3 == 0) {
+                assertEquals(-1, original, "removed " + i);
+                assertEquals(-1, reply, "removed " + i);
+            } else {
+                assertEquals(ConnectionTable.ORIGINAL, original & 1);
+                assertEquals(original + 1, reply, "both tuples of " + i + " lead to one connection");
+            }
+        }
+    }
+
+    @Test
     void lookupBatchAgreesWithLookup() {
         final Random random = new Random(7);
         final ConnectionTable table = new ConnectionTable(512);
