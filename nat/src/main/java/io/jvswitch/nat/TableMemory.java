@@ -11,7 +11,7 @@ import java.lang.invoke.MethodHandle;
  * Zeroed memory off the Java heap for a table that is read at random, asked of the kernel in
  * transparent huge pages: an anonymous mapping aligned to 2 MiB and marked
  * {@code madvise(MADV_HUGEPAGE)}, which the kernel honours when THP is {@code always} or
- * {@code madvise} (Debian's default). With 4 KiB pages every lookup in a table of tens of
+ * {@code madvise} ({@code /sys/kernel/mm/transparent_hugepage/enabled}). With 4 KiB pages every lookup in a table of tens of
  * megabytes also misses the TLB, and in a virtual machine each such miss is a two-level page
  * walk; with 2 MiB pages the whole table fits the TLB.
  *
