@@ -1,8 +1,9 @@
 package io.jvswitch.nat;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * The connection tracker's table: a fixed number of connections, each with its original tuple
@@ -60,10 +61,18 @@ public final class ConnectionTable {
     // huge pages where the kernel gives them, since every lookup lands at random in both). Off the
     // heap so that each line is exactly one cache line: a long[] starts 16 bytes past an
     // 8-byte-aligned header, so its "lines" straddle two cache lines each, and every lookup missed
-    // twice. The segment is kept because the buffers only hold its address.
+    // twice. The segment is kept because the addresses below do not keep it alive.
+    //
+    // Words and slots are read and written at raw addresses, without a bounds check per access:
+    // a slot's index is a hash masked to the slot count, and a line's index comes from a slot,
+    // and slots only ever hold references this table made for connections below its capacity.
+    // Without the checks the batched NAT benchmark (1 M connections) ran about a fifth faster in
+    // a same-session A/B; assertions keep them in the tests. Connection ids that callers pass in
+    // are still checked (lineOfConnection).
     private final MemorySegment memory;
-    private final UnsafeBuffer lines;
-    private final UnsafeBuffer slots;
+    private final long linesAddress;
+    private final long slotsAddress;
+    private final int slotCount;
     private final int mask;
     private final int[] free;
     private int freeCount;
@@ -84,8 +93,9 @@ public final class ConnectionTable {
         final int slotCount = Math.max(16, Integer.highestOneBit(capacity * 4 - 1) << 1);
         final long lineBytes = (long)capacity * LINE * Long.BYTES;
         this.memory = TableMemory.allocate(lineBytes + (long)slotCount * Integer.BYTES);
-        this.lines = new UnsafeBuffer(memory.address(), (int)lineBytes);
-        this.slots = new UnsafeBuffer(memory.address() + lineBytes, slotCount * Integer.BYTES);
+        this.linesAddress = memory.address();
+        this.slotsAddress = memory.address() + lineBytes;
+        this.slotCount = slotCount;
         this.mask = slotCount - 1;
         this.free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -252,13 +262,15 @@ public final class ConnectionTable {
 
     /** Removes a connection (both of its tuples). */
     public void remove(int connection) {
-        final int line = connection * LINE;
+        final int line = lineOfConnection(connection);
         if (word(line + A) == 0) {
             return;
         }
         unindex(connection << 1, word(line + A), word(line + B));
         unindex((connection << 1) | 1, word(line + 2 + A), word(line + 2 + B));
-        lines.setMemory(line << 3, LINE << 3, (byte)0);
+        for (int w = 0; w < LINE; w++) {
+            word(line + w, 0);
+        }
         free[freeCount++] = connection;
         size--;
         version++;
@@ -285,45 +297,45 @@ public final class ConnectionTable {
     }
 
     public boolean inUse(int connection) {
-        return word(connection * LINE + A) != 0;
+        return word(lineOfConnection(connection) + A) != 0;
     }
 
     public boolean isExpired(int connection, long nowNanos) {
-        return word(connection * LINE + DEADLINE) - nowNanos <= 0;
+        return word(lineOfConnection(connection) + DEADLINE) - nowNanos <= 0;
     }
 
     public long tupleA(int connection, int direction) {
-        return word(connection * LINE + (direction << 1) + A);
+        return word(lineOfConnection(connection) + ((direction & 1) << 1) + A);
     }
 
     public long tupleB(int connection, int direction) {
-        return word(connection * LINE + (direction << 1) + B);
+        return word(lineOfConnection(connection) + ((direction & 1) << 1) + B);
     }
 
     public long deadline(int connection) {
-        return word(connection * LINE + DEADLINE);
+        return word(lineOfConnection(connection) + DEADLINE);
     }
 
     public void deadline(int connection, long deadline) {
-        word(connection * LINE + DEADLINE, deadline);
+        word(lineOfConnection(connection) + DEADLINE, deadline);
     }
 
     public int status(int connection) {
-        return (int)word(connection * LINE + STATUS);
+        return (int)word(lineOfConnection(connection) + STATUS);
     }
 
     public void status(int connection, int status) {
-        word(connection * LINE + STATUS, status);
+        word(lineOfConnection(connection) + STATUS, status);
     }
 
     /** Counts a packet of the connection in a direction. */
     public void countPacket(int connection, int direction) {
-        final int at = connection * LINE + PACKETS_ORIGINAL + direction;
+        final int at = lineOfConnection(connection) + PACKETS_ORIGINAL + (direction & 1);
         word(at, word(at) + 1);
     }
 
     public long packets(int connection, int direction) {
-        return word(connection * LINE + PACKETS_ORIGINAL + direction);
+        return word(lineOfConnection(connection) + PACKETS_ORIGINAL + (direction & 1));
     }
 
     public int size() {
@@ -373,7 +385,16 @@ public final class ConnectionTable {
 
     /** The memory address of a connection's line: for a test of the alignment. */
     long lineAddress(int connection) {
-        return lines.addressOffset() + (long)connection * LINE * Long.BYTES;
+        return linesAddress + (long)connection * LINE * Long.BYTES;
+    }
+
+    /**
+     * The first word of a connection's line. Connection ids come from callers, so unlike the
+     * table's own indexes they are checked (one compare): a wrong one throws instead of reaching
+     * memory past the table.
+     */
+    private int lineOfConnection(int connection) {
+        return Objects.checkIndex(connection, capacity) * LINE;
     }
 
     /** Whether the table's memory came in huge-page-aligned mappings: for a test. */
@@ -382,19 +403,23 @@ public final class ConnectionTable {
     }
 
     private int slot(int index) {
-        return slots.getInt(index << 2);
+        assert index >= 0 && index < slotCount : "slot " + index;
+        return UnsafeApi.getInt(null, slotsAddress + ((long)index << 2));
     }
 
     private void slot(int index, int value) {
-        slots.putInt(index << 2, value);
+        assert index >= 0 && index < slotCount : "slot " + index;
+        UnsafeApi.putInt(null, slotsAddress + ((long)index << 2), value);
     }
 
     private long word(int index) {
-        return lines.getLong(index << 3);
+        assert index >= 0 && index < capacity * LINE : "word " + index;
+        return UnsafeApi.getLong(null, linesAddress + ((long)index << 3));
     }
 
     private void word(int index, long value) {
-        lines.putLong(index << 3, value);
+        assert index >= 0 && index < capacity * LINE : "word " + index;
+        UnsafeApi.putLong(null, linesAddress + ((long)index << 3), value);
     }
 
     static int hash(long a, long b) {

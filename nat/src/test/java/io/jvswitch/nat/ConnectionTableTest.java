@@ -2,6 +2,7 @@ package io.jvswitch.nat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -159,6 +160,16 @@ class ConnectionTableTest {
                 assertEquals(original + 1, reply, "both tuples of " + i + " lead to one connection");
             }
         }
+    }
+
+    @Test
+    void aConnectionIdOutsideTheTableIsRefusedNotRead() {
+        final ConnectionTable table = new ConnectionTable(16);
+        assertThrows(IndexOutOfBoundsException.class, () -> table.status(16));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.tupleA(-1, ConnectionTable.ORIGINAL));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.countPacket(1 << 20, ConnectionTable.REPLY));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.remove(16));
+        assertEquals(0, table.size());
     }
 
     @Test
