@@ -164,15 +164,16 @@ public final class BenchRunner {
         switch (test) {
             case TCP_1, TCP_4 -> {
                 final List<Long> pids = path.dataplanePids();
-                final MachineCpu machineBefore = MachineCpu.readOrNull();
+                // the machine's CPU around TCP x1 only: one figure per run, like the dataplane's
+                final MachineCpu machineBefore = test == Figure.TCP_1 ? MachineCpu.readOrNull() : null;
                 final long before = ProcessCpu.ticks(pids);
                 final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
                     "--connect-timeout", "3000", "-P", test == Figure.TCP_1 ? "1" : "4");
                 final long after = ProcessCpu.ticks(pids);
-                final MachineCpu machineAfter = MachineCpu.readOrNull();
+                final MachineCpu machineAfter = machineBefore != null ? MachineCpu.readOrNull() : null;
                 final Map<String, Object> raw = iperfRaw(r);
                 results.record(path.key(), run, test, r.bitsPerSecond() / 1e9, raw);
-                if (test == Figure.TCP_1 && machineBefore != null && machineAfter != null && r.bytes() > 0) {
+                if (machineBefore != null && machineAfter != null && r.bytes() > 0) {
                     final MachineCpu used = machineAfter.minus(machineBefore);
                     final double busySeconds = used.busySeconds(clockTicksPerSecond);
                     final Map<String, Object> machineRaw = new LinkedHashMap<>(raw);

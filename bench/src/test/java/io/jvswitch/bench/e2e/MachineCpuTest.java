@@ -69,8 +69,11 @@ class MachineCpuTest {
         }
         final MachineCpu used = MachineCpu.readOrNull().minus(before);
         final double busy = used.busySeconds(100);
-        // at least most of the 0.3 s this thread spun (ticks are 10 ms; other work only adds)
-        assertTrue(busy >= 0.2 && busy <= used.nanos() / 1e9 * used.cpus() + 0.02, "busy " + busy + " s, spun " + spin);
+        final double stolen = used.stealTicks() / 100.0;
+        // The 0.3 s this thread spun is busy, or stolen by the hypervisor while it spun (ticks are
+        // 10 ms; other work only adds); and no more than the machine had.
+        assertTrue(busy + stolen >= 0.2, "busy " + busy + " s, stolen " + stolen + " s, spun " + spin);
+        assertTrue(busy <= used.nanos() / 1e9 * used.cpus() + 0.02, "busy " + busy + " s of " + used);
     }
 
     @Test
