@@ -42,7 +42,7 @@ public final class PublishedPortComparison {
     }
 
     public Result run() throws Exception {
-        final BenchOptions options = new BenchOptions(1, seconds, 20, List.of(), List.of("kernel-nat", "jvs-nat"), Map.of(),
+        final BenchOptions options = new BenchOptions(1, seconds, 20, 0, List.of(), List.of("kernel-nat", "jvs-nat"), Map.of(),
             null, null);
         final BenchResults results = new BenchRunner(options, new PrintStream(OutputStream.nullOutputStream())).run();
         if (!results.failures().isEmpty()) {

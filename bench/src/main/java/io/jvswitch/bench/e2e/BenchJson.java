@@ -20,6 +20,7 @@ public final class BenchJson {
         opts.put("runs", options.runs());
         opts.put("seconds", options.seconds());
         opts.put("pings", options.pings());
+        opts.put("warmupSeconds", options.warmupSeconds());
         opts.putPOJO("jvsDaemonArgs", options.jvsDaemonArgs());
         final ObjectNode machine = root.putObject("machine");
         machine.put("cpus", Runtime.getRuntime().availableProcessors());

@@ -30,6 +30,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", description = "Length of each iperf3 test (default 5; 2 with --quick).")
     Integer seconds;
 
+    @Option(names = "--warmup", paramLabel = "S", description = "Untimed TCP through each path before its first "
+        + "measured test, so the jvs daemons' JIT has compiled their hot paths (default 3; 1 with --quick; 0: none).")
+    Integer warmup;
+
     @Option(names = "--paths", paramLabel = "LIST", split = ",",
         description = "Paths to measure, from bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat (default: all).")
     List<String> paths;
@@ -67,7 +71,7 @@ public final class BenchMain implements Callable<Integer> {
         final BenchOptions options;
         try {
             options = new BenchOptions(runs != null ? runs : quick ? 1 : 3, seconds != null ? seconds : quick ? 2 : 5,
-                20, daemonArgs, paths == null ? BenchOptions.ALL_PATHS : paths, variants, json, png);
+                20, warmup != null ? warmup : quick ? 1 : 3, daemonArgs, paths == null ? BenchOptions.ALL_PATHS : paths, variants, json, png);
         } catch (IllegalArgumentException e) {
             System.err.println("jvs: " + e.getMessage());
             return 2;

@@ -11,12 +11,13 @@ import java.util.Map;
  * @param runs repetitions of every figure on every path
  * @param seconds length of each iperf3 test
  * @param pings echo requests per RTT figure, sent 50 ms apart
+ * @param warmupSeconds untimed TCP through each path before its first measured test (0: none)
  * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs paths (switch, VXLAN, published port)
  * @param paths keys of the paths to measure, in order
  * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
  *     (to compare daemon settings in one session, interleaved)
  */
-public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDaemonArgs, List<String> paths,
+public record BenchOptions(int runs, int seconds, int pings, int warmupSeconds, List<String> jvsDaemonArgs, List<String> paths,
                            Map<String, List<String>> jvsVariants, Path json, Path png) {
     public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan",
         "kernel-nat", "jvs-nat");
@@ -30,6 +31,9 @@ public record BenchOptions(int runs, int seconds, int pings, List<String> jvsDae
         }
         if (pings < 1 || pings > 1000) {
             throw new IllegalArgumentException("pings must be within 1..1000: " + pings);
+        }
+        if (warmupSeconds < 0 || warmupSeconds > 60) {
+            throw new IllegalArgumentException("--warmup must be within 0..60: " + warmupSeconds);
         }
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("--paths names no path");

@@ -37,7 +37,7 @@ class ReportFilesTest {
     @Test
     void jsonHoldsEveryRawFigureAndTheSummaries() throws Exception {
         final Path file = dir.resolve("bench.json");
-        final BenchOptions options = new BenchOptions(3, 5, 20, List.of(), List.of("bridge", "jvs", "ovs"), java.util.Map.of(), file, null);
+        final BenchOptions options = new BenchOptions(3, 5, 20, 0, List.of(), List.of("bridge", "jvs", "ovs"), java.util.Map.of(), file, null);
         BenchJson.write(options, ResultsFixture.threeRuns(), file);
         final JsonNode root = new ObjectMapper().readTree(file.toFile());
         assertEquals(3 * 5, root.path("raw").size());
@@ -53,12 +53,14 @@ class ReportFilesTest {
 
     @Test
     void optionsOutOfRangeAreRefused() {
-        assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
+        assertEquals("--runs must be within 1..20: 0", refused(() -> new BenchOptions(0, 5, 20, 0, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
         assertEquals("unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat",
-            refused(() -> new BenchOptions(1, 5, 20, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
-        assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, List.of(),
+            refused(() -> new BenchOptions(1, 5, 20, 0, List.of(), List.of("ovs-dpdk"), java.util.Map.of(), null, null)));
+        assertEquals("--warmup must be within 0..60: 61",
+            refused(() -> new BenchOptions(1, 5, 20, 61, List.of(), List.of("jvs"), java.util.Map.of(), null, null)));
+        assertEquals("jvs variant name 'Spin!' must be 1 to 8 of a-z, 0-9", refused(() -> new BenchOptions(1, 5, 20, 0, List.of(),
             List.of("jvs"), java.util.Map.of("Spin!", List.of("--idle", "busy-spin")), null, null)));
-        final BenchOptions variants = new BenchOptions(1, 5, 20, List.of(), List.of("bridge"),
+        final BenchOptions variants = new BenchOptions(1, 5, 20, 0, List.of(), List.of("bridge"),
             java.util.Map.of("spin", List.of("--idle", "busy-spin")), null, null);
         final List<DataplanePath> paths = BenchRunner.pathsFor(variants);
         assertEquals(List.of("bridge", "jvs-spin"), paths.stream().map(DataplanePath::key).toList());
@@ -67,7 +69,7 @@ class ReportFilesTest {
 
     @Test
     void everyPathIsBuiltForItsKeyAndRatedAgainstTheKernelsWayOfDoingTheSame() {
-        final BenchOptions all = new BenchOptions(1, 5, 20, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(), null, null);
+        final BenchOptions all = new BenchOptions(1, 5, 20, 0, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(), null, null);
         final List<DataplanePath> paths = BenchRunner.pathsFor(all);
         assertEquals(BenchOptions.ALL_PATHS, paths.stream().map(DataplanePath::key).toList());
         assertEquals(List.of("bridge", "bridge", "bridge", "bridge", "kernel-vxlan", "kernel-vxlan", "kernel-nat", "kernel-nat"),
@@ -84,7 +86,7 @@ class ReportFilesTest {
 
     @Test
     void jsonRatesEachPathAgainstItsOwnReferenceAndSaysWhyAFigureIsNotMeasured() {
-        final JsonNode root = BenchJson.toJson(new BenchOptions(1, 5, 20, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(),
+        final JsonNode root = BenchJson.toJson(new BenchOptions(1, 5, 20, 0, List.of(), BenchOptions.ALL_PATHS, java.util.Map.of(),
             null, null), ResultsFixture.everyKind());
         final JsonNode jvsNat = root.path("paths").get(5);
         assertEquals("kernel-nat", jvsNat.path("reference").asText());
