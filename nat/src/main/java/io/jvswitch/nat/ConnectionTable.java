@@ -72,7 +72,6 @@ public final class ConnectionTable {
     private final MemorySegment memory;
     private final long linesAddress;
     private final long slotsAddress;
-    private final int slotCount;
     private final int mask;
     private final int[] free;
     private int freeCount;
@@ -95,7 +94,6 @@ public final class ConnectionTable {
         this.memory = TableMemory.allocate(lineBytes + (long)slotCount * Integer.BYTES);
         this.linesAddress = memory.address();
         this.slotsAddress = memory.address() + lineBytes;
-        this.slotCount = slotCount;
         this.mask = slotCount - 1;
         this.free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -403,12 +401,12 @@ public final class ConnectionTable {
     }
 
     private int slot(int index) {
-        assert index >= 0 && index < slotCount : "slot " + index;
+        assert index >= 0 && index <= mask : "slot " + index;
         return UnsafeApi.getInt(null, slotsAddress + ((long)index << 2));
     }
 
     private void slot(int index, int value) {
-        assert index >= 0 && index < slotCount : "slot " + index;
+        assert index >= 0 && index <= mask : "slot " + index;
         UnsafeApi.putInt(null, slotsAddress + ((long)index << 2), value);
     }
 

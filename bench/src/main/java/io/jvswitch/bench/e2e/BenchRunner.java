@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BenchRunner {
     private static final long SERVER_START_SECONDS = 10;
+    /** A pause after each test (and the warm-up), so queues drain before the next one starts. */
+    private static final long DRAIN_MILLIS = 300;
 
     private final BenchOptions options;
     private final PrintStream progress;
@@ -119,7 +121,7 @@ public final class BenchRunner {
                     } catch (IllegalArgumentException | IllegalStateException e) {
                         results.failed(path.key(), run, test, e.getMessage());
                     }
-                    Thread.sleep(300); // let queues drain before the next test
+                    Thread.sleep(DRAIN_MILLIS);
                 }
             }
         }
@@ -146,7 +148,7 @@ public final class BenchRunner {
             final DataplanePath.Endpoints ends = path.endpoints();
             TimedCommand.run(ends.clientNamespace(), options.warmupSeconds() + 20L, "iperf3", "-c", ends.serverAddress(),
                 "-t", Integer.toString(options.warmupSeconds()), "--connect-timeout", "3000");
-            Thread.sleep(300); // let queues drain, as between tests
+            Thread.sleep(DRAIN_MILLIS);
         }
     }
 

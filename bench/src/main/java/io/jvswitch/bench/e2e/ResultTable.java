@@ -123,12 +123,11 @@ public final class ResultTable {
                 final List<Double> atSender = new ArrayList<>();
                 final List<Double> atReceiver = new ArrayList<>();
                 final List<Double> between = new ArrayList<>();
-                for (BenchResults.RawFigure f : results.raw()) {
-                    if (!f.path().equals(p.key()) || f.figure() != Figure.UDP_64_LOSS
-                        || !(f.raw().get("packets") instanceof Number sent) || sent.longValue() <= 0
-                        || !(f.raw().get("lostPackets") instanceof Number lost)
-                        || !(f.raw().get(UdpLossCounters.SENDER_QUEUE_DROPS) instanceof Number queue)
-                        || !(f.raw().get(UdpLossCounters.RECEIVER_SOCKET_DROPS) instanceof Number socket)) {
+                for (Map<String, Object> raw : rawOfRuns(results, p, Figure.UDP_64_LOSS)) {
+                    if (!(raw.get("packets") instanceof Number sent) || sent.longValue() <= 0
+                        || !(raw.get("lostPackets") instanceof Number lost)
+                        || !(raw.get(UdpLossCounters.SENDER_QUEUE_DROPS) instanceof Number queue)
+                        || !(raw.get(UdpLossCounters.RECEIVER_SOCKET_DROPS) instanceof Number socket)) {
                         continue;
                     }
                     final double percent = 100.0 / sent.longValue();
@@ -157,9 +156,8 @@ public final class ResultTable {
         for (List<BenchResults.PathInfo> group : byReference(results).values()) {
             for (BenchResults.PathInfo p : group) {
                 final List<Double> busy = new ArrayList<>();
-                for (BenchResults.RawFigure f : results.raw()) {
-                    if (f.path().equals(p.key()) && f.figure() == Figure.MACHINE_CPU_PER_GB
-                        && f.raw().get(MachineCpu.BUSY_SHARE) instanceof Number share) {
+                for (Map<String, Object> raw : rawOfRuns(results, p, Figure.MACHINE_CPU_PER_GB)) {
+                    if (raw.get(MachineCpu.BUSY_SHARE) instanceof Number share) {
                         busy.add(share.doubleValue() * 100);
                     }
                 }
@@ -174,6 +172,17 @@ public final class ResultTable {
         }
         return List.of(String.format(Locale.ROOT, "machine CPUs busy during TCP x1 (median of %d run%s, iperf3's start "
             + "included; near 100 %% = limited by CPU): %s", runs, runs == 1 ? "" : "s", String.join(", ", shares)));
+    }
+
+    /** The raw figures of every run of {@code figure} on path {@code p}, in the order they were taken. */
+    private static List<Map<String, Object>> rawOfRuns(BenchResults results, BenchResults.PathInfo p, Figure figure) {
+        final List<Map<String, Object>> runs = new ArrayList<>();
+        for (BenchResults.RawFigure f : results.raw()) {
+            if (f.path().equals(p.key()) && f.figure() == figure) {
+                runs.add(f.raw());
+            }
+        }
+        return runs;
     }
 
     private static String cell(BenchResults results, BenchResults.PathInfo p, Figure figure) {
