@@ -40,28 +40,21 @@ public final class InternetChecksum {
 
     /**
      * Copies {@code length} bytes from {@code src} to {@code dst} and returns their partial sum, as
-     * {@link #partialSum} of the copy would: one pass over the bytes instead of two, for a payload
-     * that is both moved and checksummed (segmenting a TCP super-frame).
+     * {@link #partialSum} of the copy would (segmenting a TCP super-frame moves and checksums every
+     * payload byte).
+     *
+     * <p>Two passes, the sum and then the copy, and not one loop that loads, stores and adds each
+     * word: the JIT vectorizes the load-only sum loop and the copy is the JVM's own copy stub, but
+     * it leaves a loop that stores to a raw address it cannot prove apart from the loads scalar.
+     * Measured on 1,392-byte segments of 2 MiB of rotating sources (JDK 25, AMD EPYC): the single
+     * loop 23.5 GB/s, sum then copy 40 to 42 GB/s (before the off-heap sum below was split out).
      */
     public static int copyAndSum(final DirectBuffer src, final int srcOffset, final MutableDirectBuffer dst,
                                  final int dstOffset, final int length, final int initial) {
-        src.boundsCheck(srcOffset, length);
         dst.boundsCheck(dstOffset, length);
-        final int words = length & ~7;
-        final byte[] from = src.byteArray();
-        final long fromAddress = src.addressOffset() + srcOffset;
-        final byte[] to = dst.byteArray();
-        final long toAddress = dst.addressOffset() + dstOffset;
-        long sum = 0;
-        for (int i = 0; i < words; i += 8) {
-            final long word = UnsafeApi.getLong(from, fromAddress + i);
-            UnsafeApi.putLong(to, toAddress + i, word);
-            sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
-        }
-        for (int i = words; i < length; i++) {
-            dst.putByte(dstOffset + i, src.getByte(srcOffset + i));
-        }
-        return tail(src, srcOffset + words, length - words, (initial & 0xFFFF_FFFFL) + bigEndianOfNative(sum));
+        final int sum = partialSum(src, srcOffset, length, initial);
+        dst.putBytes(dstOffset, src, srcOffset, length);
+        return sum;
     }
 
     /**
@@ -69,8 +62,26 @@ public final class InternetChecksum {
      * byte order: no byte swap and no bounds check per word, which made this loop several times
      * faster than big-endian reads (the segmenter and coalescer of the VTEP checksum every byte of
      * every TCP segment they build or merge). The caller checks the bounds once.
+     *
+     * <p>Off-heap memory (the dataplane's buffers) gets a loop of its own, whose base object is
+     * the constant null: the JIT vectorizes that one, but not a loop whose base may be an array or
+     * null at run time. Measured on 1,392-byte segments of 2 MiB of rotating sources (JDK 25, AMD
+     * EPYC): 60 to 70 GB/s against 22 to 23 GB/s.
      */
     private static long nativeSum(final byte[] array, final long address, final int bytes) {
+        return array == null ? nativeSumOffHeap(address, bytes) : nativeSumOf(array, address, bytes);
+    }
+
+    private static long nativeSumOffHeap(final long address, final int bytes) {
+        long sum = 0;
+        for (int i = 0; i < bytes; i += 8) {
+            final long word = UnsafeApi.getLong(null, address + i);
+            sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
+        }
+        return sum;
+    }
+
+    private static long nativeSumOf(final byte[] array, final long address, final int bytes) {
         long sum = 0;
         for (int i = 0; i < bytes; i += 8) {
             final long word = UnsafeApi.getLong(array, address + i);

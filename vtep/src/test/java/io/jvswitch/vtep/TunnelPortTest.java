@@ -164,8 +164,13 @@ class TunnelPortTest {
         return java.util.Arrays.copyOfRange(frameWithHeader, tcp + tcpHeader, frameWithHeader.length);
     }
 
-    @Test
-    void consecutiveSegmentsOfOneFlowAreHandedOnAsOneSuperFrame() {
+    /**
+     * Where the middle segment is corrupted: its last payload byte (the TCP checksum, checked as
+     * the payload is copied in, fails) or its IPv4 header checksum field (nothing the join compares).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {-1, VxlanHeader.LENGTH + 14 + 10})
+    void consecutiveSegmentsOfOneFlowAreHandedOnAsOneSuperFrame(int corruptedByte) {
         a.addPeer(HOST_B);
         b.addPeer(HOST_A);
         final byte[] sent = VtepFrames.tcpSuperFrame(20_000, 1448, io.jvswitch.packet.TcpPacket.ACK | io.jvswitch.packet.TcpPacket.PSH);
@@ -181,7 +186,8 @@ class TunnelPortTest {
             final UnsafeBuffer d = new UnsafeBuffer(new byte[len]);
             d.putBytes(0, all, at, len);
             if (at == bad) {
-                d.putByte(len - 1, (byte) (d.getByte(len - 1) ^ 0x55));
+                final int target = corruptedByte < 0 ? len - 1 : corruptedByte;
+                d.putByte(target, (byte) (d.getByte(target) ^ 0x55));
             }
             assertNull(receiverB.onDatagram(HOST_A, datagram(d, len)));
         }
@@ -220,6 +226,10 @@ class TunnelPortTest {
         System.arraycopy(payloadOf(first), 0, joined, 0, before * mss);
         System.arraycopy(payloadOf(rest), 0, joined, (before + 1) * mss, expected.length - (before + 1) * mss);
         System.arraycopy(expected, before * mss, joined, before * mss, mss); // the corrupted one, as sent
+        if (corruptedByte >= 0) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(expected, before * mss, (before + 1) * mss), payloadOf(corrupted),
+                "a bad IP header checksum leaves the payload as it was");
+        }
         assertArrayEquals(expected, joined, "payload in order, nothing lost or doubled");
         assertEquals(2, b.counters().superFrames());
         assertEquals(offsets.size() - 1, b.counters().coalescedSegments());
