@@ -44,8 +44,9 @@ public final class InternetChecksum {
      * payload byte).
      *
      * <p>Two passes, the sum and then the copy, and not one loop that loads, stores and adds each
-     * word: the JIT vectorizes the load-only sum loop and the copy is the JVM's own copy stub, but
-     * it leaves a loop that stores to a raw address it cannot prove apart from the loads scalar.
+     * word: the JIT vectorizes the load-only sum over off-heap memory ({@link #nativeSum}) and the
+     * copy is the JVM's own copy stub, but it leaves a loop that stores to a raw address it cannot
+     * prove apart from the loads scalar.
      * Measured on 1,392-byte segments of 2 MiB of rotating sources (JDK 25, AMD EPYC): the single
      * loop 23.5 GB/s, sum then copy 40 to 42 GB/s (before the off-heap sum below was split out).
      */

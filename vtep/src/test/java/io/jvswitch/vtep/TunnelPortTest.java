@@ -165,8 +165,8 @@ class TunnelPortTest {
     }
 
     /**
-     * Where the middle segment is corrupted: its last payload byte (the TCP checksum, checked as
-     * the payload is copied in, fails) or its IPv4 header checksum field (nothing the join compares).
+     * Where the middle segment is corrupted: its last payload byte (its TCP checksum fails) or its
+     * IPv4 header checksum field (which the join does not compare, so only the check catches it).
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {-1, VxlanHeader.LENGTH + 14 + 10})
