@@ -112,9 +112,11 @@ class HardeningIT {
         assertTrue(loss.find() && Integer.parseInt(loss.group(1)) <= 10, "rose kept reaching tulip during the flood: " + during);
         final JsonNode stats = f.ok("stats", "--json").json().path("networks").path("frontend");
         // The container's kernel outruns the switch: frames beyond the TAP's queue are dropped there,
-        // so count what reached the switch rather than what was sent.
+        // so count what reached the switch rather than what was sent. How many get through depends on
+        // the machine (6,592 to 17,018 of the 100,000 in five runs on one); what the test needs is a
+        // flood at least twice the port's quota, so that at least as many MACs are refused as learned.
         final long reached = f.port("flooder").path("rxFrames").asLong();
-        assertTrue(reached > 10_000, "a real flood reached the switch: " + reached);
+        assertTrue(reached > 2 * 1024, "a real flood, at least twice the quota, reached the switch: " + reached);
         assertTrue(stats.path("macEntries").asInt() <= 1024 + 2, "FDB bounded by the port limit: " + stats);
         // Refused: every flooded MAC beyond the quota (the port's own frames, IPv6 solicitations, refresh its own MAC).
         final long refused = stats.path("macRefusedPortLimit").asLong();
