@@ -31,19 +31,7 @@ final class BenchFrames {
         final int ipLength = ethernetLength - ETH_HEADER;
         final int udpLength = ipLength - IPV4_HEADER;
         final ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + ethernetLength); // big-endian
-        b.position(VirtioNetHeader.LENGTH);
-        putMac(b, dstMac);
-        putMac(b, srcMac);
-        b.putShort((short) EthernetFrame.ETHERTYPE_IPV4);
-
-        final int ip = b.position();
-        b.put((byte) 0x45).put((byte) 0).putShort((short) ipLength);
-        b.putShort((short) 0x1234).putShort((short) 0x4000); // id, don't fragment
-        b.put((byte) 64).put((byte) 17).putShort((short) 0); // ttl, UDP, checksum below
-        b.putInt(srcIp).putInt(dstIp);
-        b.putShort(ip + 10, (short) checksum(b.array(), ip, IPV4_HEADER, 0));
-
-        final int udp = b.position();
+        final int udp = putEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, 17, ipLength);
         b.putShort((short) 40000).putShort((short) 5001).putShort((short) udpLength).putShort((short) 0);
         for (int i = udp + UDP_HEADER; i < b.capacity(); i++) {
             b.put(i, (byte) i);
@@ -52,6 +40,59 @@ final class BenchFrames {
         final int udpSum = checksum(b.array(), udp, udpLength, pseudo);
         b.putShort(udp + 6, (short) (udpSum == 0 ? 0xFFFF : udpSum));
         return b.array();
+    }
+
+    /**
+     * A TCP/IPv4 TSO super-frame as a container's TAP hands it over with offloads on: a virtio-net
+     * GSO_TCPV4 header asking for segments of {@code mss} bytes, a 32-byte TCP header (timestamps,
+     * as Linux sends), {@code payload} bytes of payload, and NEEDS_CSUM (the checksum field holds
+     * the pseudo-header sum only).
+     */
+    static byte[] tcpSuperFrame(long dstMac, long srcMac, int srcIp, int dstIp, int payload, int mss) {
+        final int tcpHeader = 32;
+        final int ipLength = IPV4_HEADER + tcpHeader + payload;
+        if (ipLength > 65_535) {
+            throw new IllegalArgumentException("an IPv4 super-frame holds at most " + (65_535 - IPV4_HEADER - tcpHeader)
+                + " payload bytes");
+        }
+        final ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + ETH_HEADER + ipLength); // big-endian
+        final UnsafeBuffer vnet = new UnsafeBuffer(b.array());
+        VirtioNetHeader.setFlags(vnet, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
+        VirtioNetHeader.setGsoType(vnet, 0, VirtioNetHeader.GSO_TCPV4);
+        VirtioNetHeader.setHeaderLength(vnet, 0, ETH_HEADER + IPV4_HEADER + tcpHeader);
+        VirtioNetHeader.setGsoSize(vnet, 0, mss);
+        VirtioNetHeader.setChecksumStart(vnet, 0, ETH_HEADER + IPV4_HEADER);
+        VirtioNetHeader.setChecksumOffset(vnet, 0, 16);
+        final int tcp = putEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, 6, ipLength);
+        b.putShort((short) 40000).putShort((short) 5201).putInt(0x1000_0000).putInt(77);
+        b.put((byte) ((tcpHeader / 4) << 4)).put((byte) 0x18).putShort((short) 512); // ACK|PSH, window
+        final int pseudo = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF) + 6 + tcpHeader + payload;
+        b.putShort((short) ~checksum(new byte[0], 0, 0, pseudo)).putShort((short) 0); // the pseudo-header sum, urgent
+        b.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt(1).putInt(2); // NOP NOP timestamps
+        for (int i = tcp + tcpHeader; i < b.capacity(); i++) {
+            b.put(i, (byte) (i * 7));
+        }
+        return b.array();
+    }
+
+    /**
+     * Writes an untagged Ethernet header and an IPv4 header (no options, don't fragment, TTL 64,
+     * a valid header checksum) behind the virtio-net header; returns where the IPv4 payload starts,
+     * which is also the buffer's position.
+     */
+    private static int putEthernetAndIpv4(ByteBuffer b, long dstMac, long srcMac, int srcIp, int dstIp, int protocol,
+                                          int ipLength) {
+        b.position(VirtioNetHeader.LENGTH);
+        putMac(b, dstMac);
+        putMac(b, srcMac);
+        b.putShort((short) EthernetFrame.ETHERTYPE_IPV4);
+        final int ip = b.position();
+        b.put((byte) 0x45).put((byte) 0).putShort((short) ipLength);
+        b.putShort((short) 0x1234).putShort((short) 0x4000); // id, don't fragment
+        b.put((byte) 64).put((byte) protocol).putShort((short) 0); // ttl, protocol, checksum below
+        b.putInt(srcIp).putInt(dstIp);
+        b.putShort(ip + 10, (short) checksum(b.array(), ip, IPV4_HEADER, 0));
+        return b.position();
     }
 
     /** A 42-byte broadcast ARP request: who has {@code targetIp}? tell {@code senderIp}. */

@@ -143,6 +143,17 @@ final class GroReads implements AutoCloseable {
         return datagrams;
     }
 
+    /** Read buffers still referenced by frames waiting in a tunnel's ring. */
+    int buffersInUse() {
+        int inUse = 0;
+        for (ByteBuf b : buffers) {
+            if (b.refCnt() > 1) {
+                inUse++;
+            }
+        }
+        return inUse;
+    }
+
     /** Whether the last {@link #read} found the socket empty. */
     boolean drained() {
         return drained;
@@ -201,14 +212,20 @@ final class GroReads implements AutoCloseable {
         }
         // an empty datagram is handed over too, for the receiver to count as truncated
         final int step = segment > 0 ? segment : Math.max(length, 1);
+        final int count = Math.max(1, (length + step - 1) / step);
+        // a reference for every datagram, taken in one atomic update rather than one per datagram
+        buffer.retain(count);
         int handed = 0;
-        int offset = 0;
-        do {
-            buffer.retain();
-            receiver.onDatagram(sender, buffer, offset, Math.min(step, length - offset));
-            handed++;
-            offset += step;
-        } while (offset < length);
+        try {
+            for (int offset = 0; handed < count; offset += step) {
+                handed++;
+                receiver.onDatagram(sender, buffer, offset, Math.min(step, length - offset));
+            }
+        } finally {
+            if (handed < count) {
+                buffer.release(count - handed); // the references of datagrams never handed over
+            }
+        }
         return handed;
     }
 

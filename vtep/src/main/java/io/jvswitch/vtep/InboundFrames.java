@@ -80,25 +80,46 @@ final class InboundFrames {
 
     /**
      * Hands frames to {@code reader} in order, at most {@code limit}; returns how many it consumed.
-     * A consumed frame's datagram is released; an aborted one stays queued, reference and all.
+     * A consumed frame's datagram is released before this returns; an aborted one stays queued,
+     * reference and all.
      */
     int read(Reader reader, int limit) {
         int consumed = 0;
-        while (consumed < limit && head < tail) {
-            final int slot = (int) head & mask;
-            final ByteBuf datagram = datagrams[slot];
-            final int length = lengths[slot];
-            final int action = reader.onFrame(senders[slot], view.wrap(datagram, indexes[slot], length), 0, length);
-            if (action == ABORT) {
-                break;
+        // Consecutive frames of one read share its buffer: their references are released together,
+        // in one atomic update, once the next frame is from another buffer or the read ends.
+        ByteBuf held = null;
+        int heldReferences = 0;
+        try {
+            while (consumed < limit && head < tail) {
+                final int slot = (int) head & mask;
+                final ByteBuf datagram = datagrams[slot];
+                final int length = lengths[slot];
+                final int action = reader.onFrame(senders[slot], view.wrap(datagram, indexes[slot], length), 0, length);
+                if (action == ABORT) {
+                    break;
+                }
+                // off the ring before any release, so a failing release cannot release it twice
+                datagrams[slot] = null;
+                head++;
+                consumed++;
+                if (datagram == held) {
+                    heldReferences++;
+                } else {
+                    final ByteBuf done = held;
+                    final int doneReferences = heldReferences;
+                    held = datagram;
+                    heldReferences = 1;
+                    if (done != null) {
+                        done.release(doneReferences);
+                    }
+                }
+                if (action == BREAK) {
+                    break;
+                }
             }
-            // off the ring before the release, so a failing release cannot release it twice
-            datagrams[slot] = null;
-            head++;
-            consumed++;
-            datagram.release();
-            if (action == BREAK) {
-                break;
+        } finally {
+            if (held != null) {
+                held.release(heldReferences);
             }
         }
         return consumed;

@@ -8,6 +8,7 @@ import io.jvswitch.packet.VirtioNetHeader;
 import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Receive offload for the tunnel: joins consecutive in-order TCP/IPv4 segments of one flow, as they
@@ -31,6 +32,8 @@ final class TcpCoalescer {
     private static final int ETH = EthernetFrame.HEADER_LENGTH;
     private static final int IP_HEADER = Ipv4Packet.MIN_HEADER_LENGTH;
     private static final int MAX_IP_LENGTH = 65_535;
+    /** The longest TCP header: a data offset of 15 words. */
+    private static final int MAX_TCP_HEADER = 60;
 
     private MutableDirectBuffer target;
     private int vnet;
@@ -105,20 +108,10 @@ final class TcpCoalescer {
             || length - VirtioNetHeader.LENGTH - ETH + payload > MAX_IP_LENGTH) {
             return false;
         }
-        final int frame = vnet + VirtioNetHeader.LENGTH;
-        final int ip = offset + ETH;
-        final int th = ip + IP_HEADER;
+        final int th = offset + ETH + IP_HEADER;
         if (src.getInt(th + TcpPacket.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) != nextSequence
             || candidateHeader != tcpHeader
-            || !sameBytes(src, offset, frame, ETH)                          // MACs and EtherType
-            || src.getShort(ip, ByteOrder.BIG_ENDIAN) != target.getShort(frame + ETH, ByteOrder.BIG_ENDIAN) // version, IHL, TOS
-            || src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) != target.getShort(frame + ETH + 6, ByteOrder.BIG_ENDIAN) // flags
-            || src.getShort(ip + 8, ByteOrder.BIG_ENDIAN) != target.getShort(frame + ETH + 8, ByteOrder.BIG_ENDIAN) // TTL, protocol
-            || !sameBytes(src, ip + 12, frame + ETH + 12, 8)                // addresses
-            || !sameBytes(src, th, tcp(), 4)                                // ports
-            || !sameBytes(src, th + TcpPacket.ACKNOWLEDGMENT_OFFSET, tcp() + TcpPacket.ACKNOWLEDGMENT_OFFSET, 4)
-            || !sameBytes(src, th + TcpPacket.MIN_HEADER_LENGTH, tcp() + TcpPacket.MIN_HEADER_LENGTH,
-                tcpHeader - TcpPacket.MIN_HEADER_LENGTH)) {                 // options (timestamps)
+            || !sameHeaders(src, offset)) {
             return false;
         }
         target.putBytes(vnet + length, src, th + tcpHeader, payload);
@@ -208,18 +201,54 @@ final class TcpCoalescer {
         return payload;
     }
 
-    private boolean sameBytes(DirectBuffer src, int srcOffset, int targetOffset, int count) {
-        int i = 0;
-        for (; i + 4 <= count; i += 4) {
-            if (src.getInt(srcOffset + i) != target.getInt(targetOffset + i)) {
-                return false;
-            }
-        }
-        for (; i < count; i++) {
-            if (src.getByte(srcOffset + i) != target.getByte(targetOffset + i)) {
+    /**
+     * Whether the frame at {@code offset} has the headers of the frame being built, but for the
+     * fields that differ between segments of one flow (IPv4 total length, identification and
+     * checksum; TCP sequence number, flags, window, checksum and urgent pointer): MACs and
+     * EtherType, IPv4 version, length, TOS, fragment field, TTL, protocol and addresses, TCP ports,
+     * acknowledgment, data offset and options. Compared a machine word at a time under a mask.
+     */
+    private boolean sameHeaders(DirectBuffer src, int offset) {
+        final int frame = vnet + VirtioNetHeader.LENGTH;
+        final long[] masks = HeaderMasks.FOR_TCP_HEADER[(tcpHeader - TcpPacket.MIN_HEADER_LENGTH) / 4];
+        final int headers = ETH + IP_HEADER + tcpHeader;
+        src.boundsCheck(offset, headers);
+        target.boundsCheck(frame, headers);
+        for (int w = 0; w < masks.length; w++) {
+            // the last word ends where the headers end, overlapping the one before it
+            final int at = Math.min(w * Long.BYTES, headers - Long.BYTES);
+            if (((src.getLong(at + offset) ^ target.getLong(at + frame)) & masks[w]) != 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The masks {@link #sameHeaders} compares under, one set per TCP header length (20 to 60 bytes). */
+    private static final class HeaderMasks {
+        static final long[][] FOR_TCP_HEADER = new long[(MAX_TCP_HEADER - TcpPacket.MIN_HEADER_LENGTH) / 4 + 1][];
+
+        static {
+            final int ip = ETH;
+            final int tcp = ETH + IP_HEADER;
+            final int[][] differing = {
+                {ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, 2}, {ip + Ipv4Packet.ID_OFFSET, 2}, {ip + Ipv4Packet.CHECKSUM_OFFSET, 2},
+                {tcp + TcpPacket.SEQUENCE_OFFSET, 4}, {tcp + TcpPacket.FLAGS_OFFSET, 1}, {tcp + TcpPacket.WINDOW_OFFSET, 2},
+                {tcp + TcpPacket.CHECKSUM_OFFSET, 2}, {tcp + TcpPacket.URGENT_POINTER_OFFSET, 2},
+            };
+            for (int i = 0; i < FOR_TCP_HEADER.length; i++) {
+                final int headers = tcp + TcpPacket.MIN_HEADER_LENGTH + 4 * i;
+                final UnsafeBuffer same = new UnsafeBuffer(new byte[headers]);
+                same.setMemory(0, headers, (byte) 0xFF);
+                for (int[] field : differing) {
+                    same.setMemory(field[0], field[1], (byte) 0);
+                }
+                final long[] masks = new long[(headers + Long.BYTES - 1) / Long.BYTES];
+                for (int w = 0; w < masks.length; w++) {
+                    masks[w] = same.getLong(Math.min(w * Long.BYTES, headers - Long.BYTES)); // the machine's order, as compared
+                }
+                FOR_TCP_HEADER[i] = masks;
+            }
+        }
     }
 }

@@ -103,34 +103,53 @@ public final class TcpSegmenter {
         final int id = v4 ? src.getShort(ip + Ipv4Packet.ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF : 0;
         final int ipOut = VxlanHeader.LENGTH + l2;
         final int tcpOut = ipOut + ipHeader;
+
+        // The first datagram's headers, with every field a segment sets zeroed, are the template
+        // the others copy; their sums are taken once, so a segment's checksums cost a few adds.
+        VxlanHeader.write(dst, 0, vni);
+        dst.putBytes(VxlanHeader.LENGTH, src, frame, headers);
+        dst.putInt(tcpOut + TcpPacket.SEQUENCE_OFFSET, 0);
+        dst.putByte(tcpOut + TcpPacket.FLAGS_OFFSET, (byte) 0);
+        dst.putShort(tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) 0);
+        final int pseudo;
+        final long ipConstant;
+        if (v4) {
+            dst.putShort(ipOut + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) 0);
+            dst.putShort(ipOut + Ipv4Packet.ID_OFFSET, (short) 0);
+            dst.putShort(ipOut + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
+            ipConstant = InternetChecksum.partialSum(dst, ipOut, ipHeader, 0) & 0xFFFF_FFFFL;
+            pseudo = InternetChecksum.pseudoHeaderIpv4(dst.getInt(ipOut + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                dst.getInt(ipOut + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP, 0);
+        } else {
+            ipConstant = 0;
+            // the IPv6 pseudo-header: both addresses and the next header; the length is added per segment
+            pseudo = InternetChecksum.fold(InternetChecksum.partialSum(dst, ipOut + 8, 32, 0)) + Ipv4Packet.PROTOCOL_TCP;
+        }
+        final long tcpConstant = InternetChecksum.partialSum(dst, tcpOut, tcpHeader, pseudo) & 0xFFFF_FFFFL;
+
         int out = 0;
         for (int i = 0; i < count; i++) {
             final int segmentPayload = Math.min(mss, payload - i * mss);
             final boolean last = i == count - 1;
-            VxlanHeader.write(dst, out, vni);
-            dst.putBytes(out + VxlanHeader.LENGTH, src, frame, headers);
+            if (i > 0) {
+                dst.putBytes(out, dst, 0, datagramHeaders);
+            }
             // the payload is summed as it is copied: one pass over it
             final int payloadSum = InternetChecksum.copyAndSum(src, frame + headers + i * mss, dst, out + datagramHeaders,
                 segmentPayload, 0);
             final int tcpLength = tcpHeader + segmentPayload;
-            final int sum;
             if (v4) {
-                dst.putShort(out + ipOut + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) (ipHeader + tcpLength), ByteOrder.BIG_ENDIAN);
-                dst.putShort(out + ipOut + Ipv4Packet.ID_OFFSET, (short) (id + i), ByteOrder.BIG_ENDIAN);
-                dst.putShort(out + ipOut + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
+                final int ipLength = ipHeader + tcpLength;
+                final int segmentId = (id + i) & 0xFFFF;
+                dst.putShort(out + ipOut + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
+                dst.putShort(out + ipOut + Ipv4Packet.ID_OFFSET, (short) segmentId, ByteOrder.BIG_ENDIAN);
                 dst.putShort(out + ipOut + Ipv4Packet.CHECKSUM_OFFSET,
-                    (short) InternetChecksum.compute(dst, out + ipOut, ipHeader), ByteOrder.BIG_ENDIAN);
-                sum = InternetChecksum.pseudoHeaderIpv4(
-                    dst.getInt(out + ipOut + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-                    dst.getInt(out + ipOut + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
-                    Ipv4Packet.PROTOCOL_TCP, tcpLength);
+                    (short) ~InternetChecksum.fold(ipConstant + ipLength + segmentId), ByteOrder.BIG_ENDIAN);
             } else {
                 dst.putShort(out + ipOut + 4, (short) tcpLength, ByteOrder.BIG_ENDIAN);
-                // the IPv6 pseudo-header: both addresses, the upper-layer length and the next header
-                sum = InternetChecksum.fold(InternetChecksum.partialSum(dst, out + ipOut + 8, 32, 0)) + tcpLength
-                    + Ipv4Packet.PROTOCOL_TCP;
             }
-            dst.putInt(out + tcpOut + TcpPacket.SEQUENCE_OFFSET, (int) (sequence + (long) i * mss), ByteOrder.BIG_ENDIAN);
+            final int segmentSequence = (int) (sequence + (long) i * mss);
+            dst.putInt(out + tcpOut + TcpPacket.SEQUENCE_OFFSET, segmentSequence, ByteOrder.BIG_ENDIAN);
             int segmentFlags = flags;
             if (!last) {
                 segmentFlags &= ~(TcpPacket.FIN | TcpPacket.PSH);
@@ -139,10 +158,10 @@ public final class TcpSegmenter {
                 segmentFlags &= ~TcpPacket.CWR;
             }
             dst.putByte(out + tcpOut + TcpPacket.FLAGS_OFFSET, (byte) segmentFlags);
-            dst.putShort(out + tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) 0);
-            final long headerSum = InternetChecksum.partialSum(dst, out + tcpOut, tcpHeader, sum) & 0xFFFF_FFFFL;
-            final int checksum = ~InternetChecksum.fold(headerSum + (payloadSum & 0xFFFF_FFFFL)) & 0xFFFF;
-            dst.putShort(out + tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
+            // the flags are the low byte of the 16-bit word they share with the data offset
+            final long sum = tcpConstant + tcpLength + (segmentSequence >>> 16) + (segmentSequence & 0xFFFF) + segmentFlags
+                + (payloadSum & 0xFFFF_FFFFL);
+            dst.putShort(out + tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) ~InternetChecksum.fold(sum), ByteOrder.BIG_ENDIAN);
             out += datagramHeaders + segmentPayload;
         }
         segmentCount = count;

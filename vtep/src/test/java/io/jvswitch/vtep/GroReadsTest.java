@@ -69,6 +69,7 @@ class GroReadsTest {
         assertTrue(reads.coalescedReads() >= 1, "at least one read carried a GRO segment size");
         assertEquals(0, reads.readErrors());
         assertTrue(b.counters().coalescedSegments() > 1, "and the tunnel joined the segments again");
+        assertEquals(0, reads.buffersInUse(), "every datagram's reference to its read buffer was given back");
     }
 
     @Test
@@ -94,6 +95,7 @@ class GroReadsTest {
         assertEquals(1, ub.counters().drops(VtepDropReason.TRUNCATED), "3 bytes from the peer's address");
         assertEquals(1, b.counters().drops(VtepDropReason.UNKNOWN_SENDER), "a whole datagram from 127.0.0.3");
         assertEquals(Port.RX_EMPTY, b.receive(new UnsafeBuffer(new byte[70_000]), 0, 70_000));
+        assertEquals(0, ub.groReads().buffersInUse(), "dropped datagrams give their references back");
     }
 
     @Test

@@ -167,6 +167,52 @@ class InboundFramesTest {
         frames.forEach(f -> assertEquals(0, f.datagram().refCnt()));
     }
 
+    /**
+     * Frames that share a buffer, as a coalesced read's datagrams do, each with a reference of its
+     * own: whatever a read stops on (its limit, an abort, a break, a reader that throws), the
+     * buffer keeps exactly one reference per frame still queued, besides its owner's.
+     */
+    @Test
+    void framesSharingABufferGiveBackOneReferenceEachWhereverAReadStops() {
+        final InboundFrames ring = new InboundFrames(64);
+        final ByteBuf first = Unpooled.directBuffer(1_000).writeZero(1_000);
+        final ByteBuf second = PooledByteBufAllocator.DEFAULT.directBuffer(1_000).writeZero(1_000);
+        // 5 frames of the first read, 3 of the second, 2 of the first again (its buffer reused later)
+        final ByteBuf[] order = {first, first, first, first, first, second, second, second, first, first};
+        for (int i = 0; i < order.length; i++) {
+            order[i].retain();
+            assertTrue(ring.offer(i, order[i], 100 * i, 100));
+        }
+        assertEquals(1 + 7, first.refCnt());
+        assertEquals(1 + 3, second.refCnt());
+
+        assertEquals(2, take(ring, 2).size(), "stopped by the limit");
+        assertEquals(1 + 5, first.refCnt());
+        assertEquals(2, ring.read((sender, b, o, l) -> sender == 4 ? InboundFrames.ABORT : InboundFrames.CONTINUE, 10));
+        assertEquals(1 + 3, first.refCnt(), "the aborted frame keeps its reference");
+        assertEquals(3, ring.read((sender, b, o, l) -> sender == 6 ? InboundFrames.BREAK : InboundFrames.CONTINUE, 10));
+        assertEquals(1 + 2, first.refCnt());
+        assertEquals(1 + 1, second.refCnt());
+        final RuntimeException thrown = new IllegalStateException("a reader that fails");
+        try {
+            ring.read((sender, b, o, l) -> {
+                if (sender == 8) {
+                    throw thrown;
+                }
+                return InboundFrames.CONTINUE;
+            }, 10);
+        } catch (IllegalStateException e) {
+            assertTrue(e == thrown);
+        }
+        assertEquals(1, second.refCnt(), "the frame read before the failure is released");
+        assertEquals(1 + 2, first.refCnt(), "the frame the reader failed on stays queued");
+        assertEquals(2, take(ring, 10).size());
+        assertEquals(1, first.refCnt());
+        assertTrue(ring.isEmpty());
+        first.release();
+        second.release();
+    }
+
     @Test
     void aFullRingRefusesWhateverTheSizeAndRoomComesBackAsFramesAreRead() {
         final Random random = new Random(2);

@@ -1,0 +1,89 @@
+package io.jvswitch.vtep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.TcpPacket;
+import io.jvswitch.packet.VxlanHeader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Set;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which header differences keep a segment out of the super-frame being built: every byte of the
+ * Ethernet, IPv4 and TCP headers (with timestamps) is changed in turn in the second segment of a
+ * stream, with its checksums made valid again, and only the fields that differ between segments
+ * of one flow may differ.
+ */
+class TcpCoalescerTest {
+    private static final int ETH = 14;
+    private static final int IP = ETH;
+    private static final int TCP = ETH + 20;
+    private static final int TCP_HEADER = 32;
+    private static final int HEADERS = TCP + TCP_HEADER;
+    /** IPv4 identification, TCP window and urgent pointer: free to differ, and nothing else checks them. */
+    private static final Set<Integer> MAY_DIFFER = Set.of(IP + 4, IP + 5, TCP + 14, TCP + 15, TCP + 18, TCP + 19);
+    /** The checksum fields themselves: made valid again after every change, so never changed. */
+    private static final Set<Integer> CHECKSUMS = Set.of(IP + 10, IP + 11, TCP + 16, TCP + 17);
+
+    @Test
+    void onlyFieldsThatDifferBetweenSegmentsOfOneFlowMayDiffer() {
+        final int mss = 1398;
+        final byte[] superFrame = VtepFrames.tcpSuperFrame(3 * mss, mss, TcpPacket.ACK);
+        final TcpSegmenter segmenter = new TcpSegmenter();
+        final UnsafeBuffer datagrams = new UnsafeBuffer(ByteBuffer.allocateDirect(8_000));
+        assertTrue(segmenter.segment(new UnsafeBuffer(superFrame), 0, superFrame.length, datagrams, 1, 1450));
+        final int frameLength = segmenter.stride() - VxlanHeader.LENGTH;
+        assertEquals(HEADERS + mss, frameLength);
+        final UnsafeBuffer first = frame(datagrams, 0, frameLength);
+        final UnsafeBuffer target = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
+
+        // unchanged, the second segment joins
+        assertTrue(join(target, first, frame(datagrams, segmenter.stride(), frameLength)));
+        int joined = 0;
+        for (int at = 0; at < HEADERS; at++) {
+            if (CHECKSUMS.contains(at)) {
+                continue;
+            }
+            final UnsafeBuffer second = frame(datagrams, segmenter.stride(), frameLength);
+            second.putByte(at, (byte) (second.getByte(at) ^ 0x10));
+            validChecksums(second, frameLength);
+            final boolean expected = MAY_DIFFER.contains(at);
+            assertEquals(expected, join(target, first, second), "a second segment that differs at byte " + at);
+            joined += expected ? 1 : 0;
+        }
+        assertEquals(MAY_DIFFER.size(), joined);
+    }
+
+    private static boolean join(UnsafeBuffer target, UnsafeBuffer first, UnsafeBuffer second) {
+        final TcpCoalescer coalescer = new TcpCoalescer();
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, first, 0, first.capacity()));
+        assertTrue(coalescer.open());
+        final boolean joined = coalescer.append(7, second, 0, second.capacity());
+        assertEquals(joined ? 2 : 1, coalescer.segments());
+        coalescer.finish();
+        return joined;
+    }
+
+    private static UnsafeBuffer frame(UnsafeBuffer datagrams, int datagram, int length) {
+        final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(length));
+        frame.putBytes(0, datagrams, datagram + VxlanHeader.LENGTH, length);
+        return frame;
+    }
+
+    private static void validChecksums(UnsafeBuffer frame, int length) {
+        frame.putShort(IP + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
+        frame.putShort(IP + Ipv4Packet.CHECKSUM_OFFSET, (short) InternetChecksum.compute(frame, IP, 20), ByteOrder.BIG_ENDIAN);
+        final int tcpLength = length - TCP;
+        frame.putShort(TCP + TcpPacket.CHECKSUM_OFFSET, (short) 0);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(frame.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+            frame.getInt(IP + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP, tcpLength);
+        frame.putShort(TCP + TcpPacket.CHECKSUM_OFFSET,
+            (short) ~InternetChecksum.fold(InternetChecksum.partialSum(frame, TCP, tcpLength, pseudo)), ByteOrder.BIG_ENDIAN);
+    }
+}
