@@ -67,7 +67,8 @@ final class BenchFrames {
         b.putShort((short) 40000).putShort((short) 5201).putInt(0x1000_0000).putInt(77);
         b.put((byte) ((tcpHeader / 4) << 4)).put((byte) 0x18).putShort((short) 512); // ACK|PSH, window
         final int pseudo = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF) + 6 + tcpHeader + payload;
-        b.putShort((short) ~checksum(new byte[0], 0, 0, pseudo)).putShort((short) 0); // the pseudo-header sum, urgent
+        // NEEDS_CSUM: the checksum field holds the folded pseudo-header sum (not complemented)
+        b.putShort((short) ~checksum(b.array(), 0, 0, pseudo)).putShort((short) 0); // urgent pointer
         b.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt(1).putInt(2); // NOP NOP timestamps
         for (int i = tcp + tcpHeader; i < b.capacity(); i++) {
             b.put(i, (byte) (i * 7));

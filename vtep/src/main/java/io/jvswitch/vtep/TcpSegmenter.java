@@ -104,8 +104,10 @@ public final class TcpSegmenter {
         final int ipOut = VxlanHeader.LENGTH + l2;
         final int tcpOut = ipOut + ipHeader;
 
-        // The first datagram's headers, with every field a segment sets zeroed, are the template
-        // the others copy; their sums are taken once, so a segment's checksums cost a few adds.
+        // The headers are written once, into the first datagram, and every other datagram copies
+        // them; each sets its own length, identification, sequence number, flags and checksums.
+        // Those fields are zeroed before the headers' sums are taken, once, so a segment's two
+        // checksums cost a few additions to them instead of a pass over its headers.
         VxlanHeader.write(dst, 0, vni);
         dst.putBytes(VxlanHeader.LENGTH, src, frame, headers);
         dst.putInt(tcpOut + TcpPacket.SEQUENCE_OFFSET, 0);
