@@ -56,13 +56,8 @@ final class BenchFrames {
                 + " payload bytes");
         }
         final ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + ETH_HEADER + ipLength); // big-endian
-        final UnsafeBuffer vnet = new UnsafeBuffer(b.array());
-        VirtioNetHeader.setFlags(vnet, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
-        VirtioNetHeader.setGsoType(vnet, 0, VirtioNetHeader.GSO_TCPV4);
-        VirtioNetHeader.setHeaderLength(vnet, 0, ETH_HEADER + IPV4_HEADER + tcpHeader);
-        VirtioNetHeader.setGsoSize(vnet, 0, mss);
-        VirtioNetHeader.setChecksumStart(vnet, 0, ETH_HEADER + IPV4_HEADER);
-        VirtioNetHeader.setChecksumOffset(vnet, 0, 16);
+        VirtioNetHeader.setTcpSegmentation(new UnsafeBuffer(b.array()), 0, VirtioNetHeader.GSO_TCPV4, ETH_HEADER + IPV4_HEADER,
+            ETH_HEADER + IPV4_HEADER + tcpHeader, mss);
         final int tcp = putEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, 6, ipLength);
         b.putShort((short) 40000).putShort((short) 5201).putInt(0x1000_0000).putInt(77);
         b.put((byte) ((tcpHeader / 4) << 4)).put((byte) 0x18).putShort((short) 512); // ACK|PSH, window

@@ -138,6 +138,22 @@ public final class VirtioNetHeader {
     }
 
     /**
+     * A TCP segmentation request, as Linux writes one for a TSO super-frame: {@code gsoType}
+     * ({@link #GSO_TCPV4} or {@link #GSO_TCPV6}), segments of {@code gsoSize} payload bytes behind
+     * {@code headerLength} bytes of headers, and NEEDS_CSUM with the TCP checksum field to complete
+     * in the TCP header at {@code tcpStart} (both counted from the frame, after this header).
+     */
+    public static void setTcpSegmentation(final MutableDirectBuffer buffer, final int offset, final int gsoType,
+                                          final int tcpStart, final int headerLength, final int gsoSize) {
+        setFlags(buffer, offset, FLAG_NEEDS_CSUM);
+        setGsoType(buffer, offset, gsoType);
+        setHeaderLength(buffer, offset, headerLength);
+        setGsoSize(buffer, offset, gsoSize);
+        setChecksumStart(buffer, offset, tcpStart);
+        setChecksumOffset(buffer, offset, TcpPacket.CHECKSUM_OFFSET);
+    }
+
+    /**
      * Finish a partial checksum in software, as Linux {@code skb_checksum_help} does, for a port that cannot take
      * {@link #FLAG_NEEDS_CSUM} frames (e.g. a VXLAN underlay or a TAP without offloads).
      *

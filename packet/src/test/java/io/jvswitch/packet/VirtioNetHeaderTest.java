@@ -31,6 +31,15 @@ class VirtioNetHeaderTest {
     }
 
     @Test
+    void aTcpSegmentationRequestIsTheHeaderLinuxWritesForATsoSuperFrame() {
+        final UnsafeBuffer buffer = SampleFrames.buffer("00000000000000000000", VNET);
+        VirtioNetHeader.setTcpSegmentation(buffer, VNET, VirtioNetHeader.GSO_TCPV4, 34, 66, 1448);
+        // the bytes of the header read in readsLittleEndianFields, without ECN
+        assertArrayEquals(SampleFrames.bytes("01" + "01" + "4200" + "a805" + "2200" + "1000"),
+            slice(buffer, VNET, VirtioNetHeader.LENGTH));
+    }
+
+    @Test
     void writesLittleEndianFieldsAndClearsExactlyTenBytes() {
         final UnsafeBuffer buffer = SampleFrames.buffer("00000000000000000000", VNET);
         VirtioNetHeader.setFlags(buffer, VNET, VirtioNetHeader.FLAG_DATA_VALID);

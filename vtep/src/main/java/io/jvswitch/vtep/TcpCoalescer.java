@@ -146,12 +146,8 @@ final class TcpCoalescer {
                 target.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP,
                 ipLength - IP_HEADER);
             target.putShort(tcp() + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
-            VirtioNetHeader.setFlags(target, vnet, VirtioNetHeader.FLAG_NEEDS_CSUM);
-            VirtioNetHeader.setGsoType(target, vnet, VirtioNetHeader.GSO_TCPV4);
-            VirtioNetHeader.setHeaderLength(target, vnet, ETH + IP_HEADER + tcpHeader);
-            VirtioNetHeader.setGsoSize(target, vnet, Math.abs(segmentSize));
-            VirtioNetHeader.setChecksumStart(target, vnet, ETH + IP_HEADER);
-            VirtioNetHeader.setChecksumOffset(target, vnet, TcpPacket.CHECKSUM_OFFSET);
+            VirtioNetHeader.setTcpSegmentation(target, vnet, VirtioNetHeader.GSO_TCPV4, ETH + IP_HEADER,
+                ETH + IP_HEADER + tcpHeader, Math.abs(segmentSize));
         }
         target = null;
         return length;

@@ -163,12 +163,8 @@ class TcpSegmenterTest {
         final int ipPayload = tcpHeader + payload;
         final byte[] frame = new byte[VirtioNetHeader.LENGTH + 14 + Ipv6Packet.HEADER_LENGTH + ipPayload];
         final UnsafeBuffer b = new UnsafeBuffer(frame);
-        VirtioNetHeader.setFlags(b, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
-        VirtioNetHeader.setGsoType(b, 0, VirtioNetHeader.GSO_TCPV6);
-        VirtioNetHeader.setHeaderLength(b, 0, 14 + Ipv6Packet.HEADER_LENGTH + tcpHeader);
-        VirtioNetHeader.setGsoSize(b, 0, mss);
-        VirtioNetHeader.setChecksumStart(b, 0, 14 + Ipv6Packet.HEADER_LENGTH);
-        VirtioNetHeader.setChecksumOffset(b, 0, TcpPacket.CHECKSUM_OFFSET);
+        VirtioNetHeader.setTcpSegmentation(b, 0, VirtioNetHeader.GSO_TCPV6, 14 + Ipv6Packet.HEADER_LENGTH,
+            14 + Ipv6Packet.HEADER_LENGTH + tcpHeader, mss);
         final int eth = VirtioNetHeader.LENGTH;
         MacAddress.write(b, eth, VtepFrames.MAC_B);
         MacAddress.write(b, eth + 6, VtepFrames.MAC_A);

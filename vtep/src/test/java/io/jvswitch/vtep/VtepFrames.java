@@ -52,12 +52,7 @@ final class VtepFrames {
         final int tcpHeader = 32;
         final int ipLength = 20 + tcpHeader + payload;
         final UnsafeBuffer b = new UnsafeBuffer(new byte[VirtioNetHeader.LENGTH + 14 + ipLength]);
-        VirtioNetHeader.setFlags(b, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
-        VirtioNetHeader.setGsoType(b, 0, VirtioNetHeader.GSO_TCPV4);
-        VirtioNetHeader.setHeaderLength(b, 0, 14 + 20 + tcpHeader);
-        VirtioNetHeader.setGsoSize(b, 0, mss);
-        VirtioNetHeader.setChecksumStart(b, 0, 14 + 20);
-        VirtioNetHeader.setChecksumOffset(b, 0, TcpPacket.CHECKSUM_OFFSET);
+        VirtioNetHeader.setTcpSegmentation(b, 0, VirtioNetHeader.GSO_TCPV4, 14 + 20, 14 + 20 + tcpHeader, mss);
         MacAddress.write(b, 10, MAC_B);
         MacAddress.write(b, 16, MAC_A);
         b.putShort(22, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
