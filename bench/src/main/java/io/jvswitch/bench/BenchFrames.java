@@ -2,6 +2,7 @@ package io.jvswitch.bench;
 
 import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.VirtioNetHeader;
 import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -36,7 +37,7 @@ final class BenchFrames {
         for (int i = udp + UDP_HEADER; i < b.capacity(); i++) {
             b.put(i, (byte) i);
         }
-        final int pseudo = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF) + 17 + udpLength;
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(srcIp, dstIp, 17, udpLength);
         final int udpSum = checksum(b.array(), udp, udpLength, pseudo);
         b.putShort(udp + 6, (short) (udpSum == 0 ? 0xFFFF : udpSum));
         return b.array();
@@ -61,7 +62,7 @@ final class BenchFrames {
         final int tcp = putEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, 6, ipLength);
         b.putShort((short) 40000).putShort((short) 5201).putInt(0x1000_0000).putInt(77);
         b.put((byte) ((tcpHeader / 4) << 4)).put((byte) 0x18).putShort((short) 512); // ACK|PSH, window
-        final int pseudo = (srcIp >>> 16) + (srcIp & 0xFFFF) + (dstIp >>> 16) + (dstIp & 0xFFFF) + 6 + tcpHeader + payload;
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(srcIp, dstIp, 6, tcpHeader + payload);
         // NEEDS_CSUM: the checksum field holds the folded pseudo-header sum (not complemented)
         b.putShort((short) ~checksum(b.array(), 0, 0, pseudo)).putShort((short) 0); // urgent pointer
         b.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt(1).putInt(2); // NOP NOP timestamps

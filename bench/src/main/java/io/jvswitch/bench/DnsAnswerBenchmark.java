@@ -8,21 +8,12 @@ import io.jvswitch.switching.service.GatewayDatagramService;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The DNS responder's local answer path as the dataplane calls it ({@link GatewayDatagramService#handle}):
@@ -34,14 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * endpoints, rotated), {@code ptr} (a reverse name), {@code nodata} (AAAA of an IPv4-only name),
  * {@code edns} (an A query with an OPT record, answered with one).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class DnsAnswerBenchmark {
+public class DnsAnswerBenchmark extends InMemoryBenchmark {
     private static final int NETWORKS = 10;
     private static final int PER_NETWORK = 100;
 

@@ -6,21 +6,12 @@ import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.PortStats;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Broadcast flooding, one core: port A of a network of {@code ports} ports receives a 64-byte
@@ -31,14 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Setup and teardown fail the run unless every frame from A was flooded and every other port
  * sent exactly one copy of each, with no drops.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class FloodBenchmark {
+public class FloodBenchmark extends InMemoryBenchmark {
     private static final int A = 0;
 
     @Param({"4"})

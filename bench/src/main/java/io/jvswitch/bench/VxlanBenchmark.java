@@ -11,22 +11,13 @@ import io.jvswitch.vtep.VtepReceiver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The VTEP's per-frame work on one core, in memory (no sockets): {@code encap} is the tunnel
@@ -39,14 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * split of a coalesced read, which allocates nothing) is not in it.
  * The score is frames per second; {@code -prof gc} shows the allocation per frame.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class VxlanBenchmark {
+public class VxlanBenchmark extends InMemoryBenchmark {
     private static final int LOCAL = 0x0ac80001;
     private static final int PEER = 0x0ac80002;
     private static final long MAC_LOCAL = 0x02_4a_0a_0a_00_02L;

@@ -12,21 +12,12 @@ import io.jvswitch.vtep.VtepReceiver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The VTEP's work on a TCP stream on one core, in memory (no sockets), per TSO super-frame of
@@ -44,14 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The score is super-frames per second; times {@code payload} it is bytes per second.
  * {@code -prof gc} shows the allocation per super-frame.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class VxlanTsoBenchmark {
+public class VxlanTsoBenchmark extends InMemoryBenchmark {
     private static final int OVERLAY_MTU = 1450;
     /** The segment size of a container on a 1450-byte overlay: MTU less IPv4 and TCP with timestamps. */
     private static final int MSS = OVERLAY_MTU - 20 - 32;
