@@ -4,8 +4,9 @@ import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.VirtioNetHeader;
-import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
 
 /**
  * Frames as a port hands them to the switch: a zeroed 10-byte virtio-net header (no offload
@@ -18,8 +19,7 @@ final class BenchFrames {
     /** Smallest Ethernet frame that holds an IPv4 and a UDP header. */
     static final int MIN_UDP_FRAME = ETH_HEADER + IPV4_HEADER + UDP_HEADER;
 
-    private BenchFrames() {
-    }
+    private BenchFrames() {}
 
     /**
      * An untagged IPv4/UDP frame of exactly {@code ethernetLength} bytes (Ethernet header included,
@@ -33,7 +33,10 @@ final class BenchFrames {
         final int udpLength = ipLength - IPV4_HEADER;
         final ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + ethernetLength); // big-endian
         final int udp = putEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, 17, ipLength);
-        b.putShort((short) 40000).putShort((short) 5001).putShort((short) udpLength).putShort((short) 0);
+        b.putShort((short) 40000)
+                .putShort((short) 5001)
+                .putShort((short) udpLength)
+                .putShort((short) 0);
         for (int i = udp + UDP_HEADER; i < b.capacity(); i++) {
             b.put(i, (byte) i);
         }
@@ -53,12 +56,17 @@ final class BenchFrames {
         final int tcpHeader = 32;
         final int ipLength = IPV4_HEADER + tcpHeader + payload;
         if (ipLength > 65_535) {
-            throw new IllegalArgumentException("an IPv4 super-frame holds at most " + (65_535 - IPV4_HEADER - tcpHeader)
-                + " payload bytes");
+            throw new IllegalArgumentException(
+                    "an IPv4 super-frame holds at most " + (65_535 - IPV4_HEADER - tcpHeader) + " payload bytes");
         }
         final ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + ETH_HEADER + ipLength); // big-endian
-        VirtioNetHeader.setTcpSegmentation(new UnsafeBuffer(b.array()), 0, VirtioNetHeader.GSO_TCPV4, ETH_HEADER + IPV4_HEADER,
-            ETH_HEADER + IPV4_HEADER + tcpHeader, mss);
+        VirtioNetHeader.setTcpSegmentation(
+                new UnsafeBuffer(b.array()),
+                0,
+                VirtioNetHeader.GSO_TCPV4,
+                ETH_HEADER + IPV4_HEADER,
+                ETH_HEADER + IPV4_HEADER + tcpHeader,
+                mss);
         final int tcp = putEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, 6, ipLength);
         b.putShort((short) 40000).putShort((short) 5201).putInt(0x1000_0000).putInt(77);
         b.put((byte) ((tcpHeader / 4) << 4)).put((byte) 0x18).putShort((short) 512); // ACK|PSH, window
@@ -77,8 +85,8 @@ final class BenchFrames {
      * a valid header checksum) behind the virtio-net header; returns where the IPv4 payload starts,
      * which is also the buffer's position.
      */
-    private static int putEthernetAndIpv4(ByteBuffer b, long dstMac, long srcMac, int srcIp, int dstIp, int protocol,
-                                          int ipLength) {
+    private static int putEthernetAndIpv4(
+            ByteBuffer b, long dstMac, long srcMac, int srcIp, int dstIp, int protocol, int ipLength) {
         b.position(VirtioNetHeader.LENGTH);
         putMac(b, dstMac);
         putMac(b, srcMac);
@@ -95,8 +103,16 @@ final class BenchFrames {
     /** A 42-byte broadcast ARP request: who has {@code targetIp}? tell {@code senderIp}. */
     static byte[] arpRequest(long senderMac, int senderIp, int targetIp) {
         final byte[] frame = new byte[VirtioNetHeader.LENGTH + ArpPacket.FRAME_LENGTH];
-        ArpPacket.encode(new UnsafeBuffer(frame), VirtioNetHeader.LENGTH, 0xFFFF_FFFF_FFFFL, senderMac,
-            ArpPacket.OP_REQUEST, senderMac, senderIp, 0L, targetIp);
+        ArpPacket.encode(
+                new UnsafeBuffer(frame),
+                VirtioNetHeader.LENGTH,
+                0xFFFF_FFFF_FFFFL,
+                senderMac,
+                ArpPacket.OP_REQUEST,
+                senderMac,
+                senderIp,
+                0L,
+                targetIp);
         return frame;
     }
 

@@ -5,15 +5,18 @@ import io.jvswitch.dns.DnsEndpointName;
 import io.jvswitch.dns.DnsNetwork;
 import io.jvswitch.dns.DnsService;
 import io.jvswitch.switching.service.GatewayDatagramService;
-import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
-import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The DNS responder's local answer path as the dataplane calls it ({@link GatewayDatagramService#handle}):
@@ -46,8 +49,14 @@ public class DnsAnswerBenchmark extends InMemoryBenchmark {
         for (int n = 0; n < NETWORKS; n++) {
             networks.add(new DnsNetwork(n + 1, "net" + n, ip(n, 1), false, List.of()));
             for (int e = 0; e < PER_NETWORK; e++) {
-                names.add(new DnsEndpointName(n + 1, "net" + n, "c" + n + "-" + e, "host" + n + "-" + e,
-                    List.of(e < 2 ? "shared" : "alias" + n + "-" + e), ip(n, e + 2), null));
+                names.add(new DnsEndpointName(
+                        n + 1,
+                        "net" + n,
+                        "c" + n + "-" + e,
+                        "host" + n + "-" + e,
+                        List.of(e < 2 ? "shared" : "alias" + n + "-" + e),
+                        ip(n, e + 2),
+                        null));
             }
         }
         dns.update(networks, names);
@@ -64,7 +73,7 @@ public class DnsAnswerBenchmark extends InMemoryBenchmark {
         if (n <= 0 || (buffer.getByte(3) & 0xF) != 0) {
             throw new IllegalStateException("the benchmark's query is not answered NOERROR: " + n);
         }
-        final int answers = buffer.getShort(6, java.nio.ByteOrder.BIG_ENDIAN);
+        final int answers = buffer.getShort(6, ByteOrder.BIG_ENDIAN);
         final int expected = switch (query) {
             case "alias" -> 2;
             case "nodata" -> 0;
@@ -107,7 +116,7 @@ public class DnsAnswerBenchmark extends InMemoryBenchmark {
         }
         for (String label : name.split("\\.")) {
             out.write(label.length());
-            out.writeBytes(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
         }
         out.write(0);
         out.write(qtype >>> 8);

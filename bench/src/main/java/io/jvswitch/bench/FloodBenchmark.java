@@ -36,8 +36,8 @@ public class FloodBenchmark extends InMemoryBenchmark {
         check(ports >= 2, "a flood needs at least two ports");
         sw = new SwitchFixture(ports, 1500);
         final SwitchFixture.Snapshot plugged = sw.snapshot();
-        sw.ports[A].repeat(BenchFrames.udp(MacAddress.BROADCAST, SwitchFixture.mac(A), SwitchFixture.ip(A),
-            SwitchFixture.BROADCAST_IP, 64));
+        sw.ports[A].repeat(BenchFrames.udp(
+                MacAddress.BROADCAST, SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.BROADCAST_IP, 64));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();
         verify(plugged, start);

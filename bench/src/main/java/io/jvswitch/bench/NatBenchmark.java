@@ -1,10 +1,5 @@
 package io.jvswitch.bench;
 
-import java.nio.ByteOrder;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-
 import io.jvswitch.nat.NatContext;
 import io.jvswitch.nat.NatCounters;
 import io.jvswitch.nat.NatEngine;
@@ -30,6 +25,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Connection tracking and translation, one core, with {@code flows} established masqueraded TCP
  * connections in the table (1 M by default). Each operation is one packet of a connection picked
@@ -53,8 +53,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--enable-native-access=ALL-UNNAMED",
-    "--sun-misc-unsafe-memory-access=allow", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "-Xmx2g",
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "--add-exports",
+            "java.base/jdk.internal.misc=ALL-UNNAMED"
+        })
 public class NatBenchmark {
     static final int BATCH = 64;
     private static final int FRAME = 64;
@@ -87,8 +94,11 @@ public class NatBenchmark {
         SwitchFixture.check(path.equals("single") || path.equals("batch"), "path is single or batch, not " + path);
         batched = path.equals("batch");
         nat = new NatEngine(new NatContext().tableCapacity(flows).conclude());
-        nat.policy(new NatPolicy(MASQ, List.of(new NatPolicy.NetworkNat(NETWORK, true, CLIENT_BASE | 1)),
-            new int[0], PublishedPorts.EMPTY));
+        nat.policy(new NatPolicy(
+                MASQ,
+                List.of(new NatPolicy.NetworkNat(NETWORK, true, CLIENT_BASE | 1)),
+                new int[0],
+                PublishedPorts.EMPTY));
         final UnsafeBuffer packet = new UnsafeBuffer(new byte[FRAME]);
         for (int i = 0; i < flows; i++) {
             // A distinct server per connection keeps every original source port free: no port search here.
@@ -96,8 +106,10 @@ public class NatBenchmark {
             final int port = port(i);
             final int server = SERVER_BASE + i;
             route(RoutingHook.HOST_LINK, frame(packet, client, port, server, 443, TcpPacket.SYN), NETWORK);
-            route(NETWORK, frame(packet, server, 443, MASQ, port, TcpPacket.SYN | TcpPacket.ACK),
-                RoutingHook.HOST_LINK);
+            route(
+                    NETWORK,
+                    frame(packet, server, 443, MASQ, port, TcpPacket.SYN | TcpPacket.ACK),
+                    RoutingHook.HOST_LINK);
             route(RoutingHook.HOST_LINK, frame(packet, client, port, server, 443, TcpPacket.ACK), NETWORK);
         }
         final NatCounters counters = nat.counters();
@@ -186,8 +198,9 @@ public class NatBenchmark {
         SwitchFixture.check(counters.connections() == flows, "connections lost: " + counters.connections());
         SwitchFixture.check(counters.translated() > translatedAtStart, "nothing translated");
         final UnsafeBuffer last = batched ? batch[BATCH - 1] : work;
-        SwitchFixture.check(last.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) == MASQ,
-            "the last packet was not masqueraded");
+        SwitchFixture.check(
+                last.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) == MASQ,
+                "the last packet was not masqueraded");
     }
 
     private static int client(int i) {
@@ -199,23 +212,23 @@ public class NatBenchmark {
     }
 
     /** Writes an Ethernet/IPv4/TCP frame (no payload) with valid checksums into {@code b}. */
-    private static UnsafeBuffer frame(UnsafeBuffer b, int source, int sourcePort, int destination, int destinationPort,
-        int flags) {
-        b.setMemory(0, FRAME, (byte)0);
-        b.putShort(VirtioNetHeader.LENGTH + 12, (short)0x0800, ByteOrder.BIG_ENDIAN);
-        b.putByte(IP, (byte)0x45);
-        b.putShort(IP + 2, (short)40, ByteOrder.BIG_ENDIAN);
-        b.putByte(IP + 8, (byte)64);
-        b.putByte(IP + 9, (byte)Ipv4Packet.PROTOCOL_TCP);
+    private static UnsafeBuffer frame(
+            UnsafeBuffer b, int source, int sourcePort, int destination, int destinationPort, int flags) {
+        b.setMemory(0, FRAME, (byte) 0);
+        b.putShort(VirtioNetHeader.LENGTH + 12, (short) 0x0800, ByteOrder.BIG_ENDIAN);
+        b.putByte(IP, (byte) 0x45);
+        b.putShort(IP + 2, (short) 40, ByteOrder.BIG_ENDIAN);
+        b.putByte(IP + 8, (byte) 64);
+        b.putByte(IP + 9, (byte) Ipv4Packet.PROTOCOL_TCP);
         b.putInt(IP + 12, source, ByteOrder.BIG_ENDIAN);
         b.putInt(IP + 16, destination, ByteOrder.BIG_ENDIAN);
         final Ipv4Packet ip = new Ipv4Packet();
         ip.wrap(b, IP, 40);
         ip.updateHeaderChecksum();
-        b.putShort(L4, (short)sourcePort, ByteOrder.BIG_ENDIAN);
-        b.putShort(L4 + 2, (short)destinationPort, ByteOrder.BIG_ENDIAN);
-        b.putByte(L4 + 12, (byte)0x50);
-        b.putByte(L4 + 13, (byte)flags);
+        b.putShort(L4, (short) sourcePort, ByteOrder.BIG_ENDIAN);
+        b.putShort(L4 + 2, (short) destinationPort, ByteOrder.BIG_ENDIAN);
+        b.putByte(L4 + 12, (byte) 0x50);
+        b.putByte(L4 + 13, (byte) flags);
         final TcpPacket tcp = new TcpPacket();
         tcp.wrap(b, L4, 20);
         tcp.setChecksum(tcp.computeChecksum(ip.pseudoHeaderSum()));

@@ -4,6 +4,7 @@ import io.jvswitch.bench.e2e.BenchOptions;
 import io.jvswitch.bench.e2e.BenchResults;
 import io.jvswitch.bench.e2e.BenchRunner;
 import io.jvswitch.bench.e2e.Figure;
+
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -21,17 +22,24 @@ import java.util.Map;
  */
 public final class PublishedPortComparison {
     /** Figures of one topology. */
-    public record Figures(double throughputGbps, double connectionsPerSecond) {
-    }
+    public record Figures(double throughputGbps, double connectionsPerSecond) {}
 
     /** Both topologies, measured in one run. */
     public record Result(Figures jvs, Figures kernel) {
         public String report() {
             return String.format("%-28s %12s %12s %8s%n", "published port, outside->host", "jvs", "kernel", "ratio")
-                + String.format("%-28s %12.2f %12.2f %8.2f%n", "TCP throughput (Gb/s)", jvs.throughputGbps,
-                    kernel.throughputGbps, jvs.throughputGbps / kernel.throughputGbps)
-                + String.format("%-28s %12.0f %12.0f %8.2f%n", "connections per second", jvs.connectionsPerSecond,
-                    kernel.connectionsPerSecond, jvs.connectionsPerSecond / kernel.connectionsPerSecond);
+                    + String.format(
+                            "%-28s %12.2f %12.2f %8.2f%n",
+                            "TCP throughput (Gb/s)",
+                            jvs.throughputGbps,
+                            kernel.throughputGbps,
+                            jvs.throughputGbps / kernel.throughputGbps)
+                    + String.format(
+                            "%-28s %12.0f %12.0f %8.2f%n",
+                            "connections per second",
+                            jvs.connectionsPerSecond,
+                            kernel.connectionsPerSecond,
+                            jvs.connectionsPerSecond / kernel.connectionsPerSecond);
         }
     }
 
@@ -42,8 +50,8 @@ public final class PublishedPortComparison {
     }
 
     public Result run() throws Exception {
-        final BenchOptions options = new BenchOptions(1, seconds, 20, 0, List.of(), List.of("kernel-nat", "jvs-nat"), Map.of(),
-            null, null);
+        final BenchOptions options =
+                new BenchOptions(1, seconds, 20, 0, List.of(), List.of("kernel-nat", "jvs-nat"), Map.of(), null, null);
         final BenchResults results = new BenchRunner(options, new PrintStream(OutputStream.nullOutputStream())).run();
         if (!results.failures().isEmpty()) {
             throw new IllegalStateException(String.join("\n", results.failures()));
@@ -56,7 +64,9 @@ public final class PublishedPortComparison {
         if (info.skippedBecause() != null) {
             throw new IllegalStateException(info.title() + " skipped: " + info.skippedBecause());
         }
-        return new Figures(results.spread(path, Figure.TCP_1).median(), results.spread(path, Figure.CONNECTIONS).median());
+        return new Figures(
+                results.spread(path, Figure.TCP_1).median(),
+                results.spread(path, Figure.CONNECTIONS).median());
     }
 
     /** {@code java ... PublishedPortComparison [SECONDS]}: measures both and prints the table. */

@@ -10,6 +10,7 @@ import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.SwitchContext;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +43,10 @@ final class SwitchFixture implements AutoCloseable {
 
     SwitchFixture(int portCount, int mtu) {
         final SwitchContext ctx = new SwitchContext()
-            .rxBatch(BATCH)
-            // A destination learned once in setup is never refreshed afterwards: keep it for the
-            // whole run (default aging is 300 s) so a long run does not turn into unknown-unicast flooding.
-            .macAgingNanos(TimeUnit.DAYS.toNanos(1));
+                .rxBatch(BATCH)
+                // A destination learned once in setup is never refreshed afterwards: keep it for the
+                // whole run (default aging is 300 s) so a long run does not turn into unknown-unicast flooding.
+                .macAgingNanos(TimeUnit.DAYS.toNanos(1));
         dp = new Dataplane(ctx, ReadySet.NONE, PortListener.NONE, Throwable::printStackTrace);
         call(dp.addNetwork(NETWORK, "bench", GATEWAY_IP, GATEWAY_MAC, EtherTypePolicy.IP_ONLY));
         ports = new MemoryPort[portCount];
@@ -104,16 +105,17 @@ final class SwitchFixture implements AutoCloseable {
         return new Snapshot(byEndpoint, transmitted);
     }
 
-    record Snapshot(PortStats[] stats, long[] portTransmits) {
-    }
+    record Snapshot(PortStats[] stats, long[] portTransmits) {}
 
     /** The MemoryPorts' own transmit counts must match what the switch says it sent them, and nothing was dropped. */
     void checkConsistent(Snapshot now) {
         for (int i = 0; i < ports.length; i++) {
             final PortStats s = now.stats()[i];
             check(s.drops().isEmpty(), "port " + ports[i].name() + " dropped frames: " + s.drops());
-            check(s.txFrames() == now.portTransmits()[i], "port " + ports[i].name() + ": switch counted "
-                + s.txFrames() + " transmits, the port saw " + now.portTransmits()[i]);
+            check(
+                    s.txFrames() == now.portTransmits()[i],
+                    "port " + ports[i].name() + ": switch counted " + s.txFrames() + " transmits, the port saw "
+                            + now.portTransmits()[i]);
         }
     }
 

@@ -10,14 +10,15 @@ import io.jvswitch.vtep.VtepCounters;
 import io.jvswitch.vtep.VtepReceiver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
-import java.util.function.Consumer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /**
  * The VTEP's per-frame work on one core, in memory (no sockets): {@code encap} is the tunnel
@@ -46,6 +47,7 @@ public class VxlanBenchmark extends InMemoryBenchmark {
     private int outgoingLength;
     /** A read buffer holding one datagram, as the underlay's receive fills it. */
     private ByteBuf received;
+
     private UnsafeBuffer frame;
     private final Consumer<TxBatch> sent = batch -> batch.datagrams().release();
 

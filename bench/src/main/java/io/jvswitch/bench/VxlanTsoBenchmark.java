@@ -11,13 +11,14 @@ import io.jvswitch.vtep.VtepCounters;
 import io.jvswitch.vtep.VtepReceiver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.ByteBuffer;
 
 /**
  * The VTEP's work on a TCP stream on one core, in memory (no sockets), per TSO super-frame of
@@ -39,6 +40,7 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
     private static final int OVERLAY_MTU = 1450;
     /** The segment size of a container on a 1450-byte overlay: MTU less IPv4 and TCP with timestamps. */
     private static final int MSS = OVERLAY_MTU - 20 - 32;
+
     private static final int VNI = 4242;
     private static final int LOCAL = 0x0ac80001;
     private static final int PEER = 0x0ac80002;
@@ -55,6 +57,7 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
     private VtepReceiver receiver;
     /** The datagrams as a GRO read leaves them in its buffer: {@code stride} bytes apart. */
     private ByteBuf groRead;
+
     private int stride;
     private int groLength;
     private int segments;
@@ -62,8 +65,8 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        final byte[] frame = BenchFrames.tcpSuperFrame(0x02_4a_0a_0a_00_03L, 0x02_4a_0a_0a_00_02L, 0x0a0a0002, 0x0a0a0003,
-            payload, MSS);
+        final byte[] frame = BenchFrames.tcpSuperFrame(
+                0x02_4a_0a_0a_00_03L, 0x02_4a_0a_0a_00_02L, 0x0a0a0002, 0x0a0a0003, payload, MSS);
         // direct buffers, as the dataplane reads into and the underlay sends from
         superFrame = new UnsafeBuffer(ByteBuffer.allocateDirect(frame.length));
         superFrame.putBytes(0, frame);
@@ -71,7 +74,7 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
         datagrams = new UnsafeBuffer(ByteBuffer.allocateDirect(TcpSegmenter.maxOutputBytes(frame.length, MSS)));
         segments = (payload + MSS - 1) / MSS;
         if (!segmenter.segment(superFrame, 0, superFrameLength, datagrams, VNI, OVERLAY_MTU)
-            || segmenter.segmentCount() != segments) {
+                || segmenter.segmentCount() != segments) {
             throw new IllegalStateException("the super-frame was not segmented: " + segmenter.failure());
         }
 
@@ -86,8 +89,9 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
         datagrams.getBytes(0, read);
         groRead = Unpooled.directBuffer(groLength).writeBytes(read);
         joined = new UnsafeBuffer(ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + 65_536));
-        if (coalesce() != frame.length || port.counters().superFrames() != 1
-            || port.counters().coalescedSegments() != segments) {
+        if (coalesce() != frame.length
+                || port.counters().superFrames() != 1
+                || port.counters().coalescedSegments() != segments) {
             throw new IllegalStateException("the datagrams were not joined into one super-frame");
         }
     }
@@ -120,7 +124,7 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
 
     @Benchmark
     public int copyAndSum() {
-        return InternetChecksum.copyAndSum(superFrame, superFrameLength - payload, datagrams, VxlanHeader.LENGTH + 66,
-            payload, 0);
+        return InternetChecksum.copyAndSum(
+                superFrame, superFrameLength - payload, datagrams, VxlanHeader.LENGTH + 66, payload, 0);
     }
 }

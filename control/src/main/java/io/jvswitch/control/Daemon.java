@@ -9,6 +9,9 @@ import io.jvswitch.control.debug.CaptureEndpoint;
 import io.jvswitch.control.debug.CaptureService;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.MetricsServer;
+import io.jvswitch.control.dns.EmbeddedDns;
+import io.jvswitch.control.dns.NetnsResolvConf;
+import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
@@ -17,16 +20,28 @@ import io.jvswitch.control.netns.InterfaceConfigurator;
 import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
+import io.jvswitch.control.service.OverlayNetworks;
 import io.jvswitch.control.service.Privileges;
 import io.jvswitch.control.service.TapWiring;
+import io.jvswitch.dns.DnsContext;
+import io.jvswitch.dns.DnsService;
+import io.jvswitch.dns.ResolvConf;
+import io.jvswitch.nat.NatContext;
+import io.jvswitch.nat.NatEngine;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.SwitchContext;
 import io.jvswitch.tap.EpollReadySet;
 import io.jvswitch.tap.TapException;
+
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -45,26 +60,31 @@ public final class Daemon {
     private final Path socket;
     private final Path stateDir;
     private final SwitchContext switchContext;
-    private final java.net.InetSocketAddress metricsAddress;
+    private final InetSocketAddress metricsAddress;
     private final String socketGroup;
-    private final io.jvswitch.dns.DnsContext dnsContext;
+    private final DnsContext dnsContext;
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
 
     /** The connection tracker's settings and the address masqueraded connections leave with. */
-    public record NatOptions(io.jvswitch.nat.NatContext context, int masqueradeAddress) {
-    }
+    public record NatOptions(NatContext context, int masqueradeAddress) {}
 
     /** Where the host link goes: its TAP's name and subnet. */
-    public record HostLinkOptions(String name, io.jvswitch.control.ipam.Cidr cidr) {
-    }
+    public record HostLinkOptions(String name, Cidr cidr) {}
 
     /**
      * {@code metricsAddress} null: no metrics listener (there is no TCP listener by default).
      * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
      */
-    public Daemon(Path socket, Path stateDir, SwitchContext switchContext, java.net.InetSocketAddress metricsAddress,
-                  String socketGroup, HostLinkOptions hostLink, io.jvswitch.dns.DnsContext dnsContext, NatOptions nat) {
+    public Daemon(
+            Path socket,
+            Path stateDir,
+            SwitchContext switchContext,
+            InetSocketAddress metricsAddress,
+            String socketGroup,
+            HostLinkOptions hostLink,
+            DnsContext dnsContext,
+            NatOptions nat) {
         this.hostLink = hostLink;
         this.dnsContext = dnsContext;
         this.nat = nat;
@@ -80,7 +100,7 @@ public final class Daemon {
         if (socketGroup != null) {
             try {
                 socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(socketGroup);
-            } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+            } catch (UserPrincipalNotFoundException e) {
                 throw new IllegalStateException("no group named " + socketGroup + " (for --socket-group)");
             }
         }
@@ -93,41 +113,55 @@ public final class Daemon {
         final AtomicReference<NetworkService> service = new AtomicReference<>();
         final Dataplane dataplane;
         try {
-            dataplane = new Dataplane(switchContext, new EpollReadySet(),
-                (slot, name) -> control.execute(() -> service.get().portGone(slot)),
-                error -> DATAPLANE_ERRORS.log(error.getClass().getName(), System.Logger.Level.ERROR, "dataplane error", error));
+            dataplane = new Dataplane(
+                    switchContext,
+                    new EpollReadySet(),
+                    (slot, name) -> control.execute(() -> service.get().portGone(slot)),
+                    error -> DATAPLANE_ERRORS.log(
+                            error.getClass().getName(), System.Logger.Level.ERROR, "dataplane error", error));
         } catch (TapException e) {
             throw new IllegalStateException("cannot create the dataplane's epoll set: " + e.getMessage(), e);
         }
         final CommandRunner runner = new CommandRunner();
         final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);
         // NAT needs the host link: without it nothing leaves the networks and nothing is published.
-        final NatService natService = link == null ? null : new NatService(new io.jvswitch.nat.NatEngine(nat.context()),
-            nat.masqueradeAddress(), runner, switchContext.clock()::nanoTime, read -> Dataplane.await(dataplane.call(read)));
-        service.set(new NetworkService(dataplane, store,
-            new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)), HostRoutes::read,
-            link == null ? java.util.List.of() : java.util.List.of(link, natService),
-            new io.jvswitch.control.service.OverlayNetworks(dataplane, switchContext.macAgingNanos())));
+        final NatService natService = link == null
+                ? null
+                : new NatService(
+                        new NatEngine(nat.context()),
+                        nat.masqueradeAddress(),
+                        runner,
+                        switchContext.clock()::nanoTime,
+                        read -> Dataplane.await(dataplane.call(read)));
+        service.set(new NetworkService(
+                dataplane,
+                store,
+                new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)),
+                HostRoutes::read,
+                link == null ? List.of() : List.of(link, natService),
+                new OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         service.get().nat(natService);
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
-        final java.util.List<AutoCloseable> closeOnExit = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<AutoCloseable> closeOnExit = new CopyOnWriteArrayList<>();
         final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread hook = new Thread(() -> {
-            LOG.log(System.Logger.Level.INFO, "stopping: containers keep their interfaces");
-            for (AutoCloseable c : closeOnExit) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.WARNING, "while stopping: " + e.getMessage());
-                }
-            }
-            api.close();
-            control.shutdown();
-            dataplane.close();
-            service.get().closeOverlays();
-            stopped.countDown();
-        }, "jvs-shutdown");
+        final Thread hook = new Thread(
+                () -> {
+                    LOG.log(System.Logger.Level.INFO, "stopping: containers keep their interfaces");
+                    for (AutoCloseable c : closeOnExit) {
+                        try {
+                            c.close();
+                        } catch (Exception e) {
+                            LOG.log(System.Logger.Level.WARNING, "while stopping: " + e.getMessage());
+                        }
+                    }
+                    api.close();
+                    control.shutdown();
+                    dataplane.close();
+                    service.get().closeOverlays();
+                    stopped.countDown();
+                },
+                "jvs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             // Containers get their interfaces back first (after a crash they are waiting); the host
@@ -137,23 +171,27 @@ public final class Daemon {
                 closeOnExit.add(link);
                 closeOnExit.add(natService);
                 control.submit(() -> {
-                    link.start(dataplane);
-                    natService.start(link);
-                    Dataplane.await(dataplane.routingHook(natService.engine()));
-                }).get();
+                            link.start(dataplane);
+                            natService.start(link);
+                            Dataplane.await(dataplane.routingHook(natService.engine()));
+                        })
+                        .get();
             }
             // after the restore: containers get their TAPs back before the DNS start-up costs anything
-            final io.jvswitch.dns.DnsService dns = startDns(dataplane, service.get(), control);
+            final DnsService dns = startDns(dataplane, service.get(), control);
             closeOnExit.add(dns);
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);
             api.group(socketGroup);
             final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
             debug.dnsStats(dns::stats);
-            api.start(new ApiRoutes(service.get(), debug, json, natService),
-                new CaptureEndpoint(service.get(), captures, json), control);
+            api.start(
+                    new ApiRoutes(service.get(), debug, json, natService),
+                    new CaptureEndpoint(service.get(), captures, json),
+                    control);
             if (metricsAddress != null) {
-                final DebugService metricsDebug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
+                final DebugService metricsDebug =
+                        new DebugService(service.get(), dataplane, captures::totalClientDrops);
                 metricsDebug.dnsStats(dns::stats);
                 final MetricsServer metrics = new MetricsServer(metricsAddress, metricsDebug);
                 metrics.start();
@@ -172,7 +210,7 @@ public final class Daemon {
             api.close();
             control.shutdownNow();
             dataplane.close();
-            final Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            final Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException(cause.getMessage(), cause);
         }
         final var watch = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -180,15 +218,27 @@ public final class Daemon {
             t.setDaemon(true);
             return t;
         });
-        watch.scheduleWithFixedDelay(() -> control.execute(() -> {
-            try {
-                service.get().reapVanished();
-            } catch (RuntimeException e) {
-                DATAPLANE_ERRORS.log("namespace-watch", System.Logger.Level.WARNING, "namespace watch failed: " + e.getMessage(), e);
-            }
-        }), 2, 2, TimeUnit.SECONDS);
-        LOG.log(System.Logger.Level.INFO, "jvs daemon ready: API on {0}, state in {1}, idle mode {2}", socket, stateDir,
-            switchContext.idleMode().label());
+        watch.scheduleWithFixedDelay(
+                () -> control.execute(() -> {
+                    try {
+                        service.get().reapVanished();
+                    } catch (RuntimeException e) {
+                        DATAPLANE_ERRORS.log(
+                                "namespace-watch",
+                                System.Logger.Level.WARNING,
+                                "namespace watch failed: " + e.getMessage(),
+                                e);
+                    }
+                }),
+                2,
+                2,
+                TimeUnit.SECONDS);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "jvs daemon ready: API on {0}, state in {1}, idle mode {2}",
+                socket,
+                stateDir,
+                switchContext.idleMode().label());
         stopped.await();
     }
 
@@ -196,31 +246,35 @@ public final class Daemon {
      * The embedded DNS: the responder at every gateway (UDP 53 in the dataplane, TCP 53 on the
      * gateway addresses), upstreams from this namespace's resolv.conf, names following the state.
      */
-    private io.jvswitch.dns.DnsService startDns(Dataplane dataplane, NetworkService service, ExecutorService control)
-        throws InterruptedException, java.util.concurrent.ExecutionException {
-        final var upstreams = io.jvswitch.dns.ResolvConf.upstreams(io.jvswitch.dns.ResolvConf.ETC_RESOLV_CONF,
-            io.jvswitch.dns.ResolvConf.SYSTEMD_RESOLV_CONF);
+    private DnsService startDns(Dataplane dataplane, NetworkService service, ExecutorService control)
+            throws InterruptedException, ExecutionException {
+        final var upstreams = ResolvConf.upstreams(ResolvConf.ETC_RESOLV_CONF, ResolvConf.SYSTEMD_RESOLV_CONF);
         if (upstreams.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no upstream DNS server in resolv.conf: names that are not local get"
-                + " SERVFAIL unless a network has --dns servers");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "no upstream DNS server in resolv.conf: names that are not local get"
+                            + " SERVFAIL unless a network has --dns servers");
         }
-        final io.jvswitch.dns.DnsService dns = new io.jvswitch.dns.DnsService(dnsContext, upstreams, 53);
+        final DnsService dns = new DnsService(dnsContext, upstreams, 53);
         dns.replies(dataplane.gatewayReplies());
         Dataplane.await(dataplane.gatewayService(dns.responder()));
-        final io.jvswitch.control.dns.EmbeddedDns names = new io.jvswitch.control.dns.EmbeddedDns(dns,
-            new io.jvswitch.control.dns.NetnsResolvConf(Path.of("/etc/netns")));
+        final EmbeddedDns names = new EmbeddedDns(dns, new NetnsResolvConf(Path.of("/etc/netns")));
         try {
             // on the control thread, so no change slips between the first picture and the listener
             control.submit(() -> {
-                service.onChange(names::update);
-                names.update(service.networks(), service.endpoints());
-            }).get();
-        } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                        service.onChange(names::update);
+                        names.update(service.networks(), service.endpoints());
+                    })
+                    .get();
+        } catch (ExecutionException | InterruptedException e) {
             dns.close();
             throw e;
         }
-        LOG.log(System.Logger.Level.INFO, "DNS at every gateway, port 53; upstreams {0}; TTL {1} s", upstreams,
-            dnsContext.ttlSeconds());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "DNS at every gateway, port 53; upstreams {0}; TTL {1} s",
+                upstreams,
+                dnsContext.ttlSeconds());
         return dns;
     }
 
@@ -229,8 +283,8 @@ public final class Daemon {
         if (Files.exists(socket)) {
             try {
                 if (new ApiClient(socket).send("GET", "/v1/ping", null).ok()) {
-                    throw new IllegalStateException("a jvs daemon is already running on " + socket
-                        + " (use --socket to run another one)");
+                    throw new IllegalStateException(
+                            "a jvs daemon is already running on " + socket + " (use --socket to run another one)");
                 }
             } catch (ApiClient.DaemonUnreachableException e) {
                 // nobody answers: a leftover from a daemon that was killed

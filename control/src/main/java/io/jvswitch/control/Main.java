@@ -1,12 +1,12 @@
 package io.jvswitch.control;
 
 import io.jvswitch.control.cli.JvsCommand;
+
 import java.io.PrintWriter;
 
 /** The {@code jvs} command. */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {

@@ -13,12 +13,10 @@ import java.util.Map;
  * answer with an OPT record must not go to a client that sent none).
  */
 final class DnsCache {
-    record Key(String name, int qtype, int qclass, boolean edns) {
-    }
+    record Key(String name, int qtype, int qclass, boolean edns) {}
 
     /** A cached response: its bytes as received (with the upstream's TTLs) and when they were received. */
-    record Entry(byte[] response, long storedNanos, long expiresNanos) {
-    }
+    record Entry(byte[] response, long storedNanos, long expiresNanos) {}
 
     private final int maxEntries;
     private final long maxBytes;

@@ -67,8 +67,12 @@ public final class DnsContext {
         require(maxRecords > 0 && maxRecords <= 1 << 24, "name store limit must be within 1..16777216");
         require(cacheEntries >= 0 && cacheBytes >= 0, "cache limits must not be negative");
         require(maxInFlight > 0 && maxInFlight <= 16_384, "in-flight limit must be within 1..16384");
-        require(Integer.bitCount(forwardQueueBytes) == 1 && forwardQueueBytes >= 4096, "forward queue must be a power of two >= 4096");
-        require(retransmitMillis > 0 && upstreamTimeoutMillis > retransmitMillis, "upstream timeout must exceed the retransmit delay");
+        require(
+                Integer.bitCount(forwardQueueBytes) == 1 && forwardQueueBytes >= 4096,
+                "forward queue must be a power of two >= 4096");
+        require(
+                retransmitMillis > 0 && upstreamTimeoutMillis > retransmitMillis,
+                "upstream timeout must exceed the retransmit delay");
         require(maxTcpConnections > 0 && tcpIdleSeconds > 0, "TCP limits must be positive");
         concluded = true;
         return this;

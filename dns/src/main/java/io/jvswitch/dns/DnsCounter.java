@@ -42,6 +42,7 @@ public enum DnsCounter {
     TCP_REFUSED("tcp-refused", "TCP connections closed at once: connection limit reached"),
     TCP_IDLE_CLOSED("tcp-idle-closed", "TCP connections closed for idling"),
     NAMES_OVER_LIMIT("names-over-limit", "names left out of the name store: its limit was reached");
+    static final DnsCounter[] VALUES = values();
 
     private final String label;
     private final String description;
@@ -59,6 +60,4 @@ public enum DnsCounter {
     public String description() {
         return description;
     }
-
-    static final DnsCounter[] VALUES = values();
 }

@@ -14,8 +14,8 @@ import java.util.List;
  * @param ipv4 its IPv4 address
  * @param ipv6 its IPv6 address (16 bytes), or null
  */
-public record DnsEndpointName(int networkId, String networkName, String container, String name,
-                              List<String> aliases, int ipv4, byte[] ipv6) {
+public record DnsEndpointName(
+        int networkId, String networkName, String container, String name, List<String> aliases, int ipv4, byte[] ipv6) {
     public DnsEndpointName {
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
         if (ipv6 != null && ipv6.length != 16) {

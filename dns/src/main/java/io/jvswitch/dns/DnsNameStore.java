@@ -34,8 +34,11 @@ public final class DnsNameStore {
         final NameSnapshot next = new NameSnapshot.Builder(maxRecords, defaultUpstreams).build(networks, endpoints);
         if (next.namesOverLimit() > 0) {
             counters.add(DnsCounter.NAMES_OVER_LIMIT, next.namesOverLimit());
-            LOG.log(System.Logger.Level.WARNING, "{0} names left out of the DNS name store (limit {1} records)",
-                next.namesOverLimit(), maxRecords);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0} names left out of the DNS name store (limit {1} records)",
+                    next.namesOverLimit(),
+                    maxRecords);
         }
         current = next;
     }

@@ -2,6 +2,8 @@ package io.jvswitch.dns;
 
 import org.agrona.DirectBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * One parsed DNS query, reused for every message its owner reads (one instance per thread). Parsing
  * is bounds-checked at every step and never throws: a message that is not a well-formed query
@@ -45,8 +47,8 @@ final class DnsQuery {
         if (length < DnsWire.HEADER_LENGTH) {
             return fail(DnsCounter.DROP_TRUNCATED_HEADER, -1);
         }
-        id = buffer.getShort(offset + DnsWire.ID_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        flags = buffer.getShort(offset + DnsWire.FLAGS_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        id = buffer.getShort(offset + DnsWire.ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        flags = buffer.getShort(offset + DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         if ((flags & DnsWire.FLAG_QR) != 0) {
             return fail(DnsCounter.DROP_RESPONSE, -1); // answering a response could start a loop
         }
@@ -186,7 +188,7 @@ final class DnsQuery {
     }
 
     private static int u16(DirectBuffer buffer, int index) {
-        return buffer.getShort(index, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return buffer.getShort(index, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
     int id() {

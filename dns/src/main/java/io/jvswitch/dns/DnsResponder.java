@@ -27,15 +27,24 @@ public final class DnsResponder implements GatewayDatagramService {
     }
 
     @Override
-    public int handle(int networkId, int clientIp, int clientPort, MutableDirectBuffer buffer, int offset, int length,
-                      int capacity, long nowNanos) {
+    public int handle(
+            int networkId,
+            int clientIp,
+            int clientPort,
+            MutableDirectBuffer buffer,
+            int offset,
+            int length,
+            int capacity,
+            long nowNanos) {
         counters.increment(DnsCounter.QUERIES_UDP);
         final int n = answerer.answer(names.current(), networkId, clientIp, buffer, offset, length, capacity, false);
         if (n > 0) {
             return n;
         }
-        if (n == LocalAnswerer.FORWARD && forwarder != null
-            && forwarder.submit(networkId, clientIp, clientPort, answerer.query().udpSize(), buffer, offset, length)) {
+        if (n == LocalAnswerer.FORWARD
+                && forwarder != null
+                && forwarder.submit(
+                        networkId, clientIp, clientPort, answerer.query().udpSize(), buffer, offset, length)) {
             return DEFERRED;
         }
         return DROP;

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,16 +35,19 @@ public final class DnsService implements AutoCloseable {
      * @param tcpPort where TCP is served at each gateway (53), or 0 for no TCP
      */
     public DnsService(DnsContext context, List<InetSocketAddress> defaultUpstreams, int tcpPort)
-        throws InterruptedException {
+            throws InterruptedException {
         context.requireConcluded();
         this.context = context;
         this.names = new DnsNameStore(context.maxRecords(), defaultUpstreams, counters);
         this.cache = new DnsCache(context.cacheEntries(), context.cacheBytes(), counters);
-        this.group = new MultiThreadIoEventLoopGroup(1, r -> {
-            final Thread t = new Thread(r, "jvs-dns");
-            t.setDaemon(true);
-            return t;
-        }, EpollIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                1,
+                r -> {
+                    final Thread t = new Thread(r, "jvs-dns");
+                    t.setDaemon(true);
+                    return t;
+                },
+                EpollIoHandler.newFactory());
         final EventLoop loop = group.next();
         this.forwarder = new UpstreamForwarder(loop, context, names, cache, counters, System::nanoTime);
         try {
@@ -94,8 +98,9 @@ public final class DnsService implements AutoCloseable {
         out.put("names-limit-records", (long) names.maxRecords());
         out.put("upstreams-default", (long) names.defaultUpstreams().size());
         try {
-            final long[] sizes = group.next().submit(() -> new long[] {cache.size(), cache.bytes(), forwarder.inFlight()})
-                .get(1, TimeUnit.SECONDS);
+            final long[] sizes = group.next()
+                    .submit(() -> new long[] {cache.size(), cache.bytes(), forwarder.inFlight()})
+                    .get(1, TimeUnit.SECONDS);
             out.put("cache-entries", sizes[0]);
             out.put("cache-bytes", sizes[1]);
             out.put("in-flight", sizes[2]);

@@ -16,6 +16,8 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,7 +25,6 @@ import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * DNS over TCP at every network's gateway address, port 53, served by the kernel's TCP in the
@@ -60,8 +61,13 @@ final class DnsTcpServer implements AutoCloseable {
     private int connections;
     private final int port;
 
-    DnsTcpServer(EventLoop loop, DnsContext context, DnsNameStore names, DnsCounters counters,
-                 UpstreamForwarder forwarder, int port) {
+    DnsTcpServer(
+            EventLoop loop,
+            DnsContext context,
+            DnsNameStore names,
+            DnsCounters counters,
+            UpstreamForwarder forwarder,
+            int port) {
         this.loop = loop;
         this.context = context;
         this.names = names;
@@ -90,8 +96,12 @@ final class DnsTcpServer implements AutoCloseable {
                     listeners.put(id, bind(id, gateway));
                     gateways.put(id, gateway);
                 } catch (RuntimeException | InterruptedException e) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot serve DNS over TCP at {0}:{1}: {2}",
-                        formatIp(gateway), port, e.getMessage());
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "cannot serve DNS over TCP at {0}:{1}: {2}",
+                            formatIp(gateway),
+                            port,
+                            e.getMessage());
                 }
             }
         });
@@ -100,25 +110,32 @@ final class DnsTcpServer implements AutoCloseable {
     private Channel bind(int networkId, int gateway) throws InterruptedException {
         final InetAddress address;
         try {
-            address = InetAddress.getByAddress(new byte[] {
-                (byte) (gateway >>> 24), (byte) (gateway >>> 16), (byte) (gateway >>> 8), (byte) gateway});
+            address = InetAddress.getByAddress(
+                    new byte[] {(byte) (gateway >>> 24), (byte) (gateway >>> 16), (byte) (gateway >>> 8), (byte) gateway
+                    });
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-        return new ServerBootstrap().group(loop, loop).channel(EpollServerSocketChannel.class)
-            .option(EpollChannelOption.IP_FREEBIND, true)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .attr(NETWORK, networkId)
-            .childHandler(new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new IdleStateHandler(0, 0, context.tcpIdleSeconds(), TimeUnit.SECONDS),
-                        new LengthFieldBasedFrameDecoder(DnsWire.MAX_TCP_MESSAGE + 2, 0, 2, 0, 2),
-                        new LengthFieldPrepender(2),
-                        new Connection(networkId));
-                }
-            })
-            .bind(new InetSocketAddress(address, port)).sync().channel();
+        return new ServerBootstrap()
+                .group(loop, loop)
+                .channel(EpollServerSocketChannel.class)
+                .option(EpollChannelOption.IP_FREEBIND, true)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .attr(NETWORK, networkId)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new IdleStateHandler(0, 0, context.tcpIdleSeconds(), TimeUnit.SECONDS),
+                                        new LengthFieldBasedFrameDecoder(DnsWire.MAX_TCP_MESSAGE + 2, 0, 2, 0, 2),
+                                        new LengthFieldPrepender(2),
+                                        new Connection(networkId));
+                    }
+                })
+                .bind(new InetSocketAddress(address, port))
+                .sync()
+                .channel();
     }
 
     /** One client connection: each framed query is answered locally or forwarded upstream over TCP. */
@@ -144,7 +161,8 @@ final class DnsTcpServer implements AutoCloseable {
             final InetAddress remote = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
             final byte[] b = remote.getAddress();
             clientIp = remote instanceof Inet4Address || b.length == 4
-                ? ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF) : 0;
+                    ? ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF)
+                    : 0;
         }
 
         @Override
@@ -160,8 +178,8 @@ final class DnsTcpServer implements AutoCloseable {
             counters.increment(DnsCounter.QUERIES_TCP);
             final int length = frame.readableBytes();
             frame.getBytes(frame.readerIndex(), scratch.byteArray(), 0, length);
-            final int n = answerer.answer(names.current(), networkId, clientIp, scratch, 0, length,
-                scratch.capacity(), true);
+            final int n =
+                    answerer.answer(names.current(), networkId, clientIp, scratch, 0, length, scratch.capacity(), true);
             if (n > 0) {
                 ctx.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, n));
             } else if (n == LocalAnswerer.FORWARD) {

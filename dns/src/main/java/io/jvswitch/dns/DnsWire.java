@@ -57,6 +57,5 @@ final class DnsWire {
     /** Bytes of a record's fixed part after its name: type, class, TTL, RDLENGTH. */
     static final int RECORD_FIXED_LENGTH = 10;
 
-    private DnsWire() {
-    }
+    private DnsWire() {}
 }

@@ -1,7 +1,8 @@
 package io.jvswitch.dns;
 
-import java.nio.ByteOrder;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Answers a query from the local names, in place over the query's own bytes, allocating nothing:
@@ -43,16 +44,28 @@ final class LocalAnswerer {
      *     UDP size (512 without EDNS) caps it and TC marks what did not fit
      * @return the answer's length, {@link #FORWARD} (the query is untouched) or {@link #DROP}
      */
-    int answer(NameSnapshot names, int networkId, int clientIp, MutableDirectBuffer buffer, int offset, int length,
-               int capacity, boolean tcp) {
+    int answer(
+            NameSnapshot names,
+            int networkId,
+            int clientIp,
+            MutableDirectBuffer buffer,
+            int offset,
+            int length,
+            int capacity,
+            boolean tcp) {
         if (!query.parse(buffer, offset, length)) {
             counters.increment(query.failure());
             if (query.failureRcode() < 0) {
                 lastRcode = -1;
                 return DROP;
             }
-            return writeHeaderAndQuestion(buffer, offset, limit(capacity, tcp), query.failureRcode(), 0,
-                query.failure() == DnsCounter.BADVERS_EDNS ? DnsWire.EXTENDED_RCODE_BADVERS_HIGH : 0);
+            return writeHeaderAndQuestion(
+                    buffer,
+                    offset,
+                    limit(capacity, tcp),
+                    query.failureRcode(),
+                    0,
+                    query.failure() == DnsCounter.BADVERS_EDNS ? DnsWire.EXTENDED_RCODE_BADVERS_HIGH : 0);
         }
         final int limit = limit(capacity, tcp);
         final int key = names.find(query.lowerName(), query.nameLength(), query.nameHash());
@@ -66,7 +79,7 @@ final class LocalAnswerer {
                     visible = true;
                     final int type = names.recordType(r);
                     if ((type == qtype || (qtype == DnsWire.TYPE_ANY && type != DnsWire.TYPE_PTR))
-                        && count < picked.length) {
+                            && count < picked.length) {
                         picked[count++] = r;
                     }
                 }
@@ -133,8 +146,8 @@ final class LocalAnswerer {
     }
 
     /** An answer without records: the question (when it was read) and the OPT record (when asked). */
-    private int writeHeaderAndQuestion(MutableDirectBuffer buffer, int offset, int limit, int rcode, int answers,
-                                       int extendedRcode) {
+    private int writeHeaderAndQuestion(
+            MutableDirectBuffer buffer, int offset, int limit, int rcode, int answers, int extendedRcode) {
         int pos = offset + DnsWire.HEADER_LENGTH;
         int questions = 0;
         if (query.questionParsed() && DnsWire.HEADER_LENGTH + query.nameLength() + 4 <= limit) {
@@ -172,11 +185,22 @@ final class LocalAnswerer {
         return pos + DnsWire.OPT_RECORD_LENGTH;
     }
 
-    private void writeHeader(MutableDirectBuffer buffer, int offset, int rcode, boolean authoritative,
-                             boolean truncated, int questions, int answers, int additional) {
-        final int flags = DnsWire.FLAG_QR | (query.flags() & (DnsWire.OPCODE_MASK << DnsWire.OPCODE_SHIFT))
-            | (authoritative ? DnsWire.FLAG_AA : 0) | (truncated ? DnsWire.FLAG_TC : 0)
-            | (query.flags() & DnsWire.FLAG_RD) | DnsWire.FLAG_RA | rcode;
+    private void writeHeader(
+            MutableDirectBuffer buffer,
+            int offset,
+            int rcode,
+            boolean authoritative,
+            boolean truncated,
+            int questions,
+            int answers,
+            int additional) {
+        final int flags = DnsWire.FLAG_QR
+                | (query.flags() & (DnsWire.OPCODE_MASK << DnsWire.OPCODE_SHIFT))
+                | (authoritative ? DnsWire.FLAG_AA : 0)
+                | (truncated ? DnsWire.FLAG_TC : 0)
+                | (query.flags() & DnsWire.FLAG_RD)
+                | DnsWire.FLAG_RA
+                | rcode;
         buffer.putShort(offset + DnsWire.FLAGS_OFFSET, (short) flags, ByteOrder.BIG_ENDIAN);
         buffer.putShort(offset + DnsWire.QDCOUNT_OFFSET, (short) questions, ByteOrder.BIG_ENDIAN);
         buffer.putShort(offset + DnsWire.ANCOUNT_OFFSET, (short) answers, ByteOrder.BIG_ENDIAN);

@@ -1,14 +1,18 @@
 package io.jvswitch.dns;
 
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2LongHashMap;
+
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.agrona.collections.Int2IntHashMap;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * An immutable picture of every local name, built off the dataplane thread and swapped in whole by
@@ -26,6 +30,7 @@ final class NameSnapshot {
 
     /** Network flag bits in {@link #networkFlags}. */
     static final int NETWORK_KNOWN = 1;
+
     static final int NETWORK_INTERNAL = 2;
     static final int NETWORK_HAS_UPSTREAM = 4;
 
@@ -42,11 +47,13 @@ final class NameSnapshot {
     private final int[] recordNetwork;
     /** A: the address; AAAA and PTR: offset of the RDATA in {@link #rdata}. */
     private final int[] recordValue;
+
     private final int[] recordRdLength;
     private final byte[] rdata;
 
     /** (networkId << 32 | ip) to the asking container's index. */
     private final Long2LongHashMap askers;
+
     private final int[] containerNetworksStart;
     private final int[] containerNetworksCount;
     private final int[] containerNetworks;
@@ -148,7 +155,7 @@ final class NameSnapshot {
     }
 
     private static boolean sameBytes(byte[] keys, int offset, byte[] name, int length) {
-        return java.util.Arrays.equals(keys, offset, offset + length, name, 0, length);
+        return Arrays.equals(keys, offset, offset + length, name, 0, length);
     }
 
     /** The container index of the endpoint {@code clientIp} on {@code networkId}, or -1 if unknown. */
@@ -224,8 +231,8 @@ final class NameSnapshot {
     static final class Builder {
         private final int maxRecords;
         private final List<InetSocketAddress> defaultUpstreams;
-        private final java.io.ByteArrayOutputStream keys = new java.io.ByteArrayOutputStream();
-        private final java.io.ByteArrayOutputStream rdata = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream keys = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream rdata = new ByteArrayOutputStream();
         private final Map<String, KeyBuild> byKey = new LinkedHashMap<>();
         private final List<KeyBuild> keyList = new ArrayList<>();
         private final Long2LongHashMap askers = new Long2LongHashMap(-1);
@@ -246,8 +253,11 @@ final class NameSnapshot {
             for (DnsNetwork network : networkList) {
                 final List<InetSocketAddress> own = network.upstreams();
                 final boolean hasUpstream = !(own.isEmpty() ? defaultUpstreams : own).isEmpty();
-                networkFlags.put(network.networkId(), NETWORK_KNOWN | (network.internal() ? NETWORK_INTERNAL : 0)
-                    | (hasUpstream ? NETWORK_HAS_UPSTREAM : 0));
+                networkFlags.put(
+                        network.networkId(),
+                        NETWORK_KNOWN
+                                | (network.internal() ? NETWORK_INTERNAL : 0)
+                                | (hasUpstream ? NETWORK_HAS_UPSTREAM : 0));
                 upstreams.put(network.networkId(), own.isEmpty() ? defaultUpstreams : own);
                 networkNames.put(network.networkId(), network.name());
                 networks.add(network);
@@ -349,7 +359,7 @@ final class NameSnapshot {
         if (name.isEmpty()) {
             return null;
         }
-        final byte[] ascii = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] ascii = name.getBytes(StandardCharsets.US_ASCII);
         if (ascii.length + 2 > DnsWire.MAX_NAME_LENGTH) {
             return null;
         }
@@ -373,7 +383,8 @@ final class NameSnapshot {
     }
 
     static String reverseV4(int ip) {
-        return (ip & 0xFF) + "." + ((ip >>> 8) & 0xFF) + "." + ((ip >>> 16) & 0xFF) + "." + (ip >>> 24) + ".in-addr.arpa";
+        return (ip & 0xFF) + "." + ((ip >>> 8) & 0xFF) + "." + ((ip >>> 16) & 0xFF) + "." + (ip >>> 24)
+                + ".in-addr.arpa";
     }
 
     static String reverseV6(byte[] ip) {

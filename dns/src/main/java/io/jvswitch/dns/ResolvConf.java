@@ -20,17 +20,19 @@ public final class ResolvConf {
     public static final Path SYSTEMD_RESOLV_CONF = Path.of("/run/systemd/resolve/resolv.conf");
     static final int DNS_PORT = 53;
 
-    private ResolvConf() {
-    }
+    private ResolvConf() {}
 
     /** The upstreams for this machine: from {@code main}, else from {@code systemdFallback}; may be empty. */
     public static List<InetSocketAddress> upstreams(Path main, Path systemdFallback) {
         final List<InetSocketAddress> listed = nameservers(read(main));
-        final List<InetSocketAddress> usable = listed.stream().filter(a -> !isLocalStub(a.getAddress())).toList();
+        final List<InetSocketAddress> usable =
+                listed.stream().filter(a -> !isLocalStub(a.getAddress())).toList();
         if (!usable.isEmpty()) {
             return usable;
         }
-        return nameservers(read(systemdFallback)).stream().filter(a -> !isLocalStub(a.getAddress())).toList();
+        return nameservers(read(systemdFallback)).stream()
+                .filter(a -> !isLocalStub(a.getAddress()))
+                .toList();
     }
 
     /** The {@code nameserver} addresses in resolv.conf text, in order; lines that do not parse are skipped. */

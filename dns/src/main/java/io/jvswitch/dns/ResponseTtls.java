@@ -1,8 +1,9 @@
 package io.jvswitch.dns;
 
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Reads and ages the TTLs of an upstream response, for the cache. Every step is bounds-checked; a
@@ -12,8 +13,7 @@ final class ResponseTtls {
     /** Longest a cached answer is kept, whatever its TTL says (one day, as many resolvers cap it). */
     static final int MAX_CACHE_TTL = 86_400;
 
-    private ResponseTtls() {
-    }
+    private ResponseTtls() {}
 
     /**
      * How long the response may be cached, in seconds, or -1 when it must not be: truncated answers,
@@ -80,8 +80,9 @@ final class ResponseTtls {
         if (pos < 0) {
             return false;
         }
-        final int records = u16(buffer, offset + DnsWire.ANCOUNT_OFFSET) + u16(buffer, offset + DnsWire.NSCOUNT_OFFSET)
-            + u16(buffer, offset + DnsWire.ARCOUNT_OFFSET);
+        final int records = u16(buffer, offset + DnsWire.ANCOUNT_OFFSET)
+                + u16(buffer, offset + DnsWire.NSCOUNT_OFFSET)
+                + u16(buffer, offset + DnsWire.ARCOUNT_OFFSET);
         for (int i = 0; i < records; i++) {
             pos = skipName(buffer, offset, length, pos);
             if (pos < 0 || pos + DnsWire.RECORD_FIXED_LENGTH > length) {

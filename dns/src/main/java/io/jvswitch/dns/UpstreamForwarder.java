@@ -1,5 +1,6 @@
 package io.jvswitch.dns;
 
+import io.jvswitch.switching.service.GatewayReplies;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,14 +18,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -32,6 +25,17 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * Sends queries for names that are not local to the upstream servers and returns their answers,
@@ -55,6 +59,7 @@ final class UpstreamForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.dns");
     /** Ring record: network id, client ip, client port, client UDP size, then the query. */
     private static final int MSG_QUERY = 1;
+
     private static final int META_LENGTH = 16;
     private static final int DRAIN_LIMIT = 256;
 
@@ -70,7 +75,7 @@ final class UpstreamForwarder implements AutoCloseable {
     private final MessageHandler onQuery = this::onQuery;
     private final DnsQuery parsed = new DnsQuery();
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[DnsWire.MAX_TCP_MESSAGE + 2]);
-    private volatile io.jvswitch.switching.service.GatewayReplies replies;
+    private volatile GatewayReplies replies;
     private Channel udp;
     private int tcpInFlight;
 
@@ -98,17 +103,22 @@ final class UpstreamForwarder implements AutoCloseable {
         byte[] fallback;
     }
 
-    UpstreamForwarder(EventLoop loop, DnsContext context, DnsNameStore names, DnsCache cache, DnsCounters counters,
-                      LongSupplier nanoClock) {
+    UpstreamForwarder(
+            EventLoop loop,
+            DnsContext context,
+            DnsNameStore names,
+            DnsCache cache,
+            DnsCounters counters,
+            LongSupplier nanoClock) {
         this.loop = loop;
         this.context = context;
         this.names = names;
         this.cache = cache;
         this.counters = counters;
         this.nanoClock = nanoClock;
-        this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(
-            context.forwardQueueBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
-        java.util.Arrays.fill(slotById, -1);
+        this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(context.forwardQueueBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        Arrays.fill(slotById, -1);
         this.pending = new Pending[context.maxInFlight()];
         this.freeSlots = new int[context.maxInFlight()];
         for (int i = 0; i < pending.length; i++) {
@@ -119,27 +129,31 @@ final class UpstreamForwarder implements AutoCloseable {
 
     /** Binds the upstream socket (any address, ephemeral port) and starts the timeout sweep. */
     void start() throws InterruptedException {
-        udp = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DnsWire.MAX_TCP_MESSAGE))
-            .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                @Override
-                protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                    onUpstreamDatagram(packet.content(), packet.sender());
-                }
-            })
-            .bind(0).sync().channel();
+        udp = new Bootstrap()
+                .group(loop)
+                .channel(EpollDatagramChannel.class)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DnsWire.MAX_TCP_MESSAGE))
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        onUpstreamDatagram(packet.content(), packet.sender());
+                    }
+                })
+                .bind(0)
+                .sync()
+                .channel();
         loop.scheduleAtFixedRate(this::sweep, 50, 50, TimeUnit.MILLISECONDS);
     }
 
-    void replies(io.jvswitch.switching.service.GatewayReplies replies) {
+    void replies(GatewayReplies replies) {
         this.replies = replies;
     }
 
     // ---- from the dataplane thread ---------------------------------------------------------------
 
     /** Queues a query to forward; called by the dataplane thread only. False when the queue is full. */
-    boolean submit(int networkId, int clientIp, int clientPort, int udpSize, DirectBuffer buffer, int offset,
-                   int length) {
+    boolean submit(
+            int networkId, int clientIp, int clientPort, int udpSize, DirectBuffer buffer, int offset, int length) {
         final int index = inbound.tryClaim(MSG_QUERY, META_LENGTH + length);
         if (index <= 0) {
             counters.increment(DnsCounter.DROP_FORWARD_QUEUE_FULL);
@@ -168,12 +182,18 @@ final class UpstreamForwarder implements AutoCloseable {
     }
 
     private void onQuery(int type, MutableDirectBuffer buffer, int index, int length) {
-        forwardUdp(buffer.getInt(index), buffer.getInt(index + 4), buffer.getInt(index + 8), buffer.getInt(index + 12),
-            buffer, index + META_LENGTH, length - META_LENGTH);
+        forwardUdp(
+                buffer.getInt(index),
+                buffer.getInt(index + 4),
+                buffer.getInt(index + 8),
+                buffer.getInt(index + 12),
+                buffer,
+                index + META_LENGTH,
+                length - META_LENGTH);
     }
 
-    private void forwardUdp(int networkId, int clientIp, int clientPort, int udpSize, DirectBuffer buffer, int offset,
-                            int length) {
+    private void forwardUdp(
+            int networkId, int clientIp, int clientPort, int udpSize, DirectBuffer buffer, int offset, int length) {
         if (!parsed.parse(buffer, offset, length)) {
             return; // the responder checked it; nothing else puts queries here
         }
@@ -191,7 +211,8 @@ final class UpstreamForwarder implements AutoCloseable {
         final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
         if (upstreams.isEmpty()) {
             counters.increment(DnsCounter.SERVFAIL_NO_UPSTREAM);
-            final int n = failure(buffer, offset, DnsWire.HEADER_LENGTH + parsed.nameLength() + 4, DnsWire.RCODE_SERVFAIL);
+            final int n =
+                    failure(buffer, offset, DnsWire.HEADER_LENGTH + parsed.nameLength() + 4, DnsWire.RCODE_SERVFAIL);
             sendToClient(networkId, clientIp, clientPort, udpSize, scratch, n, parsed.nameLength());
             return;
         }
@@ -229,11 +250,12 @@ final class UpstreamForwarder implements AutoCloseable {
 
     private void sendUpstream(Pending p) {
         for (InetSocketAddress upstream : p.upstreams) {
-            udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(p.query), upstream)).addListener(f -> {
-                if (!f.isSuccess()) {
-                    counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
-                }
-            });
+            udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(p.query), upstream))
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
+                        }
+                    });
         }
     }
 
@@ -247,8 +269,10 @@ final class UpstreamForwarder implements AutoCloseable {
         final int id = scratch.getShort(0, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final int slot = slotById[id];
         final Pending p = slot < 0 ? null : pending[slot];
-        if (p == null || !p.upstreams.contains(sender) || !sameQuestion(p, scratch, length)
-            || (scratch.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & DnsWire.FLAG_QR) == 0) {
+        if (p == null
+                || !p.upstreams.contains(sender)
+                || !sameQuestion(p, scratch, length)
+                || (scratch.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & DnsWire.FLAG_QR) == 0) {
             counters.increment(DnsCounter.UPSTREAM_IGNORED); // late, spoofed or not an answer
             return;
         }
@@ -332,8 +356,14 @@ final class UpstreamForwarder implements AutoCloseable {
      * Sends an answer to a UDP client; one longer than the client's UDP size goes as its header and
      * question with TC set, so the client asks again over TCP.
      */
-    private void sendToClient(int networkId, int clientIp, int clientPort, int udpSize, MutableDirectBuffer answer,
-                              int length, int nameLength) {
+    private void sendToClient(
+            int networkId,
+            int clientIp,
+            int clientPort,
+            int udpSize,
+            MutableDirectBuffer answer,
+            int length,
+            int nameLength) {
         int n = length;
         if (length > udpSize) {
             n = Math.min(length, DnsWire.HEADER_LENGTH + nameLength + 4);
@@ -344,7 +374,7 @@ final class UpstreamForwarder implements AutoCloseable {
             answer.putShort(DnsWire.ARCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
             counters.increment(DnsCounter.UPSTREAM_TRUNCATED);
         }
-        final io.jvswitch.switching.service.GatewayReplies out = replies;
+        final GatewayReplies out = replies;
         if (out == null || !out.send(networkId, clientIp, clientPort, ResolvConf.DNS_PORT, answer, 0, n)) {
             counters.increment(DnsCounter.REPLY_QUEUE_FULL);
         }
@@ -363,8 +393,10 @@ final class UpstreamForwarder implements AutoCloseable {
     private int failure(DirectBuffer query, int offset, int questionEnd, int rcode) {
         scratch.putBytes(0, query, offset, questionEnd);
         final int flags = scratch.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        scratch.putShort(DnsWire.FLAGS_OFFSET, (short) (DnsWire.FLAG_QR | (flags & DnsWire.FLAG_RD) | DnsWire.FLAG_RA
-            | rcode), ByteOrder.BIG_ENDIAN);
+        scratch.putShort(
+                DnsWire.FLAGS_OFFSET,
+                (short) (DnsWire.FLAG_QR | (flags & DnsWire.FLAG_RD) | DnsWire.FLAG_RA | rcode),
+                ByteOrder.BIG_ENDIAN);
         scratch.putShort(DnsWire.QDCOUNT_OFFSET, (short) 1, ByteOrder.BIG_ENDIAN);
         scratch.putShort(DnsWire.ANCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
         scratch.putShort(DnsWire.NSCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
@@ -378,8 +410,11 @@ final class UpstreamForwarder implements AutoCloseable {
     }
 
     private static DnsCache.Key keyOf(DnsQuery query) {
-        return new DnsCache.Key(new String(query.lowerName(), 0, query.nameLength(), StandardCharsets.ISO_8859_1),
-            query.qtype(), query.qclass(), query.hasOpt());
+        return new DnsCache.Key(
+                new String(query.lowerName(), 0, query.nameLength(), StandardCharsets.ISO_8859_1),
+                query.qtype(),
+                query.qclass(),
+                query.hasOpt());
     }
 
     // ---- TCP ------------------------------------------------------------------------------------
@@ -417,8 +452,13 @@ final class UpstreamForwarder implements AutoCloseable {
         tryTcpUpstream(client, query, questionEnd, key, upstreams, 0);
     }
 
-    private void tryTcpUpstream(Channel client, byte[] query, int questionEnd, DnsCache.Key key,
-                                List<InetSocketAddress> upstreams, int index) {
+    private void tryTcpUpstream(
+            Channel client,
+            byte[] query,
+            int questionEnd,
+            DnsCache.Key key,
+            List<InetSocketAddress> upstreams,
+            int index) {
         if (index >= upstreams.size() || !client.isActive()) {
             tcpInFlight--;
             if (client.isActive()) {
@@ -429,59 +469,66 @@ final class UpstreamForwarder implements AutoCloseable {
             return;
         }
         final AtomicBoolean answered = new AtomicBoolean();
-        new Bootstrap().group(loop).channel(EpollSocketChannel.class)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, context.retransmitMillis())
-            .handler(new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new ReadTimeoutHandler(context.upstreamTimeoutMillis(), TimeUnit.MILLISECONDS),
-                        new LengthFieldBasedFrameDecoder(DnsWire.MAX_TCP_MESSAGE + 2, 0, 2, 0, 2),
-                        new LengthFieldPrepender(2),
-                        new SimpleChannelInboundHandler<ByteBuf>() {
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-                                if (answered.getAndSet(true)) {
-                                    return;
-                                }
-                                final int n = frame.readableBytes();
-                                final byte[] reply = new byte[n];
-                                frame.getBytes(frame.readerIndex(), reply);
-                                final int ttl = ResponseTtls.cacheTtl(new UnsafeBuffer(reply), 0, n);
-                                if (ttl > 0) {
-                                    cache.put(key, reply, ttl, nanoClock.getAsLong());
-                                }
-                                if (n >= DnsWire.HEADER_LENGTH
-                                    && (reply[3] & DnsWire.RCODE_MASK) == DnsWire.RCODE_NXDOMAIN) {
-                                    counters.increment(DnsCounter.UPSTREAM_NXDOMAIN);
-                                }
-                                counters.increment(DnsCounter.UPSTREAM_ANSWERS);
-                                client.writeAndFlush(Unpooled.wrappedBuffer(reply));
-                                tcpInFlight--;
-                                ctx.close();
-                            }
+        new Bootstrap()
+                .group(loop)
+                .channel(EpollSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, context.retransmitMillis())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new ReadTimeoutHandler(context.upstreamTimeoutMillis(), TimeUnit.MILLISECONDS),
+                                        new LengthFieldBasedFrameDecoder(DnsWire.MAX_TCP_MESSAGE + 2, 0, 2, 0, 2),
+                                        new LengthFieldPrepender(2),
+                                        new SimpleChannelInboundHandler<ByteBuf>() {
+                                            @Override
+                                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+                                                if (answered.getAndSet(true)) {
+                                                    return;
+                                                }
+                                                final int n = frame.readableBytes();
+                                                final byte[] reply = new byte[n];
+                                                frame.getBytes(frame.readerIndex(), reply);
+                                                final int ttl = ResponseTtls.cacheTtl(new UnsafeBuffer(reply), 0, n);
+                                                if (ttl > 0) {
+                                                    cache.put(key, reply, ttl, nanoClock.getAsLong());
+                                                }
+                                                if (n >= DnsWire.HEADER_LENGTH
+                                                        && (reply[3] & DnsWire.RCODE_MASK) == DnsWire.RCODE_NXDOMAIN) {
+                                                    counters.increment(DnsCounter.UPSTREAM_NXDOMAIN);
+                                                }
+                                                counters.increment(DnsCounter.UPSTREAM_ANSWERS);
+                                                client.writeAndFlush(Unpooled.wrappedBuffer(reply));
+                                                tcpInFlight--;
+                                                ctx.close();
+                                            }
 
-                            @Override
-                            public void channelInactive(ChannelHandlerContext ctx) {
-                                if (!answered.getAndSet(true)) {
-                                    tryTcpUpstream(client, query, questionEnd, key, upstreams, index + 1);
-                                }
-                            }
+                                            @Override
+                                            public void channelInactive(ChannelHandlerContext ctx) {
+                                                if (!answered.getAndSet(true)) {
+                                                    tryTcpUpstream(
+                                                            client, query, questionEnd, key, upstreams, index + 1);
+                                                }
+                                            }
 
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                ctx.close(); // read timeout or reset: channelInactive tries the next server
-                            }
-                        });
-                }
-            })
-            .connect(upstreams.get(index)).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    f.channel().writeAndFlush(Unpooled.wrappedBuffer(query));
-                } else {
-                    counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
-                    tryTcpUpstream(client, query, questionEnd, key, upstreams, index + 1);
-                }
-            });
+                                            @Override
+                                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                                ctx.close(); // read timeout or reset: channelInactive tries the
+                                                // next server
+                                            }
+                                        });
+                    }
+                })
+                .connect(upstreams.get(index))
+                .addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        f.channel().writeAndFlush(Unpooled.wrappedBuffer(query));
+                    } else {
+                        counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
+                        tryTcpUpstream(client, query, questionEnd, key, upstreams, index + 1);
+                    }
+                });
     }
 
     /** The local port of the upstream socket (for tests). */

@@ -7,24 +7,27 @@ import static io.jvswitch.dns.TestMessages.rcode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.util.List;
-import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Random;
+
 /** Malformed and unsupported queries: each answered or dropped as documented, and counted by reason. */
 class HostileQueryTest {
     private final DnsCounters counters = new DnsCounters();
-    private final DnsNameStore store = new DnsNameStore(100, List.of(new java.net.InetSocketAddress("192.0.2.1", 53)), counters);
+    private final DnsNameStore store = new DnsNameStore(100, List.of(new InetSocketAddress("192.0.2.1", 53)), counters);
     private final LocalAnswerer answerer = new LocalAnswerer(counters, 600);
     private UnsafeBuffer buffer;
 
     @BeforeEach
     void names() {
-        store.update(List.of(new DnsNetwork(1, "net", ip("10.0.0.1"), false, List.of())),
-            List.of(new DnsEndpointName(1, "net", "c", "rose", List.of(), ip("10.0.0.2"), null)));
+        store.update(
+                List.of(new DnsNetwork(1, "net", ip("10.0.0.1"), false, List.of())),
+                List.of(new DnsEndpointName(1, "net", "c", "rose", List.of(), ip("10.0.0.2"), null)));
     }
 
     private int ask(byte[] message) {
@@ -116,8 +119,10 @@ class HostileQueryTest {
 
     @Test
     void truncatedNamesAndQuestionsAreFormErr() {
-        assertAnswered(concat(header(1, 0, 1, 0, 0, 0), new byte[] {5, 'r', 'o'}), DnsWire.RCODE_FORMERR,
-            DnsCounter.FORMERR_TRUNCATED);
+        assertAnswered(
+                concat(header(1, 0, 1, 0, 0, 0), new byte[] {5, 'r', 'o'}),
+                DnsWire.RCODE_FORMERR,
+                DnsCounter.FORMERR_TRUNCATED);
         ask(concat(header(1, 0, 1, 0, 0, 0), new byte[] {4, 'r', 'o', 's', 'e', 0, 0})); // no type/class
         assertEquals(DnsWire.RCODE_FORMERR, rcode(buffer));
         ask(concat(header(1, 0, 1, 0, 0, 0), new byte[] {4, 'r', 'o', 's', 'e'})); // no terminating label
@@ -128,8 +133,10 @@ class HostileQueryTest {
     void overLongLabelsAreFormErr() {
         final byte[] label = new byte[65];
         label[0] = 64;
-        assertAnswered(concat(header(1, 0, 1, 0, 0, 0), label, new byte[] {0, 0, 1, 0, 1}), DnsWire.RCODE_FORMERR,
-            DnsCounter.FORMERR_LABEL_TOO_LONG);
+        assertAnswered(
+                concat(header(1, 0, 1, 0, 0, 0), label, new byte[] {0, 0, 1, 0, 1}),
+                DnsWire.RCODE_FORMERR,
+                DnsCounter.FORMERR_LABEL_TOO_LONG);
     }
 
     @Test
@@ -140,15 +147,19 @@ class HostileQueryTest {
             name.writeBytes(new byte[63]);
         }
         name.write(0);
-        assertAnswered(concat(header(1, 0, 1, 0, 0, 0), name.toByteArray(), new byte[] {0, 1, 0, 1}),
-            DnsWire.RCODE_FORMERR, DnsCounter.FORMERR_NAME_TOO_LONG);
+        assertAnswered(
+                concat(header(1, 0, 1, 0, 0, 0), name.toByteArray(), new byte[] {0, 1, 0, 1}),
+                DnsWire.RCODE_FORMERR,
+                DnsCounter.FORMERR_NAME_TOO_LONG);
     }
 
     @Test
     void pointerLoopsAndForwardPointersAreFormErr() {
         // a name that is a pointer to itself
-        assertAnswered(concat(header(1, 0, 1, 0, 0, 0), new byte[] {(byte) 0xC0, 12, 0, 1, 0, 1}),
-            DnsWire.RCODE_FORMERR, DnsCounter.FORMERR_BAD_POINTER);
+        assertAnswered(
+                concat(header(1, 0, 1, 0, 0, 0), new byte[] {(byte) 0xC0, 12, 0, 1, 0, 1}),
+                DnsWire.RCODE_FORMERR,
+                DnsCounter.FORMERR_BAD_POINTER);
         // a label, then a pointer back to that label: a loop through one label
         ask(concat(header(1, 0, 1, 0, 0, 0), new byte[] {1, 'a', (byte) 0xC0, 12, 0, 1, 0, 1}));
         assertEquals(DnsWire.RCODE_FORMERR, rcode(buffer));

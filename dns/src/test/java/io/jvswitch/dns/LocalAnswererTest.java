@@ -17,14 +17,15 @@ import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 class LocalAnswererTest {
     private static final int FRONT = 1;
@@ -33,23 +34,32 @@ class LocalAnswererTest {
     private static final byte[] V6 = {(byte) 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
 
     private final DnsCounters counters = new DnsCounters();
-    private final DnsNameStore store = new DnsNameStore(1000,
-        List.of(new InetSocketAddress("192.0.2.53", 53)), counters);
+    private final DnsNameStore store =
+            new DnsNameStore(1000, List.of(new InetSocketAddress("192.0.2.53", 53)), counters);
     private final LocalAnswerer answerer = new LocalAnswerer(counters, 600);
 
     @BeforeEach
     void names() {
-        store.update(List.of(
-                new DnsNetwork(FRONT, "frontend", ip("172.19.0.1"), false, List.of()),
-                new DnsNetwork(BACK, "backend", ip("172.20.0.1"), false, List.of()),
-                new DnsNetwork(INTERNAL, "secret", ip("172.21.0.1"), true, List.of())),
-            List.of(
-                new DnsEndpointName(FRONT, "frontend", "netns:rose", "rose", List.of("web"), ip("172.19.0.2"), null),
-                new DnsEndpointName(FRONT, "frontend", "netns:tulip", "tulip", List.of("web", "Tulip-Alias"),
-                    ip("172.19.0.3"), V6),
-                new DnsEndpointName(BACK, "backend", "netns:db", "db", List.of(), ip("172.20.0.2"), null),
-                new DnsEndpointName(BACK, "backend", "netns:tulip", "tulip", List.of(), ip("172.20.0.3"), null),
-                new DnsEndpointName(INTERNAL, "secret", "netns:vault", "vault", List.of(), ip("172.21.0.2"), null)));
+        store.update(
+                List.of(
+                        new DnsNetwork(FRONT, "frontend", ip("172.19.0.1"), false, List.of()),
+                        new DnsNetwork(BACK, "backend", ip("172.20.0.1"), false, List.of()),
+                        new DnsNetwork(INTERNAL, "secret", ip("172.21.0.1"), true, List.of())),
+                List.of(
+                        new DnsEndpointName(
+                                FRONT, "frontend", "netns:rose", "rose", List.of("web"), ip("172.19.0.2"), null),
+                        new DnsEndpointName(
+                                FRONT,
+                                "frontend",
+                                "netns:tulip",
+                                "tulip",
+                                List.of("web", "Tulip-Alias"),
+                                ip("172.19.0.3"),
+                                V6),
+                        new DnsEndpointName(BACK, "backend", "netns:db", "db", List.of(), ip("172.20.0.2"), null),
+                        new DnsEndpointName(BACK, "backend", "netns:tulip", "tulip", List.of(), ip("172.20.0.3"), null),
+                        new DnsEndpointName(
+                                INTERNAL, "secret", "netns:vault", "vault", List.of(), ip("172.21.0.2"), null)));
     }
 
     private int ask(UnsafeBuffer buffer, int length, int network, String client) {
@@ -85,7 +95,10 @@ class LocalAnswererTest {
         final DatagramDnsResponse r = askAndDecode("RoSe.FrontEnd", DnsRecordType.A, FRONT, "172.19.0.3");
         assertEquals("172.19.0.2", ipOf(answers(r).getFirst()));
         assertEquals("RoSe.FrontEnd.", r.recordAt(DnsSection.QUESTION).name());
-        assertEquals("172.19.0.3", ipOf(answers(askAndDecode("TULIP-alias", DnsRecordType.A, FRONT, "172.19.0.2")).getFirst()));
+        assertEquals(
+                "172.19.0.3",
+                ipOf(answers(askAndDecode("TULIP-alias", DnsRecordType.A, FRONT, "172.19.0.2"))
+                        .getFirst()));
     }
 
     @Test
@@ -93,7 +106,8 @@ class LocalAnswererTest {
         final Set<String> firsts = new HashSet<>();
         for (int i = 0; i < 4; i++) {
             final List<String> ips = answers(askAndDecode("web", DnsRecordType.A, FRONT, "172.19.0.2")).stream()
-                .map(TestMessages::ipOf).toList();
+                    .map(TestMessages::ipOf)
+                    .toList();
             assertEquals(Set.of("172.19.0.2", "172.19.0.3"), new HashSet<>(ips));
             firsts.add(ips.getFirst());
         }
@@ -127,12 +141,20 @@ class LocalAnswererTest {
         final byte[] q = query(7, "db", DnsRecordType.A.intValue(), 0);
         assertEquals(LocalAnswerer.FORWARD, ask(buffer(q), q.length, FRONT, "172.19.0.2"));
         // tulip is on both: asked from her frontend address she sees db and both of her own addresses
-        assertEquals("172.20.0.2", ipOf(answers(askAndDecode("db", DnsRecordType.A, FRONT, "172.19.0.3")).getFirst()));
-        final List<String> tulips = new ArrayList<>(answers(askAndDecode("tulip", DnsRecordType.A, FRONT, "172.19.0.3"))
-            .stream().map(TestMessages::ipOf).toList());
+        assertEquals(
+                "172.20.0.2",
+                ipOf(answers(askAndDecode("db", DnsRecordType.A, FRONT, "172.19.0.3"))
+                        .getFirst()));
+        final List<String> tulips =
+                new ArrayList<>(answers(askAndDecode("tulip", DnsRecordType.A, FRONT, "172.19.0.3")).stream()
+                        .map(TestMessages::ipOf)
+                        .toList());
         assertEquals(Set.of("172.19.0.3", "172.20.0.3"), new HashSet<>(tulips));
         // an unknown asker sees the network it asked on
-        assertEquals(1, answers(askAndDecode("tulip", DnsRecordType.A, FRONT, "172.19.0.99")).size());
+        assertEquals(
+                1,
+                answers(askAndDecode("tulip", DnsRecordType.A, FRONT, "172.19.0.99"))
+                        .size());
     }
 
     @Test
@@ -169,7 +191,8 @@ class LocalAnswererTest {
     void truncatesToTheClientsUdpSizeAndSetsTc() {
         final List<DnsEndpointName> many = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            many.add(new DnsEndpointName(FRONT, "frontend", "c" + i, "n" + i, List.of("crowd"), ip("172.19.1." + i), null));
+            many.add(new DnsEndpointName(
+                    FRONT, "frontend", "c" + i, "n" + i, List.of("crowd"), ip("172.19.1." + i), null));
         }
         store.update(List.of(new DnsNetwork(FRONT, "frontend", ip("172.19.0.1"), false, List.of())), many);
         final byte[] small = query(1, "crowd", 1, 0);
@@ -207,11 +230,15 @@ class LocalAnswererTest {
     @Test
     void theStoreIsBoundedAndCountsWhatItLeavesOut() {
         final DnsNameStore small = new DnsNameStore(5, List.of(), counters);
-        small.update(List.of(), List.of(
-            new DnsEndpointName(FRONT, "frontend", "a", "a", List.of(), ip("172.19.0.2"), null),
-            new DnsEndpointName(FRONT, "frontend", "b", "b", List.of(), ip("172.19.0.3"), null)));
+        small.update(
+                List.of(),
+                List.of(
+                        new DnsEndpointName(FRONT, "frontend", "a", "a", List.of(), ip("172.19.0.2"), null),
+                        new DnsEndpointName(FRONT, "frontend", "b", "b", List.of(), ip("172.19.0.3"), null)));
         // a: a, a.frontend, PTR = 3 records; b: b, b.frontend fit, its PTR does not
         assertEquals(1, counters.get(DnsCounter.NAMES_OVER_LIMIT));
-        assertNotEquals(-1, small.current().find(NameSnapshot.wireName("b"), 3, DnsQuery.hash(NameSnapshot.wireName("b"), 0, 3)));
+        assertNotEquals(
+                -1,
+                small.current().find(NameSnapshot.wireName("b"), 3, DnsQuery.hash(NameSnapshot.wireName("b"), 0, 3)));
     }
 }

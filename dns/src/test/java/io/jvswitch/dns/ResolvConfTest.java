@@ -2,13 +2,14 @@ package io.jvswitch.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ResolvConfTest {
     @TempDir
@@ -21,14 +22,20 @@ class ResolvConfTest {
     }
 
     private static List<String> hosts(List<InetSocketAddress> servers) {
-        return servers.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList();
+        return servers.stream()
+                .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                .toList();
     }
 
     @Test
     void usesTheNameserversOfResolvConf() throws IOException {
-        final Path main = file("resolv.conf", "# comment\nsearch example.com\nnameserver 192.0.2.1\n"
-            + "nameserver   2001:db8::1 \nnameserver not-an-address\noptions ndots:2\n");
-        assertEquals(List.of("192.0.2.1:53", "2001:db8:0:0:0:0:0:1:53"), hosts(ResolvConf.upstreams(main, dir.resolve("none"))));
+        final Path main = file(
+                "resolv.conf",
+                "# comment\nsearch example.com\nnameserver 192.0.2.1\n"
+                        + "nameserver   2001:db8::1 \nnameserver not-an-address\noptions ndots:2\n");
+        assertEquals(
+                List.of("192.0.2.1:53", "2001:db8:0:0:0:0:0:1:53"),
+                hosts(ResolvConf.upstreams(main, dir.resolve("none"))));
     }
 
     @Test

@@ -3,9 +3,12 @@ package io.jvswitch.dns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 class ResponseTtlsTest {
     private static void u16(ByteArrayOutputStream out, int v) {
@@ -91,7 +94,7 @@ class ResponseTtlsTest {
         final UnsafeBuffer buffer = new UnsafeBuffer(message);
         assertTrue(ResponseTtls.age(buffer, 0, message.length, 25));
         // first record: 300 - 25 (its TTL sits after header 12, question 15, pointer/type/class 6)
-        assertEquals(275, buffer.getInt(33, java.nio.ByteOrder.BIG_ENDIAN));
+        assertEquals(275, buffer.getInt(33, ByteOrder.BIG_ENDIAN));
         // second: 20 - 25 floors at 0
         assertEquals(0, ttl(message));
     }
@@ -99,7 +102,7 @@ class ResponseTtlsTest {
     @Test
     void malformedResponsesAreNotWalked() {
         final byte[] message = response(0, 0, new long[] {300}, -1, 0);
-        final byte[] cut = java.util.Arrays.copyOf(message, message.length - 3);
+        final byte[] cut = Arrays.copyOf(message, message.length - 3);
         assertEquals(-1, ttl(cut));
     }
 }

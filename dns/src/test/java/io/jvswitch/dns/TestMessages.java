@@ -9,16 +9,16 @@ import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsSection;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /** Builds DNS messages byte by byte (so tests can make them malformed) and decodes answers with netty. */
 final class TestMessages {
-    private TestMessages() {
-    }
+    private TestMessages() {}
 
     /** A standard query, RD set, with an OPT record advertising {@code ednsSize} when it is positive. */
     static byte[] query(int id, String name, int qtype, int ednsSize) {
@@ -72,8 +72,10 @@ final class TestMessages {
         final byte[] bytes = new byte[length];
         buffer.getBytes(0, bytes);
         final EmbeddedChannel channel = new EmbeddedChannel(new DatagramDnsResponseDecoder());
-        channel.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(bytes), new InetSocketAddress("127.0.0.1", 1),
-            new InetSocketAddress("127.0.0.1", 53)));
+        channel.writeInbound(new DatagramPacket(
+                Unpooled.wrappedBuffer(bytes),
+                new InetSocketAddress("127.0.0.1", 1),
+                new InetSocketAddress("127.0.0.1", 53)));
         final DatagramDnsResponse response = channel.readInbound();
         channel.finishAndReleaseAll();
         return response;
@@ -94,8 +96,10 @@ final class TestMessages {
 
     static int ip(String dotted) {
         final String[] p = dotted.split("\\.");
-        return (Integer.parseInt(p[0]) << 24) | (Integer.parseInt(p[1]) << 16) | (Integer.parseInt(p[2]) << 8)
-            | Integer.parseInt(p[3]);
+        return (Integer.parseInt(p[0]) << 24)
+                | (Integer.parseInt(p[1]) << 16)
+                | (Integer.parseInt(p[2]) << 8)
+                | Integer.parseInt(p[3]);
     }
 
     static String ipOf(byte[] rdata) {

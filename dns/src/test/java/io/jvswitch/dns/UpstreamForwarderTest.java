@@ -9,34 +9,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The forwarder against real UDP servers on loopback. The dataplane's reply queue is stood in for
  * by a recording {@link GatewayReplies} (the dataplane side is tested in the switch and in DnsIT).
  */
 class UpstreamForwarderTest {
-    private record Reply(int networkId, int clientIp, int clientPort, byte[] payload) {
-    }
+    private record Reply(int networkId, int clientIp, int clientPort, byte[] payload) {}
 
     private final LinkedBlockingQueue<Reply> replies = new LinkedBlockingQueue<>();
-    private final GatewayReplies recording = (networkId, clientIp, clientPort, servicePort, payload, offset, length) -> {
-        final byte[] bytes = new byte[length];
-        payload.getBytes(offset, bytes);
-        return replies.offer(new Reply(networkId, clientIp, clientPort, bytes));
-    };
+    private final GatewayReplies recording =
+            (networkId, clientIp, clientPort, servicePort, payload, offset, length) -> {
+                final byte[] bytes = new byte[length];
+                payload.getBytes(offset, bytes);
+                return replies.offer(new Reply(networkId, clientIp, clientPort, bytes));
+            };
     private StubServer stub;
     private DnsService service;
 
@@ -68,7 +71,7 @@ class UpstreamForwarderTest {
                     if (silent) {
                         continue;
                     }
-                    final byte[] answer = answer(java.util.Arrays.copyOf(in, packet.getLength()));
+                    final byte[] answer = answer(Arrays.copyOf(in, packet.getLength()));
                     socket.send(new DatagramPacket(answer, answer.length, packet.getSocketAddress()));
                 } catch (Exception e) {
                     return;
@@ -78,7 +81,7 @@ class UpstreamForwarderTest {
 
         private static byte[] answer(byte[] q) {
             final int nameEnd = ResponseTtls.skipName(new UnsafeBuffer(q), 0, q.length, 12);
-            final String name = new String(q, 13, Math.max(0, nameEnd - 14), java.nio.charset.StandardCharsets.US_ASCII);
+            final String name = new String(q, 13, Math.max(0, nameEnd - 14), StandardCharsets.US_ASCII);
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
             final boolean known = name.startsWith("known");
             final boolean big = name.startsWith("big");
@@ -130,11 +133,14 @@ class UpstreamForwarderTest {
         stub = new StubServer();
     }
 
-    private void startService(List<InetSocketAddress> upstreams, int retransmitMillis, int timeoutMillis) throws Exception {
-        service = new DnsService(new DnsContext().upstreamTiming(retransmitMillis, timeoutMillis).conclude(), upstreams, 0);
+    private void startService(List<InetSocketAddress> upstreams, int retransmitMillis, int timeoutMillis)
+            throws Exception {
+        service = new DnsService(
+                new DnsContext().upstreamTiming(retransmitMillis, timeoutMillis).conclude(), upstreams, 0);
         service.replies(recording);
-        service.update(List.of(new DnsNetwork(1, "net", ip("10.0.0.1"), false, List.of())),
-            List.of(new DnsEndpointName(1, "net", "c", "rose", List.of(), ip("10.0.0.2"), null)));
+        service.update(
+                List.of(new DnsNetwork(1, "net", ip("10.0.0.1"), false, List.of())),
+                List.of(new DnsEndpointName(1, "net", "c", "rose", List.of(), ip("10.0.0.2"), null)));
     }
 
     @AfterEach
@@ -148,7 +154,8 @@ class UpstreamForwarderTest {
     private Reply ask(int id, String name, int ednsSize) throws InterruptedException {
         final byte[] q = query(id, name, 1, ednsSize);
         final UnsafeBuffer buffer = TestMessages.buffer(q);
-        final int n = service.responder().handle(1, ip("10.0.0.2"), 40000 + id, buffer, 0, q.length, buffer.capacity(), 0);
+        final int n =
+                service.responder().handle(1, ip("10.0.0.2"), 40000 + id, buffer, 0, q.length, buffer.capacity(), 0);
         assertEquals(GatewayDatagramService.DEFERRED, n);
         final Reply reply = replies.poll(5, TimeUnit.SECONDS);
         assertNotNull(reply, "an answer for " + name);
@@ -230,7 +237,8 @@ class UpstreamForwarderTest {
         try (DatagramSocket spoofer = new DatagramSocket()) {
             final byte[] fake = StubServer.answer(query(1, "known.example", 1, 0));
             final int port = service.upstreamPort();
-            spoofer.send(new DatagramPacket(fake, fake.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+            spoofer.send(new DatagramPacket(
+                    fake, fake.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while (service.counters().get(DnsCounter.UPSTREAM_IGNORED) == 0 && System.nanoTime() < deadline) {

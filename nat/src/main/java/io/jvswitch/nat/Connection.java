@@ -10,10 +10,25 @@ import io.jvswitch.packet.Ipv4Packet;
  * @param network the network (or -1, the host link) the first packet came from
  * @param replyNetwork the network (or -1, the host link) replies come from
  */
-public record Connection(String protocol, int network, String source, int sourcePort, String destination,
-    int destinationPort, int replyNetwork, String replySource, int replySourcePort, String replyDestination,
-    int replyDestinationPort, String state, boolean seenReply, boolean sourceNat, boolean destinationNat,
-    long secondsLeft, long packetsOriginal, long packetsReply) {
+public record Connection(
+        String protocol,
+        int network,
+        String source,
+        int sourcePort,
+        String destination,
+        int destinationPort,
+        int replyNetwork,
+        String replySource,
+        int replySourcePort,
+        String replyDestination,
+        int replyDestinationPort,
+        String state,
+        boolean seenReply,
+        boolean sourceNat,
+        boolean destinationNat,
+        long secondsLeft,
+        long packetsOriginal,
+        long packetsReply) {
 
     static Connection of(ConnectionTable table, int c, long nowNanos) {
         final long oa = table.tupleA(c, ConnectionTable.ORIGINAL);
@@ -29,14 +44,23 @@ public record Connection(String protocol, int network, String source, int source
         };
         final long left = Math.max(0, (table.deadline(c) - nowNanos + 999_999_999L) / 1_000_000_000L);
         return new Connection(
-            protocol == Ipv4Packet.PROTOCOL_TCP ? "tcp" : protocol == Ipv4Packet.PROTOCOL_UDP ? "udp" : "icmp",
-            ConnectionTable.networkOf(oa), Ipv4Address.format(ConnectionTable.sourceOf(oa)),
-            ConnectionTable.sourcePortOf(ob), Ipv4Address.format(ConnectionTable.destinationOf(ob)),
-            ConnectionTable.destinationPortOf(ob), ConnectionTable.networkOf(ra),
-            Ipv4Address.format(ConnectionTable.sourceOf(ra)), ConnectionTable.sourcePortOf(rb),
-            Ipv4Address.format(ConnectionTable.destinationOf(rb)), ConnectionTable.destinationPortOf(rb),
-            state, (status & NatEngine.SEEN_REPLY) != 0, (status & NatEngine.SOURCE_NAT) != 0,
-            (status & NatEngine.DESTINATION_NAT) != 0, left,
-            table.packets(c, ConnectionTable.ORIGINAL), table.packets(c, ConnectionTable.REPLY));
+                protocol == Ipv4Packet.PROTOCOL_TCP ? "tcp" : protocol == Ipv4Packet.PROTOCOL_UDP ? "udp" : "icmp",
+                ConnectionTable.networkOf(oa),
+                Ipv4Address.format(ConnectionTable.sourceOf(oa)),
+                ConnectionTable.sourcePortOf(ob),
+                Ipv4Address.format(ConnectionTable.destinationOf(ob)),
+                ConnectionTable.destinationPortOf(ob),
+                ConnectionTable.networkOf(ra),
+                Ipv4Address.format(ConnectionTable.sourceOf(ra)),
+                ConnectionTable.sourcePortOf(rb),
+                Ipv4Address.format(ConnectionTable.destinationOf(rb)),
+                ConnectionTable.destinationPortOf(rb),
+                state,
+                (status & NatEngine.SEEN_REPLY) != 0,
+                (status & NatEngine.SOURCE_NAT) != 0,
+                (status & NatEngine.DESTINATION_NAT) != 0,
+                left,
+                table.packets(c, ConnectionTable.ORIGINAL),
+                table.packets(c, ConnectionTable.REPLY));
     }
 }

@@ -1,9 +1,9 @@
 package io.jvswitch.nat;
 
+import org.agrona.UnsafeApi;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
-
-import org.agrona.UnsafeApi;
 
 /**
  * The connection tracker's table: a fixed number of connections, each with its original tuple
@@ -90,8 +90,8 @@ public final class ConnectionTable {
         }
         this.capacity = capacity;
         final int slotCount = Math.max(16, Integer.highestOneBit(capacity * 4 - 1) << 1);
-        final long lineBytes = (long)capacity * LINE * Long.BYTES;
-        this.memory = TableMemory.allocate(lineBytes + (long)slotCount * Integer.BYTES);
+        final long lineBytes = (long) capacity * LINE * Long.BYTES;
+        this.memory = TableMemory.allocate(lineBytes + (long) slotCount * Integer.BYTES);
         this.linesAddress = memory.address();
         this.slotsAddress = memory.address() + lineBytes;
         this.mask = slotCount - 1;
@@ -104,38 +104,38 @@ public final class ConnectionTable {
 
     /** First word of a tuple: protocol, the network the packet comes from (or the host link), source. */
     public static long tupleA(int protocol, int network, int source) {
-        final long key = ((long)(protocol & 0xFF) << 24) | (network & 0xFF_FFFF);
+        final long key = ((long) (protocol & 0xFF) << 24) | (network & 0xFF_FFFF);
         return (key << 32) | (source & 0xFFFF_FFFFL);
     }
 
     /** Second word of a tuple: destination, source port (or ICMP id), destination port (or ICMP id). */
     public static long tupleB(int destination, int sourcePort, int destinationPort) {
-        return ((long)destination << 32) | ((sourcePort & 0xFFFFL) << 16) | (destinationPort & 0xFFFFL);
+        return ((long) destination << 32) | ((sourcePort & 0xFFFFL) << 16) | (destinationPort & 0xFFFFL);
     }
 
     public static int protocolOf(long a) {
-        return (int)(a >>> 56) & 0xFF;
+        return (int) (a >>> 56) & 0xFF;
     }
 
     /** @return the network of a tuple, sign-extended from 24 bits so the host link (-1) comes back as -1. */
     public static int networkOf(long a) {
-        return ((int)(a >>> 32) << 8) >> 8;
+        return ((int) (a >>> 32) << 8) >> 8;
     }
 
     public static int sourceOf(long a) {
-        return (int)a;
+        return (int) a;
     }
 
     public static int destinationOf(long b) {
-        return (int)(b >>> 32);
+        return (int) (b >>> 32);
     }
 
     public static int sourcePortOf(long b) {
-        return (int)(b >>> 16) & 0xFFFF;
+        return (int) (b >>> 16) & 0xFFFF;
     }
 
     public static int destinationPortOf(long b) {
-        return (int)b & 0xFFFF;
+        return (int) b & 0xFFFF;
     }
 
     /**
@@ -319,7 +319,7 @@ public final class ConnectionTable {
     }
 
     public int status(int connection) {
-        return (int)word(lineOfConnection(connection) + STATUS);
+        return (int) word(lineOfConnection(connection) + STATUS);
     }
 
     public void status(int connection, int status) {
@@ -383,7 +383,7 @@ public final class ConnectionTable {
 
     /** The memory address of a connection's line: for a test of the alignment. */
     long lineAddress(int connection) {
-        return linesAddress + (long)connection * LINE * Long.BYTES;
+        return linesAddress + (long) connection * LINE * Long.BYTES;
     }
 
     /**
@@ -402,22 +402,22 @@ public final class ConnectionTable {
 
     private int slot(int index) {
         assert index >= 0 && index <= mask : "slot " + index;
-        return UnsafeApi.getInt(null, slotsAddress + ((long)index << 2));
+        return UnsafeApi.getInt(null, slotsAddress + ((long) index << 2));
     }
 
     private void slot(int index, int value) {
         assert index >= 0 && index <= mask : "slot " + index;
-        UnsafeApi.putInt(null, slotsAddress + ((long)index << 2), value);
+        UnsafeApi.putInt(null, slotsAddress + ((long) index << 2), value);
     }
 
     private long word(int index) {
         assert index >= 0 && index < capacity * LINE : "word " + index;
-        return UnsafeApi.getLong(null, linesAddress + ((long)index << 3));
+        return UnsafeApi.getLong(null, linesAddress + ((long) index << 3));
     }
 
     private void word(int index, long value) {
         assert index >= 0 && index < capacity * LINE : "word " + index;
-        UnsafeApi.putLong(null, linesAddress + ((long)index << 3), value);
+        UnsafeApi.putLong(null, linesAddress + ((long) index << 3), value);
     }
 
     static int hash(long a, long b) {
@@ -425,6 +425,6 @@ public final class ConnectionTable {
         h ^= h >>> 32;
         h *= 0xD6E8_FEB8_6659_FD93L;
         h ^= h >>> 29;
-        return (int)h;
+        return (int) h;
     }
 }

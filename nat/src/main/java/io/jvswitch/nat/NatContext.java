@@ -31,6 +31,7 @@ public final class NatContext {
     private int portRangeHigh = 60999;
     /** Connections examined for expiry per routed packet: bounded, so expiry never pauses the dataplane. */
     private int expirySlice = 1;
+
     private boolean concluded;
 
     public NatContext() {
@@ -89,8 +90,8 @@ public final class NatContext {
     /** Validates; throws {@link IllegalArgumentException} with the first problem found. */
     public NatContext conclude() {
         if (tableCapacity < 1 || tableCapacity > MAX_TABLE_CAPACITY) {
-            throw new IllegalArgumentException("conntrack table limit must be 1.." + MAX_TABLE_CAPACITY
-                + ", not " + tableCapacity);
+            throw new IllegalArgumentException(
+                    "conntrack table limit must be 1.." + MAX_TABLE_CAPACITY + ", not " + tableCapacity);
         }
         for (int state = TcpStates.SYN_SENT; state < TcpStates.COUNT; state++) {
             positive(tcpTimeoutNanos[state], "TCP " + TcpStates.label(state) + " timeout");
@@ -99,8 +100,8 @@ public final class NatContext {
         positive(udpAssuredTimeoutNanos, "UDP stream timeout");
         positive(icmpTimeoutNanos, "ICMP timeout");
         if (portRangeLow < 1 || portRangeHigh > 65535 || portRangeLow > portRangeHigh) {
-            throw new IllegalArgumentException("port range must be within 1-65535 and low <= high, not "
-                + portRangeLow + "-" + portRangeHigh);
+            throw new IllegalArgumentException(
+                    "port range must be within 1-65535 and low <= high, not " + portRangeLow + "-" + portRangeHigh);
         }
         if (expirySlice < 1) {
             throw new IllegalArgumentException("expiry slice must be at least 1");

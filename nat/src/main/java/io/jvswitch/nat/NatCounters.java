@@ -13,8 +13,8 @@ import java.util.Map;
  * @param translated packets translated
  * @param untracked packets routed without translation
  */
-public record NatCounters(int connections, int limit, long created, long expired, long translated, long untracked,
-    long[] drops) {
+public record NatCounters(
+        int connections, int limit, long created, long expired, long translated, long untracked, long[] drops) {
 
     public long drops(NatDrop reason) {
         return drops[reason.ordinal()];

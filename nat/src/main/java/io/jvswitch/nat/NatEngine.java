@@ -1,15 +1,15 @@
 package io.jvswitch.nat;
 
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Stateful NAT in the switch's router: connection tracking, masquerade of connections leaving by
@@ -56,6 +56,7 @@ public final class NatEngine implements RoutingHook {
     private static final int QUOTED_L4 = 8;
     /** Connections examined for expiry before a new one is refused for want of room. */
     private static final int FULL_TABLE_SWEEP = 1024;
+
     private static final int PORT_ATTEMPTS = 256;
 
     private static final int PENDING_NONE = 0;
@@ -65,6 +66,15 @@ public final class NatEngine implements RoutingHook {
     private static final int PENDING_ICMP_ERROR = 4;
     private static final int PENDING_FRAGMENT = 5;
     private static final int PENDING_INBOUND = 6;
+    /**
+     * Connections examined per duty cycle by {@link #housekeeping}: a sequential read of 16 KiB, about
+     * a microsecond. The default table (262,144) is swept every 1024 cycles: about 10 s for a dataplane
+     * idling at 100 wake-ups a second, sooner under traffic.
+     */
+    static final int HOUSEKEEPING_SLICE = 256;
+
+    /** parse() result for a protocol the tracker does not handle: routed as it is. */
+    private static final int ACCEPT_UNTRACKED = -100;
 
     private final NatContext ctx;
     private final ConnectionTable table;
@@ -186,11 +196,13 @@ public final class NatEngine implements RoutingHook {
             return false;
         }
         final int ihl = (buffer.getByte(ipOffset) & 0x0F) << 2;
-        final int totalLength = buffer.getShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int totalLength =
+                buffer.getShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final int l4Length = Math.min(ipLength, totalLength) - ihl;
         final int proto = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
-        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || l4Length < (proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8)
-            || (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) {
+        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH
+                || l4Length < (proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8)
+                || (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) {
             return false;
         }
         final int at4 = ipOffset + ihl;
@@ -202,10 +214,12 @@ public final class NatEngine implements RoutingHook {
         } else if (proto != Ipv4Packet.PROTOCOL_TCP && proto != Ipv4Packet.PROTOCOL_UDP) {
             return false;
         }
-        batchA[at] = ConnectionTable.tupleA(proto, fromNetwork,
-            buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN));
-        batchB[at] = ConnectionTable.tupleB(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
-            sourcePort(buffer, proto, at4), destinationPort(buffer, proto, at4));
+        batchA[at] = ConnectionTable.tupleA(
+                proto, fromNetwork, buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN));
+        batchB[at] = ConnectionTable.tupleB(
+                buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
+                sourcePort(buffer, proto, at4),
+                destinationPort(buffer, proto, at4));
         return true;
     }
 
@@ -240,8 +254,8 @@ public final class NatEngine implements RoutingHook {
      */
     private static long fingerprint(MutableDirectBuffer buffer, int ipOffset) {
         final long addresses = buffer.getLong(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        final long idAndChecksum = ((long)buffer.getShort(ipOffset + Ipv4Packet.ID_OFFSET) << 16)
-            ^ (buffer.getShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET) & 0xFFFFL);
+        final long idAndChecksum = ((long) buffer.getShort(ipOffset + Ipv4Packet.ID_OFFSET) << 16)
+                ^ (buffer.getShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET) & 0xFFFFL);
         return addresses * 31 + idAndChecksum;
     }
 
@@ -293,10 +307,10 @@ public final class NatEngine implements RoutingHook {
             final int connection = ref >> 1;
             final long otherA = table.tupleA(connection, other);
             final long otherB = table.tupleB(connection, other);
-            PacketRewriter.setDestination(buffer, ipOffset, protocol, l4, l4Length,
-                ConnectionTable.sourceOf(otherA), partial);
-            PacketRewriter.setDestinationPort(buffer, protocol, l4, l4Length,
-                ConnectionTable.sourcePortOf(otherB), partial);
+            PacketRewriter.setDestination(
+                    buffer, ipOffset, protocol, l4, l4Length, ConnectionTable.sourceOf(otherA), partial);
+            PacketRewriter.setDestinationPort(
+                    buffer, protocol, l4, l4Length, ConnectionTable.sourcePortOf(otherB), partial);
             pendingKind = PENDING_TRACKED;
             pendingRef = ref;
             translated++;
@@ -327,10 +341,12 @@ public final class NatEngine implements RoutingHook {
     }
 
     @Override
-    public int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
-        long nowNanos) {
-        if (pendingBuffer != buffer || pendingIp != ipOffset || pendingKind == PENDING_NONE
-            || pendingFingerprint != fingerprint(buffer, ipOffset)) {
+    public int afterRouting(
+            int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        if (pendingBuffer != buffer
+                || pendingIp != ipOffset
+                || pendingKind == PENDING_NONE
+                || pendingFingerprint != fingerprint(buffer, ipOffset)) {
             pendingKind = PENDING_NONE;
             return ACCEPT; // not the packet beforeRouting saw (one for the gateway, say): nothing to translate
         }
@@ -341,10 +357,10 @@ public final class NatEngine implements RoutingHook {
             case PENDING_TRACKED -> {
                 final int connection = pendingRef >> 1;
                 final long otherB = table.tupleB(connection, ConnectionTable.REPLY - (pendingRef & 1));
-                PacketRewriter.setSource(buffer, ipOffset, protocol, l4, l4Length,
-                    ConnectionTable.destinationOf(otherB), partial);
-                PacketRewriter.setSourcePort(buffer, protocol, l4, l4Length,
-                    ConnectionTable.destinationPortOf(otherB), partial);
+                PacketRewriter.setSource(
+                        buffer, ipOffset, protocol, l4, l4Length, ConnectionTable.destinationOf(otherB), partial);
+                PacketRewriter.setSourcePort(
+                        buffer, protocol, l4, l4Length, ConnectionTable.destinationPortOf(otherB), partial);
                 return ACCEPT;
             }
             case PENDING_NEW, PENDING_NEW_PUBLISHED -> {
@@ -355,8 +371,10 @@ public final class NatEngine implements RoutingHook {
                 // included): the answers go to the gateway, which the router hands to the host past
                 // this hook; tracking would see one direction only. Nor is there anything to mistake.
                 final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-                if (toNetwork == HOST_LINK || !policy.masquerades(toNetwork) || !opens(buffer)
-                    || source == policy.gateway(toNetwork)) {
+                if (toNetwork == HOST_LINK
+                        || !policy.masquerades(toNetwork)
+                        || !opens(buffer)
+                        || source == policy.gateway(toNetwork)) {
                     untracked++;
                     return ACCEPT;
                 }
@@ -368,8 +386,11 @@ public final class NatEngine implements RoutingHook {
             }
             case PENDING_FRAGMENT -> {
                 final NatPolicy p = policy;
-                if (toNetwork == HOST_LINK && fromNetwork != HOST_LINK && p.masquerades(fromNetwork)
-                    && !p.isHostAddress(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
+                if (toNetwork == HOST_LINK
+                        && fromNetwork != HOST_LINK
+                        && p.masquerades(fromNetwork)
+                        && !p.isHostAddress(
+                                buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
                     return drop(NatDrop.FRAGMENT); // it would need masquerading, and carries no ports to do it
                 }
                 return ACCEPT;
@@ -381,8 +402,13 @@ public final class NatEngine implements RoutingHook {
     }
 
     /** Creates the connection of a first packet that needs translation, and translates its source. */
-    private int open(boolean published, int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset,
-        long nowNanos) {
+    private int open(
+            boolean published,
+            int fromNetwork,
+            int toNetwork,
+            MutableDirectBuffer buffer,
+            int ipOffset,
+            long nowNanos) {
         final NatPolicy p = policy;
         final boolean inbound = fromNetwork == HOST_LINK;
         int sourceNat = 0;
@@ -392,8 +418,10 @@ public final class NatEngine implements RoutingHook {
             // the router hands what is addressed to the gateway to the host, past this hook. The
             // masquerade address is off the subnet, so the answer comes back through the router.
             sourceNat = p.masqueradeAddress() != 0 ? p.masqueradeAddress() : p.gateway(toNetwork);
-        } else if (!published && toNetwork == HOST_LINK && p.masquerades(fromNetwork)
-            && !p.isHostAddress(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
+        } else if (!published
+                && toNetwork == HOST_LINK
+                && p.masquerades(fromNetwork)
+                && !p.isHostAddress(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
             // Not for the host itself (its gateway address, say): it answers the container directly,
             // as the kernel's MASQUERADE leaves what the host receives alone.
             sourceNat = p.masqueradeAddress();
@@ -425,9 +453,10 @@ public final class NatEngine implements RoutingHook {
         final int replySource = sourceNat != 0 ? sourceNat : originalSource;
         final long replyA = ConnectionTable.tupleA(protocol, toNetwork, destination);
         final int replyPort = sourceNat != 0
-            ? freePort(replyA, replySource, destinationPort, originalSourcePort)
-            : (table.lookup(replyA, replyTupleB(replySource, destinationPort, originalSourcePort)) < 0
-                ? originalSourcePort : -1);
+                ? freePort(replyA, replySource, destinationPort, originalSourcePort)
+                : (table.lookup(replyA, replyTupleB(replySource, destinationPort, originalSourcePort)) < 0
+                        ? originalSourcePort
+                        : -1);
         if (replyPort < 0) {
             return drop(NatDrop.PORTS_EXHAUSTED);
         }
@@ -517,7 +546,8 @@ public final class NatEngine implements RoutingHook {
             status = (status & ~STATE_MASK) | now;
             timeout = ctx.tcpTimeoutNanos(now);
         } else if (protocol == Ipv4Packet.PROTOCOL_UDP) {
-            timeout = reply || (status & SEEN_REPLY) != 0 ? ctx.udpAssuredTimeoutNanos() : ctx.udpUnrepliedTimeoutNanos();
+            timeout =
+                    reply || (status & SEEN_REPLY) != 0 ? ctx.udpAssuredTimeoutNanos() : ctx.udpUnrepliedTimeoutNanos();
         } else {
             timeout = ctx.icmpTimeoutNanos();
         }
@@ -536,8 +566,14 @@ public final class NatEngine implements RoutingHook {
      * and translate the error like a packet of the opposite direction: outer destination and
      * quoted source now, quoted destination and outer source after routing.
      */
-    private int icmpErrorBeforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
-        int destination, NatPolicy p, long nowNanos) {
+    private int icmpErrorBeforeRouting(
+            int fromNetwork,
+            MutableDirectBuffer buffer,
+            int ipOffset,
+            int ipLength,
+            int destination,
+            NatPolicy p,
+            long nowNanos) {
         final int end = ipOffset + ipLength;
         innerIp = l4 + ICMP_HEADER;
         if (end - innerIp < Ipv4Packet.MIN_HEADER_LENGTH) {
@@ -545,22 +581,26 @@ public final class NatEngine implements RoutingHook {
         }
         final int versionIhl = buffer.getByte(innerIp) & 0xFF;
         final int innerIhl = (versionIhl & 0x0F) << 2;
-        if ((versionIhl >>> 4) != 4 || innerIhl < Ipv4Packet.MIN_HEADER_LENGTH || end - innerIp < innerIhl + QUOTED_L4) {
+        if ((versionIhl >>> 4) != 4
+                || innerIhl < Ipv4Packet.MIN_HEADER_LENGTH
+                || end - innerIp < innerIhl + QUOTED_L4) {
             return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_MALFORMED);
         }
         innerProtocol = buffer.getByte(innerIp + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
         innerL4 = innerIp + innerIhl;
         innerL4Length = end - innerL4;
-        if (innerProtocol != Ipv4Packet.PROTOCOL_TCP && innerProtocol != Ipv4Packet.PROTOCOL_UDP
-            && innerProtocol != Ipv4Packet.PROTOCOL_ICMP) {
+        if (innerProtocol != Ipv4Packet.PROTOCOL_TCP
+                && innerProtocol != Ipv4Packet.PROTOCOL_UDP
+                && innerProtocol != Ipv4Packet.PROTOCOL_ICMP) {
             return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_UNKNOWN);
         }
         final int innerSource = buffer.getInt(innerIp + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
         final int innerDestination = buffer.getInt(innerIp + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
         final int innerSourcePort = sourcePort(buffer, innerProtocol, innerL4);
         final int innerDestinationPort = destinationPort(buffer, innerProtocol, innerL4);
-        final int ref = table.lookup(ConnectionTable.tupleA(innerProtocol, fromNetwork, innerDestination),
-            ConnectionTable.tupleB(innerSource, innerDestinationPort, innerSourcePort));
+        final int ref = table.lookup(
+                ConnectionTable.tupleA(innerProtocol, fromNetwork, innerDestination),
+                ConnectionTable.tupleB(innerSource, innerDestinationPort, innerSourcePort));
         if (ref < 0 || table.isExpired(ref >> 1, nowNanos)) {
             return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_UNKNOWN);
         }
@@ -577,8 +617,8 @@ public final class NatEngine implements RoutingHook {
             PacketRewriter.setDestination(buffer, ipOffset, Ipv4Packet.PROTOCOL_ICMP, l4, 0, newInnerSource, false);
         }
         PacketRewriter.setSource(buffer, innerIp, innerProtocol, innerL4, innerL4Length, newInnerSource, false);
-        PacketRewriter.setSourcePort(buffer, innerProtocol, innerL4, innerL4Length,
-            ConnectionTable.sourcePortOf(otherB), false);
+        PacketRewriter.setSourcePort(
+                buffer, innerProtocol, innerL4, innerL4Length, ConnectionTable.sourcePortOf(otherB), false);
         completeIcmpChecksum(buffer);
         pendingKind = PENDING_ICMP_ERROR;
         pendingRef = ref;
@@ -592,14 +632,14 @@ public final class NatEngine implements RoutingHook {
         final long otherB = table.tupleB(connection, ConnectionTable.REPLY - (pendingRef & 1));
         final int newInnerDestination = ConnectionTable.destinationOf(otherB);
         final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        if (source == (int)pendingA) {
+        if (source == (int) pendingA) {
             // The error came from the peer itself (port unreachable, say), not from a router on the way.
             PacketRewriter.setSource(buffer, ipOffset, Ipv4Packet.PROTOCOL_ICMP, l4, 0, newInnerDestination, false);
         }
-        PacketRewriter.setDestination(buffer, innerIp, innerProtocol, innerL4, innerL4Length, newInnerDestination,
-            false);
-        PacketRewriter.setDestinationPort(buffer, innerProtocol, innerL4, innerL4Length,
-            ConnectionTable.destinationPortOf(otherB), false);
+        PacketRewriter.setDestination(
+                buffer, innerIp, innerProtocol, innerL4, innerL4Length, newInnerDestination, false);
+        PacketRewriter.setDestinationPort(
+                buffer, innerProtocol, innerL4, innerL4Length, ConnectionTable.destinationPortOf(otherB), false);
         completeIcmpChecksum(buffer);
     }
 
@@ -608,9 +648,11 @@ public final class NatEngine implements RoutingHook {
      * L4 checksum); errors are rare, so the ICMP checksum, verified on the way in, is recomputed.
      */
     private void completeIcmpChecksum(MutableDirectBuffer buffer) {
-        buffer.putShort(l4 + PacketRewriter.ICMP_CHECKSUM, (short)0);
-        buffer.putShort(l4 + PacketRewriter.ICMP_CHECKSUM,
-            (short)InternetChecksum.compute(buffer, l4, l4Length), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(l4 + PacketRewriter.ICMP_CHECKSUM, (short) 0);
+        buffer.putShort(
+                l4 + PacketRewriter.ICMP_CHECKSUM,
+                (short) InternetChecksum.compute(buffer, l4, l4Length),
+                ByteOrder.BIG_ENDIAN);
     }
 
     /** An error about no connection of ours: dropped if it is addressed to the masquerade address. */
@@ -632,7 +674,8 @@ public final class NatEngine implements RoutingHook {
             return drop(NatDrop.TRUNCATED);
         }
         final int ihl = (buffer.getByte(ipOffset) & 0x0F) << 2;
-        final int totalLength = buffer.getShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int totalLength =
+                buffer.getShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final int length = Math.min(ipLength, totalLength);
         if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || ihl > length) {
             return drop(NatDrop.TRUNCATED);
@@ -645,8 +688,8 @@ public final class NatEngine implements RoutingHook {
         protocol = proto;
         l4 = ipOffset + ihl;
         l4Length = length - ihl;
-        if (isFragment(buffer, ipOffset) && (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET,
-            ByteOrder.BIG_ENDIAN) & 0x1FFF) != 0) {
+        if (isFragment(buffer, ipOffset)
+                && (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x1FFF) != 0) {
             return ACCEPT; // a later fragment has no L4 header; the caller decides on the fragment as a whole
         }
         final int minimum = proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8;
@@ -654,27 +697,27 @@ public final class NatEngine implements RoutingHook {
             return drop(NatDrop.TRUNCATED);
         }
         tcpFlags = proto == Ipv4Packet.PROTOCOL_TCP ? buffer.getByte(l4 + 13) & 0xFF : 0;
-        partial = proto != Ipv4Packet.PROTOCOL_ICMP && ipOffset >= VirtioNetHeader.LENGTH
-            && VirtioNetHeader.needsChecksum(buffer, 0)
-            && VirtioNetHeader.checksumStart(buffer, 0) + VirtioNetHeader.LENGTH == l4;
+        partial = proto != Ipv4Packet.PROTOCOL_ICMP
+                && ipOffset >= VirtioNetHeader.LENGTH
+                && VirtioNetHeader.needsChecksum(buffer, 0)
+                && VirtioNetHeader.checksumStart(buffer, 0) + VirtioNetHeader.LENGTH == l4;
         return ACCEPT;
     }
-
-    /** parse() result for a protocol the tracker does not handle: routed as it is. */
-    private static final int ACCEPT_UNTRACKED = -100;
 
     private static boolean isFragment(MutableDirectBuffer buffer, int ipOffset) {
         return (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0;
     }
 
     private static int sourcePort(DirectBuffer buffer, int protocol, int l4) {
-        return buffer.getShort(l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? PacketRewriter.ICMP_ID : 0),
-            ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return buffer.getShort(
+                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? PacketRewriter.ICMP_ID : 0), ByteOrder.BIG_ENDIAN)
+                & 0xFFFF;
     }
 
     private static int destinationPort(DirectBuffer buffer, int protocol, int l4) {
-        return buffer.getShort(l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? PacketRewriter.ICMP_ID : 2),
-            ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return buffer.getShort(
+                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? PacketRewriter.ICMP_ID : 2), ByteOrder.BIG_ENDIAN)
+                & 0xFFFF;
     }
 
     private int drop(NatDrop reason) {
@@ -685,13 +728,6 @@ public final class NatEngine implements RoutingHook {
     }
 
     // ---- control plane views (call on the dataplane thread) -------------------------------------
-
-    /**
-     * Connections examined per duty cycle by {@link #housekeeping}: a sequential read of 16 KiB, about
-     * a microsecond. The default table (262,144) is swept every 1024 cycles: about 10 s for a dataplane
-     * idling at 100 wake-ups a second, sooner under traffic.
-     */
-    static final int HOUSEKEEPING_SLICE = 256;
 
     /** Expiry without traffic: a slice of the table per duty cycle, so idle connections go on time. */
     @Override
@@ -718,8 +754,9 @@ public final class NatEngine implements RoutingHook {
             }
             final long oa = table.tupleA(c, ConnectionTable.ORIGINAL);
             final long ra = table.tupleA(c, ConnectionTable.REPLY);
-            if (network != ALL_NETWORKS && ConnectionTable.networkOf(oa) != network
-                && ConnectionTable.networkOf(ra) != network) {
+            if (network != ALL_NETWORKS
+                    && ConnectionTable.networkOf(oa) != network
+                    && ConnectionTable.networkOf(ra) != network) {
                 continue;
             }
             out.add(Connection.of(table, c, nowNanos));

@@ -1,9 +1,9 @@
 package io.jvswitch.nat;
 
-import java.util.List;
-
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.IntHashSet;
+
+import java.util.List;
 
 /**
  * What the translator is told by the control plane, as one immutable snapshot: which networks
@@ -61,8 +61,7 @@ public final class NatPolicy {
     }
 
     /** One network's NAT settings. */
-    public record NetworkNat(int id, boolean masquerade, int gateway) {
-    }
+    public record NetworkNat(int id, boolean masquerade, int gateway) {}
 
     public int masqueradeAddress() {
         return masqueradeAddress;

@@ -1,10 +1,10 @@
 package io.jvswitch.nat;
 
-import java.nio.ByteOrder;
-
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Rewrites an IPv4 packet's addresses and ports in place and keeps every checksum right with
@@ -31,42 +31,51 @@ final class PacketRewriter {
     static final int ICMP_CHECKSUM = 2;
     static final int ICMP_ID = 4;
 
-    private PacketRewriter() {
-    }
+    private PacketRewriter() {}
 
     /** Replaces the source address; {@code l4}/{@code l4Length} locate the (maybe truncated) L4 header. */
-    static void setSource(MutableDirectBuffer buffer, int ip, int protocol, int l4, int l4Length, int address,
-        boolean partial) {
+    static void setSource(
+            MutableDirectBuffer buffer, int ip, int protocol, int l4, int l4Length, int address, boolean partial) {
         setAddress(buffer, ip, ip + Ipv4Packet.SOURCE_OFFSET, protocol, l4, l4Length, address, partial);
     }
 
-    static void setDestination(MutableDirectBuffer buffer, int ip, int protocol, int l4, int l4Length, int address,
-        boolean partial) {
+    static void setDestination(
+            MutableDirectBuffer buffer, int ip, int protocol, int l4, int l4Length, int address, boolean partial) {
         setAddress(buffer, ip, ip + Ipv4Packet.DESTINATION_OFFSET, protocol, l4, l4Length, address, partial);
     }
 
     /** Replaces the TCP/UDP source port, or the ICMP echo identifier for ICMP. */
-    static void setSourcePort(MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int port,
-        boolean partial) {
+    static void setSourcePort(
+            MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int port, boolean partial) {
         setPort(buffer, protocol, l4, l4Length, 0, port, partial);
     }
 
     /** Replaces the TCP/UDP destination port, or the ICMP echo identifier for ICMP. */
-    static void setDestinationPort(MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int port,
-        boolean partial) {
+    static void setDestinationPort(
+            MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int port, boolean partial) {
         setPort(buffer, protocol, l4, l4Length, 2, port, partial);
     }
 
-    private static void setAddress(MutableDirectBuffer buffer, int ip, int field, int protocol, int l4, int l4Length,
-        int address, boolean partial) {
+    private static void setAddress(
+            MutableDirectBuffer buffer,
+            int ip,
+            int field,
+            int protocol,
+            int l4,
+            int l4Length,
+            int address,
+            boolean partial) {
         final int old = buffer.getInt(field, ByteOrder.BIG_ENDIAN);
         if (old == address) {
             return;
         }
         buffer.putInt(field, address, ByteOrder.BIG_ENDIAN);
         final int ipChecksum = ip + Ipv4Packet.CHECKSUM_OFFSET;
-        buffer.putShort(ipChecksum, (short)InternetChecksum.adjust32(
-            buffer.getShort(ipChecksum, ByteOrder.BIG_ENDIAN) & 0xFFFF, old, address), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(
+                ipChecksum,
+                (short) InternetChecksum.adjust32(
+                        buffer.getShort(ipChecksum, ByteOrder.BIG_ENDIAN) & 0xFFFF, old, address),
+                ByteOrder.BIG_ENDIAN);
         final int l4Checksum = l4ChecksumField(protocol, l4, l4Length);
         if (l4Checksum < 0) {
             return;
@@ -75,14 +84,14 @@ final class PacketRewriter {
         if (partial) {
             // The field holds the pseudo-header sum, uncomplemented: update it as a sum.
             final int sum = ~InternetChecksum.adjust32(~checksum & 0xFFFF, old, address) & 0xFFFF;
-            buffer.putShort(l4Checksum, (short)sum, ByteOrder.BIG_ENDIAN);
+            buffer.putShort(l4Checksum, (short) sum, ByteOrder.BIG_ENDIAN);
         } else if (protocol != Ipv4Packet.PROTOCOL_UDP || checksum != 0) {
             putL4Checksum(buffer, l4Checksum, protocol, InternetChecksum.adjust32(checksum, old, address));
         }
     }
 
-    private static void setPort(MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int at, int port,
-        boolean partial) {
+    private static void setPort(
+            MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int at, int port, boolean partial) {
         if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
             if (l4Length < ICMP_ID + 2) {
                 return;
@@ -91,10 +100,10 @@ final class PacketRewriter {
             if (old == port) {
                 return;
             }
-            buffer.putShort(l4 + ICMP_ID, (short)port, ByteOrder.BIG_ENDIAN);
+            buffer.putShort(l4 + ICMP_ID, (short) port, ByteOrder.BIG_ENDIAN);
             final int checksum = buffer.getShort(l4 + ICMP_CHECKSUM, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            buffer.putShort(l4 + ICMP_CHECKSUM, (short)InternetChecksum.adjust16(checksum, old, port),
-                ByteOrder.BIG_ENDIAN);
+            buffer.putShort(
+                    l4 + ICMP_CHECKSUM, (short) InternetChecksum.adjust16(checksum, old, port), ByteOrder.BIG_ENDIAN);
             return;
         }
         if (l4Length < at + 2) {
@@ -104,7 +113,7 @@ final class PacketRewriter {
         if (old == port) {
             return;
         }
-        buffer.putShort(l4 + at, (short)port, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(l4 + at, (short) port, ByteOrder.BIG_ENDIAN);
         final int l4Checksum = l4ChecksumField(protocol, l4, l4Length);
         if (l4Checksum < 0 || partial) {
             return; // a partial checksum is completed over the port as it is now
@@ -117,7 +126,7 @@ final class PacketRewriter {
 
     private static void putL4Checksum(MutableDirectBuffer buffer, int field, int protocol, int checksum) {
         final int stored = protocol == Ipv4Packet.PROTOCOL_UDP && checksum == 0 ? 0xFFFF : checksum;
-        buffer.putShort(field, (short)stored, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(field, (short) stored, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return the offset of the TCP/UDP checksum field if it lies within {@code l4Length}, else -1 */

@@ -1,14 +1,5 @@
 package io.jvswitch.nat;
 
-import java.net.BindException;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -32,6 +23,15 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The host side of published ports: for connections that end on the host's own stack (a client
@@ -59,8 +59,7 @@ public final class PortListeners implements AutoCloseable {
     private final AtomicLong relayFailures = new AtomicLong();
     private final AtomicLong udpSessionsRefused = new AtomicLong();
 
-    private record Listener(PortMapping mapping, Channel channel) {
-    }
+    private record Listener(PortMapping mapping, Channel channel) {}
 
     /**
      * Opens the listener of a mapping towards {@code containerIp}. A mapping without a host port
@@ -85,38 +84,47 @@ public final class PortListeners implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no free host port in " + mapping.hostPortLow() + "-" + mapping.hostPortHigh()
-            + "/" + mapping.protocol() + " on " + mapping.hostIp());
+                + "/" + mapping.protocol() + " on " + mapping.hostIp());
     }
 
     private PortMapping bind(PortMapping mapping, InetSocketAddress target) {
         final InetSocketAddress local = new InetSocketAddress(mapping.hostIp(), mapping.hostPort());
         final ChannelFuture bound;
         if ("tcp".equals(mapping.protocol())) {
-            bound = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel client) {
-                        client.pipeline().addLast(new TcpAccept(target));
-                    }
-                }).bind(local).awaitUninterruptibly();
+            bound = new ServerBootstrap()
+                    .group(group)
+                    .channel(EpollServerSocketChannel.class)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel client) {
+                            client.pipeline().addLast(new TcpAccept(target));
+                        }
+                    })
+                    .bind(local)
+                    .awaitUninterruptibly();
         } else {
-            bound = new Bootstrap().group(group).channel(EpollDatagramChannel.class)
-                .handler(new UdpListener(target)).bind(local).awaitUninterruptibly();
+            bound = new Bootstrap()
+                    .group(group)
+                    .channel(EpollDatagramChannel.class)
+                    .handler(new UdpListener(target))
+                    .bind(local)
+                    .awaitUninterruptibly();
         }
         if (!bound.isSuccess()) {
             final Throwable cause = bound.cause();
             final boolean inUse = cause instanceof BindException
-                || String.valueOf(cause.getMessage()).contains("Address already in use");
-            throw new IllegalStateException(inUse
-                ? "host port " + mapping.hostPort() + "/" + mapping.protocol() + " on " + mapping.hostIp()
-                    + " is already in use"
-                : "cannot listen on " + mapping.hostIp() + ":" + mapping.hostPort() + "/" + mapping.protocol() + ": "
-                    + cause.getMessage());
+                    || String.valueOf(cause.getMessage()).contains("Address already in use");
+            throw new IllegalStateException(
+                    inUse
+                            ? "host port " + mapping.hostPort() + "/" + mapping.protocol() + " on " + mapping.hostIp()
+                                    + " is already in use"
+                            : "cannot listen on " + mapping.hostIp() + ":" + mapping.hostPort() + "/"
+                                    + mapping.protocol() + ": " + cause.getMessage());
         }
-        final int port = ((InetSocketAddress)bound.channel().localAddress()).getPort();
+        final int port = ((InetSocketAddress) bound.channel().localAddress()).getPort();
         final PortMapping fixed = mapping.withHostPort(port);
         listeners.put(key(fixed), new Listener(fixed, bound.channel()));
         return fixed;
@@ -171,22 +179,25 @@ public final class PortListeners implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             final Channel client = ctx.channel();
-            new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                .handler(new Relay(client))
-                .connect(target).addListener((ChannelFutureListener)f -> {
-                    if (!f.isSuccess()) {
-                        relayFailures.incrementAndGet();
-                        client.close();
-                        return;
-                    }
-                    client.pipeline().replace(TcpAccept.this, "relay", new Relay(f.channel()));
-                    client.read();
-                    f.channel().read();
-                });
+            new Bootstrap()
+                    .group(client.eventLoop())
+                    .channel(EpollSocketChannel.class)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                    .handler(new Relay(client))
+                    .connect(target)
+                    .addListener((ChannelFutureListener) f -> {
+                        if (!f.isSuccess()) {
+                            relayFailures.incrementAndGet();
+                            client.close();
+                            return;
+                        }
+                        client.pipeline().replace(TcpAccept.this, "relay", new Relay(f.channel()));
+                        client.read();
+                        f.channel().read();
+                    });
         }
     }
 
@@ -242,9 +253,9 @@ public final class PortListeners implements AutoCloseable {
             if (event instanceof ChannelInputShutdownEvent) {
                 // Half-close: pass the FIN on once what was read before it is written; curl and
                 // HTTP/1.0 servers rely on it. Both directions shut: the relay is done.
-                final DuplexChannel self = (DuplexChannel)ctx.channel();
-                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener)f -> {
-                    final DuplexChannel other = (DuplexChannel)peer;
+                final DuplexChannel self = (DuplexChannel) ctx.channel();
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                    final DuplexChannel other = (DuplexChannel) peer;
                     other.shutdownOutput().addListener(done -> {
                         if (other.isInputShutdown()) {
                             other.close();
@@ -304,35 +315,41 @@ public final class PortListeners implements AutoCloseable {
                 return;
             }
             final Channel listener = ctx.channel();
-            final ChannelFuture connected = new Bootstrap().group(listener.eventLoop()).channel(EpollDatagramChannel.class)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, UDP_IDLE_SECONDS),
-                            new SimpleChannelInboundHandler<DatagramPacket>(false) {
-                                @Override
-                                protected void channelRead0(ChannelHandlerContext c, DatagramPacket reply) {
-                                    listener.write(new DatagramPacket(reply.content(), client));
-                                }
+            final ChannelFuture connected = new Bootstrap()
+                    .group(listener.eventLoop())
+                    .channel(EpollDatagramChannel.class)
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline()
+                                    .addLast(
+                                            new IdleStateHandler(0, 0, UDP_IDLE_SECONDS),
+                                            new SimpleChannelInboundHandler<DatagramPacket>(false) {
+                                                @Override
+                                                protected void channelRead0(
+                                                        ChannelHandlerContext c, DatagramPacket reply) {
+                                                    listener.write(new DatagramPacket(reply.content(), client));
+                                                }
 
-                                @Override
-                                public void channelReadComplete(ChannelHandlerContext c) {
-                                    listener.flush();
-                                }
+                                                @Override
+                                                public void channelReadComplete(ChannelHandlerContext c) {
+                                                    listener.flush();
+                                                }
 
-                                @Override
-                                public void userEventTriggered(ChannelHandlerContext c, Object event) {
-                                    if (event instanceof IdleStateEvent) {
-                                        c.close();
-                                    }
-                                }
-                            });
-                    }
-                }).connect(target);
+                                                @Override
+                                                public void userEventTriggered(ChannelHandlerContext c, Object event) {
+                                                    if (event instanceof IdleStateEvent) {
+                                                        c.close();
+                                                    }
+                                                }
+                                            });
+                        }
+                    })
+                    .connect(target);
             final Channel channel = connected.channel();
             sessions.put(client, channel);
             channel.closeFuture().addListener(f -> sessions.remove(client, channel));
-            connected.addListener((ChannelFutureListener)f -> {
+            connected.addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
                     f.channel().writeAndFlush(payload);
                 } else {

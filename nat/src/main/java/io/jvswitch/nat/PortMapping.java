@@ -1,10 +1,10 @@
 package io.jvswitch.nat;
 
+import io.jvswitch.packet.Ipv4Address;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import io.jvswitch.packet.Ipv4Address;
 
 /**
  * One published port: a host address and port forwarded to a container port, as {@code -p}
@@ -17,8 +17,8 @@ import io.jvswitch.packet.Ipv4Address;
  *     free port, or the range of {@code -p 8000-8010:80}; both equal {@code hostPort} once fixed
  * @param containerPort the port in the container
  */
-public record PortMapping(String protocol, String hostIp, int hostPort, int hostPortLow, int hostPortHigh,
-    int containerPort) {
+public record PortMapping(
+        String protocol, String hostIp, int hostPort, int hostPortLow, int hostPortHigh, int containerPort) {
 
     public static final String SYNTAX = "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]";
 
@@ -44,16 +44,18 @@ public record PortMapping(String protocol, String hostIp, int hostPort, int host
 
     /** @return whether both would take the same host port: same protocol and port, and overlapping addresses */
     public boolean overlaps(PortMapping other) {
-        return protocol.equals(other.protocol) && hostPort != 0 && hostPort == other.hostPort
-            && (hostIp.equals(other.hostIp) || "0.0.0.0".equals(hostIp) || "0.0.0.0".equals(other.hostIp));
+        return protocol.equals(other.protocol)
+                && hostPort != 0
+                && hostPort == other.hostPort
+                && (hostIp.equals(other.hostIp) || "0.0.0.0".equals(hostIp) || "0.0.0.0".equals(other.hostIp));
     }
 
     /** @return the mapping in {@code -p} syntax, e.g. {@code 127.0.0.1:8080:80/tcp} */
     public String spec() {
-        final String host = hostPort != 0 ? Integer.toString(hostPort)
-            : hostPortLow != 0 ? hostPortLow + "-" + hostPortHigh : "";
-        return ("0.0.0.0".equals(hostIp) ? "" : hostIp + ":") + (host.isEmpty() && "0.0.0.0".equals(hostIp) ? ""
-            : host + ":") + containerPort + "/" + protocol;
+        final String host =
+                hostPort != 0 ? Integer.toString(hostPort) : hostPortLow != 0 ? hostPortLow + "-" + hostPortHigh : "";
+        return ("0.0.0.0".equals(hostIp) ? "" : hostIp + ":")
+                + (host.isEmpty() && "0.0.0.0".equals(hostIp) ? "" : host + ":") + containerPort + "/" + protocol;
     }
 
     /**
@@ -152,7 +154,7 @@ public record PortMapping(String protocol, String hostIp, int hostPort, int host
     }
 
     private static IllegalArgumentException invalid(String text, String reason) {
-        return new IllegalArgumentException("invalid port mapping '" + text + "': " + reason + " (expected " + SYNTAX
-            + ")");
+        return new IllegalArgumentException(
+                "invalid port mapping '" + text + "': " + reason + " (expected " + SYNTAX + ")");
     }
 }

@@ -1,9 +1,9 @@
 package io.jvswitch.nat;
 
-import java.util.List;
-
 import io.jvswitch.packet.Ipv4Packet;
 import org.agrona.collections.Int2IntHashMap;
+
+import java.util.List;
 
 /**
  * The published ports as the dataplane looks them up: by protocol and host port, then host

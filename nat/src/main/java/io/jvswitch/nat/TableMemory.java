@@ -38,14 +38,23 @@ final class TableMemory {
         MethodHandle munmap = null;
         try {
             final Linker linker = Linker.nativeLinker();
-            mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-            madvise = linker.downcallHandle(linker.defaultLookup().find("madvise").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT));
-            munmap = linker.downcallHandle(linker.defaultLookup().find("munmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            mmap = linker.downcallHandle(
+                    linker.defaultLookup().find("mmap").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG));
+            madvise = linker.downcallHandle(
+                    linker.defaultLookup().find("madvise").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            munmap = linker.downcallHandle(
+                    linker.defaultLookup().find("munmap").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
         } catch (RuntimeException e) {
             mmap = null; // not Linux, or no native access: ordinary memory
         }
@@ -54,8 +63,7 @@ final class TableMemory {
         MUNMAP = munmap;
     }
 
-    private TableMemory() {
-    }
+    private TableMemory() {}
 
     /**
      * @return {@code bytes} of zeroed memory, at least 64-byte aligned, in huge pages where the

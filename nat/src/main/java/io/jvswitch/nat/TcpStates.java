@@ -1,5 +1,7 @@
 package io.jvswitch.nat;
 
+import java.util.Locale;
+
 /**
  * The TCP connection states conntrack follows, and the transitions a segment causes, as in the
  * Linux kernel's {@code tcp_conntracks} table (without its SYN_SENT2 simultaneous-open state,
@@ -75,14 +77,13 @@ public final class TcpStates {
         final int rst = 0x04;
         final int ack = 0x10;
         final int urg = 0x20;
-        for (int flags : new int[] {syn, syn | urg, syn | ack, rst, rst | ack, fin | ack, fin | ack | urg, ack,
-            ack | urg}) {
+        for (int flags :
+                new int[] {syn, syn | urg, syn | ack, rst, rst | ack, fin | ack, fin | ack | urg, ack, ack | urg}) {
             VALID_FLAGS[flags] = true;
         }
     }
 
-    private TcpStates() {
-    }
+    private TcpStates() {}
 
     /** @return whether the eight TCP flag bits form a combination a real TCP sends. */
     public static boolean validFlags(int flags) {
@@ -127,13 +128,13 @@ public final class TcpStates {
 
     /** @return the state named {@code label} (as {@link #label} prints it; '_' also accepted), or throw. */
     public static int byLabel(String label) {
-        final String wanted = label.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        final String wanted = label.toLowerCase(Locale.ROOT).replace('_', '-');
         for (int state = SYN_SENT; state < COUNT; state++) {
             if (LABELS[state].equals(wanted)) {
                 return state;
             }
         }
         throw new IllegalArgumentException("no TCP state '" + label + "' (syn-sent, syn-recv, established, fin-wait,"
-            + " close-wait, last-ack, time-wait, close)");
+                + " close-wait, last-ack, time-wait, close)");
     }
 }

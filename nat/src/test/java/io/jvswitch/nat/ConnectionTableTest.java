@@ -5,21 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import org.junit.jupiter.api.Test;
-
 class ConnectionTableTest {
-    record Tuple(long a, long b) {
-    }
+    record Tuple(long a, long b) {}
 
     static Tuple random(Random random) {
-        return new Tuple(ConnectionTable.tupleA(6, random.nextInt(4) - 1, random.nextInt()),
-            ConnectionTable.tupleB(random.nextInt(), random.nextInt(65536), random.nextInt(65536)));
+        return new Tuple(
+                ConnectionTable.tupleA(6, random.nextInt(4) - 1, random.nextInt()),
+                ConnectionTable.tupleB(random.nextInt(), random.nextInt(65536), random.nextInt(65536)));
     }
 
     @Test
@@ -82,8 +82,8 @@ class ConnectionTableTest {
     void fullTableRefusesAndExpiryIsIncremental() {
         final ConnectionTable table = new ConnectionTable(8);
         for (int i = 0; i < 8; i++) {
-            assertTrue(table.insert(ConnectionTable.tupleA(6, 1, i), 1, ConnectionTable.tupleA(6, -1, i), 2, 0,
-                100 + i) >= 0);
+            assertTrue(table.insert(ConnectionTable.tupleA(6, 1, i), 1, ConnectionTable.tupleA(6, -1, i), 2, 0, 100 + i)
+                    >= 0);
         }
         assertTrue(table.isFull());
         assertEquals(-1, table.insert(ConnectionTable.tupleA(6, 1, 99), 1, ConnectionTable.tupleA(6, -1, 99), 2, 0, 1));
@@ -142,8 +142,14 @@ class ConnectionTableTest {
         assertTrue(table.inHugePageMapping(), "mapped on a 2 MiB boundary");
         assertEquals(0, table.lineAddress(0) % TableMemory.HUGE_PAGE);
         for (int i = 0; i < capacity; i++) {
-            assertTrue(table.insert(ConnectionTable.tupleA(6, 1, i), ConnectionTable.tupleB(7, 1000, 80),
-                ConnectionTable.tupleA(6, -1, 7), ConnectionTable.tupleB(i, 80, 1000), 0, 1) >= 0);
+            assertTrue(table.insert(
+                            ConnectionTable.tupleA(6, 1, i),
+                            ConnectionTable.tupleB(7, 1000, 80),
+                            ConnectionTable.tupleA(6, -1, 7),
+                            ConnectionTable.tupleB(i, 80, 1000),
+                            0,
+                            1)
+                    >= 0);
         }
         assertTrue(table.isFull());
         for (int i = 0; i < capacity; i += 3) {
@@ -181,8 +187,9 @@ class ConnectionTableTest {
             if (live.size() < 512 && random.nextInt(4) != 0) {
                 final Tuple original = random(random);
                 final Tuple reply = random(random);
-                if (table.lookup(original.a, original.b) >= 0 || table.lookup(reply.a, reply.b) >= 0
-                    || original.equals(reply)) {
+                if (table.lookup(original.a, original.b) >= 0
+                        || table.lookup(reply.a, reply.b) >= 0
+                        || original.equals(reply)) {
                     continue;
                 }
                 live.add(table.insert(original.a, original.b, reply.a, reply.b, 0, 1));

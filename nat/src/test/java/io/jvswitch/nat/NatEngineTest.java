@@ -21,16 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 class NatEngineTest {
     static final int FRONTEND = 1;
@@ -53,14 +54,16 @@ class NatEngineTest {
 
     static NatEngine engine(NatContext ctx) {
         final NatEngine engine = new NatEngine(ctx);
-        engine.policy(new NatPolicy(ip(MASQ),
-            List.of(new NatPolicy.NetworkNat(FRONTEND, true, ip("172.19.0.1")),
-                new NatPolicy.NetworkNat(BACKEND, true, ip("172.20.0.1")),
-                new NatPolicy.NetworkNat(ROUTED, false, ip("172.21.0.1"))),
-            new int[] {ip(HOST), ip("169.254.42.1")},
-            new PublishedPorts(List.of(
-                new PublishedPorts.Rule(Ipv4Packet.PROTOCOL_TCP, 0, 8080, FRONTEND, ip(WEB), 80),
-                new PublishedPorts.Rule(Ipv4Packet.PROTOCOL_UDP, 0, 5353, FRONTEND, ip(WEB), 53)))));
+        engine.policy(new NatPolicy(
+                ip(MASQ),
+                List.of(
+                        new NatPolicy.NetworkNat(FRONTEND, true, ip("172.19.0.1")),
+                        new NatPolicy.NetworkNat(BACKEND, true, ip("172.20.0.1")),
+                        new NatPolicy.NetworkNat(ROUTED, false, ip("172.21.0.1"))),
+                new int[] {ip(HOST), ip("169.254.42.1")},
+                new PublishedPorts(List.of(
+                        new PublishedPorts.Rule(Ipv4Packet.PROTOCOL_TCP, 0, 8080, FRONTEND, ip(WEB), 80),
+                        new PublishedPorts.Rule(Ipv4Packet.PROTOCOL_UDP, 0, 5353, FRONTEND, ip(WEB), 53)))));
         return engine;
     }
 
@@ -301,8 +304,10 @@ class NatEngineTest {
         final Ipv4Packet ipv4 = new Ipv4Packet();
         ipv4.wrap(p, IP, TestPackets.ipLength(p));
         assertTrue(ipv4.isHeaderChecksumValid());
-        assertEquals(InternetChecksum.fold(ipv4.pseudoHeaderSum()), p.getShort(IP + 20 + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF,
-            "the field holds the new pseudo-header sum");
+        assertEquals(
+                InternetChecksum.fold(ipv4.pseudoHeaderSum()),
+                p.getShort(IP + 20 + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                "the field holds the new pseudo-header sum");
         assertTrue(VirtioNetHeader.completeChecksum(p, 0, p.capacity()));
         assertChecksums(p);
     }
@@ -395,7 +400,7 @@ class NatEngineTest {
         assertEquals(HOST, destination(quoted));
         assertEquals(5353, destinationPort(quoted));
         assertEquals(0, InternetChecksum.compute(quoted, IP, 20));
-        final io.jvswitch.packet.UdpPacket udp = new io.jvswitch.packet.UdpPacket();
+        final UdpPacket udp = new UdpPacket();
         udp.wrap(quoted, IP + 20, 19);
         final Ipv4Packet q = new Ipv4Packet();
         q.wrap(quoted, IP, 39);
@@ -473,15 +478,15 @@ class NatEngineTest {
     @Test
     void fragmentsAreDroppedOnlyWhereTheyWouldNeedMasquerading() {
         final UnsafeBuffer toOutside = TestPackets.udp(CLIENT, 7000, SERVER, 53, false);
-        toOutside.putShort(IP + 6, (short)0x2000, ByteOrder.BIG_ENDIAN); // more fragments
-        toOutside.putShort(IP + 10, (short)0);
+        toOutside.putShort(IP + 6, (short) 0x2000, ByteOrder.BIG_ENDIAN); // more fragments
+        toOutside.putShort(IP + 10, (short) 0);
         final Ipv4Packet ip = new Ipv4Packet();
         ip.wrap(toOutside, IP, TestPackets.ipLength(toOutside));
         ip.updateHeaderChecksum();
         assertEquals(DROP, route(FRONTEND, HOST_LINK, toOutside));
         assertEquals(1, nat.counters().drops(NatDrop.FRAGMENT));
         final UnsafeBuffer toHost = TestPackets.udp(CLIENT, 7000, "172.19.0.1", 53, false);
-        toHost.putShort(IP + 6, (short)0x2000, ByteOrder.BIG_ENDIAN);
+        toHost.putShort(IP + 6, (short) 0x2000, ByteOrder.BIG_ENDIAN);
         ip.wrap(toHost, IP, TestPackets.ipLength(toHost));
         ip.updateHeaderChecksum();
         assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, toHost), "for the host: nothing to translate");

@@ -14,14 +14,14 @@ import static io.jvswitch.switching.service.RoutingHook.HOST_LINK;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.jvswitch.packet.Ipv4Packet;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import io.jvswitch.packet.Ipv4Packet;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Test;
 
 /**
  * {@link NatEngine#prefetch} is a hint: the same traffic routed with and without it must come out
@@ -122,11 +122,13 @@ class NatPrefetchTest {
         }
         final NatCounters x = plain.counters();
         final NatCounters y = prefetched.counters();
-        assertEquals(List.of(x.connections(), x.created(), x.expired(), x.translated(), x.untracked()),
-            List.of(y.connections(), y.created(), y.expired(), y.translated(), y.untracked()));
+        assertEquals(
+                List.of(x.connections(), x.created(), x.expired(), x.translated(), x.untracked()),
+                List.of(y.connections(), y.created(), y.expired(), y.translated(), y.untracked()));
         assertArrayEquals(x.drops(), y.drops());
-        assertEquals(plain.connections(NatEngine.ALL_NETWORKS, now, 1000),
-            prefetched.connections(NatEngine.ALL_NETWORKS, now, 1000));
+        assertEquals(
+                plain.connections(NatEngine.ALL_NETWORKS, now, 1000),
+                prefetched.connections(NatEngine.ALL_NETWORKS, now, 1000));
         return prefetched.prefetchedFound() - foundBefore;
     }
 
@@ -145,22 +147,22 @@ class NatPrefetchTest {
         out.add(new UnsafeBuffer(TestPackets.tcp(CLIENT, 1, SERVER, 2, SYN).byteArray(), 0, IP + 10));
         // A header length (60) beyond the packet.
         UnsafeBuffer p = TestPackets.tcp(CLIENT, 1, SERVER, 2, SYN, 0);
-        p.putByte(IP, (byte)0x4F);
+        p.putByte(IP, (byte) 0x4F);
         out.add(p);
         // A total length that leaves no room for the TCP header.
         p = TestPackets.tcp(CLIENT, 1, SERVER, 2, SYN);
-        p.putShort(IP + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short)30, ByteOrder.BIG_ENDIAN);
+        p.putShort(IP + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) 30, ByteOrder.BIG_ENDIAN);
         out.add(p);
         // A first fragment and a later one: no lookup for fragments.
         p = TestPackets.udp(CLIENT, 6000, SERVER, 53, false);
-        p.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short)0x2000, ByteOrder.BIG_ENDIAN);
+        p.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) 0x2000, ByteOrder.BIG_ENDIAN);
         out.add(p);
         p = TestPackets.udp(CLIENT, 6000, SERVER, 53, false);
-        p.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short)0x0003, ByteOrder.BIG_ENDIAN);
+        p.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) 0x0003, ByteOrder.BIG_ENDIAN);
         out.add(p);
         // Not TCP, UDP or ICMP; an ICMP error; an ICMP type tracking ignores.
         p = TestPackets.udp(CLIENT, 6000, SERVER, 53, false);
-        p.putByte(IP + Ipv4Packet.PROTOCOL_OFFSET, (byte)47);
+        p.putByte(IP + Ipv4Packet.PROTOCOL_OFFSET, (byte) 47);
         out.add(p);
         out.add(TestPackets.icmpError(SERVER, MASQ, 3, 3, TestPackets.udp(MASQ, 5000, SERVER, 53, false), 28));
         out.add(TestPackets.icmpEcho(CLIENT, SERVER, 13, 5));
@@ -169,9 +171,11 @@ class NatPrefetchTest {
 
     private static boolean isWellFormed(UnsafeBuffer packet) {
         final Ipv4Packet ip = new Ipv4Packet();
-        return ip.wrap(packet, IP, packet.capacity() - IP) && ip.totalLength() == packet.capacity() - IP
-            && !ip.isFragment() && ip.headerLength() == Ipv4Packet.MIN_HEADER_LENGTH
-            && (ip.protocol() != Ipv4Packet.PROTOCOL_ICMP || (packet.getByte(IP + 20) & 0xFF) != 13);
+        return ip.wrap(packet, IP, packet.capacity() - IP)
+                && ip.totalLength() == packet.capacity() - IP
+                && !ip.isFragment()
+                && ip.headerLength() == Ipv4Packet.MIN_HEADER_LENGTH
+                && (ip.protocol() != Ipv4Packet.PROTOCOL_ICMP || (packet.getByte(IP + 20) & 0xFF) != 13);
     }
 
     private static UnsafeBuffer copy(UnsafeBuffer packet) {

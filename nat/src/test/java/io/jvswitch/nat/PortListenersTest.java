@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -14,9 +17,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import java.util.HashSet;
+import java.util.Set;
 
 /** The listeners against real loopback sockets: a TCP and a UDP echo server stand in for the container. */
 class PortListenersTest {
@@ -37,14 +39,14 @@ class PortListenersTest {
                     // the test fails on its own assertions
                 }
             });
-            final PortMapping mapping = listeners.open(PortMapping.parse("127.0.0.1::" + echo.getLocalPort()).get(0),
-                "127.0.0.1");
+            final PortMapping mapping = listeners.open(
+                    PortMapping.parse("127.0.0.1::" + echo.getLocalPort()).get(0), "127.0.0.1");
             assertNotEquals(0, mapping.hostPort());
             try (Socket client = new Socket("127.0.0.1", mapping.hostPort())) {
                 client.setSoTimeout(5000);
                 final byte[] sent = new byte[200_000];
                 for (int i = 0; i < sent.length; i++) {
-                    sent[i] = (byte)(i * 31);
+                    sent[i] = (byte) (i * 31);
                 }
                 final OutputStream out = client.getOutputStream();
                 final Thread writer = Thread.ofVirtual().start(() -> {
@@ -70,8 +72,12 @@ class PortListenersTest {
     @Test
     void portInUseIsAClearErrorAndLeavesNothingOpen() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            final IllegalStateException e = assertThrows(IllegalStateException.class, () -> listeners.open(
-                PortMapping.parse("127.0.0.1:" + taken.getLocalPort() + ":80").get(0), "127.0.0.1"));
+            final IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> listeners.open(
+                            PortMapping.parse("127.0.0.1:" + taken.getLocalPort() + ":80")
+                                    .get(0),
+                            "127.0.0.1"));
             assertTrue(e.getMessage().contains("already in use"), e.getMessage());
             assertTrue(listeners.open().isEmpty());
         }
@@ -80,7 +86,8 @@ class PortListenersTest {
     @Test
     void relaysUdpPerClient() throws Exception {
         try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                DatagramSocket client =
+                        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             final Thread server = Thread.ofVirtual().start(() -> {
                 try {
                     final byte[] buf = new byte[1500];
@@ -94,7 +101,9 @@ class PortListenersTest {
                 }
             });
             final PortMapping mapping = listeners.open(
-                PortMapping.parse("127.0.0.1::" + echo.getLocalPort() + "/udp").get(0), "127.0.0.1");
+                    PortMapping.parse("127.0.0.1::" + echo.getLocalPort() + "/udp")
+                            .get(0),
+                    "127.0.0.1");
             client.setSoTimeout(5000);
             final byte[] hello = "hello".getBytes(StandardCharsets.UTF_8);
             client.send(new DatagramPacket(hello, hello.length, InetAddress.getLoopbackAddress(), mapping.hostPort()));
@@ -111,7 +120,8 @@ class PortListenersTest {
     void relaysABurstFromOneClientBothWays() throws Exception {
         final int burst = 100;
         try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                DatagramSocket client =
+                        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             final Thread server = Thread.ofVirtual().start(() -> {
                 try {
                     final byte[] buf = new byte[1500];
@@ -125,9 +135,12 @@ class PortListenersTest {
                 }
             });
             final PortMapping mapping = listeners.open(
-                PortMapping.parse("127.0.0.1::" + echo.getLocalPort() + "/udp").get(0), "127.0.0.1");
+                    PortMapping.parse("127.0.0.1::" + echo.getLocalPort() + "/udp")
+                            .get(0),
+                    "127.0.0.1");
             client.setSoTimeout(5000);
-            final InetSocketAddress published = new InetSocketAddress(InetAddress.getLoopbackAddress(), mapping.hostPort());
+            final InetSocketAddress published =
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), mapping.hostPort());
             final byte[] buf = new byte[1500];
             // the first datagram opens the client's session; the burst then goes through it, flushed per read
             client.send(new DatagramPacket(new byte[] {'s'}, 1, published));
@@ -136,7 +149,7 @@ class PortListenersTest {
                 final byte[] data = ("d" + i).getBytes(StandardCharsets.UTF_8);
                 client.send(new DatagramPacket(data, data.length, published));
             }
-            final java.util.Set<String> answers = new java.util.HashSet<>();
+            final Set<String> answers = new HashSet<>();
             for (int i = 0; i < burst; i++) {
                 final DatagramPacket reply = new DatagramPacket(buf, buf.length);
                 client.receive(reply);

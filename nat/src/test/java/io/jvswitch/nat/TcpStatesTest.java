@@ -62,8 +62,9 @@ class TcpStatesTest {
 
     @Test
     void flagCombinations() {
-        for (int flags : new int[] {SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, FIN | ACK | PSH, RST, RST | ACK,
-            SYN | ECE | CWR, ACK | URG}) {
+        for (int flags : new int[] {
+            SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, FIN | ACK | PSH, RST, RST | ACK, SYN | ECE | CWR, ACK | URG
+        }) {
             assertTrue(TcpStates.validFlags(flags), Integer.toHexString(flags));
         }
         for (int flags : new int[] {0, FIN, SYN | FIN, SYN | RST, FIN | RST | ACK, PSH, URG, FIN | PSH | URG}) {

@@ -3,8 +3,6 @@ package io.jvswitch.nat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
@@ -13,6 +11,8 @@ import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * Real IPv4 packets as the router hands them to the hook (virtio-net header, Ethernet, IPv4),
  * built with checksums computed from scratch, and checks that recompute them from scratch.
@@ -20,8 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class TestPackets {
     static final int IP = VirtioNetHeader.LENGTH + 14;
 
-    private TestPackets() {
-    }
+    private TestPackets() {}
 
     static int ip(String dotted) {
         return Ipv4Address.parse(dotted);
@@ -34,15 +33,15 @@ final class TestPackets {
     static UnsafeBuffer tcp(String src, int sport, String dst, int dport, int flags, int payload) {
         final UnsafeBuffer b = ipv4(Ipv4Packet.PROTOCOL_TCP, src, dst, 20 + payload);
         final int l4 = IP + 20;
-        b.putShort(l4, (short)sport, ByteOrder.BIG_ENDIAN);
-        b.putShort(l4 + 2, (short)dport, ByteOrder.BIG_ENDIAN);
+        b.putShort(l4, (short) sport, ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 2, (short) dport, ByteOrder.BIG_ENDIAN);
         b.putInt(l4 + 4, 0x1000_0001, ByteOrder.BIG_ENDIAN);
         b.putInt(l4 + 8, (flags & TcpPacket.ACK) != 0 ? 0x2000_0001 : 0, ByteOrder.BIG_ENDIAN);
-        b.putByte(l4 + 12, (byte)0x50);
-        b.putByte(l4 + 13, (byte)flags);
-        b.putShort(l4 + 14, (short)65535, ByteOrder.BIG_ENDIAN);
+        b.putByte(l4 + 12, (byte) 0x50);
+        b.putByte(l4 + 13, (byte) flags);
+        b.putShort(l4 + 14, (short) 65535, ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < payload; i++) {
-            b.putByte(l4 + 20 + i, (byte)(i * 7 + 3));
+            b.putByte(l4 + 20 + i, (byte) (i * 7 + 3));
         }
         final TcpPacket tcp = new TcpPacket();
         tcp.wrap(b, l4, 20 + payload);
@@ -54,7 +53,7 @@ final class TestPackets {
     static UnsafeBuffer tcpPartial(String src, int sport, String dst, int dport, int flags) {
         final UnsafeBuffer b = tcp(src, sport, dst, dport, flags);
         final int l4 = IP + 20;
-        b.putShort(l4 + 16, (short)InternetChecksum.fold(pseudo(b)), ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 16, (short) InternetChecksum.fold(pseudo(b)), ByteOrder.BIG_ENDIAN);
         VirtioNetHeader.setFlags(b, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
         VirtioNetHeader.setChecksumStart(b, 0, l4 - VirtioNetHeader.LENGTH);
         VirtioNetHeader.setChecksumOffset(b, 0, 16);
@@ -65,11 +64,11 @@ final class TestPackets {
         final int payload = 11;
         final UnsafeBuffer b = ipv4(Ipv4Packet.PROTOCOL_UDP, src, dst, 8 + payload);
         final int l4 = IP + 20;
-        b.putShort(l4, (short)sport, ByteOrder.BIG_ENDIAN);
-        b.putShort(l4 + 2, (short)dport, ByteOrder.BIG_ENDIAN);
-        b.putShort(l4 + 4, (short)(8 + payload), ByteOrder.BIG_ENDIAN);
+        b.putShort(l4, (short) sport, ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 2, (short) dport, ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 4, (short) (8 + payload), ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < payload; i++) {
-            b.putByte(l4 + 8 + i, (byte)(0xA0 + i));
+            b.putByte(l4 + 8 + i, (byte) (0xA0 + i));
         }
         if (!zeroChecksum) {
             final UdpPacket udp = new UdpPacket();
@@ -82,13 +81,13 @@ final class TestPackets {
     static UnsafeBuffer icmpEcho(String src, String dst, int type, int id) {
         final UnsafeBuffer b = ipv4(Ipv4Packet.PROTOCOL_ICMP, src, dst, 8 + 24);
         final int l4 = IP + 20;
-        b.putByte(l4, (byte)type);
-        b.putShort(l4 + 4, (short)id, ByteOrder.BIG_ENDIAN);
-        b.putShort(l4 + 6, (short)1, ByteOrder.BIG_ENDIAN);
+        b.putByte(l4, (byte) type);
+        b.putShort(l4 + 4, (short) id, ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 6, (short) 1, ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < 24; i++) {
-            b.putByte(l4 + 8 + i, (byte)i);
+            b.putByte(l4 + 8 + i, (byte) i);
         }
-        b.putShort(l4 + 2, (short)InternetChecksum.compute(b, l4, 32), ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 2, (short) InternetChecksum.compute(b, l4, 32), ByteOrder.BIG_ENDIAN);
         return b;
     }
 
@@ -99,26 +98,26 @@ final class TestPackets {
     static UnsafeBuffer icmpError(String src, String dst, int type, int code, UnsafeBuffer quoted, int quotedBytes) {
         final UnsafeBuffer b = ipv4(Ipv4Packet.PROTOCOL_ICMP, src, dst, 8 + quotedBytes);
         final int l4 = IP + 20;
-        b.putByte(l4, (byte)type);
-        b.putByte(l4 + 1, (byte)code);
+        b.putByte(l4, (byte) type);
+        b.putByte(l4 + 1, (byte) code);
         if (type == 3 && code == 4) {
-            b.putShort(l4 + 6, (short)1400, ByteOrder.BIG_ENDIAN);
+            b.putShort(l4 + 6, (short) 1400, ByteOrder.BIG_ENDIAN);
         }
         b.putBytes(l4 + 8, quoted, IP, quotedBytes);
-        b.putShort(l4 + 2, (short)InternetChecksum.compute(b, l4, 8 + quotedBytes), ByteOrder.BIG_ENDIAN);
+        b.putShort(l4 + 2, (short) InternetChecksum.compute(b, l4, 8 + quotedBytes), ByteOrder.BIG_ENDIAN);
         return b;
     }
 
     private static UnsafeBuffer ipv4(int protocol, String src, String dst, int l4Length) {
         final int total = 20 + l4Length;
         final UnsafeBuffer b = new UnsafeBuffer(new byte[IP + total]);
-        b.putShort(VirtioNetHeader.LENGTH + 12, (short)0x0800, ByteOrder.BIG_ENDIAN);
-        b.putByte(IP, (byte)0x45);
-        b.putShort(IP + 2, (short)total, ByteOrder.BIG_ENDIAN);
-        b.putShort(IP + 4, (short)0x1234, ByteOrder.BIG_ENDIAN);
-        b.putShort(IP + 6, (short)0x4000, ByteOrder.BIG_ENDIAN); // DF
-        b.putByte(IP + 8, (byte)64);
-        b.putByte(IP + 9, (byte)protocol);
+        b.putShort(VirtioNetHeader.LENGTH + 12, (short) 0x0800, ByteOrder.BIG_ENDIAN);
+        b.putByte(IP, (byte) 0x45);
+        b.putShort(IP + 2, (short) total, ByteOrder.BIG_ENDIAN);
+        b.putShort(IP + 4, (short) 0x1234, ByteOrder.BIG_ENDIAN);
+        b.putShort(IP + 6, (short) 0x4000, ByteOrder.BIG_ENDIAN); // DF
+        b.putByte(IP + 8, (byte) 64);
+        b.putByte(IP + 9, (byte) protocol);
         b.putInt(IP + 12, ip(src), ByteOrder.BIG_ENDIAN);
         b.putInt(IP + 16, ip(dst), ByteOrder.BIG_ENDIAN);
         final Ipv4Packet ipv4 = new Ipv4Packet();

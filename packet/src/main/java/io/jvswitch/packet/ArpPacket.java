@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over an ARP packet (RFC 826). Only the Ethernet/IPv4 form (28 bytes) is interpreted; {@link #wrap}
@@ -31,9 +31,10 @@ public final class ArpPacket extends Flyweight {
     public static final int FRAME_LENGTH = EthernetFrame.HEADER_LENGTH + LENGTH;
 
     /** htype, ptype, hlen and plen of Ethernet/IPv4 as one big-endian long, compared in a single load. */
-    private static final long ETHERNET_IPV4_PREAMBLE =
-        ((long)HARDWARE_TYPE_ETHERNET << 48) | ((long)EthernetFrame.ETHERTYPE_IPV4 << 32) |
-        ((long)MacAddress.LENGTH << 24) | ((long)Ipv4Address.LENGTH << 16);
+    private static final long ETHERNET_IPV4_PREAMBLE = ((long) HARDWARE_TYPE_ETHERNET << 48)
+            | ((long) EthernetFrame.ETHERTYPE_IPV4 << 32)
+            | ((long) MacAddress.LENGTH << 24)
+            | ((long) Ipv4Address.LENGTH << 16);
 
     /**
      * @param length bytes available from {@code offset} (the Ethernet payload length).
@@ -90,7 +91,7 @@ public final class ArpPacket extends Flyweight {
     }
 
     public void setOperation(final int operation) {
-        buffer.putShort(offset + OPERATION_OFFSET, (short)operation, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + OPERATION_OFFSET, (short) operation, ByteOrder.BIG_ENDIAN);
     }
 
     public void setSenderMac(final long mac) {
@@ -118,18 +119,25 @@ public final class ArpPacket extends Flyweight {
      * @return {@link #FRAME_LENGTH} (42), the number of bytes written.
      */
     public static int encode(
-        final MutableDirectBuffer buffer, final int ethOffset, final long ethDestination, final long ethSource,
-        final int operation, final long senderMac, final int senderIp, final long targetMac, final int targetIp) {
+            final MutableDirectBuffer buffer,
+            final int ethOffset,
+            final long ethDestination,
+            final long ethSource,
+            final int operation,
+            final long senderMac,
+            final int senderIp,
+            final long targetMac,
+            final int targetIp) {
         MacAddress.write(buffer, ethOffset + EthernetFrame.DESTINATION_OFFSET, ethDestination);
         MacAddress.write(buffer, ethOffset + EthernetFrame.SOURCE_OFFSET, ethSource);
         buffer.putShort(
-            ethOffset + EthernetFrame.ETHERTYPE_OFFSET, (short)EthernetFrame.ETHERTYPE_ARP, ByteOrder.BIG_ENDIAN);
+                ethOffset + EthernetFrame.ETHERTYPE_OFFSET, (short) EthernetFrame.ETHERTYPE_ARP, ByteOrder.BIG_ENDIAN);
 
         final int arp = ethOffset + EthernetFrame.HEADER_LENGTH;
         // htype+ptype as one int and hlen+plen as one short, taken from the constant isEthernetIpv4 compares with.
-        buffer.putInt(arp + HARDWARE_TYPE_OFFSET, (int)(ETHERNET_IPV4_PREAMBLE >>> 32), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(arp + HARDWARE_LENGTH_OFFSET, (short)(ETHERNET_IPV4_PREAMBLE >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(arp + OPERATION_OFFSET, (short)operation, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(arp + HARDWARE_TYPE_OFFSET, (int) (ETHERNET_IPV4_PREAMBLE >>> 32), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(arp + HARDWARE_LENGTH_OFFSET, (short) (ETHERNET_IPV4_PREAMBLE >>> 16), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(arp + OPERATION_OFFSET, (short) operation, ByteOrder.BIG_ENDIAN);
         MacAddress.write(buffer, arp + SENDER_MAC_OFFSET, senderMac);
         buffer.putInt(arp + SENDER_IP_OFFSET, senderIp, ByteOrder.BIG_ENDIAN);
         MacAddress.write(buffer, arp + TARGET_MAC_OFFSET, targetMac);

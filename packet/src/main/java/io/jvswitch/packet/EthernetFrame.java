@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over an Ethernet II frame (no preamble, no FCS), with up to two VLAN tags: 802.1Q, or 802.1ad
@@ -152,7 +152,7 @@ public final class EthernetFrame extends Flyweight {
      * view stays valid.
      */
     public void setPayloadEtherType(final int etherType) {
-        buffer.putShort(payloadOffset - 2, (short)etherType, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(payloadOffset - 2, (short) etherType, ByteOrder.BIG_ENDIAN);
         payloadEtherType = etherType & 0xFFFF;
     }
 

@@ -14,8 +14,7 @@ public abstract class Flyweight {
     int offset;
     int length;
 
-    Flyweight() {
-    }
+    Flyweight() {}
 
     /**
      * @return the wrapped buffer, or {@code null} when unwrapped.

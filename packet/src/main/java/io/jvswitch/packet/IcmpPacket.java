@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over an ICMPv4 message (RFC 792). The checksum covers the whole message, so wrap it with the IPv4
@@ -68,23 +68,23 @@ public final class IcmpPacket extends Flyweight {
     }
 
     public void setType(final int type) {
-        buffer.putByte(offset + TYPE_OFFSET, (byte)type);
+        buffer.putByte(offset + TYPE_OFFSET, (byte) type);
     }
 
     public void setCode(final int code) {
-        buffer.putByte(offset + CODE_OFFSET, (byte)code);
+        buffer.putByte(offset + CODE_OFFSET, (byte) code);
     }
 
     public void setChecksum(final int checksum) {
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
     }
 
     public void setIdentifier(final int identifier) {
-        buffer.putShort(offset + IDENTIFIER_OFFSET, (short)identifier, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + IDENTIFIER_OFFSET, (short) identifier, ByteOrder.BIG_ENDIAN);
     }
 
     public void setSequence(final int sequence) {
-        buffer.putShort(offset + SEQUENCE_OFFSET, (short)sequence, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + SEQUENCE_OFFSET, (short) sequence, ByteOrder.BIG_ENDIAN);
     }
 
     /**

@@ -1,10 +1,10 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.UnsafeApi;
+
+import java.nio.ByteOrder;
 
 /**
  * The Internet checksum (RFC 1071): the 16-bit ones' complement of the ones' complement sum of 16-bit big-endian
@@ -18,8 +18,7 @@ import org.agrona.UnsafeApi;
 public final class InternetChecksum {
     private static final boolean BIG_ENDIAN_MACHINE = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
-    private InternetChecksum() {
-    }
+    private InternetChecksum() {}
 
     /**
      * Ones' complement sum of {@code length} bytes at {@code offset}, added to {@code initial}.
@@ -33,8 +32,8 @@ public final class InternetChecksum {
     public static int partialSum(final DirectBuffer buffer, final int offset, final int length, final int initial) {
         buffer.boundsCheck(offset, length);
         final int words = length & ~7;
-        final long sum = (initial & 0xFFFF_FFFFL) + bigEndianOfNative(nativeSum(buffer.byteArray(),
-            buffer.addressOffset() + offset, words));
+        final long sum = (initial & 0xFFFF_FFFFL)
+                + bigEndianOfNative(nativeSum(buffer.byteArray(), buffer.addressOffset() + offset, words));
         return tail(buffer, offset + words, length - words, sum);
     }
 
@@ -50,8 +49,13 @@ public final class InternetChecksum {
      * Measured on 1,392-byte segments of 2 MiB of rotating sources (JDK 25, AMD EPYC): the single
      * loop 23.5 GB/s, sum then copy 40 to 42 GB/s (before the off-heap sum below was split out).
      */
-    public static int copyAndSum(final DirectBuffer src, final int srcOffset, final MutableDirectBuffer dst,
-                                 final int dstOffset, final int length, final int initial) {
+    public static int copyAndSum(
+            final DirectBuffer src,
+            final int srcOffset,
+            final MutableDirectBuffer dst,
+            final int dstOffset,
+            final int length,
+            final int initial) {
         dst.boundsCheck(dstOffset, length);
         final int sum = partialSum(src, srcOffset, length, initial);
         dst.putBytes(dstOffset, src, srcOffset, length);
@@ -138,7 +142,7 @@ public final class InternetChecksum {
         while ((folded >>> 16) != 0) {
             folded = (folded & 0xFFFF) + (folded >>> 16);
         }
-        return (int)folded;
+        return (int) folded;
     }
 
     /**
@@ -154,11 +158,15 @@ public final class InternetChecksum {
      *
      * @param l4Length length of the TCP or UDP header plus payload.
      */
-    public static int pseudoHeaderIpv4(final int source, final int destination, final int protocol, final int l4Length) {
+    public static int pseudoHeaderIpv4(
+            final int source, final int destination, final int protocol, final int l4Length) {
         // Six 16-bit terms can never overflow 32 bits, so no carry handling is needed here.
-        return (source >>> 16) + (source & 0xFFFF) +
-            (destination >>> 16) + (destination & 0xFFFF) +
-            (protocol & 0xFF) + (l4Length & 0xFFFF);
+        return (source >>> 16)
+                + (source & 0xFFFF)
+                + (destination >>> 16)
+                + (destination & 0xFFFF)
+                + (protocol & 0xFF)
+                + (l4Length & 0xFFFF);
     }
 
     /**
@@ -167,12 +175,15 @@ public final class InternetChecksum {
      * @param l4Length upper-layer packet length; a 32-bit field in the pseudo-header.
      */
     public static int pseudoHeaderIpv6(
-        final DirectBuffer buffer, final int sourceOffset, final int destinationOffset,
-        final int nextHeader, final int l4Length) {
+            final DirectBuffer buffer,
+            final int sourceOffset,
+            final int destinationOffset,
+            final int nextHeader,
+            final int l4Length) {
         int sum = partialSum(buffer, sourceOffset, 16, 0);
         sum = partialSum(buffer, destinationOffset, 16, sum);
         final long total = (sum & 0xFFFF_FFFFL) + (l4Length >>> 16) + (l4Length & 0xFFFF) + (nextHeader & 0xFF);
-        return (int)((total & 0xFFFF_FFFFL) + (total >>> 32));
+        return (int) ((total & 0xFFFF_FFFFL) + (total >>> 32));
     }
 
     /**
@@ -196,9 +207,11 @@ public final class InternetChecksum {
      * @return the new value for the checksum field.
      */
     public static int adjust32(final int checksum, final int oldValue, final int newValue) {
-        final int sum = (~checksum & 0xFFFF) +
-            (~oldValue >>> 16) + (~oldValue & 0xFFFF) +
-            (newValue >>> 16) + (newValue & 0xFFFF);
+        final int sum = (~checksum & 0xFFFF)
+                + (~oldValue >>> 16)
+                + (~oldValue & 0xFFFF)
+                + (newValue >>> 16)
+                + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 }

@@ -14,8 +14,7 @@ public final class Ipv4Address {
     /** Length of an IPv4 address on the wire. */
     public static final int LENGTH = 4;
 
-    private Ipv4Address() {
-    }
+    private Ipv4Address() {}
 
     /**
      * Parse a strict dotted quad: exactly four decimal octets 0..255 separated by dots, no signs, spaces or
@@ -47,8 +46,7 @@ public final class Ipv4Address {
                 if (octet > 255) {
                     throw invalid(text, "octet " + (dots + 1) + " is greater than 255");
                 }
-            }
-            else if (c == '.') {
+            } else if (c == '.') {
                 if (digits == 0) {
                     throw invalid(text, "empty octet " + (dots + 1));
                 }
@@ -58,8 +56,7 @@ public final class Ipv4Address {
                 address = (address << 8) | octet;
                 octet = 0;
                 digits = 0;
-            }
-            else {
+            } else {
                 throw invalid(text, "unexpected character '" + c + "'");
             }
         }
@@ -71,11 +68,14 @@ public final class Ipv4Address {
 
     public static String format(final int address) {
         return new StringBuilder(15)
-            .append(address >>> 24).append('.')
-            .append((address >>> 16) & 0xFF).append('.')
-            .append((address >>> 8) & 0xFF).append('.')
-            .append(address & 0xFF)
-            .toString();
+                .append(address >>> 24)
+                .append('.')
+                .append((address >>> 16) & 0xFF)
+                .append('.')
+                .append((address >>> 8) & 0xFF)
+                .append('.')
+                .append(address & 0xFF)
+                .toString();
     }
 
     /**
@@ -99,6 +99,6 @@ public final class Ipv4Address {
 
     private static IllegalArgumentException invalid(final String text, final String reason) {
         return new IllegalArgumentException(
-            "invalid IPv4 address '" + text + "': " + reason + " (expected dotted quad like 10.0.0.1)");
+                "invalid IPv4 address '" + text + "': " + reason + " (expected dotted quad like 10.0.0.1)");
     }
 }

@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over an IPv4 header (RFC 791), options included.
@@ -141,7 +141,7 @@ public final class Ipv4Packet extends Flyweight {
      * Set TTL without touching the checksum; see {@link #decrementTtl()} for the routed path.
      */
     public void setTtl(final int ttl) {
-        buffer.putByte(offset + TTL_OFFSET, (byte)ttl);
+        buffer.putByte(offset + TTL_OFFSET, (byte) ttl);
     }
 
     /**
@@ -157,7 +157,7 @@ public final class Ipv4Packet extends Flyweight {
             return 0;
         }
         final int newWord = oldWord - 0x0100;
-        buffer.putShort(index, (short)newWord, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(index, (short) newWord, ByteOrder.BIG_ENDIAN);
         setChecksum(InternetChecksum.adjust16(checksum(), oldWord, newWord));
         return newWord >>> 8;
     }
@@ -178,7 +178,7 @@ public final class Ipv4Packet extends Flyweight {
     }
 
     public void setChecksum(final int checksum) {
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
     }
 
     /**
@@ -187,8 +187,7 @@ public final class Ipv4Packet extends Flyweight {
     public int computeHeaderChecksum() {
         // Sum around the field rather than zeroing it, so this is read-only; both halves have even length.
         int sum = InternetChecksum.partialSum(buffer, offset, CHECKSUM_OFFSET, 0);
-        sum = InternetChecksum.partialSum(
-            buffer, offset + SOURCE_OFFSET, headerLength() - SOURCE_OFFSET, sum);
+        sum = InternetChecksum.partialSum(buffer, offset + SOURCE_OFFSET, headerLength() - SOURCE_OFFSET, sum);
         return ~InternetChecksum.fold(sum) & 0xFFFF;
     }
 

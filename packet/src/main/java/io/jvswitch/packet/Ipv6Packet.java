@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over the fixed 40-byte IPv6 header (RFC 8200). Extension headers are not walked:
@@ -98,7 +98,7 @@ public final class Ipv6Packet extends Flyweight {
      * @return true if the destination is in ff00::/8.
      */
     public boolean isDestinationMulticast() {
-        return buffer.getByte(offset + DESTINATION_OFFSET) == (byte)0xFF;
+        return buffer.getByte(offset + DESTINATION_OFFSET) == (byte) 0xFF;
     }
 
     /**
@@ -109,18 +109,18 @@ public final class Ipv6Packet extends Flyweight {
     }
 
     public void setPayloadLength(final int payloadLength) {
-        buffer.putShort(offset + PAYLOAD_LENGTH_OFFSET, (short)payloadLength, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + PAYLOAD_LENGTH_OFFSET, (short) payloadLength, ByteOrder.BIG_ENDIAN);
     }
 
     public void setNextHeader(final int nextHeader) {
-        buffer.putByte(offset + NEXT_HEADER_OFFSET, (byte)nextHeader);
+        buffer.putByte(offset + NEXT_HEADER_OFFSET, (byte) nextHeader);
     }
 
     /**
      * IPv6 has no header checksum, so nothing else changes.
      */
     public void setHopLimit(final int hopLimit) {
-        buffer.putByte(offset + HOP_LIMIT_OFFSET, (byte)hopLimit);
+        buffer.putByte(offset + HOP_LIMIT_OFFSET, (byte) hopLimit);
     }
 
     public void setSource(final long high, final long low) {
@@ -138,6 +138,6 @@ public final class Ipv6Packet extends Flyweight {
      */
     public int pseudoHeaderSum(final int nextHeader, final int l4Length) {
         return InternetChecksum.pseudoHeaderIpv6(
-            buffer, offset + SOURCE_OFFSET, offset + DESTINATION_OFFSET, nextHeader, l4Length);
+                buffer, offset + SOURCE_OFFSET, offset + DESTINATION_OFFSET, nextHeader, l4Length);
     }
 }

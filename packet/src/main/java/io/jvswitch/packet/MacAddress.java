@@ -1,9 +1,9 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * 48-bit IEEE 802 MAC addresses held in the low 48 bits of a {@code long}, first octet most significant, so
@@ -28,8 +28,7 @@ public final class MacAddress {
 
     private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
-    private MacAddress() {
-    }
+    private MacAddress() {}
 
     /**
      * Parse six colon-separated two-digit hex octets, upper or lower case, e.g. {@code 02:42:AC:11:00:02}.
@@ -66,7 +65,7 @@ public final class MacAddress {
     public static String format(final long mac) {
         final char[] text = new char[TEXT_LENGTH];
         for (int octet = 0; octet < LENGTH; octet++) {
-            final int value = (int)(mac >>> (40 - 8 * octet)) & 0xFF;
+            final int value = (int) (mac >>> (40 - 8 * octet)) & 0xFF;
             final int position = octet * 3;
             text[position] = HEX_DIGITS[value >>> 4];
             text[position + 1] = HEX_DIGITS[value & 0xF];
@@ -113,8 +112,8 @@ public final class MacAddress {
      * Write the low 48 bits of {@code mac} as 6 bytes at {@code offset}, touching nothing outside them.
      */
     public static void write(final MutableDirectBuffer buffer, final int offset, final long mac) {
-        buffer.putInt(offset, (int)(mac >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + 4, (short)mac, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset, (int) (mac >>> 16), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + 4, (short) mac, ByteOrder.BIG_ENDIAN);
     }
 
     /**
@@ -135,6 +134,6 @@ public final class MacAddress {
 
     private static IllegalArgumentException invalid(final String text, final String reason) {
         return new IllegalArgumentException(
-            "invalid MAC address '" + text + "': " + reason + " (expected form 02:42:ac:11:00:02)");
+                "invalid MAC address '" + text + "': " + reason + " (expected form 02:42:ac:11:00:02)");
     }
 }

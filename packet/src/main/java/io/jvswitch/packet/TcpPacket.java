@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over a TCP header (RFC 9293), options included. TCP has no length field, so wrap it with the IP
@@ -17,6 +17,7 @@ public final class TcpPacket extends Flyweight {
     public static final int ACKNOWLEDGMENT_OFFSET = 8;
     /** High nibble: header length in 32-bit words. */
     public static final int DATA_OFFSET_OFFSET = 12;
+
     public static final int FLAGS_OFFSET = 13;
     public static final int WINDOW_OFFSET = 14;
     public static final int CHECKSUM_OFFSET = 16;
@@ -118,19 +119,19 @@ public final class TcpPacket extends Flyweight {
     }
 
     public void setSourcePort(final int port) {
-        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short)port, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
     }
 
     public void setDestinationPort(final int port) {
-        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short)port, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
     }
 
     public void setSequence(final long sequence) {
-        buffer.putInt(offset + SEQUENCE_OFFSET, (int)sequence, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset + SEQUENCE_OFFSET, (int) sequence, ByteOrder.BIG_ENDIAN);
     }
 
     public void setAcknowledgment(final long acknowledgment) {
-        buffer.putInt(offset + ACKNOWLEDGMENT_OFFSET, (int)acknowledgment, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset + ACKNOWLEDGMENT_OFFSET, (int) acknowledgment, ByteOrder.BIG_ENDIAN);
     }
 
     /**
@@ -139,23 +140,23 @@ public final class TcpPacket extends Flyweight {
      */
     public void setDataOffset(final int words) {
         final int index = offset + DATA_OFFSET_OFFSET;
-        buffer.putByte(index, (byte)((buffer.getByte(index) & 0x0F) | (words << 4)));
+        buffer.putByte(index, (byte) ((buffer.getByte(index) & 0x0F) | (words << 4)));
     }
 
     public void setFlags(final int flags) {
-        buffer.putByte(offset + FLAGS_OFFSET, (byte)flags);
+        buffer.putByte(offset + FLAGS_OFFSET, (byte) flags);
     }
 
     public void setWindow(final int window) {
-        buffer.putShort(offset + WINDOW_OFFSET, (short)window, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + WINDOW_OFFSET, (short) window, ByteOrder.BIG_ENDIAN);
     }
 
     public void setChecksum(final int checksum) {
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
     }
 
     public void setUrgentPointer(final int urgentPointer) {
-        buffer.putShort(offset + URGENT_POINTER_OFFSET, (short)urgentPointer, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + URGENT_POINTER_OFFSET, (short) urgentPointer, ByteOrder.BIG_ENDIAN);
     }
 
     /**
@@ -164,8 +165,7 @@ public final class TcpPacket extends Flyweight {
      */
     public int computeChecksum(final int pseudoHeaderSum) {
         int sum = InternetChecksum.partialSum(buffer, offset, CHECKSUM_OFFSET, pseudoHeaderSum);
-        sum = InternetChecksum.partialSum(
-            buffer, offset + URGENT_POINTER_OFFSET, length - URGENT_POINTER_OFFSET, sum);
+        sum = InternetChecksum.partialSum(buffer, offset + URGENT_POINTER_OFFSET, length - URGENT_POINTER_OFFSET, sum);
         return ~InternetChecksum.fold(sum) & 0xFFFF;
     }
 

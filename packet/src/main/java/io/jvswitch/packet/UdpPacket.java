@@ -1,8 +1,8 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over a UDP header (RFC 768). The length field, not the wrapped length, bounds the datagram.
@@ -61,19 +61,19 @@ public final class UdpPacket extends Flyweight {
     }
 
     public void setSourcePort(final int port) {
-        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short)port, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
     }
 
     public void setDestinationPort(final int port) {
-        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short)port, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
     }
 
     public void setLength(final int udpLength) {
-        buffer.putShort(offset + LENGTH_OFFSET, (short)udpLength, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + LENGTH_OFFSET, (short) udpLength, ByteOrder.BIG_ENDIAN);
     }
 
     public void setChecksum(final int checksum) {
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)checksum, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Accessors for {@code struct virtio_net_hdr}, the 10-byte header a TAP device opened with {@code IFF_VNET_HDR}
@@ -43,8 +43,7 @@ public final class VirtioNetHeader {
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
-    private VirtioNetHeader() {
-    }
+    private VirtioNetHeader() {}
 
     public static int flags(final DirectBuffer buffer, final int offset) {
         return buffer.getByte(offset + FLAGS_OFFSET) & 0xFF;
@@ -106,35 +105,34 @@ public final class VirtioNetHeader {
      */
     public static void clear(final MutableDirectBuffer buffer, final int offset) {
         buffer.putLong(offset, 0L);
-        buffer.putShort(offset + 8, (short)0);
+        buffer.putShort(offset + 8, (short) 0);
     }
 
     public static void setFlags(final MutableDirectBuffer buffer, final int offset, final int flags) {
-        buffer.putByte(offset + FLAGS_OFFSET, (byte)flags);
+        buffer.putByte(offset + FLAGS_OFFSET, (byte) flags);
     }
 
     /**
      * Store the whole gso_type byte, including {@link #GSO_ECN} if given.
      */
     public static void setGsoType(final MutableDirectBuffer buffer, final int offset, final int gsoType) {
-        buffer.putByte(offset + GSO_TYPE_OFFSET, (byte)gsoType);
+        buffer.putByte(offset + GSO_TYPE_OFFSET, (byte) gsoType);
     }
 
     public static void setHeaderLength(final MutableDirectBuffer buffer, final int offset, final int headerLength) {
-        buffer.putShort(offset + HDR_LEN_OFFSET, (short)headerLength, ORDER);
+        buffer.putShort(offset + HDR_LEN_OFFSET, (short) headerLength, ORDER);
     }
 
     public static void setGsoSize(final MutableDirectBuffer buffer, final int offset, final int gsoSize) {
-        buffer.putShort(offset + GSO_SIZE_OFFSET, (short)gsoSize, ORDER);
+        buffer.putShort(offset + GSO_SIZE_OFFSET, (short) gsoSize, ORDER);
     }
 
     public static void setChecksumStart(final MutableDirectBuffer buffer, final int offset, final int checksumStart) {
-        buffer.putShort(offset + CSUM_START_OFFSET, (short)checksumStart, ORDER);
+        buffer.putShort(offset + CSUM_START_OFFSET, (short) checksumStart, ORDER);
     }
 
-    public static void setChecksumOffset(
-        final MutableDirectBuffer buffer, final int offset, final int checksumOffset) {
-        buffer.putShort(offset + CSUM_OFFSET_OFFSET, (short)checksumOffset, ORDER);
+    public static void setChecksumOffset(final MutableDirectBuffer buffer, final int offset, final int checksumOffset) {
+        buffer.putShort(offset + CSUM_OFFSET_OFFSET, (short) checksumOffset, ORDER);
     }
 
     /**
@@ -143,8 +141,13 @@ public final class VirtioNetHeader {
      * {@code headerLength} bytes of headers, and NEEDS_CSUM with the TCP checksum field to complete
      * in the TCP header at {@code tcpStart} (both counted from the frame, after this header).
      */
-    public static void setTcpSegmentation(final MutableDirectBuffer buffer, final int offset, final int gsoType,
-                                          final int tcpStart, final int headerLength, final int gsoSize) {
+    public static void setTcpSegmentation(
+            final MutableDirectBuffer buffer,
+            final int offset,
+            final int gsoType,
+            final int tcpStart,
+            final int headerLength,
+            final int gsoSize) {
         setFlags(buffer, offset, FLAG_NEEDS_CSUM);
         setGsoType(buffer, offset, gsoType);
         setHeaderLength(buffer, offset, headerLength);
@@ -170,7 +173,8 @@ public final class VirtioNetHeader {
      * @return true if the checksum is now complete (including when NEEDS_CSUM was not set, which changes
      *         nothing); false, changing nothing, if csum_start or the field lie outside the frame or the buffer.
      */
-    public static boolean completeChecksum(final MutableDirectBuffer buffer, final int vnetOffset, final int totalLength) {
+    public static boolean completeChecksum(
+            final MutableDirectBuffer buffer, final int vnetOffset, final int totalLength) {
         if (vnetOffset < 0 || totalLength < LENGTH || totalLength > buffer.capacity() - vnetOffset) {
             return false;
         }
@@ -190,7 +194,7 @@ public final class VirtioNetHeader {
 
         final int sum = InternetChecksum.partialSum(buffer, frameOffset + start, frameLength - start, 0);
         final int checksum = ~InternetChecksum.fold(sum) & 0xFFFF;
-        buffer.putShort(frameOffset + fieldOffset, (short)(checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(frameOffset + fieldOffset, (short) (checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
         setFlags(buffer, vnetOffset, (flags & ~FLAG_NEEDS_CSUM) | FLAG_DATA_VALID);
         return true;
     }

@@ -1,8 +1,9 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * The 8-byte VXLAN header of RFC 7348 section 5: flags (only the I flag, 0x08, is defined), 24
@@ -15,14 +16,14 @@ public final class VxlanHeader {
     public static final int VNI_OFFSET = 4;
     /** The "VNI is valid" flag; RFC 7348 requires it set and every other flag bit zero. */
     public static final int FLAG_I = 0x08;
+
     public static final int MAX_VNI = (1 << 24) - 1;
     /** The IANA port for VXLAN. */
     public static final int DEFAULT_PORT = 4789;
     /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14): what a network's MTU loses to the overlay. */
     public static final int OVERHEAD = 20 + 8 + LENGTH + 14;
 
-    private VxlanHeader() {
-    }
+    private VxlanHeader() {}
 
     /** Writes a header with the I flag set, the reserved fields zero and {@code vni}. */
     public static void write(final MutableDirectBuffer buffer, final int offset, final int vni) {

@@ -37,8 +37,16 @@ class ArpPacketTest {
     @Test
     void encodeReproducesCapturedRequest() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
-        final int written = ArpPacket.encode(buffer, OFFSET, MacAddress.BROADCAST, SampleFrames.MAC_A,
-            ArpPacket.OP_REQUEST, SampleFrames.MAC_A, SampleFrames.IP_A, 0L, SampleFrames.IP_B);
+        final int written = ArpPacket.encode(
+                buffer,
+                OFFSET,
+                MacAddress.BROADCAST,
+                SampleFrames.MAC_A,
+                ArpPacket.OP_REQUEST,
+                SampleFrames.MAC_A,
+                SampleFrames.IP_A,
+                0L,
+                SampleFrames.IP_B);
         assertEquals(42, written);
         assertEquals(ArpPacket.FRAME_LENGTH, written);
         final byte[] encoded = new byte[written];
@@ -60,8 +68,16 @@ class ArpPacketTest {
         arp.setSenderIp(SampleFrames.IP_B);
 
         final UnsafeBuffer expected = new UnsafeBuffer(new byte[buffer.capacity()]);
-        ArpPacket.encode(expected, OFFSET, 0, 0, ArpPacket.OP_REPLY, macB, SampleFrames.IP_B,
-            SampleFrames.MAC_A, SampleFrames.IP_A);
+        ArpPacket.encode(
+                expected,
+                OFFSET,
+                0,
+                0,
+                ArpPacket.OP_REPLY,
+                macB,
+                SampleFrames.IP_B,
+                SampleFrames.MAC_A,
+                SampleFrames.IP_A);
         for (int i = ARP; i < ARP + ArpPacket.LENGTH; i++) {
             assertEquals(expected.getByte(i), buffer.getByte(i), "byte " + i);
         }
@@ -70,8 +86,16 @@ class ArpPacketTest {
     @Test
     void recognisesGratuitousArp() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[42]);
-        ArpPacket.encode(buffer, 0, MacAddress.BROADCAST, SampleFrames.MAC_A, ArpPacket.OP_REQUEST,
-            SampleFrames.MAC_A, SampleFrames.IP_A, 0L, SampleFrames.IP_A);
+        ArpPacket.encode(
+                buffer,
+                0,
+                MacAddress.BROADCAST,
+                SampleFrames.MAC_A,
+                ArpPacket.OP_REQUEST,
+                SampleFrames.MAC_A,
+                SampleFrames.IP_A,
+                0L,
+                SampleFrames.IP_A);
         assertTrue(arp.wrap(buffer, 14, 28));
         assertTrue(arp.isGratuitous());
     }
@@ -80,10 +104,10 @@ class ArpPacketTest {
     void detectsNonEthernetIpv4Arp() {
         final byte[] original = SampleFrames.bytes(SampleFrames.ARP_REQUEST);
         // htype, ptype (2 bytes each), hlen, plen: change each and check the predicate notices.
-        final int[] fieldBytes = { 1, 3, 4, 5 };
+        final int[] fieldBytes = {1, 3, 4, 5};
         for (final int fieldByte : fieldBytes) {
             final UnsafeBuffer buffer = new UnsafeBuffer(original.clone());
-            buffer.putByte(14 + fieldByte, (byte)(buffer.getByte(14 + fieldByte) + 1));
+            buffer.putByte(14 + fieldByte, (byte) (buffer.getByte(14 + fieldByte) + 1));
             assertTrue(arp.wrap(buffer, 14, 28));
             assertFalse(arp.isEthernetIpv4(), "byte " + fieldByte);
         }

@@ -12,12 +12,12 @@ class EthernetFrameTest {
     private static final int OFFSET = 5;
 
     /** ICMP echo request with an 802.1Q tag PCP 5, VID 100 inserted after the source MAC. */
-    private static final String SINGLE_TAGGED = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) +
-        "8100" + "a064" + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
+    private static final String SINGLE_TAGGED = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) + "8100" + "a064"
+            + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
 
     /** 802.1ad outer VID 10 then 802.1Q inner VID 20, then IPv4. */
-    private static final String DOUBLE_TAGGED = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) +
-        "88a8" + "000a" + "8100" + "0014" + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
+    private static final String DOUBLE_TAGGED = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) + "88a8" + "000a"
+            + "8100" + "0014" + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
 
     private final EthernetFrame frame = new EthernetFrame();
 
@@ -69,8 +69,8 @@ class EthernetFrameTest {
 
     @Test
     void stopsAfterTwoTags() {
-        final String triple = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) +
-            "88a8000a" + "81000014" + "8100001e" + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
+        final String triple = SampleFrames.ICMP_ECHO_REQUEST.substring(0, 24) + "88a8000a" + "81000014" + "8100001e"
+                + SampleFrames.ICMP_ECHO_REQUEST.substring(24);
         final UnsafeBuffer buffer = SampleFrames.buffer(triple, OFFSET);
         assertTrue(frame.wrap(buffer, OFFSET, 86));
         assertEquals(2, frame.tagCount());

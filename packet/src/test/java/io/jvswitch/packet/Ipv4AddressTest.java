@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Random;
 
 class Ipv4AddressTest {
     @Test
@@ -32,12 +32,28 @@ class Ipv4AddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "10.0.0", "10.0.0.1.2", "10.0.0.256", "10..0.1", ".10.0.0", "10.0.0.", "010.0.0.1", "10.0.0.01",
-        "1a.0.0.1", " 10.0.0.1", "10.0.0.1 ", "-1.0.0.1", "+1.0.0.1", "1000.0.0.1", "10.0.0.1/24", "1.2.3.\u0664" })
+    @ValueSource(
+            strings = {
+                "",
+                "10.0.0",
+                "10.0.0.1.2",
+                "10.0.0.256",
+                "10..0.1",
+                ".10.0.0",
+                "10.0.0.",
+                "010.0.0.1",
+                "10.0.0.01",
+                "1a.0.0.1",
+                " 10.0.0.1",
+                "10.0.0.1 ",
+                "-1.0.0.1",
+                "+1.0.0.1",
+                "1000.0.0.1",
+                "10.0.0.1/24",
+                "1.2.3.\u0664"
+            })
     void rejectsMalformedTextNamingIt(final String text) {
-        final IllegalArgumentException e =
-            assertThrows(IllegalArgumentException.class, () -> Ipv4Address.parse(text));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ipv4Address.parse(text));
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
     }
 

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.Random;
 
 class Ipv4PacketTest {
     private static final int OFFSET = 7;
@@ -54,8 +55,8 @@ class Ipv4PacketTest {
     @Test
     void headerChecksumMatchesWellKnownExample() {
         // A header often used to illustrate the IPv4 checksum; its checksum is b861.
-        final UnsafeBuffer buffer = new UnsafeBuffer(
-            SampleFrames.bytes("450000730000400040110000c0a80001c0a800c7" + "00".repeat(95)));
+        final UnsafeBuffer buffer =
+                new UnsafeBuffer(SampleFrames.bytes("450000730000400040110000c0a80001c0a800c7" + "00".repeat(95)));
         assertTrue(ip.wrap(buffer, 0, 115));
         assertEquals(0xb861, ip.computeHeaderChecksum());
         // The computation skips the field, so a stale value in it does not matter.
@@ -67,7 +68,7 @@ class Ipv4PacketTest {
     void coversOptionsInHeaderLengthAndChecksum() {
         // IHL 6: one 4-byte option (router alert, 94 04 00 00).
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes(
-            "46000020000000000102" + "0000" + "0a000002e0000016" + "94040000" + "1100eeff00000000"));
+                "46000020000000000102" + "0000" + "0a000002e0000016" + "94040000" + "1100eeff00000000"));
         assertTrue(ip.wrap(buffer, 0, 32));
         assertEquals(24, ip.headerLength());
         assertEquals(24, ip.payloadOffset());
@@ -119,15 +120,15 @@ class Ipv4PacketTest {
     void readsFragmentFields() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.ICMP_ECHO_REQUEST, OFFSET);
         assertTrue(ip.wrap(buffer, IP, 60));
-        buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short)0x2000, java.nio.ByteOrder.BIG_ENDIAN);
+        buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) 0x2000, ByteOrder.BIG_ENDIAN);
         assertTrue(ip.moreFragments());
         assertFalse(ip.dontFragment());
         assertTrue(ip.isFragment());
-        buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short)0x00b9, java.nio.ByteOrder.BIG_ENDIAN);
+        buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) 0x00b9, ByteOrder.BIG_ENDIAN);
         assertFalse(ip.moreFragments());
         assertEquals(0xb9, ip.fragmentOffset());
         assertTrue(ip.isFragment());
-        buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short)0x5fff, java.nio.ByteOrder.BIG_ENDIAN);
+        buffer.putShort(IP + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) 0x5fff, ByteOrder.BIG_ENDIAN);
         assertTrue(ip.dontFragment());
         assertEquals(0x1fff, ip.fragmentOffset());
     }
@@ -161,7 +162,7 @@ class Ipv4PacketTest {
     void allowsEthernetPaddingAfterTotalLength() {
         // A 28-byte ICMP datagram padded to the 46-byte minimum Ethernet payload.
         final UnsafeBuffer buffer = new UnsafeBuffer(SampleFrames.bytes(
-            "4500001c0001000040010000" + "0a0000020a000001" + "0800f7fe00010000" + "00".repeat(18)));
+                "4500001c0001000040010000" + "0a0000020a000001" + "0800f7fe00010000" + "00".repeat(18)));
         assertTrue(ip.wrap(buffer, 0, 46));
         assertEquals(28, ip.totalLength());
         assertEquals(8, ip.payloadLength());
@@ -184,13 +185,13 @@ class Ipv4PacketTest {
     void rejectsImplausibleHeaders() {
         final String valid = "4500001c0001000040010000" + "0a0000020a000001" + "0800f7fe00010000";
         assertTrue(ip.wrap(new UnsafeBuffer(SampleFrames.bytes(valid)), 0, 28));
-        assertRejected("6500" + valid.substring(4));            // version 6
-        assertRejected("0500" + valid.substring(4));            // version 0
-        assertRejected("4400" + valid.substring(4));            // IHL 4 < 5
-        assertRejected("4f00" + valid.substring(4));            // IHL 15: 60-byte header, 28 available
-        assertRejected("46000014" + valid.substring(8));        // total length 20 < header length 24
-        assertRejected("45000013" + valid.substring(8));        // total length 19 < header length 20
-        assertRejected("4500001d" + valid.substring(8));        // total length 29 > 28 available
+        assertRejected("6500" + valid.substring(4)); // version 6
+        assertRejected("0500" + valid.substring(4)); // version 0
+        assertRejected("4400" + valid.substring(4)); // IHL 4 < 5
+        assertRejected("4f00" + valid.substring(4)); // IHL 15: 60-byte header, 28 available
+        assertRejected("46000014" + valid.substring(8)); // total length 20 < header length 24
+        assertRejected("45000013" + valid.substring(8)); // total length 19 < header length 20
+        assertRejected("4500001d" + valid.substring(8)); // total length 29 > 28 available
     }
 
     private void assertRejected(final String hex) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteOrder;
+
 class Ipv6PacketTest {
     private static final int OFFSET = 4;
     private static final int IP = OFFSET + EthernetFrame.HEADER_LENGTH;
@@ -38,7 +40,7 @@ class Ipv6PacketTest {
     @Test
     void readsTrafficClassAndFlowLabel() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
-        buffer.putInt(IP, 0x6AB1_2345, java.nio.ByteOrder.BIG_ENDIAN);
+        buffer.putInt(IP, 0x6AB1_2345, ByteOrder.BIG_ENDIAN);
         assertTrue(ip.wrap(buffer, IP, 59));
         assertEquals(0xAB, ip.trafficClass());
         assertEquals(0x1_2345, ip.flowLabel());
@@ -80,7 +82,7 @@ class Ipv6PacketTest {
     void rejectsOtherVersions() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.IPV6_UDP, OFFSET);
         for (int version = 0; version < 16; version++) {
-            buffer.putByte(IP, (byte)(version << 4));
+            buffer.putByte(IP, (byte) (version << 4));
             assertEquals(version == 6, ip.wrap(buffer, IP, 59), "version " + version);
         }
     }

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+import java.util.Random;
 
 class MacAddressTest {
     @Test
@@ -33,10 +34,12 @@ class MacAddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "02:42:ac:11:00", "02:42:ac:11:00:02:03", "02-42-ac-11-00-02", "0242.ac11.0002",
-        "02:42:ac:11:00:0g", "2:42:ac:11:00:002", " 02:42:ac:11:00:0", "02:42:ac:11:00:2 ", "+2:42:ac:11:00:02",
-        "02:42:ac:11:00:\u0660\u0661" })
+    @ValueSource(
+            strings = {
+                "", "02:42:ac:11:00", "02:42:ac:11:00:02:03", "02-42-ac-11-00-02", "0242.ac11.0002",
+                "02:42:ac:11:00:0g", "2:42:ac:11:00:002", " 02:42:ac:11:00:0", "02:42:ac:11:00:2 ", "+2:42:ac:11:00:02",
+                "02:42:ac:11:00:\u0660\u0661"
+            })
     void rejectsMalformedTextNamingIt(final String text) {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MacAddress.parse(text));
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
@@ -68,12 +71,13 @@ class MacAddressTest {
     @Test
     void readsAndWritesSixBytesOnly() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[16]);
-        buffer.setMemory(0, 16, (byte)0x77);
+        buffer.setMemory(0, 16, (byte) 0x77);
         MacAddress.write(buffer, 3, 0x0242_ac11_0002L);
 
         final byte[] expected = {
-            0x77, 0x77, 0x77, 0x02, 0x42, (byte)0xac, 0x11, 0x00, 0x02, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77 };
-        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(SampleFrames.copy(buffer)));
+            0x77, 0x77, 0x77, 0x02, 0x42, (byte) 0xac, 0x11, 0x00, 0x02, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77
+        };
+        assertEquals(Arrays.toString(expected), Arrays.toString(SampleFrames.copy(buffer)));
         assertEquals(0x0242_ac11_0002L, MacAddress.read(buffer, 3));
 
         // High bytes with the sign bit set must not sign-extend into the result.

@@ -1,12 +1,12 @@
 package io.jvswitch.packet;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Coverage-guided fuzz tests of the flyweights, the virtio-net header and the checksum code.
@@ -29,8 +29,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 class PacketParsersFuzzTest {
     /** Bytes in front of and behind the frame in {@link #parseFrame}, filled with a known pattern. */
     private static final int LEAD = 7;
+
     private static final int TRAIL = 9;
-    private static final byte CANARY = (byte)0xA5;
+    private static final byte CANARY = (byte) 0xA5;
+    /** Keeps accessor results alive so the calls cannot be optimised away. */
+    private static long sunk;
 
     private final EthernetFrame ethernet = new EthernetFrame();
     private final ArpPacket arp = new ArpPacket();
@@ -82,8 +85,7 @@ class PacketParsersFuzzTest {
                         transport(bytes, ipv6.nextHeader(), ipv6.payloadOffset(), ipv6.payloadLength(), end, false);
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             // Every parser over bytes meant for another: wrap must still only accept or reject.
             for (final int at : new int[] {l3, l3 + 8, l3 + 20, l3 + 40}) {
@@ -112,8 +114,9 @@ class PacketParsersFuzzTest {
         final int tags = ethernet.tagCount();
         check(tags >= 0 && tags <= EthernetFrame.MAX_VLAN_TAGS, "tag count out of range");
         check(ethernet.isTagged() == (tags > 0), "isTagged disagrees with tagCount");
-        check(ethernet.headerLength() == EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH * tags,
-            "header length is not 14 + 4 per tag");
+        check(
+                ethernet.headerLength() == EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH * tags,
+                "header length is not 14 + 4 per tag");
         check(ethernet.payloadOffset() == ethernet.offset() + ethernet.headerLength(), "payload offset");
         check(ethernet.payloadOffset() <= end && ethernet.payloadLength() >= 0, "payload outside the frame");
         check(ethernet.payloadOffset() + ethernet.payloadLength() == end, "payload does not end with the frame");
@@ -133,9 +136,9 @@ class PacketParsersFuzzTest {
         sink(arp.hardwareType() + arp.protocolType() + arp.operation() + arp.senderIp() + arp.targetIp());
         sink(arp.senderMac() ^ arp.targetMac());
         final boolean ethIpv4 = arp.hardwareType() == ArpPacket.HARDWARE_TYPE_ETHERNET
-            && arp.protocolType() == EthernetFrame.ETHERTYPE_IPV4
-            && (arp.buffer().getByte(arp.offset() + ArpPacket.HARDWARE_LENGTH_OFFSET) & 0xFF) == MacAddress.LENGTH
-            && (arp.buffer().getByte(arp.offset() + ArpPacket.PROTOCOL_LENGTH_OFFSET) & 0xFF) == Ipv4Address.LENGTH;
+                && arp.protocolType() == EthernetFrame.ETHERTYPE_IPV4
+                && (arp.buffer().getByte(arp.offset() + ArpPacket.HARDWARE_LENGTH_OFFSET) & 0xFF) == MacAddress.LENGTH
+                && (arp.buffer().getByte(arp.offset() + ArpPacket.PROTOCOL_LENGTH_OFFSET) & 0xFF) == Ipv4Address.LENGTH;
         check(arp.isEthernetIpv4() == ethIpv4, "isEthernetIpv4 disagrees with the four fields");
         check(arp.isGratuitous() == (arp.senderIp() == arp.targetIp()), "isGratuitous");
     }
@@ -157,10 +160,15 @@ class PacketParsersFuzzTest {
         final byte[] header = Arrays.copyOfRange(bytes, ipv4.offset(), ipv4.offset() + headerLength);
         header[Ipv4Packet.CHECKSUM_OFFSET] = 0;
         header[Ipv4Packet.CHECKSUM_OFFSET + 1] = 0;
-        check(ipv4.computeHeaderChecksum() == referenceChecksum(header, 0, headerLength, 0),
-            "computeHeaderChecksum differs from reference");
-        final long pseudo = (ipv4.source() >>> 16) + (ipv4.source() & 0xFFFF) + (ipv4.destination() >>> 16)
-            + (ipv4.destination() & 0xFFFF) + ipv4.protocol() + (ipv4.payloadLength() & 0xFFFF);
+        check(
+                ipv4.computeHeaderChecksum() == referenceChecksum(header, 0, headerLength, 0),
+                "computeHeaderChecksum differs from reference");
+        final long pseudo = (ipv4.source() >>> 16)
+                + (ipv4.source() & 0xFFFF)
+                + (ipv4.destination() >>> 16)
+                + (ipv4.destination() & 0xFFFF)
+                + ipv4.protocol()
+                + (ipv4.payloadLength() & 0xFFFF);
         check(InternetChecksum.fold(ipv4.pseudoHeaderSum()) == foldLong(pseudo), "IPv4 pseudo-header sum");
     }
 
@@ -177,7 +185,12 @@ class PacketParsersFuzzTest {
 
     /** Wraps the transport header the way the switch would and checks its checksum against the reference. */
     private void transport(
-        final byte[] bytes, final int protocol, final int offset, final int length, final int end, final boolean v4) {
+            final byte[] bytes,
+            final int protocol,
+            final int offset,
+            final int length,
+            final int end,
+            final boolean v4) {
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         switch (protocol) {
             case Ipv4Packet.PROTOCOL_TCP -> {
@@ -193,8 +206,9 @@ class PacketParsersFuzzTest {
                     readUdp(end);
                     final int pseudo = pseudo(v4, protocol, udp.length());
                     final int reference = referenceChecksum(bytes, offset, udp.length(), pseudo);
-                    check(udp.isChecksumValid(pseudo) == (udp.checksum() == 0 || reference == 0),
-                        "UDP checksum validity differs");
+                    check(
+                            udp.isChecksumValid(pseudo) == (udp.checksum() == 0 || reference == 0),
+                            "UDP checksum validity differs");
                 }
             }
             default -> {
@@ -229,8 +243,12 @@ class PacketParsersFuzzTest {
 
     private void readIcmp(final int end) {
         check(icmp.payloadOffset() + icmp.payloadLength() <= end && icmp.payloadLength() >= 0, "ICMP payload");
-        sink(icmp.type() + icmp.code() + icmp.checksum() + icmp.identifier() + icmp.sequence()
-            + icmp.computeChecksum());
+        sink(icmp.type()
+                + icmp.code()
+                + icmp.checksum()
+                + icmp.identifier()
+                + icmp.sequence()
+                + icmp.computeChecksum());
     }
 
     /** Every flyweight at one place: each either rejects or wraps something readable inside [at, end). */
@@ -285,8 +303,10 @@ class PacketParsersFuzzTest {
         } else {
             check(result == ttl - 1 && ipv4.ttl() == ttl - 1, "TTL not decremented by one");
             check(ipv4.isHeaderChecksumValid() == valid, "decrementTtl broke (or fixed) the header checksum");
-            check(changedOnlyAt(before, bytes, start + Ipv4Packet.TTL_OFFSET, 1, start + Ipv4Packet.CHECKSUM_OFFSET, 2),
-                "decrementTtl wrote outside the TTL and checksum");
+            check(
+                    changedOnlyAt(
+                            before, bytes, start + Ipv4Packet.TTL_OFFSET, 1, start + Ipv4Packet.CHECKSUM_OFFSET, 2),
+                    "decrementTtl wrote outside the TTL and checksum");
         }
         ipv4.updateHeaderChecksum();
         check(ipv4.isHeaderChecksumValid(), "updateHeaderChecksum did not make the header valid");
@@ -296,7 +316,12 @@ class PacketParsersFuzzTest {
 
     /** Stores a freshly computed transport checksum: it must verify, and nothing but the field may change. */
     private void rewriteTransport(
-        final byte[] bytes, final int protocol, final int offset, final int length, final boolean v4, final int end) {
+            final byte[] bytes,
+            final int protocol,
+            final int offset,
+            final int length,
+            final boolean v4,
+            final int end) {
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         final byte[] before = bytes.clone();
         switch (protocol) {
@@ -306,7 +331,9 @@ class PacketParsersFuzzTest {
                     tcp.setChecksum(tcp.computeChecksum(pseudo));
                     check(tcp.isChecksumValid(pseudo), "TCP checksum computed then stored does not verify");
                     check(referenceChecksum(bytes, offset, length, pseudo) == 0, "TCP checksum wrong by reference");
-                    check(changedOnlyAt(before, bytes, offset + TcpPacket.CHECKSUM_OFFSET, 2, -1, 0), "TCP wrote elsewhere");
+                    check(
+                            changedOnlyAt(before, bytes, offset + TcpPacket.CHECKSUM_OFFSET, 2, -1, 0),
+                            "TCP wrote elsewhere");
                 }
             }
             case Ipv4Packet.PROTOCOL_UDP -> {
@@ -316,19 +343,24 @@ class PacketParsersFuzzTest {
                     check(checksum != 0, "UDP checksum 0 must be sent as 0xFFFF");
                     udp.setChecksum(checksum);
                     check(udp.isChecksumValid(pseudo), "UDP checksum computed then stored does not verify");
-                    check(referenceChecksum(bytes, offset, udp.length(), pseudo) == 0, "UDP checksum wrong by reference");
-                    check(changedOnlyAt(before, bytes, offset + UdpPacket.CHECKSUM_OFFSET, 2, -1, 0), "UDP wrote elsewhere");
+                    check(
+                            referenceChecksum(bytes, offset, udp.length(), pseudo) == 0,
+                            "UDP checksum wrong by reference");
+                    check(
+                            changedOnlyAt(before, bytes, offset + UdpPacket.CHECKSUM_OFFSET, 2, -1, 0),
+                            "UDP wrote elsewhere");
                 }
             }
             case Ipv4Packet.PROTOCOL_ICMP -> {
                 if (v4 && icmp.wrap(buffer, offset, length)) {
                     icmp.updateChecksum();
                     check(icmp.isChecksumValid(), "ICMP checksum computed then stored does not verify");
-                    check(changedOnlyAt(before, bytes, offset + IcmpPacket.CHECKSUM_OFFSET, 2, -1, 0), "ICMP wrote elsewhere");
+                    check(
+                            changedOnlyAt(before, bytes, offset + IcmpPacket.CHECKSUM_OFFSET, 2, -1, 0),
+                            "ICMP wrote elsewhere");
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         checkCanaries(bytes, LEAD, end);
     }
@@ -378,7 +410,7 @@ class PacketParsersFuzzTest {
             default -> lengthArg;
         };
         final byte[] before = snapshot(buffer);
-        final boolean inBounds = offset >= 0 && length >= 0 && (long)offset + length <= capacity;
+        final boolean inBounds = offset >= 0 && length >= 0 && (long) offset + length <= capacity;
         final int end = inBounds ? offset + length : -1;
 
         final Flyweight flyweight = switch (which) {
@@ -410,8 +442,14 @@ class PacketParsersFuzzTest {
                 case 2 -> {
                     check(ipv4.headerLength() <= length, "IPv4 header longer than the wrapped bytes");
                     sink(ipv4.version() + ipv4.tos() + ipv4.totalLength() + ipv4.identification() + ipv4.ttl());
-                    sink(ipv4.protocol() + ipv4.checksum() + ipv4.source() + ipv4.destination() + ipv4.fragmentOffset());
-                    sink(ipv4.computeHeaderChecksum() + ipv4.pseudoHeaderSum() + (ipv4.isHeaderChecksumValid() ? 1 : 0));
+                    sink(ipv4.protocol()
+                            + ipv4.checksum()
+                            + ipv4.source()
+                            + ipv4.destination()
+                            + ipv4.fragmentOffset());
+                    sink(ipv4.computeHeaderChecksum()
+                            + ipv4.pseudoHeaderSum()
+                            + (ipv4.isHeaderChecksumValid() ? 1 : 0));
                     check(ipv4.payloadOffset() + ipv4.payloadLength() <= end, "IPv4 payload past the wrapped bytes");
                 }
                 case 3 -> readIpv6(end);
@@ -451,8 +489,9 @@ class PacketParsersFuzzTest {
     private void checkRejected(final Flyweight flyweight) {
         check(!flyweight.isWrapped() && flyweight.buffer() == null, "a rejected wrap left the flyweight wrapped");
         if (flyweight == ethernet) {
-            check(ethernet.tagCount() == 0 && ethernet.vlanId() == -1 && ethernet.payloadOffset() == 0,
-                "a rejected Ethernet wrap kept the previous frame's tags");
+            check(
+                    ethernet.tagCount() == 0 && ethernet.vlanId() == -1 && ethernet.payloadOffset() == 0,
+                    "a rejected Ethernet wrap kept the previous frame's tags");
         }
     }
 
@@ -499,16 +538,21 @@ class PacketParsersFuzzTest {
             check(VirtioNetHeader.gsoType(buffer, vnetOffset) == (gsoByte & 0x7F), "gsoType strips ECN");
             check(VirtioNetHeader.hasEcn(buffer, vnetOffset) == ((gsoByte & 0x80) != 0), "hasEcn");
             check(VirtioNetHeader.isGso(buffer, vnetOffset) == ((gsoByte & 0x7F) != 0), "isGso");
-            check(VirtioNetHeader.headerLength(buffer, vnetOffset) == (le.getShort(vnetOffset + 2) & 0xFFFF), "hdr_len");
+            check(
+                    VirtioNetHeader.headerLength(buffer, vnetOffset) == (le.getShort(vnetOffset + 2) & 0xFFFF),
+                    "hdr_len");
             check(VirtioNetHeader.gsoSize(buffer, vnetOffset) == (le.getShort(vnetOffset + 4) & 0xFFFF), "gso_size");
-            check(VirtioNetHeader.checksumStart(buffer, vnetOffset) == (le.getShort(vnetOffset + 6) & 0xFFFF),
-                "csum_start");
-            check(VirtioNetHeader.checksumOffset(buffer, vnetOffset) == (le.getShort(vnetOffset + 8) & 0xFFFF),
-                "csum_offset");
+            check(
+                    VirtioNetHeader.checksumStart(buffer, vnetOffset) == (le.getShort(vnetOffset + 6) & 0xFFFF),
+                    "csum_start");
+            check(
+                    VirtioNetHeader.checksumOffset(buffer, vnetOffset) == (le.getShort(vnetOffset + 8) & 0xFFFF),
+                    "csum_offset");
         }
 
-        final boolean validRegion = vnetOffset >= 0 && totalLength >= VirtioNetHeader.LENGTH
-            && (long)vnetOffset + totalLength <= bytes.length;
+        final boolean validRegion = vnetOffset >= 0
+                && totalLength >= VirtioNetHeader.LENGTH
+                && (long) vnetOffset + totalLength <= bytes.length;
         final byte[] before = bytes.clone();
         final boolean completed = VirtioNetHeader.completeChecksum(buffer, vnetOffset, totalLength);
 
@@ -535,15 +579,20 @@ class PacketParsersFuzzTest {
             return;
         }
         // Only the flags byte and the 2-byte field may change; both lie inside [vnetOffset, vnetOffset + total).
-        check(changedOnlyAt(before, bytes, vnetOffset, 1, frameOffset + fieldOffset, 2),
-            "completeChecksum wrote outside the flags byte and the checksum field");
-        check((bytes[vnetOffset] & 0xFF) == ((flags & ~VirtioNetHeader.FLAG_NEEDS_CSUM) | VirtioNetHeader.FLAG_DATA_VALID),
-            "flags after completion");
-        final int stored = ((bytes[frameOffset + fieldOffset] & 0xFF) << 8) | (bytes[frameOffset + fieldOffset + 1] & 0xFF);
+        check(
+                changedOnlyAt(before, bytes, vnetOffset, 1, frameOffset + fieldOffset, 2),
+                "completeChecksum wrote outside the flags byte and the checksum field");
+        check(
+                (bytes[vnetOffset] & 0xFF)
+                        == ((flags & ~VirtioNetHeader.FLAG_NEEDS_CSUM) | VirtioNetHeader.FLAG_DATA_VALID),
+                "flags after completion");
+        final int stored =
+                ((bytes[frameOffset + fieldOffset] & 0xFF) << 8) | (bytes[frameOffset + fieldOffset + 1] & 0xFF);
         check(stored != 0, "a completed checksum of 0 must be stored as 0xFFFF");
         if (((fieldOffset - start) & 1) == 0) {
             // The field held the pseudo-header sum: data + stored + that sum must now fold to 0xFFFF.
-            final int old = ((before[frameOffset + fieldOffset] & 0xFF) << 8) | (before[frameOffset + fieldOffset + 1] & 0xFF);
+            final int old =
+                    ((before[frameOffset + fieldOffset] & 0xFF) << 8) | (before[frameOffset + fieldOffset + 1] & 0xFF);
             final int sum = referenceFoldedSum(bytes, frameOffset + start, frameLength - start, old);
             check(sum == 0xFFFF, "the completed checksum does not verify");
         }
@@ -575,15 +624,17 @@ class PacketParsersFuzzTest {
         final int sum = InternetChecksum.partialSum(buffer, start, length, initial);
         check(InternetChecksum.fold(sum) == referenceFoldedSum(bytes, start, length, initial), "partialSum");
         check(InternetChecksum.fold(sum) == InternetChecksum.fold(sum & 0xFFFF_FFFFL), "fold(int) != fold(long)");
-        check(InternetChecksum.compute(buffer, start, length) == (~referenceFoldedSum(bytes, start, length, 0) & 0xFFFF),
-            "compute");
-        final int fold = InternetChecksum.fold((long)initial * 0x1_0001L);
+        check(
+                InternetChecksum.compute(buffer, start, length)
+                        == (~referenceFoldedSum(bytes, start, length, 0) & 0xFFFF),
+                "compute");
+        final int fold = InternetChecksum.fold((long) initial * 0x1_0001L);
         check(fold >= 0 && fold <= 0xFFFF, "fold wider than 16 bits");
 
         // Chaining: an even-length first range followed by the rest equals one range.
         final int first = Math.min(split & ~1, length);
-        final int chained = InternetChecksum.partialSum(buffer, start + first, length - first,
-            InternetChecksum.partialSum(buffer, start, first, initial));
+        final int chained = InternetChecksum.partialSum(
+                buffer, start + first, length - first, InternetChecksum.partialSum(buffer, start, first, initial));
         check(InternetChecksum.fold(chained) == InternetChecksum.fold(sum), "chained sums differ");
 
         // RFC 1624: updating after one aligned word changes agrees with recomputation (unless all becomes zero).
@@ -591,7 +642,7 @@ class PacketParsersFuzzTest {
             final int at = start + (Math.min(wordIndex, length / 2 - 1) * 2);
             final int checksum = InternetChecksum.compute(buffer, start, length);
             final int oldWord = buffer.getShort(at, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            buffer.putShort(at, (short)newWord, ByteOrder.BIG_ENDIAN);
+            buffer.putShort(at, (short) newWord, ByteOrder.BIG_ENDIAN);
             final int recomputed = InternetChecksum.compute(buffer, start, length);
             if (!allZero(bytes, start, length)) {
                 check(InternetChecksum.adjust16(checksum, oldWord, newWord) == recomputed, "adjust16 != recompute");
@@ -603,7 +654,9 @@ class PacketParsersFuzzTest {
                 buffer.putInt(at32, newLong, ByteOrder.BIG_ENDIAN);
                 final int recomputed32 = InternetChecksum.compute(buffer, start, length);
                 if (!allZero(bytes, start, length)) {
-                    check(InternetChecksum.adjust32(checksum32, oldLong, newLong) == recomputed32, "adjust32 != recompute");
+                    check(
+                            InternetChecksum.adjust32(checksum32, oldLong, newLong) == recomputed32,
+                            "adjust32 != recompute");
                 }
             }
         }
@@ -613,13 +666,27 @@ class PacketParsersFuzzTest {
             final int source = buffer.getInt(0, ByteOrder.BIG_ENDIAN);
             final int destination = buffer.getInt(4, ByteOrder.BIG_ENDIAN);
             final int ipv4Length = l4Length & 0xFFFF;
-            final byte[] v4 = ByteBuffer.allocate(12).putInt(source).putInt(destination).put((byte)0)
-                .put((byte)nextHeader).putShort((short)ipv4Length).array();
-            check(InternetChecksum.fold(InternetChecksum.pseudoHeaderIpv4(source, destination, nextHeader, ipv4Length))
-                == referenceFoldedSum(v4, 0, 12, 0), "IPv4 pseudo-header");
-            final byte[] v6 = ByteBuffer.allocate(40).put(bytes, 0, 32).putInt(l4Length).putInt(nextHeader).array();
-            check(InternetChecksum.fold(InternetChecksum.pseudoHeaderIpv6(buffer, 0, 16, nextHeader, l4Length))
-                == referenceFoldedSum(v6, 0, 40, 0), "IPv6 pseudo-header");
+            final byte[] v4 = ByteBuffer.allocate(12)
+                    .putInt(source)
+                    .putInt(destination)
+                    .put((byte) 0)
+                    .put((byte) nextHeader)
+                    .putShort((short) ipv4Length)
+                    .array();
+            check(
+                    InternetChecksum.fold(
+                                    InternetChecksum.pseudoHeaderIpv4(source, destination, nextHeader, ipv4Length))
+                            == referenceFoldedSum(v4, 0, 12, 0),
+                    "IPv4 pseudo-header");
+            final byte[] v6 = ByteBuffer.allocate(40)
+                    .put(bytes, 0, 32)
+                    .putInt(l4Length)
+                    .putInt(nextHeader)
+                    .array();
+            check(
+                    InternetChecksum.fold(InternetChecksum.pseudoHeaderIpv6(buffer, 0, 16, nextHeader, l4Length))
+                            == referenceFoldedSum(v6, 0, 40, 0),
+                    "IPv6 pseudo-header");
         }
     }
 
@@ -670,7 +737,7 @@ class PacketParsersFuzzTest {
         while ((sum >>> 16) != 0) {
             sum = (sum & 0xFFFF) + (sum >>> 16);
         }
-        return (int)sum;
+        return (int) sum;
     }
 
     private static boolean allZero(final byte[] bytes, final int offset, final int length) {
@@ -684,7 +751,12 @@ class PacketParsersFuzzTest {
 
     /** True if {@code after} differs from {@code before} only inside the two given ranges. */
     private static boolean changedOnlyAt(
-        final byte[] before, final byte[] after, final int from1, final int length1, final int from2, final int length2) {
+            final byte[] before,
+            final byte[] after,
+            final int from1,
+            final int length1,
+            final int from2,
+            final int length2) {
         for (int i = 0; i < before.length; i++) {
             final boolean allowed = (i >= from1 && i < from1 + length1) || (i >= from2 && i < from2 + length2);
             if (!allowed && before[i] != after[i]) {
@@ -714,9 +786,6 @@ class PacketParsersFuzzTest {
             throw new AssertionError(property);
         }
     }
-
-    /** Keeps accessor results alive so the calls cannot be optimised away. */
-    private static long sunk;
 
     private static void sink(final long value) {
         sunk += value;

@@ -5,8 +5,7 @@ package io.jvswitch.packet;
  * optimised code under test is checked against something independent of it.
  */
 final class ReferenceChecksum {
-    private ReferenceChecksum() {
-    }
+    private ReferenceChecksum() {}
 
     /**
      * @return folded (not complemented) ones' complement sum of {@code data[from, to)}.
@@ -25,7 +24,7 @@ final class ReferenceChecksum {
         while ((sum >>> 16) != 0) {
             sum = (sum & 0xFFFF) + (sum >>> 16);
         }
-        return (int)sum;
+        return (int) sum;
     }
 
     /**
@@ -40,9 +39,19 @@ final class ReferenceChecksum {
      */
     static byte[] ipv4PseudoHeader(final int source, final int destination, final int protocol, final int length) {
         return new byte[] {
-            (byte)(source >>> 24), (byte)(source >>> 16), (byte)(source >>> 8), (byte)source,
-            (byte)(destination >>> 24), (byte)(destination >>> 16), (byte)(destination >>> 8), (byte)destination,
-            0, (byte)protocol, (byte)(length >>> 8), (byte)length };
+            (byte) (source >>> 24),
+            (byte) (source >>> 16),
+            (byte) (source >>> 8),
+            (byte) source,
+            (byte) (destination >>> 24),
+            (byte) (destination >>> 16),
+            (byte) (destination >>> 8),
+            (byte) destination,
+            0,
+            (byte) protocol,
+            (byte) (length >>> 8),
+            (byte) length
+        };
     }
 
     /**
@@ -50,7 +59,7 @@ final class ReferenceChecksum {
      *         field at {@code data[fieldIndex]} taken as zero.
      */
     static int checksumWithPseudoHeader(
-        final byte[] pseudoHeader, final byte[] data, final int from, final int to, final int fieldIndex) {
+            final byte[] pseudoHeader, final byte[] data, final int from, final int to, final int fieldIndex) {
         final byte[] joined = new byte[pseudoHeader.length + to - from];
         System.arraycopy(pseudoHeader, 0, joined, 0, pseudoHeader.length);
         System.arraycopy(data, from, joined, pseudoHeader.length, to - from);

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.Random;
 
 class TcpPacketTest {
     private static final int OFFSET = 2;
@@ -38,7 +39,7 @@ class TcpPacketTest {
         assertEquals(TCP + 40, tcp.payloadOffset());
         assertEquals(0, tcp.payloadLength());
         // First option: MSS 1460.
-        assertEquals(0x020405b4, buffer.getInt(TCP + 20, java.nio.ByteOrder.BIG_ENDIAN));
+        assertEquals(0x020405b4, buffer.getInt(TCP + 20, ByteOrder.BIG_ENDIAN));
     }
 
     @Test
@@ -50,8 +51,10 @@ class TcpPacketTest {
         assertEquals(SampleFrames.TCP_CHECKSUM, tcp.computeChecksum(ip.pseudoHeaderSum()));
 
         final byte[] pseudo = ReferenceChecksum.ipv4PseudoHeader(SampleFrames.IP_A, SampleFrames.IP_B, 6, 40);
-        assertEquals(SampleFrames.TCP_CHECKSUM, ReferenceChecksum.checksumWithPseudoHeader(
-            pseudo, SampleFrames.copy(buffer), TCP, TCP + 40, TCP + TcpPacket.CHECKSUM_OFFSET));
+        assertEquals(
+                SampleFrames.TCP_CHECKSUM,
+                ReferenceChecksum.checksumWithPseudoHeader(
+                        pseudo, SampleFrames.copy(buffer), TCP, TCP + 40, TCP + TcpPacket.CHECKSUM_OFFSET));
     }
 
     @Test
@@ -68,7 +71,7 @@ class TcpPacketTest {
             int checksum = InternetChecksum.adjust32(tcp.checksum(), ip.source(), newAddress);
             checksum = InternetChecksum.adjust16(checksum, tcp.sourcePort(), newPort);
             final long newSequence = random.nextInt() & 0xFFFF_FFFFL;
-            checksum = InternetChecksum.adjust32(checksum, (int)tcp.sequence(), (int)newSequence);
+            checksum = InternetChecksum.adjust32(checksum, (int) tcp.sequence(), (int) newSequence);
             ip.setSource(newAddress);
             tcp.setSourcePort(newPort);
             tcp.setSequence(newSequence);
@@ -99,7 +102,7 @@ class TcpPacketTest {
         assertEquals(20, tcp.headerLength());
         assertEquals(20, tcp.payloadLength());
         // Reserved bits beside the data offset are kept.
-        buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte)0x5F);
+        buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte) 0x5F);
         tcp.setDataOffset(6);
         assertEquals(0x6F, buffer.getByte(TCP + TcpPacket.DATA_OFFSET_OFFSET));
     }
@@ -120,10 +123,10 @@ class TcpPacketTest {
     void rejectsDataOffsetBelowFive() {
         final UnsafeBuffer buffer = SampleFrames.buffer(SampleFrames.TCP_SYN, OFFSET);
         for (int words = 0; words < 5; words++) {
-            buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte)(words << 4));
+            buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte) (words << 4));
             assertFalse(tcp.wrap(buffer, TCP, 40));
         }
-        buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte)0xF0);
+        buffer.putByte(TCP + TcpPacket.DATA_OFFSET_OFFSET, (byte) 0xF0);
         assertFalse(tcp.wrap(buffer, TCP, 40), "60-byte header in 40 bytes");
 
         final UnsafeBuffer larger = new UnsafeBuffer(new byte[TCP + 60]);

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
 
 class UdpPacketTest {
     /** DNS-ish datagram 10.0.0.2:40000 -> 10.0.0.1:53 with 5 payload bytes, checksum field zero. */
     private static final String IPV4_UDP =
-        "4500002100010000401100000a0000020a000001" + "9c400035000d0000" + "0102030405";
+            "4500002100010000401100000a0000020a000001" + "9c400035000d0000" + "0102030405";
 
     private final Ipv4Packet ip = new Ipv4Packet();
     private final UdpPacket udp = new UdpPacket();
@@ -32,7 +32,7 @@ class UdpPacketTest {
         assertTrue(udp.isChecksumValid(ip.pseudoHeaderSum()), "a zero checksum means none over IPv4");
 
         final int expected = ReferenceChecksum.checksumWithPseudoHeader(
-            ReferenceChecksum.ipv4PseudoHeader(SampleFrames.IP_A, SampleFrames.IP_B, 17, 13), bytes, 20, 33, 26);
+                ReferenceChecksum.ipv4PseudoHeader(SampleFrames.IP_A, SampleFrames.IP_B, 17, 13), bytes, 20, 33, 26);
         assertEquals(expected, udp.computeChecksum(ip.pseudoHeaderSum()));
         udp.setChecksum(expected);
         assertTrue(udp.isChecksumValid(ip.pseudoHeaderSum()));
@@ -61,8 +61,9 @@ class UdpPacketTest {
         System.arraycopy(bytes, 14 + 8, pseudoBytes, 0, 32);
         pseudoBytes[35] = 19;
         pseudoBytes[39] = 17;
-        assertEquals(SampleFrames.IPV6_UDP_CHECKSUM,
-            ReferenceChecksum.checksumWithPseudoHeader(pseudoBytes, bytes, 54, 73, 60));
+        assertEquals(
+                SampleFrames.IPV6_UDP_CHECKSUM,
+                ReferenceChecksum.checksumWithPseudoHeader(pseudoBytes, bytes, 54, 73, 60));
     }
 
     @Test
@@ -70,13 +71,13 @@ class UdpPacketTest {
         // Three more payload bytes: 8 in all, so the last payload word is at 34..35.
         final byte[] bytes = SampleFrames.bytes(IPV4_UDP + "000000");
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
-        buffer.putShort(Ipv4Packet.TOTAL_LENGTH_OFFSET, (short)36, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(20 + UdpPacket.LENGTH_OFFSET, (short)16, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) 36, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(20 + UdpPacket.LENGTH_OFFSET, (short) 16, ByteOrder.BIG_ENDIAN);
         assertTrue(ip.wrap(buffer, 0, bytes.length));
         assertTrue(udp.wrap(buffer, ip.payloadOffset(), ip.payloadLength()));
         // Choose the last payload word so that everything sums to 0xFFFF: the complement is then 0.
         final int rest = InternetChecksum.fold(InternetChecksum.partialSum(buffer, 20, 14, ip.pseudoHeaderSum()));
-        buffer.putShort(34, (short)(~rest & 0xFFFF), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(34, (short) (~rest & 0xFFFF), ByteOrder.BIG_ENDIAN);
         final byte[] pseudo = ReferenceChecksum.ipv4PseudoHeader(SampleFrames.IP_A, SampleFrames.IP_B, 17, 16);
         assertEquals(0, ReferenceChecksum.checksumWithPseudoHeader(pseudo, SampleFrames.copy(buffer), 20, 36, 26));
         assertEquals(0xFFFF, udp.computeChecksum(ip.pseudoHeaderSum()));
@@ -110,10 +111,10 @@ class UdpPacketTest {
         assertTrue(udp.wrap(buffer, 20, 13));
 
         for (int field = 0; field < UdpPacket.HEADER_LENGTH; field++) {
-            buffer.putShort(24, (short)field, ByteOrder.BIG_ENDIAN);
+            buffer.putShort(24, (short) field, ByteOrder.BIG_ENDIAN);
             assertFalse(udp.wrap(buffer, 20, 13));
         }
-        buffer.putShort(24, (short)8, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(24, (short) 8, ByteOrder.BIG_ENDIAN);
         assertTrue(udp.wrap(buffer, 20, 13), "trailing bytes beyond the length field are allowed");
     }
 }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-import java.util.Random;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.Random;
 
 class VirtioNetHeaderTest {
     private static final int VNET = 6;
@@ -35,8 +35,9 @@ class VirtioNetHeaderTest {
         final UnsafeBuffer buffer = SampleFrames.buffer("00000000000000000000", VNET);
         VirtioNetHeader.setTcpSegmentation(buffer, VNET, VirtioNetHeader.GSO_TCPV4, 34, 66, 1448);
         // the bytes of the header read in readsLittleEndianFields, without ECN
-        assertArrayEquals(SampleFrames.bytes("01" + "01" + "4200" + "a805" + "2200" + "1000"),
-            slice(buffer, VNET, VirtioNetHeader.LENGTH));
+        assertArrayEquals(
+                SampleFrames.bytes("01" + "01" + "4200" + "a805" + "2200" + "1000"),
+                slice(buffer, VNET, VirtioNetHeader.LENGTH));
     }
 
     @Test
@@ -48,8 +49,9 @@ class VirtioNetHeaderTest {
         VirtioNetHeader.setGsoSize(buffer, VNET, 0xFFEE);
         VirtioNetHeader.setChecksumStart(buffer, VNET, 54);
         VirtioNetHeader.setChecksumOffset(buffer, VNET, 6);
-        assertArrayEquals(SampleFrames.bytes("02" + "05" + "3412" + "eeff" + "3600" + "0600"),
-            slice(buffer, VNET, VirtioNetHeader.LENGTH));
+        assertArrayEquals(
+                SampleFrames.bytes("02" + "05" + "3412" + "eeff" + "3600" + "0600"),
+                slice(buffer, VNET, VirtioNetHeader.LENGTH));
         assertEquals(0xFFEE, VirtioNetHeader.gsoSize(buffer, VNET));
         assertFalse(VirtioNetHeader.hasEcn(buffer, VNET));
         assertFalse(VirtioNetHeader.needsChecksum(buffer, VNET));
@@ -83,7 +85,7 @@ class VirtioNetHeaderTest {
         assertTrue(ip.wrap(buffer, FRAME + EthernetFrame.HEADER_LENGTH, frame.length - EthernetFrame.HEADER_LENGTH));
         final int field = FRAME + SampleFrames.IPV6_UDP_L4_OFFSET + UdpPacket.CHECKSUM_OFFSET;
         final int pseudo = InternetChecksum.fold(ip.pseudoHeaderSum(Ipv6Packet.NEXT_HEADER_UDP, ip.payloadLength()));
-        buffer.putShort(field, (short)pseudo, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(field, (short) pseudo, ByteOrder.BIG_ENDIAN);
         VirtioNetHeader.setFlags(buffer, VNET, VirtioNetHeader.FLAG_NEEDS_CSUM);
         VirtioNetHeader.setChecksumStart(buffer, VNET, SampleFrames.IPV6_UDP_L4_OFFSET);
         VirtioNetHeader.setChecksumOffset(buffer, VNET, UdpPacket.CHECKSUM_OFFSET);
@@ -105,11 +107,13 @@ class VirtioNetHeaderTest {
             final int payload = random.nextInt(1400);
             buffer.putBytes(FRAME, frame);
             for (int j = 0; j < payload; j++) {
-                buffer.putByte(FRAME + frame.length + j, (byte)random.nextInt(256));
+                buffer.putByte(FRAME + frame.length + j, (byte) random.nextInt(256));
             }
             buffer.putInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, random.nextInt(), ByteOrder.BIG_ENDIAN);
-            buffer.putShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET,
-                (short)(frame.length - EthernetFrame.HEADER_LENGTH + payload), ByteOrder.BIG_ENDIAN);
+            buffer.putShort(
+                    ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET,
+                    (short) (frame.length - EthernetFrame.HEADER_LENGTH + payload),
+                    ByteOrder.BIG_ENDIAN);
             final int frameLength = frame.length + payload;
             assertTrue(ip.wrap(buffer, ipOffset, frameLength - EthernetFrame.HEADER_LENGTH));
             assertTrue(tcp.wrap(buffer, ip.payloadOffset(), ip.payloadLength()));
@@ -117,8 +121,11 @@ class VirtioNetHeaderTest {
             // Independent expectation: plain loop over pseudo-header plus segment.
             final byte[] bytes = SampleFrames.copy(buffer);
             final int expected = ReferenceChecksum.checksumWithPseudoHeader(
-                ReferenceChecksum.ipv4PseudoHeader(ip.source(), ip.destination(), 6, ip.payloadLength()),
-                bytes, l4, FRAME + frameLength, l4 + TcpPacket.CHECKSUM_OFFSET);
+                    ReferenceChecksum.ipv4PseudoHeader(ip.source(), ip.destination(), 6, ip.payloadLength()),
+                    bytes,
+                    l4,
+                    FRAME + frameLength,
+                    l4 + TcpPacket.CHECKSUM_OFFSET);
             assertEquals(expected, tcp.computeChecksum(ip.pseudoHeaderSum()));
 
             VirtioNetHeader.clear(buffer, VNET);
@@ -137,20 +144,21 @@ class VirtioNetHeaderTest {
         final int frameLength = SampleFrames.bytes(SampleFrames.TCP_SYN).length;
         final int totalLength = VirtioNetHeader.LENGTH + frameLength;
         final int[][] startAndOffset = {
-            { frameLength, 0 },          // start at the end: no room for the field
-            { frameLength + 1, 0 },      // start past the end
-            { 0xFFFF, 0xFFFF },          // both at their maximum
-            { frameLength - 1, 0 },      // field would straddle the end
-            { SampleFrames.TCP_SYN_L4_OFFSET, frameLength - SampleFrames.TCP_SYN_L4_OFFSET - 1 },
-            { 0, frameLength - 1 },
+            {frameLength, 0}, // start at the end: no room for the field
+            {frameLength + 1, 0}, // start past the end
+            {0xFFFF, 0xFFFF}, // both at their maximum
+            {frameLength - 1, 0}, // field would straddle the end
+            {SampleFrames.TCP_SYN_L4_OFFSET, frameLength - SampleFrames.TCP_SYN_L4_OFFSET - 1},
+            {0, frameLength - 1},
         };
         for (final int[] position : startAndOffset) {
             final UnsafeBuffer buffer = partialTcpSyn();
             VirtioNetHeader.setChecksumStart(buffer, VNET, position[0]);
             VirtioNetHeader.setChecksumOffset(buffer, VNET, position[1]);
             final byte[] before = SampleFrames.copy(buffer);
-            assertFalse(VirtioNetHeader.completeChecksum(buffer, VNET, totalLength),
-                () -> "start " + position[0] + " offset " + position[1]);
+            assertFalse(
+                    VirtioNetHeader.completeChecksum(buffer, VNET, totalLength),
+                    () -> "start " + position[0] + " offset " + position[1]);
             assertArrayEquals(before, SampleFrames.copy(buffer));
         }
 
@@ -193,11 +201,13 @@ class VirtioNetHeaderTest {
         VirtioNetHeader.setChecksumOffset(buffer, VNET, TcpPacket.CHECKSUM_OFFSET);
         final int tcpLength = SampleFrames.bytes(SampleFrames.TCP_SYN).length - SampleFrames.TCP_SYN_L4_OFFSET;
         final byte[] pseudo = ReferenceChecksum.ipv4PseudoHeader(
-            SampleFrames.IP_A, SampleFrames.IP_B, Ipv4Packet.PROTOCOL_TCP, tcpLength);
+                SampleFrames.IP_A, SampleFrames.IP_B, Ipv4Packet.PROTOCOL_TCP, tcpLength);
         final int partial = ReferenceChecksum.foldedSum(pseudo, 0, pseudo.length);
         assertEquals(0x1431, partial);
-        buffer.putShort(FRAME + SampleFrames.TCP_SYN_L4_OFFSET + TcpPacket.CHECKSUM_OFFSET, (short)partial,
-            ByteOrder.BIG_ENDIAN);
+        buffer.putShort(
+                FRAME + SampleFrames.TCP_SYN_L4_OFFSET + TcpPacket.CHECKSUM_OFFSET,
+                (short) partial,
+                ByteOrder.BIG_ENDIAN);
         return buffer;
     }
 

@@ -22,6 +22,7 @@ final class AddressBook {
     private long[] macs;
     /** The port an entry was learned on, or {@link #CONTROL_PLANE}. */
     private int[] owners;
+
     private int mask;
     static final int CONTROL_PLANE = -1;
     long learnRefused;

@@ -16,6 +16,8 @@ package io.jvswitch.switching;
 public abstract class AgingMacTable {
     /** 00:00:00:00:00:00 marks an empty bucket: it is never learned. */
     protected static final long EMPTY = 0L;
+    /** Buckets below which {@link #expireDue} waits for more to be due: a call per few buckets would cost more than them. */
+    static final int MIN_SLICE = 16;
 
     private final long[] keys;
     private final int[] values;
@@ -133,8 +135,7 @@ public abstract class AgingMacTable {
     }
 
     /** Called as an entry holding {@code value} leaves the table, before it goes. */
-    protected void onRemoved(int value) {
-    }
+    protected void onRemoved(int value) {}
 
     public final boolean remove(long mac) {
         if (mac == EMPTY) {
@@ -186,9 +187,6 @@ public abstract class AgingMacTable {
         sweptUpToNanos += budget * nanosPerBucket;
         return expire(nowNanos, budget);
     }
-
-    /** Buckets below which {@link #expireDue} waits for more to be due: a call per few buckets would cost more than them. */
-    static final int MIN_SLICE = 16;
 
     /** Buckets aging has swept so far: for tests of its pace. */
     final long bucketsSwept() {

@@ -17,6 +17,7 @@ final class BridgeDomain {
     final long gatewayMac;
     /** The routed subnet (the gateway's), or mask 0 for a network that is only switched. */
     final int subnet;
+
     final int subnetMask;
     final int mtu;
     final boolean internal;

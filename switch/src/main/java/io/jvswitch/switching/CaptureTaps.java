@@ -2,8 +2,10 @@ package io.jvswitch.switching;
 
 import io.jvswitch.switching.capture.CapturePoint;
 import io.jvswitch.switching.capture.CaptureRing;
-import java.util.Arrays;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.NanoClock;
+
+import java.util.Arrays;
 
 /**
  * Which ports are being captured at which point, for which sessions, and the ring the copies go
@@ -34,12 +36,13 @@ final class CaptureTaps {
     final long[] ringDrops = new long[CaptureRing.MAX_SESSIONS];
     /** Since the daemon started: copies made, and copies not made because the ring was full. */
     long totalCopied;
+
     long totalRingDrops;
     private final CaptureRing ring;
-    private final org.agrona.concurrent.NanoClock clock;
+    private final NanoClock clock;
     private long epochOffsetNanos;
 
-    CaptureTaps(int maxPorts, CaptureRing ring, org.agrona.concurrent.NanoClock clock) {
+    CaptureTaps(int maxPorts, CaptureRing ring, NanoClock clock) {
         this.rx = new int[maxPorts];
         this.tx = new int[maxPorts];
         this.drop = new int[maxPorts];
@@ -111,7 +114,8 @@ final class CaptureTaps {
         for (int m = mask; m != 0; m &= m - 1) {
             snap = Math.max(snap, sessions[Integer.numberOfTrailingZeros(m)].snapLength);
         }
-        final boolean ok = ring.offer(mask, nowNanos + epochOffsetNanos, slot, point, reason, buffer, offset, length, snap);
+        final boolean ok =
+                ring.offer(mask, nowNanos + epochOffsetNanos, slot, point, reason, buffer, offset, length, snap);
         if (ok) {
             totalCopied++;
         } else {

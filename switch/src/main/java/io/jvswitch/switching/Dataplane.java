@@ -1,8 +1,18 @@
 package io.jvswitch.switching;
 
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.capture.CaptureRing;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.switching.service.DutyCycleWork;
+import io.jvswitch.switching.service.GatewayDatagramService;
+import io.jvswitch.switching.service.GatewayReplies;
+import io.jvswitch.switching.service.RoutingHook;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,9 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.agrona.ErrorHandler;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.IdleStrategy;
+import java.util.function.Supplier;
 
 /**
  * The switch as the control plane sees it: typed commands that run on the dataplane thread and
@@ -70,7 +78,8 @@ public final class Dataplane implements AutoCloseable {
     // ---- commands --------------------------------------------------------------------------
 
     /** Adds a switched-only network (no routing): see {@link #addNetwork(NetworkSpec)}. */
-    public CompletableFuture<Void> addNetwork(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
+    public CompletableFuture<Void> addNetwork(
+            int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
         return addNetwork(NetworkSpec.switchedOnly(id, name, gatewayIp, gatewayMac, policy));
     }
 
@@ -91,7 +100,7 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** Installs (or with null removes) the UDP service every gateway runs, such as DNS. */
-    public CompletableFuture<Void> gatewayService(io.jvswitch.switching.service.GatewayDatagramService service) {
+    public CompletableFuture<Void> gatewayService(GatewayDatagramService service) {
         return submit(a -> {
             a.gatewayService(service);
             return null;
@@ -99,12 +108,12 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** Where a gateway service sends its deferred answers; thread-safe. */
-    public io.jvswitch.switching.service.GatewayReplies gatewayReplies() {
+    public GatewayReplies gatewayReplies() {
         return agent.replies;
     }
 
     /** Installs (or with null removes) the address translation stage of the router. */
-    public CompletableFuture<Void> routingHook(io.jvswitch.switching.service.RoutingHook hook) {
+    public CompletableFuture<Void> routingHook(RoutingHook hook) {
         return submit(a -> {
             a.routingHook(hook);
             return null;
@@ -116,7 +125,7 @@ public final class Dataplane implements AutoCloseable {
      * state its hooks keep on that thread (the connection tracker's table) as a consistent snapshot.
      * The task must be short; it holds up the packet path while it runs.
      */
-    public <T> CompletableFuture<T> call(java.util.function.Supplier<T> task) {
+    public <T> CompletableFuture<T> call(Supplier<T> task) {
         return submit(a -> task.get());
     }
 
@@ -125,13 +134,12 @@ public final class Dataplane implements AutoCloseable {
      * cycle from then on (see {@link io.jvswitch.switching.service.DutyCycleWork}). A factory that
      * throws registers nothing; the future fails with its exception.
      */
-    public <W extends io.jvswitch.switching.service.DutyCycleWork> CompletableFuture<W> addWork(
-            java.util.function.Supplier<W> factory) {
+    public <W extends DutyCycleWork> CompletableFuture<W> addWork(Supplier<W> factory) {
         return submit(a -> a.addWork(factory));
     }
 
     /** Stops running {@code work} and closes it, on the dataplane thread. Unknown work is ignored. */
-    public CompletableFuture<Void> removeWork(io.jvswitch.switching.service.DutyCycleWork work) {
+    public CompletableFuture<Void> removeWork(DutyCycleWork work) {
         return submit(a -> {
             a.removeWork(work);
             return null;
@@ -187,8 +195,8 @@ public final class Dataplane implements AutoCloseable {
      * session id, the record type mask bit in the ring being {@code 1 << id}.
      */
     public CompletableFuture<Integer> startCapture(int networkId, int[] slots, int pointsMask, int snapLength) {
-        final CaptureTaps.Session session = new CaptureTaps.Session(networkId, slots == null ? null : slots.clone(),
-            pointsMask, snapLength);
+        final CaptureTaps.Session session =
+                new CaptureTaps.Session(networkId, slots == null ? null : slots.clone(), pointsMask, snapLength);
         return submit(a -> a.startCapture(session));
     }
 
@@ -211,7 +219,7 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** The ring capture copies travel in; read it from one thread only. Null if capture is disabled. */
-    public io.jvswitch.switching.capture.CaptureRing captureRing() {
+    public CaptureRing captureRing() {
         return agent.taps.ring();
     }
 
@@ -222,7 +230,7 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** Traces a synthetic Ethernet frame as if it came in on {@code slot}: a dry run, nothing is sent. */
-    public CompletableFuture<io.jvswitch.switching.capture.PacketTrace> traceSynthetic(int slot, byte[] ethernetFrame) {
+    public CompletableFuture<PacketTrace> traceSynthetic(int slot, byte[] ethernetFrame) {
         return submit(a -> a.traceSynthetic(slot, ethernetFrame));
     }
 
@@ -230,8 +238,8 @@ public final class Dataplane implements AutoCloseable {
      * Arms a trace of the next real frame on {@code slot} that {@code matcher} accepts. The returned
      * future completes with the trace when such a frame arrives; cancel with {@link #disarmTrace()}.
      */
-    public CompletableFuture<io.jvswitch.switching.capture.PacketTrace> armTrace(int slot, FrameMatcher matcher) {
-        final CompletableFuture<io.jvswitch.switching.capture.PacketTrace> result = new CompletableFuture<>();
+    public CompletableFuture<PacketTrace> armTrace(int slot, FrameMatcher matcher) {
+        final CompletableFuture<PacketTrace> result = new CompletableFuture<>();
         await(submit(a -> {
             a.armTrace(slot, matcher, result);
             return null;
@@ -252,8 +260,11 @@ public final class Dataplane implements AutoCloseable {
             final List<FdbEntry> entries = new ArrayList<>(domain.macs.size());
             domain.macs.forEach(a.nowNanos, (mac, slot, age) -> {
                 final Port port = a.table.ports[slot];
-                entries.add(new FdbEntry(MacAddress.format(mac), slot, port == null ? "?" : port.name(),
-                    TimeUnit.NANOSECONDS.toMillis(age)));
+                entries.add(new FdbEntry(
+                        MacAddress.format(mac),
+                        slot,
+                        port == null ? "?" : port.name(),
+                        TimeUnit.NANOSECONDS.toMillis(age)));
             });
             entries.sort(Comparator.comparing(FdbEntry::port).thenComparing(FdbEntry::mac));
             return entries;
@@ -277,10 +288,26 @@ public final class Dataplane implements AutoCloseable {
         return submit(a -> {
             final BridgeDomain d = a.requireDomain(networkId);
             final MacTable m = d.macs;
-            return new NetworkStats(d.name, d.memberCount(), m.size(), m.limit(), m.learnedCount, m.movedCount,
-                m.agedCount, m.refusedTableFull, m.refusedPortLimit, d.addresses.size(), d.floodedFrames,
-                d.unknownUnicastFrames, d.arpAnswered, d.routedIn, d.routedOut, d.fragmented, d.icmpErrors,
-                d.serviceRequests, d.serviceReplies);
+            return new NetworkStats(
+                    d.name,
+                    d.memberCount(),
+                    m.size(),
+                    m.limit(),
+                    m.learnedCount,
+                    m.movedCount,
+                    m.agedCount,
+                    m.refusedTableFull,
+                    m.refusedPortLimit,
+                    d.addresses.size(),
+                    d.floodedFrames,
+                    d.unknownUnicastFrames,
+                    d.arpAnswered,
+                    d.routedIn,
+                    d.routedOut,
+                    d.fragmented,
+                    d.icmpErrors,
+                    d.serviceRequests,
+                    d.serviceReplies);
         });
     }
 
@@ -294,9 +321,23 @@ public final class Dataplane implements AutoCloseable {
             }
         }
         final BridgeDomain domain = t.domains[slot];
-        return new PortStats(slot, t.ports[slot].name(), domain.name, MacAddress.format(t.macs[slot]), c.rxFrames,
-            c.rxBytes, c.txFrames, c.txBytes, c.forwarded, c.flooded, c.arpAnswered, c.floodedOut, c.routed, c.gatewayAnswered,
-            domain.macs.entriesOn(slot), drops);
+        return new PortStats(
+                slot,
+                t.ports[slot].name(),
+                domain.name,
+                MacAddress.format(t.macs[slot]),
+                c.rxFrames,
+                c.rxBytes,
+                c.txFrames,
+                c.txBytes,
+                c.forwarded,
+                c.flooded,
+                c.arpAnswered,
+                c.floodedOut,
+                c.routed,
+                c.gatewayAnswered,
+                domain.macs.entriesOn(slot),
+                drops);
     }
 
     /**

@@ -17,16 +17,27 @@ public enum DropReason {
     TRUNCATED_IP("truncated-ip", Stage.PORT_SECURITY, "IP header too short to check its source"),
     TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
     MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
-    DESTINATION_IS_INGRESS("destination-is-ingress", Stage.L2_FORWARD, "destination MAC was learned on the port it came in on"),
-    NO_ROUTE("no-route", Stage.ROUTE, "addressed to the gateway, which has no route for it (ICMP unreachable sent where routed)"),
-    TAGGED_NOT_ROUTED("tagged-not-routed", Stage.ROUTE, "802.1Q-tagged frame addressed to the gateway: only untagged frames are routed"),
+    DESTINATION_IS_INGRESS(
+            "destination-is-ingress", Stage.L2_FORWARD, "destination MAC was learned on the port it came in on"),
+    NO_ROUTE(
+            "no-route",
+            Stage.ROUTE,
+            "addressed to the gateway, which has no route for it (ICMP unreachable sent where routed)"),
+    TAGGED_NOT_ROUTED(
+            "tagged-not-routed",
+            Stage.ROUTE,
+            "802.1Q-tagged frame addressed to the gateway: only untagged frames are routed"),
     BAD_IP_HEADER("bad-ip-header", Stage.ROUTE, "IPv4 header with a wrong version, header length or total length"),
     BAD_IP_CHECKSUM("bad-ip-checksum", Stage.ROUTE, "IPv4 header checksum does not match"),
     TTL_EXCEEDED("ttl-exceeded", Stage.ROUTE, "TTL would reach 0 here (ICMP time exceeded sent)"),
     ISOLATED("isolated", Stage.ROUTE, "addressed to another network: networks are isolated (ICMP prohibited sent)"),
     INTERNAL_NETWORK("internal-network", Stage.ROUTE, "an internal network has no way out, and the host no way in"),
-    NO_NEIGHBOR("no-neighbor", Stage.ROUTE, "no endpoint has this address in the target network (ICMP host unreachable sent)"),
-    FRAGMENTATION_NEEDED("fragmentation-needed", Stage.ROUTE, "larger than the next hop's MTU with DF set (ICMP sent with the MTU)"),
+    NO_NEIGHBOR(
+            "no-neighbor",
+            Stage.ROUTE,
+            "no endpoint has this address in the target network (ICMP host unreachable sent)"),
+    FRAGMENTATION_NEEDED(
+            "fragmentation-needed", Stage.ROUTE, "larger than the next hop's MTU with DF set (ICMP sent with the MTU)"),
     NOT_FOR_ROUTER("not-for-router", Stage.ROUTE, "frame from the host link not addressed to the router"),
     GATEWAY_CLOSED("gateway-closed", Stage.ROUTE, "to the gateway address, on a port or protocol nothing serves there"),
     TRANSLATION_REFUSED("translation-refused", Stage.ROUTE, "the address translation stage refused the packet"),
@@ -37,13 +48,19 @@ public enum DropReason {
     GSO_UNSUPPORTED("gso-unsupported", Stage.EGRESS, "GSO super-frame towards a port without offloads"),
     EGRESS_BAD_OFFLOAD("bad-offload-egress", Stage.EGRESS, "checksum to complete lies outside the frame"),
     TX_QUEUE_FULL("tx-queue-full", Stage.EGRESS, "egress device queue full"),
-    TX_REJECTED("tx-rejected", Stage.EGRESS, "egress device refused the frame (e.g. the container set its interface down)"),
+    TX_REJECTED(
+            "tx-rejected", Stage.EGRESS, "egress device refused the frame (e.g. the container set its interface down)"),
     PORT_GONE("port-gone", Stage.EGRESS, "egress port vanished (its namespace was deleted)");
+    static final DropReason[] VALUES = values();
 
     /** The pipeline stages, in the order a frame meets them; every drop belongs to one. */
     public enum Stage {
-        INGRESS("ingress"), PORT_SECURITY("port-security"), ARP_PROXY("arp-proxy"), L2_FORWARD("l2-forward"),
-        ROUTE("route"), EGRESS("egress");
+        INGRESS("ingress"),
+        PORT_SECURITY("port-security"),
+        ARP_PROXY("arp-proxy"),
+        L2_FORWARD("l2-forward"),
+        ROUTE("route"),
+        EGRESS("egress");
 
         private final String label;
 
@@ -83,8 +100,6 @@ public enum DropReason {
     public String description() {
         return description;
     }
-
-    static final DropReason[] VALUES = values();
 
     /** By ordinal, as stored in capture records. */
     public static DropReason ofOrdinal(int ordinal) {

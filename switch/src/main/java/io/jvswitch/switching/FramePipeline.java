@@ -13,6 +13,8 @@ import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.Port;
 import org.agrona.MutableDirectBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * What happens to one frame between the port it came in on and the ports it leaves by: ingress
  * checks, MAC learning, proxy-ARP, then unicast forwarding or flooding within the frame's network.
@@ -39,17 +41,23 @@ final class FramePipeline {
 
     /** Set only while a traced frame is processed. */
     PacketTrace trace;
+
     boolean dryRun;
     /** The clock reading of the duty cycle processing the current frame. */
     long now;
+
     final Ipv4Router router;
+    private final PortCounters switchMade = new PortCounters();
 
     FramePipeline(PortTable table, CaptureTaps taps, SwitchContext ctx) {
         this.table = table;
         this.taps = taps;
         this.goneSlots = new int[table.capacity()];
-        this.router = new Ipv4Router(this, table, SwitchAgent.FRAME_CAPACITY,
-            new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
+        this.router = new Ipv4Router(
+                this,
+                table,
+                SwitchAgent.FRAME_CAPACITY,
+                new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
     }
 
     /**
@@ -75,8 +83,6 @@ final class FramePipeline {
         handle(ingress, switchMade, buffer, length, nowNanos);
     }
 
-    private final PortCounters switchMade = new PortCounters();
-
     /**
      * Processes one frame with a trace of every step. With {@code dryRun} the frame is a synthetic
      * one: nothing is learned, sent or counted, so tracing never disturbs the switch.
@@ -86,8 +92,11 @@ final class FramePipeline {
         trace = t;
         this.dryRun = dryRun;
         try {
-            t.note("rx", "port " + table.ports[ingress].name() + " (network " + table.domains[ingress].name + "), "
-                + (length - ETH_OFFSET) + " bytes" + (dryRun ? ", synthetic: nothing is sent or learned" : ""));
+            t.note(
+                    "rx",
+                    "port " + table.ports[ingress].name() + " (network " + table.domains[ingress].name + "), "
+                            + (length - ETH_OFFSET) + " bytes"
+                            + (dryRun ? ", synthetic: nothing is sent or learned" : ""));
             if (dryRun) {
                 handle(ingress, new PortCounters(), buffer, length, nowNanos);
             } else {
@@ -138,17 +147,23 @@ final class FramePipeline {
             return; // before learning: a spoofed source must not enter the FDB
         }
         if (trace != null) {
-            trace.note("ingress-checks", "passed: " + MacAddress.format(source) + " -> "
-                + MacAddress.format(ethernet.destination()) + String.format(", ethertype 0x%04x", etherType)
-                + (gso ? ", GSO super-frame (gso_size " + VirtioNetHeader.gsoSize(buffer, 0) + ")" : ""));
-            trace.note("port-security", table.enforced[ingress] ? "source MAC and address are the endpoint's"
-                : "off for this endpoint (--allow-spoofing)");
+            trace.note(
+                    "ingress-checks",
+                    "passed: " + MacAddress.format(source) + " -> "
+                            + MacAddress.format(ethernet.destination()) + String.format(", ethertype 0x%04x", etherType)
+                            + (gso ? ", GSO super-frame (gso_size " + VirtioNetHeader.gsoSize(buffer, 0) + ")" : ""));
+            trace.note(
+                    "port-security",
+                    table.enforced[ingress]
+                            ? "source MAC and address are the endpoint's"
+                            : "off for this endpoint (--allow-spoofing)");
         }
         if (!dryRun) {
             final int learned = domain.macs.learn(source, ingress, nowNanos);
             if (trace != null) {
-                trace.note("learn", MacAddress.format(source) + " on " + table.ports[ingress].name() + ": "
-                    + learnResult(learned));
+                trace.note(
+                        "learn",
+                        MacAddress.format(source) + " on " + table.ports[ingress].name() + ": " + learnResult(learned));
             }
         }
 
@@ -159,8 +174,10 @@ final class FramePipeline {
         final long destination = ethernet.destination();
         if (MacAddress.isMulticast(destination)) {
             if (trace != null) {
-                trace.note("l2-lookup", MacAddress.format(destination) + " is " + (MacAddress.isBroadcast(destination)
-                    ? "broadcast" : "multicast") + ": flood");
+                trace.note(
+                        "l2-lookup",
+                        MacAddress.format(destination) + " is "
+                                + (MacAddress.isBroadcast(destination) ? "broadcast" : "multicast") + ": flood");
             }
             flood(ingress, in, domain, buffer, length);
             return;
@@ -181,20 +198,27 @@ final class FramePipeline {
      * MAC, or flooded. {@code ingress} is -1 for a frame the switch made.
      */
     void switchWithin(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
-        final long destination = ((long) (buffer.getShort(ETH_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-            | (buffer.getInt(ETH_OFFSET + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
+        final long destination = ((long) (buffer.getShort(ETH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
+                | (buffer.getInt(ETH_OFFSET + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
         // The frame's verdict (routed, answered) is already counted on its ingress port: what the
         // switching step decides goes to scratch counters, so every received frame has one verdict.
         switchTo(ingress, switchMade, domain, destination, buffer, length);
     }
 
-    private void switchTo(int ingress, PortCounters in, BridgeDomain domain, long destination, MutableDirectBuffer buffer,
-        int length) {
+    private void switchTo(
+            int ingress,
+            PortCounters in,
+            BridgeDomain domain,
+            long destination,
+            MutableDirectBuffer buffer,
+            int length) {
         final int egress = domain.macs.lookup(destination);
         if (egress < 0) {
             if (trace != null) {
-                trace.note("l2-lookup", "FDB of " + domain.name + ": " + MacAddress.format(destination)
-                    + " not learned: flood as unknown unicast");
+                trace.note(
+                        "l2-lookup",
+                        "FDB of " + domain.name + ": " + MacAddress.format(destination)
+                                + " not learned: flood as unknown unicast");
             }
             if (!dryRun) {
                 domain.unknownUnicastFrames++;
@@ -204,8 +228,10 @@ final class FramePipeline {
             drop(ingress, in, DropReason.DESTINATION_IS_INGRESS, buffer, length);
         } else {
             if (trace != null) {
-                trace.note("l2-lookup", "FDB of " + domain.name + ": " + MacAddress.format(destination) + " -> port "
-                    + table.ports[egress].name());
+                trace.note(
+                        "l2-lookup",
+                        "FDB of " + domain.name + ": " + MacAddress.format(destination) + " -> port "
+                                + table.ports[egress].name());
                 trace.verdict("forwarded to " + table.ports[egress].name());
             }
             in.forwarded++;
@@ -217,7 +243,8 @@ final class FramePipeline {
      * Port security: the source MAC, and the IPv4/IPv6 source, must be the endpoint's (ARP is
      * checked in {@link #answerArp}, where the ARP header is parsed anyway).
      */
-    private boolean speaksAsItsEndpoint(int ingress, PortCounters in, int etherType, MutableDirectBuffer buffer, int length) {
+    private boolean speaksAsItsEndpoint(
+            int ingress, PortCounters in, int etherType, MutableDirectBuffer buffer, int length) {
         if (ethernet.source() != table.macs[ingress]) {
             drop(ingress, in, DropReason.SPOOFED_SOURCE_MAC, buffer, length);
             return false;
@@ -228,7 +255,7 @@ final class FramePipeline {
                 drop(ingress, in, DropReason.TRUNCATED_IP, buffer, length);
                 return false;
             }
-            final int source = buffer.getInt(l3 + Ipv4Packet.SOURCE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+            final int source = buffer.getInt(l3 + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
             if (source != table.ips[ingress] && source != 0) {
                 drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
                 return false;
@@ -238,8 +265,8 @@ final class FramePipeline {
                 drop(ingress, in, DropReason.TRUNCATED_IP, buffer, length);
                 return false;
             }
-            final long high = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
-            final long low = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET + 8, java.nio.ByteOrder.BIG_ENDIAN);
+            final long high = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+            final long low = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
             final boolean linkLocal = (high >>> 54) == (0xFE80L >>> 6); // fe80::/10
             if (!linkLocal && (high | low) != 0) {
                 drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
@@ -253,7 +280,8 @@ final class FramePipeline {
      * Proxy-ARP: answers a request for an address the network knows, from the owner's MAC, out of
      * the port it came in on. Returns true when the frame's verdict is settled (answered or dropped).
      */
-    private boolean answerArp(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
+    private boolean answerArp(
+            int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int arpOffset = ethernet.payloadOffset();
         if (!arp.wrap(buffer, arpOffset, length - arpOffset)) {
             drop(ingress, in, DropReason.TRUNCATED_ARP, buffer, length);
@@ -264,21 +292,28 @@ final class FramePipeline {
             drop(ingress, in, DropReason.MALFORMED_ARP, buffer, length);
             return true;
         }
-        if (table.enforced[ingress] && (arp.senderMac() != table.macs[ingress]
-            || (arp.senderIp() != table.ips[ingress] && arp.senderIp() != 0))) {
+        if (table.enforced[ingress]
+                && (arp.senderMac() != table.macs[ingress]
+                        || (arp.senderIp() != table.ips[ingress] && arp.senderIp() != 0))) {
             // Claiming another MAC or address, in a request, a reply or an announcement: ARP poisoning.
             drop(ingress, in, DropReason.SPOOFED_ARP, buffer, length);
             return true;
         }
-        if (table.learnsAddresses[ingress] && !dryRun && domain.addresses.learn(arp.senderIp(), arp.senderMac(), ingress)
-            && trace != null) {
-            trace.note("arp-proxy", "learned " + Ipv4Address.format(arp.senderIp()) + " at "
-                + MacAddress.format(arp.senderMac()) + " from the tunnel");
+        if (table.learnsAddresses[ingress]
+                && !dryRun
+                && domain.addresses.learn(arp.senderIp(), arp.senderMac(), ingress)
+                && trace != null) {
+            trace.note(
+                    "arp-proxy",
+                    "learned " + Ipv4Address.format(arp.senderIp()) + " at " + MacAddress.format(arp.senderMac())
+                            + " from the tunnel");
         }
         if (operation != ArpPacket.OP_REQUEST || arp.isGratuitous()) {
             if (trace != null) {
-                trace.note("arp-proxy", (operation == ArpPacket.OP_REPLY ? "a reply" : "a gratuitous ARP")
-                    + ": not answered, forwarded like any frame");
+                trace.note(
+                        "arp-proxy",
+                        (operation == ArpPacket.OP_REPLY ? "a reply" : "a gratuitous ARP")
+                                + ": not answered, forwarded like any frame");
             }
             return false; // replies and announcements travel like any other frame
         }
@@ -286,15 +321,19 @@ final class FramePipeline {
         final long owner = domain.addresses.lookup(targetIp);
         if (owner < 0 || owner == arp.senderMac()) {
             if (trace != null) {
-                trace.note("arp-proxy", "who-has " + Ipv4Address.format(targetIp) + ": "
-                    + (owner < 0 ? "not in the address book of " + domain.name : "the asker's own address")
-                    + ": flood");
+                trace.note(
+                        "arp-proxy",
+                        "who-has " + Ipv4Address.format(targetIp) + ": "
+                                + (owner < 0 ? "not in the address book of " + domain.name : "the asker's own address")
+                                + ": flood");
             }
             return false; // unknown here, or a probe for the asker's own address: let it flood
         }
         if (trace != null) {
-            trace.note("arp-proxy", "who-has " + Ipv4Address.format(targetIp) + ": address book of " + domain.name
-                + " says " + MacAddress.format(owner) + ": answered by the switch");
+            trace.note(
+                    "arp-proxy",
+                    "who-has " + Ipv4Address.format(targetIp) + ": address book of " + domain.name + " says "
+                            + MacAddress.format(owner) + ": answered by the switch");
             trace.verdict("answered (proxy-ARP) out of " + table.ports[ingress].name());
         }
         if (dryRun) {
@@ -363,7 +402,14 @@ final class FramePipeline {
             out.txBytes += length - VirtioNetHeader.LENGTH;
             final int txMask = taps.tx[egress];
             if (txMask != 0) {
-                taps.copy(txMask, egress, CapturePoint.TX, CaptureRing.NO_REASON, buffer, ETH_OFFSET, length - ETH_OFFSET);
+                taps.copy(
+                        txMask,
+                        egress,
+                        CapturePoint.TX,
+                        CaptureRing.NO_REASON,
+                        buffer,
+                        ETH_OFFSET,
+                        length - ETH_OFFSET);
             }
             return true;
         } else if (result == Port.TX_BUSY) {

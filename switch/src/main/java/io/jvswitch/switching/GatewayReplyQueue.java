@@ -2,8 +2,10 @@ package io.jvswitch.switching;
 
 import io.jvswitch.switching.service.GatewayReplies;
 import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -22,14 +24,20 @@ final class GatewayReplyQueue implements GatewayReplies {
 
     GatewayReplyQueue(int capacityBytes, Runnable wakeup) {
         // Off-heap and aligned: the ring's atomic counters need 8-byte alignment a byte[] does not promise.
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(
-            BitUtil.findNextPositivePowerOfTwo(capacityBytes) + RingBufferDescriptor.TRAILER_LENGTH, 64)));
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+                BitUtil.findNextPositivePowerOfTwo(capacityBytes) + RingBufferDescriptor.TRAILER_LENGTH, 64)));
         this.wakeup = wakeup;
     }
 
     @Override
-    public boolean send(int networkId, int clientIp, int clientPort, int servicePort, DirectBuffer payload, int offset,
-        int length) {
+    public boolean send(
+            int networkId,
+            int clientIp,
+            int clientPort,
+            int servicePort,
+            DirectBuffer payload,
+            int offset,
+            int length) {
         if (length < 0 || length > MAX_PAYLOAD || length + HEADER > ring.maxMsgLength()) {
             return false;
         }
@@ -49,7 +57,7 @@ final class GatewayReplyQueue implements GatewayReplies {
     }
 
     /** Hands up to {@code limit} queued answers to {@code handler}; on the dataplane thread. */
-    int drain(org.agrona.concurrent.MessageHandler handler, int limit) {
+    int drain(MessageHandler handler, int limit) {
         return ring.read(handler, limit);
     }
 }

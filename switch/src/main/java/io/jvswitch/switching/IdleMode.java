@@ -1,11 +1,12 @@
 package io.jvswitch.switching;
 
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * How the dataplane thread waits when there is no work. On a small machine the containers' own
@@ -43,7 +44,8 @@ public enum IdleMode {
     IdleStrategy newStrategy() {
         return switch (this) {
             case BUSY_SPIN -> new BusySpinIdleStrategy();
-            case BACKOFF -> new BackoffIdleStrategy(64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+            case BACKOFF ->
+                new BackoffIdleStrategy(64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
             case SLEEP -> new SleepingMillisIdleStrategy(1);
             case WAIT -> NoOpIdleStrategy.INSTANCE;
         };

@@ -11,10 +11,12 @@ import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.RoutingHook;
-import java.nio.ByteOrder;
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * The gateway of every network: answers ICMP echo and the gateway's UDP service at the gateway
@@ -36,9 +38,11 @@ final class Ipv4Router {
     private static final int ETH = VirtioNetHeader.LENGTH;
     /** Routed frames are untagged, so the IPv4 header always starts here. */
     private static final int L3 = ETH + EthernetFrame.HEADER_LENGTH;
+
     private static final int TTL = 64;
     /** RFC 1812 4.3.2.3: an ICMP error quotes as much of the packet as fits in 576 bytes. */
     private static final int ICMP_ERROR_MAX_IP_LENGTH = 576;
+
     private static final int DNS_PORT = 53;
 
     static final int UNREACHABLE_NET = 0;
@@ -69,6 +73,7 @@ final class Ipv4Router {
 
     /** Router-wide counters (the per-network ones live in {@link BridgeDomain}). */
     long icmpErrorsSent;
+
     long icmpErrorsSuppressed;
     long fromHost;
     long toHost;
@@ -76,7 +81,7 @@ final class Ipv4Router {
     Ipv4Router(FramePipeline pipeline, PortTable table, int scratchBytes, IcmpRateLimiter icmpLimiter) {
         this.pipeline = pipeline;
         this.table = table;
-        this.scratch = new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(scratchBytes, 64));
+        this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(scratchBytes, 64));
         this.icmpLimiter = icmpLimiter;
     }
 
@@ -120,8 +125,13 @@ final class Ipv4Router {
      * together ({@link RoutingHook#prefetch}). Changes nothing; {@code routed} and {@code ipLengths}
      * are scratch of at least {@code count} entries.
      */
-    void prefetch(BridgeDomain domain, DirectBuffer[] frames, int[] lengths, int count, DirectBuffer[] routed,
-                  int[] ipLengths) {
+    void prefetch(
+            BridgeDomain domain,
+            DirectBuffer[] frames,
+            int[] lengths,
+            int count,
+            DirectBuffer[] routed,
+            int[] ipLengths) {
         if (hook == null || (domain.subnetMask == 0 && !domain.hostLink)) {
             return;
         }
@@ -130,9 +140,9 @@ final class Ipv4Router {
         for (int i = 0; i < count; i++) {
             final DirectBuffer frame = frames[i];
             if (lengths[i] >= L3 + 20
-                && MacAddress.read(frame, ETH + EthernetFrame.DESTINATION_OFFSET) == routerSide
-                && (frame.getShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF)
-                    == EthernetFrame.ETHERTYPE_IPV4) {
+                    && MacAddress.read(frame, ETH + EthernetFrame.DESTINATION_OFFSET) == routerSide
+                    && (frame.getShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF)
+                            == EthernetFrame.ETHERTYPE_IPV4) {
                 routed[n] = frame;
                 ipLengths[n++] = lengths[i] - L3;
             }
@@ -145,7 +155,8 @@ final class Ipv4Router {
     // ---- from a network ----------------------------------------------------------------------
 
     /** An IPv4 frame a container sent to its gateway's MAC. */
-    void fromNetwork(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length, int l3) {
+    void fromNetwork(
+            int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length, int l3) {
         if (domain.subnetMask == 0) {
             pipeline.drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
             return;
@@ -175,11 +186,25 @@ final class Ipv4Router {
         final BridgeDomain target = lookup(destination);
         if (target == null) {
             if (domain.internal && verdict != RoutingHook.ACCEPT_TRACKED) {
-                refuse(ingress, in, domain, buffer, length, DropReason.INTERNAL_NETWORK, UNREACHABLE_NET,
-                    tracing() ? "network " + domain.name + " is internal: no way out" : null);
+                refuse(
+                        ingress,
+                        in,
+                        domain,
+                        buffer,
+                        length,
+                        DropReason.INTERNAL_NETWORK,
+                        UNREACHABLE_NET,
+                        tracing() ? "network " + domain.name + " is internal: no way out" : null);
             } else if (hostLinkSlot < 0) {
-                refuse(ingress, in, domain, buffer, length, DropReason.NO_ROUTE, UNREACHABLE_NET,
-                    "no host link: nothing beyond the networks is reachable");
+                refuse(
+                        ingress,
+                        in,
+                        domain,
+                        buffer,
+                        length,
+                        DropReason.NO_ROUTE,
+                        UNREACHABLE_NET,
+                        "no host link: nothing beyond the networks is reachable");
             } else {
                 if (tracing()) {
                     note("route", Ipv4Address.format(destination) + " is beyond the networks: to the host link");
@@ -187,12 +212,28 @@ final class Ipv4Router {
                 forward(ingress, in, domain, null, buffer, length);
             }
         } else if (target != domain && verdict != RoutingHook.ACCEPT_TRACKED) {
-            refuse(ingress, in, domain, buffer, length, DropReason.ISOLATED, UNREACHABLE_ADMIN_PROHIBITED,
-                tracing() ? Ipv4Address.format(destination) + " is in network " + target.name + ": networks are isolated"
-                    : null);
+            refuse(
+                    ingress,
+                    in,
+                    domain,
+                    buffer,
+                    length,
+                    DropReason.ISOLATED,
+                    UNREACHABLE_ADMIN_PROHIBITED,
+                    tracing()
+                            ? Ipv4Address.format(destination) + " is in network " + target.name
+                                    + ": networks are isolated"
+                            : null);
         } else if (destination == target.gatewayIp) {
-            refuse(ingress, in, domain, buffer, length, DropReason.ISOLATED, UNREACHABLE_ADMIN_PROHIBITED,
-                "another network's gateway");
+            refuse(
+                    ingress,
+                    in,
+                    domain,
+                    buffer,
+                    length,
+                    DropReason.ISOLATED,
+                    UNREACHABLE_ADMIN_PROHIBITED,
+                    "another network's gateway");
         } else {
             if (tracing()) {
                 note("route", Ipv4Address.format(destination) + " is in network " + target.name);
@@ -205,14 +246,16 @@ final class Ipv4Router {
      * A packet for the gateway address: echo and the UDP service are answered here. Returns false
      * for anything else, which goes on to the routing hook and then to the host.
      */
-    private boolean answerAtGateway(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer,
-        int length) {
+    private boolean answerAtGateway(
+            int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int protocol = ip.protocol();
         if (protocol == Ipv4Packet.PROTOCOL_ICMP && !ip.isFragment()) {
             return answerEcho(ingress, in, buffer, length, domain.gatewayIp);
         }
-        if (protocol == Ipv4Packet.PROTOCOL_UDP && !ip.isFragment() && service != null
-            && destinationPort(buffer) == service.port()) {
+        if (protocol == Ipv4Packet.PROTOCOL_UDP
+                && !ip.isFragment()
+                && service != null
+                && destinationPort(buffer) == service.port()) {
             answerService(ingress, in, domain, buffer, length);
             return true;
         }
@@ -223,13 +266,23 @@ final class Ipv4Router {
      * The rest of what is addressed to the gateway goes to the host, which owns the gateway address
      * too: that is how containers reach host services, and DNS over TCP the daemon's listener.
      */
-    private void toHostBehindGateway(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer,
-        int length) {
+    private void toHostBehindGateway(
+            int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int protocol = ip.protocol();
-        final boolean tcpDns = protocol == Ipv4Packet.PROTOCOL_TCP && !ip.isFragment() && destinationPort(buffer) == DNS_PORT;
+        final boolean tcpDns =
+                protocol == Ipv4Packet.PROTOCOL_TCP && !ip.isFragment() && destinationPort(buffer) == DNS_PORT;
         if (hostLinkSlot < 0 || (domain.internal && !tcpDns)) {
-            refuse(ingress, in, domain, buffer, length, DropReason.GATEWAY_CLOSED, UNREACHABLE_PORT,
-                domain.internal ? "internal network: the gateway serves DNS only" : "no host link behind the gateway");
+            refuse(
+                    ingress,
+                    in,
+                    domain,
+                    buffer,
+                    length,
+                    DropReason.GATEWAY_CLOSED,
+                    UNREACHABLE_PORT,
+                    domain.internal
+                            ? "internal network: the gateway serves DNS only"
+                            : "no host link behind the gateway");
             return;
         }
         note("route", "for the gateway address: to the host, which owns it");
@@ -290,10 +343,18 @@ final class Ipv4Router {
         fromHost++;
         int destination = ip.destination();
         if (destination == routerIp) {
-            if (ip.protocol() != Ipv4Packet.PROTOCOL_ICMP || ip.isFragment()
-                || !answerEcho(ingress, in, buffer, length, routerIp)) {
-                refuse(ingress, in, null, buffer, length, DropReason.GATEWAY_CLOSED, UNREACHABLE_PORT,
-                    "the router's link address answers ping only");
+            if (ip.protocol() != Ipv4Packet.PROTOCOL_ICMP
+                    || ip.isFragment()
+                    || !answerEcho(ingress, in, buffer, length, routerIp)) {
+                refuse(
+                        ingress,
+                        in,
+                        null,
+                        buffer,
+                        length,
+                        DropReason.GATEWAY_CLOSED,
+                        UNREACHABLE_PORT,
+                        "the router's link address answers ping only");
             }
             return;
         }
@@ -304,11 +365,25 @@ final class Ipv4Router {
         destination = ip.destination();
         final BridgeDomain target = lookup(destination);
         if (target == null || destination == target.gatewayIp) {
-            refuse(ingress, in, null, buffer, length, DropReason.NO_ROUTE, UNREACHABLE_NET,
-                tracing() ? Ipv4Address.format(destination) + " is in no network" : null);
+            refuse(
+                    ingress,
+                    in,
+                    null,
+                    buffer,
+                    length,
+                    DropReason.NO_ROUTE,
+                    UNREACHABLE_NET,
+                    tracing() ? Ipv4Address.format(destination) + " is in no network" : null);
         } else if (target.internal && verdict != RoutingHook.ACCEPT_TRACKED && !dnsAnswerOf(target, buffer)) {
-            refuse(ingress, in, null, buffer, length, DropReason.INTERNAL_NETWORK, UNREACHABLE_ADMIN_PROHIBITED,
-                tracing() ? "network " + target.name + " is internal: the host cannot reach it" : null);
+            refuse(
+                    ingress,
+                    in,
+                    null,
+                    buffer,
+                    length,
+                    DropReason.INTERNAL_NETWORK,
+                    UNREACHABLE_ADMIN_PROHIBITED,
+                    tracing() ? "network " + target.name + " is internal: the host cannot reach it" : null);
         } else {
             if (tracing()) {
                 note("route", "from the host to " + Ipv4Address.format(destination) + " in network " + target.name);
@@ -319,12 +394,14 @@ final class Ipv4Router {
 
     /** The daemon's DNS-over-TCP listener answering from an internal network's gateway address. */
     private boolean dnsAnswerOf(BridgeDomain target, DirectBuffer buffer) {
-        return ip.source() == target.gatewayIp && ip.protocol() == Ipv4Packet.PROTOCOL_TCP && !ip.isFragment()
-            && sourcePort(buffer) == DNS_PORT;
+        return ip.source() == target.gatewayIp
+                && ip.protocol() == Ipv4Packet.PROTOCOL_TCP
+                && !ip.isFragment()
+                && sourcePort(buffer) == DNS_PORT;
     }
 
-    private void answerHostArp(int ingress, PortCounters in, EthernetFrame ethernet, MutableDirectBuffer buffer,
-        int length, int l3) {
+    private void answerHostArp(
+            int ingress, PortCounters in, EthernetFrame ethernet, MutableDirectBuffer buffer, int length, int l3) {
         if (!arp.wrap(buffer, l3, length - l3) || !arp.isEthernetIpv4()) {
             pipeline.drop(ingress, in, DropReason.MALFORMED_ARP, buffer, length);
             return;
@@ -359,11 +436,20 @@ final class Ipv4Router {
      * Routes the packet in {@code buffer} (header in {@link #ip}) from {@code from} (null: the host)
      * to {@code to} (null: the host): TTL, translation, MTU, MACs, out.
      */
-    private void forward(int ingress, PortCounters in, BridgeDomain from, BridgeDomain to, MutableDirectBuffer buffer,
-        int length) {
+    private void forward(
+            int ingress, PortCounters in, BridgeDomain from, BridgeDomain to, MutableDirectBuffer buffer, int length) {
         if (ip.ttl() <= 1) {
-            refuseWith(ingress, in, from, buffer, length, DropReason.TTL_EXCEEDED, IcmpPacket.TYPE_TIME_EXCEEDED, 0, 0,
-                "TTL expires here");
+            refuseWith(
+                    ingress,
+                    in,
+                    from,
+                    buffer,
+                    length,
+                    DropReason.TTL_EXCEEDED,
+                    IcmpPacket.TYPE_TIME_EXCEEDED,
+                    0,
+                    0,
+                    "TTL expires here");
             return;
         }
         final int mtu = to == null ? table.mtus[hostLinkSlot] : to.mtu;
@@ -371,9 +457,17 @@ final class Ipv4Router {
         final boolean gso = VirtioNetHeader.isGso(buffer, 0);
         final boolean tooBig = gso ? gsoSegmentLength(buffer) > mtu : ipLength > mtu;
         if (tooBig && (gso || ip.dontFragment())) {
-            refuseWith(ingress, in, from, buffer, length, DropReason.FRAGMENTATION_NEEDED,
-                IcmpPacket.TYPE_DESTINATION_UNREACHABLE, UNREACHABLE_FRAGMENTATION_NEEDED, mtu,
-                tracing() ? ipLength + " bytes with DF set, next hop MTU " + mtu : null);
+            refuseWith(
+                    ingress,
+                    in,
+                    from,
+                    buffer,
+                    length,
+                    DropReason.FRAGMENTATION_NEEDED,
+                    IcmpPacket.TYPE_DESTINATION_UNREACHABLE,
+                    UNREACHABLE_FRAGMENTATION_NEEDED,
+                    mtu,
+                    tracing() ? ipLength + " bytes with DF set, next hop MTU " + mtu : null);
             return;
         }
         if (pipeline.dryRun) {
@@ -381,8 +475,13 @@ final class Ipv4Router {
             return;
         }
         if (hook != null) {
-            final int verdict = hook.afterRouting(from == null ? RoutingHook.HOST_LINK : from.id,
-                to == null ? RoutingHook.HOST_LINK : to.id, buffer, L3, length - L3, pipeline.now);
+            final int verdict = hook.afterRouting(
+                    from == null ? RoutingHook.HOST_LINK : from.id,
+                    to == null ? RoutingHook.HOST_LINK : to.id,
+                    buffer,
+                    L3,
+                    length - L3,
+                    pipeline.now);
             if (verdict == RoutingHook.DROP) {
                 pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
                 return;
@@ -398,9 +497,17 @@ final class Ipv4Router {
             destinationMac = to.addresses.lookup(ip.destination());
             sourceMac = to.gatewayMac;
             if (destinationMac < 0) {
-                refuseWith(ingress, in, from, buffer, length, DropReason.NO_NEIGHBOR,
-                    IcmpPacket.TYPE_DESTINATION_UNREACHABLE, UNREACHABLE_HOST, 0,
-                    tracing() ? Ipv4Address.format(ip.destination()) + " is no endpoint of " + to.name : null);
+                refuseWith(
+                        ingress,
+                        in,
+                        from,
+                        buffer,
+                        length,
+                        DropReason.NO_NEIGHBOR,
+                        IcmpPacket.TYPE_DESTINATION_UNREACHABLE,
+                        UNREACHABLE_HOST,
+                        0,
+                        tracing() ? Ipv4Address.format(ip.destination()) + " is no endpoint of " + to.name : null);
                 return;
             }
         }
@@ -446,7 +553,8 @@ final class Ipv4Router {
         final int l4 = ip.payloadOffset();
         final int type = VirtioNetHeader.gsoType(buffer, 0) & ~VirtioNetHeader.GSO_ECN;
         final int l4Header = type == VirtioNetHeader.GSO_TCPV4 && ip.payloadLength() >= 13
-            ? ((buffer.getByte(l4 + 12) & 0xF0) >>> 2) : UdpPacket.HEADER_LENGTH;
+                ? ((buffer.getByte(l4 + 12) & 0xF0) >>> 2)
+                : UdpPacket.HEADER_LENGTH;
         return ip.headerLength() + l4Header + gsoSize;
     }
 
@@ -455,8 +563,14 @@ final class Ipv4Router {
      * complete is completed first: fragments cannot carry a partial checksum. {@code ingress} is -1
      * for the gateway's own answers.
      */
-    private void fragment(int ingress, BridgeDomain to, MutableDirectBuffer buffer, int length, int mtu,
-        long destinationMac, long sourceMac) {
+    private void fragment(
+            int ingress,
+            BridgeDomain to,
+            MutableDirectBuffer buffer,
+            int length,
+            int mtu,
+            long destinationMac,
+            long sourceMac) {
         if (VirtioNetHeader.needsChecksum(buffer, 0) && !VirtioNetHeader.completeChecksum(buffer, 0, length)) {
             // Only a received frame can ask for a checksum: the gateway's own answers carry theirs.
             pipeline.drop(ingress, table.counters[ingress], DropReason.EGRESS_BAD_OFFLOAD, buffer, length);
@@ -494,8 +608,10 @@ final class Ipv4Router {
     /** Answers an echo request to {@code address} in place; false if it is not a valid echo request. */
     private boolean answerEcho(int ingress, PortCounters in, MutableDirectBuffer buffer, int length, int address) {
         final int l4 = ip.payloadOffset();
-        if (!icmp.wrap(buffer, l4, ip.payloadLength()) || icmp.type() != IcmpPacket.TYPE_ECHO_REQUEST
-            || icmp.code() != 0 || !icmp.isChecksumValid()) {
+        if (!icmp.wrap(buffer, l4, ip.payloadLength())
+                || icmp.type() != IcmpPacket.TYPE_ECHO_REQUEST
+                || icmp.code() != 0
+                || !icmp.isChecksumValid()) {
             return false;
         }
         if (tracing()) {
@@ -506,8 +622,8 @@ final class Ipv4Router {
             return true;
         }
         icmp.setType(IcmpPacket.TYPE_ECHO_REPLY);
-        icmp.setChecksum(InternetChecksum.adjust16(icmp.checksum(), IcmpPacket.TYPE_ECHO_REQUEST << 8,
-            IcmpPacket.TYPE_ECHO_REPLY << 8));
+        icmp.setChecksum(InternetChecksum.adjust16(
+                icmp.checksum(), IcmpPacket.TYPE_ECHO_REQUEST << 8, IcmpPacket.TYPE_ECHO_REPLY << 8));
         ip.setDestination(ip.source());
         ip.setSource(address);
         ip.setTtl(TTL);
@@ -520,10 +636,12 @@ final class Ipv4Router {
     }
 
     /** Hands a datagram to the gateway service; sends its immediate answer back from the gateway. */
-    private void answerService(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
+    private void answerService(
+            int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int l4 = ip.payloadOffset();
-        if (!udp.wrap(buffer, l4, ip.payloadLength()) || udp.length() < UdpPacket.HEADER_LENGTH
-            || udp.length() > ip.payloadLength()) {
+        if (!udp.wrap(buffer, l4, ip.payloadLength())
+                || udp.length() < UdpPacket.HEADER_LENGTH
+                || udp.length() > ip.payloadLength()) {
             pipeline.drop(ingress, in, DropReason.BAD_L4_HEADER, buffer, length);
             return;
         }
@@ -532,7 +650,8 @@ final class Ipv4Router {
             return;
         }
         final int flags = VirtioNetHeader.flags(buffer, 0);
-        final boolean checksumKnownGood = (flags & (VirtioNetHeader.FLAG_NEEDS_CSUM | VirtioNetHeader.FLAG_DATA_VALID)) != 0;
+        final boolean checksumKnownGood =
+                (flags & (VirtioNetHeader.FLAG_NEEDS_CSUM | VirtioNetHeader.FLAG_DATA_VALID)) != 0;
         if (!checksumKnownGood && udp.checksum() != 0 && !udp.isChecksumValid(ip.pseudoHeaderSum())) {
             pipeline.drop(ingress, in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return;
@@ -547,9 +666,17 @@ final class Ipv4Router {
         final int clientIp = ip.source();
         final int clientPort = udp.sourcePort();
         final int payload = l4 + UdpPacket.HEADER_LENGTH;
-        final int capacity = Math.min(buffer.capacity() - payload, 65_535 - Ipv4Packet.MIN_HEADER_LENGTH - UdpPacket.HEADER_LENGTH);
-        final int answer = service.handle(domain.id, clientIp, clientPort, buffer, payload, udp.length() - UdpPacket.HEADER_LENGTH,
-            capacity, pipeline.now);
+        final int capacity =
+                Math.min(buffer.capacity() - payload, 65_535 - Ipv4Packet.MIN_HEADER_LENGTH - UdpPacket.HEADER_LENGTH);
+        final int answer = service.handle(
+                domain.id,
+                clientIp,
+                clientPort,
+                buffer,
+                payload,
+                udp.length() - UdpPacket.HEADER_LENGTH,
+                capacity,
+                pipeline.now);
         if (answer == GatewayDatagramService.DROP || answer < 0) {
             pipeline.drop(ingress, in, DropReason.SERVICE_DROPPED, buffer, length);
             return;
@@ -568,8 +695,13 @@ final class Ipv4Router {
      * Frames a deferred answer (its payload already at the UDP payload offset of {@code buffer}) and
      * sends it to the client. Returns false if the client's address is not on the network any more.
      */
-    boolean sendDeferred(BridgeDomain domain, MutableDirectBuffer buffer, int clientIp, int clientPort, int servicePort,
-        int payloadLength) {
+    boolean sendDeferred(
+            BridgeDomain domain,
+            MutableDirectBuffer buffer,
+            int clientIp,
+            int clientPort,
+            int servicePort,
+            int payloadLength) {
         final long clientMac = domain.addresses.lookup(clientIp);
         if (clientMac < 0) {
             domain.serviceRepliesUndeliverable++;
@@ -587,22 +719,33 @@ final class Ipv4Router {
         return L3 + Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH;
     }
 
-    private void writeUdpHeaders(MutableDirectBuffer buffer, BridgeDomain domain, long clientMac, int clientIp,
-        int clientPort, int servicePort, int payloadLength) {
+    private void writeUdpHeaders(
+            MutableDirectBuffer buffer,
+            BridgeDomain domain,
+            long clientMac,
+            int clientIp,
+            int clientPort,
+            int servicePort,
+            int payloadLength) {
         VirtioNetHeader.clear(buffer, 0);
         setMacs(buffer, clientMac, domain.gatewayMac);
         buffer.putShort(ETH + 12, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
         final int udpLength = UdpPacket.HEADER_LENGTH + payloadLength;
-        writeIpHeader(buffer, L3, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, Ipv4Packet.PROTOCOL_UDP, domain.gatewayIp,
-            clientIp);
+        writeIpHeader(
+                buffer,
+                L3,
+                Ipv4Packet.MIN_HEADER_LENGTH + udpLength,
+                Ipv4Packet.PROTOCOL_UDP,
+                domain.gatewayIp,
+                clientIp);
         final int l4 = L3 + Ipv4Packet.MIN_HEADER_LENGTH;
         buffer.putShort(l4 + UdpPacket.SOURCE_PORT_OFFSET, (short) servicePort, ByteOrder.BIG_ENDIAN);
         buffer.putShort(l4 + UdpPacket.DESTINATION_PORT_OFFSET, (short) clientPort, ByteOrder.BIG_ENDIAN);
         buffer.putShort(l4 + UdpPacket.LENGTH_OFFSET, (short) udpLength, ByteOrder.BIG_ENDIAN);
         buffer.putShort(l4 + UdpPacket.CHECKSUM_OFFSET, (short) 0);
         udp.wrap(buffer, l4, udpLength); // now that its length field is right
-        final int sum = udp.computeChecksum(InternetChecksum.pseudoHeaderIpv4(domain.gatewayIp, clientIp,
-            Ipv4Packet.PROTOCOL_UDP, udpLength));
+        final int sum = udp.computeChecksum(
+                InternetChecksum.pseudoHeaderIpv4(domain.gatewayIp, clientIp, Ipv4Packet.PROTOCOL_UDP, udpLength));
         udp.setChecksum(sum == 0 ? 0xFFFF : sum);
     }
 
@@ -619,8 +762,8 @@ final class Ipv4Router {
         }
     }
 
-    private void writeIpHeader(MutableDirectBuffer buffer, int offset, int totalLength, int protocol, int source,
-        int destination) {
+    private void writeIpHeader(
+            MutableDirectBuffer buffer, int offset, int totalLength, int protocol, int source, int destination) {
         buffer.putByte(offset, (byte) 0x45);
         buffer.putByte(offset + Ipv4Packet.TOS_OFFSET, (byte) 0);
         buffer.putShort(offset + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) totalLength, ByteOrder.BIG_ENDIAN);
@@ -636,15 +779,40 @@ final class Ipv4Router {
 
     // ---- errors ------------------------------------------------------------------------------
 
-    private void refuse(int ingress, PortCounters in, BridgeDomain from, MutableDirectBuffer buffer, int length,
-        DropReason reason, int unreachableCode, String why) {
-        refuseWith(ingress, in, from, buffer, length, reason, IcmpPacket.TYPE_DESTINATION_UNREACHABLE, unreachableCode, 0,
-            why);
+    private void refuse(
+            int ingress,
+            PortCounters in,
+            BridgeDomain from,
+            MutableDirectBuffer buffer,
+            int length,
+            DropReason reason,
+            int unreachableCode,
+            String why) {
+        refuseWith(
+                ingress,
+                in,
+                from,
+                buffer,
+                length,
+                reason,
+                IcmpPacket.TYPE_DESTINATION_UNREACHABLE,
+                unreachableCode,
+                0,
+                why);
     }
 
     /** Drops the packet under {@code reason} and tells its sender with an ICMP error. */
-    private void refuseWith(int ingress, PortCounters in, BridgeDomain from, MutableDirectBuffer buffer, int length,
-        DropReason reason, int type, int code, int nextHopMtu, String why) {
+    private void refuseWith(
+            int ingress,
+            PortCounters in,
+            BridgeDomain from,
+            MutableDirectBuffer buffer,
+            int length,
+            DropReason reason,
+            int type,
+            int code,
+            int nextHopMtu,
+            String why) {
         note("route", why);
         if (!pipeline.dryRun) {
             sendIcmpError(ingress, from, buffer, length, type, code, nextHopMtu);
@@ -657,11 +825,20 @@ final class Ipv4Router {
      * back out of the port the packet came in on. Never about an ICMP error, a non-first fragment, or
      * a packet from no one (RFC 1122 3.2.2); rate-limited.
      */
-    private void sendIcmpError(int ingress, BridgeDomain from, MutableDirectBuffer buffer, int length, int type,
-        int code, int nextHopMtu) {
+    private void sendIcmpError(
+            int ingress,
+            BridgeDomain from,
+            MutableDirectBuffer buffer,
+            int length,
+            int type,
+            int code,
+            int nextHopMtu) {
         final int source = ip.source();
-        if (source == 0 || (source & 0xF0000000) == 0xE0000000 || source == -1 || ip.fragmentOffset() != 0
-            || isIcmpError(buffer)) {
+        if (source == 0
+                || (source & 0xF0000000) == 0xE0000000
+                || source == -1
+                || ip.fragmentOffset() != 0
+                || isIcmpError(buffer)) {
             return;
         }
         if (!icmpLimiter.tryAcquire(pipeline.now)) {
@@ -670,14 +847,15 @@ final class Ipv4Router {
         }
         final int errorSource = from == null ? routerIp : from.gatewayIp;
         final long errorMac = from == null ? routerMac : from.gatewayMac;
-        final int quoted = Math.min(Math.min(ip.totalLength(), length - L3),
-            ICMP_ERROR_MAX_IP_LENGTH - Ipv4Packet.MIN_HEADER_LENGTH - IcmpPacket.HEADER_LENGTH);
+        final int quoted = Math.min(
+                Math.min(ip.totalLength(), length - L3),
+                ICMP_ERROR_MAX_IP_LENGTH - Ipv4Packet.MIN_HEADER_LENGTH - IcmpPacket.HEADER_LENGTH);
         final int icmpLength = IcmpPacket.HEADER_LENGTH + quoted;
         VirtioNetHeader.clear(scratch, 0);
         setMacs(scratch, readMac(buffer, ETH + 6), errorMac);
         scratch.putShort(ETH + 12, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
-        writeIpHeader(scratch, L3, Ipv4Packet.MIN_HEADER_LENGTH + icmpLength, Ipv4Packet.PROTOCOL_ICMP, errorSource,
-            source);
+        writeIpHeader(
+                scratch, L3, Ipv4Packet.MIN_HEADER_LENGTH + icmpLength, Ipv4Packet.PROTOCOL_ICMP, errorSource, source);
         final int l4 = L3 + Ipv4Packet.MIN_HEADER_LENGTH;
         scratch.putByte(l4, (byte) type);
         scratch.putByte(l4 + 1, (byte) code);
@@ -699,8 +877,10 @@ final class Ipv4Router {
             return false;
         }
         final int type = buffer.getByte(ip.payloadOffset()) & 0xFF;
-        return type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY
-            && type != 13 && type != 14; // timestamp request/reply are queries, not errors
+        return type != IcmpPacket.TYPE_ECHO_REQUEST
+                && type != IcmpPacket.TYPE_ECHO_REPLY
+                && type != 13
+                && type != 14; // timestamp request/reply are queries, not errors
     }
 
     // ---- helpers -----------------------------------------------------------------------------
@@ -709,8 +889,12 @@ final class Ipv4Router {
     private boolean validHeader(int ingress, PortCounters in, MutableDirectBuffer buffer, int length) {
         // wrap checks version, header length, and that the total length covers the header and fits
         if (!ip.wrap(buffer, L3, length - L3)) {
-            pipeline.drop(ingress, in, length - L3 < Ipv4Packet.MIN_HEADER_LENGTH ? DropReason.TRUNCATED_IP
-                : DropReason.BAD_IP_HEADER, buffer, length);
+            pipeline.drop(
+                    ingress,
+                    in,
+                    length - L3 < Ipv4Packet.MIN_HEADER_LENGTH ? DropReason.TRUNCATED_IP : DropReason.BAD_IP_HEADER,
+                    buffer,
+                    length);
             return false;
         }
         if (!ip.isHeaderChecksumValid()) {
@@ -735,7 +919,7 @@ final class Ipv4Router {
 
     private static long readMac(DirectBuffer buffer, int offset) {
         return ((long) (buffer.getShort(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-            | (buffer.getInt(offset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
+                | (buffer.getInt(offset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
     }
 
     private static void swapMacs(MutableDirectBuffer buffer) {

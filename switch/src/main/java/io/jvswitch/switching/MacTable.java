@@ -1,6 +1,5 @@
 package io.jvswitch.switching;
 
-
 /**
  * The forwarding database of one bridge domain: MAC address to port slot, with last-seen times
  * (an {@link AgingMacTable}).

@@ -11,8 +11,15 @@ package io.jvswitch.switching;
  *     "fragmentation needed"
  * @param internal an internal network reaches nothing outside itself, not even the host
  */
-public record NetworkSpec(int id, String name, int gatewayIp, long gatewayMac, int prefixLength, int mtu,
-    boolean internal, EtherTypePolicy etherTypePolicy) {
+public record NetworkSpec(
+        int id,
+        String name,
+        int gatewayIp,
+        long gatewayMac,
+        int prefixLength,
+        int mtu,
+        boolean internal,
+        EtherTypePolicy etherTypePolicy) {
 
     public NetworkSpec {
         if (prefixLength < 0 || prefixLength > 32) {
@@ -27,7 +34,8 @@ public record NetworkSpec(int id, String name, int gatewayIp, long gatewayMac, i
     }
 
     /** A switched-only network, as before routing existed: no subnet, MTU as large as frames go. */
-    public static NetworkSpec switchedOnly(int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
+    public static NetworkSpec switchedOnly(
+            int id, String name, int gatewayIp, long gatewayMac, EtherTypePolicy policy) {
         return new NetworkSpec(id, name, gatewayIp, gatewayMac, 0, 65_535, false, policy);
     }
 

@@ -1,5 +1,7 @@
 package io.jvswitch.switching;
 
+import java.util.Arrays;
+
 /**
  * Per-port counters. Written only by the dataplane thread that owns the port; read by the control
  * plane through a snapshot taken on that same thread, so plain fields are enough.
@@ -11,6 +13,7 @@ final class PortCounters {
     long txBytes;
     /** Ingress verdicts: every received frame ends in exactly one of these or in a drop. */
     long forwarded;
+
     long flooded;
     long arpAnswered;
     /** Routed by the gateway to another network or the host link. */
@@ -19,6 +22,7 @@ final class PortCounters {
     long gatewayAnswered;
     /** Copies this port sent because another port's frame was flooded. */
     long floodedOut;
+
     final long[] drops = new long[DropReason.VALUES.length];
 
     void drop(DropReason reason) {
@@ -34,7 +38,8 @@ final class PortCounters {
     }
 
     void reset() {
-        rxFrames = rxBytes = txFrames = txBytes = forwarded = flooded = arpAnswered = floodedOut = routed = gatewayAnswered = 0;
-        java.util.Arrays.fill(drops, 0);
+        rxFrames = rxBytes =
+                txFrames = txBytes = forwarded = flooded = arpAnswered = floodedOut = routed = gatewayAnswered = 0;
+        Arrays.fill(drops, 0);
     }
 }

@@ -19,6 +19,7 @@ final class PortTable {
     final boolean[] enforced;
     /** Whether ARP arriving on the port teaches the address book (a tunnel to other hosts). */
     final boolean[] learnsAddresses;
+
     private int used;
 
     PortTable(int maxPorts) {

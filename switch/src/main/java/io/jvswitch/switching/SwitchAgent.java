@@ -3,20 +3,29 @@ package io.jvswitch.switching;
 import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.capture.CaptureRing;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.switching.service.DutyCycleWork;
-import java.util.Map;
-import org.jctools.queues.MessagePassingQueue;
-import io.jvswitch.switching.capture.CaptureRing;
-import io.jvswitch.switching.capture.PacketTrace;
-import java.util.concurrent.CompletableFuture;
+import io.jvswitch.switching.service.GatewayDatagramService;
+import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The dataplane duty cycle: apply a few control commands, read a batch from every port that has
@@ -29,7 +38,10 @@ final class SwitchAgent implements Agent {
     private static final System.Logger LOG = System.getLogger("jvs.dataplane");
     /** Room for a 64 KiB GSO super-frame, its virtio-net header and a VLAN tag. */
     static final int FRAME_CAPACITY = VirtioNetHeader.LENGTH + 65_535 + 18;
-    static final int PREFETCH_BURST = io.jvswitch.switching.service.RoutingHook.PREFETCH_BURST;
+
+    static final int PREFETCH_BURST = RoutingHook.PREFETCH_BURST;
+    /** The host link's domain id: below any id the control plane hands out. */
+    static final int HOST_LINK_DOMAIN = Integer.MIN_VALUE;
 
     private final SwitchContext ctx;
     private final ReadySet readySet;
@@ -38,12 +50,13 @@ final class SwitchAgent implements Agent {
     final CaptureTaps taps;
     private final FramePipeline pipeline;
     final GatewayReplyQueue replies;
-    private final org.agrona.concurrent.MessageHandler sendReply = this::sendReply;
+    private final MessageHandler sendReply = this::sendReply;
     private int armedSlot = -1;
     private FrameMatcher armedMatcher;
     private CompletableFuture<PacketTrace> armedTrace;
     /** By network id; int keys, so looking a network up on the packet path boxes nothing. */
     final Int2ObjectHashMap<BridgeDomain> domains = new Int2ObjectHashMap<>();
+
     private BridgeDomain[] agingOrder = new BridgeDomain[0];
     private int agingCursor;
     final MpscArrayQueue<Runnable> commands;
@@ -55,8 +68,9 @@ final class SwitchAgent implements Agent {
      * hook is installed. Each is a frame buffer like {@link #frame}: still one copy in.
      */
     private UnsafeBuffer[] burst;
+
     private final int[] burstLengths = new int[PREFETCH_BURST];
-    private final org.agrona.DirectBuffer[] burstRouted = new org.agrona.DirectBuffer[PREFETCH_BURST];
+    private final DirectBuffer[] burstRouted = new DirectBuffer[PREFETCH_BURST];
     private final int[] burstIpLengths = new int[PREFETCH_BURST];
     private final int[] readySlots;
     private int[] alwaysPolled = new int[0];
@@ -68,6 +82,7 @@ final class SwitchAgent implements Agent {
     private boolean[] worksWatched = new boolean[0];
     /** Some work has no descriptor the ready set watches: blocking could miss its input. */
     private boolean worksWithoutWakeup;
+
     private int lastWork = 1;
     long nowNanos;
 
@@ -76,8 +91,10 @@ final class SwitchAgent implements Agent {
         this.readySet = readySet;
         this.listener = listener;
         this.table = new PortTable(ctx.maxPorts());
-        this.taps = new CaptureTaps(ctx.maxPorts(),
-            ctx.captureRingBytes() == 0 ? null : new CaptureRing(ctx.captureRingBytes()), ctx.clock());
+        this.taps = new CaptureTaps(
+                ctx.maxPorts(),
+                ctx.captureRingBytes() == 0 ? null : new CaptureRing(ctx.captureRingBytes()),
+                ctx.clock());
         this.pipeline = new FramePipeline(table, taps, ctx);
         this.replies = new GatewayReplyQueue(ctx.gatewayReplyQueueBytes(), readySet::wakeup);
         this.commands = new MpscArrayQueue<>(ctx.commandQueueCapacity());
@@ -101,8 +118,13 @@ final class SwitchAgent implements Agent {
         nowNanos = ctx.clock().nanoTime();
         int work = commands.drain(runCommand, ctx.commandsPerCycle());
 
-        final int timeout = ctx.idleMode() == IdleMode.WAIT && lastWork == 0 && !pollsWithoutWakeup
-            && !worksWithoutWakeup && commands.isEmpty() ? ctx.waitMillis() : 0;
+        final int timeout = ctx.idleMode() == IdleMode.WAIT
+                        && lastWork == 0
+                        && !pollsWithoutWakeup
+                        && !worksWithoutWakeup
+                        && commands.isEmpty()
+                ? ctx.waitMillis()
+                : 0;
         final int ready = readySet.poll(readySlots, timeout);
         boolean descriptorReady = false;
         for (int i = 0; i < ready; i++) {
@@ -134,7 +156,8 @@ final class SwitchAgent implements Agent {
     }
 
     private static UnsafeBuffer newFrameBuffer() {
-        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(BitUtil.findNextPositivePowerOfTwo(FRAME_CAPACITY), 64));
+        return new UnsafeBuffer(
+                BufferUtil.allocateDirectAligned(BitUtil.findNextPositivePowerOfTwo(FRAME_CAPACITY), 64));
     }
 
     private int drainPort(int slot) {
@@ -204,7 +227,7 @@ final class SwitchAgent implements Agent {
     }
 
     /** Frames and sends one deferred service answer (see {@link GatewayReplyQueue}). */
-    private void sendReply(int type, org.agrona.MutableDirectBuffer ring, int index, int length) {
+    private void sendReply(int type, MutableDirectBuffer ring, int index, int length) {
         final BridgeDomain domain = domains.get(ring.getInt(index));
         final int payload = length - GatewayReplyQueue.HEADER;
         final int at = Ipv4Router.udpPayloadOffset();
@@ -213,14 +236,14 @@ final class SwitchAgent implements Agent {
         }
         frame.putBytes(at, ring, index + GatewayReplyQueue.HEADER, payload);
         pipeline.now = nowNanos;
-        pipeline.router.sendDeferred(domain, frame, ring.getInt(index + 4), ring.getInt(index + 8),
-            ring.getInt(index + 12), payload);
+        pipeline.router.sendDeferred(
+                domain, frame, ring.getInt(index + 4), ring.getInt(index + 8), ring.getInt(index + 12), payload);
     }
 
     /** A frame matching an armed trace is processed with a trace, once; then the trace is disarmed. */
     private boolean tracedHere(UnsafeBuffer buffer, int length) {
         if (length <= VirtioNetHeader.LENGTH
-            || !armedMatcher.matches(buffer, VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH)) {
+                || !armedMatcher.matches(buffer, VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH)) {
             return false;
         }
         final CompletableFuture<PacketTrace> done = armedTrace;
@@ -280,9 +303,10 @@ final class SwitchAgent implements Agent {
         agingCursor = 0;
         // Longest prefix first, so lookup's first match is the most specific.
         pipeline.router.routedNetworks(domains.values().stream()
-            .filter(d -> !d.hostLink && d.subnetMask != 0)
-            .sorted(java.util.Comparator.comparingInt((BridgeDomain d) -> Integer.bitCount(d.subnetMask)).reversed())
-            .toArray(BridgeDomain[]::new));
+                .filter(d -> !d.hostLink && d.subnetMask != 0)
+                .sorted(Comparator.comparingInt((BridgeDomain d) -> Integer.bitCount(d.subnetMask))
+                        .reversed())
+                .toArray(BridgeDomain[]::new));
     }
 
     /** Plugs the host link: the port to the host's own stack, in a domain of its own. */
@@ -290,8 +314,18 @@ final class SwitchAgent implements Agent {
         if (pipeline.router.hostLinkSlot >= 0) {
             throw new IllegalStateException("the host link is plugged already");
         }
-        final BridgeDomain domain = new BridgeDomain(new NetworkSpec(HOST_LINK_DOMAIN, "(host)", 0, spec.routerMac(), 0,
-            Math.max(576, Math.min(65_535, port.mtu())), false, EtherTypePolicy.FORWARD_ALL), true, ctx);
+        final BridgeDomain domain = new BridgeDomain(
+                new NetworkSpec(
+                        HOST_LINK_DOMAIN,
+                        "(host)",
+                        0,
+                        spec.routerMac(),
+                        0,
+                        Math.max(576, Math.min(65_535, port.mtu())),
+                        false,
+                        EtherTypePolicy.FORWARD_ALL),
+                true,
+                ctx);
         domains.put(HOST_LINK_DOMAIN, domain);
         final int slot;
         try {
@@ -304,9 +338,6 @@ final class SwitchAgent implements Agent {
         pipeline.router.hostLink(slot, spec);
         return slot;
     }
-
-    /** The host link's domain id: below any id the control plane hands out. */
-    static final int HOST_LINK_DOMAIN = Integer.MIN_VALUE;
 
     void removeNetwork(int id) {
         final BridgeDomain domain = requireDomain(id);
@@ -384,7 +415,7 @@ final class SwitchAgent implements Agent {
     }
 
     /** Runs frames (Ethernet bytes) through the pipeline as if {@code slot} had received them: replay. */
-    int inject(int slot, java.util.List<byte[]> ethernetFrames) {
+    int inject(int slot, List<byte[]> ethernetFrames) {
         if (table.ports[slot] == null) {
             throw new IllegalArgumentException("no port in slot " + slot);
         }
@@ -408,7 +439,12 @@ final class SwitchAgent implements Agent {
         }
         VirtioNetHeader.clear(frame, 0);
         frame.putBytes(VirtioNetHeader.LENGTH, ethernetFrame);
-        return pipeline.trace(slot, frame, VirtioNetHeader.LENGTH + ethernetFrame.length, ctx.clock().nanoTime(), true);
+        return pipeline.trace(
+                slot,
+                frame,
+                VirtioNetHeader.LENGTH + ethernetFrame.length,
+                ctx.clock().nanoTime(),
+                true);
     }
 
     /** Traces the next real frame on {@code slot} that {@code matcher} accepts. One armed trace at a time. */
@@ -438,16 +474,25 @@ final class SwitchAgent implements Agent {
         final long mac = table.macs[slot];
         final int ip = table.ips[slot];
         VirtioNetHeader.clear(frame, 0);
-        final int length = VirtioNetHeader.LENGTH + ArpPacket.encode(frame, VirtioNetHeader.LENGTH,
-            MacAddress.BROADCAST, mac, ArpPacket.OP_REQUEST, mac, ip, 0L, ip);
+        final int length = VirtioNetHeader.LENGTH
+                + ArpPacket.encode(
+                        frame,
+                        VirtioNetHeader.LENGTH,
+                        MacAddress.BROADCAST,
+                        mac,
+                        ArpPacket.OP_REQUEST,
+                        mac,
+                        ip,
+                        0L,
+                        ip);
         pipeline.inject(slot, frame, length, ctx.clock().nanoTime());
     }
 
-    void gatewayService(io.jvswitch.switching.service.GatewayDatagramService service) {
+    void gatewayService(GatewayDatagramService service) {
         pipeline.router.service(service);
     }
 
-    void routingHook(io.jvswitch.switching.service.RoutingHook hook) {
+    void routingHook(RoutingHook hook) {
         pipeline.router.hook(hook);
         if (hook != null && burst == null) {
             final UnsafeBuffer[] buffers = new UnsafeBuffer[PREFETCH_BURST];
@@ -496,14 +541,14 @@ final class SwitchAgent implements Agent {
         readySet.wakeup();
     }
 
-    <W extends DutyCycleWork> W addWork(java.util.function.Supplier<W> factory) {
+    <W extends DutyCycleWork> W addWork(Supplier<W> factory) {
         final W work = factory.get();
         try {
             final int fd = work.readinessDescriptor();
             final boolean watched = fd >= 0 && readySet.watch(fd);
-            final DutyCycleWork[] next = java.util.Arrays.copyOf(works, works.length + 1);
+            final DutyCycleWork[] next = Arrays.copyOf(works, works.length + 1);
             next[works.length] = work;
-            final boolean[] nextWatched = java.util.Arrays.copyOf(worksWatched, worksWatched.length + 1);
+            final boolean[] nextWatched = Arrays.copyOf(worksWatched, worksWatched.length + 1);
             nextWatched[worksWatched.length] = watched;
             works = next;
             worksWatched = nextWatched;

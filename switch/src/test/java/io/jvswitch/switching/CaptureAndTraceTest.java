@@ -15,12 +15,13 @@ import io.jvswitch.switching.capture.CaptureRing;
 import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /** Capture taps copy exactly what they should into the ring and never hold up forwarding; traces explain. */
 class CaptureAndTraceTest {
@@ -36,13 +37,15 @@ class CaptureAndTraceTest {
     int slotB;
     int slotX;
 
-    record Record(int mask, int slot, CapturePoint point, int reason, int originalLength, byte[] data) {
-    }
+    record Record(int mask, int slot, CapturePoint point, int reason, int originalLength, byte[] data) {}
 
     @BeforeEach
     void setUp() {
-        dp = new Dataplane(new SwitchContext().captureRingBytes(64 * 1024), ReadySet.NONE, PortListener.NONE,
-            Throwable::printStackTrace);
+        dp = new Dataplane(
+                new SwitchContext().captureRingBytes(64 * 1024),
+                ReadySet.NONE,
+                PortListener.NONE,
+                Throwable::printStackTrace);
         call(dp.addNetwork(1, "front", ip("10.0.0.1"), mac("02:4a:0a:00:00:01"), EtherTypePolicy.IP_ONLY));
         call(dp.addNetwork(2, "back", ip("10.0.1.1"), mac("02:4a:0a:00:01:01"), EtherTypePolicy.IP_ONLY));
         a = new MemoryPort("a", 1500, true, true);
@@ -60,20 +63,27 @@ class CaptureAndTraceTest {
 
     List<Record> drain() {
         final List<Record> records = new ArrayList<>();
-        dp.captureRing().drain((mask, buffer, index, length) -> {
-            final byte[] data = new byte[length - CaptureRing.HEADER_LENGTH];
-            buffer.getBytes(index + CaptureRing.HEADER_LENGTH, data);
-            records.add(new Record(mask, buffer.getInt(index + CaptureRing.SLOT_OFFSET),
-                CapturePoint.ofOrdinal(buffer.getByte(index + CaptureRing.POINT_OFFSET)),
-                buffer.getByte(index + CaptureRing.REASON_OFFSET) & 0xFF,
-                buffer.getInt(index + CaptureRing.ORIGINAL_LENGTH_OFFSET), data));
-        }, 1000);
+        dp.captureRing()
+                .drain(
+                        (mask, buffer, index, length) -> {
+                            final byte[] data = new byte[length - CaptureRing.HEADER_LENGTH];
+                            buffer.getBytes(index + CaptureRing.HEADER_LENGTH, data);
+                            records.add(new Record(
+                                    mask,
+                                    buffer.getInt(index + CaptureRing.SLOT_OFFSET),
+                                    CapturePoint.ofOrdinal(buffer.getByte(index + CaptureRing.POINT_OFFSET)),
+                                    buffer.getByte(index + CaptureRing.REASON_OFFSET) & 0xFF,
+                                    buffer.getInt(index + CaptureRing.ORIGINAL_LENGTH_OFFSET),
+                                    data));
+                        },
+                        1000);
         return records;
     }
 
     @Test
     void portCaptureSeesRxAndTxOfThatPortOnly() {
-        final int session = call(dp.startCapture(-1, new int[] {slotB}, CapturePoint.RX.bit() | CapturePoint.TX.bit(), 65535));
+        final int session =
+                call(dp.startCapture(-1, new int[] {slotB}, CapturePoint.RX.bit() | CapturePoint.TX.bit(), 65535));
         final byte[] frame = ipv4(MAC_B, MAC_A);
         a.inject(frame);
         dp.runDutyCycle();
@@ -83,8 +93,11 @@ class CaptureAndTraceTest {
         assertEquals(2, records.size(), records.toString());
         assertEquals(CapturePoint.TX, records.get(0).point(), "a's frame as it left by b");
         assertEquals(slotB, records.get(0).slot());
-        assertTrue(Arrays.equals(Arrays.copyOfRange(frame, VNET, frame.length), records.get(0).data()),
-            "the Ethernet frame, without the virtio-net header");
+        assertTrue(
+                Arrays.equals(
+                        Arrays.copyOfRange(frame, VNET, frame.length),
+                        records.get(0).data()),
+                "the Ethernet frame, without the virtio-net header");
         assertEquals(CapturePoint.RX, records.get(1).point(), "b's frame as it came in");
         assertEquals(1 << session, records.get(1).mask());
         assertEquals(2, call(dp.stopCapture(session)).captured());
@@ -104,7 +117,8 @@ class CaptureAndTraceTest {
         assertEquals(2, records.size());
         assertEquals(DropReason.NO_ROUTE, DropReason.ofOrdinal(records.get(0).reason()));
         assertEquals(slotA, records.get(0).slot());
-        assertEquals(DropReason.MULTICAST_SOURCE, DropReason.ofOrdinal(records.get(1).reason()));
+        assertEquals(
+                DropReason.MULTICAST_SOURCE, DropReason.ofOrdinal(records.get(1).reason()));
         call(dp.stopCapture(session));
 
         final int front = call(dp.startCapture(1, null, CapturePoint.RX.bit(), 65535));
@@ -131,7 +145,7 @@ class CaptureAndTraceTest {
         final CaptureCounters counters = call(dp.stopCapture(session));
         assertTrue(counters.ringDrops() > 0, "a 64 KiB ring cannot hold 200 frames of 1.4 KB: " + counters);
         assertEquals(200, counters.captured() + counters.ringDrops());
-        assertEquals(200, b.transmitCount() , "every frame was still forwarded");
+        assertEquals(200, b.transmitCount(), "every frame was still forwarded");
     }
 
     @Test
@@ -155,9 +169,12 @@ class CaptureAndTraceTest {
         final long rxBefore = stats(slotA).rxFrames();
         final byte[] frame = ipv4(MAC_B, MAC_A);
         final PacketTrace trace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, VNET, frame.length)));
-        final List<String> stages = trace.steps().stream().map(PacketTrace.Step::stage).toList();
+        final List<String> stages =
+                trace.steps().stream().map(PacketTrace.Step::stage).toList();
         assertEquals(List.of("rx", "ingress-checks", "port-security", "l2-lookup"), stages);
-        assertTrue(trace.steps().get(3).detail().contains("-> port b"), trace.steps().toString());
+        assertTrue(
+                trace.steps().get(3).detail().contains("-> port b"),
+                trace.steps().toString());
         assertEquals("forwarded to b", trace.verdict());
         assertNull(b.pollTransmitted(), "a dry run sends nothing");
         assertEquals(rxBefore, stats(slotA).rxFrames(), "and counts nothing");
@@ -168,7 +185,10 @@ class CaptureAndTraceTest {
         assertNull(a.pollTransmitted());
 
         final byte[] gw = ipv4(mac("02:4a:0a:00:00:01"), MAC_A);
-        assertEquals("dropped at a: no-route", call(dp.traceSynthetic(slotA, Arrays.copyOfRange(gw, VNET, gw.length))).verdict());
+        assertEquals(
+                "dropped at a: no-route",
+                call(dp.traceSynthetic(slotA, Arrays.copyOfRange(gw, VNET, gw.length)))
+                        .verdict());
     }
 
     @Test
@@ -182,10 +202,13 @@ class CaptureAndTraceTest {
         final PacketTrace trace = Dataplane.await(pending);
         assertTrue(trace.steps().stream().anyMatch(s -> s.stage().equals("learn")), "a real frame is learned from");
         assertEquals(2, b.pendingTransmitted(), "and really forwarded, like the one before it");
-        assertThrows(IllegalStateException.class, () -> {
-            armed(slotA, (buffer, offset, length) -> true);
-            armed(slotA, (buffer, offset, length) -> true);
-        }, "one armed trace at a time");
+        assertThrows(
+                IllegalStateException.class,
+                () -> {
+                    armed(slotA, (buffer, offset, length) -> true);
+                    armed(slotA, (buffer, offset, length) -> true);
+                },
+                "one armed trace at a time");
     }
 
     private CompletableFuture<PacketTrace> armed(int slot, FrameMatcher matcher) {
@@ -201,6 +224,9 @@ class CaptureAndTraceTest {
     }
 
     private PortStats stats(int slot) {
-        return call(dp.portStats()).stream().filter(s -> s.slot() == slot).findFirst().orElseThrow();
+        return call(dp.portStats()).stream()
+                .filter(s -> s.slot() == slot)
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -16,13 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import org.agrona.concurrent.NanoClock;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /** The switch pipeline end to end over in-memory ports, driven one duty cycle at a time. */
 class DataplaneTest {
@@ -77,7 +80,10 @@ class DataplaneTest {
     }
 
     PortStats stats(int slot) {
-        return call(dp.portStats()).stream().filter(s -> s.slot() == slot).findFirst().orElseThrow();
+        return call(dp.portStats()).stream()
+                .filter(s -> s.slot() == slot)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -124,8 +130,8 @@ class DataplaneTest {
         assertEquals(MAC_B, readMac(reply, VNET + 6), "from the owner");
         assertEquals(2, reply[VNET + 14 + 7], "an ARP reply");
         assertEquals(MAC_B, readMac(reply, VNET + 14 + 8), "sender hardware address is the owner");
-        assertEquals(IP_B, java.nio.ByteBuffer.wrap(reply).getInt(VNET + 14 + 14));
-        assertEquals(IP_A, java.nio.ByteBuffer.wrap(reply).getInt(VNET + 14 + 24));
+        assertEquals(IP_B, ByteBuffer.wrap(reply).getInt(VNET + 14 + 14));
+        assertEquals(IP_A, ByteBuffer.wrap(reply).getInt(VNET + 14 + 24));
         assertEquals(1, stats(slotA).arpAnswered());
 
         a.inject(arpRequest(MAC_A, IP_A, GW_IP));
@@ -166,12 +172,31 @@ class DataplaneTest {
         assertNotNull(b.pollTransmitted(), "the good frame still goes through");
         assertNull(b.pollTransmitted(), "and nothing bad did");
         final PortStats s = stats(slotA);
-        assertEquals(Map.of("runt", 1L, "oversize", 1L, "multicast-source", 1L, "zero-source", 1L,
-            "truncated-arp", 1L, "malformed-arp", 1L, "unknown-ethertype", 1L, "no-route", 1L), s.drops());
+        assertEquals(
+                Map.of(
+                        "runt",
+                        1L,
+                        "oversize",
+                        1L,
+                        "multicast-source",
+                        1L,
+                        "zero-source",
+                        1L,
+                        "truncated-arp",
+                        1L,
+                        "malformed-arp",
+                        1L,
+                        "unknown-ethertype",
+                        1L,
+                        "no-route",
+                        1L),
+                s.drops());
         assertEquals(9, s.rxFrames());
         long dropped = s.drops().values().stream().mapToLong(Long::longValue).sum();
-        assertEquals(s.rxFrames(), s.forwarded() + s.flooded() + s.arpAnswered() + dropped,
-            "every frame received has exactly one verdict");
+        assertEquals(
+                s.rxFrames(),
+                s.forwarded() + s.flooded() + s.arpAnswered() + dropped,
+                "every frame received has exactly one verdict");
     }
 
     @Test
@@ -256,8 +281,8 @@ class DataplaneTest {
         assertNotNull(c.pollTransmitted());
         assertNull(x.pollTransmitted());
         assertEquals(MAC_A, readMac(garp, VNET + 6));
-        assertEquals(IP_A, java.nio.ByteBuffer.wrap(garp).getInt(VNET + 14 + 14));
-        assertEquals(IP_A, java.nio.ByteBuffer.wrap(garp).getInt(VNET + 14 + 24));
+        assertEquals(IP_A, ByteBuffer.wrap(garp).getInt(VNET + 14 + 14));
+        assertEquals(IP_A, ByteBuffer.wrap(garp).getInt(VNET + 14 + 24));
         assertEquals(slotA, call(dp.fdb(1)).getFirst().slot());
     }
 
@@ -292,9 +317,18 @@ class DataplaneTest {
 
     @Test
     void commandErrorsAreReportedAndChangeNothing() {
-        assertThrows(IllegalArgumentException.class, () -> call(dp.plug(9, new MemoryPort("z", 1500, true, true), MAC_A, 0, PortSecurity.ALLOW_SPOOFING)));
-        assertThrows(IllegalStateException.class, () -> call(dp.plug(1, new MemoryPort("z", 1500, true, true), mac("02:4a:00:00:00:99"), IP_B, PortSecurity.ALLOW_SPOOFING)),
-            "an address owned by another MAC");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> call(dp.plug(9, new MemoryPort("z", 1500, true, true), MAC_A, 0, PortSecurity.ALLOW_SPOOFING)));
+        assertThrows(
+                IllegalStateException.class,
+                () -> call(dp.plug(
+                        1,
+                        new MemoryPort("z", 1500, true, true),
+                        mac("02:4a:00:00:00:99"),
+                        IP_B,
+                        PortSecurity.ALLOW_SPOOFING)),
+                "an address owned by another MAC");
         assertThrows(IllegalStateException.class, () -> call(dp.removeNetwork(1)), "a network with ports");
         assertEquals(4, call(dp.portStats()).size());
     }
@@ -311,8 +345,8 @@ class DataplaneTest {
         cycle();
         assertNotNull(b.pollTransmitted(), "an offload-capable port takes the super-frame whole");
         assertNull(plain.pollTransmitted());
-        assertTrue(call(dp.portStats()).stream().anyMatch(s -> s.name().equals("plain")
-            && s.drops().getOrDefault("gso-unsupported", 0L) == 1));
+        assertTrue(call(dp.portStats()).stream()
+                .anyMatch(s -> s.name().equals("plain") && s.drops().getOrDefault("gso-unsupported", 0L) == 1));
     }
 
     void drainAll() {
@@ -323,7 +357,7 @@ class DataplaneTest {
         }
     }
 
-    static final class ManualClock implements org.agrona.concurrent.NanoClock {
+    static final class ManualClock implements NanoClock {
         private long now = 1_000_000_000L;
 
         @Override

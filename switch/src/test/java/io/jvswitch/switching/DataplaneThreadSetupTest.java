@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jvswitch.switching.port.ReadySet;
+import org.junit.jupiter.api.Test;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 
 class DataplaneThreadSetupTest {
     @Test
@@ -17,7 +18,7 @@ class DataplaneThreadSetupTest {
             runs[0]++;
             ranOn.complete(Thread.currentThread().getName());
         });
-        try (Dataplane dp = new Dataplane(ctx, ReadySet.NONE, (slot, name) -> { }, Throwable::printStackTrace)) {
+        try (Dataplane dp = new Dataplane(ctx, ReadySet.NONE, (slot, name) -> {}, Throwable::printStackTrace)) {
             dp.start();
             assertEquals("jvs-dataplane", ranOn.get(10, TimeUnit.SECONDS));
             dp.addNetwork(1, "n", 0, 0, EtherTypePolicy.IP_ONLY).get(10, TimeUnit.SECONDS); // cycles go on
@@ -27,6 +28,8 @@ class DataplaneThreadSetupTest {
 
     @Test
     void setupIsRequired() {
-        assertThrows(IllegalArgumentException.class, () -> new SwitchContext().dataplaneThreadSetup(null).conclude());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new SwitchContext().dataplaneThreadSetup(null).conclude());
     }
 }

@@ -9,10 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.switching.service.DutyCycleWork;
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
 
 /** Works registered with the dataplane: built and run on its thread, told when their descriptor is ready, closed once. */
 class DutyCycleWorkTest {
@@ -24,10 +25,23 @@ class DutyCycleWorkTest {
         /** Descriptors this set cannot watch. */
         final List<Integer> refused = new ArrayList<>();
 
-        @Override public boolean add(int slot, Port port) { return false; }
-        @Override public void remove(int slot, Port port) { }
-        @Override public boolean watch(int fd) { return !refused.contains(fd) && watched.add(fd); }
-        @Override public void unwatch(int fd) { watched.remove(Integer.valueOf(fd)); }
+        @Override
+        public boolean add(int slot, Port port) {
+            return false;
+        }
+
+        @Override
+        public void remove(int slot, Port port) {}
+
+        @Override
+        public boolean watch(int fd) {
+            return !refused.contains(fd) && watched.add(fd);
+        }
+
+        @Override
+        public void unwatch(int fd) {
+            watched.remove(Integer.valueOf(fd));
+        }
 
         @Override
         public int poll(int[] readySlots, int timeoutMillis) {
@@ -40,7 +54,8 @@ class DutyCycleWorkTest {
             return 0;
         }
 
-        @Override public void close() { }
+        @Override
+        public void close() {}
     }
 
     static final class RecordingWork implements DutyCycleWork {
@@ -60,8 +75,15 @@ class DutyCycleWorkTest {
             return workToReport;
         }
 
-        @Override public int readinessDescriptor() { return fd; }
-        @Override public void close() { closes++; }
+        @Override
+        public int readinessDescriptor() {
+            return fd;
+        }
+
+        @Override
+        public void close() {
+            closes++;
+        }
     }
 
     final ScriptedReadySet readySet = new ScriptedReadySet();
@@ -153,7 +175,10 @@ class DutyCycleWorkTest {
             throw new IllegalStateException("cannot bind");
         });
         dp.runDutyCycle();
-        assertEquals("cannot bind", assertThrows(IllegalStateException.class, () -> Dataplane.await(future)).getMessage());
+        assertEquals(
+                "cannot bind",
+                assertThrows(IllegalStateException.class, () -> Dataplane.await(future))
+                        .getMessage());
         assertTrue(readySet.watched.isEmpty());
     }
 

@@ -11,6 +11,9 @@ import io.jvswitch.switching.capture.CapturePoint;
 import io.jvswitch.switching.capture.CaptureRing;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -19,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Coverage-guided fuzz test of the whole switch pipeline: a {@link Dataplane} with two networks and five
@@ -50,9 +52,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 class PipelineFuzzTest {
     /** One endpoint of the fixture: where it is plugged and how its port behaves. */
-    record Spec(String name, int network, long mac, int ip, int mtu, boolean offloads, boolean retain,
-                PortSecurity security) {
-    }
+    record Spec(
+            String name,
+            int network,
+            long mac,
+            int ip,
+            int mtu,
+            boolean offloads,
+            boolean retain,
+            PortSecurity security) {}
 
     static final int FRONT = 1;
     static final int BACK = 2;
@@ -66,16 +74,51 @@ class PipelineFuzzTest {
      * MAC and address on the other network, so any leak between the networks' tables would show.
      */
     static final Spec[] SPECS = {
-        new Spec("a", FRONT, MacAddress.parse("02:42:0a:00:00:02"), Ipv4Address.parse("10.0.0.2"), 1500, true, true,
-            PortSecurity.ENFORCE),
-        new Spec("b", FRONT, MacAddress.parse("02:42:0a:00:00:03"), Ipv4Address.parse("10.0.0.3"), 1500, false, true,
-            PortSecurity.ALLOW_SPOOFING),
-        new Spec("c", FRONT, MacAddress.parse("02:42:0a:00:00:04"), Ipv4Address.parse("10.0.0.4"), 576, true, false,
-            PortSecurity.ENFORCE),
-        new Spec("x", BACK, MacAddress.parse("02:42:0a:00:01:02"), Ipv4Address.parse("10.0.1.2"), 1500, false, true,
-            PortSecurity.ALLOW_SPOOFING),
-        new Spec("y", BACK, MacAddress.parse("02:42:0a:00:00:02"), Ipv4Address.parse("10.0.0.2"), 9000, true, true,
-            PortSecurity.ENFORCE),
+        new Spec(
+                "a",
+                FRONT,
+                MacAddress.parse("02:42:0a:00:00:02"),
+                Ipv4Address.parse("10.0.0.2"),
+                1500,
+                true,
+                true,
+                PortSecurity.ENFORCE),
+        new Spec(
+                "b",
+                FRONT,
+                MacAddress.parse("02:42:0a:00:00:03"),
+                Ipv4Address.parse("10.0.0.3"),
+                1500,
+                false,
+                true,
+                PortSecurity.ALLOW_SPOOFING),
+        new Spec(
+                "c",
+                FRONT,
+                MacAddress.parse("02:42:0a:00:00:04"),
+                Ipv4Address.parse("10.0.0.4"),
+                576,
+                true,
+                false,
+                PortSecurity.ENFORCE),
+        new Spec(
+                "x",
+                BACK,
+                MacAddress.parse("02:42:0a:00:01:02"),
+                Ipv4Address.parse("10.0.1.2"),
+                1500,
+                false,
+                true,
+                PortSecurity.ALLOW_SPOOFING),
+        new Spec(
+                "y",
+                BACK,
+                MacAddress.parse("02:42:0a:00:00:02"),
+                Ipv4Address.parse("10.0.0.2"),
+                9000,
+                true,
+                true,
+                PortSecurity.ENFORCE),
     };
 
     static final int MAC_TABLE_LIMIT = 6;
@@ -86,6 +129,7 @@ class PipelineFuzzTest {
     /** Record kinds (the second number of a record). */
     /** 0..3: the Ethernet frame is raw input bytes. */
     static final int SHAPE_RAW_LAST = 3;
+
     static final int SHAPE_ETHERNET = 4;
     static final int SHAPE_ARP = 5;
     static final int SHAPE_IPV4 = 6;
@@ -93,6 +137,7 @@ class PipelineFuzzTest {
 
     /** Control actions. */
     static final int OP_TIME = 0;
+
     static final int OP_UNPLUG = 1;
     static final int OP_PLUG = 2;
     static final int OP_ANNOUNCE = 3;
@@ -100,15 +145,27 @@ class PipelineFuzzTest {
     static final int OP_CAPTURE = 5;
 
     static final long[] MAC_POOL = {
-        SPECS[0].mac(), SPECS[1].mac(), SPECS[2].mac(), SPECS[3].mac(), FRONT_GW_MAC, BACK_GW_MAC,
-        MacAddress.BROADCAST, MacAddress.parse("01:00:5e:00:00:fb"), 0L,
+        SPECS[0].mac(),
+        SPECS[1].mac(),
+        SPECS[2].mac(),
+        SPECS[3].mac(),
+        FRONT_GW_MAC,
+        BACK_GW_MAC,
+        MacAddress.BROADCAST,
+        MacAddress.parse("01:00:5e:00:00:fb"),
+        0L,
     };
     static final int[] IP_POOL = {
         SPECS[0].ip(), SPECS[1].ip(), SPECS[2].ip(), SPECS[3].ip(), FRONT_GW_IP, BACK_GW_IP, 0,
     };
     static final int[] ETHERTYPE_POOL = {
-        EthernetFrame.ETHERTYPE_IPV4, EthernetFrame.ETHERTYPE_ARP, EthernetFrame.ETHERTYPE_IPV6,
-        EthernetFrame.ETHERTYPE_VLAN, EthernetFrame.ETHERTYPE_QINQ, 0x0026, 0x88CC,
+        EthernetFrame.ETHERTYPE_IPV4,
+        EthernetFrame.ETHERTYPE_ARP,
+        EthernetFrame.ETHERTYPE_IPV6,
+        EthernetFrame.ETHERTYPE_VLAN,
+        EthernetFrame.ETHERTYPE_QINQ,
+        0x0026,
+        0x88CC,
     };
 
     @FuzzTest
@@ -137,38 +194,58 @@ class PipelineFuzzTest {
         final ByteBuffer vnet = ByteBuffer.allocate(VirtioNetHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         switch (data.consumeInt(0, 3)) {
             case 1 -> vnet.put(data.consumeBytes(VirtioNetHeader.LENGTH));
-            case 2 -> vnet.put((byte) (VirtioNetHeader.FLAG_NEEDS_CSUM | data.consumeInt(0, 1) << 1)).put((byte) 0)
-                .putShort((short) 0).putShort((short) 0).putShort((short) data.consumeInt(0, 255))
-                .putShort((short) data.consumeInt(0, 255));
-            case 3 -> vnet.put((byte) data.consumeInt(0, 3)).put((byte) data.consumeInt(0, 255))
-                .putShort((short) 0).putShort((short) data.consumeInt(0, 0xFFFF))
-                .putShort((short) data.consumeInt(0, 255)).putShort((short) data.consumeInt(0, 255));
-            default -> {
-            }
+            case 2 ->
+                vnet.put((byte) (VirtioNetHeader.FLAG_NEEDS_CSUM | data.consumeInt(0, 1) << 1))
+                        .put((byte) 0)
+                        .putShort((short) 0)
+                        .putShort((short) 0)
+                        .putShort((short) data.consumeInt(0, 255))
+                        .putShort((short) data.consumeInt(0, 255));
+            case 3 ->
+                vnet.put((byte) data.consumeInt(0, 3))
+                        .put((byte) data.consumeInt(0, 255))
+                        .putShort((short) 0)
+                        .putShort((short) data.consumeInt(0, 0xFFFF))
+                        .putShort((short) data.consumeInt(0, 255))
+                        .putShort((short) data.consumeInt(0, 255));
+            default -> {}
         }
         final ByteBuffer head = ByteBuffer.allocate(64);
         switch (shape) {
-            case SHAPE_ETHERNET -> head.put(macBytes(pickMac(data))).put(macBytes(pickMac(data)))
-                .putShort((short) ETHERTYPE_POOL[data.consumeInt(0, ETHERTYPE_POOL.length - 1)]);
+            case SHAPE_ETHERNET ->
+                head.put(macBytes(pickMac(data))).put(macBytes(pickMac(data))).putShort((short)
+                        ETHERTYPE_POOL[data.consumeInt(0, ETHERTYPE_POOL.length - 1)]);
             case SHAPE_ARP -> {
                 head.put(macBytes(pickMac(data))).put(macBytes(pickMac(data)));
                 final int tags = data.consumeInt(0, 2);
                 for (int t = 0; t < tags; t++) {
-                    head.putShort((short) (t == 0 && tags == 2 ? EthernetFrame.ETHERTYPE_QINQ : EthernetFrame.ETHERTYPE_VLAN))
-                        .putShort((short) data.consumeInt(0, 0xFFFF));
+                    head.putShort((short)
+                                    (t == 0 && tags == 2 ? EthernetFrame.ETHERTYPE_QINQ : EthernetFrame.ETHERTYPE_VLAN))
+                            .putShort((short) data.consumeInt(0, 0xFFFF));
                 }
-                head.putShort((short) EthernetFrame.ETHERTYPE_ARP).putInt(0x0001_0800).putShort((short) 0x0604)
-                    .putShort((short) data.consumeInt(0, 3)).put(macBytes(pickMac(data))).putInt(pickIp(data))
-                    .put(macBytes(pickMac(data))).putInt(pickIp(data));
+                head.putShort((short) EthernetFrame.ETHERTYPE_ARP)
+                        .putInt(0x0001_0800)
+                        .putShort((short) 0x0604)
+                        .putShort((short) data.consumeInt(0, 3))
+                        .put(macBytes(pickMac(data)))
+                        .putInt(pickIp(data))
+                        .put(macBytes(pickMac(data)))
+                        .putInt(pickIp(data));
             }
             case SHAPE_IPV4 -> {
-                head.put(macBytes(pickMac(data))).put(macBytes(pickMac(data))).putShort((short) EthernetFrame.ETHERTYPE_IPV4);
-                head.put((byte) 0x45).put((byte) 0).putShort((short) 0).putInt(0x4000_0000).put((byte) 64)
-                    .put((byte) new int[] {1, 6, 17, 58}[data.consumeInt(0, 3)]).putShort((short) 0)
-                    .putInt(pickIp(data)).putInt(pickIp(data));
+                head.put(macBytes(pickMac(data))).put(macBytes(pickMac(data))).putShort((short)
+                        EthernetFrame.ETHERTYPE_IPV4);
+                head.put((byte) 0x45)
+                        .put((byte) 0)
+                        .putShort((short) 0)
+                        .putInt(0x4000_0000)
+                        .put((byte) 64)
+                        .put((byte) new int[] {1, 6, 17, 58}[data.consumeInt(0, 3)])
+                        .putShort((short) 0)
+                        .putInt(pickIp(data))
+                        .putInt(pickIp(data));
             }
-            default -> {
-            }
+            default -> {}
         }
         final byte[] body = data.consumeBytes(data.consumeInt(0, MAX_BODY));
         final int headLength = head.position();
@@ -191,8 +268,9 @@ class PipelineFuzzTest {
             return MAC_POOL[pick];
         }
         // Locally administered unicast MACs nobody owns (to fill the tables), or any MAC at all.
-        return pick == MAC_POOL.length ? 0x0200_0000_0000L | data.consumeInt(0, 255)
-            : data.consumeLong(0, MacAddress.BROADCAST);
+        return pick == MAC_POOL.length
+                ? 0x0200_0000_0000L | data.consumeInt(0, 255)
+                : data.consumeLong(0, MacAddress.BROADCAST);
     }
 
     static int pickIp(FuzzedDataProvider data) {
@@ -210,7 +288,7 @@ class PipelineFuzzTest {
 
     // ---- the switch under test and its model --------------------------------------------------------
 
-    static final class ManualClock implements org.agrona.concurrent.NanoClock {
+    static final class ManualClock implements NanoClock {
         private long now = 1_000_000_000L;
 
         @Override
@@ -229,15 +307,21 @@ class PipelineFuzzTest {
         final boolean[] live = new boolean[SPECS.length];
         /** Gratuitous ARPs the switch sent on a port's behalf since it was plugged: verdicts without a receive. */
         final long[] announced = new long[SPECS.length];
+
         final long[] txCount = new long[SPECS.length];
         final long[] txBytes = new long[SPECS.length];
         Map<Integer, PortStats> stats = new HashMap<>();
         boolean capturing;
 
         Fixture() {
-            final SwitchContext ctx = new SwitchContext().maxPorts(8).macTableLimit(MAC_TABLE_LIMIT)
-                .macsPerPortLimit(MACS_PER_PORT).macAgingNanos(TimeUnit.SECONDS.toNanos(5)).rxBatch(4)
-                .captureRingBytes(64 * 1024).clock(clock);
+            final SwitchContext ctx = new SwitchContext()
+                    .maxPorts(8)
+                    .macTableLimit(MAC_TABLE_LIMIT)
+                    .macsPerPortLimit(MACS_PER_PORT)
+                    .macAgingNanos(TimeUnit.SECONDS.toNanos(5))
+                    .rxBatch(4)
+                    .captureRingBytes(64 * 1024)
+                    .clock(clock);
             dp = new Dataplane(ctx, ReadySet.NONE, (slot, name) -> gone.add(name), errors::add);
             call(dp.addNetwork(FRONT, "front", FRONT_GW_IP, FRONT_GW_MAC, EtherTypePolicy.IP_ONLY));
             call(dp.addNetwork(BACK, "back", BACK_GW_IP, BACK_GW_MAC, EtherTypePolicy.FORWARD_ALL));
@@ -384,8 +468,10 @@ class PipelineFuzzTest {
                 portTx += deviceTx;
                 copies += tx + egress;
                 if (SPECS[i].network() != in.network()) {
-                    check(deviceTx == 0 && egress == 0, "a frame crossed from network " + in.network() + " to "
-                        + SPECS[i].name(), port);
+                    check(
+                            deviceTx == 0 && egress == 0,
+                            "a frame crossed from network " + in.network() + " to " + SPECS[i].name(),
+                            port);
                 } else {
                     members++;
                 }
@@ -405,8 +491,12 @@ class PipelineFuzzTest {
             }
             check(switchTx == portTx, "txFrames disagrees with what the ports got", port);
             final long expected = forwarded + answered + (flooded > 0 ? members - 1 : 0);
-            check(copies == expected, "copies not conserved: " + copies + " sent or dropped at egress, " + expected
-                + " expected (forwarded " + forwarded + ", flooded " + flooded + ", answered " + answered + ")", port);
+            check(
+                    copies == expected,
+                    "copies not conserved: " + copies + " sent or dropped at egress, " + expected
+                            + " expected (forwarded " + forwarded + ", flooded " + flooded + ", answered " + answered
+                            + ")",
+                    port);
             if (in.security() == PortSecurity.ENFORCE && (forwarded + flooded) > 0) {
                 checkSpeaksAsItself(port, frame);
             }
@@ -417,8 +507,9 @@ class PipelineFuzzTest {
             check(copy.length == frame.length, "a forwarded copy changed length", port);
             final boolean needsCsum = (frame[0] & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
             final ByteBuffer vnet = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
-            final int field = VirtioNetHeader.LENGTH + (vnet.getShort(VirtioNetHeader.CSUM_START_OFFSET) & 0xFFFF)
-                + (vnet.getShort(VirtioNetHeader.CSUM_OFFSET_OFFSET) & 0xFFFF);
+            final int field = VirtioNetHeader.LENGTH
+                    + (vnet.getShort(VirtioNetHeader.CSUM_START_OFFSET) & 0xFFFF)
+                    + (vnet.getShort(VirtioNetHeader.CSUM_OFFSET_OFFSET) & 0xFFFF);
             for (int i = 0; i < frame.length; i++) {
                 if (frame[i] != copy[i]) {
                     final boolean allowed = needsCsum && (i == 0 || i == field || i == field + 1);
@@ -434,30 +525,47 @@ class PipelineFuzzTest {
                 check(reply[i] == 0, "an ARP answer carries offload flags", port);
             }
             final EthernetFrame request = new EthernetFrame();
-            check(request.wrap(new UnsafeBuffer(frame), VirtioNetHeader.LENGTH, frame.length - VirtioNetHeader.LENGTH),
-                "answered a frame that is not Ethernet", port);
+            check(
+                    request.wrap(
+                            new UnsafeBuffer(frame), VirtioNetHeader.LENGTH, frame.length - VirtioNetHeader.LENGTH),
+                    "answered a frame that is not Ethernet",
+                    port);
             final int arp = request.payloadOffset();
             final ByteBuffer q = ByteBuffer.wrap(frame);
             final ByteBuffer r = ByteBuffer.wrap(reply);
-            check(q.getShort(request.payloadOffset() - 2) == EthernetFrame.ETHERTYPE_ARP, "answered a non-ARP frame", port);
+            check(
+                    q.getShort(request.payloadOffset() - 2) == EthernetFrame.ETHERTYPE_ARP,
+                    "answered a non-ARP frame",
+                    port);
             check(q.getShort(arp + ArpPacket.OPERATION_OFFSET) == ArpPacket.OP_REQUEST, "answered a non-request", port);
-            check(mac(reply, VirtioNetHeader.LENGTH) == mac(frame, VirtioNetHeader.LENGTH + 6),
-                "the answer does not go to the asker", port);
+            check(
+                    mac(reply, VirtioNetHeader.LENGTH) == mac(frame, VirtioNetHeader.LENGTH + 6),
+                    "the answer does not go to the asker",
+                    port);
             final long owner = mac(reply, VirtioNetHeader.LENGTH + 6);
             final int targetIp = q.getInt(arp + ArpPacket.TARGET_IP_OFFSET);
             check(r.getShort(arp + ArpPacket.OPERATION_OFFSET) == ArpPacket.OP_REPLY, "answer is not a reply", port);
-            check(mac(reply, arp + ArpPacket.SENDER_MAC_OFFSET) == owner, "ARP sender is not the Ethernet source", port);
+            check(
+                    mac(reply, arp + ArpPacket.SENDER_MAC_OFFSET) == owner,
+                    "ARP sender is not the Ethernet source",
+                    port);
             check(r.getInt(arp + ArpPacket.SENDER_IP_OFFSET) == targetIp, "answered another address", port);
-            check(mac(reply, arp + ArpPacket.TARGET_MAC_OFFSET) == mac(frame, arp + ArpPacket.SENDER_MAC_OFFSET),
-                "ARP target is not the asker", port);
-            check(r.getInt(arp + ArpPacket.TARGET_IP_OFFSET) == q.getInt(arp + ArpPacket.SENDER_IP_OFFSET),
-                "ARP target address is not the asker's", port);
-            check(isBinding(SPECS[port].network(), targetIp, owner), "proxy-ARP answered "
-                + Ipv4Address.format(targetIp) + " is-at " + MacAddress.format(owner) + ", which the network does not have",
-                port);
+            check(
+                    mac(reply, arp + ArpPacket.TARGET_MAC_OFFSET) == mac(frame, arp + ArpPacket.SENDER_MAC_OFFSET),
+                    "ARP target is not the asker",
+                    port);
+            check(
+                    r.getInt(arp + ArpPacket.TARGET_IP_OFFSET) == q.getInt(arp + ArpPacket.SENDER_IP_OFFSET),
+                    "ARP target address is not the asker's",
+                    port);
+            check(
+                    isBinding(SPECS[port].network(), targetIp, owner),
+                    "proxy-ARP answered " + Ipv4Address.format(targetIp) + " is-at " + MacAddress.format(owner)
+                            + ", which the network does not have",
+                    port);
             for (int i = VirtioNetHeader.LENGTH; i < frame.length; i++) {
                 final boolean rewritten = i < VirtioNetHeader.LENGTH + 12
-                    || (i >= arp + ArpPacket.OPERATION_OFFSET && i < arp + ArpPacket.LENGTH);
+                        || (i >= arp + ArpPacket.OPERATION_OFFSET && i < arp + ArpPacket.LENGTH);
                 check(rewritten || frame[i] == reply[i], "an ARP answer changed byte " + i, port);
             }
         }
@@ -482,7 +590,10 @@ class PipelineFuzzTest {
             final Spec s = SPECS[port];
             final EthernetFrame eth = new EthernetFrame();
             final UnsafeBuffer buffer = new UnsafeBuffer(frame);
-            check(eth.wrap(buffer, VirtioNetHeader.LENGTH, frame.length - VirtioNetHeader.LENGTH), "not Ethernet", port);
+            check(
+                    eth.wrap(buffer, VirtioNetHeader.LENGTH, frame.length - VirtioNetHeader.LENGTH),
+                    "not Ethernet",
+                    port);
             check(eth.source() == s.mac(), "an enforcing port sent with another source MAC", port);
             final int l3 = eth.payloadOffset();
             final int available = frame.length - l3;
@@ -490,7 +601,10 @@ class PipelineFuzzTest {
                 case EthernetFrame.ETHERTYPE_IPV4 -> {
                     check(available >= 20, "an enforcing port sent a truncated IPv4 header", port);
                     final int source = buffer.getInt(l3 + 12, ByteOrder.BIG_ENDIAN);
-                    check(source == s.ip() || source == 0, "an enforcing port sent from " + Ipv4Address.format(source), port);
+                    check(
+                            source == s.ip() || source == 0,
+                            "an enforcing port sent from " + Ipv4Address.format(source),
+                            port);
                 }
                 case EthernetFrame.ETHERTYPE_IPV6 -> {
                     check(available >= 40, "an enforcing port sent a truncated IPv6 header", port);
@@ -503,12 +617,13 @@ class PipelineFuzzTest {
                     check(available >= ArpPacket.LENGTH, "an enforcing port sent a truncated ARP", port);
                     final long senderMac = mac(frame, l3 + ArpPacket.SENDER_MAC_OFFSET);
                     final int senderIp = buffer.getInt(l3 + ArpPacket.SENDER_IP_OFFSET, ByteOrder.BIG_ENDIAN);
-                    check(senderMac == s.mac() && (senderIp == s.ip() || senderIp == 0),
-                        "an enforcing port sent ARP for " + MacAddress.format(senderMac) + " " + Ipv4Address.format(senderIp),
-                        port);
+                    check(
+                            senderMac == s.mac() && (senderIp == s.ip() || senderIp == 0),
+                            "an enforcing port sent ARP for " + MacAddress.format(senderMac) + " "
+                                    + Ipv4Address.format(senderIp),
+                            port);
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
 
@@ -527,8 +642,11 @@ class PipelineFuzzTest {
                         learned += p.macsLearned();
                         // Every received frame has exactly one verdict (announcements have one without a receive).
                         final long verdicts = p.forwarded() + p.flooded() + p.arpAnswered() + ingressDrops(p);
-                        check(p.rxFrames() == verdicts, "rx " + p.rxFrames() + " (announced "
-                            + announced[i] + ") != verdicts " + verdicts + " " + p, i);
+                        check(
+                                p.rxFrames() == verdicts,
+                                "rx " + p.rxFrames() + " (announced " + announced[i] + ") != verdicts " + verdicts + " "
+                                        + p,
+                                i);
                     }
                 }
                 check(learned == n.macEntries(), "per-port MAC counts do not add up to the table size", -1);
@@ -543,12 +661,16 @@ class PipelineFuzzTest {
                 for (FdbEntry e : entries) {
                     boolean own = false;
                     for (int i = 0; i < SPECS.length; i++) {
-                        own |= live[i] && SPECS[i].network() == network && slots[i] == e.slot()
-                            && SPECS[i].name().equals(e.port());
+                        own |= live[i]
+                                && SPECS[i].network() == network
+                                && slots[i] == e.slot()
+                                && SPECS[i].name().equals(e.port());
                     }
                     check(own, "FDB of network " + network + " names " + e, -1);
-                    check(MacAddress.parse(e.mac()) != 0 && !MacAddress.isMulticast(MacAddress.parse(e.mac())),
-                        "FDB learned a zero or group MAC: " + e, -1);
+                    check(
+                            MacAddress.parse(e.mac()) != 0 && !MacAddress.isMulticast(MacAddress.parse(e.mac())),
+                            "FDB learned a zero or group MAC: " + e,
+                            -1);
                 }
             }
         }
@@ -559,15 +681,17 @@ class PipelineFuzzTest {
             if (!capturing || ring == null) {
                 return;
             }
-            ring.drain((type, buffer, index, length) -> {
-                check(type != 0, "capture record for no session", -1);
-                final int slot = buffer.getInt(index + CaptureRing.SLOT_OFFSET);
-                final int point = buffer.getByte(index + CaptureRing.POINT_OFFSET);
-                final int original = buffer.getInt(index + CaptureRing.ORIGINAL_LENGTH_OFFSET);
-                check(slot >= 0 && slot < 8, "capture record for slot " + slot, -1);
-                check(point >= 0 && point < CapturePoint.values().length, "capture record point " + point, -1);
-                check(length - CaptureRing.HEADER_LENGTH <= original, "capture copy longer than the frame", -1);
-            }, Integer.MAX_VALUE);
+            ring.drain(
+                    (type, buffer, index, length) -> {
+                        check(type != 0, "capture record for no session", -1);
+                        final int slot = buffer.getInt(index + CaptureRing.SLOT_OFFSET);
+                        final int point = buffer.getByte(index + CaptureRing.POINT_OFFSET);
+                        final int original = buffer.getInt(index + CaptureRing.ORIGINAL_LENGTH_OFFSET);
+                        check(slot >= 0 && slot < 8, "capture record for slot " + slot, -1);
+                        check(point >= 0 && point < CapturePoint.values().length, "capture record point " + point, -1);
+                        check(length - CaptureRing.HEADER_LENGTH <= original, "capture copy longer than the frame", -1);
+                    },
+                    Integer.MAX_VALUE);
         }
 
         @Override

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -32,8 +33,7 @@ public final class PipelineSeedCorpus {
     private static final long MAC_A = 0x0242_0a00_0002L;
     private static final long MAC_B = 0x0242_0a00_0003L;
 
-    private PipelineSeedCorpus() {
-    }
+    private PipelineSeedCorpus() {}
 
     public static void main(String[] args) throws IOException {
         final List<byte[]> frames = new ArrayList<>();
@@ -70,7 +70,9 @@ public final class PipelineSeedCorpus {
             }
         }
         final byte[] superFrame = readPcap(Path.of(args[0])).stream()
-            .filter(f -> f.length > 1514 && f.length <= 4000 && f[23] == 6).findFirst().orElse(null);
+                .filter(f -> f.length > 1514 && f.length <= 4000 && f[23] == 6)
+                .findFirst()
+                .orElse(null);
         if (superFrame != null) {
             offloads.raw(A, gsoVnet(1, 1, 1448, 34, 16), superFrame);
             offloads.raw(B, gsoVnet(1, 1, 1448, 34, 16), superFrame);
@@ -79,19 +81,44 @@ public final class PipelineSeedCorpus {
         offloads.write(out, "real-offloads");
 
         // Hostile frames, one seed each so the fuzzer can splice them.
-        final byte[] arpRequest = frames.stream().filter(f -> f[12] == 8 && f[13] == 6).findFirst().orElseThrow();
-        final byte[] tcp = frames.stream().filter(f -> f[12] == 8 && f[13] == 0 && f[23] == 6).findFirst().orElseThrow();
-        hostile(out, "truncated-arp", A, zeroVnet(), java.util.Arrays.copyOf(arpRequest, 14 + 20));
-        hostile(out, "ihl-15-short", B, zeroVnet(), hex("02420a00000302420a0000020800" + "4f000014000040004001"
-            + "00000a0000030a000002"));
-        hostile(out, "vlan-3-tags-back", X, zeroVnet(), hex("ffffffffffff02420a0001020800".substring(0, 24)
-            + "8100000181000002810000030800" + "45000014000040004001" + "00000a0001020a000001"));
-        hostile(out, "qinq-arp-front", B, zeroVnet(), hex("ffffffffffff02420a000003" + "88a8000a81000014" + "0806"
-            + "000108000604000102420a0000030a000003" + "0000000000000a000002"));
+        final byte[] arpRequest = frames.stream()
+                .filter(f -> f[12] == 8 && f[13] == 6)
+                .findFirst()
+                .orElseThrow();
+        final byte[] tcp = frames.stream()
+                .filter(f -> f[12] == 8 && f[13] == 0 && f[23] == 6)
+                .findFirst()
+                .orElseThrow();
+        hostile(out, "truncated-arp", A, zeroVnet(), Arrays.copyOf(arpRequest, 14 + 20));
+        hostile(
+                out,
+                "ihl-15-short",
+                B,
+                zeroVnet(),
+                hex("02420a00000302420a0000020800" + "4f000014000040004001" + "00000a0000030a000002"));
+        hostile(
+                out,
+                "vlan-3-tags-back",
+                X,
+                zeroVnet(),
+                hex("ffffffffffff02420a0001020800".substring(0, 24) + "8100000181000002810000030800"
+                        + "45000014000040004001" + "00000a0001020a000001"));
+        hostile(
+                out,
+                "qinq-arp-front",
+                B,
+                zeroVnet(),
+                hex("ffffffffffff02420a000003" + "88a8000a81000014" + "0806" + "000108000604000102420a0000030a000003"
+                        + "0000000000000a000002"));
         hostile(out, "gso-size-0", A, gsoVnet(1, 1, 0, 34, 16), tcp);
-        hostile(out, "csum-start-beyond", A, csumVnet(250, 6), java.util.Arrays.copyOf(tcp, 60));
-        hostile(out, "csum-field-past-end", B, csumVnet(59, 0), java.util.Arrays.copyOf(tcp, 60));
-        hostile(out, "oversize-on-small-mtu", C, zeroVnet(), ipv4(MAC_B, 0x0242_0a00_0004L, 0x0a00_0004, 0x0a00_0003, 1200));
+        hostile(out, "csum-start-beyond", A, csumVnet(250, 6), Arrays.copyOf(tcp, 60));
+        hostile(out, "csum-field-past-end", B, csumVnet(59, 0), Arrays.copyOf(tcp, 60));
+        hostile(
+                out,
+                "oversize-on-small-mtu",
+                C,
+                zeroVnet(),
+                ipv4(MAC_B, 0x0242_0a00_0004L, 0x0a00_0004, 0x0a00_0003, 1200));
         hostile(out, "runt", A, zeroVnet(), hex("ffffffffffff02420a000002"));
         hostile(out, "vnet-only", A, zeroVnet(), new byte[0]);
 
@@ -108,22 +135,22 @@ public final class PipelineSeedCorpus {
         final Seed spoof = new Seed();
         // MAC pool: 0 a, 1 b, 2 c, 3 x, 4 front gateway, 5 back gateway, 6 broadcast, 7 multicast, 8 zero.
         // Address pool: 0 a, 1 b, 2 c, 3 x, 4 front gateway, 5 back gateway, 6 0.0.0.0.
-        spoof.ethernet(A, 6, 1, 0, 64);                    // a: broadcast from b's MAC (spoofed source MAC)
-        spoof.ipv4(A, 1, 0, 2, 1, 1, 40);                  // a: from its MAC but b's address
-        spoof.arp(A, 6, 0, 1, 0, 1, 8, 1, 60);             // a: ARP claiming b's address
-        spoof.arp(C, 6, 2, 1, 2, 2, 8, 4, 60);             // c: who-has the gateway (answered by the switch)
-        spoof.arp(B, 6, 1, 1, 1, 1, 8, 0, 60);             // b: who-has a (answered)
-        spoof.ipv4(B, 0, 1, 1, 1, 0, 100);                 // b -> a, a not learned yet: flooded
-        spoof.ipv4(A, 1, 0, 1, 0, 1, 100);                 // a -> b
-        spoof.ipv4(B, 0, 1, 1, 1, 0, 100);                 // b -> a, now known: forwarded
-        spoof.ethernet(X, 7, 0, 6, 30);                    // x: LLDP-ish from y's MAC on the other network
+        spoof.ethernet(A, 6, 1, 0, 64); // a: broadcast from b's MAC (spoofed source MAC)
+        spoof.ipv4(A, 1, 0, 2, 1, 1, 40); // a: from its MAC but b's address
+        spoof.arp(A, 6, 0, 1, 0, 1, 8, 1, 60); // a: ARP claiming b's address
+        spoof.arp(C, 6, 2, 1, 2, 2, 8, 4, 60); // c: who-has the gateway (answered by the switch)
+        spoof.arp(B, 6, 1, 1, 1, 1, 8, 0, 60); // b: who-has a (answered)
+        spoof.ipv4(B, 0, 1, 1, 1, 0, 100); // b -> a, a not learned yet: flooded
+        spoof.ipv4(A, 1, 0, 1, 0, 1, 100); // a -> b
+        spoof.ipv4(B, 0, 1, 1, 1, 0, 100); // b -> a, now known: forwarded
+        spoof.ethernet(X, 7, 0, 6, 30); // x: LLDP-ish from y's MAC on the other network
         spoof.write(out, "built-spoof-and-arp");
 
         final Seed flood = new Seed();
         for (int i = 0; i < 10; i++) {
-            flood.ethernetFromExtraMac(B, i, 60);          // b invents source MACs: its quota, then the table
+            flood.ethernetFromExtraMac(B, i, 60); // b invents source MACs: its quota, then the table
         }
-        flood.control(B, PipelineFuzzTest.OP_TIME, 6000);  // everything ages out
+        flood.control(B, PipelineFuzzTest.OP_TIME, 6000); // everything ages out
         flood.ipv4(A, 1, 0, 1, 0, 1, 50);
         flood.control(A, PipelineFuzzTest.OP_UNPLUG, -1);
         flood.ipv4(B, 0, 1, 1, 1, 0, 50);
@@ -162,15 +189,31 @@ public final class PipelineSeedCorpus {
     }
 
     static byte[] vnet(int flags, int gsoType, int gsoSize, int start, int offset) {
-        return ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte) flags).put((byte) gsoType)
-            .putShort((short) 0).putShort((short) gsoSize).putShort((short) start).putShort((short) offset).array();
+        return ByteBuffer.allocate(10)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) flags)
+                .put((byte) gsoType)
+                .putShort((short) 0)
+                .putShort((short) gsoSize)
+                .putShort((short) start)
+                .putShort((short) offset)
+                .array();
     }
 
     static byte[] ipv4(long dst, long src, int srcIp, int dstIp, int payload) {
         final ByteBuffer b = ByteBuffer.allocate(14 + 20 + payload);
-        b.put(PipelineFuzzTest.macBytes(dst)).put(PipelineFuzzTest.macBytes(src)).putShort((short) 0x0800)
-            .put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload)).putInt(0x4000_0000).put((byte) 64)
-            .put((byte) 17).putShort((short) 0).putInt(srcIp).putInt(dstIp);
+        b.put(PipelineFuzzTest.macBytes(dst))
+                .put(PipelineFuzzTest.macBytes(src))
+                .putShort((short) 0x0800)
+                .put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) (20 + payload))
+                .putInt(0x4000_0000)
+                .put((byte) 64)
+                .put((byte) 17)
+                .putShort((short) 0)
+                .putInt(srcIp)
+                .putInt(dstIp);
         return b.array();
     }
 
@@ -230,17 +273,33 @@ public final class PipelineSeedCorpus {
         /** An untagged frame from a locally administered MAC 02:00:00:00:00:nn, to broadcast, IPv4. */
         Seed ethernetFromExtraMac(int port, int n, int bodyLength) {
             range(port, 0, 4).range(PipelineFuzzTest.SHAPE_ETHERNET, 0, 7).range(0, 0, 3);
-            mac(6).range(PipelineFuzzTest.MAC_POOL.length, 0, PipelineFuzzTest.MAC_POOL.length + 1).range(n, 0, 255);
+            mac(6).range(PipelineFuzzTest.MAC_POOL.length, 0, PipelineFuzzTest.MAC_POOL.length + 1)
+                    .range(n, 0, 255);
             range(0, 0, PipelineFuzzTest.ETHERTYPE_POOL.length - 1);
             final byte[] body = new byte[bodyLength];
             body[0] = 0x45;
             return body(body);
         }
 
-        Seed arp(int port, int dstMac, int srcMac, int op, int senderMac, int senderIp, int targetMac, int targetIp,
-                 int trailer) {
+        Seed arp(
+                int port,
+                int dstMac,
+                int srcMac,
+                int op,
+                int senderMac,
+                int senderIp,
+                int targetMac,
+                int targetIp,
+                int trailer) {
             range(port, 0, 4).range(PipelineFuzzTest.SHAPE_ARP, 0, 7).range(0, 0, 3);
-            mac(dstMac).mac(srcMac).range(0, 0, 2).range(op, 0, 3).mac(senderMac).ip(senderIp).mac(targetMac).ip(targetIp);
+            mac(dstMac)
+                    .mac(srcMac)
+                    .range(0, 0, 2)
+                    .range(op, 0, 3)
+                    .mac(senderMac)
+                    .ip(senderIp)
+                    .mac(targetMac)
+                    .ip(targetIp);
             return body(new byte[trailer]);
         }
 
@@ -267,13 +326,25 @@ public final class PipelineSeedCorpus {
             if (flags == 0 && gso == 0 && v.getLong(2) == 0) {
                 return range(0, 0, 3);
             }
-            if (gso == 0 && (flags & ~2) == 1 && v.getInt(2) == 0 && v.getShort(6) >= 0 && v.getShort(6) < 256
-                && v.getShort(8) >= 0 && v.getShort(8) < 256) {
-                return range(2, 0, 3).range(flags >> 1, 0, 1).range(v.getShort(6), 0, 255).range(v.getShort(8), 0, 255);
+            if (gso == 0
+                    && (flags & ~2) == 1
+                    && v.getInt(2) == 0
+                    && v.getShort(6) >= 0
+                    && v.getShort(6) < 256
+                    && v.getShort(8) >= 0
+                    && v.getShort(8) < 256) {
+                return range(2, 0, 3)
+                        .range(flags >> 1, 0, 1)
+                        .range(v.getShort(6), 0, 255)
+                        .range(v.getShort(8), 0, 255);
             }
             if (flags < 4 && v.getShort(2) == 0 && (v.getShort(6) & 0xFFFF) < 256 && (v.getShort(8) & 0xFFFF) < 256) {
-                return range(3, 0, 3).range(flags, 0, 3).range(gso, 0, 255).range(v.getShort(4) & 0xFFFF, 0, 0xFFFF)
-                    .range(v.getShort(6), 0, 255).range(v.getShort(8), 0, 255);
+                return range(3, 0, 3)
+                        .range(flags, 0, 3)
+                        .range(gso, 0, 255)
+                        .range(v.getShort(4) & 0xFFFF, 0, 0xFFFF)
+                        .range(v.getShort(6), 0, 255)
+                        .range(v.getShort(8), 0, 255);
             }
             range(1, 0, 3);
             front.writeBytes(vnet);
@@ -313,7 +384,7 @@ public final class PipelineSeedCorpus {
 
         void write(Path dir, String name) throws IOException {
             final byte[] tail = back.toByteArray();
-            final byte[] out = java.util.Arrays.copyOf(front.toByteArray(), front.size() + tail.length);
+            final byte[] out = Arrays.copyOf(front.toByteArray(), front.size() + tail.length);
             for (int i = 0; i < tail.length; i++) {
                 out[out.length - 1 - i] = tail[i];
             }

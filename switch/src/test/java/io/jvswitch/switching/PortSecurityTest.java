@@ -10,11 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
-import java.nio.ByteBuffer;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** A port with port security speaks only as its endpoint; one without it may speak for others. */
 class PortSecurityTest {
@@ -54,23 +56,45 @@ class PortSecurityTest {
     static byte[] ipv4(long dstMac, long srcMac, int srcIp, int dstIp) {
         final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 20 + 8);
         f.position(VNET);
-        f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac).putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
-        f.putShort((short) 0x0800).put((byte) 0x45).put((byte) 0).putShort((short) 28).putInt(0).put((byte) 64)
-            .put((byte) 17).putShort((short) 0).putInt(srcIp).putInt(dstIp);
+        f.putShort((short) (dstMac >>> 32))
+                .putInt((int) dstMac)
+                .putShort((short) (srcMac >>> 32))
+                .putInt((int) srcMac);
+        f.putShort((short) 0x0800)
+                .put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) 28)
+                .putInt(0)
+                .put((byte) 64)
+                .put((byte) 17)
+                .putShort((short) 0)
+                .putInt(srcIp)
+                .putInt(dstIp);
         return f.array();
     }
 
     static byte[] ipv6(long dstMac, long srcMac, long srcHigh) {
         final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 40);
         f.position(VNET);
-        f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac).putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
-        f.putShort((short) 0x86DD).putInt(0x6000_0000).putShort((short) 0).put((byte) 59).put((byte) 64);
+        f.putShort((short) (dstMac >>> 32))
+                .putInt((int) dstMac)
+                .putShort((short) (srcMac >>> 32))
+                .putInt((int) srcMac);
+        f.putShort((short) 0x86DD)
+                .putInt(0x6000_0000)
+                .putShort((short) 0)
+                .put((byte) 59)
+                .put((byte) 64);
         f.putLong(srcHigh).putLong(1).putLong(0xFF02_0000_0000_0000L).putLong(1);
         return f.array();
     }
 
     Map<String, Long> drops(int slot) {
-        return call(dp.portStats()).stream().filter(s -> s.slot() == slot).findFirst().orElseThrow().drops();
+        return call(dp.portStats()).stream()
+                .filter(s -> s.slot() == slot)
+                .findFirst()
+                .orElseThrow()
+                .drops();
     }
 
     @Test
@@ -81,7 +105,7 @@ class PortSecurityTest {
         a.inject(ipv4(MAC_B, MAC_A, IP_B, IP_B)); // takes over b's address
         a.inject(ipv6(MAC_B, MAC_A, 0xFE80_0000_0000_0000L)); // link-local: fine
         a.inject(ipv6(MAC_B, MAC_A, 0x2001_0DB8_0000_0000L)); // a global address it was never given
-        a.inject(java.util.Arrays.copyOf(ipv4(MAC_B, MAC_A, IP_A, IP_B), VNET + 20)); // IPv4 header cut short
+        a.inject(Arrays.copyOf(ipv4(MAC_B, MAC_A, IP_A, IP_B), VNET + 20)); // IPv4 header cut short
         dp.runDutyCycle();
         assertEquals(3, b.pendingTransmitted(), "the endpoint's own frames, the probe and link-local IPv6");
         assertEquals(Map.of("spoofed-source-mac", 1L, "spoofed-source-ip", 2L, "truncated-ip", 1L), drops(slotA));

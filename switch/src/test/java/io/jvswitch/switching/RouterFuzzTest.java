@@ -11,12 +11,15 @@ import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.switching.service.GatewayDatagramService;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Coverage-guided fuzz test of the gateway: three routed networks (one internal, one with a small
@@ -39,14 +42,26 @@ class RouterFuzzTest {
     static final long ROUTER_MAC = MacAddress.parse("02:4a:fe:2a:00:02");
     static final long HOST_MAC = MacAddress.parse("02:4a:fe:2a:00:01");
     static final int ROUTER_IP = Ipv4Address.parse("169.254.42.2");
-    static final int[] GATEWAYS = {Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.1.1"),
-        Ipv4Address.parse("10.0.2.1")};
+    static final int[] GATEWAYS = {
+        Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.1.1"), Ipv4Address.parse("10.0.2.1")
+    };
     static final int[] MTUS = {1500, 1280, 1500};
     static final boolean[] INTERNAL = {false, false, true};
     static final int[] IP_POOL = {
-        Ipv4Address.parse("10.0.0.2"), Ipv4Address.parse("10.0.0.3"), Ipv4Address.parse("10.0.1.2"),
-        Ipv4Address.parse("10.0.2.2"), Ipv4Address.parse("10.0.0.9"), GATEWAYS[0], GATEWAYS[1], GATEWAYS[2], ROUTER_IP,
-        Ipv4Address.parse("169.254.42.1"), Ipv4Address.parse("192.0.2.1"), Ipv4Address.parse("10.0.0.255"), -1, 0,
+        Ipv4Address.parse("10.0.0.2"),
+        Ipv4Address.parse("10.0.0.3"),
+        Ipv4Address.parse("10.0.1.2"),
+        Ipv4Address.parse("10.0.2.2"),
+        Ipv4Address.parse("10.0.0.9"),
+        GATEWAYS[0],
+        GATEWAYS[1],
+        GATEWAYS[2],
+        ROUTER_IP,
+        Ipv4Address.parse("169.254.42.1"),
+        Ipv4Address.parse("192.0.2.1"),
+        Ipv4Address.parse("10.0.0.255"),
+        -1,
+        0,
         Ipv4Address.parse("224.0.0.1"),
     };
     static final int MAX_RECORDS = 48;
@@ -57,14 +72,26 @@ class RouterFuzzTest {
     @FuzzTest
     void packets(FuzzedDataProvider data) {
         final List<Throwable> errors = new ArrayList<>();
-        final Dataplane dp = new Dataplane(new SwitchContext().clock(new DataplaneTest.ManualClock()).captureRingBytes(0), ReadySet.NONE,
-            (slot, name) -> { }, errors::add);
+        final Dataplane dp = new Dataplane(
+                new SwitchContext().clock(new DataplaneTest.ManualClock()).captureRingBytes(0),
+                ReadySet.NONE,
+                (slot, name) -> {},
+                errors::add);
         final MemoryPort[] ports = new MemoryPort[NETWORK_OF.length];
         final long[] macs = new long[NETWORK_OF.length];
         try {
             for (int n = 0; n < GATEWAYS.length; n++) {
-                call(dp, dp.addNetwork(new NetworkSpec(n + 1, "n" + n, GATEWAYS[n], gatewayMac(n), 24, MTUS[n],
-                    INTERNAL[n], EtherTypePolicy.IP_ONLY)));
+                call(
+                        dp,
+                        dp.addNetwork(new NetworkSpec(
+                                n + 1,
+                                "n" + n,
+                                GATEWAYS[n],
+                                gatewayMac(n),
+                                24,
+                                MTUS[n],
+                                INTERNAL[n],
+                                EtherTypePolicy.IP_ONLY)));
             }
             for (int p = 0; p < ports.length; p++) {
                 ports[p] = new MemoryPort("p" + p, p == 4 ? 9000 : MTUS[NETWORK_OF[p]], p != 1, true);
@@ -94,13 +121,22 @@ class RouterFuzzTest {
     }
 
     /** A service that answers some datagrams at once, defers others, refuses the rest. */
-    record EchoService(Dataplane dp) implements io.jvswitch.switching.service.GatewayDatagramService {
-        @Override public int port() {
+    record EchoService(Dataplane dp) implements GatewayDatagramService {
+        @Override
+        public int port() {
             return 53;
         }
 
-        @Override public int handle(int networkId, int clientIp, int clientPort, MutableDirectBuffer buffer, int offset,
-            int length, int capacity, long nowNanos) {
+        @Override
+        public int handle(
+                int networkId,
+                int clientIp,
+                int clientPort,
+                MutableDirectBuffer buffer,
+                int offset,
+                int length,
+                int capacity,
+                long nowNanos) {
             if (length == 0) {
                 return DROP;
             }
@@ -116,12 +152,17 @@ class RouterFuzzTest {
     static byte[] frame(FuzzedDataProvider data, int from, long ownMac) {
         final ByteBuffer vnet = ByteBuffer.allocate(VirtioNetHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         if (data.consumeBoolean()) {
-            vnet.put((byte) data.consumeInt(0, 3)).put((byte) data.consumeInt(0, 5)).putShort((short) 0)
-                .putShort((short) data.consumeInt(0, 2000)).putShort((short) 34).putShort((short) data.consumeInt(0, 16));
+            vnet.put((byte) data.consumeInt(0, 3))
+                    .put((byte) data.consumeInt(0, 5))
+                    .putShort((short) 0)
+                    .putShort((short) data.consumeInt(0, 2000))
+                    .putShort((short) 34)
+                    .putShort((short) data.consumeInt(0, 16));
         }
         final int network = NETWORK_OF[from];
-        final long dstMac = data.consumeBoolean() ? (network < 0 ? ROUTER_MAC : gatewayMac(network))
-            : data.consumeLong(0, MacAddress.BROADCAST);
+        final long dstMac = data.consumeBoolean()
+                ? (network < 0 ? ROUTER_MAC : gatewayMac(network))
+                : data.consumeLong(0, MacAddress.BROADCAST);
         final int optionWords = data.consumeInt(0, 2);
         final int ihl = 5 + optionWords;
         final byte[] l4 = data.consumeBytes(data.consumeInt(0, 3000));
@@ -131,12 +172,20 @@ class RouterFuzzTest {
         f.putShort((short) 0x0800);
         final int protocol = new int[] {1, 6, 17, data.consumeInt(0, 255)}[data.consumeInt(0, 3)];
         final int total = data.consumeBoolean() ? ihl * 4 + l4.length : data.consumeInt(0, 0xFFFF);
-        final int flags = (data.consumeBoolean() ? 0x4000 : 0) | (data.consumeBoolean() ? 0x2000 : 0)
-            | (data.consumeBoolean() ? data.consumeInt(0, 0x1FFF) : 0);
+        final int flags = (data.consumeBoolean() ? 0x4000 : 0)
+                | (data.consumeBoolean() ? 0x2000 : 0)
+                | (data.consumeBoolean() ? data.consumeInt(0, 0x1FFF) : 0);
         final int source = network < 0 ? IP_POOL[data.consumeInt(0, IP_POOL.length - 1)] : IP_POOL[from];
-        f.put((byte) (0x40 | ihl)).put((byte) 0).putShort((short) total).putShort((short) data.consumeInt(0, 0xFFFF))
-            .putShort((short) flags).put((byte) data.consumeInt(0, 3)).put((byte) protocol).putShort((short) 0)
-            .putInt(source).putInt(IP_POOL[data.consumeInt(0, IP_POOL.length - 1)]);
+        f.put((byte) (0x40 | ihl))
+                .put((byte) 0)
+                .putShort((short) total)
+                .putShort((short) data.consumeInt(0, 0xFFFF))
+                .putShort((short) flags)
+                .put((byte) data.consumeInt(0, 3))
+                .put((byte) protocol)
+                .putShort((short) 0)
+                .putInt(source)
+                .putInt(IP_POOL[data.consumeInt(0, IP_POOL.length - 1)]);
         for (int i = 0; i < optionWords; i++) {
             f.putInt(0x01010101); // NOPs
         }
@@ -175,8 +224,10 @@ class RouterFuzzTest {
                     ingressDrops += drop.getValue();
                 }
             }
-            assertEquals(s.rxFrames(), s.forwarded() + s.flooded() + s.arpAnswered() + s.routed() + s.gatewayAnswered()
-                + ingressDrops, () -> "one verdict per frame on " + s);
+            assertEquals(
+                    s.rxFrames(),
+                    s.forwarded() + s.flooded() + s.arpAnswered() + s.routed() + s.gatewayAnswered() + ingressDrops,
+                    () -> "one verdict per frame on " + s);
         }
         for (int p = 0; p < ports.length; p++) {
             byte[] out;
@@ -195,16 +246,18 @@ class RouterFuzzTest {
                 if (routed && etherType == 0x0800 && dst != 0) {
                     final int l3 = VirtioNetHeader.LENGTH + 14;
                     final int ihl = (b.getByte(l3) & 0xF) * 4;
-                    assertEquals(0, InternetChecksum.compute(b, l3, ihl), "routed packets carry a valid header checksum");
+                    assertEquals(
+                            0, InternetChecksum.compute(b, l3, ihl), "routed packets carry a valid header checksum");
                     final int total = b.getShort(l3 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                    assertTrue(VirtioNetHeader.isGso(b, 0) || total <= ports[p].mtu(),
-                        () -> total + " bytes out of a port with MTU " + ports[ports.length - 1].mtu());
+                    assertTrue(
+                            VirtioNetHeader.isGso(b, 0) || total <= ports[p].mtu(),
+                            () -> total + " bytes out of a port with MTU " + ports[ports.length - 1].mtu());
                 }
             }
         }
     }
 
-    static java.util.concurrent.CompletableFuture<List<PortStats>> submit(Dataplane dp) {
+    static CompletableFuture<List<PortStats>> submit(Dataplane dp) {
         final var future = dp.portStats();
         dp.runDutyCycle();
         return future;
@@ -212,10 +265,10 @@ class RouterFuzzTest {
 
     static long mac(UnsafeBuffer b, int offset) {
         return ((long) (b.getShort(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-            | (b.getInt(offset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
+                | (b.getInt(offset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
     }
 
-    static <T> T call(Dataplane dp, java.util.concurrent.CompletableFuture<T> future) {
+    static <T> T call(Dataplane dp, CompletableFuture<T> future) {
         dp.runDutyCycle();
         return Dataplane.await(future);
     }

@@ -11,21 +11,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
 import io.jvswitch.switching.service.RoutingHook;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** The gateway and router over in-memory ports: what a container and the host see. */
 class RouterTest {
@@ -54,7 +59,8 @@ class RouterTest {
 
     @BeforeEach
     void setUp() {
-        dp = new Dataplane(new SwitchContext().clock(clock), ReadySet.NONE, (slot, name) -> { }, Throwable::printStackTrace);
+        dp = new Dataplane(
+                new SwitchContext().clock(clock), ReadySet.NONE, (slot, name) -> {}, Throwable::printStackTrace);
         call(dp.addNetwork(new NetworkSpec(1, "front", GW1, GW1_MAC, 24, 1500, false, EtherTypePolicy.IP_ONLY)));
         call(dp.addNetwork(new NetworkSpec(2, "small", GW2, GW2_MAC, 24, 1280, false, EtherTypePolicy.IP_ONLY)));
         a = new MemoryPort("a", 1500, true, true);
@@ -84,9 +90,16 @@ class RouterTest {
         f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac);
         f.putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
         f.putShort((short) 0x0800);
-        f.put((byte) 0x45).put((byte) 0).putShort((short) (20 + l4.length)).putShort((short) 0x1234)
-            .putShort((short) (df ? 0x4000 : 0)).put((byte) ttl).put((byte) protocol).putShort((short) 0)
-            .putInt(src).putInt(dst);
+        f.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) (20 + l4.length))
+                .putShort((short) 0x1234)
+                .putShort((short) (df ? 0x4000 : 0))
+                .put((byte) ttl)
+                .put((byte) protocol)
+                .putShort((short) 0)
+                .putInt(src)
+                .putInt(dst);
         f.put(l4);
         final byte[] frame = f.array();
         final int sum = InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, 20);
@@ -109,7 +122,10 @@ class RouterTest {
 
     static byte[] udp(int srcPort, int dstPort, byte[] payload) {
         final ByteBuffer u = ByteBuffer.allocate(8 + payload.length);
-        u.putShort((short) srcPort).putShort((short) dstPort).putShort((short) (8 + payload.length)).putShort((short) 0);
+        u.putShort((short) srcPort)
+                .putShort((short) dstPort)
+                .putShort((short) (8 + payload.length))
+                .putShort((short) 0);
         u.put(payload);
         return u.array();
     }
@@ -127,13 +143,20 @@ class RouterTest {
     }
 
     static void assertIpChecksumValid(byte[] frame) {
-        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, (ipByte(frame, 0) & 0xF) * 4),
-            "IPv4 header checksum");
+        assertEquals(
+                0,
+                InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, (ipByte(frame, 0) & 0xF) * 4),
+                "IPv4 header checksum");
     }
 
     int drops(MemoryPort port, String reason) {
-        return call(dp.portStats()).stream().filter(s -> s.name().equals(port.name())).findFirst().orElseThrow()
-            .drops().getOrDefault(reason, 0L).intValue();
+        return call(dp.portStats()).stream()
+                .filter(s -> s.name().equals(port.name()))
+                .findFirst()
+                .orElseThrow()
+                .drops()
+                .getOrDefault(reason, 0L)
+                .intValue();
     }
 
     // ---- tests ---------------------------------------------------------------------------------
@@ -213,8 +236,8 @@ class RouterTest {
         assertNotNull(error);
         assertEquals(11, error[VNET + 34], "time exceeded");
         assertEquals(GW1, ipInt(error, 12), "from the gateway: traceroute's first hop");
-        final byte[] quotedHeader = java.util.Arrays.copyOfRange(error, VNET + 42, VNET + 62);
-        assertArrayEquals(java.util.Arrays.copyOfRange(probe, VNET + 14, VNET + 34), quotedHeader);
+        final byte[] quotedHeader = Arrays.copyOfRange(error, VNET + 42, VNET + 62);
+        assertArrayEquals(Arrays.copyOfRange(probe, VNET + 14, VNET + 34), quotedHeader);
         assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(error), VNET + 34, error.length - VNET - 34));
         assertEquals(1, drops(a, "ttl-exceeded"));
     }
@@ -262,9 +285,21 @@ class RouterTest {
     void theGatewayServiceAnswersAtOnceAndLater() {
         final GatewayReplies replies = dp.gatewayReplies();
         call(dp.gatewayService(new GatewayDatagramService() {
-            @Override public int port() { return 53; }
-            @Override public int handle(int networkId, int clientIp, int clientPort, MutableDirectBuffer buffer,
-                int offset, int length, int capacity, long nowNanos) {
+            @Override
+            public int port() {
+                return 53;
+            }
+
+            @Override
+            public int handle(
+                    int networkId,
+                    int clientIp,
+                    int clientPort,
+                    MutableDirectBuffer buffer,
+                    int offset,
+                    int length,
+                    int capacity,
+                    long nowNanos) {
                 if (buffer.getByte(offset) == 'n') {
                     buffer.putStringWithoutLengthAscii(offset, "now:" + networkId);
                     return 5;
@@ -280,8 +315,15 @@ class RouterTest {
         assertNotNull(now);
         assertEquals("now:1", new String(now, VNET + 42, 5));
         assertEquals(5555, ByteBuffer.wrap(now).getShort(VNET + 36) & 0xFFFF);
-        assertEquals(0, InternetChecksum.fold(InternetChecksum.partialSum(new UnsafeBuffer(now), VNET + 34, 13,
-            InternetChecksum.pseudoHeaderIpv4(GW1, A, 17, 13))) ^ 0xFFFF, "UDP checksum");
+        assertEquals(
+                0,
+                InternetChecksum.fold(InternetChecksum.partialSum(
+                                new UnsafeBuffer(now),
+                                VNET + 34,
+                                13,
+                                InternetChecksum.pseudoHeaderIpv4(GW1, A, 17, 13)))
+                        ^ 0xFFFF,
+                "UDP checksum");
 
         a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udp(5556, 53, "later?".getBytes())));
         cycle();
@@ -294,12 +336,19 @@ class RouterTest {
 
     @Test
     void anInternalNetworkHasNoWayOut() {
-        call(dp.addNetwork(new NetworkSpec(3, "vault", ip("10.0.2.1"), mac("02:4a:0a:00:02:01"), 24, 1500, true,
-            EtherTypePolicy.IP_ONLY)));
+        call(dp.addNetwork(new NetworkSpec(
+                3, "vault", ip("10.0.2.1"), mac("02:4a:0a:00:02:01"), 24, 1500, true, EtherTypePolicy.IP_ONLY)));
         final MemoryPort v = new MemoryPort("v", 1500, true, true);
         call(dp.plug(3, v, mac("02:4a:0a:00:02:02"), ip("10.0.2.2"), PortSecurity.ENFORCE));
-        v.inject(ipv4(mac("02:4a:0a:00:02:01"), mac("02:4a:0a:00:02:02"), ip("10.0.2.2"), OUTSIDE, 64, 17, true,
-            udp(1, 2, new byte[8])));
+        v.inject(ipv4(
+                mac("02:4a:0a:00:02:01"),
+                mac("02:4a:0a:00:02:02"),
+                ip("10.0.2.2"),
+                OUTSIDE,
+                64,
+                17,
+                true,
+                udp(1, 2, new byte[8])));
         cycle();
         assertNull(host.pollTransmitted());
         assertEquals(3, v.pollTransmitted()[VNET + 34], "told: destination unreachable");
@@ -311,19 +360,36 @@ class RouterTest {
 
     @Test
     void overlappingRoutedSubnetsAreRefused() {
-        assertThrows(IllegalStateException.class, () -> call(dp.addNetwork(new NetworkSpec(4, "clash", ip("10.0.0.129"),
-            mac("02:4a:0a:00:00:81"), 25, 1500, false, EtherTypePolicy.IP_ONLY))));
+        assertThrows(
+                IllegalStateException.class,
+                () -> call(dp.addNetwork(new NetworkSpec(
+                        4,
+                        "clash",
+                        ip("10.0.0.129"),
+                        mac("02:4a:0a:00:00:81"),
+                        25,
+                        1500,
+                        false,
+                        EtherTypePolicy.IP_ONLY))));
     }
 
     @Test
     void aTranslationHookSeesRoutedPacketsAndCanLetAFlowCrossNetworks() {
         call(dp.routingHook(new RoutingHook() {
-            @Override public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
-                long nowNanos) {
+            @Override
+            public int beforeRouting(
+                    int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
                 return fromNetwork == 1 ? ACCEPT_TRACKED : ACCEPT;
             }
-            @Override public int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset,
-                int ipLength, long nowNanos) {
+
+            @Override
+            public int afterRouting(
+                    int fromNetwork,
+                    int toNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos) {
                 return toNetwork == RoutingHook.HOST_LINK ? DROP : ACCEPT;
             }
         }));
@@ -345,21 +411,33 @@ class RouterTest {
     void aHookIsShownEachBurstsRoutedFramesBeforeTheyAreRouted() {
         final List<String> events = new ArrayList<>();
         call(dp.routingHook(new RoutingHook() {
-            @Override public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
-                long nowNanos) {
+            @Override
+            public int beforeRouting(
+                    int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
                 events.add("route " + (buffer.getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF));
                 return ACCEPT;
             }
-            @Override public int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset,
-                int ipLength, long nowNanos) {
+
+            @Override
+            public int afterRouting(
+                    int fromNetwork,
+                    int toNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos) {
                 return ACCEPT;
             }
-            @Override public void prefetch(int fromNetwork, org.agrona.DirectBuffer[] buffers, int ipOffset, int[] ipLengths,
-                int count) {
+
+            @Override
+            public void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {
                 final StringBuilder shown = new StringBuilder("prefetch from " + fromNetwork + ":");
                 for (int i = 0; i < count; i++) {
                     shown.append(' ').append(buffers[i].getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF);
-                    assertEquals(buffers[i].getShort(ipOffset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF, ipLengths[i], "the IP length of each");
+                    assertEquals(
+                            buffers[i].getShort(ipOffset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                            ipLengths[i],
+                            "the IP length of each");
                 }
                 events.add(shown.toString());
             }
@@ -405,8 +483,10 @@ class RouterTest {
         events.clear();
         host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udp(53, 2000, new byte[8])));
         cycle();
-        assertEquals(List.of("prefetch from " + RoutingHook.HOST_LINK + ": 53"), events.subList(0, 1),
-            "from the host link: shown under HOST_LINK");
+        assertEquals(
+                List.of("prefetch from " + RoutingHook.HOST_LINK + ": 53"),
+                events.subList(0, 1),
+                "from the host link: shown under HOST_LINK");
     }
 
     /**
@@ -415,8 +495,11 @@ class RouterTest {
      */
     @Test
     void routingAndRefusingAllocateNothingPerPacket() {
-        final Dataplane quiet = new Dataplane(new SwitchContext().clock(clock).captureRingBytes(0), ReadySet.NONE,
-            (slot, name) -> { }, Throwable::printStackTrace);
+        final Dataplane quiet = new Dataplane(
+                new SwitchContext().clock(clock).captureRingBytes(0),
+                ReadySet.NONE,
+                (slot, name) -> {},
+                Throwable::printStackTrace);
         quiet.addNetwork(new NetworkSpec(1, "front", GW1, GW1_MAC, 24, 1500, false, EtherTypePolicy.IP_ONLY));
         quiet.addNetwork(new NetworkSpec(2, "small", GW2, GW2_MAC, 24, 1280, false, EtherTypePolicy.IP_ONLY));
         final MemoryPort out = new MemoryPort("out", 1500, true, false);
@@ -427,8 +510,7 @@ class RouterTest {
         quiet.plugHostLink(out, new HostLinkSpec(ROUTER_MAC, ROUTER, HOST_MAC));
         routedSender.repeat(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[64])));
         isolatedSender.repeat(ipv4(GW2_MAC, X_MAC, X, A, 64, 17, true, udp(4000, 80, new byte[64])));
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 20_000; i++) {
             quiet.runDutyCycle(); // warm-up: commands applied, code compiled
         }

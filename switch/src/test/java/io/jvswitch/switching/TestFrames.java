@@ -1,13 +1,15 @@
 package io.jvswitch.switching;
 
+import io.jvswitch.packet.Ipv4Address;
+import io.jvswitch.packet.MacAddress;
+
 import java.nio.ByteBuffer;
 
 /** Builds frames as ports deliver them: a zeroed 10-byte virtio-net header, then Ethernet. */
 final class TestFrames {
     static final int VNET = 10;
 
-    private TestFrames() {
-    }
+    private TestFrames() {}
 
     static byte[] ethernet(long dst, long src, int etherType, int payloadLength) {
         final ByteBuffer b = ByteBuffer.allocate(VNET + 14 + payloadLength);
@@ -33,7 +35,11 @@ final class TestFrames {
         putMac(b, ethDst);
         putMac(b, ethSrc);
         b.putShort((short) 0x0806);
-        b.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) op);
+        b.putShort((short) 1)
+                .putShort((short) 0x0800)
+                .put((byte) 6)
+                .put((byte) 4)
+                .putShort((short) op);
         putMac(b, senderMac);
         b.putInt(senderIp);
         putMac(b, targetMac);
@@ -46,11 +52,11 @@ final class TestFrames {
     }
 
     static long mac(String text) {
-        return io.jvswitch.packet.MacAddress.parse(text);
+        return MacAddress.parse(text);
     }
 
     static int ip(String text) {
-        return io.jvswitch.packet.Ipv4Address.parse(text);
+        return Ipv4Address.parse(text);
     }
 
     static long readMac(byte[] frame, int offset) {

@@ -6,6 +6,8 @@ import io.jvswitch.switching.port.ReadySet;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link ReadySet} over one epoll instance, watching {@link TapPort}s for {@code EPOLLIN}.
@@ -34,9 +36,10 @@ public final class EpollReadySet implements ReadySet {
     private final MemorySegment ctlEvent;
     /** The eventfd behind {@link #wakeup()}, and 8 bytes holding the value 1 to add to it. */
     private final int wakeupFd;
+
     private final long oneAddress;
     private final MemorySegment drain;
-    private final java.util.concurrent.atomic.AtomicBoolean wakeupPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final Object wakeupLock = new Object();
     private volatile boolean closed;
 
@@ -114,8 +117,8 @@ public final class EpollReadySet implements ReadySet {
             return true;
         }
         errno = LibC.errno(callState);
-        throw new IllegalStateException("epoll_ctl ADD failed for port " + port.name() + " (fd " + fd + "): "
-            + Errno.describe(errno));
+        throw new IllegalStateException(
+                "epoll_ctl ADD failed for port " + port.name() + " (fd " + fd + "): " + Errno.describe(errno));
     }
 
     /**
@@ -132,8 +135,8 @@ public final class EpollReadySet implements ReadySet {
         if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_DEL, fd, ctlEvent) < 0) {
             int errno = LibC.errno(callState);
             if (errno != Errno.ENOENT && errno != Errno.EBADF) {
-                throw new IllegalStateException("epoll_ctl DEL failed for port " + port.name() + " (fd " + fd + "): "
-                    + Errno.describe(errno));
+                throw new IllegalStateException(
+                        "epoll_ctl DEL failed for port " + port.name() + " (fd " + fd + "): " + Errno.describe(errno));
             }
         }
     }
@@ -159,7 +162,8 @@ public final class EpollReadySet implements ReadySet {
         if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_DEL, fd, ctlEvent) < 0) {
             final int errno = LibC.errno(callState);
             if (errno != Errno.ENOENT && errno != Errno.EBADF) {
-                throw new IllegalStateException("epoll_ctl DEL failed for descriptor " + fd + ": " + Errno.describe(errno));
+                throw new IllegalStateException(
+                        "epoll_ctl DEL failed for descriptor " + fd + ": " + Errno.describe(errno));
             }
         }
     }
@@ -190,8 +194,8 @@ public final class EpollReadySet implements ReadySet {
         for (int i = 0; i < n; i++) {
             // Every event is a readiness report: EPOLLIN, or EPOLLERR/EPOLLHUP for a failed device, whose
             // next receive then returns RX_GONE.
-            final long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED,
-                (long) i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
+            final long data = events.get(
+                    ValueLayout.JAVA_LONG_UNALIGNED, (long) i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
             if (data == WAKEUP_DATA) {
                 // Drain, then clear. Clearing first would lose a wakeup written in between: the drain
                 // would eat its count while the flag stayed set, and every later wakeup() would skip
@@ -226,7 +230,7 @@ public final class EpollReadySet implements ReadySet {
         // The caller has just published work (a ring commit, a release store). Without a full fence
         // the flag could be read before that store is visible: the poller could clear the flag, find
         // the ring empty and block, while this call skips its write on a stale "pending".
-        java.lang.invoke.VarHandle.fullFence();
+        VarHandle.fullFence();
         if (!wakeupPending.get() && !wakeupPending.getAndSet(true)) {
             synchronized (wakeupLock) { // close() must not free the fd and memory under this write
                 if (!closed) {

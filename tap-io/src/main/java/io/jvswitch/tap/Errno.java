@@ -6,8 +6,6 @@ package io.jvswitch.tap;
  * <p>The numbers are the Linux generic ones (x86-64 and arm64 share them).
  */
 public final class Errno {
-    private Errno() {
-    }
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
@@ -19,6 +17,7 @@ public final class Errno {
     public static final int EAGAIN = 11;
     /** Same value as {@link #EAGAIN} on Linux. */
     public static final int EWOULDBLOCK = EAGAIN;
+
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
@@ -37,6 +36,8 @@ public final class Errno {
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
     public static final int ENOBUFS = 105;
+
+    private Errno() {}
 
     /** The symbolic name of {@code errno}, such as {@code "EBUSY"}, or {@code "errno 123"} if unknown here. */
     public static String name(int errno) {

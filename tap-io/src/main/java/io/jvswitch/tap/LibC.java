@@ -29,8 +29,6 @@ import java.lang.invoke.MethodHandle;
  * thread in Java state, which would stall every safepoint (GC) behind a blocked syscall.
  */
 final class LibC {
-    private LibC() {
-    }
 
     // open(2) flags (x86-64 and arm64 agree on these)
     static final int O_RDONLY = 0;
@@ -48,11 +46,13 @@ final class LibC {
     static final int EPOLLHUP = 0x010;
     /** {@code struct epoll_event} is packed on x86-64: {@code uint32_t events; uint64_t data;}. */
     static final int EPOLL_EVENT_SIZE = 12;
+
     static final int EPOLL_EVENT_EVENTS_OFFSET = 0;
     static final int EPOLL_EVENT_DATA_OFFSET = 4;
 
     /** {@code struct iovec}: {@code void *iov_base; size_t iov_len;}. */
     static final int IOVEC_SIZE = 16;
+
     static final int IOVEC_BASE_OFFSET = 0;
     static final int IOVEC_LENGTH_OFFSET = 8;
 
@@ -63,7 +63,7 @@ final class LibC {
 
     static final StructLayout CALL_STATE_LAYOUT = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET =
-        CALL_STATE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+            CALL_STATE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -75,39 +75,42 @@ final class LibC {
 
     // int open(const char *path, int flags, ...)  -- mode is the variadic part
     private static final MethodHandle OPEN =
-        bind("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT), ERRNO, Linker.Option.firstVariadicArg(2));
+            bind("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT), ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT), ERRNO);
     // int ioctl(int fd, unsigned long request, ...)
     private static final MethodHandle IOCTL_POINTER =
-        bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
+            bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
     // The value variant passes a full 64-bit word: glibc reads the variadic argument as a pointer-sized
     // value and the kernel takes it as an unsigned long, so no upper bits are left undefined.
     private static final MethodHandle IOCTL_VALUE =
-        bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, LONG), ERRNO, Linker.Option.firstVariadicArg(2));
+            bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, LONG), ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, LONG, LONG), ERRNO);
     // ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
     private static final MethodHandle READV = bind("readv", FunctionDescriptor.of(LONG, INT, LONG, INT), ERRNO);
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG), ERRNO);
     private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", FunctionDescriptor.of(INT, INT), ERRNO);
     private static final MethodHandle EPOLL_CTL =
-        bind("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS), ERRNO);
+            bind("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS), ERRNO);
     private static final MethodHandle EPOLL_WAIT =
-        bind("epoll_wait", FunctionDescriptor.of(INT, INT, LONG, INT, INT), ERRNO);
+            bind("epoll_wait", FunctionDescriptor.of(INT, INT, LONG, INT, INT), ERRNO);
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT), ERRNO);
     // write without errno capture: callable from any thread, the caller only needs "it was signalled"
     private static final MethodHandle WRITE_NO_ERRNO = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG));
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(INT, INT, INT), ERRNO);
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, INT));
     private static final MethodHandle GETTID = bind("gettid", FunctionDescriptor.of(INT));
-    private static final MethodHandle SETPRIORITY = bind("setpriority", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO);
+    private static final MethodHandle SETPRIORITY =
+            bind("setpriority", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO);
     /** {@code which} for {@code setpriority}: on Linux, {@code who} may then be a thread id. */
     static final int PRIO_PROCESS = 0;
+
+    private LibC() {}
 
     // Restricted (native access): the JVM runs with --enable-native-access for these modules.
     @SuppressWarnings("restricted")
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name)
-            .orElseThrow(() -> new UnsatisfiedLinkError("libc function not found: " + name));
+        MemorySegment symbol =
+                LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc function not found: " + name));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 

@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NetworkNamespace {
     private static final AtomicLong THREAD_IDS = new AtomicLong();
 
-    private NetworkNamespace() {
-    }
+    private NetworkNamespace() {}
 
     /** The file {@code ip netns add NAME} creates: {@code /run/netns/NAME}. */
     public static Path named(String name) {
@@ -45,16 +44,16 @@ public final class NetworkNamespace {
         Objects.requireNonNull(action, "action");
         var outcome = new Outcome<T>();
         Thread worker = Thread.ofPlatform()
-            .name("jvs-netns-" + THREAD_IDS.incrementAndGet())
-            .daemon(true)
-            .unstarted(() -> {
-                try {
-                    enter(namespaceFile);
-                    outcome.value = action.call();
-                } catch (Throwable t) {
-                    outcome.failure = t;
-                }
-            });
+                .name("jvs-netns-" + THREAD_IDS.incrementAndGet())
+                .daemon(true)
+                .unstarted(() -> {
+                    try {
+                        enter(namespaceFile);
+                        outcome.value = action.call();
+                    } catch (Throwable t) {
+                        outcome.failure = t;
+                    }
+                });
         worker.start();
         joinUninterruptibly(worker);
         if (outcome.failure != null) {
@@ -76,9 +75,10 @@ public final class NetworkNamespace {
             if (fd < 0) {
                 int errno = LibC.errno(callState);
                 String why = switch (errno) {
-                    case Errno.ENOENT -> "network namespace file " + shown + " does not exist"
-                        + " (the namespace was deleted or never created; 'ip netns add NAME' creates /run/netns/NAME,"
-                        + " /proc/PID/ns/net exists only while PID runs)";
+                    case Errno.ENOENT ->
+                        "network namespace file " + shown + " does not exist"
+                                + " (the namespace was deleted or never created; 'ip netns add NAME' creates /run/netns/NAME,"
+                                + " /proc/PID/ns/net exists only while PID runs)";
                     case Errno.EACCES, Errno.EPERM -> "opening network namespace file " + shown + " needs root";
                     case Errno.ENOTDIR -> "network namespace path " + shown + " has a file where a directory should be";
                     default -> "cannot open network namespace file " + shown;
@@ -90,8 +90,9 @@ public final class NetworkNamespace {
             LibC.close(callState, fd);
             if (rc < 0) {
                 String why = switch (errno) {
-                    case Errno.EINVAL -> shown + " is not a network namespace (setns with CLONE_NEWNET refused it;"
-                        + " a stale /run/netns entry, another namespace type or an ordinary file)";
+                    case Errno.EINVAL ->
+                        shown + " is not a network namespace (setns with CLONE_NEWNET refused it;"
+                                + " a stale /run/netns entry, another namespace type or an ordinary file)";
                     case Errno.EPERM -> "entering network namespace " + shown + " needs root or CAP_SYS_ADMIN";
                     default -> "cannot enter network namespace " + shown;
                 };

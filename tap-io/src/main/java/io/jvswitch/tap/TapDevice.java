@@ -62,6 +62,7 @@ public final class TapDevice implements AutoCloseable {
      * {@code min(frame, capacity)} either way).
      */
     private final MemorySegment readIov;
+
     private final long readIovAddress;
     private boolean closed;
 
@@ -99,7 +100,8 @@ public final class TapDevice implements AutoCloseable {
         try {
             MemorySegment callState = LibC.allocateCallState(arena);
             try (Arena setup = Arena.ofConfined()) {
-                fd = LibC.open(callState, setup.allocateFrom(TUN_PATH), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+                fd = LibC.open(
+                        callState, setup.allocateFrom(TUN_PATH), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
                 if (fd < 0) {
                     throw openTunFailure(LibC.errno(callState), requested);
                 }
@@ -116,15 +118,21 @@ public final class TapDevice implements AutoCloseable {
                 MemorySegment headerSize = setup.allocateFrom(ValueLayout.JAVA_INT, VNET_HEADER_LENGTH);
                 if (LibC.ioctl(callState, fd, TUNSETVNETHDRSZ, headerSize) < 0) {
                     int errno = LibC.errno(callState);
-                    throw new TapException("cannot set a " + VNET_HEADER_LENGTH + "-byte virtio-net header on TAP '"
-                        + actualName + "': TUNSETVNETHDRSZ failed with " + Errno.describe(errno), errno, actualName);
+                    throw new TapException(
+                            "cannot set a " + VNET_HEADER_LENGTH + "-byte virtio-net header on TAP '" + actualName
+                                    + "': TUNSETVNETHDRSZ failed with " + Errno.describe(errno),
+                            errno,
+                            actualName);
                 }
 
                 if (LibC.ioctl(callState, fd, TUNSETOFFLOAD, offloads ? OFFLOAD_FLAGS : 0) < 0) {
                     int errno = LibC.errno(callState);
-                    throw new TapException("cannot " + (offloads ? "enable" : "disable") + " offloads (TUNSETOFFLOAD "
-                        + (offloads ? "CSUM|TSO4|TSO6|TSO_ECN" : "0") + ") on TAP '" + actualName + "': "
-                        + Errno.describe(errno), errno, actualName);
+                    throw new TapException(
+                            "cannot " + (offloads ? "enable" : "disable") + " offloads (TUNSETOFFLOAD "
+                                    + (offloads ? "CSUM|TSO4|TSO6|TSO_ECN" : "0") + ") on TAP '" + actualName + "': "
+                                    + Errno.describe(errno),
+                            errno,
+                            actualName);
                 }
                 return new TapDevice(actualName, fd, offloads, arena, callState);
             }
@@ -151,7 +159,8 @@ public final class TapDevice implements AutoCloseable {
         } catch (TapException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("unexpected failure opening TAP '" + requestedName + "' in " + namespaceFile, e);
+            throw new IllegalStateException(
+                    "unexpected failure opening TAP '" + requestedName + "' in " + namespaceFile, e);
         }
     }
 
@@ -167,7 +176,7 @@ public final class TapDevice implements AutoCloseable {
                 char c = requested.charAt(i);
                 if (c == '/' || c == ':' || c <= ' ' || c >= 0x7f) {
                     problem = "contains '" + (c <= ' ' ? "\\u" + String.format("%04x", (int) c) : String.valueOf(c))
-                        + "'; interface names are printable ASCII without '/', ':' or spaces";
+                            + "'; interface names are printable ASCII without '/', ':' or spaces";
                     break;
                 }
             }
@@ -181,7 +190,8 @@ public final class TapDevice implements AutoCloseable {
     private static TapException openTunFailure(int errno, String name) {
         String why = switch (errno) {
             case Errno.ENOENT -> TUN_PATH + " is missing: load the tun module (modprobe tun)";
-            case Errno.ENODEV, Errno.ENXIO -> TUN_PATH + " exists but no driver answers it: load the tun module (modprobe tun)";
+            case Errno.ENODEV, Errno.ENXIO ->
+                TUN_PATH + " exists but no driver answers it: load the tun module (modprobe tun)";
             case Errno.EPERM, Errno.EACCES -> "opening " + TUN_PATH + " needs root or CAP_NET_ADMIN";
             case Errno.EMFILE, Errno.ENFILE -> "out of file descriptors opening " + TUN_PATH;
             default -> "cannot open " + TUN_PATH;
@@ -192,11 +202,14 @@ public final class TapDevice implements AutoCloseable {
     private static TapException setIffFailure(int errno, String name) {
         String shown = name.isEmpty() ? "<kernel-chosen>" : name;
         String why = switch (errno) {
-            case Errno.EPERM, Errno.EACCES -> "creating or attaching TAP '" + shown + "' needs root or CAP_NET_ADMIN"
-                + " (or the persistent device belongs to another user)";
-            case Errno.EBUSY -> "TAP '" + shown + "' is in use by another process (another descriptor is attached to it)";
-            case Errno.EINVAL -> "a device named '" + shown + "' exists and is not a TAP with these flags"
-                + " (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, single queue), or the name is not valid";
+            case Errno.EPERM, Errno.EACCES ->
+                "creating or attaching TAP '" + shown + "' needs root or CAP_NET_ADMIN"
+                        + " (or the persistent device belongs to another user)";
+            case Errno.EBUSY ->
+                "TAP '" + shown + "' is in use by another process (another descriptor is attached to it)";
+            case Errno.EINVAL ->
+                "a device named '" + shown + "' exists and is not a TAP with these flags"
+                        + " (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, single queue), or the name is not valid";
             case Errno.ENFILE -> "the kernel could not allocate a name for TAP '" + shown + "'";
             case Errno.EEXIST -> "a device named '" + shown + "' already exists";
             case Errno.ENOMEM, Errno.ENOBUFS -> "out of kernel memory creating TAP '" + shown + "'";
@@ -239,8 +252,11 @@ public final class TapDevice implements AutoCloseable {
                 case Errno.EPERM, Errno.EACCES -> "changing persistence needs root or CAP_NET_ADMIN";
                 default -> "TUNSETPERSIST failed";
             };
-            throw new TapException("cannot make TAP '" + name + "' " + (persistent ? "persistent" : "non-persistent")
-                + ": " + why + " (" + Errno.describe(errno) + ")", errno, name);
+            throw new TapException(
+                    "cannot make TAP '" + name + "' " + (persistent ? "persistent" : "non-persistent") + ": " + why
+                            + " (" + Errno.describe(errno) + ")",
+                    errno,
+                    name);
         }
     }
 

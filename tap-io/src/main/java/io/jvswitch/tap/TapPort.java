@@ -132,8 +132,9 @@ public final class TapPort implements Port {
             throw new IllegalArgumentException("TAP I/O needs an off-heap buffer (UnsafeBuffer over direct memory)");
         }
         if (offset < 0 || length < TapDevice.VNET_HEADER_LENGTH || offset > buffer.capacity() - length) {
-            throw new IndexOutOfBoundsException("region [" + offset + ", +" + length + ") outside buffer of capacity "
-                + buffer.capacity() + " or shorter than the " + TapDevice.VNET_HEADER_LENGTH + "-byte virtio-net header");
+            throw new IndexOutOfBoundsException(
+                    "region [" + offset + ", +" + length + ") outside buffer of capacity " + buffer.capacity()
+                            + " or shorter than the " + TapDevice.VNET_HEADER_LENGTH + "-byte virtio-net header");
         }
     }
 

@@ -10,8 +10,7 @@ import java.lang.foreign.MemorySegment;
  * ahead of every task. A negative value needs root or CAP_SYS_NICE.
  */
 public final class ThreadNice {
-    private ThreadNice() {
-    }
+    private ThreadNice() {}
 
     /**
      * @param nice -20 (most favoured) to 19
@@ -26,8 +25,11 @@ public final class ThreadNice {
             final int tid = LibC.gettid();
             if (LibC.setpriority(callState, LibC.PRIO_PROCESS, tid, nice) != 0) {
                 final int errno = LibC.errno(callState);
-                throw new TapException("cannot set nice " + nice + " on thread " + tid + " (needs root or CAP_SYS_NICE for "
-                    + "a negative value): " + Errno.describe(errno), errno, null);
+                throw new TapException(
+                        "cannot set nice " + nice + " on thread " + tid + " (needs root or CAP_SYS_NICE for "
+                                + "a negative value): " + Errno.describe(errno),
+                        errno,
+                        null);
             }
         }
     }

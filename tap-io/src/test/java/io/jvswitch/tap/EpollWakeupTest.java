@@ -3,8 +3,11 @@ package io.jvswitch.tap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@link EpollReadySet#wakeup()}: another thread ends a blocked poll at once, and reports no slot. */
 class EpollWakeupTest {
@@ -32,8 +35,9 @@ class EpollWakeupTest {
             set.poll(slots, 0);
             final long again = System.nanoTime();
             assertEquals(0, set.poll(slots, 300));
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - again) >= 250,
-                "consumed: the next poll waits its timeout instead of returning at once for it");
+            assertTrue(
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - again) >= 250,
+                    "consumed: the next poll waits its timeout instead of returning at once for it");
         }
     }
 
@@ -55,8 +59,8 @@ class EpollWakeupTest {
     void noWakeupIsLostUnderRaces() throws Exception {
         try (EpollReadySet set = new EpollReadySet()) {
             final int[] slots = new int[8];
-            final java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
-            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final AtomicInteger rounds = new AtomicInteger();
+            final AtomicBoolean stop = new AtomicBoolean();
             final Thread waker = Thread.ofPlatform().start(() -> {
                 while (!stop.get()) {
                     set.wakeup();
@@ -68,8 +72,9 @@ class EpollWakeupTest {
                 while (System.nanoTime() < deadline) {
                     final long start = System.nanoTime();
                     set.poll(slots, 2_000);
-                    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1_000,
-                        "a poll waited for its timeout after " + rounds.get() + " rounds: a wakeup was lost");
+                    assertTrue(
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1_000,
+                            "a poll waited for its timeout after " + rounds.get() + " rounds: a wakeup was lost");
                     rounds.incrementAndGet();
                 }
             } finally {

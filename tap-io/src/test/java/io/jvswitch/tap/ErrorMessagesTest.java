@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** Setup failures explain themselves: device name, errno name, likely cause. */
 class ErrorMessagesTest {
@@ -42,7 +43,8 @@ class ErrorMessagesTest {
     void aTapInUseByAnotherDescriptorIsExplained() throws Exception {
         String ns = namespaces.create();
         namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), "jvsb0", false));
-        TapException e = assertThrows(TapException.class, () -> TapDevice.openIn(TestNamespaces.path(ns), "jvsb0", false));
+        TapException e =
+                assertThrows(TapException.class, () -> TapDevice.openIn(TestNamespaces.path(ns), "jvsb0", false));
         assertEquals(Errno.EBUSY, e.errno());
         assertTrue(e.getMessage().contains("'jvsb0' is in use by another process"), e.getMessage());
         assertTrue(e.getMessage().contains("EBUSY"), e.getMessage());
@@ -52,7 +54,8 @@ class ErrorMessagesTest {
     void invalidNamesAreRefusedBeforeAnySystemCall() throws Exception {
         String ns = namespaces.create();
         Path path = TestNamespaces.path(ns);
-        TapException tooLong = assertThrows(TapException.class, () -> TapDevice.openIn(path, "jvs-0123456789ab", false));
+        TapException tooLong =
+                assertThrows(TapException.class, () -> TapDevice.openIn(path, "jvs-0123456789ab", false));
         assertEquals(0, tooLong.errno());
         assertTrue(tooLong.getMessage().contains("at most 15"), tooLong.getMessage());
         TapException slash = assertThrows(TapException.class, () -> TapDevice.openIn(path, "a/b", false));
@@ -71,9 +74,11 @@ class ErrorMessagesTest {
 
     @Test
     void aMissingNamespaceFileIsExplainedAndTheActionDoesNotRun() {
-        Path missing = NetworkNamespace.named("jvstap-missing-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+        Path missing = NetworkNamespace.named("jvstap-missing-"
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
         AtomicBoolean ran = new AtomicBoolean();
-        TapException e = assertThrows(TapException.class, () -> NetworkNamespace.call(missing, () -> ran.getAndSet(true)));
+        TapException e =
+                assertThrows(TapException.class, () -> NetworkNamespace.call(missing, () -> ran.getAndSet(true)));
         assertFalse(ran.get());
         assertEquals(Errno.ENOENT, e.errno());
         assertTrue(e.getMessage().contains(missing + " does not exist"), e.getMessage());

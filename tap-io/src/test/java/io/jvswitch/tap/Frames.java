@@ -1,21 +1,20 @@
 package io.jvswitch.tap;
 
-import java.nio.ByteOrder;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Hand-built test frames in the TAP layout {@code [virtio-net header (10)][Ethernet]}; written field by
  * field here so these tests do not depend on the packet module.
  */
 final class Frames {
-    private Frames() {
-    }
 
     static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
     /** Offset of the Ethernet header within a frame. */
     static final int ETH = TapDevice.VNET_HEADER_LENGTH;
+
     static final int ETH_DST = ETH;
     static final int ETH_SRC = ETH + 6;
     static final int ETH_TYPE = ETH + 12;
@@ -29,6 +28,8 @@ final class Frames {
     static final int TAP_IP = ipv4(10, 77, 0, 1);
     static final int PEER_IP = ipv4(10, 77, 0, 2);
 
+    private Frames() {}
+
     static int ipv4(int a, int b, int c, int d) {
         return a << 24 | b << 16 | c << 8 | d;
     }
@@ -38,14 +39,21 @@ final class Frames {
     }
 
     /** An ARP frame (virtio-net header zeroed); returns its length. */
-    static int arp(MutableDirectBuffer b, int off, int op, byte[] ethDst, byte[] senderMac, int senderIp,
-                   byte[] targetMac, int targetIp) {
+    static int arp(
+            MutableDirectBuffer b,
+            int off,
+            int op,
+            byte[] ethDst,
+            byte[] senderMac,
+            int senderIp,
+            byte[] targetMac,
+            int targetIp) {
         zeroHeader(b, off);
         b.putBytes(off + ETH_DST, ethDst);
         b.putBytes(off + ETH_SRC, senderMac);
         b.putShort(off + ETH_TYPE, (short) ETHERTYPE_ARP, NET);
         int a = off + L3;
-        b.putShort(a, (short) 1, NET);                 // hardware type: Ethernet
+        b.putShort(a, (short) 1, NET); // hardware type: Ethernet
         b.putShort(a + 2, (short) ETHERTYPE_IPV4, NET); // protocol type: IPv4
         b.putByte(a + 4, (byte) 6);
         b.putByte(a + 5, (byte) 4);
@@ -109,8 +117,10 @@ final class Frames {
 
     /** Whether the frame is IPv4 carrying {@code protocol} to {@code destination}. */
     static boolean isIpv4(DirectBuffer b, int off, int length, int protocol, int destination) {
-        return length >= L3 + 20 && etherType(b, off) == ETHERTYPE_IPV4 && ipv4Protocol(b, off) == protocol
-            && ipv4Destination(b, off) == destination;
+        return length >= L3 + 20
+                && etherType(b, off) == ETHERTYPE_IPV4
+                && ipv4Protocol(b, off) == protocol
+                && ipv4Destination(b, off) == destination;
     }
 
     /** The Internet checksum (RFC 1071) over {@code length} bytes: 0 means a stored checksum is valid. */

@@ -3,13 +3,15 @@ package io.jvswitch.tap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
 import io.jvswitch.switching.port.Port;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 
 /** receive, transmit and poll allocate nothing once compiled. */
 class HotPathAllocationTest {
@@ -48,7 +50,7 @@ class HotPathAllocationTest {
         int length = Frames.ETH + 60;
         int[] slots = new int[16];
 
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long best = Long.MAX_VALUE;
         for (int round = 0; round < 5 && best > 0; round++) {
             loop(port, ready, rx, tx, length, slots, WARM_UP);
@@ -60,8 +62,14 @@ class HotPathAllocationTest {
         assertEquals(0, best, "bytes allocated over " + MEASURED + " receive+transmit+poll rounds");
     }
 
-    private static void loop(TapPort port, EpollReadySet ready, UnsafeBuffer rx, UnsafeBuffer tx, int length,
-                             int[] slots, int iterations) {
+    private static void loop(
+            TapPort port,
+            EpollReadySet ready,
+            UnsafeBuffer rx,
+            UnsafeBuffer tx,
+            int length,
+            int[] slots,
+            int iterations) {
         for (int i = 0; i < iterations; i++) {
             int sent = port.transmit(tx, 0, length);
             if (sent != Port.TX_OK) {

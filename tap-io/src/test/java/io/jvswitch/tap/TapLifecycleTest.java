@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jvswitch.switching.port.Port;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Duration;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
 
 /** What happens to a TAP when namespaces go away, and how persistent TAPs are re-attached. */
 class TapLifecycleTest {

@@ -10,19 +10,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jvswitch.switching.port.Port;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** TapPort and EpollReadySet against real TAP devices, in namespaces the tests create. */
 class TapPortTest {
@@ -96,8 +98,10 @@ class TapPortTest {
 
         int n = awaitFrame(port, ready, (f, len) -> Frames.isArp(f, 0, len, 2));
         assertEquals(Frames.ARP_LENGTH, n, "virtio-net header + 42-byte ARP reply");
-        assertArrayEquals(new byte[TapDevice.VNET_HEADER_LENGTH], Frames.bytes(buffer, 0, TapDevice.VNET_HEADER_LENGTH),
-            "no offloads: the kernel's virtio-net header is all zero");
+        assertArrayEquals(
+                new byte[TapDevice.VNET_HEADER_LENGTH],
+                Frames.bytes(buffer, 0, TapDevice.VNET_HEADER_LENGTH),
+                "no offloads: the kernel's virtio-net header is all zero");
         assertArrayEquals(Frames.PEER_MAC, Frames.bytes(buffer, Frames.ETH_DST, 6));
         assertArrayEquals(tapMac, Frames.bytes(buffer, Frames.ETH_SRC, 6));
         assertArrayEquals(tapMac, Frames.arpSenderMac(buffer, 0));
@@ -116,7 +120,8 @@ class TapPortTest {
         byte[] tapMac = TestNamespaces.mac(ns, "jvs0");
 
         Process ping = new ProcessBuilder(List.of("ip", "netns", "exec", ns, "ping", "-c1", "-W3", "10.77.0.2"))
-            .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         namespaces.track(ping::destroyForcibly);
 
         // The kernel resolves 10.77.0.2 first: a broadcast ARP request from the TAP's address.
@@ -129,8 +134,11 @@ class TapPortTest {
         assertEquals(Port.TX_OK, port.transmit(out, 0, length));
 
         // Then the echo request itself; answer it in place.
-        int n = awaitFrame(port, ready, (f, len) -> Frames.isIpv4(f, 0, len, 1, Frames.PEER_IP)
-            && f.getByte(Frames.L3 + Frames.ipv4HeaderLength(f, 0)) == 8);
+        int n = awaitFrame(
+                port,
+                ready,
+                (f, len) -> Frames.isIpv4(f, 0, len, 1, Frames.PEER_IP)
+                        && f.getByte(Frames.L3 + Frames.ipv4HeaderLength(f, 0)) == 8);
         assertArrayEquals(Frames.PEER_MAC, Frames.bytes(buffer, Frames.ETH_DST, 6));
         Frames.echoRequestToReply(buffer, 0, n);
         assertEquals(Port.TX_OK, port.transmit(buffer, 0, n));
@@ -208,14 +216,15 @@ class TapPortTest {
         int l4 = Frames.L3 + Frames.ipv4HeaderLength(buffer, 0);
         assertEquals(1, buffer.getByte(0) & 1, "VIRTIO_NET_HDR_F_NEEDS_CSUM");
         assertEquals(0, buffer.getByte(1), "not a GSO frame");
-        assertEquals(l4 - Frames.ETH, buffer.getShort(6, java.nio.ByteOrder.LITTLE_ENDIAN), "csum_start: the UDP header");
-        assertEquals(6, buffer.getShort(8, java.nio.ByteOrder.LITTLE_ENDIAN), "csum_offset: UDP checksum field");
+        assertEquals(l4 - Frames.ETH, buffer.getShort(6, ByteOrder.LITTLE_ENDIAN), "csum_start: the UDP header");
+        assertEquals(6, buffer.getShort(8, ByteOrder.LITTLE_ENDIAN), "csum_offset: UDP checksum field");
         assertEquals(9999, buffer.getShort(l4 + 2, NET) & 0xffff);
         assertEquals(Frames.ETH + 14 + 20 + 8 + 5, n);
 
         int ipv4Plain = Frames.ipv4(10, 78, 0, 2);
         int m = awaitFrame(plain, readyPlain, (f, len) -> Frames.isIpv4(f, 0, len, 17, ipv4Plain));
-        assertArrayEquals(new byte[TapDevice.VNET_HEADER_LENGTH], Frames.bytes(buffer, 0, TapDevice.VNET_HEADER_LENGTH));
+        assertArrayEquals(
+                new byte[TapDevice.VNET_HEADER_LENGTH], Frames.bytes(buffer, 0, TapDevice.VNET_HEADER_LENGTH));
         assertNotEquals(0, buffer.getShort(l4 + 6, NET), "checksum filled in by the kernel");
         assertEquals(Frames.ETH + 14 + 20 + 8 + 5, m);
 

@@ -49,7 +49,8 @@ final class TestNamespaces implements AutoCloseable {
 
     /** Creates a namespace {@code jvstap-<random>} with IPv6 off (no router solicitations or DAD noise). */
     String create() throws Exception {
-        String name = "jvstap-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String name = "jvstap-"
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         check(run(List.of("ip", "netns", "add", name)), "ip netns add " + name);
         names.add(name);
         NetworkNamespace.call(path(name), () -> {
@@ -90,7 +91,8 @@ final class TestNamespaces implements AutoCloseable {
         if (result.exit() != 0) {
             return -1;
         }
-        return Integer.parseInt(result.stdout().substring(0, result.stdout().indexOf(':')).trim());
+        return Integer.parseInt(
+                result.stdout().substring(0, result.stdout().indexOf(':')).trim());
     }
 
     /** The MAC address of {@code device} in {@code namespace}, as 6 bytes. */
@@ -103,8 +105,7 @@ final class TestNamespaces implements AutoCloseable {
         return HexFormat.ofDelimiter(":").parseHex(out.substring(at + 11, at + 11 + 17));
     }
 
-    record Result(int exit, String stdout, String stderr) {
-    }
+    record Result(int exit, String stdout, String stderr) {}
 
     /** Runs a command with a time limit; a command that overruns is killed (by its own PID). */
     static Result run(List<String> command) {
@@ -116,9 +117,10 @@ final class TestNamespaces implements AutoCloseable {
                 process.waitFor(2, TimeUnit.SECONDS);
                 return new Result(-1, "", "timed out after " + COMMAND_TIMEOUT);
             }
-            return new Result(process.exitValue(),
-                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            return new Result(
+                    process.exitValue(),
+                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                    new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             return new Result(-1, "", e.toString());
         } catch (InterruptedException e) {
@@ -129,7 +131,8 @@ final class TestNamespaces implements AutoCloseable {
 
     private static String check(Result result, String what) {
         if (result.exit() != 0) {
-            throw new AssertionError(what + " failed (exit " + result.exit() + "): " + result.stderr().strip());
+            throw new AssertionError(what + " failed (exit " + result.exit() + "): "
+                    + result.stderr().strip());
         }
         return result.stdout();
     }
@@ -147,7 +150,8 @@ final class TestNamespaces implements AutoCloseable {
         for (String name : names) {
             Result result = run(List.of("ip", "netns", "del", name));
             if (result.exit() != 0 && failure == null) {
-                failure = new AssertionError("ip netns del " + name + " failed: " + result.stderr().strip());
+                failure = new AssertionError(
+                        "ip netns del " + name + " failed: " + result.stderr().strip());
             }
         }
         names.clear();

@@ -3,11 +3,12 @@ package io.jvswitch.tap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 
 class ThreadNiceTest {
     /** Field 19 of /proc/thread-self/stat: the thread's nice value as the kernel holds it. */

@@ -1,9 +1,10 @@
 package io.jvswitch.vtep;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
 
 /**
  * An agrona view of bytes held in a netty {@link ByteBuf}, re-pointed for each datagram without

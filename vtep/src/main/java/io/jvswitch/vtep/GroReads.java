@@ -2,6 +2,7 @@ package io.jvswitch.vtep;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -61,15 +62,18 @@ final class GroReads implements AutoCloseable {
     private static final int IOVEC_BYTES = 16;
     /** {@code struct sockaddr_in6}, the larger of the two families. */
     private static final int NAME_BYTES = 28;
+
     private static final int CONTROL_BYTES = 64;
     private static final int CMSG_HEADER = 16;
 
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle RECVMSG = Linker.nativeLinker().downcallHandle(
-        Linker.nativeLinker().defaultLookup().find("recvmsg").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
+    private static final MethodHandle RECVMSG = Linker.nativeLinker()
+            .downcallHandle(
+                    Linker.nativeLinker().defaultLookup().find("recvmsg").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    Linker.Option.captureCallState("errno"));
 
     private final int fd;
     private final Arena arena = Arena.ofShared();
@@ -89,19 +93,6 @@ final class GroReads implements AutoCloseable {
     /** Reads that carried a GRO segment size (more than one datagram, or one the kernel marked). */
     private long coalescedReads;
 
-    /**
-     * Whether netty exposes the addresses of its direct buffers here (it does with the JVM flags the
-     * daemon runs with); without, the underlay leaves the receive to netty.
-     */
-    static boolean supported() {
-        final ByteBuf probe = Unpooled.directBuffer(1);
-        try {
-            return probe.hasMemoryAddress();
-        } finally {
-            probe.release();
-        }
-    }
-
     GroReads(int fd, VtepCounters counters) {
         this.fd = fd;
         this.counters = counters;
@@ -117,6 +108,19 @@ final class GroReads implements AutoCloseable {
         msghdr.set(ValueLayout.JAVA_LONG, MSG_IOV, iov.address());
         msghdr.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
         msghdr.set(ValueLayout.JAVA_LONG, MSG_CONTROL, control.address());
+    }
+
+    /**
+     * Whether netty exposes the addresses of its direct buffers here (it does with the JVM flags the
+     * daemon runs with); without, the underlay leaves the receive to netty.
+     */
+    static boolean supported() {
+        final ByteBuf probe = Unpooled.directBuffer(1);
+        try {
+            return probe.hasMemoryAddress();
+        } finally {
+            probe.release();
+        }
     }
 
     /**
@@ -235,8 +239,9 @@ final class GroReads implements AutoCloseable {
         if (family == AF_INET) {
             return name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4);
         }
-        if (family == AF_INET6 && name.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) == 0
-            && name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16) == 0xFFFF) {
+        if (family == AF_INET6
+                && name.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) == 0
+                && name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16) == 0xFFFF) {
             return name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 20);
         }
         return 0;

@@ -5,10 +5,11 @@ import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Receive offload for the tunnel: joins consecutive in-order TCP/IPv4 segments of one flow, as they
@@ -29,6 +30,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class TcpCoalescer {
     /** Most segments in one super-frame (the kernel's GSO limit for a TAP write). */
     static final int MAX_SEGMENTS = 64;
+
     private static final int ETH = EthernetFrame.HEADER_LENGTH;
     private static final int IP_HEADER = Ipv4Packet.MIN_HEADER_LENGTH;
     private static final int MAX_IP_LENGTH = 65_535;
@@ -40,13 +42,16 @@ final class TcpCoalescer {
     private int capacity;
     /** Bytes in the frame being built, virtio-net header included; 0 before the first segment. */
     private int length;
+
     private int senderIp;
     private int segments;
     /** Payload size of the first segment; 0 when the frame cannot take more segments. */
     private int segmentSize;
+
     private int tcpHeader;
     /** TCP header length of the segment {@link #mergeablePayload} last accepted. */
     private int candidateHeader;
+
     private int nextSequence;
 
     /** Starts a frame in {@code target} at {@code vnetOffset}, at most {@code capacity} bytes. */
@@ -104,14 +109,16 @@ final class TcpCoalescer {
             return false;
         }
         final int payload = mergeablePayload(src, offset, frameLength);
-        if (payload <= 0 || payload > segmentSize || length + payload > capacity
-            || length - VirtioNetHeader.LENGTH - ETH + payload > MAX_IP_LENGTH) {
+        if (payload <= 0
+                || payload > segmentSize
+                || length + payload > capacity
+                || length - VirtioNetHeader.LENGTH - ETH + payload > MAX_IP_LENGTH) {
             return false;
         }
         final int th = offset + ETH + IP_HEADER;
         if (src.getInt(th + TcpPacket.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) != nextSequence
-            || candidateHeader != tcpHeader
-            || !sameHeaders(src, offset)) {
+                || candidateHeader != tcpHeader
+                || !sameHeaders(src, offset)) {
             return false;
         }
         target.putBytes(vnet + length, src, th + tcpHeader, payload);
@@ -139,15 +146,25 @@ final class TcpCoalescer {
             final int ipLength = length - VirtioNetHeader.LENGTH - ETH;
             target.putShort(ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
             target.putShort(ip + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
-            target.putShort(ip + Ipv4Packet.CHECKSUM_OFFSET, (short) InternetChecksum.compute(target, ip, IP_HEADER),
-                ByteOrder.BIG_ENDIAN);
+            target.putShort(
+                    ip + Ipv4Packet.CHECKSUM_OFFSET,
+                    (short) InternetChecksum.compute(target, ip, IP_HEADER),
+                    ByteOrder.BIG_ENDIAN);
             // NEEDS_CSUM: the checksum field holds the pseudo-header sum, the kernel adds the rest
-            final int pseudo = InternetChecksum.pseudoHeaderIpv4(target.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-                target.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP,
-                ipLength - IP_HEADER);
-            target.putShort(tcp() + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
-            VirtioNetHeader.setTcpSegmentation(target, vnet, VirtioNetHeader.GSO_TCPV4, ETH + IP_HEADER,
-                ETH + IP_HEADER + tcpHeader, Math.abs(segmentSize));
+            final int pseudo = InternetChecksum.pseudoHeaderIpv4(
+                    target.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                    target.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
+                    Ipv4Packet.PROTOCOL_TCP,
+                    ipLength - IP_HEADER);
+            target.putShort(
+                    tcp() + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
+            VirtioNetHeader.setTcpSegmentation(
+                    target,
+                    vnet,
+                    VirtioNetHeader.GSO_TCPV4,
+                    ETH + IP_HEADER,
+                    ETH + IP_HEADER + tcpHeader,
+                    Math.abs(segmentSize));
         }
         target = null;
         return length;
@@ -168,12 +185,14 @@ final class TcpCoalescer {
      */
     private int mergeablePayload(DirectBuffer src, int frame, int frameLength) {
         if (frameLength < ETH + IP_HEADER + TcpPacket.MIN_HEADER_LENGTH
-            || src.getShort(frame + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != (short) EthernetFrame.ETHERTYPE_IPV4) {
+                || src.getShort(frame + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN)
+                        != (short) EthernetFrame.ETHERTYPE_IPV4) {
             return -1;
         }
         final int ip = frame + ETH;
-        if ((src.getByte(ip) & 0xFF) != 0x45 || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP
-            || (src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) { // MF or a fragment offset
+        if ((src.getByte(ip) & 0xFF) != 0x45
+                || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP
+                || (src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) { // MF or a fragment offset
             return -1;
         }
         final int ipLength = src.getShort(ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
@@ -187,10 +206,13 @@ final class TcpCoalescer {
         if (thLength < TcpPacket.MIN_HEADER_LENGTH || payload <= 0 || (flags & ~TcpPacket.PSH) != TcpPacket.ACK) {
             return -1;
         }
-        final int pseudo = InternetChecksum.pseudoHeaderIpv4(src.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-            src.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP, ipLength - IP_HEADER);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(
+                src.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                src.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
+                Ipv4Packet.PROTOCOL_TCP,
+                ipLength - IP_HEADER);
         if (InternetChecksum.fold(InternetChecksum.partialSum(src, th, ipLength - IP_HEADER, pseudo)) != 0xFFFF
-            || InternetChecksum.compute(src, ip, IP_HEADER) != 0) {
+                || InternetChecksum.compute(src, ip, IP_HEADER) != 0) {
             return -1; // left for the receiver to check and drop
         }
         candidateHeader = thLength;
@@ -228,9 +250,14 @@ final class TcpCoalescer {
             final int ip = ETH;
             final int tcp = ETH + IP_HEADER;
             final int[][] differing = {
-                {ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, 2}, {ip + Ipv4Packet.ID_OFFSET, 2}, {ip + Ipv4Packet.CHECKSUM_OFFSET, 2},
-                {tcp + TcpPacket.SEQUENCE_OFFSET, 4}, {tcp + TcpPacket.FLAGS_OFFSET, 1}, {tcp + TcpPacket.WINDOW_OFFSET, 2},
-                {tcp + TcpPacket.CHECKSUM_OFFSET, 2}, {tcp + TcpPacket.URGENT_POINTER_OFFSET, 2},
+                {ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, 2},
+                {ip + Ipv4Packet.ID_OFFSET, 2},
+                {ip + Ipv4Packet.CHECKSUM_OFFSET, 2},
+                {tcp + TcpPacket.SEQUENCE_OFFSET, 4},
+                {tcp + TcpPacket.FLAGS_OFFSET, 1},
+                {tcp + TcpPacket.WINDOW_OFFSET, 2},
+                {tcp + TcpPacket.CHECKSUM_OFFSET, 2},
+                {tcp + TcpPacket.URGENT_POINTER_OFFSET, 2},
             };
             for (int i = 0; i < FOR_TCP_HEADER.length; i++) {
                 final int headers = tcp + TcpPacket.MIN_HEADER_LENGTH + 4 * i;
@@ -241,7 +268,8 @@ final class TcpCoalescer {
                 }
                 final long[] masks = new long[(headers + Long.BYTES - 1) / Long.BYTES];
                 for (int w = 0; w < masks.length; w++) {
-                    masks[w] = same.getLong(Math.min(w * Long.BYTES, headers - Long.BYTES)); // the machine's order, as compared
+                    masks[w] = same.getLong(
+                            Math.min(w * Long.BYTES, headers - Long.BYTES)); // the machine's order, as compared
                 }
                 FOR_TCP_HEADER[i] = masks;
             }

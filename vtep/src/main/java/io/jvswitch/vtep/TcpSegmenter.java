@@ -7,9 +7,10 @@ import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
 
 /**
  * Software TCP segmentation of a TSO super-frame (virtio-net GSO_TCPV4 or GSO_TCPV6) into
@@ -70,8 +71,10 @@ public final class TcpSegmenter {
         if (v4) {
             final int versionIhl = src.getByte(ip) & 0xFF;
             ipHeader = (versionIhl & 0x0F) * 4;
-            if (etherType != EthernetFrame.ETHERTYPE_IPV4 || versionIhl >>> 4 != 4 || ipHeader < Ipv4Packet.MIN_HEADER_LENGTH
-                || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP) {
+            if (etherType != EthernetFrame.ETHERTYPE_IPV4
+                    || versionIhl >>> 4 != 4
+                    || ipHeader < Ipv4Packet.MIN_HEADER_LENGTH
+                    || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP) {
                 return fail(VtepDropReason.BAD_SUPER_FRAME);
             }
         } else {
@@ -120,12 +123,16 @@ public final class TcpSegmenter {
             dst.putShort(ipOut + Ipv4Packet.ID_OFFSET, (short) 0);
             dst.putShort(ipOut + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
             ipConstant = InternetChecksum.partialSum(dst, ipOut, ipHeader, 0) & 0xFFFF_FFFFL;
-            pseudo = InternetChecksum.pseudoHeaderIpv4(dst.getInt(ipOut + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-                dst.getInt(ipOut + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP, 0);
+            pseudo = InternetChecksum.pseudoHeaderIpv4(
+                    dst.getInt(ipOut + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                    dst.getInt(ipOut + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
+                    Ipv4Packet.PROTOCOL_TCP,
+                    0);
         } else {
             ipConstant = 0;
             // the IPv6 pseudo-header: both addresses and the next header; the length is added per segment
-            pseudo = InternetChecksum.fold(InternetChecksum.partialSum(dst, ipOut + 8, 32, 0)) + Ipv4Packet.PROTOCOL_TCP;
+            pseudo =
+                    InternetChecksum.fold(InternetChecksum.partialSum(dst, ipOut + 8, 32, 0)) + Ipv4Packet.PROTOCOL_TCP;
         }
         final long tcpConstant = InternetChecksum.partialSum(dst, tcpOut, tcpHeader, pseudo) & 0xFFFF_FFFFL;
 
@@ -137,16 +144,18 @@ public final class TcpSegmenter {
                 dst.putBytes(out, dst, 0, datagramHeaders);
             }
             // the payload is summed as it is copied: one pass over it
-            final int payloadSum = InternetChecksum.copyAndSum(src, frame + headers + i * mss, dst, out + datagramHeaders,
-                segmentPayload, 0);
+            final int payloadSum = InternetChecksum.copyAndSum(
+                    src, frame + headers + i * mss, dst, out + datagramHeaders, segmentPayload, 0);
             final int tcpLength = tcpHeader + segmentPayload;
             if (v4) {
                 final int ipLength = ipHeader + tcpLength;
                 final int segmentId = (id + i) & 0xFFFF;
                 dst.putShort(out + ipOut + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
                 dst.putShort(out + ipOut + Ipv4Packet.ID_OFFSET, (short) segmentId, ByteOrder.BIG_ENDIAN);
-                dst.putShort(out + ipOut + Ipv4Packet.CHECKSUM_OFFSET,
-                    (short) ~InternetChecksum.fold(ipConstant + ipLength + segmentId), ByteOrder.BIG_ENDIAN);
+                dst.putShort(
+                        out + ipOut + Ipv4Packet.CHECKSUM_OFFSET,
+                        (short) ~InternetChecksum.fold(ipConstant + ipLength + segmentId),
+                        ByteOrder.BIG_ENDIAN);
             } else {
                 dst.putShort(out + ipOut + 4, (short) tcpLength, ByteOrder.BIG_ENDIAN);
             }
@@ -161,9 +170,16 @@ public final class TcpSegmenter {
             }
             dst.putByte(out + tcpOut + TcpPacket.FLAGS_OFFSET, (byte) segmentFlags);
             // the flags are the low byte of the 16-bit word they share with the data offset
-            final long sum = tcpConstant + tcpLength + (segmentSequence >>> 16) + (segmentSequence & 0xFFFF) + segmentFlags
-                + (payloadSum & 0xFFFF_FFFFL);
-            dst.putShort(out + tcpOut + TcpPacket.CHECKSUM_OFFSET, (short) ~InternetChecksum.fold(sum), ByteOrder.BIG_ENDIAN);
+            final long sum = tcpConstant
+                    + tcpLength
+                    + (segmentSequence >>> 16)
+                    + (segmentSequence & 0xFFFF)
+                    + segmentFlags
+                    + (payloadSum & 0xFFFF_FFFFL);
+            dst.putShort(
+                    out + tcpOut + TcpPacket.CHECKSUM_OFFSET,
+                    (short) ~InternetChecksum.fold(sum),
+                    ByteOrder.BIG_ENDIAN);
             out += datagramHeaders + segmentPayload;
         }
         segmentCount = count;

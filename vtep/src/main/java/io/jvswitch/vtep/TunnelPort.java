@@ -2,18 +2,22 @@ package io.jvswitch.vtep;
 
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
 import io.jvswitch.switching.port.Port;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One overlay network's VXLAN tunnel, as a switch {@link Port} in that network's bridge domain.
@@ -55,13 +59,13 @@ public final class TunnelPort implements Port {
     private volatile VtepPeer[] peers = new VtepPeer[0];
     /** Set by the control thread when a peer goes; its MACs are forgotten on the dataplane thread. */
     private volatile int[] removedPeers = new int[0];
+
     private int removedSeen;
     private volatile boolean closed;
     private long nowNanos;
     private int receivesSinceHousekeeping;
     /** A control-plane request for the remote MAC entries, answered on the dataplane thread. */
     private volatile CompletableFuture<List<RemoteMac>> snapshotRequest;
-
 
     public TunnelPort(String name, int vni, int mtu, VtepContext ctx, TxQueue tx) {
         if (!ctx.isConcluded()) {
@@ -81,9 +85,11 @@ public final class TunnelPort implements Port {
         this.macs = new RemoteMacTable(ctx.remoteMacLimit(), ctx.macAgingNanos());
         this.inbound = new InboundFrames(ctx.rxQueueFrames());
         this.nowNanos = ctx.clock().nanoTime();
-        this.buffers = new DatagramPool(ctx.txBuffers(), VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH
-            + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500), ctx.txSuperFrameBuffers(),
-            TcpSegmenter.maxOutputBytes(SUPER_FRAME_LIMIT, MIN_SEGMENT));
+        this.buffers = new DatagramPool(
+                ctx.txBuffers(),
+                VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500),
+                ctx.txSuperFrameBuffers(),
+                TcpSegmenter.maxOutputBytes(SUPER_FRAME_LIMIT, MIN_SEGMENT));
     }
 
     public int vni() {
@@ -115,7 +121,7 @@ public final class TunnelPort implements Port {
             throw new IllegalStateException("network has " + current.length + " peers, the limit");
         }
         final VtepPeer peer = new VtepPeer(ip, ctx.udpPort());
-        final VtepPeer[] next = java.util.Arrays.copyOf(current, current.length + 1);
+        final VtepPeer[] next = Arrays.copyOf(current, current.length + 1);
         next[current.length] = peer;
         peers = next;
         return peer;
@@ -133,7 +139,7 @@ public final class TunnelPort implements Port {
             throw new IllegalStateException("not a peer of this network");
         }
         peers = kept.toArray(new VtepPeer[0]);
-        final int[] removed = java.util.Arrays.copyOf(removedPeers, removedPeers.length + 1);
+        final int[] removed = Arrays.copyOf(removedPeers, removedPeers.length + 1);
         removed[removedPeers.length] = ip;
         removedPeers = removed;
     }
@@ -217,15 +223,16 @@ public final class TunnelPort implements Port {
         if (request != null) {
             snapshotRequest = null;
             final List<RemoteMac> entries = new ArrayList<>(macs.size());
-            macs.forEach(nowNanos, (mac, vtep, age) -> entries.add(new RemoteMac(MacAddress.format(mac),
-                io.jvswitch.packet.Ipv4Address.format(vtep), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(age))));
+            macs.forEach(
+                    nowNanos,
+                    (mac, vtep, age) -> entries.add(new RemoteMac(
+                            MacAddress.format(mac), Ipv4Address.format(vtep), TimeUnit.NANOSECONDS.toMillis(age))));
             request.complete(entries);
         }
     }
 
     /** A remote MAC and the VTEP it sits behind, for {@code jvs fdb}. */
-    public record RemoteMac(String mac, String vtep, long ageMillis) {
-    }
+    public record RemoteMac(String mac, String vtep, long ageMillis) {}
 
     /**
      * The remote MAC entries, taken on the dataplane thread at its next duty cycle (the table's
@@ -271,7 +278,8 @@ public final class TunnelPort implements Port {
             counters.drop(VtepDropReason.TX_QUEUE_FULL);
             return TX_BUSY;
         }
-        final int capacity = gso ? TcpSegmenter.maxOutputBytes(frameLength, MIN_SEGMENT) : VxlanHeader.LENGTH + frameLength;
+        final int capacity =
+                gso ? TcpSegmenter.maxOutputBytes(frameLength, MIN_SEGMENT) : VxlanHeader.LENGTH + frameLength;
         final ByteBuf datagrams = buffers.claim(capacity);
         if (datagrams == null) {
             tx.abandon(batch);
@@ -329,8 +337,9 @@ public final class TunnelPort implements Port {
         final int base = VxlanHeader.LENGTH;
         final int frame = vnetOffset + VirtioNetHeader.LENGTH;
         datagramView.putBytes(base, buffer, frame, start);
-        final int checksum = ~InternetChecksum.fold(InternetChecksum.copyAndSum(buffer, frame + start, datagramView,
-            base + start, frameLength - start, 0)) & 0xFFFF;
+        final int checksum = ~InternetChecksum.fold(InternetChecksum.copyAndSum(
+                        buffer, frame + start, datagramView, base + start, frameLength - start, 0))
+                & 0xFFFF;
         datagramView.putShort(base + field, (short) (checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
         return true;
     }

@@ -11,9 +11,11 @@ public final class TxBatch {
     ByteBuf datagrams;
     /** The one destination, or null to replicate to every peer in {@link #peers}. */
     VtepPeer peer;
+
     VtepPeer[] peers;
     /** Length of every segment but the last; 0 for a single datagram. */
     int stride;
+
     int segments;
     /** Which sending socket (outer source port), from the inner flow's hash. */
     int sender;

@@ -5,10 +5,10 @@ import io.jvswitch.switching.service.DutyCycleWork;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.ManualIoEventLoop;
@@ -20,8 +20,10 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.SegmentedDatagramPacket;
+
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The VTEP's side of the underlay: netty {@link EpollDatagramChannel}s on a
@@ -58,8 +60,11 @@ public final class Underlay implements DutyCycleWork {
     private static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
     private static final IntegerUnixChannelOption SO_NO_CHECK = new IntegerUnixChannelOption("SO_NO_CHECK", 1, 11);
     /** Root may size socket buffers past net.core.rmem_max/wmem_max (a burst of super-frames needs it). */
-    private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
-    private static final IntegerUnixChannelOption SO_SNDBUFFORCE = new IntegerUnixChannelOption("SO_SNDBUFFORCE", 1, 32);
+    private static final IntegerUnixChannelOption SO_RCVBUFFORCE =
+            new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
+
+    private static final IntegerUnixChannelOption SO_SNDBUFFORCE =
+            new IntegerUnixChannelOption("SO_SNDBUFFORCE", 1, 32);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
     private static final int MAX_UDP_PAYLOAD = 65_535 - 20 - 8;
     /** Loop turns allowed for a bind or a close, which need one or two; more means it is stuck. */
@@ -78,15 +83,17 @@ public final class Underlay implements DutyCycleWork {
     private final GroReads groReads;
     /** The last GRO read stopped before the socket was empty: read on next cycle. */
     private boolean readsPending;
+
     private final Channel[] plain;
     private final Channel[] segmenting;
     private final boolean[] dirty;
     private final boolean gso;
-    private final java.util.function.Consumer<TxBatch> send = this::send;
+    private final Consumer<TxBatch> send = this::send;
     /** The last turn of the loop did something: a read cut short by its budget goes on in the next. */
     private boolean loopBusy;
     /** A socket's buffer was full at the last flush: netty waits for it to drain, and needs turns. */
     private boolean outboundPending;
+
     private boolean closed;
 
     /** Binds the sockets, on the calling thread's loop: call it on the dataplane thread. */
@@ -115,14 +122,16 @@ public final class Underlay implements DutyCycleWork {
             final int receiveSlot = ctx.udpGro() ? MAX_UDP_PAYLOAD : ctx.maxDatagramPayload();
             readsItself = ctx.udpGro() && GroReads.supported();
             final int receiveSlots = ctx.udpGro() ? 1 : ctx.datagramsPerRead();
-            this.receiving = bound(new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
-                .option(ChannelOption.AUTO_READ, !readsItself)
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, receiveSlot)
-                .option(EpollChannelOption.UDP_GRO, ctx.udpGro())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveSlot * receiveSlots))
-                .option(SO_RCVBUFFORCE, SOCKET_BUFFER)
-                .handler(new Decapsulation())
-                .bind(local));
+            this.receiving = bound(new Bootstrap()
+                    .group(loop)
+                    .channel(EpollDatagramChannel.class)
+                    .option(ChannelOption.AUTO_READ, !readsItself)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, receiveSlot)
+                    .option(EpollChannelOption.UDP_GRO, ctx.udpGro())
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveSlot * receiveSlots))
+                    .option(SO_RCVBUFFORCE, SOCKET_BUFFER)
+                    .handler(new Decapsulation())
+                    .bind(local));
             this.receivingFd = ((EpollDatagramChannel) receiving).fd().intValue();
             final InetSocketAddress ephemeral = new InetSocketAddress(local.getAddress(), 0);
             for (int i = 0; i < senders; i++) {
@@ -133,8 +142,10 @@ public final class Underlay implements DutyCycleWork {
             }
             done = true;
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot bind the VXLAN underlay socket to " + Ipv4Address.format(ctx.localAddress())
-                + ":" + ctx.udpPort() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot bind the VXLAN underlay socket to " + Ipv4Address.format(ctx.localAddress()) + ":"
+                            + ctx.udpPort() + ": " + e.getMessage(),
+                    e);
         } finally {
             if (!done) {
                 shutDownLoop();
@@ -157,12 +168,16 @@ public final class Underlay implements DutyCycleWork {
     }
 
     private Channel sender(InetSocketAddress ephemeral, boolean noChecksum) {
-        final Bootstrap b = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
-            .option(IP_TTL, ctx.ttl())
-            .option(SO_SNDBUFFORCE, SOCKET_BUFFER)
-            .option(ChannelOption.AUTO_READ, false) // nothing is sent to these ports
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(SOCKET_BUFFER, 2 * SOCKET_BUFFER))
-            .handler(new SendFailures());
+        final Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(EpollDatagramChannel.class)
+                .option(IP_TTL, ctx.ttl())
+                .option(SO_SNDBUFFORCE, SOCKET_BUFFER)
+                .option(ChannelOption.AUTO_READ, false) // nothing is sent to these ports
+                .option(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(SOCKET_BUFFER, 2 * SOCKET_BUFFER))
+                .handler(new SendFailures());
         if (noChecksum) {
             b.option(SO_NO_CHECK, 1);
         }
@@ -309,22 +324,25 @@ public final class Underlay implements DutyCycleWork {
         }
     }
 
-    private static void write(Channel channel, ByteBuf datagrams, TxBatch batch, VtepPeer peer, boolean useGso,
-                              boolean segmented) {
+    private static void write(
+            Channel channel, ByteBuf datagrams, TxBatch batch, VtepPeer peer, boolean useGso, boolean segmented) {
         if (useGso) {
             // one GSO send carries at most 65507 bytes of UDP payload: a 64 KiB super-frame plus its
             // per-segment headers is more, so it goes in as few sends as fit
             final int perSend = Math.min(TcpSegmenter.MAX_GSO_SEGMENTS, MAX_UDP_PAYLOAD / batch.stride) * batch.stride;
             if (datagrams.readableBytes() <= perSend) {
-                channel.write(new SegmentedDatagramPacket(datagrams, batch.stride, peer.address()), channel.voidPromise());
+                channel.write(
+                        new SegmentedDatagramPacket(datagrams, batch.stride, peer.address()), channel.voidPromise());
                 return;
             }
             int offset = datagrams.readerIndex();
             final int end = datagrams.writerIndex();
             while (offset < end) {
                 final int length = Math.min(perSend, end - offset);
-                channel.write(new SegmentedDatagramPacket(datagrams.retainedSlice(offset, length), batch.stride,
-                    peer.address()), channel.voidPromise());
+                channel.write(
+                        new SegmentedDatagramPacket(
+                                datagrams.retainedSlice(offset, length), batch.stride, peer.address()),
+                        channel.voidPromise());
                 offset += length;
             }
             datagrams.release();
@@ -334,7 +352,9 @@ public final class Underlay implements DutyCycleWork {
             final int end = datagrams.writerIndex();
             while (offset < end) {
                 final int length = Math.min(batch.stride, end - offset);
-                channel.write(new DatagramPacket(datagrams.retainedSlice(offset, length), peer.address()), channel.voidPromise());
+                channel.write(
+                        new DatagramPacket(datagrams.retainedSlice(offset, length), peer.address()),
+                        channel.voidPromise());
                 offset += length;
             }
             datagrams.release();
@@ -419,8 +439,10 @@ public final class Underlay implements DutyCycleWork {
             loop.runNow();
         }
         if (!loop.isTerminated()) {
-            LOG.log(System.Logger.Level.WARNING, "the underlay loop of " + Ipv4Address.format(ctx.localAddress()) + ":"
-                + ctx.udpPort() + " did not terminate");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "the underlay loop of " + Ipv4Address.format(ctx.localAddress()) + ":" + ctx.udpPort()
+                            + " did not terminate");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jvswitch.vtep;
 
 import io.jvswitch.packet.Ipv4Address;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,8 +20,8 @@ public final class VtepPeer {
 
     static Inet4Address toInet(int ip) {
         try {
-            return (Inet4Address) InetAddress.getByAddress(new byte[] {
-                (byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+            return (Inet4Address) InetAddress.getByAddress(
+                    new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // four bytes are always a valid address
         }

@@ -107,7 +107,8 @@ public final class VtepReceiver {
             return dropOnTunnel(tunnel, peer, VtepDropReason.RUNT_INNER);
         }
         if (!tunnel.offer(senderIp, datagram, index + VxlanHeader.LENGTH, innerLength)) {
-            return dropOnTunnel(tunnel, peer, tunnel.isClosed() ? VtepDropReason.RX_PORT_CLOSED : VtepDropReason.RX_RING_FULL);
+            return dropOnTunnel(
+                    tunnel, peer, tunnel.isClosed() ? VtepDropReason.RX_PORT_CLOSED : VtepDropReason.RX_RING_FULL);
         }
         tunnel.counters().received(innerLength);
         if (peer != null) {

@@ -8,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.switching.port.Port;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The underlay's own receive with UDP GRO, on real sockets over loopback (127.0.0.1 and 127.0.0.2,
@@ -48,7 +49,11 @@ class GroReadsTest {
             port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
         }
         ua = new Underlay(new VtepContext().localAddress(LO_A).udpPort(port).conclude());
-        ub = new Underlay(new VtepContext().localAddress(LO_B).udpPort(port).udpGro(groAtB).conclude());
+        ub = new Underlay(new VtepContext()
+                .localAddress(LO_B)
+                .udpPort(port)
+                .udpGro(groAtB)
+                .conclude());
     }
 
     @Test
@@ -78,7 +83,8 @@ class GroReadsTest {
         final TunnelPort b = ub.openTunnel("vx-b", VNI, 1450);
         b.addPeer(LO_A);
         final InetSocketAddress vtepB = ub.localAddress();
-        try (DatagramChannel fromA = DatagramChannel.open(); DatagramChannel stranger = DatagramChannel.open()) {
+        try (DatagramChannel fromA = DatagramChannel.open();
+                DatagramChannel stranger = DatagramChannel.open()) {
             fromA.bind(new InetSocketAddress("127.0.0.1", 0));
             stranger.bind(new InetSocketAddress("127.0.0.3", 0));
             fromA.send(ByteBuffer.wrap(new byte[] {8, 0, 0}), vtepB);
@@ -89,7 +95,9 @@ class GroReadsTest {
             vxlan[6] = (byte) VNI;
             stranger.send(ByteBuffer.wrap(vxlan), vtepB);
         }
-        for (int turn = 0; turn < 100 && ub.counters().totalDrops() + b.counters().totalDrops() < 2; turn++) {
+        for (int turn = 0;
+                turn < 100 && ub.counters().totalDrops() + b.counters().totalDrops() < 2;
+                turn++) {
             ub.doWork(0, true);
         }
         assertEquals(1, ub.counters().drops(VtepDropReason.TRUNCATED), "3 bytes from the peer's address");

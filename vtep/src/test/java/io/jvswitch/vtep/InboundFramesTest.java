@@ -10,11 +10,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /**
  * The tunnel's ring of received frames: order, wrap-around, bounds, what each reader answer does,
@@ -22,10 +23,11 @@ import org.junit.jupiter.api.Test;
  */
 class InboundFramesTest {
     /** A queued frame as the model sees it, with the datagram that carries it. */
-    record Frame(int sender, byte[] bytes, ByteBuf datagram) {
-    }
+    record Frame(int sender, byte[] bytes, ByteBuf datagram) {}
 
-    private static final ByteBufAllocator[] ALLOCATORS = {PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT};
+    private static final ByteBufAllocator[] ALLOCATORS = {
+        PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT
+    };
 
     static byte[] bytes(Random random, int length) {
         final byte[] b = new byte[length];
@@ -41,7 +43,8 @@ class InboundFramesTest {
         final byte[] bytes = bytes(random, length);
         final int lead = random.nextInt(9);
         final int kind = random.nextInt(3);
-        final ByteBuf datagram = kind == 2 ? Unpooled.buffer(lead + length) : ALLOCATORS[kind].directBuffer(lead + length);
+        final ByteBuf datagram =
+                kind == 2 ? Unpooled.buffer(lead + length) : ALLOCATORS[kind].directBuffer(lead + length);
         datagram.writeZero(lead).writeBytes(bytes);
         return new Frame(sender, bytes, datagram);
     }
@@ -63,12 +66,14 @@ class InboundFramesTest {
     /** Reads every frame with CONTINUE, up to {@code limit}. */
     static List<byte[]> take(InboundFrames ring, int limit) {
         final List<byte[]> out = new ArrayList<>();
-        ring.read((sender, buffer, offset, length) -> {
-            final byte[] b = new byte[length];
-            buffer.getBytes(offset, b);
-            out.add(b);
-            return InboundFrames.CONTINUE;
-        }, limit);
+        ring.read(
+                (sender, buffer, offset, length) -> {
+                    final byte[] b = new byte[length];
+                    buffer.getBytes(offset, b);
+                    out.add(b);
+                    return InboundFrames.CONTINUE;
+                },
+                limit);
         return out;
     }
 
@@ -98,18 +103,21 @@ class InboundFramesTest {
                 // a reader that answers at random, as the coalescer does
                 final int limit = 1 + random.nextInt(8);
                 final List<Integer> answers = new ArrayList<>();
-                final int read = ring.read((sender, buffer, offset, length) -> {
-                    final Frame expected = model.toArray(new Frame[0])[answers.size()];
-                    assertEquals(expected.sender(), sender);
-                    final byte[] b = new byte[length];
-                    buffer.getBytes(offset, b);
-                    assertArrayEquals(expected.bytes(), b);
-                    assertEquals(1, expected.datagram().refCnt(), "held while queued");
-                    final int answer = random.nextInt(10) == 0 ? InboundFrames.ABORT
-                        : random.nextInt(10) == 0 ? InboundFrames.BREAK : InboundFrames.CONTINUE;
-                    answers.add(answer);
-                    return answer;
-                }, limit);
+                final int read = ring.read(
+                        (sender, buffer, offset, length) -> {
+                            final Frame expected = model.toArray(new Frame[0])[answers.size()];
+                            assertEquals(expected.sender(), sender);
+                            final byte[] b = new byte[length];
+                            buffer.getBytes(offset, b);
+                            assertArrayEquals(expected.bytes(), b);
+                            assertEquals(1, expected.datagram().refCnt(), "held while queued");
+                            final int answer = random.nextInt(10) == 0
+                                    ? InboundFrames.ABORT
+                                    : random.nextInt(10) == 0 ? InboundFrames.BREAK : InboundFrames.CONTINUE;
+                            answers.add(answer);
+                            return answer;
+                        },
+                        limit);
                 int expectedRead = 0;
                 for (int answer : answers) {
                     if (answer == InboundFrames.ABORT) {
@@ -147,18 +155,26 @@ class InboundFramesTest {
         final InboundFrames ring = new InboundFrames(64);
         final List<Frame> frames = offerAll(ring, new Random(1), 3, 20);
         final List<Integer> seen = new ArrayList<>();
-        assertEquals(1, ring.read((sender, b, o, l) -> {
-            seen.add(sender);
-            return sender == 0 ? InboundFrames.CONTINUE : InboundFrames.ABORT;
-        }, 10));
+        assertEquals(
+                1,
+                ring.read(
+                        (sender, b, o, l) -> {
+                            seen.add(sender);
+                            return sender == 0 ? InboundFrames.CONTINUE : InboundFrames.ABORT;
+                        },
+                        10));
         assertEquals(List.of(0, 1), seen);
         assertEquals(0, frames.get(0).datagram().refCnt());
         assertEquals(1, frames.get(1).datagram().refCnt(), "aborted: still queued, still held");
         seen.clear();
-        assertEquals(1, ring.read((sender, b, o, l) -> {
-            seen.add(sender);
-            return InboundFrames.BREAK;
-        }, 10));
+        assertEquals(
+                1,
+                ring.read(
+                        (sender, b, o, l) -> {
+                            seen.add(sender);
+                            return InboundFrames.BREAK;
+                        },
+                        10));
         assertEquals(List.of(1), seen, "the aborted frame comes first next time; break stops after it");
         assertEquals(0, frames.get(1).datagram().refCnt());
         assertEquals(1, frames.get(2).datagram().refCnt());
@@ -176,7 +192,8 @@ class InboundFramesTest {
     void framesSharingABufferGiveBackOneReferenceEachWhereverAReadStops() {
         final InboundFrames ring = new InboundFrames(64);
         final ByteBuf first = Unpooled.directBuffer(1_000).writeZero(1_000);
-        final ByteBuf second = PooledByteBufAllocator.DEFAULT.directBuffer(1_000).writeZero(1_000);
+        final ByteBuf second =
+                PooledByteBufAllocator.DEFAULT.directBuffer(1_000).writeZero(1_000);
         // 5 frames of the first read, 3 of the second, 2 of the first again (its buffer reused later)
         final ByteBuf[] order = {first, first, first, first, first, second, second, second, first, first};
         for (int i = 0; i < order.length; i++) {
@@ -195,12 +212,14 @@ class InboundFramesTest {
         assertEquals(1 + 1, second.refCnt());
         final RuntimeException thrown = new IllegalStateException("a reader that fails");
         try {
-            ring.read((sender, b, o, l) -> {
-                if (sender == 8) {
-                    throw thrown;
-                }
-                return InboundFrames.CONTINUE;
-            }, 10);
+            ring.read(
+                    (sender, b, o, l) -> {
+                        if (sender == 8) {
+                            throw thrown;
+                        }
+                        return InboundFrames.CONTINUE;
+                    },
+                    10);
         } catch (IllegalStateException e) {
             assertTrue(e == thrown);
         }

@@ -7,11 +7,12 @@ import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VxlanHeader;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Set;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Test;
 
 /**
  * Which header differences keep a segment out of the super-frame being built: every byte of the
@@ -78,12 +79,18 @@ class TcpCoalescerTest {
 
     private static void validChecksums(UnsafeBuffer frame, int length) {
         frame.putShort(IP + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
-        frame.putShort(IP + Ipv4Packet.CHECKSUM_OFFSET, (short) InternetChecksum.compute(frame, IP, 20), ByteOrder.BIG_ENDIAN);
+        frame.putShort(
+                IP + Ipv4Packet.CHECKSUM_OFFSET, (short) InternetChecksum.compute(frame, IP, 20), ByteOrder.BIG_ENDIAN);
         final int tcpLength = length - TCP;
         frame.putShort(TCP + TcpPacket.CHECKSUM_OFFSET, (short) 0);
-        final int pseudo = InternetChecksum.pseudoHeaderIpv4(frame.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-            frame.getInt(IP + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), Ipv4Packet.PROTOCOL_TCP, tcpLength);
-        frame.putShort(TCP + TcpPacket.CHECKSUM_OFFSET,
-            (short) ~InternetChecksum.fold(InternetChecksum.partialSum(frame, TCP, tcpLength, pseudo)), ByteOrder.BIG_ENDIAN);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(
+                frame.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                frame.getInt(IP + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
+                Ipv4Packet.PROTOCOL_TCP,
+                tcpLength);
+        frame.putShort(
+                TCP + TcpPacket.CHECKSUM_OFFSET,
+                (short) ~InternetChecksum.fold(InternetChecksum.partialSum(frame, TCP, tcpLength, pseudo)),
+                ByteOrder.BIG_ENDIAN);
     }
 }

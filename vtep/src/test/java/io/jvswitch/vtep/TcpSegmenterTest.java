@@ -13,13 +13,14 @@ import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class TcpSegmenterTest {
     final TcpSegmenter segmenter = new TcpSegmenter();
@@ -42,7 +43,8 @@ class TcpSegmenterTest {
         "10001, 1398, 1450, 1398", // an odd last segment: its pad byte is in its checksum alone
     })
     void segmentsAreValidTcpWithTheRightSequenceIdsLengthsAndChecksums(int payload, int gsoSize, int mtu, int mss) {
-        final byte[] superFrame = VtepFrames.tcpSuperFrame(payload, gsoSize, TcpPacket.ACK | TcpPacket.PSH | TcpPacket.FIN | TcpPacket.CWR);
+        final byte[] superFrame = VtepFrames.tcpSuperFrame(
+                payload, gsoSize, TcpPacket.ACK | TcpPacket.PSH | TcpPacket.FIN | TcpPacket.CWR);
         final UnsafeBuffer in = direct(superFrame);
         assertTrue(segmenter.segment(in, 0, superFrame.length, out, 4242, mtu));
         final int count = (payload + mss - 1) / mss;
@@ -141,12 +143,20 @@ class TcpSegmenterTest {
             final int ip = i * segmenter.stride() + VxlanHeader.LENGTH + 14;
             final int segmentPayload = Math.min(mss, payload - i * mss);
             assertEquals(EthernetFrame.ETHERTYPE_IPV6, out.getShort(ip - 2, ByteOrder.BIG_ENDIAN) & 0xFFFF);
-            assertEquals(tcpHeader + segmentPayload, out.getShort(ip + Ipv6Packet.PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN));
+            assertEquals(
+                    tcpHeader + segmentPayload,
+                    out.getShort(ip + Ipv6Packet.PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN));
             final int tcp = ip + Ipv6Packet.HEADER_LENGTH;
-            final int pseudo = InternetChecksum.pseudoHeaderIpv6(out, ip + Ipv6Packet.SOURCE_OFFSET,
-                ip + Ipv6Packet.DESTINATION_OFFSET, Ipv6Packet.NEXT_HEADER_TCP, tcpHeader + segmentPayload);
-            assertEquals(0xFFFF, InternetChecksum.fold(InternetChecksum.partialSum(out, tcp, tcpHeader + segmentPayload, pseudo)),
-                "TCP checksum of segment " + i);
+            final int pseudo = InternetChecksum.pseudoHeaderIpv6(
+                    out,
+                    ip + Ipv6Packet.SOURCE_OFFSET,
+                    ip + Ipv6Packet.DESTINATION_OFFSET,
+                    Ipv6Packet.NEXT_HEADER_TCP,
+                    tcpHeader + segmentPayload);
+            assertEquals(
+                    0xFFFF,
+                    InternetChecksum.fold(InternetChecksum.partialSum(out, tcp, tcpHeader + segmentPayload, pseudo)),
+                    "TCP checksum of segment " + i);
             assertEquals(0x7FFF_FF00 + i * mss, out.getInt(tcp + TcpPacket.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN));
             assertEquals(i == count - 1, (out.getByte(tcp + TcpPacket.FLAGS_OFFSET) & TcpPacket.PSH) != 0);
             final byte[] chunk = new byte[segmentPayload];
@@ -163,8 +173,13 @@ class TcpSegmenterTest {
         final int ipPayload = tcpHeader + payload;
         final byte[] frame = new byte[VirtioNetHeader.LENGTH + 14 + Ipv6Packet.HEADER_LENGTH + ipPayload];
         final UnsafeBuffer b = new UnsafeBuffer(frame);
-        VirtioNetHeader.setTcpSegmentation(b, 0, VirtioNetHeader.GSO_TCPV6, 14 + Ipv6Packet.HEADER_LENGTH,
-            14 + Ipv6Packet.HEADER_LENGTH + tcpHeader, mss);
+        VirtioNetHeader.setTcpSegmentation(
+                b,
+                0,
+                VirtioNetHeader.GSO_TCPV6,
+                14 + Ipv6Packet.HEADER_LENGTH,
+                14 + Ipv6Packet.HEADER_LENGTH + tcpHeader,
+                mss);
         final int eth = VirtioNetHeader.LENGTH;
         MacAddress.write(b, eth, VtepFrames.MAC_B);
         MacAddress.write(b, eth + 6, VtepFrames.MAC_A);
@@ -176,7 +191,8 @@ class TcpSegmenterTest {
         b.putByte(ip + Ipv6Packet.HOP_LIMIT_OFFSET, (byte) 64);
         for (int i = 0; i < 16; i++) { // fd00::1:2 and fd00::1:3, with a byte that carries into the sum
             b.putByte(ip + Ipv6Packet.SOURCE_OFFSET + i, (byte) (i == 0 ? 0xFD : i == 13 ? 0xF1 : i == 15 ? 2 : 0));
-            b.putByte(ip + Ipv6Packet.DESTINATION_OFFSET + i, (byte) (i == 0 ? 0xFD : i == 13 ? 0xF1 : i == 15 ? 3 : 0));
+            b.putByte(
+                    ip + Ipv6Packet.DESTINATION_OFFSET + i, (byte) (i == 0 ? 0xFD : i == 13 ? 0xF1 : i == 15 ? 3 : 0));
         }
         final int tcp = ip + Ipv6Packet.HEADER_LENGTH;
         b.putShort(tcp, (short) 40000, ByteOrder.BIG_ENDIAN);
@@ -191,9 +207,15 @@ class TcpSegmenterTest {
         for (int i = 0; i < payload; i++) {
             b.putByte(tcp + tcpHeader + i, (byte) (0xF0 + i * 13));
         }
-        b.putShort(tcp + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(InternetChecksum.pseudoHeaderIpv6(b,
-            ip + Ipv6Packet.SOURCE_OFFSET, ip + Ipv6Packet.DESTINATION_OFFSET, Ipv6Packet.NEXT_HEADER_TCP, ipPayload)),
-            ByteOrder.BIG_ENDIAN);
+        b.putShort(
+                tcp + TcpPacket.CHECKSUM_OFFSET,
+                (short) InternetChecksum.fold(InternetChecksum.pseudoHeaderIpv6(
+                        b,
+                        ip + Ipv6Packet.SOURCE_OFFSET,
+                        ip + Ipv6Packet.DESTINATION_OFFSET,
+                        Ipv6Packet.NEXT_HEADER_TCP,
+                        ipPayload)),
+                ByteOrder.BIG_ENDIAN);
         return frame;
     }
 
@@ -205,8 +227,8 @@ class TcpSegmenterTest {
         final UnsafeBuffer ctxFree = new UnsafeBuffer(f);
         assertEquals(VirtioNetHeader.GSO_NONE, VirtioNetHeader.gsoType(ctxFree, 0));
         final TxQueue queue = new TxQueue(16);
-        final TunnelPort port = new TunnelPort("vx", 7, 1450,
-            new VtepContext().localAddress(1).conclude(), queue);
+        final TunnelPort port =
+                new TunnelPort("vx", 7, 1450, new VtepContext().localAddress(1).conclude(), queue);
         port.addPeer(2);
         assertEquals(0, port.transmit(direct(f), 0, f.length));
         queue.drain(batch -> {

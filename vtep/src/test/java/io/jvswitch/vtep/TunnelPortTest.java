@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
 import io.jvswitch.switching.port.Port;
@@ -17,16 +19,20 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Two VTEPs (hosts A and B) wired back to back in memory: what A's tunnel port hands its underlay
@@ -42,8 +48,16 @@ class TunnelPortTest {
     static final int RING = 64;
 
     final CachedNanoClock clock = new CachedNanoClock();
-    final VtepContext ctxA = new VtepContext().localAddress(HOST_A).clock(clock).rxQueueFrames(RING).conclude();
-    final VtepContext ctxB = new VtepContext().localAddress(HOST_B).clock(clock).rxQueueFrames(RING).conclude();
+    final VtepContext ctxA = new VtepContext()
+            .localAddress(HOST_A)
+            .clock(clock)
+            .rxQueueFrames(RING)
+            .conclude();
+    final VtepContext ctxB = new VtepContext()
+            .localAddress(HOST_B)
+            .clock(clock)
+            .rxQueueFrames(RING)
+            .conclude();
     final TxQueue txA = new TxQueue(64);
     final TxQueue txB = new TxQueue(64);
     final TunnelPort a = new TunnelPort("vx-a", VNI, 1450, ctxA, txA);
@@ -66,9 +80,14 @@ class TunnelPortTest {
 
     /** The VXLAN datagram (header and inner frame) carrying a frame given with its virtio-net header. */
     static UnsafeBuffer vxlan(int vni, byte[] frameWithHeader) {
-        final UnsafeBuffer d = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + frameWithHeader.length - VirtioNetHeader.LENGTH]);
+        final UnsafeBuffer d =
+                new UnsafeBuffer(new byte[VxlanHeader.LENGTH + frameWithHeader.length - VirtioNetHeader.LENGTH]);
         VxlanHeader.write(d, 0, vni);
-        d.putBytes(VxlanHeader.LENGTH, frameWithHeader, VirtioNetHeader.LENGTH, frameWithHeader.length - VirtioNetHeader.LENGTH);
+        d.putBytes(
+                VxlanHeader.LENGTH,
+                frameWithHeader,
+                VirtioNetHeader.LENGTH,
+                frameWithHeader.length - VirtioNetHeader.LENGTH);
         return d;
     }
 
@@ -140,7 +159,7 @@ class TunnelPortTest {
         assertNull(receiverB.onDatagram(HOST_A, datagram(d)));
         final byte[] received = receiveAtB();
         final byte[] expected = sent.clone();
-        java.util.Arrays.fill(expected, 0, VirtioNetHeader.LENGTH, (byte) 0);
+        Arrays.fill(expected, 0, VirtioNetHeader.LENGTH, (byte) 0);
         assertArrayEquals(expected, received);
         assertEquals(HOST_A, b.remoteMacs().lookup(VtepFrames.MAC_A), "MAC -> VTEP learned on decap");
         assertEquals(1, b.counters().rxFrames());
@@ -161,7 +180,7 @@ class TunnelPortTest {
     static byte[] payloadOf(byte[] frameWithHeader) {
         final int tcp = VirtioNetHeader.LENGTH + 14 + 20;
         final int tcpHeader = ((frameWithHeader[tcp + 12] & 0xF0) >>> 2);
-        return java.util.Arrays.copyOfRange(frameWithHeader, tcp + tcpHeader, frameWithHeader.length);
+        return Arrays.copyOfRange(frameWithHeader, tcp + tcpHeader, frameWithHeader.length);
     }
 
     /**
@@ -169,11 +188,11 @@ class TunnelPortTest {
      * IPv4 header checksum field (which the join does not compare, so only the check catches it).
      */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {-1, VxlanHeader.LENGTH + 14 + 10})
+    @ValueSource(ints = {-1, VxlanHeader.LENGTH + 14 + 10})
     void consecutiveSegmentsOfOneFlowAreHandedOnAsOneSuperFrame(int corruptedByte) {
         a.addPeer(HOST_B);
         b.addPeer(HOST_A);
-        final byte[] sent = VtepFrames.tcpSuperFrame(20_000, 1448, io.jvswitch.packet.TcpPacket.ACK | io.jvswitch.packet.TcpPacket.PSH);
+        final byte[] sent = VtepFrames.tcpSuperFrame(20_000, 1448, TcpPacket.ACK | TcpPacket.PSH);
         final TxBatch batch = sendFromA(sent).getFirst();
         final List<Integer> offsets = segmentOffsets(batch);
         assertTrue(offsets.size() > 2, offsets.toString());
@@ -203,23 +222,29 @@ class TunnelPortTest {
         assertEquals(14 + 20, VirtioNetHeader.checksumStart(f, 0));
         assertEquals(16, VirtioNetHeader.checksumOffset(f, 0));
         assertEquals(before * mss, payloadOf(first).length, "the segments before the corrupted one, joined");
-        assertEquals(first.length - VirtioNetHeader.LENGTH - 14, f.getShort(VirtioNetHeader.LENGTH + 14 + 2,
-            java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF, "IP total length of the super-frame");
-        assertEquals(0, io.jvswitch.packet.InternetChecksum.compute(f, VirtioNetHeader.LENGTH + 14, 20), "IP checksum");
+        assertEquals(
+                first.length - VirtioNetHeader.LENGTH - 14,
+                f.getShort(VirtioNetHeader.LENGTH + 14 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                "IP total length of the super-frame");
+        assertEquals(0, InternetChecksum.compute(f, VirtioNetHeader.LENGTH + 14, 20), "IP checksum");
         // completing the checksum as the kernel would gives a valid TCP checksum over the whole payload
         final UnsafeBuffer copy = new UnsafeBuffer(first.clone());
         assertTrue(VirtioNetHeader.completeChecksum(copy, 0, first.length));
         final int tcpLength = first.length - VirtioNetHeader.LENGTH - 34;
-        assertEquals(0xFFFF, io.jvswitch.packet.InternetChecksum.fold(io.jvswitch.packet.InternetChecksum.partialSum(copy,
-            VirtioNetHeader.LENGTH + 34, tcpLength, io.jvswitch.packet.InternetChecksum.pseudoHeaderIpv4(VtepFrames.IP_A,
-                VtepFrames.IP_B, 6, tcpLength))));
+        assertEquals(
+                0xFFFF,
+                InternetChecksum.fold(InternetChecksum.partialSum(
+                        copy,
+                        VirtioNetHeader.LENGTH + 34,
+                        tcpLength,
+                        InternetChecksum.pseudoHeaderIpv4(VtepFrames.IP_A, VtepFrames.IP_B, 6, tcpLength))));
 
         final byte[] corrupted = receiveAtB();
         assertEquals(0, corrupted[1], "the corrupted segment goes on alone, unvouched, for the receiver to drop");
         assertEquals(0, corrupted[0]);
         final byte[] rest = receiveAtB();
         assertEquals(VirtioNetHeader.GSO_TCPV4, rest[1]);
-        assertTrue((rest[VirtioNetHeader.LENGTH + 34 + 13] & io.jvswitch.packet.TcpPacket.PSH) != 0, "the last segment's PSH");
+        assertTrue((rest[VirtioNetHeader.LENGTH + 34 + 13] & TcpPacket.PSH) != 0, "the last segment's PSH");
         assertNull(receiveAtB());
         final byte[] expected = payloadOf(sent);
         final byte[] joined = new byte[expected.length];
@@ -227,8 +252,10 @@ class TunnelPortTest {
         System.arraycopy(payloadOf(rest), 0, joined, (before + 1) * mss, expected.length - (before + 1) * mss);
         System.arraycopy(expected, before * mss, joined, before * mss, mss); // the corrupted one, as sent
         if (corruptedByte >= 0) {
-            assertArrayEquals(java.util.Arrays.copyOfRange(expected, before * mss, (before + 1) * mss), payloadOf(corrupted),
-                "a bad IP header checksum leaves the payload as it was");
+            assertArrayEquals(
+                    Arrays.copyOfRange(expected, before * mss, (before + 1) * mss),
+                    payloadOf(corrupted),
+                    "a bad IP header checksum leaves the payload as it was");
         }
         assertArrayEquals(expected, joined, "payload in order, nothing lost or doubled");
         assertEquals(2, b.counters().superFrames());
@@ -364,16 +391,17 @@ class TunnelPortTest {
         VirtioNetHeader.setFlags(frameIn, 0, VirtioNetHeader.FLAG_NEEDS_CSUM);
         VirtioNetHeader.setChecksumStart(frameIn, 0, 14 + 20);
         VirtioNetHeader.setChecksumOffset(frameIn, 0, 6);
-        final int pseudo = io.jvswitch.packet.InternetChecksum.pseudoHeaderIpv4(VtepFrames.IP_A,
-            frameIn.getInt(VirtioNetHeader.LENGTH + 14 + 16, java.nio.ByteOrder.BIG_ENDIAN), 17, udpLength);
-        frameIn.putShort(VirtioNetHeader.LENGTH + 34 + 6, (short) io.jvswitch.packet.InternetChecksum.fold(pseudo),
-            java.nio.ByteOrder.BIG_ENDIAN);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(
+                VtepFrames.IP_A, frameIn.getInt(VirtioNetHeader.LENGTH + 14 + 16, ByteOrder.BIG_ENDIAN), 17, udpLength);
+        frameIn.putShort(VirtioNetHeader.LENGTH + 34 + 6, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
         final List<TxBatch> batches = sendFromA(f);
         final ByteBuf datagram = batches.getFirst().datagrams;
         final UnsafeBuffer d = bytesOf(datagram, 0, datagram.readableBytes());
         final int udp = VxlanHeader.LENGTH + 34;
-        assertEquals(0xFFFF, io.jvswitch.packet.InternetChecksum.fold(
-            io.jvswitch.packet.InternetChecksum.partialSum(d, udp, udpLength, pseudo)), "the UDP checksum verifies");
+        assertEquals(
+                0xFFFF,
+                InternetChecksum.fold(InternetChecksum.partialSum(d, udp, udpLength, pseudo)),
+                "the UDP checksum verifies");
         for (int i = 0; i < 34; i++) {
             assertEquals(f[VirtioNetHeader.LENGTH + i], d.getByte(VxlanHeader.LENGTH + i), "header byte " + i);
         }
@@ -415,7 +443,8 @@ class TunnelPortTest {
         assertThrows(IllegalStateException.class, () -> a.addPeer(HOST_B));
         assertThrows(IllegalArgumentException.class, () -> a.addPeer(HOST_A));
         assertThrows(IllegalStateException.class, () -> a.removePeer(HOST_C));
-        final VtepContext small = new VtepContext().localAddress(HOST_A).peerLimit(2).conclude();
+        final VtepContext small =
+                new VtepContext().localAddress(HOST_A).peerLimit(2).conclude();
         final TunnelPort limited = new TunnelPort("vx", 1, 1450, small, new TxQueue(16));
         limited.addPeer(HOST_B);
         limited.addPeer(HOST_C);
@@ -457,7 +486,6 @@ class TunnelPortTest {
         }
     }
 
-
     /**
      * Every received datagram holds its read buffer until its frame is copied out (consumed),
      * refused, dropped by the receive or discarded with the port, and then lets go of it exactly
@@ -471,10 +499,12 @@ class TunnelPortTest {
         b.addPeer(HOST_A);
         // four full segments of one flow, ACK without PSH so the super-frame stays open, then a UDP
         // frame, which cannot join it (the receive answers ABORT for it)
-        final TxBatch tcp = sendFromA(VtepFrames.tcpSuperFrame(4 * 1000, 1000, io.jvswitch.packet.TcpPacket.ACK)).getFirst();
+        final TxBatch tcp = sendFromA(VtepFrames.tcpSuperFrame(4 * 1000, 1000, TcpPacket.ACK))
+                .getFirst();
         final List<byte[]> first = new ArrayList<>();
         for (int at : segmentOffsets(tcp)) {
-            first.add(bytesOf(tcp.datagrams, at, Math.min(tcp.stride, tcp.datagrams.readableBytes() - at)).byteArray());
+            first.add(bytesOf(tcp.datagrams, at, Math.min(tcp.stride, tcp.datagrams.readableBytes() - at))
+                    .byteArray());
         }
         final int segments = first.size();
         assertEquals(4, segments);
@@ -494,8 +524,10 @@ class TunnelPortTest {
         final byte[] good = vxlan(VNI, VtepFrames.udp(VtepFrames.MAC_B, 100)).byteArray();
         final byte[] badFlags = good.clone();
         badFlags[0] = 0;
-        final List<byte[]> second = new ArrayList<>(List.of(badFlags, vxlan(VNI + 1, VtepFrames.udp(VtepFrames.MAC_B, 10)).byteArray(),
-            java.util.Arrays.copyOf(good, VxlanHeader.LENGTH + 13)));
+        final List<byte[]> second = new ArrayList<>(List.of(
+                badFlags,
+                vxlan(VNI + 1, VtepFrames.udp(VtepFrames.MAC_B, 10)).byteArray(),
+                Arrays.copyOf(good, VxlanHeader.LENGTH + 13)));
         for (int i = 0; i < RING + 3; i++) {
             second.add(good);
         }
@@ -520,9 +552,13 @@ class TunnelPortTest {
         assertEquals(RING - 2, b.counters().drops(VtepDropReason.RX_PORT_CLOSED));
         // until the control plane removes the tunnel from the VNI map, datagrams still find it
         final Read late = Read.of(kind, List.of(good, good));
-        assertEquals(VtepDropReason.RX_PORT_CLOSED, receiverB.onDatagram(HOST_A, late.datagrams().get(0)));
+        assertEquals(
+                VtepDropReason.RX_PORT_CLOSED,
+                receiverB.onDatagram(HOST_A, late.datagrams().get(0)));
         receiverB.remove(b);
-        assertEquals(VtepDropReason.UNKNOWN_VNI, receiverB.onDatagram(HOST_A, late.datagrams().get(1)));
+        assertEquals(
+                VtepDropReason.UNKNOWN_VNI,
+                receiverB.onDatagram(HOST_A, late.datagrams().get(1)));
         assertEquals(0, late.buffer().refCnt());
         assertEquals(Port.RX_GONE, b.receive(frame, 0, frame.capacity()));
     }

@@ -7,8 +7,9 @@ import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
-import java.nio.ByteOrder;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
 
 /** Frames for the VTEP tests, built with the packet module's encoders ([virtio-net header][Ethernet]). */
 final class VtepFrames {
@@ -17,8 +18,7 @@ final class VtepFrames {
     static final int IP_A = 0x0a0a0002;
     static final int IP_B = 0x0a0a0003;
 
-    private VtepFrames() {
-    }
+    private VtepFrames() {}
 
     /** A UDP/IPv4 frame of {@code payload} bytes from A to {@code dstMac}. */
     static byte[] udp(long dstMac, int payload) {
@@ -72,8 +72,11 @@ final class VtepFrames {
         for (int i = 0; i < payload; i++) {
             b.putByte(tcp + tcpHeader + i, (byte) (i * 7));
         }
-        b.putShort(tcp + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(
-            InternetChecksum.pseudoHeaderIpv4(IP_A, IP_B, Ipv4Packet.PROTOCOL_TCP, tcpHeader + payload)), ByteOrder.BIG_ENDIAN);
+        b.putShort(
+                tcp + TcpPacket.CHECKSUM_OFFSET,
+                (short) InternetChecksum.fold(
+                        InternetChecksum.pseudoHeaderIpv4(IP_A, IP_B, Ipv4Packet.PROTOCOL_TCP, tcpHeader + payload)),
+                ByteOrder.BIG_ENDIAN);
         return b.byteArray();
     }
 

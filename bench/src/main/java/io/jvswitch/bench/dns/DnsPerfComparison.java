@@ -4,6 +4,7 @@ import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.NetnsLab;
 import io.jvswitch.control.netns.CommandRunner;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -39,8 +40,7 @@ public final class DnsPerfComparison {
     private static final Pattern QPS = Pattern.compile("Queries per second:\\s+([0-9.]+)");
     private static final Pattern LOST = Pattern.compile("Queries lost:\\s+(\\d+)");
 
-    private DnsPerfComparison() {
-    }
+    private DnsPerfComparison() {}
 
     public static void main(String[] args) throws Exception {
         final int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
@@ -69,8 +69,23 @@ public final class DnsPerfComparison {
             for (int i = 0; i < CONTAINERS; i++) {
                 final String ns = lab.add("c" + i);
                 final String ip = "10.97.0." + (10 + i);
-                jvs(socket, "attach", "--netns", ns, "--network", "bench", "--name", "svc" + i, "--ip", ip,
-                    "--alias", "api" + i, "--alias", "db" + i, "--alias", "cache" + i);
+                jvs(
+                        socket,
+                        "attach",
+                        "--netns",
+                        ns,
+                        "--network",
+                        "bench",
+                        "--name",
+                        "svc" + i,
+                        "--ip",
+                        ip,
+                        "--alias",
+                        "api" + i,
+                        "--alias",
+                        "db" + i,
+                        "--alias",
+                        "cache" + i);
                 for (String name : List.of("svc" + i, "api" + i, "db" + i, "cache" + i)) {
                     hostRecords.add("--host-record=" + name + "," + ip);
                     queries.append(name).append(" A\n");
@@ -79,20 +94,32 @@ public final class DnsPerfComparison {
             final Path queryFile = dir.resolve("queries.txt");
             Files.writeString(queryFile, queries.toString());
 
-            runner.check("veth", List.of("ip", "-n", client, "link", "add", "dm0", "type", "veth", "peer", "name", "dm1",
-                "netns", dm));
+            runner.check(
+                    "veth",
+                    List.of(
+                            "ip", "-n", client, "link", "add", "dm0", "type", "veth", "peer", "name", "dm1", "netns",
+                            dm));
             runner.check("addr", List.of("ip", "-n", client, "addr", "add", "10.98.0.1/30", "dev", "dm0"));
             runner.check("up", List.of("ip", "-n", client, "link", "set", "dm0", "up"));
             runner.check("addr", List.of("ip", "-n", dm, "addr", "add", "10.98.0.2/30", "dev", "dm1"));
             runner.check("up", List.of("ip", "-n", dm, "link", "set", "dm1", "up"));
-            final List<String> dnsmasqCommand = new ArrayList<>(List.of("dnsmasq", "--keep-in-foreground",
-                "--no-resolv", "--no-hosts", "--no-dhcp-interface=*", "--listen-address=10.98.0.2", "--bind-interfaces",
-                "--user=root", "--pid-file=" + dir.resolve("dnsmasq.pid"), "--local-ttl=600"));
+            final List<String> dnsmasqCommand = new ArrayList<>(List.of(
+                    "dnsmasq",
+                    "--keep-in-foreground",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--no-dhcp-interface=*",
+                    "--listen-address=10.98.0.2",
+                    "--bind-interfaces",
+                    "--user=root",
+                    "--pid-file=" + dir.resolve("dnsmasq.pid"),
+                    "--local-ttl=600"));
             dnsmasqCommand.addAll(hostRecords);
             dnsmasq = lab.start(dm, dir.resolve("dnsmasq.log"), dnsmasqCommand.toArray(String[]::new));
             Thread.sleep(500);
             if (!dnsmasq.isAlive()) {
-                throw new IllegalStateException("dnsmasq did not start: " + Files.readString(dir.resolve("dnsmasq.log")));
+                throw new IllegalStateException(
+                        "dnsmasq did not start: " + Files.readString(dir.resolve("dnsmasq.log")));
             }
             checkAnswer(lab, client, "10.97.0.1", "db3", "10.97.0.13");
             checkAnswer(lab, client, "10.98.0.2", "db3", "10.97.0.13");
@@ -102,8 +129,8 @@ public final class DnsPerfComparison {
             dnsperf(lab, client, "10.98.0.2", queryFile, 1, clients);
             final double[] jvsRun = dnsperf(lab, client, "10.97.0.1", queryFile, seconds, clients);
             final double[] dnsmasqRun = dnsperf(lab, client, "10.98.0.2", queryFile, seconds, clients);
-            System.out.printf("local names, %d s per server, dnsperf -c %d, %d names%n", seconds, clients,
-                CONTAINERS * 4);
+            System.out.printf(
+                    "local names, %d s per server, dnsperf -c %d, %d names%n", seconds, clients, CONTAINERS * 4);
             System.out.printf("jvs      %10.0f queries/s  (%d lost)%n", jvsRun[0], (long) jvsRun[1]);
             System.out.printf("dnsmasq  %10.0f queries/s  (%d lost)%n", dnsmasqRun[0], (long) dnsmasqRun[1]);
             System.out.printf("ratio jvs/dnsmasq = %.2f%n", jvsRun[0] / dnsmasqRun[0]);
@@ -123,16 +150,31 @@ public final class DnsPerfComparison {
     }
 
     private static void checkAnswer(NetnsLab lab, String client, String server, String name, String expected) {
-        final String answer = lab.check(client, "dig", "@" + server, "+short", "+time=2", "+tries=2", name).strip();
+        final String answer = lab.check(client, "dig", "@" + server, "+short", "+time=2", "+tries=2", name)
+                .strip();
         if (!answer.equals(expected)) {
             throw new IllegalStateException(server + " answered " + name + " with '" + answer + "', not " + expected);
         }
     }
 
     /** Runs dnsperf; returns {queries per second, queries lost}. */
-    private static double[] dnsperf(NetnsLab lab, String client, String server, Path queries, int seconds, int clients) {
-        final String out = lab.check(client, "dnsperf", "-s", server, "-d", queries.toString(), "-l",
-            Integer.toString(seconds), "-c", Integer.toString(clients), "-q", "200", "-t", "2");
+    private static double[] dnsperf(
+            NetnsLab lab, String client, String server, Path queries, int seconds, int clients) {
+        final String out = lab.check(
+                client,
+                "dnsperf",
+                "-s",
+                server,
+                "-d",
+                queries.toString(),
+                "-l",
+                Integer.toString(seconds),
+                "-c",
+                Integer.toString(clients),
+                "-q",
+                "200",
+                "-t",
+                "2");
         final Matcher qps = QPS.matcher(out);
         final Matcher lost = LOST.matcher(out);
         if (!qps.find()) {
@@ -143,7 +185,8 @@ public final class DnsPerfComparison {
 
     private static void jvs(Path socket, String... args) {
         final StringWriter text = new StringWriter();
-        final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString())).toArray(String[]::new);
+        final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString()))
+                .toArray(String[]::new);
         final int code = JvsCommand.run(full, new PrintWriter(text, true), new PrintWriter(text, true));
         if (code != 0) {
             throw new IllegalStateException("jvs " + String.join(" ", args) + " failed: " + text);

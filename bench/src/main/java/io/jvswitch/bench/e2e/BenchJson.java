@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -11,8 +12,7 @@ import java.nio.file.Path;
 public final class BenchJson {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private BenchJson() {
-    }
+    private BenchJson() {}
 
     public static ObjectNode toJson(BenchOptions options, BenchResults results) {
         final ObjectNode root = MAPPER.createObjectNode();

@@ -1,60 +1,92 @@
 package io.jvswitch.bench.e2e;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * {@code jvs bench}: measures jvs against the kernel (bridge, vxlan, iptables DNAT) and Open
  * vSwitch's userspace datapath on this machine, in namespaces it creates and removes.
  */
-@Command(name = "jvs bench", mixinStandardHelpOptions = true,
-    description = {"Measure jvs against the kernel and Open vSwitch (userspace datapath): two containers on one",
-        "switch (against the kernel bridge and OVS), two hosts over VXLAN (against the kernel's bridge + vxlan)",
-        "and a published port reached from beyond the host (against iptables DNAT): TCP x1 and x4, UDP 64-byte",
-        "packets per second and loss, ping RTT, TCP connection rate (published port) and the dataplane's CPU",
-        "per GB. Needs root, iperf3, ping; python3 and iptables for the published port; OVS is skipped when",
-        "not installed."})
+@Command(
+        name = "jvs bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure jvs against the kernel and Open vSwitch (userspace datapath): two containers on one",
+            "switch (against the kernel bridge and OVS), two hosts over VXLAN (against the kernel's bridge + vxlan)",
+            "and a published port reached from beyond the host (against iptables DNAT): TCP x1 and x4, UDP 64-byte",
+            "packets per second and loss, ping RTT, TCP connection rate (published port) and the dataplane's CPU",
+            "per GB. Needs root, iperf3, ping; python3 and iptables for the published port; OVS is skipped when",
+            "not installed."
+        })
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quick", description = "A short run: 1 run, 2 s per test.")
     boolean quick;
 
-    @Option(names = "--runs", paramLabel = "N", description = "Repetitions of every test on every path (default 3; 1 with --quick).")
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            description = "Repetitions of every test on every path (default 3; 1 with --quick).")
     Integer runs;
 
-    @Option(names = "--seconds", paramLabel = "S", description = "Length of each iperf3 test (default 5; 2 with --quick).")
+    @Option(
+            names = "--seconds",
+            paramLabel = "S",
+            description = "Length of each iperf3 test (default 5; 2 with --quick).")
     Integer seconds;
 
-    @Option(names = "--warmup", paramLabel = "S", description = "Untimed TCP through each path before its first "
-        + "measured test, so the jvs daemons' JIT has compiled their hot paths (default 3; 1 with --quick; 0: none).")
+    @Option(
+            names = "--warmup",
+            paramLabel = "S",
+            description =
+                    "Untimed TCP through each path before its first "
+                            + "measured test, so the jvs daemons' JIT has compiled their hot paths (default 3; 1 with --quick; 0: none).")
     Integer warmup;
 
-    @Option(names = "--paths", paramLabel = "LIST", split = ",",
-        description = "Paths to measure, from bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat (default: all).")
+    @Option(
+            names = "--paths",
+            paramLabel = "LIST",
+            split = ",",
+            description =
+                    "Paths to measure, from bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat (default: all).")
     List<String> paths;
 
-    @Option(names = "--jvs-idle", paramLabel = "MODE", description = "The jvs daemons' --idle mode (default: the daemon's).")
+    @Option(
+            names = "--jvs-idle",
+            paramLabel = "MODE",
+            description = "The jvs daemons' --idle mode (default: the daemon's).")
     String jvsIdle;
 
-    @Option(names = "--jvs-daemon-args", paramLabel = "ARGS",
-        description = "More jvs daemon options for the jvs paths (switch, VXLAN, published port), in one quoted word, "
-            + "e.g. \"--dataplane-nice -5\".")
+    @Option(
+            names = "--jvs-daemon-args",
+            paramLabel = "ARGS",
+            description =
+                    "More jvs daemon options for the jvs paths (switch, VXLAN, published port), in one quoted word, "
+                            + "e.g. \"--dataplane-nice -5\".")
     String jvsDaemonArgs;
 
-    @Option(names = "--jvs-variant", paramLabel = "NAME=ARGS",
-        description = "Also measure a jvs daemon started with ARGS, beside the others (repeatable), "
-            + "e.g. --jvs-variant spin=\"--idle busy-spin\".")
-    java.util.Map<String, String> jvsVariants = new java.util.LinkedHashMap<>();
+    @Option(
+            names = "--jvs-variant",
+            paramLabel = "NAME=ARGS",
+            description = "Also measure a jvs daemon started with ARGS, beside the others (repeatable), "
+                    + "e.g. --jvs-variant spin=\"--idle busy-spin\".")
+    Map<String, String> jvsVariants = new LinkedHashMap<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write every raw figure and the summaries as JSON.")
     Path json;
 
-    @Option(names = "--png", paramLabel = "FILE", description = "Write a chart of every path's ratios to its kernel reference as PNG.")
+    @Option(
+            names = "--png",
+            paramLabel = "FILE",
+            description = "Write a chart of every path's ratios to its kernel reference as PNG.")
     Path png;
 
     @Override
@@ -66,12 +98,21 @@ public final class BenchMain implements Callable<Integer> {
         if (jvsDaemonArgs != null && !jvsDaemonArgs.isBlank()) {
             daemonArgs.addAll(List.of(jvsDaemonArgs.strip().split("\\s+")));
         }
-        final java.util.Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
-        jvsVariants.forEach((name, args) -> variants.put(name, args.isBlank() ? List.of() : List.of(args.strip().split("\\s+"))));
+        final Map<String, List<String>> variants = new LinkedHashMap<>();
+        jvsVariants.forEach((name, args) -> variants.put(
+                name, args.isBlank() ? List.of() : List.of(args.strip().split("\\s+"))));
         final BenchOptions options;
         try {
-            options = new BenchOptions(runs != null ? runs : quick ? 1 : 3, seconds != null ? seconds : quick ? 2 : 5,
-                20, warmup != null ? warmup : quick ? 1 : 3, daemonArgs, paths == null ? BenchOptions.ALL_PATHS : paths, variants, json, png);
+            options = new BenchOptions(
+                    runs != null ? runs : quick ? 1 : 3,
+                    seconds != null ? seconds : quick ? 2 : 5,
+                    20,
+                    warmup != null ? warmup : quick ? 1 : 3,
+                    daemonArgs,
+                    paths == null ? BenchOptions.ALL_PATHS : paths,
+                    variants,
+                    json,
+                    png);
         } catch (IllegalArgumentException e) {
             System.err.println("jvs: " + e.getMessage());
             return 2;

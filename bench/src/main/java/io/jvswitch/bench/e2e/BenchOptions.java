@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +18,18 @@ import java.util.Map;
  * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
  *     (to compare daemon settings in one session, interleaved)
  */
-public record BenchOptions(int runs, int seconds, int pings, int warmupSeconds, List<String> jvsDaemonArgs, List<String> paths,
-                           Map<String, List<String>> jvsVariants, Path json, Path png) {
-    public static final List<String> ALL_PATHS = List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan",
-        "kernel-nat", "jvs-nat");
+public record BenchOptions(
+        int runs,
+        int seconds,
+        int pings,
+        int warmupSeconds,
+        List<String> jvsDaemonArgs,
+        List<String> paths,
+        Map<String, List<String>> jvsVariants,
+        Path json,
+        Path png) {
+    public static final List<String> ALL_PATHS =
+            List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan", "kernel-nat", "jvs-nat");
 
     public BenchOptions {
         if (runs < 1 || runs > 20) {
@@ -48,7 +57,7 @@ public record BenchOptions(int runs, int seconds, int pings, int warmupSeconds, 
                 throw new IllegalArgumentException("jvs variant name '" + name + "' must be 1 to 8 of a-z, 0-9");
             }
         }
-        jvsVariants = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(jvsVariants));
+        jvsVariants = Collections.unmodifiableMap(new LinkedHashMap<>(jvsVariants));
         jvsDaemonArgs = List.copyOf(jvsDaemonArgs);
         paths = List.copyOf(paths);
     }

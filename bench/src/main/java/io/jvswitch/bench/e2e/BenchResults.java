@@ -2,6 +2,7 @@ package io.jvswitch.bench.e2e;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +18,10 @@ public final class BenchResults {
      * A path as measured: its key and title, the key of its reference, why it was skipped (null
      * when it was not), and why some figures mean nothing on it (figure to reason).
      */
-    public record PathInfo(String key, String title, String reference, String skippedBecause, Map<Figure, String> notMeasured) {
+    public record PathInfo(
+            String key, String title, String reference, String skippedBecause, Map<Figure, String> notMeasured) {
         public PathInfo {
-            notMeasured = notMeasured.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new EnumMap<>(notMeasured));
+            notMeasured = notMeasured.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(notMeasured));
         }
 
         /** A path that was not measured, and why. */
@@ -34,8 +36,7 @@ public final class BenchResults {
     }
 
     /** One measurement as it came from the tool, for the JSON file. */
-    public record RawFigure(String path, int run, Figure figure, double value, Map<String, Object> raw) {
-    }
+    public record RawFigure(String path, int run, Figure figure, double value, Map<String, Object> raw) {}
 
     private final int runs;
     private final Map<String, PathInfo> paths = new LinkedHashMap<>();

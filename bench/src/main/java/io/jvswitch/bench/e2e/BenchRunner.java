@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,17 +44,18 @@ public final class BenchRunner {
     static List<DataplanePath> pathsFor(BenchOptions options) {
         final List<DataplanePath> paths = new ArrayList<>();
         for (String key : options.paths()) {
-            paths.add(switch (key) {
-                case "bridge" -> new KernelBridgePath();
-                case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
-                case "ovs" -> new OvsUserspacePath(false);
-                case "ovs-tso" -> new OvsUserspacePath(true);
-                case "kernel-vxlan" -> new KernelVxlanPath();
-                case "jvs-vxlan" -> new JvsVxlanPath(options.jvsDaemonArgs());
-                case "kernel-nat" -> new KernelDnatPath();
-                case "jvs-nat" -> new JvsPublishedPortPath(options.jvsDaemonArgs());
-                default -> throw new IllegalArgumentException("unknown path " + key);
-            });
+            paths.add(
+                    switch (key) {
+                        case "bridge" -> new KernelBridgePath();
+                        case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
+                        case "ovs" -> new OvsUserspacePath(false);
+                        case "ovs-tso" -> new OvsUserspacePath(true);
+                        case "kernel-vxlan" -> new KernelVxlanPath();
+                        case "jvs-vxlan" -> new JvsVxlanPath(options.jvsDaemonArgs());
+                        case "kernel-nat" -> new KernelDnatPath();
+                        case "jvs-nat" -> new JvsPublishedPortPath(options.jvsDaemonArgs());
+                        default -> throw new IllegalArgumentException("unknown path " + key);
+                    });
         }
         options.jvsVariants().forEach((name, args) -> paths.add(new JvsSwitchPath("jvs-" + name, args)));
         return paths;
@@ -94,7 +96,8 @@ public final class BenchRunner {
                     notMeasured.put(figure, why);
                 }
             }
-            results.addPath(new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null, notMeasured));
+            results.addPath(
+                    new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null, notMeasured));
         }
         warmUp();
         final Figure[] tests = {Figure.TCP_1, Figure.TCP_4, Figure.UDP_64_PPS, Figure.PING_RTT, Figure.CONNECTIONS};
@@ -112,8 +115,9 @@ public final class BenchRunner {
                         continue;
                     }
                     done++;
-                    progress.printf("\rjvs bench: [%d/%d] run %d/%d  %-12s on %-28s", done, total, run + 1,
-                        options.runs(), test.label(), path.title());
+                    progress.printf(
+                            "\rjvs bench: [%d/%d] run %d/%d  %-12s on %-28s",
+                            done, total, run + 1, options.runs(), test.label(), path.title());
                     progress.flush();
                     try {
                         isolation.measure(path, active);
@@ -146,8 +150,16 @@ public final class BenchRunner {
             progress.flush();
             isolation.measure(path, active);
             final DataplanePath.Endpoints ends = path.endpoints();
-            TimedCommand.run(ends.clientNamespace(), options.warmupSeconds() + 20L, "iperf3", "-c", ends.serverAddress(),
-                "-t", Integer.toString(options.warmupSeconds()), "--connect-timeout", "3000");
+            TimedCommand.run(
+                    ends.clientNamespace(),
+                    options.warmupSeconds() + 20L,
+                    "iperf3",
+                    "-c",
+                    ends.serverAddress(),
+                    "-t",
+                    Integer.toString(options.warmupSeconds()),
+                    "--connect-timeout",
+                    "3000");
             Thread.sleep(DRAIN_MILLIS);
         }
     }
@@ -155,13 +167,13 @@ public final class BenchRunner {
     /** iperf3's server, and the accepter where the connection rate is measured, both listening before this returns. */
     private void startServers(DataplanePath path) throws Exception {
         final DataplanePath.Endpoints ends = path.endpoints();
-        final Process iperf = lab.start(ends.serverNamespace(), workspace.root().resolve("iperf3-" + path.key() + ".out"),
-            "iperf3", "-s");
+        final Process iperf = lab.start(
+                ends.serverNamespace(), workspace.root().resolve("iperf3-" + path.key() + ".out"), "iperf3", "-s");
         servers.add(iperf);
         awaitListening(ends.serverNamespace(), 5201, iperf, "iperf3 server");
         if (path.notMeasured(Figure.CONNECTIONS) == null) {
-            final Process accepter = connectionRate.startAccepter(lab, ends.serverNamespace(),
-                workspace.root().resolve("accepter-" + path.key() + ".out"));
+            final Process accepter = connectionRate.startAccepter(
+                    lab, ends.serverNamespace(), workspace.root().resolve("accepter-" + path.key() + ".out"));
             servers.add(accepter);
             awaitListening(ends.serverNamespace(), ConnectionRateProbe.PORT, accepter, "connection accepter");
         }
@@ -193,8 +205,18 @@ public final class BenchRunner {
                 // the machine's CPU around TCP x1 only: one figure per run, like the dataplane's
                 final MachineCpu machineBefore = test == Figure.TCP_1 ? MachineCpu.readOrNull() : null;
                 final long before = ProcessCpu.ticks(pids);
-                final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
-                    "--connect-timeout", "3000", "-P", test == Figure.TCP_1 ? "1" : "4");
+                final IperfResult r = iperf(
+                        ends,
+                        timeout,
+                        "-c",
+                        ends.serverAddress(),
+                        "-t",
+                        seconds,
+                        "-J",
+                        "--connect-timeout",
+                        "3000",
+                        "-P",
+                        test == Figure.TCP_1 ? "1" : "4");
                 final long after = ProcessCpu.ticks(pids);
                 final MachineCpu machineAfter = machineBefore != null ? MachineCpu.readOrNull() : null;
                 final Map<String, Object> raw = iperfRaw(r);
@@ -211,10 +233,14 @@ public final class BenchRunner {
                     machineRaw.put("machineStealTicks", used.stealTicks());
                     machineRaw.put("machineTickedBusyTicks", used.tickedBusyTicks());
                     machineRaw.put("clockTicksPerSecond", clockTicksPerSecond);
-                    results.record(path.key(), run, Figure.MACHINE_CPU_PER_GB, busySeconds / (r.bytes() / 1e9), machineRaw);
+                    results.record(
+                            path.key(), run, Figure.MACHINE_CPU_PER_GB, busySeconds / (r.bytes() / 1e9), machineRaw);
                 }
-                if (test == Figure.TCP_1 && path.notMeasured(Figure.CPU_PER_GB) == null && before >= 0 && after >= before
-                    && r.bytes() > 0) {
+                if (test == Figure.TCP_1
+                        && path.notMeasured(Figure.CPU_PER_GB) == null
+                        && before >= 0
+                        && after >= before
+                        && r.bytes() > 0) {
                     final double cpuSeconds = (after - before) / (double) clockTicksPerSecond;
                     final Map<String, Object> cpuRaw = new LinkedHashMap<>(raw);
                     cpuRaw.put("dataplanePids", pids);
@@ -225,8 +251,21 @@ public final class BenchRunner {
             }
             case UDP_64_PPS -> {
                 final UdpLossCounters before = UdpLossCounters.readOrNull(ends);
-                final IperfResult r = iperf(ends, timeout, "-c", ends.serverAddress(), "-t", seconds, "-J",
-                    "--connect-timeout", "3000", "-u", "-l", "64", "-b", "0");
+                final IperfResult r = iperf(
+                        ends,
+                        timeout,
+                        "-c",
+                        ends.serverAddress(),
+                        "-t",
+                        seconds,
+                        "-J",
+                        "--connect-timeout",
+                        "3000",
+                        "-u",
+                        "-l",
+                        "64",
+                        "-b",
+                        "0");
                 final UdpLossCounters after = UdpLossCounters.readOrNull(ends);
                 final Map<String, Object> raw = iperfRaw(r);
                 if (before != null && after != null) {
@@ -238,8 +277,18 @@ public final class BenchRunner {
                 results.record(path.key(), run, Figure.UDP_64_LOSS, r.lossPercent(), raw);
             }
             case PING_RTT -> {
-                final TimedCommand.Result out = TimedCommand.run(ends.clientNamespace(), 10L + options.pings() / 10,
-                    "ping", "-q", "-c", Integer.toString(options.pings()), "-i", "0.05", "-W", "1", ends.serverAddress());
+                final TimedCommand.Result out = TimedCommand.run(
+                        ends.clientNamespace(),
+                        10L + options.pings() / 10,
+                        "ping",
+                        "-q",
+                        "-c",
+                        Integer.toString(options.pings()),
+                        "-i",
+                        "0.05",
+                        "-W",
+                        "1",
+                        ends.serverAddress());
                 final PingResult ping = PingResult.parse(out.output());
                 final Map<String, Object> raw = new LinkedHashMap<>();
                 raw.put("transmitted", ping.transmitted());
@@ -248,7 +297,8 @@ public final class BenchRunner {
                 results.record(path.key(), run, Figure.PING_RTT, ping.avgMillis(), raw);
             }
             case CONNECTIONS -> {
-                final ConnectionRate rate = connectionRate.measure(ends.clientNamespace(), ends.serverAddress(), options.seconds());
+                final ConnectionRate rate =
+                        connectionRate.measure(ends.clientNamespace(), ends.serverAddress(), options.seconds());
                 final Map<String, Object> raw = new LinkedHashMap<>();
                 raw.put("connections", rate.connections());
                 raw.put("seconds", rate.seconds());
@@ -258,7 +308,8 @@ public final class BenchRunner {
         }
     }
 
-    private IperfResult iperf(DataplanePath.Endpoints ends, long timeout, String... args) throws IOException, InterruptedException {
+    private IperfResult iperf(DataplanePath.Endpoints ends, long timeout, String... args)
+            throws IOException, InterruptedException {
         final String[] command = new String[args.length + 1];
         command[0] = "iperf3";
         System.arraycopy(args, 0, command, 1, args.length);
@@ -283,7 +334,9 @@ public final class BenchRunner {
 
     private static long clockTicks() {
         try {
-            final Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            final Process p = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
             final String out = new String(p.getInputStream().readAllBytes()).strip();
             if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
                 return Long.parseLong(out);
@@ -302,7 +355,11 @@ public final class BenchRunner {
         for (DataplanePath path : active) {
             final String log = path.log();
             if (!log.isBlank()) {
-                text.append("--- ").append(path.key()).append('\n').append(log.strip()).append('\n');
+                text.append("--- ")
+                        .append(path.key())
+                        .append('\n')
+                        .append(log.strip())
+                        .append('\n');
             }
         }
         return text.toString();

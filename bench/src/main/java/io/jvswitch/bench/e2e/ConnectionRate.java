@@ -20,15 +20,16 @@ record ConnectionRate(long connections, double seconds) {
         final Matcher failed = FAILED.matcher(output);
         if (failed.find()) {
             throw new IllegalArgumentException("connection " + (Long.parseLong(failed.group(1)) + 1) + " failed: "
-                + failed.group(2).strip());
+                    + failed.group(2).strip());
         }
         final Matcher done = DONE.matcher(output);
         if (!done.find()) {
             final String text = output.strip();
             throw new IllegalArgumentException("the connection loop printed no summary: "
-                + (text.isEmpty() ? "(nothing)" : text.substring(text.lastIndexOf('\n') + 1)));
+                    + (text.isEmpty() ? "(nothing)" : text.substring(text.lastIndexOf('\n') + 1)));
         }
-        final ConnectionRate rate = new ConnectionRate(Long.parseLong(done.group(1)), Double.parseDouble(done.group(2)));
+        final ConnectionRate rate =
+                new ConnectionRate(Long.parseLong(done.group(1)), Double.parseDouble(done.group(2)));
         if (rate.connections == 0 || rate.seconds <= 0) {
             throw new IllegalArgumentException("no connection completed in " + rate.seconds + " s");
         }

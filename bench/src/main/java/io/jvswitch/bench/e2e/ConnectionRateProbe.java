@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,36 +15,38 @@ import java.nio.file.Path;
 final class ConnectionRateProbe {
     static final int PORT = 8080;
 
-    private static final String ACCEPTER = String.join("\n",
-        "import socket, threading",
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-        "s.bind(('0.0.0.0', " + PORT + ")); s.listen(1024)",
-        "def serve(c):",
-        "    try:",
-        "        c.recv(64); c.sendall(b'ok')",
-        "    finally:",
-        "        c.close()",
-        "while True:",
-        "    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()",
-        "");
+    private static final String ACCEPTER = String.join(
+            "\n",
+            "import socket, threading",
+            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            "s.bind(('0.0.0.0', " + PORT + ")); s.listen(1024)",
+            "def serve(c):",
+            "    try:",
+            "        c.recv(64); c.sendall(b'ok')",
+            "    finally:",
+            "        c.close()",
+            "while True:",
+            "    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()",
+            "");
 
     /** Bounded: the loop ends after the given seconds, and a stuck connection gives up after 3 s. */
-    private static final String CONNECTOR = String.join("\n",
-        "import socket, sys, time",
-        "host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])",
-        "n = 0; start = time.monotonic(); end = start + seconds",
-        "try:",
-        "    while time.monotonic() < end:",
-        "        c = socket.create_connection((host, port), timeout=3)",
-        "        try:",
-        "            c.sendall(b'hi'); c.recv(8)",
-        "        finally:",
-        "            c.close()",
-        "        n += 1",
-        "except OSError as e:",
-        "    print('failed after %d connections: %s' % (n, e)); sys.exit(1)",
-        "print('%d connections in %.3f s' % (n, time.monotonic() - start))",
-        "");
+    private static final String CONNECTOR = String.join(
+            "\n",
+            "import socket, sys, time",
+            "host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])",
+            "n = 0; start = time.monotonic(); end = start + seconds",
+            "try:",
+            "    while time.monotonic() < end:",
+            "        c = socket.create_connection((host, port), timeout=3)",
+            "        try:",
+            "            c.sendall(b'hi'); c.recv(8)",
+            "        finally:",
+            "            c.close()",
+            "        n += 1",
+            "except OSError as e:",
+            "    print('failed after %d connections: %s' % (n, e)); sys.exit(1)",
+            "print('%d connections in %.3f s' % (n, time.monotonic() - start))",
+            "");
 
     private final Path accepter;
     private final Path connector;
@@ -61,8 +64,14 @@ final class ConnectionRateProbe {
 
     /** Runs the connection loop from {@code namespace} to {@code address} for {@code seconds}. */
     ConnectionRate measure(String namespace, String address, int seconds) throws IOException, InterruptedException {
-        final TimedCommand.Result out = TimedCommand.run(namespace, seconds + 20L, "python3", connector.toString(), address,
-            Integer.toString(PORT), Integer.toString(seconds));
+        final TimedCommand.Result out = TimedCommand.run(
+                namespace,
+                seconds + 20L,
+                "python3",
+                connector.toString(),
+                address,
+                Integer.toString(PORT),
+                Integer.toString(seconds));
         if (out.timedOut()) {
             throw new IllegalStateException("the connection loop did not finish within " + (seconds + 20) + " s");
         }

@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.util.List;
 
 /**
@@ -10,7 +11,8 @@ import java.util.List;
  */
 public interface DataplanePath extends AutoCloseable {
     /** Why the kernel paths have no CPU figure. */
-    String KERNEL_CPU_NOTE = "the kernel forwards in the senders' own syscall and softirq context; no process to charge";
+    String KERNEL_CPU_NOTE =
+            "the kernel forwards in the senders' own syscall and softirq context; no process to charge";
 
     /** Short key used in the JSON and the chart: {@code jvs}, {@code bridge}, {@code ovs}, ... */
     String key();
@@ -78,10 +80,8 @@ public interface DataplanePath extends AutoCloseable {
      * veths, vxlan devices and iptables rules, so a kernel path has nothing more to do). Never throws.
      */
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** The client and server namespaces and the address the client reaches the server at. */
-    record Endpoints(String clientNamespace, String serverNamespace, String serverAddress) {
-    }
+    record Endpoints(String clientNamespace, String serverNamespace, String serverAddress) {}
 }

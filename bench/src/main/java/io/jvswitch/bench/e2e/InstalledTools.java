@@ -6,8 +6,7 @@ import java.util.List;
 
 /** Whether the tools a reference path runs are installed: a path without them is skipped, saying why. */
 final class InstalledTools {
-    private InstalledTools() {
-    }
+    private InstalledTools() {}
 
     /** "TOOL is not installed (HINT)" for the first of {@code tools} not on the PATH, or null when all are. */
     static String missing(List<String> tools, String hint) {
@@ -20,7 +19,9 @@ final class InstalledTools {
     }
 
     private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+        for (String dir : System.getenv()
+                .getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .split(":")) {
             if (Files.isExecutable(Path.of(dir, tool))) {
                 return true;
             }

@@ -2,6 +2,7 @@ package io.jvswitch.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 
 /**
@@ -53,8 +54,12 @@ public record IperfResult(double bitsPerSecond, long bytes, double seconds, long
         if (packets < 0 || lost < 0 || lost > packets) {
             throw new IllegalArgumentException("iperf3 reported " + lost + " lost of " + packets + " datagrams");
         }
-        return new IperfResult(received.path("bits_per_second").asDouble(), received.path("bytes").asLong(),
-            received.path("seconds").asDouble(), packets, lost);
+        return new IperfResult(
+                received.path("bits_per_second").asDouble(),
+                received.path("bytes").asLong(),
+                received.path("seconds").asDouble(),
+                packets,
+                lost);
     }
 
     private static String firstLine(String text) {

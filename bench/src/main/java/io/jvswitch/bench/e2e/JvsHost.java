@@ -2,6 +2,7 @@ package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,8 +27,12 @@ final class JvsHost implements AutoCloseable {
      * stop the daemon) from the moment the process exists.
      */
     static JvsHost launch(String hostNamespace, Path dir, List<String> daemonArgs) throws IOException {
-        return new JvsHost(DaemonProcess.launch(hostNamespace, dir.resolve("jvs.sock"), dir.resolve("state"),
-            dir.resolve("daemon.log"), daemonArgs.toArray(String[]::new)));
+        return new JvsHost(DaemonProcess.launch(
+                hostNamespace,
+                dir.resolve("jvs.sock"),
+                dir.resolve("state"),
+                dir.resolve("daemon.log"),
+                daemonArgs.toArray(String[]::new)));
     }
 
     void awaitReady() throws InterruptedException {
@@ -38,11 +43,13 @@ final class JvsHost implements AutoCloseable {
     void cli(String... args) {
         final StringWriter text = new StringWriter();
         final PrintWriter writer = new PrintWriter(text);
-        final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", daemon.socket().toString()))
-            .toArray(String[]::new);
+        final String[] full = Stream.concat(
+                        Stream.of(args), Stream.of("--socket", daemon.socket().toString()))
+                .toArray(String[]::new);
         if (JvsCommand.run(full, writer, writer) != 0) {
             writer.flush();
-            throw new IllegalStateException("jvs " + String.join(" ", args) + " failed: " + text.toString().strip());
+            throw new IllegalStateException("jvs " + String.join(" ", args) + " failed: "
+                    + text.toString().strip());
         }
     }
 

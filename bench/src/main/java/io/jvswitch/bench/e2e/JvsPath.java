@@ -58,7 +58,8 @@ abstract class JvsPath implements DataplanePath {
         final StringBuilder text = new StringBuilder();
         synchronized (hosts) {
             for (int i = 0; i < hosts.size(); i++) {
-                text.append(hosts.size() > 1 ? "host " + (char) ('A' + i) + ":\n" : "").append(hosts.get(i).log());
+                text.append(hosts.size() > 1 ? "host " + (char) ('A' + i) + ":\n" : "")
+                        .append(hosts.get(i).log());
             }
         }
         return text.toString();

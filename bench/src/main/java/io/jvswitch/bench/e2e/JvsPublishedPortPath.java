@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,8 +45,8 @@ final class JvsPublishedPortPath extends JvsPath {
         // the daemon first, then the outside link: the order a host that boots jvs sees
         topology.linkOutside(lab);
         host.cli("network", "create", "bench", "--subnet", PublishedPortTopology.CONTAINER_SUBNET);
-        final List<String> attach = new ArrayList<>(List.of("attach", "--netns", topology.server(), "--network", "bench",
-            "--name", "srv"));
+        final List<String> attach =
+                new ArrayList<>(List.of("attach", "--netns", topology.server(), "--network", "bench", "--name", "srv"));
         for (int port : PublishedPortTopology.PORTS) {
             attach.addAll(List.of("-p", port + ":" + port, "-p", port + ":" + port + "/udp"));
         }

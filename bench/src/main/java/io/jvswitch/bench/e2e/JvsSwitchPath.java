@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.util.List;
 
 /**

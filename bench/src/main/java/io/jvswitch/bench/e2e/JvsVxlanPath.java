@@ -2,6 +2,7 @@ package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
 import io.jvswitch.control.lab.OverlayLab;
+
 import java.util.List;
 
 /**
@@ -53,8 +54,22 @@ final class JvsVxlanPath extends JvsPath {
 
     /** The same overlay on each host; the address ranges are split so the two IPAMs never collide. */
     private static void overlay(JvsHost host, String ipRange, String local, String peer) {
-        host.cli("network", "create", "bench", "--driver", "overlay", "--vni", Integer.toString(VNI), "--subnet",
-            "10.205.0.0/24", "--ip-range", ipRange, "--local", local, "--peer", peer);
+        host.cli(
+                "network",
+                "create",
+                "bench",
+                "--driver",
+                "overlay",
+                "--vni",
+                Integer.toString(VNI),
+                "--subnet",
+                "10.205.0.0/24",
+                "--ip-range",
+                ipRange,
+                "--local",
+                local,
+                "--peer",
+                peer);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.util.List;
 
 /**
@@ -51,13 +52,39 @@ final class KernelDnatPath implements DataplanePath {
         topology.linkOutside(lab);
         for (int port : PublishedPortTopology.PORTS) {
             for (String protocol : List.of("tcp", "udp")) {
-                lab.check(host, "iptables", "-t", "nat", "-A", "PREROUTING", "-p", protocol, "-d",
-                    PublishedPortTopology.HOST_ADDRESS, "--dport", Integer.toString(port), "-j", "DNAT",
-                    "--to-destination", CONTAINER_ADDRESS + ":" + port);
+                lab.check(
+                        host,
+                        "iptables",
+                        "-t",
+                        "nat",
+                        "-A",
+                        "PREROUTING",
+                        "-p",
+                        protocol,
+                        "-d",
+                        PublishedPortTopology.HOST_ADDRESS,
+                        "--dport",
+                        Integer.toString(port),
+                        "-j",
+                        "DNAT",
+                        "--to-destination",
+                        CONTAINER_ADDRESS + ":" + port);
             }
         }
-        lab.check(host, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", PublishedPortTopology.CONTAINER_SUBNET, "!",
-            "-o", "br0", "-j", "MASQUERADE");
+        lab.check(
+                host,
+                "iptables",
+                "-t",
+                "nat",
+                "-A",
+                "POSTROUTING",
+                "-s",
+                PublishedPortTopology.CONTAINER_SUBNET,
+                "!",
+                "-o",
+                "br0",
+                "-j",
+                "MASQUERADE");
         endpoints = topology.endpoints();
     }
 

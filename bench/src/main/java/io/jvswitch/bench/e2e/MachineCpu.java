@@ -26,6 +26,7 @@ import java.nio.file.Path;
 record MachineCpu(long nanos, int cpus, long idleTicks, long stealTicks, long tickedBusyTicks) {
     /** Keys of the per-run raw figures (JSON): busy CPU seconds, and busy as a share of the time had. */
     static final String BUSY_SECONDS = "machineBusySeconds";
+
     static final String BUSY_SHARE = "machineBusyShare";
 
     private static final Path PROC_STAT = Path.of("/proc/stat");
@@ -70,8 +71,12 @@ record MachineCpu(long nanos, int cpus, long idleTicks, long stealTicks, long ti
 
     /** What happened between {@code before} and this reading. */
     MachineCpu minus(MachineCpu before) {
-        return new MachineCpu(nanos - before.nanos, cpus, idleTicks - before.idleTicks, stealTicks - before.stealTicks,
-            tickedBusyTicks - before.tickedBusyTicks);
+        return new MachineCpu(
+                nanos - before.nanos,
+                cpus,
+                idleTicks - before.idleTicks,
+                stealTicks - before.stealTicks,
+                tickedBusyTicks - before.tickedBusyTicks);
     }
 
     /** Of a difference: CPU seconds not idle and not stolen, over all CPUs; never below 0. */

@@ -2,11 +2,13 @@ package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
 import io.jvswitch.control.netns.CommandRunner;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Open vSwitch's userspace datapath ({@code datapath_type=netdev}) with TAP ports, the reference
@@ -53,18 +55,31 @@ final class OvsUserspacePath implements DataplanePath {
         final Path db = dir.resolve("conf.db");
         final Path dbSocket = dir.resolve("db.sock");
         runner.check("ovsdb-tool create failed", List.of("ovsdb-tool", "create", db.toString()));
-        dbServer = lab.start(host, dir.resolve("ovsdb-server.out"), "ovsdb-server", db.toString(),
-            "--remote=punix:" + dbSocket, "--unixctl=" + dir.resolve("ovsdb-server.ctl"),
-            "--pidfile=" + dir.resolve("ovsdb-server.pid"), "--log-file=" + dir.resolve("ovsdb-server.log"), "--no-chdir");
+        dbServer = lab.start(
+                host,
+                dir.resolve("ovsdb-server.out"),
+                "ovsdb-server",
+                db.toString(),
+                "--remote=punix:" + dbSocket,
+                "--unixctl=" + dir.resolve("ovsdb-server.ctl"),
+                "--pidfile=" + dir.resolve("ovsdb-server.pid"),
+                "--log-file=" + dir.resolve("ovsdb-server.log"),
+                "--no-chdir");
         awaitSocket(dbSocket, dbServer, dir.resolve("ovsdb-server.out"));
         final String dbArg = "--db=unix:" + dbSocket;
         vsctl(dbArg, "--no-wait", "init");
         if (tso) {
             vsctl(dbArg, "--no-wait", "set", "Open_vSwitch", ".", "other_config:userspace-tso-enable=true");
         }
-        vswitchd = lab.start(host, dir.resolve("ovs-vswitchd.out"), "ovs-vswitchd", "unix:" + dbSocket,
-            "--unixctl=" + dir.resolve("ovs-vswitchd.ctl"), "--pidfile=" + dir.resolve("ovs-vswitchd.pid"),
-            "--log-file=" + dir.resolve("ovs-vswitchd.log"), "--no-chdir");
+        vswitchd = lab.start(
+                host,
+                dir.resolve("ovs-vswitchd.out"),
+                "ovs-vswitchd",
+                "unix:" + dbSocket,
+                "--unixctl=" + dir.resolve("ovs-vswitchd.ctl"),
+                "--pidfile=" + dir.resolve("ovs-vswitchd.pid"),
+                "--log-file=" + dir.resolve("ovs-vswitchd.log"),
+                "--no-chdir");
         // Without --no-wait, ovs-vsctl waits until ovs-vswitchd has applied the change: the ports exist after it.
         vsctl(dbArg, "--timeout=20", "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev");
         vsctl(dbArg, "--timeout=20", "add-port", "br0", "tapc", "--", "set", "interface", "tapc", "type=tap");
@@ -76,8 +91,9 @@ final class OvsUserspacePath implements DataplanePath {
     }
 
     private void vsctl(String... args) {
-        runner.check("ovs-vsctl " + String.join(" ", args) + " failed",
-            java.util.stream.Stream.concat(java.util.stream.Stream.of("ovs-vsctl"), java.util.stream.Stream.of(args)).toList());
+        runner.check(
+                "ovs-vsctl " + String.join(" ", args) + " failed",
+                Stream.concat(Stream.of("ovs-vsctl"), Stream.of(args)).toList());
     }
 
     private static void plug(NetnsLab lab, String host, String container, String tap, String address) {
@@ -87,11 +103,13 @@ final class OvsUserspacePath implements DataplanePath {
         lab.check(container, "ip", "link", "set", tap, "up");
     }
 
-    private static void awaitSocket(Path socket, Process process, Path output) throws InterruptedException, IOException {
+    private static void awaitSocket(Path socket, Process process, Path output)
+            throws InterruptedException, IOException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!Files.exists(socket)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("ovsdb-server did not come up: " + Files.readString(output).strip());
+                throw new IllegalStateException("ovsdb-server did not come up: "
+                        + Files.readString(output).strip());
             }
             Thread.sleep(50);
         }

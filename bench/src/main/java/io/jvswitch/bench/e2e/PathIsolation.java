@@ -21,9 +21,10 @@ final class PathIsolation {
     static final int SIGCONT = 18;
     static final int SIGSTOP = 19;
 
-    private static final MethodHandle KILL = Linker.nativeLinker().downcallHandle(
-        Linker.nativeLinker().defaultLookup().find("kill").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle KILL = Linker.nativeLinker()
+            .downcallHandle(
+                    Linker.nativeLinker().defaultLookup().find("kill").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private final Set<Long> stopped = new LinkedHashSet<>();
 

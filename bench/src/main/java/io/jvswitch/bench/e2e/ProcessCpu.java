@@ -7,8 +7,7 @@ import java.util.List;
 
 /** CPU time a process has used (all its threads), from {@code /proc/PID/stat}, in clock ticks. */
 final class ProcessCpu {
-    private ProcessCpu() {
-    }
+    private ProcessCpu() {}
 
     /** utime + stime in ticks, or -1 when the process is gone. */
     static long ticks(long pid) {

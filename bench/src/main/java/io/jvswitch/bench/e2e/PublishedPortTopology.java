@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.util.List;
 
 /**
@@ -19,7 +20,9 @@ record PublishedPortTopology(String host, String server, String outside) {
     static final String CONTAINER_SUBNET = "10.76.0.0/24";
     /** iperf3's port (TCP and UDP) and the connection-rate accepter's. */
     static final List<Integer> PORTS = List.of(5201, ConnectionRateProbe.PORT);
-    private static final String PING_NOTE = "a published port is a TCP/UDP port: ping reaches the host's own stack, not the translation";
+
+    private static final String PING_NOTE =
+            "a published port is a TCP/UDP port: ping reaches the host's own stack, not the translation";
 
     /** Creates the three namespaces, named {@code tag-host}, {@code tag-srv}, {@code tag-out}. */
     static PublishedPortTopology create(NetnsLab lab, String tag) {

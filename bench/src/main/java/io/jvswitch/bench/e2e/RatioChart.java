@@ -1,5 +1,6 @@
 package io.jvswitch.bench.e2e;
 
+import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * A PNG bar chart of every path's ratio to its own reference (the switch paths to the kernel
@@ -23,11 +23,16 @@ import javax.imageio.ImageIO;
 public final class RatioChart {
     static final int WIDTH = 960;
     static final int HEIGHT = 540;
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0xd62728),
+        new Color(0x9467bd),
+        new Color(0x8c564b)
+    };
 
-    private RatioChart() {
-    }
+    private RatioChart() {}
 
     public static void write(BenchResults results, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
@@ -72,8 +77,11 @@ public final class RatioChart {
             final int bottom = HEIGHT - 90;
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString("ratio to the kernel's path (median of " + results.runs() + " run" + (results.runs() == 1 ? "" : "s")
-                + "; RTT: lower is better)", left, 30);
+            g.drawString(
+                    "ratio to the kernel's path (median of " + results.runs() + " run"
+                            + (results.runs() == 1 ? "" : "s") + "; RTT: lower is better)",
+                    left,
+                    30);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             final FontMetrics fm = g.getFontMetrics();
             // axis and grid
@@ -94,7 +102,8 @@ public final class RatioChart {
                 final Figure f = figures.get(fi);
                 final int groupLeft = left + fi * groupWidth + 15;
                 for (int pi = 0; pi < paths.size(); pi++) {
-                    final Spread s = results.ratio(paths.get(pi).key(), paths.get(pi).reference(), f);
+                    final Spread s =
+                            results.ratio(paths.get(pi).key(), paths.get(pi).reference(), f);
                     if (!s.measured()) {
                         continue;
                     }
@@ -115,7 +124,8 @@ public final class RatioChart {
             // the reference line
             final int one = y(1.0, top, plotTop, bottom);
             g.setColor(Color.RED);
-            g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            g.setStroke(
+                    new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
             g.drawLine(left, one, right, one);
             g.setStroke(new BasicStroke(1f));
             g.drawString("kernel = 1.0", right - fm.stringWidth("kernel = 1.0"), one - 4);

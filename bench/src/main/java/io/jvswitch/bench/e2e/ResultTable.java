@@ -18,17 +18,23 @@ public final class ResultTable {
     /** The kernel bridge: the reference of the switch paths, and of the targets. */
     static final String REFERENCE = "bridge";
 
-    private ResultTable() {
-    }
+    private ResultTable() {}
 
     public static String format(BenchResults results) {
         final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "median [min-max] of %d run%s; xN.NN = ratio to the kernel's way of doing the same "
-            + "(the first column of each table), run by run%n", results.runs(), results.runs() == 1 ? "" : "s"));
-        for (Map.Entry<String, List<BenchResults.PathInfo>> group : byReference(results).entrySet()) {
+        out.append(String.format(
+                Locale.ROOT,
+                "median [min-max] of %d run%s; xN.NN = ratio to the kernel's way of doing the same "
+                        + "(the first column of each table), run by run%n",
+                results.runs(),
+                results.runs() == 1 ? "" : "s"));
+        for (Map.Entry<String, List<BenchResults.PathInfo>> group :
+                byReference(results).entrySet()) {
             final BenchResults.PathInfo reference = results.path(group.getKey());
-            out.append(System.lineSeparator()).append("against ")
-                .append(reference != null ? reference.title() : group.getKey()).append(System.lineSeparator());
+            out.append(System.lineSeparator())
+                    .append("against ")
+                    .append(reference != null ? reference.title() : group.getKey())
+                    .append(System.lineSeparator());
             final List<List<String>> rows = new ArrayList<>();
             final List<String> header = new ArrayList<>();
             header.add("figure");
@@ -52,8 +58,13 @@ public final class ResultTable {
         targetRows.add(List.of("figure", "measured", "target", "met"));
         for (Target t : Target.SWITCH) {
             final Spread s = t.measure(results);
-            targetRows.add(List.of(t.label(), s.measured() ? number(s.median(), 2) + " [" + number(s.min(), 2) + "-"
-                + number(s.max(), 2) + "]" : "not measured", t.boundText(), s.measured() ? (t.met(s.median()) ? "yes" : "NO") : "-"));
+            targetRows.add(List.of(
+                    t.label(),
+                    s.measured()
+                            ? number(s.median(), 2) + " [" + number(s.min(), 2) + "-" + number(s.max(), 2) + "]"
+                            : "not measured",
+                    t.boundText(),
+                    s.measured() ? (t.met(s.median()) ? "yes" : "NO") : "-"));
         }
         appendAligned(out, targetRows);
 
@@ -88,7 +99,8 @@ public final class ResultTable {
             }
         }
         for (List<BenchResults.PathInfo> group : groups.values()) {
-            group.sort(Comparator.comparing((BenchResults.PathInfo p) -> !p.key().equals(p.reference())));
+            group.sort(
+                    Comparator.comparing((BenchResults.PathInfo p) -> !p.key().equals(p.reference())));
         }
         return groups;
     }
@@ -101,14 +113,16 @@ public final class ResultTable {
                 for (BenchResults.PathInfo p : group) {
                     final String why = p.notMeasured(figure);
                     if (why != null) {
-                        pathsByReason.computeIfAbsent(Map.entry(figure, why), k -> new ArrayList<>()).add(p.title());
+                        pathsByReason
+                                .computeIfAbsent(Map.entry(figure, why), k -> new ArrayList<>())
+                                .add(p.title());
                     }
                 }
             }
         }
         final List<String> notes = new ArrayList<>();
-        pathsByReason.forEach((reason, titles) -> notes.add(reason.getKey().label() + " n/a on " + String.join(", ", titles)
-            + ": " + reason.getValue()));
+        pathsByReason.forEach((reason, titles) ->
+                notes.add(reason.getKey().label() + " n/a on " + String.join(", ", titles) + ": " + reason.getValue()));
         return notes;
     }
 
@@ -124,10 +138,11 @@ public final class ResultTable {
                 final List<Double> atReceiver = new ArrayList<>();
                 final List<Double> between = new ArrayList<>();
                 for (Map<String, Object> raw : rawOfRuns(results, p, Figure.UDP_64_LOSS)) {
-                    if (!(raw.get("packets") instanceof Number sent) || sent.longValue() <= 0
-                        || !(raw.get("lostPackets") instanceof Number lost)
-                        || !(raw.get(UdpLossCounters.SENDER_QUEUE_DROPS) instanceof Number queue)
-                        || !(raw.get(UdpLossCounters.RECEIVER_SOCKET_DROPS) instanceof Number socket)) {
+                    if (!(raw.get("packets") instanceof Number sent)
+                            || sent.longValue() <= 0
+                            || !(raw.get("lostPackets") instanceof Number lost)
+                            || !(raw.get(UdpLossCounters.SENDER_QUEUE_DROPS) instanceof Number queue)
+                            || !(raw.get(UdpLossCounters.RECEIVER_SOCKET_DROPS) instanceof Number socket)) {
                         continue;
                     }
                     final double percent = 100.0 / sent.longValue();
@@ -136,10 +151,16 @@ public final class ResultTable {
                     between.add(Math.max(0, lost.longValue() - queue.longValue() - socket.longValue()) * percent);
                 }
                 if (!atSender.isEmpty()) {
-                    notes.add(String.format(Locale.ROOT, "UDP 64B loss on %s, where (%% of datagrams sent, median of %d "
-                        + "run%s): %.1f at the sender's interface queue, %.1f at the receiving socket, %.1f in between",
-                        p.title(), atSender.size(), atSender.size() == 1 ? "" : "s", Spread.of(atSender).median(),
-                        Spread.of(atReceiver).median(), Spread.of(between).median()));
+                    notes.add(String.format(
+                            Locale.ROOT,
+                            "UDP 64B loss on %s, where (%% of datagrams sent, median of %d "
+                                    + "run%s): %.1f at the sender's interface queue, %.1f at the receiving socket, %.1f in between",
+                            p.title(),
+                            atSender.size(),
+                            atSender.size() == 1 ? "" : "s",
+                            Spread.of(atSender).median(),
+                            Spread.of(atReceiver).median(),
+                            Spread.of(between).median()));
                 }
             }
         }
@@ -162,7 +183,11 @@ public final class ResultTable {
                     }
                 }
                 if (!busy.isEmpty()) {
-                    shares.add(String.format(Locale.ROOT, "%s %.0f %%", p.title(), Spread.of(busy).median()));
+                    shares.add(String.format(
+                            Locale.ROOT,
+                            "%s %.0f %%",
+                            p.title(),
+                            Spread.of(busy).median()));
                     runs = Math.max(runs, busy.size());
                 }
             }
@@ -170,8 +195,13 @@ public final class ResultTable {
         if (shares.isEmpty()) {
             return List.of();
         }
-        return List.of(String.format(Locale.ROOT, "machine CPUs busy during TCP x1 (median of %d run%s, iperf3's start "
-            + "included; near 100 %% = limited by CPU): %s", runs, runs == 1 ? "" : "s", String.join(", ", shares)));
+        return List.of(String.format(
+                Locale.ROOT,
+                "machine CPUs busy during TCP x1 (median of %d run%s, iperf3's start "
+                        + "included; near 100 %% = limited by CPU): %s",
+                runs,
+                runs == 1 ? "" : "s",
+                String.join(", ", shares)));
     }
 
     /** The raw figures of every run of {@code figure} on path {@code p}, in the order they were taken. */
@@ -193,7 +223,11 @@ public final class ResultTable {
         final int decimals = decimals(figure);
         final StringBuilder text = new StringBuilder(number(s.median(), decimals));
         if (s.count() > 1) {
-            text.append(" [").append(number(s.min(), decimals)).append('-').append(number(s.max(), decimals)).append(']');
+            text.append(" [")
+                    .append(number(s.min(), decimals))
+                    .append('-')
+                    .append(number(s.max(), decimals))
+                    .append(']');
         }
         if (figure.hasRatio() && !p.key().equals(p.reference())) {
             final Spread ratio = results.ratio(p.key(), p.reference(), figure);

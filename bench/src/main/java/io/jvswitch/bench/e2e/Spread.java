@@ -13,7 +13,10 @@ public record Spread(double median, double min, double max, int count) {
 
     /** The spread of the finite values in {@code values}; NaN values (failed runs) are left out. */
     public static Spread of(List<Double> values) {
-        final double[] finite = values.stream().mapToDouble(Double::doubleValue).filter(Double::isFinite).toArray();
+        final double[] finite = values.stream()
+                .mapToDouble(Double::doubleValue)
+                .filter(Double::isFinite)
+                .toArray();
         if (finite.length == 0) {
             return NONE;
         }

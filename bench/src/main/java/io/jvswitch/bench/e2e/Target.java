@@ -6,11 +6,11 @@ import java.util.List;
 public record Target(String label, String path, String reference, Figure figure, boolean atLeast, double bound) {
     /** The targets for the switch path (issue 6). */
     public static final List<Target> SWITCH = List.of(
-        new Target("TCP x1, jvs / kernel bridge", "jvs", "bridge", Figure.TCP_1, true, 0.8),
-        new Target("TCP x1, jvs / OVS userspace+TSO", "jvs", "ovs-tso", Figure.TCP_1, true, 1.5),
-        new Target("UDP 64B rx, jvs / kernel bridge", "jvs", "bridge", Figure.UDP_64_PPS, true, 0.9),
-        new Target("UDP 64B loss, jvs (%)", "jvs", null, Figure.UDP_64_LOSS, false, 1.0),
-        new Target("ping RTT, jvs / kernel bridge", "jvs", "bridge", Figure.PING_RTT, false, 1.5));
+            new Target("TCP x1, jvs / kernel bridge", "jvs", "bridge", Figure.TCP_1, true, 0.8),
+            new Target("TCP x1, jvs / OVS userspace+TSO", "jvs", "ovs-tso", Figure.TCP_1, true, 1.5),
+            new Target("UDP 64B rx, jvs / kernel bridge", "jvs", "bridge", Figure.UDP_64_PPS, true, 0.9),
+            new Target("UDP 64B loss, jvs (%)", "jvs", null, Figure.UDP_64_LOSS, false, 1.0),
+            new Target("ping RTT, jvs / kernel bridge", "jvs", "bridge", Figure.PING_RTT, false, 1.5));
 
     /** The measured value: a ratio of runs when there is a reference, else the path's median. */
     public Spread measure(BenchResults results) {

@@ -20,17 +20,19 @@ final class TimedCommand {
         }
     }
 
-    private TimedCommand() {
-    }
+    private TimedCommand() {}
 
-    static Result run(String namespace, long timeoutSeconds, String... command) throws IOException, InterruptedException {
+    static Result run(String namespace, long timeoutSeconds, String... command)
+            throws IOException, InterruptedException {
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
         full.addAll(List.of(command));
         final Path output = Files.createTempFile("jvs-bench-cmd-", ".out");
         try {
-            final Process process = new ProcessBuilder(full).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(output.toFile()).start();
+            final Process process = new ProcessBuilder(full)
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(output.toFile())
+                    .start();
             final boolean done = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
             if (!done) {
                 process.destroyForcibly();

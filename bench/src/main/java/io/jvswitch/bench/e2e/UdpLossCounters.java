@@ -2,6 +2,7 @@ package io.jvswitch.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.util.List;
 
@@ -22,6 +23,7 @@ import java.util.List;
 record UdpLossCounters(long senderTxDropped, long receiverRcvbufErrors) {
     /** Keys of the per-run raw figures (JSON) that carry the two deltas. */
     static final String SENDER_QUEUE_DROPS = "senderQueueDrops";
+
     static final String RECEIVER_SOCKET_DROPS = "receiverSocketDrops";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -29,7 +31,8 @@ record UdpLossCounters(long senderTxDropped, long receiverRcvbufErrors) {
     /** Reads both counters, or returns null (the breakdown is then left out) when a tool fails. */
     static UdpLossCounters readOrNull(DataplanePath.Endpoints ends) throws InterruptedException {
         try {
-            final TimedCommand.Result links = TimedCommand.run(ends.clientNamespace(), 10, "ip", "-s", "-j", "link", "show");
+            final TimedCommand.Result links =
+                    TimedCommand.run(ends.clientNamespace(), 10, "ip", "-s", "-j", "link", "show");
             final TimedCommand.Result snmp = TimedCommand.run(ends.serverNamespace(), 10, "cat", "/proc/net/snmp");
             if (!links.ok() || !snmp.ok()) {
                 return null;
@@ -41,7 +44,8 @@ record UdpLossCounters(long senderTxDropped, long receiverRcvbufErrors) {
     }
 
     UdpLossCounters minus(UdpLossCounters before) {
-        return new UdpLossCounters(senderTxDropped - before.senderTxDropped, receiverRcvbufErrors - before.receiverRcvbufErrors);
+        return new UdpLossCounters(
+                senderTxDropped - before.senderTxDropped, receiverRcvbufErrors - before.receiverRcvbufErrors);
     }
 
     /** The sum of {@code stats64.tx.dropped} over the interfaces in {@code ip -s -j link show} output. */
@@ -59,7 +63,8 @@ record UdpLossCounters(long senderTxDropped, long receiverRcvbufErrors) {
         for (JsonNode link : links) {
             final JsonNode value = link.path("stats64").path("tx").path("dropped");
             if (!value.canConvertToLong()) {
-                throw new IllegalArgumentException("ip -s -j link: no stats64.tx.dropped for " + link.path("ifname").asText("?"));
+                throw new IllegalArgumentException("ip -s -j link: no stats64.tx.dropped for "
+                        + link.path("ifname").asText("?"));
             }
             dropped += value.asLong();
         }
@@ -71,7 +76,8 @@ record UdpLossCounters(long senderTxDropped, long receiverRcvbufErrors) {
      * a line of values in the same order.
      */
     static long udpRcvbufErrors(String procNetSnmp) {
-        final List<String> udp = procNetSnmp.lines().filter(l -> l.startsWith("Udp:")).toList();
+        final List<String> udp =
+                procNetSnmp.lines().filter(l -> l.startsWith("Udp:")).toList();
         if (udp.size() != 2) {
             throw new IllegalArgumentException("/proc/net/snmp: expected two Udp: lines, found " + udp.size());
         }

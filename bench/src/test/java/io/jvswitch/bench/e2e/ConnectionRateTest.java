@@ -15,18 +15,25 @@ class ConnectionRateTest {
 
     @Test
     void aFailedConnectionFailsTheFigureWithTheReason() {
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> ConnectionRate.parse("failed after 41 connections: [Errno 111] Connection refused\n"));
+        final IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConnectionRate.parse("failed after 41 connections: [Errno 111] Connection refused\n"));
         assertEquals("connection 42 failed: [Errno 111] Connection refused", e.getMessage());
     }
 
     @Test
     void outputWithoutASummaryOrWithoutAConnectionIsRefused() {
-        assertEquals("the connection loop printed no summary: ModuleNotFoundError: No module named 'socket'",
-            assertThrows(IllegalArgumentException.class, () -> ConnectionRate.parse(
-                "Traceback (most recent call last):\nModuleNotFoundError: No module named 'socket'\n")).getMessage());
-        assertEquals("the connection loop printed no summary: (nothing)",
-            assertThrows(IllegalArgumentException.class, () -> ConnectionRate.parse("")).getMessage());
+        assertEquals(
+                "the connection loop printed no summary: ModuleNotFoundError: No module named 'socket'",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ConnectionRate.parse(
+                                        "Traceback (most recent call last):\nModuleNotFoundError: No module named 'socket'\n"))
+                        .getMessage());
+        assertEquals(
+                "the connection loop printed no summary: (nothing)",
+                assertThrows(IllegalArgumentException.class, () -> ConnectionRate.parse(""))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConnectionRate.parse("0 connections in 5.000 s"));
     }
 }

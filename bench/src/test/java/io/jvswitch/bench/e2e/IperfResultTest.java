@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Test;
 
 /** Parsing real iperf3 3.12 {@code -J} output, saved from runs in namespaces. */
 class IperfResultTest {
@@ -40,8 +41,8 @@ class IperfResultTest {
 
     @Test
     void iperfErrorIsReportedWithItsMessage() throws IOException {
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> IperfResult.parse(resource("iperf3-refused.json")));
+        final IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> IperfResult.parse(resource("iperf3-refused.json")));
         assertTrue(e.getMessage().contains("unable to connect to server"), e.getMessage());
     }
 
@@ -50,7 +51,9 @@ class IperfResultTest {
         assertThrows(IllegalArgumentException.class, () -> IperfResult.parse("iperf3: error - unable to connect"));
         assertThrows(IllegalArgumentException.class, () -> IperfResult.parse("[1, 2]"));
         assertThrows(IllegalArgumentException.class, () -> IperfResult.parse("{\"end\": {}}"));
-        assertThrows(IllegalArgumentException.class, () -> IperfResult.parse(
-            "{\"end\": {\"sum_received\": {\"bytes\": 64, \"seconds\": 1, \"packets\": 1, \"lost_packets\": 2}}}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> IperfResult.parse(
+                        "{\"end\": {\"sum_received\": {\"bytes\": 64, \"seconds\": 1, \"packets\": 1, \"lost_packets\": 2}}}"));
     }
 }

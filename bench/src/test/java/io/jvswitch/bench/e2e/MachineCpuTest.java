@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
 
 class MachineCpuTest {
     /** The head of a real /proc/stat of a 2-CPU guest. */
@@ -38,7 +39,10 @@ class MachineCpuTest {
         assertEquals(7.5 / 9.5, used.busyShare(100), 1e-9);
         assertEquals(600, used.tickedBusyTicks(), "kept raw, not used for the figure");
         assertEquals(0, new MachineCpu(0, 2, 0, 0, 0).busyShare(100));
-        assertEquals(0, new MachineCpu(1_000_000_000L, 2, 250, 0, 0).busySeconds(100), "idle beyond the wall time reads as 0");
+        assertEquals(
+                0,
+                new MachineCpu(1_000_000_000L, 2, 250, 0, 0).busySeconds(100),
+                "idle beyond the wall time reads as 0");
     }
 
     @Test
@@ -86,12 +90,18 @@ class MachineCpuTest {
             r.record("jvs", run, Figure.MACHINE_CPU_PER_GB, 1.2, Map.of(MachineCpu.BUSY_SHARE, jvs[run]));
         }
         final String table = ResultTable.format(r);
-        assertTrue(table.contains("machine CPUs busy during TCP x1 (median of 3 runs, iperf3's start included; "
-            + "near 100 % = limited by CPU): "
-            + "kernel bridge+veth 98 %, jvs switch (TAP) 90 %"), table);
-        final String row = table.lines().filter(l -> l.strip().startsWith("machine CPU per GB s/GB")).findFirst().orElseThrow();
+        assertTrue(
+                table.contains("machine CPUs busy during TCP x1 (median of 3 runs, iperf3's start included; "
+                        + "near 100 % = limited by CPU): "
+                        + "kernel bridge+veth 98 %, jvs switch (TAP) 90 %"),
+                table);
+        final String row = table.lines()
+                .filter(l -> l.strip().startsWith("machine CPU per GB s/GB"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(row.contains("1.00 [1.00-1.00]") && row.contains("1.20 [1.20-1.20] x1.20"), row);
-        assertTrue(!ResultTable.format(ResultsFixture.threeRuns()).contains("machine CPUs busy"),
-            "runs without the figure get no note");
+        assertTrue(
+                !ResultTable.format(ResultsFixture.threeRuns()).contains("machine CPUs busy"),
+                "runs without the figure get no note");
     }
 }

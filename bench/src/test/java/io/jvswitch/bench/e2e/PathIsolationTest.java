@@ -3,11 +3,13 @@ package io.jvswitch.bench.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.control.lab.NetnsLab;
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 
 class PathIsolationTest {
     /** A path whose "dataplane" is a process of ours. */
@@ -18,8 +20,7 @@ class PathIsolationTest {
         }
 
         @Override
-        public void setUp(io.jvswitch.control.lab.NetnsLab lab, BenchWorkspace workspace) {
-        }
+        public void setUp(NetnsLab lab, BenchWorkspace workspace) {}
 
         @Override
         public Endpoints endpoints() {

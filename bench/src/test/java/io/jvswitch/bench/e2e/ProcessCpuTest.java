@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 class ProcessCpuTest {
     @Test
     void commandNamesWithSpacesAndParenthesesDoNotShiftFields() {
         final String stat = "4242 (jvs (data) plane) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 567 0 0 20 0 30 0 "
-            + "100 1000000 2000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+                + "100 1000000 2000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
         assertEquals(1234 + 567, ProcessCpu.parseTicks(stat));
     }
 
@@ -25,8 +27,8 @@ class ProcessCpuTest {
     void severalProcessesAreSummedAndOneGoneSpoilsTheSum() {
         final long self = ProcessHandle.current().pid();
         final long once = ProcessCpu.ticks(self);
-        assertTrue(ProcessCpu.ticks(java.util.List.of(self, self)) >= 2 * once);
-        assertEquals(-1, ProcessCpu.ticks(java.util.List.of(self, Long.MAX_VALUE)));
-        assertEquals(-1, ProcessCpu.ticks(java.util.List.of()));
+        assertTrue(ProcessCpu.ticks(List.of(self, self)) >= 2 * once);
+        assertEquals(-1, ProcessCpu.ticks(List.of(self, Long.MAX_VALUE)));
+        assertEquals(-1, ProcessCpu.ticks(List.of()));
     }
 }

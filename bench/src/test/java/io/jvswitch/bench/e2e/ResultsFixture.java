@@ -1,19 +1,23 @@
 package io.jvswitch.bench.e2e;
 
+import java.util.List;
 import java.util.Map;
 
 /** Hand-made results for the report tests. */
 final class ResultsFixture {
-    private ResultsFixture() {
-    }
+    private ResultsFixture() {}
 
     /** Three runs over bridge, jvs and a skipped OVS. */
     static BenchResults threeRuns() {
         final BenchResults r = new BenchResults(3);
-        r.addPath(new BenchResults.PathInfo("bridge", "kernel bridge+veth", "bridge", null,
-            Map.of(Figure.CPU_PER_GB, "kernel", Figure.CONNECTIONS, "published-port paths only")));
-        r.addPath(new BenchResults.PathInfo("jvs", "jvs switch (TAP)", "bridge", null,
-            Map.of(Figure.CONNECTIONS, "published-port paths only")));
+        r.addPath(new BenchResults.PathInfo(
+                "bridge",
+                "kernel bridge+veth",
+                "bridge",
+                null,
+                Map.of(Figure.CPU_PER_GB, "kernel", Figure.CONNECTIONS, "published-port paths only")));
+        r.addPath(new BenchResults.PathInfo(
+                "jvs", "jvs switch (TAP)", "bridge", null, Map.of(Figure.CONNECTIONS, "published-port paths only")));
         r.addPath(BenchResults.PathInfo.skipped("ovs", "OVS userspace", "bridge", "ovs-vswitchd is not installed"));
         final double[] bridgeTcp = {20, 10, 16};
         final double[] jvsTcp = {18, 9, 8};
@@ -38,12 +42,17 @@ final class ResultsFixture {
         final Map<Figure, String> kernel = Map.of(Figure.CPU_PER_GB, "kernel cpu", Figure.CONNECTIONS, "nat only");
         final Map<Figure, String> nat = Map.of(Figure.PING_RTT, "ping means nothing here");
         r.addPath(new BenchResults.PathInfo("bridge", "kernel bridge+veth", "bridge", null, kernel));
-        r.addPath(new BenchResults.PathInfo("jvs", "jvs switch (TAP)", "bridge", null, Map.of(Figure.CONNECTIONS, "nat only")));
-        r.addPath(new BenchResults.PathInfo("jvs-vxlan", "jvs VTEPs (2 hosts)", "kernel-vxlan", null,
-            Map.of(Figure.CONNECTIONS, "nat only")));
+        r.addPath(new BenchResults.PathInfo(
+                "jvs", "jvs switch (TAP)", "bridge", null, Map.of(Figure.CONNECTIONS, "nat only")));
+        r.addPath(new BenchResults.PathInfo(
+                "jvs-vxlan", "jvs VTEPs (2 hosts)", "kernel-vxlan", null, Map.of(Figure.CONNECTIONS, "nat only")));
         r.addPath(new BenchResults.PathInfo("kernel-vxlan", "kernel vxlan (2 hosts)", "kernel-vxlan", null, kernel));
-        r.addPath(new BenchResults.PathInfo("kernel-nat", "kernel iptables DNAT", "kernel-nat", null,
-            Map.of(Figure.CPU_PER_GB, "kernel cpu", Figure.PING_RTT, "ping means nothing here")));
+        r.addPath(new BenchResults.PathInfo(
+                "kernel-nat",
+                "kernel iptables DNAT",
+                "kernel-nat",
+                null,
+                Map.of(Figure.CPU_PER_GB, "kernel cpu", Figure.PING_RTT, "ping means nothing here")));
         r.addPath(new BenchResults.PathInfo("jvs-nat", "jvs published port", "kernel-nat", null, nat));
         r.record("bridge", 0, Figure.TCP_1, 20, Map.of());
         r.record("jvs", 0, Figure.TCP_1, 10, Map.of());
@@ -53,7 +62,7 @@ final class ResultsFixture {
         r.record("jvs-nat", 0, Figure.TCP_1, 4, Map.of());
         r.record("kernel-nat", 0, Figure.CONNECTIONS, 4000, Map.of());
         r.record("jvs-nat", 0, Figure.CONNECTIONS, 3000, Map.of());
-        r.record("jvs-vxlan", 0, Figure.CPU_PER_GB, 1.5, Map.of("dataplanePids", java.util.List.of(1L, 2L)));
+        r.record("jvs-vxlan", 0, Figure.CPU_PER_GB, 1.5, Map.of("dataplanePids", List.of(1L, 2L)));
         return r;
     }
 }

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -47,11 +48,12 @@ public final class ApiClient {
     public void checkReachable() {
         if (Files.notExists(socket)) {
             throw new DaemonUnreachableException("no jvs daemon is listening at " + socket
-                + " (start one with: sudo ./jvs daemon, or point --socket / JVS_SOCKET at it)");
+                    + " (start one with: sudo ./jvs daemon, or point --socket / JVS_SOCKET at it)");
         }
         // Neither "exists" nor "does not exist": a directory on the way is closed to us.
         if (!Files.exists(socket) || !Files.isReadable(socket) || !Files.isWritable(socket)) {
-            throw new DaemonUnreachableException("permission denied on " + socket + ": the jvs API is for root (use sudo)");
+            throw new DaemonUnreachableException(
+                    "permission denied on " + socket + ": the jvs API is for root (use sudo)");
         }
     }
 
@@ -61,49 +63,65 @@ public final class ApiClient {
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
             final CompletableFuture<ApiResponse> result = new CompletableFuture<>();
-            final Bootstrap bootstrap = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
-                .handler(new ChannelInitializer<EpollDomainSocketChannel>() {
-                    @Override
-                    protected void initChannel(EpollDomainSocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE_BYTES),
-                            new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                @Override
-                                protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-                                    result.complete(new ApiResponse(response.status().code(),
-                                        ByteBufUtil.getBytes(response.content())));
-                                    ctx.close();
-                                }
+            final Bootstrap bootstrap = new Bootstrap()
+                    .group(group)
+                    .channel(EpollDomainSocketChannel.class)
+                    .handler(new ChannelInitializer<EpollDomainSocketChannel>() {
+                        @Override
+                        protected void initChannel(EpollDomainSocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(
+                                            new HttpClientCodec(),
+                                            new HttpObjectAggregator(MAX_RESPONSE_BYTES),
+                                            new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                                @Override
+                                                protected void channelRead0(
+                                                        ChannelHandlerContext ctx, FullHttpResponse response) {
+                                                    result.complete(new ApiResponse(
+                                                            response.status().code(),
+                                                            ByteBufUtil.getBytes(response.content())));
+                                                    ctx.close();
+                                                }
 
-                                @Override
-                                public void channelInactive(ChannelHandlerContext ctx) {
-                                    result.completeExceptionally(new DaemonUnreachableException(
-                                        "the jvs daemon closed the connection without answering"));
-                                }
+                                                @Override
+                                                public void channelInactive(ChannelHandlerContext ctx) {
+                                                    result.completeExceptionally(new DaemonUnreachableException(
+                                                            "the jvs daemon closed the connection without answering"));
+                                                }
 
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                    result.completeExceptionally(cause);
-                                    ctx.close();
-                                }
-                            });
-                    }
-                });
+                                                @Override
+                                                public void exceptionCaught(
+                                                        ChannelHandlerContext ctx, Throwable cause) {
+                                                    result.completeExceptionally(cause);
+                                                    ctx.close();
+                                                }
+                                            });
+                        }
+                    });
             final Channel channel;
             try {
-                channel = bootstrap.connect(new DomainSocketAddress(socket.toFile())).sync().channel();
+                channel = bootstrap
+                        .connect(new DomainSocketAddress(socket.toFile()))
+                        .sync()
+                        .channel();
             } catch (Exception e) {
                 throw new DaemonUnreachableException("cannot connect to the jvs daemon at " + socket + ": "
-                    + e.getMessage() + " (is it running? start it with: sudo ./jvs daemon)");
+                        + e.getMessage() + " (is it running? start it with: sudo ./jvs daemon)");
             }
-            final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method),
-                path, body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-            request.headers().set(HttpHeaderNames.HOST, "jvs")
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.length);
+            final FullHttpRequest request = new DefaultFullHttpRequest(
+                    HttpVersion.HTTP_1_1,
+                    HttpMethod.valueOf(method),
+                    path,
+                    body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+            request.headers()
+                    .set(HttpHeaderNames.HOST, "jvs")
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.length);
             channel.writeAndFlush(request);
             return result.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            throw new DaemonUnreachableException("request to the jvs daemon failed: " + e.getCause().getMessage());
+            throw new DaemonUnreachableException(
+                    "request to the jvs daemon failed: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
             throw new DaemonUnreachableException("the jvs daemon did not answer within " + TIMEOUT_SECONDS + " s");
         } catch (InterruptedException e) {

@@ -3,12 +3,15 @@ package io.jvswitch.control.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.jvswitch.control.RateLimitedLog;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.TraceRequest;
 import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.AttachRequest;
 import io.jvswitch.control.service.CreateNetworkRequest;
+import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
+
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's HTTP API, independent of the transport: a method, a path and a body in, a status
@@ -23,22 +28,20 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ApiRoutes {
     private static final System.Logger LOG = System.getLogger("jvs.api");
-    private static final io.jvswitch.control.RateLimitedLog ERRORS =
-        new io.jvswitch.control.RateLimitedLog(LOG, 5, 10, java.util.concurrent.TimeUnit.SECONDS);
+    private static final RateLimitedLog ERRORS = new RateLimitedLog(LOG, 5, 10, TimeUnit.SECONDS);
 
     private final NetworkService service;
     private final DebugService debug;
     private final ObjectMapper json;
 
-    private final io.jvswitch.control.service.NatService nat;
+    private final NatService nat;
 
     public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json) {
         this(service, debug, json, null);
     }
 
     /** {@code nat} null: a daemon without host link, which publishes nothing and tracks nothing. */
-    public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json,
-        io.jvswitch.control.service.NatService nat) {
+    public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json, NatService nat) {
         this.service = service;
         this.debug = debug;
         this.json = json;
@@ -56,8 +59,10 @@ public final class ApiRoutes {
         if (result instanceof CompletableFuture<?> pending) {
             return pending.handle((value, error) -> {
                 if (error != null) {
-                    return failure(method, uri, error instanceof java.util.concurrent.CompletionException ce
-                        && ce.getCause() != null ? ce.getCause() : error);
+                    return failure(
+                            method,
+                            uri,
+                            error instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : error);
                 }
                 return encode(value, method, uri);
             });
@@ -115,8 +120,9 @@ public final class ApiRoutes {
             }
             case "networks" -> {
                 if (p.length == 2 && method.equals("GET")) {
-                    return service.networks().stream().map(n -> NetworkView.of(n, service.endpointsOn(n.name()),
-                        service.overlayView(n))).toList();
+                    return service.networks().stream()
+                            .map(n -> NetworkView.of(n, service.endpointsOn(n.name()), service.overlayView(n)))
+                            .toList();
                 }
                 if (p.length == 2 && method.equals("POST")) {
                     final CreateNetworkRequest request = json.readValue(requireBody(body), CreateNetworkRequest.class);
@@ -214,7 +220,8 @@ public final class ApiRoutes {
 
     private ApiResponse error(int status, String message) {
         try {
-            return new ApiResponse(status, json.writeValueAsBytes(Map.of("error", message == null ? "unknown error" : message)));
+            return new ApiResponse(
+                    status, json.writeValueAsBytes(Map.of("error", message == null ? "unknown error" : message)));
         } catch (JsonProcessingException e) {
             return new ApiResponse(500, "{\"error\":\"cannot encode error\"}".getBytes(StandardCharsets.UTF_8));
         }

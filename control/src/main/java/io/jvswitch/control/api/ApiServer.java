@@ -23,11 +23,14 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the API as HTTP/1.1 over a unix socket with netty's epoll transport. Requests are handed
@@ -54,13 +57,13 @@ public final class ApiServer implements AutoCloseable {
     /** Takes over a connection for a long-lived streamed answer (a capture); null when not its path. */
     @FunctionalInterface
     public interface StreamingRoutes {
+
+        ApiResponse STREAMING = new ApiResponse(200, new byte[0]);
         /**
          * @return null if this path is not streamed; otherwise an error response to send, or
          *     {@link #STREAMING} when the endpoint has answered and will keep writing to the channel.
          */
-        ApiResponse open(String method, String uri, byte[] body, io.netty.channel.Channel channel);
-
-        ApiResponse STREAMING = new ApiResponse(200, new byte[0]);
+        ApiResponse open(String method, String uri, byte[] body, Channel channel);
     }
 
     public void start(ApiRoutes routes, ExecutorService controlThread) throws IOException, InterruptedException {
@@ -68,23 +71,29 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public void start(ApiRoutes routes, StreamingRoutes streaming, ExecutorService controlThread)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         Files.createDirectories(socket.getParent());
         final ServerBootstrap bootstrap = new ServerBootstrap()
-            .group(group)
-            .channel(EpollServerDomainSocketChannel.class)
-            .childHandler(new ChannelInitializer<DomainSocketChannel>() {
-                @Override
-                protected void initChannel(DomainSocketChannel ch) {
-                    ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                        new Handler(routes, streaming, controlThread));
-                }
-            });
-        channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+                .group(group)
+                .channel(EpollServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<DomainSocketChannel>() {
+                    @Override
+                    protected void initChannel(DomainSocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpServerCodec(),
+                                        new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                                        new Handler(routes, streaming, controlThread));
+                    }
+                });
+        channel =
+                bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         if (socketGroup != null) {
-            Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(
-                socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(socketGroup));
+            Files.getFileAttributeView(socket, PosixFileAttributeView.class)
+                    .setGroup(socket.getFileSystem()
+                            .getUserPrincipalLookupService()
+                            .lookupPrincipalByGroupName(socketGroup));
         }
     }
 
@@ -93,7 +102,7 @@ public final class ApiServer implements AutoCloseable {
         if (channel != null) {
             channel.close().awaitUninterruptibly();
         }
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         try {
             Files.deleteIfExists(socket);
         } catch (IOException ignored) {
@@ -131,11 +140,14 @@ public final class ApiServer implements AutoCloseable {
         }
 
         private static void respond(ChannelHandlerContext ctx, ApiResponse response) {
-            final FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
-            http.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            final FullHttpResponse http = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(response.status()),
+                    Unpooled.wrappedBuffer(response.body()));
+            http.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
         }
 

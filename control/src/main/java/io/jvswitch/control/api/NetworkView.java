@@ -1,64 +1,110 @@
 package io.jvswitch.control.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.service.OverlayView;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** A network shaped like {@code docker network inspect} output, so users' jq filters carry over. */
-@JsonPropertyOrder({"Name", "Id", "Created", "Scope", "Driver", "EnableIPv6", "IPAM", "Internal", "Attachable",
-    "Containers", "Options", "Labels", "Overlay"})
-@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({
+    "Name",
+    "Id",
+    "Created",
+    "Scope",
+    "Driver",
+    "EnableIPv6",
+    "IPAM",
+    "Internal",
+    "Attachable",
+    "Containers",
+    "Options",
+    "Labels",
+    "Overlay"
+})
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record NetworkView(
-    @JsonProperty("Name") String name,
-    @JsonProperty("Id") String id,
-    @JsonProperty("Created") String created,
-    @JsonProperty("Scope") String scope,
-    @JsonProperty("Driver") String driver,
-    @JsonProperty("EnableIPv6") boolean enableIpv6,
-    @JsonProperty("IPAM") Ipam ipam,
-    @JsonProperty("Internal") boolean internal,
-    @JsonProperty("Attachable") boolean attachable,
-    @JsonProperty("Containers") Map<String, Container> containers,
-    @JsonProperty("Options") Map<String, String> options,
-    @JsonProperty("Labels") Map<String, String> labels,
-    @JsonProperty("Overlay") io.jvswitch.control.service.OverlayView overlay) {
+        @JsonProperty("Name") String name,
+        @JsonProperty("Id") String id,
+        @JsonProperty("Created") String created,
+        @JsonProperty("Scope") String scope,
+        @JsonProperty("Driver") String driver,
+        @JsonProperty("EnableIPv6") boolean enableIpv6,
+        @JsonProperty("IPAM") Ipam ipam,
+        @JsonProperty("Internal") boolean internal,
+        @JsonProperty("Attachable") boolean attachable,
+        @JsonProperty("Containers") Map<String, Container> containers,
+        @JsonProperty("Options") Map<String, String> options,
+        @JsonProperty("Labels") Map<String, String> labels,
+        @JsonProperty("Overlay") OverlayView overlay) {
 
-    public record Ipam(@JsonProperty("Driver") String driver, @JsonProperty("Options") Map<String, String> options,
-                       @JsonProperty("Config") List<IpamConfig> config) {
-    }
+    public record Ipam(
+            @JsonProperty("Driver") String driver,
+            @JsonProperty("Options") Map<String, String> options,
+            @JsonProperty("Config") List<IpamConfig> config) {}
 
     @JsonPropertyOrder({"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses"})
-    public record IpamConfig(@JsonProperty("Subnet") String subnet, @JsonProperty("IPRange") String ipRange,
-                             @JsonProperty("Gateway") String gateway,
-                             @JsonProperty("AuxiliaryAddresses") Map<String, String> auxiliaryAddresses) {
-    }
+    public record IpamConfig(
+            @JsonProperty("Subnet") String subnet,
+            @JsonProperty("IPRange") String ipRange,
+            @JsonProperty("Gateway") String gateway,
+            @JsonProperty("AuxiliaryAddresses") Map<String, String> auxiliaryAddresses) {}
 
     @JsonPropertyOrder({"Name", "EndpointID", "MacAddress", "IPv4Address", "IPv6Address", "Interface", "Container"})
-    public record Container(@JsonProperty("Name") String name, @JsonProperty("EndpointID") String endpointId,
-                            @JsonProperty("MacAddress") String macAddress, @JsonProperty("IPv4Address") String ipv4Address,
-                            @JsonProperty("IPv6Address") String ipv6Address, @JsonProperty("Interface") String iface,
-                            @JsonProperty("Container") String container) {
-    }
+    public record Container(
+            @JsonProperty("Name") String name,
+            @JsonProperty("EndpointID") String endpointId,
+            @JsonProperty("MacAddress") String macAddress,
+            @JsonProperty("IPv4Address") String ipv4Address,
+            @JsonProperty("IPv6Address") String ipv6Address,
+            @JsonProperty("Interface") String iface,
+            @JsonProperty("Container") String container) {}
 
     public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints) {
         return of(n, endpoints, null);
     }
 
     /** With the live VXLAN side of an overlay network ({@code overlay} null for other networks). */
-    public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints, io.jvswitch.control.service.OverlayView overlay) {
+    public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints, OverlayView overlay) {
         final String prefix = n.subnet().substring(n.subnet().indexOf('/'));
         final Map<String, Container> containers = new LinkedHashMap<>();
         for (EndpointRecord e : endpoints) {
-            containers.put(e.id(), new Container(e.name(), e.id(), e.mac(), e.ipv4() + prefix, "", e.ifname(),
-                e.target().toString()));
+            containers.put(
+                    e.id(),
+                    new Container(
+                            e.name(),
+                            e.id(),
+                            e.mac(),
+                            e.ipv4() + prefix,
+                            "",
+                            e.ifname(),
+                            e.target().toString()));
         }
-        return new NetworkView(n.name(), n.id(), n.created(), "local", n.driver(), false,
-            new Ipam("default", Map.of(), List.of(new IpamConfig(n.subnet(), n.ipRange(), n.gateway(),
-                n.auxAddresses().isEmpty() ? null : n.auxAddresses()))),
-            n.internal(), true, containers, Map.of("com.jvswitch.network.mtu", Integer.toString(n.mtu())), Map.of(), overlay);
+        return new NetworkView(
+                n.name(),
+                n.id(),
+                n.created(),
+                "local",
+                n.driver(),
+                false,
+                new Ipam(
+                        "default",
+                        Map.of(),
+                        List.of(new IpamConfig(
+                                n.subnet(),
+                                n.ipRange(),
+                                n.gateway(),
+                                n.auxAddresses().isEmpty() ? null : n.auxAddresses()))),
+                n.internal(),
+                true,
+                containers,
+                Map.of("com.jvswitch.network.mtu", Integer.toString(n.mtu())),
+                Map.of(),
+                overlay);
     }
 }

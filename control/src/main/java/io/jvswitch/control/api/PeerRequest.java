@@ -1,5 +1,4 @@
 package io.jvswitch.control.api;
 
 /** {@code jvs network peer add NAME IP}: the peer's underlay address. */
-public record PeerRequest(String peer) {
-}
+public record PeerRequest(String peer) {}

@@ -1,10 +1,12 @@
 package io.jvswitch.control.capture;
 
-import java.util.Objects;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
+
+import java.io.IOException;
+import java.util.Objects;
 
 /**
  * A tcpdump-style filter expression ({@code "tcp port 80"}, {@code "arp or icmp"}), compiled by
@@ -41,17 +43,17 @@ public final class BpfFilter implements AutoCloseable {
         if (snaplen < 0) {
             throw new IllegalArgumentException("snap length must be positive (or 0 for the default), not " + snaplen);
         }
-        int effective = snaplen == 0 || snaplen > PcapFileOptions.DEFAULT_SNAPLEN
-                ? PcapFileOptions.DEFAULT_SNAPLEN : snaplen;
+        int effective =
+                snaplen == 0 || snaplen > PcapFileOptions.DEFAULT_SNAPLEN ? PcapFileOptions.DEFAULT_SNAPLEN : snaplen;
         PcapHandle handle;
         try {
             handle = PcapFileSink.openDeadHandle(effective);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
         try {
-            BpfProgram program = handle.compileFilter(expression, BpfProgram.BpfCompileMode.OPTIMIZE,
-                    PcapHandle.PCAP_NETMASK_UNKNOWN);
+            BpfProgram program = handle.compileFilter(
+                    expression, BpfProgram.BpfCompileMode.OPTIMIZE, PcapHandle.PCAP_NETMASK_UNKNOWN);
             return new BpfFilter(expression, effective, program);
         } catch (PcapNativeException e) {
             throw new IllegalArgumentException("invalid filter '" + expression + "': " + e.getMessage(), e);

@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param originalLength the length of the frame on the wire, at least {@code data.length}
  * @param data the captured bytes
  */
-public record CapturedFrame(long epochNanos, String port, String point, String dropReason, int originalLength,
-        byte[] data) {
+public record CapturedFrame(
+        long epochNanos, String port, String point, String dropReason, int originalLength, byte[] data) {
 
     /** A frame the switch received on {@code port}. */
     public static final String RX = "rx";

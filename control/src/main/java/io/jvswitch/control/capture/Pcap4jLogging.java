@@ -19,8 +19,7 @@ final class Pcap4jLogging {
         }
     }
 
-    private Pcap4jLogging() {
-    }
+    private Pcap4jLogging() {}
 
     /** Applies the level (once, on first call). */
     static void quiet() {

@@ -5,6 +5,13 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapDumper;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.Pcaps;
+import org.pcap4j.packet.namednumber.DataLinkType;
+
 import java.io.IOException;
 import java.io.Writer;
 import java.lang.reflect.Field;
@@ -18,12 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.pcap4j.core.NotOpenException;
-import org.pcap4j.core.PcapDumper;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
 
 /**
  * Writes captured frames as a classic pcap file (link type EN10MB, microsecond timestamps) through
@@ -196,10 +197,8 @@ public final class PcapFileSink implements CaptureSink {
         }
         int caplen = Math.min(frame.data().length, options.snaplen());
         long now = nanoClock.getAsLong();
-        boolean timeUp = options.rotateSeconds() > 0
-                && now - fileStartedAt >= options.rotateSeconds() * 1_000_000_000L;
-        boolean full = options.rotateBytes() > 0
-                && bytesInFile + RECORD_HEADER_BYTES + caplen > options.rotateBytes();
+        boolean timeUp = options.rotateSeconds() > 0 && now - fileStartedAt >= options.rotateSeconds() * 1_000_000_000L;
+        boolean full = options.rotateBytes() > 0 && bytesInFile + RECORD_HEADER_BYTES + caplen > options.rotateBytes();
         if (framesInFile > 0 && (timeUp || full)) {
             rotate();
         } else if (timeUp) {

@@ -1,5 +1,10 @@
 package io.jvswitch.control.capture;
 
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.Pcaps;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,10 +14,6 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
-import org.pcap4j.core.NotOpenException;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
 
 /**
  * Reads an Ethernet capture, pcap or pcapng (whatever the installed libpcap reads), for
@@ -70,8 +71,11 @@ public final class PcapReader implements Iterator<CapturedFrame>, AutoCloseable 
                 nanos = false;
             } catch (PcapNativeException e2) {
                 String message = e2.getMessage();
-                throw new IOException(message != null && message.startsWith(path + ":") ? message
-                        : "cannot read " + path + ": " + message, e2);
+                throw new IOException(
+                        message != null && message.startsWith(path + ":")
+                                ? message
+                                : "cannot read " + path + ": " + message,
+                        e2);
             } catch (LinkageError e2) {
                 throw new IOException("cannot load libpcap (install libpcap0.8): " + e2, e2);
             }
@@ -79,8 +83,8 @@ public final class PcapReader implements Iterator<CapturedFrame>, AutoCloseable 
         try {
             int dlt = handle.getDlt().value();
             if (dlt != DLT_EN10MB) {
-                throw new IOException("replay needs an Ethernet capture; " + path + " has link type "
-                        + linkTypeName(dlt));
+                throw new IOException(
+                        "replay needs an Ethernet capture; " + path + " has link type " + linkTypeName(dlt));
             }
             return new PcapReader(path, handle, nanos, handle.getSnapshot());
         } catch (NotOpenException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.api.ApiClient;
 import io.jvswitch.control.api.ApiResponse;
 import io.jvswitch.control.api.Json;
+
 import java.io.IOException;
 import java.nio.file.Path;
 

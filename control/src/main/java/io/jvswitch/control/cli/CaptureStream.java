@@ -27,9 +27,11 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,6 +49,7 @@ final class CaptureStream {
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** When the last frame arrived; a stop waits for the stream to go quiet. */
     private volatile long lastFrameNanos = System.nanoTime();
+
     private final Path socket;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final CompletableFuture<String> ended = new CompletableFuture<>();
@@ -60,21 +63,28 @@ final class CaptureStream {
     String run(byte[] request, Listener listener) throws InterruptedException {
         new ApiClient(socket).checkReachable();
         try {
-            channel = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
-                .handler(new ChannelInitializer<EpollDomainSocketChannel>() {
-                    @Override
-                    protected void initChannel(EpollDomainSocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new Decoder(listener));
-                    }
-                }).connect(new DomainSocketAddress(socket.toFile())).sync().channel();
-            final DefaultFullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-                "/v1/captures", Unpooled.wrappedBuffer(request));
-            http.headers().set(HttpHeaderNames.HOST, "jvs").set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, request.length);
+            channel = new Bootstrap()
+                    .group(group)
+                    .channel(EpollDomainSocketChannel.class)
+                    .handler(new ChannelInitializer<EpollDomainSocketChannel>() {
+                        @Override
+                        protected void initChannel(EpollDomainSocketChannel ch) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new Decoder(listener));
+                        }
+                    })
+                    .connect(new DomainSocketAddress(socket.toFile()))
+                    .sync()
+                    .channel();
+            final DefaultFullHttpRequest http = new DefaultFullHttpRequest(
+                    HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/captures", Unpooled.wrappedBuffer(request));
+            http.headers()
+                    .set(HttpHeaderNames.HOST, "jvs")
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, request.length);
             channel.writeAndFlush(http);
             channel.closeFuture().addListener(f -> ended.complete(null));
             return ended.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return e.getCause().getMessage();
         } catch (Exception e) {
             if (e instanceof InterruptedException ie) {
@@ -95,8 +105,9 @@ final class CaptureStream {
     void stop() {
         final long stopAt = System.nanoTime();
         final long deadline = stopAt + TimeUnit.SECONDS.toNanos(1);
-        while (System.nanoTime() - Math.max(lastFrameNanos, stopAt) < QUIET_NANOS && System.nanoTime() < deadline
-            && !ended.isDone()) {
+        while (System.nanoTime() - Math.max(lastFrameNanos, stopAt) < QUIET_NANOS
+                && System.nanoTime() < deadline
+                && !ended.isDone()) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -130,7 +141,8 @@ final class CaptureStream {
                 if (!streaming) {
                     if (msg instanceof LastHttpContent) {
                         final String body = pending.toString(StandardCharsets.UTF_8);
-                        final String error = ApiCall.JSON.readTree(body).path("error").asText(body);
+                        final String error =
+                                ApiCall.JSON.readTree(body).path("error").asText(body);
                         ended.complete(error);
                         ctx.close();
                     }
@@ -159,18 +171,22 @@ final class CaptureStream {
                     final int reason = pending.readUnsignedByte();
                     final int nameLength = pending.readUnsignedShort();
                     final int originalLength = pending.readInt();
-                    final String port = pending.readCharSequence(nameLength, StandardCharsets.UTF_8).toString();
+                    final String port = pending.readCharSequence(nameLength, StandardCharsets.UTF_8)
+                            .toString();
                     final byte[] data = new byte[length - 1 - CaptureStreamFormat.FRAME_FIXED - nameLength];
                     pending.readBytes(data);
                     final CapturePoint p = CapturePoint.ofOrdinal(point);
-                    final String dropReason = reason == 0xFF ? null : DropReason.ofOrdinal(reason).label();
+                    final String dropReason =
+                            reason == 0xFF ? null : DropReason.ofOrdinal(reason).label();
                     lastFrameNanos = System.nanoTime();
-                    if (!listener.frame(new CapturedFrame(epochNanos, port, p.label(), dropReason, originalLength, data))) {
+                    if (!listener.frame(
+                            new CapturedFrame(epochNanos, port, p.label(), dropReason, originalLength, data))) {
                         ctx.close();
                         return;
                     }
                 } else {
-                    final String text = pending.readCharSequence(length - 1, StandardCharsets.UTF_8).toString();
+                    final String text = pending.readCharSequence(length - 1, StandardCharsets.UTF_8)
+                            .toString();
                     if (type == CaptureStreamFormat.STATUS) {
                         listener.status(text);
                     } else {

@@ -1,14 +1,30 @@
 package io.jvswitch.control.cli;
 
-import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "jvs", mixinStandardHelpOptions = true, version = "jvs 0.1.0",
-    description = "A userspace virtual switch for containers: TAP endpoints, learning switch, proxy-ARP.",
-    subcommands = {DaemonCommand.class, NetworkCommand.class, AttachCommand.class, DetachCommand.class,
-        FdbCommand.class, PortsCommand.class, ConntrackCommand.class, StatsCommand.class, CaptureCommand.class, TraceCommand.class,
-        ReplayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+import java.io.PrintWriter;
+
+@Command(
+        name = "jvs",
+        mixinStandardHelpOptions = true,
+        version = "jvs 0.1.0",
+        description = "A userspace virtual switch for containers: TAP endpoints, learning switch, proxy-ARP.",
+        subcommands = {
+            DaemonCommand.class,
+            NetworkCommand.class,
+            AttachCommand.class,
+            DetachCommand.class,
+            FdbCommand.class,
+            PortsCommand.class,
+            ConntrackCommand.class,
+            StatsCommand.class,
+            CaptureCommand.class,
+            TraceCommand.class,
+            ReplayCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class JvsCommand {
 
     /** Runs the CLI; returns the exit code. Errors are one line on stderr, prefixed "jvs: ". */

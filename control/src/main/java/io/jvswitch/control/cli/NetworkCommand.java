@@ -2,7 +2,15 @@ package io.jvswitch.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jvswitch.control.api.PeerRequest;
 import io.jvswitch.control.service.CreateNetworkRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -10,16 +18,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "network", description = "Manage networks.", subcommands = {
-    NetworkCommand.Create.class, NetworkCommand.Ls.class, NetworkCommand.Inspect.class, NetworkCommand.Rm.class,
-    NetworkCommand.Peer.class})
+@Command(
+        name = "network",
+        description = "Manage networks.",
+        subcommands = {
+            NetworkCommand.Create.class,
+            NetworkCommand.Ls.class,
+            NetworkCommand.Inspect.class,
+            NetworkCommand.Rm.class,
+            NetworkCommand.Peer.class
+        })
 final class NetworkCommand {
 
     static String encode(String name) {
@@ -28,32 +37,111 @@ final class NetworkCommand {
 
     @Command(name = "create", description = "Create a network (a bridge domain with its own subnet and gateway).")
     static final class Create implements Callable<Integer> {
-        @Mixin SocketOption socket;
-        @Spec CommandSpec spec;
+        @Mixin
+        SocketOption socket;
 
-        @Parameters(paramLabel = "NAME") String name;
-        @Option(names = "--subnet", paramLabel = "CIDR", description = "Subnet, e.g. 172.19.0.0/16 (default: picked from 172.17.0.0/16 ...).") String subnet;
-        @Option(names = "--gateway", paramLabel = "IP", description = "Gateway address (default: the subnet's first address).") String gateway;
-        @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate container addresses from this sub-range.") String ipRange;
-        @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "Reserve an address (repeatable).") Map<String, String> aux = new LinkedHashMap<>();
-        @Option(names = "--internal", description = "No way out of the network: no default route for containers.") boolean internal;
-        @Option(names = "--masquerade", paramLabel = "true|false", arity = "1", defaultValue = "true",
-            description = "Source-NAT connections leaving by the host (default: ${DEFAULT-VALUE}); false for routed setups.")
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(
+                names = "--subnet",
+                paramLabel = "CIDR",
+                description = "Subnet, e.g. 172.19.0.0/16 (default: picked from 172.17.0.0/16 ...).")
+        String subnet;
+
+        @Option(
+                names = "--gateway",
+                paramLabel = "IP",
+                description = "Gateway address (default: the subnet's first address).")
+        String gateway;
+
+        @Option(
+                names = "--ip-range",
+                paramLabel = "CIDR",
+                description = "Allocate container addresses from this sub-range.")
+        String ipRange;
+
+        @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "Reserve an address (repeatable).")
+        Map<String, String> aux = new LinkedHashMap<>();
+
+        @Option(names = "--internal", description = "No way out of the network: no default route for containers.")
+        boolean internal;
+
+        @Option(
+                names = "--masquerade",
+                paramLabel = "true|false",
+                arity = "1",
+                defaultValue = "true",
+                description =
+                        "Source-NAT connections leaving by the host (default: ${DEFAULT-VALUE}); false for routed setups.")
         boolean masquerade;
-        @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU of the network's interfaces (default: 1500).") Integer mtu;
-        @Option(names = "--dns", paramLabel = "IP", description = "Upstream DNS server for names that are not local (repeatable; default: the daemon's resolv.conf).") List<String> dns;
-        @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", defaultValue = "bridge", description = "Network driver: bridge (this host) or overlay (VXLAN across hosts; default: ${DEFAULT-VALUE}).") String driver;
-        @Option(names = "--vni", paramLabel = "N", description = "Overlay: VXLAN network identifier (default: the lowest free from 4096).") Integer vni;
-        @Option(names = "--local", paramLabel = "IP", description = "Overlay: this host's underlay address (the VTEP binds it).") String local;
-        @Option(names = "--peer", paramLabel = "IP", description = "Overlay: another host's underlay address (repeatable).") List<String> peers;
-        @Option(names = "--vxlan-port", paramLabel = "PORT", description = "Overlay: UDP port (default: 4789).") Integer vxlanPort;
-        @Option(names = "--ttl", paramLabel = "TTL", description = "Overlay: TTL of outer packets (default: 64).") Integer ttl;
+
+        @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU of the network's interfaces (default: 1500).")
+        Integer mtu;
+
+        @Option(
+                names = "--dns",
+                paramLabel = "IP",
+                description =
+                        "Upstream DNS server for names that are not local (repeatable; default: the daemon's resolv.conf).")
+        List<String> dns;
+
+        @Option(
+                names = {"-d", "--driver"},
+                paramLabel = "DRIVER",
+                defaultValue = "bridge",
+                description =
+                        "Network driver: bridge (this host) or overlay (VXLAN across hosts; default: ${DEFAULT-VALUE}).")
+        String driver;
+
+        @Option(
+                names = "--vni",
+                paramLabel = "N",
+                description = "Overlay: VXLAN network identifier (default: the lowest free from 4096).")
+        Integer vni;
+
+        @Option(
+                names = "--local",
+                paramLabel = "IP",
+                description = "Overlay: this host's underlay address (the VTEP binds it).")
+        String local;
+
+        @Option(
+                names = "--peer",
+                paramLabel = "IP",
+                description = "Overlay: another host's underlay address (repeatable).")
+        List<String> peers;
+
+        @Option(names = "--vxlan-port", paramLabel = "PORT", description = "Overlay: UDP port (default: 4789).")
+        Integer vxlanPort;
+
+        @Option(names = "--ttl", paramLabel = "TTL", description = "Overlay: TTL of outer packets (default: 64).")
+        Integer ttl;
 
         @Override
         public Integer call() {
-            final JsonNode created = socket.api().post("/v1/networks", new CreateNetworkRequest(name, driver, subnet,
-                gateway, ipRange, aux.isEmpty() ? null : aux, internal, mtu, dns, masquerade ? null : Boolean.FALSE,
-                vni, local, peers, vxlanPort, ttl));
+            final JsonNode created = socket.api()
+                    .post(
+                            "/v1/networks",
+                            new CreateNetworkRequest(
+                                    name,
+                                    driver,
+                                    subnet,
+                                    gateway,
+                                    ipRange,
+                                    aux.isEmpty() ? null : aux,
+                                    internal,
+                                    mtu,
+                                    dns,
+                                    masquerade ? null : Boolean.FALSE,
+                                    vni,
+                                    local,
+                                    peers,
+                                    vxlanPort,
+                                    ttl));
             spec.commandLine().getOut().println(created.path("Id").asText());
             return 0;
         }
@@ -61,18 +149,26 @@ final class NetworkCommand {
 
     @Command(name = "ls", aliases = "list", description = "List networks.")
     static final class Ls implements Callable<Integer> {
-        @Mixin SocketOption socket;
-        @Spec CommandSpec spec;
+        @Mixin
+        SocketOption socket;
+
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() {
-            final TextTable table = new TextTable("NETWORK ID", "NAME", "DRIVER", "SUBNET", "GATEWAY", "MTU", "ENDPOINTS");
+            final TextTable table =
+                    new TextTable("NETWORK ID", "NAME", "DRIVER", "SUBNET", "GATEWAY", "MTU", "ENDPOINTS");
             for (JsonNode n : socket.api().get("/v1/networks")) {
                 final JsonNode config = n.path("IPAM").path("Config").path(0);
-                table.row(n.path("Id").asText().substring(0, 12), n.path("Name").asText(), n.path("Driver").asText()
-                        + (n.path("Internal").asBoolean() ? " (internal)" : ""),
-                    config.path("Subnet").asText(), config.path("Gateway").asText(),
-                    n.path("Options").path("com.jvswitch.network.mtu").asText(), n.path("Containers").size());
+                table.row(
+                        n.path("Id").asText().substring(0, 12),
+                        n.path("Name").asText(),
+                        n.path("Driver").asText() + (n.path("Internal").asBoolean() ? " (internal)" : ""),
+                        config.path("Subnet").asText(),
+                        config.path("Gateway").asText(),
+                        n.path("Options").path("com.jvswitch.network.mtu").asText(),
+                        n.path("Containers").size());
             }
             table.print(spec.commandLine().getOut());
             return 0;
@@ -81,16 +177,26 @@ final class NetworkCommand {
 
     @Command(name = "inspect", description = "Show networks as JSON, shaped like docker network inspect.")
     static final class Inspect implements Callable<Integer> {
-        @Mixin SocketOption socket;
-        @Spec CommandSpec spec;
-        @Parameters(paramLabel = "NAME", arity = "1..*") List<String> names;
+        @Mixin
+        SocketOption socket;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", arity = "1..*")
+        List<String> names;
 
         @Override
         public Integer call() throws Exception {
             final ApiCall api = socket.api();
-            final List<JsonNode> views = names.stream().map(n -> api.get("/v1/networks/" + encode(n))).toList();
+            final List<JsonNode> views = names.stream()
+                    .map(n -> api.get("/v1/networks/" + encode(n)))
+                    .toList();
             final PrintWriter out = spec.commandLine().getOut();
-            out.println(ApiCall.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(views));
+            out.println(ApiCall.JSON
+                    .copy()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(views));
             out.flush();
             return 0;
         }
@@ -98,9 +204,14 @@ final class NetworkCommand {
 
     @Command(name = "rm", aliases = "remove", description = "Remove networks (they must have no endpoints).")
     static final class Rm implements Callable<Integer> {
-        @Mixin SocketOption socket;
-        @Spec CommandSpec spec;
-        @Parameters(paramLabel = "NAME", arity = "1..*") List<String> names;
+        @Mixin
+        SocketOption socket;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", arity = "1..*")
+        List<String> names;
 
         @Override
         public Integer call() {
@@ -113,32 +224,52 @@ final class NetworkCommand {
         }
     }
 
-    @Command(name = "peer", description = "Add or remove peers (other hosts' VTEPs) of an overlay network, live.",
-        subcommands = {PeerAdd.class, PeerRm.class})
-    static final class Peer {
-    }
+    @Command(
+            name = "peer",
+            description = "Add or remove peers (other hosts' VTEPs) of an overlay network, live.",
+            subcommands = {PeerAdd.class, PeerRm.class})
+    static final class Peer {}
 
-    @Command(name = "add", description = "Add a peer: frames of the network are now also sent to it, and accepted from it.")
+    @Command(
+            name = "add",
+            description = "Add a peer: frames of the network are now also sent to it, and accepted from it.")
     static final class PeerAdd implements Callable<Integer> {
-        @Mixin SocketOption socket;
-        @Spec CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
-        @Parameters(index = "1", paramLabel = "IP") String peer;
+        @Mixin
+        SocketOption socket;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "IP")
+        String peer;
 
         @Override
         public Integer call() {
-            socket.api().post("/v1/networks/" + encode(name) + "/peers", new io.jvswitch.control.api.PeerRequest(peer));
+            socket.api().post("/v1/networks/" + encode(name) + "/peers", new PeerRequest(peer));
             spec.commandLine().getOut().println(peer);
             return 0;
         }
     }
 
-    @Command(name = "rm", aliases = "remove", description = "Remove a peer: nothing more is sent to it or accepted from it.")
+    @Command(
+            name = "rm",
+            aliases = "remove",
+            description = "Remove a peer: nothing more is sent to it or accepted from it.")
     static final class PeerRm implements Callable<Integer> {
-        @Mixin SocketOption socket;
-        @Spec CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "NAME") String name;
-        @Parameters(index = "1", paramLabel = "IP") String peer;
+        @Mixin
+        SocketOption socket;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "IP")
+        String peer;
 
         @Override
         public Integer call() {

@@ -1,20 +1,28 @@
 package io.jvswitch.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "ports", description = {"List published ports (-p) with the host port each got.",
-    "With --switch: the switch's ports with their counters and drops by reason."})
+@Command(
+        name = "ports",
+        description = {
+            "List published ports (-p) with the host port each got.",
+            "With --switch: the switch's ports with their counters and drops by reason."
+        })
 final class PortsCommand implements Callable<Integer> {
-    @Mixin SocketOption socket;
-    @Spec CommandSpec spec;
+    @Mixin
+    SocketOption socket;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--switch", description = "List the switch's ports (one per endpoint and the host link) instead.")
     boolean switchPorts;
@@ -27,21 +35,36 @@ final class PortsCommand implements Callable<Integer> {
         final TextTable table = new TextTable("ENDPOINT", "NETWORK", "PROTO", "HOST", "CONTAINER");
         for (JsonNode p : socket.api().get("/v1/published")) {
             final String hostIp = p.path("hostIp").asText();
-            table.row(p.path("endpoint").asText(), p.path("network").asText(), p.path("protocol").asText(),
-                hostIp + ":" + p.path("hostPort").asInt(), p.path("containerIp").asText() + ":" + p.path("containerPort").asInt());
+            table.row(
+                    p.path("endpoint").asText(),
+                    p.path("network").asText(),
+                    p.path("protocol").asText(),
+                    hostIp + ":" + p.path("hostPort").asInt(),
+                    p.path("containerIp").asText() + ":"
+                            + p.path("containerPort").asInt());
         }
         table.print(spec.commandLine().getOut());
         return 0;
     }
 
     private Integer switchPorts() {
-        final TextTable table = new TextTable("PORT", "NETWORK", "MAC", "RX", "TX", "FWD", "FLOOD", "ARP-ANSWERED", "DROPS");
+        final TextTable table =
+                new TextTable("PORT", "NETWORK", "MAC", "RX", "TX", "FWD", "FLOOD", "ARP-ANSWERED", "DROPS");
         for (JsonNode p : socket.api().get("/v1/ports")) {
             final List<String> drops = new ArrayList<>();
-            p.path("drops").properties().forEach(d -> drops.add(d.getKey() + "=" + d.getValue().asLong()));
-            table.row(p.path("name").asText(), p.path("network").asText(), p.path("mac").asText(),
-                p.path("rxFrames").asLong(), p.path("txFrames").asLong(), p.path("forwarded").asLong(),
-                p.path("flooded").asLong(), p.path("arpAnswered").asLong(), drops.isEmpty() ? "-" : String.join(",", drops));
+            p.path("drops")
+                    .properties()
+                    .forEach(d -> drops.add(d.getKey() + "=" + d.getValue().asLong()));
+            table.row(
+                    p.path("name").asText(),
+                    p.path("network").asText(),
+                    p.path("mac").asText(),
+                    p.path("rxFrames").asLong(),
+                    p.path("txFrames").asLong(),
+                    p.path("forwarded").asLong(),
+                    p.path("flooded").asLong(),
+                    p.path("arpAnswered").asLong(),
+                    drops.isEmpty() ? "-" : String.join(",", drops));
         }
         table.print(spec.commandLine().getOut());
         return 0;

@@ -1,14 +1,17 @@
 package io.jvswitch.control.cli;
 
-import java.nio.file.Path;
 import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
 
 /** {@code --socket}, shared by every command that talks to the daemon. */
 final class SocketOption {
     static final String DEFAULT = "/run/jvs/jvs.sock";
 
-    @Option(names = "--socket", paramLabel = "PATH",
-        description = "The daemon's API socket (default: $JVS_SOCKET, else " + DEFAULT + ").")
+    @Option(
+            names = "--socket",
+            paramLabel = "PATH",
+            description = "The daemon's API socket (default: $JVS_SOCKET, else " + DEFAULT + ").")
     Path socket;
 
     Path path() {

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -44,8 +45,8 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
         BpfFilter filter = null;
         try {
             final CaptureRequest request = json.readValue(body, CaptureRequest.class);
-            final List<String> pointNames = request.points() == null || request.points().isEmpty()
-                ? List.of("rx", "tx") : request.points();
+            final List<String> pointNames =
+                    request.points() == null || request.points().isEmpty() ? List.of("rx", "tx") : request.points();
             int points = 0;
             for (String name : pointNames) {
                 points |= CapturePoint.parse(name).bit();
@@ -61,16 +62,19 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
             }
             if (request.ports() != null && !request.ports().isEmpty()) {
                 final String network = request.network();
-                slots = request.ports().stream().flatMapToInt(p -> IntStream.of(service.slotsOf(p, network))).toArray();
+                slots = request.ports().stream()
+                        .flatMapToInt(p -> IntStream.of(service.slotsOf(p, network)))
+                        .toArray();
             }
             if (request.filter() != null && !request.filter().isBlank()) {
                 filter = BpfFilter.compile(request.filter(), snap);
             }
             final int id = captures.reserve(networkId, slots, points, snap); // may refuse: nothing written yet
             final HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-            head.headers().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE)
-                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            head.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE)
+                    .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             channel.writeAndFlush(head);
             captures.attach(id, filter, channel);
             return STREAMING;

@@ -6,13 +6,17 @@ import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.capture.CaptureRing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
-import org.agrona.concurrent.MessageHandler;
 
 /**
  * Carries captured frames from the dataplane's capture ring to the clients that asked for them.
@@ -32,6 +36,10 @@ public final class CaptureService implements AutoCloseable {
     private volatile boolean running = true;
     /** Frames every session lost because its client read too slowly, since the daemon started. */
     private final AtomicLong totalClientDrops = new AtomicLong();
+
+    private final ConcurrentLinkedQueue<Session> retired = new ConcurrentLinkedQueue<>();
+
+    private byte[] scratch = new byte[64 * 1024];
 
     /** One client's capture: where its frames go and what it has lost. */
     static final class Session {
@@ -86,13 +94,18 @@ public final class CaptureService implements AutoCloseable {
             final CaptureCounters counters = Dataplane.await(dataplane.stopCapture(session.id));
             // The drainer may be inside this session's filter: free it on the drainer thread's next pass.
             retired.add(session);
-            LOG.log(System.Logger.Level.INFO, "capture {0} ended: {1} copied, {2} lost in the ring, {3} sent, "
-                + "{4} filtered out, {5} lost at the client", session.id, counters.captured(), counters.ringDrops(),
-                session.sent.get(), session.filtered.get(), session.writerDrops.get());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "capture {0} ended: {1} copied, {2} lost in the ring, {3} sent, "
+                            + "{4} filtered out, {5} lost at the client",
+                    session.id,
+                    counters.captured(),
+                    counters.ringDrops(),
+                    session.sent.get(),
+                    session.filtered.get(),
+                    session.writerDrops.get());
         }
     }
-
-    private final java.util.concurrent.ConcurrentLinkedQueue<Session> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private void drainLoop() {
         final MessageHandler handler = this::onRecord;
@@ -117,9 +130,7 @@ public final class CaptureService implements AutoCloseable {
         }
     }
 
-    private byte[] scratch = new byte[64 * 1024];
-
-    private void onRecord(int sessionMask, org.agrona.MutableDirectBuffer buffer, int index, int length) {
+    private void onRecord(int sessionMask, MutableDirectBuffer buffer, int index, int length) {
         final int frameLength = length - CaptureRing.HEADER_LENGTH;
         if (scratch.length < frameLength) {
             scratch = new byte[Math.max(frameLength, scratch.length * 2)];
@@ -141,8 +152,9 @@ public final class CaptureService implements AutoCloseable {
                 continue;
             }
             final Channel channel = session.channel;
-            if (!channel.isActive() || channel.unsafe().outboundBuffer() == null
-                || channel.unsafe().outboundBuffer().totalPendingWriteBytes() > MAX_PENDING_BYTES) {
+            if (!channel.isActive()
+                    || channel.unsafe().outboundBuffer() == null
+                    || channel.unsafe().outboundBuffer().totalPendingWriteBytes() > MAX_PENDING_BYTES) {
                 session.writerDrops.incrementAndGet();
                 totalClientDrops.incrementAndGet();
                 continue;
@@ -152,9 +164,9 @@ public final class CaptureService implements AutoCloseable {
                 portName = (name == null ? "?" : name).getBytes(StandardCharsets.UTF_8);
             }
             final ByteBuf out = channel.alloc().buffer(32 + portName.length + frameLength);
-            CaptureStreamFormat.writeFrame(out, epochNanos, point, reason, portName, originalLength,
-                ByteBuffer.wrap(scratch, 0, frameLength));
-            channel.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(out));
+            CaptureStreamFormat.writeFrame(
+                    out, epochNanos, point, reason, portName, originalLength, ByteBuffer.wrap(scratch, 0, frameLength));
+            channel.writeAndFlush(new DefaultHttpContent(out));
             session.sent.incrementAndGet();
         }
     }
@@ -172,11 +184,17 @@ public final class CaptureService implements AutoCloseable {
                     continue;
                 }
                 final ByteBuf out = session.channel.alloc().buffer();
-                CaptureStreamFormat.writeText(out, CaptureStreamFormat.STATUS, String.format(
-                    "{\"copied\":%d,\"ringDrops\":%d,\"sent\":%d,\"filtered\":%d,\"clientDrops\":%d}",
-                    counters.captured(), counters.ringDrops(), session.sent.get(), session.filtered.get(),
-                    session.writerDrops.get()));
-                session.channel.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(out));
+                CaptureStreamFormat.writeText(
+                        out,
+                        CaptureStreamFormat.STATUS,
+                        String.format(
+                                "{\"copied\":%d,\"ringDrops\":%d,\"sent\":%d,\"filtered\":%d,\"clientDrops\":%d}",
+                                counters.captured(),
+                                counters.ringDrops(),
+                                session.sent.get(),
+                                session.filtered.get(),
+                                session.writerDrops.get()));
+                session.channel.writeAndFlush(new DefaultHttpContent(out));
             }
         }
     }

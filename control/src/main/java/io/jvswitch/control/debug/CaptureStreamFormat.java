@@ -1,6 +1,7 @@
 package io.jvswitch.control.debug;
 
 import io.netty.buffer.ByteBuf;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -21,11 +22,16 @@ public final class CaptureStreamFormat {
     /** A record larger than this is a broken stream, not a frame. */
     public static final int MAX_RECORD = 1 << 20;
 
-    private CaptureStreamFormat() {
-    }
+    private CaptureStreamFormat() {}
 
-    static void writeFrame(ByteBuf out, long epochNanos, int point, int reason, byte[] portName, int originalLength,
-                           ByteBuffer frame) {
+    static void writeFrame(
+            ByteBuf out,
+            long epochNanos,
+            int point,
+            int reason,
+            byte[] portName,
+            int originalLength,
+            ByteBuffer frame) {
         out.writeInt(1 + FRAME_FIXED + portName.length + frame.remaining());
         out.writeByte(FRAME);
         out.writeLong(epochNanos);

@@ -13,6 +13,7 @@ import io.jvswitch.switching.DropReason;
 import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.capture.PacketTrace;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /** The debugging tools behind the API: trace, replay (inject), stats. Capture streams are in {@link CaptureEndpoint}. */
 public final class DebugService {
@@ -27,9 +31,10 @@ public final class DebugService {
 
     private final NetworkService service;
     private final Dataplane dataplane;
-    private final java.util.function.LongSupplier captureClientDrops;
+    private final LongSupplier captureClientDrops;
+    private volatile Supplier<Map<String, Long>> dnsStats;
 
-    public DebugService(NetworkService service, Dataplane dataplane, java.util.function.LongSupplier captureClientDrops) {
+    public DebugService(NetworkService service, Dataplane dataplane, LongSupplier captureClientDrops) {
         this.service = service;
         this.dataplane = dataplane;
         this.captureClientDrops = captureClientDrops;
@@ -43,14 +48,16 @@ public final class DebugService {
         final EndpointRecord from = service.endpoint(request.from(), request.network());
         final int slot = service.slotOf(from);
         if ((request.packet() == null) == (request.match() == null)) {
-            throw ApiException.badRequest("give either a packet to describe (synthetic) or --match FILTER (the next real frame)");
+            throw ApiException.badRequest(
+                    "give either a packet to describe (synthetic) or --match FILTER (the next real frame)");
         }
         if (request.packet() != null) {
             final SyntheticPacket packet = SyntheticPacket.parse(request.packet());
-            final byte[] frame = packet.frame(MacAddress.parse(from.mac()), Cidr.parseAddress(from.ipv4()),
-                nextHopMac(from, packet.dstIp()));
+            final byte[] frame = packet.frame(
+                    MacAddress.parse(from.mac()), Cidr.parseAddress(from.ipv4()), nextHopMac(from, packet.dstIp()));
             final PacketTrace trace = Dataplane.await(dataplane.traceSynthetic(slot, frame));
-            return new TraceView(from.name(), from.network(), "synthetic: " + request.packet(), trace.steps(), trace.verdict());
+            return new TraceView(
+                    from.name(), from.network(), "synthetic: " + request.packet(), trace.steps(), trace.verdict());
         }
         final int timeout = request.timeoutSeconds() == null ? 30 : request.timeoutSeconds();
         if (timeout < 1 || timeout > MAX_TRACE_WAIT_SECONDS) {
@@ -78,23 +85,27 @@ public final class DebugService {
             throw e;
         }
         return pending.orTimeout(timeout, TimeUnit.SECONDS)
-            .whenComplete((t, e) -> {
-                if (e != null) {
-                    dataplane.disarmTrace();
-                }
-            })
-            .handle((trace, error) -> {
-                filter.close();
-                if (error != null) {
-                    if (error instanceof java.util.concurrent.TimeoutException) {
-                        throw ApiException.conflict("no frame on " + from.name() + " matched '" + request.match()
-                            + "' within " + timeout + " s");
+                .whenComplete((t, e) -> {
+                    if (e != null) {
+                        dataplane.disarmTrace();
                     }
-                    throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
-                }
-                return new TraceView(from.name(), from.network(), "real frame matching: " + request.match(),
-                    trace.steps(), trace.verdict());
-            });
+                })
+                .handle((trace, error) -> {
+                    filter.close();
+                    if (error != null) {
+                        if (error instanceof TimeoutException) {
+                            throw ApiException.conflict("no frame on " + from.name() + " matched '" + request.match()
+                                    + "' within " + timeout + " s");
+                        }
+                        throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
+                    }
+                    return new TraceView(
+                            from.name(),
+                            from.network(),
+                            "real frame matching: " + request.match(),
+                            trace.steps(),
+                            trace.verdict());
+                });
     }
 
     /** The MAC a container would send to: the owner's on its own network, else the gateway's. */
@@ -136,8 +147,6 @@ public final class DebugService {
         return Map.of("endpoint", target.name(), "network", target.network(), "frames", injected);
     }
 
-    private volatile java.util.function.Supplier<Map<String, Long>> dnsStats;
-
     /** Per port, per stage, per drop reason, per network: what jvs stats shows. */
     public Map<String, Object> stats() {
         final List<PortStats> ports = service.portStats();
@@ -165,9 +174,16 @@ public final class DebugService {
         result.put("networks", networks);
         result.put("router", Dataplane.await(dataplane.routerStats()));
         final var capture = Dataplane.await(dataplane.captureTotals());
-        result.put("capture", Map.of("copied", capture.captured(), "ringDrops", capture.ringDrops(),
-            "clientDrops", captureClientDrops.getAsLong()));
-        final java.util.function.Supplier<Map<String, Long>> dns = dnsStats;
+        result.put(
+                "capture",
+                Map.of(
+                        "copied",
+                        capture.captured(),
+                        "ringDrops",
+                        capture.ringDrops(),
+                        "clientDrops",
+                        captureClientDrops.getAsLong()));
+        final Supplier<Map<String, Long>> dns = dnsStats;
         if (dns != null) {
             result.put("dns", dns.get());
         }
@@ -175,7 +191,7 @@ public final class DebugService {
     }
 
     /** Adds the DNS responder's counters (by reason) to {@link #stats()}. */
-    public void dnsStats(java.util.function.Supplier<Map<String, Long>> dnsStats) {
+    public void dnsStats(Supplier<Map<String, Long>> dnsStats) {
         this.dnsStats = dnsStats;
     }
 }

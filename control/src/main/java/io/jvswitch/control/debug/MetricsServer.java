@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -43,13 +44,18 @@ public final class MetricsServer implements AutoCloseable {
 
     public void start() throws InterruptedException {
         try {
-            channel = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192), new Handler());
-                    }
-                }).bind(address).sync().channel();
+            channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(EpollServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192), new Handler());
+                        }
+                    })
+                    .bind(address)
+                    .sync()
+                    .channel();
         } catch (Exception e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
@@ -62,14 +68,19 @@ public final class MetricsServer implements AutoCloseable {
             final FullHttpResponse response;
             if (request.method() == HttpMethod.GET && request.uri().equals("/metrics")) {
                 final String text = render();
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+                response = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.OK,
+                        Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
                 response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             } else {
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND,
-                    Unpooled.copiedBuffer("try /metrics\n", StandardCharsets.UTF_8));
+                response = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.NOT_FOUND,
+                        Unpooled.copiedBuffer("try /metrics\n", StandardCharsets.UTF_8));
             }
-            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            response.headers()
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -77,8 +88,9 @@ public final class MetricsServer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private String render() {
         final Map<String, Object> stats = debug.stats();
-        return PrometheusText.render((List<PortStats>) stats.get("ports"), (Map<String, NetworkStats>) stats.get("networks"))
-            + PrometheusText.renderDns((Map<String, Long>) stats.get("dns"));
+        return PrometheusText.render(
+                        (List<PortStats>) stats.get("ports"), (Map<String, NetworkStats>) stats.get("networks"))
+                + PrometheusText.renderDns((Map<String, Long>) stats.get("dns"));
     }
 
     @Override

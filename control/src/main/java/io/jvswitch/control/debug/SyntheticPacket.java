@@ -1,12 +1,16 @@
 package io.jvswitch.control.debug;
 
+import io.jvswitch.control.service.ApiException;
+import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.MacAddress;
-import io.jvswitch.control.service.ApiException;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -18,14 +22,25 @@ import java.util.Deque;
  * {@code dst mac MAC}, {@code src mac MAC}, {@code flags SA} (TCP). Unset source fields are the
  * sending endpoint's own; an unset destination MAC is what the sender would use.
  */
-public record SyntheticPacket(String protocol, Integer srcIp, Integer dstIp, Integer srcPort, Integer dstPort,
-                              Long srcMac, Long dstMac, String tcpFlags) {
+public record SyntheticPacket(
+        String protocol,
+        Integer srcIp,
+        Integer dstIp,
+        Integer srcPort,
+        Integer dstPort,
+        Long srcMac,
+        Long dstMac,
+        String tcpFlags) {
 
     public static SyntheticPacket parse(String description) {
-        final Deque<String> words = new ArrayDeque<>(Arrays.asList(description.strip().toLowerCase().split("\\s+")));
+        final Deque<String> words =
+                new ArrayDeque<>(Arrays.asList(description.strip().toLowerCase().split("\\s+")));
         final String protocol = words.poll();
-        if (protocol == null || !(protocol.equals("tcp") || protocol.equals("udp") || protocol.equals("icmp")
-            || protocol.equals("arp"))) {
+        if (protocol == null
+                || !(protocol.equals("tcp")
+                        || protocol.equals("udp")
+                        || protocol.equals("icmp")
+                        || protocol.equals("arp"))) {
             throw bad(description, "start with tcp, udp, icmp or arp");
         }
         Integer srcIp = null;
@@ -72,7 +87,7 @@ public record SyntheticPacket(String protocol, Integer srcIp, Integer dstIp, Int
                         }
                     }
                     case "flags" -> flags = require(words, description, word);
-                    case "and" -> { }
+                    case "and" -> {}
                     default -> throw bad(description, "did not understand '" + word + "'");
                 }
             } catch (ApiException e) {
@@ -97,8 +112,8 @@ public record SyntheticPacket(String protocol, Integer srcIp, Integer dstIp, Int
         final int sIp = srcIp != null ? srcIp : defaultSrcIp;
         if (protocol.equals("arp")) {
             final byte[] frame = new byte[42];
-            io.jvswitch.packet.ArpPacket.encode(new org.agrona.concurrent.UnsafeBuffer(frame), 0, MacAddress.BROADCAST,
-                sMac, io.jvswitch.packet.ArpPacket.OP_REQUEST, sMac, sIp, 0L, dstIp);
+            ArpPacket.encode(
+                    new UnsafeBuffer(frame), 0, MacAddress.BROADCAST, sMac, ArpPacket.OP_REQUEST, sMac, sIp, 0L, dstIp);
             return frame;
         }
         final int l4 = switch (protocol) {
@@ -107,31 +122,57 @@ public record SyntheticPacket(String protocol, Integer srcIp, Integer dstIp, Int
             default -> 8;
         };
         final ByteBuffer b = ByteBuffer.allocate(EthernetFrame.HEADER_LENGTH + 20 + l4);
-        b.putShort((short) (dMac >>> 32)).putInt((int) dMac).putShort((short) (sMac >>> 32)).putInt((int) sMac);
+        b.putShort((short) (dMac >>> 32))
+                .putInt((int) dMac)
+                .putShort((short) (sMac >>> 32))
+                .putInt((int) sMac);
         b.putShort((short) EthernetFrame.ETHERTYPE_IPV4);
         final int ipStart = b.position();
-        b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + l4)).putShort((short) 1).putShort((short) 0x4000)
-            .put((byte) 64).put((byte) (protocol.equals("tcp") ? 6 : protocol.equals("udp") ? 17 : 1)).putShort((short) 0)
-            .putInt(sIp).putInt(dstIp);
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) (20 + l4))
+                .putShort((short) 1)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) (protocol.equals("tcp") ? 6 : protocol.equals("udp") ? 17 : 1))
+                .putShort((short) 0)
+                .putInt(sIp)
+                .putInt(dstIp);
         final int l4Start = b.position();
         switch (protocol) {
-            case "tcp" -> b.putShort((short) (srcPort != null ? srcPort : 40000)).putShort(dstPort.shortValue())
-                .putInt(1).putInt(0).put((byte) 0x50).put((byte) tcpFlagBits(tcpFlags)).putShort((short) 64240)
-                .putShort((short) 0).putShort((short) 0);
-            case "udp" -> b.putShort((short) (srcPort != null ? srcPort : 40000)).putShort(dstPort.shortValue())
-                .putShort((short) 8).putShort((short) 0);
-            default -> b.put((byte) 8).put((byte) 0).putShort((short) 0).putShort((short) 1).putShort((short) 1);
+            case "tcp" ->
+                b.putShort((short) (srcPort != null ? srcPort : 40000))
+                        .putShort(dstPort.shortValue())
+                        .putInt(1)
+                        .putInt(0)
+                        .put((byte) 0x50)
+                        .put((byte) tcpFlagBits(tcpFlags))
+                        .putShort((short) 64240)
+                        .putShort((short) 0)
+                        .putShort((short) 0);
+            case "udp" ->
+                b.putShort((short) (srcPort != null ? srcPort : 40000))
+                        .putShort(dstPort.shortValue())
+                        .putShort((short) 8)
+                        .putShort((short) 0);
+            default ->
+                b.put((byte) 8)
+                        .put((byte) 0)
+                        .putShort((short) 0)
+                        .putShort((short) 1)
+                        .putShort((short) 1);
         }
         final byte[] frame = b.array();
-        final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(frame);
+        final UnsafeBuffer view = new UnsafeBuffer(frame);
         final Ipv4Packet ip = new Ipv4Packet();
         ip.wrap(view, ipStart, 20 + l4);
         ip.updateHeaderChecksum();
         // ICMP sums its own bytes only; TCP and UDP include the IPv4 pseudo-header.
-        final int pseudo = protocol.equals("icmp") ? 0 : InternetChecksum.pseudoHeaderIpv4(sIp, dstIp, ip.protocol(), l4);
+        final int pseudo =
+                protocol.equals("icmp") ? 0 : InternetChecksum.pseudoHeaderIpv4(sIp, dstIp, ip.protocol(), l4);
         final int sum = ~InternetChecksum.fold(InternetChecksum.partialSum(view, l4Start, l4, pseudo)) & 0xFFFF;
         final int checksumOffset = protocol.equals("tcp") ? 16 : protocol.equals("udp") ? 6 : 2;
-        view.putShort(l4Start + checksumOffset, (short) sum, java.nio.ByteOrder.BIG_ENDIAN);
+        view.putShort(l4Start + checksumOffset, (short) sum, ByteOrder.BIG_ENDIAN);
         return frame;
     }
 

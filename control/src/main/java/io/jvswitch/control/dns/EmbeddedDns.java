@@ -8,6 +8,7 @@ import io.jvswitch.dns.DnsEndpointName;
 import io.jvswitch.dns.DnsNetwork;
 import io.jvswitch.dns.DnsService;
 import io.jvswitch.dns.ResolvConf;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -41,8 +42,14 @@ public final class EmbeddedDns {
         final List<DnsNetwork> dnsNetworks = new ArrayList<>();
         for (NetworkRecord n : networks) {
             byName.put(n.name(), n);
-            dnsNetworks.add(new DnsNetwork(n.dataplaneId(), n.name(), Cidr.parseAddress(n.gateway()), n.internal(),
-                n.dns().stream().map(s -> new InetSocketAddress(ResolvConf.literal(s), 53)).toList()));
+            dnsNetworks.add(new DnsNetwork(
+                    n.dataplaneId(),
+                    n.name(),
+                    Cidr.parseAddress(n.gateway()),
+                    n.internal(),
+                    n.dns().stream()
+                            .map(s -> new InetSocketAddress(ResolvConf.literal(s), 53))
+                            .toList()));
         }
         final List<DnsEndpointName> names = new ArrayList<>();
         final Map<String, List<String>> gatewaysByNetns = new LinkedHashMap<>();
@@ -51,10 +58,18 @@ public final class EmbeddedDns {
             if (network == null) {
                 continue;
             }
-            names.add(new DnsEndpointName(network.dataplaneId(), network.name(), containerKey(e.target()), e.name(),
-                e.aliases(), Cidr.parseAddress(e.ipv4()), null));
+            names.add(new DnsEndpointName(
+                    network.dataplaneId(),
+                    network.name(),
+                    containerKey(e.target()),
+                    e.name(),
+                    e.aliases(),
+                    Cidr.parseAddress(e.ipv4()),
+                    null));
             if (e.target().kind() == ContainerRef.Kind.NETNS) {
-                gatewaysByNetns.computeIfAbsent(e.target().value(), k -> new ArrayList<>()).add(network.gateway());
+                gatewaysByNetns
+                        .computeIfAbsent(e.target().value(), k -> new ArrayList<>())
+                        .add(network.gateway());
             }
         }
         dns.update(dnsNetworks, names);
@@ -63,11 +78,17 @@ public final class EmbeddedDns {
                 if (resolvConf.write(entry.getKey(), entry.getValue())) {
                     written.add(entry.getKey());
                 } else {
-                    LOG.log(System.Logger.Level.INFO, "netns {0} has its own resolv.conf: left as it is", entry.getKey());
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "netns {0} has its own resolv.conf: left as it is",
+                            entry.getKey());
                 }
             } catch (IOException | RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "cannot write the resolv.conf of netns {0}: {1}", entry.getKey(),
-                    ex.getMessage());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "cannot write the resolv.conf of netns {0}: {1}",
+                        entry.getKey(),
+                        ex.getMessage());
             }
         }
         for (String gone : Set.copyOf(written)) {
@@ -75,8 +96,11 @@ public final class EmbeddedDns {
                 try {
                     resolvConf.remove(gone);
                 } catch (IOException | RuntimeException ex) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot remove the resolv.conf of netns {0}: {1}", gone,
-                        ex.getMessage());
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "cannot remove the resolv.conf of netns {0}: {1}",
+                            gone,
+                            ex.getMessage());
                 }
                 written.remove(gone);
             }

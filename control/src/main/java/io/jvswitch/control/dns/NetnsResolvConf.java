@@ -28,7 +28,9 @@ public final class NetnsResolvConf {
     /** The file's text for these gateways (Docker's embedded DNS uses {@code ndots:0} too). */
     static String text(List<String> gateways) {
         final StringBuilder sb = new StringBuilder(MARKER).append('\n');
-        gateways.stream().limit(MAX_NAMESERVERS).forEach(g -> sb.append("nameserver ").append(g).append('\n'));
+        gateways.stream()
+                .limit(MAX_NAMESERVERS)
+                .forEach(g -> sb.append("nameserver ").append(g).append('\n'));
         return sb.append("options ndots:0\n").toString();
     }
 

@@ -39,6 +39,7 @@ public final class AddressPool {
 
     /** Taken addresses as coalesced runs: first -> last (inclusive), unsigned. */
     private final TreeMap<Long, Long> taken = new TreeMap<>();
+
     private int allocatedCount;
 
     private AddressPool(Builder b) {
@@ -52,16 +53,13 @@ public final class AddressPool {
 
         int gw = b.gateway != null ? b.gateway : subnet.network() + 1;
         if (!subnet.contains(gw)) {
-            throw new IllegalArgumentException(
-                    "gateway " + Ipv4.format(gw) + " is outside subnet " + subnet);
+            throw new IllegalArgumentException("gateway " + Ipv4.format(gw) + " is outside subnet " + subnet);
         }
         if (gw == subnet.network()) {
-            throw new IllegalArgumentException(
-                    "gateway " + Ipv4.format(gw) + " is the network address of " + subnet);
+            throw new IllegalArgumentException("gateway " + Ipv4.format(gw) + " is the network address of " + subnet);
         }
         if (gw == subnet.broadcast()) {
-            throw new IllegalArgumentException(
-                    "gateway " + Ipv4.format(gw) + " is the broadcast address of " + subnet);
+            throw new IllegalArgumentException("gateway " + Ipv4.format(gw) + " is the broadcast address of " + subnet);
         }
         this.gateway = gw;
 
@@ -188,9 +186,10 @@ public final class AddressPool {
             candidate = run.getValue() + 1; // free: runs are coalesced
         }
         if (candidate > Ipv4.unsigned(range.broadcast())) {
-            throw new IllegalStateException(ipRange != null
-                    ? "no free address left in ip-range " + ipRange + " of subnet " + subnet
-                    : "no free address left in " + subnet);
+            throw new IllegalStateException(
+                    ipRange != null
+                            ? "no free address left in ip-range " + ipRange + " of subnet " + subnet
+                            : "no free address left in " + subnet);
         }
         int address = (int) candidate;
         add(address);

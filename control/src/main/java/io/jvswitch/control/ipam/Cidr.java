@@ -49,8 +49,10 @@ public record Cidr(int address, int prefixLength) {
         int prefix = parsePrefix(text.substring(slash + 1), what, input);
         int mask = mask(prefix);
         if ((address & ~mask) != 0) {
-            throw Ipv4.invalid(what, input, "host bits are set (did you mean "
-                    + Ipv4.format(address & mask) + "/" + prefix + "?)");
+            throw Ipv4.invalid(
+                    what,
+                    input,
+                    "host bits are set (did you mean " + Ipv4.format(address & mask) + "/" + prefix + "?)");
         }
         return new Cidr(address, prefix);
     }

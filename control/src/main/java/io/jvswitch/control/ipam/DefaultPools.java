@@ -13,8 +13,7 @@ public final class DefaultPools {
 
     private static final List<Cidr> POOLS = build();
 
-    private DefaultPools() {
-    }
+    private DefaultPools() {}
 
     private static List<Cidr> build() {
         List<Cidr> pools = new ArrayList<>();

@@ -10,8 +10,7 @@ public final class EndpointMac {
     /** The 16-bit prefix, in the top bits of the 48-bit MAC. */
     public static final long PREFIX = 0x024AL << 32;
 
-    private EndpointMac() {
-    }
+    private EndpointMac() {}
 
     /** The MAC for {@code ipv4} as the low 48 bits of a long, first octet most significant. */
     public static long derive(int ipv4) {

@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +28,7 @@ public final class HostRoutes {
 
     public static final Path PROC_NET_ROUTE = Path.of("/proc/net/route");
 
-    private HostRoutes() {
-    }
+    private HostRoutes() {}
 
     /**
      * Destinations of the current namespace's routes, in file order, without duplicates or the

@@ -8,8 +8,7 @@ package io.jvswitch.control.ipam;
  */
 final class Ipv4 {
 
-    private Ipv4() {
-    }
+    private Ipv4() {}
 
     /** The address as an unsigned value 0 .. 2^32-1. */
     static long unsigned(int address) {
@@ -17,8 +16,8 @@ final class Ipv4 {
     }
 
     static String format(int address) {
-        return ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "."
-                + ((address >>> 8) & 0xFF) + "." + (address & 0xFF);
+        return ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "."
+                + (address & 0xFF);
     }
 
     /**

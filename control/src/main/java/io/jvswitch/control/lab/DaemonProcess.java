@@ -1,6 +1,7 @@
 package io.jvswitch.control.lab;
 
 import io.jvswitch.control.api.ApiClient;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +16,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DaemonProcess implements AutoCloseable {
     /** JVM flags every jvs JVM needs on JDK 25 (the launcher and the Maven build use the same). */
-    public static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED");
+    public static final List<String> JVM_FLAGS = List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "--add-exports",
+            "java.base/jdk.internal.misc=ALL-UNNAMED");
 
     private final Process process;
     private final Path socket;
@@ -30,7 +34,7 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts a daemon and waits until its API answers. */
     public static DaemonProcess start(String hostNamespace, Path socket, Path stateDir, Path log, String... extraArgs)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         final DaemonProcess daemon = launch(hostNamespace, socket, stateDir, log, extraArgs);
         daemon.awaitReady();
         return daemon;
@@ -41,15 +45,34 @@ public final class DaemonProcess implements AutoCloseable {
      * while it comes up (a shutdown hook that runs during {@link #awaitReady()}).
      */
     public static DaemonProcess launch(String hostNamespace, Path socket, Path stateDir, Path log, String... extraArgs)
-        throws IOException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", hostNamespace,
-            ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString())));
+            throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                hostNamespace,
+                ProcessHandle.current()
+                        .info()
+                        .command()
+                        .orElse(Path.of(System.getProperty("java.home"), "bin", "java")
+                                .toString())));
         command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-            "io.jvswitch.control.Main", "daemon", "--socket", socket.toString(), "--state-dir", stateDir.toString()));
+        command.addAll(List.of(
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.jvswitch.control.Main",
+                "daemon",
+                "--socket",
+                socket.toString(),
+                "--state-dir",
+                stateDir.toString()));
         command.addAll(List.of(extraArgs));
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        final Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         return new DaemonProcess(process, socket, log);
     }
 
@@ -58,7 +81,8 @@ public final class DaemonProcess implements AutoCloseable {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the jvs daemon exited with " + process.exitValue() + ":\n" + logText());
+                throw new IllegalStateException(
+                        "the jvs daemon exited with " + process.exitValue() + ":\n" + logText());
             }
             if (Files.exists(socket)) {
                 try {

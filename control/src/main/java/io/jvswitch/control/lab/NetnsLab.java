@@ -1,6 +1,7 @@
 package io.jvswitch.control.lab;
 
 import io.jvswitch.control.netns.CommandRunner;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ public final class NetnsLab implements AutoCloseable {
     private final List<String> created = new ArrayList<>();
 
     public NetnsLab(String purpose) {
-        this.prefix = purpose + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(0x10000, 0xFFFFF), 36);
+        this.prefix =
+                purpose + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(0x10000, 0xFFFFF), 36);
     }
 
     public String prefix() {
@@ -56,7 +58,7 @@ public final class NetnsLab implements AutoCloseable {
         final CommandRunner.Result result = exec(namespace, command);
         if (!result.ok()) {
             throw new IllegalStateException(String.join(" ", command) + " in " + namespace + " failed ("
-                + result.exitCode() + "): " + result.stdout() + result.stderr());
+                    + result.exitCode() + "): " + result.stdout() + result.stderr());
         }
         return result.stdout();
     }
@@ -65,7 +67,10 @@ public final class NetnsLab implements AutoCloseable {
     public Process start(String namespace, Path output, String... command) throws IOException {
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
         full.addAll(List.of(command));
-        return new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return new ProcessBuilder(full)
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
     }
 
     /** Interface names in a namespace other than lo. */

@@ -30,10 +30,32 @@ public final class OverlayLab {
      * remote) enslaved to bridge {@code br0} with a veth to {@code container}, which gets
      * {@code containerAddress} (with prefix) and MTU 1450.
      */
-    public void kernelVxlanHost(String host, String underlayIf, int vni, String local, String remote, String container,
-                                String containerAddress) {
-        lab.check(host, "ip", "link", "add", "vx0", "type", "vxlan", "id", Integer.toString(vni), "dstport", "4789",
-            "remote", remote, "local", local, "dev", underlayIf);
+    public void kernelVxlanHost(
+            String host,
+            String underlayIf,
+            int vni,
+            String local,
+            String remote,
+            String container,
+            String containerAddress) {
+        lab.check(
+                host,
+                "ip",
+                "link",
+                "add",
+                "vx0",
+                "type",
+                "vxlan",
+                "id",
+                Integer.toString(vni),
+                "dstport",
+                "4789",
+                "remote",
+                remote,
+                "local",
+                local,
+                "dev",
+                underlayIf);
         lab.check(host, "ip", "link", "add", "br0", "type", "bridge");
         lab.check(host, "ip", "link", "set", "vx0", "master", "br0");
         lab.check(host, "ip", "link", "add", "kv0", "type", "veth", "peer", "name", "eth0", "netns", container);

@@ -8,9 +8,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public record ContainerRef(Kind kind, String value) {
     public enum Kind {
-        @JsonProperty("netns") NETNS,
-        @JsonProperty("pid") PID,
-        @JsonProperty("docker") DOCKER
+        @JsonProperty("netns")
+        NETNS,
+        @JsonProperty("pid")
+        PID,
+        @JsonProperty("docker")
+        DOCKER
     }
 
     @Override

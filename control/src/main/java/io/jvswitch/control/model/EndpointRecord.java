@@ -1,5 +1,7 @@
 package io.jvswitch.control.model;
 
+import io.jvswitch.nat.PortMapping;
+
 import java.util.List;
 
 /**
@@ -10,25 +12,33 @@ import java.util.List;
  * {@code ports} are its published ports ({@code -p}), each with the host port it got.
  */
 public record EndpointRecord(
-    String id,
-    String name,
-    String network,
-    ContainerRef target,
-    String ifname,
-    String mac,
-    String ipv4,
-    String created,
-    boolean allowSpoofing,
-    List<String> aliases,
-    List<io.jvswitch.nat.PortMapping> ports) {
+        String id,
+        String name,
+        String network,
+        ContainerRef target,
+        String ifname,
+        String mac,
+        String ipv4,
+        String created,
+        boolean allowSpoofing,
+        List<String> aliases,
+        List<PortMapping> ports) {
 
     public EndpointRecord {
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
         ports = ports == null ? List.of() : List.copyOf(ports);
     }
 
-    public EndpointRecord(String id, String name, String network, ContainerRef target, String ifname, String mac,
-                          String ipv4, String created, boolean allowSpoofing) {
+    public EndpointRecord(
+            String id,
+            String name,
+            String network,
+            ContainerRef target,
+            String ifname,
+            String mac,
+            String ipv4,
+            String created,
+            boolean allowSpoofing) {
         this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, List.of(), List.of());
     }
 }

@@ -10,29 +10,53 @@ import java.util.Map;
  * {@code overlay} is null for a network that lives on this host only (driver "bridge").
  */
 public record NetworkRecord(
-    String id,
-    int dataplaneId,
-    String name,
-    String driver,
-    String subnet,
-    String gateway,
-    String ipRange,
-    Map<String, String> auxAddresses,
-    boolean internal,
-    int mtu,
-    String created,
-    List<String> dns,
-    Boolean masquerade,
-    OverlayRecord overlay) {
+        String id,
+        int dataplaneId,
+        String name,
+        String driver,
+        String subnet,
+        String gateway,
+        String ipRange,
+        Map<String, String> auxAddresses,
+        boolean internal,
+        int mtu,
+        String created,
+        List<String> dns,
+        Boolean masquerade,
+        OverlayRecord overlay) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
         dns = dns == null ? List.of() : List.copyOf(dns);
     }
 
-    public NetworkRecord(String id, int dataplaneId, String name, String driver, String subnet, String gateway,
-                         String ipRange, Map<String, String> auxAddresses, boolean internal, int mtu, String created) {
-        this(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, created, List.of(), null, null);
+    public NetworkRecord(
+            String id,
+            int dataplaneId,
+            String name,
+            String driver,
+            String subnet,
+            String gateway,
+            String ipRange,
+            Map<String, String> auxAddresses,
+            boolean internal,
+            int mtu,
+            String created) {
+        this(
+                id,
+                dataplaneId,
+                name,
+                driver,
+                subnet,
+                gateway,
+                ipRange,
+                auxAddresses,
+                internal,
+                mtu,
+                created,
+                List.of(),
+                null,
+                null);
     }
 
     /** Whether connections leaving by the host link are source-NATed (default, and state files from before it: yes). */
@@ -50,7 +74,20 @@ public record NetworkRecord(
     }
 
     public NetworkRecord withOverlay(OverlayRecord next) {
-        return new NetworkRecord(id, dataplaneId, name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu,
-            created, dns, masquerade, next);
+        return new NetworkRecord(
+                id,
+                dataplaneId,
+                name,
+                driver,
+                subnet,
+                gateway,
+                ipRange,
+                auxAddresses,
+                internal,
+                mtu,
+                created,
+                dns,
+                masquerade,
+                next);
     }
 }

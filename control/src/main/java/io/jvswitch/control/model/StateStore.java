@@ -1,6 +1,7 @@
 package io.jvswitch.control.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -41,12 +42,14 @@ public final class StateStore {
             final DaemonState state = json.readValue(file.toFile(), DaemonState.class);
             if (state.version() != DaemonState.VERSION) {
                 throw new IllegalStateException("state file " + file + " has version " + state.version()
-                    + "; this jvs reads version " + DaemonState.VERSION);
+                        + "; this jvs reads version " + DaemonState.VERSION);
             }
             return state;
         } catch (IOException e) {
-            throw new IllegalStateException("state file " + file + " cannot be read: " + e.getMessage()
-                + " (move it away to start with no networks)", e);
+            throw new IllegalStateException(
+                    "state file " + file + " cannot be read: " + e.getMessage()
+                            + " (move it away to start with no networks)",
+                    e);
         }
     }
 
@@ -55,8 +58,8 @@ public final class StateStore {
             Files.createDirectories(directory);
             final Path tmp = directory.resolve(FILE + ".tmp");
             final byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(state);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 final ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     ch.write(buffer);

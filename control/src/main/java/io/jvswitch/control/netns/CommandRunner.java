@@ -1,5 +1,6 @@
 package io.jvswitch.control.netns;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,11 +23,12 @@ public final class CommandRunner {
     public Result run(List<String> command) {
         final Process process;
         try {
-            process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+            process = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command.getFirst() + ": " + e.getMessage()
-                + " (is it installed and on PATH?)", e);
+            throw new IllegalStateException(
+                    "cannot run " + command.getFirst() + ": " + e.getMessage() + " (is it installed and on PATH?)", e);
         }
         try {
             // Read stderr on its own thread so a chatty tool cannot block on a full pipe.
@@ -43,13 +45,17 @@ public final class CommandRunner {
             final byte[] outBytes = out.readAllBytes();
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + TIMEOUT_SECONDS + " s");
+                throw new IllegalStateException(
+                        String.join(" ", command) + " did not finish within " + TIMEOUT_SECONDS + " s");
             }
             reader.join();
-            return new Result(process.exitValue(), new String(outBytes, StandardCharsets.UTF_8),
-                new String(errBytes[0], StandardCharsets.UTF_8));
+            return new Result(
+                    process.exitValue(),
+                    new String(outBytes, StandardCharsets.UTF_8),
+                    new String(errBytes[0], StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the output of " + command.getFirst() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read the output of " + command.getFirst() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -61,7 +67,9 @@ public final class CommandRunner {
     public String check(String what, List<String> command) {
         final Result result = run(command);
         if (!result.ok()) {
-            final String said = result.stderr().isBlank() ? result.stdout().strip() : result.stderr().strip();
+            final String said = result.stderr().isBlank()
+                    ? result.stdout().strip()
+                    : result.stderr().strip();
             throw new IllegalStateException(what + ": " + said);
         }
         return result.stdout();

@@ -1,6 +1,7 @@
 package io.jvswitch.control.netns;
 
 import io.jvswitch.control.model.ContainerRef;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,10 +56,17 @@ public final class ContainerNamespace {
     }
 
     private String dockerPid(String container) {
-        final CommandRunner.Result result = runner.run(List.of("docker", "inspect", "--type", "container", "--format",
-            "{{.State.Pid}} {{.State.Running}} {{.HostConfig.NetworkMode}}", container));
+        final CommandRunner.Result result = runner.run(List.of(
+                "docker",
+                "inspect",
+                "--type",
+                "container",
+                "--format",
+                "{{.State.Pid}} {{.State.Running}} {{.HostConfig.NetworkMode}}",
+                container));
         if (!result.ok()) {
-            throw new IllegalArgumentException("docker inspect " + container + " failed: " + result.stderr().strip());
+            throw new IllegalArgumentException("docker inspect " + container + " failed: "
+                    + result.stderr().strip());
         }
         return parseDockerInspect(container, result.stdout());
     }
@@ -67,14 +75,15 @@ public final class ContainerNamespace {
     static String parseDockerInspect(String container, String output) {
         final String[] fields = output.strip().split("\\s+");
         if (fields.length < 3) {
-            throw new IllegalStateException("unexpected docker inspect output for " + container + ": " + output.strip());
+            throw new IllegalStateException(
+                    "unexpected docker inspect output for " + container + ": " + output.strip());
         }
         if (!"true".equals(fields[1]) || "0".equals(fields[0])) {
             throw new IllegalArgumentException("docker container " + container + " is not running");
         }
         if (!"none".equals(fields[2])) {
             throw new IllegalArgumentException("docker container " + container + " uses network mode '" + fields[2]
-                + "'; start it with --network none so that jvs provides its network");
+                    + "'; start it with --network none so that jvs provides its network");
         }
         return fields[0];
     }

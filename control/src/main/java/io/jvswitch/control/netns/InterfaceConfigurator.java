@@ -47,24 +47,33 @@ public final class InterfaceConfigurator {
 
     public boolean hasDefaultRoute(Path namespace) {
         return !runner.check("cannot read routes in " + namespace, ip(namespace, "-4", "route", "show", "default"))
-            .isBlank();
+                .isBlank();
     }
 
     /**
      * Gives the interface its MAC, MTU and address, brings it and loopback up, and routes by default
      * via the gateway unless the container already has a default route or the network is internal.
      */
-    public void configure(Path namespace, String ifname, String mac, int mtu, String addressWithPrefix,
-                          String gateway, boolean defaultRoute) {
-        runner.check("cannot set MAC/MTU of " + ifname, ip(namespace, "link", "set", "dev", ifname,
-            "address", mac, "mtu", Integer.toString(mtu)));
-        runner.check("cannot add address " + addressWithPrefix + " to " + ifname,
-            ip(namespace, "addr", "add", addressWithPrefix, "dev", ifname));
+    public void configure(
+            Path namespace,
+            String ifname,
+            String mac,
+            int mtu,
+            String addressWithPrefix,
+            String gateway,
+            boolean defaultRoute) {
+        runner.check(
+                "cannot set MAC/MTU of " + ifname,
+                ip(namespace, "link", "set", "dev", ifname, "address", mac, "mtu", Integer.toString(mtu)));
+        runner.check(
+                "cannot add address " + addressWithPrefix + " to " + ifname,
+                ip(namespace, "addr", "add", addressWithPrefix, "dev", ifname));
         runner.check("cannot bring " + ifname + " up", ip(namespace, "link", "set", "dev", ifname, "up"));
         runner.check("cannot bring lo up", ip(namespace, "link", "set", "dev", "lo", "up"));
         if (defaultRoute && !hasDefaultRoute(namespace)) {
-            runner.check("cannot add default route via " + gateway,
-                ip(namespace, "route", "add", "default", "via", gateway, "dev", ifname));
+            runner.check(
+                    "cannot add default route via " + gateway,
+                    ip(namespace, "route", "add", "default", "via", gateway, "dev", ifname));
         }
     }
 
@@ -74,10 +83,12 @@ public final class InterfaceConfigurator {
      * the container destroys the device and the dataplane notices at once.
      */
     public void moveInto(String device, ResolvedNamespace target, String newName) {
-        runner.check("cannot move " + device + " into " + target.file(),
-            List.of("ip", "link", "set", "dev", device, "netns", target.linkTarget()));
-        runner.check("cannot rename " + device + " to " + newName,
-            ip(target.file(), "link", "set", "dev", device, "name", newName));
+        runner.check(
+                "cannot move " + device + " into " + target.file(),
+                List.of("ip", "link", "set", "dev", device, "netns", target.linkTarget()));
+        runner.check(
+                "cannot rename " + device + " to " + newName,
+                ip(target.file(), "link", "set", "dev", device, "name", newName));
     }
 
     /** Whether the namespace has a link by that name; false if the namespace itself is gone. */

@@ -1,6 +1,7 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.model.ContainerRef;
+
 import java.util.List;
 
 /**
@@ -9,18 +10,24 @@ import java.util.List;
  * {@code ports} are {@code -p} arguments.
  */
 public record AttachRequest(
-    String network,
-    ContainerRef container,
-    String name,
-    String ip,
-    String mac,
-    String ifname,
-    Boolean allowSpoofing,
-    List<String> aliases,
-    List<String> ports) {
+        String network,
+        ContainerRef container,
+        String name,
+        String ip,
+        String mac,
+        String ifname,
+        Boolean allowSpoofing,
+        List<String> aliases,
+        List<String> ports) {
 
-    public AttachRequest(String network, ContainerRef container, String name, String ip, String mac, String ifname,
-                         Boolean allowSpoofing) {
+    public AttachRequest(
+            String network,
+            ContainerRef container,
+            String name,
+            String ip,
+            String mac,
+            String ifname,
+            Boolean allowSpoofing) {
         this(network, container, name, ip, mac, ifname, allowSpoofing, null, null);
     }
 }

@@ -9,25 +9,47 @@ import java.util.Map;
  * to {@code --driver overlay} only.
  */
 public record CreateNetworkRequest(
-    String name,
-    String driver,
-    String subnet,
-    String gateway,
-    String ipRange,
-    Map<String, String> auxAddresses,
-    Boolean internal,
-    Integer mtu,
-    List<String> dns,
-    Boolean masquerade,
-    Integer vni,
-    String local,
-    List<String> peers,
-    Integer vxlanPort,
-    Integer ttl) {
+        String name,
+        String driver,
+        String subnet,
+        String gateway,
+        String ipRange,
+        Map<String, String> auxAddresses,
+        Boolean internal,
+        Integer mtu,
+        List<String> dns,
+        Boolean masquerade,
+        Integer vni,
+        String local,
+        List<String> peers,
+        Integer vxlanPort,
+        Integer ttl) {
 
     /** A network without DNS, NAT or overlay options. */
-    public CreateNetworkRequest(String name, String driver, String subnet, String gateway, String ipRange,
-                                Map<String, String> auxAddresses, Boolean internal, Integer mtu) {
-        this(name, driver, subnet, gateway, ipRange, auxAddresses, internal, mtu, null, null, null, null, null, null, null);
+    public CreateNetworkRequest(
+            String name,
+            String driver,
+            String subnet,
+            String gateway,
+            String ipRange,
+            Map<String, String> auxAddresses,
+            Boolean internal,
+            Integer mtu) {
+        this(
+                name,
+                driver,
+                subnet,
+                gateway,
+                ipRange,
+                auxAddresses,
+                internal,
+                mtu,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 }

@@ -4,12 +4,11 @@ import io.jvswitch.control.netns.ResolvedNamespace;
 
 /** Everything needed to create (or find again) a container's interface on a network. */
 public record EndpointPlan(
-    String portName,
-    ResolvedNamespace namespace,
-    String ifname,
-    String mac,
-    String addressWithPrefix,
-    String gateway,
-    int mtu,
-    boolean defaultRoute) {
-}
+        String portName,
+        ResolvedNamespace namespace,
+        String ifname,
+        String mac,
+        String addressWithPrefix,
+        String gateway,
+        int mtu,
+        boolean defaultRoute) {}

@@ -1,8 +1,9 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.model.ContainerRef;
-import io.jvswitch.switching.port.Port;
 import io.jvswitch.control.netns.ResolvedNamespace;
+import io.jvswitch.switching.port.Port;
+
 import java.util.Set;
 
 /**

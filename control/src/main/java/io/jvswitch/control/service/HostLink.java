@@ -9,9 +9,13 @@ import io.jvswitch.switching.HostLinkSpec;
 import io.jvswitch.tap.TapDevice;
 import io.jvswitch.tap.TapException;
 import io.jvswitch.tap.TapPort;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The link between the switch's router and the host's own network stack: a TAP in the daemon's
@@ -43,7 +47,7 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
     private Dataplane dataplane;
     private int slot = -1;
     /** Networks added before {@link #start}: a restarted daemon restores its endpoints first. */
-    private final java.util.Map<String, NetworkRecord> pending = new java.util.LinkedHashMap<>();
+    private final Map<String, NetworkRecord> pending = new LinkedHashMap<>();
 
     public HostLink(String name, Cidr link, CommandRunner runner) {
         if (link.prefixLength() > 30) {
@@ -79,7 +83,7 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
     public void start(Dataplane dataplane) {
         if (Files.exists(Path.of("/sys/class/net", name))) {
             throw new IllegalStateException("the host link " + name + " exists already (another jvs daemon in this "
-                + "namespace?): stop it, or give this daemon another --host-link name");
+                    + "namespace?): stop it, or give this daemon another --host-link name");
         }
         final TapDevice device;
         try {
@@ -88,16 +92,29 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
             throw new IllegalStateException("cannot create the host link " + name + ": " + e.getMessage(), e);
         }
         try {
-            ip("cannot configure the host link " + name, "link", "set", "dev", name, "address", MacAddress.format(hostMac),
-                "mtu", Integer.toString(MTU));
+            ip(
+                    "cannot configure the host link " + name,
+                    "link",
+                    "set",
+                    "dev",
+                    name,
+                    "address",
+                    MacAddress.format(hostMac),
+                    "mtu",
+                    Integer.toString(MTU));
             // The link carries IPv4 only; without this the host would send it router solicitations and MLD.
             runner.run(List.of("sysctl", "-q", "-w", "net.ipv6.conf." + name + ".disable_ipv6=1"));
-            ip("cannot address the host link " + name, "address", "add", Cidr.format(hostIp) + "/" + prefixLength,
-                "dev", name);
+            ip(
+                    "cannot address the host link " + name,
+                    "address",
+                    "add",
+                    Cidr.format(hostIp) + "/" + prefixLength,
+                    "dev",
+                    name);
             ip("cannot bring up the host link " + name, "link", "set", "dev", name, "up");
             this.dataplane = dataplane;
-            slot = Dataplane.await(dataplane.plugHostLink(new TapPort("host:" + name, device, MTU),
-                new HostLinkSpec(routerMac, routerIp, hostMac)));
+            slot = Dataplane.await(dataplane.plugHostLink(
+                    new TapPort("host:" + name, device, MTU), new HostLinkSpec(routerMac, routerIp, hostMac)));
         } catch (RuntimeException e) {
             device.close(); // the device and everything configured on it go with the descriptor
             throw e;
@@ -119,11 +136,25 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
 
     private void addRoute(NetworkRecord network) {
         final int gateway = Cidr.parseAddress(network.gateway());
-        ip("cannot give the host the gateway address of " + network.name(), "address", "replace",
-            Cidr.format(gateway) + "/32", "dev", name);
+        ip(
+                "cannot give the host the gateway address of " + network.name(),
+                "address",
+                "replace",
+                Cidr.format(gateway) + "/32",
+                "dev",
+                name);
         try {
-            ip("cannot route " + network.subnet() + " to the switch", "route", "replace", network.subnet(), "via",
-                Cidr.format(routerIp), "dev", name, "src", Cidr.format(gateway));
+            ip(
+                    "cannot route " + network.subnet() + " to the switch",
+                    "route",
+                    "replace",
+                    network.subnet(),
+                    "via",
+                    Cidr.format(routerIp),
+                    "dev",
+                    name,
+                    "src",
+                    Cidr.format(gateway));
         } catch (RuntimeException e) {
             runner.run(List.of("ip", "address", "del", Cidr.format(gateway) + "/32", "dev", name));
             throw e;
@@ -141,7 +172,7 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
     }
 
     private void ip(String what, String... arguments) {
-        final List<String> command = new java.util.ArrayList<>(List.of("ip"));
+        final List<String> command = new ArrayList<>(List.of("ip"));
         command.addAll(List.of(arguments));
         runner.check(what, command);
     }

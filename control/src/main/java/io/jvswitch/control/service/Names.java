@@ -7,8 +7,7 @@ final class Names {
     private static final Pattern VALID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
     private static final Pattern IFNAME = Pattern.compile("[a-zA-Z0-9_.-]{1,15}");
 
-    private Names() {
-    }
+    private Names() {}
 
     static String requireValid(String what, String name) {
         if (name == null || name.isBlank()) {
@@ -16,14 +15,15 @@ final class Names {
         }
         if (!VALID.matcher(name).matches()) {
             throw ApiException.badRequest("invalid " + what + " name '" + name
-                + "': use letters, digits, '_', '.', '-', starting with a letter or digit, at most 63 characters");
+                    + "': use letters, digits, '_', '.', '-', starting with a letter or digit, at most 63 characters");
         }
         return name;
     }
 
     static String requireInterfaceName(String name) {
         if (!IFNAME.matcher(name).matches()) {
-            throw ApiException.badRequest("invalid interface name '" + name + "': at most 15 letters, digits, '_', '.', '-'");
+            throw ApiException.badRequest(
+                    "invalid interface name '" + name + "': at most 15 letters, digits, '_', '.', '-'");
         }
         return name;
     }

@@ -12,11 +12,14 @@ import io.jvswitch.nat.PortListeners;
 import io.jvswitch.nat.PortMapping;
 import io.jvswitch.nat.PublishedPorts;
 import io.jvswitch.packet.Ipv4Packet;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * NAT and published ports as the daemon runs them: keeps the translator's policy in step with the
@@ -45,13 +48,18 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
     /** Published ports by endpoint id, with the host ports they got. */
     private final Map<String, List<PortMapping>> published = new LinkedHashMap<>();
+
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
     private boolean started;
     /** Runs a read of the tracker's table on the dataplane thread, which owns it. */
-    private final java.util.function.Function<java.util.function.Supplier<List<Connection>>, List<Connection>> onDataplaneThread;
+    private final Function<Supplier<List<Connection>>, List<Connection>> onDataplaneThread;
 
-    public NatService(NatEngine engine, int masqueradeAddress, CommandRunner runner, LongSupplier dataplaneClock,
-        java.util.function.Function<java.util.function.Supplier<List<Connection>>, List<Connection>> onDataplaneThread) {
+    public NatService(
+            NatEngine engine,
+            int masqueradeAddress,
+            CommandRunner runner,
+            LongSupplier dataplaneClock,
+            Function<Supplier<List<Connection>>, List<Connection>> onDataplaneThread) {
         this.onDataplaneThread = onDataplaneThread;
         this.engine = engine;
         this.masqueradeAddress = masqueradeAddress;
@@ -66,9 +74,17 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     /** Routes the masquerade address to the router over the host link, so replies reach the translator. */
     public void start(HostLink link) {
         started = true;
-        runner.check("cannot route the masquerade address " + Cidr.format(masqueradeAddress) + " to the switch",
-            List.of("ip", "route", "replace", Cidr.format(masqueradeAddress) + "/32", "via",
-                Cidr.format(link.routerIp()), "dev", link.name()));
+        runner.check(
+                "cannot route the masquerade address " + Cidr.format(masqueradeAddress) + " to the switch",
+                List.of(
+                        "ip",
+                        "route",
+                        "replace",
+                        Cidr.format(masqueradeAddress) + "/32",
+                        "via",
+                        Cidr.format(link.routerIp()),
+                        "dev",
+                        link.name()));
         rebuild();
     }
 
@@ -134,8 +150,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         for (int i = 0; i < wanted.size(); i++) {
             for (int j = i + 1; j < wanted.size(); j++) {
                 if (wanted.get(i).overlaps(wanted.get(j))) {
-                    throw ApiException.conflict("port mappings overlap: " + wanted.get(i).spec() + " and "
-                        + wanted.get(j).spec());
+                    throw ApiException.conflict("port mappings overlap: "
+                            + wanted.get(i).spec() + " and " + wanted.get(j).spec());
                 }
             }
             for (Map.Entry<String, List<PortMapping>> other : published.entrySet()) {
@@ -143,7 +159,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                     if (wanted.get(i).overlaps(taken)) {
                         final EndpointRecord owner = endpoints.get(other.getKey());
                         throw ApiException.conflict("host port " + taken.hostPort() + "/" + taken.protocol()
-                            + " is already published by " + (owner == null ? "another endpoint" : owner.name()));
+                                + " is already published by " + (owner == null ? "another endpoint" : owner.name()));
                     }
                 }
             }
@@ -200,8 +216,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             network = record.dataplaneId();
         }
         final int which = network;
-        final List<Connection> connections = onDataplaneThread.apply(
-            () -> engine.connections(which, dataplaneClock.getAsLong(), limit));
+        final List<Connection> connections =
+                onDataplaneThread.apply(() -> engine.connections(which, dataplaneClock.getAsLong(), limit));
         final Map<Integer, String> names = new LinkedHashMap<>();
         networks.values().forEach(n -> names.put(n.dataplaneId(), n.name()));
         final List<Map<String, Object>> rows = new ArrayList<>();
@@ -211,14 +227,18 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             row.put("network", c.network() < 0 ? "host" : names.getOrDefault(c.network(), "#" + c.network()));
             row.put("source", c.source() + ":" + c.sourcePort());
             row.put("destination", c.destination() + ":" + c.destinationPort());
-            row.put("replyNetwork", c.replyNetwork() < 0 ? "host"
-                : names.getOrDefault(c.replyNetwork(), "#" + c.replyNetwork()));
+            row.put(
+                    "replyNetwork",
+                    c.replyNetwork() < 0 ? "host" : names.getOrDefault(c.replyNetwork(), "#" + c.replyNetwork()));
             row.put("replySource", c.replySource() + ":" + c.replySourcePort());
             row.put("replyDestination", c.replyDestination() + ":" + c.replyDestinationPort());
             row.put("state", c.state());
             row.put("secondsLeft", c.secondsLeft());
-            row.put("nat", (c.sourceNat() ? "snat" : "") + (c.sourceNat() && c.destinationNat() ? "," : "")
-                + (c.destinationNat() ? "dnat" : ""));
+            row.put(
+                    "nat",
+                    (c.sourceNat() ? "snat" : "")
+                            + (c.sourceNat() && c.destinationNat() ? "," : "")
+                            + (c.destinationNat() ? "dnat" : ""));
             row.put("packets", c.packetsOriginal());
             row.put("replyPackets", c.packetsReply());
             rows.add(row);
@@ -260,13 +280,20 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 return;
             }
             for (PortMapping m : mappings) {
-                rules.add(new PublishedPorts.Rule("tcp".equals(m.protocol()) ? Ipv4Packet.PROTOCOL_TCP
-                    : Ipv4Packet.PROTOCOL_UDP, Cidr.parseAddress(m.hostIp()), m.hostPort(), network.dataplaneId(),
-                    Cidr.parseAddress(endpoint.ipv4()), m.containerPort()));
+                rules.add(new PublishedPorts.Rule(
+                        "tcp".equals(m.protocol()) ? Ipv4Packet.PROTOCOL_TCP : Ipv4Packet.PROTOCOL_UDP,
+                        Cidr.parseAddress(m.hostIp()),
+                        m.hostPort(),
+                        network.dataplaneId(),
+                        Cidr.parseAddress(endpoint.ipv4()),
+                        m.containerPort()));
             }
         });
-        engine.policy(new NatPolicy(masqueradeAddress, nets,
-            hostAddresses.stream().mapToInt(Integer::intValue).toArray(), new PublishedPorts(rules)));
+        engine.policy(new NatPolicy(
+                masqueradeAddress,
+                nets,
+                hostAddresses.stream().mapToInt(Integer::intValue).toArray(),
+                new PublishedPorts(rules)));
     }
 
     /** The IPv4 addresses of the daemon's namespace, which a container may use to reach a published port. */

@@ -9,15 +9,11 @@ import io.jvswitch.control.model.NetworkRecord;
  * a listener that throws from {@link #networkAdded} makes the network's creation fail and be undone.
  */
 public interface NetworkEvents {
-    default void networkAdded(NetworkRecord network) {
-    }
+    default void networkAdded(NetworkRecord network) {}
 
-    default void networkRemoved(NetworkRecord network) {
-    }
+    default void networkRemoved(NetworkRecord network) {}
 
-    default void endpointAdded(NetworkRecord network, EndpointRecord endpoint) {
-    }
+    default void endpointAdded(NetworkRecord network, EndpointRecord endpoint) {}
 
-    default void endpointRemoved(EndpointRecord endpoint) {
-    }
+    default void endpointRemoved(EndpointRecord endpoint) {}
 }

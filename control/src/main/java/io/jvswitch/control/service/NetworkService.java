@@ -10,16 +10,23 @@ import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.OverlayRecord;
 import io.jvswitch.control.model.StateStore;
+import io.jvswitch.control.netns.ResolvedNamespace;
+import io.jvswitch.dns.ResolvConf;
+import io.jvswitch.nat.PortMapping;
+import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.VxlanHeader;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
-import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.FdbEntry;
+import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortSecurity;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.port.Port;
-import io.jvswitch.control.netns.ResolvedNamespace;
+import io.jvswitch.vtep.TunnelPort;
+import io.jvswitch.vtep.VtepContext;
+
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,8 +34,12 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -41,9 +52,10 @@ public final class NetworkService {
     private static final System.Logger LOG = System.getLogger("jvs.control");
     private static final int DEFAULT_MTU = 1500;
     /** Underlay MTU (1500) minus the VXLAN overhead (outer IPv4, UDP, VXLAN and inner Ethernet: 50). */
-    private static final int DEFAULT_OVERLAY_MTU = DEFAULT_MTU - io.jvswitch.packet.VxlanHeader.OVERHEAD;
+    private static final int DEFAULT_OVERLAY_MTU = DEFAULT_MTU - VxlanHeader.OVERHEAD;
     /** Docker's overlay driver allocates VNIs from 4096 up; so does jvs. */
     private static final int FIRST_VNI = 4096;
+
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Most DNS aliases of one endpoint: keeps the name store's share of one endpoint small. */
     static final int MAX_ALIASES = 32;
@@ -52,7 +64,7 @@ public final class NetworkService {
     private final StateStore store;
     private final EndpointWiring wiring;
     private final Supplier<List<Cidr>> hostRoutes;
-    private volatile java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> changed = (n, e) -> { };
+    private volatile BiConsumer<List<NetworkRecord>, List<EndpointRecord>> changed = (n, e) -> {};
     private final OverlayNetworks overlays;
 
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
@@ -60,19 +72,33 @@ public final class NetworkService {
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>(); // by endpoint id
     private final Map<String, Attached> attached = new LinkedHashMap<>(); // by endpoint id
     /** Slot to endpoint name, read by the capture writer thread for every frame it writes. */
-    private final Map<Integer, String> slotNames = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, String> slotNames = new ConcurrentHashMap<>();
+
+    private final List<NetworkEvents> listeners;
+    /** Published ports and NAT; null when the daemon has no host link. Also among the listeners. */
+    private NatService nat;
 
     /** An endpoint's live presence in the dataplane, and the namespace it lives in. */
-    private record Attached(int slot, Port port, ResolvedNamespace namespace) {
+    private record Attached(int slot, Port port, ResolvedNamespace namespace) {}
+
+    public NetworkService(
+            Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
+        this(
+                dataplane,
+                store,
+                wiring,
+                hostRoutes,
+                List.of(),
+                new OverlayNetworks(dataplane, TimeUnit.SECONDS.toNanos(300)));
     }
 
-    public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
-        this(dataplane, store, wiring, hostRoutes, List.of(),
-            new OverlayNetworks(dataplane, java.util.concurrent.TimeUnit.SECONDS.toNanos(300)));
-    }
-
-    public NetworkService(Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes,
-        List<NetworkEvents> listeners, OverlayNetworks overlays) {
+    public NetworkService(
+            Dataplane dataplane,
+            StateStore store,
+            EndpointWiring wiring,
+            Supplier<List<Cidr>> hostRoutes,
+            List<NetworkEvents> listeners,
+            OverlayNetworks overlays) {
         this.dataplane = dataplane;
         this.store = store;
         this.wiring = wiring;
@@ -80,10 +106,6 @@ public final class NetworkService {
         this.overlays = overlays;
         this.listeners = List.copyOf(listeners);
     }
-
-    private final List<NetworkEvents> listeners;
-    /** Published ports and NAT; null when the daemon has no host link. Also among the listeners. */
-    private NatService nat;
 
     /** Publishing ports needs the NAT service (it is also registered as a listener for the rest). */
     public void nat(NatService nat) {
@@ -94,8 +116,15 @@ public final class NetworkService {
     static NetworkSpec specOf(NetworkRecord network) {
         final Cidr subnet = Cidr.parse(network.subnet());
         final int gateway = Cidr.parseAddress(network.gateway());
-        return new NetworkSpec(network.dataplaneId(), network.name(), gateway, EndpointMac.derive(gateway),
-            subnet.prefixLength(), network.mtu(), network.internal(), EtherTypePolicy.IP_ONLY);
+        return new NetworkSpec(
+                network.dataplaneId(),
+                network.name(),
+                gateway,
+                EndpointMac.derive(gateway),
+                subnet.prefixLength(),
+                network.mtu(),
+                network.internal(),
+                EtherTypePolicy.IP_ONLY);
     }
 
     /**
@@ -104,7 +133,7 @@ public final class NetworkService {
      */
     private void bringUp(NetworkRecord network) {
         Dataplane.await(dataplane.addNetwork(specOf(network)));
-        final List<NetworkEvents> told = new java.util.ArrayList<>();
+        final List<NetworkEvents> told = new ArrayList<>();
         try {
             if (network.spansHosts()) {
                 overlays.open(network);
@@ -142,8 +171,11 @@ public final class NetworkService {
                 }
                 // A tunnel that cannot open (the underlay address is gone) must not cost the
                 // network: it comes back without its tunnel, as before the restart's failure.
-                LOG.log(System.Logger.Level.WARNING, "overlay network {0}: tunnel not opened: {1}", network.name(),
-                    e.getMessage());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "overlay network {0}: tunnel not opened: {1}",
+                        network.name(),
+                        e.getMessage());
                 Dataplane.await(dataplane.addNetwork(specOf(network)));
                 for (NetworkEvents listener : listeners) {
                     listener.networkAdded(network);
@@ -154,8 +186,11 @@ public final class NetworkService {
         for (EndpointRecord endpoint : state.endpoints()) {
             final NetworkRecord network = networks.get(endpoint.network());
             if (network == null) {
-                LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0}: network {1} is not in the state",
-                    endpoint.name(), endpoint.network());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "forgetting endpoint {0}: network {1} is not in the state",
+                        endpoint.name(),
+                        endpoint.network());
                 continue;
             }
             try {
@@ -167,13 +202,21 @@ public final class NetworkService {
                 tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "forgetting endpoint {0} on {1}: {2}", endpoint.name(),
-                    endpoint.network(), e.getMessage());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "forgetting endpoint {0} on {1}: {2}",
+                        endpoint.name(),
+                        endpoint.network(),
+                        e.getMessage());
             }
         }
         save();
-        LOG.log(System.Logger.Level.INFO, "restored {0} networks and {1} of {2} endpoints", networks.size(), restored,
-            state.endpoints().size());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "restored {0} networks and {1} of {2} endpoints",
+                networks.size(),
+                restored,
+                state.endpoints().size());
     }
 
     // ---- networks ----------------------------------------------------------------------------
@@ -188,9 +231,14 @@ public final class NetworkService {
             throw ApiException.badRequest("unknown driver '" + driver + "': this jvs supports 'bridge' and 'overlay'");
         }
         final OverlayRecord overlay = driver.equals("overlay") ? overlayOf(request) : null;
-        if (overlay == null && (request.vni() != null || request.local() != null || request.peers() != null
-            || request.vxlanPort() != null || request.ttl() != null)) {
-            throw ApiException.badRequest("--vni, --local, --peer, --vxlan-port and --ttl apply to --driver overlay only");
+        if (overlay == null
+                && (request.vni() != null
+                        || request.local() != null
+                        || request.peers() != null
+                        || request.vxlanPort() != null
+                        || request.ttl() != null)) {
+            throw ApiException.badRequest(
+                    "--vni, --local, --peer, --vxlan-port and --ttl apply to --driver overlay only");
         }
         final int mtu = request.mtu() == null ? (overlay != null ? DEFAULT_OVERLAY_MTU : DEFAULT_MTU) : request.mtu();
         if (mtu < 68 || mtu > 65_535) {
@@ -206,8 +254,8 @@ public final class NetworkService {
         }
         for (NetworkRecord other : networks.values()) {
             if (Cidr.parse(other.subnet()).overlaps(subnet)) {
-                throw ApiException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
-                    + other.subnet() + ")");
+                throw ApiException.conflict(
+                        "subnet " + subnet + " overlaps network " + other.name() + " (" + other.subnet() + ")");
             }
         }
         final AddressPool pool;
@@ -220,8 +268,9 @@ public final class NetworkService {
                 builder.ipRange(Cidr.parse(request.ipRange(), "ip-range"));
             }
             if (request.auxAddresses() != null) {
-                request.auxAddresses().forEach((auxName, address) ->
-                    builder.auxAddress(auxName, Cidr.parseAddress(address, "aux-address " + auxName)));
+                request.auxAddresses()
+                        .forEach((auxName, address) ->
+                                builder.auxAddress(auxName, Cidr.parseAddress(address, "aux-address " + auxName)));
             }
             pool = builder.build();
         } catch (IllegalArgumentException e) {
@@ -229,16 +278,31 @@ public final class NetworkService {
         }
         final List<String> dns = request.dns() == null ? List.of() : request.dns();
         for (String server : dns) {
-            if (io.jvswitch.dns.ResolvConf.literal(server == null ? "" : server) == null) {
+            if (ResolvConf.literal(server == null ? "" : server) == null) {
                 throw ApiException.badRequest("invalid --dns server '" + server + "': an IPv4 or IPv6 address");
             }
         }
-        final int dataplaneId = networks.values().stream().mapToInt(NetworkRecord::dataplaneId).max().orElse(0) + 1;
-        final NetworkRecord network = new NetworkRecord(newId(), dataplaneId, name, driver, subnet.toString(),
-            Cidr.format(pool.gateway()), pool.ipRange().map(Cidr::toString).orElse(null),
-            pool.auxAddresses().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
-                e -> Cidr.format(e.getValue()))), Boolean.TRUE.equals(request.internal()), mtu, Instant.now().toString(),
-            dns, Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null, overlay);
+        final int dataplaneId = networks.values().stream()
+                        .mapToInt(NetworkRecord::dataplaneId)
+                        .max()
+                        .orElse(0)
+                + 1;
+        final NetworkRecord network = new NetworkRecord(
+                newId(),
+                dataplaneId,
+                name,
+                driver,
+                subnet.toString(),
+                Cidr.format(pool.gateway()),
+                pool.ipRange().map(Cidr::toString).orElse(null),
+                pool.auxAddresses().entrySet().stream()
+                        .collect(Collectors.toMap(Map.Entry::getKey, e -> Cidr.format(e.getValue()))),
+                Boolean.TRUE.equals(request.internal()),
+                mtu,
+                Instant.now().toString(),
+                dns,
+                Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null,
+                overlay);
         try {
             bringUp(network);
         } catch (ApiException e) {
@@ -261,10 +325,11 @@ public final class NetworkService {
 
     public synchronized void removeNetwork(String name) {
         final NetworkRecord network = requireNetwork(name);
-        final List<String> members = endpointsOn(name).stream().map(EndpointRecord::name).toList();
+        final List<String> members =
+                endpointsOn(name).stream().map(EndpointRecord::name).toList();
         if (!members.isEmpty()) {
             throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
-                + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
+                    + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
         overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
@@ -289,8 +354,9 @@ public final class NetworkService {
         if (peer.equals(network.overlay().local())) {
             throw ApiException.badRequest(peer + " is this host's own underlay address (--local), not a peer");
         }
-        if (network.overlay().peers().size() >= io.jvswitch.vtep.VtepContext.MAX_PEER_LIMIT) {
-            throw ApiException.conflict("network " + name + " has " + network.overlay().peers().size() + " peers, the limit");
+        if (network.overlay().peers().size() >= VtepContext.MAX_PEER_LIMIT) {
+            throw ApiException.conflict(
+                    "network " + name + " has " + network.overlay().peers().size() + " peers, the limit");
         }
         if (overlays.isOpen(name)) {
             try {
@@ -312,8 +378,10 @@ public final class NetworkService {
         final NetworkRecord network = requireOverlay(name);
         final String peer = Cidr.format(parsePeer(peerText));
         if (!network.overlay().peers().contains(peer)) {
-            throw ApiException.notFound(peer + " is not a peer of network " + name + (network.overlay().peers().isEmpty()
-                ? " (it has none)" : " (peers: " + String.join(", ", network.overlay().peers()) + ")"));
+            throw ApiException.notFound(peer + " is not a peer of network " + name
+                    + (network.overlay().peers().isEmpty()
+                            ? " (it has none)"
+                            : " (peers: " + String.join(", ", network.overlay().peers()) + ")"));
         }
         if (overlays.isOpen(name)) {
             overlays.removePeer(name, Cidr.parseAddress(peer));
@@ -333,7 +401,7 @@ public final class NetworkService {
     }
 
     /** Remote MACs of an overlay network with the VTEP each sits behind (empty for other networks). */
-    public List<io.jvswitch.vtep.TunnelPort.RemoteMac> remoteFdb(String name) {
+    public List<TunnelPort.RemoteMac> remoteFdb(String name) {
         synchronized (this) {
             if (!requireNetwork(name).spansHosts()) {
                 return List.of();
@@ -374,15 +442,15 @@ public final class NetworkService {
             vni = candidate;
         } else {
             vni = request.vni();
-            if (vni < 1 || vni > io.jvswitch.packet.VxlanHeader.MAX_VNI) {
-                throw ApiException.badRequest("invalid VNI " + vni + ": must be within 1.." + io.jvswitch.packet.VxlanHeader.MAX_VNI);
+            if (vni < 1 || vni > VxlanHeader.MAX_VNI) {
+                throw ApiException.badRequest("invalid VNI " + vni + ": must be within 1.." + VxlanHeader.MAX_VNI);
             }
             final String owner = vniOwner(vni);
             if (owner != null) {
                 throw ApiException.conflict("VNI " + vni + " is already used by network " + owner);
             }
         }
-        final int port = request.vxlanPort() == null ? io.jvswitch.packet.VxlanHeader.DEFAULT_PORT : request.vxlanPort();
+        final int port = request.vxlanPort() == null ? VxlanHeader.DEFAULT_PORT : request.vxlanPort();
         if (port < 1 || port > 65_535) {
             throw ApiException.badRequest("invalid VXLAN port " + port + ": must be within 1..65535");
         }
@@ -401,8 +469,8 @@ public final class NetworkService {
             }
             peers.add(peer);
         }
-        if (peers.size() > io.jvswitch.vtep.VtepContext.MAX_PEER_LIMIT) {
-            throw ApiException.badRequest(peers.size() + " peers: at most " + io.jvswitch.vtep.VtepContext.MAX_PEER_LIMIT);
+        if (peers.size() > VtepContext.MAX_PEER_LIMIT) {
+            throw ApiException.badRequest(peers.size() + " peers: at most " + VtepContext.MAX_PEER_LIMIT);
         }
         return new OverlayRecord(vni, local, port, ttl, peers);
     }
@@ -419,7 +487,7 @@ public final class NetworkService {
     private static int parsePeer(String text) {
         try {
             final int ip = Cidr.parseAddress(text, "peer");
-            if (ip == 0 || io.jvswitch.packet.Ipv4Address.isMulticast(ip) || ip == -1) {
+            if (ip == 0 || Ipv4Address.isMulticast(ip) || ip == -1) {
                 throw ApiException.badRequest("invalid peer '" + text + "': not a unicast IPv4 address");
             }
             return ip;
@@ -437,7 +505,9 @@ public final class NetworkService {
     }
 
     public synchronized List<EndpointRecord> endpointsOn(String network) {
-        return endpoints.values().stream().filter(e -> e.network().equals(network)).toList();
+        return endpoints.values().stream()
+                .filter(e -> e.network().equals(network))
+                .toList();
     }
 
     public synchronized List<EndpointRecord> endpoints() {
@@ -475,8 +545,11 @@ public final class NetworkService {
         if (container == null || container.kind() == null || container.value() == null) {
             throw ApiException.badRequest("say which container: --netns NAME, --pid PID or --docker NAME");
         }
-        final String name = Names.requireValid("endpoint", request.name() != null ? request.name() : defaultName(container));
-        final List<String> aliases = request.aliases() == null ? List.of() : request.aliases().stream().distinct().toList();
+        final String name =
+                Names.requireValid("endpoint", request.name() != null ? request.name() : defaultName(container));
+        final List<String> aliases = request.aliases() == null
+                ? List.of()
+                : request.aliases().stream().distinct().toList();
         if (aliases.size() > MAX_ALIASES) {
             throw ApiException.badRequest("too many aliases (" + aliases.size() + "): at most " + MAX_ALIASES);
         }
@@ -486,8 +559,8 @@ public final class NetworkService {
                 throw ApiException.conflict("an endpoint named " + name + " is already on network " + network.name());
             }
             if (other.target().equals(container)) {
-                throw ApiException.conflict(container + " is already attached to network " + network.name()
-                    + " as " + other.name());
+                throw ApiException.conflict(
+                        container + " is already attached to network " + network.name() + " as " + other.name());
             }
         }
         final ResolvedNamespace namespace;
@@ -496,12 +569,16 @@ public final class NetworkService {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        final Set<String> reservedNames = endpoints.values().stream().filter(e -> e.target().equals(container))
-            .map(EndpointRecord::ifname).collect(Collectors.toSet());
-        final String ifname = request.ifname() != null ? Names.requireInterfaceName(request.ifname())
-            : wiring.nextInterfaceName(namespace, reservedNames);
+        final Set<String> reservedNames = endpoints.values().stream()
+                .filter(e -> e.target().equals(container))
+                .map(EndpointRecord::ifname)
+                .collect(Collectors.toSet());
+        final String ifname = request.ifname() != null
+                ? Names.requireInterfaceName(request.ifname())
+                : wiring.nextInterfaceName(namespace, reservedNames);
         if (reservedNames.contains(ifname)) {
-            throw ApiException.conflict("the container already has " + ifname + " from jvs (choose another with --ifname)");
+            throw ApiException.conflict(
+                    "the container already has " + ifname + " from jvs (choose another with --ifname)");
         }
 
         final AddressPool pool = pools.get(network.name());
@@ -514,11 +591,19 @@ public final class NetworkService {
                 throw ApiException.badRequest("this daemon publishes no ports (it runs without a host link)");
             }
             // Listeners first: a port in use refuses the attach before anything is created.
-            final List<io.jvswitch.nat.PortMapping> ports = nat == null ? List.of()
-                : nat.publish(id, Cidr.format(ip), request.ports());
-            final EndpointRecord endpoint = new EndpointRecord(id, name, network.name(), container, ifname,
-                MacAddress.format(mac), Cidr.format(ip), Instant.now().toString(),
-                Boolean.TRUE.equals(request.allowSpoofing()), aliases, ports);
+            final List<PortMapping> ports = nat == null ? List.of() : nat.publish(id, Cidr.format(ip), request.ports());
+            final EndpointRecord endpoint = new EndpointRecord(
+                    id,
+                    name,
+                    network.name(),
+                    container,
+                    ifname,
+                    MacAddress.format(mac),
+                    Cidr.format(ip),
+                    Instant.now().toString(),
+                    Boolean.TRUE.equals(request.allowSpoofing()),
+                    aliases,
+                    ports);
             final Port port;
             try {
                 port = wiring.create(planFor(network, endpoint, namespace));
@@ -539,8 +624,15 @@ public final class NetworkService {
             save();
             tellAdded(network, endpoint);
             done = true;
-            LOG.log(System.Logger.Level.INFO, "attached {0} ({1}) to {2} as {3} {4} {5}", name, container,
-                network.name(), ifname, endpoint.ipv4(), endpoint.mac());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "attached {0} ({1}) to {2} as {3} {4} {5}",
+                    name,
+                    container,
+                    network.name(),
+                    ifname,
+                    endpoint.ipv4(),
+                    endpoint.mac());
             return endpoint;
         } finally {
             if (!done) {
@@ -555,10 +647,12 @@ public final class NetworkService {
             requireNetwork(networkName);
         }
         final List<EndpointRecord> matches = endpoints.values().stream()
-            .filter(e -> e.name().equals(name) && (networkName == null || e.network().equals(networkName)))
-            .toList();
+                .filter(e -> e.name().equals(name)
+                        && (networkName == null || e.network().equals(networkName)))
+                .toList();
         if (matches.isEmpty()) {
-            throw ApiException.notFound("no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+            throw ApiException.notFound(
+                    "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
         for (EndpointRecord endpoint : matches) {
             final Attached live = attached.remove(endpoint.id());
@@ -576,17 +670,23 @@ public final class NetworkService {
 
     /** The dataplane found a port's device gone (its namespace was deleted): forget the endpoint. */
     public synchronized void portGone(int slot) {
-        attached.entrySet().stream().filter(e -> e.getValue().slot() == slot).findFirst().ifPresent(entry -> {
-            attached.remove(entry.getKey());
-            slotNames.remove(slot);
-            final EndpointRecord endpoint = endpoints.get(entry.getKey());
-            if (endpoint != null) {
-                forget(endpoint);
-                save();
-                LOG.log(System.Logger.Level.INFO, "endpoint {0} on {1} is gone (its namespace was deleted): removed",
-                    endpoint.name(), endpoint.network());
-            }
-        });
+        attached.entrySet().stream()
+                .filter(e -> e.getValue().slot() == slot)
+                .findFirst()
+                .ifPresent(entry -> {
+                    attached.remove(entry.getKey());
+                    slotNames.remove(slot);
+                    final EndpointRecord endpoint = endpoints.get(entry.getKey());
+                    if (endpoint != null) {
+                        forget(endpoint);
+                        save();
+                        LOG.log(
+                                System.Logger.Level.INFO,
+                                "endpoint {0} on {1} is gone (its namespace was deleted): removed",
+                                endpoint.name(),
+                                endpoint.network());
+                    }
+                });
     }
 
     /**
@@ -596,7 +696,9 @@ public final class NetworkService {
      */
     public synchronized int reapVanished() {
         final List<String> vanished = attached.entrySet().stream()
-            .filter(e -> !e.getValue().namespace().stillExists()).map(Map.Entry::getKey).toList();
+                .filter(e -> !e.getValue().namespace().stillExists())
+                .map(Map.Entry::getKey)
+                .toList();
         for (String id : vanished) {
             final Attached live = attached.remove(id);
             wiring.release(live.port());
@@ -605,8 +707,11 @@ public final class NetworkService {
             final EndpointRecord endpoint = endpoints.get(id);
             if (endpoint != null) {
                 forget(endpoint);
-                LOG.log(System.Logger.Level.INFO, "endpoint {0} on {1} is gone (its namespace was deleted): removed",
-                    endpoint.name(), endpoint.network());
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "endpoint {0} on {1} is gone (its namespace was deleted): removed",
+                        endpoint.name(),
+                        endpoint.network());
             }
         }
         if (!vanished.isEmpty()) {
@@ -628,10 +733,15 @@ public final class NetworkService {
             requireNetwork(networkName);
         }
         final int[] slots = endpoints.values().stream()
-            .filter(e -> e.name().equals(name) && (networkName == null || e.network().equals(networkName)))
-            .map(e -> attached.get(e.id())).filter(java.util.Objects::nonNull).mapToInt(Attached::slot).toArray();
+                .filter(e -> e.name().equals(name)
+                        && (networkName == null || e.network().equals(networkName)))
+                .map(e -> attached.get(e.id()))
+                .filter(Objects::nonNull)
+                .mapToInt(Attached::slot)
+                .toArray();
         if (slots.length == 0) {
-            throw ApiException.notFound("no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+            throw ApiException.notFound(
+                    "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
         return slots;
     }
@@ -639,14 +749,17 @@ public final class NetworkService {
     /** The one endpoint named {@code name} (on {@code networkName} if given); ambiguity is an error. */
     public synchronized EndpointRecord endpoint(String name, String networkName) {
         final List<EndpointRecord> matches = endpoints.values().stream()
-            .filter(e -> e.name().equals(name) && (networkName == null || e.network().equals(networkName))).toList();
+                .filter(e -> e.name().equals(name)
+                        && (networkName == null || e.network().equals(networkName)))
+                .toList();
         if (matches.isEmpty()) {
-            throw ApiException.notFound("no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+            throw ApiException.notFound(
+                    "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
         if (matches.size() > 1) {
             throw ApiException.badRequest(name + " is on " + matches.size() + " networks ("
-                + matches.stream().map(EndpointRecord::network).collect(Collectors.joining(", "))
-                + "): say which with --network");
+                    + matches.stream().map(EndpointRecord::network).collect(Collectors.joining(", "))
+                    + "): say which with --network");
         }
         return matches.getFirst();
     }
@@ -703,8 +816,12 @@ public final class NetworkService {
     }
 
     private void plug(NetworkRecord network, EndpointRecord endpoint, Port port, ResolvedNamespace namespace) {
-        final int slot = Dataplane.await(dataplane.plug(network.dataplaneId(), port, MacAddress.parse(endpoint.mac()),
-            Cidr.parseAddress(endpoint.ipv4()), endpoint.allowSpoofing() ? PortSecurity.ALLOW_SPOOFING : PortSecurity.ENFORCE));
+        final int slot = Dataplane.await(dataplane.plug(
+                network.dataplaneId(),
+                port,
+                MacAddress.parse(endpoint.mac()),
+                Cidr.parseAddress(endpoint.ipv4()),
+                endpoint.allowSpoofing() ? PortSecurity.ALLOW_SPOOFING : PortSecurity.ENFORCE));
         attached.put(endpoint.id(), new Attached(slot, port, namespace));
         slotNames.put(slot, endpoint.name());
         Dataplane.await(dataplane.announce(slot));
@@ -712,8 +829,15 @@ public final class NetworkService {
 
     private EndpointPlan planFor(NetworkRecord network, EndpointRecord endpoint, ResolvedNamespace namespace) {
         final int prefix = Cidr.parse(network.subnet()).prefixLength();
-        return new EndpointPlan(endpoint.name(), namespace, endpoint.ifname(), endpoint.mac(),
-            endpoint.ipv4() + "/" + prefix, network.gateway(), network.mtu(), !network.internal());
+        return new EndpointPlan(
+                endpoint.name(),
+                namespace,
+                endpoint.ifname(),
+                endpoint.mac(),
+                endpoint.ipv4() + "/" + prefix,
+                network.gateway(),
+                network.mtu(),
+                !network.internal());
     }
 
     private static int takeAddress(AddressPool pool, String requested) {
@@ -751,8 +875,8 @@ public final class NetworkService {
     }
 
     private static AddressPool poolOf(NetworkRecord network) {
-        final AddressPool.Builder builder = AddressPool.builder(Cidr.parse(network.subnet()))
-            .gateway(Cidr.parseAddress(network.gateway()));
+        final AddressPool.Builder builder =
+                AddressPool.builder(Cidr.parse(network.subnet())).gateway(Cidr.parseAddress(network.gateway()));
         Optional.ofNullable(network.ipRange()).ifPresent(r -> builder.ipRange(Cidr.parse(r)));
         network.auxAddresses().forEach((n, a) -> builder.auxAddress(n, Cidr.parseAddress(a)));
         return builder.build();
@@ -761,8 +885,8 @@ public final class NetworkService {
     private NetworkRecord requireNetwork(String name) {
         final NetworkRecord network = name == null ? null : networks.get(name);
         if (network == null) {
-            throw ApiException.notFound("no network named " + name + (networks.isEmpty() ? ""
-                : " (networks: " + String.join(", ", networks.keySet()) + ")"));
+            throw ApiException.notFound("no network named " + name
+                    + (networks.isEmpty() ? "" : " (networks: " + String.join(", ", networks.keySet()) + ")"));
         }
         return network;
     }
@@ -775,7 +899,8 @@ public final class NetworkService {
     }
 
     private void save() {
-        store.save(new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+        store.save(
+                new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
         changed.accept(List.copyOf(networks.values()), List.copyOf(endpoints.values()));
     }
 
@@ -783,7 +908,7 @@ public final class NetworkService {
      * Called (under this service's lock, on the control thread) with every network and endpoint
      * after each change is saved, and after a restore: how the DNS names follow the state.
      */
-    public void onChange(java.util.function.BiConsumer<List<NetworkRecord>, List<EndpointRecord>> listener) {
+    public void onChange(BiConsumer<List<NetworkRecord>, List<EndpointRecord>> listener) {
         this.changed = listener;
     }
 

@@ -10,7 +10,9 @@ import io.jvswitch.vtep.Underlay;
 import io.jvswitch.vtep.VtepContext;
 import io.jvswitch.vtep.VtepCounters;
 import io.jvswitch.vtep.VtepPeer;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +31,7 @@ public final class OverlayNetworks implements AutoCloseable {
     private final Map<String, Underlay> underlays = new HashMap<>(); // by local:port
     private final Map<String, Tunnel> tunnels = new HashMap<>(); // by network name
 
-    private record Tunnel(TunnelPort port, int slot, Underlay underlay, String underlayKey) {
-    }
+    private record Tunnel(TunnelPort port, int slot, Underlay underlay, String underlayKey) {}
 
     public OverlayNetworks(Dataplane dataplane, long macAgingNanos) {
         this.dataplane = dataplane;
@@ -44,11 +45,16 @@ public final class OverlayNetworks implements AutoCloseable {
         Underlay underlay = underlays.get(key);
         final boolean created = underlay == null;
         if (created) {
-            final VtepContext context = new VtepContext().localAddress(Cidr.parseAddress(overlay.local()))
-                .udpPort(overlay.udpPort()).ttl(overlay.ttl()).macAgingNanos(macAgingNanos).conclude();
+            final VtepContext context = new VtepContext()
+                    .localAddress(Cidr.parseAddress(overlay.local()))
+                    .udpPort(overlay.udpPort())
+                    .ttl(overlay.ttl())
+                    .macAgingNanos(macAgingNanos)
+                    .conclude();
             underlay = Dataplane.await(dataplane.addWork(() -> new Underlay(context)));
         } else if (underlay.context().ttl() != overlay.ttl()) {
-            throw ApiException.conflict("the underlay socket " + key + " already sends with TTL " + underlay.context().ttl());
+            throw ApiException.conflict("the underlay socket " + key + " already sends with TTL "
+                    + underlay.context().ttl());
         }
         TunnelPort port = null;
         try {
@@ -56,11 +62,17 @@ public final class OverlayNetworks implements AutoCloseable {
             for (String peer : overlay.peers()) {
                 port.addPeer(Cidr.parseAddress(peer));
             }
-            final int slot = Dataplane.await(dataplane.plug(network.dataplaneId(), port, 0L, 0, PortSecurity.ALLOW_SPOOFING));
+            final int slot =
+                    Dataplane.await(dataplane.plug(network.dataplaneId(), port, 0L, 0, PortSecurity.ALLOW_SPOOFING));
             tunnels.put(network.name(), new Tunnel(port, slot, underlay, key));
             underlays.put(key, underlay);
-            LOG.log(System.Logger.Level.INFO, "overlay {0}: VNI {1} on {2}, peers {3}", network.name(), overlay.vni(), key,
-                overlay.peers());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "overlay {0}: VNI {1} on {2}, peers {3}",
+                    network.name(),
+                    overlay.vni(),
+                    key,
+                    overlay.peers());
         } catch (RuntimeException e) {
             if (port != null) {
                 underlay.closeTunnel(port);
@@ -121,23 +133,43 @@ public final class OverlayNetworks implements AutoCloseable {
         final Tunnel tunnel = tunnels.get(network.name());
         final OverlayRecord overlay = network.overlay();
         if (tunnel == null) {
-            return new OverlayView(overlay.vni(), overlay.local(), overlay.udpPort(), overlay.ttl(), "down", List.of(), null,
-                Map.of(), overlay.peers().stream().map(p -> new OverlayView.PeerView(p, null)).toList());
+            return new OverlayView(
+                    overlay.vni(),
+                    overlay.local(),
+                    overlay.udpPort(),
+                    overlay.ttl(),
+                    "down",
+                    List.of(),
+                    null,
+                    Map.of(),
+                    overlay.peers().stream()
+                            .map(p -> new OverlayView.PeerView(p, null))
+                            .toList());
         }
         final List<OverlayView.PeerView> peers = new ArrayList<>();
         for (VtepPeer peer : tunnel.port().peers()) {
             peers.add(new OverlayView.PeerView(peer.ipText(), OverlayView.Counters.of(peer.counters())));
         }
         final VtepCounters underlay = tunnel.underlay().counters();
-        final List<Integer> sourcePorts = java.util.Arrays.stream(tunnel.underlay().sourcePorts()).boxed().toList();
-        return new OverlayView(overlay.vni(), overlay.local(), overlay.udpPort(), overlay.ttl(), "up", sourcePorts,
-            OverlayView.Counters.of(tunnel.port().counters()), underlay.dropsByReason(), peers);
+        final List<Integer> sourcePorts =
+                Arrays.stream(tunnel.underlay().sourcePorts()).boxed().toList();
+        return new OverlayView(
+                overlay.vni(),
+                overlay.local(),
+                overlay.udpPort(),
+                overlay.ttl(),
+                "up",
+                sourcePorts,
+                OverlayView.Counters.of(tunnel.port().counters()),
+                underlay.dropsByReason(),
+                peers);
     }
 
     private Tunnel require(String networkName) {
         final Tunnel tunnel = tunnels.get(networkName);
         if (tunnel == null) {
-            throw ApiException.conflict("the tunnel of network " + networkName + " is not open (is its --local address on this host?)");
+            throw ApiException.conflict(
+                    "the tunnel of network " + networkName + " is not open (is its --local address on this host?)");
         }
         return tunnel;
     }

@@ -12,8 +12,7 @@ public final class Privileges {
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
 
-    private Privileges() {
-    }
+    private Privileges() {}
 
     /** Throws with a message that says what to do when the process lacks the capabilities. */
     public static void requireDaemonCapabilities() {
@@ -22,9 +21,9 @@ public final class Privileges {
         final boolean sysAdmin = (effective >>> CAP_SYS_ADMIN & 1) != 0;
         if (!netAdmin || !sysAdmin) {
             throw new IllegalStateException("the jvs daemon needs root: CAP_NET_ADMIN to create TAP devices and "
-                + "CAP_SYS_ADMIN to enter container namespaces (missing: "
-                + (!netAdmin ? "CAP_NET_ADMIN" : "") + (!netAdmin && !sysAdmin ? ", " : "")
-                + (!sysAdmin ? "CAP_SYS_ADMIN" : "") + "). Run it with sudo.");
+                    + "CAP_SYS_ADMIN to enter container namespaces (missing: "
+                    + (!netAdmin ? "CAP_NET_ADMIN" : "") + (!netAdmin && !sysAdmin ? ", " : "")
+                    + (!sysAdmin ? "CAP_SYS_ADMIN" : "") + "). Run it with sudo.");
         }
     }
 

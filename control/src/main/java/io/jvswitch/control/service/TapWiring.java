@@ -3,15 +3,16 @@ package io.jvswitch.control.service;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
+import io.jvswitch.control.netns.ResolvedNamespace;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.tap.TapDevice;
 import io.jvswitch.tap.TapException;
 import io.jvswitch.tap.TapPort;
+
 import java.nio.file.Path;
-import io.jvswitch.control.netns.ResolvedNamespace;
 import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Endpoints as persistent TAP devices created directly inside the container's namespace, under
@@ -42,10 +43,11 @@ public final class TapWiring implements EndpointWiring {
         final Path namespace = plan.namespace().file();
         if (configurator.hasLink(namespace, plan.ifname())) {
             throw ApiException.conflict("the container already has an interface named " + plan.ifname()
-                + " (choose another with --ifname)");
+                    + " (choose another with --ifname)");
         }
         // Created here under a temporary name, then moved: see InterfaceConfigurator.moveInto.
-        final String temporaryName = "jvs" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        final String temporaryName =
+                "jvs" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         final TapDevice device;
         try {
             device = TapDevice.open(temporaryName, true);
@@ -54,8 +56,14 @@ public final class TapWiring implements EndpointWiring {
         }
         return persistentPort(device, plan, () -> {
             configurator.moveInto(temporaryName, plan.namespace(), plan.ifname());
-            configurator.configure(namespace, plan.ifname(), plan.mac(), plan.mtu(), plan.addressWithPrefix(),
-                plan.gateway(), plan.defaultRoute());
+            configurator.configure(
+                    namespace,
+                    plan.ifname(),
+                    plan.mac(),
+                    plan.mtu(),
+                    plan.addressWithPrefix(),
+                    plan.gateway(),
+                    plan.defaultRoute());
         });
     }
 
@@ -69,8 +77,14 @@ public final class TapWiring implements EndpointWiring {
         final boolean survived = configurator.hasLink(namespace, plan.ifname());
         return persistentPort(open(plan), plan, () -> {
             if (!survived) {
-                configurator.configure(namespace, plan.ifname(), plan.mac(), plan.mtu(),
-                    plan.addressWithPrefix(), plan.gateway(), plan.defaultRoute());
+                configurator.configure(
+                        namespace,
+                        plan.ifname(),
+                        plan.mac(),
+                        plan.mtu(),
+                        plan.addressWithPrefix(),
+                        plan.gateway(),
+                        plan.defaultRoute());
             }
         });
     }
@@ -102,8 +116,8 @@ public final class TapWiring implements EndpointWiring {
         try {
             return TapDevice.openIn(plan.namespace().file(), plan.ifname(), true);
         } catch (TapException e) {
-            throw new IllegalStateException("cannot create " + plan.ifname() + " in " + plan.namespace() + ": "
-                + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot create " + plan.ifname() + " in " + plan.namespace() + ": " + e.getMessage(), e);
         }
     }
 

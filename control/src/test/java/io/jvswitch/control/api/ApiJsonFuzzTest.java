@@ -8,23 +8,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.TraceRequest;
 import io.jvswitch.control.ipam.Cidr;
-import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.DaemonState;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.StateStore;
-import io.jvswitch.control.netns.ResolvedNamespace;
-import io.jvswitch.control.service.EndpointPlan;
-import io.jvswitch.control.service.EndpointWiring;
 import io.jvswitch.control.service.MemoryWiring;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.SwitchContext;
-import io.jvswitch.switching.port.MemoryPort;
-import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
+import org.junit.jupiter.api.AfterAll;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +33,6 @@ import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 
 /**
  * Coverage-guided fuzz test of the daemon's HTTP API as {@link ApiRoutes#handle} sees it, over a real
@@ -60,16 +55,27 @@ import org.junit.jupiter.api.AfterAll;
 class ApiJsonFuzzTest {
     static final String[] METHODS = {"GET", "POST", "DELETE", "PUT", "PATCH"};
     static final String[] PATHS = {
-        "/v1/ping", "/v1/networks", "/v1/networks/{n}", "/v1/networks/{n}/fdb", "/v1/networks/{n}/stats",
-        "/v1/endpoints", "/v1/endpoints/{e}", "/v1/ports", "/v1/ports/{e}/inject", "/v1/trace", "/v1/stats",
+        "/v1/ping",
+        "/v1/networks",
+        "/v1/networks/{n}",
+        "/v1/networks/{n}/fdb",
+        "/v1/networks/{n}/stats",
+        "/v1/endpoints",
+        "/v1/endpoints/{e}",
+        "/v1/ports",
+        "/v1/ports/{e}/inject",
+        "/v1/trace",
+        "/v1/stats",
     };
     /** Names the seeds use: networks web and db, containers (namespaces) rose, tulip and lily. */
     static final String[] NAMES = {"web", "db", "rose", "tulip", "lily", ""};
+
     static final int MAX_REQUESTS = 16;
     static final Set<Integer> STATUSES = Set.of(200, 400, 404, 405, 409);
 
     /** Kept so the levels set below stick (java.util.logging holds loggers weakly). */
     static final List<Logger> QUIET = new ArrayList<>();
+
     static Fixture fixture;
 
     static {
@@ -82,11 +88,42 @@ class ApiJsonFuzzTest {
     }
 
     @DictionaryEntries({
-        "\"name\"", "\"driver\"", "\"subnet\"", "\"gateway\"", "\"ipRange\"", "\"auxAddresses\"", "\"internal\"",
-        "\"mtu\"", "\"network\"", "\"container\"", "\"kind\"", "\"value\"", "\"netns\"", "\"pid\"", "\"docker\"",
-        "\"ip\"", "\"mac\"", "\"ifname\"", "\"allowSpoofing\"", "\"from\"", "\"packet\"", "\"timeoutSeconds\"",
-        "\"bridge\"", "10.1.0.0/24", "10.1.0.1", "172.18.0.0/16", "02:4a:0a:01:00:09", "tcp dst 10.1.0.3 port 80",
-        "arp who-has 10.1.0.2", "true", "null", "9000", "?network=", "%2F", "%00", "\\u0000",
+        "\"name\"",
+        "\"driver\"",
+        "\"subnet\"",
+        "\"gateway\"",
+        "\"ipRange\"",
+        "\"auxAddresses\"",
+        "\"internal\"",
+        "\"mtu\"",
+        "\"network\"",
+        "\"container\"",
+        "\"kind\"",
+        "\"value\"",
+        "\"netns\"",
+        "\"pid\"",
+        "\"docker\"",
+        "\"ip\"",
+        "\"mac\"",
+        "\"ifname\"",
+        "\"allowSpoofing\"",
+        "\"from\"",
+        "\"packet\"",
+        "\"timeoutSeconds\"",
+        "\"bridge\"",
+        "10.1.0.0/24",
+        "10.1.0.1",
+        "172.18.0.0/16",
+        "02:4a:0a:01:00:09",
+        "tcp dst 10.1.0.3 port 80",
+        "arp who-has 10.1.0.2",
+        "true",
+        "null",
+        "9000",
+        "?network=",
+        "%2F",
+        "%00",
+        "\\u0000",
     })
     @FuzzTest
     void requests(FuzzedDataProvider data) throws Exception {
@@ -176,21 +213,26 @@ class ApiJsonFuzzTest {
             // tmpfs when there is one: every change is saved with fsync.
             final Path shm = Path.of("/dev/shm");
             dir = Files.isDirectory(shm) && Files.isWritable(shm)
-                ? Files.createTempDirectory(shm, "jvs-apifuzz") : Files.createTempDirectory("jvs-apifuzz");
+                    ? Files.createTempDirectory(shm, "jvs-apifuzz")
+                    : Files.createTempDirectory("jvs-apifuzz");
             for (String container : List.of("rose", "tulip", "lily")) {
                 Files.createFile(dir.resolve("ns-" + container));
             }
             stateDir = dir.resolve("state");
             store = new StateStore(stateDir, json);
-            dataplane = new Dataplane(new SwitchContext().idleMode(IdleMode.BACKOFF), ReadySet.NONE,
-                PortListener.NONE, (Throwable t) -> dataplaneErrors.add(t));
+            dataplane = new Dataplane(
+                    new SwitchContext().idleMode(IdleMode.BACKOFF),
+                    ReadySet.NONE,
+                    PortListener.NONE,
+                    (Throwable t) -> dataplaneErrors.add(t));
             dataplane.start();
             fresh();
         }
 
         /** A new service over an empty state, as a daemon starting for the first time. */
         void fresh() {
-            service = new NetworkService(dataplane, store, new MemoryWiring(dir, false), () -> List.of(Cidr.parse("172.17.0.0/16")));
+            service = new NetworkService(
+                    dataplane, store, new MemoryWiring(dir, false), () -> List.of(Cidr.parse("172.17.0.0/16")));
             service.restore();
             api = new ApiRoutes(service, new DebugService(service, dataplane, () -> 0), json);
         }
@@ -203,8 +245,10 @@ class ApiJsonFuzzTest {
             final ApiResponse response = api.handle(method, uri, body);
             final String where = method + " " + uri + " -> " + response.status();
 
-            check(response.status() != 500, "internal error (an unhandled exception): " + where + " "
-                + new String(response.body(), StandardCharsets.UTF_8));
+            check(
+                    response.status() != 500,
+                    "internal error (an unhandled exception): " + where + " "
+                            + new String(response.body(), StandardCharsets.UTF_8));
             check(STATUSES.contains(response.status()), "unexpected status: " + where);
             final JsonNode answer;
             try {
@@ -226,9 +270,15 @@ class ApiJsonFuzzTest {
         /** Whether this is a trace of the next real frame ({@code match}), which would block for seconds. */
         boolean armsATrace(String method, String uri, byte[] body) {
             final int q = uri.indexOf('?');
-            final String[] p = (q < 0 ? uri : uri.substring(0, q)).replaceAll("^/+|/+$", "").split("/");
-            if (!method.equals("POST") || p.length != 2 || !p[0].equals("v1") || !p[1].equals("trace")
-                || body == null || body.length == 0) {
+            final String[] p = (q < 0 ? uri : uri.substring(0, q))
+                    .replaceAll("^/+|/+$", "")
+                    .split("/");
+            if (!method.equals("POST")
+                    || p.length != 2
+                    || !p[0].equals("v1")
+                    || !p[1].equals("trace")
+                    || body == null
+                    || body.length == 0) {
                 return false;
             }
             try {
@@ -252,19 +302,34 @@ class ApiJsonFuzzTest {
             } catch (RuntimeException e) {
                 throw new AssertionError("the state file does not load after " + where + ": " + e.getMessage(), e);
             }
-            check(saved.networks().stream().map(NetworkRecord::name).toList()
-                .equals(service.networks().stream().map(NetworkRecord::name).toList()),
-                "saved networks differ from the service's after " + where);
-            check(saved.endpoints().stream().map(EndpointRecord::id).toList()
-                .equals(service.endpoints().stream().map(EndpointRecord::id).toList()),
-                "saved endpoints differ from the service's after " + where);
+            check(
+                    saved.networks().stream()
+                            .map(NetworkRecord::name)
+                            .toList()
+                            .equals(service.networks().stream()
+                                    .map(NetworkRecord::name)
+                                    .toList()),
+                    "saved networks differ from the service's after " + where);
+            check(
+                    saved.endpoints().stream()
+                            .map(EndpointRecord::id)
+                            .toList()
+                            .equals(service.endpoints().stream()
+                                    .map(EndpointRecord::id)
+                                    .toList()),
+                    "saved endpoints differ from the service's after " + where);
             final var ports = service.portStats();
-            check(ports.size() == service.endpoints().size(), "the dataplane has " + ports.size() + " ports for "
-                + service.endpoints().size() + " endpoints after " + where);
+            check(
+                    ports.size() == service.endpoints().size(),
+                    "the dataplane has " + ports.size() + " ports for "
+                            + service.endpoints().size() + " endpoints after " + where);
             for (NetworkRecord network : service.networks()) {
-                final long members = ports.stream().filter(p -> p.network().equals(network.name())).count();
-                check(members == service.endpointsOn(network.name()).size(),
-                    "network " + network.name() + " has " + members + " ports in the dataplane after " + where);
+                final long members = ports.stream()
+                        .filter(p -> p.network().equals(network.name()))
+                        .count();
+                check(
+                        members == service.endpointsOn(network.name()).size(),
+                        "network " + network.name() + " has " + members + " ports in the dataplane after " + where);
             }
         }
 

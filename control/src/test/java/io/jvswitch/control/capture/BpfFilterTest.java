@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 class BpfFilterTest {
 
@@ -66,11 +67,11 @@ class BpfFilterTest {
 
     @Test
     void badExpressionGivesLibpcapsMessage() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BpfFilter.compile("tcp prt 80", 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> BpfFilter.compile("tcp prt 80", 0));
         assertEquals("invalid filter 'tcp prt 80': can't parse filter expression: syntax error", e.getMessage());
-        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
-                () -> BpfFilter.compile("host nosuchhost.invalid.", 0));
+        IllegalArgumentException e2 =
+                assertThrows(IllegalArgumentException.class, () -> BpfFilter.compile("host nosuchhost.invalid.", 0));
         assertTrue(e2.getMessage().startsWith("invalid filter 'host nosuchhost.invalid.': "), e2.getMessage());
     }
 

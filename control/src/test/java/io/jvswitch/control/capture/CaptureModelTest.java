@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.io.StringWriter;
-import org.junit.jupiter.api.Test;
 
 /** {@link CapturedFrame}, {@link DropReasonLog} and {@link PcapFileOptions}: no native code. */
 class CaptureModelTest {
@@ -22,10 +23,16 @@ class CaptureModelTest {
         assertEquals("unknown", drop.dropReason());
         assertTrue(drop.isDrop());
         assertEquals(60, drop.capturedLength());
-        assertEquals("a drop reason needs point 'drop', not 'tx'", assertThrows(IllegalArgumentException.class,
-                () -> new CapturedFrame(1, "p", CapturedFrame.TX, "x", 60, data)).getMessage());
-        assertEquals("capture point must be rx, tx or drop, not 'in'", assertThrows(IllegalArgumentException.class,
-                () -> new CapturedFrame(1, "p", "in", null, 60, data)).getMessage());
+        assertEquals(
+                "a drop reason needs point 'drop', not 'tx'",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> new CapturedFrame(1, "p", CapturedFrame.TX, "x", 60, data))
+                        .getMessage());
+        assertEquals(
+                "capture point must be rx, tx or drop, not 'in'",
+                assertThrows(IllegalArgumentException.class, () -> new CapturedFrame(1, "p", "in", null, 60, data))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> new CapturedFrame(1, "p", CapturedFrame.RX, null, 59, data));
         assertTrue(drop.toString().contains("dropReason=unknown"));
     }
@@ -46,15 +53,24 @@ class CaptureModelTest {
 
     @Test
     void optionsValidateLikeTcpdump() {
-        assertEquals("-W needs -C or -G: it limits how many rotated files are kept",
-                assertThrows(IllegalArgumentException.class, () -> new PcapFileOptions(0, 0, 0, 3, 0)).getMessage());
+        assertEquals(
+                "-W needs -C or -G: it limits how many rotated files are kept",
+                assertThrows(IllegalArgumentException.class, () -> new PcapFileOptions(0, 0, 0, 3, 0))
+                        .getMessage());
         assertEquals(PcapFileOptions.DEFAULT_SNAPLEN, new PcapFileOptions(0, 0, 0, 0, 0).snaplen());
         assertEquals(PcapFileOptions.DEFAULT_SNAPLEN, new PcapFileOptions(0, 0, 0, 0, 1 << 20).snaplen());
-        assertEquals(2_000_000L, PcapFileOptions.defaults().withRotateMegabytes(2).rotateBytes());
-        assertThrows(IllegalArgumentException.class, () -> PcapFileOptions.defaults().withCount(-1));
-        assertThrows(IllegalArgumentException.class, () -> PcapFileOptions.defaults().withSnaplen(-5));
-        assertThrows(IllegalArgumentException.class, () -> PcapFileOptions.defaults().withRotateSeconds(-1));
-        assertTrue(PcapFileOptions.defaults().withRotateSeconds(3).withRingFiles(2).rotates());
-        assertEquals(new PcapFileOptions(5, 0, 0, 0, 96), PcapFileOptions.defaults().withCount(5).withSnaplen(96));
+        assertEquals(
+                2_000_000L, PcapFileOptions.defaults().withRotateMegabytes(2).rotateBytes());
+        assertThrows(
+                IllegalArgumentException.class, () -> PcapFileOptions.defaults().withCount(-1));
+        assertThrows(
+                IllegalArgumentException.class, () -> PcapFileOptions.defaults().withSnaplen(-5));
+        assertThrows(
+                IllegalArgumentException.class, () -> PcapFileOptions.defaults().withRotateSeconds(-1));
+        assertTrue(
+                PcapFileOptions.defaults().withRotateSeconds(3).withRingFiles(2).rotates());
+        assertEquals(
+                new PcapFileOptions(5, 0, 0, 0, 96),
+                PcapFileOptions.defaults().withCount(5).withSnaplen(96));
     }
 }

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,9 +28,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class PcapFileSinkTest {
 
@@ -80,12 +81,13 @@ class PcapFileSinkTest {
         TreeMap<Integer, Tools.Line> lines = Tools.tcpdump(file);
         assertEquals(List.of(1, 2, 3, 4), List.copyOf(lines.keySet()), lines::toString);
         assertTrue(lines.get(1).text().startsWith("ARP, Request who-has 10.0.0.2 tell 10.0.0.1"), lines::toString);
-        assertTrue(lines.get(2).text().contains("IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 64"),
+        assertTrue(
+                lines.get(2).text().contains("IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 64"),
                 lines::toString);
-        assertTrue(lines.get(3).text().contains("IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000"),
-                lines::toString);
-        assertTrue(lines.get(4).text().contains("IP 10.0.0.1.5353 > 10.0.0.2.53: 4660+ A? example.com."),
-                lines::toString);
+        assertTrue(
+                lines.get(3).text().contains("IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000"), lines::toString);
+        assertTrue(
+                lines.get(4).text().contains("IP 10.0.0.1.5353 > 10.0.0.2.53: 4660+ A? example.com."), lines::toString);
         // Microseconds, truncated: 123456789 ns -> .123456, +1000 ns -> .123457
         assertEquals("1700000000.123456", lines.get(1).time());
         assertEquals("1700000000.123457", lines.get(2).time());
@@ -124,7 +126,8 @@ class PcapFileSinkTest {
     void countLimitStopsAfterN() throws Exception {
         Tools.assumeTcpdump();
         Path file = dir.resolve("count.pcap");
-        try (PcapFileSink sink = new PcapFileSink(file.toString(), PcapFileOptions.defaults().withCount(3))) {
+        try (PcapFileSink sink =
+                new PcapFileSink(file.toString(), PcapFileOptions.defaults().withCount(3))) {
             for (int i = 0; i < 5; i++) {
                 assertEquals(i >= 3, sink.isDone());
                 sink.write(rx(T0 + i, TestFrames.udpOfLength(100, i)));
@@ -141,13 +144,17 @@ class PcapFileSinkTest {
         Tools.assumeTcpdump();
         Path file = dir.resolve("size.pcap");
         int frames = 1700; // 1700 * (16 + 1500) bytes = 2.58 MB: three files
-        try (PcapFileSink sink = new PcapFileSink(file.toString(),
-                PcapFileOptions.defaults().withRotateMegabytes(1))) {
+        try (PcapFileSink sink =
+                new PcapFileSink(file.toString(), PcapFileOptions.defaults().withRotateMegabytes(1))) {
             for (int i = 0; i < frames; i++) {
                 sink.write(rx(T0 + i, TestFrames.udpOfLength(1500, i)));
             }
-            assertEquals(List.of(dir.resolve("size-0000.pcap"), dir.resolve("size-0001.pcap"),
-                    dir.resolve("size-0002.pcap")), sink.files());
+            assertEquals(
+                    List.of(
+                            dir.resolve("size-0000.pcap"),
+                            dir.resolve("size-0001.pcap"),
+                            dir.resolve("size-0002.pcap")),
+                    sink.files());
         }
         assertEquals(List.of("size-0000.pcap", "size-0001.pcap", "size-0002.pcap"), listNames(dir));
         // 24 + n * 1516 <= 1,000,000 gives n = 659 frames in each full file.
@@ -170,8 +177,7 @@ class PcapFileSinkTest {
         Tools.assumeTcpdump();
         Path file = dir.resolve("ring.pcap");
         int frames = 659 * 5 + 10; // six files' worth, through a ring of two names
-        try (PcapFileSink sink = new PcapFileSink(file.toString(),
-                new PcapFileOptions(0, 0, 1, 2, 0))) {
+        try (PcapFileSink sink = new PcapFileSink(file.toString(), new PcapFileOptions(0, 0, 1, 2, 0))) {
             for (int i = 0; i < frames; i++) {
                 // Drops only in the first cycle: their side files must not survive the names' reuse.
                 CapturedFrame f = i < 700 && i % 100 == 0
@@ -197,8 +203,8 @@ class PcapFileSinkTest {
         Tools.assumeTcpdump();
         AtomicLong clock = new AtomicLong(5 * SECOND);
         Path file = dir.resolve("time.pcap");
-        try (PcapFileSink sink = new PcapFileSink(file.toString(),
-                PcapFileOptions.defaults().withRotateSeconds(1), null, clock::get)) {
+        try (PcapFileSink sink =
+                new PcapFileSink(file.toString(), PcapFileOptions.defaults().withRotateSeconds(1), null, clock::get)) {
             sink.write(rx(T0, TestFrames.udpOfLength(100, 0)));
             clock.addAndGet(SECOND / 2);
             sink.write(rx(T0, TestFrames.udpOfLength(100, 1)));
@@ -212,8 +218,7 @@ class PcapFileSinkTest {
             sink.write(rx(T0, TestFrames.udpOfLength(100, 5)));
             assertEquals(4, sink.files().size());
         }
-        assertEquals(List.of("time-0000.pcap", "time-0001.pcap", "time-0002.pcap", "time-0003.pcap"),
-                listNames(dir));
+        assertEquals(List.of("time-0000.pcap", "time-0001.pcap", "time-0002.pcap", "time-0003.pcap"), listNames(dir));
         assertEquals(List.of(0, 1), tagsIn(dir.resolve("time-0000.pcap")));
         assertEquals(List.of(2, 3), tagsIn(dir.resolve("time-0001.pcap")));
         assertEquals(List.of(4), tagsIn(dir.resolve("time-0002.pcap")));
@@ -225,8 +230,8 @@ class PcapFileSinkTest {
     void emptyFileIsNotRotatedAway() throws Exception {
         AtomicLong clock = new AtomicLong();
         Path file = dir.resolve("quiet.pcap");
-        try (PcapFileSink sink = new PcapFileSink(file.toString(),
-                PcapFileOptions.defaults().withRotateSeconds(1), null, clock::get)) {
+        try (PcapFileSink sink =
+                new PcapFileSink(file.toString(), PcapFileOptions.defaults().withRotateSeconds(1), null, clock::get)) {
             clock.addAndGet(10 * SECOND);
             sink.write(rx(T0, TestFrames.udpOfLength(100, 0)));
             clock.addAndGet(SECOND / 2);
@@ -241,8 +246,8 @@ class PcapFileSinkTest {
         Tools.assumeTcpdump();
         AtomicLong clock = new AtomicLong();
         Path file = dir.resolve("tr");
-        try (PcapFileSink sink = new PcapFileSink(file.toString(),
-                new PcapFileOptions(0, 5, 0, 3, 0), null, clock::get)) {
+        try (PcapFileSink sink =
+                new PcapFileSink(file.toString(), new PcapFileOptions(0, 5, 0, 3, 0), null, clock::get)) {
             for (int f = 0; f < 5; f++) {
                 sink.write(rx(T0, TestFrames.udpOfLength(80, f * 10)));
                 if (f != 3) {
@@ -254,8 +259,9 @@ class PcapFileSinkTest {
             }
         }
         // Five files through three names: 0000 holds the 4th file, 0001 the 5th, 0002 the 3rd.
-        assertEquals(List.of("tr-0000", "tr-0000.reasons", "tr-0001", "tr-0001.reasons", "tr-0002",
-                "tr-0002.reasons"), listNames(dir));
+        assertEquals(
+                List.of("tr-0000", "tr-0000.reasons", "tr-0001", "tr-0001.reasons", "tr-0002", "tr-0002.reasons"),
+                listNames(dir));
         assertEquals(List.of("3\tq3\tlate-3"), Files.readAllLines(dir.resolve("tr-0000.reasons")));
         assertEquals(List.of("2\tp4\treason-4", "4\tq4\tlate-4"), Files.readAllLines(dir.resolve("tr-0001.reasons")));
         assertEquals(List.of("2\tp2\treason-2", "4\tq2\tlate-2"), Files.readAllLines(dir.resolve("tr-0002.reasons")));
@@ -269,7 +275,8 @@ class PcapFileSinkTest {
         Path file = dir.resolve("snap.pcap");
         byte[] big = TestFrames.udpOfLength(1000, 7);
         boolean origLen;
-        try (PcapFileSink sink = new PcapFileSink(file.toString(), PcapFileOptions.defaults().withSnaplen(64))) {
+        try (PcapFileSink sink =
+                new PcapFileSink(file.toString(), PcapFileOptions.defaults().withSnaplen(64))) {
             sink.write(rx(T0, big));
             // Already cut by the switch: 50 of 1200 bytes.
             byte[] cut = new byte[50];
@@ -300,19 +307,22 @@ class PcapFileSinkTest {
 
     @Test
     void rotationOnStdoutIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new PcapFileSink("-", PcapFileOptions.defaults().withRotateMegabytes(10)));
-        assertEquals("cannot rotate files (-G/-C/-W) when writing to stdout ('-'): give a file name instead",
+        assertEquals(
+                "cannot rotate files (-G/-C/-W) when writing to stdout ('-'): give a file name instead",
                 e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new PcapFileSink("-", PcapFileOptions.defaults().withRotateSeconds(60)));
     }
 
     @Test
     void unwritablePathGivesLibpcapsMessage() {
         Path file = dir.resolve("no/such/dir/x.pcap");
-        IOException e = assertThrows(IOException.class,
-                () -> new PcapFileSink(file.toString(), PcapFileOptions.defaults()));
+        IOException e =
+                assertThrows(IOException.class, () -> new PcapFileSink(file.toString(), PcapFileOptions.defaults()));
         assertTrue(e.getMessage().startsWith("cannot write " + file + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
     }
@@ -366,13 +376,14 @@ class PcapFileSinkTest {
         Path childErr = dir.resolve("child.err");
         Path tcpdumpErr = dir.resolve("tcpdump.err");
         ProcessBuilder childBuilder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                StdoutCaptureMain.class.getName())
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        StdoutCaptureMain.class.getName())
                 .redirectError(childErr.toFile());
-        ProcessBuilder tcpdump = new ProcessBuilder("tcpdump", "-l", "-#", "-n", "-r", "-")
-                .redirectError(tcpdumpErr.toFile());
+        ProcessBuilder tcpdump =
+                new ProcessBuilder("tcpdump", "-l", "-#", "-n", "-r", "-").redirectError(tcpdumpErr.toFile());
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(childBuilder, tcpdump));
         Process child = pipeline.get(0);
         Process dump = pipeline.get(1);
@@ -391,8 +402,10 @@ class PcapFileSinkTest {
             // The child writes two frames, then waits for its stdin to close: they must arrive now.
             String first = lines.poll(60, TimeUnit.SECONDS);
             String second = lines.poll(10, TimeUnit.SECONDS);
-            assertNotNull(first, () -> "nothing from tcpdump; child stderr: " + read(childErr)
-                    + " tcpdump stderr: " + read(tcpdumpErr));
+            assertNotNull(
+                    first,
+                    () -> "nothing from tcpdump; child stderr: " + read(childErr) + " tcpdump stderr: "
+                            + read(tcpdumpErr));
             assertTrue(first.matches("\\s*1\\s+.*ARP, Request who-has 10.0.0.2 tell 10.0.0.1.*"), first);
             assertNotNull(second);
             assertTrue(second.matches("\\s*2\\s+.*ICMP echo request.*"), second);

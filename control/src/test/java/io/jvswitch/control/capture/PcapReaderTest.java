@@ -9,13 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.NoSuchElementException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +16,15 @@ import org.pcap4j.core.PcapDumper;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.Pcaps;
 import org.pcap4j.packet.namednumber.DataLinkType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NoSuchElementException;
 
 class PcapReaderTest {
 
@@ -38,8 +40,8 @@ class PcapReaderTest {
         return List.of(
                 CapturedFrame.of(T0, "veth-a", CapturedFrame.RX, null, TestFrames.arpRequest()),
                 CapturedFrame.of(T0 + 1_999, "veth-b", CapturedFrame.TX, null, TestFrames.icmpEcho()),
-                CapturedFrame.of(T0 + 86_400_000_000_000L, "veth-b", CapturedFrame.DROP, "no-route",
-                        TestFrames.tcpSyn()),
+                CapturedFrame.of(
+                        T0 + 86_400_000_000_000L, "veth-b", CapturedFrame.DROP, "no-route", TestFrames.tcpSyn()),
                 CapturedFrame.of(5_000_000_001L, "veth-c", CapturedFrame.RX, null, TestFrames.dnsQuery()));
     }
 
@@ -102,7 +104,7 @@ class PcapReaderTest {
         Path file = dir.resolve("cooked.pcap");
         try (PcapHandle h = Pcaps.openDead(DataLinkType.LINUX_SLL, 65535);
                 PcapDumper d = h.dumpOpen(file.toString())) {
-            d.dumpRaw(new byte[32], new java.sql.Timestamp(0));
+            d.dumpRaw(new byte[32], new Timestamp(0));
         }
         IOException e = assertThrows(IOException.class, () -> PcapReader.open(file));
         assertEquals("replay needs an Ethernet capture; " + file + " has link type LINUX_SLL", e.getMessage());
@@ -144,8 +146,9 @@ class PcapReaderTest {
         assumeTrue(Tools.available("editcap", "-h"), "editcap (wireshark-common) is not installed");
         Path pcap = writeSample("in.pcap");
         Path ng = dir.resolve("out.pcapng");
-        Process p = new ProcessBuilder("editcap", "-F", "pcapng", pcap.toString(),
-                ng.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("editcap", "-F", "pcapng", pcap.toString(), ng.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         byte[] head = Arrays.copyOf(Files.readAllBytes(ng), 4);

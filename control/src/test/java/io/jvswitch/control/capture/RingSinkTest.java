@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class RingSinkTest {
 
@@ -123,10 +124,15 @@ class RingSinkTest {
         Path file = dir.resolve("ring.pcap");
         try (RingSink ring = new RingSink(3, new PcapFileSink(file.toString(), PcapFileOptions.defaults()))) {
             for (int i = 0; i < 10; i++) {
-                ring.write(i % 2 == 0
-                        ? CapturedFrame.of(T0 + i, "p" + i, CapturedFrame.DROP, "reason-" + i,
-                                TestFrames.udpOfLength(80, i))
-                        : frame(i, 80));
+                ring.write(
+                        i % 2 == 0
+                                ? CapturedFrame.of(
+                                        T0 + i,
+                                        "p" + i,
+                                        CapturedFrame.DROP,
+                                        "reason-" + i,
+                                        TestFrames.udpOfLength(80, i))
+                                : frame(i, 80));
             }
         }
         // Frames 7, 8, 9 remain: 8 is a drop, and it is the second frame of the file.
@@ -142,8 +148,10 @@ class RingSinkTest {
     @Test
     void rejectsBadSizes() {
         ListSink target = new ListSink(0);
-        assertEquals("--ring needs at least 1 frame, not 0",
-                assertThrows(IllegalArgumentException.class, () -> new RingSink(0, target)).getMessage());
+        assertEquals(
+                "--ring needs at least 1 frame, not 0",
+                assertThrows(IllegalArgumentException.class, () -> new RingSink(0, target))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> new RingSink(1, 0, target));
     }
 }

@@ -16,14 +16,17 @@ final class TestFrames {
     /** 1700000000.123456789 s: a timestamp with sub-microsecond digits. */
     static final long T0 = 1_700_000_000_123_456_789L;
 
-    private TestFrames() {
-    }
+    private TestFrames() {}
 
     /** ARP request: who-has 10.0.0.2 tell 10.0.0.1, padded to 60 bytes. */
     static byte[] arpRequest() {
         ByteBuffer b = ByteBuffer.allocate(60);
         b.put(BROADCAST).put(MAC_A).putShort((short) 0x0806);
-        b.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 1);
+        b.putShort((short) 1)
+                .putShort((short) 0x0800)
+                .put((byte) 6)
+                .put((byte) 4)
+                .putShort((short) 1);
         b.put(MAC_A).put(IP_A).put(new byte[6]).put(IP_B);
         return b.array();
     }
@@ -44,7 +47,11 @@ final class TestFrames {
     static byte[] tcpSyn() {
         ByteBuffer tcp = ByteBuffer.allocate(20);
         tcp.putShort((short) 40000).putShort((short) 80).putInt(1000).putInt(0);
-        tcp.put((byte) 0x50).put((byte) 0x02).putShort((short) 64240).putShort((short) 0).putShort((short) 0);
+        tcp.put((byte) 0x50)
+                .put((byte) 0x02)
+                .putShort((short) 64240)
+                .putShort((short) 0)
+                .putShort((short) 0);
         byte[] seg = tcp.array();
         putShort(seg, 16, checksum(seg, 0, seg.length, pseudoHeaderSum(6, IP_A, IP_B, seg.length)));
         return ethernet(MAC_B, MAC_A, 0x0800, ipv4(6, IP_A, IP_B, seg));
@@ -64,7 +71,8 @@ final class TestFrames {
 
     /** UDP 10.0.0.2.53 > 10.0.0.1.5353 with an opaque payload: source port 53, not destination. */
     static byte[] udpFromPort53() {
-        return udpBetween(IP_B, IP_A, 53, 5353, new byte[] {0x12, 0x34, (byte) 0x81, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0});
+        return udpBetween(
+                IP_B, IP_A, 53, 5353, new byte[] {0x12, 0x34, (byte) 0x81, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0});
     }
 
     /** UDP 10.0.0.1.sport > 10.0.0.2.dport. */
@@ -86,7 +94,10 @@ final class TestFrames {
 
     private static byte[] udpBetween(byte[] src, byte[] dst, int sport, int dport, byte[] payload) {
         ByteBuffer u = ByteBuffer.allocate(8 + payload.length);
-        u.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload.length)).putShort((short) 0);
+        u.putShort((short) sport)
+                .putShort((short) dport)
+                .putShort((short) (8 + payload.length))
+                .putShort((short) 0);
         u.put(payload);
         byte[] seg = u.array();
         int sum = checksum(seg, 0, seg.length, pseudoHeaderSum(17, src, dst, seg.length));
@@ -105,7 +116,11 @@ final class TestFrames {
     static byte[] ipv4(int protocol, byte[] src, byte[] dst, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
         b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length));
-        b.putShort((short) 0x1c46).putShort((short) 0x4000).put((byte) 64).put((byte) protocol).putShort((short) 0);
+        b.putShort((short) 0x1c46)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) protocol)
+                .putShort((short) 0);
         b.put(src).put(dst).put(payload);
         byte[] p = b.array();
         putShort(p, 10, checksum(p, 0, 20, 0));
@@ -113,8 +128,13 @@ final class TestFrames {
     }
 
     private static int pseudoHeaderSum(int protocol, byte[] src, byte[] dst, int length) {
-        byte[] ph = ByteBuffer.allocate(12).put(src).put(dst).put((byte) 0).put((byte) protocol)
-                .putShort((short) length).array();
+        byte[] ph = ByteBuffer.allocate(12)
+                .put(src)
+                .put(dst)
+                .put((byte) 0)
+                .put((byte) protocol)
+                .putShort((short) length)
+                .array();
         int sum = 0;
         for (int i = 0; i < 12; i += 2) {
             sum += ((ph[i] & 0xff) << 8) | (ph[i + 1] & 0xff);

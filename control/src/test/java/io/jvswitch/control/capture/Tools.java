@@ -3,6 +3,8 @@ package io.jvswitch.control.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import org.pcap4j.core.Pcaps;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,7 +14,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.pcap4j.core.Pcaps;
 
 /** Skips tests when libpcap or an external tool is missing, and runs tcpdump. */
 final class Tools {
@@ -20,8 +21,7 @@ final class Tools {
     private static final Pattern NUMBERED = Pattern.compile("^\\s*(\\d+)\\s+(\\d+\\.\\d{6})\\s+(.*)$");
     private static Boolean libpcap;
 
-    private Tools() {
-    }
+    private Tools() {}
 
     static synchronized void assumeLibpcap() {
         if (libpcap == null) {
@@ -36,8 +36,10 @@ final class Tools {
 
     static boolean available(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;
@@ -53,8 +55,7 @@ final class Tools {
     }
 
     /** One line of {@code tcpdump -# -tt -nr FILE}. */
-    record Line(int number, String time, String text) {
-    }
+    record Line(int number, String time, String text) {}
 
     /** The packets tcpdump reads from {@code file}, by packet number. */
     static TreeMap<Integer, Line> tcpdump(Path file, String... extra) throws IOException, InterruptedException {

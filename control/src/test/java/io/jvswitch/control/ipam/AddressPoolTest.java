@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
 
 class AddressPoolTest {
 
@@ -79,26 +80,26 @@ class AddressPoolTest {
     @Test
     void gatewayInsideIpRangeIsSkipped() {
         AddressPool pool = AddressPool.builder(net("10.0.0.0/24"))
-                .ipRange(net("10.0.0.0/29")).build();
+                .ipRange(net("10.0.0.0/29"))
+                .build();
         assertEquals("10.0.0.2", fmt(pool.allocate())); // .0 network, .1 gateway
     }
 
     @Test
     void reserveErrors() {
         AddressPool pool = AddressPool.builder(net("172.19.0.0/16"))
-                .auxAddress("host", ip("172.19.0.9")).build();
+                .auxAddress("host", ip("172.19.0.9"))
+                .build();
         pool.reserve(ip("172.19.0.5"));
-        assertEquals("address 10.1.2.3 is outside subnet 172.19.0.0/16",
-                argError(() -> pool.reserve(ip("10.1.2.3"))));
+        assertEquals("address 10.1.2.3 is outside subnet 172.19.0.0/16", argError(() -> pool.reserve(ip("10.1.2.3"))));
         assertEquals("address 172.19.0.5 is already in use", stateError(() -> pool.reserve(ip("172.19.0.5"))));
-        assertEquals("172.19.0.0 is the network address of 172.19.0.0/16",
-                argError(() -> pool.reserve(ip("172.19.0.0"))));
-        assertEquals("172.19.255.255 is the broadcast address of 172.19.0.0/16",
+        assertEquals(
+                "172.19.0.0 is the network address of 172.19.0.0/16", argError(() -> pool.reserve(ip("172.19.0.0"))));
+        assertEquals(
+                "172.19.255.255 is the broadcast address of 172.19.0.0/16",
                 argError(() -> pool.reserve(ip("172.19.255.255"))));
-        assertEquals("172.19.0.1 is the gateway of 172.19.0.0/16",
-                argError(() -> pool.reserve(ip("172.19.0.1"))));
-        assertEquals("172.19.0.9 is reserved as aux address 'host'",
-                argError(() -> pool.reserve(ip("172.19.0.9"))));
+        assertEquals("172.19.0.1 is the gateway of 172.19.0.0/16", argError(() -> pool.reserve(ip("172.19.0.1"))));
+        assertEquals("172.19.0.9 is reserved as aux address 'host'", argError(() -> pool.reserve(ip("172.19.0.9"))));
         assertEquals(List.of(ip("172.19.0.5")), pool.allocated());
     }
 
@@ -135,12 +136,14 @@ class AddressPoolTest {
 
     @Test
     void releaseRejectsSpecialAndOutsideAddresses() {
-        AddressPool pool = AddressPool.builder(net("10.0.0.0/24")).auxAddress("x", ip("10.0.0.7")).build();
+        AddressPool pool = AddressPool.builder(net("10.0.0.0/24"))
+                .auxAddress("x", ip("10.0.0.7"))
+                .build();
         assertEquals("10.0.0.1 is the gateway of 10.0.0.0/24", argError(() -> pool.release(ip("10.0.0.1"))));
         assertEquals("10.0.0.7 is reserved as aux address 'x'", argError(() -> pool.release(ip("10.0.0.7"))));
         assertEquals("address 10.0.1.1 is outside subnet 10.0.0.0/24", argError(() -> pool.release(ip("10.0.1.1"))));
-        assertEquals("10.0.0.255 is the broadcast address of 10.0.0.0/24",
-                argError(() -> pool.release(ip("10.0.0.255"))));
+        assertEquals(
+                "10.0.0.255 is the broadcast address of 10.0.0.0/24", argError(() -> pool.release(ip("10.0.0.255"))));
         // still reserved afterwards
         assertEquals("10.0.0.2", fmt(pool.allocate()));
         assertFalse(pool.isFree(ip("10.0.0.1")));
@@ -148,7 +151,9 @@ class AddressPoolTest {
 
     @Test
     void inUseOnlyReportsEndpointAddresses() {
-        AddressPool pool = AddressPool.builder(net("10.0.0.0/24")).auxAddress("x", ip("10.0.0.7")).build();
+        AddressPool pool = AddressPool.builder(net("10.0.0.0/24"))
+                .auxAddress("x", ip("10.0.0.7"))
+                .build();
         int a = pool.allocate();
         assertTrue(pool.inUse(a));
         assertFalse(pool.inUse(pool.gateway()));
@@ -175,55 +180,91 @@ class AddressPoolTest {
     @Test
     void exhaustionOfSlash29WithIpRange() {
         // ip-range 10.0.0.4/30 in 10.0.0.0/29: .4 .5 .6 (.7 is the subnet broadcast)
-        AddressPool small = AddressPool.builder(net("10.0.0.0/29")).ipRange(net("10.0.0.4/30")).build();
-        assertEquals(List.of("10.0.0.4", "10.0.0.5", "10.0.0.6"),
+        AddressPool small = AddressPool.builder(net("10.0.0.0/29"))
+                .ipRange(net("10.0.0.4/30"))
+                .build();
+        assertEquals(
+                List.of("10.0.0.4", "10.0.0.5", "10.0.0.6"),
                 List.of(fmt(small.allocate()), fmt(small.allocate()), fmt(small.allocate())));
-        assertEquals("no free address left in ip-range 10.0.0.4/30 of subnet 10.0.0.0/29",
-                stateError(small::allocate));
+        assertEquals("no free address left in ip-range 10.0.0.4/30 of subnet 10.0.0.0/29", stateError(small::allocate));
         // the rest of the subnet is still available to static --ip
         small.reserve(ip("10.0.0.2"));
 
         // ip-range 10.0.0.8/29 in a /24 with an aux address inside: 7 dynamic addresses
         AddressPool pool = AddressPool.builder(net("10.0.0.0/24"))
-                .ipRange(net("10.0.0.8/29")).auxAddress("dns", ip("10.0.0.12")).build();
+                .ipRange(net("10.0.0.8/29"))
+                .auxAddress("dns", ip("10.0.0.12"))
+                .build();
         List<String> got = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             got.add(fmt(pool.allocate()));
         }
-        assertEquals(List.of("10.0.0.8", "10.0.0.9", "10.0.0.10", "10.0.0.11", "10.0.0.13", "10.0.0.14",
-                "10.0.0.15"), got);
-        assertEquals("no free address left in ip-range 10.0.0.8/29 of subnet 10.0.0.0/24",
-                stateError(pool::allocate));
+        assertEquals(
+                List.of("10.0.0.8", "10.0.0.9", "10.0.0.10", "10.0.0.11", "10.0.0.13", "10.0.0.14", "10.0.0.15"), got);
+        assertEquals("no free address left in ip-range 10.0.0.8/29 of subnet 10.0.0.0/24", stateError(pool::allocate));
     }
 
     @Test
     void validation() {
-        assertEquals("gateway 10.1.0.1 is outside subnet 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).gateway(ip("10.1.0.1")).build()));
-        assertEquals("gateway 172.19.0.0 is the network address of 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).gateway(ip("172.19.0.0")).build()));
-        assertEquals("gateway 172.19.255.255 is the broadcast address of 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).gateway(ip("172.19.255.255")).build()));
-        assertEquals("ip-range 172.18.0.0/24 is not inside subnet 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).ipRange(net("172.18.0.0/24")).build()));
-        assertEquals("ip-range 172.16.0.0/12 is not inside subnet 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).ipRange(net("172.16.0.0/12")).build()));
-        assertEquals("aux address 'host' (10.0.0.1) is outside subnet 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).auxAddress("host", ip("10.0.0.1")).build()));
-        assertEquals("aux address 'host' (172.19.0.1) is the gateway of 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).auxAddress("host", ip("172.19.0.1")).build()));
-        assertEquals("aux address 'host' (172.19.0.3) is the gateway of 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).gateway(ip("172.19.0.3"))
-                        .auxAddress("host", ip("172.19.0.3")).build()));
-        assertEquals("aux address 'n' (172.19.0.0) is the network address of 172.19.0.0/16",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).auxAddress("n", ip("172.19.0.0")).build()));
-        assertEquals("aux addresses 'a' and 'b' are both 172.19.0.7",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).auxAddress("a", ip("172.19.0.7"))
-                        .auxAddress("b", ip("172.19.0.7")).build()));
-        assertEquals("aux address name 'a' is given twice",
-                argError(() -> AddressPool.builder(net("172.19.0.0/16")).auxAddress("a", ip("172.19.0.7"))
+        assertEquals(
+                "gateway 10.1.0.1 is outside subnet 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .gateway(ip("10.1.0.1"))
+                        .build()));
+        assertEquals(
+                "gateway 172.19.0.0 is the network address of 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .gateway(ip("172.19.0.0"))
+                        .build()));
+        assertEquals(
+                "gateway 172.19.255.255 is the broadcast address of 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .gateway(ip("172.19.255.255"))
+                        .build()));
+        assertEquals(
+                "ip-range 172.18.0.0/24 is not inside subnet 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .ipRange(net("172.18.0.0/24"))
+                        .build()));
+        assertEquals(
+                "ip-range 172.16.0.0/12 is not inside subnet 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .ipRange(net("172.16.0.0/12"))
+                        .build()));
+        assertEquals(
+                "aux address 'host' (10.0.0.1) is outside subnet 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .auxAddress("host", ip("10.0.0.1"))
+                        .build()));
+        assertEquals(
+                "aux address 'host' (172.19.0.1) is the gateway of 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .auxAddress("host", ip("172.19.0.1"))
+                        .build()));
+        assertEquals(
+                "aux address 'host' (172.19.0.3) is the gateway of 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .gateway(ip("172.19.0.3"))
+                        .auxAddress("host", ip("172.19.0.3"))
+                        .build()));
+        assertEquals(
+                "aux address 'n' (172.19.0.0) is the network address of 172.19.0.0/16",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .auxAddress("n", ip("172.19.0.0"))
+                        .build()));
+        assertEquals(
+                "aux addresses 'a' and 'b' are both 172.19.0.7",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .auxAddress("a", ip("172.19.0.7"))
+                        .auxAddress("b", ip("172.19.0.7"))
+                        .build()));
+        assertEquals(
+                "aux address name 'a' is given twice",
+                argError(() -> AddressPool.builder(net("172.19.0.0/16"))
+                        .auxAddress("a", ip("172.19.0.7"))
                         .auxAddress("a", ip("172.19.0.8"))));
-        assertEquals("subnet 10.0.0.0/31 is too small: a /31 has no room for a gateway and an endpoint"
+        assertEquals(
+                "subnet 10.0.0.0/31 is too small: a /31 has no room for a gateway and an endpoint"
                         + " besides the network and broadcast addresses; use a /30 or larger",
                 argError(() -> AddressPool.of(net("10.0.0.0/31"))));
         assertTrue(argError(() -> AddressPool.of(net("10.0.0.7/32")))
@@ -282,7 +323,9 @@ class AddressPoolTest {
         assertEquals("255.255.255.254", fmt(pool.allocate()));
         assertEquals("no free address left in 255.255.255.252/30", stateError(pool::allocate));
 
-        AddressPool big = AddressPool.builder(net("0.0.0.0/0")).ipRange(net("255.255.255.248/29")).build();
+        AddressPool big = AddressPool.builder(net("0.0.0.0/0"))
+                .ipRange(net("255.255.255.248/29"))
+                .build();
         for (int i = 0; i < 7; i++) {
             big.allocate();
         }
@@ -293,8 +336,11 @@ class AddressPoolTest {
     @Test
     void matchesNaiveModelUnderRandomOperations() {
         Cidr subnet = net("192.168.16.0/26");
-        AddressPool pool = AddressPool.builder(subnet).gateway(ip("192.168.16.20"))
-                .ipRange(net("192.168.16.16/28")).auxAddress("a", ip("192.168.16.17")).build();
+        AddressPool pool = AddressPool.builder(subnet)
+                .gateway(ip("192.168.16.20"))
+                .ipRange(net("192.168.16.16/28"))
+                .auxAddress("a", ip("192.168.16.17"))
+                .build();
         TreeSet<Integer> model = new TreeSet<>();
         Random rnd = new Random(42);
         int lo = ip("192.168.16.16");
@@ -302,8 +348,8 @@ class AddressPoolTest {
         for (int step = 0; step < 20_000; step++) {
             int op = rnd.nextInt(3);
             int a = subnet.network() + rnd.nextInt(64);
-            boolean special = a == subnet.network() || a == subnet.broadcast() || a == pool.gateway()
-                    || a == ip("192.168.16.17");
+            boolean special =
+                    a == subnet.network() || a == subnet.broadcast() || a == pool.gateway() || a == ip("192.168.16.17");
             if (op == 0) {
                 Integer expected = null;
                 for (int c = lo; c <= hi; c++) {

@@ -67,31 +67,49 @@ class CidrTest {
     @Test
     void recordEqualityAndConstructorValidation() {
         assertEquals(new Cidr(0x0A000000, 8), Cidr.parse("10.0.0.0/8"));
-        assertEquals("invalid subnet 10.0.0.1/8: host bits are set (did you mean 10.0.0.0/8?)",
+        assertEquals(
+                "invalid subnet 10.0.0.1/8: host bits are set (did you mean 10.0.0.0/8?)",
                 error(() -> new Cidr(0x0A000001, 8)));
-        assertEquals("invalid subnet 10.0.0.0/33: prefix length must be 0-32",
-                error(() -> new Cidr(0x0A000000, 33)));
+        assertEquals("invalid subnet 10.0.0.0/33: prefix length must be 0-32", error(() -> new Cidr(0x0A000000, 33)));
     }
 
     @Test
     void badSubnetMessages() {
-        assertEquals("invalid subnet '172.19.0.0/33': prefix length must be 0-32",
-                error(() -> Cidr.parse("172.19.0.0/33")));
-        assertEquals("invalid subnet '172.19.0.1/16': host bits are set (did you mean 172.19.0.0/16?)",
+        assertEquals(
+                "invalid subnet '172.19.0.0/33': prefix length must be 0-32", error(() -> Cidr.parse("172.19.0.0/33")));
+        assertEquals(
+                "invalid subnet '172.19.0.1/16': host bits are set (did you mean 172.19.0.0/16?)",
                 error(() -> Cidr.parse("172.19.0.1/16")));
         assertTrue(error(() -> Cidr.parse("300.1.1.1/8"))
                 .startsWith("invalid subnet '300.1.1.1/8': '300' is not an IPv4 octet"));
-        assertEquals("invalid subnet '172.19.0.0': missing prefix length (expected an IPv4 network like 172.19.0.0/16)",
+        assertEquals(
+                "invalid subnet '172.19.0.0': missing prefix length (expected an IPv4 network like 172.19.0.0/16)",
                 error(() -> Cidr.parse("172.19.0.0")));
-        assertEquals("invalid ip-range '10.0.0.0/x': prefix length must be 0-32",
+        assertEquals(
+                "invalid ip-range '10.0.0.0/x': prefix length must be 0-32",
                 error(() -> Cidr.parse("10.0.0.0/x", "ip-range")));
         assertTrue(error(() -> Cidr.parse(null)).startsWith("invalid subnet 'null': empty"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "/16", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/08", "10.0.0.0/+8",
-            "10.0.0.0/8/8", " 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0/8", "10.0.0.0.0/8", "10.0..0/8",
-            "0x0A.0.0.0/8", "10.0.0.0/100", "10.0.0.0 /8"})
+    @ValueSource(
+            strings = {
+                "",
+                "/16",
+                "10.0.0.0/",
+                "10.0.0.0/-1",
+                "10.0.0.0/08",
+                "10.0.0.0/+8",
+                "10.0.0.0/8/8",
+                " 10.0.0.0/8",
+                "10.0.0.0/8 ",
+                "10.0.0/8",
+                "10.0.0.0.0/8",
+                "10.0..0/8",
+                "0x0A.0.0.0/8",
+                "10.0.0.0/100",
+                "10.0.0.0 /8"
+            })
     void rejectsMalformedSubnets(String text) {
         String msg = error(() -> Cidr.parse(text));
         assertTrue(msg.startsWith("invalid subnet '" + text + "': "), msg);
@@ -99,11 +117,12 @@ class CidrTest {
 
     @ParameterizedTest
     @CsvSource({
-            "10.0.0.1,        0x0A000001",
-            "0.0.0.0,         0x00000000",
-            "255.255.255.255, 0xFFFFFFFF",
-            "172.17.0.2,      0xAC110002",
-            "192.168.240.1,   0xC0A8F001"})
+        "10.0.0.1,        0x0A000001",
+        "0.0.0.0,         0x00000000",
+        "255.255.255.255, 0xFFFFFFFF",
+        "172.17.0.2,      0xAC110002",
+        "192.168.240.1,   0xC0A8F001"
+    })
     void parsesAndFormatsAddresses(String text, String hex) {
         int expected = Integer.parseUnsignedInt(hex.substring(2), 16);
         assertEquals(expected, Cidr.parseAddress(text));
@@ -112,25 +131,34 @@ class CidrTest {
 
     @Test
     void badAddressMessages() {
-        assertEquals("invalid address '10.0.0.256': '256' is not an IPv4 octet (0-255)",
+        assertEquals(
+                "invalid address '10.0.0.256': '256' is not an IPv4 octet (0-255)",
                 error(() -> Cidr.parseAddress("10.0.0.256")));
-        assertEquals("invalid gateway '10.0.0': expected 4 dot-separated octets (like 10.0.0.1)",
+        assertEquals(
+                "invalid gateway '10.0.0': expected 4 dot-separated octets (like 10.0.0.1)",
                 error(() -> Cidr.parseAddress("10.0.0", "gateway")));
-        assertEquals("invalid address '10.0.0.1.2': expected 4 dot-separated octets (like 10.0.0.1)",
+        assertEquals(
+                "invalid address '10.0.0.1.2': expected 4 dot-separated octets (like 10.0.0.1)",
                 error(() -> Cidr.parseAddress("10.0.0.1.2")));
-        assertEquals("invalid address '10.a.0.1': 'a' is not an IPv4 octet (0-255)",
+        assertEquals(
+                "invalid address '10.a.0.1': 'a' is not an IPv4 octet (0-255)",
                 error(() -> Cidr.parseAddress("10.a.0.1")));
-        assertEquals("invalid address '10.010.0.1': octet '010' has a leading zero (write 10)",
+        assertEquals(
+                "invalid address '10.010.0.1': octet '010' has a leading zero (write 10)",
                 error(() -> Cidr.parseAddress("10.010.0.1")));
-        assertEquals("invalid address '10..0.1': empty octet (expected 4 dot-separated octets, like 10.0.0.1)",
+        assertEquals(
+                "invalid address '10..0.1': empty octet (expected 4 dot-separated octets, like 10.0.0.1)",
                 error(() -> Cidr.parseAddress("10..0.1")));
         assertEquals("invalid address '': no IPv4 address given", error(() -> Cidr.parseAddress("")));
         assertEquals("invalid address 'null': no IPv4 address given", error(() -> Cidr.parseAddress(null)));
-        assertEquals("invalid address '1.2.3.4444': '4444' is not an IPv4 octet (0-255)",
+        assertEquals(
+                "invalid address '1.2.3.4444': '4444' is not an IPv4 octet (0-255)",
                 error(() -> Cidr.parseAddress("1.2.3.4444")));
-        assertEquals("invalid address '1.2.3.-4': '-4' is not an IPv4 octet (0-255)",
+        assertEquals(
+                "invalid address '1.2.3.-4': '-4' is not an IPv4 octet (0-255)",
                 error(() -> Cidr.parseAddress("1.2.3.-4")));
-        assertEquals("invalid address '1.2.3.4.': expected 4 dot-separated octets (like 10.0.0.1)",
+        assertEquals(
+                "invalid address '1.2.3.4.': expected 4 dot-separated octets (like 10.0.0.1)",
                 error(() -> Cidr.parseAddress("1.2.3.4.")));
     }
 }

@@ -3,9 +3,10 @@ package io.jvswitch.control.ipam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 
 class DefaultPoolsTest {
 
@@ -36,19 +37,19 @@ class DefaultPoolsTest {
         // a host route inside the first pool makes it unavailable
         assertEquals(net("172.18.0.0/16"), DefaultPools.pick(List.of(net("172.17.5.0/24"))));
         // a covering route knocks out several
-        assertEquals(net("172.20.0.0/16"),
-                DefaultPools.pick(List.of(net("172.16.0.0/14"), net("10.0.0.0/8"))));
+        assertEquals(net("172.20.0.0/16"), DefaultPools.pick(List.of(net("172.16.0.0/14"), net("10.0.0.0/8"))));
         // unrelated networks do not matter
-        assertEquals(net("172.17.0.0/16"),
+        assertEquals(
+                net("172.17.0.0/16"),
                 DefaultPools.pick(List.of(net("10.0.0.0/8"), net("192.168.1.0/24"), net("172.16.0.0/16"))));
     }
 
     @Test
     void fallsThroughTo192168() {
         assertEquals(net("192.168.0.0/20"), DefaultPools.pick(List.of(net("172.16.0.0/12"))));
-        assertEquals(net("192.168.16.0/20"),
-                DefaultPools.pick(List.of(net("172.16.0.0/12"), net("192.168.1.0/24"))));
-        assertEquals(net("192.168.48.0/20"),
+        assertEquals(net("192.168.16.0/20"), DefaultPools.pick(List.of(net("172.16.0.0/12"), net("192.168.1.0/24"))));
+        assertEquals(
+                net("192.168.48.0/20"),
                 DefaultPools.pick(List.of(net("172.16.0.0/12"), net("192.168.0.0/19"), net("192.168.32.7/32"))));
     }
 
@@ -57,7 +58,8 @@ class DefaultPoolsTest {
         List<Cidr> used = new ArrayList<>(DefaultPools.pools());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> DefaultPools.pick(used));
         assertEquals("all default address pools are in use; give --subnet", e.getMessage());
-        assertThrows(IllegalStateException.class,
+        assertThrows(
+                IllegalStateException.class,
                 () -> DefaultPools.pick(List.of(net("172.16.0.0/12"), net("192.168.0.0/16"))));
         // a /0 route would overlap everything (HostRoutes drops the default route for this reason)
         assertThrows(IllegalStateException.class, () -> DefaultPools.pick(List.of(net("0.0.0.0/0"))));

@@ -2,13 +2,14 @@ package io.jvswitch.control.ipam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class HostRoutesTest {
 
@@ -28,7 +29,8 @@ class HostRoutesTest {
 
     @Test
     void parsesRealisticSample() {
-        assertEquals(List.of(
+        assertEquals(
+                List.of(
                         Cidr.parse("10.8.0.0/24"),
                         Cidr.parse("172.17.0.0/16"),
                         Cidr.parse("172.18.0.0/16"),

@@ -3,10 +3,12 @@ package io.jvswitch.control.it;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.ApiClient;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.NetnsLab;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,7 +64,8 @@ final class DaemonFixture implements AutoCloseable {
     Cli jvs(String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
-        final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString())).toArray(String[]::new);
+        final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString()))
+                .toArray(String[]::new);
         final int exit = JvsCommand.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Cli(exit, out.toString(), err.toString());
     }
@@ -71,8 +74,8 @@ final class DaemonFixture implements AutoCloseable {
     Cli ok(String... args) {
         final Cli cli = jvs(args);
         if (cli.exit() != 0) {
-            throw new AssertionError("jvs " + String.join(" ", args) + " failed: " + cli.err() + "\ndaemon log:\n"
-                + daemon.logText());
+            throw new AssertionError(
+                    "jvs " + String.join(" ", args) + " failed: " + cli.err() + "\ndaemon log:\n" + daemon.logText());
         }
         return cli;
     }
@@ -93,8 +96,9 @@ final class DaemonFixture implements AutoCloseable {
 
     JsonNode port(String name) {
         try {
-            final JsonNode ports = Json.mapper().readTree(new io.jvswitch.control.api.ApiClient(socket)
-                .send("GET", "/v1/ports", null).body());
+            final JsonNode ports = Json.mapper()
+                    .readTree(
+                            new ApiClient(socket).send("GET", "/v1/ports", null).body());
             for (JsonNode p : ports) {
                 if (p.path("name").asText().equals(name)) {
                     return p;
@@ -112,7 +116,8 @@ final class DaemonFixture implements AutoCloseable {
     }
 
     boolean ping(String from, String address, int count) {
-        return lab.exec(from, "ping", "-c", Integer.toString(count), "-i", "0.2", "-W", "1", address).ok();
+        return lab.exec(from, "ping", "-c", Integer.toString(count), "-i", "0.2", "-W", "1", address)
+                .ok();
     }
 
     @Override

@@ -5,17 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.Json;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.netns.CommandRunner;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * jvs capture, trace, replay, stats and metrics against a real daemon, read back with tcpdump and
@@ -63,8 +65,10 @@ class DebuggingIT {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main", "capture"));
         command.addAll(List.of(args));
         command.addAll(List.of("--socket", f.socket.toString()));
-        final Process p = new ProcessBuilder(command).redirectError(stderr.toFile())
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        final Process p = new ProcessBuilder(command)
+                .redirectError(stderr.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         // The daemon logs each capture session it starts: wait for this one, so no early frame is missed.
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && sessionsStarted() == sessionsBefore && p.isAlive()) {
@@ -75,7 +79,11 @@ class DebuggingIT {
     }
 
     static long sessionsStarted() {
-        return f.daemon.logText().lines().filter(l -> l.matches(".*capture \\d+ started.*")).count();
+        return f.daemon
+                .logText()
+                .lines()
+                .filter(l -> l.matches(".*capture \\d+ started.*"))
+                .count();
     }
 
     /**
@@ -94,7 +102,10 @@ class DebuggingIT {
     static boolean ignoresSigint(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("SigIgn:")) {
-                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).strip(), 16) & 2) != 0;
+                return (Long.parseUnsignedLong(
+                                        line.substring("SigIgn:".length()).strip(), 16)
+                                & 2)
+                        != 0;
             }
         }
         return false;
@@ -113,7 +124,9 @@ class DebuggingIT {
         interrupt(p);
         final String tcpdump = tool("tcpdump", "-nr", file.toString());
         assertTrue(tcpdump.contains("ARP, Request who-has " + tulipIp + " tell " + roseIp), tcpdump);
-        assertTrue(tcpdump.contains("ARP, Reply " + tulipIp + " is-at 02:4a:0a:58:00:03"), "the switch's answer\n" + tcpdump);
+        assertTrue(
+                tcpdump.contains("ARP, Reply " + tulipIp + " is-at 02:4a:0a:58:00:03"),
+                "the switch's answer\n" + tcpdump);
         assertTrue(tcpdump.contains(roseIp + " > " + tulipIp + ": ICMP echo request"), tcpdump);
         assertTrue(tcpdump.contains(tulipIp + " > " + roseIp + ": ICMP echo reply"), tcpdump);
         final String tshark = tool("tshark", "-r", file.toString(), "-T", "fields", "-e", "frame.protocols");
@@ -146,12 +159,28 @@ class DebuggingIT {
     void aCaptureStreamsLiveIntoTcpdump() throws Exception {
         final Path out = f.dir.resolve("live.txt");
         final String java = ProcessHandle.current().info().command().orElseThrow();
-        final String cli = String.join(" ", List.of("'" + java + "'", String.join(" ", DaemonProcess.JVM_FLAGS),
-            "-cp", "'" + System.getProperty("java.class.path") + "'", "io.jvswitch.control.Main", "capture", "rose", "icmp",
-            "-c", "2", "-w", "-", "--socket", f.socket.toString()));
+        final String cli = String.join(
+                " ",
+                List.of(
+                        "'" + java + "'",
+                        String.join(" ", DaemonProcess.JVM_FLAGS),
+                        "-cp",
+                        "'" + System.getProperty("java.class.path") + "'",
+                        "io.jvswitch.control.Main",
+                        "capture",
+                        "rose",
+                        "icmp",
+                        "-c",
+                        "2",
+                        "-w",
+                        "-",
+                        "--socket",
+                        f.socket.toString()));
         final long before = sessionsStarted();
         final Process pipe = new ProcessBuilder("bash", "-c", cli + " | tcpdump -l -nr -")
-            .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (sessionsStarted() == before && System.nanoTime() < deadline) {
             Thread.sleep(50);
@@ -165,13 +194,15 @@ class DebuggingIT {
     @Test
     void aFilterSelectsExactlyTheMatchingFrames() throws Exception {
         final Path file = f.dir.resolve("icmp.pcap");
-        final Process p = capture(f.dir.resolve("icmp.err"), "rose", "icmp", "and", "dst", tulipIp, "-w", file.toString());
+        final Process p =
+                capture(f.dir.resolve("icmp.err"), "rose", "icmp", "and", "dst", tulipIp, "-w", file.toString());
         assertTrue(f.ping(rose, tulipIp, 4));
         f.lab.check(rose, "ip", "neigh", "flush", "dev", "eth0");
         assertTrue(f.ping(rose, tulipIp, 1)); // an ARP exchange too, which must not be captured
         interrupt(p);
         final String[] frames = tool("tshark", "-r", file.toString(), "-T", "fields", "-e", "icmp.type", "-e", "ip.dst")
-            .strip().split("\n");
+                .strip()
+                .split("\n");
         assertEquals(5, frames.length, String.join("\n", frames));
         for (String frame : frames) {
             assertEquals("8\t" + tulipIp, frame, "only echo requests to tulip");
@@ -199,18 +230,25 @@ class DebuggingIT {
             assertTrue(line.endsWith("\trose\tisolated"), line);
         }
         final String tcpdump = tool("tcpdump", "-#", "-nr", file.toString());
-        assertTrue(tcpdump.contains("1  ") && tcpdump.contains(roseIp + " > " + lilyIp + ": ICMP echo request"), tcpdump);
+        assertTrue(
+                tcpdump.contains("1  ") && tcpdump.contains(roseIp + " > " + lilyIp + ": ICMP echo request"), tcpdump);
     }
 
     @Test
     void traceNamesTheStagesOfAKnownPath() {
-        final String forward = f.ok("trace", "--from", "rose", "tcp", "dst", tulipIp, "port", "443").out();
-        assertTrue(forward.contains("ingress-checks") && forward.contains("l2-lookup")
-            && forward.contains("FDB of frontend: 02:4a:0a:58:00:03 -> port tulip"), forward);
+        final String forward = f.ok("trace", "--from", "rose", "tcp", "dst", tulipIp, "port", "443")
+                .out();
+        assertTrue(
+                forward.contains("ingress-checks")
+                        && forward.contains("l2-lookup")
+                        && forward.contains("FDB of frontend: 02:4a:0a:58:00:03 -> port tulip"),
+                forward);
         assertTrue(forward.contains("verdict: forwarded to tulip"), forward);
-        final String arp = f.ok("trace", "--from", "rose", "arp", "who-has", tulipIp).out();
+        final String arp =
+                f.ok("trace", "--from", "rose", "arp", "who-has", tulipIp).out();
         assertTrue(arp.contains("arp-proxy") && arp.contains("verdict: answered (proxy-ARP) out of rose"), arp);
-        final String blocked = f.ok("trace", "--from", "rose", "icmp", "dst", lilyIp).out();
+        final String blocked =
+                f.ok("trace", "--from", "rose", "icmp", "dst", lilyIp).out();
         assertTrue(blocked.contains("verdict: dropped at rose: isolated"), blocked);
         final DaemonFixture.Cli bad = f.jvs("trace", "--from", "rose", "tcp", "dst", tulipIp);
         assertEquals(1, bad.exit());
@@ -227,7 +265,8 @@ class DebuggingIT {
             }
             f.ping(tulip, roseIp, 1);
         });
-        final String real = f.ok("trace", "--from", "tulip", "--match", "icmp", "--timeout", "20").out();
+        final String real = f.ok("trace", "--from", "tulip", "--match", "icmp", "--timeout", "20")
+                .out();
         pinger.join();
         assertTrue(real.contains("real frame matching: icmp") && real.contains("verdict: forwarded to rose"), real);
     }
@@ -245,10 +284,18 @@ class DebuggingIT {
         Thread.sleep(1000);
         interrupt(watch);
         final String seen = tool("tcpdump", "-nr", atTulip.toString());
-        assertEquals(3, seen.lines().filter(l -> l.contains(roseIp + " > " + tulipIp + ": ICMP echo request")).count(),
-            "the echo requests reached tulip again:\n" + seen);
-        assertEquals(3, seen.lines().filter(l -> l.contains(tulipIp + " > " + roseIp + ": ICMP echo reply")).count(),
-            "and tulip's kernel answered them:\n" + seen);
+        assertEquals(
+                3,
+                seen.lines()
+                        .filter(l -> l.contains(roseIp + " > " + tulipIp + ": ICMP echo request"))
+                        .count(),
+                "the echo requests reached tulip again:\n" + seen);
+        assertEquals(
+                3,
+                seen.lines()
+                        .filter(l -> l.contains(tulipIp + " > " + roseIp + ": ICMP echo reply"))
+                        .count(),
+                "and tulip's kernel answered them:\n" + seen);
     }
 
     @Test
@@ -262,8 +309,10 @@ class DebuggingIT {
         assertTrue(table.contains("STAGE") && table.contains("isolated"), table);
         final String metrics = f.lab.check(f.host, "curl", "-s", "http://127.0.0.1:9469/metrics");
         assertTrue(metrics.contains("# TYPE jvs_port_rx_frames_total counter"), metrics);
-        assertTrue(metrics.matches("(?s).*jvs_port_drops_total\\{port=\"rose\",network=\"frontend\",stage=\"route\","
-            + "reason=\"isolated\"} \\d+.*"), metrics);
+        assertTrue(
+                metrics.matches("(?s).*jvs_port_drops_total\\{port=\"rose\",network=\"frontend\",stage=\"route\","
+                        + "reason=\"isolated\"} \\d+.*"),
+                metrics);
         assertTrue(metrics.contains("jvs_network_fdb_entries{network=\"frontend\"} 2"), metrics);
     }
 
@@ -273,24 +322,52 @@ class DebuggingIT {
         final double without = udpRate();
         // A capture to stdout that nobody reads: its pipe fills, the daemon's queue to it fills, frames are lost.
         final Path stderr = f.dir.resolve("stuck.err");
-        final List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+        final List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
         command.addAll(DaemonProcess.JVM_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main", "capture", "tulip",
-            "-w", "-", "--socket", f.socket.toString()));
-        final Process stuck = new ProcessBuilder(command).redirectError(stderr.toFile()).start(); // stdout never read
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.jvswitch.control.Main",
+                "capture",
+                "tulip",
+                "-w",
+                "-",
+                "--socket",
+                f.socket.toString()));
+        final Process stuck =
+                new ProcessBuilder(command).redirectError(stderr.toFile()).start(); // stdout never read
         try {
             // The capture client is a JVM of its own, slow to start on a loaded machine: wait until its
             // session copies frames (a ping makes some) before measuring.
-            for (int i = 0; i < 100 && f.ok("stats", "--json").json().path("capture").path("copied").asLong() == 0; i++) {
+            for (int i = 0;
+                    i < 100
+                            && f.ok("stats", "--json")
+                                            .json()
+                                            .path("capture")
+                                            .path("copied")
+                                            .asLong()
+                                    == 0;
+                    i++) {
                 f.ping(rose, tulipIp, 1);
             }
-            assertTrue(f.ok("stats", "--json").json().path("capture").path("copied").asLong() > 0,
-                "the capture started: " + Files.readString(stderr));
+            assertTrue(
+                    f.ok("stats", "--json")
+                                    .json()
+                                    .path("capture")
+                                    .path("copied")
+                                    .asLong()
+                            > 0,
+                    "the capture started: " + Files.readString(stderr));
             final double with = udpRate();
-            System.out.printf("UDP 64 B received: %.0f pps without capture, %.0f pps with a stalled capture%n", without, with);
+            System.out.printf(
+                    "UDP 64 B received: %.0f pps without capture, %.0f pps with a stalled capture%n", without, with);
             final JsonNode capture = f.ok("stats", "--json").json().path("capture");
-            assertTrue(capture.path("ringDrops").asLong() + capture.path("clientDrops").asLong() > 0,
-                "capture losses are counted: " + capture);
+            assertTrue(
+                    capture.path("ringDrops").asLong()
+                                    + capture.path("clientDrops").asLong()
+                            > 0,
+                    "capture losses are counted: " + capture);
             assertTrue(with > 0.6 * without, "forwarding is not held up by the capture: " + with + " vs " + without);
         } finally {
             stuck.destroyForcibly();
@@ -303,8 +380,9 @@ class DebuggingIT {
         final Process server = f.lab.start(tulip, f.dir.resolve("iperf-u.txt"), "iperf3", "-s", "-1");
         try {
             Thread.sleep(500);
-            final String report = f.lab.check(rose, "iperf3", "-c", tulipIp, "-u", "-b", "0", "-l", "64", "-t", "3", "-J");
-            final JsonNode sum = io.jvswitch.control.api.Json.mapper().readTree(report).path("end").path("sum");
+            final String report =
+                    f.lab.check(rose, "iperf3", "-c", tulipIp, "-u", "-b", "0", "-l", "64", "-t", "3", "-J");
+            final JsonNode sum = Json.mapper().readTree(report).path("end").path("sum");
             final double seconds = sum.path("seconds").asDouble();
             return (sum.path("packets").asDouble() - sum.path("lost_packets").asDouble()) / seconds;
         } finally {

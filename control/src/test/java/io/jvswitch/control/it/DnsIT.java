@@ -6,18 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.netns.CommandRunner;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The embedded DNS responder with real clients: dig (UDP and TCP), getent and ping in container
@@ -45,11 +48,16 @@ class DnsIT {
         lily = f.container("lily");
         upstream = f.container("up");
         // the upstream's namespace hangs off the daemon's host namespace by a veth
-        new CommandRunner().check("veth", List.of("ip", "-n", f.host, "link", "add", "upl0", "type", "veth", "peer",
-            "name", "upl1", "netns", upstream));
+        new CommandRunner()
+                .check(
+                        "veth",
+                        List.of(
+                                "ip", "-n", f.host, "link", "add", "upl0", "type", "veth", "peer", "name", "upl1",
+                                "netns", upstream));
         new CommandRunner().check("addr", List.of("ip", "-n", f.host, "addr", "add", "10.99.0.1/30", "dev", "upl0"));
         new CommandRunner().check("up", List.of("ip", "-n", f.host, "link", "set", "upl0", "up"));
-        new CommandRunner().check("addr", List.of("ip", "-n", upstream, "addr", "add", UPSTREAM_IP + "/30", "dev", "upl1"));
+        new CommandRunner()
+                .check("addr", List.of("ip", "-n", upstream, "addr", "add", UPSTREAM_IP + "/30", "dev", "upl1"));
         new CommandRunner().check("up", List.of("ip", "-n", upstream, "link", "set", "upl1", "up"));
         stub = f.lab.start(upstream, f.dir.resolve("stub.log"), "python3", resource("stub-upstream.py"), UPSTREAM_IP);
         final long deadline = System.nanoTime() + 5_000_000_000L;
@@ -61,7 +69,18 @@ class DnsIT {
         f.ok("network", "create", "frontend", "--subnet", "10.93.0.0/24", "--dns", UPSTREAM_IP);
         f.ok("network", "create", "backend", "--subnet", "10.94.0.0/24", "--dns", UPSTREAM_IP);
         f.ok("attach", "--netns", rose, "--network", "frontend", "--name", "rose");
-        f.ok("attach", "--netns", tulip, "--network", "frontend", "--name", "tulip", "--alias", "web", "--alias", "www");
+        f.ok(
+                "attach",
+                "--netns",
+                tulip,
+                "--network",
+                "frontend",
+                "--name",
+                "tulip",
+                "--alias",
+                "web",
+                "--alias",
+                "www");
         f.ok("attach", "--netns", iris, "--network", "frontend", "--name", "iris", "--alias", "web");
         f.ok("attach", "--netns", lily, "--network", "backend", "--name", "lily");
     }
@@ -82,14 +101,14 @@ class DnsIT {
      * module's own resources (the demo uses it too), which failsafe may put on the classpath as a jar.
      */
     static String resource(String name) throws Exception {
-        final java.net.URL url = DnsIT.class.getResource("/dns/" + name);
+        final URL url = DnsIT.class.getResource("/dns/" + name);
         if ("file".equals(url.getProtocol())) {
             return Path.of(url.toURI()).toString();
         }
         final Path copy = Files.createTempFile("jvs-" + name.replace(".py", "-"), ".py");
         copy.toFile().deleteOnExit();
         try (var in = url.openStream()) {
-            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
         }
         return copy.toString();
     }
@@ -156,7 +175,9 @@ class DnsIT {
 
     @Test
     void ptrAnswersNameDotNetwork() {
-        assertEquals("tulip.frontend.", dig(rose, "+short", "-x", f.ipOf("frontend", "tulip")).strip());
+        assertEquals(
+                "tulip.frontend.",
+                dig(rose, "+short", "-x", f.ipOf("frontend", "tulip")).strip());
     }
 
     @Test
@@ -176,7 +197,9 @@ class DnsIT {
     void aNameOnANetworkTheAskerIsNotOnIsNxdomain() {
         final String out = dig(rose, "lily");
         assertEquals("NXDOMAIN", status(out), out);
-        assertEquals(f.ipOf("backend", "lily"), digAt(lily, "10.94.0.1", "+short", "lily").strip());
+        assertEquals(
+                f.ipOf("backend", "lily"),
+                digAt(lily, "10.94.0.1", "+short", "lily").strip());
     }
 
     @Test
@@ -185,9 +208,17 @@ class DnsIT {
         final String missing = dig(rose, "nothing-here.example");
         assertEquals("NXDOMAIN", status(missing), missing);
         // asked again: answered from the cache, the stub sees no second query
-        final long before = stubLog().lines().filter(l -> l.contains("nothing-here.example")).count();
+        final long before = stubLog()
+                .lines()
+                .filter(l -> l.contains("nothing-here.example"))
+                .count();
         assertEquals("NXDOMAIN", status(dig(rose, "nothing-here.example")));
-        assertEquals(before, stubLog().lines().filter(l -> l.contains("nothing-here.example")).count());
+        assertEquals(
+                before,
+                stubLog()
+                        .lines()
+                        .filter(l -> l.contains("nothing-here.example"))
+                        .count());
     }
 
     @Test

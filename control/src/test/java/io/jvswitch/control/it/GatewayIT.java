@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.control.api.Json;
 import io.jvswitch.control.netns.CommandRunner;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The gateway in the dataplane and the host link, with real clients: ping, curl both ways,
@@ -74,11 +77,11 @@ class GatewayIT {
     @Test
     void theHostReachesAContainerAndItsWebServer() throws Exception {
         assertTrue(f.ping(f.host, webIp, 3), "host -> container");
-        final Process server = f.lab.start(web, f.dir.resolve("web-http.log"), "python3", "-m", "http.server", "8080",
-            "--bind", webIp);
+        final Process server = f.lab.start(
+                web, f.dir.resolve("web-http.log"), "python3", "-m", "http.server", "8080", "--bind", webIp);
         try {
-            final CommandRunner.Result curl = retry(() -> f.lab.exec(f.host, "curl", "-sS", "--max-time", "3",
-                "http://" + webIp + ":8080/"));
+            final CommandRunner.Result curl =
+                    retry(() -> f.lab.exec(f.host, "curl", "-sS", "--max-time", "3", "http://" + webIp + ":8080/"));
             assertTrue(curl.ok(), curl.stderr());
             assertTrue(curl.stdout().contains("Directory listing"), curl.stdout());
         } finally {
@@ -89,11 +92,11 @@ class GatewayIT {
 
     @Test
     void aContainerReachesTheHostThroughItsGateway() throws Exception {
-        final Process server = f.lab.start(f.host, f.dir.resolve("host-http.log"), "python3", "-m", "http.server",
-            "8081", "--bind", "0.0.0.0");
+        final Process server = f.lab.start(
+                f.host, f.dir.resolve("host-http.log"), "python3", "-m", "http.server", "8081", "--bind", "0.0.0.0");
         try {
-            final CommandRunner.Result curl = retry(() -> f.lab.exec(client, "curl", "-sS", "--max-time", "3",
-                "http://10.93.0.1:8081/"));
+            final CommandRunner.Result curl =
+                    retry(() -> f.lab.exec(client, "curl", "-sS", "--max-time", "3", "http://10.93.0.1:8081/"));
             assertTrue(curl.ok(), curl.stderr());
             assertTrue(curl.stdout().contains("Directory listing"), curl.stdout());
         } finally {
@@ -104,10 +107,11 @@ class GatewayIT {
 
     @Test
     void tracerouteShowsTheGatewayThenTheHostThenTheDestination() {
-        final CommandRunner.Result trace = f.lab.exec(client, "traceroute", "-n", "-q", "1", "-w", "1", "-m", "5",
-            OUTSIDE_IP);
+        final CommandRunner.Result trace =
+                f.lab.exec(client, "traceroute", "-n", "-q", "1", "-w", "1", "-m", "5", OUTSIDE_IP);
         assertTrue(trace.ok(), trace.stderr());
-        final List<String> hops = trace.stdout().lines().skip(1).map(String::trim).toList();
+        final List<String> hops =
+                trace.stdout().lines().skip(1).map(String::trim).toList();
         assertTrue(hops.get(0).startsWith("1  10.93.0.1 "), "first hop is the gateway:\n" + trace.stdout());
         assertTrue(hops.getLast().contains(OUTSIDE_IP), "the destination is reached:\n" + trace.stdout());
         assertTrue(f.port("client").path("drops").path("ttl-exceeded").asLong() >= 1);
@@ -117,8 +121,8 @@ class GatewayIT {
     void pathMtuDiscoveryLearnsTheSmallerNetworksMtu() {
         final String smallIp = f.ipOf("narrow", "small");
         f.lab.exec(f.host, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1400", smallIp); // ICMP back: PMTU learned
-        final CommandRunner.Result second = f.lab.exec(f.host, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1400",
-            smallIp);
+        final CommandRunner.Result second =
+                f.lab.exec(f.host, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1400", smallIp);
         final String said = second.stdout() + second.stderr();
         assertFalse(second.ok());
         assertTrue(Pattern.compile("mtu ?= ?1280").matcher(said).find(), "ping reports the path MTU:\n" + said);
@@ -126,7 +130,8 @@ class GatewayIT {
         assertTrue(route.contains("mtu 1280"), "the host cached the path MTU:\n" + route);
         assertTrue(f.ping(f.host, smallIp, 1), "small packets still pass");
         // Without DF, large packets are fragmented to the smaller MTU and arrive whole.
-        assertTrue(f.lab.exec(f.host, "ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "3000", smallIp).ok());
+        assertTrue(f.lab.exec(f.host, "ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "3000", smallIp)
+                .ok());
     }
 
     @Test
@@ -164,7 +169,8 @@ class GatewayIT {
         f.ok("network", "create", "brief", "--subnet", "10.97.0.0/24");
         assertTrue(f.lab.check(f.host, "ip", "route").contains("10.97.0.0/24"));
         f.ok("network", "rm", "brief");
-        assertFalse(f.lab.check(f.host, "ip", "route").contains("10.97.0.0/24"), "removing the network removes its route");
+        assertFalse(
+                f.lab.check(f.host, "ip", "route").contains("10.97.0.0/24"), "removing the network removes its route");
         assertEquals("", f.lab.check(f.host, "ip", "-o", "-4", "addr", "show", "to", "10.97.0.1"));
     }
 
@@ -176,13 +182,20 @@ class GatewayIT {
             final long txFramesBefore = f.port("web").path("txFrames").asLong();
             final long txBytesBefore = f.port("web").path("txBytes").asLong();
             final String report = f.lab.check(f.host, "iperf3", "-c", webIp, "-t", "3", "-J");
-            final double gbps = io.jvswitch.control.api.Json.mapper().readTree(report).path("end").path("sum_received")
-                .path("bits_per_second").asDouble() / 1e9;
+            final double gbps = Json.mapper()
+                            .readTree(report)
+                            .path("end")
+                            .path("sum_received")
+                            .path("bits_per_second")
+                            .asDouble()
+                    / 1e9;
             System.out.printf("TCP from the host through the gateway, one stream, 3 s: %.2f Gb/s%n", gbps);
             final long frames = f.port("web").path("txFrames").asLong() - txFramesBefore;
             final long bytes = f.port("web").path("txBytes").asLong() - txBytesBefore;
-            assertTrue(frames > 0 && bytes / frames > 1514, "the host's TSO super-frames are routed whole (average "
-                + (frames == 0 ? 0 : bytes / frames) + " bytes)");
+            assertTrue(
+                    frames > 0 && bytes / frames > 1514,
+                    "the host's TSO super-frames are routed whole (average " + (frames == 0 ? 0 : bytes / frames)
+                            + " bytes)");
             assertTrue(f.port("host:jvs0").path("routed").asLong() > 0);
         } finally {
             server.destroy();
@@ -191,7 +204,7 @@ class GatewayIT {
     }
 
     /** The host learns routes and servers start asynchronously: a few tries before failing. */
-    static CommandRunner.Result retry(java.util.function.Supplier<CommandRunner.Result> attempt) throws InterruptedException {
+    static CommandRunner.Result retry(Supplier<CommandRunner.Result> attempt) throws InterruptedException {
         CommandRunner.Result result = attempt.get();
         for (int i = 0; i < 10 && !result.ok(); i++) {
             Thread.sleep(300);
@@ -199,5 +212,4 @@ class GatewayIT {
         }
         return result;
     }
-
 }

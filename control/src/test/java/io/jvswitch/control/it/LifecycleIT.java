@@ -3,13 +3,14 @@ package io.jvswitch.control.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /** Daemon restarts, attach/detach churn, and the cost of idle endpoints. */
 class LifecycleIT {
@@ -36,8 +37,9 @@ class LifecycleIT {
         final int ifindexBefore = ifindex(a);
 
         f.daemon.close(); // SIGTERM
-        assertTrue(f.lab.check(a, "ip", "-o", "-4", "addr").contains("10.93.0.128/24"),
-            "the container keeps its interface and address while jvs is down");
+        assertTrue(
+                f.lab.check(a, "ip", "-o", "-4", "addr").contains("10.93.0.128/24"),
+                "the container keeps its interface and address while jvs is down");
         f.startDaemon();
 
         assertEquals(inspectBefore, f.ok("network", "inspect", "web", "db").out(), "same networks and endpoints");
@@ -70,11 +72,25 @@ class LifecycleIT {
         for (int round = 0; round < 2; round++) {
             for (String network : networks) {
                 for (String container : containers) {
-                    f.ok("attach", "--netns", container, "--network", network, "--name", container.replaceAll(".*-", ""));
+                    f.ok(
+                            "attach",
+                            "--netns",
+                            container,
+                            "--network",
+                            network,
+                            "--name",
+                            container.replaceAll(".*-", ""));
                 }
             }
-            assertEquals(100, f.ok("ports", "--switch").out().lines().filter(l -> !l.startsWith("host:")).count() - 1,
-                "100 endpoints attached (and the host link)");
+            assertEquals(
+                    100,
+                    f.ok("ports", "--switch")
+                                    .out()
+                                    .lines()
+                                    .filter(l -> !l.startsWith("host:"))
+                                    .count()
+                            - 1,
+                    "100 endpoints attached (and the host link)");
             if (round == 0) {
                 assertTrue(f.ping(containers.get(3), "10.94.2.2", 1), "they work");
                 final double cpu = cpuShareWhileIdle(f.daemon.pid(), 3000);
@@ -85,14 +101,21 @@ class LifecycleIT {
                 f.ok("detach", container.replaceAll(".*-", ""));
             }
         }
-        assertEquals(1, f.ok("ports", "--switch").out().lines().filter(l -> !l.startsWith("host:")).count(),
-            "no endpoint port left (the host link stays)");
+        assertEquals(
+                1,
+                f.ok("ports", "--switch")
+                        .out()
+                        .lines()
+                        .filter(l -> !l.startsWith("host:"))
+                        .count(),
+                "no endpoint port left (the host link stays)");
         for (String container : containers) {
             assertTrue(f.lab.links(container).isEmpty(), "no TAP left in " + container + ": " + f.lab.links(container));
         }
         // The baseline may still hold the last CLI call's connection: fewer afterwards is fine, more is a leak.
         final long fdsAfter = count("/proc/" + f.daemon.pid() + "/fd");
-        assertTrue(fdsAfter <= fdsBefore, "no file descriptor leaked: " + fdsBefore + " before, " + fdsAfter + " after");
+        assertTrue(
+                fdsAfter <= fdsBefore, "no file descriptor leaked: " + fdsBefore + " before, " + fdsAfter + " after");
         assertEquals(threadsBefore, threadNames(f.daemon.pid()), "no thread leaked");
     }
 
@@ -106,8 +129,9 @@ class LifecycleIT {
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 final String name = Files.readString(task.resolve("comm")).strip();
-                if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")
-                    && !name.startsWith("process reaper")) {
+                if (!name.startsWith("C1 CompilerThre")
+                        && !name.startsWith("C2 CompilerThre")
+                        && !name.startsWith("process reaper")) {
                     names.add(name);
                 }
             }
@@ -117,7 +141,8 @@ class LifecycleIT {
     }
 
     private int ifindex(String namespace) {
-        return Integer.parseInt(f.lab.check(namespace, "cat", "/sys/class/net/eth0/ifindex").strip());
+        return Integer.parseInt(
+                f.lab.check(namespace, "cat", "/sys/class/net/eth0/ifindex").strip());
     }
 
     private static long count(String dir) throws IOException {

@@ -7,15 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.netns.CommandRunner;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * Stateful NAT and published ports with real clients (curl, nc) and a real daemon. The daemon's
@@ -63,8 +64,22 @@ class NatIT {
         f.ok("network", "create", "front", "--subnet", "10.83.0.0/24");
         f.ok("network", "create", "back", "--subnet", "10.85.0.0/24");
         f.ok("network", "create", "flat", "--subnet", "10.84.0.0/24", "--masquerade=false");
-        f.ok("attach", "--netns", web, "--network", "front", "--name", "web", "-p", "8080:80", "-p", "5353:53/udp",
-            "-p", "127.0.0.1:9000:80", "-p", "80");
+        f.ok(
+                "attach",
+                "--netns",
+                web,
+                "--network",
+                "front",
+                "--name",
+                "web",
+                "-p",
+                "8080:80",
+                "-p",
+                "5353:53/udp",
+                "-p",
+                "127.0.0.1:9000:80",
+                "-p",
+                "80");
         f.ok("attach", "--netns", api, "--network", "front", "--name", "api", "-p", "7000-7002:7000-7002");
         f.ok("attach", "--netns", client, "--network", "front", "--name", "client");
         f.ok("attach", "--netns", other, "--network", "back", "--name", "other");
@@ -81,7 +96,7 @@ class NatIT {
 
     /** Starts the report server and waits until it listens (it prints "ready" once its sockets are bound). */
     static Process startServer(DaemonFixture fixture, String namespace, Path log, String tcpPorts, String udpPorts)
-        throws Exception {
+            throws Exception {
         final Process p = fixture.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts);
         for (int i = 0; i < 100 && !(Files.exists(log) && Files.readString(log).contains("ready")); i++) {
             Thread.sleep(100);
@@ -103,10 +118,11 @@ class NatIT {
 
     /** GETs a URL from a namespace, a few tries (routes and listeners settle asynchronously); returns the body. */
     static String curl(String namespace, String url) throws InterruptedException {
-        final CommandRunner.Result result = GatewayIT.retry(() -> f.lab.exec(namespace, "curl", "-sS", "--max-time", "3",
-            url));
-        assertTrue(result.ok(), "curl " + url + " from " + namespace + ": " + result.stderr() + "\ndaemon log:\n"
-            + f.daemon.logText());
+        final CommandRunner.Result result =
+                GatewayIT.retry(() -> f.lab.exec(namespace, "curl", "-sS", "--max-time", "3", url));
+        assertTrue(
+                result.ok(),
+                "curl " + url + " from " + namespace + ": " + result.stderr() + "\ndaemon log:\n" + f.daemon.logText());
         return result.stdout().trim();
     }
 
@@ -122,8 +138,10 @@ class NatIT {
         assertEquals(gateway, clientSeenBy(curl(f.host, "http://127.0.0.1:8080/")));
         assertEquals(gateway, clientSeenBy(curl(f.host, "http://" + HOST_IP + ":8080/")));
         assertEquals(gateway, clientSeenBy(curl(f.host, "http://127.0.0.1:9000/")));
-        assertFalse(f.lab.exec(f.host, "curl", "-sS", "--max-time", "2", "http://" + HOST_IP + ":9000/").ok(),
-            "127.0.0.1:9000:80 listens on loopback only");
+        assertFalse(
+                f.lab.exec(f.host, "curl", "-sS", "--max-time", "2", "http://" + HOST_IP + ":9000/")
+                        .ok(),
+                "127.0.0.1:9000:80 listens on loopback only");
         for (int port = 7000; port <= 7002; port++) {
             assertTrue(curl(f.host, "http://127.0.0.1:" + port + "/").contains("port=" + port));
         }
@@ -131,8 +149,10 @@ class NatIT {
         int picked = -1;
         for (String line : f.ok("ports").out().lines().skip(1).toList()) {
             final String[] cols = line.trim().split("\\s+");
-            if (cols[0].equals("web") && cols[3].startsWith("0.0.0.0:") && cols[4].equals(webIp + ":80")
-                && !cols[3].equals("0.0.0.0:8080")) {
+            if (cols[0].equals("web")
+                    && cols[3].startsWith("0.0.0.0:")
+                    && cols[4].equals(webIp + ":80")
+                    && !cols[3].equals("0.0.0.0:8080")) {
                 picked = Integer.parseInt(cols[3].substring("0.0.0.0:".length()));
             }
         }
@@ -156,10 +176,12 @@ class NatIT {
         final String otherIp = f.ipOf("back", "other");
         assertEquals(otherIp, clientSeenBy(curl(other, "http://" + HOST_IP + ":8080/")));
         assertEquals(otherIp, clientSeenBy(curl(other, "http://169.254.42.1:8080/")));
-        final JsonNode tracked = f.ok("conntrack", "--json", "--network", "back").json();
+        final JsonNode tracked =
+                f.ok("conntrack", "--json", "--network", "back").json();
         boolean dnat = false;
         for (JsonNode c : tracked.path("connections")) {
-            dnat |= c.path("destination").asText().equals(HOST_IP + ":8080") && c.path("nat").asText().contains("dnat");
+            dnat |= c.path("destination").asText().equals(HOST_IP + ":8080")
+                    && c.path("nat").asText().contains("dnat");
         }
         assertTrue(dnat, tracked.toPrettyString());
     }
@@ -180,11 +202,13 @@ class NatIT {
     void aTcpConnectionMovesThroughItsStates() throws Exception {
         // A connection held open (the server waits up to 5 s for a request that does not come): established.
         final Process listener = startServer(f, outside, f.dir.resolve("hold.log"), "8002", "");
-        final Process held = f.lab.start(client, f.dir.resolve("nc-client.log"), "sh", "-c",
-            "sleep 30 | timeout 20 nc " + OUTSIDE_IP + " 8002");
+        final Process held = f.lab.start(
+                client, f.dir.resolve("nc-client.log"), "sh", "-c", "sleep 30 | timeout 20 nc " + OUTSIDE_IP + " 8002");
         try {
-            assertTrue(waitFor(c -> c.path("destination").asText().equals(OUTSIDE_IP + ":8002")
-                && c.path("state").asText().equals("established")), "established:\n" + conntrack());
+            assertTrue(
+                    waitFor(c -> c.path("destination").asText().equals(OUTSIDE_IP + ":8002")
+                            && c.path("state").asText().equals("established")),
+                    "established:\n" + conntrack());
         } finally {
             held.destroy();
             listener.destroy();
@@ -194,9 +218,11 @@ class NatIT {
         // An HTTP/1.0 exchange: the server closes, the client closes, the last ACK: time-wait.
         final String body = curl(client, "http://" + OUTSIDE_IP + ":8000/");
         assertEquals(MASQ, clientSeenBy(body));
-        assertTrue(waitFor(c -> c.path("destination").asText().equals(OUTSIDE_IP + ":8000")
-            && c.path("state").asText().equals("time-wait") && c.path("secondsLeft").asLong() <= 120),
-            "time-wait:\n" + conntrack());
+        assertTrue(
+                waitFor(c -> c.path("destination").asText().equals(OUTSIDE_IP + ":8000")
+                        && c.path("state").asText().equals("time-wait")
+                        && c.path("secondsLeft").asLong() <= 120),
+                "time-wait:\n" + conntrack());
         final String text = f.ok("conntrack", "--network", "front").out();
         assertTrue(text.contains("time-wait") && text.contains("snat"), text);
     }
@@ -223,13 +249,17 @@ class NatIT {
         final String state = f.stateFile();
         final String spare = f.container("spare");
         assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "80:abc"), "is not a number");
-        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "7000-7002:80-81"), "host range has 3");
-        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8090:80", "-p", "8090:81"), "overlap");
-        assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8080:80"), "already published by web");
+        assertError(
+                f.jvs("attach", "--netns", spare, "--network", "front", "-p", "7000-7002:80-81"), "host range has 3");
+        assertError(
+                f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8090:80", "-p", "8090:81"), "overlap");
+        assertError(
+                f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8080:80"), "already published by web");
         final Process taken = startServer(f, f.host, f.dir.resolve("taken.log"), "8091", "");
         try {
-            assertError(f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8092:80", "-p", "8091:80"),
-                "already in use");
+            assertError(
+                    f.jvs("attach", "--netns", spare, "--network", "front", "-p", "8092:80", "-p", "8091:80"),
+                    "already in use");
         } finally {
             taken.destroy();
             taken.waitFor();
@@ -238,8 +268,10 @@ class NatIT {
         assertEquals(ports, f.ok("ports").out(), "no port published or left open");
         assertEquals(state, f.stateFile(), "state unchanged");
         assertTrue(f.lab.links(spare).isEmpty(), "no interface left in the container");
-        assertFalse(f.lab.exec(f.host, "curl", "-sS", "--max-time", "1", "http://127.0.0.1:8092/").ok(),
-            "the first mapping of the refused attach was closed again");
+        assertFalse(
+                f.lab.exec(f.host, "curl", "-sS", "--max-time", "1", "http://127.0.0.1:8092/")
+                        .ok(),
+                "the first mapping of the refused attach was closed again");
     }
 
     static void assertError(DaemonFixture.Cli cli, String text) {
@@ -249,13 +281,20 @@ class NatIT {
 
     @Test
     void aFullTableRefusesNewConnectionsCountsThemAndRecovers() throws Exception {
-        try (DaemonFixture small = new DaemonFixture("jvsit-natfull", "--conntrack-max", "3",
-            "--conntrack-timeout", "udp=10", "--conntrack-timeout", "udp-stream=10")) {
+        try (DaemonFixture small = new DaemonFixture(
+                "jvsit-natfull",
+                "--conntrack-max",
+                "3",
+                "--conntrack-timeout",
+                "udp=10",
+                "--conntrack-timeout",
+                "udp-stream=10")) {
             final String web = small.container("w");
             final String c = small.container("c");
             final String far = small.container("far");
             final String hostEnd = "vf" + Long.toString(System.nanoTime() % 100000, 36);
-            small.lab.check(small.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", far);
+            small.lab.check(
+                    small.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", far);
             small.lab.check(small.host, "ip", "addr", "add", "10.252.0.1/24", "dev", hostEnd);
             small.lab.check(small.host, "ip", "link", "set", hostEnd, "up");
             small.lab.check(small.host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
@@ -272,26 +311,28 @@ class NatIT {
                 mine.add(startServer(small, web, small.dir.resolve("web.log"), "80", ""));
                 // Three UDP flows from the container to a server beyond the host, masqueraded: the table is full.
                 for (int port = 40001; port <= 40003; port++) {
-                    final CommandRunner.Result nc = small.lab.exec(c, "sh", "-c",
-                        "echo x | nc -u -w 1 -p " + port + " 10.252.0.2 9999");
+                    final CommandRunner.Result nc =
+                            small.lab.exec(c, "sh", "-c", "echo x | nc -u -w 1 -p " + port + " 10.252.0.2 9999");
                     assertTrue(nc.stdout().startsWith("client=" + MASQ), nc.stdout() + nc.stderr());
                 }
-                final CommandRunner.Result fourth = small.lab.exec(c, "sh", "-c",
-                    "echo x | nc -u -w 1 -p 40004 10.252.0.2 9999");
+                final CommandRunner.Result fourth =
+                        small.lab.exec(c, "sh", "-c", "echo x | nc -u -w 1 -p 40004 10.252.0.2 9999");
                 assertFalse(fourth.stdout().contains("client="), "refused: " + fourth.stdout());
                 // The published port, reached from a container while the table is full, is refused too.
-                assertFalse(small.lab.exec(c, "curl", "-sS", "--max-time", "2", "http://169.254.42.1:8080/").ok());
+                assertFalse(small.lab
+                        .exec(c, "curl", "-sS", "--max-time", "2", "http://169.254.42.1:8080/")
+                        .ok());
                 final JsonNode counters = small.ok("conntrack", "--json").json();
                 assertTrue(counters.path("drops").path("table-full").asLong() >= 2, counters.toPrettyString());
                 assertEquals(3, counters.path("count").asInt());
                 // An existing flow still works while full.
-                final CommandRunner.Result again = small.lab.exec(c, "sh", "-c",
-                    "echo y | nc -u -w 1 -p 40001 10.252.0.2 9999");
+                final CommandRunner.Result again =
+                        small.lab.exec(c, "sh", "-c", "echo y | nc -u -w 1 -p 40001 10.252.0.2 9999");
                 assertTrue(again.stdout().startsWith("client=" + MASQ), again.stdout());
                 // After the UDP timeout the table makes room again.
                 Thread.sleep(10_500);
-                final CommandRunner.Result curl = GatewayIT.retry(() -> small.lab.exec(c, "curl", "-sS",
-                    "--max-time", "3", "http://169.254.42.1:8080/"));
+                final CommandRunner.Result curl = GatewayIT.retry(
+                        () -> small.lab.exec(c, "curl", "-sS", "--max-time", "3", "http://169.254.42.1:8080/"));
                 assertTrue(curl.ok() && curl.stdout().startsWith("client="), curl.stdout() + curl.stderr());
             } finally {
                 for (Process p : mine) {
@@ -312,13 +353,15 @@ class NatIT {
             final Process web = startServer(r, c, r.dir.resolve("web.log"), "80", "");
             try {
                 final String before = r.ok("ports").out();
-                assertTrue(GatewayIT.retry(() -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3",
-                    "http://127.0.0.1:8080/")).ok());
+                assertTrue(GatewayIT.retry(
+                                () -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3", "http://127.0.0.1:8080/"))
+                        .ok());
                 r.daemon.close();
                 r.startDaemon();
                 assertEquals(before, r.ok("ports").out(), "the same host ports, the picked one included");
-                assertTrue(GatewayIT.retry(() -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3",
-                    "http://127.0.0.1:8080/")).ok());
+                assertTrue(GatewayIT.retry(
+                                () -> r.lab.exec(r.host, "curl", "-sS", "--max-time", "3", "http://127.0.0.1:8080/"))
+                        .ok());
             } finally {
                 web.destroy();
                 web.waitFor();

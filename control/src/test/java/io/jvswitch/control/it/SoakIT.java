@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvswitch.control.netns.CommandRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * A long run with churn: containers attached and detached, connections made, captures started and
@@ -50,8 +51,9 @@ class SoakIT {
             churnRound(containers, rounds++);
         }
         final long[] last = memory();
-        System.out.printf("soak end after %s min, %d rounds (%d attaches): live heap %d KiB, RSS %d KiB%n", minutes, rounds,
-            rounds * containers.size() * 2, last[0], last[1]);
+        System.out.printf(
+                "soak end after %s min, %d rounds (%d attaches): live heap %d KiB, RSS %d KiB%n",
+                minutes, rounds, rounds * containers.size() * 2, last[0], last[1]);
         assertTrue(f.daemon.isAlive());
         assertTrue(last[0] < start[0] * 2 + 8192, "live heap stays flat: " + start[0] + " -> " + last[0] + " KiB");
     }
@@ -79,17 +81,20 @@ class SoakIT {
 
     /** {live heap after a full GC, RSS}, in KiB. */
     private long[] memory() throws Exception {
-        final String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
+        final String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow())
+                .resolveSibling("jcmd")
+                .toString();
         final CommandRunner run = new CommandRunner();
         run.check("jcmd GC.run", List.of(jcmd, Long.toString(f.daemon.pid()), "GC.run"));
-        final String heap = run.check("jcmd GC.heap_info", List.of(jcmd, Long.toString(f.daemon.pid()), "GC.heap_info"));
+        final String heap =
+                run.check("jcmd GC.heap_info", List.of(jcmd, Long.toString(f.daemon.pid()), "GC.heap_info"));
         final Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
         long usedKib = 0;
         while (used.find()) {
             usedKib = Math.max(usedKib, Long.parseLong(used.group(1)));
         }
         final Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB")
-            .matcher(Files.readString(Path.of("/proc/" + f.daemon.pid() + "/status")));
+                .matcher(Files.readString(Path.of("/proc/" + f.daemon.pid() + "/status")));
         return new long[] {usedKib, rss.find() ? Long.parseLong(rss.group(1)) : -1};
     }
 }

@@ -6,14 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** Containers (namespaces) on TAPs served by a real daemon: reachability, isolation, proxy-ARP, bad input. */
 class SwitchingIT {
@@ -74,8 +76,9 @@ class SwitchingIT {
             final long tulipTxBefore = f.port("tulip").path("txFrames").asLong();
             assertTrue(f.ping(rose, tulipIp, 1));
             assertTrue(f.port("rose").path("arpAnswered").asLong() > answeredBefore, "the switch answered rose's ARP");
-            assertTrue(f.lab.check(rose, "ip", "neigh", "show", tulipIp).contains("02:4a:0a:5b:00:03"),
-                "rose learned tulip's MAC from the answer");
+            assertTrue(
+                    f.lab.check(rose, "ip", "neigh", "show", tulipIp).contains("02:4a:0a:5b:00:03"),
+                    "rose learned tulip's MAC from the answer");
             // tulip got the echo request only (and possibly its own ARP for rose answered by the switch)
             assertTrue(f.port("tulip").path("txFrames").asLong() - tulipTxBefore <= 2);
             Thread.sleep(500);
@@ -89,7 +92,9 @@ class SwitchingIT {
 
     @Test
     void badFramesAreDroppedAndCountedAndForwardingContinues() throws Exception {
-        final String script = Path.of(Objects.requireNonNull(getClass().getResource("/send-frames.py")).toURI()).toString();
+        final String script = Path.of(Objects.requireNonNull(getClass().getResource("/send-frames.py"))
+                        .toURI())
+                .toString();
         final String roseMac = "024a0a5b0002";
         final String tulipMac = "024a0a5b0003";
         final String multicastSource = tulipMac + "01005e000001" + "0800" + "45".repeat(46);
@@ -113,7 +118,9 @@ class SwitchingIT {
 
     @Test
     void portSecurityKeepsForgedSourcesOutOfTheFdb() throws Exception {
-        final String script = Path.of(Objects.requireNonNull(getClass().getResource("/send-frames.py")).toURI()).toString();
+        final String script = Path.of(Objects.requireNonNull(getClass().getResource("/send-frames.py"))
+                        .toURI())
+                .toString();
         // 5000 forged source MACs from one container: port security drops them before learning.
         final List<String> frames = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
@@ -124,7 +131,8 @@ class SwitchingIT {
             args.addAll(frames.subList(from, from + 500));
             f.lab.check(iris, args.toArray(String[]::new));
         }
-        assertEquals(5000, f.port("iris").path("drops").path("spoofed-source-mac").asLong());
+        assertEquals(
+                5000, f.port("iris").path("drops").path("spoofed-source-mac").asLong());
         assertEquals(1, f.port("iris").path("macsLearned").asLong(), "only iris's own MAC");
         assertTrue(f.ping(rose, f.ipOf("frontend", "tulip"), 2), "other ports keep forwarding");
     }
@@ -153,15 +161,22 @@ class SwitchingIT {
             final long rxFramesBefore = f.port("rose").path("rxFrames").asLong();
             final long rxBytesBefore = f.port("rose").path("rxBytes").asLong();
             final String report = f.lab.check(rose, "iperf3", "-c", tulipIp, "-t", "3", "-J");
-            final JsonNode result = io.jvswitch.control.api.Json.mapper().readTree(report);
-            final double gbps = result.path("end").path("sum_received").path("bits_per_second").asDouble() / 1e9;
+            final JsonNode result = Json.mapper().readTree(report);
+            final double gbps = result.path("end")
+                            .path("sum_received")
+                            .path("bits_per_second")
+                            .asDouble()
+                    / 1e9;
             System.out.printf("TCP through jvs, one stream, 3 s: %.2f Gb/s%n", gbps);
             assertTrue(gbps > 0.1, "TCP flows: " + gbps + " Gb/s");
             final long frames = f.port("rose").path("rxFrames").asLong() - rxFramesBefore;
             final long bytes = f.port("rose").path("rxBytes").asLong() - rxBytesBefore;
-            assertTrue(bytes / frames > 1514, "frames larger than the MTU: the container's TSO super-frames reach "
-                + "the switch and pass whole (average " + bytes / frames + " bytes)");
-            assertEquals(0, f.port("tulip").path("drops").path("gso-unsupported").asLong());
+            assertTrue(
+                    bytes / frames > 1514,
+                    "frames larger than the MTU: the container's TSO super-frames reach "
+                            + "the switch and pass whole (average " + bytes / frames + " bytes)");
+            assertEquals(
+                    0, f.port("tulip").path("drops").path("gso-unsupported").asLong());
         } finally {
             server.destroy();
             server.waitFor();
@@ -173,7 +188,9 @@ class SwitchingIT {
         final String both = f.container("both");
         f.ok("attach", "--netns", both, "--network", "frontend", "--name", "both");
         f.ok("attach", "--netns", both, "--network", "backend", "--name", "both");
-        assertTrue(f.lab.links(both).containsAll(List.of("eth0", "eth1")), f.lab.links(both).toString());
+        assertTrue(
+                f.lab.links(both).containsAll(List.of("eth0", "eth1")),
+                f.lab.links(both).toString());
         assertTrue(f.ping(both, f.ipOf("backend", "lily"), 1), "reaches backend through eth1");
         assertTrue(f.ping(both, f.ipOf("frontend", "rose"), 1), "and frontend through eth0");
         f.ok("detach", "both", "--network", "backend");

@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.lab.OverlayLab;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Two hosts (namespaces, each running a jvs daemon) joined by a veth underlay, with an overlay
@@ -42,12 +43,52 @@ class VxlanIT {
         k1 = a.lab.add("k1");
         overlay.kernelVxlanHost(hostK, "uk", KERNEL_VNI, "10.201.0.2", "10.201.0.1", k1, "10.78.0.100/24");
 
-        a.ok("network", "create", "multi", "--driver", "overlay", "--vni", Integer.toString(VNI), "--subnet", "10.77.0.0/24",
-            "--ip-range", "10.77.0.0/25", "--local", "10.200.0.1", "--peer", "10.200.0.2");
-        b.ok("network", "create", "multi", "--driver", "overlay", "--vni", Integer.toString(VNI), "--subnet", "10.77.0.0/24",
-            "--ip-range", "10.77.0.128/25", "--local", "10.200.0.2", "--peer", "10.200.0.1");
-        a.ok("network", "create", "kx", "--driver", "overlay", "--vni", Integer.toString(KERNEL_VNI), "--subnet",
-            "10.78.0.0/24", "--local", "10.201.0.1", "--peer", "10.201.0.2");
+        a.ok(
+                "network",
+                "create",
+                "multi",
+                "--driver",
+                "overlay",
+                "--vni",
+                Integer.toString(VNI),
+                "--subnet",
+                "10.77.0.0/24",
+                "--ip-range",
+                "10.77.0.0/25",
+                "--local",
+                "10.200.0.1",
+                "--peer",
+                "10.200.0.2");
+        b.ok(
+                "network",
+                "create",
+                "multi",
+                "--driver",
+                "overlay",
+                "--vni",
+                Integer.toString(VNI),
+                "--subnet",
+                "10.77.0.0/24",
+                "--ip-range",
+                "10.77.0.128/25",
+                "--local",
+                "10.200.0.2",
+                "--peer",
+                "10.200.0.1");
+        a.ok(
+                "network",
+                "create",
+                "kx",
+                "--driver",
+                "overlay",
+                "--vni",
+                Integer.toString(KERNEL_VNI),
+                "--subnet",
+                "10.78.0.0/24",
+                "--local",
+                "10.201.0.1",
+                "--peer",
+                "10.201.0.2");
         c1 = a.container("c1");
         c2 = b.container("c2");
         c3 = a.container("c3");
@@ -102,11 +143,16 @@ class VxlanIT {
         assertTrue(a.ping(c1, ip2, 1), "after the flush");
         final JsonNode portAfter = a.port("c1");
         final JsonNode tunnelAfter = a.port("vxlan:multi");
-        assertTrue(portAfter.path("arpAnswered").asLong() > portBefore.path("arpAnswered").asLong(),
-            "the switch answered c1's who-has " + ip2 + ": " + portBefore + " -> " + portAfter);
-        assertEquals(tunnelBefore.path("floodedOut").asLong(), tunnelAfter.path("floodedOut").asLong(),
-            "no broadcast replicated to the peers: " + tunnelBefore + " -> " + tunnelAfter);
-        assertTrue(a.lab.check(c1, "ip", "neigh", "show", ip2).contains("02:4a:0a:4d:00:"), "c2's own MAC in the answer");
+        assertTrue(
+                portAfter.path("arpAnswered").asLong()
+                        > portBefore.path("arpAnswered").asLong(),
+                "the switch answered c1's who-has " + ip2 + ": " + portBefore + " -> " + portAfter);
+        assertEquals(
+                tunnelBefore.path("floodedOut").asLong(),
+                tunnelAfter.path("floodedOut").asLong(),
+                "no broadcast replicated to the peers: " + tunnelBefore + " -> " + tunnelAfter);
+        assertTrue(
+                a.lab.check(c1, "ip", "neigh", "show", ip2).contains("02:4a:0a:4d:00:"), "c2's own MAC in the answer");
     }
 
     @Test
@@ -115,8 +161,9 @@ class VxlanIT {
         System.out.printf("VxlanIT: iperf3 TCP x1 over jvs VTEPs: %.2f Gb/s%n", gbps);
         final JsonNode sent = overlayOf(a, "multi").path("Counters");
         final JsonNode received = overlayOf(b, "multi").path("Counters");
-        System.out.printf("VxlanIT: host A sent %d frames, host B received %d%n", sent.path("TxFrames").asLong(),
-            received.path("RxFrames").asLong());
+        System.out.printf(
+                "VxlanIT: host A sent %d frames, host B received %d%n",
+                sent.path("TxFrames").asLong(), received.path("RxFrames").asLong());
         assertTrue(gbps > 0.05, gbps + " Gb/s");
     }
 
@@ -128,10 +175,22 @@ class VxlanIT {
         try {
             assertTrue(overlayOf(a, "multi").path("Peers").isEmpty());
             assertTrue(a.stateFile().contains("\"peers\":[]") || !a.stateFile().contains("10.200.0.2"));
-            final long rxBefore = b.ok("network", "inspect", "multi").json().path(0).path("Overlay").path("Peers").path(0)
-                .path("Counters").path("RxFrames").asLong();
+            final long rxBefore = b.ok("network", "inspect", "multi")
+                    .json()
+                    .path(0)
+                    .path("Overlay")
+                    .path("Peers")
+                    .path(0)
+                    .path("Counters")
+                    .path("RxFrames")
+                    .asLong();
             assertFalse(a.ping(c1, ip2, 2), "no peer: nothing reaches host B");
-            final long rxAfter = overlayOf(b, "multi").path("Peers").path(0).path("Counters").path("RxFrames").asLong();
+            final long rxAfter = overlayOf(b, "multi")
+                    .path("Peers")
+                    .path(0)
+                    .path("Counters")
+                    .path("RxFrames")
+                    .asLong();
             assertEquals(rxBefore, rxAfter, "host B received nothing from A");
         } finally {
             a.ok("network", "peer", "add", "multi", "10.200.0.2");
@@ -145,8 +204,8 @@ class VxlanIT {
         // (a real NIC completes it). Have the kernel container complete its checksums itself.
         a.lab.check(k1, "ethtool", "-K", "eth0", "tx", "off");
         final Path pcap = a.dir.resolve("underlay.pcap");
-        final Process tshark = a.lab.start(hostK, a.dir.resolve("tshark.txt"), "tshark", "-i", "uk", "-a", "duration:6",
-            "-w", pcap.toString());
+        final Process tshark = a.lab.start(
+                hostK, a.dir.resolve("tshark.txt"), "tshark", "-i", "uk", "-a", "duration:6", "-w", pcap.toString());
         try {
             Thread.sleep(1500);
             assertTrue(a.ping(c3, "10.78.0.100", 3), "jvs container -> kernel container\n" + a.daemon.logText());
@@ -154,16 +213,28 @@ class VxlanIT {
         } finally {
             tshark.waitFor();
         }
-        final Path readable = Files.copy(pcap, a.dir.resolve("underlay-copy.pcap"), StandardCopyOption.REPLACE_EXISTING);
-        final String vnis = new ProcessBuilder("tshark", "-r", readable.toString(), "-Y", "vxlan", "-T", "fields", "-e",
-            "vxlan.vni").redirectError(ProcessBuilder.Redirect.DISCARD).start().inputReader().lines().distinct()
-            .reduce("", (x, y) -> x + y + "\n");
-        assertEquals(Integer.toString(KERNEL_VNI), vnis.strip(), "every datagram on the underlay decodes as VXLAN, VNI 5000");
+        final Path readable =
+                Files.copy(pcap, a.dir.resolve("underlay-copy.pcap"), StandardCopyOption.REPLACE_EXISTING);
+        final String vnis = new ProcessBuilder(
+                        "tshark", "-r", readable.toString(), "-Y", "vxlan", "-T", "fields", "-e", "vxlan.vni")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .inputReader()
+                .lines()
+                .distinct()
+                .reduce("", (x, y) -> x + y + "\n");
+        assertEquals(
+                Integer.toString(KERNEL_VNI),
+                vnis.strip(),
+                "every datagram on the underlay decodes as VXLAN, VNI 5000");
         try {
             assertTrue(iperf(a, k1, a, c3, "10.78.0.100", 2) > 0.05, "TCP jvs -> kernel");
         } catch (RuntimeException e) {
-            throw new AssertionError(overlayOf(a, "kx") + "\n" + a.ok("ports").out() + "\n" + a.lab.exec(hostK, "ip", "-s", "link").stdout()
-                + a.lab.exec(k1, "netstat", "-s").stdout(), e);
+            throw new AssertionError(
+                    overlayOf(a, "kx") + "\n" + a.ok("ports").out() + "\n"
+                            + a.lab.exec(hostK, "ip", "-s", "link").stdout()
+                            + a.lab.exec(k1, "netstat", "-s").stdout(),
+                    e);
         }
         assertTrue(iperf(a, c3, a, k1, a.ipOf("kx", "c3"), 2) > 0.05, "TCP kernel -> jvs");
     }
@@ -175,18 +246,42 @@ class VxlanIT {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
         }
         final JsonNode before = overlayOf(a, "multi");
-        b.lab.check(b.host, "python3", script.toString(), "10.200.0.1", "4789", Integer.toString(VNI), "10.200.0.2",
-            "10.200.0.3");
+        b.lab.check(
+                b.host,
+                "python3",
+                script.toString(),
+                "10.200.0.1",
+                "4789",
+                Integer.toString(VNI),
+                "10.200.0.2",
+                "10.200.0.3");
         Thread.sleep(300);
         final JsonNode after = overlayOf(a, "multi");
         for (String reason : new String[] {"truncated", "bad-flags", "reserved-bits", "unknown-vni"}) {
-            assertEquals(before.path("UnderlayDrops").path(reason).asLong() + 1, after.path("UnderlayDrops").path(reason).asLong(),
-                reason + ": " + after);
+            assertEquals(
+                    before.path("UnderlayDrops").path(reason).asLong() + 1,
+                    after.path("UnderlayDrops").path(reason).asLong(),
+                    reason + ": " + after);
         }
-        assertEquals(before.path("Counters").path("Drops").path("unknown-sender").asLong() + 1,
-            after.path("Counters").path("Drops").path("unknown-sender").asLong(), after.toString());
-        assertEquals(before.path("Peers").path(0).path("Counters").path("Drops").path("runt-inner").asLong() + 1,
-            after.path("Peers").path(0).path("Counters").path("Drops").path("runt-inner").asLong(), after.toString());
+        assertEquals(
+                before.path("Counters").path("Drops").path("unknown-sender").asLong() + 1,
+                after.path("Counters").path("Drops").path("unknown-sender").asLong(),
+                after.toString());
+        assertEquals(
+                before.path("Peers")
+                                .path(0)
+                                .path("Counters")
+                                .path("Drops")
+                                .path("runt-inner")
+                                .asLong()
+                        + 1,
+                after.path("Peers")
+                        .path(0)
+                        .path("Counters")
+                        .path("Drops")
+                        .path("runt-inner")
+                        .asLong(),
+                after.toString());
         assertTrue(a.ping(c1, b.ipOf("multi", "c2"), 2), "good peer traffic continues");
     }
 
@@ -204,21 +299,41 @@ class VxlanIT {
         final double kernel = iperf(b, r2, b, r1, "10.79.0.2", 4);
         final double jvs = iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 4);
         System.out.println("VxlanIT: receiving side " + overlayOf(b, "multi").path("Counters"));
-        System.out.printf("VxlanIT: iperf3 TCP x1, 4 s: jvs VTEPs %.2f Gb/s, kernel bridge+vxlan %.2f Gb/s, ratio %.2f%n",
-            jvs, kernel, jvs / kernel);
+        System.out.printf(
+                "VxlanIT: iperf3 TCP x1, 4 s: jvs VTEPs %.2f Gb/s, kernel bridge+vxlan %.2f Gb/s, ratio %.2f%n",
+                jvs, kernel, jvs / kernel);
         assertTrue(jvs > 0 && kernel > 0);
     }
 
     /** iperf3, one TCP stream for {@code seconds}; returns the receiver's Gb/s. */
-    static double iperf(DaemonFixture serverLab, String serverNs, DaemonFixture clientLab, String clientNs, String serverIp,
-                        int seconds) throws Exception {
-        final Process server = serverLab.lab.start(serverNs, serverLab.dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-1");
+    static double iperf(
+            DaemonFixture serverLab,
+            String serverNs,
+            DaemonFixture clientLab,
+            String clientNs,
+            String serverIp,
+            int seconds)
+            throws Exception {
+        final Process server =
+                serverLab.lab.start(serverNs, serverLab.dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-1");
         try {
             Thread.sleep(500);
-            final String out = clientLab.lab.check(clientNs, "timeout", Integer.toString(seconds + 10), "iperf3", "-c", serverIp,
-                "-t", Integer.toString(seconds), "-J");
+            final String out = clientLab.lab.check(
+                    clientNs,
+                    "timeout",
+                    Integer.toString(seconds + 10),
+                    "iperf3",
+                    "-c",
+                    serverIp,
+                    "-t",
+                    Integer.toString(seconds),
+                    "-J");
             final JsonNode result = Json.mapper().readTree(out);
-            final double gbps = result.path("end").path("sum_received").path("bits_per_second").asDouble() / 1e9;
+            final double gbps = result.path("end")
+                            .path("sum_received")
+                            .path("bits_per_second")
+                            .asDouble()
+                    / 1e9;
             if (gbps == 0) {
                 throw new AssertionError("iperf3 reported nothing: " + out);
             }

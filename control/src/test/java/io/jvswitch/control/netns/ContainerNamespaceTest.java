@@ -15,11 +15,11 @@ class ContainerNamespaceTest {
 
     @Test
     void containersJvsCannotServeAreRefusedWithAReason() {
-        final var stopped = assertThrows(IllegalArgumentException.class,
-            () -> ContainerNamespace.parseDockerInspect("web", "0 false none"));
+        final var stopped = assertThrows(
+                IllegalArgumentException.class, () -> ContainerNamespace.parseDockerInspect("web", "0 false none"));
         assertTrue(stopped.getMessage().contains("is not running"));
-        final var bridged = assertThrows(IllegalArgumentException.class,
-            () -> ContainerNamespace.parseDockerInspect("web", "4242 true bridge"));
+        final var bridged = assertThrows(
+                IllegalArgumentException.class, () -> ContainerNamespace.parseDockerInspect("web", "4242 true bridge"));
         assertTrue(bridged.getMessage().contains("start it with --network none"), bridged.getMessage());
         assertThrows(IllegalStateException.class, () -> ContainerNamespace.parseDockerInspect("web", "garbage"));
     }

@@ -4,6 +4,7 @@ import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.netns.ResolvedNamespace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.Port;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +57,5 @@ public final class MemoryWiring implements EndpointWiring {
     }
 
     @Override
-    public void release(Port port) {
-    }
+    public void release(Port port) {}
 }

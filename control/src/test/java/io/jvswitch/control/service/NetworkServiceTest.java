@@ -7,21 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvswitch.control.api.ApiResponse;
 import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.Json;
+import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.SwitchContext;
 import io.jvswitch.switching.port.ReadySet;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 /**
  * The control logic and the API over a real dataplane with in-memory ports (no root needed):
@@ -30,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NetworkServiceTest {
     @TempDir
     Path dir;
+
     Dataplane dataplane;
     MemoryWiring wiring;
     NetworkService service;
@@ -43,14 +51,20 @@ class NetworkServiceTest {
     }
 
     void start() {
-        dataplane = new Dataplane(new SwitchContext().idleMode(io.jvswitch.switching.IdleMode.BACKOFF), ReadySet.NONE,
-            PortListener.NONE, Throwable::printStackTrace);
+        dataplane = new Dataplane(
+                new SwitchContext().idleMode(IdleMode.BACKOFF),
+                ReadySet.NONE,
+                PortListener.NONE,
+                Throwable::printStackTrace);
         dataplane.start();
         wiring = new MemoryWiring(dir, true);
-        service = new NetworkService(dataplane, new StateStore(dir.resolve("state"), Json.mapper()), wiring,
-            () -> List.of(Cidr.parse("172.17.0.0/16")));
+        service = new NetworkService(
+                dataplane,
+                new StateStore(dir.resolve("state"), Json.mapper()),
+                wiring,
+                () -> List.of(Cidr.parse("172.17.0.0/16")));
         service.restore();
-        api = new ApiRoutes(service, new io.jvswitch.control.debug.DebugService(service, dataplane, () -> 0), Json.mapper());
+        api = new ApiRoutes(service, new DebugService(service, dataplane, () -> 0), Json.mapper());
     }
 
     @AfterEach
@@ -68,8 +82,14 @@ class NetworkServiceTest {
 
     @Test
     void defaultSubnetSkipsHostRoutesAndOtherNetworks() {
-        assertEquals("172.18.0.0/16", service.createNetwork(new CreateNetworkRequest("a", null, null, null, null, null, null, null)).subnet());
-        assertEquals("172.19.0.0/16", service.createNetwork(new CreateNetworkRequest("b", null, null, null, null, null, null, null)).subnet());
+        assertEquals(
+                "172.18.0.0/16",
+                service.createNetwork(new CreateNetworkRequest("a", null, null, null, null, null, null, null))
+                        .subnet());
+        assertEquals(
+                "172.19.0.0/16",
+                service.createNetwork(new CreateNetworkRequest("b", null, null, null, null, null, null, null))
+                        .subnet());
         assertEquals("172.19.0.1", service.network("b").gateway());
     }
 
@@ -95,15 +115,22 @@ class NetworkServiceTest {
 
     @Test
     void attachAllocatesLowestFreeAddressAndDerivesTheMac() {
-        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null,
-            java.util.Map.of("router", "10.1.0.2"), null, 9000));
-        final var rose = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        service.createNetwork(new CreateNetworkRequest(
+                "web", null, "10.1.0.0/24", null, null, Map.of("router", "10.1.0.2"), null, 9000));
+        final var rose = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
         assertEquals("10.1.0.3", rose.ipv4(), "skips the gateway and the aux address");
         assertEquals("02:4a:0a:01:00:03", rose.mac());
         assertEquals("eth0", rose.ifname());
         assertEquals(9000, wiring.created.getFirst().mtu());
-        final var tulip = service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), "t",
-            "10.1.0.200", "02:00:00:00:00:aa", "net0", null));
+        final var tulip = service.attach(new AttachRequest(
+                "web",
+                new ContainerRef(ContainerRef.Kind.NETNS, "tulip"),
+                "t",
+                "10.1.0.200",
+                "02:00:00:00:00:aa",
+                "net0",
+                null));
         assertEquals("10.1.0.200", tulip.ipv4());
         assertEquals("02:00:00:00:00:aa", tulip.mac());
         assertEquals("net0", tulip.ifname());
@@ -115,65 +142,141 @@ class NetworkServiceTest {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/29", null, null, null, null, null));
         final String before = Files.readString(dir.resolve("state/state.json"));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null, null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null, null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null, null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname", null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web",
-            new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null, null)));
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null, null)));
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null, null)));
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null, null)));
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname", null)));
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(new AttachRequest(
+                        "web", new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null, null)));
         assertEquals(before, Files.readString(dir.resolve("state/state.json")));
         assertTrue(wiring.created.isEmpty());
-        assertEquals("10.1.0.2", service.attach(new AttachRequest("web", rose, null, null, null, null, null)).ipv4(),
-            "no address was leaked by the refusals");
+        assertEquals(
+                "10.1.0.2",
+                service.attach(new AttachRequest("web", rose, null, null, null, null, null))
+                        .ipv4(),
+                "no address was leaked by the refusals");
     }
 
     @Test
     void stateSurvivesARestart() {
-        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, "10.1.0.64/26", null, true, null));
-        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        service.createNetwork(
+                new CreateNetworkRequest("web", null, "10.1.0.0/24", null, "10.1.0.64/26", null, true, null));
+        service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
         dataplane.close();
         start();
         assertEquals(1, service.endpointsOn("web").size());
         assertTrue(service.network("web").internal());
         assertEquals("10.1.0.64/26", service.network("web").ipRange());
-        assertEquals("10.1.0.65", service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"),
-            null, null, null, null, null)).ipv4(), "the restored endpoint's address stays taken");
+        assertEquals(
+                "10.1.0.65",
+                service.attach(new AttachRequest(
+                                "web",
+                                new ContainerRef(ContainerRef.Kind.NETNS, "tulip"),
+                                null,
+                                null,
+                                null,
+                                null,
+                                null))
+                        .ipv4(),
+                "the restored endpoint's address stays taken");
     }
 
     @Test
     void endpointsOfVanishedContainersAreReaped() throws Exception {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
-        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
-        service.attach(new AttachRequest("web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
+        service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
         assertEquals(0, service.reapVanished());
         // Same name, a different namespace. The old one is kept alive, as a re-opened TAP keeps its
         // namespace alive, so its inode number cannot be handed to the new one.
         Files.move(dir.resolve("ns-rose"), dir.resolve("ns-rose-old"));
         Files.createFile(dir.resolve("ns-rose"));
         assertEquals(1, service.reapVanished());
-        assertEquals(List.of("tulip"), service.endpointsOn("web").stream().map(e -> e.name()).toList());
+        assertEquals(
+                List.of("tulip"),
+                service.endpointsOn("web").stream().map(e -> e.name()).toList());
         assertTrue(wiring.created.getFirst().isClosed());
     }
 
     @Test
     void aliasesAndDnsServersAreCheckedKeptAndRestored() {
-        assertThrows(ApiException.class, () -> service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24",
-            null, null, null, null, null, List.of("dns.example"), null, null, null, null, null, null)), "a host name is not an address");
-        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null,
-            List.of("192.0.2.53", "2001:db8::53"), null, null, null, null, null, null));
+        assertThrows(
+                ApiException.class,
+                () -> service.createNetwork(new CreateNetworkRequest(
+                        "web",
+                        null,
+                        "10.1.0.0/24",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        List.of("dns.example"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null)),
+                "a host name is not an address");
+        service.createNetwork(new CreateNetworkRequest(
+                "web",
+                null,
+                "10.1.0.0/24",
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of("192.0.2.53", "2001:db8::53"),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, null, null,
-            List.of("bad alias"), null)));
-        assertThrows(ApiException.class, () -> service.attach(new AttachRequest("web", rose, null, null, null, null, null,
-            java.util.stream.IntStream.range(0, NetworkService.MAX_ALIASES + 1).mapToObj(i -> "a" + i).toList(), null)));
-        final java.util.concurrent.atomic.AtomicReference<List<io.jvswitch.control.model.EndpointRecord>> seen =
-            new java.util.concurrent.atomic.AtomicReference<>();
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(
+                        new AttachRequest("web", rose, null, null, null, null, null, List.of("bad alias"), null)));
+        assertThrows(
+                ApiException.class,
+                () -> service.attach(new AttachRequest(
+                        "web",
+                        rose,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        IntStream.range(0, NetworkService.MAX_ALIASES + 1)
+                                .mapToObj(i -> "a" + i)
+                                .toList(),
+                        null)));
+        final AtomicReference<List<EndpointRecord>> seen = new AtomicReference<>();
         service.onChange((networks, endpoints) -> seen.set(endpoints));
-        service.attach(new AttachRequest("web", rose, null, null, null, null, null, List.of("api", "www", "api"), null));
+        service.attach(
+                new AttachRequest("web", rose, null, null, null, null, null, List.of("api", "www", "api"), null));
         assertEquals(List.of("api", "www"), seen.get().getFirst().aliases(), "the listener sees the change");
         dataplane.close();
         start();
-        assertEquals(List.of("192.0.2.53", "2001:db8::53"), service.network("web").dns());
-        assertEquals(List.of("api", "www"), service.endpointsOn("web").getFirst().aliases());
+        assertEquals(
+                List.of("192.0.2.53", "2001:db8::53"), service.network("web").dns());
+        assertEquals(
+                List.of("api", "www"), service.endpointsOn("web").getFirst().aliases());
     }
 }

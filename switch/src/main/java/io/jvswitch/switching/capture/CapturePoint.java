@@ -11,6 +11,7 @@ public enum CapturePoint {
     TX("tx"),
     /** Where the switch dropped a frame, with the reason. */
     DROP("drop");
+    static final CapturePoint[] VALUES = values();
 
     private final String label;
 
@@ -34,8 +35,6 @@ public enum CapturePoint {
         }
         throw new IllegalArgumentException("unknown capture point '" + text + "': use rx, tx or drop");
     }
-
-    static final CapturePoint[] VALUES = values();
 
     public static CapturePoint ofOrdinal(int ordinal) {
         return VALUES[ordinal];

@@ -1,6 +1,5 @@
 package io.jvswitch.switching.capture;
 
-import java.nio.ByteBuffer;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -8,6 +7,8 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
 
 /**
  * Copies of captured frames on their way from the dataplane thread (the only producer) to the
@@ -35,7 +36,8 @@ public final class CaptureRing {
         if (Integer.bitCount(capacityBytes) != 1 || capacityBytes < 64 * 1024) {
             throw new IllegalArgumentException("capture ring capacity must be a power of two of at least 64 KiB");
         }
-        final ByteBuffer memory = BufferUtil.allocateDirectAligned(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH, 64);
+        final ByteBuffer memory =
+                BufferUtil.allocateDirectAligned(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH, 64);
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
         this.maxRecord = ring.maxMsgLength();
     }
@@ -50,8 +52,16 @@ public final class CaptureRing {
      *
      * @return false when the ring has no room: the frame is not captured.
      */
-    public boolean offer(int sessionMask, long epochNanos, int slot, CapturePoint point, int reason,
-                         DirectBuffer frame, int offset, int length, int snapLength) {
+    public boolean offer(
+            int sessionMask,
+            long epochNanos,
+            int slot,
+            CapturePoint point,
+            int reason,
+            DirectBuffer frame,
+            int offset,
+            int length,
+            int snapLength) {
         final int captured = Math.min(length, Math.min(snapLength, maxSnapLength()));
         final int index = ring.tryClaim(sessionMask, HEADER_LENGTH + captured);
         if (index <= 0) {

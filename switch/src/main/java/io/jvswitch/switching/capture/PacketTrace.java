@@ -9,8 +9,7 @@ import java.util.List;
  */
 public final class PacketTrace {
     /** One step: the stage, and what happened there. */
-    public record Step(String stage, String detail) {
-    }
+    public record Step(String stage, String detail) {}
 
     private final List<Step> steps = new ArrayList<>();
     private String verdict = "in progress";

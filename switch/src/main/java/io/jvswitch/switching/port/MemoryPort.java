@@ -1,9 +1,10 @@
 package io.jvswitch.switching.port;
 
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A port whose "wire" is memory: frames queued by the owner are received by the switch, frames the

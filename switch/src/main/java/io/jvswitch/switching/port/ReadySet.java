@@ -7,6 +7,28 @@ package io.jvswitch.switching.port;
  * <p>Used by the one dataplane thread that owns the ports; implementations need not be thread-safe.
  */
 public interface ReadySet extends AutoCloseable {
+    /** The slot {@link #poll} reports for a descriptor added with {@link #watch}. */
+    int DESCRIPTOR_READY = -1;
+
+    /** A set that watches nothing: every port is polled on each duty cycle. For in-memory tests. */
+    ReadySet NONE = new ReadySet() {
+        @Override
+        public boolean add(int slot, Port port) {
+            return false;
+        }
+
+        @Override
+        public void remove(int slot, Port port) {}
+
+        @Override
+        public int poll(int[] readySlots, int timeoutMillis) {
+            return 0;
+        }
+
+        @Override
+        public void close() {}
+    };
+
     /**
      * Starts watching a port under {@code slot}.
      *
@@ -17,9 +39,6 @@ public interface ReadySet extends AutoCloseable {
 
     /** Stops watching a port previously added under {@code slot}. */
     void remove(int slot, Port port);
-
-    /** The slot {@link #poll} reports for a descriptor added with {@link #watch}. */
-    int DESCRIPTOR_READY = -1;
 
     /**
      * Starts watching a descriptor that is not a port's (a socket of a {@code DutyCycleWork}): while
@@ -32,8 +51,7 @@ public interface ReadySet extends AutoCloseable {
     }
 
     /** Stops watching a descriptor added with {@link #watch}; call it before the descriptor is closed. */
-    default void unwatch(int fd) {
-    }
+    default void unwatch(int fd) {}
 
     /**
      * Reports the slots of watched ports that are readable, or have failed (a failed port reports
@@ -50,17 +68,8 @@ public interface ReadySet extends AutoCloseable {
      * methods this may be called from any thread: it is how a port fed by another thread (a tunnel's
      * event loop, a service's answers) tells an idle dataplane that it has work.
      */
-    default void wakeup() {
-    }
+    default void wakeup() {}
 
     @Override
     void close();
-
-    /** A set that watches nothing: every port is polled on each duty cycle. For in-memory tests. */
-    ReadySet NONE = new ReadySet() {
-        @Override public boolean add(int slot, Port port) { return false; }
-        @Override public void remove(int slot, Port port) { }
-        @Override public int poll(int[] readySlots, int timeoutMillis) { return 0; }
-        @Override public void close() { }
-    };
 }

@@ -35,6 +35,13 @@ public interface GatewayDatagramService {
      * @param nowNanos the dataplane's clock
      * @return the answer's length (sent to the client from the gateway), {@link #DEFERRED} or {@link #DROP}
      */
-    int handle(int networkId, int clientIp, int clientPort, MutableDirectBuffer buffer, int offset, int length,
-        int capacity, long nowNanos);
+    int handle(
+            int networkId,
+            int clientIp,
+            int clientPort,
+            MutableDirectBuffer buffer,
+            int offset,
+            int length,
+            int capacity,
+            long nowNanos);
 }

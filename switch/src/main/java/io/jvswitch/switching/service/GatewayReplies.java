@@ -17,6 +17,6 @@ public interface GatewayReplies {
      *
      * @return false when the queue is full or the payload too long; nothing was queued
      */
-    boolean send(int networkId, int clientIp, int clientPort, int servicePort, DirectBuffer payload, int offset,
-        int length);
+    boolean send(
+            int networkId, int clientIp, int clientPort, int servicePort, DirectBuffer payload, int offset, int length);
 }

@@ -27,6 +27,12 @@ public interface RoutingHook {
     int DROP = 2;
 
     /**
+     * The most packets one {@link #prefetch} call carries: enough independent table loads to overlap,
+     * few frame buffers (64 KiB each) for the switch to hold.
+     */
+    int PREFETCH_BURST = 16;
+
+    /**
      * Before the route lookup: may rewrite the destination (published ports, the replies of
      * masqueraded flows).
      *
@@ -42,8 +48,8 @@ public interface RoutingHook {
      *
      * @param toNetwork the network the packet goes to, or {@link #HOST_LINK}
      */
-    int afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength,
-        long nowNanos);
+    int afterRouting(
+            int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos);
 
     /**
      * A hint, before the packets of one receive batch are routed one by one: the hook may start
@@ -63,19 +69,11 @@ public interface RoutingHook {
      * @param ipLengths bytes from {@code ipOffset} to the end of each packet
      * @param count how many of {@code buffers} hold a packet
      */
-    /**
-     * The most packets one {@link #prefetch} call carries: enough independent table loads to overlap,
-     * few frame buffers (64 KiB each) for the switch to hold.
-     */
-    int PREFETCH_BURST = 16;
-
-    default void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {
-    }
+    default void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {}
 
     /**
      * Housekeeping, once per duty cycle of the dataplane, traffic or not (so state kept for idle
      * flows still expires): must do a small bounded amount of work.
      */
-    default void housekeeping(long nowNanos) {
-    }
+    default void housekeeping(long nowNanos) {}
 }
