@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
+import io.jvswitch.testsupport.Await;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +21,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -240,10 +242,10 @@ class UpstreamForwarderTest {
             spoofer.send(new DatagramPacket(
                     fake, fake.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
         }
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (service.counters().get(DnsCounter.UPSTREAM_IGNORED) == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until(
+                "the forged answer is counted",
+                Duration.ofSeconds(5),
+                () -> service.counters().get(DnsCounter.UPSTREAM_IGNORED) > 0);
         assertEquals(1, service.counters().get(DnsCounter.UPSTREAM_IGNORED));
         assertEquals(0, replies.size());
     }

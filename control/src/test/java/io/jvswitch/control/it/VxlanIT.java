@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.lab.OverlayLab;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 
 /**
  * Two hosts (namespaces, each running a jvs daemon) joined by a veth underlay, with an overlay
@@ -207,7 +209,7 @@ class VxlanIT {
         final Process tshark = a.lab.start(
                 hostK, a.dir.resolve("tshark.txt"), "tshark", "-i", "uk", "-a", "duration:6", "-w", pcap.toString());
         try {
-            Thread.sleep(1500);
+            Readiness.printed(a.dir.resolve("tshark.txt"), "Capturing on");
             assertTrue(a.ping(c3, "10.78.0.100", 3), "jvs container -> kernel container\n" + a.daemon.logText());
             assertTrue(a.ping(k1, a.ipOf("kx", "c3"), 3), "kernel container -> jvs container");
         } finally {
@@ -255,8 +257,12 @@ class VxlanIT {
                 Integer.toString(VNI),
                 "10.200.0.2",
                 "10.200.0.3");
-        Thread.sleep(300);
-        final JsonNode after = overlayOf(a, "multi");
+        final JsonNode after = Await.until(
+                "host A counts the bad datagrams",
+                Duration.ofSeconds(10),
+                () -> overlayOf(a, "multi"),
+                now -> now.path("UnderlayDrops").path("unknown-vni").asLong()
+                        > before.path("UnderlayDrops").path("unknown-vni").asLong());
         for (String reason : new String[] {"truncated", "bad-flags", "reserved-bits", "unknown-vni"}) {
             assertEquals(
                     before.path("UnderlayDrops").path(reason).asLong() + 1,
@@ -317,7 +323,7 @@ class VxlanIT {
         final Process server =
                 serverLab.lab.start(serverNs, serverLab.dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-1");
         try {
-            Thread.sleep(500);
+            Readiness.tcpListener(serverLab.lab, serverNs, 5201);
             final String out = clientLab.lab.check(
                     clientNs,
                     "timeout",
