@@ -1,5 +1,6 @@
 package io.jvswitch.nat;
 
+import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.VirtioNetHeader;
@@ -46,12 +47,6 @@ public final class NatEngine implements RoutingHook {
     static final int DESTINATION_NAT = 0x200;
     static final int SOURCE_NAT = 0x400;
 
-    private static final int ICMP_ECHO_REPLY = 0;
-    private static final int ICMP_UNREACHABLE = 3;
-    private static final int ICMP_ECHO_REQUEST = 8;
-    private static final int ICMP_TIME_EXCEEDED = 11;
-    private static final int ICMP_PARAMETER_PROBLEM = 12;
-    private static final int ICMP_HEADER = 8;
     /** Bytes of the quoted L4 header an ICMP error must carry: the ports (RFC 792 guarantees 8). */
     private static final int QUOTED_L4 = 8;
     /** Connections examined for expiry before a new one is refused for want of room. */
@@ -202,13 +197,15 @@ public final class NatEngine implements RoutingHook {
         final int proto = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
         if (ihl < Ipv4Packet.MIN_HEADER_LENGTH
                 || l4Length < (proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8)
-                || (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) {
+                || (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
+                                & Ipv4Packet.FRAGMENT_BITS)
+                        != 0) {
             return false;
         }
         final int at4 = ipOffset + ihl;
         if (proto == Ipv4Packet.PROTOCOL_ICMP) {
             final int type = buffer.getByte(at4) & 0xFF;
-            if (type != ICMP_ECHO_REQUEST && type != ICMP_ECHO_REPLY) {
+            if (type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY) {
                 return false;
             }
         } else if (proto != Ipv4Packet.PROTOCOL_TCP && proto != Ipv4Packet.PROTOCOL_UDP) {
@@ -280,10 +277,12 @@ public final class NatEngine implements RoutingHook {
         }
         if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
             final int type = buffer.getByte(l4) & 0xFF;
-            if (type == ICMP_UNREACHABLE || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETER_PROBLEM) {
+            if (type == IcmpPacket.TYPE_DESTINATION_UNREACHABLE
+                    || type == IcmpPacket.TYPE_TIME_EXCEEDED
+                    || type == IcmpPacket.TYPE_PARAMETER_PROBLEM) {
                 return icmpErrorBeforeRouting(fromNetwork, buffer, ipOffset, ipLength, destination, p, nowNanos);
             }
-            if (type != ICMP_ECHO_REQUEST && type != ICMP_ECHO_REPLY) {
+            if (type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY) {
                 untracked++;
                 return ACCEPT;
             }
@@ -437,7 +436,8 @@ public final class NatEngine implements RoutingHook {
             if (!TcpStates.opensConnection(tcpFlags)) {
                 return drop(NatDrop.TCP_NO_CONNECTION);
             }
-        } else if (protocol == Ipv4Packet.PROTOCOL_ICMP && (buffer.getByte(l4) & 0xFF) != ICMP_ECHO_REQUEST) {
+        } else if (protocol == Ipv4Packet.PROTOCOL_ICMP
+                && (buffer.getByte(l4) & 0xFF) != IcmpPacket.TYPE_ECHO_REQUEST) {
             return drop(NatDrop.NO_CONNECTION);
         }
         if (table.isFull()) {
@@ -487,7 +487,7 @@ public final class NatEngine implements RoutingHook {
         if (protocol == Ipv4Packet.PROTOCOL_TCP) {
             return TcpStates.validFlags(tcpFlags) && TcpStates.opensConnection(tcpFlags);
         }
-        return protocol == Ipv4Packet.PROTOCOL_UDP || (buffer.getByte(l4) & 0xFF) == ICMP_ECHO_REQUEST;
+        return protocol == Ipv4Packet.PROTOCOL_UDP || (buffer.getByte(l4) & 0xFF) == IcmpPacket.TYPE_ECHO_REQUEST;
     }
 
     private long replyTupleB(int replyDestination, int replySourcePort, int replyDestinationPort) {
@@ -575,7 +575,7 @@ public final class NatEngine implements RoutingHook {
             NatPolicy p,
             long nowNanos) {
         final int end = ipOffset + ipLength;
-        innerIp = l4 + ICMP_HEADER;
+        innerIp = l4 + IcmpPacket.HEADER_LENGTH;
         if (end - innerIp < Ipv4Packet.MIN_HEADER_LENGTH) {
             return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_MALFORMED);
         }
@@ -648,9 +648,9 @@ public final class NatEngine implements RoutingHook {
      * L4 checksum); errors are rare, so the ICMP checksum, verified on the way in, is recomputed.
      */
     private void completeIcmpChecksum(MutableDirectBuffer buffer) {
-        buffer.putShort(l4 + PacketRewriter.ICMP_CHECKSUM, (short) 0);
+        buffer.putShort(l4 + IcmpPacket.CHECKSUM_OFFSET, (short) 0);
         buffer.putShort(
-                l4 + PacketRewriter.ICMP_CHECKSUM,
+                l4 + IcmpPacket.CHECKSUM_OFFSET,
                 (short) InternetChecksum.compute(buffer, l4, l4Length),
                 ByteOrder.BIG_ENDIAN);
     }
@@ -689,7 +689,9 @@ public final class NatEngine implements RoutingHook {
         l4 = ipOffset + ihl;
         l4Length = length - ihl;
         if (isFragment(buffer, ipOffset)
-                && (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x1FFF) != 0) {
+                && (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
+                                & Ipv4Packet.FRAGMENT_OFFSET_MASK)
+                        != 0) {
             return ACCEPT; // a later fragment has no L4 header; the caller decides on the fragment as a whole
         }
         final int minimum = proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8;
@@ -705,18 +707,22 @@ public final class NatEngine implements RoutingHook {
     }
 
     private static boolean isFragment(MutableDirectBuffer buffer, int ipOffset) {
-        return (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0;
+        return (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
+                        & Ipv4Packet.FRAGMENT_BITS)
+                != 0;
     }
 
     private static int sourcePort(DirectBuffer buffer, int protocol, int l4) {
         return buffer.getShort(
-                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? PacketRewriter.ICMP_ID : 0), ByteOrder.BIG_ENDIAN)
+                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : 0),
+                        ByteOrder.BIG_ENDIAN)
                 & 0xFFFF;
     }
 
     private static int destinationPort(DirectBuffer buffer, int protocol, int l4) {
         return buffer.getShort(
-                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? PacketRewriter.ICMP_ID : 2), ByteOrder.BIG_ENDIAN)
+                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : 2),
+                        ByteOrder.BIG_ENDIAN)
                 & 0xFFFF;
     }
 

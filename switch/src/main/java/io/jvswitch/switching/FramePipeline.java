@@ -198,8 +198,7 @@ final class FramePipeline {
      * MAC, or flooded. {@code ingress} is -1 for a frame the switch made.
      */
     void switchWithin(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
-        final long destination = ((long) (buffer.getShort(ETH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-                | (buffer.getInt(ETH_OFFSET + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
+        final long destination = MacAddress.read(buffer, ETH_OFFSET + EthernetFrame.DESTINATION_OFFSET);
         // The frame's verdict (routed, answered) is already counted on its ingress port: what the
         // switching step decides goes to scratch counters, so every received frame has one verdict.
         switchTo(ingress, switchMade, domain, destination, buffer, length);

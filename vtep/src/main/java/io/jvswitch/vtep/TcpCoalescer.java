@@ -192,7 +192,9 @@ final class TcpCoalescer {
         final int ip = frame + ETH;
         if ((src.getByte(ip) & 0xFF) != 0x45
                 || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP
-                || (src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) { // MF or a fragment offset
+                || (src.getShort(ip + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
+                                & Ipv4Packet.FRAGMENT_BITS)
+                        != 0) {
             return -1;
         }
         final int ipLength = src.getShort(ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
