@@ -18,6 +18,7 @@ import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
 import io.jvswitch.control.service.HostLink;
+import io.jvswitch.control.service.HostPortRules;
 import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.OverlayNetworks;
@@ -132,7 +133,8 @@ public final class Daemon {
                         nat.masqueradeAddress(),
                         runner,
                         switchContext.clock()::nanoTime,
-                        read -> Dataplane.await(dataplane.call(read)));
+                        read -> Dataplane.await(dataplane.call(read)),
+                        new HostPortRules(runner, stateDir, link.name(), link.routerIp()));
         service.set(new NetworkService(
                 dataplane,
                 store,

@@ -317,25 +317,23 @@ public final class NatEngine implements RoutingHook {
         }
         pendingA = a;
         pendingB = b;
-        if (fromNetwork == HOST_LINK) {
-            // The host (or a client it routes) reaching a container: routed as it is, but tracked when
-            // the network masquerades, so the container's answers are not taken for new connections.
-            pendingKind = PENDING_INBOUND;
-            return ACCEPT;
-        }
-        pendingKind = PENDING_NEW;
-        if (protocol != Ipv4Packet.PROTOCOL_ICMP) {
-            final PublishedPorts.Rule rule = p.published().find(protocol, destination, destinationPort, p);
-            if (rule != null) {
-                if (protocol == Ipv4Packet.PROTOCOL_TCP && !TcpStates.opensConnection(tcpFlags)) {
-                    return drop(TcpStates.validFlags(tcpFlags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS);
-                }
-                PacketRewriter.setDestination(buffer, ipOffset, protocol, l4, l4Length, rule.containerIp(), partial);
-                PacketRewriter.setDestinationPort(buffer, protocol, l4, l4Length, rule.containerPort(), partial);
-                pendingKind = PENDING_NEW_PUBLISHED;
-                return ACCEPT_TRACKED;
+        // A published port, reached from a network (hairpin) or from beyond the host (the host's
+        // port rules send such connections down the host link): the container is the destination.
+        final PublishedPorts.Rule rule = protocol == Ipv4Packet.PROTOCOL_ICMP
+                ? null
+                : p.published().find(protocol, destination, destinationPort, p);
+        if (rule != null) {
+            if (protocol == Ipv4Packet.PROTOCOL_TCP && !TcpStates.opensConnection(tcpFlags)) {
+                return drop(TcpStates.validFlags(tcpFlags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS);
             }
+            PacketRewriter.setDestination(buffer, ipOffset, protocol, l4, l4Length, rule.containerIp(), partial);
+            PacketRewriter.setDestinationPort(buffer, protocol, l4, l4Length, rule.containerPort(), partial);
+            pendingKind = PENDING_NEW_PUBLISHED;
+            return ACCEPT_TRACKED;
         }
+        // The host (or a client it routes) reaching a container: routed as it is, but tracked when
+        // the network masquerades, so the container's answers are not taken for new connections.
+        pendingKind = fromNetwork == HOST_LINK ? PENDING_INBOUND : PENDING_NEW;
         return ACCEPT;
     }
 

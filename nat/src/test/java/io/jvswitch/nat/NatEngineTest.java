@@ -351,6 +351,40 @@ class NatEngineTest {
         assertChecksums(query);
     }
 
+    /** The host's port rules send a client from beyond the host down the host link: DNAT, no SNAT. */
+    @Test
+    void publishedPortFromBeyondTheHostKeepsTheClientAddress() {
+        final String outsider = "10.98.0.7";
+        final UnsafeBuffer syn = TestPackets.tcp(outsider, 41010, HOST, 8080, SYN);
+        assertEquals(ACCEPT_TRACKED, route(HOST_LINK, FRONTEND, syn));
+        assertEquals(outsider, source(syn), "the container sees the real client");
+        assertEquals(41010, sourcePort(syn));
+        assertEquals(WEB, destination(syn));
+        assertEquals(80, destinationPort(syn));
+        assertChecksums(syn);
+        final UnsafeBuffer synAck = TestPackets.tcp(WEB, 80, outsider, 41010, SYN | ACK);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, HOST_LINK, synAck));
+        assertEquals(HOST, source(synAck), "the reply leaves from the published address");
+        assertEquals(8080, sourcePort(synAck));
+        assertEquals(outsider, destination(synAck));
+        assertChecksums(synAck);
+        final Connection c = only();
+        assertTrue(c.destinationNat() && !c.sourceNat(), c.toString());
+        // UDP the same way.
+        final UnsafeBuffer query = TestPackets.udp(outsider, 7002, HOST, 5353, false);
+        assertEquals(ACCEPT_TRACKED, route(HOST_LINK, FRONTEND, query));
+        assertEquals(WEB, destination(query));
+        assertEquals(outsider, source(query));
+        final UnsafeBuffer answer = TestPackets.udp(WEB, 53, outsider, 7002, false);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, HOST_LINK, answer));
+        assertEquals(HOST, source(answer));
+        assertEquals(5353, sourcePort(answer));
+        // A port nobody published, from beyond the host: routed as it is.
+        final UnsafeBuffer other = TestPackets.tcp(outsider, 41011, HOST, 9999, SYN);
+        assertEquals(ACCEPT, route(HOST_LINK, FRONTEND, other));
+        assertEquals(HOST, destination(other));
+    }
+
     @Test
     void whatGoesToTheHostItselfIsNotMasqueraded() {
         final UnsafeBuffer syn = TestPackets.tcp(CLIENT, 41002, HOST, 9999, SYN);

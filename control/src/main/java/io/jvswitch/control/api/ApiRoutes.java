@@ -179,6 +179,9 @@ public final class ApiRoutes {
                 if (p.length == 2 && method.equals("GET")) {
                     return nat == null ? List.of() : nat.ports();
                 }
+                if (p.length == 3 && method.equals("GET") && p[2].equals("host-rules")) {
+                    return nat == null ? List.of() : nat.hostRules();
+                }
             }
             case "conntrack" -> {
                 if (p.length == 2 && method.equals("GET")) {

@@ -62,6 +62,11 @@ final class DaemonFixture implements AutoCloseable {
 
     /** Runs a jvs CLI command in this JVM against this fixture's daemon. */
     Cli jvs(String... args) {
+        return jvsAt(socket, args);
+    }
+
+    /** Runs a jvs CLI command in this JVM against the daemon at {@code socket} (a second daemon, say). */
+    Cli jvsAt(Path socket, String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString()))
