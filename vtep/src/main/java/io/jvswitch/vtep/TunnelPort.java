@@ -188,7 +188,9 @@ public final class TunnelPort implements Port {
         if (coalescer.segments() > 1) {
             counters.coalesced(coalescer.segments());
         }
-        return coalescer.finish();
+        final int length = coalescer.finish();
+        counters.partialChecksums(coalescer.partialSegments());
+        return length;
     }
 
     /**
