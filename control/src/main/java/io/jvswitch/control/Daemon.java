@@ -5,6 +5,9 @@ import io.jvswitch.control.api.ApiClient;
 import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.ApiServer;
 import io.jvswitch.control.api.Json;
+import io.jvswitch.control.cluster.ClusterAgent;
+import io.jvswitch.control.cluster.EtcdGateway;
+import io.jvswitch.control.cluster.StoreUnavailableException;
 import io.jvswitch.control.debug.CaptureEndpoint;
 import io.jvswitch.control.debug.CaptureService;
 import io.jvswitch.control.debug.DebugService;
@@ -36,9 +39,11 @@ import io.jvswitch.tap.TapException;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -66,12 +71,16 @@ public final class Daemon {
     private final DnsContext dnsContext;
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
+    private ClusterOptions cluster;
 
     /** The connection tracker's settings and the address masqueraded connections leave with. */
     public record NatOptions(NatContext context, int masqueradeAddress) {}
 
     /** Where the host link goes: its TAP's name and subnet. */
     public record HostLinkOptions(String name, Cidr cidr) {}
+
+    /** {@code --cluster-store} and friends: the etcd endpoints, the key prefix, and who this host is. */
+    public record ClusterOptions(List<URI> endpoints, String prefix, ClusterAgent.Options host) {}
 
     /**
      * {@code metricsAddress} null: no metrics listener (there is no TCP listener by default).
@@ -96,6 +105,12 @@ public final class Daemon {
         this.socketGroup = socketGroup;
     }
 
+    /** Joins the cluster store at start; without it every network is local. */
+    public Daemon cluster(ClusterOptions options) {
+        this.cluster = options;
+        return this;
+    }
+
     public void run() throws IOException, InterruptedException {
         Privileges.requireDaemonCapabilities();
         if (socketGroup != null) {
@@ -111,6 +126,7 @@ public final class Daemon {
         store.load(); // refuse to start on a corrupt state file before creating anything
 
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
+        final ClusterAgent agent = cluster == null ? null : joinCluster(control);
         final AtomicReference<NetworkService> service = new AtomicReference<>();
         final Dataplane dataplane;
         try {
@@ -143,9 +159,15 @@ public final class Daemon {
                 link == null ? List.of() : List.of(link, natService),
                 new OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         service.get().nat(natService);
+        if (agent != null) {
+            service.get().cluster(agent);
+        }
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final List<AutoCloseable> closeOnExit = new CopyOnWriteArrayList<>();
+        if (agent != null) {
+            closeOnExit.add(agent);
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(
                 () -> {
@@ -180,7 +202,7 @@ public final class Daemon {
                         .get();
             }
             // after the restore: containers get their TAPs back before the DNS start-up costs anything
-            final DnsService dns = startDns(dataplane, service.get(), control);
+            final DnsService dns = startDns(dataplane, service.get(), control, agent);
             closeOnExit.add(dns);
             final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
             closeOnExit.add(captures);
@@ -188,7 +210,7 @@ public final class Daemon {
             final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
             debug.dnsStats(dns::stats);
             api.start(
-                    new ApiRoutes(service.get(), debug, json, natService),
+                    new ApiRoutes(service.get(), debug, json, natService, agent),
                     new CaptureEndpoint(service.get(), captures, json),
                     control);
             if (metricsAddress != null) {
@@ -248,7 +270,8 @@ public final class Daemon {
      * The embedded DNS: the responder at every gateway (UDP 53 in the dataplane, TCP 53 on the
      * gateway addresses), upstreams from this namespace's resolv.conf, names following the state.
      */
-    private DnsService startDns(Dataplane dataplane, NetworkService service, ExecutorService control)
+    private DnsService startDns(
+            Dataplane dataplane, NetworkService service, ExecutorService control, ClusterAgent agent)
             throws InterruptedException, ExecutionException {
         final var upstreams = ResolvConf.upstreams(ResolvConf.ETC_RESOLV_CONF, ResolvConf.SYSTEMD_RESOLV_CONF);
         if (upstreams.isEmpty()) {
@@ -264,8 +287,18 @@ public final class Daemon {
         try {
             // on the control thread, so no change slips between the first picture and the listener
             control.submit(() -> {
-                        service.onChange(names::update);
-                        names.update(service.networks(), service.endpoints());
+                        if (agent == null) {
+                            service.onChange(names::update);
+                            names.update(service.networks(), service.endpoints());
+                            return;
+                        }
+                        service.onChange((n, e) -> names.update(n, e, agent.remoteEndpoints()));
+                        names.update(service.networks(), service.endpoints(), agent.remoteEndpoints());
+                        // the store's view reaches the dataplane from here on: global networks,
+                        // peers, remote endpoints and their names
+                        agent.start(
+                                service,
+                                () -> names.update(service.networks(), service.endpoints(), agent.remoteEndpoints()));
                     })
                     .get();
         } catch (ExecutionException | InterruptedException e) {
@@ -278,6 +311,27 @@ public final class Daemon {
                 upstreams,
                 dnsContext.ttlSeconds());
         return dns;
+    }
+
+    /**
+     * Registers this host in the cluster store and reads it, before anything is built: a store that
+     * does not answer stops the daemon with a clear message instead of starting it without its
+     * global networks (containers on them would come back with nothing to reach).
+     */
+    private ClusterAgent joinCluster(ExecutorService control) {
+        final EtcdGateway gateway = new EtcdGateway(cluster.endpoints(), Duration.ofSeconds(2), Duration.ofSeconds(30));
+        final ClusterAgent agent = new ClusterAgent(gateway, cluster.prefix(), cluster.host(), control);
+        try {
+            agent.connect();
+        } catch (StoreUnavailableException e) {
+            agent.close();
+            throw new IllegalStateException(
+                    "cannot join the cluster: " + e.getMessage() + " (start etcd, or check --cluster-store)");
+        } catch (RuntimeException e) {
+            agent.close();
+            throw new IllegalStateException("cannot join the cluster: " + e.getMessage(), e);
+        }
+        return agent;
     }
 
     /** Refuses to start beside a live daemon on the same socket; clears a stale socket file. */

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
         subcommands = {
             DaemonCommand.class,
             NetworkCommand.class,
+            ClusterCommand.class,
             AttachCommand.class,
             DetachCommand.class,
             FdbCommand.class,

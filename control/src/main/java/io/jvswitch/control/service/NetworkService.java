@@ -77,6 +77,8 @@ public final class NetworkService {
     private final List<NetworkEvents> listeners;
     /** Published ports and NAT; null when the daemon has no host link. Also among the listeners. */
     private NatService nat;
+    /** The cluster store's claims for global networks; null without --cluster-store. */
+    private ClusterScope cluster;
 
     /** An endpoint's live presence in the dataplane, and the namespace it lives in. */
     private record Attached(int slot, Port port, ResolvedNamespace namespace) {}
@@ -110,6 +112,11 @@ public final class NetworkService {
     /** Publishing ports needs the NAT service (it is also registered as a listener for the rest). */
     public void nat(NatService nat) {
         this.nat = nat;
+    }
+
+    /** With a cluster store, overlay networks created without --local/--peer are global. */
+    public synchronized void cluster(ClusterScope cluster) {
+        this.cluster = cluster;
     }
 
     /** The dataplane's view of a network: routed through its gateway, with its MTU. */
@@ -230,7 +237,10 @@ public final class NetworkService {
         if (!driver.equals("bridge") && !driver.equals("overlay")) {
             throw ApiException.badRequest("unknown driver '" + driver + "': this jvs supports 'bridge' and 'overlay'");
         }
-        final OverlayRecord overlay = driver.equals("overlay") ? overlayOf(request) : null;
+        final boolean global =
+                driver.equals("overlay") && cluster != null && request.local() == null && request.peers() == null;
+        final OverlayRecord overlay =
+                driver.equals("overlay") ? (global ? globalOverlayOf(request) : overlayOf(request)) : null;
         if (overlay == null
                 && (request.vni() != null
                         || request.local() != null
@@ -287,7 +297,7 @@ public final class NetworkService {
                         .max()
                         .orElse(0)
                 + 1;
-        final NetworkRecord network = new NetworkRecord(
+        NetworkRecord network = new NetworkRecord(
                 newId(),
                 dataplaneId,
                 name,
@@ -303,34 +313,67 @@ public final class NetworkService {
                 dns,
                 Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null,
                 overlay);
+        if (global) {
+            network = cluster.createNetwork(network, request.vni());
+        }
         try {
             bringUp(network);
-        } catch (ApiException e) {
-            throw e;
-        } catch (IllegalStateException e) {
-            throw ApiException.conflict(e.getMessage());
         } catch (RuntimeException e) {
-            // The tunnel's socket could not be bound (no such local address, port in use).
-            if (overlay == null) {
-                throw e;
+            if (global) {
+                try {
+                    cluster.removeNetwork(network, List.of());
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
             }
-            throw ApiException.badRequest(e.getMessage());
+            throw translateBringUp(e, overlay);
         }
         networks.put(name, network);
         pools.put(name, pool);
         save();
-        LOG.log(System.Logger.Level.INFO, "created network {0} {1} gateway {2}", name, subnet, network.gateway());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "created {0} network {1} {2} gateway {3}",
+                network.scope(),
+                name,
+                subnet,
+                network.gateway());
         return network;
+    }
+
+    private static RuntimeException translateBringUp(RuntimeException failure, OverlayRecord overlay) {
+        try {
+            throw failure;
+        } catch (ApiException e) {
+            return e;
+        } catch (IllegalStateException e) {
+            return ApiException.conflict(e.getMessage());
+        } catch (RuntimeException e) {
+            // The tunnel's socket could not be bound (no such local address, port in use).
+            if (overlay == null) {
+                return e;
+            }
+            return ApiException.badRequest(e.getMessage());
+        }
     }
 
     public synchronized void removeNetwork(String name) {
         final NetworkRecord network = requireNetwork(name);
         final List<String> members =
                 endpointsOn(name).stream().map(EndpointRecord::name).toList();
+        if (network.clusterWide()) {
+            // refused, naming every host with endpoints on it (this one too), while any host has some
+            cluster.removeNetwork(network, members);
+        }
         if (!members.isEmpty()) {
             throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
                     + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
+        tearDown(network);
+    }
+
+    private void tearDown(NetworkRecord network) {
+        final String name = network.name();
         overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
         for (NetworkEvents listener : listeners) {
@@ -420,7 +463,32 @@ public final class NetworkService {
         if (!network.spansHosts()) {
             throw ApiException.badRequest("network " + name + " is not an overlay network (--driver overlay)");
         }
+        if (network.clusterWide()) {
+            throw ApiException.badRequest("network " + name
+                    + " is global: its peers are the cluster store's live hosts (see jvs cluster hosts)");
+        }
         return network;
+    }
+
+    /** A global network's VXLAN side: this host's advertised address, the cluster's port; VNI chosen by the store. */
+    private OverlayRecord globalOverlayOf(CreateNetworkRequest request) {
+        if (request.ipRange() != null || request.auxAddresses() != null) {
+            throw ApiException.badRequest("--ip-range and --aux-address do not apply to a global network:"
+                    + " each host takes addresses from its own blocks of the subnet");
+        }
+        if (request.vxlanPort() != null && request.vxlanPort() != cluster.vxlanPort()) {
+            throw ApiException.badRequest("a global network uses the cluster's VXLAN port " + cluster.vxlanPort()
+                    + " (--cluster-advertise ADDRESS:PORT sets it)");
+        }
+        if (request.vni() != null && (request.vni() < 1 || request.vni() > VxlanHeader.MAX_VNI)) {
+            throw ApiException.badRequest(
+                    "invalid VNI " + request.vni() + ": must be within 1.." + VxlanHeader.MAX_VNI);
+        }
+        final int ttl = request.ttl() == null ? 64 : request.ttl();
+        if (ttl < 1 || ttl > 255) {
+            throw ApiException.badRequest("invalid TTL " + ttl + ": must be within 1..255");
+        }
+        return new OverlayRecord(0, cluster.advertiseAddress(), cluster.vxlanPort(), ttl, List.of(), true);
     }
 
     private OverlayRecord overlayOf(CreateNetworkRequest request) {
@@ -582,10 +650,13 @@ public final class NetworkService {
         }
 
         final AddressPool pool = pools.get(network.name());
-        final int ip = takeAddress(pool, request.ip());
+        final Long requestedMac = request.mac() != null ? parseMac(request.mac()) : null;
+        final int ip = network.clusterWide()
+                ? claimInCluster(network, pool, name, request.ip(), requestedMac, aliases)
+                : takeAddress(pool, request.ip());
         boolean done = false;
         try {
-            final long mac = request.mac() != null ? parseMac(request.mac()) : EndpointMac.derive(ip);
+            final long mac = requestedMac != null ? requestedMac : EndpointMac.derive(ip);
             final String id = newId();
             if (request.ports() != null && !request.ports().isEmpty() && nat == null) {
                 throw ApiException.badRequest("this daemon publishes no ports (it runs without a host link)");
@@ -637,7 +708,32 @@ public final class NetworkService {
         } finally {
             if (!done) {
                 pool.release(ip);
+                if (network.clusterWide()) {
+                    cluster.releaseEndpoint(network, name, Cidr.format(ip));
+                }
             }
+        }
+    }
+
+    /**
+     * A global network's address: the requested one (valid here, then free cluster-wide) or the
+     * store's choice inside this host's blocks; the name is claimed cluster-wide in the same step.
+     */
+    private int claimInCluster(
+            NetworkRecord network, AddressPool pool, String name, String requestedIp, Long mac, List<String> aliases) {
+        final Integer requested = requestedIp == null ? null : takeAddress(pool, requestedIp);
+        try {
+            final int ip =
+                    cluster.claimEndpoint(network, pool, new ClusterScope.EndpointClaim(name, requested, mac, aliases));
+            if (requested == null) {
+                pool.reserve(ip);
+            }
+            return ip;
+        } catch (RuntimeException e) {
+            if (requested != null) {
+                pool.release(requested);
+            }
+            throw e;
         }
     }
 
@@ -718,6 +814,110 @@ public final class NetworkService {
             save();
         }
         return vanished.size();
+    }
+
+    // ---- global networks, as the cluster store says (control thread) ----------------------------
+
+    /** The network of that name here, or null. */
+    public synchronized NetworkRecord networkOrNull(String name) {
+        return networks.get(name);
+    }
+
+    /** Builds a global network another host created (or this host before a restart), with a local dataplane id. */
+    public synchronized NetworkRecord adoptGlobalNetwork(NetworkRecord template) {
+        if (networks.containsKey(template.name())) {
+            throw ApiException.conflict("a network named " + template.name() + " already exists on this host");
+        }
+        final Cidr subnet = Cidr.parse(template.subnet());
+        for (NetworkRecord other : networks.values()) {
+            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+                throw ApiException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
+                        + other.subnet() + ") on this host");
+            }
+        }
+        final int dataplaneId = networks.values().stream()
+                        .mapToInt(NetworkRecord::dataplaneId)
+                        .max()
+                        .orElse(0)
+                + 1;
+        final NetworkRecord network = new NetworkRecord(
+                template.id(),
+                dataplaneId,
+                template.name(),
+                "overlay",
+                template.subnet(),
+                template.gateway(),
+                null,
+                Map.of(),
+                template.internal(),
+                template.mtu(),
+                template.created(),
+                template.dns(),
+                template.masquerade(),
+                template.overlay());
+        final AddressPool pool = poolOf(network);
+        bringUp(network);
+        networks.put(network.name(), network);
+        pools.put(network.name(), pool);
+        save();
+        LOG.log(
+                System.Logger.Level.INFO,
+                "global network {0} ({1}, VNI {2}) from the cluster store",
+                network.name(),
+                network.subnet(),
+                network.overlay().vni());
+        return network;
+    }
+
+    /**
+     * Removes a global network the store no longer has; returns false (and keeps it) while this
+     * host still has endpoints on it.
+     */
+    public synchronized boolean dropGlobalNetwork(String name) {
+        final NetworkRecord network = networks.get(name);
+        if (network == null || !network.clusterWide()) {
+            return true;
+        }
+        if (!endpointsOn(name).isEmpty()) {
+            return false;
+        }
+        tearDown(network);
+        return true;
+    }
+
+    /** Live peer change on a global network's tunnel; false when the tunnel is not open. */
+    public synchronized boolean overlayPeer(String networkName, int vtep, boolean present) {
+        if (!overlays.isOpen(networkName)) {
+            return false;
+        }
+        try {
+            if (present) {
+                overlays.addPeer(networkName, vtep);
+            } else {
+                overlays.removePeer(networkName, vtep);
+            }
+        } catch (IllegalStateException e) {
+            // already so
+        }
+        return true;
+    }
+
+    /**
+     * A remote endpoint of a global network, programmed from the store: its address answered by
+     * proxy-ARP here, its MAC sent to {@code vtep} without waiting to learn it. {@code vtep} 0
+     * removes both.
+     */
+    public synchronized void remoteEndpoint(String networkName, int ip, long mac, int vtep) {
+        final NetworkRecord network = networks.get(networkName);
+        if (network == null) {
+            return;
+        }
+        if (vtep != 0) {
+            Dataplane.await(dataplane.programRemoteAddress(network.dataplaneId(), ip, mac));
+        } else {
+            Dataplane.await(dataplane.forgetRemoteAddress(network.dataplaneId(), ip, mac));
+        }
+        overlays.programMac(networkName, mac, vtep);
     }
 
     // ---- lookups for the debugging tools -------------------------------------------------------
@@ -802,6 +1002,10 @@ public final class NetworkService {
 
     private void forget(EndpointRecord endpoint) {
         endpoints.remove(endpoint.id());
+        final NetworkRecord network = networks.get(endpoint.network());
+        if (network != null && network.clusterWide() && cluster != null) {
+            cluster.releaseEndpoint(network, endpoint.name(), endpoint.ipv4());
+        }
         for (NetworkEvents listener : listeners) {
             try {
                 listener.endpointRemoved(endpoint);

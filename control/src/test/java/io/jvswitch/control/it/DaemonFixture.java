@@ -41,6 +41,11 @@ final class DaemonFixture implements AutoCloseable {
     }
 
     DaemonFixture(String purpose, String... daemonArgs) throws Exception {
+        this(purpose, true, daemonArgs);
+    }
+
+    /** {@code start} false: the host namespace only; the caller wires it and calls {@link #startDaemon}. */
+    DaemonFixture(String purpose, boolean start, String... daemonArgs) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "integration tests need /dev/net/tun");
         lab = new NetnsLab(purpose);
@@ -49,7 +54,9 @@ final class DaemonFixture implements AutoCloseable {
         stateDir = dir.resolve("state");
         try {
             host = lab.add("host");
-            startDaemon(daemonArgs);
+            if (start) {
+                startDaemon(daemonArgs);
+            }
         } catch (Exception | Error e) {
             close();
             throw e;
