@@ -27,9 +27,11 @@ import io.jvswitch.switching.port.Port;
 import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.VtepContext;
 
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,7 +212,8 @@ public final class NetworkService {
                         e.getMessage());
             }
         }
-        save();
+        saveLive();
+        published();
         LOG.log(
                 System.Logger.Level.INFO,
                 "restored {0} networks and {1} of {2} endpoints",
@@ -303,13 +306,17 @@ public final class NetworkService {
                 dns,
                 Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null,
                 overlay);
+        persist(withNetwork(network), endpoints.values());
         try {
             bringUp(network);
         } catch (ApiException e) {
+            saveLive();
             throw e;
         } catch (IllegalStateException e) {
+            saveLive();
             throw ApiException.conflict(e.getMessage());
         } catch (RuntimeException e) {
+            saveLive();
             // The tunnel's socket could not be bound (no such local address, port in use).
             if (overlay == null) {
                 throw e;
@@ -318,7 +325,7 @@ public final class NetworkService {
         }
         networks.put(name, network);
         pools.put(name, pool);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "created network {0} {1} gateway {2}", name, subnet, network.gateway());
         return network;
     }
@@ -331,6 +338,7 @@ public final class NetworkService {
             throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
                     + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
+        persist(networks.values().stream().filter(n -> !n.name().equals(name)).toList(), endpoints.values());
         overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
         for (NetworkEvents listener : listeners) {
@@ -338,7 +346,7 @@ public final class NetworkService {
         }
         networks.remove(name);
         pools.remove(name);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "removed network {0}", name);
     }
 
@@ -358,18 +366,20 @@ public final class NetworkService {
             throw ApiException.conflict(
                     "network " + name + " has " + network.overlay().peers().size() + " peers, the limit");
         }
+        final List<String> peers = new ArrayList<>(network.overlay().peers());
+        peers.add(peer);
+        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        persist(withNetwork(updated), endpoints.values());
         if (overlays.isOpen(name)) {
             try {
                 overlays.addPeer(name, ip);
             } catch (IllegalStateException | IllegalArgumentException e) {
+                saveLive();
                 throw ApiException.conflict(e.getMessage());
             }
         }
-        final List<String> peers = new ArrayList<>(network.overlay().peers());
-        peers.add(peer);
-        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
         networks.put(name, updated);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} added", name, peer);
         return updated;
     }
@@ -383,14 +393,15 @@ public final class NetworkService {
                             ? " (it has none)"
                             : " (peers: " + String.join(", ", network.overlay().peers()) + ")"));
         }
-        if (overlays.isOpen(name)) {
-            overlays.removePeer(name, Cidr.parseAddress(peer));
-        }
         final List<String> peers = new ArrayList<>(network.overlay().peers());
         peers.remove(peer);
         final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        persist(withNetwork(updated), endpoints.values());
+        if (overlays.isOpen(name)) {
+            overlays.removePeer(name, Cidr.parseAddress(peer));
+        }
         networks.put(name, updated);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} removed", name, peer);
         return updated;
     }
@@ -606,12 +617,23 @@ public final class NetworkService {
                     ports);
             final Port port;
             try {
-                port = wiring.create(planFor(network, endpoint, namespace));
+                // Saved before the container's interface exists: an attach that cannot be saved
+                // creates nothing, and a daemon killed half-way finds the endpoint in its state
+                // (and takes back or forgets its device) instead of leaving it unknown.
+                final List<EndpointRecord> next = new ArrayList<>(endpoints.values());
+                next.add(endpoint);
+                persist(networks.values(), next);
                 try {
-                    plug(network, endpoint, port, namespace);
+                    port = wiring.create(planFor(network, endpoint, namespace));
+                    try {
+                        plug(network, endpoint, port, namespace);
+                    } catch (RuntimeException e) {
+                        wiring.release(port);
+                        port.close();
+                        throw e;
+                    }
                 } catch (RuntimeException e) {
-                    wiring.release(port);
-                    port.close();
+                    saveLive();
                     throw e;
                 }
             } catch (RuntimeException e) {
@@ -621,7 +643,7 @@ public final class NetworkService {
                 throw e;
             }
             endpoints.put(endpoint.id(), endpoint);
-            save();
+            published();
             tellAdded(network, endpoint);
             done = true;
             LOG.log(
@@ -654,6 +676,9 @@ public final class NetworkService {
             throw ApiException.notFound(
                     "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
+        persist(
+                networks.values(),
+                endpoints.values().stream().filter(e -> !matches.contains(e)).toList());
         for (EndpointRecord endpoint : matches) {
             final Attached live = attached.remove(endpoint.id());
             if (live != null) {
@@ -664,7 +689,7 @@ public final class NetworkService {
             forget(endpoint);
             LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
         }
-        save();
+        published();
         return matches;
     }
 
@@ -679,7 +704,8 @@ public final class NetworkService {
                     final EndpointRecord endpoint = endpoints.get(entry.getKey());
                     if (endpoint != null) {
                         forget(endpoint);
-                        save();
+                        saveLive();
+                        published();
                         LOG.log(
                                 System.Logger.Level.INFO,
                                 "endpoint {0} on {1} is gone (its namespace was deleted): removed",
@@ -715,7 +741,8 @@ public final class NetworkService {
             }
         }
         if (!vanished.isEmpty()) {
-            save();
+            saveLive();
+            published();
         }
         return vanished.size();
     }
@@ -898,9 +925,41 @@ public final class NetworkService {
         };
     }
 
-    private void save() {
-        store.save(
-                new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+    /**
+     * Writes the state as it will be once a change is made, before it is made: a change that cannot
+     * be saved (a full disk) is refused and nothing of it is applied.
+     */
+    private void persist(Collection<NetworkRecord> nextNetworks, Collection<EndpointRecord> nextEndpoints) {
+        try {
+            store.save(new DaemonState(DaemonState.VERSION, List.copyOf(nextNetworks), List.copyOf(nextEndpoints)));
+        } catch (UncheckedIOException e) {
+            throw ApiException.unsaved(e.getMessage() + " (nothing was changed)");
+        }
+    }
+
+    /**
+     * Writes the live state: after a change failed half-way, or when the kernel changed on its own
+     * (a container vanished). There is nothing to refuse then, so a failure is logged; the file then
+     * holds more than is live, which the next start forgets (endpoints it cannot take back).
+     */
+    private void saveLive() {
+        try {
+            store.save(new DaemonState(
+                    DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+        } catch (UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "state not saved: {0}", e.getMessage());
+        }
+    }
+
+    /** The saved networks with {@code network} added, or replacing the one of its name. */
+    private List<NetworkRecord> withNetwork(NetworkRecord network) {
+        final Map<String, NetworkRecord> next = new LinkedHashMap<>(networks);
+        next.put(network.name(), network);
+        return List.copyOf(next.values());
+    }
+
+    /** Tells the DNS names of the live state, after each change. */
+    private void published() {
         changed.accept(List.copyOf(networks.values()), List.copyOf(endpoints.values()));
     }
 
