@@ -32,7 +32,7 @@ public final class Ipv4Packet extends Flyweight {
 
     private static final int FLAG_DONT_FRAGMENT = 0x4000;
     private static final int FLAG_MORE_FRAGMENTS = 0x2000;
-    private static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
+    public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
 
     /**
      * @param length bytes available from {@code offset} (the Ethernet payload length).
