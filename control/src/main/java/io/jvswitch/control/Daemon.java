@@ -16,6 +16,7 @@ import io.jvswitch.control.dns.EmbeddedDns;
 import io.jvswitch.control.dns.NetnsResolvConf;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
+import io.jvswitch.control.model.StateDirectoryLock;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
@@ -38,6 +39,7 @@ import io.jvswitch.tap.EpollReadySet;
 import io.jvswitch.tap.TapException;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -120,6 +122,8 @@ public final class Daemon {
                 throw new IllegalStateException("no group named " + socketGroup + " (for --socket-group)");
             }
         }
+        // Before anything is read or replaced (the socket, the state): one daemon per state directory.
+        final StateDirectoryLock stateLock = StateDirectoryLock.acquire(stateDir);
         claimSocket();
         final ObjectMapper json = Json.mapper();
         final StateStore store = new StateStore(stateDir, json);
@@ -264,6 +268,7 @@ public final class Daemon {
                 stateDir,
                 switchContext.idleMode().label());
         stopped.await();
+        Reference.reachabilityFence(stateLock); // held until the daemon is done
     }
 
     /**

@@ -115,6 +115,11 @@ public final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** Waits for the daemon to exit by itself: its exit status, or -1 if it still runs after the timeout. */
+    public int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
+        return process.waitFor(timeout, unit) ? process.exitValue() : -1;
+    }
+
     /** SIGKILL: the daemon gets no chance to clean up. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

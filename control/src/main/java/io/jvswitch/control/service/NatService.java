@@ -134,6 +134,25 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             open.forEach(listeners::close);
         }
         rebuild();
+        // Its connections go with it: left in the table they would hold their place for days (an
+        // established TCP) and match whoever is given the address next.
+        final NetworkRecord network = networks.get(endpoint.network());
+        if (network != null) {
+            final int address = Cidr.parseAddress(endpoint.ipv4());
+            final int[] removed = new int[1];
+            onDataplaneThread.apply(() -> {
+                removed[0] = engine.removeEndpoint(network.dataplaneId(), address);
+                return List.of();
+            });
+            if (removed[0] > 0) {
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "removed {0} tracked connections of {1} on {2}",
+                        removed[0],
+                        endpoint.name(),
+                        endpoint.network());
+            }
+        }
     }
 
     /**

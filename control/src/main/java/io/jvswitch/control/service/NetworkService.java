@@ -27,9 +27,11 @@ import io.jvswitch.switching.port.Port;
 import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.VtepContext;
 
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -217,7 +219,8 @@ public final class NetworkService {
                         e.getMessage());
             }
         }
-        save();
+        saveLive();
+        published();
         LOG.log(
                 System.Logger.Level.INFO,
                 "restored {0} networks and {1} of {2} endpoints",
@@ -317,20 +320,19 @@ public final class NetworkService {
             network = cluster.createNetwork(network, request.vni());
         }
         try {
+            persist(withNetwork(network), endpoints.values());
+        } catch (ApiException e) {
+            throw undoGlobal(network, e);
+        }
+        try {
             bringUp(network);
         } catch (RuntimeException e) {
-            if (global) {
-                try {
-                    cluster.removeNetwork(network, List.of());
-                } catch (RuntimeException undo) {
-                    e.addSuppressed(undo);
-                }
-            }
-            throw translateBringUp(e, overlay);
+            saveLive();
+            throw undoGlobal(network, translateBringUp(e, overlay));
         }
         networks.put(name, network);
         pools.put(name, pool);
-        save();
+        published();
         LOG.log(
                 System.Logger.Level.INFO,
                 "created {0} network {1} {2} gateway {3}",
@@ -339,6 +341,18 @@ public final class NetworkService {
                 subnet,
                 network.gateway());
         return network;
+    }
+
+    /** Takes a global network that could not be brought up here back out of the cluster; returns {@code e}. */
+    private RuntimeException undoGlobal(NetworkRecord network, RuntimeException e) {
+        if (network.clusterWide()) {
+            try {
+                cluster.removeNetwork(network, List.of());
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+        }
+        return e;
     }
 
     private static RuntimeException translateBringUp(RuntimeException failure, OverlayRecord overlay) {
@@ -374,6 +388,7 @@ public final class NetworkService {
 
     private void tearDown(NetworkRecord network) {
         final String name = network.name();
+        persist(networks.values().stream().filter(n -> !n.name().equals(name)).toList(), endpoints.values());
         overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
         for (NetworkEvents listener : listeners) {
@@ -381,7 +396,7 @@ public final class NetworkService {
         }
         networks.remove(name);
         pools.remove(name);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "removed network {0}", name);
     }
 
@@ -401,18 +416,20 @@ public final class NetworkService {
             throw ApiException.conflict(
                     "network " + name + " has " + network.overlay().peers().size() + " peers, the limit");
         }
+        final List<String> peers = new ArrayList<>(network.overlay().peers());
+        peers.add(peer);
+        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        persist(withNetwork(updated), endpoints.values());
         if (overlays.isOpen(name)) {
             try {
                 overlays.addPeer(name, ip);
             } catch (IllegalStateException | IllegalArgumentException e) {
+                saveLive();
                 throw ApiException.conflict(e.getMessage());
             }
         }
-        final List<String> peers = new ArrayList<>(network.overlay().peers());
-        peers.add(peer);
-        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
         networks.put(name, updated);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} added", name, peer);
         return updated;
     }
@@ -426,14 +443,15 @@ public final class NetworkService {
                             ? " (it has none)"
                             : " (peers: " + String.join(", ", network.overlay().peers()) + ")"));
         }
-        if (overlays.isOpen(name)) {
-            overlays.removePeer(name, Cidr.parseAddress(peer));
-        }
         final List<String> peers = new ArrayList<>(network.overlay().peers());
         peers.remove(peer);
         final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        persist(withNetwork(updated), endpoints.values());
+        if (overlays.isOpen(name)) {
+            overlays.removePeer(name, Cidr.parseAddress(peer));
+        }
         networks.put(name, updated);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} removed", name, peer);
         return updated;
     }
@@ -677,12 +695,23 @@ public final class NetworkService {
                     ports);
             final Port port;
             try {
-                port = wiring.create(planFor(network, endpoint, namespace));
+                // Saved before the container's interface exists: an attach that cannot be saved
+                // creates nothing, and a daemon killed half-way finds the endpoint in its state
+                // (and takes back or forgets its device) instead of leaving it unknown.
+                final List<EndpointRecord> next = new ArrayList<>(endpoints.values());
+                next.add(endpoint);
+                persist(networks.values(), next);
                 try {
-                    plug(network, endpoint, port, namespace);
+                    port = wiring.create(planFor(network, endpoint, namespace));
+                    try {
+                        plug(network, endpoint, port, namespace);
+                    } catch (RuntimeException e) {
+                        wiring.release(port);
+                        port.close();
+                        throw e;
+                    }
                 } catch (RuntimeException e) {
-                    wiring.release(port);
-                    port.close();
+                    saveLive();
                     throw e;
                 }
             } catch (RuntimeException e) {
@@ -692,7 +721,7 @@ public final class NetworkService {
                 throw e;
             }
             endpoints.put(endpoint.id(), endpoint);
-            save();
+            published();
             tellAdded(network, endpoint);
             done = true;
             LOG.log(
@@ -750,6 +779,9 @@ public final class NetworkService {
             throw ApiException.notFound(
                     "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
+        persist(
+                networks.values(),
+                endpoints.values().stream().filter(e -> !matches.contains(e)).toList());
         for (EndpointRecord endpoint : matches) {
             final Attached live = attached.remove(endpoint.id());
             if (live != null) {
@@ -760,7 +792,7 @@ public final class NetworkService {
             forget(endpoint);
             LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
         }
-        save();
+        published();
         return matches;
     }
 
@@ -775,7 +807,8 @@ public final class NetworkService {
                     final EndpointRecord endpoint = endpoints.get(entry.getKey());
                     if (endpoint != null) {
                         forget(endpoint);
-                        save();
+                        saveLive();
+                        published();
                         LOG.log(
                                 System.Logger.Level.INFO,
                                 "endpoint {0} on {1} is gone (its namespace was deleted): removed",
@@ -811,7 +844,8 @@ public final class NetworkService {
             }
         }
         if (!vanished.isEmpty()) {
-            save();
+            saveLive();
+            published();
         }
         return vanished.size();
     }
@@ -856,10 +890,16 @@ public final class NetworkService {
                 template.masquerade(),
                 template.overlay());
         final AddressPool pool = poolOf(network);
-        bringUp(network);
+        persist(withNetwork(network), endpoints.values());
+        try {
+            bringUp(network);
+        } catch (RuntimeException e) {
+            saveLive();
+            throw e;
+        }
         networks.put(network.name(), network);
         pools.put(network.name(), pool);
-        save();
+        published();
         LOG.log(
                 System.Logger.Level.INFO,
                 "global network {0} ({1}, VNI {2}) from the cluster store",
@@ -1102,9 +1142,41 @@ public final class NetworkService {
         };
     }
 
-    private void save() {
-        store.save(
-                new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+    /**
+     * Writes the state as it will be once a change is made, before it is made: a change that cannot
+     * be saved (a full disk) is refused and nothing of it is applied.
+     */
+    private void persist(Collection<NetworkRecord> nextNetworks, Collection<EndpointRecord> nextEndpoints) {
+        try {
+            store.save(new DaemonState(DaemonState.VERSION, List.copyOf(nextNetworks), List.copyOf(nextEndpoints)));
+        } catch (UncheckedIOException e) {
+            throw ApiException.unsaved(e.getMessage() + " (nothing was changed)");
+        }
+    }
+
+    /**
+     * Writes the live state: after a change failed half-way, or when the kernel changed on its own
+     * (a container vanished). There is nothing to refuse then, so a failure is logged; the file then
+     * holds more than is live, which the next start forgets (endpoints it cannot take back).
+     */
+    private void saveLive() {
+        try {
+            store.save(new DaemonState(
+                    DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+        } catch (UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "state not saved: {0}", e.getMessage());
+        }
+    }
+
+    /** The saved networks with {@code network} added, or replacing the one of its name. */
+    private List<NetworkRecord> withNetwork(NetworkRecord network) {
+        final Map<String, NetworkRecord> next = new LinkedHashMap<>(networks);
+        next.put(network.name(), network);
+        return List.copyOf(next.values());
+    }
+
+    /** Tells the DNS names of the live state, after each change. */
+    private void published() {
         changed.accept(List.copyOf(networks.values()), List.copyOf(endpoints.values()));
     }
 
