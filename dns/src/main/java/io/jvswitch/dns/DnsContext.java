@@ -2,7 +2,10 @@ package io.jvswitch.dns;
 
 /** The DNS responder's configuration, validated once by {@link #conclude()}. */
 public final class DnsContext {
-    private int ttlSeconds = 600;
+    /** The answers' TTL for container names unless the daemon is told otherwise. */
+    public static final int DEFAULT_TTL_SECONDS = 600;
+
+    private int ttlSeconds = DEFAULT_TTL_SECONDS;
     private int maxRecords = 65_536;
     private int cacheEntries = 4_096;
     private long cacheBytes = 8L << 20;

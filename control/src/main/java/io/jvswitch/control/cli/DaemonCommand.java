@@ -57,14 +57,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--mac-aging",
             paramLabel = "SECONDS",
-            defaultValue = "300",
+            defaultValue = "" + SwitchContext.DEFAULT_MAC_AGING_SECONDS,
             description = "Forget a MAC address not seen for this long (default: ${DEFAULT-VALUE}).")
     long macAgingSeconds;
 
     @Option(
             names = "--fdb-limit",
             paramLabel = "N",
-            defaultValue = "16384",
+            defaultValue = "" + SwitchContext.DEFAULT_MAC_TABLE_LIMIT,
             description =
                     "Most MAC addresses learned per network; beyond it frames to new MACs are flooded (default: ${DEFAULT-VALUE}).")
     int fdbLimit;
@@ -72,14 +72,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--fdb-port-limit",
             paramLabel = "N",
-            defaultValue = "4096",
+            defaultValue = "" + SwitchContext.DEFAULT_MACS_PER_PORT_LIMIT,
             description = "Most MAC addresses learned per port (default: ${DEFAULT-VALUE}).")
     int fdbPortLimit;
 
     @Option(
             names = "--capture-ring",
             paramLabel = "KIB",
-            defaultValue = "16384",
+            defaultValue = "" + SwitchContext.DEFAULT_CAPTURE_RING_KIB,
             description =
                     "Room for captured frames on their way to capture clients, in KiB; a power of two, at least 64 (default: ${DEFAULT-VALUE}).")
     int captureRingKib;
@@ -99,7 +99,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--dns-ttl",
             paramLabel = "SECONDS",
-            defaultValue = "600",
+            defaultValue = "" + DnsContext.DEFAULT_TTL_SECONDS,
             description = "TTL of the DNS responder's answers for container names (default: ${DEFAULT-VALUE}).")
     int dnsTtl;
 
@@ -122,7 +122,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--conntrack-max",
             paramLabel = "N",
-            defaultValue = "262144",
+            defaultValue = "" + NatContext.DEFAULT_TABLE_CAPACITY,
             description =
                     "Most connections tracked for NAT; new ones beyond it are refused and counted (default: ${DEFAULT-VALUE}).")
     int conntrackMax;
