@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -90,8 +91,12 @@ public final class DebugService {
                         dataplane.disarmTrace();
                     }
                 })
-                .handle((trace, error) -> {
+                .handle((trace, failure) -> {
                     filter.close();
+                    // A stage after orTimeout sees the TimeoutException wrapped.
+                    final Throwable error = failure instanceof CompletionException wrapped && wrapped.getCause() != null
+                            ? wrapped.getCause()
+                            : failure;
                     if (error != null) {
                         if (error instanceof TimeoutException) {
                             throw ApiException.conflict("no frame on " + from.name() + " matched '" + request.match()

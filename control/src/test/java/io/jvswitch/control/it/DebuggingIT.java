@@ -216,6 +216,61 @@ class DebuggingIT {
         assertTrue(f.ping(rose, tulipIp, 3));
         assertTrue(p.waitFor(15, TimeUnit.SECONDS), "-c 3 ends the capture by itself");
         assertEquals(3, tool("tcpdump", "-nr", file.toString()).strip().lines().count());
+        final String summary = Files.readString(f.dir.resolve("count.err"));
+        assertTrue(summary.contains("3 frames written to " + file), summary);
+        assertTrue(!summary.contains("copied"), "no stale daemon figures: " + summary);
+    }
+
+    /** A capture the daemon refuses says why in one line, and leaves files as they were. */
+    @Test
+    void aCaptureThatCannotStartTouchesNoFile() throws Exception {
+        final Path existing = f.dir.resolve("keep.pcap");
+        Files.writeString(existing, "an earlier capture");
+        final Path absent = f.dir.resolve("absent.pcap");
+        for (Path file : List.of(existing, absent)) {
+            final String w = file.toString();
+            refusedCapture("no endpoint named nosuch", "nosuch", "-w", w);
+            refusedCapture("tcp port banana", "rose", "tcp", "port", "banana", "-w", w);
+            refusedCapture("unknown capture point 'bogus'", "rose", "--point", "bogus", "-w", w);
+            refusedCapture("no network named nosuch", "--network", "nosuch", "-w", w);
+            refusedCapture("-c must be at least 1, not 0", "rose", "-c", "0", "-w", w);
+            refusedCapture("-c must be at least 1, not -2", "rose", "-c", "-2", "-w", w);
+            refusedCapture(
+                    "no directory", "rose", "-w", f.dir.resolve("nodir/x.pcap").toString());
+            assertEquals("an earlier capture", Files.readString(existing), "the existing file untouched");
+            assertTrue(Files.notExists(absent), "no file created");
+        }
+    }
+
+    private static void refusedCapture(String message, String... args) {
+        final List<String> full = new ArrayList<>(List.of("capture"));
+        full.addAll(List.of(args));
+        final DaemonFixture.Cli cli = f.jvs(full.toArray(String[]::new));
+        assertEquals(1, cli.exit(), String.join(" ", full) + ": " + cli.err());
+        assertTrue(
+                cli.err().startsWith("jvs: ") && cli.err().contains(message),
+                String.join(" ", full) + ": " + cli.err());
+        assertEquals(1, cli.err().strip().lines().count(), "one line, no \"capturing\": " + cli.err());
+    }
+
+    @Test
+    void aTraceThatSeesNoMatchingFrameSaysSoInOneLine() {
+        final long severeBefore = severeLines();
+        final DaemonFixture.Cli cli = f.jvs("trace", "--from", "lily", "--match", "udp port 9", "--timeout", "1");
+        assertEquals(1, cli.exit(), cli.err());
+        assertEquals("jvs: no frame on lily matched 'udp port 9' within 1 s\n", cli.err());
+        assertEquals(severeBefore, severeLines(), "no stack trace in the daemon log:\n" + f.daemon.logText());
+        // and the port can be traced again at once: the timed-out trace was disarmed
+        final DaemonFixture.Cli again = f.jvs("trace", "--from", "lily", "--match", "udp port 9", "--timeout", "1");
+        assertEquals("jvs: no frame on lily matched 'udp port 9' within 1 s\n", again.err());
+    }
+
+    private static long severeLines() {
+        return f.daemon
+                .logText()
+                .lines()
+                .filter(l -> l.contains("SEVERE") || l.contains("Exception"))
+                .count();
     }
 
     @Test
