@@ -26,13 +26,28 @@ import java.util.concurrent.Callable;
 @Command(
         name = "capture",
         description = {
-            "Capture frames at ports or pipeline points to a pcap file (tcpdump, tshark and Wireshark read it).",
-            "  jvs capture web -w web.pcap                          a port's rx and tx",
-            "  jvs capture web 'tcp port 80' -w - | tcpdump -nr -   a BPF filter, streamed to stdout",
+            "Capture frames at ports or pipeline points to a pcap file (tcpdump, tshark",
+            "and Wireshark read it).",
+            "  jvs capture web -w web.pcap                       web's rx and tx",
+            "  jvs capture web 'tcp port 80' -w - | tcpdump -nr -",
             "  jvs capture --network frontend --point rx -c 100 -w f.pcap",
-            "  jvs capture --drops -w drops.pcap                    every dropped frame; reasons in drops.pcap.reasons",
-            "With --network, --drops or --port, every positional word is part of the filter;",
-            "otherwise the first one names the port."
+            "  jvs capture --drops -w drops.pcap                 reasons: drops.pcap.reasons",
+            "  jvs capture web --point pre-nat,post-nat -w nat.pcap",
+            "  jvs capture host:jvs0 -w host.pcap                the host link",
+            "  jvs capture vxlan:ov --point encap,decap -w ov.pcap",
+            "With --network, --drops or --port, every positional word is part of the",
+            "filter; otherwise the first one names the port: an endpoint, host:LINK (the",
+            "host link, jvs0 by default) or vxlan:NETWORK (an overlay's tunnel port).",
+            "Points:",
+            "  rx, tx     a frame entering or leaving by the port",
+            "  drop       where the switch dropped a frame (the reason is kept)",
+            "  pre-nat    a routed packet of the port as the router got it",
+            "  post-nat   the same packet after address translation, as it goes on",
+            "             (by the port it came in on: capture host:jvs0 for the replies)",
+            "  dns        DNS queries to the gateway's responder, and its answers",
+            "  encap      a tunnel port's datagrams to each VTEP, with the outer IPv4/UDP",
+            "             headers and the VNI (tshark decodes UDP 4789 as VXLAN)",
+            "  decap      the datagrams it received from each VTEP, likewise"
         })
 final class CaptureCommand implements Callable<Integer> {
     @Mixin
@@ -41,10 +56,16 @@ final class CaptureCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "PORT|FILTER", arity = "0..*", description = "An endpoint name, then a tcpdump filter.")
+    @Parameters(
+            paramLabel = "PORT|FILTER",
+            arity = "0..*",
+            description = "An endpoint name (or host:LINK, vxlan:NETWORK), then a tcpdump filter.")
     List<String> words = new ArrayList<>();
 
-    @Option(names = "--port", paramLabel = "ENDPOINT", description = "Capture this endpoint's port (repeatable).")
+    @Option(
+            names = "--port",
+            paramLabel = "ENDPOINT",
+            description = "Capture this endpoint's port, or host:LINK or vxlan:NETWORK (repeatable).")
     List<String> ports = new ArrayList<>();
 
     @Option(names = "--network", paramLabel = "NETWORK", description = "Capture every port of this network.")
@@ -54,7 +75,7 @@ final class CaptureCommand implements Callable<Integer> {
             names = "--point",
             paramLabel = "POINTS",
             split = ",",
-            description = "Where: rx, tx, drop (default: rx,tx).")
+            description = "Where: rx, tx, drop, pre-nat, post-nat, dns, encap, decap (default: rx,tx).")
     List<String> points = new ArrayList<>();
 
     @Option(

@@ -845,6 +845,17 @@ public final class NetworkService {
         return live.slot();
     }
 
+    /** The dataplane slot of an overlay network's tunnel port (jvs capture vxlan:NETWORK). */
+    public synchronized int tunnelSlotOf(String networkName) {
+        final NetworkRecord network = requireNetwork(networkName);
+        final int slot = network.spansHosts() ? overlays.slotOf(networkName) : -1;
+        if (slot < 0) {
+            throw ApiException.badRequest(
+                    "network " + networkName + " has no tunnel port: it is not an overlay network");
+        }
+        return slot;
+    }
+
     public synchronized int dataplaneIdOf(String networkName) {
         return requireNetwork(networkName).dataplaneId();
     }

@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.lab.DaemonProcess;
-import io.jvswitch.control.netns.CommandRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,63 +54,16 @@ class DebuggingIT {
         }
     }
 
-    /** Starts {@code jvs capture ...} as its own process (the launcher's JVM flags, this JVM's class path). */
     static Process capture(Path stderr, String... args) throws Exception {
-        final long sessionsBefore = sessionsStarted();
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(DaemonProcess.JVM_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main", "capture"));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--socket", f.socket.toString()));
-        final Process p = new ProcessBuilder(command)
-                .redirectError(stderr.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        // The daemon logs each capture session it starts: wait for this one, so no early frame is missed.
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && sessionsStarted() == sessionsBefore && p.isAlive()) {
-            Thread.sleep(50);
-        }
-        assertTrue(sessionsStarted() > sessionsBefore, "the capture started: " + Files.readString(stderr));
-        return p;
+        return CaptureProcess.start(f, stderr, args);
     }
 
-    static long sessionsStarted() {
-        return f.daemon
-                .logText()
-                .lines()
-                .filter(l -> l.matches(".*capture \\d+ started.*"))
-                .count();
-    }
-
-    /**
-     * Ends a capture like Ctrl-C does, and waits for the file to be closed. A process started in
-     * the background by a shell without job control ignores SIGINT, and the capture inherits that
-     * from the test run: it then gets SIGTERM, which takes the same way out (the capture's
-     * shutdown hook).
-     */
     static void interrupt(Process p) throws Exception {
-        final String signal = ignoresSigint(p.pid()) ? "-TERM" : "-INT";
-        new CommandRunner().check("kill " + signal, List.of("kill", signal, Long.toString(p.pid())));
-        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "capture ended on kill " + signal);
-    }
-
-    /** Bit 1 (SIGINT is signal 2) of the process's ignored-signal mask, from /proc. */
-    static boolean ignoresSigint(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("SigIgn:")) {
-                return (Long.parseUnsignedLong(
-                                        line.substring("SigIgn:".length()).strip(), 16)
-                                & 2)
-                        != 0;
-            }
-        }
-        return false;
+        CaptureProcess.interrupt(p);
     }
 
     static String tool(String... command) {
-        return new CommandRunner().check(command[0], List.of(command));
+        return CaptureProcess.tool(command);
     }
 
     @Test
@@ -176,13 +127,13 @@ class DebuggingIT {
                         "-",
                         "--socket",
                         f.socket.toString()));
-        final long before = sessionsStarted();
+        final long before = CaptureProcess.sessionsStarted(f);
         final Process pipe = new ProcessBuilder("bash", "-c", cli + " | tcpdump -l -nr -")
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
                 .start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (sessionsStarted() == before && System.nanoTime() < deadline) {
+        while (CaptureProcess.sessionsStarted(f) == before && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         assertTrue(f.ping(rose, tulipIp, 1));
