@@ -216,6 +216,15 @@ class DebuggingIT {
         assertEquals("jvs: no frame on lily matched 'udp port 9' within 1 s\n", again.err());
     }
 
+    /** The CLI waits for the daemon as long as the trace may take, not its usual minute. */
+    @Test
+    void aTraceMayWaitLongerThanAMinute() {
+        final long start = System.nanoTime();
+        final DaemonFixture.Cli cli = f.jvs("trace", "--from", "lily", "--match", "udp port 7", "--timeout", "62");
+        assertEquals("jvs: no frame on lily matched 'udp port 7' within 62 s\n", cli.err());
+        assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(62), "it waited the whole --timeout");
+    }
+
     private static long severeLines() {
         return f.daemon
                 .logText()
