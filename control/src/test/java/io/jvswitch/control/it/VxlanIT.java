@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * Two hosts (namespaces, each running a jvs daemon) joined by a veth underlay, with an overlay
@@ -196,6 +197,62 @@ class VxlanIT {
                         + " behind 10.200.0.2"),
                 trace);
         assertTrue(trace.contains("verdict: forwarded to "), trace);
+    }
+
+    /**
+     * A TCP stream's 64 KiB super-frames leave as segments: the encap capture shows each datagram
+     * as sent (VNI, outer headers within the underlay's MTU, inner TCP checksums complete).
+     */
+    @Test
+    void encapCaptureShowsSegmentedSuperFramesAsSent() throws Exception {
+        final Path file = a.dir.resolve("tso.pcap");
+        final Process capture = CaptureProcess.start(
+                a,
+                a.dir.resolve("tso.err"),
+                "vxlan:multi",
+                "--point",
+                "encap",
+                "udp port 4789",
+                "-c",
+                "300",
+                "-w",
+                file.toString());
+        iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 1);
+        if (capture.isAlive()) {
+            CaptureProcess.interrupt(capture);
+        }
+        final List<String> lines = CaptureProcess.tool(
+                        "tshark",
+                        "-r",
+                        file.toString(),
+                        "-o",
+                        "tcp.check_checksum:TRUE",
+                        "-T",
+                        "fields",
+                        "-e",
+                        "vxlan.vni",
+                        "-e",
+                        "ip.len",
+                        "-e",
+                        "tcp.len",
+                        "-e",
+                        "tcp.checksum.status")
+                .strip()
+                .lines()
+                .toList();
+        assertEquals(300, lines.size(), "-c 300 datagrams");
+        int fullSegments = 0;
+        for (String line : lines) {
+            final String[] f = line.split("\t", -1);
+            assertEquals(Integer.toString(VNI), f[0], line);
+            final int outerLength = Integer.parseInt(f[1].split(",")[0]);
+            assertTrue(outerLength <= 1500, "a segment within the underlay's MTU: " + line);
+            if (!f[2].isEmpty() && Integer.parseInt(f[2]) >= 1000) {
+                fullSegments++;
+                assertEquals("1", f[3], "the inner TCP checksum is complete and good: " + line);
+            }
+        }
+        assertTrue(fullSegments > 100, fullSegments + " full-sized segments of the stream");
     }
 
     @Test
