@@ -120,6 +120,44 @@ class CliDocsTest {
         assertEquals("build bench", complete(script, "jvs b"));
     }
 
+    /**
+     * zsh runs the same script through bashcompinit: the function finds the subcommand and offers
+     * its words (zsh's completion system then filters them by the typed prefix itself).
+     */
+    @Test
+    void zshSourcesTheCompletionScriptThroughBashcompinit(@TempDir Path dir) throws Exception {
+        final Path script = dir.resolve("jvs.bash");
+        Files.writeString(script, jvs(List.of("completion")).out());
+        final String network = zshComplete(dir, script, "jvs network c");
+        assertTrue(network.startsWith("create ls list inspect rm remove peer"), network);
+        assertTrue(!network.contains("daemon"), network);
+        assertTrue(zshComplete(dir, script, "jvs capture --poi").contains("--point"));
+    }
+
+    private static String zshComplete(Path dir, Path script, String line) throws Exception {
+        final String sh = "COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(" + line + ");"
+                + " COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); compopt() { :; };"
+                + " _complete_jvs jvs \"${COMP_WORDS[COMP_CWORD]}\" \"${COMP_WORDS[COMP_CWORD-1]}\";"
+                + " echo \"${COMPREPLY[*]}\"";
+        final String program = "autoload -U +X compinit && compinit -u -d " + dir.resolve("zcompdump") + "\n"
+                + "autoload -U +X bashcompinit && bashcompinit\n"
+                + "source " + script + "\n"
+                // bash's arrays count from 0: the function runs as bash functions do under bashcompinit
+                + "emulate sh -c '" + sh.replace("'", "'\\''") + "'\n";
+        final Process zsh;
+        try {
+            zsh = new ProcessBuilder("zsh", "-f", "-c", program)
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw new AssertionError("zsh is missing: scripts/install-test-deps installs it", e);
+        }
+        final String out = new String(zsh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(zsh.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, zsh.exitValue(), out);
+        return out.strip();
+    }
+
     /** What bash offers for the last word of {@code line}, the way readline calls the function. */
     private static String complete(Path script, String line) throws Exception {
         // compopt changes readline's options and works only while readline runs the completion: here a no-op
