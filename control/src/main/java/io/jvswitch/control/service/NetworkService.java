@@ -665,7 +665,10 @@ public final class NetworkService {
                 wiring.release(live.port());
                 Dataplane.await(dataplane.unplug(live.slot()));
                 slotNames.remove(live.slot());
-                left.add(live);
+                final NetworkRecord network = networks.get(endpoint.network());
+                if (network != null && !network.internal()) {
+                    left.add(live); // it may have carried the container's default route
+                }
             }
             forget(endpoint);
             LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
@@ -708,9 +711,9 @@ public final class NetworkService {
     }
 
     /**
-     * After a detach took the interface that carried the container's default route, the route went
-     * with it: give the container the default route of the first network it is still on that has
-     * a way out (the wiring does nothing when a default route is still there).
+     * After a detach took an interface that may have carried the container's default route (one on
+     * a network with a way out), the route went with it: give the container the default route of
+     * the first such network it is still on (the wiring does nothing when it still has one).
      */
     private void restoreDefaultRoute(ResolvedNamespace namespace) {
         for (EndpointRecord other : endpoints.values()) {
@@ -848,10 +851,13 @@ public final class NetworkService {
     /** The dataplane slot of an overlay network's tunnel port (jvs capture vxlan:NETWORK). */
     public synchronized int tunnelSlotOf(String networkName) {
         final NetworkRecord network = requireNetwork(networkName);
-        final int slot = network.spansHosts() ? overlays.slotOf(networkName) : -1;
-        if (slot < 0) {
+        if (!network.spansHosts()) {
             throw ApiException.badRequest(
                     "network " + networkName + " has no tunnel port: it is not an overlay network");
+        }
+        final int slot = overlays.slotOf(networkName);
+        if (slot < 0) {
+            throw ApiException.conflict("the tunnel port of network " + networkName + " is not open");
         }
         return slot;
     }

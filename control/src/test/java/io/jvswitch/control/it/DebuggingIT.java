@@ -184,6 +184,9 @@ class DebuggingIT {
             refusedCapture("tcp port banana", "rose", "tcp", "port", "banana", "-w", w);
             refusedCapture("unknown capture point 'bogus'", "rose", "--point", "bogus", "-w", w);
             refusedCapture("no network named nosuch", "--network", "nosuch", "-w", w);
+            refusedCapture("no host link named nosuch (it is jvs0)", "host:nosuch", "-w", w);
+            refusedCapture(
+                    "network frontend has no tunnel port: it is not an overlay network", "vxlan:frontend", "-w", w);
             refusedCapture("-c must be at least 1, not 0", "rose", "-c", "0", "-w", w);
             refusedCapture("-c must be at least 1, not -2", "rose", "-c", "-2", "-w", w);
             refusedCapture(
