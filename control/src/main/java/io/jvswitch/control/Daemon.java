@@ -10,6 +10,7 @@ import io.jvswitch.control.cluster.EtcdGateway;
 import io.jvswitch.control.cluster.StoreUnavailableException;
 import io.jvswitch.control.debug.CaptureEndpoint;
 import io.jvswitch.control.debug.CaptureService;
+import io.jvswitch.control.debug.CaptureTargets;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.MetricsServer;
 import io.jvswitch.control.dns.EmbeddedDns;
@@ -208,14 +209,15 @@ public final class Daemon {
             // after the restore: containers get their TAPs back before the DNS start-up costs anything
             final DnsService dns = startDns(dataplane, service.get(), control, agent);
             closeOnExit.add(dns);
-            final CaptureService captures = new CaptureService(dataplane, service.get()::nameOfSlot);
+            final CaptureTargets captureTargets = new CaptureTargets(service.get(), link);
+            final CaptureService captures = new CaptureService(dataplane, captureTargets::nameOfSlot);
             closeOnExit.add(captures);
             api.group(socketGroup);
             final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
             debug.dnsStats(dns::stats);
             api.start(
                     new ApiRoutes(service.get(), debug, json, natService, agent),
-                    new CaptureEndpoint(service.get(), captures, json),
+                    new CaptureEndpoint(service.get(), captureTargets, captures, json),
                     control);
             if (metricsAddress != null) {
                 final DebugService metricsDebug =

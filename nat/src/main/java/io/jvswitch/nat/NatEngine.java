@@ -2,6 +2,7 @@ package io.jvswitch.nat;
 
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.service.RoutingHook;
@@ -401,6 +402,77 @@ public final class NatEngine implements RoutingHook {
                 return ACCEPT;
             }
         }
+    }
+
+    /**
+     * Says what {@link #beforeRouting} and {@link #afterRouting} would do with the packet, changing
+     * nothing (no lookup statistics, no drop counted): the tracked connection it belongs to and how
+     * that translates it, else the connection it would open. For traces of synthetic packets.
+     */
+    @Override
+    public String explain(
+            int fromNetwork, int toNetwork, DirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        if (ipLength < Ipv4Packet.MIN_HEADER_LENGTH) {
+            return "too short to track";
+        }
+        final int ihl = (buffer.getByte(ipOffset) & 0x0F) << 2;
+        final int proto = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
+        if (proto != Ipv4Packet.PROTOCOL_TCP && proto != Ipv4Packet.PROTOCOL_UDP && proto != Ipv4Packet.PROTOCOL_ICMP) {
+            return "protocol " + proto + " is not tracked: passes untranslated";
+        }
+        final int minimum = proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8;
+        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || ipLength < ihl + minimum) {
+            return "too short to track";
+        }
+        final int at = ipOffset + ihl;
+        final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int destination = buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int sourcePort = sourcePort(buffer, proto, at);
+        final int destinationPort = destinationPort(buffer, proto, at);
+        final String name =
+                proto == Ipv4Packet.PROTOCOL_TCP ? "tcp" : proto == Ipv4Packet.PROTOCOL_UDP ? "udp" : "icmp";
+        final int ref = table.lookup(
+                ConnectionTable.tupleA(proto, fromNetwork, source),
+                ConnectionTable.tupleB(destination, sourcePort, destinationPort));
+        if (ref >= 0 && !table.isExpired(ref >> 1, nowNanos)) {
+            final int connection = ref >> 1;
+            final int other = ConnectionTable.REPLY - (ref & 1);
+            final long otherA = table.tupleA(connection, other);
+            final long otherB = table.tupleB(connection, other);
+            final long originalA = table.tupleA(connection, ConnectionTable.ORIGINAL);
+            final long originalB = table.tupleB(connection, ConnectionTable.ORIGINAL);
+            return "matches the tracked connection " + name + " "
+                    + endpoint(ConnectionTable.sourceOf(originalA), ConnectionTable.sourcePortOf(originalB)) + " -> "
+                    + endpoint(ConnectionTable.destinationOf(originalB), ConnectionTable.destinationPortOf(originalB))
+                    + " (" + ((ref & 1) == ConnectionTable.ORIGINAL ? "original" : "reply") + " direction): "
+                    + "translated to "
+                    + endpoint(ConnectionTable.destinationOf(otherB), ConnectionTable.destinationPortOf(otherB))
+                    + " -> " + endpoint(ConnectionTable.sourceOf(otherA), ConnectionTable.sourcePortOf(otherB));
+        }
+        final String flow = name + " " + endpoint(source, sourcePort) + " -> " + endpoint(destination, destinationPort);
+        final NatPolicy p = policy;
+        if (fromNetwork != HOST_LINK && proto != Ipv4Packet.PROTOCOL_ICMP) {
+            final PublishedPorts.Rule rule = p.published().find(proto, destination, destinationPort, p);
+            if (rule != null) {
+                return "no tracked connection: would open " + flow + " to the published port, destination "
+                        + "translated to " + endpoint(rule.containerIp(), rule.containerPort());
+            }
+        }
+        if (toNetwork == UNROUTED) {
+            return "no tracked connection for " + flow + " and no published port: destination unchanged";
+        }
+        if (toNetwork == HOST_LINK
+                && fromNetwork != HOST_LINK
+                && p.masquerades(fromNetwork)
+                && !p.isHostAddress(destination)) {
+            return "no tracked connection: would open " + flow + ", source masqueraded as "
+                    + Ipv4Address.format(p.masqueradeAddress()) + " with a free port";
+        }
+        return "no tracked connection for " + flow + ": none to open, passes untranslated";
+    }
+
+    private static String endpoint(int address, int port) {
+        return Ipv4Address.format(address) + ":" + port;
     }
 
     /** Creates the connection of a first packet that needs translation, and translates its source. */

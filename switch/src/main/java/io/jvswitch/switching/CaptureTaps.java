@@ -31,6 +31,11 @@ final class CaptureTaps {
     final int[] rx;
     final int[] tx;
     final int[] drop;
+    final int[] preNat;
+    final int[] postNat;
+    final int[] dns;
+    final int[] encap;
+    final int[] decap;
     private final Session[] sessions = new Session[CaptureRing.MAX_SESSIONS];
     final long[] captured = new long[CaptureRing.MAX_SESSIONS];
     final long[] ringDrops = new long[CaptureRing.MAX_SESSIONS];
@@ -38,6 +43,9 @@ final class CaptureTaps {
     long totalCopied;
 
     long totalRingDrops;
+    /** Whether any session captures DNS: a deferred answer looks up its client's port only then. */
+    boolean dnsArmed;
+
     private final CaptureRing ring;
     private final NanoClock clock;
     private long epochOffsetNanos;
@@ -46,6 +54,11 @@ final class CaptureTaps {
         this.rx = new int[maxPorts];
         this.tx = new int[maxPorts];
         this.drop = new int[maxPorts];
+        this.preNat = new int[maxPorts];
+        this.postNat = new int[maxPorts];
+        this.dns = new int[maxPorts];
+        this.encap = new int[maxPorts];
+        this.decap = new int[maxPorts];
         this.ring = ring;
         this.clock = clock;
     }
@@ -82,6 +95,12 @@ final class CaptureTaps {
         Arrays.fill(rx, 0);
         Arrays.fill(tx, 0);
         Arrays.fill(drop, 0);
+        Arrays.fill(preNat, 0);
+        Arrays.fill(postNat, 0);
+        Arrays.fill(dns, 0);
+        Arrays.fill(encap, 0);
+        Arrays.fill(decap, 0);
+        dnsArmed = false;
         for (int slot = 0; slot < table.capacity(); slot++) {
             if (table.ports[slot] == null) {
                 continue;
@@ -99,9 +118,39 @@ final class CaptureTaps {
                     if ((s.pointsMask & CapturePoint.DROP.bit()) != 0) {
                         drop[slot] |= bit;
                     }
+                    if ((s.pointsMask & CapturePoint.PRE_NAT.bit()) != 0) {
+                        preNat[slot] |= bit;
+                    }
+                    if ((s.pointsMask & CapturePoint.POST_NAT.bit()) != 0) {
+                        postNat[slot] |= bit;
+                    }
+                    if ((s.pointsMask & CapturePoint.ENCAP.bit()) != 0) {
+                        encap[slot] |= bit;
+                    }
+                    if ((s.pointsMask & CapturePoint.DECAP.bit()) != 0) {
+                        decap[slot] |= bit;
+                    }
+                    if ((s.pointsMask & CapturePoint.DNS.bit()) != 0) {
+                        dns[slot] |= bit;
+                        dnsArmed = true;
+                    }
                 }
             }
         }
+    }
+
+    /** The sessions that want {@code point} at {@code slot}, as a bit mask. */
+    int mask(CapturePoint point, int slot) {
+        return switch (point) {
+            case RX -> rx[slot];
+            case TX -> tx[slot];
+            case DROP -> drop[slot];
+            case PRE_NAT -> preNat[slot];
+            case POST_NAT -> postNat[slot];
+            case DNS -> dns[slot];
+            case ENCAP -> encap[slot];
+            case DECAP -> decap[slot];
+        };
     }
 
     /**

@@ -271,6 +271,14 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /**
+     * The MAC the network's proxy-ARP would answer for {@code ip} (its address book: local endpoints
+     * and addresses learned from tunnels), or -1: what a container's ARP would resolve.
+     */
+    public CompletableFuture<Long> proxyArpLookup(int networkId, int ip) {
+        return submit(a -> a.requireDomain(networkId).addresses.lookup(ip));
+    }
+
     public CompletableFuture<List<FdbEntry>> fdb(int networkId) {
         return submit(a -> {
             final BridgeDomain domain = a.requireDomain(networkId);

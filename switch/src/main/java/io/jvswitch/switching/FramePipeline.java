@@ -234,6 +234,7 @@ final class FramePipeline {
                         "FDB of " + domain.name + ": " + MacAddress.format(destination) + " -> port "
                                 + table.ports[egress].name());
                 trace.verdict("forwarded to " + table.ports[egress].name());
+                noteEgress(egress, buffer, length);
             }
             in.forwarded++;
             transmit(egress, buffer, length);
@@ -388,12 +389,25 @@ final class FramePipeline {
                 }
             }
             trace.verdict("flooded in " + domain.name + " to " + (to.isEmpty() ? "no other port" : to));
+            for (int i = 0; i < members; i++) {
+                if (domain.member(i) != ingress) {
+                    noteEgress(domain.member(i), buffer, length);
+                }
+            }
         }
         for (int i = 0; i < members; i++) {
             final int egress = domain.member(i);
             if (egress != ingress && transmit(egress, buffer, length)) {
                 table.counters[egress].floodedOut++;
             }
+        }
+    }
+
+    /** Trace text: what a port that sends beyond the switch (a tunnel) would do with the frame. */
+    private void noteEgress(int egress, MutableDirectBuffer buffer, int length) {
+        final String beyond = table.ports[egress].describeEgress(buffer, 0, length);
+        if (beyond != null) {
+            trace.note("egress " + table.ports[egress].name(), beyond);
         }
     }
 
@@ -453,6 +467,25 @@ final class FramePipeline {
         if (mask != 0 && !dryRun && length > ETH_OFFSET) {
             taps.copy(mask, slot, CapturePoint.DROP, reason.ordinal(), buffer, ETH_OFFSET, length - ETH_OFFSET);
         }
+    }
+
+    /**
+     * Hands a copy of the frame to the captures that want {@code point} at {@code slot}: a load and
+     * a compare when none does. Never for a synthetic frame.
+     */
+    void capture(CapturePoint point, int slot, MutableDirectBuffer buffer, int length) {
+        if (slot < 0 || dryRun || length <= ETH_OFFSET) {
+            return;
+        }
+        final int mask = taps.mask(point, slot);
+        if (mask != 0) {
+            taps.copy(mask, slot, point, CaptureRing.NO_REASON, buffer, ETH_OFFSET, length - ETH_OFFSET);
+        }
+    }
+
+    /** Whether any capture wants DNS frames (a deferred answer finds its client's port only then). */
+    boolean capturesDns() {
+        return taps.dnsArmed;
     }
 
     /** Sets the trace's verdict when a frame is traced. */

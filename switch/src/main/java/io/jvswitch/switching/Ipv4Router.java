@@ -9,6 +9,7 @@ import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.capture.CapturePoint;
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.BufferUtil;
@@ -294,14 +295,41 @@ final class Ipv4Router {
      * refuses is dropped and counted here. A synthetic (traced) packet is not shown to it.
      */
     private int beforeRouting(int fromNetwork, int ingress, PortCounters in, MutableDirectBuffer buffer, int length) {
-        if (hook == null || pipeline.dryRun) {
+        pipeline.capture(CapturePoint.PRE_NAT, ingress, buffer, length);
+        if (hook == null) {
             return RoutingHook.ACCEPT;
         }
+        if (pipeline.dryRun) {
+            if (tracing()) {
+                note("nat", hook.explain(fromNetwork, RoutingHook.UNROUTED, buffer, L3, length - L3, pipeline.now));
+            }
+            return RoutingHook.ACCEPT;
+        }
+        final String before = tracing() ? flow(buffer) : null;
         final int verdict = hook.beforeRouting(fromNetwork, buffer, L3, length - L3, pipeline.now);
         if (verdict == RoutingHook.DROP) {
             pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
+        } else if (before != null) {
+            noteTranslation("nat (pre-route)", before, buffer, verdict);
         }
         return verdict;
+    }
+
+    /** Trace text: what the hook did to the packet's addresses and ports. */
+    private void noteTranslation(String stage, String before, MutableDirectBuffer buffer, int verdict) {
+        final String after = flow(buffer);
+        note(
+                stage,
+                (before.equals(after) ? "unchanged: " + after : before + " translated to " + after)
+                        + (verdict == RoutingHook.ACCEPT_TRACKED ? " (a tracked connection)" : ""));
+    }
+
+    /** "address:port -> address:port" of the packet in {@link #ip} (ports for TCP and UDP only). */
+    private String flow(DirectBuffer buffer) {
+        final boolean ports = (ip.protocol() == Ipv4Packet.PROTOCOL_TCP || ip.protocol() == Ipv4Packet.PROTOCOL_UDP)
+                && !ip.isFragment();
+        return Ipv4Address.format(ip.source()) + (ports ? ":" + sourcePort(buffer) : "") + " -> "
+                + Ipv4Address.format(ip.destination()) + (ports ? ":" + destinationPort(buffer) : "");
     }
 
     /** Both TCP and UDP keep the destination port at offset 2 of their header. */
@@ -471,10 +499,22 @@ final class Ipv4Router {
             return;
         }
         if (pipeline.dryRun) {
+            if (hook != null && tracing()) {
+                note(
+                        "nat",
+                        hook.explain(
+                                from == null ? RoutingHook.HOST_LINK : from.id,
+                                to == null ? RoutingHook.HOST_LINK : to.id,
+                                buffer,
+                                L3,
+                                length - L3,
+                                pipeline.now));
+            }
             pipeline.verdictNote("routed to " + (to == null ? "the host link" : "network " + to.name));
             return;
         }
         if (hook != null) {
+            final String before = tracing() ? flow(buffer) : null;
             final int verdict = hook.afterRouting(
                     from == null ? RoutingHook.HOST_LINK : from.id,
                     to == null ? RoutingHook.HOST_LINK : to.id,
@@ -486,7 +526,11 @@ final class Ipv4Router {
                 pipeline.drop(ingress, in, DropReason.TRANSLATION_REFUSED, buffer, length);
                 return;
             }
+            if (before != null) {
+                noteTranslation("nat (post-route)", before, buffer, verdict);
+            }
         }
+        pipeline.capture(CapturePoint.POST_NAT, ingress, buffer, length);
         ip.decrementTtl();
         final long destinationMac;
         final long sourceMac;
@@ -531,6 +575,9 @@ final class Ipv4Router {
     /** Sends a routed frame: into a network through its FDB (flooding an unlearned MAC), or to the host. */
     private void send(int ingress, BridgeDomain to, MutableDirectBuffer buffer, int length) {
         if (to == null) {
+            if (tracing()) {
+                pipeline.verdictNote("routed to the host link (" + table.ports[hostLinkSlot].name() + ")");
+            }
             pipeline.transmit(hostLinkSlot, buffer, length);
         } else {
             pipeline.switchWithin(ingress, to, buffer, length);
@@ -658,6 +705,7 @@ final class Ipv4Router {
             pipeline.verdictNote("handed to the gateway's service (not run for a synthetic frame)");
             return;
         }
+        pipeline.capture(CapturePoint.DNS, ingress, buffer, length); // the query, before the answer overwrites it
         final int clientIp = ip.source();
         final int clientPort = udp.sourcePort();
         final int payload = l4 + UdpPacket.HEADER_LENGTH;
@@ -748,6 +796,11 @@ final class Ipv4Router {
         final int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH + payloadLength;
         ip.wrap(buffer, L3, ipLength);
         final long clientMac = MacAddress.read(buffer, ETH + EthernetFrame.DESTINATION_OFFSET);
+        if (ingress >= 0) {
+            pipeline.capture(CapturePoint.DNS, ingress, buffer, L3 + ipLength);
+        } else if (pipeline.capturesDns()) {
+            pipeline.capture(CapturePoint.DNS, domain.macs.lookup(clientMac), buffer, L3 + ipLength);
+        }
         if (ipLength > domain.mtu) {
             fragment(ingress, domain, buffer, L3 + ipLength, domain.mtu, clientMac, domain.gatewayMac);
         } else if (ingress >= 0) {

@@ -364,6 +364,7 @@ final class SwitchAgent implements Agent {
             domain.addresses.put(ip, mac);
         }
         domain.addMember(slot);
+        port.captureTap(new SlotCaptureTap(taps, slot));
         if (!readySet.add(slot, port)) {
             table.polledAlways[slot] = true;
             rebuildAlwaysPolled();

@@ -6,6 +6,8 @@ import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
+import io.jvswitch.switching.capture.CapturePoint;
+import io.jvswitch.switching.capture.CaptureTap;
 import io.jvswitch.switching.port.Port;
 import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
@@ -68,6 +70,9 @@ public final class TunnelPort implements Port {
     private volatile boolean closed;
     private long nowNanos;
     private int receivesSinceHousekeeping;
+    private final UnderlayCapture underlayCapture;
+    /** Where encap and decap copies go; given by the dataplane when the port is plugged in. */
+    private CaptureTap captureTap = CaptureTap.NONE;
     /** A control-plane request for the remote MAC entries, answered on the dataplane thread. */
     private volatile CompletableFuture<List<RemoteMac>> snapshotRequest;
 
@@ -89,6 +94,7 @@ public final class TunnelPort implements Port {
         this.macs = new RemoteMacTable(ctx.remoteMacLimit(), ctx.macAgingNanos());
         this.inbound = new InboundFrames(ctx.rxQueueFrames());
         this.nowNanos = ctx.clock().nanoTime();
+        this.underlayCapture = new UnderlayCapture(vni, ctx);
         this.buffers = new DatagramPool(
                 ctx.txBuffers(),
                 VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH + EthernetFrame.VLAN_TAG_LENGTH + Math.min(mtu, 1_500),
@@ -221,11 +227,17 @@ public final class TunnelPort implements Port {
                 counters.drop(VtepDropReason.RX_TOO_LARGE);
                 return InboundFrames.BREAK;
             }
+            if (captureTap.wants(CapturePoint.DECAP)) {
+                underlayCapture.received(captureTap, senderIp, src, frame, frameLength);
+            }
             macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos);
             return coalescer.open() ? InboundFrames.CONTINUE : InboundFrames.BREAK;
         }
         if (!coalescer.append(senderIp, src, frame, frameLength)) {
             return InboundFrames.ABORT;
+        }
+        if (captureTap.wants(CapturePoint.DECAP)) {
+            underlayCapture.received(captureTap, senderIp, src, frame, frameLength);
         }
         return coalescer.open() ? InboundFrames.CONTINUE : InboundFrames.BREAK;
     }
@@ -344,8 +356,66 @@ public final class TunnelPort implements Port {
             }
             counters.transmitted(batch.segments * targets.length, innerBytes * targets.length);
         }
+        if (captureTap.wants(CapturePoint.ENCAP)) {
+            captureSent(batch, bytes);
+        }
         tx.publish(batch);
         return TX_OK;
+    }
+
+    /** Copies each datagram of the batch, once per peer it goes to, for encap captures. */
+    private void captureSent(TxBatch batch, int bytes) {
+        if (batch.peer != null) {
+            captureSent(batch, bytes, batch.peer.ip());
+        } else {
+            for (VtepPeer p : batch.peers) {
+                captureSent(batch, bytes, p.ip());
+            }
+        }
+    }
+
+    private void captureSent(TxBatch batch, int bytes, int peer) {
+        if (batch.stride == 0) {
+            underlayCapture.sent(captureTap, peer, datagramView, 0, bytes);
+            return;
+        }
+        for (int at = 0; at < bytes; at += batch.stride) {
+            underlayCapture.sent(captureTap, peer, datagramView, at, Math.min(batch.stride, bytes - at));
+        }
+    }
+
+    @Override
+    public void captureTap(CaptureTap tap) {
+        captureTap = tap;
+    }
+
+    /** Says which VTEP(s) {@link #transmit} would send the frame to, and why: for traces. */
+    @Override
+    public String describeEgress(DirectBuffer buffer, int offset, int length) {
+        final long destination =
+                MacAddress.read(buffer, offset + VirtioNetHeader.LENGTH + EthernetFrame.DESTINATION_OFFSET);
+        final String tunnel = "VXLAN VNI " + vni + ", from " + Ipv4Address.format(ctx.localAddress()) + " to UDP port "
+                + ctx.udpPort() + " of ";
+        final VtepPeer[] targets = peers;
+        if (targets.length == 0) {
+            return "VXLAN VNI " + vni + ": no peers, the frame is dropped (no-peers)";
+        }
+        if (!MacAddress.isMulticast(destination)) {
+            final int vtep = macs.lookup(destination);
+            if (vtep != RemoteMacTable.MISSING && peerIn(targets, vtep) != null) {
+                return tunnel + "VTEP " + Ipv4Address.format(vtep) + ": the remote FDB has "
+                        + MacAddress.format(destination) + " behind " + Ipv4Address.format(vtep);
+            }
+        }
+        final StringBuilder all = new StringBuilder();
+        for (VtepPeer p : targets) {
+            all.append(all.isEmpty() ? "" : ", ").append(p.ipText());
+        }
+        return tunnel + "every peer (" + all + "): "
+                + (MacAddress.isMulticast(destination)
+                        ? MacAddress.format(destination) + " is broadcast or multicast"
+                        : MacAddress.format(destination) + " is not in the remote FDB")
+                + ", replicated head-end";
     }
 
     /**

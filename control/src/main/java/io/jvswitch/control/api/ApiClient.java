@@ -59,6 +59,11 @@ public final class ApiClient {
 
     /** Sends one request; throws {@link DaemonUnreachableException} with a helpful message if it cannot. */
     public ApiResponse send(String method, String path, byte[] body) {
+        return send(method, path, body, TIMEOUT_SECONDS);
+    }
+
+    /** {@link #send(String, String, byte[])} for a request the daemon answers late (an armed trace). */
+    public ApiResponse send(String method, String path, byte[] body, long timeoutSeconds) {
         checkReachable();
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
@@ -118,12 +123,12 @@ public final class ApiClient {
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.length);
             channel.writeAndFlush(request);
-            return result.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return result.get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new DaemonUnreachableException(
                     "request to the jvs daemon failed: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
-            throw new DaemonUnreachableException("the jvs daemon did not answer within " + TIMEOUT_SECONDS + " s");
+            throw new DaemonUnreachableException("the jvs daemon did not answer within " + timeoutSeconds + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DaemonUnreachableException("interrupted");

@@ -1,5 +1,7 @@
 package io.jvswitch.control.capture;
 
+import io.jvswitch.switching.capture.CapturePoint;
+
 import java.util.Objects;
 
 /**
@@ -11,7 +13,7 @@ import java.util.Objects;
  *
  * @param epochNanos when the frame was seen, in nanoseconds since the Unix epoch
  * @param port the switch port name (empty when unknown, e.g. frames read back from a file)
- * @param point {@link #RX}, {@link #TX} or {@link #DROP}
+ * @param point {@link #RX}, {@link #TX}, {@link #DROP} or another {@link CapturePoint}'s label
  * @param dropReason why the frame was dropped; {@code null} unless {@code point} is {@link #DROP}
  *     (a drop without a reason gets {@code "unknown"})
  * @param originalLength the length of the frame on the wire, at least {@code data.length}
@@ -31,23 +33,29 @@ public record CapturedFrame(
         Objects.requireNonNull(port, "port");
         Objects.requireNonNull(point, "point");
         Objects.requireNonNull(data, "data");
-        switch (point) {
-            case RX, TX -> {
-                if (dropReason != null) {
-                    throw new IllegalArgumentException("a drop reason needs point 'drop', not '" + point + "'");
-                }
+        if (DROP.equals(point)) {
+            if (dropReason == null || dropReason.isEmpty()) {
+                dropReason = "unknown";
             }
-            case DROP -> {
-                if (dropReason == null || dropReason.isEmpty()) {
-                    dropReason = "unknown";
-                }
-            }
-            default -> throw new IllegalArgumentException("capture point must be rx, tx or drop, not '" + point + "'");
+        } else if (!isPoint(point)) {
+            throw new IllegalArgumentException(
+                    "capture point must be one of " + CapturePoint.labels() + ", not '" + point + "'");
+        } else if (dropReason != null) {
+            throw new IllegalArgumentException("a drop reason needs point 'drop', not '" + point + "'");
         }
         if (originalLength < data.length) {
             throw new IllegalArgumentException(
                     "original length " + originalLength + " is shorter than the " + data.length + " captured bytes");
         }
+    }
+
+    private static boolean isPoint(String label) {
+        for (CapturePoint p : CapturePoint.values()) {
+            if (p.label().equals(label)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A whole (uncut) frame. */

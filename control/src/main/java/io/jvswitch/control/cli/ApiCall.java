@@ -12,6 +12,8 @@ import java.nio.file.Path;
 /** One request from a CLI command to the daemon; a refusal becomes a {@link CliException}. */
 final class ApiCall {
     static final ObjectMapper JSON = Json.mapper();
+    /** How long a request may take, unless it says otherwise. */
+    static final long DEFAULT_WAIT_SECONDS = 60;
 
     private final ApiClient client;
 
@@ -20,16 +22,21 @@ final class ApiCall {
     }
 
     JsonNode get(String path) {
-        return send("GET", path, null);
+        return send("GET", path, null, DEFAULT_WAIT_SECONDS);
     }
 
     JsonNode delete(String path) {
-        return send("DELETE", path, null);
+        return send("DELETE", path, null, DEFAULT_WAIT_SECONDS);
     }
 
     JsonNode post(String path, Object body) {
+        return post(path, body, DEFAULT_WAIT_SECONDS);
+    }
+
+    /** A POST the daemon answers only after up to {@code waitSeconds} (an armed trace). */
+    JsonNode post(String path, Object body, long waitSeconds) {
         try {
-            return send("POST", path, JSON.writeValueAsBytes(body));
+            return send("POST", path, JSON.writeValueAsBytes(body), waitSeconds);
         } catch (IOException e) {
             throw new CliException("cannot encode request: " + e.getMessage());
         }
@@ -37,13 +44,13 @@ final class ApiCall {
 
     /** POSTs raw bytes (a replay batch). */
     JsonNode postBytes(String path, byte[] body) {
-        return send("POST", path, body);
+        return send("POST", path, body, DEFAULT_WAIT_SECONDS);
     }
 
-    private JsonNode send(String method, String path, byte[] body) {
+    private JsonNode send(String method, String path, byte[] body, long waitSeconds) {
         final ApiResponse response;
         try {
-            response = client.send(method, path, body);
+            response = client.send(method, path, body, waitSeconds);
         } catch (ApiClient.DaemonUnreachableException e) {
             throw new CliException(e.getMessage());
         }

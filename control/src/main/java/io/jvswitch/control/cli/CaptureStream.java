@@ -40,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class CaptureStream {
     interface Listener {
+        /**
+         * The daemon accepted the request: frames follow. Called once, before any frame; returns
+         * null to go on, else why the capture cannot go on (it then ends with that reason).
+         */
+        String started();
+
         /** Returns false to end the capture. */
         boolean frame(CapturedFrame frame) throws Exception;
 
@@ -135,6 +141,15 @@ final class CaptureStream {
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) throws Exception {
             if (msg instanceof HttpResponse response) {
                 streaming = response.status().code() == 200;
+                if (streaming) {
+                    final String problem = listener.started();
+                    if (problem != null) {
+                        streaming = false;
+                        ended.complete(problem);
+                        ctx.close();
+                        return;
+                    }
+                }
             }
             if (msg instanceof HttpContent content) {
                 pending.writeBytes(content.content());

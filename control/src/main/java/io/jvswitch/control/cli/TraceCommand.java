@@ -22,6 +22,9 @@ import java.util.concurrent.Callable;
             "  jvs trace --from web --match 'icmp' --timeout 30     the next real frame from web matching the filter"
         })
 final class TraceCommand implements Callable<Integer> {
+    /** The daemon's default for --timeout. */
+    private static final int DEFAULT_TIMEOUT = 30;
+
     @Mixin
     SocketOption socket;
 
@@ -60,8 +63,12 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final String description = packet == null || packet.isEmpty() ? null : String.join(" ", packet);
+        // A real trace answers when a frame matches or its --timeout passes: wait a little longer.
+        final long wait = match == null
+                ? ApiCall.DEFAULT_WAIT_SECONDS
+                : Math.max(ApiCall.DEFAULT_WAIT_SECONDS, (timeout == null ? DEFAULT_TIMEOUT : timeout) + 30L);
         final JsonNode trace =
-                socket.api().post("/v1/trace", new TraceRequest(from, network, description, match, timeout));
+                socket.api().post("/v1/trace", new TraceRequest(from, network, description, match, timeout), wait);
         final PrintWriter out = spec.commandLine().getOut();
         out.printf(
                 "trace from %s (network %s), %s%n",

@@ -28,11 +28,13 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
     private static final int DEFAULT_SNAP = 262_144;
 
     private final NetworkService service;
+    private final CaptureTargets targets;
     private final CaptureService captures;
     private final ObjectMapper json;
 
-    public CaptureEndpoint(NetworkService service, CaptureService captures, ObjectMapper json) {
+    public CaptureEndpoint(NetworkService service, CaptureTargets targets, CaptureService captures, ObjectMapper json) {
         this.service = service;
+        this.targets = targets;
         this.captures = captures;
         this.json = json;
     }
@@ -63,7 +65,7 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
             if (request.ports() != null && !request.ports().isEmpty()) {
                 final String network = request.network();
                 slots = request.ports().stream()
-                        .flatMapToInt(p -> IntStream.of(service.slotsOf(p, network)))
+                        .flatMapToInt(p -> IntStream.of(targets.slotsOf(p, network)))
                         .toArray();
             }
             if (request.filter() != null && !request.filter().isBlank()) {

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -90,8 +91,12 @@ public final class DebugService {
                         dataplane.disarmTrace();
                     }
                 })
-                .handle((trace, error) -> {
+                .handle((trace, failure) -> {
                     filter.close();
+                    // A stage after orTimeout sees the TimeoutException wrapped.
+                    final Throwable error = failure instanceof CompletionException wrapped && wrapped.getCause() != null
+                            ? wrapped.getCause()
+                            : failure;
                     if (error != null) {
                         if (error instanceof TimeoutException) {
                             throw ApiException.conflict("no frame on " + from.name() + " matched '" + request.match()
@@ -108,22 +113,21 @@ public final class DebugService {
                 });
     }
 
-    /** The MAC a container would send to: the owner's on its own network, else the gateway's. */
+    /**
+     * The MAC a container would send to, resolved the way it would: off its subnet, the gateway's;
+     * on it, what its ARP would get, which the switch's proxy-ARP answers from the network's address
+     * book (its endpoints, and remote ones learned over the tunnel). Unknown there: broadcast, as
+     * only an unanswered ARP would leave it.
+     */
     private long nextHopMac(EndpointRecord from, int dstIp) {
         final NetworkRecord network = service.network(from.network());
         final Cidr subnet = Cidr.parse(network.subnet());
-        if (!subnet.contains(dstIp)) {
-            return EndpointMac.derive(Cidr.parseAddress(network.gateway()));
+        final int gateway = Cidr.parseAddress(network.gateway());
+        if (!subnet.contains(dstIp) || dstIp == gateway) {
+            return EndpointMac.derive(gateway);
         }
-        for (EndpointRecord e : service.endpointsOn(network.name())) {
-            if (Cidr.parseAddress(e.ipv4()) == dstIp) {
-                return MacAddress.parse(e.mac());
-            }
-        }
-        if (Cidr.parseAddress(network.gateway()) == dstIp) {
-            return EndpointMac.derive(dstIp);
-        }
-        return MacAddress.BROADCAST;
+        final long known = Dataplane.await(dataplane.proxyArpLookup(network.dataplaneId(), dstIp));
+        return known >= 0 ? known : MacAddress.BROADCAST;
     }
 
     /** Replay: frames (each {@code u32 length, bytes}) processed as if the endpoint's port received them. */

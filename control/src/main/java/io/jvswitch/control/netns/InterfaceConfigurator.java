@@ -70,7 +70,14 @@ public final class InterfaceConfigurator {
                 ip(namespace, "addr", "add", addressWithPrefix, "dev", ifname));
         runner.check("cannot bring " + ifname + " up", ip(namespace, "link", "set", "dev", ifname, "up"));
         runner.check("cannot bring lo up", ip(namespace, "link", "set", "dev", "lo", "up"));
-        if (defaultRoute && !hasDefaultRoute(namespace)) {
+        if (defaultRoute) {
+            addDefaultRouteIfNone(namespace, ifname, gateway);
+        }
+    }
+
+    /** Routes by default via {@code gateway} on {@code ifname}, unless the namespace has a default route. */
+    public void addDefaultRouteIfNone(Path namespace, String ifname, String gateway) {
+        if (!hasDefaultRoute(namespace)) {
             runner.check(
                     "cannot add default route via " + gateway,
                     ip(namespace, "route", "add", "default", "via", gateway, "dev", ifname));

@@ -23,6 +23,12 @@ public interface EndpointWiring {
     /** After a daemon restart: takes back the interface that survived, or recreates it if it did not. */
     Port reopen(EndpointPlan plan);
 
+    /**
+     * Routes the container by default via the plan's gateway and interface, unless it already has a
+     * default route: after a detach took the interface its default route used.
+     */
+    default void ensureDefaultRoute(EndpointPlan plan) {}
+
     /** Marks the port's device to disappear when the port is closed (detach), instead of persisting. */
     void release(Port port);
 }

@@ -45,7 +45,8 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
     private final long routerMac;
     private final CommandRunner runner;
     private Dataplane dataplane;
-    private int slot = -1;
+    /** Written by the control thread; read by capture threads to name the link's frames. */
+    private volatile int slot = -1;
     /** Networks added before {@link #start}: a restarted daemon restores its endpoints first. */
     private final Map<String, NetworkRecord> pending = new LinkedHashMap<>();
 
@@ -69,6 +70,11 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The router end's dataplane slot, or -1 while unplugged. */
+    public int slot() {
+        return slot;
     }
 
     public int routerIp() {

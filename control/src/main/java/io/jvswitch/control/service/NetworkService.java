@@ -644,10 +644,6 @@ public final class NetworkService {
             if (other.name().equals(name)) {
                 throw ApiException.conflict("an endpoint named " + name + " is already on network " + network.name());
             }
-            if (other.target().equals(container)) {
-                throw ApiException.conflict(
-                        container + " is already attached to network " + network.name() + " as " + other.name());
-            }
         }
         final ResolvedNamespace namespace;
         try {
@@ -655,8 +651,15 @@ public final class NetworkService {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        // By the namespace itself, not by how it was named: --netns, --pid and --docker may name the same one.
+        for (EndpointRecord other : endpointsOn(network.name())) {
+            if (sameContainer(other, container, namespace)) {
+                throw ApiException.conflict(
+                        container + " is already attached to network " + network.name() + " as " + other.name());
+            }
+        }
         final Set<String> reservedNames = endpoints.values().stream()
-                .filter(e -> e.target().equals(container))
+                .filter(e -> sameContainer(e, container, namespace))
                 .map(EndpointRecord::ifname)
                 .collect(Collectors.toSet());
         final String ifname = request.ifname() != null
@@ -779,21 +782,88 @@ public final class NetworkService {
             throw ApiException.notFound(
                     "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
+        requireOneContainer(name, matches);
         persist(
                 networks.values(),
                 endpoints.values().stream().filter(e -> !matches.contains(e)).toList());
+        final List<Attached> left = new ArrayList<>();
         for (EndpointRecord endpoint : matches) {
             final Attached live = attached.remove(endpoint.id());
             if (live != null) {
                 wiring.release(live.port());
                 Dataplane.await(dataplane.unplug(live.slot()));
                 slotNames.remove(live.slot());
+                final NetworkRecord network = networks.get(endpoint.network());
+                if (network != null && !network.internal()) {
+                    left.add(live); // it may have carried the container's default route
+                }
             }
             forget(endpoint);
             LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
         }
         published();
+        for (Attached live : left) {
+            restoreDefaultRoute(live.namespace());
+        }
         return matches;
+    }
+
+    /**
+     * An endpoint name is unique per network only: the same name on two networks may be two
+     * different containers, and a command acting on "all of them" would hit a container it was not
+     * meant for. Several networks of one container are fine (detach NAME leaves all of them).
+     */
+    private void requireOneContainer(String name, List<EndpointRecord> matches) {
+        final EndpointRecord first = matches.getFirst();
+        final Attached firstLive = attached.get(first.id());
+        for (EndpointRecord other : matches) {
+            if (!sameContainer(other, first.target(), firstLive == null ? null : firstLive.namespace())) {
+                throw ApiException.badRequest(
+                        "endpoint name " + name + " is ambiguous: it names different containers on networks "
+                                + matches.stream().map(EndpointRecord::network).collect(Collectors.joining(", "))
+                                + ": say which with --network");
+            }
+        }
+    }
+
+    /** Whether {@code endpoint} is in the container named {@code container}, found as {@code namespace} (may be null). */
+    private boolean sameContainer(EndpointRecord endpoint, ContainerRef container, ResolvedNamespace namespace) {
+        if (endpoint.target().equals(container)) {
+            return true;
+        }
+        final Attached live = attached.get(endpoint.id());
+        return namespace != null
+                && namespace.inode() >= 0
+                && live != null
+                && live.namespace().inode() == namespace.inode();
+    }
+
+    /**
+     * After a detach took an interface that may have carried the container's default route (one on
+     * a network with a way out), the route went with it: give the container the default route of
+     * the first such network it is still on (the wiring does nothing when it still has one).
+     */
+    private void restoreDefaultRoute(ResolvedNamespace namespace) {
+        for (EndpointRecord other : endpoints.values()) {
+            final Attached live = attached.get(other.id());
+            if (live == null || live.namespace().inode() != namespace.inode() || !namespace.stillExists()) {
+                continue;
+            }
+            final NetworkRecord network = networks.get(other.network());
+            if (network != null && !network.internal()) {
+                try {
+                    wiring.ensureDefaultRoute(planFor(network, other, live.namespace()));
+                } catch (RuntimeException e) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "cannot give {0} a default route via {1}: {2}",
+                            other.name(),
+                            network.name(),
+                            e.getMessage());
+                }
+                return;
+            }
+        }
     }
 
     /** The dataplane found a port's device gone (its namespace was deleted): forget the endpoint. */
@@ -972,16 +1042,22 @@ public final class NetworkService {
         if (networkName != null) {
             requireNetwork(networkName);
         }
-        final int[] slots = endpoints.values().stream()
+        final List<EndpointRecord> matches = endpoints.values().stream()
                 .filter(e -> e.name().equals(name)
                         && (networkName == null || e.network().equals(networkName)))
+                .toList();
+        if (matches.isEmpty()) {
+            throw ApiException.notFound(
+                    "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+        }
+        requireOneContainer(name, matches);
+        final int[] slots = matches.stream()
                 .map(e -> attached.get(e.id()))
                 .filter(Objects::nonNull)
                 .mapToInt(Attached::slot)
                 .toArray();
         if (slots.length == 0) {
-            throw ApiException.notFound(
-                    "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
+            throw ApiException.conflict("endpoint " + name + " is not plugged into the dataplane");
         }
         return slots;
     }
@@ -1010,6 +1086,20 @@ public final class NetworkService {
             throw ApiException.conflict("endpoint " + endpoint.name() + " is not plugged into the dataplane");
         }
         return live.slot();
+    }
+
+    /** The dataplane slot of an overlay network's tunnel port (jvs capture vxlan:NETWORK). */
+    public synchronized int tunnelSlotOf(String networkName) {
+        final NetworkRecord network = requireNetwork(networkName);
+        if (!network.spansHosts()) {
+            throw ApiException.badRequest(
+                    "network " + networkName + " has no tunnel port: it is not an overlay network");
+        }
+        final int slot = overlays.slotOf(networkName);
+        if (slot < 0) {
+            throw ApiException.conflict("the tunnel port of network " + networkName + " is not open");
+        }
+        return slot;
     }
 
     public synchronized int dataplaneIdOf(String networkName) {

@@ -102,6 +102,11 @@ public final class TapWiring implements EndpointWiring {
     }
 
     @Override
+    public void ensureDefaultRoute(EndpointPlan plan) {
+        configurator.addDefaultRouteIfNone(plan.namespace().file(), plan.ifname(), plan.gateway());
+    }
+
+    @Override
     public void release(Port port) {
         if (port instanceof TapPort tap) {
             try {

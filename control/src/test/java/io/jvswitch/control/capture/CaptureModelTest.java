@@ -30,7 +30,7 @@ class CaptureModelTest {
                                 () -> new CapturedFrame(1, "p", CapturedFrame.TX, "x", 60, data))
                         .getMessage());
         assertEquals(
-                "capture point must be rx, tx or drop, not 'in'",
+                "capture point must be one of rx, tx, drop, pre-nat, post-nat, dns, encap, decap, not 'in'",
                 assertThrows(IllegalArgumentException.class, () -> new CapturedFrame(1, "p", "in", null, 60, data))
                         .getMessage());
         assertThrows(IllegalArgumentException.class, () -> new CapturedFrame(1, "p", CapturedFrame.RX, null, 59, data));

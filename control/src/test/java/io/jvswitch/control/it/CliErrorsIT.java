@@ -304,6 +304,71 @@ class CliErrorsIT {
         refused("no endpoint named nobody-here", "detach", "nobody-here");
     }
 
+    /** --pid names the same namespace as --netns: the duplicate check sees through the naming. */
+    @Test
+    void attachByPidRunsTheSameChecksAsByNetns() throws Exception {
+        final Process inRose = f.lab.start(rose, f.dir.resolve("rose-sleep.log"), "sleep", "120");
+        try {
+            final String pid = Long.toString(inRose.pid());
+            final List<String> roseLinksBefore = f.lab.links(rose);
+            refused(
+                    "pid " + pid + " is already attached to network frontend as rose",
+                    "attach",
+                    "--pid",
+                    pid,
+                    "--network",
+                    "frontend",
+                    "--name",
+                    "rose2");
+            assertEquals(roseLinksBefore, f.lab.links(rose), "no second interface in rose");
+        } finally {
+            inRose.destroy();
+            inRose.waitFor();
+        }
+    }
+
+    /** An endpoint name is unique per network only: on two networks it may name two containers. */
+    @Test
+    void anAmbiguousEndpointNameIsRefusedNamingTheNetworks() throws Exception {
+        f.ok("network", "create", "garden", "--subnet", "10.92.0.0/24");
+        try {
+            f.ok("attach", "--netns", tulip, "--network", "garden", "--name", "rose");
+            final List<String> tulipLinks = f.lab.links(tulip);
+            final List<String> roseLinks = f.lab.links(rose);
+            final String gardenBefore = f.ok("network", "inspect", "garden").out();
+            final String message =
+                    "endpoint name rose is ambiguous: it names different containers on networks frontend, garden:"
+                            + " say which with --network";
+            refused(message, "detach", "rose");
+            refused(
+                    message,
+                    "capture",
+                    "rose",
+                    "-w",
+                    f.dir.resolve("never.pcap").toString());
+            refused(
+                    "rose is on 2 networks (frontend, garden): say which with --network",
+                    "trace",
+                    "--from",
+                    "rose",
+                    "icmp",
+                    "dst",
+                    "10.95.0.1");
+            assertTrue(Files.notExists(f.dir.resolve("never.pcap")));
+            assertEquals(gardenBefore, f.ok("network", "inspect", "garden").out());
+            assertEquals(tulipLinks, f.lab.links(tulip));
+            assertEquals(roseLinks, f.lab.links(rose));
+            assertEquals(
+                    "rose detached from garden\n",
+                    f.ok("detach", "rose", "--network", "garden").out(),
+                    "--network says which");
+            assertEquals(roseLinks, f.lab.links(rose), "the other rose keeps its interface");
+        } finally {
+            f.jvs("detach", "rose", "--network", "garden");
+            f.ok("network", "rm", "garden");
+        }
+    }
+
     @Test
     void networkWithEndpointsCannotBeRemoved() throws Exception {
         refused("has 1 attached endpoint (rose): detach them first", "network", "rm", "frontend");

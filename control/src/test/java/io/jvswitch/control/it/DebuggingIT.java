@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.lab.DaemonProcess;
-import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,63 +57,16 @@ class DebuggingIT {
         }
     }
 
-    /** Starts {@code jvs capture ...} as its own process (the launcher's JVM flags, this JVM's class path). */
     static Process capture(Path stderr, String... args) throws Exception {
-        final long sessionsBefore = sessionsStarted();
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(DaemonProcess.JVM_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main", "capture"));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--socket", f.socket.toString()));
-        final Process p = new ProcessBuilder(command)
-                .redirectError(stderr.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        // The daemon logs each capture session it starts: wait for this one, so no early frame is missed.
-        Await.until(
-                "the daemon starts the capture session (or the capture exits)",
-                Duration.ofSeconds(30),
-                () -> sessionsStarted() > sessionsBefore || !p.isAlive());
-        assertTrue(sessionsStarted() > sessionsBefore, "the capture started: " + Files.readString(stderr));
-        return p;
+        return CaptureProcess.start(f, stderr, args);
     }
 
-    static long sessionsStarted() {
-        return f.daemon
-                .logText()
-                .lines()
-                .filter(l -> l.matches(".*capture \\d+ started.*"))
-                .count();
-    }
-
-    /**
-     * Ends a capture like Ctrl-C does, and waits for the file to be closed. A process started in
-     * the background by a shell without job control ignores SIGINT, and the capture inherits that
-     * from the test run: it then gets SIGTERM, which takes the same way out (the capture's
-     * shutdown hook).
-     */
     static void interrupt(Process p) throws Exception {
-        final String signal = ignoresSigint(p.pid()) ? "-TERM" : "-INT";
-        new CommandRunner().check("kill " + signal, List.of("kill", signal, Long.toString(p.pid())));
-        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "capture ended on kill " + signal);
-    }
-
-    /** Bit 1 (SIGINT is signal 2) of the process's ignored-signal mask, from /proc. */
-    static boolean ignoresSigint(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("SigIgn:")) {
-                return (Long.parseUnsignedLong(
-                                        line.substring("SigIgn:".length()).strip(), 16)
-                                & 2)
-                        != 0;
-            }
-        }
-        return false;
+        CaptureProcess.interrupt(p);
     }
 
     static String tool(String... command) {
-        return new CommandRunner().check(command[0], List.of(command));
+        return CaptureProcess.tool(command);
     }
 
     @Test
@@ -179,12 +130,15 @@ class DebuggingIT {
                         "-",
                         "--socket",
                         f.socket.toString()));
-        final long before = sessionsStarted();
+        final long before = CaptureProcess.sessionsStarted(f);
         final Process pipe = new ProcessBuilder("bash", "-c", cli + " | tcpdump -l -nr -")
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
                 .start();
-        Await.until("the daemon starts the capture session", Duration.ofSeconds(30), () -> sessionsStarted() > before);
+        Await.until(
+                "the daemon starts the capture session",
+                Duration.ofSeconds(30),
+                () -> CaptureProcess.sessionsStarted(f) > before);
         assertTrue(f.ping(rose, tulipIp, 1));
         assertTrue(pipe.waitFor(20, TimeUnit.SECONDS), "-c 2 ends the pipe");
         final String text = Files.readString(out);
@@ -216,6 +170,73 @@ class DebuggingIT {
         assertTrue(f.ping(rose, tulipIp, 3));
         assertTrue(p.waitFor(15, TimeUnit.SECONDS), "-c 3 ends the capture by itself");
         assertEquals(3, tool("tcpdump", "-nr", file.toString()).strip().lines().count());
+        final String summary = Files.readString(f.dir.resolve("count.err"));
+        assertTrue(summary.contains("3 frames written to " + file), summary);
+        assertTrue(!summary.contains("copied"), "no stale daemon figures: " + summary);
+    }
+
+    /** A capture the daemon refuses says why in one line, and leaves files as they were. */
+    @Test
+    void aCaptureThatCannotStartTouchesNoFile() throws Exception {
+        final Path existing = f.dir.resolve("keep.pcap");
+        Files.writeString(existing, "an earlier capture");
+        final Path absent = f.dir.resolve("absent.pcap");
+        for (Path file : List.of(existing, absent)) {
+            final String w = file.toString();
+            refusedCapture("no endpoint named nosuch", "nosuch", "-w", w);
+            refusedCapture("tcp port banana", "rose", "tcp", "port", "banana", "-w", w);
+            refusedCapture("unknown capture point 'bogus'", "rose", "--point", "bogus", "-w", w);
+            refusedCapture("no network named nosuch", "--network", "nosuch", "-w", w);
+            refusedCapture("no host link named nosuch (it is jvs0)", "host:nosuch", "-w", w);
+            refusedCapture(
+                    "network frontend has no tunnel port: it is not an overlay network", "vxlan:frontend", "-w", w);
+            refusedCapture("-c must be at least 1, not 0", "rose", "-c", "0", "-w", w);
+            refusedCapture("-c must be at least 1, not -2", "rose", "-c", "-2", "-w", w);
+            refusedCapture(
+                    "no directory", "rose", "-w", f.dir.resolve("nodir/x.pcap").toString());
+            assertEquals("an earlier capture", Files.readString(existing), "the existing file untouched");
+            assertTrue(Files.notExists(absent), "no file created");
+        }
+    }
+
+    private static void refusedCapture(String message, String... args) {
+        final List<String> full = new ArrayList<>(List.of("capture"));
+        full.addAll(List.of(args));
+        final DaemonFixture.Cli cli = f.jvs(full.toArray(String[]::new));
+        assertEquals(1, cli.exit(), String.join(" ", full) + ": " + cli.err());
+        assertTrue(
+                cli.err().startsWith("jvs: ") && cli.err().contains(message),
+                String.join(" ", full) + ": " + cli.err());
+        assertEquals(1, cli.err().strip().lines().count(), "one line, no \"capturing\": " + cli.err());
+    }
+
+    @Test
+    void aTraceThatSeesNoMatchingFrameSaysSoInOneLine() {
+        final long severeBefore = severeLines();
+        final DaemonFixture.Cli cli = f.jvs("trace", "--from", "lily", "--match", "udp port 9", "--timeout", "1");
+        assertEquals(1, cli.exit(), cli.err());
+        assertEquals("jvs: no frame on lily matched 'udp port 9' within 1 s\n", cli.err());
+        assertEquals(severeBefore, severeLines(), "no stack trace in the daemon log:\n" + f.daemon.logText());
+        // and the port can be traced again at once: the timed-out trace was disarmed
+        final DaemonFixture.Cli again = f.jvs("trace", "--from", "lily", "--match", "udp port 9", "--timeout", "1");
+        assertEquals("jvs: no frame on lily matched 'udp port 9' within 1 s\n", again.err());
+    }
+
+    /** The CLI waits for the daemon as long as the trace may take, not its usual minute. */
+    @Test
+    void aTraceMayWaitLongerThanAMinute() {
+        final long start = System.nanoTime();
+        final DaemonFixture.Cli cli = f.jvs("trace", "--from", "lily", "--match", "udp port 7", "--timeout", "62");
+        assertEquals("jvs: no frame on lily matched 'udp port 7' within 62 s\n", cli.err());
+        assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(62), "it waited the whole --timeout");
+    }
+
+    private static long severeLines() {
+        return f.daemon
+                .logText()
+                .lines()
+                .filter(l -> l.contains("SEVERE") || l.contains("Exception"))
+                .count();
     }
 
     @Test

@@ -52,6 +52,44 @@ class LifecycleIT {
         assertEquals("10.93.0.129", f.ipOf("web", "c"), "IPAM remembers what is taken");
     }
 
+    /**
+     * The default route goes with the interface that carried it; a container still on another
+     * network gets that network's, and one container on two networks is detached from both by name.
+     */
+    @Test
+    void detachingTheDefaultRouteNetworkLeavesTheRouteOfTheOther() throws Exception {
+        f = new DaemonFixture("jvsit-dr");
+        final String a = f.container("a");
+        final String b = f.container("b");
+        f.ok("network", "create", "web", "--subnet", "10.91.0.0/24");
+        f.ok("network", "create", "db", "--subnet", "10.90.0.0/24");
+        f.ok("network", "create", "quiet", "--subnet", "10.89.0.0/24", "--internal");
+        f.ok("attach", "--netns", a, "--network", "web", "--name", "a");
+        f.ok("attach", "--netns", a, "--network", "quiet", "--name", "a");
+        f.ok("attach", "--netns", a, "--network", "db", "--name", "a");
+        f.ok("attach", "--netns", b, "--network", "db", "--name", "b");
+        assertEquals("default via 10.91.0.1 dev eth0", defaultRoute(a));
+
+        f.ok("detach", "a", "--network", "web");
+        assertEquals(
+                "default via 10.90.0.1 dev eth2",
+                defaultRoute(a),
+                "the route of db, the network a is still on with a way out (quiet is internal)");
+        assertTrue(f.ping(a, "10.90.0.1", 1), "the new gateway answers");
+
+        assertEquals(
+                "a detached from quiet\na detached from db\n",
+                f.ok("detach", "a").out());
+        assertEquals(List.of(), f.lab.links(a));
+        assertEquals(List.of("eth0"), f.lab.links(b), "b untouched");
+    }
+
+    private String defaultRoute(String namespace) {
+        return f.lab.check(namespace, "ip", "-4", "route", "show", "default")
+                .strip()
+                .replaceAll("\\s+", " ");
+    }
+
     @Test
     void churnAndIdleEndpointsLeaveNothingBehindAndCostLittle() throws Exception {
         f = new DaemonFixture("jvsit-ch");

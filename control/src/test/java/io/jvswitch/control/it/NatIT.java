@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
@@ -164,6 +166,136 @@ class NatIT {
         final CommandRunner.Result nc = f.lab.exec(f.host, "sh", "-c", "echo hello | nc -u -w 2 127.0.0.1 5353");
         assertTrue(nc.stdout().contains("hello"), nc.stdout() + nc.stderr());
         assertTrue(nc.stdout().startsWith("client=10.83.0.1"), nc.stdout());
+    }
+
+    /**
+     * pre-nat and post-nat at the client's port: its SYN before masquerade (its own address) and
+     * after (the masquerade address); the host link shows what the host got, and the answers before
+     * and after they are translated back.
+     */
+    @Test
+    void natCapturePointsShowTheRealAndTheTranslatedAddresses() throws Exception {
+        final String clientIp = f.ipOf("front", "client");
+        final Path pre = f.dir.resolve("pre-nat.pcap");
+        final Path post = f.dir.resolve("post-nat.pcap");
+        final Path link = f.dir.resolve("host-link.pcap");
+        final Path linkPost = f.dir.resolve("host-link-post.pcap");
+        final List<Process> captures = List.of(
+                CaptureProcess.start(
+                        f,
+                        f.dir.resolve("pre.err"),
+                        "client",
+                        "--point",
+                        "pre-nat",
+                        "tcp port 8000",
+                        "-w",
+                        pre.toString()),
+                CaptureProcess.start(
+                        f,
+                        f.dir.resolve("post.err"),
+                        "client",
+                        "--point",
+                        "post-nat",
+                        "tcp port 8000",
+                        "-w",
+                        post.toString()),
+                CaptureProcess.start(f, f.dir.resolve("link.err"), "host:jvs0", "tcp port 8000", "-w", link.toString()),
+                CaptureProcess.start(
+                        f,
+                        f.dir.resolve("link-post.err"),
+                        "host:jvs0",
+                        "--point",
+                        "post-nat",
+                        "tcp port 8000",
+                        "-w",
+                        linkPost.toString()));
+        curl(client, "http://" + OUTSIDE_IP + ":8000/");
+        for (Process p : captures) {
+            CaptureProcess.interrupt(p);
+        }
+        final String syn = "tcp.flags.syn == 1 && tcp.flags.ack == 0";
+        final String synAck = "tcp.flags.syn == 1 && tcp.flags.ack == 1";
+        assertEquals(clientIp + "\t" + OUTSIDE_IP + "\t8000", fields(pre, syn, "ip.src", "ip.dst", "tcp.dstport"));
+        assertEquals(MASQ + "\t" + OUTSIDE_IP + "\t8000", fields(post, syn, "ip.src", "ip.dst", "tcp.dstport"));
+        assertEquals(MASQ + "\t" + OUTSIDE_IP, fields(link, syn, "ip.src", "ip.dst"), "what left for the host");
+        assertEquals(OUTSIDE_IP + "\t" + MASQ, fields(link, synAck, "ip.src", "ip.dst"), "the answer as it came");
+        assertEquals(OUTSIDE_IP + "\t" + clientIp, fields(linkPost, synAck, "ip.src", "ip.dst"), "translated back");
+    }
+
+    /** One tshark line per matching packet, of the named fields; the first line only. */
+    private static String fields(Path pcap, String filter, String... names) {
+        final List<String> command =
+                new ArrayList<>(List.of("tshark", "-r", pcap.toString(), "-Y", filter, "-T", "fields"));
+        for (String name : names) {
+            command.addAll(List.of("-e", name));
+        }
+        final String out = CaptureProcess.tool(command.toArray(String[]::new)).strip();
+        assertFalse(out.isEmpty(), "no packet matching " + filter + " in " + pcap);
+        return out.lines().findFirst().orElseThrow();
+    }
+
+    @Test
+    void dnsCapturePointShowsTheQueriesAndTheAnswers() throws Exception {
+        final Path file = f.dir.resolve("dns.pcap");
+        final Process p =
+                CaptureProcess.start(f, f.dir.resolve("dns.err"), "client", "--point", "dns", "-w", file.toString());
+        final CommandRunner.Result dig =
+                f.lab.exec(client, "dig", "@10.83.0.1", "+time=2", "+tries=1", "+short", "web");
+        CaptureProcess.interrupt(p);
+        assertEquals(webIp, dig.stdout().strip(), dig.stderr());
+        final String decoded = CaptureProcess.tool(
+                        "tshark",
+                        "-r",
+                        file.toString(),
+                        "-T",
+                        "fields",
+                        "-e",
+                        "dns.flags.response",
+                        "-e",
+                        "dns.qry.name",
+                        "-e",
+                        "dns.a")
+                .strip();
+        assertEquals("0\tweb\t\n1\tweb\t" + webIp, decoded.replace("\r", ""), "a query and its answer, nothing else");
+    }
+
+    /** A synthetic packet: the connection NAT would open; a real one: the translation it got. */
+    @Test
+    void traceOfANatedPacketNamesTheConnectionAndTheTranslation() throws Exception {
+        final String clientIp = f.ipOf("front", "client");
+        final String synthetic = f.ok("trace", "--from", "client", "tcp", "dst", OUTSIDE_IP, "port", "8000")
+                .out();
+        assertTrue(
+                synthetic.contains("no tracked connection: would open tcp " + clientIp + ":")
+                        && synthetic.contains(" -> " + OUTSIDE_IP + ":8000, source masqueraded as " + MASQ),
+                synthetic);
+        assertTrue(synthetic.contains("verdict: routed to the host link"), synthetic);
+
+        final String real = traceWhileCurling("tcp dst port 8000 and tcp[tcpflags] & tcp-syn != 0");
+        assertTrue(real.contains("nat (post-route)") && real.contains(" translated to " + MASQ + ":"), real);
+        assertTrue(real.contains("verdict: routed to the host link (host:jvs0)"), real);
+        final String tracked = traceWhileCurling("tcp dst port 8000 and tcp[tcpflags] & tcp-fin != 0");
+        assertTrue(
+                tracked.contains("(a tracked connection)") && tracked.contains(" translated to " + MASQ + ":"),
+                tracked);
+    }
+
+    /** Traces the next real frame from client matching {@code filter}, curling until the trace answers. */
+    private static String traceWhileCurling(String filter) throws Exception {
+        final AtomicBoolean done = new AtomicBoolean();
+        final Thread traffic = Thread.ofPlatform().start(() -> {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+            while (!done.get() && System.nanoTime() < deadline) {
+                f.lab.exec(client, "curl", "-sS", "--max-time", "2", "http://" + OUTSIDE_IP + ":8000/");
+            }
+        });
+        try {
+            return f.ok("trace", "--from", "client", "--match", filter, "--timeout", "20")
+                    .out();
+        } finally {
+            done.set(true);
+            traffic.join();
+        }
     }
 
     @Test

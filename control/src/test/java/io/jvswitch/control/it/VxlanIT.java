@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Two hosts (namespaces, each running a jvs daemon) joined by a veth underlay, with an overlay
@@ -136,6 +137,128 @@ class VxlanIT {
         assertEquals("10.200.0.2", o.path("Peers").path(0).path("Address").asText());
         assertTrue(o.path("Peers").path(0).path("Counters").path("TxFrames").asLong() >= 3, o.toString());
         assertTrue(o.path("Peers").path(0).path("Counters").path("RxFrames").asLong() >= 3, o.toString());
+    }
+
+    /**
+     * A synthetic packet to a remote container is addressed as c1 would address it (the MAC its ARP
+     * gets, from the address book), and its trace names the tunnel, the VNI, the VTEP and the FDB
+     * entry that chose it; the tunnel port can be captured as vxlan:NETWORK.
+     */
+    @Test
+    void traceAcrossTheOverlayNamesTheVtepAndTunnelPortsCanBeCaptured() throws Exception {
+        final String ip2 = b.ipOf("multi", "c2");
+        final Path file = a.dir.resolve("tunnel.pcap");
+        final Process capture =
+                CaptureProcess.start(a, a.dir.resolve("tunnel.err"), "vxlan:multi", "icmp", "-w", file.toString());
+        assertTrue(a.ping(c1, ip2, 2), "c1 -> c2: host A learns c2's address and where its MAC is");
+        CaptureProcess.interrupt(capture);
+        final String tcpdump = CaptureProcess.tool("tcpdump", "-nr", file.toString());
+        assertTrue(
+                tcpdump.contains(a.ipOf("multi", "c1") + " > " + ip2 + ": ICMP echo request")
+                        && tcpdump.contains(ip2 + " > " + a.ipOf("multi", "c1") + ": ICMP echo reply"),
+                "the inner frames at the tunnel port\n" + tcpdump);
+
+        final Path underlay = a.dir.resolve("underlay.pcap");
+        final Process outer = CaptureProcess.start(
+                a,
+                a.dir.resolve("underlay.err"),
+                "vxlan:multi",
+                "--point",
+                "encap,decap",
+                "udp port 4789",
+                "-w",
+                underlay.toString());
+        assertTrue(a.ping(c1, ip2, 2));
+        CaptureProcess.interrupt(outer);
+        final String c1Ip = a.ipOf("multi", "c1");
+        final String vxlan = CaptureProcess.tool(
+                "tshark",
+                "-r",
+                underlay.toString(),
+                "-T",
+                "fields",
+                "-e",
+                "ip.src",
+                "-e",
+                "ip.dst",
+                "-e",
+                "udp.dstport",
+                "-e",
+                "vxlan.vni",
+                "-e",
+                "icmp.type");
+        assertTrue(
+                vxlan.contains("10.200.0.1," + c1Ip + "\t10.200.0.2," + ip2 + "\t4789\t" + VNI + "\t8"),
+                "encap: the echo request inside its datagram to host B, VNI " + VNI + "\n" + vxlan);
+        assertTrue(
+                vxlan.contains("10.200.0.2," + ip2 + "\t10.200.0.1," + c1Ip + "\t4789\t" + VNI + "\t0"),
+                "decap: the echo reply as it came from host B\n" + vxlan);
+
+        final String trace = a.ok("trace", "--from", "c1", "icmp", "dst", ip2).out();
+        final String c2Mac = b.port("c2").path("mac").asText();
+        assertTrue(trace.contains("FDB of multi: " + c2Mac + " -> port "), "not broadcast, not flooded:\n" + trace);
+        assertTrue(
+                trace.contains("VXLAN VNI " + VNI
+                        + ", from 10.200.0.1 to UDP port 4789 of VTEP 10.200.0.2: the remote FDB has " + c2Mac
+                        + " behind 10.200.0.2"),
+                trace);
+        assertTrue(trace.contains("verdict: forwarded to "), trace);
+    }
+
+    /**
+     * A TCP stream's 64 KiB super-frames leave as segments: the encap capture shows each datagram
+     * as sent (VNI, outer headers within the underlay's MTU, inner TCP checksums complete).
+     */
+    @Test
+    void encapCaptureShowsSegmentedSuperFramesAsSent() throws Exception {
+        final Path file = a.dir.resolve("tso.pcap");
+        final Process capture = CaptureProcess.start(
+                a,
+                a.dir.resolve("tso.err"),
+                "vxlan:multi",
+                "--point",
+                "encap",
+                "udp port 4789",
+                "-c",
+                "300",
+                "-w",
+                file.toString());
+        iperf(b, c2, a, c1, b.ipOf("multi", "c2"), 1);
+        if (capture.isAlive()) {
+            CaptureProcess.interrupt(capture);
+        }
+        final List<String> lines = CaptureProcess.tool(
+                        "tshark",
+                        "-r",
+                        file.toString(),
+                        "-o",
+                        "tcp.check_checksum:TRUE",
+                        "-T",
+                        "fields",
+                        "-e",
+                        "vxlan.vni",
+                        "-e",
+                        "ip.len",
+                        "-e",
+                        "tcp.len",
+                        "-e",
+                        "tcp.checksum.status")
+                .strip()
+                .lines()
+                .toList();
+        assertEquals(300, lines.size(), "-c 300 datagrams");
+        int fullSegments = 0;
+        for (String line : lines) {
+            final String[] f = line.split("\t", -1);
+            assertEquals(Integer.toString(VNI), f[0], line);
+            final int outerLength = Integer.parseInt(f[1].split(",")[0]);
+            assertTrue(outerLength <= 1500, "a segment within the underlay's MTU: " + line);
+            if (!f[2].isEmpty() && Integer.parseInt(f[2]) >= 1000) {
+                fullSegments++;
+                assertEquals("1", f[3], "the inner TCP checksum is complete and good: " + line);
+            }
+        }
+        assertTrue(fullSegments > 100, fullSegments + " full-sized segments of the stream");
     }
 
     @Test

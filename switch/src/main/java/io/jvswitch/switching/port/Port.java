@@ -1,5 +1,6 @@
 package io.jvswitch.switching.port;
 
+import io.jvswitch.switching.capture.CaptureTap;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -73,6 +74,21 @@ public interface Port {
     default boolean learnsRemoteAddresses() {
         return false;
     }
+
+    /**
+     * For a trace: where this port would send the frame beyond the switch (a tunnel: the VTEP, the
+     * VNI and the table entry that chose them), or null when it just delivers it. Called on the
+     * dataplane thread, only for traced frames (may allocate); changes nothing.
+     */
+    default String describeEgress(DirectBuffer buffer, int offset, int length) {
+        return null;
+    }
+
+    /**
+     * Where this port may copy frames the switch does not see (a tunnel's outer datagrams) for the
+     * captures that want them. Given once, on the dataplane thread, when the port is plugged in.
+     */
+    default void captureTap(CaptureTap tap) {}
 
     /** Releases the device. Called once, on the dataplane thread, after the port is unplugged. */
     void close();

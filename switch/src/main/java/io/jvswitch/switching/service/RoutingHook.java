@@ -15,6 +15,8 @@ import org.agrona.MutableDirectBuffer;
 public interface RoutingHook {
     /** Pseudo network id of the host link (the packet came from, or goes to, the host). */
     int HOST_LINK = -1;
+    /** {@link #explain}'s {@code toNetwork} before the route lookup: not known yet. */
+    int UNROUTED = -2;
 
     /** Route the packet as it now is. */
     int ACCEPT = 0;
@@ -50,6 +52,19 @@ public interface RoutingHook {
      */
     int afterRouting(
             int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos);
+
+    /**
+     * For a trace of a synthetic packet: says, changing nothing, what this hook would do with it:
+     * the tracked connection it belongs to and its translation, or the one it would create. Called
+     * off the packet path (only for traces); may allocate.
+     *
+     * @param toNetwork the network the packet goes to, {@link #HOST_LINK}, or {@link #UNROUTED}
+     *     before the route lookup
+     */
+    default String explain(
+            int fromNetwork, int toNetwork, DirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        return "a routing hook is installed (it does not explain itself)";
+    }
 
     /**
      * A hint, before the packets of one receive batch are routed one by one: the hook may start

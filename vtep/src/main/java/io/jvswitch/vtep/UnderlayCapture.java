@@ -1,0 +1,60 @@
+package io.jvswitch.vtep;
+
+import io.jvswitch.packet.UdpIpv4Headers;
+import io.jvswitch.packet.VxlanHeader;
+import io.jvswitch.switching.capture.CapturePoint;
+import io.jvswitch.switching.capture.CaptureTap;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A tunnel port's datagrams as the underlay carries them, for the encap and decap capture points:
+ * Ethernet, IPv4 and UDP headers (this host's and the peer's underlay addresses, the VXLAN port),
+ * the VXLAN header with the VNI, the inner frame. The sockets send the datagrams; the kernel writes
+ * their real outer headers, so these are rebuilt: the outer UDP source port shown is the VXLAN
+ * port (the sending socket's own port is the kernel's), and the MACs are zero. Dataplane thread only.
+ */
+final class UnderlayCapture {
+    /** Largest datagram shown whole; longer ones are cut (their original length is kept). */
+    private static final int MAX_DATAGRAM = 65_535;
+
+    private final int vni;
+    private final VtepContext ctx;
+    /** Made at the first copy: most tunnels are never captured. */
+    private UnsafeBuffer scratch;
+
+    UnderlayCapture(int vni, VtepContext ctx) {
+        this.vni = vni;
+        this.ctx = ctx;
+    }
+
+    /** A datagram this port built (VXLAN header, then the inner frame), as sent from here to {@code peer}. */
+    void sent(CaptureTap tap, int peer, DirectBuffer datagram, int offset, int length) {
+        final UnsafeBuffer b = scratch();
+        final int copied = Math.min(length, MAX_DATAGRAM);
+        UdpIpv4Headers.write(b, 0, ctx.localAddress(), peer, ctx.udpPort(), ctx.udpPort(), ctx.ttl(), copied);
+        b.putBytes(UdpIpv4Headers.LENGTH, datagram, offset, copied);
+        tap.copy(CapturePoint.ENCAP, b, 0, UdpIpv4Headers.LENGTH + copied);
+    }
+
+    /**
+     * An inner frame received from VTEP {@code sender}. Its datagram's VXLAN header was checked
+     * (flags, this port's VNI) on the way in, so it is written again as it was.
+     */
+    void received(CaptureTap tap, int sender, DirectBuffer frame, int offset, int length) {
+        final UnsafeBuffer b = scratch();
+        final int copied = Math.min(length, MAX_DATAGRAM - VxlanHeader.LENGTH);
+        UdpIpv4Headers.write(
+                b, 0, sender, ctx.localAddress(), ctx.udpPort(), ctx.udpPort(), ctx.ttl(), VxlanHeader.LENGTH + copied);
+        VxlanHeader.write(b, UdpIpv4Headers.LENGTH, vni);
+        b.putBytes(UdpIpv4Headers.LENGTH + VxlanHeader.LENGTH, frame, offset, copied);
+        tap.copy(CapturePoint.DECAP, b, 0, UdpIpv4Headers.LENGTH + VxlanHeader.LENGTH + copied);
+    }
+
+    private UnsafeBuffer scratch() {
+        if (scratch == null) {
+            scratch = new UnsafeBuffer(new byte[UdpIpv4Headers.LENGTH + MAX_DATAGRAM]);
+        }
+        return scratch;
+    }
+}
