@@ -11,18 +11,23 @@ import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.MetricsServer;
 import io.jvswitch.control.dns.EmbeddedDns;
 import io.jvswitch.control.dns.NetnsResolvConf;
+import io.jvswitch.control.docker.DockerIpam;
+import io.jvswitch.control.docker.DockerPlugin;
+import io.jvswitch.control.docker.DockerPluginServer;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
+import io.jvswitch.control.service.DockerSandboxWiring;
 import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.OverlayNetworks;
 import io.jvswitch.control.service.Privileges;
 import io.jvswitch.control.service.TapWiring;
+import io.jvswitch.control.service.WiringByTarget;
 import io.jvswitch.dns.DnsContext;
 import io.jvswitch.dns.DnsService;
 import io.jvswitch.dns.ResolvConf;
@@ -38,6 +43,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +71,8 @@ public final class Daemon {
     private final DnsContext dnsContext;
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
+    private Path dockerPluginSocket;
+    private boolean dockerPluginRequired;
 
     /** The connection tracker's settings and the address masqueraded connections leave with. */
     public record NatOptions(NatContext context, int masqueradeAddress) {}
@@ -95,6 +103,17 @@ public final class Daemon {
         this.socketGroup = socketGroup;
     }
 
+    /**
+     * Serves Docker's network and IPAM plugin on {@code socket} (null: not at all). Not
+     * {@code required} (the default path): when another live daemon already serves it, this one
+     * logs that and runs without.
+     */
+    public Daemon dockerPlugin(Path socket, boolean required) {
+        this.dockerPluginSocket = socket;
+        this.dockerPluginRequired = required;
+        return this;
+    }
+
     public void run() throws IOException, InterruptedException {
         Privileges.requireDaemonCapabilities();
         if (socketGroup != null) {
@@ -108,9 +127,19 @@ public final class Daemon {
         final ObjectMapper json = Json.mapper();
         final StateStore store = new StateStore(stateDir, json);
         store.load(); // refuse to start on a corrupt state file before creating anything
+        final AtomicReference<NetworkService> service = new AtomicReference<>();
+        final DockerIpam dockerIpam = dockerPluginSocket == null
+                ? null
+                : new DockerIpam(stateDir, json, () -> {
+                    final List<Cidr> inUse = new ArrayList<>(HostRoutes.read());
+                    service.get().networks().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+                    return inUse;
+                });
+        if (dockerIpam != null) {
+            dockerIpam.load();
+        }
 
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
-        final AtomicReference<NetworkService> service = new AtomicReference<>();
         final Dataplane dataplane;
         try {
             dataplane = new Dataplane(
@@ -136,7 +165,9 @@ public final class Daemon {
         service.set(new NetworkService(
                 dataplane,
                 store,
-                new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)),
+                new WiringByTarget(
+                        new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)),
+                        new DockerSandboxWiring(new ContainerNamespace(runner), runner)),
                 HostRoutes::read,
                 link == null ? List.of() : List.of(link, natService),
                 new OverlayNetworks(dataplane, switchContext.macAgingNanos())));
@@ -189,6 +220,9 @@ public final class Daemon {
                     new ApiRoutes(service.get(), debug, json, natService),
                     new CaptureEndpoint(service.get(), captures, json),
                     control);
+            if (dockerIpam != null) {
+                startDockerPlugin(new DockerPlugin(service.get(), dockerIpam, json), control, closeOnExit);
+            }
             if (metricsAddress != null) {
                 final DebugService metricsDebug =
                         new DebugService(service.get(), dataplane, captures::totalClientDrops);
@@ -276,6 +310,24 @@ public final class Daemon {
                 upstreams,
                 dnsContext.ttlSeconds());
         return dns;
+    }
+
+    private void startDockerPlugin(DockerPlugin plugin, ExecutorService control, List<AutoCloseable> closeOnExit)
+            throws IOException, InterruptedException {
+        if (!dockerPluginRequired && DockerPluginServer.inUse(dockerPluginSocket)) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "another process serves the Docker plugin socket {0}: this daemon runs without the Docker plugin",
+                    dockerPluginSocket);
+            return;
+        }
+        final DockerPluginServer server = new DockerPluginServer(dockerPluginSocket);
+        closeOnExit.add(server);
+        server.start(plugin, control);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "Docker network and IPAM plugin 'jvs' on {0} (docker network create -d jvs --ipam-driver jvs ...)",
+                dockerPluginSocket);
     }
 
     /** Refuses to start beside a live daemon on the same socket; clears a stale socket file. */

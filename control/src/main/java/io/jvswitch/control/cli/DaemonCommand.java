@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 @Command(name = "daemon", description = "Run the dataplane and the API in the foreground (logs to stderr).")
 final class DaemonCommand implements Callable<Integer> {
+    static final String DEFAULT_DOCKER_PLUGIN_SOCKET = "/run/docker/plugins/jvs.sock";
+
     @Mixin
     SocketOption socket;
 
@@ -136,6 +138,14 @@ final class DaemonCommand implements Callable<Integer> {
                     + "upstream that routes it to this host sees it (default: ${DEFAULT-VALUE}).")
     String masqueradeAddress;
 
+    @Option(
+            names = "--docker-plugin-socket",
+            paramLabel = "PATH",
+            description = "Serve Docker's network and IPAM plugin 'jvs' on this unix socket (default: "
+                    + DEFAULT_DOCKER_PLUGIN_SOCKET + ", skipped with a warning when another daemon serves it); "
+                    + "'none' for no plugin.")
+    String dockerPluginSocket;
+
     @Override
     public Integer call() throws Exception {
         InetSocketAddress metricsAddress = null;
@@ -208,11 +218,24 @@ final class DaemonCommand implements Callable<Integer> {
                             linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr),
                             dns,
                             nat)
+                    .dockerPlugin(dockerPlugin(), dockerPluginSocket != null)
                     .run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
         return 0;
+    }
+
+    private Path dockerPlugin() {
+        if ("none".equals(dockerPluginSocket)) {
+            return null;
+        }
+        final Path path = Path.of(dockerPluginSocket == null ? DEFAULT_DOCKER_PLUGIN_SOCKET : dockerPluginSocket);
+        if (!path.isAbsolute() || !path.getFileName().toString().endsWith(".sock")) {
+            throw new CliException("invalid --docker-plugin-socket '" + dockerPluginSocket
+                    + "': an absolute path ending in .sock (Docker names the plugin after the file), or none");
+        }
+        return path;
     }
 
     private Daemon.NatOptions natOptions() {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * How a container was named at attach time: by {@code ip netns} name, by process id, or by Docker
- * container name. Stored as given, so a restarted daemon resolves it the same way again.
+ * container name; or, for endpoints Docker made through the jvs plugin, by the sandbox key (the
+ * path of the namespace file) Docker gave in {@code Join}. Stored as given, so a restarted daemon
+ * resolves it the same way again.
  */
 public record ContainerRef(Kind kind, String value) {
     public enum Kind {
@@ -13,7 +15,9 @@ public record ContainerRef(Kind kind, String value) {
         @JsonProperty("pid")
         PID,
         @JsonProperty("docker")
-        DOCKER
+        DOCKER,
+        @JsonProperty("docker-sandbox")
+        DOCKER_SANDBOX
     }
 
     @Override
@@ -22,6 +26,7 @@ public record ContainerRef(Kind kind, String value) {
             case NETNS -> "netns " + value;
             case PID -> "pid " + value;
             case DOCKER -> "docker container " + value;
+            case DOCKER_SANDBOX -> "docker sandbox " + value;
         };
     }
 }

@@ -30,6 +30,7 @@ public final class ContainerNamespace {
                 final String pid = dockerPid(ref.value());
                 yield ResolvedNamespace.of(pid(pid), pid);
             }
+            case DOCKER_SANDBOX -> ResolvedNamespace.of(sandbox(ref.value()), ref.value());
         };
     }
 
@@ -40,6 +41,15 @@ public final class ContainerNamespace {
         final Path file = NETNS_DIR.resolve(name);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no network namespace named '" + name + "' (see: ip netns list)");
+        }
+        return file;
+    }
+
+    /** Docker's sandbox key: the file its namespace is bind-mounted on (ip accepts the path too). */
+    private static Path sandbox(String key) {
+        final Path file = Path.of(key);
+        if (!file.isAbsolute() || !Files.exists(file)) {
+            throw new IllegalArgumentException("no Docker sandbox at '" + key + "'");
         }
         return file;
     }

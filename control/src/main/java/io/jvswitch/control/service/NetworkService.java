@@ -668,6 +668,41 @@ public final class NetworkService {
         return matches;
     }
 
+    /**
+     * Publishes ports of an endpoint already attached, replacing the ones it had: how Docker's
+     * {@code -p} arrives, after the join ({@code ProgramExternalConnectivity}).
+     *
+     * @param specs {@code -p} arguments; empty to publish nothing
+     */
+    public synchronized EndpointRecord publish(String name, String networkName, List<String> specs) {
+        final EndpointRecord endpoint = endpoint(name, networkName);
+        if (nat == null) {
+            if (specs.isEmpty()) {
+                return endpoint;
+            }
+            throw ApiException.badRequest("this daemon publishes no ports (it runs without a host link)");
+        }
+        final NetworkRecord network = requireNetwork(endpoint.network());
+        nat.unpublish(endpoint.id());
+        List<PortMapping> ports;
+        try {
+            ports = nat.publish(endpoint.id(), endpoint.ipv4(), specs);
+        } catch (RuntimeException e) {
+            // the old ports come back, so a refused change changes nothing
+            nat.publish(
+                    endpoint.id(),
+                    endpoint.ipv4(),
+                    endpoint.ports().stream().map(PortMapping::spec).toList());
+            throw e;
+        }
+        final EndpointRecord updated = endpoint.withPorts(ports);
+        endpoints.put(updated.id(), updated);
+        nat.endpointAdded(network, updated);
+        save();
+        LOG.log(System.Logger.Level.INFO, "endpoint {0} on {1}: published {2}", name, network.name(), ports);
+        return updated;
+    }
+
     /** The dataplane found a port's device gone (its namespace was deleted): forget the endpoint. */
     public synchronized void portGone(int slot) {
         attached.entrySet().stream()
@@ -837,7 +872,8 @@ public final class NetworkService {
                 endpoint.ipv4() + "/" + prefix,
                 network.gateway(),
                 network.mtu(),
-                !network.internal());
+                !network.internal(),
+                endpoint.target());
     }
 
     private static int takeAddress(AddressPool pool, String requested) {
@@ -895,6 +931,8 @@ public final class NetworkService {
         return switch (container.kind()) {
             case NETNS, DOCKER -> container.value();
             case PID -> "pid" + container.value();
+            case DOCKER_SANDBOX ->
+                "sandbox-" + Integer.toHexString(container.value().hashCode());
         };
     }
 

@@ -1,0 +1,375 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.Json;
+import io.jvswitch.control.cli.JvsCommand;
+import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.control.lab.NetnsLab;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * jvs as Docker's network and IPAM plugin, driven by a real dockerd (see {@link DockerEngine} for
+ * how it is kept apart from the machine's) and a real jvs daemon in the same namespaces. Containers
+ * are a busybox image imported from Debian's busybox-static. The tests run in order on one engine:
+ * each leaves what the next one starts from.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DockerPluginIT {
+    private static final String IMAGE = "jvs-test/busybox";
+    private static final String PAGE = "hello from a jvs network";
+    private static final long WAIT_SECONDS = 60;
+
+    private NetnsLab lab;
+    private String host;
+    private DockerEngine engine;
+    private DaemonProcess daemon;
+    private Path dir;
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
+        assumeTrue(DockerEngine.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
+        lab = new NetnsLab("jvsdk");
+        try {
+            host = lab.add("host");
+            engine = new DockerEngine();
+            dir = engine.dir();
+            engine.start(host);
+            startDaemon();
+            engine.importBusybox(IMAGE, PAGE);
+        } catch (Exception | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void startDaemon() throws Exception {
+        daemon = DaemonProcess.startWith(
+                engine.enter(),
+                dir.resolve("jvs.sock"),
+                dir.resolve("jvs-state"),
+                dir.resolve("jvs.log"),
+                "--docker-plugin-socket",
+                DockerEngine.PLUGIN_SOCKET.toString());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (engine != null) {
+                engine.docker("rm", "-f", "web", "client", "other");
+            }
+        } finally {
+            try {
+                if (daemon != null) {
+                    daemon.close();
+                }
+            } finally {
+                try {
+                    if (engine != null) {
+                        engine.close();
+                    }
+                } finally {
+                    if (lab != null) {
+                        lab.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void networkCreatedThroughDockerIsAJvsNetwork() {
+        final String id = engine.check(
+                "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/24", "frontend");
+        final JsonNode network = jvs("network", "inspect", "docker-" + id.substring(0, 12));
+        assertEquals(
+                "172.30.0.0/24",
+                network.get(0).path("IPAM").path("Config").get(0).path("Subnet").asText(),
+                network.toString());
+        assertEquals(
+                "172.30.0.0/24",
+                engine.check("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "frontend"));
+    }
+
+    @Test
+    @Order(2)
+    void containersReachEachOtherByNameThroughJvs() throws Exception {
+        engine.check(
+                "run",
+                "-d",
+                "--name",
+                "web",
+                "--network",
+                "frontend",
+                "-p",
+                "8080:80",
+                IMAGE,
+                "httpd",
+                "-f",
+                "-p",
+                "80",
+                "-h",
+                "/www");
+        engine.check("run", "-d", "--name", "client", "--network", "frontend", IMAGE, "sleep", "3600");
+        final String webIp = ipOf("web", "frontend");
+        assertTrue(webIp.startsWith("172.30.0."), webIp);
+        // Docker's view: inspect and network inspect show the jvs IPAM's address
+        assertTrue(engine.check("network", "inspect", "frontend").contains(webIp));
+        // the container's interface is the TAP jvs holds, renamed by Docker
+        final String links = engine.check("exec", "web", "ip", "-o", "addr", "show", "eth0");
+        assertTrue(links.contains(webIp + "/24"), links);
+        assertTrue(engine.check("exec", "client", "ping", "-c", "2", "-W", "5", "web")
+                .contains("0% packet loss"));
+        // names: Docker's embedded resolver answers (resolv.conf points at 127.0.0.11), name and name.network
+        assertTrue(engine.check("exec", "client", "cat", "/etc/resolv.conf").contains("127.0.0.11"));
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker(
+                        "exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web.frontend/")));
+        // jvs carries it: the endpoints are jvs's
+        final JsonNode endpoints = jvs("network", "inspect", jvsName("frontend"));
+        assertEquals(2, endpoints.get(0).path("Containers").size(), endpoints.toString());
+    }
+
+    @Test
+    @Order(3)
+    void publishedPortFromHostAndFromAnotherContainer() throws Exception {
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        final String hostAddress = hostAddress();
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker(
+                        "exec",
+                        "client",
+                        "timeout",
+                        "10",
+                        "wget",
+                        "-q",
+                        "-O",
+                        "-",
+                        "http://" + hostAddress + ":8080/")));
+        // jvs's own view of the published port
+        assertTrue(jvsText("ports").contains("8080"), jvsText("ports"));
+    }
+
+    @Test
+    @Order(4)
+    void connectAndDisconnect() throws Exception {
+        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.31.0.0/24", "backend");
+        engine.check("network", "connect", "backend", "web");
+        final String backendIp = ipOf("web", "backend");
+        assertTrue(backendIp.startsWith("172.31.0."), backendIp);
+        assertTrue(engine.check("exec", "web", "ip", "-o", "addr").contains(backendIp + "/24"));
+        engine.check("run", "-d", "--name", "other", "--network", "backend", IMAGE, "sleep", "3600");
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "other", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        engine.check("network", "disconnect", "backend", "web");
+        assertFalse(engine.check("exec", "web", "ip", "-o", "addr").contains(backendIp));
+        assertEquals(
+                1,
+                jvs("network", "inspect", jvsName("backend"))
+                        .get(0)
+                        .path("Containers")
+                        .size());
+        engine.check("rm", "-f", "other");
+        engine.check("network", "rm", "backend");
+        assertFalse(jvsText("network", "ls").contains("backend"));
+    }
+
+    @Test
+    @Order(5)
+    void restartKeepsAddressNameAndPort() throws Exception {
+        final String before = ipOf("web", "frontend");
+        engine.check("restart", "web");
+        assertEquals(before, ipOf("web", "frontend"));
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+    }
+
+    @Test
+    @Order(6)
+    void jvsDaemonRestartUnderRunningContainers() throws Exception {
+        daemon.close();
+        startDaemon();
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        // the plugin answers again: a new container joins
+        final String out = engine.check(
+                "run", "--rm", "--network", "frontend", IMAGE, "timeout", "10", "wget", "-q", "-O", "-", "http://web/");
+        assertEquals(PAGE, out);
+    }
+
+    @Test
+    @Order(7)
+    void badInputShowsThePluginsMessage() {
+        final DockerEngine.Result unknown = engine.docker(
+                "network",
+                "create",
+                "-d",
+                "jvs",
+                "--ipam-driver",
+                "jvs",
+                "--subnet",
+                "172.29.0.0/24",
+                "-o",
+                "jvs.colour=blue",
+                "bad");
+        assertNotEquals(0, unknown.exitCode());
+        assertTrue(unknown.stderr().contains("unknown option 'jvs.colour'"), unknown.stderr());
+
+        final DockerEngine.Result overlap = engine.docker(
+                "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/16", "wide");
+        assertNotEquals(0, overlap.exitCode());
+        assertTrue(
+                overlap.stderr()
+                        .contains("subnet 172.30.0.0/16 overlaps 172.30.0.0/24, already a pool of the jvs IPAM"),
+                overlap.stderr());
+
+        final DockerEngine.Result taken =
+                engine.docker("run", "--rm", "--network", "frontend", "--ip", ipOf("web", "frontend"), IMAGE, "true");
+        assertNotEquals(0, taken.exitCode());
+        assertTrue(
+                taken.stderr()
+                        .contains("address " + ipOf("web", "frontend") + " is already in use (pool 172.30.0.0/24"),
+                taken.stderr());
+
+        final DockerEngine.Result outside =
+                engine.docker("run", "--rm", "--network", "frontend", "--ip", "10.9.9.9", IMAGE, "true");
+        assertNotEquals(0, outside.exitCode());
+        // Docker checks --ip against the network's subnet itself, before asking the IPAM driver
+        assertTrue(outside.stderr().contains("does not belong to any of this network's subnets"), outside.stderr());
+
+        final DockerEngine.Result inUse = engine.docker("network", "rm", "frontend");
+        assertNotEquals(0, inUse.exitCode());
+        // Docker refuses this itself: it never calls the driver's DeleteNetwork for a network in use
+        assertTrue(inUse.stderr().contains("has active endpoints"), inUse.stderr());
+        assertTrue(jvsText("network", "ls").contains(jvsName("frontend")));
+        assertFalse(jvsText("network", "ls").contains("172.29.0.0"), "nothing was created");
+    }
+
+    @Test
+    @Order(8)
+    void removedContainersAndNetworksLeaveNothing() throws Exception {
+        final String network = jvsName("frontend");
+        engine.check("rm", "-f", "web", "client");
+        await(() -> jvs("network", "inspect", network).get(0).path("Containers").isEmpty());
+        engine.check("network", "rm", "frontend");
+        assertFalse(jvsText("network", "ls").contains(network));
+        // no TAP is left in the engine's namespace (Docker moved each back before the delete)
+        final String links = inHost("ip", "-o", "link", "show").stdout();
+        assertFalse(links.matches("(?s).*: jvs[0-9a-f]{11}[:@].*"), links);
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private String ipOf(String container, String network) {
+        return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + ".IPAddress}}", container);
+    }
+
+    private String jvsName(String dockerNetwork) {
+        return "docker-"
+                + engine.check("network", "inspect", "-f", "{{.Id}}", dockerNetwork)
+                        .substring(0, 12);
+    }
+
+    private String hostAddress() {
+        final DockerEngine.Result out = inHost("ip", "-4", "-o", "addr", "show");
+        for (String line : out.stdout().split("\n")) {
+            final String[] words = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < words.length; i++) {
+                if (words[i].equals("inet") && !words[i + 1].startsWith("127.")) {
+                    return words[i + 1].replaceAll("/.*", "");
+                }
+            }
+        }
+        throw new AssertionError("no address in the host namespace: " + out.output());
+    }
+
+    private DockerEngine.Result inHost(String... command) {
+        return DockerEngine.run(Stream.concat(Stream.of("nsenter", "--net=/run/netns/" + host), Stream.of(command))
+                .toList());
+    }
+
+    /** Polls a command until it succeeds; returns its trimmed output. */
+    private static String await(CommandCall call) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        DockerEngine.Result last;
+        do {
+            last = call.run();
+            if (last.ok() && !last.stdout().isBlank()) {
+                return last.stdout().strip();
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("did not succeed within " + WAIT_SECONDS + " s: " + last.output());
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + WAIT_SECONDS + " s");
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    @FunctionalInterface
+    private interface CommandCall {
+        DockerEngine.Result run();
+    }
+
+    private JsonNode jvs(String... args) {
+        try {
+            return Json.mapper().readTree(jvsText(args));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private String jvsText(String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final String[] full = Stream.concat(
+                        Stream.of(args),
+                        Stream.of("--socket", dir.resolve("jvs.sock").toString()))
+                .toArray(String[]::new);
+        final int exit = JvsCommand.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
+        if (exit != 0) {
+            throw new AssertionError("jvs " + String.join(" ", args) + " failed: " + err + "\njvs log:\n"
+                    + daemon.logText() + "\ndockerd log:\n" + engine.log());
+        }
+        return out.toString();
+    }
+}
