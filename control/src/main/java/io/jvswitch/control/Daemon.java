@@ -256,6 +256,7 @@ public final class Daemon {
                 () -> control.execute(() -> {
                     try {
                         service.get().reapVanished();
+                        service.get().retryWaiting();
                     } catch (RuntimeException e) {
                         DATAPLANE_ERRORS.log(
                                 "namespace-watch",

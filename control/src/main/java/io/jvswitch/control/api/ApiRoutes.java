@@ -121,7 +121,8 @@ public final class ApiRoutes {
             case "networks" -> {
                 if (p.length == 2 && method.equals("GET")) {
                     return service.networks().stream()
-                            .map(n -> NetworkView.of(n, service.endpointsOn(n.name()), service.overlayView(n)))
+                            .map(n -> NetworkView.of(
+                                    n, service.endpointsOn(n.name()), service.overlayView(n), service.waitingReasons()))
                             .toList();
                 }
                 if (p.length == 2 && method.equals("POST")) {
@@ -131,7 +132,11 @@ public final class ApiRoutes {
                 }
                 if (p.length == 3 && method.equals("GET")) {
                     final var network = service.network(decode(p[2]));
-                    return NetworkView.of(network, service.endpointsOn(network.name()), service.overlayView(network));
+                    return NetworkView.of(
+                            network,
+                            service.endpointsOn(network.name()),
+                            service.overlayView(network),
+                            service.waitingReasons());
                 }
                 if (p.length == 3 && method.equals("DELETE")) {
                     service.removeNetwork(decode(p[2]));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -146,12 +147,22 @@ final class DockerEngine implements AutoCloseable {
     }
 
     static Result run(List<String> command) {
+        return run(command, Map.of());
+    }
+
+    /** The engine's address as DOCKER_HOST spells it. */
+    String host() {
+        return "unix://" + socket;
+    }
+
+    static Result run(List<String> command, Map<String, String> environment) {
         try {
             final Path out = Files.createTempFile("jvsd-out-", ".txt");
             final Path err = Files.createTempFile("jvsd-err-", ".txt");
             try {
-                final Process p = new ProcessBuilder(command)
-                        .redirectOutput(out.toFile())
+                final ProcessBuilder builder = new ProcessBuilder(command);
+                builder.environment().putAll(environment);
+                final Process p = builder.redirectOutput(out.toFile())
                         .redirectError(err.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(
                                 Path.of("/dev/null").toFile()))

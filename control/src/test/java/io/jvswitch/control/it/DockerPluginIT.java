@@ -23,6 +23,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -78,7 +81,7 @@ class DockerPluginIT {
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "web", "client", "other");
+                engine.docker("rm", "-f", "web", "client", "other", "solo");
             }
         } finally {
             try {
@@ -291,6 +294,55 @@ class DockerPluginIT {
         assertFalse(links.matches("(?s).*: jvs[0-9a-f]{11}[:@].*"), links);
     }
 
+    @Test
+    @Order(9)
+    void attachDockerUsesTheClisEngineAndFollowsRestarts() throws Exception {
+        engine.check(
+                "run", "-d", "--name", "solo", "--network", "none", IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
+        jvsText("network", "create", "--subnet", "10.77.0.0/24", "plain");
+        // the CLI, run with DOCKER_HOST as a user's shell has it, sends it: the daemon has no
+        // engine at the default socket in its namespaces
+        final DockerEngine.Result attach = cliWithDockerHost(
+                "attach", "--docker", "solo", "--network", "plain", "--name", "solo", "-p", "8081:80");
+        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + daemon.logText());
+        final String address = engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(address.contains("10.77.0.2/24"), address);
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+
+        // docker restart: the namespace goes, the endpoint waits, the new one is attached again
+        engine.check("restart", "solo");
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertTrue(engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0")
+                .contains("10.77.0.2/24"));
+
+        // stopped while the daemon restarts: restore cannot find it, keeps it (reported), and
+        // attaches it again when it starts
+        daemon.close();
+        engine.check("stop", "-t", "1", "solo");
+        startDaemon();
+        final JsonNode waiting = jvs("network", "inspect", "plain")
+                .get(0)
+                .path("Containers")
+                .elements()
+                .next();
+        assertTrue(waiting.path("Waiting").asText().contains("not running"), waiting.toString());
+        engine.check("start", "solo");
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertTrue(engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0")
+                .contains("10.77.0.2/24"));
+        assertTrue(jvs("network", "inspect", "plain")
+                .get(0)
+                .path("Containers")
+                .elements()
+                .next()
+                .path("Waiting")
+                .isMissingNode());
+
+        engine.check("rm", "-f", "solo");
+        jvsText("detach", "solo");
+        jvsText("network", "rm", "plain");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private String ipOf(String container, String network) {
@@ -314,6 +366,19 @@ class DockerPluginIT {
             }
         }
         throw new AssertionError("no address in the host namespace: " + out.output());
+    }
+
+    /** The jvs CLI in its own process, with DOCKER_HOST set to the engine as a user's shell would. */
+    private DockerEngine.Result cliWithDockerHost(String... args) {
+        final List<String> command = new ArrayList<>(List.of(ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString())));
+        command.addAll(DaemonProcess.JVM_FLAGS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--socket", dir.resolve("jvs.sock").toString()));
+        return DockerEngine.run(command, Map.of("DOCKER_HOST", engine.host()));
     }
 
     private DockerEngine.Result inHost(String... command) {
