@@ -14,6 +14,7 @@ import io.jvswitch.control.dns.NetnsResolvConf;
 import io.jvswitch.control.docker.DockerIpam;
 import io.jvswitch.control.docker.DockerPlugin;
 import io.jvswitch.control.docker.DockerPluginServer;
+import io.jvswitch.control.docker.DockerReconciler;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateStore;
@@ -73,6 +74,7 @@ public final class Daemon {
     private final NatOptions nat;
     private Path dockerPluginSocket;
     private boolean dockerPluginRequired;
+    private String dockerEngine;
 
     /** The connection tracker's settings and the address masqueraded connections leave with. */
     public record NatOptions(NatContext context, int masqueradeAddress) {}
@@ -106,11 +108,13 @@ public final class Daemon {
     /**
      * Serves Docker's network and IPAM plugin on {@code socket} (null: not at all). Not
      * {@code required} (the default path): when another live daemon already serves it, this one
-     * logs that and runs without.
+     * logs that and runs without. {@code engine}: the Docker engine to reconcile with at start, as
+     * {@code docker -H} takes it (null: the docker CLI's default).
      */
-    public Daemon dockerPlugin(Path socket, boolean required) {
+    public Daemon dockerPlugin(Path socket, boolean required, String engine) {
         this.dockerPluginSocket = socket;
         this.dockerPluginRequired = required;
+        this.dockerEngine = engine;
         return this;
     }
 
@@ -221,7 +225,13 @@ public final class Daemon {
                     new CaptureEndpoint(service.get(), captures, json),
                     control);
             if (dockerIpam != null) {
-                startDockerPlugin(new DockerPlugin(service.get(), dockerIpam, json), control, closeOnExit);
+                final DockerReconciler reconciler =
+                        new DockerReconciler(service.get(), dockerIpam, runner, json, dockerEngine);
+                startDockerPlugin(
+                        new DockerPlugin(service.get(), dockerIpam, json),
+                        () -> control.submit(reconciler::reconcile).get(),
+                        control,
+                        closeOnExit);
             }
             if (metricsAddress != null) {
                 final DebugService metricsDebug =
@@ -313,8 +323,15 @@ public final class Daemon {
         return dns;
     }
 
-    private void startDockerPlugin(DockerPlugin plugin, ExecutorService control, List<AutoCloseable> closeOnExit)
-            throws IOException, InterruptedException {
+    /** Something to run before the plugin answers Docker. */
+    @FunctionalInterface
+    private interface Preparation {
+        void run() throws InterruptedException, ExecutionException;
+    }
+
+    private void startDockerPlugin(
+            DockerPlugin plugin, Preparation reconcile, ExecutorService control, List<AutoCloseable> closeOnExit)
+            throws IOException, InterruptedException, ExecutionException {
         if (!dockerPluginRequired && DockerPluginServer.inUse(dockerPluginSocket)) {
             LOG.log(
                     System.Logger.Level.WARNING,
@@ -322,6 +339,8 @@ public final class Daemon {
                     dockerPluginSocket);
             return;
         }
+        // Before Docker's calls arrive: an address released here cannot be in a call in flight.
+        reconcile.run();
         final DockerPluginServer server = new DockerPluginServer(dockerPluginSocket);
         closeOnExit.add(server);
         server.start(plugin, control);

@@ -23,6 +23,13 @@ import java.util.concurrent.TimeUnit;
 final class DaemonCommand implements Callable<Integer> {
     static final String DEFAULT_DOCKER_PLUGIN_SOCKET = "/run/docker/plugins/jvs.sock";
 
+    @Option(
+            names = "--docker-host",
+            paramLabel = "HOST",
+            description = "The Docker engine the plugin reconciles with at start, as docker -H takes it (default: "
+                    + "the docker CLI's, i.e. DOCKER_HOST or /var/run/docker.sock).")
+    String dockerHost;
+
     @Mixin
     SocketOption socket;
 
@@ -218,7 +225,7 @@ final class DaemonCommand implements Callable<Integer> {
                             linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr),
                             dns,
                             nat)
-                    .dockerPlugin(dockerPlugin(), dockerPluginSocket != null)
+                    .dockerPlugin(dockerPlugin(), dockerPluginSocket != null, dockerHost)
                     .run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());

@@ -208,6 +208,14 @@ public final class DockerIpam {
         save();
     }
 
+    /** The endpoints' addresses held in a pool (not its gateway), ascending. */
+    public List<String> addresses(String poolId) {
+        final Pool pool = pools.get(poolId);
+        return pool == null
+                ? List.of()
+                : pool.addresses.allocated().stream().map(Cidr::format).toList();
+    }
+
     /** Whether an endpoint holds this address in the pool (for reconciliation and tests). */
     public boolean inUse(String poolId, String address) {
         final Pool pool = pools.get(poolId);

@@ -81,10 +81,18 @@ public final class DockerSandboxWiring implements EndpointWiring {
         return new TapPort(plan.portName(), device, plan.mtu());
     }
 
-    /** Takes the device back from wherever it is: in the sandbox under Docker's name, or still here. */
+    /**
+     * Takes the device back from the sandbox, where it has Docker's name. A sandbox with no
+     * namespace any more means Docker deleted it (the container went while jvs was down): the
+     * endpoint is gone, and a device Docker moved back here is the reconciliation's to remove.
+     */
     @Override
     public Port reopen(EndpointPlan plan) {
         final Path namespace = plan.namespace().file();
+        if (namespace.equals(OWN_NAMESPACE)) {
+            throw new IllegalStateException(
+                    "its Docker sandbox " + plan.target().value() + " is gone");
+        }
         final String name = linkWithMac(namespace, plan.mac());
         if (name == null) {
             throw new IllegalStateException("no interface with MAC " + plan.mac() + " in "
@@ -92,9 +100,7 @@ public final class DockerSandboxWiring implements EndpointWiring {
         }
         final TapDevice device;
         try {
-            device = namespace.equals(OWN_NAMESPACE)
-                    ? TapDevice.open(name, true)
-                    : TapDevice.openIn(namespace, name, true);
+            device = TapDevice.openIn(namespace, name, true);
         } catch (TapException e) {
             throw new IllegalStateException("cannot take back " + name + " in " + namespace + ": " + e.getMessage(), e);
         }

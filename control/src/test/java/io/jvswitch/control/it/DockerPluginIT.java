@@ -74,14 +74,16 @@ class DockerPluginIT {
                 dir.resolve("jvs-state"),
                 dir.resolve("jvs.log"),
                 "--docker-plugin-socket",
-                DockerEngine.PLUGIN_SOCKET.toString());
+                DockerEngine.PLUGIN_SOCKET.toString(),
+                "--docker-host",
+                engine.host());
     }
 
     @AfterAll
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "web", "client", "other", "solo");
+                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays");
             }
         } finally {
             try {
@@ -290,8 +292,7 @@ class DockerPluginIT {
         engine.check("network", "rm", "frontend");
         assertFalse(jvsText("network", "ls").contains(network));
         // no TAP is left in the engine's namespace (Docker moved each back before the delete)
-        final String links = inHost("ip", "-o", "link", "show").stdout();
-        assertFalse(links.matches("(?s).*: jvs[0-9a-f]{11}[:@].*"), links);
+        assertEquals(0, countDevices(inHost("ip", "-o", "link", "show").stdout()));
     }
 
     @Test
@@ -341,6 +342,50 @@ class DockerPluginIT {
         engine.check("rm", "-f", "solo");
         jvsText("detach", "solo");
         jvsText("network", "rm", "plain");
+    }
+
+    @Test
+    @Order(10)
+    void startReconcilesWhatDockerDidWhileJvsWasDown() throws Exception {
+        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.27.0.0/24", "recon");
+        engine.check("run", "-d", "--name", "gone", "--network", "recon", IMAGE, "sleep", "3600");
+        engine.check(
+                "run", "-d", "--name", "stays", "--network", "recon", IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
+        final String goneIp = ipOf("gone", "recon");
+        daemon.close();
+        // Docker removes the container; its calls to the plugin fail, so the address stays taken
+        engine.docker("rm", "-f", "gone");
+        startDaemon();
+        final String log = daemon.logText();
+        assertTrue(log.contains("Docker reconciliation: released " + goneIp + " in pool 172.27.0.0/24"), log);
+        assertTrue(log.matches("(?s).*Docker reconciliation: removed TAP jvs[0-9a-f]{11}.*"), log);
+        final String links = inHost("ip", "-o", "link", "show").stdout();
+        assertFalse(links.matches("(?s).*: jvs[0-9a-f]{11}[:@].*") && countDevices(links) != 1, links);
+        // the released address is handed out again; the container that stayed still answers
+        final String again =
+                engine.check("run", "--rm", "--network", "recon", IMAGE, "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(again.contains(goneIp + "/24"), again);
+        assertEquals(
+                PAGE,
+                engine.check(
+                        "run",
+                        "--rm",
+                        "--network",
+                        "recon",
+                        IMAGE,
+                        "timeout",
+                        "10",
+                        "wget",
+                        "-q",
+                        "-O",
+                        "-",
+                        "http://stays/"));
+        engine.check("rm", "-f", "stays");
+        engine.check("network", "rm", "recon");
+    }
+
+    private static long countDevices(String links) {
+        return links.lines().filter(l -> l.matches(".*: jvs[0-9a-f]{11}[:@].*")).count();
     }
 
     // ---- helpers -----------------------------------------------------------------------------
