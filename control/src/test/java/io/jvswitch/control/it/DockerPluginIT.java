@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.control.lab.DockerEngineLab;
 import io.jvswitch.control.lab.NetnsLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +32,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
- * jvs as Docker's network and IPAM plugin, driven by a real dockerd (see {@link DockerEngine} for
+ * jvs as Docker's network and IPAM plugin, driven by a real dockerd (see {@link DockerEngineLab} for
  * how it is kept apart from the machine's) and a real jvs daemon in the same namespaces. Containers
  * are a busybox image imported from Debian's busybox-static. The tests run in order on one engine:
  * each leaves what the next one starts from.
@@ -45,18 +46,19 @@ class DockerPluginIT {
 
     private NetnsLab lab;
     private String host;
-    private DockerEngine engine;
+    private DockerEngineLab engine;
     private DaemonProcess daemon;
     private Path dir;
 
     @BeforeAll
     void start() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
-        assumeTrue(DockerEngine.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
+        assumeTrue(
+                DockerEngineLab.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
         lab = new NetnsLab("jvsdk");
         try {
             host = lab.add("host");
-            engine = new DockerEngine();
+            engine = new DockerEngineLab();
             dir = engine.dir();
             engine.start(host);
             startDaemon();
@@ -74,7 +76,7 @@ class DockerPluginIT {
                 dir.resolve("jvs-state"),
                 dir.resolve("jvs.log"),
                 "--docker-plugin-socket",
-                DockerEngine.PLUGIN_SOCKET.toString(),
+                DockerEngineLab.PLUGIN_SOCKET.toString(),
                 "--docker-host",
                 engine.host());
     }
@@ -238,7 +240,7 @@ class DockerPluginIT {
     @Test
     @Order(7)
     void badInputShowsThePluginsMessage() {
-        final DockerEngine.Result unknown = engine.docker(
+        final DockerEngineLab.Result unknown = engine.docker(
                 "network",
                 "create",
                 "-d",
@@ -253,7 +255,7 @@ class DockerPluginIT {
         assertNotEquals(0, unknown.exitCode());
         assertTrue(unknown.stderr().contains("unknown option 'jvs.colour'"), unknown.stderr());
 
-        final DockerEngine.Result overlap = engine.docker(
+        final DockerEngineLab.Result overlap = engine.docker(
                 "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/16", "wide");
         assertNotEquals(0, overlap.exitCode());
         assertTrue(
@@ -261,7 +263,7 @@ class DockerPluginIT {
                         .contains("subnet 172.30.0.0/16 overlaps 172.30.0.0/24, already a pool of the jvs IPAM"),
                 overlap.stderr());
 
-        final DockerEngine.Result taken =
+        final DockerEngineLab.Result taken =
                 engine.docker("run", "--rm", "--network", "frontend", "--ip", ipOf("web", "frontend"), IMAGE, "true");
         assertNotEquals(0, taken.exitCode());
         assertTrue(
@@ -269,13 +271,13 @@ class DockerPluginIT {
                         .contains("address " + ipOf("web", "frontend") + " is already in use (pool 172.30.0.0/24"),
                 taken.stderr());
 
-        final DockerEngine.Result outside =
+        final DockerEngineLab.Result outside =
                 engine.docker("run", "--rm", "--network", "frontend", "--ip", "10.9.9.9", IMAGE, "true");
         assertNotEquals(0, outside.exitCode());
         // Docker checks --ip against the network's subnet itself, before asking the IPAM driver
         assertTrue(outside.stderr().contains("does not belong to any of this network's subnets"), outside.stderr());
 
-        final DockerEngine.Result inUse = engine.docker("network", "rm", "frontend");
+        final DockerEngineLab.Result inUse = engine.docker("network", "rm", "frontend");
         assertNotEquals(0, inUse.exitCode());
         // Docker refuses this itself: it never calls the driver's DeleteNetwork for a network in use
         assertTrue(inUse.stderr().contains("has active endpoints"), inUse.stderr());
@@ -303,7 +305,7 @@ class DockerPluginIT {
         jvsText("network", "create", "--subnet", "10.77.0.0/24", "plain");
         // the CLI, run with DOCKER_HOST as a user's shell has it, sends it: the daemon has no
         // engine at the default socket in its namespaces
-        final DockerEngine.Result attach = cliWithDockerHost(
+        final DockerEngineLab.Result attach = cliWithDockerHost(
                 "attach", "--docker", "solo", "--network", "plain", "--name", "solo", "-p", "8081:80");
         assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + daemon.logText());
         final String address = engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0");
@@ -401,7 +403,7 @@ class DockerPluginIT {
     }
 
     private String hostAddress() {
-        final DockerEngine.Result out = inHost("ip", "-4", "-o", "addr", "show");
+        final DockerEngineLab.Result out = inHost("ip", "-4", "-o", "addr", "show");
         for (String line : out.stdout().split("\n")) {
             final String[] words = line.trim().split("\\s+");
             for (int i = 0; i + 1 < words.length; i++) {
@@ -414,7 +416,7 @@ class DockerPluginIT {
     }
 
     /** The jvs CLI in its own process, with DOCKER_HOST set to the engine as a user's shell would. */
-    private DockerEngine.Result cliWithDockerHost(String... args) {
+    private DockerEngineLab.Result cliWithDockerHost(String... args) {
         final List<String> command = new ArrayList<>(List.of(ProcessHandle.current()
                 .info()
                 .command()
@@ -423,18 +425,18 @@ class DockerPluginIT {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main"));
         command.addAll(List.of(args));
         command.addAll(List.of("--socket", dir.resolve("jvs.sock").toString()));
-        return DockerEngine.run(command, Map.of("DOCKER_HOST", engine.host()));
+        return DockerEngineLab.run(command, Map.of("DOCKER_HOST", engine.host()));
     }
 
-    private DockerEngine.Result inHost(String... command) {
-        return DockerEngine.run(Stream.concat(Stream.of("nsenter", "--net=/run/netns/" + host), Stream.of(command))
+    private DockerEngineLab.Result inHost(String... command) {
+        return DockerEngineLab.run(Stream.concat(Stream.of("nsenter", "--net=/run/netns/" + host), Stream.of(command))
                 .toList());
     }
 
     /** Polls a command until it succeeds; returns its trimmed output. */
     private static String await(CommandCall call) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        DockerEngine.Result last;
+        DockerEngineLab.Result last;
         do {
             last = call.run();
             if (last.ok() && !last.stdout().isBlank()) {
@@ -457,7 +459,7 @@ class DockerPluginIT {
 
     @FunctionalInterface
     private interface CommandCall {
-        DockerEngine.Result run();
+        DockerEngineLab.Result run();
     }
 
     private JsonNode jvs(String... args) {

@@ -1,4 +1,4 @@
-package io.jvswitch.control.it;
+package io.jvswitch.control.lab;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real dockerd for tests, isolated from the machine's: inside a network namespace the test made,
+ * A real dockerd for the tests and the demo, isolated from the machine's: inside a network namespace the test made,
  * and in a private mount namespace whose {@code /run} is a fresh tmpfs, so the plugins it finds in
  * {@code /run/docker/plugins} are only the test's and nothing it writes under {@code /run} (its
  * containerd's shim sockets, the plugin socket) reaches the machine's. A process holding that mount
@@ -23,8 +23,8 @@ import java.util.stream.Stream;
  * pid file and API socket live in one temporary directory. Everything is stopped by PID and removed
  * on {@link #close()}, also after a failure.
  */
-final class DockerEngine implements AutoCloseable {
-    static final Path PLUGIN_SOCKET = Path.of("/run/docker/plugins/jvs.sock");
+public final class DockerEngineLab implements AutoCloseable {
+    public static final Path PLUGIN_SOCKET = Path.of("/run/docker/plugins/jvs.sock");
     private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
     private final Path dir;
@@ -32,23 +32,24 @@ final class DockerEngine implements AutoCloseable {
     private Process holder;
     private Process dockerd;
 
-    record Result(int exitCode, String stdout, String stderr) {
-        boolean ok() {
+    public record Result(int exitCode, String stdout, String stderr) {
+        public boolean ok() {
             return exitCode == 0;
         }
 
-        String output() {
+        public String output() {
             return stdout + stderr;
         }
     }
 
-    DockerEngine() throws IOException {
+    public DockerEngineLab() throws IOException {
         // short: containerd's socket path under the exec root must fit a unix socket address
         this.dir = Files.createTempDirectory("jvsd-");
         this.socket = dir.resolve("docker.sock");
     }
 
-    static boolean available() {
+    /** Whether dockerd, the docker CLI and a static busybox (for the image) are installed. */
+    public static boolean available() {
         return Files.isExecutable(Path.of("/usr/sbin/dockerd")) && onPath("docker") && onPath("busybox");
     }
 
@@ -61,17 +62,17 @@ final class DockerEngine implements AutoCloseable {
         return false;
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
     /** The command prefix that enters the engine's network and mount namespaces. */
-    List<String> enter() {
+    public List<String> enter() {
         return List.of("nsenter", "--target", Long.toString(holder.pid()), "--mount", "--net");
     }
 
     /** Starts the namespace holder and dockerd in {@code netns}; waits until the engine answers. */
-    void start(String netns) throws IOException, InterruptedException {
+    public void start(String netns) throws IOException, InterruptedException {
         holder = new ProcessBuilder(
                         "nsenter",
                         "--net=/run/netns/" + netns,
@@ -130,14 +131,14 @@ final class DockerEngine implements AutoCloseable {
     }
 
     /** Runs the docker CLI against this engine. */
-    Result docker(String... args) {
+    public Result docker(String... args) {
         final List<String> command = new ArrayList<>(List.of("docker", "-H", "unix://" + socket));
         command.addAll(List.of(args));
         return run(command);
     }
 
     /** Runs the docker CLI and fails with its output when it fails. */
-    String check(String... args) {
+    public String check(String... args) {
         final Result result = docker(args);
         if (!result.ok()) {
             throw new AssertionError(
@@ -146,16 +147,16 @@ final class DockerEngine implements AutoCloseable {
         return result.stdout().strip();
     }
 
-    static Result run(List<String> command) {
+    public static Result run(List<String> command) {
         return run(command, Map.of());
     }
 
     /** The engine's address as DOCKER_HOST spells it. */
-    String host() {
+    public String host() {
         return "unix://" + socket;
     }
 
-    static Result run(List<String> command, Map<String, String> environment) {
+    public static Result run(List<String> command, Map<String, String> environment) {
         try {
             final Path out = Files.createTempFile("jvsd-out-", ".txt");
             final Path err = Files.createTempFile("jvsd-err-", ".txt");
@@ -186,7 +187,7 @@ final class DockerEngine implements AutoCloseable {
     }
 
     /** An image from Debian's static busybox: {@code tag}, with /www/index.html saying {@code page}. */
-    void importBusybox(String tag, String page) throws IOException {
+    public void importBusybox(String tag, String page) throws IOException {
         final Path rootfs = dir.resolve("rootfs");
         Files.createDirectories(rootfs.resolve("bin"));
         Files.createDirectories(rootfs.resolve("www"));
@@ -217,7 +218,7 @@ final class DockerEngine implements AutoCloseable {
         check("import", tar.toString(), tag);
     }
 
-    String log() {
+    public String log() {
         try {
             final String text = Files.readString(dir.resolve("dockerd.log"));
             return text.length() > 20_000 ? text.substring(text.length() - 20_000) : text;
