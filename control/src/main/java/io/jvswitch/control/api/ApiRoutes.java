@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.jvswitch.control.RateLimitedLog;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.TraceRequest;
+import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.AttachRequest;
 import io.jvswitch.control.service.CreateNetworkRequest;
@@ -166,7 +167,13 @@ public final class ApiRoutes {
                     return service.endpoints();
                 }
                 if (p.length == 2 && method.equals("POST")) {
-                    return service.attach(json.readValue(requireBody(body), AttachRequest.class));
+                    final AttachRequest request = json.readValue(requireBody(body), AttachRequest.class);
+                    if (request.container() != null && request.container().kind() == ContainerRef.Kind.DOCKER_SANDBOX) {
+                        throw ApiException.badRequest(
+                                "docker-sandbox endpoints are made by Docker through the jvs plugin"
+                                        + " (docker network connect), not by attach");
+                    }
+                    return service.attach(request);
                 }
                 if (p.length == 3 && method.equals("DELETE")) {
                     return service.detach(decode(p[2]), query.get("network"));

@@ -57,7 +57,7 @@ final class DockerEngineAddress {
             final String contextHost = endpoint.path("Host").asText("");
             return contextHost.isBlank() ? null : contextHost;
         } catch (IOException e) {
-            return null; // an unreadable CLI config: the docker CLI's default, as the docker CLI itself would fail
+            return null; // an unreadable CLI config: the daemon then uses the docker CLI's default
         }
     }
 
