@@ -102,6 +102,20 @@ public final class DockerEngineLab implements AutoCloseable {
         if (!"ready".equals(first)) {
             throw new IllegalStateException("cannot make the engine's mount namespace: " + first);
         }
+        startDockerd();
+    }
+
+    /**
+     * Stops dockerd and starts it again on the same directories. It runs with {@code
+     * --live-restore}, so the containers keep running meanwhile, as on a host whose engine is
+     * upgraded.
+     */
+    public void restartEngine() throws IOException, InterruptedException {
+        stopDockerd();
+        startDockerd();
+    }
+
+    private void startDockerd() throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>(enter());
         command.addAll(List.of(
                 "dockerd",
@@ -116,10 +130,12 @@ public final class DockerEngineLab implements AutoCloseable {
                 "--iptables=false",
                 "--ip6tables=false",
                 "--bridge=none",
-                "--storage-driver=vfs"));
+                "--storage-driver=vfs",
+                "--live-restore"));
         dockerd = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("dockerd.log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("dockerd.log").toFile()))
                 .start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!docker("version").ok()) {
@@ -228,18 +244,21 @@ public final class DockerEngineLab implements AutoCloseable {
     }
 
     /**
-     * Stops dockerd (which stops its containers and containerd), then every process left in the
-     * engine's mount namespace (all started by this test), then the holder; removes the directory.
+     * Removes the containers, stops dockerd (and so its containerd), then every process left in the
+     * engine's mount namespace (all started here), then the holder; removes the directory.
      */
     @Override
     public void close() throws InterruptedException {
         if (dockerd != null && dockerd.isAlive()) {
-            dockerd.destroy();
-            if (!dockerd.waitFor(60, TimeUnit.SECONDS)) {
-                dockerd.destroyForcibly();
-                dockerd.waitFor(10, TimeUnit.SECONDS);
+            // with --live-restore a stopped dockerd leaves its containers running: remove them first
+            final Result containers = docker("ps", "-aq");
+            if (containers.ok() && !containers.stdout().isBlank()) {
+                final List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                rm.addAll(List.of(containers.stdout().strip().split("\\s+")));
+                docker(rm.toArray(String[]::new));
             }
         }
+        stopDockerd();
         if (holder != null) {
             killRestOfMountNamespace();
             holder.destroyForcibly();
@@ -249,6 +268,16 @@ public final class DockerEngineLab implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort: a temporary directory
+        }
+    }
+
+    private void stopDockerd() throws InterruptedException {
+        if (dockerd != null && dockerd.isAlive()) {
+            dockerd.destroy();
+            if (!dockerd.waitFor(60, TimeUnit.SECONDS)) {
+                dockerd.destroyForcibly();
+                dockerd.waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 

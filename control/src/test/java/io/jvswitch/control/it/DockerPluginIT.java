@@ -85,7 +85,7 @@ class DockerPluginIT {
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays");
+                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays", "lweb", "lclient");
             }
         } finally {
             try {
@@ -388,6 +388,60 @@ class DockerPluginIT {
 
     private static long countDevices(String links) {
         return links.lines().filter(l -> l.matches(".*: jvs[0-9a-f]{11}[:@].*")).count();
+    }
+
+    @Test
+    @Order(11)
+    void engineRestartWithLiveRestoreKeepsContainersConnected() throws Exception {
+        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.26.0.0/24", "live");
+        engine.check(
+                "run",
+                "-d",
+                "--name",
+                "lweb",
+                "--network",
+                "live",
+                "-p",
+                "8082:80",
+                IMAGE,
+                "httpd",
+                "-f",
+                "-p",
+                "80",
+                "-h",
+                "/www");
+        engine.check("run", "-d", "--name", "lclient", "--network", "live", IMAGE, "sleep", "3600");
+        final String before = ipOf("lweb", "live");
+        assertEquals(
+                PAGE,
+                await(() ->
+                        engine.docker("exec", "lclient", "timeout", "10", "wget", "-q", "-O", "-", "http://lweb/")));
+        engine.restartEngine();
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8082/")));
+        assertEquals(
+                PAGE,
+                await(() ->
+                        engine.docker("exec", "lclient", "timeout", "10", "wget", "-q", "-O", "-", "http://lweb/")));
+        assertEquals(before, ipOf("lweb", "live"));
+        assertTrue(engine.check("network", "inspect", "live").contains(before));
+        // the engine finds the plugin again for new work
+        assertEquals(
+                PAGE,
+                engine.check(
+                        "run",
+                        "--rm",
+                        "--network",
+                        "live",
+                        IMAGE,
+                        "timeout",
+                        "10",
+                        "wget",
+                        "-q",
+                        "-O",
+                        "-",
+                        "http://lweb/"));
+        engine.check("rm", "-f", "lweb", "lclient");
+        engine.check("network", "rm", "live");
     }
 
     // ---- helpers -----------------------------------------------------------------------------
