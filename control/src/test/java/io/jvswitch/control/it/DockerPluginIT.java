@@ -85,7 +85,7 @@ class DockerPluginIT {
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays", "lweb", "lclient");
+                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays", "lweb", "lclient", "i1");
             }
         } finally {
             try {
@@ -440,8 +440,44 @@ class DockerPluginIT {
                         "-O",
                         "-",
                         "http://lweb/"));
-        engine.check("rm", "-f", "lweb", "lclient");
+        engine.check("rm", "-f", "lweb", "lclient", "i1");
         engine.check("network", "rm", "live");
+    }
+
+    @Test
+    @Order(12)
+    void optionsAndDockersOwnIpam() throws Exception {
+        // Docker's default IPAM hands out the addresses; -o and --internal reach the jvs network
+        engine.check(
+                "network",
+                "create",
+                "-d",
+                "jvs",
+                "--subnet",
+                "172.25.0.0/24",
+                "--internal",
+                "-o",
+                "jvs.mtu=1400",
+                "inner");
+        final JsonNode network = jvs("network", "inspect", jvsName("inner")).get(0);
+        assertTrue(network.path("Internal").asBoolean(), network.toString());
+        assertEquals(
+                "1400", network.path("Options").path("com.jvswitch.network.mtu").asText(), network.toString());
+        engine.check("run", "-d", "--name", "i1", "--network", "inner", IMAGE, "sleep", "3600");
+        final String inside = engine.check(
+                "run",
+                "--rm",
+                "--network",
+                "inner",
+                IMAGE,
+                "sh",
+                "-c",
+                "ip -o link show eth0; ip route; ping -c 1 -W 5 i1");
+        assertTrue(inside.contains("mtu 1400"), inside);
+        assertFalse(inside.contains("default via"), "an internal network gives no default route: " + inside);
+        assertTrue(inside.contains("1 packets received"), inside);
+        engine.check("rm", "-f", "i1");
+        engine.check("network", "rm", "inner");
     }
 
     // ---- helpers -----------------------------------------------------------------------------
