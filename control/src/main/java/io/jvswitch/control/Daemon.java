@@ -15,6 +15,10 @@ import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.MetricsServer;
 import io.jvswitch.control.dns.EmbeddedDns;
 import io.jvswitch.control.dns.NetnsResolvConf;
+import io.jvswitch.control.docker.DockerIpam;
+import io.jvswitch.control.docker.DockerPlugin;
+import io.jvswitch.control.docker.DockerPluginServer;
+import io.jvswitch.control.docker.DockerReconciler;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateDirectoryLock;
@@ -22,6 +26,7 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
+import io.jvswitch.control.service.DockerSandboxWiring;
 import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.HostPortRules;
 import io.jvswitch.control.service.NatService;
@@ -29,6 +34,7 @@ import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.OverlayNetworks;
 import io.jvswitch.control.service.Privileges;
 import io.jvswitch.control.service.TapWiring;
+import io.jvswitch.control.service.WiringByTarget;
 import io.jvswitch.dns.DnsContext;
 import io.jvswitch.dns.DnsService;
 import io.jvswitch.dns.ResolvConf;
@@ -47,6 +53,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -75,6 +82,9 @@ public final class Daemon {
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
     private ClusterOptions cluster;
+    private Path dockerPluginSocket;
+    private boolean dockerPluginRequired;
+    private String dockerEngine;
 
     /** The connection tracker's settings and the address masqueraded connections leave with. */
     public record NatOptions(NatContext context, int masqueradeAddress) {}
@@ -114,6 +124,19 @@ public final class Daemon {
         return this;
     }
 
+    /**
+     * Serves Docker's network and IPAM plugin on {@code socket} (null: not at all). Not
+     * {@code required} (the default path): when another live daemon already serves it, this one
+     * logs that and runs without. {@code engine}: the Docker engine to reconcile with at start, as
+     * {@code docker -H} takes it (null: the docker CLI's default).
+     */
+    public Daemon dockerPlugin(Path socket, boolean required, String engine) {
+        this.dockerPluginSocket = socket;
+        this.dockerPluginRequired = required;
+        this.dockerEngine = engine;
+        return this;
+    }
+
     public void run() throws IOException, InterruptedException {
         Privileges.requireDaemonCapabilities();
         if (socketGroup != null) {
@@ -129,10 +152,20 @@ public final class Daemon {
         final ObjectMapper json = Json.mapper();
         final StateStore store = new StateStore(stateDir, json);
         store.load(); // refuse to start on a corrupt state file before creating anything
+        final AtomicReference<NetworkService> service = new AtomicReference<>();
+        final DockerIpam dockerIpam = dockerPluginSocket == null
+                ? null
+                : new DockerIpam(stateDir, json, () -> {
+                    final List<Cidr> inUse = new ArrayList<>(HostRoutes.read());
+                    service.get().networks().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+                    return inUse;
+                });
+        if (dockerIpam != null) {
+            dockerIpam.load();
+        }
 
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
         final ClusterAgent agent = cluster == null ? null : joinCluster(control);
-        final AtomicReference<NetworkService> service = new AtomicReference<>();
         final Dataplane dataplane;
         try {
             dataplane = new Dataplane(
@@ -159,7 +192,9 @@ public final class Daemon {
         service.set(new NetworkService(
                 dataplane,
                 store,
-                new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)),
+                new WiringByTarget(
+                        new TapWiring(new ContainerNamespace(runner), new InterfaceConfigurator(runner)),
+                        new DockerSandboxWiring(new ContainerNamespace(runner), runner)),
                 HostRoutes::read,
                 link == null ? List.of() : List.of(link, natService),
                 new OverlayNetworks(dataplane, switchContext.macAgingNanos())));
@@ -219,6 +254,15 @@ public final class Daemon {
                     new ApiRoutes(service.get(), debug, json, natService, agent),
                     new CaptureEndpoint(service.get(), captureTargets, captures, json),
                     control);
+            if (dockerIpam != null) {
+                final DockerReconciler reconciler =
+                        new DockerReconciler(service.get(), dockerIpam, runner, json, dockerEngine);
+                startDockerPlugin(
+                        new DockerPlugin(service.get(), dockerIpam, json),
+                        () -> control.submit(reconciler::reconcile).get(),
+                        control,
+                        closeOnExit);
+            }
             if (metricsAddress != null) {
                 final DebugService metricsDebug =
                         new DebugService(service.get(), dataplane, captures::totalClientDrops);
@@ -252,6 +296,7 @@ public final class Daemon {
                 () -> control.execute(() -> {
                     try {
                         service.get().reapVanished();
+                        service.get().retryWaiting();
                     } catch (RuntimeException e) {
                         DATAPLANE_ERRORS.log(
                                 "namespace-watch",
@@ -339,6 +384,33 @@ public final class Daemon {
             throw new IllegalStateException("cannot join the cluster: " + e.getMessage(), e);
         }
         return agent;
+    }
+
+    /** Something to run before the plugin answers Docker. */
+    @FunctionalInterface
+    private interface Preparation {
+        void run() throws InterruptedException, ExecutionException;
+    }
+
+    private void startDockerPlugin(
+            DockerPlugin plugin, Preparation reconcile, ExecutorService control, List<AutoCloseable> closeOnExit)
+            throws IOException, InterruptedException, ExecutionException {
+        if (!dockerPluginRequired && DockerPluginServer.inUse(dockerPluginSocket)) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "another process serves the Docker plugin socket {0}: this daemon runs without the Docker plugin",
+                    dockerPluginSocket);
+            return;
+        }
+        // Before Docker's calls arrive: an address released here cannot be in a call in flight.
+        reconcile.run();
+        final DockerPluginServer server = new DockerPluginServer(dockerPluginSocket);
+        closeOnExit.add(server);
+        server.start(plugin, control);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "Docker network and IPAM plugin 'jvs' on {0} (docker network create -d jvs --ipam-driver jvs ...)",
+                dockerPluginSocket);
     }
 
     /** Refuses to start beside a live daemon on the same socket; clears a stale socket file. */

@@ -7,6 +7,7 @@ import io.jvswitch.control.RateLimitedLog;
 import io.jvswitch.control.cluster.ClusterAgent;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.TraceRequest;
+import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.AttachRequest;
 import io.jvswitch.control.service.CreateNetworkRequest;
@@ -130,7 +131,8 @@ public final class ApiRoutes {
             case "networks" -> {
                 if (p.length == 2 && method.equals("GET")) {
                     return service.networks().stream()
-                            .map(n -> NetworkView.of(n, service.endpointsOn(n.name()), service.overlayView(n)))
+                            .map(n -> NetworkView.of(
+                                    n, service.endpointsOn(n.name()), service.overlayView(n), service.waitingReasons()))
                             .toList();
                 }
                 if (p.length == 2 && method.equals("POST")) {
@@ -140,7 +142,11 @@ public final class ApiRoutes {
                 }
                 if (p.length == 3 && method.equals("GET")) {
                     final var network = service.network(decode(p[2]));
-                    return NetworkView.of(network, service.endpointsOn(network.name()), service.overlayView(network));
+                    return NetworkView.of(
+                            network,
+                            service.endpointsOn(network.name()),
+                            service.overlayView(network),
+                            service.waitingReasons());
                 }
                 if (p.length == 3 && method.equals("DELETE")) {
                     service.removeNetwork(decode(p[2]));
@@ -170,7 +176,13 @@ public final class ApiRoutes {
                     return service.endpoints();
                 }
                 if (p.length == 2 && method.equals("POST")) {
-                    return service.attach(json.readValue(requireBody(body), AttachRequest.class));
+                    final AttachRequest request = json.readValue(requireBody(body), AttachRequest.class);
+                    if (request.container() != null && request.container().kind() == ContainerRef.Kind.DOCKER_SANDBOX) {
+                        throw ApiException.badRequest(
+                                "docker-sandbox endpoints are made by Docker through the jvs plugin"
+                                        + " (docker network connect), not by attach");
+                    }
+                    return service.attach(request);
                 }
                 if (p.length == 3 && method.equals("DELETE")) {
                     return service.detach(decode(p[2]), query.get("network"));

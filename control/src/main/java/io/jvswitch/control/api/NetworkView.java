@@ -55,7 +55,18 @@ public record NetworkView(
             @JsonProperty("Gateway") String gateway,
             @JsonProperty("AuxiliaryAddresses") Map<String, String> auxiliaryAddresses) {}
 
-    @JsonPropertyOrder({"Name", "EndpointID", "MacAddress", "IPv4Address", "IPv6Address", "Interface", "Container"})
+    /** {@code state}: null when attached, else why it waits for its container (jvs's own field). */
+    @JsonPropertyOrder({
+        "Name",
+        "EndpointID",
+        "MacAddress",
+        "IPv4Address",
+        "IPv6Address",
+        "Interface",
+        "Container",
+        "Waiting"
+    })
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Container(
             @JsonProperty("Name") String name,
             @JsonProperty("EndpointID") String endpointId,
@@ -63,7 +74,8 @@ public record NetworkView(
             @JsonProperty("IPv4Address") String ipv4Address,
             @JsonProperty("IPv6Address") String ipv6Address,
             @JsonProperty("Interface") String iface,
-            @JsonProperty("Container") String container) {}
+            @JsonProperty("Container") String container,
+            @JsonProperty("Waiting") String waiting) {}
 
     public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints) {
         return of(n, endpoints, null);
@@ -71,6 +83,12 @@ public record NetworkView(
 
     /** With the live VXLAN side of an overlay network ({@code overlay} null for other networks). */
     public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints, OverlayView overlay) {
+        return of(n, endpoints, overlay, Map.of());
+    }
+
+    /** With why endpoints wait for their containers ({@code waiting}: endpoint id to reason). */
+    public static NetworkView of(
+            NetworkRecord n, List<EndpointRecord> endpoints, OverlayView overlay, Map<String, String> waiting) {
         final String prefix = n.subnet().substring(n.subnet().indexOf('/'));
         final Map<String, Container> containers = new LinkedHashMap<>();
         for (EndpointRecord e : endpoints) {
@@ -83,7 +101,8 @@ public record NetworkView(
                             e.ipv4() + prefix,
                             "",
                             e.ifname(),
-                            e.target().toString()));
+                            e.target().toString(),
+                            waiting.get(e.id())));
         }
         return new NetworkView(
                 n.name(),

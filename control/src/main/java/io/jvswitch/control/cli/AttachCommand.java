@@ -44,7 +44,7 @@ final class AttachCommand implements Callable<Integer> {
             if (pid != null) {
                 return new ContainerRef(ContainerRef.Kind.PID, pid);
             }
-            return new ContainerRef(ContainerRef.Kind.DOCKER, docker);
+            return new ContainerRef(ContainerRef.Kind.DOCKER, docker, DockerEngineAddress.ofThisCli());
         }
     }
 

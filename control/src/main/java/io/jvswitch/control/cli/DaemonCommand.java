@@ -28,6 +28,15 @@ import java.util.concurrent.TimeUnit;
 
 @Command(name = "daemon", description = "Run the dataplane and the API in the foreground (logs to stderr).")
 final class DaemonCommand implements Callable<Integer> {
+    static final String DEFAULT_DOCKER_PLUGIN_SOCKET = "/run/docker/plugins/jvs.sock";
+
+    @Option(
+            names = "--docker-host",
+            paramLabel = "HOST",
+            description = "The Docker engine the plugin reconciles with at start, as docker -H takes it (default: "
+                    + "the docker CLI's, i.e. DOCKER_HOST or /var/run/docker.sock).")
+    String dockerHost;
+
     @Mixin
     SocketOption socket;
 
@@ -170,6 +179,14 @@ final class DaemonCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int clusterTtl;
 
+    @Option(
+            names = "--docker-plugin-socket",
+            paramLabel = "PATH",
+            description = "Serve Docker's network and IPAM plugin 'jvs' on this unix socket (default: "
+                    + DEFAULT_DOCKER_PLUGIN_SOCKET + ", skipped with a warning when another daemon serves it); "
+                    + "'none' for no plugin.")
+    String dockerPluginSocket;
+
     @Override
     public Integer call() throws Exception {
         final Daemon.ClusterOptions cluster = clusterOptions();
@@ -244,6 +261,7 @@ final class DaemonCommand implements Callable<Integer> {
                             dns,
                             nat)
                     .cluster(cluster)
+                    .dockerPlugin(dockerPlugin(), dockerPluginSocket != null, dockerHost)
                     .run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
@@ -319,6 +337,18 @@ final class DaemonCommand implements Callable<Integer> {
         }
         return new Daemon.ClusterOptions(
                 endpoints, prefix, new ClusterAgent.Options(name, address, port, clusterTtl, clusterStore));
+    }
+
+    private Path dockerPlugin() {
+        if ("none".equals(dockerPluginSocket)) {
+            return null;
+        }
+        final Path path = Path.of(dockerPluginSocket == null ? DEFAULT_DOCKER_PLUGIN_SOCKET : dockerPluginSocket);
+        if (!path.isAbsolute() || !path.getFileName().toString().endsWith(".sock")) {
+            throw new CliException("invalid --docker-plugin-socket '" + dockerPluginSocket
+                    + "': an absolute path ending in .sock (Docker names the plugin after the file), or none");
+        }
+        return path;
     }
 
     private Daemon.NatOptions natOptions() {

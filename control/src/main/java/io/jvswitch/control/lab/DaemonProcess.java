@@ -42,16 +42,28 @@ public final class DaemonProcess implements AutoCloseable {
      */
     public static DaemonProcess launch(String hostNamespace, Path socket, Path stateDir, Path log, String... extraArgs)
             throws IOException {
-        final List<String> command = new ArrayList<>(List.of(
-                "ip",
-                "netns",
-                "exec",
-                hostNamespace,
-                ProcessHandle.current()
-                        .info()
-                        .command()
-                        .orElse(Path.of(System.getProperty("java.home"), "bin", "java")
-                                .toString())));
+        return launchWith(List.of("ip", "netns", "exec", hostNamespace), socket, stateDir, log, extraArgs);
+    }
+
+    /**
+     * Starts a daemon under a command that enters its namespaces and then execs (e.g. {@code nsenter
+     * --target PID --mount --net}, to share a private mount namespace with a test's dockerd), and
+     * waits until its API answers.
+     */
+    public static DaemonProcess startWith(List<String> enter, Path socket, Path stateDir, Path log, String... extraArgs)
+            throws IOException, InterruptedException {
+        final DaemonProcess daemon = launchWith(enter, socket, stateDir, log, extraArgs);
+        daemon.awaitReady();
+        return daemon;
+    }
+
+    private static DaemonProcess launchWith(
+            List<String> enter, Path socket, Path stateDir, Path log, String... extraArgs) throws IOException {
+        final List<String> command = new ArrayList<>(enter);
+        command.add(ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(JVM_FLAGS);
         command.addAll(List.of(
                 "-Xmx256m",
@@ -64,6 +76,10 @@ public final class DaemonProcess implements AutoCloseable {
                 socket.toString(),
                 "--state-dir",
                 stateDir.toString()));
+        if (!List.of(extraArgs).contains("--docker-plugin-socket")) {
+            // Tests share the machine's /run: only a test that runs its own dockerd serves the plugin.
+            command.addAll(List.of("--docker-plugin-socket", "none"));
+        }
         command.addAll(List.of(extraArgs));
         final Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)

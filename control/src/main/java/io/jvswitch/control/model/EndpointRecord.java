@@ -41,4 +41,10 @@ public record EndpointRecord(
             boolean allowSpoofing) {
         this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, List.of(), List.of());
     }
+
+    /** The same endpoint with other published ports (a Docker plugin publishes after the join). */
+    public EndpointRecord withPorts(List<PortMapping> newPorts) {
+        return new EndpointRecord(
+                id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, aliases, newPorts);
+    }
 }

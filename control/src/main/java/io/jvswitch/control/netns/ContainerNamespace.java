@@ -4,6 +4,7 @@ import io.jvswitch.control.model.ContainerRef;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -27,9 +28,10 @@ public final class ContainerNamespace {
             case NETNS -> ResolvedNamespace.of(netns(ref.value()), ref.value());
             case PID -> ResolvedNamespace.of(pid(ref.value()), ref.value());
             case DOCKER -> {
-                final String pid = dockerPid(ref.value());
+                final String pid = dockerPid(ref.value(), ref.engine());
                 yield ResolvedNamespace.of(pid(pid), pid);
             }
+            case DOCKER_SANDBOX -> ResolvedNamespace.of(sandbox(ref.value()), ref.value());
         };
     }
 
@@ -40,6 +42,15 @@ public final class ContainerNamespace {
         final Path file = NETNS_DIR.resolve(name);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no network namespace named '" + name + "' (see: ip netns list)");
+        }
+        return file;
+    }
+
+    /** Docker's sandbox key: the file its namespace is bind-mounted on (ip accepts the path too). */
+    private static Path sandbox(String key) {
+        final Path file = Path.of(key);
+        if (!file.isAbsolute() || !Files.exists(file)) {
+            throw new IllegalArgumentException("no Docker sandbox at '" + key + "'");
         }
         return file;
     }
@@ -55,15 +66,20 @@ public final class ContainerNamespace {
         return file;
     }
 
-    private String dockerPid(String container) {
-        final CommandRunner.Result result = runner.run(List.of(
-                "docker",
+    /** Asks the engine the user's CLI talks to ({@code engine}, a DOCKER_HOST value), else the CLI's default. */
+    private String dockerPid(String container, String engine) {
+        final List<String> command = new ArrayList<>(List.of("docker"));
+        if (engine != null) {
+            command.addAll(List.of("-H", engine));
+        }
+        command.addAll(List.of(
                 "inspect",
                 "--type",
                 "container",
                 "--format",
                 "{{.State.Pid}} {{.State.Running}} {{.HostConfig.NetworkMode}}",
                 container));
+        final CommandRunner.Result result = runner.run(command);
         if (!result.ok()) {
             throw new IllegalArgumentException("docker inspect " + container + " failed: "
                     + result.stderr().strip());

@@ -59,6 +59,10 @@ public final class NetworkService {
     private static final int FIRST_VNI = 4096;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** First and longest wait before looking again for a Docker container that is away. */
+    static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Most DNS aliases of one endpoint: keeps the name store's share of one endpoint small. */
     static final int MAX_ALIASES = 32;
 
@@ -82,8 +86,17 @@ public final class NetworkService {
     /** The cluster store's claims for global networks; null without --cluster-store. */
     private ClusterScope cluster;
 
+    /**
+     * Endpoints of Docker containers kept while their container is away (stopped, restarting, the
+     * engine not answering, at a restore or later), with why and when to look again.
+     */
+    private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+
     /** An endpoint's live presence in the dataplane, and the namespace it lives in. */
     private record Attached(int slot, Port port, ResolvedNamespace namespace) {}
+
+    /** Why an endpoint waits for its container, and when it is looked for again. */
+    private record Waiting(String reason, long nextTryNanos, long backoffNanos) {}
 
     public NetworkService(
             Dataplane dataplane, StateStore store, EndpointWiring wiring, Supplier<List<Cidr>> hostRoutes) {
@@ -165,7 +178,8 @@ public final class NetworkService {
 
     /**
      * Brings back the saved networks and the endpoints whose containers still exist, taking back
-     * their persistent TAPs. Endpoints whose container is gone are forgotten, their addresses freed.
+     * their persistent TAPs. Endpoints whose container is gone are forgotten, their addresses freed,
+     * except a Docker container's ({@code attach --docker}), which waits for it ({@link #retryWaiting()}).
      */
     public synchronized void restore() {
         final DaemonState state = store.load();
@@ -211,6 +225,9 @@ public final class NetworkService {
                 tellAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
+                if (comesBack(endpoint) && keepWaiting(endpoint, e.getMessage())) {
+                    continue;
+                }
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "forgetting endpoint {0} on {1}: {2}",
@@ -223,10 +240,107 @@ public final class NetworkService {
         published();
         LOG.log(
                 System.Logger.Level.INFO,
-                "restored {0} networks and {1} of {2} endpoints",
+                "restored {0} networks and {1} of {2} endpoints ({3} wait for their Docker container)",
                 networks.size(),
                 restored,
-                state.endpoints().size());
+                state.endpoints().size(),
+                waiting.size());
+    }
+
+    /**
+     * A Docker container's endpoint whose container cannot be found now (the engine is not up yet,
+     * the container is stopped or renamed): kept with its address, looked for again with backoff,
+     * reported by {@link #waitingReasons()}, instead of being forgotten while its interface may
+     * still be in the container.
+     */
+    private boolean keepWaiting(EndpointRecord endpoint, String reason) {
+        try {
+            pools.get(endpoint.network()).reserve(Cidr.parseAddress(endpoint.ipv4()));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        endpoints.put(endpoint.id(), endpoint);
+        park(endpoint, reason);
+        return true;
+    }
+
+    /** Docker containers come back (restart, restart policy); a netns or process does not. */
+    private static boolean comesBack(EndpointRecord endpoint) {
+        return endpoint.target().kind() == ContainerRef.Kind.DOCKER;
+    }
+
+    private void park(EndpointRecord endpoint, String reason) {
+        waiting.put(endpoint.id(), new Waiting(reason, System.nanoTime() + FIRST_RETRY_NANOS, FIRST_RETRY_NANOS));
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "endpoint {0} on {1} waits for {2}: {3}",
+                endpoint.name(),
+                endpoint.network(),
+                endpoint.target(),
+                reason);
+    }
+
+    /**
+     * Looks again for the containers of waiting endpoints whose time has come, and attaches each one
+     * found with its recorded options (name, address, MAC, aliases, published ports).
+     *
+     * @return how many came back
+     */
+    public synchronized int retryWaiting() {
+        final long now = System.nanoTime();
+        int back = 0;
+        for (String id : List.copyOf(waiting.keySet())) {
+            final Waiting w = waiting.get(id);
+            final EndpointRecord endpoint = endpoints.get(id);
+            final NetworkRecord network = endpoint == null ? null : networks.get(endpoint.network());
+            if (network == null) {
+                waiting.remove(id);
+                continue;
+            }
+            if (now - w.nextTryNanos() < 0) {
+                continue;
+            }
+            try {
+                final ResolvedNamespace namespace = wiring.namespaceOf(endpoint.target());
+                final Port port = wiring.reopen(planFor(network, endpoint, namespace));
+                try {
+                    plug(network, endpoint, port, namespace);
+                } catch (RuntimeException e) {
+                    port.close();
+                    throw e;
+                }
+                waiting.remove(id);
+                tellAdded(network, endpoint);
+                back++;
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "endpoint {0} on {1} is back: {2} attached again as {3} {4}",
+                        endpoint.name(),
+                        network.name(),
+                        endpoint.target(),
+                        endpoint.ifname(),
+                        endpoint.ipv4());
+            } catch (RuntimeException e) {
+                final long backoff = Math.min(w.backoffNanos() * 2, MAX_RETRY_NANOS);
+                waiting.put(id, new Waiting(e.getMessage(), now + backoff, backoff));
+                if (!Objects.equals(e.getMessage(), w.reason())) {
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "endpoint {0} on {1} still waits: {2}",
+                            endpoint.name(),
+                            network.name(),
+                            e.getMessage());
+                }
+            }
+        }
+        return back;
+    }
+
+    /** Endpoint id to why it waits for its container, for every endpoint that does. */
+    public synchronized Map<String, String> waitingReasons() {
+        final Map<String, String> out = new LinkedHashMap<>();
+        waiting.forEach((id, w) -> out.put(id, w.reason()));
+        return out;
     }
 
     // ---- networks ----------------------------------------------------------------------------
@@ -866,6 +980,53 @@ public final class NetworkService {
         }
     }
 
+    /**
+     * Publishes ports of an endpoint already attached, replacing the ones it had: how Docker's
+     * {@code -p} arrives, after the join ({@code ProgramExternalConnectivity}).
+     *
+     * @param specs {@code -p} arguments; empty to publish nothing
+     */
+    public synchronized EndpointRecord publish(String name, String networkName, List<String> specs) {
+        final EndpointRecord endpoint = endpoint(name, networkName);
+        if (nat == null) {
+            if (specs.isEmpty()) {
+                return endpoint;
+            }
+            throw ApiException.badRequest("this daemon publishes no ports (it runs without a host link)");
+        }
+        final NetworkRecord network = requireNetwork(endpoint.network());
+        nat.unpublish(endpoint.id());
+        List<PortMapping> ports;
+        try {
+            ports = nat.publish(endpoint.id(), endpoint.ipv4(), specs);
+        } catch (RuntimeException e) {
+            // the old ports come back, so a refused change changes nothing
+            nat.publish(
+                    endpoint.id(),
+                    endpoint.ipv4(),
+                    endpoint.ports().stream().map(PortMapping::spec).toList());
+            throw e;
+        }
+        final EndpointRecord updated = endpoint.withPorts(ports);
+        final Map<String, EndpointRecord> next = new LinkedHashMap<>(endpoints);
+        next.put(updated.id(), updated);
+        try {
+            persist(networks.values(), next.values());
+        } catch (ApiException e) {
+            nat.unpublish(endpoint.id());
+            nat.publish(
+                    endpoint.id(),
+                    endpoint.ipv4(),
+                    endpoint.ports().stream().map(PortMapping::spec).toList());
+            throw e;
+        }
+        endpoints.put(updated.id(), updated);
+        nat.endpointAdded(network, updated);
+        published();
+        LOG.log(System.Logger.Level.INFO, "endpoint {0} on {1}: published {2}", name, network.name(), ports);
+        return updated;
+    }
+
     /** The dataplane found a port's device gone (its namespace was deleted): forget the endpoint. */
     public synchronized void portGone(int slot) {
         attached.entrySet().stream()
@@ -875,7 +1036,10 @@ public final class NetworkService {
                     attached.remove(entry.getKey());
                     slotNames.remove(slot);
                     final EndpointRecord endpoint = endpoints.get(entry.getKey());
-                    if (endpoint != null) {
+                    if (endpoint != null && comesBack(endpoint)) {
+                        tellRemoved(endpoint);
+                        park(endpoint, "its container stopped (namespace deleted)");
+                    } else if (endpoint != null) {
                         forget(endpoint);
                         saveLive();
                         published();
@@ -904,7 +1068,10 @@ public final class NetworkService {
             Dataplane.await(dataplane.unplug(live.slot()));
             slotNames.remove(live.slot());
             final EndpointRecord endpoint = endpoints.get(id);
-            if (endpoint != null) {
+            if (endpoint != null && comesBack(endpoint)) {
+                tellRemoved(endpoint);
+                park(endpoint, "its container stopped (namespace gone)");
+            } else if (endpoint != null) {
                 forget(endpoint);
                 LOG.log(
                         System.Logger.Level.INFO,
@@ -1136,16 +1303,22 @@ public final class NetworkService {
         if (network != null && network.clusterWide() && cluster != null) {
             cluster.releaseEndpoint(network, endpoint.name(), endpoint.ipv4());
         }
+        waiting.remove(endpoint.id());
+        tellRemoved(endpoint);
+        final AddressPool pool = pools.get(endpoint.network());
+        if (pool != null) {
+            pool.release(Cidr.parseAddress(endpoint.ipv4()));
+        }
+    }
+
+    /** Listeners forget the endpoint (its ports close, its names go) while the service may keep it. */
+    private void tellRemoved(EndpointRecord endpoint) {
         for (NetworkEvents listener : listeners) {
             try {
                 listener.endpointRemoved(endpoint);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "after removing {0}: {1}", endpoint.name(), e.getMessage());
             }
-        }
-        final AddressPool pool = pools.get(endpoint.network());
-        if (pool != null) {
-            pool.release(Cidr.parseAddress(endpoint.ipv4()));
         }
     }
 
@@ -1171,7 +1344,8 @@ public final class NetworkService {
                 endpoint.ipv4() + "/" + prefix,
                 network.gateway(),
                 network.mtu(),
-                !network.internal());
+                !network.internal(),
+                endpoint.target());
     }
 
     private static int takeAddress(AddressPool pool, String requested) {
@@ -1229,6 +1403,8 @@ public final class NetworkService {
         return switch (container.kind()) {
             case NETNS, DOCKER -> container.value();
             case PID -> "pid" + container.value();
+            case DOCKER_SANDBOX ->
+                "sandbox-" + Integer.toHexString(container.value().hashCode());
         };
     }
 

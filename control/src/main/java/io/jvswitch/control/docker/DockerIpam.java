@@ -1,0 +1,291 @@
+package io.jvswitch.control.docker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.DefaultPools;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Docker's remote IPAM driver as jvs runs it on one host: pools of addresses Docker asks for by
+ * subnet, with the gateway and each endpoint's address handed out from them. A pool's id is its
+ * subnet, so an identical request gets the same pool back (counted); an overlapping one is
+ * refused. Kept in its own file beside the daemon's state, written whole and renamed over the old
+ * one, so a restarted daemon hands out no address twice. Called on the control thread only.
+ *
+ * <p>This is the seam for a cluster: an implementation whose pools live in the cluster store
+ * would allocate from per-host blocks instead; the driver only calls the methods below.
+ */
+public final class DockerIpam {
+    public static final String LOCAL_ADDRESS_SPACE = "jvs-local";
+    public static final String GLOBAL_ADDRESS_SPACE = "jvs-global";
+    /** Docker's option that marks a RequestAddress for the network's gateway. */
+    static final String REQUEST_ADDRESS_TYPE = "RequestAddressType";
+
+    static final String GATEWAY_REQUEST = "com.docker.network.gateway";
+    /** Most pools at once: a table bound; Docker asks for one per network. */
+    static final int MAX_POOLS = 1024;
+
+    private static final String FILE = "docker-ipam.json";
+    private final Path file;
+    private final ObjectMapper json;
+    /** Subnets Docker's pools must not overlap: jvs's own networks and this host's routes. */
+    private final Supplier<List<Cidr>> subnetsInUse;
+
+    private final Map<String, Pool> pools = new LinkedHashMap<>();
+
+    /** A pool as saved: its subnet, gateway, how many networks hold it, and its endpoints' addresses. */
+    public record SavedPool(String subnet, String gateway, int references, List<String> addresses) {}
+
+    /** The file's content. */
+    public record Saved(int version, List<SavedPool> pools) {}
+
+    private static final class Pool {
+        final Cidr subnet;
+        AddressPool addresses;
+        int references;
+
+        Pool(Cidr subnet, AddressPool addresses, int references) {
+            this.subnet = subnet;
+            this.addresses = addresses;
+            this.references = references;
+        }
+    }
+
+    public DockerIpam(Path stateDir, ObjectMapper json, Supplier<List<Cidr>> subnetsInUse) {
+        this.file = stateDir.resolve(FILE);
+        this.json = json;
+        this.subnetsInUse = subnetsInUse;
+    }
+
+    /** Reads the saved pools; a corrupt file stops the daemon rather than hand out addresses twice. */
+    public void load() {
+        if (!Files.exists(file)) {
+            return;
+        }
+        final Saved saved;
+        try {
+            saved = json.readValue(file.toFile(), Saved.class);
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "Docker IPAM file " + file + " cannot be read: " + e.getMessage()
+                            + " (move it away to start with no Docker pools)",
+                    e);
+        }
+        for (SavedPool p : saved.pools()) {
+            final Cidr subnet = Cidr.parse(p.subnet());
+            final AddressPool addresses = AddressPool.builder(subnet)
+                    .gateway(Cidr.parseAddress(p.gateway()))
+                    .build();
+            p.addresses().forEach(a -> addresses.reserve(Cidr.parseAddress(a)));
+            pools.put(subnet.toString(), new Pool(subnet, addresses, p.references()));
+        }
+    }
+
+    public List<String> poolIds() {
+        return List.copyOf(pools.keySet());
+    }
+
+    /**
+     * @param subnet the subnet asked for ({@code --subnet}), or empty for one jvs picks
+     * @return the pool's id and subnet
+     */
+    public Map<String, Object> requestPool(String addressSpace, String subnet, String subPool, boolean v6) {
+        if (v6) {
+            throw new PluginException("the jvs IPAM driver has no IPv6 pools: create the network without --ipv6");
+        }
+        if (subPool != null && !subPool.isEmpty()) {
+            throw new PluginException("the jvs IPAM driver does not support --ip-range (" + subPool
+                    + "): give the network its own --subnet");
+        }
+        final Cidr wanted;
+        if (subnet == null || subnet.isEmpty()) {
+            final List<Cidr> inUse = new ArrayList<>(subnetsInUse.get());
+            pools.values().forEach(p -> inUse.add(p.subnet));
+            try {
+                wanted = DefaultPools.pick(inUse);
+            } catch (IllegalStateException e) {
+                throw new PluginException(e.getMessage());
+            }
+        } else {
+            try {
+                wanted = Cidr.parse(subnet, "subnet");
+            } catch (IllegalArgumentException e) {
+                throw new PluginException(e.getMessage());
+            }
+        }
+        final String id = wanted.toString();
+        final Pool same = pools.get(id);
+        if (same != null) {
+            same.references++;
+            save();
+            return poolAnswer(id, wanted);
+        }
+        for (Pool other : pools.values()) {
+            if (other.subnet.overlaps(wanted)) {
+                throw new PluginException(
+                        "subnet " + wanted + " overlaps " + other.subnet + ", already a pool of the jvs IPAM driver");
+            }
+        }
+        for (Cidr other : subnetsInUse.get()) {
+            if (other.overlaps(wanted)) {
+                throw new PluginException("subnet " + wanted + " overlaps " + other + ", already in use on this host");
+            }
+        }
+        if (pools.size() >= MAX_POOLS) {
+            throw new PluginException("the jvs IPAM driver holds " + MAX_POOLS + " pools, its limit");
+        }
+        final AddressPool addresses;
+        try {
+            addresses = AddressPool.of(wanted);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        pools.put(id, new Pool(wanted, addresses, 1));
+        save();
+        return poolAnswer(id, wanted);
+    }
+
+    public void releasePool(String poolId) {
+        final Pool pool = pools.get(poolId);
+        if (pool == null) {
+            return; // released already: Docker may repeat a release after an error
+        }
+        if (--pool.references <= 0) {
+            pools.remove(poolId);
+        }
+        save();
+    }
+
+    /**
+     * @param address the address asked for ({@code --ip}, {@code --gateway}), or empty for any
+     * @return the address with the pool's prefix length, e.g. {@code 172.30.0.2/24}
+     */
+    public String requestAddress(String poolId, String address, Map<String, String> options) {
+        final Pool pool = requirePool(poolId);
+        final boolean gateway = GATEWAY_REQUEST.equals(options.get(REQUEST_ADDRESS_TYPE));
+        final int ip;
+        try {
+            if (gateway) {
+                ip = gateway(pool, address);
+            } else if (address == null || address.isEmpty()) {
+                ip = pool.addresses.allocate();
+            } else {
+                ip = Cidr.parseAddress(address, "address");
+                pool.addresses.reserve(ip);
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new PluginException(e.getMessage() + " (pool " + pool.subnet + " of the jvs IPAM driver)");
+        }
+        save();
+        return Cidr.format(ip) + "/" + pool.subnet.prefixLength();
+    }
+
+    public void releaseAddress(String poolId, String address) {
+        final Pool pool = pools.get(poolId);
+        if (pool == null || address == null || address.isEmpty()) {
+            return;
+        }
+        final int ip = Cidr.parseAddress(address.replaceAll("/.*", ""), "address");
+        if (ip == pool.addresses.gateway()) {
+            return; // the gateway stays the pool's until the pool goes
+        }
+        try {
+            pool.addresses.release(ip);
+        } catch (IllegalArgumentException e) {
+            return; // not an endpoint's address (outside, network, broadcast): nothing was handed out
+        }
+        save();
+    }
+
+    /** The endpoints' addresses held in a pool (not its gateway), ascending. */
+    public List<String> addresses(String poolId) {
+        final Pool pool = pools.get(poolId);
+        return pool == null
+                ? List.of()
+                : pool.addresses.allocated().stream().map(Cidr::format).toList();
+    }
+
+    /** Whether an endpoint holds this address in the pool (for reconciliation and tests). */
+    public boolean inUse(String poolId, String address) {
+        final Pool pool = pools.get(poolId);
+        return pool != null && pool.addresses.inUse(Cidr.parseAddress(address));
+    }
+
+    /** The gateway: the pool's first address, or the one asked for while no endpoint holds one. */
+    private static int gateway(Pool pool, String address) {
+        if (address == null || address.isEmpty()) {
+            return pool.addresses.gateway();
+        }
+        final int ip = Cidr.parseAddress(address, "gateway");
+        if (ip != pool.addresses.gateway()) {
+            if (pool.addresses.allocatedCount() > 0) {
+                throw new IllegalStateException("the pool's gateway is " + Cidr.format(pool.addresses.gateway())
+                        + " and endpoints hold addresses: cannot move it to " + address);
+            }
+            pool.addresses = AddressPool.builder(pool.subnet).gateway(ip).build();
+        }
+        return ip;
+    }
+
+    private Pool requirePool(String poolId) {
+        final Pool pool = pools.get(poolId);
+        if (pool == null) {
+            throw new PluginException("no pool " + poolId + " in the jvs IPAM driver"
+                    + (pools.isEmpty() ? "" : " (pools: " + String.join(", ", pools.keySet()) + ")"));
+        }
+        return pool;
+    }
+
+    private static Map<String, Object> poolAnswer(String id, Cidr subnet) {
+        final Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("PoolID", id);
+        answer.put("Pool", subnet.toString());
+        answer.put("Data", Map.of());
+        return answer;
+    }
+
+    private void save() {
+        final List<SavedPool> saved = new ArrayList<>();
+        for (Pool p : pools.values()) {
+            saved.add(new SavedPool(
+                    p.subnet.toString(),
+                    Cidr.format(p.addresses.gateway()),
+                    p.references,
+                    p.addresses.allocated().stream().map(Cidr::format).toList()));
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            final Path tmp = file.resolveSibling(FILE + ".tmp");
+            // flushed before the rename, the directory after: a crash leaves the old file or the new
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                final ByteBuffer bytes =
+                        ByteBuffer.wrap(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Saved(1, saved)));
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                directory.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

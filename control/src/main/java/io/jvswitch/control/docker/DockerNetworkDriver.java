@@ -1,0 +1,258 @@
+package io.jvswitch.control.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.AttachRequest;
+import io.jvswitch.control.service.CreateNetworkRequest;
+import io.jvswitch.control.service.NetworkService;
+import io.jvswitch.packet.MacAddress;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Docker's remote network driver on top of jvs's networks: a Docker network is a jvs network named
+ * {@code docker-<first 12 of its id>}, a Docker endpoint a jvs endpoint named {@code ep-<first 12>}
+ * whose TAP ({@code jvs<first 11>}) Docker moves into the container at {@code Join}. Only the names
+ * are mapped here; everything else (addresses, the dataplane, published ports, the state file) is
+ * {@link NetworkService}'s, so a network that lives in a cluster store maps the same way.
+ * Called on the control thread only.
+ */
+final class DockerNetworkDriver {
+    private static final System.Logger LOG = System.getLogger("jvs.docker");
+    /** Most endpoints created but not joined yet: a table bound (Docker joins right after creating). */
+    static final int MAX_PENDING = 4096;
+
+    private final NetworkService service;
+    /** Endpoints between CreateEndpoint and Join: their address and MAC, by Docker's endpoint id. */
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+
+    private record Pending(String networkId, String ipv4, String mac) {}
+
+    DockerNetworkDriver(NetworkService service) {
+        this.service = service;
+    }
+
+    static String networkName(String networkId) {
+        return "docker-" + shortId(networkId, 12);
+    }
+
+    static String endpointName(String endpointId) {
+        return "ep-" + shortId(endpointId, 12);
+    }
+
+    /** The TAP's name while it is in the daemon's namespace: at most 15 characters. */
+    static String deviceName(String endpointId) {
+        return "jvs" + shortId(endpointId, 11);
+    }
+
+    Map<String, Object> capabilities() {
+        return Map.of("Scope", "local", "ConnectivityScope", "local");
+    }
+
+    Map<String, Object> createNetwork(JsonNode request) {
+        final String id = requireId(request, "NetworkID");
+        if (request.path("IPv6Data").isArray() && !request.path("IPv6Data").isEmpty()) {
+            throw new PluginException("jvs networks are IPv4 only: create the network without --ipv6");
+        }
+        final JsonNode v4 = request.path("IPv4Data");
+        if (!v4.isArray() || v4.size() != 1) {
+            throw new PluginException("a jvs network has exactly one IPv4 subnet (got " + (v4.isArray() ? v4.size() : 0)
+                    + "): give one --subnet");
+        }
+        final DockerNetworkOptions options = DockerNetworkOptions.parse(request.get("Options"));
+        final JsonNode data = v4.get(0);
+        final String subnet = data.path("Pool").asText();
+        final String gateway = withoutPrefix(data.path("Gateway").asText(""));
+        final Map<String, String> aux = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        data.path("AuxAddresses").fields();
+                it.hasNext(); ) {
+            final Map.Entry<String, JsonNode> e = it.next();
+            aux.put(e.getKey(), withoutPrefix(e.getValue().asText()));
+        }
+        final NetworkRecord network = service.createNetwork(new CreateNetworkRequest(
+                networkName(id),
+                "bridge",
+                subnet,
+                gateway.isEmpty() ? null : gateway,
+                null,
+                aux.isEmpty() ? null : aux,
+                options.internal(),
+                options.mtu(),
+                null,
+                options.masquerade(),
+                null,
+                null,
+                null,
+                null,
+                null));
+        LOG.log(System.Logger.Level.INFO, "Docker network {0} is jvs network {1}", shortId(id, 12), network.name());
+        return Map.of();
+    }
+
+    Map<String, Object> deleteNetwork(JsonNode request) {
+        final String name = networkName(requireId(request, "NetworkID"));
+        if (service.networks().stream().anyMatch(n -> n.name().equals(name))) {
+            service.removeNetwork(name);
+        }
+        return Map.of();
+    }
+
+    Map<String, Object> createEndpoint(JsonNode request) {
+        final String networkId = requireId(request, "NetworkID");
+        final String endpointId = requireId(request, "EndpointID");
+        service.network(networkName(networkId)); // a clear error for a network jvs does not have
+        final JsonNode iface = request.path("Interface");
+        final String address = iface.path("Address").asText("");
+        if (address.isEmpty()) {
+            throw new PluginException("jvs endpoints need an IPv4 address: Docker gave none");
+        }
+        if (!iface.path("AddressIPv6").asText("").isEmpty()) {
+            throw new PluginException("jvs networks are IPv4 only: the endpoint got an IPv6 address");
+        }
+        if (pending.size() >= MAX_PENDING && !pending.containsKey(endpointId)) {
+            throw new PluginException(MAX_PENDING + " endpoints are created and not joined: the jvs driver's limit");
+        }
+        final String ipv4 = withoutPrefix(address);
+        final String given = iface.path("MacAddress").asText("");
+        final String mac;
+        final Map<String, Object> answer = new LinkedHashMap<>();
+        if (given.isEmpty()) {
+            mac = EndpointMac.format(EndpointMac.derive(Cidr.parseAddress(ipv4)));
+            answer.put("Interface", Map.of("MacAddress", mac));
+        } else {
+            mac = MacAddress.format(MacAddress.parse(given));
+            answer.put("Interface", Map.of());
+        }
+        pending.put(endpointId, new Pending(networkId, ipv4, mac));
+        return answer;
+    }
+
+    Map<String, Object> join(JsonNode request) {
+        final String networkId = requireId(request, "NetworkID");
+        final String endpointId = requireId(request, "EndpointID");
+        final String sandbox = request.path("SandboxKey").asText("");
+        if (sandbox.isEmpty()) {
+            throw new PluginException("Join without a SandboxKey");
+        }
+        final Pending created = pending.get(endpointId);
+        if (created == null) {
+            throw new PluginException("endpoint " + shortId(endpointId, 12)
+                    + " was not created through jvs (was the jvs daemon restarted between create and join?)");
+        }
+        final NetworkRecord network = service.network(networkName(networkId));
+        final String device = deviceName(endpointId);
+        final EndpointRecord endpoint = service.attach(new AttachRequest(
+                network.name(),
+                new ContainerRef(ContainerRef.Kind.DOCKER_SANDBOX, sandbox),
+                endpointName(endpointId),
+                created.ipv4(),
+                created.mac(),
+                device,
+                false,
+                null,
+                null));
+        pending.remove(endpointId);
+        final Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("InterfaceName", Map.of("SrcName", device, "DstPrefix", "eth"));
+        if (!network.internal()) {
+            answer.put("Gateway", network.gateway());
+        }
+        // Docker must not add its docker_gwbridge: jvs routes (or, internal, isolates) the network.
+        answer.put("DisableGatewayService", true);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "Docker endpoint {0} joined {1} as {2} {3}",
+                shortId(endpointId, 12),
+                network.name(),
+                endpoint.ifname(),
+                endpoint.ipv4());
+        return answer;
+    }
+
+    /** Docker moves the device out of the container itself; it goes when the endpoint is deleted. */
+    Map<String, Object> leave(JsonNode request) {
+        requireId(request, "EndpointID");
+        return Map.of();
+    }
+
+    Map<String, Object> deleteEndpoint(JsonNode request) {
+        final String networkId = requireId(request, "NetworkID");
+        final String endpointId = requireId(request, "EndpointID");
+        pending.remove(endpointId);
+        final EndpointRecord endpoint = find(networkId, endpointId);
+        if (endpoint != null) {
+            service.detach(endpoint.name(), endpoint.network());
+        }
+        return Map.of();
+    }
+
+    Map<String, Object> endpointOperInfo(JsonNode request) {
+        final EndpointRecord endpoint = find(requireId(request, "NetworkID"), requireId(request, "EndpointID"));
+        final Map<String, Object> value = new LinkedHashMap<>();
+        if (endpoint != null) {
+            value.put("jvs.endpoint", endpoint.name());
+            value.put("jvs.network", endpoint.network());
+            value.put("com.docker.network.endpoint.macaddress", endpoint.mac());
+            value.put(DockerPortMap.PORT_MAP, DockerPortMap.bindings(endpoint.ports()));
+        }
+        return Map.of("Value", value);
+    }
+
+    Map<String, Object> programExternalConnectivity(JsonNode request) {
+        final String networkId = requireId(request, "NetworkID");
+        final String endpointId = requireId(request, "EndpointID");
+        final List<String> specs = DockerPortMap.specs(request.get("Options"));
+        final EndpointRecord endpoint = find(networkId, endpointId);
+        if (endpoint == null) {
+            throw new PluginException("endpoint " + shortId(endpointId, 12) + " is not joined to a jvs network");
+        }
+        if (!specs.isEmpty() || !endpoint.ports().isEmpty()) {
+            service.publish(endpoint.name(), endpoint.network(), specs);
+        }
+        return Map.of();
+    }
+
+    Map<String, Object> revokeExternalConnectivity(JsonNode request) {
+        final EndpointRecord endpoint = find(requireId(request, "NetworkID"), requireId(request, "EndpointID"));
+        if (endpoint != null && !endpoint.ports().isEmpty()) {
+            service.publish(endpoint.name(), endpoint.network(), List.of());
+        }
+        return Map.of();
+    }
+
+    private EndpointRecord find(String networkId, String endpointId) {
+        final String network = networkName(networkId);
+        final String name = endpointName(endpointId);
+        try {
+            return service.endpoint(name, network);
+        } catch (ApiException e) {
+            return null;
+        }
+    }
+
+    private static String requireId(JsonNode request, String field) {
+        final String id = request.path(field).asText("");
+        if (!id.matches("[0-9a-zA-Z]{12,128}")) {
+            throw new PluginException("missing or invalid " + field + " '" + id + "'");
+        }
+        return id;
+    }
+
+    private static String shortId(String id, int length) {
+        return id.length() <= length ? id : id.substring(0, length);
+    }
+
+    private static String withoutPrefix(String address) {
+        final int slash = address.indexOf('/');
+        return slash < 0 ? address : address.substring(0, slash);
+    }
+}

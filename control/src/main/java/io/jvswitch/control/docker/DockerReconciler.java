@@ -1,0 +1,243 @@
+package io.jvswitch.control.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.control.service.NetworkService;
+import io.jvswitch.tap.TapDevice;
+import io.jvswitch.tap.TapException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Compares, at the daemon's start and before the plugin answers Docker, what Docker has on jvs
+ * networks (listed over the engine's API with the docker CLI, as vproxy re-reads Docker's
+ * networks) with what jvs has, and mends what Docker's record decides: a Docker network jvs lost
+ * is created again from Docker's own IPAM record; a jvs endpoint on a Docker network that Docker no
+ * longer has (deleted while jvs was down, so its DeleteEndpoint never arrived) is detached, its
+ * address in the jvs IPAM released, and a TAP it left in the daemon's namespace removed. What
+ * Docker's record cannot decide (a jvs network of no Docker network, a pool of none, a Docker
+ * endpoint jvs does not carry) is reported with what to do, never deleted. Every finding, mended
+ * or not, is one log line.
+ */
+public final class DockerReconciler {
+    private static final System.Logger LOG = System.getLogger("jvs.docker");
+    private static final Pattern DEVICE = Pattern.compile("jvs[0-9a-f]{11}");
+
+    private final NetworkService service;
+    private final DockerIpam ipam;
+    private final CommandRunner runner;
+    private final ObjectMapper json;
+    /** The engine as {@code docker -H} takes it; null for the docker CLI's default. */
+    private final String engine;
+
+    /** What one pass found and did, one line each. */
+    public record Findings(List<String> repaired, List<String> reported) {}
+
+    public DockerReconciler(
+            NetworkService service, DockerIpam ipam, CommandRunner runner, ObjectMapper json, String engine) {
+        this.service = service;
+        this.ipam = ipam;
+        this.runner = runner;
+        this.json = json;
+        this.engine = engine;
+    }
+
+    public Findings reconcile() {
+        final List<String> repaired = new ArrayList<>();
+        final List<String> reported = new ArrayList<>();
+        final JsonNode networks;
+        try {
+            networks = dockerNetworks();
+        } catch (IllegalStateException e) {
+            reported.add("cannot ask the Docker engine" + (engine == null ? "" : " at " + engine) + ": "
+                    + e.getMessage() + " (nothing reconciled)");
+            return log(new Findings(repaired, reported));
+        }
+        final Map<String, NetworkRecord> jvsNetworks = new HashMap<>();
+        service.networks().stream()
+                .filter(n -> n.name().startsWith("docker-"))
+                .forEach(n -> jvsNetworks.put(n.name(), n));
+        final Set<String> dockerNames = new HashSet<>();
+        final Map<String, Set<String>> dockerAddressesByPool = new HashMap<>();
+        for (JsonNode network : networks) {
+            final String id = network.path("Id").asText();
+            final String dockerName = network.path("Name").asText();
+            final String name = DockerNetworkDriver.networkName(id);
+            dockerNames.add(name);
+            NetworkRecord jvs = jvsNetworks.get(name);
+            if (jvs == null) {
+                jvs = recreate(network, name, repaired, reported);
+            }
+            final Set<String> jvsEndpoints = new HashSet<>();
+            if (jvs != null) {
+                service.endpointsOn(jvs.name()).forEach(e -> jvsEndpoints.add(e.name()));
+            }
+            final Set<String> dockerEndpoints = new HashSet<>();
+            final Set<String> addresses = new HashSet<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it =
+                            network.path("Containers").fields();
+                    it.hasNext(); ) {
+                final JsonNode container = it.next().getValue();
+                final String endpoint = DockerNetworkDriver.endpointName(
+                        container.path("EndpointID").asText());
+                dockerEndpoints.add(endpoint);
+                addresses.add(container.path("IPv4Address").asText().replaceAll("/.*", ""));
+                if (jvs != null && !jvsEndpoints.contains(endpoint)) {
+                    reported.add("container " + container.path("Name").asText() + " is on Docker network "
+                            + dockerName + " but jvs does not carry it: docker network disconnect and connect it,"
+                            + " or restart it");
+                }
+            }
+            for (String endpoint : jvsEndpoints) {
+                if (!dockerEndpoints.contains(endpoint)) {
+                    // Docker deleted it while jvs was down; its address is Docker's to hand out again
+                    service.detach(endpoint, name);
+                    repaired.add("detached jvs endpoint " + endpoint + " from " + name + ": Docker network "
+                            + dockerName + " no longer has it");
+                }
+            }
+            if ("jvs".equals(network.path("IPAM").path("Driver").asText())) {
+                for (JsonNode config : network.path("IPAM").path("Config")) {
+                    dockerAddressesByPool
+                            .computeIfAbsent(config.path("Subnet").asText(), k -> new HashSet<>())
+                            .addAll(addresses);
+                }
+            }
+        }
+        for (String name : jvsNetworks.keySet()) {
+            if (!dockerNames.contains(name)) {
+                reported.add("jvs network " + name + " belongs to no Docker network of the jvs driver: remove it"
+                        + " with jvs network rm " + name + " if Docker removed it while jvs was down");
+            }
+        }
+        for (String pool : ipam.poolIds()) {
+            final Set<String> used = dockerAddressesByPool.get(pool);
+            if (used == null) {
+                reported.add("pool " + pool + " of the jvs IPAM driver belongs to no Docker network");
+                continue;
+            }
+            for (String address : ipam.addresses(pool)) {
+                if (!used.contains(address)) {
+                    ipam.releaseAddress(pool, address);
+                    repaired.add("released " + address + " in pool " + pool
+                            + ": no Docker endpoint holds it (removed while jvs was down)");
+                }
+            }
+        }
+        removeOrphanDevices(repaired);
+        return log(new Findings(repaired, reported));
+    }
+
+    private NetworkRecord recreate(JsonNode network, String name, List<String> repaired, List<String> reported) {
+        final JsonNode config = network.path("IPAM").path("Config");
+        final Map<String, Object> request = new HashMap<>();
+        request.put("NetworkID", network.path("Id").asText());
+        request.put(
+                "Options",
+                Map.of(
+                        DockerNetworkOptions.GENERIC,
+                        json.convertValue(network.path("Options"), Map.class),
+                        DockerNetworkOptions.DOCKER_INTERNAL,
+                        network.path("Internal").asBoolean(false)));
+        final List<Map<String, Object>> v4 = new ArrayList<>();
+        for (JsonNode c : config) {
+            final String subnet = c.path("Subnet").asText();
+            final String prefix = subnet.substring(subnet.indexOf('/'));
+            final Map<String, Object> data = new HashMap<>();
+            data.put("Pool", subnet);
+            if (!c.path("Gateway").asText("").isEmpty()) {
+                data.put("Gateway", c.path("Gateway").asText() + prefix);
+            }
+            v4.add(data);
+        }
+        request.put("IPv4Data", v4);
+        try {
+            new DockerNetworkDriver(service).createNetwork(json.valueToTree(request));
+            repaired.add("created jvs network " + name + " again for Docker network "
+                    + network.path("Name").asText() + " (" + config + ")");
+            return service.network(name);
+        } catch (RuntimeException e) {
+            reported.add("Docker network " + network.path("Name").asText() + " has no jvs network and cannot get"
+                    + " one again (" + e.getMessage() + "): docker network rm it and create it again");
+            return null;
+        }
+    }
+
+    /** TAPs a Docker endpoint left here (Docker moved them back while jvs was down) that no endpoint holds. */
+    private void removeOrphanDevices(List<String> repaired) {
+        final CommandRunner.Result links = runner.run(List.of("ip", "-o", "link", "show"));
+        if (!links.ok()) {
+            return;
+        }
+        final Set<String> held = new HashSet<>();
+        service.endpoints().stream().map(EndpointRecord::ifname).forEach(held::add);
+        for (String line : links.stdout().split("\n")) {
+            final String[] parts = line.split(":", 3);
+            if (parts.length < 2) {
+                continue;
+            }
+            final String name = parts[1].strip();
+            if (DEVICE.matcher(name).matches() && !held.contains(name)) {
+                try {
+                    final TapDevice device = TapDevice.open(name, true);
+                    device.setPersistent(false);
+                    device.close();
+                    repaired.add("removed TAP " + name + ": left by a Docker endpoint that is gone");
+                } catch (TapException e) {
+                    // in use by another process, or not a TAP: not ours to remove
+                }
+            }
+        }
+    }
+
+    private JsonNode dockerNetworks() {
+        final String ids = docker("network", "ls", "--no-trunc", "--filter", "driver=jvs", "--format", "{{.ID}}");
+        final List<String> inspect = new ArrayList<>(List.of("network", "inspect"));
+        for (String id : ids.split("\n")) {
+            if (!id.isBlank()) {
+                inspect.add(id.strip());
+            }
+        }
+        if (inspect.size() == 2) {
+            return json.createArrayNode();
+        }
+        try {
+            return json.readTree(docker(inspect.toArray(String[]::new)));
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable docker network inspect output: " + e.getMessage(), e);
+        }
+    }
+
+    private String docker(String... args) {
+        final List<String> command = new ArrayList<>(List.of("docker"));
+        if (engine != null) {
+            command.addAll(List.of("-H", engine));
+        }
+        command.addAll(List.of(args));
+        final CommandRunner.Result result = runner.run(command);
+        if (!result.ok()) {
+            throw new IllegalStateException(result.stderr().strip());
+        }
+        return result.stdout();
+    }
+
+    private static Findings log(Findings findings) {
+        findings.repaired().forEach(line -> LOG.log(System.Logger.Level.WARNING, "Docker reconciliation: {0}", line));
+        findings.reported().forEach(line -> LOG.log(System.Logger.Level.WARNING, "Docker reconciliation: {0}", line));
+        if (findings.repaired().isEmpty() && findings.reported().isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "Docker reconciliation: Docker and jvs agree");
+        }
+        return findings;
+    }
+}

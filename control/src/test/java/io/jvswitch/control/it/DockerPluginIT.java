@@ -1,0 +1,577 @@
+package io.jvswitch.control.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.api.Json;
+import io.jvswitch.control.cli.JvsCommand;
+import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.control.lab.DockerEngineLab;
+import io.jvswitch.control.lab.NetnsLab;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * jvs as Docker's network and IPAM plugin, driven by a real dockerd (see {@link DockerEngineLab} for
+ * how it is kept apart from the machine's) and a real jvs daemon in the same namespaces. Containers
+ * are a busybox image imported from Debian's busybox-static. The tests run in order on one engine:
+ * each leaves what the next one starts from.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DockerPluginIT {
+    private static final String IMAGE = "jvs-test/busybox";
+    private static final String PAGE = "hello from a jvs network";
+    private static final long WAIT_SECONDS = 60;
+
+    private NetnsLab lab;
+    private String host;
+    private DockerEngineLab engine;
+    private DaemonProcess daemon;
+    private Path dir;
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
+        assumeTrue(
+                DockerEngineLab.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
+        lab = new NetnsLab("jvsdk");
+        try {
+            host = lab.add("host");
+            engine = new DockerEngineLab();
+            dir = engine.dir();
+            engine.start(host);
+            startDaemon();
+            engine.importBusybox(IMAGE, PAGE);
+        } catch (Exception | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void startDaemon() throws Exception {
+        daemon = DaemonProcess.startWith(
+                engine.enter(),
+                dir.resolve("jvs.sock"),
+                dir.resolve("jvs-state"),
+                dir.resolve("jvs.log"),
+                "--docker-plugin-socket",
+                DockerEngineLab.PLUGIN_SOCKET.toString(),
+                "--docker-host",
+                engine.host());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (engine != null) {
+                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays", "lweb", "lclient", "i1");
+            }
+        } finally {
+            try {
+                if (daemon != null) {
+                    daemon.close();
+                }
+            } finally {
+                try {
+                    if (engine != null) {
+                        engine.close();
+                    }
+                } finally {
+                    if (lab != null) {
+                        lab.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void networkCreatedThroughDockerIsAJvsNetwork() {
+        final String id = engine.check(
+                "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/24", "frontend");
+        final JsonNode network = jvs("network", "inspect", "docker-" + id.substring(0, 12));
+        assertEquals(
+                "172.30.0.0/24",
+                network.get(0).path("IPAM").path("Config").get(0).path("Subnet").asText(),
+                network.toString());
+        assertEquals(
+                "172.30.0.0/24",
+                engine.check("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "frontend"));
+    }
+
+    @Test
+    @Order(2)
+    void containersReachEachOtherByNameThroughJvs() throws Exception {
+        engine.check(
+                "run",
+                "-d",
+                "--name",
+                "web",
+                "--network",
+                "frontend",
+                "-p",
+                "8080:80",
+                IMAGE,
+                "httpd",
+                "-f",
+                "-p",
+                "80",
+                "-h",
+                "/www");
+        engine.check("run", "-d", "--name", "client", "--network", "frontend", IMAGE, "sleep", "3600");
+        final String webIp = ipOf("web", "frontend");
+        assertTrue(webIp.startsWith("172.30.0."), webIp);
+        // Docker's view: inspect and network inspect show the jvs IPAM's address
+        assertTrue(engine.check("network", "inspect", "frontend").contains(webIp));
+        // the container's interface is the TAP jvs holds, renamed by Docker
+        final String links = engine.check("exec", "web", "ip", "-o", "addr", "show", "eth0");
+        assertTrue(links.contains(webIp + "/24"), links);
+        assertTrue(engine.check("exec", "client", "ping", "-c", "2", "-W", "5", "web")
+                .contains("0% packet loss"));
+        // names: Docker's embedded resolver answers (resolv.conf points at 127.0.0.11), name and name.network
+        assertTrue(engine.check("exec", "client", "cat", "/etc/resolv.conf").contains("127.0.0.11"));
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker(
+                        "exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web.frontend/")));
+        // jvs carries it: the endpoints are jvs's
+        final JsonNode endpoints = jvs("network", "inspect", jvsName("frontend"));
+        assertEquals(2, endpoints.get(0).path("Containers").size(), endpoints.toString());
+    }
+
+    @Test
+    @Order(3)
+    void publishedPortFromHostAndFromAnotherContainer() throws Exception {
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        final String hostAddress = hostAddress();
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker(
+                        "exec",
+                        "client",
+                        "timeout",
+                        "10",
+                        "wget",
+                        "-q",
+                        "-O",
+                        "-",
+                        "http://" + hostAddress + ":8080/")));
+        // jvs's own view of the published port
+        assertTrue(jvsText("ports").contains("8080"), jvsText("ports"));
+    }
+
+    @Test
+    @Order(4)
+    void connectAndDisconnect() throws Exception {
+        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.31.0.0/24", "backend");
+        engine.check("network", "connect", "backend", "web");
+        final String backendIp = ipOf("web", "backend");
+        assertTrue(backendIp.startsWith("172.31.0."), backendIp);
+        assertTrue(engine.check("exec", "web", "ip", "-o", "addr").contains(backendIp + "/24"));
+        engine.check("run", "-d", "--name", "other", "--network", "backend", IMAGE, "sleep", "3600");
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "other", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        engine.check("network", "disconnect", "backend", "web");
+        assertFalse(engine.check("exec", "web", "ip", "-o", "addr").contains(backendIp));
+        assertEquals(
+                1,
+                jvs("network", "inspect", jvsName("backend"))
+                        .get(0)
+                        .path("Containers")
+                        .size());
+        engine.check("rm", "-f", "other");
+        engine.check("network", "rm", "backend");
+        assertFalse(jvsText("network", "ls").contains("backend"));
+    }
+
+    @Test
+    @Order(5)
+    void restartKeepsAddressNameAndPort() throws Exception {
+        final String before = ipOf("web", "frontend");
+        engine.check("restart", "web");
+        assertEquals(before, ipOf("web", "frontend"));
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+    }
+
+    @Test
+    @Order(6)
+    void jvsDaemonRestartUnderRunningContainers() throws Exception {
+        daemon.close();
+        startDaemon();
+        assertEquals(
+                PAGE,
+                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        // the plugin answers again: a new container joins
+        final String out = engine.check(
+                "run", "--rm", "--network", "frontend", IMAGE, "timeout", "10", "wget", "-q", "-O", "-", "http://web/");
+        assertEquals(PAGE, out);
+    }
+
+    @Test
+    @Order(7)
+    void badInputShowsThePluginsMessage() {
+        final DockerEngineLab.Result unknown = engine.docker(
+                "network",
+                "create",
+                "-d",
+                "jvs",
+                "--ipam-driver",
+                "jvs",
+                "--subnet",
+                "172.29.0.0/24",
+                "-o",
+                "jvs.colour=blue",
+                "bad");
+        assertNotEquals(0, unknown.exitCode());
+        assertTrue(unknown.stderr().contains("unknown option 'jvs.colour'"), unknown.stderr());
+
+        final DockerEngineLab.Result overlap = engine.docker(
+                "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/16", "wide");
+        assertNotEquals(0, overlap.exitCode());
+        assertTrue(
+                overlap.stderr()
+                        .contains("subnet 172.30.0.0/16 overlaps 172.30.0.0/24, already a pool of the jvs IPAM"),
+                overlap.stderr());
+
+        final DockerEngineLab.Result taken =
+                engine.docker("run", "--rm", "--network", "frontend", "--ip", ipOf("web", "frontend"), IMAGE, "true");
+        assertNotEquals(0, taken.exitCode());
+        assertTrue(
+                taken.stderr()
+                        .contains("address " + ipOf("web", "frontend") + " is already in use (pool 172.30.0.0/24"),
+                taken.stderr());
+
+        final DockerEngineLab.Result outside =
+                engine.docker("run", "--rm", "--network", "frontend", "--ip", "10.9.9.9", IMAGE, "true");
+        assertNotEquals(0, outside.exitCode());
+        // Docker checks --ip against the network's subnet itself, before asking the IPAM driver
+        assertTrue(outside.stderr().contains("does not belong to any of this network's subnets"), outside.stderr());
+
+        final DockerEngineLab.Result inUse = engine.docker("network", "rm", "frontend");
+        assertNotEquals(0, inUse.exitCode());
+        // Docker refuses this itself: it never calls the driver's DeleteNetwork for a network in use
+        assertTrue(inUse.stderr().contains("has active endpoints"), inUse.stderr());
+        assertTrue(jvsText("network", "ls").contains(jvsName("frontend")));
+        assertFalse(jvsText("network", "ls").contains("172.29.0.0"), "nothing was created");
+    }
+
+    @Test
+    @Order(8)
+    void removedContainersAndNetworksLeaveNothing() throws Exception {
+        final String network = jvsName("frontend");
+        engine.check("rm", "-f", "web", "client");
+        await(() -> jvs("network", "inspect", network).get(0).path("Containers").isEmpty());
+        engine.check("network", "rm", "frontend");
+        assertFalse(jvsText("network", "ls").contains(network));
+        // no TAP is left in the engine's namespace (Docker moved each back before the delete)
+        assertEquals(0, countDevices(inHost("ip", "-o", "link", "show").stdout()));
+    }
+
+    @Test
+    @Order(9)
+    void attachDockerUsesTheClisEngineAndFollowsRestarts() throws Exception {
+        engine.check(
+                "run", "-d", "--name", "solo", "--network", "none", IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
+        jvsText("network", "create", "--subnet", "10.77.0.0/24", "plain");
+        // the CLI, run with DOCKER_HOST as a user's shell has it, sends it: the daemon has no
+        // engine at the default socket in its namespaces
+        final DockerEngineLab.Result attach = cliWithDockerHost(
+                "attach", "--docker", "solo", "--network", "plain", "--name", "solo", "-p", "8081:80");
+        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + daemon.logText());
+        final String address = engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(address.contains("10.77.0.2/24"), address);
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+
+        // docker restart: the namespace goes, the endpoint waits, the new one is attached again
+        engine.check("restart", "solo");
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertTrue(engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0")
+                .contains("10.77.0.2/24"));
+
+        // stopped while the daemon restarts: restore cannot find it, keeps it (reported), and
+        // attaches it again when it starts
+        daemon.close();
+        engine.check("stop", "-t", "1", "solo");
+        startDaemon();
+        final JsonNode waiting = jvs("network", "inspect", "plain")
+                .get(0)
+                .path("Containers")
+                .elements()
+                .next();
+        assertTrue(waiting.path("Waiting").asText().contains("not running"), waiting.toString());
+        engine.check("start", "solo");
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertTrue(engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0")
+                .contains("10.77.0.2/24"));
+        assertTrue(jvs("network", "inspect", "plain")
+                .get(0)
+                .path("Containers")
+                .elements()
+                .next()
+                .path("Waiting")
+                .isMissingNode());
+
+        engine.check("rm", "-f", "solo");
+        jvsText("detach", "solo");
+        jvsText("network", "rm", "plain");
+    }
+
+    @Test
+    @Order(10)
+    void startReconcilesWhatDockerDidWhileJvsWasDown() throws Exception {
+        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.27.0.0/24", "recon");
+        engine.check("run", "-d", "--name", "gone", "--network", "recon", IMAGE, "sleep", "3600");
+        engine.check(
+                "run", "-d", "--name", "stays", "--network", "recon", IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
+        final String goneIp = ipOf("gone", "recon");
+        daemon.close();
+        // Docker removes the container; its calls to the plugin fail, so the address stays taken
+        engine.docker("rm", "-f", "gone");
+        startDaemon();
+        final String log = daemon.logText();
+        assertTrue(log.contains("Docker reconciliation: released " + goneIp + " in pool 172.27.0.0/24"), log);
+        assertTrue(log.matches("(?s).*Docker reconciliation: removed TAP jvs[0-9a-f]{11}.*"), log);
+        final String links = inHost("ip", "-o", "link", "show").stdout();
+        assertFalse(links.matches("(?s).*: jvs[0-9a-f]{11}[:@].*") && countDevices(links) != 1, links);
+        // the released address is handed out again; the container that stayed still answers
+        final String again =
+                engine.check("run", "--rm", "--network", "recon", IMAGE, "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(again.contains(goneIp + "/24"), again);
+        assertEquals(
+                PAGE,
+                engine.check(
+                        "run",
+                        "--rm",
+                        "--network",
+                        "recon",
+                        IMAGE,
+                        "timeout",
+                        "10",
+                        "wget",
+                        "-q",
+                        "-O",
+                        "-",
+                        "http://stays/"));
+        engine.check("rm", "-f", "stays");
+        engine.check("network", "rm", "recon");
+    }
+
+    private static long countDevices(String links) {
+        return links.lines().filter(l -> l.matches(".*: jvs[0-9a-f]{11}[:@].*")).count();
+    }
+
+    @Test
+    @Order(11)
+    void engineRestartWithLiveRestoreKeepsContainersConnected() throws Exception {
+        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.26.0.0/24", "live");
+        engine.check(
+                "run",
+                "-d",
+                "--name",
+                "lweb",
+                "--network",
+                "live",
+                "-p",
+                "8082:80",
+                IMAGE,
+                "httpd",
+                "-f",
+                "-p",
+                "80",
+                "-h",
+                "/www");
+        engine.check("run", "-d", "--name", "lclient", "--network", "live", IMAGE, "sleep", "3600");
+        final String before = ipOf("lweb", "live");
+        assertEquals(
+                PAGE,
+                await(() ->
+                        engine.docker("exec", "lclient", "timeout", "10", "wget", "-q", "-O", "-", "http://lweb/")));
+        engine.restartEngine();
+        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8082/")));
+        assertEquals(
+                PAGE,
+                await(() ->
+                        engine.docker("exec", "lclient", "timeout", "10", "wget", "-q", "-O", "-", "http://lweb/")));
+        assertEquals(before, ipOf("lweb", "live"));
+        assertTrue(engine.check("network", "inspect", "live").contains(before));
+        // the engine finds the plugin again for new work
+        assertEquals(
+                PAGE,
+                engine.check(
+                        "run",
+                        "--rm",
+                        "--network",
+                        "live",
+                        IMAGE,
+                        "timeout",
+                        "10",
+                        "wget",
+                        "-q",
+                        "-O",
+                        "-",
+                        "http://lweb/"));
+        engine.check("rm", "-f", "lweb", "lclient", "i1");
+        engine.check("network", "rm", "live");
+    }
+
+    @Test
+    @Order(12)
+    void optionsAndDockersOwnIpam() throws Exception {
+        // Docker's default IPAM hands out the addresses; -o and --internal reach the jvs network
+        engine.check(
+                "network",
+                "create",
+                "-d",
+                "jvs",
+                "--subnet",
+                "172.25.0.0/24",
+                "--internal",
+                "-o",
+                "jvs.mtu=1400",
+                "inner");
+        final JsonNode network = jvs("network", "inspect", jvsName("inner")).get(0);
+        assertTrue(network.path("Internal").asBoolean(), network.toString());
+        assertEquals(
+                "1400", network.path("Options").path("com.jvswitch.network.mtu").asText(), network.toString());
+        engine.check("run", "-d", "--name", "i1", "--network", "inner", IMAGE, "sleep", "3600");
+        final String inside = engine.check(
+                "run",
+                "--rm",
+                "--network",
+                "inner",
+                IMAGE,
+                "sh",
+                "-c",
+                "ip -o link show eth0; ip route; ping -c 1 -W 5 i1");
+        assertTrue(inside.contains("mtu 1400"), inside);
+        assertFalse(inside.contains("default via"), "an internal network gives no default route: " + inside);
+        assertTrue(inside.contains("1 packets received"), inside);
+        engine.check("rm", "-f", "i1");
+        engine.check("network", "rm", "inner");
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private String ipOf(String container, String network) {
+        return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + ".IPAddress}}", container);
+    }
+
+    private String jvsName(String dockerNetwork) {
+        return "docker-"
+                + engine.check("network", "inspect", "-f", "{{.Id}}", dockerNetwork)
+                        .substring(0, 12);
+    }
+
+    private String hostAddress() {
+        final DockerEngineLab.Result out = inHost("ip", "-4", "-o", "addr", "show");
+        for (String line : out.stdout().split("\n")) {
+            final String[] words = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < words.length; i++) {
+                if (words[i].equals("inet") && !words[i + 1].startsWith("127.")) {
+                    return words[i + 1].replaceAll("/.*", "");
+                }
+            }
+        }
+        throw new AssertionError("no address in the host namespace: " + out.output());
+    }
+
+    /** The jvs CLI in its own process, with DOCKER_HOST set to the engine as a user's shell would. */
+    private DockerEngineLab.Result cliWithDockerHost(String... args) {
+        final List<String> command = new ArrayList<>(List.of(ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString())));
+        command.addAll(DaemonProcess.JVM_FLAGS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--socket", dir.resolve("jvs.sock").toString()));
+        return DockerEngineLab.run(command, Map.of("DOCKER_HOST", engine.host()));
+    }
+
+    private DockerEngineLab.Result inHost(String... command) {
+        return DockerEngineLab.run(Stream.concat(Stream.of("nsenter", "--net=/run/netns/" + host), Stream.of(command))
+                .toList());
+    }
+
+    /** Polls a command until it succeeds; returns its trimmed output. */
+    private static String await(CommandCall call) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        DockerEngineLab.Result last;
+        do {
+            last = call.run();
+            if (last.ok() && !last.stdout().isBlank()) {
+                return last.stdout().strip();
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("did not succeed within " + WAIT_SECONDS + " s: " + last.output());
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + WAIT_SECONDS + " s");
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    @FunctionalInterface
+    private interface CommandCall {
+        DockerEngineLab.Result run();
+    }
+
+    private JsonNode jvs(String... args) {
+        try {
+            return Json.mapper().readTree(jvsText(args));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private String jvsText(String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final String[] full = Stream.concat(
+                        Stream.of(args),
+                        Stream.of("--socket", dir.resolve("jvs.sock").toString()))
+                .toArray(String[]::new);
+        final int exit = JvsCommand.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
+        if (exit != 0) {
+            throw new AssertionError("jvs " + String.join(" ", args) + " failed: " + err + "\njvs log:\n"
+                    + daemon.logText() + "\ndockerd log:\n" + engine.log());
+        }
+        return out.toString();
+    }
+}
