@@ -121,6 +121,11 @@ public abstract class AgingMacTable {
         values[index] = value;
     }
 
+    /** Whether the entry at {@code index} was seen within the aging time (it has not aged yet). */
+    protected final boolean isFresh(int index, long nowNanos) {
+        return nowNanos - lastSeenNanos[index] < agingNanos;
+    }
+
     protected final void touch(int index, long nowNanos) {
         lastSeenNanos[index] = nowNanos;
     }

@@ -1,5 +1,7 @@
 package io.jvswitch.switching;
 
+import org.agrona.collections.Long2LongHashMap;
+
 import java.util.Arrays;
 
 /**
@@ -12,6 +14,13 @@ final class BridgeDomain {
     final String name;
     final MacTable macs;
     final AddressBook addresses;
+    /**
+     * MACs of the endpoints the control plane plugged here, with how many ports use each: a frame
+     * from a tunnel claiming one is forged. Not the gateway's: every host of an overlay network has
+     * the same gateway (and MAC), whose routed frames do cross the tunnel. Allocation-free lookups.
+     */
+    final Long2LongHashMap localMacs = new Long2LongHashMap(0);
+
     final EtherTypePolicy etherTypePolicy;
     final int gatewayIp;
     final long gatewayMac;
@@ -54,9 +63,29 @@ final class BridgeDomain {
         this.hostLink = hostLink;
         this.etherTypePolicy = spec.etherTypePolicy();
         this.macs = new MacTable(ctx.macTableLimit(), ctx.macsPerPortLimit(), ctx.maxPorts(), ctx.macAgingNanos());
-        this.addresses = new AddressBook(ctx.addressBookLimit());
+        this.addresses = new AddressBook(ctx.addressBookLimit(), ctx.macAgingNanos());
         if (gatewayIp != 0) {
             addresses.put(gatewayIp, gatewayMac);
+        }
+    }
+
+    /** Whether the control plane placed {@code mac} in this network (on the dataplane thread). */
+    boolean isLocalMac(long mac) {
+        return localMacs.get(mac) != 0;
+    }
+
+    void addLocalMac(long mac) {
+        if (mac != 0) {
+            localMacs.put(mac, localMacs.get(mac) + 1);
+        }
+    }
+
+    void removeLocalMac(long mac) {
+        final long uses = localMacs.get(mac);
+        if (uses > 1) {
+            localMacs.put(mac, uses - 1);
+        } else if (uses == 1) {
+            localMacs.remove(mac);
         }
     }
 

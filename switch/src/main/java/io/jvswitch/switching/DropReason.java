@@ -30,6 +30,14 @@ public enum DropReason {
             Stage.PORT_SECURITY,
             "IPv6 extension headers that are cut short, more than 4, or hide the upper-layer header of a first"
                     + " fragment"),
+    TUNNEL_LOCAL_MAC(
+            "tunnel-local-mac",
+            Stage.PORT_SECURITY,
+            "from a tunnel, with the source MAC of one of this host's endpoints: forged"),
+    TUNNEL_SPOOFED_ARP(
+            "tunnel-spoofed-arp",
+            Stage.PORT_SECURITY,
+            "ARP from a tunnel giving another MAC for an address of this host, or for one another peer holds"),
     TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
     MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
     DESTINATION_IS_INGRESS(

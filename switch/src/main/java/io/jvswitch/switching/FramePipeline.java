@@ -148,6 +148,11 @@ final class FramePipeline {
         if (table.enforced[ingress] && !speaksAsItsEndpoint(ingress, in, etherType, buffer, length)) {
             return; // before learning: a spoofed source must not enter the FDB
         }
+        if (table.learnsAddresses[ingress] && domain.isLocalMac(source)) {
+            // A tunnel speaking as this host's gateway or endpoint: never moved onto the tunnel.
+            drop(ingress, in, DropReason.TUNNEL_LOCAL_MAC, buffer, length);
+            return;
+        }
         if (trace != null) {
             trace.note(
                     "ingress-checks",
@@ -319,14 +324,20 @@ final class FramePipeline {
             drop(ingress, in, DropReason.SPOOFED_ARP, buffer, length);
             return true;
         }
-        if (table.learnsAddresses[ingress]
-                && !dryRun
-                && domain.addresses.learn(arp.senderIp(), arp.senderMac(), ingress)
-                && trace != null) {
-            trace.note(
-                    "arp-proxy",
-                    "learned " + Ipv4Address.format(arp.senderIp()) + " at " + MacAddress.format(arp.senderMac())
-                            + " from the tunnel");
+        if (table.learnsAddresses[ingress]) {
+            final int learned = domain.addresses.learn(
+                    arp.senderIp(), arp.senderMac(), ingress, table.ports[ingress].lastFrameOrigin(), now, !dryRun);
+            if (learned == AddressBook.REFUSED_LOCAL || learned == AddressBook.REFUSED_OTHER_PEER) {
+                // Not flooded either: the local containers' ARP caches would take the claim.
+                drop(ingress, in, DropReason.TUNNEL_SPOOFED_ARP, buffer, length);
+                return true;
+            }
+            if (learned == AddressBook.LEARNED && trace != null) {
+                trace.note(
+                        "arp-proxy",
+                        "learned " + Ipv4Address.format(arp.senderIp()) + " at " + MacAddress.format(arp.senderMac())
+                                + " from the tunnel");
+            }
         }
         if (operation != ArpPacket.OP_REQUEST || arp.isGratuitous()) {
             if (trace != null) {
@@ -338,7 +349,7 @@ final class FramePipeline {
             return false; // replies and announcements travel like any other frame
         }
         final int targetIp = arp.targetIp();
-        final long owner = domain.addresses.lookup(targetIp);
+        final long owner = domain.addresses.lookup(targetIp, now);
         if (owner < 0 || owner == arp.senderMac()) {
             if (trace != null) {
                 trace.note(

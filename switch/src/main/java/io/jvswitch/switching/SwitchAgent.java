@@ -351,7 +351,8 @@ final class SwitchAgent implements Agent {
     int plug(int networkId, Port port, long mac, int ip, PortSecurity security) {
         final BridgeDomain domain = requireDomain(networkId);
         if (ip != 0) {
-            final long owner = domain.addresses.lookup(ip);
+            // What was learned from a tunnel gives way: the control plane's word is final.
+            final long owner = domain.addresses.controlPlaneOwner(ip);
             if (owner >= 0 && owner != mac) {
                 throw new IllegalStateException("address already owned by " + MacAddress.format(owner));
             }
@@ -362,6 +363,9 @@ final class SwitchAgent implements Agent {
         }
         if (ip != 0) {
             domain.addresses.put(ip, mac);
+        }
+        if (!port.learnsRemoteAddresses()) {
+            domain.addLocalMac(mac);
         }
         domain.addMember(slot);
         port.captureTap(new SlotCaptureTap(taps, slot));
@@ -383,6 +387,8 @@ final class SwitchAgent implements Agent {
         domain.macs.removePort(slot);
         if (table.learnsAddresses[slot]) {
             domain.addresses.removeLearnedOn(slot);
+        } else {
+            domain.removeLocalMac(table.macs[slot]);
         }
         if (table.ips[slot] != 0 && domain.addresses.lookup(table.ips[slot]) == table.macs[slot]) {
             domain.addresses.remove(table.ips[slot]);

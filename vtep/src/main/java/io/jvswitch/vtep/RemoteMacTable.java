@@ -16,29 +16,49 @@ public final class RemoteMacTable extends AgingMacTable {
     /** Result of {@link #lookup}: no entry for this MAC. */
     public static final int MISSING = 0;
 
+    private long refusedOtherPeer;
+
     public RemoteMacTable(int limit, long agingNanos) {
         super(limit, agingNanos);
     }
 
-    /** Records that {@code mac} sits behind {@code vtep}; refuses multicast and zero MACs. */
-    public void learn(long mac, int vtep, long nowNanos) {
+    /**
+     * Records that {@code mac} sits behind {@code vtep}; multicast and zero MACs are not recorded.
+     * A MAC heard from another peer within the aging time stays where it is: the frame claiming it
+     * is refused (false), since a sender spoofing a peer's underlay address could otherwise move
+     * any remote MAC to itself. Once the entry has aged, the MAC may move (a container that really
+     * moved to another host is reachable again after the aging time at most).
+     *
+     * @return false when the frame claims a MAC another peer holds
+     */
+    public boolean learn(long mac, int vtep, long nowNanos) {
         if (mac == EMPTY || (mac & 0x0100_0000_0000L) != 0) {
-            return;
+            return true;
         }
         final int at = probe(mac);
         if (at >= 0) {
             if (valueAt(at) != vtep) {
+                if (isFresh(at, nowNanos)) {
+                    refusedOtherPeer++;
+                    return false;
+                }
                 setValueAt(at, vtep);
                 movedCount++;
             }
             touch(at, nowNanos);
-            return;
+            return true;
         }
         if (isFull()) {
             refusedTableFull++;
-            return;
+            return true;
         }
         insertAt(-at - 1, mac, vtep, nowNanos);
+        return true;
+    }
+
+    /** Frames refused for claiming a MAC another peer holds. */
+    public long refusedOtherPeer() {
+        return refusedOtherPeer;
     }
 
     /** The VTEP address behind {@code mac}, or {@link #MISSING} (0.0.0.0 is never a peer). */

@@ -69,6 +69,9 @@ public final class TunnelPort implements Port {
     private int removedSeen;
     private volatile boolean closed;
     private long nowNanos;
+    /** The peer the frame being assembled (and last returned) came from. */
+    private int lastOrigin;
+
     private int receivesSinceHousekeeping;
     private final UnderlayCapture underlayCapture;
     /** Where encap and decap copies go; given by the dataplane when the port is plugged in. */
@@ -223,6 +226,10 @@ public final class TunnelPort implements Port {
      */
     private int copyIn(int senderIp, DirectBuffer src, int frame, int frameLength) {
         if (coalescer.isEmpty()) {
+            if (!macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos)) {
+                counters.drop(VtepDropReason.MAC_OF_ANOTHER_PEER);
+                return InboundFrames.CONTINUE; // consumed, and the next frame may start the read
+            }
             if (!coalescer.first(senderIp, src, frame, frameLength)) {
                 counters.drop(VtepDropReason.RX_TOO_LARGE);
                 return InboundFrames.BREAK;
@@ -230,7 +237,7 @@ public final class TunnelPort implements Port {
             if (captureTap.wants(CapturePoint.DECAP)) {
                 underlayCapture.received(captureTap, senderIp, src, frame, frameLength);
             }
-            macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos);
+            lastOrigin = senderIp;
             return coalescer.open() ? InboundFrames.CONTINUE : InboundFrames.BREAK;
         }
         if (!coalescer.append(senderIp, src, frame, frameLength)) {
@@ -487,6 +494,12 @@ public final class TunnelPort implements Port {
      * ARP from the far side teaches this network's address book, so the gateway answers later
      * requests for remote endpoints here instead of replicating them to every peer.
      */
+    /** The peer (underlay address) the frame the last receive returned came from. */
+    @Override
+    public int lastFrameOrigin() {
+        return lastOrigin;
+    }
+
     @Override
     public boolean learnsRemoteAddresses() {
         return true;

@@ -15,6 +15,9 @@ public enum VtepDropReason {
     RX_RING_FULL("rx-ring-full", "the dataplane has not taken earlier frames yet: the tunnel's ring is full"),
     RX_PORT_CLOSED("rx-port-closed", "the tunnel's port had left the dataplane (its network was being removed)"),
     RX_TOO_LARGE("rx-too-large", "inner frame larger than the dataplane's frame buffer"),
+    MAC_OF_ANOTHER_PEER(
+            "mac-of-another-peer",
+            "inner source MAC heard from another peer within the aging time: a spoofed underlay sender"),
     // ---- transmit: as the tunnel port encapsulates, or as the underlay sends ----
     NO_PEERS("no-peers", "the network has no peer to send to"),
     OVERSIZE_INNER("oversize-inner", "frame larger than the overlay MTU and not a TCP super-frame"),

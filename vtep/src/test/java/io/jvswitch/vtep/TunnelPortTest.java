@@ -298,6 +298,29 @@ class TunnelPortTest {
     }
 
     @Test
+    void aMacOneHostHoldsIsNotTakenByAnotherUntilItAges() {
+        a.addPeer(HOST_B);
+        a.addPeer(HOST_C);
+        learnAtA(VtepFrames.MAC_B, HOST_B);
+        // A sender spoofing HOST_C's underlay address sends with the MAC of B's container
+        final VtepReceiver receiverA = new VtepReceiver(ctxA, new VtepCounters());
+        receiverA.add(a);
+        final byte[] forged = VtepFrames.udp(VtepFrames.MAC_A, 10);
+        MacAddress.write(new UnsafeBuffer(forged), VirtioNetHeader.LENGTH + 6, VtepFrames.MAC_B);
+        assertNull(receiverA.onDatagram(HOST_C, datagram(vxlan(VNI, forged))));
+        assertEquals(Port.RX_EMPTY, a.receive(frame, 0, frame.capacity()), "not delivered");
+        assertEquals(1, a.counters().drops(VtepDropReason.MAC_OF_ANOTHER_PEER));
+        assertEquals(HOST_B, a.remoteMacs().lookup(VtepFrames.MAC_B), "still behind its own host");
+        assertEquals(1, a.remoteMacs().refusedOtherPeer());
+        // Unheard of for the aging time, the MAC may move hosts (its container moved)
+        clock.update(clock.nanoTime() + TimeUnit.SECONDS.toNanos(301));
+        a.receive(frame, 0, frame.capacity()); // a duty cycle with nothing queued: the port reads the clock
+        assertNull(receiverA.onDatagram(HOST_C, datagram(vxlan(VNI, forged))));
+        assertTrue(a.receive(frame, 0, frame.capacity()) > 0);
+        assertEquals(HOST_C, a.remoteMacs().lookup(VtepFrames.MAC_B));
+    }
+
+    @Test
     void remoteMacsAgeLikeLocalOnes() {
         a.addPeer(HOST_B);
         learnAtA(VtepFrames.MAC_B, HOST_B);

@@ -90,6 +90,15 @@ public interface Port {
      */
     default void captureTap(CaptureTap tap) {}
 
+    /**
+     * Who sent the frame the last {@link #receive} returned, for a port that carries several
+     * senders (a tunnel: the peer's underlay address); 0 for a port with one sender. Learned
+     * remote addresses remember it, so only the same peer may change them.
+     */
+    default int lastFrameOrigin() {
+        return 0;
+    }
+
     /** Releases the device. Called once, on the dataplane thread, after the port is unplugged. */
     void close();
 }
