@@ -27,6 +27,7 @@ import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
 import io.jvswitch.control.service.DockerSandboxWiring;
+import io.jvswitch.control.service.DockerStartWatch;
 import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.HostPortRules;
 import io.jvswitch.control.service.NatService;
@@ -287,6 +288,10 @@ public final class Daemon {
             final Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException(cause.getMessage(), cause);
         }
+        // A started container is attached again at once; the periodic look below is the fallback.
+        final DockerStartWatch starts = new DockerStartWatch(
+                (name, id) -> control.execute(() -> service.get().containerStarted(name, id)));
+        closeOnExit.add(starts);
         final var watch = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "jvs-namespace-watch");
             t.setDaemon(true);
@@ -297,6 +302,7 @@ public final class Daemon {
                     try {
                         service.get().reapVanished();
                         service.get().retryWaiting();
+                        starts.follow(service.get().dockerEngines());
                     } catch (RuntimeException e) {
                         DATAPLANE_ERRORS.log(
                                 "namespace-watch",

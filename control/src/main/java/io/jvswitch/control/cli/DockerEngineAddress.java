@@ -23,7 +23,7 @@ final class DockerEngineAddress {
     private DockerEngineAddress() {}
 
     static String ofThisCli() {
-        return find(System.getenv(), Path.of(System.getProperty("user.home", "/root")));
+        return find(System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
     static String find(Map<String, String> env, Path home) {

@@ -32,6 +32,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -334,6 +335,41 @@ public final class NetworkService {
             }
         }
         return back;
+    }
+
+    /**
+     * A Docker container started (an engine's event): its waiting endpoints are looked for now.
+     *
+     * @param name the container's name
+     * @param id its full id
+     */
+    public synchronized int containerStarted(String name, String id) {
+        // A restart's start can arrive before the tick notices the old namespace went (a re-taken
+        // TAP keeps it from going at once): park such endpoints first.
+        reapVanished();
+        boolean any = false;
+        for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
+            final EndpointRecord endpoint = endpoints.get(entry.getKey());
+            final String ref = endpoint == null ? "" : endpoint.target().value();
+            if (!ref.isEmpty() && (ref.equals(name) || id.startsWith(ref))) {
+                entry.setValue(new Waiting(entry.getValue().reason(), System.nanoTime(), FIRST_RETRY_NANOS));
+                any = true;
+            }
+        }
+        if (!any) {
+            return 0;
+        }
+        LOG.log(System.Logger.Level.INFO, "docker container {0} started: attaching it again", name);
+        return retryWaiting();
+    }
+
+    /** The engines of the Docker containers endpoints are attached to (null: the docker CLI's default). */
+    public synchronized Set<String> dockerEngines() {
+        final Set<String> engines = new HashSet<>();
+        endpoints.values().stream()
+                .filter(NetworkService::comesBack)
+                .forEach(e -> engines.add(e.target().engine()));
+        return engines;
     }
 
     /** Endpoint id to why it waits for its container, for every endpoint that does. */
