@@ -79,6 +79,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
 
     private volatile long lease;
     private volatile boolean reachable;
+    /** A re-registration is queued on the control thread: the keep-alive does not queue another. */
+    private volatile boolean reRegistering;
+
     private volatile String lastError;
     private volatile Instant lastErrorAt;
     private final String since = Instant.now().toString();
@@ -204,8 +207,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             final boolean wasReachable = reachable;
             reachable = true;
             if (ttl == 0) {
-                LOG.log(System.Logger.Level.WARNING, "this host's lease expired: registering again");
-                control.execute(this::reRegister);
+                if (!reRegistering) {
+                    reRegistering = true;
+                    LOG.log(System.Logger.Level.WARNING, "this host's lease expired: registering again");
+                    control.execute(this::reRegister);
+                }
             } else if (!wasReachable) {
                 LOG.log(System.Logger.Level.INFO, "the cluster store answers again");
                 control.execute(this::afterOutage);
@@ -242,6 +248,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         } catch (RuntimeException e) {
             reachable = false;
             noteError(e);
+        } finally {
+            reRegistering = false;
         }
     }
 
@@ -298,6 +306,46 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             }
             view.put(addressKey, json(claim));
             view.put(endpointKey, json(advert));
+        }
+        releaseOrphans();
+    }
+
+    /**
+     * Frees what the store says this host holds on global networks and no endpoint here uses any
+     * more: addresses of containers that went while the daemon was down (its restore forgot them),
+     * name claims left from before a restart. This host is the only one that frees its own.
+     */
+    private void releaseOrphans() {
+        final Set<String> used = new HashSet<>();
+        for (EndpointRecord e : service.endpoints()) {
+            used.add(keys.address(e.network(), e.ipv4()));
+            used.add(keys.endpoint(e.network(), e.name()));
+        }
+        final List<KeyValueStore.Op> ops = new ArrayList<>();
+        for (NetworkRecord network : service.networks()) {
+            if (!network.clusterWide()) {
+                continue;
+            }
+            view.addressesOf(network.name()).forEach((ip, owner) -> {
+                final String key = keys.address(network.name(), ip);
+                if (owner.host().equals(options.hostName()) && !used.contains(key)) {
+                    ops.add(new KeyValueStore.Op.Delete(key, false));
+                }
+            });
+            view.endpointsOf(network.name()).forEach((name, advert) -> {
+                final String key = keys.endpoint(network.name(), name);
+                if (advert.host().equals(options.hostName()) && !used.contains(key)) {
+                    ops.add(new KeyValueStore.Op.Delete(key, false));
+                }
+            });
+        }
+        for (int i = 0; i < ops.size(); i += TXN_OPS) {
+            final List<KeyValueStore.Op> batch = ops.subList(i, Math.min(ops.size(), i + TXN_OPS));
+            store.txn(List.of(), batch, List.of());
+            batch.forEach(op -> view.remove(((KeyValueStore.Op.Delete) op).key()));
+        }
+        if (!ops.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "freed {0} claims no endpoint here uses any more", ops.size());
         }
     }
 
@@ -462,6 +510,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     // ---- claims (ClusterScope, control thread) -------------------------------------------------
 
     @Override
+    public String name() {
+        return "global";
+    }
+
+    @Override
     public String advertiseAddress() {
         return options.advertiseAddress();
     }
@@ -612,7 +665,29 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         }
     }
 
+    /** The store's claim first, then the local pool's mark; a requested address is checked here first. */
     private int claimInStore(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
+        if (claim.requestedIp() != null) {
+            try {
+                pool.reserve(claim.requestedIp()); // valid in this subnet, and not taken here
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            } catch (IllegalStateException e) {
+                throw ApiException.conflict(e.getMessage());
+            }
+            try {
+                return claimAddressInStore(network, pool, claim);
+            } catch (RuntimeException e) {
+                pool.release(claim.requestedIp());
+                throw e;
+            }
+        }
+        final int ip = claimAddressInStore(network, pool, claim);
+        pool.reserve(ip);
+        return ip;
+    }
+
+    private int claimAddressInStore(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
         final EndpointAdvert taken = view.endpointsOf(network.name()).get(claim.name());
         if (taken != null && !taken.host().equals(options.hostName())) {
             throw nameTaken(network, taken);
@@ -728,7 +803,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     }
 
     @Override
-    public void releaseEndpoint(NetworkRecord network, String name, String ip) {
+    public void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip) {
+        pool.release(Cidr.parseAddress(ip));
         final String endpointKey = keys.endpoint(network.name(), name);
         final String addressKey = keys.address(network.name(), ip);
         final EndpointAdvert advert = view.endpointsOf(network.name()).get(name);

@@ -401,6 +401,8 @@ class ClusterIT {
         final String mac3 =
                 network(c, "multi").findValues("MacAddress").getFirst().asText();
         assertEquals(ip3, dig(a, c1, "c3"));
+        final String c4 = c.container("c4");
+        c.ok("attach", "--netns", c4, "--network", "multi", "--name", "c4");
         final long killed = System.nanoTime();
         c.daemon.kill();
         await(
@@ -418,7 +420,7 @@ class ClusterIT {
         boolean sawDead = false;
         for (JsonNode h : dead) {
             if (h.path("name").asText().equals("h3")) {
-                sawDead = !h.path("alive").asBoolean() && h.path("addresses").asInt() == 1;
+                sawDead = !h.path("alive").asBoolean() && h.path("addresses").asInt() == 2;
             }
         }
         assertTrue(sawDead, "h3 is listed dead with its address kept: " + dead);
@@ -426,6 +428,7 @@ class ClusterIT {
         assertNotEquals(0, refused.exit());
         assertTrue(refused.err().contains("alive"), refused.err());
 
+        c.lab.delete(c4); // the container goes while its host's daemon is down
         c.startDaemon(daemonArgs(3));
         assertEquals(ip3, c.ipOf("multi", "c3"));
         await(
@@ -434,6 +437,14 @@ class ClusterIT {
                 () -> dig(a, c1, "c3").equals(ip3));
         assertEquals(
                 mac3, network(c, "multi").findValues("MacAddress").getFirst().asText());
+        await("c4's address is freed by its host on its return", Duration.ofSeconds(5), () -> {
+            for (JsonNode h : a.ok("cluster", "hosts", "--json").json()) {
+                if (h.path("name").asText().equals("h3")) {
+                    return h.path("alive").asBoolean() && h.path("addresses").asInt() == 1;
+                }
+            }
+            return false;
+        });
         assertTrue(a.ping(c1, ip3, 2));
         assertTrue(c.ping(c3, a.ipOf("multi", "c1"), 2));
     }
