@@ -194,8 +194,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         final KeyValueStore.Range all = store.getPrefix(keys.prefix());
         view.reset();
         for (KeyValueStore.KeyValue kv : all.kvs()) {
-            view.put(kv.key(), kv.value());
+            view.put(kv.key(), kv.value(), kv.modRevision());
         }
+        view.readAt(all.revision());
         return all.revision();
     }
 
@@ -278,7 +279,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             final String addressKey = keys.address(e.network(), e.ipv4());
             final String endpointKey = keys.endpoint(e.network(), e.name());
             final OwnerClaim claim = new OwnerClaim(options.hostName(), e.name());
-            final KeyValueStore.TxnResult address = store.txn(
+            final KeyValueStore.TxnResult address = txn(
                     List.of(KeyValueStore.Compare.absent(addressKey)),
                     List.of(new KeyValueStore.Op.Put(addressKey, json(claim), 0)),
                     List.of(new KeyValueStore.Op.Get(addressKey)));
@@ -291,7 +292,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                 }
             }
             final EndpointAdvert advert = advertOf(e);
-            final KeyValueStore.TxnResult name = store.txn(
+            final KeyValueStore.TxnResult name = txn(
                     List.of(KeyValueStore.Compare.absent(endpointKey)),
                     List.of(new KeyValueStore.Op.Put(endpointKey, json(advert), lease)),
                     List.of(new KeyValueStore.Op.Get(endpointKey)));
@@ -302,10 +303,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                             + " (" + other.ip() + ")");
                     continue;
                 }
-                store.put(endpointKey, json(advert), lease); // ours, from before: under the new lease
+                // ours, from before: under the new lease
+                view.put(endpointKey, json(advert), store.put(endpointKey, json(advert), lease));
             }
-            view.put(addressKey, json(claim));
-            view.put(endpointKey, json(advert));
         }
         releaseOrphans();
     }
@@ -341,8 +341,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         }
         for (int i = 0; i < ops.size(); i += TXN_OPS) {
             final List<KeyValueStore.Op> batch = ops.subList(i, Math.min(ops.size(), i + TXN_OPS));
-            store.txn(List.of(), batch, List.of());
-            batch.forEach(op -> view.remove(((KeyValueStore.Op.Delete) op).key()));
+            txn(List.of(), batch, List.of());
         }
         if (!ops.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "freed {0} claims no endpoint here uses any more", ops.size());
@@ -358,9 +357,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private void apply(List<KeyValueStore.Event> events) {
         for (KeyValueStore.Event event : events) {
             if (event.deleted()) {
-                view.remove(event.kv().key());
+                view.remove(event.kv().key(), event.kv().modRevision());
             } else {
-                view.put(event.kv().key(), event.kv().value());
+                view.put(event.kv().key(), event.kv().value(), event.kv().modRevision());
             }
         }
         reconcile();
@@ -572,15 +571,13 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                     options.hostName());
             final String networkKey = keys.network(proposed.name());
             final String vniKey = keys.vni(vni);
-            final KeyValueStore.TxnResult result = store.txn(
+            final KeyValueStore.TxnResult result = txn(
                     List.of(KeyValueStore.Compare.absent(networkKey), KeyValueStore.Compare.absent(vniKey)),
                     List.of(
                             new KeyValueStore.Op.Put(networkKey, json(record), 0),
                             new KeyValueStore.Op.Put(vniKey, json(proposed.name()), 0)),
                     List.of(new KeyValueStore.Op.Get(networkKey), new KeyValueStore.Op.Get(vniKey)));
             if (result.succeeded()) {
-                view.put(networkKey, json(record));
-                view.put(vniKey, json(proposed.name()));
                 return proposed.withOverlay(new OverlayRecord(
                         vni,
                         proposed.overlay().local(),
@@ -591,12 +588,10 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             }
             final ClusterNetwork winner = read(result.ranges().get(0), ClusterNetwork.class);
             if (winner != null) {
-                view.put(networkKey, json(winner));
                 throw ApiException.conflict("network " + proposed.name() + " already exists in the cluster (created by "
                         + winner.createdBy() + " just now)");
             }
             final String owner = read(result.ranges().get(1), String.class);
-            view.put(vniKey, json(owner == null ? "?" : owner));
             if (requestedVni != null) {
                 throw ApiException.conflict("VNI " + vni + " is already used by global network " + owner);
             }
@@ -639,13 +634,15 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         if (stored != null) {
             ops.add(new KeyValueStore.Op.Delete(keys.vni(stored.vni()), false));
         }
-        store.txn(List.of(), ops, List.of());
-        view.remove(keys.network(network.name()));
+        final long revision = txn(List.of(), ops, List.of()).revision();
+        final List<String> gone = new ArrayList<>(List.of(keys.network(network.name())));
         if (stored != null) {
-            view.remove(keys.vni(stored.vni()));
+            gone.add(keys.vni(stored.vni()));
         }
-        view.blocks.remove(network.name());
-        view.addresses.remove(network.name());
+        view.blocksOf(network.name()).keySet().forEach(cidr -> gone.add(keys.block(network.name(), cidr)));
+        view.addressesOf(network.name()).keySet().forEach(ip -> gone.add(keys.address(network.name(), ip)));
+        view.endpointsOf(network.name()).keySet().forEach(n -> gone.add(keys.endpoint(network.name(), n)));
+        gone.forEach(key -> view.remove(key, revision));
         forgetRemotes(network.name());
         appliedPeers.remove(network.name());
     }
@@ -726,24 +723,17 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         final OwnerClaim owner = new OwnerClaim(options.hostName(), claim.name());
         final EndpointAdvert advert =
                 new EndpointAdvert(claim.name(), claim.aliases(), text, MacAddress.format(mac), options.hostName());
-        final KeyValueStore.TxnResult result = store.txn(
+        final KeyValueStore.TxnResult result = txn(
                 List.of(KeyValueStore.Compare.absent(addressKey), KeyValueStore.Compare.absent(endpointKey)),
                 List.of(
                         new KeyValueStore.Op.Put(addressKey, json(owner), 0),
                         new KeyValueStore.Op.Put(endpointKey, json(advert), lease)),
                 List.of(new KeyValueStore.Op.Get(addressKey), new KeyValueStore.Op.Get(endpointKey)));
         if (result.succeeded()) {
-            view.put(addressKey, json(owner));
-            view.put(endpointKey, json(advert));
             return true;
-        }
-        final OwnerClaim addressOwner = read(result.ranges().get(0), OwnerClaim.class);
-        if (addressOwner != null) {
-            view.put(addressKey, json(addressOwner));
         }
         final EndpointAdvert other = read(result.ranges().get(1), EndpointAdvert.class);
         if (other != null) {
-            view.put(endpointKey, json(other));
             throw nameTaken(network, other);
         }
         return false;
@@ -786,17 +776,14 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             }
             final String key = keys.block(network.name(), cidr);
             final OwnerClaim claim = new OwnerClaim(options.hostName(), null);
-            final KeyValueStore.TxnResult result = store.txn(
+            final KeyValueStore.TxnResult result = txn(
                     List.of(KeyValueStore.Compare.absent(key)),
                     List.of(new KeyValueStore.Op.Put(key, json(claim), 0)),
                     List.of(new KeyValueStore.Op.Get(key)));
             if (result.succeeded()) {
-                view.put(key, json(claim));
                 LOG.log(System.Logger.Level.INFO, "network {0}: claimed address block {1}", network.name(), cidr);
                 return;
             }
-            final OwnerClaim winner = read(result.ranges().getFirst(), OwnerClaim.class);
-            view.put(key, json(winner == null ? new OwnerClaim("?", null) : winner));
         }
         throw ApiException.conflict("no free address left on " + network.name() + ": every block of " + subnet
                 + " is owned (" + owned.size() + " blocks; jvs cluster host rm reclaims a dead host's)");
@@ -812,11 +799,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         final List<KeyValueStore.Op> ops = new ArrayList<>();
         if (advert == null || advert.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(endpointKey, false));
-            view.remove(endpointKey);
+            view.forget(endpointKey);
         }
         if (owner == null || owner.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(addressKey, false));
-            view.remove(addressKey);
+            view.forget(addressKey);
         }
         if (ops.isEmpty()) {
             return;
@@ -825,7 +812,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             if (!reachable) {
                 throw new StoreUnavailableException("unreachable", null);
             }
-            store.txn(List.of(), ops, List.of());
+            txn(List.of(), ops, List.of());
         } catch (RuntimeException e) {
             pendingReleases.put(endpointKey, new String[] {network.name(), name, ip});
             LOG.log(
@@ -847,7 +834,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                     || current.host().equals(options.hostName()) && current.ip().equals(r[2])) {
                 ops.add(new KeyValueStore.Op.Delete(e.getKey(), false));
             }
-            store.txn(List.of(), ops, List.of());
+            txn(List.of(), ops, List.of());
             pendingReleases.remove(e.getKey());
         }
     }
@@ -956,9 +943,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             for (String key : doomed.subList(i, Math.min(doomed.size(), i + TXN_OPS))) {
                 ops.add(new KeyValueStore.Op.Delete(key, false));
             }
-            store.txn(List.of(), ops, List.of());
+            txn(List.of(), ops, List.of());
         }
-        doomed.forEach(view::remove);
         LOG.log(System.Logger.Level.INFO, "host {0} removed: {1} keys reclaimed", name, doomed.size());
         return Map.of("removed", name, "keys", doomed.size());
     }
@@ -1020,6 +1006,40 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Runs a transaction and applies to the view what it wrote (at the revision the store gave it)
+     * or, when its guard failed, what its Gets read back; the watch brings the same news again
+     * later, older than the view by then, and changes nothing. Deletes of a prefix are the
+     * caller's to apply.
+     */
+    private KeyValueStore.TxnResult txn(
+            List<KeyValueStore.Compare> compares, List<KeyValueStore.Op> success, List<KeyValueStore.Op> failure) {
+        final KeyValueStore.TxnResult result = store.txn(compares, success, failure);
+        if (result.succeeded()) {
+            for (KeyValueStore.Op op : success) {
+                if (op instanceof KeyValueStore.Op.Put put) {
+                    view.put(put.key(), put.value(), result.revision());
+                } else if (op instanceof KeyValueStore.Op.Delete delete && !delete.prefix()) {
+                    view.remove(delete.key(), result.revision());
+                }
+            }
+            return result;
+        }
+        int read = 0;
+        for (KeyValueStore.Op op : failure) {
+            if (op instanceof KeyValueStore.Op.Get get) {
+                final KeyValueStore.Range range = result.ranges().get(read++);
+                if (range.kvs().isEmpty()) {
+                    view.remove(get.key(), range.revision());
+                } else {
+                    final KeyValueStore.KeyValue kv = range.kvs().getFirst();
+                    view.put(kv.key(), kv.value(), kv.modRevision());
+                }
+            }
+        }
+        return result;
     }
 
     private static <T> T read(KeyValueStore.Range range, Class<T> type) {

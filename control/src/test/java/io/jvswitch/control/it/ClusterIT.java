@@ -544,6 +544,36 @@ class ClusterIT {
 
     @Test
     @Order(8)
+    void aHostCutOffFromTheStoreLongerThanItsTtlComesBackWithItsNamesAndAddresses() throws Exception {
+        final String ip2 = b.ipOf("multi", "c2");
+        // b's packets to etcd vanish (a half-open connection, as a partition makes it); the underlay stays
+        b.lab.check(b.host, "iptables", "-I", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "DROP");
+        try {
+            await(
+                    "the others drop h2 when its lease runs out",
+                    Duration.ofSeconds(TTL + 4L),
+                    () -> !peers(a).contains("10.210.0.2") && !peers(c).contains("10.210.0.2"));
+            await(
+                    "b notices the store is gone",
+                    Duration.ofSeconds(15),
+                    () -> status(b).path("state").asText().equals("unreachable"));
+            assertEquals(ip2, dig(b, c2, "c2"), "b's own names still answer");
+        } finally {
+            b.lab.check(b.host, "iptables", "-D", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "DROP");
+        }
+        await(
+                "b re-registers and re-publishes c2 with its address",
+                Duration.ofSeconds(20),
+                () -> dig(a, c1, "c2").equals(ip2));
+        await("h2 is a peer again", Duration.ofSeconds(5), () -> peers(a).contains("10.210.0.2"));
+        assertTrue(a.ping(c1, ip2, 2));
+        final JsonNode st = status(b);
+        assertEquals("connected", st.path("state").asText());
+        assertEquals(0, st.path("conflicts").size(), st.toString());
+    }
+
+    @Test
+    @Order(9)
     void badInputIsRefusedClearly() throws Exception {
         // two hosts create the same network at the same moment: one wins
         final ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -599,7 +629,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anUnreachableStoreStopsTheDaemonWithAClearMessage() throws Exception {
         final DaemonFixture d = new DaemonFixture("jvsit-cld", false);
         try {
