@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -73,7 +72,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private final ClusterView view;
     private final ScheduledExecutorService keepalive;
     private NetworkService service;
-    private Runnable namesChanged = () -> {};
+    /** Applies the view to this host's networks and dataplane; set by {@link #start}. */
+    private ClusterDataplane dataplane;
+
     private AutoCloseable watch;
     private long loadedRevision;
 
@@ -89,17 +90,10 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     /** Endpoints whose withdrawal waits for the store: key -> network name. */
     private final Map<String, String[]> pendingReleases = new LinkedHashMap<>();
 
-    /** What the dataplane was given: network -> peers; network -> ip -> remote endpoint. */
-    private final Map<String, Set<Integer>> appliedPeers = new HashMap<>();
-
-    private final Map<String, Map<Integer, Remote>> appliedRemotes = new HashMap<>();
-
     private long attaches;
     private long requestsInAttaches;
     private final long[] restSample = new long[2]; // [nanos, requests] at the last quiet keep-alive
     private volatile double restRate;
-
-    private record Remote(long mac, int vtep, EndpointAdvert advert) {}
 
     public ClusterAgent(KeyValueStore store, String prefix, Options options, ExecutorService control) {
         this.store = store;
@@ -139,7 +133,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     /** On the control thread, after the local restore: apply the view, re-publish, watch, keep alive. */
     public void start(NetworkService networks, Runnable onNamesChanged) {
         this.service = networks;
-        this.namesChanged = onNamesChanged;
+        this.dataplane = new ClusterDataplane(view, networks, options, onNamesChanged, this::conflict);
         reconcile();
         republish();
         watch = store.watch(keys.prefix(), loadedRevision + 1, new KeyValueStore.WatchListener() {
@@ -365,145 +359,16 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         reconcile();
     }
 
-    /**
-     * Makes the dataplane match the view: global networks built or removed, peers, remote
-     * endpoints. Only ever called with a view the store gave: an unreachable store changes nothing.
-     */
+    /** Only ever with a view the store gave: an unreachable store changes nothing in the dataplane. */
     private void reconcile() {
-        if (service == null) {
-            return;
-        }
-        for (ClusterNetwork n : view.networks.values()) {
-            final NetworkRecord local = service.networkOrNull(n.name());
-            if (local == null) {
-                try {
-                    service.adoptGlobalNetwork(recordOf(n));
-                } catch (RuntimeException e) {
-                    conflict("global network " + n.name() + " cannot be built here: " + e.getMessage());
-                }
-            } else if (!local.clusterWide() || !local.id().equals(n.id())) {
-                conflict("the local network " + n.name() + " hides the global network of that name");
-            }
-        }
-        for (NetworkRecord local : service.networks()) {
-            final ClusterNetwork stored = view.networks.get(local.name());
-            if (local.clusterWide() && (stored == null || !stored.id().equals(local.id()))) {
-                forgetRemotes(local.name());
-                if (service.dropGlobalNetwork(local.name())) {
-                    appliedPeers.remove(local.name());
-                    LOG.log(System.Logger.Level.INFO, "global network {0} was removed from the cluster", local.name());
-                } else {
-                    conflict("global network " + local.name()
-                            + " was removed from the cluster store while this host has endpoints on it");
-                }
-            }
-        }
-        final Set<Integer> peers = new TreeSet<>();
-        final Map<String, Integer> vtepOf = new HashMap<>();
-        for (HostAdvert h : view.hosts.values()) {
-            final int address = Cidr.parseAddress(h.address());
-            vtepOf.put(h.name(), address);
-            if (!h.name().equals(options.hostName()) && !h.address().equals(options.advertiseAddress())) {
-                peers.add(address);
-            }
-        }
-        boolean namesChanged = false;
-        for (NetworkRecord local : service.networks()) {
-            if (!local.clusterWide()) {
-                continue;
-            }
-            final Set<Integer> applied = appliedPeers.computeIfAbsent(local.name(), k -> new HashSet<>());
-            for (int peer : peers) {
-                if (!applied.contains(peer) && service.overlayPeer(local.name(), peer, true)) {
-                    applied.add(peer);
-                    LOG.log(System.Logger.Level.INFO, "network {0}: peer {1}", local.name(), Cidr.format(peer));
-                }
-            }
-            for (int peer : List.copyOf(applied)) {
-                if (!peers.contains(peer)) {
-                    service.overlayPeer(local.name(), peer, false);
-                    applied.remove(peer);
-                    LOG.log(
-                            System.Logger.Level.INFO,
-                            "network {0}: peer {1} gone (its host left the cluster store)",
-                            local.name(),
-                            Cidr.format(peer));
-                }
-            }
-            final Map<Integer, Remote> wanted = new HashMap<>();
-            for (EndpointAdvert e : view.endpointsOf(local.name()).values()) {
-                final Integer vtep = vtepOf.get(e.host());
-                if (e.host().equals(options.hostName()) || vtep == null) {
-                    continue;
-                }
-                try {
-                    wanted.put(Cidr.parseAddress(e.ip()), new Remote(MacAddress.parse(e.mac()), vtep, e));
-                } catch (IllegalArgumentException bad) {
-                    view.ignoredTotal++;
-                }
-            }
-            final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(local.name(), k -> new HashMap<>());
-            for (Map.Entry<Integer, Remote> e : List.copyOf(have.entrySet())) {
-                final Remote next = wanted.get(e.getKey());
-                if (next == null || next.mac() != e.getValue().mac()) {
-                    service.remoteEndpoint(
-                            local.name(), e.getKey(), e.getValue().mac(), 0);
-                    have.remove(e.getKey());
-                    namesChanged = true;
-                }
-            }
-            for (Map.Entry<Integer, Remote> e : wanted.entrySet()) {
-                final Remote old = have.get(e.getKey());
-                if (old == null
-                        || old.vtep() != e.getValue().vtep()
-                        || !old.advert().equals(e.getValue().advert())) {
-                    service.remoteEndpoint(
-                            local.name(),
-                            e.getKey(),
-                            e.getValue().mac(),
-                            e.getValue().vtep());
-                    have.put(e.getKey(), e.getValue());
-                    namesChanged = true;
-                }
-            }
-        }
-        if (namesChanged) {
-            this.namesChanged.run();
-        }
-    }
-
-    private void forgetRemotes(String network) {
-        final Map<Integer, Remote> have = appliedRemotes.remove(network);
-        if (have != null) {
-            have.forEach((ip, r) -> service.remoteEndpoint(network, ip, r.mac(), 0));
-            namesChanged.run();
+        if (dataplane != null) {
+            dataplane.reconcile();
         }
     }
 
     /** Remote endpoints of global networks, for the DNS names: network -> adverts. Control thread. */
     public Map<String, List<EndpointAdvert>> remoteEndpoints() {
-        final Map<String, List<EndpointAdvert>> out = new TreeMap<>();
-        appliedRemotes.forEach((network, remotes) ->
-                out.put(network, remotes.values().stream().map(Remote::advert).toList()));
-        return out;
-    }
-
-    private NetworkRecord recordOf(ClusterNetwork n) {
-        return new NetworkRecord(
-                n.id(),
-                0,
-                n.name(),
-                "overlay",
-                n.subnet(),
-                n.gateway(),
-                null,
-                Map.of(),
-                n.internal(),
-                n.mtu(),
-                n.created(),
-                n.dns(),
-                n.masquerade(),
-                new OverlayRecord(n.vni(), options.advertiseAddress(), n.vxlanPort(), n.ttl(), List.of(), true));
+        return dataplane == null ? Map.of() : dataplane.remoteEndpoints();
     }
 
     // ---- claims (ClusterScope, control thread) -------------------------------------------------
@@ -643,8 +508,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         view.addressesOf(network.name()).keySet().forEach(ip -> gone.add(keys.address(network.name(), ip)));
         view.endpointsOf(network.name()).keySet().forEach(n -> gone.add(keys.endpoint(network.name(), n)));
         gone.forEach(key -> view.remove(key, revision));
-        forgetRemotes(network.name());
-        appliedPeers.remove(network.name());
+        if (dataplane != null) {
+            dataplane.forget(network.name());
+        }
     }
 
     @Override
