@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -73,12 +72,17 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private final ClusterView view;
     private final ScheduledExecutorService keepalive;
     private NetworkService service;
-    private Runnable namesChanged = () -> {};
+    /** Applies the view to this host's networks and dataplane; set by {@link #start}. */
+    private ClusterDataplane dataplane;
+
     private AutoCloseable watch;
     private long loadedRevision;
 
     private volatile long lease;
     private volatile boolean reachable;
+    /** A re-registration is queued on the control thread: the keep-alive does not queue another. */
+    private volatile boolean reRegistering;
+
     private volatile String lastError;
     private volatile Instant lastErrorAt;
     private final String since = Instant.now().toString();
@@ -86,17 +90,10 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     /** Endpoints whose withdrawal waits for the store: key -> network name. */
     private final Map<String, String[]> pendingReleases = new LinkedHashMap<>();
 
-    /** What the dataplane was given: network -> peers; network -> ip -> remote endpoint. */
-    private final Map<String, Set<Integer>> appliedPeers = new HashMap<>();
-
-    private final Map<String, Map<Integer, Remote>> appliedRemotes = new HashMap<>();
-
     private long attaches;
     private long requestsInAttaches;
     private final long[] restSample = new long[2]; // [nanos, requests] at the last quiet keep-alive
     private volatile double restRate;
-
-    private record Remote(long mac, int vtep, EndpointAdvert advert) {}
 
     public ClusterAgent(KeyValueStore store, String prefix, Options options, ExecutorService control) {
         this.store = store;
@@ -136,7 +133,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     /** On the control thread, after the local restore: apply the view, re-publish, watch, keep alive. */
     public void start(NetworkService networks, Runnable onNamesChanged) {
         this.service = networks;
-        this.namesChanged = onNamesChanged;
+        this.dataplane = new ClusterDataplane(view, networks, options, onNamesChanged, this::conflict);
         reconcile();
         republish();
         watch = store.watch(keys.prefix(), loadedRevision + 1, new KeyValueStore.WatchListener() {
@@ -191,8 +188,9 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         final KeyValueStore.Range all = store.getPrefix(keys.prefix());
         view.reset();
         for (KeyValueStore.KeyValue kv : all.kvs()) {
-            view.put(kv.key(), kv.value());
+            view.put(kv.key(), kv.value(), kv.modRevision());
         }
+        view.readAt(all.revision());
         return all.revision();
     }
 
@@ -204,8 +202,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             final boolean wasReachable = reachable;
             reachable = true;
             if (ttl == 0) {
-                LOG.log(System.Logger.Level.WARNING, "this host's lease expired: registering again");
-                control.execute(this::reRegister);
+                if (!reRegistering) {
+                    reRegistering = true;
+                    LOG.log(System.Logger.Level.WARNING, "this host's lease expired: registering again");
+                    control.execute(this::reRegister);
+                }
             } else if (!wasReachable) {
                 LOG.log(System.Logger.Level.INFO, "the cluster store answers again");
                 control.execute(this::afterOutage);
@@ -242,6 +243,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         } catch (RuntimeException e) {
             reachable = false;
             noteError(e);
+        } finally {
+            reRegistering = false;
         }
     }
 
@@ -270,7 +273,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             final String addressKey = keys.address(e.network(), e.ipv4());
             final String endpointKey = keys.endpoint(e.network(), e.name());
             final OwnerClaim claim = new OwnerClaim(options.hostName(), e.name());
-            final KeyValueStore.TxnResult address = store.txn(
+            final KeyValueStore.TxnResult address = txn(
                     List.of(KeyValueStore.Compare.absent(addressKey)),
                     List.of(new KeyValueStore.Op.Put(addressKey, json(claim), 0)),
                     List.of(new KeyValueStore.Op.Get(addressKey)));
@@ -283,7 +286,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                 }
             }
             final EndpointAdvert advert = advertOf(e);
-            final KeyValueStore.TxnResult name = store.txn(
+            final KeyValueStore.TxnResult name = txn(
                     List.of(KeyValueStore.Compare.absent(endpointKey)),
                     List.of(new KeyValueStore.Op.Put(endpointKey, json(advert), lease)),
                     List.of(new KeyValueStore.Op.Get(endpointKey)));
@@ -294,10 +297,48 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                             + " (" + other.ip() + ")");
                     continue;
                 }
-                store.put(endpointKey, json(advert), lease); // ours, from before: under the new lease
+                // ours, from before: under the new lease
+                view.put(endpointKey, json(advert), store.put(endpointKey, json(advert), lease));
             }
-            view.put(addressKey, json(claim));
-            view.put(endpointKey, json(advert));
+        }
+        releaseOrphans();
+    }
+
+    /**
+     * Frees what the store says this host holds on global networks and no endpoint here uses any
+     * more: addresses of containers that went while the daemon was down (its restore forgot them),
+     * name claims left from before a restart. This host is the only one that frees its own.
+     */
+    private void releaseOrphans() {
+        final Set<String> used = new HashSet<>();
+        for (EndpointRecord e : service.endpoints()) {
+            used.add(keys.address(e.network(), e.ipv4()));
+            used.add(keys.endpoint(e.network(), e.name()));
+        }
+        final List<KeyValueStore.Op> ops = new ArrayList<>();
+        for (NetworkRecord network : service.networks()) {
+            if (!network.clusterWide()) {
+                continue;
+            }
+            view.addressesOf(network.name()).forEach((ip, owner) -> {
+                final String key = keys.address(network.name(), ip);
+                if (owner.host().equals(options.hostName()) && !used.contains(key)) {
+                    ops.add(new KeyValueStore.Op.Delete(key, false));
+                }
+            });
+            view.endpointsOf(network.name()).forEach((name, advert) -> {
+                final String key = keys.endpoint(network.name(), name);
+                if (advert.host().equals(options.hostName()) && !used.contains(key)) {
+                    ops.add(new KeyValueStore.Op.Delete(key, false));
+                }
+            });
+        }
+        for (int i = 0; i < ops.size(); i += TXN_OPS) {
+            final List<KeyValueStore.Op> batch = ops.subList(i, Math.min(ops.size(), i + TXN_OPS));
+            txn(List.of(), batch, List.of());
+        }
+        if (!ops.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "freed {0} claims no endpoint here uses any more", ops.size());
         }
     }
 
@@ -310,156 +351,32 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private void apply(List<KeyValueStore.Event> events) {
         for (KeyValueStore.Event event : events) {
             if (event.deleted()) {
-                view.remove(event.kv().key());
+                view.remove(event.kv().key(), event.kv().modRevision());
             } else {
-                view.put(event.kv().key(), event.kv().value());
+                view.put(event.kv().key(), event.kv().value(), event.kv().modRevision());
             }
         }
         reconcile();
     }
 
-    /**
-     * Makes the dataplane match the view: global networks built or removed, peers, remote
-     * endpoints. Only ever called with a view the store gave: an unreachable store changes nothing.
-     */
+    /** Only ever with a view the store gave: an unreachable store changes nothing in the dataplane. */
     private void reconcile() {
-        if (service == null) {
-            return;
-        }
-        for (ClusterNetwork n : view.networks.values()) {
-            final NetworkRecord local = service.networkOrNull(n.name());
-            if (local == null) {
-                try {
-                    service.adoptGlobalNetwork(recordOf(n));
-                } catch (RuntimeException e) {
-                    conflict("global network " + n.name() + " cannot be built here: " + e.getMessage());
-                }
-            } else if (!local.clusterWide() || !local.id().equals(n.id())) {
-                conflict("the local network " + n.name() + " hides the global network of that name");
-            }
-        }
-        for (NetworkRecord local : service.networks()) {
-            final ClusterNetwork stored = view.networks.get(local.name());
-            if (local.clusterWide() && (stored == null || !stored.id().equals(local.id()))) {
-                forgetRemotes(local.name());
-                if (service.dropGlobalNetwork(local.name())) {
-                    appliedPeers.remove(local.name());
-                    LOG.log(System.Logger.Level.INFO, "global network {0} was removed from the cluster", local.name());
-                } else {
-                    conflict("global network " + local.name()
-                            + " was removed from the cluster store while this host has endpoints on it");
-                }
-            }
-        }
-        final Set<Integer> peers = new TreeSet<>();
-        final Map<String, Integer> vtepOf = new HashMap<>();
-        for (HostAdvert h : view.hosts.values()) {
-            final int address = Cidr.parseAddress(h.address());
-            vtepOf.put(h.name(), address);
-            if (!h.name().equals(options.hostName()) && !h.address().equals(options.advertiseAddress())) {
-                peers.add(address);
-            }
-        }
-        boolean namesChanged = false;
-        for (NetworkRecord local : service.networks()) {
-            if (!local.clusterWide()) {
-                continue;
-            }
-            final Set<Integer> applied = appliedPeers.computeIfAbsent(local.name(), k -> new HashSet<>());
-            for (int peer : peers) {
-                if (!applied.contains(peer) && service.overlayPeer(local.name(), peer, true)) {
-                    applied.add(peer);
-                    LOG.log(System.Logger.Level.INFO, "network {0}: peer {1}", local.name(), Cidr.format(peer));
-                }
-            }
-            for (int peer : List.copyOf(applied)) {
-                if (!peers.contains(peer)) {
-                    service.overlayPeer(local.name(), peer, false);
-                    applied.remove(peer);
-                    LOG.log(
-                            System.Logger.Level.INFO,
-                            "network {0}: peer {1} gone (its host left the cluster store)",
-                            local.name(),
-                            Cidr.format(peer));
-                }
-            }
-            final Map<Integer, Remote> wanted = new HashMap<>();
-            for (EndpointAdvert e : view.endpointsOf(local.name()).values()) {
-                final Integer vtep = vtepOf.get(e.host());
-                if (e.host().equals(options.hostName()) || vtep == null) {
-                    continue;
-                }
-                try {
-                    wanted.put(Cidr.parseAddress(e.ip()), new Remote(MacAddress.parse(e.mac()), vtep, e));
-                } catch (IllegalArgumentException bad) {
-                    view.ignoredTotal++;
-                }
-            }
-            final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(local.name(), k -> new HashMap<>());
-            for (Map.Entry<Integer, Remote> e : List.copyOf(have.entrySet())) {
-                final Remote next = wanted.get(e.getKey());
-                if (next == null || next.mac() != e.getValue().mac()) {
-                    service.remoteEndpoint(
-                            local.name(), e.getKey(), e.getValue().mac(), 0);
-                    have.remove(e.getKey());
-                    namesChanged = true;
-                }
-            }
-            for (Map.Entry<Integer, Remote> e : wanted.entrySet()) {
-                final Remote old = have.get(e.getKey());
-                if (old == null
-                        || old.vtep() != e.getValue().vtep()
-                        || !old.advert().equals(e.getValue().advert())) {
-                    service.remoteEndpoint(
-                            local.name(),
-                            e.getKey(),
-                            e.getValue().mac(),
-                            e.getValue().vtep());
-                    have.put(e.getKey(), e.getValue());
-                    namesChanged = true;
-                }
-            }
-        }
-        if (namesChanged) {
-            this.namesChanged.run();
-        }
-    }
-
-    private void forgetRemotes(String network) {
-        final Map<Integer, Remote> have = appliedRemotes.remove(network);
-        if (have != null) {
-            have.forEach((ip, r) -> service.remoteEndpoint(network, ip, r.mac(), 0));
-            namesChanged.run();
+        if (dataplane != null) {
+            dataplane.reconcile();
         }
     }
 
     /** Remote endpoints of global networks, for the DNS names: network -> adverts. Control thread. */
     public Map<String, List<EndpointAdvert>> remoteEndpoints() {
-        final Map<String, List<EndpointAdvert>> out = new TreeMap<>();
-        appliedRemotes.forEach((network, remotes) ->
-                out.put(network, remotes.values().stream().map(Remote::advert).toList()));
-        return out;
-    }
-
-    private NetworkRecord recordOf(ClusterNetwork n) {
-        return new NetworkRecord(
-                n.id(),
-                0,
-                n.name(),
-                "overlay",
-                n.subnet(),
-                n.gateway(),
-                null,
-                Map.of(),
-                n.internal(),
-                n.mtu(),
-                n.created(),
-                n.dns(),
-                n.masquerade(),
-                new OverlayRecord(n.vni(), options.advertiseAddress(), n.vxlanPort(), n.ttl(), List.of(), true));
+        return dataplane == null ? Map.of() : dataplane.remoteEndpoints();
     }
 
     // ---- claims (ClusterScope, control thread) -------------------------------------------------
+
+    @Override
+    public String name() {
+        return "global";
+    }
 
     @Override
     public String advertiseAddress() {
@@ -519,15 +436,13 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                     options.hostName());
             final String networkKey = keys.network(proposed.name());
             final String vniKey = keys.vni(vni);
-            final KeyValueStore.TxnResult result = store.txn(
+            final KeyValueStore.TxnResult result = txn(
                     List.of(KeyValueStore.Compare.absent(networkKey), KeyValueStore.Compare.absent(vniKey)),
                     List.of(
                             new KeyValueStore.Op.Put(networkKey, json(record), 0),
                             new KeyValueStore.Op.Put(vniKey, json(proposed.name()), 0)),
                     List.of(new KeyValueStore.Op.Get(networkKey), new KeyValueStore.Op.Get(vniKey)));
             if (result.succeeded()) {
-                view.put(networkKey, json(record));
-                view.put(vniKey, json(proposed.name()));
                 return proposed.withOverlay(new OverlayRecord(
                         vni,
                         proposed.overlay().local(),
@@ -538,12 +453,10 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             }
             final ClusterNetwork winner = read(result.ranges().get(0), ClusterNetwork.class);
             if (winner != null) {
-                view.put(networkKey, json(winner));
                 throw ApiException.conflict("network " + proposed.name() + " already exists in the cluster (created by "
                         + winner.createdBy() + " just now)");
             }
             final String owner = read(result.ranges().get(1), String.class);
-            view.put(vniKey, json(owner == null ? "?" : owner));
             if (requestedVni != null) {
                 throw ApiException.conflict("VNI " + vni + " is already used by global network " + owner);
             }
@@ -586,15 +499,18 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         if (stored != null) {
             ops.add(new KeyValueStore.Op.Delete(keys.vni(stored.vni()), false));
         }
-        store.txn(List.of(), ops, List.of());
-        view.remove(keys.network(network.name()));
+        final long revision = txn(List.of(), ops, List.of()).revision();
+        final List<String> gone = new ArrayList<>(List.of(keys.network(network.name())));
         if (stored != null) {
-            view.remove(keys.vni(stored.vni()));
+            gone.add(keys.vni(stored.vni()));
         }
-        view.blocks.remove(network.name());
-        view.addresses.remove(network.name());
-        forgetRemotes(network.name());
-        appliedPeers.remove(network.name());
+        view.blocksOf(network.name()).keySet().forEach(cidr -> gone.add(keys.block(network.name(), cidr)));
+        view.addressesOf(network.name()).keySet().forEach(ip -> gone.add(keys.address(network.name(), ip)));
+        view.endpointsOf(network.name()).keySet().forEach(n -> gone.add(keys.endpoint(network.name(), n)));
+        gone.forEach(key -> view.remove(key, revision));
+        if (dataplane != null) {
+            dataplane.forget(network.name());
+        }
     }
 
     @Override
@@ -612,7 +528,29 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         }
     }
 
+    /** The store's claim first, then the local pool's mark; a requested address is checked here first. */
     private int claimInStore(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
+        if (claim.requestedIp() != null) {
+            try {
+                pool.reserve(claim.requestedIp()); // valid in this subnet, and not taken here
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            } catch (IllegalStateException e) {
+                throw ApiException.conflict(e.getMessage());
+            }
+            try {
+                return claimAddressInStore(network, pool, claim);
+            } catch (RuntimeException e) {
+                pool.release(claim.requestedIp());
+                throw e;
+            }
+        }
+        final int ip = claimAddressInStore(network, pool, claim);
+        pool.reserve(ip);
+        return ip;
+    }
+
+    private int claimAddressInStore(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
         final EndpointAdvert taken = view.endpointsOf(network.name()).get(claim.name());
         if (taken != null && !taken.host().equals(options.hostName())) {
             throw nameTaken(network, taken);
@@ -651,24 +589,17 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         final OwnerClaim owner = new OwnerClaim(options.hostName(), claim.name());
         final EndpointAdvert advert =
                 new EndpointAdvert(claim.name(), claim.aliases(), text, MacAddress.format(mac), options.hostName());
-        final KeyValueStore.TxnResult result = store.txn(
+        final KeyValueStore.TxnResult result = txn(
                 List.of(KeyValueStore.Compare.absent(addressKey), KeyValueStore.Compare.absent(endpointKey)),
                 List.of(
                         new KeyValueStore.Op.Put(addressKey, json(owner), 0),
                         new KeyValueStore.Op.Put(endpointKey, json(advert), lease)),
                 List.of(new KeyValueStore.Op.Get(addressKey), new KeyValueStore.Op.Get(endpointKey)));
         if (result.succeeded()) {
-            view.put(addressKey, json(owner));
-            view.put(endpointKey, json(advert));
             return true;
-        }
-        final OwnerClaim addressOwner = read(result.ranges().get(0), OwnerClaim.class);
-        if (addressOwner != null) {
-            view.put(addressKey, json(addressOwner));
         }
         final EndpointAdvert other = read(result.ranges().get(1), EndpointAdvert.class);
         if (other != null) {
-            view.put(endpointKey, json(other));
             throw nameTaken(network, other);
         }
         return false;
@@ -711,24 +642,22 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             }
             final String key = keys.block(network.name(), cidr);
             final OwnerClaim claim = new OwnerClaim(options.hostName(), null);
-            final KeyValueStore.TxnResult result = store.txn(
+            final KeyValueStore.TxnResult result = txn(
                     List.of(KeyValueStore.Compare.absent(key)),
                     List.of(new KeyValueStore.Op.Put(key, json(claim), 0)),
                     List.of(new KeyValueStore.Op.Get(key)));
             if (result.succeeded()) {
-                view.put(key, json(claim));
                 LOG.log(System.Logger.Level.INFO, "network {0}: claimed address block {1}", network.name(), cidr);
                 return;
             }
-            final OwnerClaim winner = read(result.ranges().getFirst(), OwnerClaim.class);
-            view.put(key, json(winner == null ? new OwnerClaim("?", null) : winner));
         }
         throw ApiException.conflict("no free address left on " + network.name() + ": every block of " + subnet
                 + " is owned (" + owned.size() + " blocks; jvs cluster host rm reclaims a dead host's)");
     }
 
     @Override
-    public void releaseEndpoint(NetworkRecord network, String name, String ip) {
+    public void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip) {
+        pool.release(Cidr.parseAddress(ip));
         final String endpointKey = keys.endpoint(network.name(), name);
         final String addressKey = keys.address(network.name(), ip);
         final EndpointAdvert advert = view.endpointsOf(network.name()).get(name);
@@ -736,11 +665,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         final List<KeyValueStore.Op> ops = new ArrayList<>();
         if (advert == null || advert.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(endpointKey, false));
-            view.remove(endpointKey);
+            view.forget(endpointKey);
         }
         if (owner == null || owner.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(addressKey, false));
-            view.remove(addressKey);
+            view.forget(addressKey);
         }
         if (ops.isEmpty()) {
             return;
@@ -749,7 +678,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             if (!reachable) {
                 throw new StoreUnavailableException("unreachable", null);
             }
-            store.txn(List.of(), ops, List.of());
+            txn(List.of(), ops, List.of());
         } catch (RuntimeException e) {
             pendingReleases.put(endpointKey, new String[] {network.name(), name, ip});
             LOG.log(
@@ -771,7 +700,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
                     || current.host().equals(options.hostName()) && current.ip().equals(r[2])) {
                 ops.add(new KeyValueStore.Op.Delete(e.getKey(), false));
             }
-            store.txn(List.of(), ops, List.of());
+            txn(List.of(), ops, List.of());
             pendingReleases.remove(e.getKey());
         }
     }
@@ -880,9 +809,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
             for (String key : doomed.subList(i, Math.min(doomed.size(), i + TXN_OPS))) {
                 ops.add(new KeyValueStore.Op.Delete(key, false));
             }
-            store.txn(List.of(), ops, List.of());
+            txn(List.of(), ops, List.of());
         }
-        doomed.forEach(view::remove);
         LOG.log(System.Logger.Level.INFO, "host {0} removed: {1} keys reclaimed", name, doomed.size());
         return Map.of("removed", name, "keys", doomed.size());
     }
@@ -944,6 +872,40 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Runs a transaction and applies to the view what it wrote (at the revision the store gave it)
+     * or, when its guard failed, what its Gets read back; the watch brings the same news again
+     * later, older than the view by then, and changes nothing. Deletes of a prefix are the
+     * caller's to apply.
+     */
+    private KeyValueStore.TxnResult txn(
+            List<KeyValueStore.Compare> compares, List<KeyValueStore.Op> success, List<KeyValueStore.Op> failure) {
+        final KeyValueStore.TxnResult result = store.txn(compares, success, failure);
+        if (result.succeeded()) {
+            for (KeyValueStore.Op op : success) {
+                if (op instanceof KeyValueStore.Op.Put put) {
+                    view.put(put.key(), put.value(), result.revision());
+                } else if (op instanceof KeyValueStore.Op.Delete delete && !delete.prefix()) {
+                    view.remove(delete.key(), result.revision());
+                }
+            }
+            return result;
+        }
+        int read = 0;
+        for (KeyValueStore.Op op : failure) {
+            if (op instanceof KeyValueStore.Op.Get get) {
+                final KeyValueStore.Range range = result.ranges().get(read++);
+                if (range.kvs().isEmpty()) {
+                    view.remove(get.key(), range.revision());
+                } else {
+                    final KeyValueStore.KeyValue kv = range.kvs().getFirst();
+                    view.put(kv.key(), kv.value(), kv.modRevision());
+                }
+            }
+        }
+        return result;
     }
 
     private static <T> T read(KeyValueStore.Range range, Class<T> type) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.jvswitch.control.ipam.Cidr;
 
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -41,11 +42,24 @@ final class ClusterView {
 
     long ignoredTotal;
 
+    /**
+     * The revision each key last changed at, as far as this view knows, deletions included: a
+     * watch event older than what the view already has (this host's own write, applied when the
+     * store confirmed it, arriving again through the watch after a later change) is dropped.
+     */
+    private final Map<String, Long> revisions = new HashMap<>();
+
+    /** Everything up to this revision came with the last full read. */
+    private long floor;
+
     ClusterView(ClusterKeys keys) {
         this.keys = keys;
     }
 
+    /** Empties the view before a full read; {@link #readAt} closes it. */
     void reset() {
+        revisions.clear();
+        floor = 0;
         hosts.clear();
         networks.clear();
         vnis.clear();
@@ -55,9 +69,21 @@ final class ClusterView {
         ignoredKeys.clear();
     }
 
-    /** Applies one key's new value; returns false when it was ignored. */
-    boolean put(String key, byte[] value) {
-        remove(key);
+    /** The full read was at {@code revision}: older changes are in it already. */
+    void readAt(long revision) {
+        floor = revision;
+    }
+
+    /**
+     * Applies one key's value as of {@code revision} (its mod revision); returns false when the
+     * value was ignored because it does not parse. Older news than the view has changes nothing.
+     */
+    boolean put(String key, byte[] value, long revision) {
+        if (stale(key, revision)) {
+            return true;
+        }
+        revisions.put(key, revision);
+        forget(key);
         try {
             if (!parse(key, value)) {
                 throw new IOException("not a key of the jvs layout");
@@ -72,7 +98,21 @@ final class ClusterView {
         }
     }
 
-    void remove(String key) {
+    /** The key was deleted at {@code revision}. */
+    void remove(String key, long revision) {
+        if (stale(key, revision)) {
+            return;
+        }
+        revisions.put(key, revision);
+        forget(key);
+    }
+
+    private boolean stale(String key, long revision) {
+        return revision <= floor || revision <= revisions.getOrDefault(key, 0L);
+    }
+
+    /** Drops a key from the view whatever its revision (a withdrawal the store has not confirmed yet). */
+    void forget(String key) {
         ignoredKeys.remove(key);
         final String[] p = split(key);
         if (p == null) {

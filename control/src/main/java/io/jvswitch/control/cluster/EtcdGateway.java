@@ -32,10 +32,13 @@ import java.util.concurrent.atomic.LongAdder;
  * and Jackson: keys and values base64, 64-bit numbers as JSON strings. Works against etcd 3.4
  * (Debian's) and 3.5/3.6, which serve the same {@code /v3/} paths.
  *
- * <p>Why not jetcd: it brings grpc-java (grpc-netty), protobuf, Vert.x and Guava, so a second and
- * third Netty user next to the dataplane's pinned netty 4.2 epoll line, for the six calls used
- * here, each of which maps one-to-one onto a gateway path. The price is written here: failover,
- * timeouts and the watch's resume.
+ * <p>Why not jetcd: {@code mvn dependency:tree} of io.etcd:jetcd-core 0.8.6 (checked on a scratch
+ * pom) brings Vert.x 5 (vertx-core, vertx-grpc) with netty 4.2.7, grpc-java 1.76 whose grpc-netty
+ * asks for netty 4.1.124 (codec-http2, codec, handler-proxy, native-unix-common), protobuf-java,
+ * Guava and Failsafe. Our netty-bom would force grpc-netty, built for 4.1, onto the dataplane's
+ * pinned netty 4.2.18 epoll line (or, unmanaged, 4.1 and 4.2 jars side by side): all that for
+ * the six calls used here, each of which maps one-to-one onto a gateway path.
+ * The price is written here: failover, timeouts and the watch's resume.
  *
  * <p>Failover: requests go to the endpoint that answered last; one that fails (connection refused,
  * timeout, a 5xx or an "unavailable" answer) sends the request on to the next, each endpoint tried

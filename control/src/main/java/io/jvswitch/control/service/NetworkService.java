@@ -84,7 +84,9 @@ public final class NetworkService {
     private final List<NetworkEvents> listeners;
     /** Published ports and NAT; null when the daemon has no host link. Also among the listeners. */
     private NatService nat;
-    /** The cluster store's claims for global networks; null without --cluster-store. */
+    /** Claims of local networks (this host's pools). */
+    private final NetworkScope local = new LocalScope();
+    /** Claims of global networks (the cluster store); null without --cluster-store. */
     private ClusterScope cluster;
 
     /**
@@ -468,6 +470,8 @@ public final class NetworkService {
                 overlay);
         if (global) {
             network = cluster.createNetwork(network, request.vni());
+        } else {
+            network = local.createNetwork(network, request.vni());
         }
         try {
             persist(withNetwork(network), endpoints.values());
@@ -528,6 +532,8 @@ public final class NetworkService {
         if (network.clusterWide()) {
             // refused, naming every host with endpoints on it (this one too), while any host has some
             cluster.removeNetwork(network, members);
+        } else {
+            local.removeNetwork(network, members);
         }
         if (!members.isEmpty()) {
             throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
@@ -822,9 +828,11 @@ public final class NetworkService {
 
         final AddressPool pool = pools.get(network.name());
         final Long requestedMac = request.mac() != null ? parseMac(request.mac()) : null;
-        final int ip = network.clusterWide()
-                ? claimInCluster(network, pool, name, request.ip(), requestedMac, aliases)
-                : takeAddress(pool, request.ip());
+        final int ip = scopeOf(network)
+                .claimEndpoint(
+                        network,
+                        pool,
+                        new NetworkScope.EndpointClaim(name, parseIp(request.ip()), requestedMac, aliases));
         boolean done = false;
         try {
             final long mac = requestedMac != null ? requestedMac : EndpointMac.derive(ip);
@@ -889,33 +897,8 @@ public final class NetworkService {
             return endpoint;
         } finally {
             if (!done) {
-                pool.release(ip);
-                if (network.clusterWide()) {
-                    cluster.releaseEndpoint(network, name, Cidr.format(ip));
-                }
+                scopeOf(network).releaseEndpoint(network, pool, name, Cidr.format(ip));
             }
-        }
-    }
-
-    /**
-     * A global network's address: the requested one (valid here, then free cluster-wide) or the
-     * store's choice inside this host's blocks; the name is claimed cluster-wide in the same step.
-     */
-    private int claimInCluster(
-            NetworkRecord network, AddressPool pool, String name, String requestedIp, Long mac, List<String> aliases) {
-        final Integer requested = requestedIp == null ? null : takeAddress(pool, requestedIp);
-        try {
-            final int ip =
-                    cluster.claimEndpoint(network, pool, new ClusterScope.EndpointClaim(name, requested, mac, aliases));
-            if (requested == null) {
-                pool.reserve(ip);
-            }
-            return ip;
-        } catch (RuntimeException e) {
-            if (requested != null) {
-                pool.release(requested);
-            }
-            throw e;
         }
     }
 
@@ -1335,15 +1318,16 @@ public final class NetworkService {
 
     private void forget(EndpointRecord endpoint) {
         endpoints.remove(endpoint.id());
-        final NetworkRecord network = networks.get(endpoint.network());
-        if (network != null && network.clusterWide() && cluster != null) {
-            cluster.releaseEndpoint(network, endpoint.name(), endpoint.ipv4());
-        }
         waiting.remove(endpoint.id());
         tellRemoved(endpoint);
+        final NetworkRecord network = networks.get(endpoint.network());
         final AddressPool pool = pools.get(endpoint.network());
-        if (pool != null) {
-            pool.release(Cidr.parseAddress(endpoint.ipv4()));
+        if (network != null && pool != null) {
+            if (network.clusterWide() && cluster == null) {
+                pool.release(Cidr.parseAddress(endpoint.ipv4())); // a global network kept from a cluster run
+            } else {
+                scopeOf(network).releaseEndpoint(network, pool, endpoint.name(), endpoint.ipv4());
+            }
         }
     }
 
@@ -1384,18 +1368,23 @@ public final class NetworkService {
                 endpoint.target());
     }
 
-    private static int takeAddress(AddressPool pool, String requested) {
+    /** Where the network's claims are made: this host's pools, or the cluster store. */
+    private NetworkScope scopeOf(NetworkRecord network) {
+        if (!network.clusterWide()) {
+            return local;
+        }
+        if (cluster == null) {
+            throw new ApiException(
+                    503, "network " + network.name() + " is global, and this daemon runs without --cluster-store");
+        }
+        return cluster;
+    }
+
+    private static Integer parseIp(String requested) {
         try {
-            if (requested == null) {
-                return pool.allocate();
-            }
-            final int ip = Cidr.parseAddress(requested, "ip");
-            pool.reserve(ip);
-            return ip;
+            return requested == null ? null : Cidr.parseAddress(requested, "ip");
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
-        } catch (IllegalStateException e) {
-            throw ApiException.conflict(e.getMessage());
         }
     }
 

@@ -401,6 +401,8 @@ class ClusterIT {
         final String mac3 =
                 network(c, "multi").findValues("MacAddress").getFirst().asText();
         assertEquals(ip3, dig(a, c1, "c3"));
+        final String c4 = c.container("c4");
+        c.ok("attach", "--netns", c4, "--network", "multi", "--name", "c4");
         final long killed = System.nanoTime();
         c.daemon.kill();
         await(
@@ -418,7 +420,7 @@ class ClusterIT {
         boolean sawDead = false;
         for (JsonNode h : dead) {
             if (h.path("name").asText().equals("h3")) {
-                sawDead = !h.path("alive").asBoolean() && h.path("addresses").asInt() == 1;
+                sawDead = !h.path("alive").asBoolean() && h.path("addresses").asInt() == 2;
             }
         }
         assertTrue(sawDead, "h3 is listed dead with its address kept: " + dead);
@@ -426,6 +428,7 @@ class ClusterIT {
         assertNotEquals(0, refused.exit());
         assertTrue(refused.err().contains("alive"), refused.err());
 
+        c.lab.delete(c4); // the container goes while its host's daemon is down
         c.startDaemon(daemonArgs(3));
         assertEquals(ip3, c.ipOf("multi", "c3"));
         await(
@@ -434,6 +437,14 @@ class ClusterIT {
                 () -> dig(a, c1, "c3").equals(ip3));
         assertEquals(
                 mac3, network(c, "multi").findValues("MacAddress").getFirst().asText());
+        await("c4's address is freed by its host on its return", Duration.ofSeconds(5), () -> {
+            for (JsonNode h : a.ok("cluster", "hosts", "--json").json()) {
+                if (h.path("name").asText().equals("h3")) {
+                    return h.path("alive").asBoolean() && h.path("addresses").asInt() == 1;
+                }
+            }
+            return false;
+        });
         assertTrue(a.ping(c1, ip3, 2));
         assertTrue(c.ping(c3, a.ipOf("multi", "c1"), 2));
     }
@@ -533,6 +544,36 @@ class ClusterIT {
 
     @Test
     @Order(8)
+    void aHostCutOffFromTheStoreLongerThanItsTtlComesBackWithItsNamesAndAddresses() throws Exception {
+        final String ip2 = b.ipOf("multi", "c2");
+        // b's packets to etcd vanish (a half-open connection, as a partition makes it); the underlay stays
+        b.lab.check(b.host, "iptables", "-I", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "DROP");
+        try {
+            await(
+                    "the others drop h2 when its lease runs out",
+                    Duration.ofSeconds(TTL + 4L),
+                    () -> !peers(a).contains("10.210.0.2") && !peers(c).contains("10.210.0.2"));
+            await(
+                    "b notices the store is gone",
+                    Duration.ofSeconds(15),
+                    () -> status(b).path("state").asText().equals("unreachable"));
+            assertEquals(ip2, dig(b, c2, "c2"), "b's own names still answer");
+        } finally {
+            b.lab.check(b.host, "iptables", "-D", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "DROP");
+        }
+        await(
+                "b re-registers and re-publishes c2 with its address",
+                Duration.ofSeconds(20),
+                () -> dig(a, c1, "c2").equals(ip2));
+        await("h2 is a peer again", Duration.ofSeconds(5), () -> peers(a).contains("10.210.0.2"));
+        assertTrue(a.ping(c1, ip2, 2));
+        final JsonNode st = status(b);
+        assertEquals("connected", st.path("state").asText());
+        assertEquals(0, st.path("conflicts").size(), st.toString());
+    }
+
+    @Test
+    @Order(9)
     void badInputIsRefusedClearly() throws Exception {
         // two hosts create the same network at the same moment: one wins
         final ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -588,7 +629,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anUnreachableStoreStopsTheDaemonWithAClearMessage() throws Exception {
         final DaemonFixture d = new DaemonFixture("jvsit-cld", false);
         try {

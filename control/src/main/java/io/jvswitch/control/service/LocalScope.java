@@ -1,0 +1,50 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.NetworkRecord;
+
+import java.util.List;
+
+/**
+ * Claims on this host alone: addresses from the network's own pool (its ip-range, aux addresses),
+ * names unique among this daemon's endpoints (checked by the service), a network's name and VNI
+ * unique among this daemon's networks (checked while its request is validated). Nothing to give
+ * up beyond the pool.
+ */
+final class LocalScope implements NetworkScope {
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public NetworkRecord createNetwork(NetworkRecord proposed, Integer requestedVni) {
+        return proposed;
+    }
+
+    @Override
+    public void removeNetwork(NetworkRecord network, List<String> localEndpoints) {
+        // the service refuses while this host's endpoints are on it; nobody else has any
+    }
+
+    @Override
+    public int claimEndpoint(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
+        try {
+            if (claim.requestedIp() == null) {
+                return pool.allocate();
+            }
+            pool.reserve(claim.requestedIp());
+            return claim.requestedIp();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+    }
+
+    @Override
+    public void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip) {
+        pool.release(Cidr.parseAddress(ip));
+    }
+}
