@@ -1,4 +1,4 @@
-# A test server that tells each client the address it saw: HTTP on the TCP ports of argv[1],
+# A test server that tells each client the address (and port) it saw: HTTP on the TCP ports of argv[1],
 # an echo on the UDP ports of argv[2] (comma-separated lists, either may be empty).
 import socket
 import sys
@@ -20,7 +20,7 @@ def serve_tcp(port):
                 if not chunk:
                     break
                 data += chunk
-            body = ('client=%s port=%d\n' % (a[0], port)).encode()
+            body = ('client=%s port=%d peer=%s:%d\n' % (a[0], port, a[0], a[1])).encode()
             c.sendall(b'HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n' % len(body) + body)
         except OSError:
             pass
@@ -33,7 +33,7 @@ def serve_udp(port):
     s.bind(('0.0.0.0', port))
     while True:
         d, a = s.recvfrom(2048)
-        s.sendto(('client=%s ' % a[0]).encode() + d, a)
+        s.sendto(('client=%s peer=%s:%d ' % (a[0], a[0], a[1])).encode() + d, a)
 
 
 for arg, target in ((sys.argv[1], serve_tcp), (sys.argv[2] if len(sys.argv) > 2 else '', serve_udp)):

@@ -13,21 +13,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The run settings the in-memory benchmarks share, which JMH takes from a superclass: operations
- * per second, 5 warm-up and 5 measured iterations of 1 s, one fork, and the JVM flags the
- * dataplane's off-heap and native code needs in that fork (the same ones {@code jvs} starts the
- * daemon with). A benchmark that needs other settings declares its own, which take precedence.
+ * per second, 5 warm-up and 5 measured iterations of 1 s, one fork. The fork gets no JVM flags from
+ * here: JMH gives it those of the JVM that runs JMH, which {@code ./jvs jmh} starts with the flags
+ * the parent pom defines (the dataplane's off-heap and native code needs them). A benchmark that
+ * needs other settings declares its own, which take precedence.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(
-        value = 1,
-        jvmArgsAppend = {
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow",
-            "--add-exports",
-            "java.base/jdk.internal.misc=ALL-UNNAMED"
-        })
+@Fork(1)
 public abstract class InMemoryBenchmark {}

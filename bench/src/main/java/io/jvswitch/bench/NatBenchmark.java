@@ -53,15 +53,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(
-        value = 1,
-        jvmArgsAppend = {
-            "-Xmx2g",
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow",
-            "--add-exports",
-            "java.base/jdk.internal.misc=ALL-UNNAMED"
-        })
+@Fork(value = 1, jvmArgsAppend = "-Xmx2g")
 public class NatBenchmark {
     static final int BATCH = 64;
     private static final int FRAME = 64;

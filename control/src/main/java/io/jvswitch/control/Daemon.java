@@ -5,6 +5,9 @@ import io.jvswitch.control.api.ApiClient;
 import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.ApiServer;
 import io.jvswitch.control.api.Json;
+import io.jvswitch.control.cluster.ClusterAgent;
+import io.jvswitch.control.cluster.EtcdGateway;
+import io.jvswitch.control.cluster.StoreUnavailableException;
 import io.jvswitch.control.debug.CaptureEndpoint;
 import io.jvswitch.control.debug.CaptureService;
 import io.jvswitch.control.debug.CaptureTargets;
@@ -14,11 +17,13 @@ import io.jvswitch.control.dns.EmbeddedDns;
 import io.jvswitch.control.dns.NetnsResolvConf;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
+import io.jvswitch.control.model.StateDirectoryLock;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
 import io.jvswitch.control.netns.InterfaceConfigurator;
 import io.jvswitch.control.service.HostLink;
+import io.jvswitch.control.service.HostPortRules;
 import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.control.service.OverlayNetworks;
@@ -35,10 +40,13 @@ import io.jvswitch.tap.EpollReadySet;
 import io.jvswitch.tap.TapException;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -66,12 +74,16 @@ public final class Daemon {
     private final DnsContext dnsContext;
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
+    private ClusterOptions cluster;
 
     /** The connection tracker's settings and the address masqueraded connections leave with. */
     public record NatOptions(NatContext context, int masqueradeAddress) {}
 
     /** Where the host link goes: its TAP's name and subnet. */
     public record HostLinkOptions(String name, Cidr cidr) {}
+
+    /** {@code --cluster-store} and friends: the etcd endpoints, the key prefix, and who this host is. */
+    public record ClusterOptions(List<URI> endpoints, String prefix, ClusterAgent.Options host) {}
 
     /**
      * {@code metricsAddress} null: no metrics listener (there is no TCP listener by default).
@@ -96,6 +108,12 @@ public final class Daemon {
         this.socketGroup = socketGroup;
     }
 
+    /** Joins the cluster store at start; without it every network is local. */
+    public Daemon cluster(ClusterOptions options) {
+        this.cluster = options;
+        return this;
+    }
+
     public void run() throws IOException, InterruptedException {
         Privileges.requireDaemonCapabilities();
         if (socketGroup != null) {
@@ -105,12 +123,15 @@ public final class Daemon {
                 throw new IllegalStateException("no group named " + socketGroup + " (for --socket-group)");
             }
         }
+        // Before anything is read or replaced (the socket, the state): one daemon per state directory.
+        final StateDirectoryLock stateLock = StateDirectoryLock.acquire(stateDir);
         claimSocket();
         final ObjectMapper json = Json.mapper();
         final StateStore store = new StateStore(stateDir, json);
         store.load(); // refuse to start on a corrupt state file before creating anything
 
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
+        final ClusterAgent agent = cluster == null ? null : joinCluster(control);
         final AtomicReference<NetworkService> service = new AtomicReference<>();
         final Dataplane dataplane;
         try {
@@ -133,7 +154,8 @@ public final class Daemon {
                         nat.masqueradeAddress(),
                         runner,
                         switchContext.clock()::nanoTime,
-                        read -> Dataplane.await(dataplane.call(read)));
+                        read -> Dataplane.await(dataplane.call(read)),
+                        new HostPortRules(runner, stateDir, link.name(), link.routerIp()));
         service.set(new NetworkService(
                 dataplane,
                 store,
@@ -142,9 +164,15 @@ public final class Daemon {
                 link == null ? List.of() : List.of(link, natService),
                 new OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         service.get().nat(natService);
+        if (agent != null) {
+            service.get().cluster(agent);
+        }
         dataplane.start();
         final ApiServer api = new ApiServer(socket);
         final List<AutoCloseable> closeOnExit = new CopyOnWriteArrayList<>();
+        if (agent != null) {
+            closeOnExit.add(agent);
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(
                 () -> {
@@ -179,7 +207,7 @@ public final class Daemon {
                         .get();
             }
             // after the restore: containers get their TAPs back before the DNS start-up costs anything
-            final DnsService dns = startDns(dataplane, service.get(), control);
+            final DnsService dns = startDns(dataplane, service.get(), control, agent);
             closeOnExit.add(dns);
             final CaptureTargets captureTargets = new CaptureTargets(service.get(), link);
             final CaptureService captures = new CaptureService(dataplane, captureTargets::nameOfSlot);
@@ -188,7 +216,7 @@ public final class Daemon {
             final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
             debug.dnsStats(dns::stats);
             api.start(
-                    new ApiRoutes(service.get(), debug, json, natService),
+                    new ApiRoutes(service.get(), debug, json, natService, agent),
                     new CaptureEndpoint(service.get(), captureTargets, captures, json),
                     control);
             if (metricsAddress != null) {
@@ -242,13 +270,15 @@ public final class Daemon {
                 stateDir,
                 switchContext.idleMode().label());
         stopped.await();
+        Reference.reachabilityFence(stateLock); // held until the daemon is done
     }
 
     /**
      * The embedded DNS: the responder at every gateway (UDP 53 in the dataplane, TCP 53 on the
      * gateway addresses), upstreams from this namespace's resolv.conf, names following the state.
      */
-    private DnsService startDns(Dataplane dataplane, NetworkService service, ExecutorService control)
+    private DnsService startDns(
+            Dataplane dataplane, NetworkService service, ExecutorService control, ClusterAgent agent)
             throws InterruptedException, ExecutionException {
         final var upstreams = ResolvConf.upstreams(ResolvConf.ETC_RESOLV_CONF, ResolvConf.SYSTEMD_RESOLV_CONF);
         if (upstreams.isEmpty()) {
@@ -264,8 +294,18 @@ public final class Daemon {
         try {
             // on the control thread, so no change slips between the first picture and the listener
             control.submit(() -> {
-                        service.onChange(names::update);
-                        names.update(service.networks(), service.endpoints());
+                        if (agent == null) {
+                            service.onChange(names::update);
+                            names.update(service.networks(), service.endpoints());
+                            return;
+                        }
+                        service.onChange((n, e) -> names.update(n, e, agent.remoteEndpoints()));
+                        names.update(service.networks(), service.endpoints(), agent.remoteEndpoints());
+                        // the store's view reaches the dataplane from here on: global networks,
+                        // peers, remote endpoints and their names
+                        agent.start(
+                                service,
+                                () -> names.update(service.networks(), service.endpoints(), agent.remoteEndpoints()));
                     })
                     .get();
         } catch (ExecutionException | InterruptedException e) {
@@ -278,6 +318,27 @@ public final class Daemon {
                 upstreams,
                 dnsContext.ttlSeconds());
         return dns;
+    }
+
+    /**
+     * Registers this host in the cluster store and reads it, before anything is built: a store that
+     * does not answer stops the daemon with a clear message instead of starting it without its
+     * global networks (containers on them would come back with nothing to reach).
+     */
+    private ClusterAgent joinCluster(ExecutorService control) {
+        final EtcdGateway gateway = new EtcdGateway(cluster.endpoints(), Duration.ofSeconds(2), Duration.ofSeconds(30));
+        final ClusterAgent agent = new ClusterAgent(gateway, cluster.prefix(), cluster.host(), control);
+        try {
+            agent.connect();
+        } catch (StoreUnavailableException e) {
+            agent.close();
+            throw new IllegalStateException(
+                    "cannot join the cluster: " + e.getMessage() + " (start etcd, or check --cluster-store)");
+        } catch (RuntimeException e) {
+            agent.close();
+            throw new IllegalStateException("cannot join the cluster: " + e.getMessage(), e);
+        }
+        return agent;
     }
 
     /** Refuses to start beside a live daemon on the same socket; clears a stale socket file. */

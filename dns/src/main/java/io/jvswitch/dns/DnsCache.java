@@ -1,7 +1,9 @@
 package io.jvswitch.dns;
 
+import java.net.InetSocketAddress;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,11 +11,15 @@ import java.util.Map;
  * Bounded by entry count and by bytes; when either is full the least recently used entries are
  * evicted ({@link DnsCounter#CACHE_EVICTIONS}). Used by the DNS event loop only: not thread-safe.
  *
- * <p>Keyed by the lower-case question name, type, class and whether the query carried EDNS (an
+ * <p>Keyed by the upstream servers asked, the lower-case question name, type, class and whether the query carried EDNS (an
  * answer with an OPT record must not go to a client that sent none).
  */
 final class DnsCache {
-    record Key(String name, int qtype, int qclass, boolean edns) {}
+    /**
+     * The servers asked are part of the key: networks with different upstreams (their own
+     * {@code --dns}) get their own servers' answers, never another network's.
+     */
+    record Key(List<InetSocketAddress> upstreams, String name, int qtype, int qclass, boolean edns) {}
 
     /** A cached response: its bytes as received (with the upstream's TTLs) and when they were received. */
     record Entry(byte[] response, long storedNanos, long expiresNanos) {}

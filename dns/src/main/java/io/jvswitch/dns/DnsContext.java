@@ -2,7 +2,10 @@ package io.jvswitch.dns;
 
 /** The DNS responder's configuration, validated once by {@link #conclude()}. */
 public final class DnsContext {
-    private int ttlSeconds = 600;
+    /** The answers' TTL for container names unless the daemon is told otherwise. */
+    public static final int DEFAULT_TTL_SECONDS = 600;
+
+    private int ttlSeconds = DEFAULT_TTL_SECONDS;
     private int maxRecords = 65_536;
     private int cacheEntries = 4_096;
     private long cacheBytes = 8L << 20;
@@ -13,6 +16,9 @@ public final class DnsContext {
     private int maxTcpConnections = 256;
     private int tcpIdleSeconds = 10;
     private int maxTcpUpstream = 64;
+    private int tcpLifetimeSeconds = 30;
+    private int networkShareDivisor = 4;
+    private int clientShareDivisor = 16;
     private boolean concluded;
 
     /** TTL of local answers, in seconds (default 600). */
@@ -60,6 +66,26 @@ public final class DnsContext {
         return this;
     }
 
+    /**
+     * The absolute life of a TCP client connection (default 30 s): it is closed then however it
+     * behaves, so a client sending a byte now and then cannot keep it.
+     */
+    public DnsContext tcpLifetimeSeconds(int seconds) {
+        this.tcpLifetimeSeconds = seconds;
+        return this;
+    }
+
+    /**
+     * Fair shares of the forward queue, the queries in flight and the TCP connections: one network
+     * holds at most 1/{@code networkDivisor} of each (default 4), one client address within a
+     * network at most 1/{@code clientDivisor} (default 16).
+     */
+    public DnsContext fairShares(int networkDivisor, int clientDivisor) {
+        this.networkShareDivisor = networkDivisor;
+        this.clientShareDivisor = clientDivisor;
+        return this;
+    }
+
     public DnsContext conclude() {
         if (ttlSeconds < 0 || ttlSeconds > ResponseTtls.MAX_CACHE_TTL * 7) {
             throw new IllegalArgumentException("invalid DNS TTL " + ttlSeconds + ": must be within 0..604800 seconds");
@@ -74,6 +100,10 @@ public final class DnsContext {
                 retransmitMillis > 0 && upstreamTimeoutMillis > retransmitMillis,
                 "upstream timeout must exceed the retransmit delay");
         require(maxTcpConnections > 0 && tcpIdleSeconds > 0, "TCP limits must be positive");
+        require(tcpLifetimeSeconds >= tcpIdleSeconds, "the TCP lifetime must be at least the idle time");
+        require(
+                networkShareDivisor >= 1 && clientShareDivisor >= networkShareDivisor,
+                "share divisors: network at least 1, client at least the network's");
         concluded = true;
         return this;
     }
@@ -132,5 +162,19 @@ public final class DnsContext {
 
     int maxTcpUpstream() {
         return maxTcpUpstream;
+    }
+
+    int tcpLifetimeSeconds() {
+        return tcpLifetimeSeconds;
+    }
+
+    /** A network's share of a bound: at least 1. */
+    int networkShare(int bound) {
+        return Math.max(1, bound / networkShareDivisor);
+    }
+
+    /** A client address's share of a bound: at least 1. */
+    int clientShare(int bound) {
+        return Math.max(1, bound / clientShareDivisor);
     }
 }

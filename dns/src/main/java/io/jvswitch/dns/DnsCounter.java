@@ -26,6 +26,15 @@ public enum DnsCounter {
     FORWARDED("forwarded", "queries sent upstream"),
     DROP_FORWARD_QUEUE_FULL("drop-forward-queue-full", "query to forward found the forwarder's queue full: dropped"),
     DROP_INFLIGHT_FULL("drop-inflight-full", "too many queries already waiting for upstream: dropped"),
+    DROP_FORWARD_QUEUE_NETWORK_SHARE(
+            "drop-forward-queue-network-share",
+            "query to forward from a network already holding its share of the forwarder's queue: dropped"),
+    DROP_INFLIGHT_NETWORK_SHARE(
+            "drop-inflight-network-share",
+            "the asker's network already has its share of the queries waiting for upstream: dropped (TCP: SERVFAIL)"),
+    DROP_INFLIGHT_CLIENT_SHARE(
+            "drop-inflight-client-share",
+            "the asker already has its share of the queries waiting for upstream: dropped (TCP: SERVFAIL)"),
     UPSTREAM_ANSWERS("upstream-answers", "answers from upstream passed to clients"),
     UPSTREAM_NXDOMAIN("upstream-nxdomain", "NXDOMAIN from upstream passed to clients as NXDOMAIN"),
     UPSTREAM_TRUNCATED("upstream-truncated", "upstream answers passed with TC (client retries over TCP)"),
@@ -41,6 +50,13 @@ public enum DnsCounter {
     TCP_CONNECTIONS("tcp-connections", "TCP connections accepted"),
     TCP_REFUSED("tcp-refused", "TCP connections closed at once: connection limit reached"),
     TCP_IDLE_CLOSED("tcp-idle-closed", "TCP connections closed for idling"),
+    TCP_REFUSED_NETWORK_SHARE(
+            "tcp-refused-network-share", "TCP connections closed at once: the network holds its share of connections"),
+    TCP_REFUSED_CLIENT_SHARE(
+            "tcp-refused-client-share", "TCP connections closed at once: the client holds its share of connections"),
+    TCP_LIFETIME_CLOSED(
+            "tcp-lifetime-closed",
+            "TCP connections closed at their absolute deadline (however busy or slow they were)"),
     NAMES_OVER_LIMIT("names-over-limit", "names left out of the name store: its limit was reached");
     static final DnsCounter[] VALUES = values();
 

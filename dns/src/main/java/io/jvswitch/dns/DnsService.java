@@ -78,9 +78,9 @@ public final class DnsService implements AutoCloseable {
         }
     }
 
-    /** The local UDP port queries to upstream servers leave from. */
-    int upstreamPort() {
-        return forwarder.localPort();
+    /** The local UDP ports queries to upstream servers leave from now (the pool rotates). */
+    int[] upstreamPorts() throws Exception {
+        return group.next().submit(forwarder::localPorts).get(1, TimeUnit.SECONDS);
     }
 
     public DnsCounters counters() {

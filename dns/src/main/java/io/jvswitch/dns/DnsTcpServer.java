@@ -16,6 +16,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.Inet4Address;
@@ -43,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * message). Each message goes through the same {@link LocalAnswerer} as UDP, so both transports
  * answer alike and reject hostile input alike; netty's TcpDnsQueryDecoder would decode into objects
  * and need a second answer path. Bounded: at most {@link DnsContext#maxTcpConnections} connections
- * (more are closed at once and counted) and {@link DnsContext#tcpIdleSeconds} of idling each.
+ * (more are closed at once and counted), of which one network holds at most its share and one
+ * client address its own ({@link FairShares}); {@link DnsContext#tcpIdleSeconds} of idling each,
+ * and an absolute {@link DnsContext#tcpLifetimeSeconds} that a byte now and then does not extend.
  */
 final class DnsTcpServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.dns");
@@ -59,6 +62,7 @@ final class DnsTcpServer implements AutoCloseable {
     private final Map<Integer, Channel> listeners = new HashMap<>();
     private final Map<Integer, Integer> gateways = new HashMap<>();
     private int connections;
+    private final FairShares shares;
     private final int port;
 
     DnsTcpServer(
@@ -74,6 +78,8 @@ final class DnsTcpServer implements AutoCloseable {
         this.counters = counters;
         this.forwarder = forwarder;
         this.answerer = new LocalAnswerer(counters, context.ttlSeconds());
+        this.shares = new FairShares(
+                context.networkShare(context.maxTcpConnections()), context.clientShare(context.maxTcpConnections()));
         this.port = port;
     }
 
@@ -143,6 +149,7 @@ final class DnsTcpServer implements AutoCloseable {
         private final int networkId;
         private int clientIp;
         private boolean counted;
+        private ScheduledFuture<?> lifetime;
 
         Connection(int networkId) {
             this.networkId = networkId;
@@ -150,19 +157,36 @@ final class DnsTcpServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            final InetAddress remote = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            final byte[] b = remote.getAddress();
+            clientIp = remote instanceof Inet4Address || b.length == 4
+                    ? ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF)
+                    : 0;
             if (connections >= context.maxTcpConnections()) {
                 counters.increment(DnsCounter.TCP_REFUSED);
+                ctx.close();
+                return;
+            }
+            final FairShares.Verdict share = shares.take(networkId, clientIp);
+            if (share != FairShares.Verdict.GRANTED) {
+                counters.increment(
+                        share == FairShares.Verdict.NETWORK_SHARE_FULL
+                                ? DnsCounter.TCP_REFUSED_NETWORK_SHARE
+                                : DnsCounter.TCP_REFUSED_CLIENT_SHARE);
                 ctx.close();
                 return;
             }
             connections++;
             counted = true;
             counters.increment(DnsCounter.TCP_CONNECTIONS);
-            final InetAddress remote = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-            final byte[] b = remote.getAddress();
-            clientIp = remote instanceof Inet4Address || b.length == 4
-                    ? ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF)
-                    : 0;
+            lifetime = ctx.executor()
+                    .schedule(
+                            () -> {
+                                counters.increment(DnsCounter.TCP_LIFETIME_CLOSED);
+                                ctx.close();
+                            },
+                            context.tcpLifetimeSeconds(),
+                            TimeUnit.SECONDS);
         }
 
         @Override
@@ -170,6 +194,8 @@ final class DnsTcpServer implements AutoCloseable {
             if (counted) {
                 counted = false;
                 connections--;
+                shares.give(networkId, clientIp);
+                lifetime.cancel(false);
             }
         }
 
@@ -183,7 +209,7 @@ final class DnsTcpServer implements AutoCloseable {
             if (n > 0) {
                 ctx.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, n));
             } else if (n == LocalAnswerer.FORWARD) {
-                forwarder.forwardTcp(ctx.channel(), networkId, scratch, 0, length);
+                forwarder.forwardTcp(ctx.channel(), networkId, clientIp, scratch, 0, length);
             } else {
                 ctx.close(); // not a query: end the conversation
             }

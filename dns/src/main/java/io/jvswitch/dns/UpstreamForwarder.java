@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.LongSupplier;
 
 /**
@@ -54,6 +55,15 @@ import java.util.function.LongSupplier;
  *
  * <p>Queries that came over TCP are forwarded over TCP (one connection per query, servers tried in
  * order on connect failure), so large answers arrive whole.
+ *
+ * <p>Shared fairly: the forward queue, the queries in flight and the TCP queries in flight each
+ * hold at most a share of their bound per network and per client address ({@link FairShares}), so
+ * a network whose upstream never answers, or one container asking random names, cannot take the
+ * others' turn. The cache is keyed by the upstream servers asked as well as by the question, so
+ * networks with different {@code --dns} servers never see each other's answers. Queries leave from
+ * a pool of {@link #SOCKETS} sockets on kernel-chosen random ports, one picked at random per query;
+ * each is replaced by a fresh one after {@link #QUERIES_PER_SOCKET} queries, and an answer counts
+ * only on the socket its query left from.
  */
 final class UpstreamForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.dns");
@@ -62,6 +72,12 @@ final class UpstreamForwarder implements AutoCloseable {
 
     private static final int META_LENGTH = 16;
     private static final int DRAIN_LIMIT = 256;
+    /** Sockets queries leave from, one picked at random per query. */
+    static final int SOCKETS = 16;
+    /** Queries one socket sends before a fresh socket (a new random port) takes its place. */
+    static final int QUERIES_PER_SOCKET = 256;
+    /** Networks' queue use is counted in this many buckets (network id modulo): no allocation. */
+    private static final int QUEUE_BUCKETS = 1024;
 
     private final EventLoop loop;
     private final DnsContext context;
@@ -76,8 +92,17 @@ final class UpstreamForwarder implements AutoCloseable {
     private final DnsQuery parsed = new DnsQuery();
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[DnsWire.MAX_TCP_MESSAGE + 2]);
     private volatile GatewayReplies replies;
-    private Channel udp;
+    private final Channel[] sockets = new Channel[SOCKETS];
+    private final int[] sentOnSocket = new int[SOCKETS];
+    private final boolean[] replacing = new boolean[SOCKETS];
+    private Bootstrap socketBootstrap;
     private int tcpInFlight;
+    /** Bytes each network (bucket) has in the forward queue: added by the dataplane, taken off here. */
+    private final AtomicIntegerArray queuedBytes = new AtomicIntegerArray(QUEUE_BUCKETS);
+
+    private final int queueShareBytes;
+    private final FairShares inFlightShares;
+    private final FairShares tcpShares;
 
     // queries in flight, by slot; slotById maps the upstream transaction id to its slot
     private final int[] slotById = new int[65_536];
@@ -88,6 +113,7 @@ final class UpstreamForwarder implements AutoCloseable {
     /** One query waiting for an upstream answer. */
     private static final class Pending {
         int upstreamId = -1;
+        Channel socket;
         int networkId;
         int clientIp;
         int clientPort;
@@ -119,6 +145,11 @@ final class UpstreamForwarder implements AutoCloseable {
         this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(context.forwardQueueBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
         Arrays.fill(slotById, -1);
+        this.queueShareBytes = context.networkShare(context.forwardQueueBytes());
+        this.inFlightShares =
+                new FairShares(context.networkShare(context.maxInFlight()), context.clientShare(context.maxInFlight()));
+        this.tcpShares = new FairShares(
+                context.networkShare(context.maxTcpUpstream()), context.clientShare(context.maxTcpUpstream()));
         this.pending = new Pending[context.maxInFlight()];
         this.freeSlots = new int[context.maxInFlight()];
         for (int i = 0; i < pending.length; i++) {
@@ -127,22 +158,50 @@ final class UpstreamForwarder implements AutoCloseable {
         }
     }
 
-    /** Binds the upstream socket (any address, ephemeral port) and starts the timeout sweep. */
+    /** Binds the upstream sockets (any address, ephemeral ports) and starts the timeout sweep. */
     void start() throws InterruptedException {
-        udp = new Bootstrap()
+        socketBootstrap = new Bootstrap()
                 .group(loop)
                 .channel(EpollDatagramChannel.class)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DnsWire.MAX_TCP_MESSAGE))
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                        onUpstreamDatagram(packet.content(), packet.sender());
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                                onUpstreamDatagram(ctx.channel(), packet.content(), packet.sender());
+                            }
+                        });
                     }
-                })
-                .bind(0)
-                .sync()
-                .channel();
+                });
+        for (int i = 0; i < SOCKETS; i++) {
+            sockets[i] = socketBootstrap.bind(0).sync().channel();
+        }
         loop.scheduleAtFixedRate(this::sweep, 50, 50, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A random socket of the pool for the next query. One that has sent its quota is replaced by a
+     * freshly bound one (a new random port) once that is bound; the old one stays open until its
+     * last query's deadline has passed, so late answers still find it.
+     */
+    private Channel pickSocket() {
+        final int i = ThreadLocalRandom.current().nextInt(SOCKETS);
+        if (++sentOnSocket[i] >= QUERIES_PER_SOCKET && !replacing[i]) {
+            replacing[i] = true;
+            socketBootstrap.bind(0).addListener((ChannelFutureListener) f -> {
+                replacing[i] = false;
+                if (!f.isSuccess()) {
+                    return; // keep the old one; the next query tries again
+                }
+                final Channel old = sockets[i];
+                sockets[i] = f.channel();
+                sentOnSocket[i] = 0;
+                loop.schedule(() -> old.close(), context.upstreamTimeoutMillis() + 1_000L, TimeUnit.MILLISECONDS);
+            });
+        }
+        return sockets[i];
     }
 
     void replies(GatewayReplies replies) {
@@ -154,11 +213,17 @@ final class UpstreamForwarder implements AutoCloseable {
     /** Queues a query to forward; called by the dataplane thread only. False when the queue is full. */
     boolean submit(
             int networkId, int clientIp, int clientPort, int udpSize, DirectBuffer buffer, int offset, int length) {
+        final int bucket = networkId & (QUEUE_BUCKETS - 1);
+        if (queuedBytes.get(bucket) + META_LENGTH + length > queueShareBytes) {
+            counters.increment(DnsCounter.DROP_FORWARD_QUEUE_NETWORK_SHARE);
+            return false;
+        }
         final int index = inbound.tryClaim(MSG_QUERY, META_LENGTH + length);
         if (index <= 0) {
             counters.increment(DnsCounter.DROP_FORWARD_QUEUE_FULL);
             return false;
         }
+        queuedBytes.addAndGet(bucket, META_LENGTH + length);
         final MutableDirectBuffer ring = inbound.buffer();
         ring.putInt(index, networkId);
         ring.putInt(index + 4, clientIp);
@@ -176,12 +241,17 @@ final class UpstreamForwarder implements AutoCloseable {
 
     private void drain() {
         drainScheduled.set(false);
-        if (inbound.read(onQuery, DRAIN_LIMIT) == DRAIN_LIMIT && drainScheduled.compareAndSet(false, true)) {
+        inbound.read(onQuery, DRAIN_LIMIT);
+        // Not "read as many as the limit": a read stops at the end of the ring's buffer (after the
+        // padding a wrapped record leaves), so a query written past the wrap would otherwise wait
+        // for the next query to be submitted.
+        if (inbound.size() > 0 && drainScheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
         }
     }
 
     private void onQuery(int type, MutableDirectBuffer buffer, int index, int length) {
+        queuedBytes.addAndGet(buffer.getInt(index) & (QUEUE_BUCKETS - 1), -length);
         forwardUdp(
                 buffer.getInt(index),
                 buffer.getInt(index + 4),
@@ -198,8 +268,9 @@ final class UpstreamForwarder implements AutoCloseable {
             return; // the responder checked it; nothing else puts queries here
         }
         final long now = nanoClock.getAsLong();
-        final DnsCache.Key key = keyOf(parsed);
-        final DnsCache.Entry hit = cache.get(key, now);
+        final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
+        final DnsCache.Key key = keyOf(parsed, upstreams);
+        final DnsCache.Entry hit = upstreams.isEmpty() ? null : cache.get(key, now);
         final int clientId = parsed.id();
         if (hit != null) {
             final int n = fromCache(hit, clientId, now);
@@ -208,7 +279,6 @@ final class UpstreamForwarder implements AutoCloseable {
                 return;
             }
         }
-        final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
         if (upstreams.isEmpty()) {
             counters.increment(DnsCounter.SERVFAIL_NO_UPSTREAM);
             final int n =
@@ -220,6 +290,14 @@ final class UpstreamForwarder implements AutoCloseable {
             counters.increment(DnsCounter.DROP_INFLIGHT_FULL);
             return;
         }
+        final FairShares.Verdict share = inFlightShares.take(networkId, clientIp);
+        if (share != FairShares.Verdict.GRANTED) {
+            counters.increment(
+                    share == FairShares.Verdict.NETWORK_SHARE_FULL
+                            ? DnsCounter.DROP_INFLIGHT_NETWORK_SHARE
+                            : DnsCounter.DROP_INFLIGHT_CLIENT_SHARE);
+            return;
+        }
         final int slot = freeSlots[--freeCount];
         final Pending p = pending[slot];
         int id;
@@ -228,6 +306,7 @@ final class UpstreamForwarder implements AutoCloseable {
         } while (slotById[id] >= 0);
         slotById[id] = slot;
         p.upstreamId = id;
+        p.socket = pickSocket();
         p.networkId = networkId;
         p.clientIp = clientIp;
         p.clientPort = clientPort;
@@ -250,7 +329,8 @@ final class UpstreamForwarder implements AutoCloseable {
 
     private void sendUpstream(Pending p) {
         for (InetSocketAddress upstream : p.upstreams) {
-            udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(p.query), upstream))
+            p.socket
+                    .writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(p.query), upstream))
                     .addListener(f -> {
                         if (!f.isSuccess()) {
                             counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
@@ -259,7 +339,7 @@ final class UpstreamForwarder implements AutoCloseable {
         }
     }
 
-    private void onUpstreamDatagram(ByteBuf content, InetSocketAddress sender) {
+    private void onUpstreamDatagram(Channel socket, ByteBuf content, InetSocketAddress sender) {
         final int length = content.readableBytes();
         if (length < DnsWire.HEADER_LENGTH || length > scratch.capacity()) {
             counters.increment(DnsCounter.UPSTREAM_IGNORED);
@@ -270,6 +350,7 @@ final class UpstreamForwarder implements AutoCloseable {
         final int slot = slotById[id];
         final Pending p = slot < 0 ? null : pending[slot];
         if (p == null
+                || p.socket != socket
                 || !p.upstreams.contains(sender)
                 || !sameQuestion(p, scratch, length)
                 || (scratch.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & DnsWire.FLAG_QR) == 0) {
@@ -344,7 +425,9 @@ final class UpstreamForwarder implements AutoCloseable {
     private void release(int slot) {
         final Pending p = pending[slot];
         slotById[p.upstreamId] = -1;
+        inFlightShares.give(p.networkId, p.clientIp);
         p.upstreamId = -1;
+        p.socket = null;
         p.query = null;
         p.upstreams = null;
         p.key = null;
@@ -409,8 +492,10 @@ final class UpstreamForwarder implements AutoCloseable {
         return own != null ? own : names.defaultUpstreams();
     }
 
-    private static DnsCache.Key keyOf(DnsQuery query) {
+    /** The cache's key: the question, and the servers that answer it for the asker's network. */
+    private static DnsCache.Key keyOf(DnsQuery query, List<InetSocketAddress> upstreams) {
         return new DnsCache.Key(
+                upstreams,
                 new String(query.lowerName(), 0, query.nameLength(), StandardCharsets.ISO_8859_1),
                 query.qtype(),
                 query.qclass(),
@@ -423,14 +508,15 @@ final class UpstreamForwarder implements AutoCloseable {
      * Answers a query that came over TCP on {@code client} (on the event loop): from the cache, else
      * from the first upstream that takes a TCP connection. The client's own id is kept.
      */
-    void forwardTcp(Channel client, int networkId, DirectBuffer buffer, int offset, int length) {
+    void forwardTcp(Channel client, int networkId, int clientIp, DirectBuffer buffer, int offset, int length) {
         if (!parsed.parse(buffer, offset, length)) {
             return;
         }
         final long now = nanoClock.getAsLong();
-        final DnsCache.Key key = keyOf(parsed);
+        final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
+        final DnsCache.Key key = keyOf(parsed, upstreams);
         final int questionEnd = DnsWire.HEADER_LENGTH + parsed.nameLength() + 4;
-        final DnsCache.Entry hit = cache.get(key, now);
+        final DnsCache.Entry hit = upstreams.isEmpty() ? null : cache.get(key, now);
         if (hit != null) {
             final int n = fromCache(hit, parsed.id(), now);
             if (n > 0) {
@@ -438,9 +524,22 @@ final class UpstreamForwarder implements AutoCloseable {
                 return;
             }
         }
-        final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
-        if (upstreams.isEmpty() || tcpInFlight >= context.maxTcpUpstream()) {
-            counters.increment(upstreams.isEmpty() ? DnsCounter.SERVFAIL_NO_UPSTREAM : DnsCounter.DROP_INFLIGHT_FULL);
+        final FairShares.Verdict share;
+        if (upstreams.isEmpty()) {
+            share = null;
+            counters.increment(DnsCounter.SERVFAIL_NO_UPSTREAM);
+        } else if (tcpInFlight >= context.maxTcpUpstream()) {
+            share = null;
+            counters.increment(DnsCounter.DROP_INFLIGHT_FULL);
+        } else {
+            share = tcpShares.take(networkId, clientIp);
+            if (share == FairShares.Verdict.NETWORK_SHARE_FULL) {
+                counters.increment(DnsCounter.DROP_INFLIGHT_NETWORK_SHARE);
+            } else if (share == FairShares.Verdict.CLIENT_SHARE_FULL) {
+                counters.increment(DnsCounter.DROP_INFLIGHT_CLIENT_SHARE);
+            }
+        }
+        if (share != FairShares.Verdict.GRANTED) {
             final int n = failure(buffer, offset, questionEnd, DnsWire.RCODE_SERVFAIL);
             client.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, n));
             return;
@@ -449,18 +548,26 @@ final class UpstreamForwarder implements AutoCloseable {
         buffer.getBytes(offset, query);
         tcpInFlight++;
         counters.increment(DnsCounter.FORWARDED);
-        tryTcpUpstream(client, query, questionEnd, key, upstreams, 0);
+        tryTcpUpstream(client, networkId, clientIp, query, questionEnd, key, upstreams, 0);
+    }
+
+    /** A TCP query is done (answered or given up): its place in the bound and in its shares is free. */
+    private void tcpDone(int networkId, int clientIp) {
+        tcpInFlight--;
+        tcpShares.give(networkId, clientIp);
     }
 
     private void tryTcpUpstream(
             Channel client,
+            int networkId,
+            int clientIp,
             byte[] query,
             int questionEnd,
             DnsCache.Key key,
             List<InetSocketAddress> upstreams,
             int index) {
         if (index >= upstreams.size() || !client.isActive()) {
-            tcpInFlight--;
+            tcpDone(networkId, clientIp);
             if (client.isActive()) {
                 counters.increment(DnsCounter.UPSTREAM_TIMEOUTS);
                 final int n = failure(new UnsafeBuffer(query), 0, questionEnd, DnsWire.RCODE_SERVFAIL);
@@ -500,7 +607,7 @@ final class UpstreamForwarder implements AutoCloseable {
                                                 }
                                                 counters.increment(DnsCounter.UPSTREAM_ANSWERS);
                                                 client.writeAndFlush(Unpooled.wrappedBuffer(reply));
-                                                tcpInFlight--;
+                                                tcpDone(networkId, clientIp);
                                                 ctx.close();
                                             }
 
@@ -508,7 +615,14 @@ final class UpstreamForwarder implements AutoCloseable {
                                             public void channelInactive(ChannelHandlerContext ctx) {
                                                 if (!answered.getAndSet(true)) {
                                                     tryTcpUpstream(
-                                                            client, query, questionEnd, key, upstreams, index + 1);
+                                                            client,
+                                                            networkId,
+                                                            clientIp,
+                                                            query,
+                                                            questionEnd,
+                                                            key,
+                                                            upstreams,
+                                                            index + 1);
                                                 }
                                             }
 
@@ -526,14 +640,18 @@ final class UpstreamForwarder implements AutoCloseable {
                         f.channel().writeAndFlush(Unpooled.wrappedBuffer(query));
                     } else {
                         counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
-                        tryTcpUpstream(client, query, questionEnd, key, upstreams, index + 1);
+                        tryTcpUpstream(client, networkId, clientIp, query, questionEnd, key, upstreams, index + 1);
                     }
                 });
     }
 
-    /** The local port of the upstream socket (for tests). */
-    int localPort() {
-        return ((InetSocketAddress) udp.localAddress()).getPort();
+    /** The local ports of the upstream sockets now in the pool (for tests). */
+    int[] localPorts() {
+        final int[] ports = new int[SOCKETS];
+        for (int i = 0; i < SOCKETS; i++) {
+            ports[i] = ((InetSocketAddress) sockets[i].localAddress()).getPort();
+        }
+        return ports;
     }
 
     int inFlight() {
@@ -542,8 +660,10 @@ final class UpstreamForwarder implements AutoCloseable {
 
     @Override
     public void close() {
-        if (udp != null) {
-            udp.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        for (Channel socket : sockets) {
+            if (socket != null) {
+                socket.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
         }
         LOG.log(System.Logger.Level.DEBUG, "upstream forwarder closed");
     }

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 class DnsCacheTest {
     private static final long SECOND = 1_000_000_000L;
     private final DnsCounters counters = new DnsCounters();
 
     private static DnsCache.Key key(String name) {
-        return new DnsCache.Key(name, 1, 1, false);
+        return new DnsCache.Key(List.of(), name, 1, 1, false);
     }
 
     @Test

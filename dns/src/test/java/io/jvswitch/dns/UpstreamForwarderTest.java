@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
+import io.jvswitch.testsupport.Await;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,8 +21,12 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,7 +53,12 @@ class UpstreamForwarderTest {
         final DatagramSocket socket;
         final AtomicInteger queries = new AtomicInteger();
         final Thread thread;
+        /** Source ports queries came from, in order. */
+        final ConcurrentLinkedQueue<Integer> sourcePorts = new ConcurrentLinkedQueue<>();
+
         volatile boolean silent;
+        /** The second byte of the addresses it answers with (10.N.0.i): tells two servers' answers apart. */
+        volatile int answerOctet = 9;
 
         StubServer() throws Exception {
             socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -68,10 +78,12 @@ class UpstreamForwarderTest {
                     final DatagramPacket packet = new DatagramPacket(in, in.length);
                     socket.receive(packet);
                     queries.incrementAndGet();
-                    if (silent) {
-                        continue;
+                    sourcePorts.add(packet.getPort());
+                    final byte[] q = Arrays.copyOf(in, packet.getLength());
+                    if (silent || nameOf(q).startsWith("slow")) {
+                        continue; // never answered
                     }
-                    final byte[] answer = answer(Arrays.copyOf(in, packet.getLength()));
+                    final byte[] answer = answer(q, answerOctet);
                     socket.send(new DatagramPacket(answer, answer.length, packet.getSocketAddress()));
                 } catch (Exception e) {
                     return;
@@ -79,9 +91,18 @@ class UpstreamForwarderTest {
             }
         }
 
-        private static byte[] answer(byte[] q) {
+        private static String nameOf(byte[] q) {
             final int nameEnd = ResponseTtls.skipName(new UnsafeBuffer(q), 0, q.length, 12);
-            final String name = new String(q, 13, Math.max(0, nameEnd - 14), StandardCharsets.US_ASCII);
+            return new String(q, 13, Math.max(0, nameEnd - 14), StandardCharsets.US_ASCII);
+        }
+
+        private static byte[] answer(byte[] q) {
+            return answer(q, 9);
+        }
+
+        private static byte[] answer(byte[] q, int octet) {
+            final int nameEnd = ResponseTtls.skipName(new UnsafeBuffer(q), 0, q.length, 12);
+            final String name = nameOf(q);
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
             final boolean known = name.startsWith("known");
             final boolean big = name.startsWith("big");
@@ -101,7 +122,7 @@ class UpstreamForwarderTest {
                 u16(out, 0);
                 u16(out, 60);
                 u16(out, 4);
-                u16(out, 0x0A09);
+                u16(out, 0x0A00 | octet);
                 u16(out, i);
             }
             if (records == 0) {
@@ -152,15 +173,19 @@ class UpstreamForwarderTest {
     }
 
     private Reply ask(int id, String name, int ednsSize) throws InterruptedException {
+        return askFrom(1, ip("10.0.0.2"), id, name, ednsSize);
+    }
+
+    private Reply askFrom(int networkId, int clientIp, int id, String name, int ednsSize) throws InterruptedException {
         final byte[] q = query(id, name, 1, ednsSize);
         final UnsafeBuffer buffer = TestMessages.buffer(q);
         final int n =
-                service.responder().handle(1, ip("10.0.0.2"), 40000 + id, buffer, 0, q.length, buffer.capacity(), 0);
+                service.responder().handle(networkId, clientIp, 40000 + id, buffer, 0, q.length, buffer.capacity(), 0);
         assertEquals(GatewayDatagramService.DEFERRED, n);
         final Reply reply = replies.poll(5, TimeUnit.SECONDS);
-        assertNotNull(reply, "an answer for " + name);
-        assertEquals(1, reply.networkId());
-        assertEquals(ip("10.0.0.2"), reply.clientIp());
+        assertNotNull(reply, "an answer for " + name + ": " + service.stats());
+        assertEquals(networkId, reply.networkId());
+        assertEquals(clientIp, reply.clientIp());
         assertEquals(40000 + id, reply.clientPort());
         assertEquals(id, TestMessages.u16(reply.payload(), 0), "the client's own id");
         return reply;
@@ -236,15 +261,114 @@ class UpstreamForwarderTest {
         // a spoofed answer from a port the forwarder never asked
         try (DatagramSocket spoofer = new DatagramSocket()) {
             final byte[] fake = StubServer.answer(query(1, "known.example", 1, 0));
-            final int port = service.upstreamPort();
+            final int port = service.upstreamPorts()[0];
             spoofer.send(new DatagramPacket(
                     fake, fake.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
         }
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (service.counters().get(DnsCounter.UPSTREAM_IGNORED) == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until(
+                "the forged answer is counted",
+                Duration.ofSeconds(5),
+                () -> service.counters().get(DnsCounter.UPSTREAM_IGNORED) > 0);
         assertEquals(1, service.counters().get(DnsCounter.UPSTREAM_IGNORED));
         assertEquals(0, replies.size());
+    }
+
+    /** Two networks, each with its own upstream, and one container on each (and a second on net 1). */
+    private StubServer twoNetworks(StubServer other, int retransmitMillis, int timeoutMillis) throws Exception {
+        service = new DnsService(
+                new DnsContext().upstreamTiming(retransmitMillis, timeoutMillis).conclude(), List.of(), 0);
+        service.replies(recording);
+        service.update(
+                List.of(
+                        new DnsNetwork(1, "one", ip("10.0.0.1"), false, List.of(stub.address())),
+                        new DnsNetwork(2, "two", ip("10.1.0.1"), false, List.of(other.address()))),
+                List.of(
+                        new DnsEndpointName(1, "one", "c1", "rose", List.of(), ip("10.0.0.2"), null),
+                        new DnsEndpointName(1, "one", "c3", "iris", List.of(), ip("10.0.0.3"), null),
+                        new DnsEndpointName(2, "two", "c2", "tulip", List.of(), ip("10.1.0.2"), null)));
+        return other;
+    }
+
+    /** The first A record's second byte: which server answered. */
+    private static int answeredBy(Reply reply) {
+        final byte[] p = reply.payload();
+        return p[p.length - 3] & 0xFF;
+    }
+
+    @Test
+    void networksWithDifferentUpstreamsNeverShareCachedAnswers() throws Exception {
+        try (StubServer other = new StubServer()) {
+            other.answerOctet = 77;
+            twoNetworks(other, 250, 2000);
+            assertEquals(9, answeredBy(askFrom(1, ip("10.0.0.2"), 1, "known.example", 0)));
+            assertEquals(77, answeredBy(askFrom(2, ip("10.1.0.2"), 2, "known.example", 0)), "not network one's");
+            assertEquals(9, answeredBy(askFrom(1, ip("10.0.0.2"), 3, "known.example", 0)), "from the cache");
+            assertEquals(77, answeredBy(askFrom(2, ip("10.1.0.2"), 4, "known.example", 0)));
+            assertEquals(1, stub.queries.get());
+            assertEquals(1, other.queries.get());
+            assertEquals(2, service.counters().get(DnsCounter.CACHE_HITS));
+        }
+    }
+
+    @Test
+    void queriesLeaveFromManyRandomPortsThatAreReplaced() throws Exception {
+        startService(List.of(stub.address()), 250, 2000);
+        final int queries = UpstreamForwarder.SOCKETS * UpstreamForwarder.QUERIES_PER_SOCKET + 600;
+        for (int i = 0; i < queries; i++) {
+            ask(i % 20_000, "known" + i + ".example", 0); // distinct names: none from the cache
+        }
+        final Set<Integer> ports = new HashSet<>(stub.sourcePorts);
+        assertTrue(
+                ports.size() > UpstreamForwarder.SOCKETS,
+                "more ports than the pool holds at once: sockets were replaced (" + ports.size() + ")");
+        int repeats = 0;
+        Integer previous = null;
+        for (Integer port : stub.sourcePorts) {
+            repeats += port.equals(previous) ? 1 : 0;
+            previous = port;
+        }
+        // A random pick among 16: about 1 in 16 consecutive queries share a port, not all of them.
+        assertTrue(repeats < queries / 8, "consecutive queries mostly leave from different ports: " + repeats);
+    }
+
+    @Test
+    void aNetworkWhoseUpstreamNeverAnswersCannotTakeTheOthersTurn() throws Exception {
+        try (StubServer dead = new StubServer()) {
+            dead.silent = true;
+            twoNetworks(dead, 250, 2000);
+            // 2000 random names from network two, from 20 containers, faster than any answer comes
+            for (int i = 0; i < 2000; i++) {
+                final byte[] q = query(i, "r" + i + ".example", 1, 0);
+                final UnsafeBuffer buffer = TestMessages.buffer(q);
+                service.responder().handle(2, ip("10.1.0.10") + i % 20, 30000, buffer, 0, q.length, 512, 0);
+            }
+            for (int i = 0; i < 15; i++) {
+                assertEquals(0, rcode(askFrom(1, ip("10.0.0.2"), 100 + i, "known" + i + ".example", 0)));
+            }
+            final DnsCounters c = service.counters();
+            assertTrue(
+                    c.get(DnsCounter.DROP_INFLIGHT_NETWORK_SHARE) + c.get(DnsCounter.DROP_FORWARD_QUEUE_NETWORK_SHARE)
+                            > 0,
+                    "network two was held to its share: " + service.stats());
+            assertEquals(0, c.get(DnsCounter.DROP_INFLIGHT_FULL), "the global bound was never reached");
+        }
+    }
+
+    @Test
+    void oneContainerAskingUnansweredNamesCannotTakeItsNeighboursTurn() throws Exception {
+        try (StubServer other = new StubServer()) {
+            twoNetworks(other, 250, 5000);
+            for (int i = 0; i < 500; i++) {
+                final byte[] q = query(i, "slow" + i + ".example", 1, 0);
+                final UnsafeBuffer buffer = TestMessages.buffer(q);
+                service.responder().handle(1, ip("10.0.0.2"), 30000, buffer, 0, q.length, 512, 0);
+            }
+            for (int i = 0; i < 15; i++) {
+                assertEquals(0, rcode(askFrom(1, ip("10.0.0.3"), 100 + i, "known" + i + ".example", 0)));
+            }
+            assertTrue(
+                    service.counters().get(DnsCounter.DROP_INFLIGHT_CLIENT_SHARE) > 0,
+                    service.stats().toString());
+        }
     }
 }

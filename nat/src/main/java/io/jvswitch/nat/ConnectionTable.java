@@ -56,7 +56,16 @@ public final class ConnectionTable {
     private static final int REF_BITS = 25;
     private static final int REF_MASK = (1 << REF_BITS) - 1;
 
+    /** Told of every connection that leaves the table (removed or expired), before its line is cleared. */
+    @FunctionalInterface
+    public interface RemovalListener {
+        RemovalListener NONE = (originalA, replyA) -> {};
+
+        void removed(long originalA, long replyA);
+    }
+
     private final int capacity;
+    private final RemovalListener onRemove;
     // The connections' lines, then the index's slots, in one block off the heap (TableMemory: in
     // huge pages where the kernel gives them, since every lookup lands at random in both). Off the
     // heap so that each line is exactly one cache line: a long[] starts 16 bytes past an
@@ -85,6 +94,11 @@ public final class ConnectionTable {
     private long version;
 
     public ConnectionTable(int capacity) {
+        this(capacity, RemovalListener.NONE);
+    }
+
+    public ConnectionTable(int capacity, RemovalListener onRemove) {
+        this.onRemove = Objects.requireNonNull(onRemove);
         if (capacity < 1 || capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("capacity must be 1.." + MAX_CAPACITY + ", not " + capacity);
         }
@@ -266,6 +280,7 @@ public final class ConnectionTable {
         }
         unindex(connection << 1, word(line + A), word(line + B));
         unindex((connection << 1) | 1, word(line + 2 + A), word(line + 2 + B));
+        onRemove.removed(word(line + A), word(line + 2 + A));
         for (int w = 0; w < LINE; w++) {
             word(line + w, 0);
         }

@@ -16,6 +16,12 @@ import java.util.concurrent.TimeUnit;
  * ports masquerade picks from are 32768-60999, the kernel's {@code ip_local_port_range}; the
  * address they are taken on is the router's side of the host link, not an address the host's
  * own sockets use, so the two never compete for a port.
+ *
+ * <p>One endpoint (a network and an address on it: the container that opened the connection, or
+ * the one a published port leads to) holds at most {@link #endpointLimit()} connections: by default
+ * 1/16 of the table, at least 64 (and at most the table), so one container cannot fill the table
+ * and stop every other network's new connections. At most {@link #maxEndpoints()} endpoints
+ * (16384 by default) have connections at once.
  */
 public final class NatContext {
     public static final int DEFAULT_TABLE_CAPACITY = 262_144;
@@ -31,6 +37,10 @@ public final class NatContext {
     private int portRangeHigh = 60999;
     /** Connections examined for expiry per routed packet: bounded, so expiry never pauses the dataplane. */
     private int expirySlice = 1;
+    /** 0: derived from the table's capacity. */
+    private int endpointLimit;
+
+    private int maxEndpoints = 16_384;
 
     private boolean concluded;
 
@@ -82,6 +92,18 @@ public final class NatContext {
         return this;
     }
 
+    /** Most connections of one endpoint (network and address); 0 for 1/16 of the table, at least 64. */
+    public NatContext endpointLimit(int connections) {
+        endpointLimit = connections;
+        return this;
+    }
+
+    /** Most endpoints with connections at once (default 16384). */
+    public NatContext maxEndpoints(int endpoints) {
+        maxEndpoints = endpoints;
+        return this;
+    }
+
     public NatContext expirySlice(int connections) {
         expirySlice = connections;
         return this;
@@ -105,6 +127,13 @@ public final class NatContext {
         }
         if (expirySlice < 1) {
             throw new IllegalArgumentException("expiry slice must be at least 1");
+        }
+        if (endpointLimit < 0 || endpointLimit > tableCapacity) {
+            throw new IllegalArgumentException(
+                    "connections per endpoint must be 1.." + tableCapacity + " (or 0 for the default)");
+        }
+        if (maxEndpoints < 1 || maxEndpoints > 1 << 20) {
+            throw new IllegalArgumentException("tracked endpoints must be 1..1048576, not " + maxEndpoints);
         }
         concluded = true;
         return this;
@@ -148,6 +177,14 @@ public final class NatContext {
 
     public int portRangeHigh() {
         return portRangeHigh;
+    }
+
+    public int endpointLimit() {
+        return endpointLimit != 0 ? endpointLimit : Math.min(tableCapacity, Math.max(64, tableCapacity / 16));
+    }
+
+    public int maxEndpoints() {
+        return maxEndpoints;
     }
 
     public int expirySlice() {

@@ -3,6 +3,11 @@ package io.jvswitch.nat;
 /** Why the translator dropped a packet; each has a counter in {@link NatEngine}. */
 public enum NatDrop {
     TABLE_FULL("table-full", "a new connection did not fit in the conntrack table"),
+    ENDPOINT_LIMIT(
+            "endpoint-limit",
+            "a new connection of an endpoint (network and address) already holding its share of the table"),
+    ENDPOINT_MAP_FULL(
+            "endpoint-map-full", "a new connection of one more endpoint while the most endpoints are tracked"),
     PORTS_EXHAUSTED("ports-exhausted", "no free source port for the translated connection"),
     TCP_NO_CONNECTION("tcp-no-connection", "a TCP segment that is not a SYN matches no connection"),
     TCP_BAD_FLAGS("tcp-bad-flags", "an invalid TCP flag combination"),

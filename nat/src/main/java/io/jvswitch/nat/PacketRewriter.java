@@ -1,7 +1,10 @@
 package io.jvswitch.nat;
 
+import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.TcpPacket;
+import io.jvswitch.packet.UdpPacket;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
@@ -26,10 +29,6 @@ import java.nio.ByteOrder;
  * </ul>
  */
 final class PacketRewriter {
-    static final int TCP_CHECKSUM = 16;
-    static final int UDP_CHECKSUM = 6;
-    static final int ICMP_CHECKSUM = 2;
-    static final int ICMP_ID = 4;
 
     private PacketRewriter() {}
 
@@ -93,17 +92,19 @@ final class PacketRewriter {
     private static void setPort(
             MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int at, int port, boolean partial) {
         if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
-            if (l4Length < ICMP_ID + 2) {
+            if (l4Length < IcmpPacket.IDENTIFIER_OFFSET + 2) {
                 return;
             }
-            final int old = buffer.getShort(l4 + ICMP_ID, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            final int old = buffer.getShort(l4 + IcmpPacket.IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             if (old == port) {
                 return;
             }
-            buffer.putShort(l4 + ICMP_ID, (short) port, ByteOrder.BIG_ENDIAN);
-            final int checksum = buffer.getShort(l4 + ICMP_CHECKSUM, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            buffer.putShort(l4 + IcmpPacket.IDENTIFIER_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
+            final int checksum = buffer.getShort(l4 + IcmpPacket.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             buffer.putShort(
-                    l4 + ICMP_CHECKSUM, (short) InternetChecksum.adjust16(checksum, old, port), ByteOrder.BIG_ENDIAN);
+                    l4 + IcmpPacket.CHECKSUM_OFFSET,
+                    (short) InternetChecksum.adjust16(checksum, old, port),
+                    ByteOrder.BIG_ENDIAN);
             return;
         }
         if (l4Length < at + 2) {
@@ -132,10 +133,10 @@ final class PacketRewriter {
     /** @return the offset of the TCP/UDP checksum field if it lies within {@code l4Length}, else -1 */
     private static int l4ChecksumField(int protocol, int l4, int l4Length) {
         if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            return l4Length >= TCP_CHECKSUM + 2 ? l4 + TCP_CHECKSUM : -1;
+            return l4Length >= TcpPacket.CHECKSUM_OFFSET + 2 ? l4 + TcpPacket.CHECKSUM_OFFSET : -1;
         }
         if (protocol == Ipv4Packet.PROTOCOL_UDP) {
-            return l4Length >= UDP_CHECKSUM + 2 ? l4 + UDP_CHECKSUM : -1;
+            return l4Length >= UdpPacket.CHECKSUM_OFFSET + 2 ? l4 + UdpPacket.CHECKSUM_OFFSET : -1;
         }
         return -1;
     }

@@ -351,6 +351,40 @@ class NatEngineTest {
         assertChecksums(query);
     }
 
+    /** The host's port rules send a client from beyond the host down the host link: DNAT, no SNAT. */
+    @Test
+    void publishedPortFromBeyondTheHostKeepsTheClientAddress() {
+        final String outsider = "10.98.0.7";
+        final UnsafeBuffer syn = TestPackets.tcp(outsider, 41010, HOST, 8080, SYN);
+        assertEquals(ACCEPT_TRACKED, route(HOST_LINK, FRONTEND, syn));
+        assertEquals(outsider, source(syn), "the container sees the real client");
+        assertEquals(41010, sourcePort(syn));
+        assertEquals(WEB, destination(syn));
+        assertEquals(80, destinationPort(syn));
+        assertChecksums(syn);
+        final UnsafeBuffer synAck = TestPackets.tcp(WEB, 80, outsider, 41010, SYN | ACK);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, HOST_LINK, synAck));
+        assertEquals(HOST, source(synAck), "the reply leaves from the published address");
+        assertEquals(8080, sourcePort(synAck));
+        assertEquals(outsider, destination(synAck));
+        assertChecksums(synAck);
+        final Connection c = only();
+        assertTrue(c.destinationNat() && !c.sourceNat(), c.toString());
+        // UDP the same way.
+        final UnsafeBuffer query = TestPackets.udp(outsider, 7002, HOST, 5353, false);
+        assertEquals(ACCEPT_TRACKED, route(HOST_LINK, FRONTEND, query));
+        assertEquals(WEB, destination(query));
+        assertEquals(outsider, source(query));
+        final UnsafeBuffer answer = TestPackets.udp(WEB, 53, outsider, 7002, false);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, HOST_LINK, answer));
+        assertEquals(HOST, source(answer));
+        assertEquals(5353, sourcePort(answer));
+        // A port nobody published, from beyond the host: routed as it is.
+        final UnsafeBuffer other = TestPackets.tcp(outsider, 41011, HOST, 9999, SYN);
+        assertEquals(ACCEPT, route(HOST_LINK, FRONTEND, other));
+        assertEquals(HOST, destination(other));
+    }
+
     @Test
     void whatGoesToTheHostItselfIsNotMasqueraded() {
         final UnsafeBuffer syn = TestPackets.tcp(CLIENT, 41002, HOST, 9999, SYN);
@@ -498,5 +532,76 @@ class NatEngineTest {
         final UnsafeBuffer p = TestPackets.tcp(CLIENT, 40050, SERVER, 80, SYN);
         assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, p));
         assertEquals(CLIENT, source(p));
+    }
+
+    @Test
+    void oneContainerCannotTakeTheTableFromAnother() {
+        nat = engine(new NatContext().tableCapacity(4096).conclude());
+        assertEquals(256, new NatContext().tableCapacity(4096).conclude().endpointLimit());
+        // A SYN flood from one container: stopped at its share
+        int accepted = 0;
+        for (int i = 0; i < 4096; i++) {
+            if (route(FRONTEND, HOST_LINK, TestPackets.tcp(CLIENT, 10000 + i, SERVER, 80, SYN)) == ACCEPT) {
+                accepted++;
+            }
+        }
+        assertEquals(256, accepted);
+        assertEquals(4096 - 256, nat.counters().drops(NatDrop.ENDPOINT_LIMIT));
+        assertEquals(0, nat.counters().drops(NatDrop.TABLE_FULL));
+        assertEquals(256, nat.connectionsOf(FRONTEND, ip(CLIENT)));
+        // ... while another container, on the same network and on another, still connects
+        assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, TestPackets.tcp(WEB, 40000, SERVER, 80, SYN)));
+        assertEquals(ACCEPT, route(BACKEND, HOST_LINK, TestPackets.tcp(OTHER, 40000, SERVER, 80, SYN)));
+        // Expiry gives the flooder its share back, one connection at a time
+        advanceSeconds(121);
+        nat.expire(now, 4096);
+        assertEquals(0, nat.connectionsOf(FRONTEND, ip(CLIENT)));
+        assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, TestPackets.tcp(CLIENT, 9999, SERVER, 80, SYN)));
+    }
+
+    @Test
+    void connectionsFromTheHostCountAgainstTheContainerTheyLeadTo() {
+        nat = engine(new NatContext().tableCapacity(1024).endpointLimit(3).conclude());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(ACCEPT, route(HOST_LINK, FRONTEND, TestPackets.tcp(SERVER, 50000 + i, WEB, 80, SYN)));
+        }
+        assertEquals(3, nat.connectionsOf(FRONTEND, ip(WEB)));
+        assertEquals(DROP, route(HOST_LINK, FRONTEND, TestPackets.tcp(SERVER, 50003, WEB, 80, SYN)));
+        assertEquals(1, nat.counters().drops(NatDrop.ENDPOINT_LIMIT));
+        // A container reaching a published port counts against itself, the client
+        assertNotEquals(DROP, route(BACKEND, FRONTEND, TestPackets.tcp(OTHER, 40000, HOST, 8080, SYN)));
+        assertEquals(1, nat.connectionsOf(BACKEND, ip(OTHER)));
+    }
+
+    @Test
+    void aDetachedEndpointsConnectionsAreRemovedAndItsAddressStartsClean() {
+        for (int i = 0; i < 5; i++) {
+            route(FRONTEND, HOST_LINK, TestPackets.tcp(CLIENT, 20000 + i, SERVER, 443, SYN));
+            route(HOST_LINK, FRONTEND, TestPackets.tcp(SERVER, 443, MASQ, 20000 + i, SYN | ACK));
+            route(FRONTEND, HOST_LINK, TestPackets.tcp(CLIENT, 20000 + i, SERVER, 443, ACK));
+        }
+        route(FRONTEND, HOST_LINK, TestPackets.tcp(WEB, 30000, SERVER, 443, SYN));
+        assertEquals(6, nat.counters().connections());
+        assertEquals(5, nat.removeEndpoint(FRONTEND, ip(CLIENT)));
+        assertEquals(1, nat.counters().connections(), "the other container's connection stays");
+        assertEquals(0, nat.connectionsOf(FRONTEND, ip(CLIENT)));
+        // A late segment of a removed connection is not translated to whoever has the address now
+        final UnsafeBuffer late = TestPackets.tcp(SERVER, 443, MASQ, 20001, ACK);
+        assertEquals(ACCEPT, route(HOST_LINK, FRONTEND, late));
+        assertEquals(MASQ, destination(late));
+        assertEquals(0, nat.removeEndpoint(FRONTEND, ip(CLIENT)));
+    }
+
+    @Test
+    void removingAnEndpointFromAFullDefaultTableTakesMilliseconds() {
+        for (int i = 0; i < 16_384; i++) {
+            route(FRONTEND, HOST_LINK, TestPackets.udp(CLIENT, 1024 + i, SERVER, 53, false));
+        }
+        assertEquals(16_384, nat.connectionsOf(FRONTEND, ip(CLIENT)));
+        final long start = System.nanoTime();
+        assertEquals(16_384, nat.removeEndpoint(FRONTEND, ip(CLIENT)));
+        final double millis = (System.nanoTime() - start) / 1e6;
+        System.out.printf("removeEndpoint over a %d-connection table: %.1f ms%n", 262_144, millis);
+        assertEquals(0, nat.counters().connections());
     }
 }

@@ -24,6 +24,7 @@ public final class IcmpPacket extends Flyweight {
     public static final int TYPE_DESTINATION_UNREACHABLE = 3;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
 
     /**
      * @param length the ICMP message length (the IPv4 payload length).

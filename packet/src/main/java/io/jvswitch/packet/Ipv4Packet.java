@@ -30,9 +30,14 @@ public final class Ipv4Packet extends Flyweight {
 
     public static final int VERSION = 4;
 
-    private static final int FLAG_DONT_FRAGMENT = 0x4000;
-    private static final int FLAG_MORE_FRAGMENTS = 0x2000;
-    private static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
+    /** In the 16-bit word at {@link #FLAGS_FRAGMENT_OFFSET}: don't fragment. */
+    public static final int FLAG_DONT_FRAGMENT = 0x4000;
+    /** In the 16-bit word at {@link #FLAGS_FRAGMENT_OFFSET}: more fragments follow. */
+    public static final int FLAG_MORE_FRAGMENTS = 0x2000;
+    /** In the 16-bit word at {@link #FLAGS_FRAGMENT_OFFSET}: the fragment offset, in 8-byte units. */
+    public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
+    /** Set in any fragment (more to come, or a non-zero offset); clear in a whole datagram. */
+    public static final int FRAGMENT_BITS = FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK;
 
     /**
      * @param length bytes available from {@code offset} (the Ethernet payload length).

@@ -26,7 +26,13 @@ public final class Ipv6Packet extends Flyweight {
     public static final int NEXT_HEADER_HOP_BY_HOP = 0;
     public static final int NEXT_HEADER_TCP = 6;
     public static final int NEXT_HEADER_UDP = 17;
+    public static final int NEXT_HEADER_ROUTING = 43;
     public static final int NEXT_HEADER_FRAGMENT = 44;
+    public static final int NEXT_HEADER_DESTINATION_OPTIONS = 60;
+    /** The fragment header is 8 bytes; its offset field (in 8-byte units) is the top 13 bits at byte 2. */
+    public static final int FRAGMENT_HEADER_LENGTH = 8;
+
+    public static final int FRAGMENT_OFFSET_FIELD = 2;
     public static final int NEXT_HEADER_ICMPV6 = 58;
 
     public static final int VERSION = 6;

@@ -18,6 +18,15 @@ public final class UdpPacket extends Flyweight {
     public static final int LENGTH_OFFSET = 4;
     public static final int CHECKSUM_OFFSET = 6;
 
+    /** DHCP (RFC 2131): servers send from 67 to clients on 68. */
+    public static final int DHCP_SERVER_PORT = 67;
+
+    public static final int DHCP_CLIENT_PORT = 68;
+    /** DHCPv6 (RFC 8415): servers and relays listen on 547, clients on 546. */
+    public static final int DHCPV6_SERVER_PORT = 547;
+
+    public static final int DHCPV6_CLIENT_PORT = 546;
+
     /**
      * @param length bytes available from {@code offset} (normally the IP payload length).
      * @return false, leaving this unwrapped, unless 8 bytes fit and the length field is 8..{@code length}.

@@ -25,6 +25,9 @@ final class AddressBook {
 
     private int mask;
     static final int CONTROL_PLANE = -1;
+    /** A remote endpoint the control plane programmed from the cluster store (not learned). */
+    static final int REMOTE = -2;
+
     long learnRefused;
     private int size;
 
@@ -81,7 +84,7 @@ final class AddressBook {
         }
         final int i = indexOf(ip);
         if (i >= 0) {
-            if (owners[i] == CONTROL_PLANE) {
+            if (owners[i] < 0) { // the control plane's, local or remote: never replaced by learning
                 learnRefused++;
                 return false;
             }
@@ -96,6 +99,43 @@ final class AddressBook {
         grow();
         size++;
         insert(ip, mac, slot);
+        return true;
+    }
+
+    /**
+     * Programs a remote endpoint's address (from the cluster store): replaces a learned entry, never
+     * a local endpoint's. Returns whether it was taken.
+     */
+    boolean putRemote(int ip, long mac) {
+        if (ip == EMPTY) {
+            return false;
+        }
+        final int i = indexOf(ip);
+        if (i >= 0) {
+            if (owners[i] == CONTROL_PLANE) {
+                return false;
+            }
+            macs[i] = mac;
+            owners[i] = REMOTE;
+            return true;
+        }
+        if (size >= limit) {
+            learnRefused++;
+            return false;
+        }
+        grow();
+        size++;
+        insert(ip, mac, REMOTE);
+        return true;
+    }
+
+    /** Forgets a programmed remote address (and a learned one of that MAC); a local endpoint's stays. */
+    boolean removeRemote(int ip, long mac) {
+        final int i = indexOf(ip);
+        if (i < 0 || owners[i] == CONTROL_PLANE || (owners[i] != REMOTE && macs[i] != mac)) {
+            return false;
+        }
+        rebuildWithout(ip, Integer.MIN_VALUE);
         return true;
     }
 

@@ -170,6 +170,23 @@ public final class Dataplane implements AutoCloseable {
         return submit(a -> a.plug(networkId, port, mac, ip, security));
     }
 
+    /**
+     * Programs a remote endpoint's address into a network's proxy-ARP table (an overlay endpoint on
+     * another host, as the cluster store says): answered here from {@code mac}, never replaced by
+     * learning, never replacing a local endpoint's entry.
+     */
+    public CompletableFuture<Boolean> programRemoteAddress(int networkId, int ip, long mac) {
+        return submit(a -> a.requireDomain(networkId).addresses.putRemote(ip, mac));
+    }
+
+    /** Forgets a remote endpoint's address programmed with {@link #programRemoteAddress}. */
+    public CompletableFuture<Boolean> forgetRemoteAddress(int networkId, int ip, long mac) {
+        return submit(a -> {
+            final BridgeDomain domain = a.domains.get(networkId);
+            return domain != null && domain.addresses.removeRemote(ip, mac);
+        });
+    }
+
     /** Unplugs and closes the port in {@code slot}, forgetting its MACs and its address. */
     public CompletableFuture<Void> unplug(int slot) {
         return submit(a -> {

@@ -15,6 +15,21 @@ public enum DropReason {
     SPOOFED_SOURCE_IP("spoofed-source-ip", Stage.PORT_SECURITY, "source address is not the endpoint's"),
     SPOOFED_ARP("spoofed-arp", Stage.PORT_SECURITY, "ARP claims a MAC or address that is not the endpoint's"),
     TRUNCATED_IP("truncated-ip", Stage.PORT_SECURITY, "IP header too short to check its source"),
+    ROUTER_ADVERTISEMENT(
+            "ra-guard", Stage.PORT_SECURITY, "an IPv6 router advertisement from an endpoint: only the gateway routes"),
+    ICMPV6_REDIRECT("icmpv6-redirect", Stage.PORT_SECURITY, "an ICMPv6 redirect from an endpoint"),
+    SPOOFED_NEIGHBOR_DISCOVERY(
+            "spoofed-nd",
+            Stage.PORT_SECURITY,
+            "a neighbour advertisement for an address that is not the endpoint's, or an ND link-layer option"
+                    + " with another MAC"),
+    DHCP_SERVER("dhcp-server", Stage.PORT_SECURITY, "a DHCP server message (UDP 67 to 68) from an endpoint"),
+    DHCPV6_SERVER("dhcpv6-server", Stage.PORT_SECURITY, "a DHCPv6 server message (UDP 547 to 546) from an endpoint"),
+    IPV6_HEADER_CHAIN(
+            "ipv6-header-chain",
+            Stage.PORT_SECURITY,
+            "IPv6 extension headers that are cut short, more than 4, or hide the upper-layer header of a first"
+                    + " fragment"),
     TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
     MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
     DESTINATION_IS_INGRESS(

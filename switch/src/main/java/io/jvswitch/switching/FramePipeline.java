@@ -6,6 +6,7 @@ import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.capture.CapturePoint;
 import io.jvswitch.switching.capture.CaptureRing;
@@ -36,6 +37,7 @@ final class FramePipeline {
     private final CaptureTaps taps;
     private final EthernetFrame ethernet = new EthernetFrame();
     private final ArpPacket arp = new ArpPacket();
+    private final Ipv6PortSecurity ipv6Security = new Ipv6PortSecurity();
     private int goneCount;
     private final int[] goneSlots;
 
@@ -198,8 +200,7 @@ final class FramePipeline {
      * MAC, or flooded. {@code ingress} is -1 for a frame the switch made.
      */
     void switchWithin(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
-        final long destination = ((long) (buffer.getShort(ETH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-                | (buffer.getInt(ETH_OFFSET + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
+        final long destination = MacAddress.read(buffer, ETH_OFFSET + EthernetFrame.DESTINATION_OFFSET);
         // The frame's verdict (routed, answered) is already counted on its ingress port: what the
         // switching step decides goes to scratch counters, so every received frame has one verdict.
         switchTo(ingress, switchMade, domain, destination, buffer, length);
@@ -261,20 +262,38 @@ final class FramePipeline {
                 drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
                 return false;
             }
+            if (isDhcpServerMessage(buffer, l3, length)) {
+                drop(ingress, in, DropReason.DHCP_SERVER, buffer, length);
+                return false;
+            }
         } else if (etherType == EthernetFrame.ETHERTYPE_IPV6) {
             if (length - l3 < Ipv6Packet.HEADER_LENGTH) {
                 drop(ingress, in, DropReason.TRUNCATED_IP, buffer, length);
                 return false;
             }
-            final long high = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-            final long low = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-            final boolean linkLocal = (high >>> 54) == (0xFE80L >>> 6); // fe80::/10
-            if (!linkLocal && (high | low) != 0) {
-                drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
+            final DropReason refused = ipv6Security.check(buffer, l3, length, table.macs[ingress]);
+            if (refused != null) {
+                drop(ingress, in, refused, buffer, length);
                 return false;
             }
         }
         return true;
+    }
+
+    /** UDP from port 67 to 68 in an unfragmented (or first) IPv4 packet: only a DHCP server sends it. */
+    private static boolean isDhcpServerMessage(MutableDirectBuffer buffer, int l3, int length) {
+        if ((buffer.getByte(l3 + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_UDP
+                || (buffer.getShort(l3 + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
+                                & Ipv4Packet.FRAGMENT_OFFSET_MASK)
+                        != 0) {
+            return false;
+        }
+        final int udp = l3 + (buffer.getByte(l3) & 0x0F) * 4;
+        return udp + UdpPacket.HEADER_LENGTH <= length
+                && (buffer.getShort(udp + UdpPacket.SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF)
+                        == UdpPacket.DHCP_SERVER_PORT
+                && (buffer.getShort(udp + UdpPacket.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF)
+                        == UdpPacket.DHCP_CLIENT_PORT;
     }
 
     /**

@@ -585,13 +585,8 @@ final class Ipv4Router {
     }
 
     private static void setMacs(MutableDirectBuffer buffer, long destination, long source) {
-        putMac(buffer, ETH, destination);
-        putMac(buffer, ETH + 6, source);
-    }
-
-    private static void putMac(MutableDirectBuffer buffer, int offset, long mac) {
-        buffer.putShort(offset, (short) (mac >>> 32), ByteOrder.BIG_ENDIAN);
-        buffer.putInt(offset + 2, (int) mac, ByteOrder.BIG_ENDIAN);
+        MacAddress.write(buffer, ETH + EthernetFrame.DESTINATION_OFFSET, destination);
+        MacAddress.write(buffer, ETH + EthernetFrame.SOURCE_OFFSET, source);
     }
 
     /** Length of the largest IP packet a GSO super-frame becomes once segmented. */
@@ -639,8 +634,8 @@ final class Ipv4Router {
             scratch.putBytes(L3 + headerLength, buffer, L3 + headerLength + done, size);
             scratch.putShort(L3 + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) (headerLength + size), ByteOrder.BIG_ENDIAN);
             out.wrap(scratch, L3, headerLength + size);
-            final int more = !last || originalMore ? 0x2000 : 0;
-            final int word = (flagsWord & 0x4000) | more | (originalOffset + done) >>> 3;
+            final int more = !last || originalMore ? Ipv4Packet.FLAG_MORE_FRAGMENTS : 0;
+            final int word = (flagsWord & Ipv4Packet.FLAG_DONT_FRAGMENT) | more | (originalOffset + done) >>> 3;
             scratch.putShort(L3 + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) word, ByteOrder.BIG_ENDIAN);
             out.updateHeaderChecksum();
             send(ingress, to, scratch, L3 + headerLength + size);
@@ -734,7 +729,7 @@ final class Ipv4Router {
         if (answer == GatewayDatagramService.DEFERRED) {
             return;
         }
-        final long clientMac = readMac(buffer, ETH + 6);
+        final long clientMac = MacAddress.read(buffer, ETH + EthernetFrame.SOURCE_OFFSET);
         writeUdpHeaders(buffer, domain, clientMac, clientIp, clientPort, service.port(), answer);
         sendFromGateway(ingress, domain, buffer, answer);
     }
@@ -800,7 +795,7 @@ final class Ipv4Router {
     private void sendFromGateway(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int payloadLength) {
         final int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH + payloadLength;
         ip.wrap(buffer, L3, ipLength);
-        final long clientMac = readMac(buffer, ETH);
+        final long clientMac = MacAddress.read(buffer, ETH + EthernetFrame.DESTINATION_OFFSET);
         if (ingress >= 0) {
             pipeline.capture(CapturePoint.DNS, ingress, buffer, L3 + ipLength);
         } else if (pipeline.capturesDns()) {
@@ -905,7 +900,7 @@ final class Ipv4Router {
                 ICMP_ERROR_MAX_IP_LENGTH - Ipv4Packet.MIN_HEADER_LENGTH - IcmpPacket.HEADER_LENGTH);
         final int icmpLength = IcmpPacket.HEADER_LENGTH + quoted;
         VirtioNetHeader.clear(scratch, 0);
-        setMacs(scratch, readMac(buffer, ETH + 6), errorMac);
+        setMacs(scratch, MacAddress.read(buffer, ETH + EthernetFrame.SOURCE_OFFSET), errorMac);
         scratch.putShort(ETH + 12, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
         writeIpHeader(
                 scratch, L3, Ipv4Packet.MIN_HEADER_LENGTH + icmpLength, Ipv4Packet.PROTOCOL_ICMP, errorSource, source);
@@ -970,14 +965,9 @@ final class Ipv4Router {
         return null;
     }
 
-    private static long readMac(DirectBuffer buffer, int offset) {
-        return ((long) (buffer.getShort(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-                | (buffer.getInt(offset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
-    }
-
     private static void swapMacs(MutableDirectBuffer buffer) {
-        final long destination = readMac(buffer, ETH);
-        final long source = readMac(buffer, ETH + 6);
+        final long destination = MacAddress.read(buffer, ETH + EthernetFrame.DESTINATION_OFFSET);
+        final long source = MacAddress.read(buffer, ETH + EthernetFrame.SOURCE_OFFSET);
         setMacs(buffer, source, destination);
     }
 

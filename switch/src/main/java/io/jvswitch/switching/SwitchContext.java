@@ -10,18 +10,25 @@ import java.util.concurrent.TimeUnit;
  * pattern): after that the agent trusts every value and checks nothing on the packet path.
  */
 public final class SwitchContext {
+    /** Defaults that the CLI and the docs show too (picocli takes them as constant expressions). */
+    public static final int DEFAULT_MAC_TABLE_LIMIT = 16_384;
+
+    public static final int DEFAULT_MACS_PER_PORT_LIMIT = 4_096;
+    public static final int DEFAULT_MAC_AGING_SECONDS = 300;
+    public static final int DEFAULT_CAPTURE_RING_KIB = 16 * 1024;
+
     private int maxPorts = 4096;
-    private int macTableLimit = 16_384;
-    private int macsPerPortLimit = 4_096;
+    private int macTableLimit = DEFAULT_MAC_TABLE_LIMIT;
+    private int macsPerPortLimit = DEFAULT_MACS_PER_PORT_LIMIT;
     private int addressBookLimit = 65_536;
-    private long macAgingNanos = TimeUnit.SECONDS.toNanos(300);
+    private long macAgingNanos = TimeUnit.SECONDS.toNanos(DEFAULT_MAC_AGING_SECONDS);
     private int agingBudgetPerCycle = 64;
     private int rxBatch = 64;
     private int commandsPerCycle = 16;
     private int commandQueueCapacity = 1024;
     private int waitMillis = 10;
     private IdleMode idleMode = IdleMode.WAIT;
-    private int captureRingBytes = 16 * 1024 * 1024;
+    private int captureRingBytes = DEFAULT_CAPTURE_RING_KIB * 1024;
     private int icmpErrorsPerSecond = 1000;
     private int icmpErrorBurst = 50;
     private int gatewayReplyQueueBytes = 1024 * 1024;

@@ -8,6 +8,7 @@ import static io.jvswitch.switching.TestFrames.mac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.jvswitch.packet.NeighborDiscovery;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +29,7 @@ class PortSecurityTest {
     static final int IP_B = ip("10.0.0.3");
     static final int IP_R = ip("10.0.0.9");
     static final int GW = ip("10.0.0.1");
+    static final long LINK_LOCAL = NeighborDiscovery.LINK_LOCAL_HIGH;
 
     Dataplane dp;
     MemoryPort a;
@@ -73,6 +75,60 @@ class PortSecurityTest {
         return f.array();
     }
 
+    /** An IPv6 frame from {@code srcHigh:srcLow} to ff02::1 with the given next header and payload. */
+    static byte[] ipv6From(long dstMac, long srcMac, long srcHigh, long srcLow, int nextHeader, byte... payload) {
+        final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 40 + payload.length);
+        f.position(VNET);
+        f.putShort((short) (dstMac >>> 32))
+                .putInt((int) dstMac)
+                .putShort((short) (srcMac >>> 32))
+                .putInt((int) srcMac);
+        f.putShort((short) 0x86DD)
+                .putInt(0x6000_0000)
+                .putShort((short) payload.length)
+                .put((byte) nextHeader)
+                .put((byte) 255);
+        f.putLong(srcHigh).putLong(srcLow).putLong(0xFF02_0000_0000_0000L).putLong(1);
+        f.put(payload);
+        return f.array();
+    }
+
+    /** Bytes from shorts, longs as two ints, for readable payloads. */
+    static byte[] bytes(int... values) {
+        final byte[] out = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) values[i];
+        }
+        return out;
+    }
+
+    static byte[] concat(byte[]... parts) {
+        final ByteBuffer b =
+                ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
+        for (byte[] part : parts) {
+            b.put(part);
+        }
+        return b.array();
+    }
+
+    static byte[] address(long high, long low) {
+        return ByteBuffer.allocate(16).putLong(high).putLong(low).array();
+    }
+
+    static byte[] linkOption(int type, long mac) {
+        return ByteBuffer.allocate(8)
+                .put((byte) type)
+                .put((byte) 1)
+                .putShort((short) (mac >>> 32))
+                .putInt((int) mac)
+                .array();
+    }
+
+    /** A neighbour advertisement (or solicitation) for {@code target} with the given options. */
+    static byte[] nd(int type, long targetLow, byte[]... options) {
+        return concat(bytes(type, 0, 0, 0, 0x60, 0, 0, 0), address(LINK_LOCAL, targetLow), concat(options));
+    }
+
     static byte[] ipv6(long dstMac, long srcMac, long srcHigh) {
         final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 40);
         f.position(VNET);
@@ -103,7 +159,7 @@ class PortSecurityTest {
         a.inject(ipv4(MAC_B, MAC_A, 0, IP_B)); // 0.0.0.0, as DHCP-style probes: fine
         a.inject(ipv4(MAC_B, mac("02:4a:0a:00:00:77"), IP_A, IP_B)); // forged source MAC
         a.inject(ipv4(MAC_B, MAC_A, IP_B, IP_B)); // takes over b's address
-        a.inject(ipv6(MAC_B, MAC_A, 0xFE80_0000_0000_0000L)); // link-local: fine
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, NeighborDiscovery.linkLocalLow(MAC_A), 59)); // its link-local
         a.inject(ipv6(MAC_B, MAC_A, 0x2001_0DB8_0000_0000L)); // a global address it was never given
         a.inject(Arrays.copyOf(ipv4(MAC_B, MAC_A, IP_A, IP_B), VNET + 20)); // IPv4 header cut short
         dp.runDutyCycle();
@@ -136,5 +192,93 @@ class PortSecurityTest {
         dp.runDutyCycle();
         assertEquals(Map.of(), drops(slotR));
         assertEquals(3, b.pendingTransmitted(), "both packets and the announcement reached b");
+    }
+
+    @Test
+    void routerAdvertisementsAndRedirectsFromEndpointsAreDroppedAndCounted() {
+        final long own = NeighborDiscovery.linkLocalLow(MAC_A);
+        final byte[] ra = bytes(134, 0, 0, 0, 64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0);
+        a.inject(ipv6From(0x3333_0000_0001L, MAC_A, LINK_LOCAL, own, 58, ra));
+        a.inject(ipv6From(0x3333_0000_0001L, MAC_A, LINK_LOCAL, 1, 58, ra)); // as fe80::1: spoofed first
+        // hidden behind a hop-by-hop and a destination options header
+        a.inject(ipv6From(
+                0x3333_0000_0001L,
+                MAC_A,
+                LINK_LOCAL,
+                own,
+                0,
+                concat(bytes(60, 0, 1, 4, 0, 0, 0, 0), bytes(58, 0, 1, 4, 0, 0, 0, 0), ra)));
+        // five extension headers: more than the switch walks
+        a.inject(ipv6From(
+                0x3333_0000_0001L,
+                MAC_A,
+                LINK_LOCAL,
+                own,
+                60,
+                concat(
+                        bytes(60, 0, 1, 4, 0, 0, 0, 0),
+                        bytes(60, 0, 1, 4, 0, 0, 0, 0),
+                        bytes(60, 0, 1, 4, 0, 0, 0, 0),
+                        bytes(60, 0, 1, 4, 0, 0, 0, 0),
+                        bytes(58, 0, 1, 4, 0, 0, 0, 0),
+                        ra)));
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, concat(bytes(137, 0, 0, 0, 0, 0, 0, 0), new byte[32])));
+        // a router solicitation is a host's to send
+        a.inject(ipv6From(0x3333_0000_0002L, MAC_A, LINK_LOCAL, own, 58, bytes(133, 0, 0, 0, 0, 0, 0, 0)));
+        dp.runDutyCycle();
+        assertEquals(
+                Map.of("ra-guard", 2L, "spoofed-source-ip", 1L, "ipv6-header-chain", 1L, "icmpv6-redirect", 1L),
+                drops(slotA));
+        assertEquals(1, b.pendingTransmitted(), "only the solicitation reached b");
+    }
+
+    @Test
+    void neighbourAdvertisementsOnlyForTheSendersOwnAddress() {
+        final long own = NeighborDiscovery.linkLocalLow(MAC_A);
+        final long bs = NeighborDiscovery.linkLocalLow(MAC_B);
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, nd(136, own, linkOption(2, MAC_A)))); // honest
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, nd(136, bs, linkOption(2, MAC_A)))); // b's address
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, nd(136, own, linkOption(2, MAC_B)))); // b's MAC
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, nd(135, bs, linkOption(1, MAC_A)))); // asks: fine
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, nd(135, bs, linkOption(1, MAC_R)))); // poisons
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 58, nd(135, bs, bytes(1, 0, 0, 0, 0, 0, 0, 0)))); // len 0
+        a.inject(ipv6From(MAC_B, MAC_A, 0, 0, 58, nd(135, own))); // duplicate address detection: fine
+        dp.runDutyCycle();
+        assertEquals(Map.of("spoofed-nd", 4L), drops(slotA));
+        assertEquals(3, b.pendingTransmitted());
+    }
+
+    @Test
+    void dhcpAndDhcpv6ServerMessagesFromEndpointsAreDropped() {
+        final byte[] offer = ipv4(0xFFFF_FFFF_FFFFL, MAC_A, IP_A, ip("255.255.255.255"));
+        final ByteBuffer udp = ByteBuffer.wrap(offer, VNET + 14 + 20, 8);
+        udp.putShort((short) 67).putShort((short) 68).putShort((short) 8);
+        a.inject(offer);
+        final byte[] request = ipv4(0xFFFF_FFFF_FFFFL, MAC_A, 0, ip("255.255.255.255"));
+        ByteBuffer.wrap(request, VNET + 14 + 20, 8)
+                .putShort((short) 68)
+                .putShort((short) 67)
+                .putShort((short) 8);
+        a.inject(request); // a client's own request: fine
+        final long own = NeighborDiscovery.linkLocalLow(MAC_A);
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 17, bytes(0x02, 0x23, 0x02, 0x22, 0, 8, 0, 0)));
+        a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, own, 17, bytes(0x02, 0x22, 0x02, 0x23, 0, 8, 0, 0)));
+        dp.runDutyCycle();
+        assertEquals(Map.of("dhcp-server", 1L, "dhcpv6-server", 1L), drops(slotA));
+        assertEquals(2, b.pendingTransmitted(), "the client messages pass");
+    }
+
+    @Test
+    void anApplianceAllowedToSpoofMayAdvertiseRoutes() {
+        router.inject(ipv6From(
+                0x3333_0000_0001L,
+                MAC_R,
+                LINK_LOCAL,
+                1,
+                58,
+                bytes(134, 0, 0, 0, 64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0)));
+        dp.runDutyCycle();
+        assertEquals(Map.of(), drops(slotR));
+        assertEquals(1, b.pendingTransmitted());
     }
 }

@@ -17,7 +17,7 @@ class EpollWakeupTest {
             final int[] slots = new int[8];
             final Thread waker = Thread.ofPlatform().start(() -> {
                 try {
-                    Thread.sleep(200);
+                    Thread.sleep(200); // lets the poll block first (a wake-up before it must end it too)
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jvswitch.switching.port.Port;
+import io.jvswitch.testsupport.Await;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,13 +128,10 @@ class TapLifecycleTest {
 
         again.setPersistent(false);
         again.close();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (TestNamespaces.ifindex(ns, "jvsp0") != -1) {
-            if (System.nanoTime() > deadline) {
-                fail("jvsp0 still exists after setPersistent(false) and close");
-            }
-            Thread.sleep(20);
-        }
+        Await.until(
+                "jvsp0 goes after setPersistent(false) and close",
+                WAIT,
+                () -> TestNamespaces.ifindex(ns, "jvsp0") == -1);
     }
 
     private void awaitArpReply(TapPort port) throws Exception {

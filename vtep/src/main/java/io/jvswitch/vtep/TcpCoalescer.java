@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  * acknowledgment and TCP options, sequence number where the last one ended, only ACK (and PSH,
  * which ends the frame) set, the first segment's payload size (a smaller one ends the frame), and a
  * TCP checksum that verifies: the super-frame goes out with NEEDS_CSUM, which the receiving kernel
- * trusts, so every segment's checksum is checked here first. A segment that does not fit is left
+ * trusts, so every segment's checksum is checked here first (or holds only the pseudo-header sum,
+ * as a sender that left it to offload sends it: {@link PartialChecksum}). A segment that does not fit is left
  * in the ring for the next frame. A frame of one segment goes out as it came, with an all-zero
  * virtio-net header.
  *
@@ -51,6 +52,10 @@ final class TcpCoalescer {
     private int tcpHeader;
     /** TCP header length of the segment {@link #mergeablePayload} last accepted. */
     private int candidateHeader;
+    /** Whether that segment's checksum was left partial by its sender ({@link PartialChecksum}). */
+    private boolean candidatePartial;
+    /** Segments of the frame being built (or just finished) whose checksum came partial. */
+    private int partialSegments;
 
     private int nextSequence;
 
@@ -62,6 +67,7 @@ final class TcpCoalescer {
         this.length = 0;
         this.segments = 0;
         this.segmentSize = 0;
+        this.partialSegments = 0;
     }
 
     boolean isEmpty() {
@@ -71,6 +77,11 @@ final class TcpCoalescer {
     /** Segments in the frame being built. */
     int segments() {
         return segments;
+    }
+
+    /** Segments of the last finished frame whose sender left their checksum partial. */
+    int partialSegments() {
+        return partialSegments;
     }
 
     /**
@@ -88,6 +99,7 @@ final class TcpCoalescer {
         segments = 1;
         final int payload = mergeablePayload(target, vnet + VirtioNetHeader.LENGTH, frameLength);
         if (payload > 0 && (target.getByte(tcpFlagsOffset()) & TcpPacket.PSH) == 0) {
+            partialSegments = candidatePartial ? 1 : 0;
             tcpHeader = candidateHeader;
             segmentSize = payload;
             nextSequence = target.getInt(tcp() + TcpPacket.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) + payload;
@@ -124,6 +136,9 @@ final class TcpCoalescer {
         target.putBytes(vnet + length, src, th + tcpHeader, payload);
         length += payload;
         segments++;
+        if (candidatePartial) {
+            partialSegments++;
+        }
         nextSequence += payload;
         // the newest window and PSH stand for the whole frame
         target.putShort(tcp() + TcpPacket.WINDOW_OFFSET, src.getShort(th + TcpPacket.WINDOW_OFFSET));
@@ -140,7 +155,10 @@ final class TcpCoalescer {
      * virtio-net header. Returns its length, virtio-net header included.
      */
     int finish() {
-        if (segments > 1) {
+        if (segments == 1) {
+            // Not joined: it goes as it came, marked NEEDS_CSUM if its sender left the checksum partial.
+            partialSegments = PartialChecksum.markIfPartial(target, vnet, length - VirtioNetHeader.LENGTH) ? 1 : 0;
+        } else if (segments > 1) {
             final int frame = vnet + VirtioNetHeader.LENGTH;
             final int ip = frame + ETH;
             final int ipLength = length - VirtioNetHeader.LENGTH - ETH;
@@ -192,7 +210,9 @@ final class TcpCoalescer {
         final int ip = frame + ETH;
         if ((src.getByte(ip) & 0xFF) != 0x45
                 || (src.getByte(ip + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF) != Ipv4Packet.PROTOCOL_TCP
-                || (src.getShort(ip + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0) { // MF or a fragment offset
+                || (src.getShort(ip + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
+                                & Ipv4Packet.FRAGMENT_BITS)
+                        != 0) {
             return -1;
         }
         final int ipLength = src.getShort(ip + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
@@ -211,9 +231,18 @@ final class TcpCoalescer {
                 src.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
                 Ipv4Packet.PROTOCOL_TCP,
                 ipLength - IP_HEADER);
-        if (InternetChecksum.fold(InternetChecksum.partialSum(src, th, ipLength - IP_HEADER, pseudo)) != 0xFFFF
-                || InternetChecksum.compute(src, ip, IP_HEADER) != 0) {
+        if (InternetChecksum.compute(src, ip, IP_HEADER) != 0) {
             return -1; // left for the receiver to check and drop
+        }
+        candidatePartial = false;
+        if (InternetChecksum.fold(InternetChecksum.partialSum(src, th, ipLength - IP_HEADER, pseudo)) != 0xFFFF) {
+            // Either corrupt (left for the receiver to check and drop) or left partial by a sender
+            // that offloads (PartialChecksum): the super-frame goes out NEEDS_CSUM either way.
+            if ((src.getShort(th + TcpPacket.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF)
+                    != InternetChecksum.fold(pseudo)) {
+                return -1;
+            }
+            candidatePartial = true;
         }
         candidateHeader = thLength;
         return payload;

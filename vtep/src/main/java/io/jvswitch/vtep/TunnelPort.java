@@ -12,6 +12,7 @@ import io.jvswitch.switching.port.Port;
 import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -51,6 +52,9 @@ public final class TunnelPort implements Port {
     private final VtepContext ctx;
     private final TxQueue tx;
     private final RemoteMacTable macs;
+    /** MACs the control plane placed behind a VTEP (from the cluster store): looked up before learned ones. */
+    private final Long2LongHashMap programmed = new Long2LongHashMap(RemoteMacTable.MISSING);
+
     private final InboundFrames inbound;
     private final VtepCounters counters = new VtepCounters();
     private final TcpSegmenter segmenter = new TcpSegmenter();
@@ -164,6 +168,19 @@ public final class TunnelPort implements Port {
         return null;
     }
 
+    /**
+     * Places {@code mac} behind VTEP {@code vtep} (0: forgets it), as the control plane knows it,
+     * without waiting to learn it; a programmed entry does not age and wins over a learned one.
+     * Dataplane thread only (through {@code Dataplane.call}).
+     */
+    public void programMac(long mac, int vtep) {
+        if (vtep == RemoteMacTable.MISSING) {
+            programmed.remove(mac);
+        } else {
+            programmed.put(mac, vtep);
+        }
+    }
+
     // ---- receive -----------------------------------------------------------------------------
 
     /**
@@ -194,7 +211,9 @@ public final class TunnelPort implements Port {
         if (coalescer.segments() > 1) {
             counters.coalesced(coalescer.segments());
         }
-        return coalescer.finish();
+        final int length = coalescer.finish();
+        counters.partialChecksums(coalescer.partialSegments());
+        return length;
     }
 
     /**
@@ -235,6 +254,8 @@ public final class TunnelPort implements Port {
         if (request != null) {
             snapshotRequest = null;
             final List<RemoteMac> entries = new ArrayList<>(macs.size());
+            programmed.forEachLong((mac, vtep) ->
+                    entries.add(new RemoteMac(MacAddress.format(mac), Ipv4Address.format((int) vtep), -1)));
             macs.forEach(
                     nowNanos,
                     (mac, vtep, age) -> entries.add(new RemoteMac(
@@ -243,7 +264,7 @@ public final class TunnelPort implements Port {
         }
     }
 
-    /** A remote MAC and the VTEP it sits behind, for {@code jvs fdb}. */
+    /** A remote MAC and the VTEP it sits behind, for {@code jvs fdb}; age -1: programmed, not learned. */
     public record RemoteMac(String mac, String vtep, long ageMillis) {}
 
     /**
@@ -276,7 +297,10 @@ public final class TunnelPort implements Port {
         final long destination = MacAddress.read(buffer, frame + EthernetFrame.DESTINATION_OFFSET);
         VtepPeer peer = null;
         if (!MacAddress.isMulticast(destination)) {
-            final int vtep = macs.lookup(destination);
+            int vtep = (int) programmed.get(destination);
+            if (vtep == RemoteMacTable.MISSING) {
+                vtep = macs.lookup(destination);
+            }
             if (vtep != RemoteMacTable.MISSING) {
                 peer = peerIn(targets, vtep); // null if that peer was removed since: replicate
             }

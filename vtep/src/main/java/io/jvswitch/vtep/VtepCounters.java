@@ -20,7 +20,8 @@ public final class VtepCounters {
     private static final int RX_BYTES = 3;
     private static final int SUPER_FRAMES = 4;
     private static final int COALESCED_SEGMENTS = 5;
-    private static final int DROPS = 6;
+    private static final int PARTIAL_CHECKSUMS = 6;
+    private static final int DROPS = 7;
 
     private final long[] values = new long[DROPS + VtepDropReason.VALUES.length];
 
@@ -46,6 +47,13 @@ public final class VtepCounters {
     void coalesced(int segments) {
         add(SUPER_FRAMES, 1);
         add(COALESCED_SEGMENTS, segments);
+    }
+
+    /** Dataplane thread: received frames whose sender left their checksum partial (PartialChecksum). */
+    void partialChecksums(int frames) {
+        if (frames != 0) {
+            add(PARTIAL_CHECKSUMS, frames);
+        }
     }
 
     void drop(VtepDropReason reason) {
@@ -80,6 +88,11 @@ public final class VtepCounters {
     /** Received segments that went to the dataplane inside super-frames. */
     public long coalescedSegments() {
         return read(COALESCED_SEGMENTS);
+    }
+
+    /** Received frames whose sender left the TCP/UDP checksum to offload, passed on marked NEEDS_CSUM. */
+    public long partialChecksums() {
+        return read(PARTIAL_CHECKSUMS);
     }
 
     public long drops(VtepDropReason reason) {

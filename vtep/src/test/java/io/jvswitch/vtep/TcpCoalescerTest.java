@@ -1,11 +1,13 @@
 package io.jvswitch.vtep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.TcpPacket;
+import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,80 @@ class TcpCoalescerTest {
             joined += expected ? 1 : 0;
         }
         assertEquals(MAY_DIFFER.size(), joined);
+    }
+
+    /**
+     * Segments whose sender left the TCP checksum to offload (the field holds the pseudo-header sum,
+     * as a Linux VTEP sends them across a veth): they join as verified ones do, and one left alone is
+     * passed on marked NEEDS_CSUM; a segment with a wrong checksum of any other value is not.
+     */
+    @Test
+    void partialChecksumsJoinAndAreMarkedAndCorruptOnesAreNot() {
+        final int mss = 1398;
+        final byte[] superFrame = VtepFrames.tcpSuperFrame(3 * mss, mss, TcpPacket.ACK);
+        final TcpSegmenter segmenter = new TcpSegmenter();
+        final UnsafeBuffer datagrams = new UnsafeBuffer(ByteBuffer.allocateDirect(8_000));
+        assertTrue(segmenter.segment(new UnsafeBuffer(superFrame), 0, superFrame.length, datagrams, 1, 1450));
+        final int frameLength = segmenter.stride() - VxlanHeader.LENGTH;
+        final UnsafeBuffer first = frame(datagrams, 0, frameLength);
+        final UnsafeBuffer second = frame(datagrams, segmenter.stride(), frameLength);
+        partialChecksum(first, frameLength);
+        partialChecksum(second, frameLength);
+        assertEquals(TCP, PartialChecksum.partialStart(first, 0, frameLength));
+        final UnsafeBuffer target = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
+
+        final TcpCoalescer coalescer = new TcpCoalescer();
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, first, 0, frameLength));
+        assertTrue(coalescer.append(7, second, 0, frameLength), "a partial segment joins");
+        coalescer.finish();
+        assertEquals(2, coalescer.partialSegments());
+        assertTrue(VirtioNetHeader.needsChecksum(target, 0) && VirtioNetHeader.isGso(target, 0));
+
+        // One partial segment alone (the next one does not continue it): marked, the field kept.
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, second, 0, frameLength));
+        assertEquals(frameLength + VirtioNetHeader.LENGTH, coalescer.finish());
+        assertEquals(1, coalescer.partialSegments());
+        assertTrue(VirtioNetHeader.needsChecksum(target, 0) && !VirtioNetHeader.isGso(target, 0));
+        assertEquals(TCP, VirtioNetHeader.checksumStart(target, 0));
+        assertEquals(TcpPacket.CHECKSUM_OFFSET, VirtioNetHeader.checksumOffset(target, 0));
+        // Completing it as a kernel would gives the checksum a verifying receiver expects.
+        assertTrue(VirtioNetHeader.completeChecksum(target, 0, frameLength + VirtioNetHeader.LENGTH));
+        final UnsafeBuffer completed = new UnsafeBuffer(ByteBuffer.allocateDirect(frameLength));
+        completed.putBytes(0, target, VirtioNetHeader.LENGTH, frameLength);
+        final UnsafeBuffer verified = frame(datagrams, segmenter.stride(), frameLength);
+        validChecksums(verified, frameLength);
+        assertEquals(
+                verified.getShort(TCP + TcpPacket.CHECKSUM_OFFSET),
+                completed.getShort(TCP + TcpPacket.CHECKSUM_OFFSET));
+
+        // A corrupt checksum (neither complete nor the pseudo-header sum): not joined, not marked.
+        final UnsafeBuffer corrupt = frame(datagrams, segmenter.stride(), frameLength);
+        validChecksums(corrupt, frameLength);
+        corrupt.putShort(
+                TCP + TcpPacket.CHECKSUM_OFFSET, (short) (corrupt.getShort(TCP + TcpPacket.CHECKSUM_OFFSET) + 1));
+        assertEquals(-1, PartialChecksum.partialStart(corrupt, 0, frameLength));
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, first, 0, frameLength));
+        assertFalse(coalescer.append(7, corrupt, 0, frameLength));
+        coalescer.finish();
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, corrupt, 0, frameLength));
+        coalescer.finish();
+        assertEquals(0, coalescer.partialSegments());
+        assertFalse(VirtioNetHeader.needsChecksum(target, 0));
+    }
+
+    /** What a Linux sender that offloads leaves in the TCP checksum field: the folded pseudo-header sum. */
+    private static void partialChecksum(UnsafeBuffer frame, int length) {
+        validChecksums(frame, length);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(
+                frame.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
+                frame.getInt(IP + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
+                Ipv4Packet.PROTOCOL_TCP,
+                length - TCP);
+        frame.putShort(TCP + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
     }
 
     private static boolean join(UnsafeBuffer target, UnsafeBuffer first, UnsafeBuffer second) {

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param seconds length of each iperf3 test
  * @param pings echo requests per RTT figure, sent 50 ms apart
  * @param warmupSeconds untimed TCP through each path before its first measured test (0: none)
+ * @param trialSeconds length of each trial of the loss-free rate searches
  * @param jvsDaemonArgs extra {@code jvs daemon} options for the jvs paths (switch, VXLAN, published port)
  * @param paths keys of the paths to measure, in order
  * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
@@ -23,6 +24,7 @@ public record BenchOptions(
         int seconds,
         int pings,
         int warmupSeconds,
+        int trialSeconds,
         List<String> jvsDaemonArgs,
         List<String> paths,
         Map<String, List<String>> jvsVariants,
@@ -30,6 +32,23 @@ public record BenchOptions(
         Path png) {
     public static final List<String> ALL_PATHS =
             List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan", "kernel-nat", "jvs-nat");
+
+    /** Trials of the loss-free rate searches last this long unless --trial-seconds says otherwise. */
+    public static final int DEFAULT_TRIAL_SECONDS = 1;
+
+    /** The options with the default trial length. */
+    public BenchOptions(
+            int runs,
+            int seconds,
+            int pings,
+            int warmupSeconds,
+            List<String> jvsDaemonArgs,
+            List<String> paths,
+            Map<String, List<String>> jvsVariants,
+            Path json,
+            Path png) {
+        this(runs, seconds, pings, warmupSeconds, DEFAULT_TRIAL_SECONDS, jvsDaemonArgs, paths, jvsVariants, json, png);
+    }
 
     public BenchOptions {
         if (runs < 1 || runs > 20) {
@@ -43,6 +62,9 @@ public record BenchOptions(
         }
         if (warmupSeconds < 0 || warmupSeconds > 60) {
             throw new IllegalArgumentException("--warmup must be within 0..60: " + warmupSeconds);
+        }
+        if (trialSeconds < 1 || trialSeconds > 10) {
+            throw new IllegalArgumentException("--trial-seconds must be within 1..10: " + trialSeconds);
         }
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("--paths names no path");

@@ -23,6 +23,8 @@ public final class BenchRunner {
     private static final long SERVER_START_SECONDS = 10;
     /** A pause after each test (and the warm-up), so queues drain before the next one starts. */
     private static final long DRAIN_MILLIS = 300;
+    /** UDP payload of a 1518-byte Ethernet frame (FCS included): 1518 - 4 - 14 - 20 - 8. */
+    private static final int UDP_1518_PAYLOAD = 1472;
 
     private final BenchOptions options;
     private final PrintStream progress;
@@ -100,7 +102,15 @@ public final class BenchRunner {
                     new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null, notMeasured));
         }
         warmUp();
-        final Figure[] tests = {Figure.TCP_1, Figure.TCP_4, Figure.UDP_64_PPS, Figure.PING_RTT, Figure.CONNECTIONS};
+        final Figure[] tests = {
+            Figure.TCP_1,
+            Figure.TCP_4,
+            Figure.UDP_64_PPS,
+            Figure.UDP_64_NDR,
+            Figure.UDP_1518_NDR,
+            Figure.PING_RTT,
+            Figure.CONNECTIONS
+        };
         int total = 0;
         for (Figure test : tests) {
             for (DataplanePath path : active) {
@@ -276,6 +286,9 @@ public final class BenchRunner {
                 results.record(path.key(), run, Figure.UDP_64_PPS, r.receivedPacketsPerSecond() / 1e3, raw);
                 results.record(path.key(), run, Figure.UDP_64_LOSS, r.lossPercent(), raw);
             }
+            case UDP_64_NDR -> lossFreeRate(results, path, run, 64, Figure.UDP_64_NDR, Figure.UDP_64_PDR);
+            case UDP_1518_NDR ->
+                lossFreeRate(results, path, run, UDP_1518_PAYLOAD, Figure.UDP_1518_NDR, Figure.UDP_1518_PDR);
             case PING_RTT -> {
                 final TimedCommand.Result out = TimedCommand.run(
                         ends.clientNamespace(),
@@ -306,6 +319,49 @@ public final class BenchRunner {
             }
             default -> throw new IllegalArgumentException("not a test: " + test);
         }
+    }
+
+    /**
+     * The loss-free rates of UDP datagrams of {@code payload} bytes: an unpaced trial, then a
+     * bounded binary search with paced ones ({@link LossFreeRate}), each {@code --trial-seconds} long.
+     */
+    private void lossFreeRate(BenchResults results, DataplanePath path, int run, int payload, Figure ndr, Figure pdr)
+            throws Exception {
+        final DataplanePath.Endpoints ends = path.endpoints();
+        final LossFreeRate.Trial trial = pps -> udpTrial(ends, payload, pps);
+        final LossFreeRate.Result r = LossFreeRate.search(trial.offer(0), trial);
+        final Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("payloadBytes", payload);
+        raw.put("trials", r.trials());
+        raw.put("trialSeconds", options.trialSeconds());
+        raw.put("unpacedReceivedPps", r.unpacedPps());
+        raw.put("ndrPps", r.ndrPps());
+        raw.put("pdrPps", r.pdrPps());
+        results.record(path.key(), run, ndr, r.ndrPps() / 1e3, raw);
+        results.record(path.key(), run, pdr, r.pdrPps() / 1e3, raw);
+    }
+
+    /** One UDP trial: {@code pps} datagrams per second, paced by iperf3, or as fast as it can with 0. */
+    private LossFreeRate.Outcome udpTrial(DataplanePath.Endpoints ends, int payload, double pps) throws Exception {
+        final long bitsPerSecond = pps == 0 ? 0 : Math.max(1, Math.round(pps * payload * 8));
+        final IperfResult r = iperf(
+                ends,
+                options.trialSeconds() + 20L,
+                "-c",
+                ends.serverAddress(),
+                "-t",
+                Integer.toString(options.trialSeconds()),
+                "-J",
+                "--connect-timeout",
+                "3000",
+                "-u",
+                "-l",
+                Integer.toString(payload),
+                "-b",
+                Long.toString(bitsPerSecond));
+        Thread.sleep(DRAIN_MILLIS);
+        final double seconds = r.seconds() > 0 ? r.seconds() : options.trialSeconds();
+        return new LossFreeRate.Outcome(r.packets() / seconds, r.receivedPacketsPerSecond(), r.lossPercent() / 100);
     }
 
     private IperfResult iperf(DataplanePath.Endpoints ends, long timeout, String... args)

@@ -6,6 +6,12 @@ public enum Figure {
     TCP_4("TCP x4", "Gb/s", true),
     UDP_64_PPS("UDP 64B rx", "kpps", true),
     UDP_64_LOSS("UDP 64B loss", "%", false),
+    /** Received at the highest paced rate with at most 0.1 % loss (LossFreeRate). */
+    UDP_64_NDR("UDP 64B NDR", "kpps", true),
+    /** Received at the highest paced rate with at most 0.5 % loss. */
+    UDP_64_PDR("UDP 64B PDR", "kpps", true),
+    UDP_1518_NDR("UDP 1518B NDR", "kpps", true),
+    UDP_1518_PDR("UDP 1518B PDR", "kpps", true),
     PING_RTT("ping RTT", "ms", false),
     CONNECTIONS("TCP conn rate", "conn/s", true),
     CPU_PER_GB("CPU per GB", "s/GB", false),

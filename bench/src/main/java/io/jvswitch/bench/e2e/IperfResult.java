@@ -30,12 +30,14 @@ public record IperfResult(double bitsPerSecond, long bytes, double seconds, long
 
     /**
      * Parses iperf3's JSON. iperf3 reports failures inside the JSON ({@code "error"}); those, and
-     * output without the receiver's summary, are refused with the reason.
+     * output without the receiver's summary, are refused with the reason. Warnings iperf3 prints
+     * before the JSON (a UDP block larger than the control connection's MSS, say) are skipped.
      */
     public static IperfResult parse(String json) {
         final JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            final int start = json.indexOf("\n{");
+            root = MAPPER.readTree(json.startsWith("{") || start < 0 ? json : json.substring(start + 1));
         } catch (IOException e) {
             throw new IllegalArgumentException("iperf3 output is not JSON: " + firstLine(json));
         }

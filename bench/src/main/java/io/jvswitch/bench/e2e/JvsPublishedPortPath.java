@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * A port published with {@code jvs attach -p}, reached by a client beyond the host at the host's
- * address ({@link PublishedPortTopology}). Such a connection ends on the host's own stack, so jvs
- * takes it with its host-side listener and relays it to the container: this compares that relay
- * (docker-proxy's job) with the kernel's in-path DNAT.
+ * address ({@link PublishedPortTopology}). The host's port rules send such a connection down the
+ * host link and the switch translates it (DNAT), so this compares jvs's in-path DNAT with the
+ * kernel's (iptables DNAT), both keeping the client's address.
  */
 final class JvsPublishedPortPath extends JvsPath {
     private Endpoints endpoints;

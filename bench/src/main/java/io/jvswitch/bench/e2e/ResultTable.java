@@ -241,7 +241,7 @@ public final class ResultTable {
     static int decimals(Figure figure) {
         return switch (figure) {
             case TCP_1, TCP_4, CPU_PER_GB, MACHINE_CPU_PER_GB -> 2;
-            case UDP_64_PPS, UDP_64_LOSS -> 1;
+            case UDP_64_PPS, UDP_64_LOSS, UDP_64_NDR, UDP_64_PDR, UDP_1518_NDR, UDP_1518_PDR -> 1;
             case PING_RTT -> 3;
             case CONNECTIONS -> 0;
         };

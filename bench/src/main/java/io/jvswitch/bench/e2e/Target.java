@@ -10,7 +10,24 @@ public record Target(String label, String path, String reference, Figure figure,
             new Target("TCP x1, jvs / OVS userspace+TSO", "jvs", "ovs-tso", Figure.TCP_1, true, 1.5),
             new Target("UDP 64B rx, jvs / kernel bridge", "jvs", "bridge", Figure.UDP_64_PPS, true, 0.9),
             new Target("UDP 64B loss, jvs (%)", "jvs", null, Figure.UDP_64_LOSS, false, 1.0),
-            new Target("ping RTT, jvs / kernel bridge", "jvs", "bridge", Figure.PING_RTT, false, 1.5));
+            new Target("ping RTT, jvs / kernel bridge", "jvs", "bridge", Figure.PING_RTT, false, 1.5),
+            // the dataplane I/O issue's targets
+            new Target("UDP 64B NDR, jvs / kernel bridge", "jvs", "bridge", Figure.UDP_64_NDR, true, 0.9),
+            new Target("TCP x1, jvs VXLAN / kernel VXLAN", "jvs-vxlan", "kernel-vxlan", Figure.TCP_1, true, 0.6),
+            new Target(
+                    "UDP 64B NDR, jvs VXLAN / kernel VXLAN", "jvs-vxlan", "kernel-vxlan", Figure.UDP_64_NDR, true, 0.8),
+            new Target("daemon CPU per GB, jvs VXLAN (s)", "jvs-vxlan", null, Figure.CPU_PER_GB, false, 0.5),
+            // the published ports issue's targets
+            new Target("TCP x1, jvs published port / DNAT", "jvs-nat", "kernel-nat", Figure.TCP_1, true, 0.8),
+            new Target("TCP x4, jvs published port / DNAT", "jvs-nat", "kernel-nat", Figure.TCP_4, true, 0.8),
+            new Target("UDP 64B rx, jvs published port / DNAT", "jvs-nat", "kernel-nat", Figure.UDP_64_PPS, true, 0.8),
+            new Target(
+                    "TCP conn rate, jvs published port / DNAT",
+                    "jvs-nat",
+                    "kernel-nat",
+                    Figure.CONNECTIONS,
+                    true,
+                    0.9));
 
     /** The measured value: a ratio of runs when there is a reference, else the path's median. */
     public Spread measure(BenchResults results) {

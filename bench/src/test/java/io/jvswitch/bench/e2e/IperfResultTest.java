@@ -39,6 +39,15 @@ class IperfResultTest {
         assertEquals(100.0 * 37689 / 176563, r.lossPercent(), 1e-9);
     }
 
+    /** iperf3 warns on stdout, before its JSON, when a UDP block exceeds the control connection's MSS. */
+    @Test
+    void aWarningBeforeTheJsonIsSkipped() throws IOException {
+        final IperfResult r = IperfResult.parse(
+                "warning: UDP block size 1472 exceeds TCP MSS 1448, may result in fragmentation / drops\n"
+                        + resource("iperf3-udp-64.json"));
+        assertEquals(176563, r.packets());
+    }
+
     @Test
     void iperfErrorIsReportedWithItsMessage() throws IOException {
         final IllegalArgumentException e =

@@ -1,13 +1,14 @@
 package io.jvswitch.bench.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.lab.NetnsLab;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -76,16 +77,10 @@ class PathIsolationTest {
     }
 
     private static void awaitState(Process p, char wanted) throws Exception {
-        for (int i = 0; i < 200 && state(p) != wanted; i++) {
-            Thread.sleep(10);
-        }
-        assertEquals(wanted, state(p));
+        Await.until("process state " + wanted, Duration.ofSeconds(5), () -> state(p) == wanted);
     }
 
     private static void awaitNotStopped(Process p) throws Exception {
-        for (int i = 0; i < 200 && state(p) == 'T'; i++) {
-            Thread.sleep(10);
-        }
-        assertTrue(state(p) != 'T', "still stopped");
+        Await.until("the process runs again", Duration.ofSeconds(5), () -> state(p) != 'T');
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.jvswitch.control.RateLimitedLog;
+import io.jvswitch.control.cluster.ClusterAgent;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.TraceRequest;
 import io.jvswitch.control.service.ApiException;
@@ -35,6 +36,7 @@ public final class ApiRoutes {
     private final ObjectMapper json;
 
     private final NatService nat;
+    private final ClusterAgent cluster;
 
     public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json) {
         this(service, debug, json, null);
@@ -42,6 +44,13 @@ public final class ApiRoutes {
 
     /** {@code nat} null: a daemon without host link, which publishes nothing and tracks nothing. */
     public ApiRoutes(NetworkService service, DebugService debug, ObjectMapper json, NatService nat) {
+        this(service, debug, json, nat, null);
+    }
+
+    /** {@code cluster} null: a daemon without a cluster store. */
+    public ApiRoutes(
+            NetworkService service, DebugService debug, ObjectMapper json, NatService nat, ClusterAgent cluster) {
+        this.cluster = cluster;
         this.service = service;
         this.debug = debug;
         this.json = json;
@@ -179,6 +188,9 @@ public final class ApiRoutes {
                 if (p.length == 2 && method.equals("GET")) {
                     return nat == null ? List.of() : nat.ports();
                 }
+                if (p.length == 3 && method.equals("GET") && p[2].equals("host-rules")) {
+                    return nat == null ? List.of() : nat.hostRules();
+                }
             }
             case "conntrack" -> {
                 if (p.length == 2 && method.equals("GET")) {
@@ -194,6 +206,21 @@ public final class ApiRoutes {
                         }
                     }
                     return nat.conntrack(query.get("network"), limit);
+                }
+            }
+            case "cluster" -> {
+                if (cluster == null) {
+                    throw ApiException.conflict(
+                            "this daemon runs without a cluster store (start it with --cluster-store etcd://...)");
+                }
+                if (p.length == 3 && method.equals("GET") && p[2].equals("status")) {
+                    return cluster.status();
+                }
+                if (p.length == 3 && method.equals("GET") && p[2].equals("hosts")) {
+                    return cluster.hosts();
+                }
+                if (p.length == 4 && method.equals("DELETE") && p[2].equals("hosts")) {
+                    return cluster.removeHost(decode(p[3]));
                 }
             }
             case "trace" -> {

@@ -39,10 +39,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ApiServer implements AutoCloseable {
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
+    /** Clients at once: a CLI holds one for a moment; captures hold one each for their life. */
+    static final int MAX_CONNECTIONS = 256;
+    /** The whole request (headers and body, at most 64 KiB over a local socket) within this of connecting. */
+    static final long REQUEST_DEADLINE_MILLIS = 10_000;
 
     private final Path socket;
     private String socketGroup;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private final ApiConnectionLimits limits = new ApiConnectionLimits(MAX_CONNECTIONS, REQUEST_DEADLINE_MILLIS);
     private Channel channel;
 
     public ApiServer(Path socket) {
@@ -79,11 +84,12 @@ public final class ApiServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<DomainSocketChannel>() {
                     @Override
                     protected void initChannel(DomainSocketChannel ch) {
+                        limits.admit(ch);
                         ch.pipeline()
                                 .addLast(
                                         new HttpServerCodec(),
                                         new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                        new Handler(routes, streaming, controlThread));
+                                        new Handler(routes, streaming, controlThread, limits));
                     }
                 });
         channel =
@@ -114,8 +120,14 @@ public final class ApiServer implements AutoCloseable {
         private final ApiRoutes routes;
         private final StreamingRoutes streaming;
         private final ExecutorService controlThread;
+        private final ApiConnectionLimits limits;
 
-        Handler(ApiRoutes routes, StreamingRoutes streaming, ExecutorService controlThread) {
+        Handler(
+                ApiRoutes routes,
+                StreamingRoutes streaming,
+                ExecutorService controlThread,
+                ApiConnectionLimits limits) {
+            this.limits = limits;
             this.routes = routes;
             this.streaming = streaming;
             this.controlThread = controlThread;
@@ -123,6 +135,7 @@ public final class ApiServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            limits.requestReceived(ctx.channel());
             final String method = request.method().name();
             final String uri = request.uri();
             final byte[] body = ByteBufUtil.getBytes(request.content());

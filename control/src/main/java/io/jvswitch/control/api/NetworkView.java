@@ -89,7 +89,7 @@ public record NetworkView(
                 n.name(),
                 n.id(),
                 n.created(),
-                "local",
+                n.scope(),
                 n.driver(),
                 false,
                 new Ipam(

@@ -1,6 +1,8 @@
 package io.jvswitch.control.cli;
 
 import io.jvswitch.control.Daemon;
+import io.jvswitch.control.cluster.ClusterAgent;
+import io.jvswitch.control.cluster.ClusterKeys;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.NatService;
@@ -12,9 +14,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -50,14 +57,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--mac-aging",
             paramLabel = "SECONDS",
-            defaultValue = "300",
+            defaultValue = "" + SwitchContext.DEFAULT_MAC_AGING_SECONDS,
             description = "Forget a MAC address not seen for this long (default: ${DEFAULT-VALUE}).")
     long macAgingSeconds;
 
     @Option(
             names = "--fdb-limit",
             paramLabel = "N",
-            defaultValue = "16384",
+            defaultValue = "" + SwitchContext.DEFAULT_MAC_TABLE_LIMIT,
             description =
                     "Most MAC addresses learned per network; beyond it frames to new MACs are flooded (default: ${DEFAULT-VALUE}).")
     int fdbLimit;
@@ -65,14 +72,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--fdb-port-limit",
             paramLabel = "N",
-            defaultValue = "4096",
+            defaultValue = "" + SwitchContext.DEFAULT_MACS_PER_PORT_LIMIT,
             description = "Most MAC addresses learned per port (default: ${DEFAULT-VALUE}).")
     int fdbPortLimit;
 
     @Option(
             names = "--capture-ring",
             paramLabel = "KIB",
-            defaultValue = "16384",
+            defaultValue = "" + SwitchContext.DEFAULT_CAPTURE_RING_KIB,
             description =
                     "Room for captured frames on their way to capture clients, in KiB; a power of two, at least 64 (default: ${DEFAULT-VALUE}).")
     int captureRingKib;
@@ -92,7 +99,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--dns-ttl",
             paramLabel = "SECONDS",
-            defaultValue = "600",
+            defaultValue = "" + DnsContext.DEFAULT_TTL_SECONDS,
             description = "TTL of the DNS responder's answers for container names (default: ${DEFAULT-VALUE}).")
     int dnsTtl;
 
@@ -115,7 +122,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--conntrack-max",
             paramLabel = "N",
-            defaultValue = "262144",
+            defaultValue = "" + NatContext.DEFAULT_TABLE_CAPACITY,
             description =
                     "Most connections tracked for NAT; new ones beyond it are refused and counted (default: ${DEFAULT-VALUE}).")
     int conntrackMax;
@@ -136,8 +143,36 @@ final class DaemonCommand implements Callable<Integer> {
                     + "upstream that routes it to this host sees it (default: ${DEFAULT-VALUE}).")
     String masqueradeAddress;
 
+    @Option(
+            names = "--cluster-store",
+            paramLabel = "etcd://HOST:PORT[,HOST:PORT...][/PREFIX]",
+            description = "Join a cluster through etcd: overlay networks created without --local/--peer are then "
+                    + "global (one VNI, addresses and names claimed cluster-wide). Default prefix: /jvs/v1/.")
+    String clusterStore;
+
+    @Option(
+            names = "--cluster-advertise",
+            paramLabel = "ADDRESS[:PORT]",
+            description = "This host's underlay address (and VXLAN UDP port, default 4789) other hosts reach it at.")
+    String clusterAdvertise;
+
+    @Option(
+            names = "--cluster-host-name",
+            paramLabel = "NAME",
+            description = "This host's name in the cluster (default: the host name).")
+    String clusterHostName;
+
+    @Option(
+            names = "--cluster-ttl",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "Lease of this host's records: a dead host vanishes from the others within it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int clusterTtl;
+
     @Override
     public Integer call() throws Exception {
+        final Daemon.ClusterOptions cluster = clusterOptions();
         InetSocketAddress metricsAddress = null;
         if (metrics != null) {
             final int colon = metrics.lastIndexOf(':');
@@ -208,11 +243,82 @@ final class DaemonCommand implements Callable<Integer> {
                             linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr),
                             dns,
                             nat)
+                    .cluster(cluster)
                     .run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
         return 0;
+    }
+
+    private Daemon.ClusterOptions clusterOptions() {
+        if (clusterStore == null) {
+            if (clusterAdvertise != null || clusterHostName != null) {
+                throw new CliException("--cluster-advertise and --cluster-host-name need --cluster-store");
+            }
+            return null;
+        }
+        if (!clusterStore.startsWith("etcd://")) {
+            throw new CliException("invalid --cluster-store '" + clusterStore
+                    + "': etcd://HOST:PORT[,HOST:PORT...][/PREFIX] (etcd is the only store)");
+        }
+        String rest = clusterStore.substring("etcd://".length());
+        String prefix = ClusterKeys.DEFAULT_PREFIX;
+        final int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            prefix = rest.substring(slash);
+            rest = rest.substring(0, slash);
+            if (prefix.equals("/")) {
+                prefix = ClusterKeys.DEFAULT_PREFIX;
+            }
+        }
+        final List<URI> endpoints = new ArrayList<>();
+        for (String hostPort : rest.split(",")) {
+            if (!hostPort.matches("[A-Za-z0-9_.\\[\\]:-]+:[0-9]{1,5}")) {
+                throw new CliException(
+                        "invalid --cluster-store endpoint '" + hostPort + "': HOST:PORT, e.g. 10.0.0.1:2379");
+            }
+            endpoints.add(URI.create("http://" + hostPort));
+        }
+        if (clusterAdvertise == null) {
+            throw new CliException("--cluster-store needs --cluster-advertise ADDRESS[:PORT]: this host's underlay "
+                    + "address, which the other hosts' VTEPs send to");
+        }
+        String address = clusterAdvertise;
+        int port = 4789;
+        final int colon = clusterAdvertise.lastIndexOf(':');
+        if (colon > 0) {
+            address = clusterAdvertise.substring(0, colon);
+            try {
+                port = Integer.parseInt(clusterAdvertise.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65_535) {
+                throw new CliException("invalid --cluster-advertise port in '" + clusterAdvertise + "'");
+            }
+        }
+        try {
+            address = Cidr.format(Cidr.parseAddress(address, "--cluster-advertise address"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        String name = clusterHostName;
+        if (name == null) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                throw new CliException("cannot tell this host's name: give --cluster-host-name");
+            }
+        }
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+            throw new CliException("invalid --cluster-host-name '" + name + "': letters, digits, '_', '.', '-'");
+        }
+        if (clusterTtl < 2 || clusterTtl > 3600) {
+            throw new CliException("invalid --cluster-ttl " + clusterTtl + ": 2 to 3600 seconds");
+        }
+        return new Daemon.ClusterOptions(
+                endpoints, prefix, new ClusterAgent.Options(name, address, port, clusterTtl, clusterStore));
     }
 
     private Daemon.NatOptions natOptions() {

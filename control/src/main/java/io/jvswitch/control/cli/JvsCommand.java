@@ -16,6 +16,7 @@ import java.io.PrintWriter;
         subcommands = {
             DaemonCommand.class,
             NetworkCommand.class,
+            ClusterCommand.class,
             AttachCommand.class,
             DetachCommand.class,
             FdbCommand.class,
@@ -30,6 +31,7 @@ import java.io.PrintWriter;
             LauncherCommands.Build.class,
             LauncherCommands.Bench.class,
             LauncherCommands.Jmh.class,
+            LauncherCommands.Format.class,
             DocsCommands.Completion.class,
             DocsCommands.Man.class,
             DocsCommands.Markdown.class,

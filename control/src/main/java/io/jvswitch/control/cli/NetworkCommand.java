@@ -158,13 +158,14 @@ final class NetworkCommand {
         @Override
         public Integer call() {
             final TextTable table =
-                    new TextTable("NETWORK ID", "NAME", "DRIVER", "SUBNET", "GATEWAY", "MTU", "ENDPOINTS");
+                    new TextTable("NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "MTU", "ENDPOINTS");
             for (JsonNode n : socket.api().get("/v1/networks")) {
                 final JsonNode config = n.path("IPAM").path("Config").path(0);
                 table.row(
                         n.path("Id").asText().substring(0, 12),
                         n.path("Name").asText(),
                         n.path("Driver").asText() + (n.path("Internal").asBoolean() ? " (internal)" : ""),
+                        n.path("Scope").asText(),
                         config.path("Subnet").asText(),
                         config.path("Gateway").asText(),
                         n.path("Options").path("com.jvswitch.network.mtu").asText(),

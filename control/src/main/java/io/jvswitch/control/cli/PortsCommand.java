@@ -14,8 +14,10 @@ import java.util.concurrent.Callable;
 @Command(
         name = "ports",
         description = {
-            "List published ports (-p) with the host port each got.",
-            "With --switch: the switch's ports with their counters and drops by reason."
+            "List published ports (-p) with the host port each got, and the path clients take: from beyond the"
+                    + " host through the switch (the container sees the client), from this host through the relay.",
+            "With --switch: the switch's ports with their counters and drops by reason.",
+            "With --host-rules: what jvs added to the host's policy routing for published ports."
         })
 final class PortsCommand implements Callable<Integer> {
     @Mixin
@@ -27,12 +29,23 @@ final class PortsCommand implements Callable<Integer> {
     @Option(names = "--switch", description = "List the switch's ports (one per endpoint and the host link) instead.")
     boolean switchPorts;
 
+    @Option(
+            names = "--host-rules",
+            description = "List what jvs added to the host's policy routing for published ports (rules and table).")
+    boolean hostRules;
+
     @Override
     public Integer call() {
         if (switchPorts) {
             return switchPorts();
         }
-        final TextTable table = new TextTable("ENDPOINT", "NETWORK", "PROTO", "HOST", "CONTAINER");
+        if (hostRules) {
+            for (JsonNode line : socket.api().get("/v1/published/host-rules")) {
+                spec.commandLine().getOut().println(line.asText());
+            }
+            return 0;
+        }
+        final TextTable table = new TextTable("ENDPOINT", "NETWORK", "PROTO", "HOST", "CONTAINER", "PATH");
         for (JsonNode p : socket.api().get("/v1/published")) {
             final String hostIp = p.path("hostIp").asText();
             table.row(
@@ -41,7 +54,8 @@ final class PortsCommand implements Callable<Integer> {
                     p.path("protocol").asText(),
                     hostIp + ":" + p.path("hostPort").asInt(),
                     p.path("containerIp").asText() + ":"
-                            + p.path("containerPort").asInt());
+                            + p.path("containerPort").asInt(),
+                    p.path("path").asText());
         }
         table.print(spec.commandLine().getOut());
         return 0;

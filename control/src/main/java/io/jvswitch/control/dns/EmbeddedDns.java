@@ -1,5 +1,6 @@
 package io.jvswitch.control.dns;
 
+import io.jvswitch.control.cluster.EndpointAdvert;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
@@ -38,6 +39,17 @@ public final class EmbeddedDns {
 
     /** Publishes the names of {@code endpoints} on {@code networks}, and points netns containers at their gateways. */
     public void update(List<NetworkRecord> networks, List<EndpointRecord> endpoints) {
+        update(networks, endpoints, Map.of());
+    }
+
+    /**
+     * As above, with the endpoints other hosts have on global networks (network name to adverts):
+     * their names answer on that network like local ones.
+     */
+    public void update(
+            List<NetworkRecord> networks,
+            List<EndpointRecord> endpoints,
+            Map<String, List<EndpointAdvert>> remoteEndpoints) {
         final Map<String, NetworkRecord> byName = new HashMap<>();
         final List<DnsNetwork> dnsNetworks = new ArrayList<>();
         for (NetworkRecord n : networks) {
@@ -72,6 +84,22 @@ public final class EmbeddedDns {
                         .add(network.gateway());
             }
         }
+        remoteEndpoints.forEach((networkName, adverts) -> {
+            final NetworkRecord network = byName.get(networkName);
+            if (network == null) {
+                return;
+            }
+            for (EndpointAdvert e : adverts) {
+                names.add(new DnsEndpointName(
+                        network.dataplaneId(),
+                        network.name(),
+                        "remote:" + e.host() + ":" + e.name(),
+                        e.name(),
+                        e.aliases(),
+                        Cidr.parseAddress(e.ip()),
+                        null));
+            }
+        });
         dns.update(dnsNetworks, names);
         for (Map.Entry<String, List<String>> entry : gatewaysByNetns.entrySet()) {
             try {

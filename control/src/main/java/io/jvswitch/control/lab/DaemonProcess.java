@@ -15,12 +15,8 @@ import java.util.concurrent.TimeUnit;
  * execs, so the PID is the JVM's). Stopped by that PID only.
  */
 public final class DaemonProcess implements AutoCloseable {
-    /** JVM flags every jvs JVM needs on JDK 25 (the launcher and the Maven build use the same). */
-    public static final List<String> JVM_FLAGS = List.of(
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow",
-            "--add-exports",
-            "java.base/jdk.internal.misc=ALL-UNNAMED");
+    /** JVM flags every jvs JVM needs on JDK 25: the parent pom's, as the launcher and the Maven build use. */
+    public static final List<String> JVM_FLAGS = JvmFlags.load();
 
     private final Process process;
     private final Path socket;
@@ -117,6 +113,11 @@ public final class DaemonProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /** Waits for the daemon to exit by itself: its exit status, or -1 if it still runs after the timeout. */
+    public int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
+        return process.waitFor(timeout, unit) ? process.exitValue() : -1;
     }
 
     /** SIGKILL: the daemon gets no chance to clean up. */

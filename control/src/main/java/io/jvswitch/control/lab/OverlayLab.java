@@ -1,5 +1,7 @@
 package io.jvswitch.control.lab;
 
+import java.util.Map;
+
 /**
  * Builds the pieces of two-host VXLAN topologies out of namespaces, for the overlay tests, the
  * demo and the benchmark harness: an underlay link between two host namespaces, and a host whose
@@ -23,6 +25,37 @@ public final class OverlayLab {
         lab.check(hostA, "ip", "link", "set", ifA, "up");
         lab.check(hostB, "ip", "addr", "add", addressB, "dev", ifB);
         lab.check(hostB, "ip", "link", "set", ifB, "up");
+    }
+
+    /**
+     * A shared L2 underlay: a Linux bridge {@code br0} in namespace {@code switchNamespace} (the
+     * underlay network, not the data path) and one veth from it into each host namespace, named
+     * {@code ifname} there, with the host's address (with prefix, e.g. "10.210.0.1/24").
+     */
+    public void bridgedUnderlay(String switchNamespace, String ifname, Map<String, String> addressByHost) {
+        lab.check(switchNamespace, "ip", "link", "add", "br0", "type", "bridge");
+        lab.check(switchNamespace, "ip", "link", "set", "br0", "up");
+        int port = 0;
+        for (Map.Entry<String, String> host : addressByHost.entrySet()) {
+            final String side = "p" + port++;
+            lab.check(
+                    switchNamespace,
+                    "ip",
+                    "link",
+                    "add",
+                    side,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    ifname,
+                    "netns",
+                    host.getKey());
+            lab.check(switchNamespace, "ip", "link", "set", side, "master", "br0");
+            lab.check(switchNamespace, "ip", "link", "set", side, "up");
+            lab.check(host.getKey(), "ip", "addr", "add", host.getValue(), "dev", ifname);
+            lab.check(host.getKey(), "ip", "link", "set", ifname, "up");
+        }
     }
 
     /**

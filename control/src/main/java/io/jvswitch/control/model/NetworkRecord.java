@@ -73,6 +73,15 @@ public record NetworkRecord(
         return overlay != null;
     }
 
+    /** "global" for a network of the cluster store (one VNI, every host), else "local". */
+    public String scope() {
+        return overlay != null && overlay.clusterWide() ? "global" : "local";
+    }
+
+    public boolean clusterWide() {
+        return overlay != null && overlay.clusterWide();
+    }
+
     public NetworkRecord withOverlay(OverlayRecord next) {
         return new NetworkRecord(
                 id,

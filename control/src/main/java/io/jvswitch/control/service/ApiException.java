@@ -5,6 +5,7 @@ public final class ApiException extends RuntimeException {
     public static final int BAD_REQUEST = 400;
     public static final int NOT_FOUND = 404;
     public static final int CONFLICT = 409;
+    public static final int INSUFFICIENT_STORAGE = 507;
 
     private final int status;
 
@@ -27,5 +28,10 @@ public final class ApiException extends RuntimeException {
 
     public static ApiException conflict(String message) {
         return new ApiException(CONFLICT, message);
+    }
+
+    /** The state could not be written (a full disk): the change was not applied. */
+    public static ApiException unsaved(String message) {
+        return new ApiException(INSUFFICIENT_STORAGE, message);
     }
 }

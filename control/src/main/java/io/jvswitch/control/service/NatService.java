@@ -50,6 +50,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     private final Map<String, List<PortMapping>> published = new LinkedHashMap<>();
 
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
+    /** The host's port rules that bring clients from beyond the host into the dataplane; null: relay only. */
+    private final HostPortRules hostRules;
+
     private boolean started;
     /** Runs a read of the tracker's table on the dataplane thread, which owns it. */
     private final Function<Supplier<List<Connection>>, List<Connection>> onDataplaneThread;
@@ -59,8 +62,10 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             int masqueradeAddress,
             CommandRunner runner,
             LongSupplier dataplaneClock,
-            Function<Supplier<List<Connection>>, List<Connection>> onDataplaneThread) {
+            Function<Supplier<List<Connection>>, List<Connection>> onDataplaneThread,
+            HostPortRules hostRules) {
         this.onDataplaneThread = onDataplaneThread;
+        this.hostRules = hostRules;
         this.engine = engine;
         this.masqueradeAddress = masqueradeAddress;
         this.runner = runner;
@@ -85,6 +90,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                         Cidr.format(link.routerIp()),
                         "dev",
                         link.name()));
+        if (hostRules != null) {
+            hostRules.start();
+        }
         rebuild();
     }
 
@@ -126,6 +134,25 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             open.forEach(listeners::close);
         }
         rebuild();
+        // Its connections go with it: left in the table they would hold their place for days (an
+        // established TCP) and match whoever is given the address next.
+        final NetworkRecord network = networks.get(endpoint.network());
+        if (network != null) {
+            final int address = Cidr.parseAddress(endpoint.ipv4());
+            final int[] removed = new int[1];
+            onDataplaneThread.apply(() -> {
+                removed[0] = engine.removeEndpoint(network.dataplaneId(), address);
+                return List.of();
+            });
+            if (removed[0] > 0) {
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "removed {0} tracked connections of {1} on {2}",
+                        removed[0],
+                        endpoint.name(),
+                        endpoint.network());
+            }
+        }
     }
 
     /**
@@ -174,7 +201,40 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             throw ApiException.conflict(e.getMessage());
         }
         published.put(endpointId, open);
+        if (started && hostRules != null) {
+            try {
+                hostRules.sync(allMappings(), hostAddresses());
+            } catch (IllegalStateException e) {
+                published.remove(endpointId);
+                open.forEach(listeners::close);
+                syncHostRules(hostAddresses());
+                throw ApiException.conflict("cannot route the published ports to the switch: " + e.getMessage());
+            }
+        }
         return open;
+    }
+
+    private List<PortMapping> allMappings() {
+        final List<PortMapping> all = new ArrayList<>();
+        published.values().forEach(all::addAll);
+        return all;
+    }
+
+    /** Brings the host's port rules in line with what is published; a failure is logged (restore, detach). */
+    private void syncHostRules(List<Integer> addresses) {
+        if (hostRules == null) {
+            return;
+        }
+        try {
+            hostRules.sync(allMappings(), addresses);
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, "host port rules: {0}", e.getMessage());
+        }
+    }
+
+    /** What jvs added to the host's routing for published ports, one line each. */
+    public List<String> hostRules() {
+        return hostRules == null ? List.of() : hostRules.describe();
     }
 
     /** Forgets what {@link #publish} opened for an attach that failed afterwards. */
@@ -199,10 +259,19 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 row.put("hostPort", m.hostPort());
                 row.put("containerIp", endpoint == null ? "" : endpoint.ipv4());
                 row.put("containerPort", m.containerPort());
+                row.put("path", pathOf(m));
                 out.add(row);
             }
         });
         return out;
+    }
+
+    /**
+     * How clients reach a mapping: from beyond the host through the switch (the container sees them),
+     * from this host through the listener's relay (the container sees its gateway).
+     */
+    private String pathOf(PortMapping m) {
+        return hostRules != null && HostPortRules.selectorOf(m) != null ? "outside:dataplane host:relay" : "host:relay";
     }
 
     /** The tracked connections, read on the dataplane thread: a consistent snapshot. */
@@ -294,6 +363,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 nets,
                 hostAddresses.stream().mapToInt(Integer::intValue).toArray(),
                 new PublishedPorts(rules)));
+        // The gateways and the host's own addresses: a client beyond the host may aim at any of them.
+        syncHostRules(hostAddresses.stream().distinct().toList());
     }
 
     /** The IPv4 addresses of the daemon's namespace, which a container may use to reach a published port. */
@@ -324,6 +395,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
 
     @Override
     public void close() {
+        if (hostRules != null) {
+            hostRules.close();
+        }
         listeners.close();
     }
 }

@@ -27,9 +27,11 @@ import io.jvswitch.switching.port.Port;
 import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.VtepContext;
 
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +79,8 @@ public final class NetworkService {
     private final List<NetworkEvents> listeners;
     /** Published ports and NAT; null when the daemon has no host link. Also among the listeners. */
     private NatService nat;
+    /** The cluster store's claims for global networks; null without --cluster-store. */
+    private ClusterScope cluster;
 
     /** An endpoint's live presence in the dataplane, and the namespace it lives in. */
     private record Attached(int slot, Port port, ResolvedNamespace namespace) {}
@@ -110,6 +114,11 @@ public final class NetworkService {
     /** Publishing ports needs the NAT service (it is also registered as a listener for the rest). */
     public void nat(NatService nat) {
         this.nat = nat;
+    }
+
+    /** With a cluster store, overlay networks created without --local/--peer are global. */
+    public synchronized void cluster(ClusterScope cluster) {
+        this.cluster = cluster;
     }
 
     /** The dataplane's view of a network: routed through its gateway, with its MTU. */
@@ -210,7 +219,8 @@ public final class NetworkService {
                         e.getMessage());
             }
         }
-        save();
+        saveLive();
+        published();
         LOG.log(
                 System.Logger.Level.INFO,
                 "restored {0} networks and {1} of {2} endpoints",
@@ -230,7 +240,10 @@ public final class NetworkService {
         if (!driver.equals("bridge") && !driver.equals("overlay")) {
             throw ApiException.badRequest("unknown driver '" + driver + "': this jvs supports 'bridge' and 'overlay'");
         }
-        final OverlayRecord overlay = driver.equals("overlay") ? overlayOf(request) : null;
+        final boolean global =
+                driver.equals("overlay") && cluster != null && request.local() == null && request.peers() == null;
+        final OverlayRecord overlay =
+                driver.equals("overlay") ? (global ? globalOverlayOf(request) : overlayOf(request)) : null;
         if (overlay == null
                 && (request.vni() != null
                         || request.local() != null
@@ -287,7 +300,7 @@ public final class NetworkService {
                         .max()
                         .orElse(0)
                 + 1;
-        final NetworkRecord network = new NetworkRecord(
+        NetworkRecord network = new NetworkRecord(
                 newId(),
                 dataplaneId,
                 name,
@@ -303,34 +316,79 @@ public final class NetworkService {
                 dns,
                 Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null,
                 overlay);
+        if (global) {
+            network = cluster.createNetwork(network, request.vni());
+        }
+        try {
+            persist(withNetwork(network), endpoints.values());
+        } catch (ApiException e) {
+            throw undoGlobal(network, e);
+        }
         try {
             bringUp(network);
-        } catch (ApiException e) {
-            throw e;
-        } catch (IllegalStateException e) {
-            throw ApiException.conflict(e.getMessage());
         } catch (RuntimeException e) {
-            // The tunnel's socket could not be bound (no such local address, port in use).
-            if (overlay == null) {
-                throw e;
-            }
-            throw ApiException.badRequest(e.getMessage());
+            saveLive();
+            throw undoGlobal(network, translateBringUp(e, overlay));
         }
         networks.put(name, network);
         pools.put(name, pool);
-        save();
-        LOG.log(System.Logger.Level.INFO, "created network {0} {1} gateway {2}", name, subnet, network.gateway());
+        published();
+        LOG.log(
+                System.Logger.Level.INFO,
+                "created {0} network {1} {2} gateway {3}",
+                network.scope(),
+                name,
+                subnet,
+                network.gateway());
         return network;
+    }
+
+    /** Takes a global network that could not be brought up here back out of the cluster; returns {@code e}. */
+    private RuntimeException undoGlobal(NetworkRecord network, RuntimeException e) {
+        if (network.clusterWide()) {
+            try {
+                cluster.removeNetwork(network, List.of());
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+        }
+        return e;
+    }
+
+    private static RuntimeException translateBringUp(RuntimeException failure, OverlayRecord overlay) {
+        try {
+            throw failure;
+        } catch (ApiException e) {
+            return e;
+        } catch (IllegalStateException e) {
+            return ApiException.conflict(e.getMessage());
+        } catch (RuntimeException e) {
+            // The tunnel's socket could not be bound (no such local address, port in use).
+            if (overlay == null) {
+                return e;
+            }
+            return ApiException.badRequest(e.getMessage());
+        }
     }
 
     public synchronized void removeNetwork(String name) {
         final NetworkRecord network = requireNetwork(name);
         final List<String> members =
                 endpointsOn(name).stream().map(EndpointRecord::name).toList();
+        if (network.clusterWide()) {
+            // refused, naming every host with endpoints on it (this one too), while any host has some
+            cluster.removeNetwork(network, members);
+        }
         if (!members.isEmpty()) {
             throw ApiException.conflict("network " + name + " has " + members.size() + " attached endpoint"
                     + (members.size() == 1 ? "" : "s") + " (" + String.join(", ", members) + "): detach them first");
         }
+        tearDown(network);
+    }
+
+    private void tearDown(NetworkRecord network) {
+        final String name = network.name();
+        persist(networks.values().stream().filter(n -> !n.name().equals(name)).toList(), endpoints.values());
         overlays.close(name);
         Dataplane.await(dataplane.removeNetwork(network.dataplaneId()));
         for (NetworkEvents listener : listeners) {
@@ -338,7 +396,7 @@ public final class NetworkService {
         }
         networks.remove(name);
         pools.remove(name);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "removed network {0}", name);
     }
 
@@ -358,18 +416,20 @@ public final class NetworkService {
             throw ApiException.conflict(
                     "network " + name + " has " + network.overlay().peers().size() + " peers, the limit");
         }
+        final List<String> peers = new ArrayList<>(network.overlay().peers());
+        peers.add(peer);
+        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        persist(withNetwork(updated), endpoints.values());
         if (overlays.isOpen(name)) {
             try {
                 overlays.addPeer(name, ip);
             } catch (IllegalStateException | IllegalArgumentException e) {
+                saveLive();
                 throw ApiException.conflict(e.getMessage());
             }
         }
-        final List<String> peers = new ArrayList<>(network.overlay().peers());
-        peers.add(peer);
-        final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
         networks.put(name, updated);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} added", name, peer);
         return updated;
     }
@@ -383,14 +443,15 @@ public final class NetworkService {
                             ? " (it has none)"
                             : " (peers: " + String.join(", ", network.overlay().peers()) + ")"));
         }
-        if (overlays.isOpen(name)) {
-            overlays.removePeer(name, Cidr.parseAddress(peer));
-        }
         final List<String> peers = new ArrayList<>(network.overlay().peers());
         peers.remove(peer);
         final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
+        persist(withNetwork(updated), endpoints.values());
+        if (overlays.isOpen(name)) {
+            overlays.removePeer(name, Cidr.parseAddress(peer));
+        }
         networks.put(name, updated);
-        save();
+        published();
         LOG.log(System.Logger.Level.INFO, "network {0}: peer {1} removed", name, peer);
         return updated;
     }
@@ -420,7 +481,32 @@ public final class NetworkService {
         if (!network.spansHosts()) {
             throw ApiException.badRequest("network " + name + " is not an overlay network (--driver overlay)");
         }
+        if (network.clusterWide()) {
+            throw ApiException.badRequest("network " + name
+                    + " is global: its peers are the cluster store's live hosts (see jvs cluster hosts)");
+        }
         return network;
+    }
+
+    /** A global network's VXLAN side: this host's advertised address, the cluster's port; VNI chosen by the store. */
+    private OverlayRecord globalOverlayOf(CreateNetworkRequest request) {
+        if (request.ipRange() != null || request.auxAddresses() != null) {
+            throw ApiException.badRequest("--ip-range and --aux-address do not apply to a global network:"
+                    + " each host takes addresses from its own blocks of the subnet");
+        }
+        if (request.vxlanPort() != null && request.vxlanPort() != cluster.vxlanPort()) {
+            throw ApiException.badRequest("a global network uses the cluster's VXLAN port " + cluster.vxlanPort()
+                    + " (--cluster-advertise ADDRESS:PORT sets it)");
+        }
+        if (request.vni() != null && (request.vni() < 1 || request.vni() > VxlanHeader.MAX_VNI)) {
+            throw ApiException.badRequest(
+                    "invalid VNI " + request.vni() + ": must be within 1.." + VxlanHeader.MAX_VNI);
+        }
+        final int ttl = request.ttl() == null ? 64 : request.ttl();
+        if (ttl < 1 || ttl > 255) {
+            throw ApiException.badRequest("invalid TTL " + ttl + ": must be within 1..255");
+        }
+        return new OverlayRecord(0, cluster.advertiseAddress(), cluster.vxlanPort(), ttl, List.of(), true);
     }
 
     private OverlayRecord overlayOf(CreateNetworkRequest request) {
@@ -585,10 +671,13 @@ public final class NetworkService {
         }
 
         final AddressPool pool = pools.get(network.name());
-        final int ip = takeAddress(pool, request.ip());
+        final Long requestedMac = request.mac() != null ? parseMac(request.mac()) : null;
+        final int ip = network.clusterWide()
+                ? claimInCluster(network, pool, name, request.ip(), requestedMac, aliases)
+                : takeAddress(pool, request.ip());
         boolean done = false;
         try {
-            final long mac = request.mac() != null ? parseMac(request.mac()) : EndpointMac.derive(ip);
+            final long mac = requestedMac != null ? requestedMac : EndpointMac.derive(ip);
             final String id = newId();
             if (request.ports() != null && !request.ports().isEmpty() && nat == null) {
                 throw ApiException.badRequest("this daemon publishes no ports (it runs without a host link)");
@@ -609,12 +698,23 @@ public final class NetworkService {
                     ports);
             final Port port;
             try {
-                port = wiring.create(planFor(network, endpoint, namespace));
+                // Saved before the container's interface exists: an attach that cannot be saved
+                // creates nothing, and a daemon killed half-way finds the endpoint in its state
+                // (and takes back or forgets its device) instead of leaving it unknown.
+                final List<EndpointRecord> next = new ArrayList<>(endpoints.values());
+                next.add(endpoint);
+                persist(networks.values(), next);
                 try {
-                    plug(network, endpoint, port, namespace);
+                    port = wiring.create(planFor(network, endpoint, namespace));
+                    try {
+                        plug(network, endpoint, port, namespace);
+                    } catch (RuntimeException e) {
+                        wiring.release(port);
+                        port.close();
+                        throw e;
+                    }
                 } catch (RuntimeException e) {
-                    wiring.release(port);
-                    port.close();
+                    saveLive();
                     throw e;
                 }
             } catch (RuntimeException e) {
@@ -624,7 +724,7 @@ public final class NetworkService {
                 throw e;
             }
             endpoints.put(endpoint.id(), endpoint);
-            save();
+            published();
             tellAdded(network, endpoint);
             done = true;
             LOG.log(
@@ -640,7 +740,32 @@ public final class NetworkService {
         } finally {
             if (!done) {
                 pool.release(ip);
+                if (network.clusterWide()) {
+                    cluster.releaseEndpoint(network, name, Cidr.format(ip));
+                }
             }
+        }
+    }
+
+    /**
+     * A global network's address: the requested one (valid here, then free cluster-wide) or the
+     * store's choice inside this host's blocks; the name is claimed cluster-wide in the same step.
+     */
+    private int claimInCluster(
+            NetworkRecord network, AddressPool pool, String name, String requestedIp, Long mac, List<String> aliases) {
+        final Integer requested = requestedIp == null ? null : takeAddress(pool, requestedIp);
+        try {
+            final int ip =
+                    cluster.claimEndpoint(network, pool, new ClusterScope.EndpointClaim(name, requested, mac, aliases));
+            if (requested == null) {
+                pool.reserve(ip);
+            }
+            return ip;
+        } catch (RuntimeException e) {
+            if (requested != null) {
+                pool.release(requested);
+            }
+            throw e;
         }
     }
 
@@ -658,6 +783,9 @@ public final class NetworkService {
                     "no endpoint named " + name + (networkName == null ? "" : " on network " + networkName));
         }
         requireOneContainer(name, matches);
+        persist(
+                networks.values(),
+                endpoints.values().stream().filter(e -> !matches.contains(e)).toList());
         final List<Attached> left = new ArrayList<>();
         for (EndpointRecord endpoint : matches) {
             final Attached live = attached.remove(endpoint.id());
@@ -673,7 +801,7 @@ public final class NetworkService {
             forget(endpoint);
             LOG.log(System.Logger.Level.INFO, "detached {0} from {1}", endpoint.name(), endpoint.network());
         }
-        save();
+        published();
         for (Attached live : left) {
             restoreDefaultRoute(live.namespace());
         }
@@ -749,7 +877,8 @@ public final class NetworkService {
                     final EndpointRecord endpoint = endpoints.get(entry.getKey());
                     if (endpoint != null) {
                         forget(endpoint);
-                        save();
+                        saveLive();
+                        published();
                         LOG.log(
                                 System.Logger.Level.INFO,
                                 "endpoint {0} on {1} is gone (its namespace was deleted): removed",
@@ -785,9 +914,120 @@ public final class NetworkService {
             }
         }
         if (!vanished.isEmpty()) {
-            save();
+            saveLive();
+            published();
         }
         return vanished.size();
+    }
+
+    // ---- global networks, as the cluster store says (control thread) ----------------------------
+
+    /** The network of that name here, or null. */
+    public synchronized NetworkRecord networkOrNull(String name) {
+        return networks.get(name);
+    }
+
+    /** Builds a global network another host created (or this host before a restart), with a local dataplane id. */
+    public synchronized NetworkRecord adoptGlobalNetwork(NetworkRecord template) {
+        if (networks.containsKey(template.name())) {
+            throw ApiException.conflict("a network named " + template.name() + " already exists on this host");
+        }
+        final Cidr subnet = Cidr.parse(template.subnet());
+        for (NetworkRecord other : networks.values()) {
+            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+                throw ApiException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
+                        + other.subnet() + ") on this host");
+            }
+        }
+        final int dataplaneId = networks.values().stream()
+                        .mapToInt(NetworkRecord::dataplaneId)
+                        .max()
+                        .orElse(0)
+                + 1;
+        final NetworkRecord network = new NetworkRecord(
+                template.id(),
+                dataplaneId,
+                template.name(),
+                "overlay",
+                template.subnet(),
+                template.gateway(),
+                null,
+                Map.of(),
+                template.internal(),
+                template.mtu(),
+                template.created(),
+                template.dns(),
+                template.masquerade(),
+                template.overlay());
+        final AddressPool pool = poolOf(network);
+        persist(withNetwork(network), endpoints.values());
+        try {
+            bringUp(network);
+        } catch (RuntimeException e) {
+            saveLive();
+            throw e;
+        }
+        networks.put(network.name(), network);
+        pools.put(network.name(), pool);
+        published();
+        LOG.log(
+                System.Logger.Level.INFO,
+                "global network {0} ({1}, VNI {2}) from the cluster store",
+                network.name(),
+                network.subnet(),
+                network.overlay().vni());
+        return network;
+    }
+
+    /**
+     * Removes a global network the store no longer has; returns false (and keeps it) while this
+     * host still has endpoints on it.
+     */
+    public synchronized boolean dropGlobalNetwork(String name) {
+        final NetworkRecord network = networks.get(name);
+        if (network == null || !network.clusterWide()) {
+            return true;
+        }
+        if (!endpointsOn(name).isEmpty()) {
+            return false;
+        }
+        tearDown(network);
+        return true;
+    }
+
+    /** Live peer change on a global network's tunnel; false when the tunnel is not open. */
+    public synchronized boolean overlayPeer(String networkName, int vtep, boolean present) {
+        if (!overlays.isOpen(networkName)) {
+            return false;
+        }
+        try {
+            if (present) {
+                overlays.addPeer(networkName, vtep);
+            } else {
+                overlays.removePeer(networkName, vtep);
+            }
+        } catch (IllegalStateException e) {
+            // already so
+        }
+        return true;
+    }
+
+    /**
+     * A remote endpoint of a global network, programmed from the store: its address answered by
+     * proxy-ARP here, its MAC sent to {@code vtep} without waiting to learn it. {@code vtep} 0
+     * removes both.
+     */
+    public synchronized void remoteEndpoint(String networkName, int ip, long mac, int vtep) {
+        final NetworkRecord network = networks.get(networkName);
+        if (network == null) {
+            return;
+        }
+        if (vtep != 0) {
+            Dataplane.await(dataplane.programRemoteAddress(network.dataplaneId(), ip, mac));
+        } else {
+            Dataplane.await(dataplane.forgetRemoteAddress(network.dataplaneId(), ip, mac));
+        }
+        overlays.programMac(networkName, mac, vtep);
     }
 
     // ---- lookups for the debugging tools -------------------------------------------------------
@@ -892,6 +1132,10 @@ public final class NetworkService {
 
     private void forget(EndpointRecord endpoint) {
         endpoints.remove(endpoint.id());
+        final NetworkRecord network = networks.get(endpoint.network());
+        if (network != null && network.clusterWide() && cluster != null) {
+            cluster.releaseEndpoint(network, endpoint.name(), endpoint.ipv4());
+        }
         for (NetworkEvents listener : listeners) {
             try {
                 listener.endpointRemoved(endpoint);
@@ -988,9 +1232,41 @@ public final class NetworkService {
         };
     }
 
-    private void save() {
-        store.save(
-                new DaemonState(DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+    /**
+     * Writes the state as it will be once a change is made, before it is made: a change that cannot
+     * be saved (a full disk) is refused and nothing of it is applied.
+     */
+    private void persist(Collection<NetworkRecord> nextNetworks, Collection<EndpointRecord> nextEndpoints) {
+        try {
+            store.save(new DaemonState(DaemonState.VERSION, List.copyOf(nextNetworks), List.copyOf(nextEndpoints)));
+        } catch (UncheckedIOException e) {
+            throw ApiException.unsaved(e.getMessage() + " (nothing was changed)");
+        }
+    }
+
+    /**
+     * Writes the live state: after a change failed half-way, or when the kernel changed on its own
+     * (a container vanished). There is nothing to refuse then, so a failure is logged; the file then
+     * holds more than is live, which the next start forgets (endpoints it cannot take back).
+     */
+    private void saveLive() {
+        try {
+            store.save(new DaemonState(
+                    DaemonState.VERSION, List.copyOf(networks.values()), List.copyOf(endpoints.values())));
+        } catch (UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "state not saved: {0}", e.getMessage());
+        }
+    }
+
+    /** The saved networks with {@code network} added, or replacing the one of its name. */
+    private List<NetworkRecord> withNetwork(NetworkRecord network) {
+        final Map<String, NetworkRecord> next = new LinkedHashMap<>(networks);
+        next.put(network.name(), network);
+        return List.copyOf(next.values());
+    }
+
+    /** Tells the DNS names of the live state, after each change. */
+    private void published() {
         changed.accept(List.copyOf(networks.values()), List.copyOf(endpoints.values()));
     }
 

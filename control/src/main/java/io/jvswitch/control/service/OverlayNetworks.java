@@ -117,6 +117,17 @@ public final class OverlayNetworks implements AutoCloseable {
         require(networkName).port().removePeer(ip);
     }
 
+    /** Places a remote MAC behind a VTEP in the network's tunnel (vtep 0: forgets it); on the dataplane thread. */
+    public void programMac(String networkName, long mac, int vtep) {
+        final Tunnel tunnel = tunnels.get(networkName);
+        if (tunnel != null) {
+            Dataplane.await(dataplane.call(() -> {
+                tunnel.port().programMac(mac, vtep);
+                return null;
+            }));
+        }
+    }
+
     /** The slot of the network's tunnel port, or -1. */
     public int slotOf(String networkName) {
         final Tunnel tunnel = tunnels.get(networkName);

@@ -34,6 +34,7 @@ public record OverlayView(
             @JsonProperty("RxBytes") long rxBytes,
             @JsonProperty("RxSuperFrames") long rxSuperFrames,
             @JsonProperty("RxCoalescedSegments") long rxCoalescedSegments,
+            @JsonProperty("RxPartialChecksums") long rxPartialChecksums,
             @JsonProperty("Drops") Map<String, Long> drops) {
         public static Counters of(VtepCounters c) {
             return new Counters(
@@ -43,6 +44,7 @@ public record OverlayView(
                     c.rxBytes(),
                     c.superFrames(),
                     c.coalescedSegments(),
+                    c.partialChecksums(),
                     c.dropsByReason());
         }
     }

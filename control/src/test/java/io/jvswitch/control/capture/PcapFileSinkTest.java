@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.control.lab.DaemonProcess;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -375,13 +376,11 @@ class PcapFileSinkTest {
         Tools.assumeTcpdump();
         Path childErr = dir.resolve("child.err");
         Path tcpdumpErr = dir.resolve("tcpdump.err");
-        ProcessBuilder childBuilder = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        StdoutCaptureMain.class.getName())
-                .redirectError(childErr.toFile());
+        List<String> childCommand = new ArrayList<>();
+        childCommand.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        childCommand.addAll(DaemonProcess.JVM_FLAGS);
+        childCommand.addAll(List.of("-cp", System.getProperty("java.class.path"), StdoutCaptureMain.class.getName()));
+        ProcessBuilder childBuilder = new ProcessBuilder(childCommand).redirectError(childErr.toFile());
         ProcessBuilder tcpdump =
                 new ProcessBuilder("tcpdump", "-l", "-#", "-n", "-r", "-").redirectError(tcpdumpErr.toFile());
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(childBuilder, tcpdump));

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.testsupport.Await;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +32,10 @@ final class CaptureProcess {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         // The daemon logs each capture session it starts: wait for this one, so no early frame is missed.
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && sessionsStarted(f) == sessionsBefore && p.isAlive()) {
-            Thread.sleep(50);
-        }
+        Await.until(
+                "the daemon starts the capture session (or the capture exits)",
+                Duration.ofSeconds(30),
+                () -> sessionsStarted(f) > sessionsBefore || !p.isAlive());
         assertTrue(sessionsStarted(f) > sessionsBefore, "the capture started: " + Files.readString(stderr));
         return p;
     }

@@ -17,7 +17,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /** Bad input at the CLI and API: a clear message, a non-zero exit, and no change at all. */
@@ -424,6 +426,33 @@ class CliErrorsIT {
                 result.stderr().contains("jvs needs JDK 25 or newer")
                         && result.stderr().contains("JDK 17"),
                 result.stderr());
+    }
+
+    /** An ordinary command runs what was built and never starts Maven: on an unbuilt tree it says so. */
+    @Test
+    void ordinaryCommandNeverBuilds() throws Exception {
+        final Path root = Path.of(System.getProperty("jvs.projectRoot", ".."));
+        final Path tree = Files.createTempDirectory("jvs-unbuilt");
+        try {
+            Files.copy(root.resolve("jvs"), tree.resolve("jvs"), StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(root.resolve("pom.xml"), tree.resolve("pom.xml"));
+            final ProcessBuilder pb = new ProcessBuilder(tree.resolve("jvs").toString(), "network", "ls");
+            pb.environment()
+                    .put("JVS_JAVA", ProcessHandle.current().info().command().orElseThrow());
+            final CommandRunner.Result result = runWith(pb);
+            assertEquals(1, result.exitCode(), result.stderr());
+            assertTrue(result.stderr().contains("jvs is not built yet: run ./jvs build"), result.stderr());
+            try (var files = Files.list(tree)) {
+                assertEquals(
+                        List.of("jvs", "pom.xml"),
+                        files.map(f -> f.getFileName().toString()).sorted().toList(),
+                        "nothing was built or written");
+            }
+        } finally {
+            try (var files = Files.walk(tree)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static CommandRunner.Result asNobody(String... jvsArgs) {

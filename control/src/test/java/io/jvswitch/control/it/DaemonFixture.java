@@ -41,6 +41,11 @@ final class DaemonFixture implements AutoCloseable {
     }
 
     DaemonFixture(String purpose, String... daemonArgs) throws Exception {
+        this(purpose, true, daemonArgs);
+    }
+
+    /** {@code start} false: the host namespace only; the caller wires it and calls {@link #startDaemon}. */
+    DaemonFixture(String purpose, boolean start, String... daemonArgs) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "integration tests need /dev/net/tun");
         lab = new NetnsLab(purpose);
@@ -49,7 +54,9 @@ final class DaemonFixture implements AutoCloseable {
         stateDir = dir.resolve("state");
         try {
             host = lab.add("host");
-            startDaemon(daemonArgs);
+            if (start) {
+                startDaemon(daemonArgs);
+            }
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -62,6 +69,11 @@ final class DaemonFixture implements AutoCloseable {
 
     /** Runs a jvs CLI command in this JVM against this fixture's daemon. */
     Cli jvs(String... args) {
+        return jvsAt(socket, args);
+    }
+
+    /** Runs a jvs CLI command in this JVM against the daemon at {@code socket} (a second daemon, say). */
+    Cli jvsAt(Path socket, String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final String[] full = Stream.concat(Stream.of(args), Stream.of("--socket", socket.toString()))

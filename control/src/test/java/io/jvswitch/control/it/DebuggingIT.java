@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -92,7 +95,7 @@ class DebuggingIT {
         final Process p = capture(f.dir.resolve("tcp.err"), "tulip", "tcp", "port", "5201", "-w", file.toString());
         final Process server = f.lab.start(tulip, f.dir.resolve("iperf-tcp.txt"), "iperf3", "-s", "-1");
         try {
-            Thread.sleep(500);
+            Readiness.tcpListener(f.lab, tulip, 5201);
             f.lab.check(rose, "iperf3", "-c", tulipIp, "-n", "256K");
         } finally {
             server.waitFor(10, TimeUnit.SECONDS);
@@ -132,10 +135,10 @@ class DebuggingIT {
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
                 .start();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (CaptureProcess.sessionsStarted(f) == before && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.until(
+                "the daemon starts the capture session",
+                Duration.ofSeconds(30),
+                () -> CaptureProcess.sessionsStarted(f) > before);
         assertTrue(f.ping(rose, tulipIp, 1));
         assertTrue(pipe.waitFor(20, TimeUnit.SECONDS), "-c 2 ends the pipe");
         final String text = Files.readString(out);
@@ -275,17 +278,17 @@ class DebuggingIT {
 
     @Test
     void aRealFrameCanBeTraced() throws Exception {
-        final Thread pinger = Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(1500);
-            } catch (InterruptedException e) {
-                return;
+        // The trace arms in the daemon some time after the command starts: ping until it has seen one.
+        final CompletableFuture<String> trace = CompletableFuture.supplyAsync(
+                () -> f.ok("trace", "--from", "tulip", "--match", "icmp", "--timeout", "20")
+                        .out());
+        Await.until("the trace sees a ping", Duration.ofSeconds(25), () -> {
+            if (!trace.isDone()) {
+                f.ping(tulip, roseIp, 1);
             }
-            f.ping(tulip, roseIp, 1);
+            return trace.isDone();
         });
-        final String real = f.ok("trace", "--from", "tulip", "--match", "icmp", "--timeout", "20")
-                .out();
-        pinger.join();
+        final String real = trace.get();
         assertTrue(real.contains("real frame matching: icmp") && real.contains("verdict: forwarded to rose"), real);
     }
 
@@ -296,11 +299,14 @@ class DebuggingIT {
         assertTrue(f.ping(rose, tulipIp, 3));
         interrupt(p);
         final Path atTulip = f.dir.resolve("replayed.pcap");
-        final Process watch = capture(f.dir.resolve("replayed.err"), "tulip", "icmp", "-w", atTulip.toString());
+        // -c 6: the capture ends by itself once the three replayed requests and their replies are written.
+        final Process watch =
+                capture(f.dir.resolve("replayed.err"), "tulip", "icmp", "-c", "6", "-w", atTulip.toString());
         final String out = f.ok("replay", file.toString(), "--into", "rose").out();
         assertTrue(out.contains("3 frames injected into rose"), out);
-        Thread.sleep(1000);
-        interrupt(watch);
+        if (!watch.waitFor(20, TimeUnit.SECONDS)) {
+            interrupt(watch);
+        }
         final String seen = tool("tcpdump", "-nr", atTulip.toString());
         assertEquals(
                 3,
@@ -397,7 +403,7 @@ class DebuggingIT {
     private static double udpRate() throws Exception {
         final Process server = f.lab.start(tulip, f.dir.resolve("iperf-u.txt"), "iperf3", "-s", "-1");
         try {
-            Thread.sleep(500);
+            Readiness.tcpListener(f.lab, tulip, 5201);
             final String report =
                     f.lab.check(rose, "iperf3", "-c", tulipIp, "-u", "-b", "0", "-l", "64", "-t", "3", "-J");
             final JsonNode sum = Json.mapper().readTree(report).path("end").path("sum");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -17,6 +18,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -60,11 +62,7 @@ class DnsIT {
                 .check("addr", List.of("ip", "-n", upstream, "addr", "add", UPSTREAM_IP + "/30", "dev", "upl1"));
         new CommandRunner().check("up", List.of("ip", "-n", upstream, "link", "set", "upl1", "up"));
         stub = f.lab.start(upstream, f.dir.resolve("stub.log"), "python3", resource("stub-upstream.py"), UPSTREAM_IP);
-        final long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!stubLog().contains("ready") && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue(stubLog().contains("ready"), "stub upstream started: " + stubLog());
+        Readiness.printed(f.dir.resolve("stub.log"), "ready");
 
         f.ok("network", "create", "frontend", "--subnet", "10.93.0.0/24", "--dns", UPSTREAM_IP);
         f.ok("network", "create", "backend", "--subnet", "10.94.0.0/24", "--dns", UPSTREAM_IP);
@@ -263,15 +261,11 @@ class DnsIT {
     void namesComeBackWithARestartedDaemon() throws Exception {
         f.daemon.close();
         f.startDaemon();
-        final long deadline = System.nanoTime() + 10_000_000_000L;
-        String out = "";
-        while (System.nanoTime() < deadline) {
-            out = dig(rose, "+short", "web");
-            if (lines(out).size() == 2) {
-                break;
-            }
-            Thread.sleep(200);
-        }
+        final String out = Await.until(
+                "the restarted daemon answers web's two addresses",
+                Duration.ofSeconds(20),
+                () -> dig(rose, "+short", "web"),
+                answer -> lines(answer).size() == 2);
         assertEquals(Set.of(f.ipOf("frontend", "tulip"), f.ipOf("frontend", "iris")), lines(out), out);
         assertTrue(Files.readString(Path.of("/etc/netns", rose, "resolv.conf")).contains("nameserver " + GATEWAY));
     }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -178,7 +180,7 @@ class GatewayIT {
     void tcpFromTheHostIsRoutedAsWholeSuperFrames() throws Exception {
         final Process server = f.lab.start(web, f.dir.resolve("iperf3-gw.txt"), "iperf3", "-s", "-1", "-B", webIp);
         try {
-            Thread.sleep(500);
+            Readiness.tcpListener(f.lab, web, 5201);
             final long txFramesBefore = f.port("web").path("txFrames").asLong();
             final long txBytesBefore = f.port("web").path("txBytes").asLong();
             final String report = f.lab.check(f.host, "iperf3", "-c", webIp, "-t", "3", "-J");
@@ -204,12 +206,9 @@ class GatewayIT {
     }
 
     /** The host learns routes and servers start asynchronously: a few tries before failing. */
-    static CommandRunner.Result retry(Supplier<CommandRunner.Result> attempt) throws InterruptedException {
-        CommandRunner.Result result = attempt.get();
-        for (int i = 0; i < 10 && !result.ok(); i++) {
-            Thread.sleep(300);
-            result = attempt.get();
-        }
-        return result;
+    static CommandRunner.Result retry(Supplier<CommandRunner.Result> attempt) {
+        final CommandRunner.Result[] last = {null};
+        Await.holdsWithin(Duration.ofSeconds(15), () -> (last[0] = attempt.get()).ok());
+        return last[0];
     }
 }

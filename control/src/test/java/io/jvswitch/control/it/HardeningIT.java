@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -158,7 +161,10 @@ class HardeningIT {
                 f.lab.start(rose, f.dir.resolve("to-daisy.txt"), "ping", "-i", "0.01", "-w", "4", "10.84.0.4");
         final Process toTulip =
                 f.lab.start(rose, f.dir.resolve("to-tulip.txt"), "ping", "-i", "0.05", "-w", "4", "10.84.0.3");
-        Thread.sleep(1000);
+        Await.until(
+                "both pings are answered before daisy goes (ping -w 4 ends them after 4 s)",
+                Duration.ofSeconds(3),
+                () -> replies(f.dir.resolve("to-daisy.txt")) >= 10 && replies(f.dir.resolve("to-tulip.txt")) >= 2);
         f.lab.delete(daisy);
         assertTrue(toDaisy.waitFor(10, TimeUnit.SECONDS) && toTulip.waitFor(10, TimeUnit.SECONDS));
         assertNull(f.port("daisy"), "daisy's port is gone");
@@ -166,6 +172,16 @@ class HardeningIT {
         final String tulipPings = Files.readString(f.dir.resolve("to-tulip.txt"));
         assertTrue(tulipPings.contains(" 0% packet loss"), "rose -> tulip unaffected: " + tulipPings);
         assertTrue(f.daemon.isAlive());
+    }
+
+    /** Echo replies a ping has written to its output so far. */
+    private static int replies(Path pingOutput) throws IOException {
+        return Files.exists(pingOutput)
+                ? (int) Files.readString(pingOutput)
+                        .lines()
+                        .filter(l -> l.contains("icmp_seq="))
+                        .count()
+                : 0;
     }
 
     @Test
@@ -182,11 +198,16 @@ class HardeningIT {
         // -D stamps every reply with the time it came: the gap is measured in time, not in sequence
         // numbers, which a ping slowed by a full device queue (ENOBUFS while the daemon is down) skews.
         final Process ping = f.lab.start(rose, pings, "ping", "-D", "-i", "0.01", "-W", "1", "-w", "60", "10.83.0.3");
-        Thread.sleep(2000);
+        Await.until("pings are answered before the kill", Duration.ofSeconds(20), () -> replies(pings) >= 100);
         final double killedAt = System.currentTimeMillis() / 1000.0;
         f.daemon.kill(); // SIGKILL: no shutdown hook, no cleanup
         f.startDaemon();
-        Thread.sleep(3000); // pings keep flowing a while after the restart
+        final int beforeRestart = replies(pings);
+        // Pings keep flowing a while after the restart: a hundred more replies (about a second).
+        Await.until(
+                "pings are answered after the restart",
+                Duration.ofSeconds(30),
+                () -> replies(pings) >= beforeRestart + 100);
         ping.destroy();
         assertTrue(ping.waitFor(30, TimeUnit.SECONDS));
         final List<Double> replies = new ArrayList<>();

@@ -199,7 +199,7 @@ class LifecycleIT {
         double lowest = Double.MAX_VALUE;
         for (int window = 0; window < 4; window++) {
             final long before = cpuTicks(pid);
-            Thread.sleep(millis);
+            Thread.sleep(millis); // a measurement window, not a wait for something to happen
             final long after = cpuTicks(pid);
             lowest = Math.min(lowest, (after - before) / 100.0 / (millis / 1000.0));
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -100,10 +102,7 @@ class NatIT {
     static Process startServer(DaemonFixture fixture, String namespace, Path log, String tcpPorts, String udpPorts)
             throws Exception {
         final Process p = fixture.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts);
-        for (int i = 0; i < 100 && !(Files.exists(log) && Files.readString(log).contains("ready")); i++) {
-            Thread.sleep(100);
-        }
-        assertTrue(Files.readString(log).contains("ready"), "server in " + namespace + " did not start");
+        Readiness.printed(log, "ready");
         return p;
     }
 
@@ -363,16 +362,15 @@ class NatIT {
         return f.ok("conntrack", "--json").json().toPrettyString();
     }
 
-    static boolean waitFor(Predicate<JsonNode> wanted) throws InterruptedException {
-        for (int i = 0; i < 30; i++) {
+    static boolean waitFor(Predicate<JsonNode> wanted) {
+        return Await.holdsWithin(Duration.ofSeconds(10), () -> {
             for (JsonNode c : f.ok("conntrack", "--json").json().path("connections")) {
                 if (wanted.test(c)) {
                     return true;
                 }
             }
-            Thread.sleep(200);
-        }
-        return false;
+            return false;
+        });
     }
 
     @Test
@@ -461,8 +459,15 @@ class NatIT {
                 final CommandRunner.Result again =
                         small.lab.exec(c, "sh", "-c", "echo y | nc -u -w 1 -p 40001 10.252.0.2 9999");
                 assertTrue(again.stdout().startsWith("client=" + MASQ), again.stdout());
-                // After the UDP timeout the table makes room again.
-                Thread.sleep(10_500);
+                // After the UDP timeout (10 s here) the table makes room again.
+                Await.until(
+                        "the UDP connections time out",
+                        Duration.ofSeconds(30),
+                        () -> small.ok("conntrack", "--json")
+                                        .json()
+                                        .path("count")
+                                        .asInt()
+                                < 3);
                 final CommandRunner.Result curl = GatewayIT.retry(
                         () -> small.lab.exec(c, "curl", "-sS", "--max-time", "3", "http://169.254.42.1:8080/"));
                 assertTrue(curl.ok() && curl.stdout().startsWith("client="), curl.stdout() + curl.stderr());

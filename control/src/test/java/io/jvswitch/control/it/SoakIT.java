@@ -66,7 +66,7 @@ class SoakIT {
         }
         f.ping(containers.get(0), "10.82.0.3", 2);
         final Process server = f.lab.start(containers.get(1), f.dir.resolve("soak-iperf.txt"), "iperf3", "-s", "-1");
-        Thread.sleep(300);
+        Readiness.tcpListener(f.lab, containers.get(1), 5201);
         f.lab.exec(containers.get(0), "iperf3", "-c", "10.82.0.3", "-n", "2M");
         server.waitFor(5, TimeUnit.SECONDS);
         server.destroy();

@@ -2,17 +2,18 @@ package io.jvswitch.control.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,7 +71,7 @@ class SwitchingIT {
         final Path capture = f.dir.resolve("iris-arp.txt");
         final Process tcpdump = f.lab.start(iris, capture, "tcpdump", "-i", "eth0", "-n", "-l", "arp");
         try {
-            Thread.sleep(1000); // tcpdump attaches
+            Readiness.printed(capture, "listening on");
             f.lab.check(rose, "ip", "neigh", "flush", "dev", "eth0");
             final long answeredBefore = f.port("rose").path("arpAnswered").asLong();
             final long tulipTxBefore = f.port("tulip").path("txFrames").asLong();
@@ -81,7 +82,6 @@ class SwitchingIT {
                     "rose learned tulip's MAC from the answer");
             // tulip got the echo request only (and possibly its own ARP for rose answered by the switch)
             assertTrue(f.port("tulip").path("txFrames").asLong() - tulipTxBefore <= 2);
-            Thread.sleep(500);
         } finally {
             tcpdump.destroy();
             tcpdump.waitFor();
@@ -143,11 +143,7 @@ class SwitchingIT {
         f.ok("attach", "--netns", daisy, "--network", "frontend", "--name", "daisy");
         assertTrue(f.ping(daisy, f.ipOf("frontend", "rose"), 1));
         f.lab.delete(daisy);
-        final long deadline = System.nanoTime() + 5_000_000_000L;
-        while (f.port("daisy") != null && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertNull(f.port("daisy"), "daisy's port is gone");
+        Await.until("daisy's port is gone", Duration.ofSeconds(10), () -> f.port("daisy") == null);
         assertFalse(f.ok("network", "inspect", "frontend").out().contains("\"daisy\""), "and its endpoint");
         assertTrue(f.ping(rose, f.ipOf("frontend", "tulip"), 1));
     }
@@ -157,7 +153,7 @@ class SwitchingIT {
         final String tulipIp = f.ipOf("frontend", "tulip");
         final Process server = f.lab.start(tulip, f.dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-1");
         try {
-            Thread.sleep(500);
+            Readiness.tcpListener(f.lab, tulip, 5201);
             final long rxFramesBefore = f.port("rose").path("rxFrames").asLong();
             final long rxBytesBefore = f.port("rose").path("rxBytes").asLong();
             final String report = f.lab.check(rose, "iperf3", "-c", tulipIp, "-t", "3", "-J");

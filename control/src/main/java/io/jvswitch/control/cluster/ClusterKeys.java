@@ -1,0 +1,69 @@
+package io.jvswitch.control.cluster;
+
+/**
+ * The key layout under the cluster prefix ({@code /jvs/v1/} by default):
+ * <pre>
+ * hosts/&lt;host&gt;                  HostAdvert      under the host's lease
+ * networks/&lt;network&gt;            ClusterNetwork  durable
+ * vnis/&lt;vni&gt;                    network name    durable (the VNI's claim)
+ * blocks/&lt;network&gt;/&lt;a.b.c.d-len&gt; OwnerClaim   durable (a host's address block)
+ * addresses/&lt;network&gt;/&lt;ip&gt;    OwnerClaim      durable (an address and its endpoint)
+ * endpoints/&lt;network&gt;/&lt;name&gt;  EndpointAdvert  under the owner's lease (also the name's claim)
+ * </pre>
+ * Names are checked by the service before they reach a key ({@code [A-Za-z0-9_.-]}), so no part
+ * holds a '/'.
+ */
+public record ClusterKeys(String prefix) {
+    public static final String DEFAULT_PREFIX = "/jvs/v1/";
+
+    public ClusterKeys {
+        if (!prefix.endsWith("/")) {
+            prefix = prefix + "/";
+        }
+    }
+
+    public String hosts() {
+        return prefix + "hosts/";
+    }
+
+    public String host(String name) {
+        return hosts() + name;
+    }
+
+    public String networks() {
+        return prefix + "networks/";
+    }
+
+    public String network(String name) {
+        return networks() + name;
+    }
+
+    public String vni(int vni) {
+        return prefix + "vnis/" + vni;
+    }
+
+    public String blocks(String network) {
+        return prefix + "blocks/" + network + "/";
+    }
+
+    /** {@code cidr} as 10.10.0.64/26, stored as 10.10.0.64-26. */
+    public String block(String network, String cidr) {
+        return blocks(network) + cidr.replace('/', '-');
+    }
+
+    public String addresses(String network) {
+        return prefix + "addresses/" + network + "/";
+    }
+
+    public String address(String network, String ip) {
+        return addresses(network) + ip;
+    }
+
+    public String endpoints(String network) {
+        return prefix + "endpoints/" + network + "/";
+    }
+
+    public String endpoint(String network, String name) {
+        return endpoints(network) + name;
+    }
+}

@@ -1,0 +1,511 @@
+package io.jvswitch.control.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * etcd v3 through its JSON gateway ({@code /v3/kv/range}, {@code put}, {@code txn}, {@code
+ * deleterange}, {@code /v3/lease/*}, the streaming {@code /v3/watch}), with the JDK's HTTP client
+ * and Jackson: keys and values base64, 64-bit numbers as JSON strings. Works against etcd 3.4
+ * (Debian's) and 3.5/3.6, which serve the same {@code /v3/} paths.
+ *
+ * <p>Why not jetcd: it brings grpc-java (grpc-netty), protobuf, Vert.x and Guava, so a second and
+ * third Netty user next to the dataplane's pinned netty 4.2 epoll line, for the six calls used
+ * here, each of which maps one-to-one onto a gateway path. The price is written here: failover,
+ * timeouts and the watch's resume.
+ *
+ * <p>Failover: requests go to the endpoint that answered last; one that fails (connection refused,
+ * timeout, a 5xx or an "unavailable" answer) sends the request on to the next, each endpoint tried
+ * once per request. Every request has a deadline ({@code requestTimeout}); a half-open connection
+ * therefore costs one timeout, not a hang. The watch runs on its own thread over one long-lived
+ * response, asks for progress notifications, and is torn down and re-opened from the last
+ * revision it delivered when nothing (not even a progress notification) arrived for {@code
+ * watchIdle}; a compacted start revision makes it ask its listener to re-read everything.
+ */
+public final class EtcdGateway implements KeyValueStore {
+    private static final System.Logger LOG = System.getLogger("jvs.cluster");
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+    private static final Base64.Decoder B64D = Base64.getDecoder();
+
+    private final List<URI> endpoints;
+    private final Duration requestTimeout;
+    private final Duration watchIdle;
+    private final HttpClient http;
+    private final ObjectMapper json = new ObjectMapper();
+    private final AtomicInteger current = new AtomicInteger();
+    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private volatile long watchRevision;
+    private final List<Watcher> watchers = new ArrayList<>();
+
+    /** {@code endpoints}: base URLs such as {@code http://10.0.0.1:2379}. */
+    public EtcdGateway(List<URI> endpoints, Duration requestTimeout, Duration watchIdle) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("no etcd endpoint");
+        }
+        this.endpoints = List.copyOf(endpoints);
+        this.requestTimeout = requestTimeout;
+        this.watchIdle = watchIdle;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(requestTimeout)
+                .build();
+    }
+
+    // ---- reads and writes --------------------------------------------------------------------
+
+    @Override
+    public Range get(String key) {
+        final ObjectNode body = json.createObjectNode().put("key", b64(key));
+        return range(request("range", "/v3/kv/range", body, requestTimeout));
+    }
+
+    @Override
+    public Range getPrefix(String prefix) {
+        final ObjectNode body = json.createObjectNode().put("key", b64(prefix)).put("range_end", rangeEnd(prefix));
+        return range(request("range", "/v3/kv/range", body, requestTimeout));
+    }
+
+    @Override
+    public long put(String key, byte[] value, long lease) {
+        final JsonNode answer = request("put", "/v3/kv/put", putBody(key, value, lease), requestTimeout);
+        return answer.path("header").path("revision").asLong();
+    }
+
+    @Override
+    public TxnResult txn(List<Compare> compares, List<Op> success, List<Op> failure) {
+        final ObjectNode body = json.createObjectNode();
+        final ArrayNode compare = body.putArray("compare");
+        for (Compare c : compares) {
+            final ObjectNode node = compare.addObject().put("key", b64(c.key())).put("result", "EQUAL");
+            switch (c.target()) {
+                case CREATE -> node.put("target", "CREATE").put("create_revision", Long.toString(c.value()));
+                case MOD -> node.put("target", "MOD").put("mod_revision", Long.toString(c.value()));
+                case VERSION -> node.put("target", "VERSION").put("version", Long.toString(c.value()));
+            }
+        }
+        ops(body.putArray("success"), success);
+        ops(body.putArray("failure"), failure);
+        final JsonNode answer = request("txn", "/v3/kv/txn", body, requestTimeout);
+        final List<Range> ranges = new ArrayList<>();
+        final long revision = answer.path("header").path("revision").asLong();
+        for (JsonNode response : answer.path("responses")) {
+            if (response.has("response_range")) {
+                ranges.add(range(response.path("response_range"), revision));
+            }
+        }
+        return new TxnResult(answer.path("succeeded").asBoolean(false), revision, ranges);
+    }
+
+    private void ops(ArrayNode into, List<Op> ops) {
+        for (Op op : ops) {
+            switch (op) {
+                case Op.Put p -> into.addObject().set("request_put", putBody(p.key(), p.value(), p.lease()));
+                case Op.Delete d -> {
+                    final ObjectNode node = into.addObject().putObject("request_delete_range");
+                    node.put("key", b64(d.key()));
+                    if (d.prefix()) {
+                        node.put("range_end", rangeEnd(d.key()));
+                    }
+                }
+                case Op.Get g -> into.addObject().putObject("request_range").put("key", b64(g.key()));
+            }
+        }
+    }
+
+    private ObjectNode putBody(String key, byte[] value, long lease) {
+        final ObjectNode body = json.createObjectNode().put("key", b64(key)).put("value", B64.encodeToString(value));
+        if (lease != 0) {
+            body.put("lease", Long.toString(lease));
+        }
+        return body;
+    }
+
+    // ---- leases ------------------------------------------------------------------------------
+
+    @Override
+    public long grantLease(long ttlSeconds) {
+        final JsonNode answer = request(
+                "lease-grant",
+                "/v3/lease/grant",
+                json.createObjectNode().put("TTL", Long.toString(ttlSeconds)),
+                requestTimeout);
+        final long id = answer.path("ID").asLong();
+        if (id == 0) {
+            throw new IllegalStateException("etcd granted no lease: " + answer);
+        }
+        return id;
+    }
+
+    @Override
+    public long keepAlive(long lease) {
+        final JsonNode answer = request(
+                "keepalive",
+                "/v3/lease/keepalive",
+                json.createObjectNode().put("ID", Long.toString(lease)),
+                requestTimeout);
+        return answer.path("result").path("TTL").asLong(0);
+    }
+
+    @Override
+    public void revokeLease(long lease) {
+        try {
+            request(
+                    "lease-revoke",
+                    "/v3/lease/revoke",
+                    json.createObjectNode().put("ID", Long.toString(lease)),
+                    requestTimeout);
+        } catch (IllegalStateException e) {
+            // already gone
+        }
+    }
+
+    // ---- one request, with failover ------------------------------------------------------------
+
+    private JsonNode request(String kind, String path, JsonNode body, Duration timeout) {
+        final byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        Exception last = null;
+        final int start = current.get();
+        for (int attempt = 0; attempt < endpoints.size(); attempt++) {
+            final int index = (start + attempt) % endpoints.size();
+            count(kind);
+            try {
+                final HttpResponse<byte[]> response = http.send(
+                        HttpRequest.newBuilder(endpoints.get(index).resolve(path))
+                                .timeout(timeout)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                final JsonNode answer = parse(response.body());
+                if (response.statusCode() == 200 && !answer.has("error")) {
+                    current.set(index);
+                    return answer;
+                }
+                final int code = answer.path("code").asInt(-1);
+                final String message = answer.path("error").asText("HTTP " + response.statusCode());
+                // 14 unavailable, 4 deadline exceeded (no leader, a member cut off): another member may answer
+                if (response.statusCode() >= 500 && (code == 14 || code == 4 || code == -1)) {
+                    last = new IOException(endpoints.get(index) + ": " + message);
+                    continue;
+                }
+                current.set(index);
+                throw new IllegalStateException("etcd: " + message);
+            } catch (IOException e) {
+                last = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreUnavailableException("interrupted", e);
+            }
+        }
+        count("failed");
+        throw new StoreUnavailableException(
+                "the cluster store does not answer (" + endpointList() + "): " + describe(last), last);
+    }
+
+    private JsonNode parse(byte[] body) throws IOException {
+        if (body == null || body.length == 0) {
+            return json.createObjectNode();
+        }
+        try {
+            return json.readTree(body);
+        } catch (IOException e) {
+            throw new IOException(
+                    "not JSON: " + new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String describe(Exception e) {
+        if (e == null) {
+            return "no endpoint";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private String endpointList() {
+        return String.join(",", endpoints.stream().map(URI::toString).toList());
+    }
+
+    private void count(String kind) {
+        counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public String currentEndpoint() {
+        return endpoints.get(current.get()).toString();
+    }
+
+    @Override
+    public Map<String, Long> requestCounts() {
+        final Map<String, Long> out = new TreeMap<>();
+        counts.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    @Override
+    public long watchRevision() {
+        return watchRevision;
+    }
+
+    // ---- decoding ----------------------------------------------------------------------------
+
+    private Range range(JsonNode answer) {
+        return range(answer, answer.path("header").path("revision").asLong());
+    }
+
+    private Range range(JsonNode answer, long revision) {
+        final List<KeyValue> kvs = new ArrayList<>();
+        for (JsonNode kv : answer.path("kvs")) {
+            kvs.add(keyValue(kv));
+        }
+        return new Range(revision, kvs);
+    }
+
+    private static KeyValue keyValue(JsonNode kv) {
+        return new KeyValue(
+                new String(B64D.decode(kv.path("key").asText()), StandardCharsets.UTF_8),
+                kv.has("value") ? B64D.decode(kv.path("value").asText()) : new byte[0],
+                kv.path("create_revision").asLong(),
+                kv.path("mod_revision").asLong(),
+                kv.path("version").asLong(),
+                kv.path("lease").asLong());
+    }
+
+    private static String b64(String key) {
+        return B64.encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The first key after every key that starts with {@code prefix}. */
+    private static String rangeEnd(String prefix) {
+        final byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
+        final byte[] end = Arrays.copyOf(bytes, bytes.length);
+        for (int i = end.length - 1; i >= 0; i--) {
+            if ((end[i] & 0xFF) != 0xFF) {
+                end[i]++;
+                return B64.encodeToString(Arrays.copyOf(end, i + 1));
+            }
+        }
+        return B64.encodeToString(new byte[] {0});
+    }
+
+    // ---- watch -------------------------------------------------------------------------------
+
+    @Override
+    public synchronized AutoCloseable watch(String prefix, long fromRevision, WatchListener listener) {
+        final Watcher watcher = new Watcher(prefix, fromRevision, listener);
+        watchers.add(watcher);
+        watcher.thread.start();
+        return watcher;
+    }
+
+    /** One prefix watch: a thread reading one streaming response at a time. */
+    private final class Watcher implements AutoCloseable {
+        private final String prefix;
+        private final WatchListener listener;
+        private final Thread thread;
+        private volatile boolean closed;
+        private volatile long lastSeenNanos = System.nanoTime();
+        private volatile InputStream stream;
+        private long next;
+
+        Watcher(String prefix, long fromRevision, WatchListener listener) {
+            this.prefix = prefix;
+            this.listener = listener;
+            this.next = fromRevision;
+            this.thread = Thread.ofPlatform().daemon().name("jvs-etcd-watch").unstarted(this::run);
+        }
+
+        private void run() {
+            final Thread idleCheck =
+                    Thread.ofPlatform().daemon().name("jvs-etcd-watch-idle").start(this::checkIdle);
+            int failures = 0;
+            int index = current.get();
+            while (!closed) {
+                try {
+                    watchOnce(endpoints.get(index % endpoints.size()));
+                    failures = 0;
+                } catch (IOException | RuntimeException e) {
+                    if (closed) {
+                        break;
+                    }
+                    failures++;
+                    count("watch-error");
+                    LOG.log(
+                            System.Logger.Level.DEBUG,
+                            "watch on {0} ended: {1}",
+                            endpoints.get(index % endpoints.size()),
+                            e.toString());
+                } catch (InterruptedException e) {
+                    if (closed) {
+                        break;
+                    }
+                    count("watch-idle-reopen");
+                    Thread.interrupted();
+                }
+                if (failures > 0) {
+                    index++; // another member next time
+                    try {
+                        final long backoff = Math.min(2_000, 100L << Math.min(failures, 4));
+                        Thread.sleep(backoff + ThreadLocalRandom.current().nextLong(100));
+                    } catch (InterruptedException e) {
+                        if (closed) {
+                            break;
+                        }
+                    }
+                } else {
+                    index = current.get();
+                }
+            }
+            idleCheck.interrupt();
+        }
+
+        private void watchOnce(URI endpoint) throws IOException, InterruptedException {
+            final ObjectNode body = json.createObjectNode();
+            body.putObject("create_request")
+                    .put("key", b64(prefix))
+                    .put("range_end", rangeEnd(prefix))
+                    .put("start_revision", Long.toString(next))
+                    .put("progress_notify", true);
+            count("watch");
+            lastSeenNanos = System.nanoTime();
+            final HttpResponse<InputStream> response = http.send(
+                    HttpRequest.newBuilder(endpoint.resolve("/v3/watch"))
+                            .timeout(requestTimeout)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                stream = in;
+                if (response.statusCode() != 200) {
+                    throw new IOException("watch: HTTP " + response.statusCode());
+                }
+                lastSeenNanos = System.nanoTime();
+                try (MappingIterator<JsonNode> messages =
+                        json.readerFor(JsonNode.class).readValues(in)) {
+                    while (!closed && messages.hasNextValue()) {
+                        final JsonNode message = messages.nextValue();
+                        lastSeenNanos = System.nanoTime();
+                        if (!handle(message)) {
+                            return; // compacted: re-read done, watch again from the new revision
+                        }
+                    }
+                }
+                throw new IOException("watch stream ended");
+            } finally {
+                stream = null;
+            }
+        }
+
+        /** Returns false when the watch must be re-opened (after a compaction's re-read). */
+        private boolean handle(JsonNode message) throws IOException {
+            if (message.has("error")) {
+                throw new IOException("watch: " + message.path("error"));
+            }
+            final JsonNode result = message.path("result");
+            if (result.path("canceled").asBoolean(false)) {
+                final long compacted = result.path("compact_revision").asLong(0);
+                if (compacted > 0) {
+                    count("watch-compacted");
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "the cluster store compacted revision {0}: reading everything again",
+                            next);
+                    final long revision = listener.resync();
+                    next = revision + 1;
+                    watchRevision = revision;
+                    return false;
+                }
+                throw new IOException(
+                        "watch canceled: " + result.path("cancel_reason").asText());
+            }
+            final JsonNode events = result.path("events");
+            final long headerRevision = result.path("header").path("revision").asLong(0);
+            if (events.isEmpty()) {
+                // created, or a progress notification: everything up to the header's revision is seen
+                if (!result.path("created").asBoolean(false) && headerRevision >= next) {
+                    next = headerRevision + 1;
+                    watchRevision = headerRevision;
+                }
+                return true;
+            }
+            final List<Event> changes = new ArrayList<>(events.size());
+            long last = 0;
+            for (JsonNode event : events) {
+                final KeyValue kv = keyValue(event.path("kv"));
+                changes.add(new Event("DELETE".equals(event.path("type").asText()), kv));
+                last = Math.max(last, kv.modRevision());
+            }
+            listener.changes(changes, last);
+            next = last + 1;
+            watchRevision = last;
+            return true;
+        }
+
+        private void checkIdle() {
+            final long bound = watchIdle.toNanos();
+            while (!closed) {
+                try {
+                    Thread.sleep(Math.max(100, TimeUnit.NANOSECONDS.toMillis(bound) / 4));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (stream != null && System.nanoTime() - lastSeenNanos > bound) {
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "the cluster store's watch was silent for {0} s: re-opening it",
+                            watchIdle.toSeconds());
+                    lastSeenNanos = System.nanoTime();
+                    thread.interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            thread.interrupt();
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Watcher w : watchers) {
+            w.close();
+        }
+        watchers.clear();
+        http.close();
+    }
+}
