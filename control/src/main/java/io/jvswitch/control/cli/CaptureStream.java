@@ -16,6 +16,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Receives a capture stream from the daemon and hands each frame to a {@link Listener}, until the
@@ -102,11 +104,13 @@ final class CaptureStream {
         }
     }
 
-    /** Ends the capture: the daemon stops copying frames when the connection closes. */
     /**
      * Ends the capture. Frames the switch copied just before are still on their way through the
      * daemon's ring and the socket: like tcpdump on Ctrl-C, take what arrives until the stream has
-     * been quiet for 100 ms since the stop (at most 1 s), then close.
+     * been quiet for 100 ms since the stop (at most 1 s). Then end our side only: the daemon sees
+     * the end, stops the session and closes, and what it sent before is read to the end (at most
+     * 3 s more) instead of being thrown away with a socket closed under it, as a slow client on a
+     * loaded machine would otherwise lose it.
      */
     void stop() {
         final long stopAt = System.nanoTime();
@@ -122,6 +126,16 @@ final class CaptureStream {
             }
         }
         final Channel c = channel;
+        if (c instanceof DuplexChannel duplex && c.isActive()) {
+            duplex.shutdownOutput().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            try {
+                ended.get(3, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // the daemon did not end the stream in time: close it from here
+            }
+        }
         if (c != null) {
             c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

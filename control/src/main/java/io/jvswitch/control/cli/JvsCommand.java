@@ -31,6 +31,7 @@ import java.io.PrintWriter;
             LauncherCommands.Build.class,
             LauncherCommands.Bench.class,
             LauncherCommands.Jmh.class,
+            LauncherCommands.Format.class,
             DocsCommands.Completion.class,
             DocsCommands.Man.class,
             DocsCommands.Markdown.class,

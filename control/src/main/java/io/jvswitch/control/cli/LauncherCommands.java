@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 final class LauncherCommands {
     private LauncherCommands() {}
 
-    /** What the four commands share: extra arguments passed on, and a refusal outside the launcher. */
+    /** What these commands share: extra arguments passed on, and a refusal outside the launcher. */
     abstract static class LauncherOnly implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -60,6 +60,12 @@ final class LauncherCommands {
                 "Needs root and iperf3. ARGs: --quick for a short run."
             })
     static final class Bench extends LauncherOnly {}
+
+    @Command(
+            name = "format",
+            description =
+                    "Format the Java sources as the build's style gate wants them (Spotless, palantir-java-format).")
+    static final class Format extends LauncherOnly {}
 
     @Command(
             name = "jmh",

@@ -66,6 +66,7 @@ class CliDocsTest {
         for (String command : List.of(
                 "daemon",
                 "network",
+                "cluster",
                 "attach",
                 "detach",
                 "fdb",
@@ -80,6 +81,7 @@ class CliDocsTest {
                 "build",
                 "bench",
                 "jmh",
+                "format",
                 "completion",
                 "man",
                 "help")) {

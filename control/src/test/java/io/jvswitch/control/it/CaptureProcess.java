@@ -60,6 +60,18 @@ final class CaptureProcess {
         assertTrue(p.waitFor(15, TimeUnit.SECONDS), "capture ended on kill " + signal);
     }
 
+    /**
+     * Waits for a capture started with {@code -c N} to end by itself: it has all its frames in the
+     * file then, however slowly they reached it (an interrupt right after the traffic may come
+     * before the last copies). Fails, after ending it, if it does not within 30 s.
+     */
+    static void awaitCount(Process p, Path stderr) throws Exception {
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            interrupt(p);
+            throw new AssertionError("the capture did not see its -c frames in 30 s: " + Files.readString(stderr));
+        }
+    }
+
     /** Bit 1 (SIGINT is signal 2) of the process's ignored-signal mask, from /proc. */
     static boolean ignoresSigint(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -295,9 +295,10 @@ class DebuggingIT {
     @Test
     void replayReproducesAFlow() throws Exception {
         final Path file = f.dir.resolve("flow.pcap");
-        final Process p = capture(f.dir.resolve("flow.err"), "rose", "--point", "rx", "icmp", "-w", file.toString());
+        final Process p =
+                capture(f.dir.resolve("flow.err"), "rose", "--point", "rx", "icmp", "-c", "3", "-w", file.toString());
         assertTrue(f.ping(rose, tulipIp, 3));
-        interrupt(p);
+        CaptureProcess.awaitCount(p, f.dir.resolve("flow.err")); // the three echo requests
         final Path atTulip = f.dir.resolve("replayed.pcap");
         // -c 6: the capture ends by itself once the three replayed requests and their replies are written.
         final Process watch =

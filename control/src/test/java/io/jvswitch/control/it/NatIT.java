@@ -188,6 +188,8 @@ class NatIT {
                         "--point",
                         "pre-nat",
                         "tcp port 8000",
+                        "-c",
+                        "1", // the SYN
                         "-w",
                         pre.toString()),
                 CaptureProcess.start(
@@ -197,9 +199,19 @@ class NatIT {
                         "--point",
                         "post-nat",
                         "tcp port 8000",
+                        "-c",
+                        "1",
                         "-w",
                         post.toString()),
-                CaptureProcess.start(f, f.dir.resolve("link.err"), "host:jvs0", "tcp port 8000", "-w", link.toString()),
+                CaptureProcess.start(
+                        f,
+                        f.dir.resolve("link.err"),
+                        "host:jvs0",
+                        "tcp port 8000",
+                        "-c",
+                        "2", // the SYN out, the SYN-ACK in
+                        "-w",
+                        link.toString()),
                 CaptureProcess.start(
                         f,
                         f.dir.resolve("link-post.err"),
@@ -207,11 +219,14 @@ class NatIT {
                         "--point",
                         "post-nat",
                         "tcp port 8000",
+                        "-c",
+                        "1", // the SYN-ACK, translated back
                         "-w",
                         linkPost.toString()));
         curl(client, "http://" + OUTSIDE_IP + ":8000/");
-        for (Process p : captures) {
-            CaptureProcess.interrupt(p);
+        final List<String> errs = List.of("pre.err", "post.err", "link.err", "link-post.err");
+        for (int i = 0; i < captures.size(); i++) {
+            CaptureProcess.awaitCount(captures.get(i), f.dir.resolve(errs.get(i)));
         }
         final String syn = "tcp.flags.syn == 1 && tcp.flags.ack == 0";
         final String synAck = "tcp.flags.syn == 1 && tcp.flags.ack == 1";
@@ -237,11 +252,11 @@ class NatIT {
     @Test
     void dnsCapturePointShowsTheQueriesAndTheAnswers() throws Exception {
         final Path file = f.dir.resolve("dns.pcap");
-        final Process p =
-                CaptureProcess.start(f, f.dir.resolve("dns.err"), "client", "--point", "dns", "-w", file.toString());
+        final Process p = CaptureProcess.start(
+                f, f.dir.resolve("dns.err"), "client", "--point", "dns", "-c", "2", "-w", file.toString());
         final CommandRunner.Result dig =
                 f.lab.exec(client, "dig", "@10.83.0.1", "+time=2", "+tries=1", "+short", "web");
-        CaptureProcess.interrupt(p);
+        CaptureProcess.awaitCount(p, f.dir.resolve("dns.err")); // the query and its answer
         assertEquals(webIp, dig.stdout().strip(), dig.stderr());
         final String decoded = CaptureProcess.tool(
                         "tshark",

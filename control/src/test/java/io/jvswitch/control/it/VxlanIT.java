@@ -148,10 +148,10 @@ class VxlanIT {
     void traceAcrossTheOverlayNamesTheVtepAndTunnelPortsCanBeCaptured() throws Exception {
         final String ip2 = b.ipOf("multi", "c2");
         final Path file = a.dir.resolve("tunnel.pcap");
-        final Process capture =
-                CaptureProcess.start(a, a.dir.resolve("tunnel.err"), "vxlan:multi", "icmp", "-w", file.toString());
+        final Process capture = CaptureProcess.start(
+                a, a.dir.resolve("tunnel.err"), "vxlan:multi", "icmp", "-c", "4", "-w", file.toString());
         assertTrue(a.ping(c1, ip2, 2), "c1 -> c2: host A learns c2's address and where its MAC is");
-        CaptureProcess.interrupt(capture);
+        CaptureProcess.awaitCount(capture, a.dir.resolve("tunnel.err")); // 2 requests out, 2 replies in
         final String tcpdump = CaptureProcess.tool("tcpdump", "-nr", file.toString());
         assertTrue(
                 tcpdump.contains(a.ipOf("multi", "c1") + " > " + ip2 + ": ICMP echo request")
@@ -165,11 +165,13 @@ class VxlanIT {
                 "vxlan:multi",
                 "--point",
                 "encap,decap",
-                "udp port 4789",
+                "udp port 4789 and udp[39] = 1", // ICMP inside: UDP 8 + VXLAN 8 + Ethernet 14 + protocol at 9
+                "-c",
+                "4",
                 "-w",
                 underlay.toString());
         assertTrue(a.ping(c1, ip2, 2));
-        CaptureProcess.interrupt(outer);
+        CaptureProcess.awaitCount(outer, a.dir.resolve("underlay.err"));
         final String c1Ip = a.ipOf("multi", "c1");
         final String vxlan = CaptureProcess.tool(
                 "tshark",
