@@ -2,6 +2,7 @@ package io.jvswitch.control.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,9 +13,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** The API socket against clients that connect and never finish their request. */
@@ -73,7 +74,7 @@ class ApiSocketIT {
         for (int i = 0; i < 60 && !closedByDaemon; i++) {
             try {
                 trickle.write(ByteBuffer.wrap(request, i % request.length, 1));
-                Thread.sleep(500);
+                Thread.sleep(500); // the trickle's pace: one byte every half second
             } catch (IOException e) {
                 closedByDaemon = true; // EPIPE: the daemon closed its end
             }
@@ -83,12 +84,8 @@ class ApiSocketIT {
         assertTrue(trickleSeconds < 20, "closed near the 10 s deadline: " + trickleSeconds);
 
         // Past the deadline the half-sent connections are gone from the daemon.
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        int now = fds(pid);
-        while (now > baseline + 4 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            now = fds(pid);
-        }
+        Await.holdsWithin(Duration.ofSeconds(60), () -> fds(pid) <= baseline + 4);
+        final int now = fds(pid);
         assertTrue(now <= baseline + 4, "descriptors back to " + now + " (baseline " + baseline + ")");
         System.out.printf(
                 "4000 half-sent requests in %.1f s: daemon fds %d before, at most %d during, %d after;"

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.EtcdLab;
 import io.jvswitch.control.lab.OverlayLab;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -125,15 +126,8 @@ class ClusterIT {
         }
     }
 
-    static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        final long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("not within " + within.toMillis() + " ms: " + what);
+    static void await(String what, Duration within, BooleanSupplier condition) {
+        Await.until(what, within, condition::getAsBoolean);
     }
 
     static JsonNode network(DaemonFixture f, String name) {
@@ -455,14 +449,12 @@ class ClusterIT {
         etcd.kill("e1");
         try {
             final String k1 = b.container("k1");
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            DaemonFixture.Cli attach;
-            do {
-                attach = b.jvs("attach", "--netns", k1, "--network", "multi", "--name", "k1");
-            } while (attach.exit() != 0
-                    && attach.err().contains("does not answer")
-                    && System.nanoTime() < deadline
-                    && sleep(300));
+            // The client may still be failing over from the killed member: retried while it says so.
+            final DaemonFixture.Cli attach = Await.until(
+                    "an attach while one member is down",
+                    Duration.ofSeconds(10),
+                    () -> b.jvs("attach", "--netns", k1, "--network", "multi", "--name", "k1"),
+                    cli -> cli.exit() == 0 || !cli.err().contains("does not answer"));
             assertEquals(0, attach.exit(), attach.err());
             final String ipk = b.ipOf("multi", "k1");
             await(
@@ -477,16 +469,6 @@ class ClusterIT {
         } finally {
             etcd.restart("e1");
             etcd.awaitHealthy("e1", Duration.ofSeconds(30));
-        }
-    }
-
-    static boolean sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 

@@ -70,10 +70,7 @@ class ConntrackFairnessIT {
         }
         final Path serverLog = f.dir.resolve("server.log");
         processes.add(f.lab.start(far, serverLog, "python3", "-u", server.toString(), "8000", ""));
-        final long up = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(Files.exists(serverLog) && Files.readString(serverLog).contains("ready")) && System.nanoTime() < up) {
-            Thread.sleep(100);
-        }
+        Readiness.printed(serverLog, "ready");
         // An established connection of mallory's, open across the detach below
         processes.add(f.lab.start(
                 mallory,

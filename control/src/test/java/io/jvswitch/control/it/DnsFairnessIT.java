@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -50,11 +52,7 @@ class DnsFairnessIT {
         run.check("up", List.of("ip", "-n", upstream, "link", "set", "upf1", "up"));
         final Path log = f.dir.resolve("stub.log");
         stub = f.lab.start(upstream, log, "python3", DnsIT.resource("stub-upstream.py"), UPSTREAM_IP);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(Files.exists(log) && Files.readString(log).contains("ready")) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue(Files.readString(log).contains("ready"), "stub upstream started");
+        Readiness.printed(log, "ready");
     }
 
     private JsonNode dnsStats() {
@@ -93,10 +91,8 @@ class DnsFairnessIT {
         final Process flooder = f.lab.start(mallory, f.dir.resolve("flood.txt"), "python3", flood.toString());
         try {
             // let the flood take what it can
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (dnsStats().path("in-flight").asLong() < 60 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            Await.holdsWithin(
+                    Duration.ofSeconds(10), () -> dnsStats().path("in-flight").asLong() >= 60);
             int answered = 0;
             for (int i = 0; i < 15; i++) {
                 final String from = i % 2 == 0 ? rose : tulip;
@@ -183,10 +179,9 @@ class DnsFairnessIT {
         final Path slowOut = f.dir.resolve("slow.txt");
         final Process slowloris = f.lab.start(mallory, slowOut, "python3", slow.toString());
         try {
-            final long opened = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!Files.readString(slowOut).contains("opened") && System.nanoTime() < opened) {
-                Thread.sleep(100);
-            }
+            Await.holdsWithin(
+                    Duration.ofSeconds(20),
+                    () -> Files.exists(slowOut) && Files.readString(slowOut).contains("opened"));
             // Over TCP, from the attacker's own network and from another one
             for (int i = 0; i < 5; i++) {
                 assertEquals(

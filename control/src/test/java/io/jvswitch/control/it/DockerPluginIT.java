@@ -12,6 +12,7 @@ import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.DockerEngineLab;
 import io.jvswitch.control.lab.NetnsLab;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,10 +25,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -524,27 +525,18 @@ class DockerPluginIT {
     }
 
     /** Polls a command until it succeeds; returns its trimmed output. */
-    private static String await(CommandCall call) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        DockerEngineLab.Result last;
-        do {
-            last = call.run();
-            if (last.ok() && !last.stdout().isBlank()) {
-                return last.stdout().strip();
-            }
-            Thread.sleep(250);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("did not succeed within " + WAIT_SECONDS + " s: " + last.output());
+    private static String await(CommandCall call) {
+        return Await.until(
+                        "a command succeeds with output",
+                        Duration.ofSeconds(WAIT_SECONDS),
+                        call::run,
+                        r -> r.ok() && !r.stdout().isBlank())
+                .stdout()
+                .strip();
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + WAIT_SECONDS + " s");
-            }
-            Thread.sleep(250);
-        }
+    private static void await(BooleanSupplier condition) {
+        Await.until("a condition of the Docker test", Duration.ofSeconds(WAIT_SECONDS), condition::getAsBoolean);
     }
 
     @FunctionalInterface

@@ -13,6 +13,7 @@ import io.jvswitch.control.cluster.KeyValueStore.Compare;
 import io.jvswitch.control.cluster.KeyValueStore.Op;
 import io.jvswitch.control.cluster.StoreUnavailableException;
 import io.jvswitch.control.lab.EtcdLab;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,15 +71,8 @@ class EtcdGatewayIT {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        final long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not within " + within.toMillis() + " ms: " + what);
+    static void await(String what, Duration within, BooleanSupplier condition) {
+        Await.until(what, within, condition::getAsBoolean);
     }
 
     @Test

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * IPv6 port security with real kernels on both sides: a container's router advertisement and a
@@ -47,15 +48,11 @@ class Ipv6PortSecurityIT {
 
     /** Waits (with a deadline) for the link-local address to finish duplicate address detection. */
     private String readyLinkLocal(String namespace) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+        Await.until("a usable link-local address in " + namespace, Duration.ofSeconds(20), () -> {
             final String out = f.lab.check(namespace, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link");
-            if (out.contains("inet6 ") && !out.contains("tentative")) {
-                return linkLocal(namespace);
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no link-local address in " + namespace);
+            return out.contains("inet6 ") && !out.contains("tentative");
+        });
+        return linkLocal(namespace);
     }
 
     @Test
@@ -112,12 +109,11 @@ class Ipv6PortSecurityIT {
         f.ok("attach", "--netns", appliance, "--network", "frontend", "--name", "appliance", "--allow-spoofing");
         readyLinkLocal(appliance);
         f.lab.check(appliance, "python3", script(), "eth0", "ra", "fe80::1");
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String route = "";
-        while (route.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            route = f.lab.check(rose, "ip", "-6", "route", "show", "default").strip();
-        }
+        final String route = Await.until(
+                "the allowed advertisement sets a default route",
+                Duration.ofSeconds(10),
+                () -> f.lab.check(rose, "ip", "-6", "route", "show", "default").strip(),
+                r -> !r.isEmpty());
         assertTrue(route.contains("fe80::1"), "the control: an allowed advertisement sets a route: " + route);
         System.out.println("IPv6 port security: mallory's drops " + drops + "; rose's routes unchanged until the"
                 + " allowed appliance advertised: " + route);

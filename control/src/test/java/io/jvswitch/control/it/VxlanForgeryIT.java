@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.lab.OverlayLab;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A sender on the underlay that spoofs a peer's address (VXLAN has no authentication): two hosts
@@ -147,12 +149,11 @@ class VxlanForgeryIT {
                 asC1,
                 asC2);
 
-        final long deadline = System.nanoTime() + 10_000_000_000L;
-        JsonNode drops = tunnelDrops();
-        while (drops.path("tunnel-spoofed-arp").asLong() < 9 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            drops = tunnelDrops();
-        }
+        final JsonNode drops = Await.until(
+                "the forged frames are counted",
+                Duration.ofSeconds(10),
+                () -> tunnelDrops(),
+                d -> d.path("tunnel-spoofed-arp").asLong() >= 9);
         assertEquals(9, drops.path("tunnel-spoofed-arp").asLong(), "claims on c2, the gateway, c1: " + drops);
         assertEquals(3, drops.path("tunnel-local-mac").asLong(), "frames as c1: " + drops);
         final JsonNode underlay =
