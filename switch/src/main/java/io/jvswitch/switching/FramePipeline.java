@@ -4,6 +4,7 @@ import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
@@ -47,6 +48,8 @@ final class FramePipeline {
     long now;
 
     final Ipv4Router router;
+    final Ipv6Router router6;
+    private final NeighborProxy neighbors;
     private final PortCounters switchMade = new PortCounters();
 
     FramePipeline(PortTable table, CaptureTaps taps, SwitchContext ctx) {
@@ -58,6 +61,12 @@ final class FramePipeline {
                 table,
                 SwitchAgent.FRAME_CAPACITY,
                 new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
+        this.router6 = new Ipv6Router(
+                this,
+                table,
+                SwitchAgent.FRAME_CAPACITY,
+                new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
+        this.neighbors = new NeighborProxy(this, table);
     }
 
     /**
@@ -135,7 +144,11 @@ final class FramePipeline {
         }
         final BridgeDomain domain = table.domains[ingress];
         if (domain.hostLink) {
-            router.fromHost(ingress, in, ethernet, buffer, length);
+            if (ethernet.payloadEtherType() == EthernetFrame.ETHERTYPE_IPV6) {
+                router6.fromHost(ingress, in, ethernet, buffer, length);
+            } else {
+                router.fromHost(ingress, in, ethernet, buffer, length);
+            }
             return; // the host talks to the router only: nothing from it is switched or learned
         }
         final int etherType = ethernet.payloadEtherType();
@@ -170,6 +183,10 @@ final class FramePipeline {
         if (etherType == EthernetFrame.ETHERTYPE_ARP && answerArp(ingress, in, domain, buffer, length)) {
             return;
         }
+        if (etherType == EthernetFrame.ETHERTYPE_IPV6
+                && neighbors.answer(ingress, in, domain, ethernet, buffer, length, ethernet.payloadOffset())) {
+            return;
+        }
 
         final long destination = ethernet.destination();
         if (MacAddress.isMulticast(destination)) {
@@ -185,6 +202,8 @@ final class FramePipeline {
         if (destination == domain.gatewayMac) {
             if (etherType == EthernetFrame.ETHERTYPE_IPV4) {
                 router.fromNetwork(ingress, in, domain, buffer, length, ethernet.payloadOffset());
+            } else if (etherType == EthernetFrame.ETHERTYPE_IPV6) {
+                router6.fromNetwork(ingress, in, domain, buffer, length, ethernet.payloadOffset());
             } else {
                 drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
             }
@@ -266,8 +285,9 @@ final class FramePipeline {
             }
             final long high = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
             final long low = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-            final boolean linkLocal = (high >>> 54) == (0xFE80L >>> 6); // fe80::/10
-            if (!linkLocal && (high | low) != 0) {
+            final boolean linkLocal = Ipv6Address.isLinkLocal(high);
+            final boolean own = high == table.ip6Highs[ingress] && low == table.ip6Lows[ingress];
+            if (!linkLocal && !own && (high | low) != 0) {
                 drop(ingress, in, DropReason.SPOOFED_SOURCE_IP, buffer, length);
                 return false;
             }

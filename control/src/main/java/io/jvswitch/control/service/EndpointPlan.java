@@ -2,7 +2,10 @@ package io.jvswitch.control.service;
 
 import io.jvswitch.control.netns.ResolvedNamespace;
 
-/** Everything needed to create (or find again) a container's interface on a network. */
+/**
+ * Everything needed to create (or find again) a container's interface on a network.
+ * {@code ipv6WithPrefix} and {@code gateway6} are null on a network without IPv6.
+ */
 public record EndpointPlan(
         String portName,
         ResolvedNamespace namespace,
@@ -11,4 +14,19 @@ public record EndpointPlan(
         String addressWithPrefix,
         String gateway,
         int mtu,
-        boolean defaultRoute) {}
+        boolean defaultRoute,
+        String ipv6WithPrefix,
+        String gateway6) {
+
+    public EndpointPlan(
+            String portName,
+            ResolvedNamespace namespace,
+            String ifname,
+            String mac,
+            String addressWithPrefix,
+            String gateway,
+            int mtu,
+            boolean defaultRoute) {
+        this(portName, namespace, ifname, mac, addressWithPrefix, gateway, mtu, defaultRoute, null, null);
+    }
+}
