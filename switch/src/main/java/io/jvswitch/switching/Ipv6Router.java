@@ -355,12 +355,15 @@ final class Ipv6Router {
         }
         MacAddress.write(buffer, ETH + EthernetFrame.DESTINATION_OFFSET, destinationMac);
         MacAddress.write(buffer, ETH + EthernetFrame.SOURCE_OFFSET, sourceMac);
+        // The packet, not what trails it in the frame (Ethernet padding): that is what was checked
+        // against the MTU. A jumbogram (payload length 0) goes as it came.
+        final int sent = ip.payloadLength() == 0 ? length : L3 + packetLength;
         if (to == null) {
             toHost++;
-            pipeline.transmit(hostLinkSlot, buffer, length);
+            pipeline.transmit(hostLinkSlot, buffer, sent);
         } else {
             to.routedIn++;
-            pipeline.switchWithin(ingress, to, buffer, length);
+            pipeline.switchWithin(ingress, to, buffer, sent);
         }
     }
 
