@@ -156,7 +156,9 @@ final class Ipv6Router {
                         Icmpv6Packet.UNREACHABLE_NO_ROUTE,
                         "no host link: nothing beyond the networks is reachable");
             } else {
-                note("route", Ipv6Address.format(high, low) + " is beyond the networks: to the host link");
+                if (tracing()) {
+                    note("route", Ipv6Address.format(high, low) + " is beyond the networks: to the host link");
+                }
                 forward(ingress, in, domain, null, buffer, length);
             }
         } else if (target != domain || (high == target.gateway6High && low == target.gateway6Low)) {
@@ -173,7 +175,9 @@ final class Ipv6Router {
                                     + ": networks are isolated"
                             : null);
         } else {
-            note("route", Ipv6Address.format(high, low) + " is in network " + target.name);
+            if (tracing()) {
+                note("route", Ipv6Address.format(high, low) + " is in network " + target.name);
+            }
             forward(ingress, in, domain, target, buffer, length);
         }
     }
@@ -237,7 +241,9 @@ final class Ipv6Router {
                     Icmpv6Packet.UNREACHABLE_ADMIN_PROHIBITED,
                     tracing() ? "network " + target.name + " is internal: the host cannot reach it" : null);
         } else {
-            note("route", "from the host to " + Ipv6Address.format(high, low) + " in network " + target.name);
+            if (tracing()) {
+                note("route", "from the host to " + Ipv6Address.format(high, low) + " in network " + target.name);
+            }
             forward(ingress, in, null, target, buffer, length);
         }
     }
@@ -392,7 +398,9 @@ final class Ipv6Router {
             pipeline.drop(ingress, in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return true;
         }
-        note("gateway", "echo request to " + Ipv6Address.format(ip.destinationHigh(), ip.destinationLow()));
+        if (tracing()) {
+            note("gateway", "echo request to " + Ipv6Address.format(ip.destinationHigh(), ip.destinationLow()));
+        }
         pipeline.verdictNote("answered (ping6) out of " + table.ports[ingress].name());
         if (pipeline.dryRun) {
             return true;
@@ -545,6 +553,7 @@ final class Ipv6Router {
         return pipeline.trace != null;
     }
 
+    /** Trace text is built only when tracing: building it for every packet would allocate on the packet path. */
     private void note(String stage, String text) {
         if (pipeline.trace != null && text != null) {
             pipeline.trace.note(stage, text);
