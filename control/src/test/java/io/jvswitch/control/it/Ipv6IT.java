@@ -144,6 +144,29 @@ class Ipv6IT {
     }
 
     @Test
+    void aContainerReachesTheHostsServicesAtTheIpv6GatewayAndTheHostReachesTheContainers() throws Exception {
+        final Process hostServer = f.lab.start(
+                f.host, f.dir.resolve("host6-http.log"), "python3", "-m", "http.server", "8082", "--bind", "::");
+        final Process webServer = f.lab.start(
+                web, f.dir.resolve("web6b-http.log"), "python3", "-m", "http.server", "8083", "--bind", "fd00:20::50");
+        try {
+            Readiness.tcpListener(f.lab, f.host, 8082);
+            Readiness.tcpListener(f.lab, web, 8083);
+            final CommandRunner.Result toHost = retry(
+                    () -> f.lab.exec(client, "curl", "-6", "-sS", "--max-time", "3", "http://[fd00:20::1]:8082/"));
+            assertTrue(toHost.stdout().contains("Directory listing"), toHost.stdout() + toHost.stderr());
+            final CommandRunner.Result fromHost = retry(
+                    () -> f.lab.exec(f.host, "curl", "-6", "-sS", "--max-time", "3", "http://[fd00:20::50]:8083/"));
+            assertTrue(fromHost.stdout().contains("Directory listing"), fromHost.stdout() + fromHost.stderr());
+        } finally {
+            hostServer.destroy();
+            webServer.destroy();
+            hostServer.waitFor();
+            webServer.waitFor();
+        }
+    }
+
+    @Test
     void neighborSolicitationsAreAnsweredByTheSwitchAndNeverReachAThirdContainer() throws Exception {
         final long answeredBefore = f.port("third").path("arpAnswered").asLong();
         final Path capture = f.dir.resolve("third-ns.txt");
