@@ -116,6 +116,50 @@ final class BenchFrames {
         return frame;
     }
 
+    /**
+     * An IPv6 frame with an ICMPv6 message {@code icmp} (its checksum filled in here), hop limit
+     * {@code hopLimit}: {@code src} and {@code dst} are {high, low} halves of the addresses.
+     */
+    static byte[] icmpv6(long dstMac, long srcMac, long[] src, long[] dst, int hopLimit, byte[] icmp) {
+        final ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + ETH_HEADER + 40 + icmp.length);
+        b.position(VirtioNetHeader.LENGTH);
+        putMac(b, dstMac);
+        putMac(b, srcMac);
+        b.putShort((short) EthernetFrame.ETHERTYPE_IPV6);
+        final int l3 = b.position();
+        b.putInt(0x6000_0000).putShort((short) icmp.length).put((byte) 58).put((byte) hopLimit);
+        b.putLong(src[0]).putLong(src[1]).putLong(dst[0]).putLong(dst[1]);
+        final int l4 = b.position();
+        b.put(icmp);
+        final UnsafeBuffer u = new UnsafeBuffer(b.array());
+        final int pseudo = InternetChecksum.pseudoHeaderIpv6(u, l3 + 8, l3 + 24, 58, icmp.length);
+        b.putShort(l4 + 2, (short) checksum(b.array(), l4, icmp.length, InternetChecksum.fold(pseudo)));
+        return b.array();
+    }
+
+    /** A neighbor solicitation for {@code target} to its solicited-node group, with a source link-layer option. */
+    static byte[] neighborSolicitation(long senderMac, long[] sender, long[] target) {
+        final ByteBuffer m = ByteBuffer.allocate(32);
+        m.put((byte) 135)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putInt(0)
+                .putLong(target[0])
+                .putLong(target[1]);
+        m.put((byte) 1).put((byte) 1);
+        putMac(m, senderMac);
+        final long[] group = {0xFF02_0000_0000_0000L, 0x0000_0001_FF00_0000L | (target[1] & 0xFF_FFFFL)};
+        return icmpv6(0x3333_0000_0000L | (group[1] & 0xFFFF_FFFFL), senderMac, sender, group, 255, m.array());
+    }
+
+    /** An ICMPv6 echo request with {@code payload} bytes of data. */
+    static byte[] echoRequestV6(long dstMac, long srcMac, long[] src, long[] dst, int payload) {
+        final byte[] m = new byte[8 + payload];
+        m[0] = (byte) 128;
+        m[5] = 1;
+        return icmpv6(dstMac, srcMac, src, dst, 64, m);
+    }
+
     /** RFC 1071 checksum of {@code length} bytes at {@code offset}, starting from a partial sum. */
     private static int checksum(byte[] data, int offset, int length, int initial) {
         long sum = initial & 0xFFFF_FFFFL;

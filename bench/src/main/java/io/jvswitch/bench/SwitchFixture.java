@@ -4,6 +4,7 @@ import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
+import io.jvswitch.switching.Ipv6Gateway;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.PortSecurity;
 import io.jvswitch.switching.PortStats;
@@ -36,6 +37,7 @@ final class SwitchFixture implements AutoCloseable {
     static final long GATEWAY_MAC = MacAddress.parse("02:4a:0a:00:00:01");
     static final int GATEWAY_IP = Ipv4Address.parse("10.0.0.1");
     static final int BROADCAST_IP = Ipv4Address.parse("10.0.0.255");
+    static final long IPV6_NETWORK = 0xFD00_0000_0000_0001L;
 
     final Dataplane dp;
     final MemoryPort[] ports;
@@ -64,6 +66,19 @@ final class SwitchFixture implements AutoCloseable {
 
     static int ip(int endpoint) {
         return GATEWAY_IP + 1 + endpoint;
+    }
+
+    /** Endpoint {@code i}'s IPv6 address fd00:0:0:1::(i+2), as {high, low}, after {@link #enableIpv6()}. */
+    static long[] ip6(int endpoint) {
+        return new long[] {IPV6_NETWORK, 2 + endpoint};
+    }
+
+    /** Makes the network dual-stack (gateway fd00:0:0:1::1/64) and gives every endpoint its {@link #ip6}. */
+    void enableIpv6() {
+        call(dp.addIpv6(NETWORK, new Ipv6Gateway(IPV6_NETWORK, 1, 64)));
+        for (int i = 0; i < slots.length; i++) {
+            call(dp.assignIpv6(slots[i], ip6(i)[0], ip6(i)[1]));
+        }
     }
 
     /** Runs a control command: it is executed by the next duty cycle, on this thread. */

@@ -37,6 +37,12 @@ public final class Ipv6Packet extends Flyweight {
 
     public static final int VERSION = 6;
 
+    /** The first word of a header with traffic class 0 and no flow label. */
+    public static final int VERSION_WORD = VERSION << 28;
+
+    /** The smallest MTU every IPv6 link has (RFC 8200 5): ICMPv6 errors fit in it. */
+    public static final int MINIMUM_MTU = 1280;
+
     /**
      * @param length bytes available from {@code offset} (the Ethernet payload length).
      * @return false, leaving this unwrapped, unless the version is 6 and 40 bytes plus the payload length fit in
@@ -55,6 +61,11 @@ public final class Ipv6Packet extends Flyweight {
             return reject();
         }
         return attach(buffer, offset, length);
+    }
+
+    /** Writes version 6, traffic class 0, flow label 0. */
+    public void setVersionClassFlow() {
+        buffer.putInt(offset + VERSION_CLASS_FLOW_OFFSET, VERSION_WORD, ByteOrder.BIG_ENDIAN);
     }
 
     public int version() {

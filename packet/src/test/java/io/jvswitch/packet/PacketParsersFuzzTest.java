@@ -40,6 +40,7 @@ class PacketParsersFuzzTest {
     private final Ipv4Packet ipv4 = new Ipv4Packet();
     private final Ipv6Packet ipv6 = new Ipv6Packet();
     private final IcmpPacket icmp = new IcmpPacket();
+    private final Icmpv6Packet icmpv6 = new Icmpv6Packet();
     private final UdpPacket udp = new UdpPacket();
     private final TcpPacket tcp = new TcpPacket();
 
@@ -211,6 +212,18 @@ class PacketParsersFuzzTest {
                             "UDP checksum validity differs");
                 }
             }
+            case Ipv6Packet.NEXT_HEADER_ICMPV6 -> {
+                if (!v4 && icmpv6.wrap(buffer, offset, length)) {
+                    readIcmpv6(end);
+                    final int pseudo = pseudo(false, protocol, length);
+                    final int reference = referenceChecksum(bytes, offset, length, pseudo);
+                    check(icmpv6.checksumValid(ipv6, length) == (reference == 0), "ICMPv6 checksum validity differs");
+                } else if (v4 && icmp.wrap(buffer, offset, length)) {
+                    readIcmp(end);
+                    final int reference = referenceChecksum(bytes, offset, length, 0);
+                    check(icmp.isChecksumValid() == (reference == 0), "ICMP checksum validity differs");
+                }
+            }
             default -> {
                 if (icmp.wrap(buffer, offset, length)) {
                     readIcmp(end);
@@ -218,6 +231,15 @@ class PacketParsersFuzzTest {
                     check(icmp.isChecksumValid() == (reference == 0), "ICMP checksum validity differs");
                 }
             }
+        }
+    }
+
+    private void readIcmpv6(final int end) {
+        check(icmpv6.offset() + icmpv6.wrappedLength() <= end, "ICMPv6 message past the frame");
+        sink(icmpv6.type() + icmpv6.code() + icmpv6.checksum() + icmpv6.identifier());
+        if (icmpv6.holdsTarget()) {
+            check(icmpv6.offset() + Icmpv6Packet.ND_MIN_LENGTH <= end, "NDP target past the frame");
+            sink(icmpv6.targetHigh() ^ icmpv6.targetLow());
         }
     }
 
@@ -277,6 +299,11 @@ class PacketParsersFuzzTest {
             readIcmp(end);
         } else {
             checkRejected(icmp);
+        }
+        if (icmpv6.wrap(buffer, at, length)) {
+            readIcmpv6(end);
+        } else {
+            checkRejected(icmpv6);
         }
         if (udp.wrap(buffer, at, length)) {
             readUdp(end);

@@ -32,6 +32,17 @@ final class BridgeDomain {
     final boolean internal;
     /** The host link's own domain: its one port talks to the router only, never to a network. */
     final boolean hostLink;
+    /** The network's IPv6 addresses (gateway and endpoints), for proxy-NDP. */
+    final Ipv6AddressBook addresses6;
+
+    /** The IPv6 gateway ({@link #setIpv6}); both halves 0 on a network without IPv6. */
+    long gateway6High;
+
+    long gateway6Low;
+    /** The IPv6 subnet's first 8 bytes under {@link #subnet6Mask}; mask 0 when not routed for IPv6. */
+    long subnet6High;
+
+    long subnet6Mask;
 
     private int[] members = new int[8];
     private int memberCount;
@@ -64,6 +75,7 @@ final class BridgeDomain {
         this.etherTypePolicy = spec.etherTypePolicy();
         this.macs = new MacTable(ctx.macTableLimit(), ctx.macsPerPortLimit(), ctx.maxPorts(), ctx.macAgingNanos());
         this.addresses = new AddressBook(ctx.addressBookLimit(), ctx.macAgingNanos());
+        this.addresses6 = new Ipv6AddressBook(ctx.addressBookLimit());
         if (gatewayIp != 0) {
             addresses.put(gatewayIp, gatewayMac);
         }
@@ -87,6 +99,29 @@ final class BridgeDomain {
         } else if (uses == 1) {
             localMacs.remove(mac);
         }
+    }
+
+    /**
+     * Gives the network its IPv6 side. Subnets are /64 or shorter for routing purposes: a longer
+     * prefix is routed as its /64 (the high half), which is what hosts use on a LAN anyway.
+     */
+    void setIpv6(Ipv6Gateway gateway) {
+        if (gateway6High != 0 || gateway6Low != 0) {
+            addresses6.remove(gateway6High, gateway6Low);
+        }
+        gateway6High = gateway.high();
+        gateway6Low = gateway.low();
+        subnet6Mask = gateway.prefixLength() >= 64 ? -1L : -1L << (64 - gateway.prefixLength());
+        subnet6High = gateway.high() & subnet6Mask;
+        addresses6.put(gateway.high(), gateway.low(), gatewayMac);
+    }
+
+    boolean routesIpv6() {
+        return subnet6Mask != 0;
+    }
+
+    boolean containsIpv6(long high) {
+        return subnet6Mask != 0 && (high & subnet6Mask) == subnet6High;
     }
 
     int memberCount() {

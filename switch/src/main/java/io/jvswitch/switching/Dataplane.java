@@ -92,6 +92,28 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
+     * Gives a network its IPv6 side: the gateway address the switch owns (answered by proxy-NDP
+     * and ping6) and the subnet's prefix length, which the IPv6 router routes by.
+     */
+    public CompletableFuture<Void> addIpv6(int networkId, Ipv6Gateway gateway) {
+        return submit(a -> {
+            a.addIpv6(networkId, gateway);
+            return null;
+        });
+    }
+
+    /**
+     * Gives a plugged endpoint its IPv6 address: proxy-NDP answers for it, and port security lets
+     * the endpoint send from it. Fails if another endpoint of the network owns the address.
+     */
+    public CompletableFuture<Void> assignIpv6(int slot, long high, long low) {
+        return submit(a -> {
+            a.assignIpv6(slot, high, low);
+            return null;
+        });
+    }
+
+    /**
      * Plugs the host link: the port to the host's own network stack, through which the gateway
      * routes everything that is not for a network. One at a time; unplug it with {@link #unplug}.
      */

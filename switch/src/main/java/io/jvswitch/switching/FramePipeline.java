@@ -49,6 +49,8 @@ final class FramePipeline {
     long now;
 
     final Ipv4Router router;
+    final Ipv6Router router6;
+    private final NeighborProxy neighbors;
     private final PortCounters switchMade = new PortCounters();
 
     FramePipeline(PortTable table, CaptureTaps taps, SwitchContext ctx) {
@@ -60,6 +62,12 @@ final class FramePipeline {
                 table,
                 SwitchAgent.FRAME_CAPACITY,
                 new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
+        this.router6 = new Ipv6Router(
+                this,
+                table,
+                SwitchAgent.FRAME_CAPACITY,
+                new IcmpRateLimiter(ctx.icmpErrorsPerSecond(), ctx.icmpErrorBurst()));
+        this.neighbors = new NeighborProxy(this, table);
     }
 
     /**
@@ -137,7 +145,11 @@ final class FramePipeline {
         }
         final BridgeDomain domain = table.domains[ingress];
         if (domain.hostLink) {
-            router.fromHost(ingress, in, ethernet, buffer, length);
+            if (ethernet.payloadEtherType() == EthernetFrame.ETHERTYPE_IPV6) {
+                router6.fromHost(ingress, in, ethernet, buffer, length);
+            } else {
+                router.fromHost(ingress, in, ethernet, buffer, length);
+            }
             return; // the host talks to the router only: nothing from it is switched or learned
         }
         final int etherType = ethernet.payloadEtherType();
@@ -177,6 +189,10 @@ final class FramePipeline {
         if (etherType == EthernetFrame.ETHERTYPE_ARP && answerArp(ingress, in, domain, buffer, length)) {
             return;
         }
+        if (etherType == EthernetFrame.ETHERTYPE_IPV6
+                && neighbors.answer(ingress, in, domain, ethernet, buffer, length, ethernet.payloadOffset())) {
+            return;
+        }
 
         final long destination = ethernet.destination();
         if (MacAddress.isMulticast(destination)) {
@@ -192,6 +208,8 @@ final class FramePipeline {
         if (destination == domain.gatewayMac) {
             if (etherType == EthernetFrame.ETHERTYPE_IPV4) {
                 router.fromNetwork(ingress, in, domain, buffer, length, ethernet.payloadOffset());
+            } else if (etherType == EthernetFrame.ETHERTYPE_IPV6) {
+                router6.fromNetwork(ingress, in, domain, buffer, length, ethernet.payloadOffset());
             } else {
                 drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
             }
@@ -276,7 +294,8 @@ final class FramePipeline {
                 drop(ingress, in, DropReason.TRUNCATED_IP, buffer, length);
                 return false;
             }
-            final DropReason refused = ipv6Security.check(buffer, l3, length, table.macs[ingress]);
+            final DropReason refused = ipv6Security.check(
+                    buffer, l3, length, table.macs[ingress], table.ip6Highs[ingress], table.ip6Lows[ingress]);
             if (refused != null) {
                 drop(ingress, in, refused, buffer, length);
                 return false;

@@ -8,9 +8,10 @@ import org.agrona.DirectBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Port security for IPv6, before IPv6 addressing: what an endpoint may send is what a host on its
- * own link-local address may send. Its source must be that address (the modified EUI-64 one its MAC
- * gives, as Linux configures by default) or unspecified (duplicate address detection); it may not
+ * Port security for IPv6: what an endpoint may send is what a host on its own addresses may send.
+ * Its source must be its link-local address (the modified EUI-64 one its MAC gives, as Linux
+ * configures by default), the IPv6 address jvs gave it on a dual-stack network, or unspecified
+ * (duplicate address detection); it may not
  * advertise routes or send redirects (RA guard, RFC 6105), may advertise no neighbour but itself and
  * name no MAC but its own in Neighbor Discovery, and may not answer as a DHCPv6 server. Extension
  * headers are walked (at most {@link #MAX_EXTENSION_HEADERS}), so an advertisement cannot hide
@@ -27,10 +28,19 @@ final class Ipv6PortSecurity {
      * @return null when the packet may pass, else why it is dropped
      */
     DropReason check(DirectBuffer buffer, int l3, int end, long mac) {
+        return check(buffer, l3, end, mac, 0, 0);
+    }
+
+    /**
+     * As {@link #check(DirectBuffer, int, int, long)} for an endpoint that also has the address
+     * {@code assignedHigh}:{@code assignedLow} (both 0: none).
+     */
+    DropReason check(DirectBuffer buffer, int l3, int end, long mac, long assignedHigh, long assignedLow) {
         final long high = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
         final long low = buffer.getLong(l3 + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
         final long ownLow = NeighborDiscovery.linkLocalLow(mac);
-        if ((high | low) != 0 && (high != NeighborDiscovery.LINK_LOCAL_HIGH || low != ownLow)) {
+        final boolean assigned = (assignedHigh | assignedLow) != 0 && high == assignedHigh && low == assignedLow;
+        if ((high | low) != 0 && !assigned && (high != NeighborDiscovery.LINK_LOCAL_HIGH || low != ownLow)) {
             return DropReason.SPOOFED_SOURCE_IP;
         }
         final int payloadEnd = Math.min(
@@ -69,7 +79,7 @@ final class Ipv6PortSecurity {
             if (offset + NeighborDiscovery.ICMPV6_HEADER_LENGTH > payloadEnd) {
                 return DropReason.IPV6_HEADER_CHAIN;
             }
-            return checkIcmpv6(buffer, offset, payloadEnd, mac, ownLow);
+            return checkIcmpv6(buffer, offset, payloadEnd, mac, ownLow, assignedHigh, assignedLow);
         }
         if (next == Ipv6Packet.NEXT_HEADER_UDP) {
             if (offset + UdpPacket.HEADER_LENGTH > payloadEnd) {
@@ -86,7 +96,8 @@ final class Ipv6PortSecurity {
         return null;
     }
 
-    private static DropReason checkIcmpv6(DirectBuffer buffer, int icmp, int end, long mac, long ownLow) {
+    private static DropReason checkIcmpv6(
+            DirectBuffer buffer, int icmp, int end, long mac, long ownLow, long assignedHigh, long assignedLow) {
         final int type = buffer.getByte(icmp + NeighborDiscovery.TYPE_OFFSET) & 0xFF;
         switch (type) {
             case NeighborDiscovery.TYPE_ROUTER_ADVERTISEMENT -> {
@@ -100,8 +111,12 @@ final class Ipv6PortSecurity {
                     return DropReason.SPOOFED_NEIGHBOR_DISCOVERY;
                 }
                 final int target = icmp + NeighborDiscovery.TARGET_OFFSET;
-                if (buffer.getLong(target, ByteOrder.BIG_ENDIAN) != NeighborDiscovery.LINK_LOCAL_HIGH
-                        || buffer.getLong(target + 8, ByteOrder.BIG_ENDIAN) != ownLow) {
+                final long targetHigh = buffer.getLong(target, ByteOrder.BIG_ENDIAN);
+                final long targetLow = buffer.getLong(target + 8, ByteOrder.BIG_ENDIAN);
+                final boolean ownLinkLocal = targetHigh == NeighborDiscovery.LINK_LOCAL_HIGH && targetLow == ownLow;
+                final boolean ownAssigned =
+                        (assignedHigh | assignedLow) != 0 && targetHigh == assignedHigh && targetLow == assignedLow;
+                if (!ownLinkLocal && !ownAssigned) {
                     return DropReason.SPOOFED_NEIGHBOR_DISCOVERY; // advertises an address not its own
                 }
                 return linkAddressOptionsAreOwn(buffer, icmp + NeighborDiscovery.OPTIONS_OFFSET, end, mac)

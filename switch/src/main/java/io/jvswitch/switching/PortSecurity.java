@@ -7,7 +7,8 @@ package io.jvswitch.switching;
 public enum PortSecurity {
     /**
      * Frames must carry the endpoint's MAC as source; IPv4 packets its address (or 0.0.0.0, as DHCP
-     * probes do); IPv6 packets a link-local or unspecified source (no IPv6 address is assigned);
+     * probes do); IPv6 packets its IPv6 address (on a dual-stack network), a link-local or the
+     * unspecified source;
      * ARP may only claim the endpoint's own MAC and address (or 0.0.0.0 in a probe).
      */
     ENFORCE,

@@ -14,6 +14,10 @@ final class PortTable {
     final boolean[] offloads;
     final long[] macs;
     final int[] ips;
+    /** The endpoint's IPv6 address (both halves 0 for none), which port security lets it send from. */
+    final long[] ip6Highs;
+
+    final long[] ip6Lows;
     final boolean[] polledAlways;
     /** Whether the port must speak only as its endpoint (see {@link PortSecurity}). */
     final boolean[] enforced;
@@ -30,6 +34,8 @@ final class PortTable {
         offloads = new boolean[maxPorts];
         macs = new long[maxPorts];
         ips = new int[maxPorts];
+        ip6Highs = new long[maxPorts];
+        ip6Lows = new long[maxPorts];
         polledAlways = new boolean[maxPorts];
         enforced = new boolean[maxPorts];
         learnsAddresses = new boolean[maxPorts];
@@ -56,6 +62,8 @@ final class PortTable {
                 offloads[slot] = port.acceptsOffloads();
                 macs[slot] = mac;
                 ips[slot] = ip;
+                ip6Highs[slot] = 0;
+                ip6Lows[slot] = 0;
                 polledAlways[slot] = false;
                 enforced[slot] = security == PortSecurity.ENFORCE;
                 learnsAddresses[slot] = port.learnsRemoteAddresses();

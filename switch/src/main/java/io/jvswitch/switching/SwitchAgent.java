@@ -307,6 +307,11 @@ final class SwitchAgent implements Agent {
                 .sorted(Comparator.comparingInt((BridgeDomain d) -> Integer.bitCount(d.subnetMask))
                         .reversed())
                 .toArray(BridgeDomain[]::new));
+        pipeline.router6.routedNetworks(domains.values().stream()
+                .filter(d -> !d.hostLink && d.routesIpv6())
+                .sorted(Comparator.comparingLong((BridgeDomain d) -> Long.bitCount(d.subnet6Mask))
+                        .reversed())
+                .toArray(BridgeDomain[]::new));
     }
 
     /** Plugs the host link: the port to the host's own stack, in a domain of its own. */
@@ -336,6 +341,7 @@ final class SwitchAgent implements Agent {
         }
         networksChanged();
         pipeline.router.hostLink(slot, spec);
+        pipeline.router6.hostLink(slot, spec);
         return slot;
     }
 
@@ -377,12 +383,45 @@ final class SwitchAgent implements Agent {
         return slot;
     }
 
+    /** Gives a network its IPv6 gateway and subnet (see {@link Dataplane#addIpv6}). */
+    void addIpv6(int networkId, Ipv6Gateway gateway) {
+        final BridgeDomain domain = requireDomain(networkId);
+        for (BridgeDomain other : domains.values()) {
+            final long mask =
+                    other.subnet6Mask & (gateway.prefixLength() >= 64 ? -1L : -1L << (64 - gateway.prefixLength()));
+            if (other != domain && other.routesIpv6() && (other.subnet6High & mask) == (gateway.high() & mask)) {
+                throw new IllegalStateException("IPv6 subnet of " + domain.name + " overlaps network " + other.name);
+            }
+        }
+        domain.setIpv6(gateway);
+        networksChanged();
+    }
+
+    /** Gives a plugged endpoint its IPv6 address: answered by proxy-NDP, allowed as its source. */
+    void assignIpv6(int slot, long high, long low) {
+        final BridgeDomain domain = table.domains[slot];
+        if (table.ports[slot] == null || domain == null) {
+            throw new IllegalStateException("no port in slot " + slot);
+        }
+        final long owner = domain.addresses6.lookup(high, low);
+        if (owner >= 0 && owner != table.macs[slot]) {
+            throw new IllegalStateException("IPv6 address already owned by " + MacAddress.format(owner));
+        }
+        domain.addresses6.put(high, low, table.macs[slot]);
+        table.ip6Highs[slot] = high;
+        table.ip6Lows[slot] = low;
+    }
+
     void unplug(int slot) {
         final Port port = table.ports[slot];
         if (port == null) {
             return;
         }
         final BridgeDomain domain = table.domains[slot];
+        if ((table.ip6Highs[slot] | table.ip6Lows[slot]) != 0
+                && domain.addresses6.lookup(table.ip6Highs[slot], table.ip6Lows[slot]) == table.macs[slot]) {
+            domain.addresses6.remove(table.ip6Highs[slot], table.ip6Lows[slot]);
+        }
         domain.removeMember(slot);
         domain.macs.removePort(slot);
         if (table.learnsAddresses[slot]) {
@@ -403,6 +442,7 @@ final class SwitchAgent implements Agent {
         taps.recompute(table);
         if (slot == pipeline.router.hostLinkSlot) {
             pipeline.router.hostLink(-1, null);
+            pipeline.router6.hostLink(-1, null);
             domains.remove(HOST_LINK_DOMAIN);
             networksChanged();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.OverlayView;
 
@@ -77,6 +78,23 @@ public record NetworkView(
             @JsonProperty("Container") String container,
             @JsonProperty("Waiting") String waiting) {}
 
+    /** One entry per address family, IPv4 first, as Docker lists a dual-stack network. */
+    private static List<IpamConfig> ipamConfig(NetworkRecord n) {
+        final IpamConfig v4 = new IpamConfig(
+                n.subnet(), n.ipRange(), n.gateway(), n.auxAddresses().isEmpty() ? null : n.auxAddresses());
+        if (n.ipv6() == null) {
+            return List.of(v4);
+        }
+        final NetworkIpv6 v6 = n.ipv6();
+        return List.of(
+                v4,
+                new IpamConfig(
+                        v6.subnet(),
+                        v6.ipRange(),
+                        v6.gateway(),
+                        v6.auxAddresses().isEmpty() ? null : v6.auxAddresses()));
+    }
+
     public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints) {
         return of(n, endpoints, null);
     }
@@ -90,6 +108,9 @@ public record NetworkView(
     public static NetworkView of(
             NetworkRecord n, List<EndpointRecord> endpoints, OverlayView overlay, Map<String, String> waiting) {
         final String prefix = n.subnet().substring(n.subnet().indexOf('/'));
+        final String prefix6 = n.ipv6() == null
+                ? ""
+                : n.ipv6().subnet().substring(n.ipv6().subnet().indexOf('/'));
         final Map<String, Container> containers = new LinkedHashMap<>();
         for (EndpointRecord e : endpoints) {
             containers.put(
@@ -99,7 +120,7 @@ public record NetworkView(
                             e.id(),
                             e.mac(),
                             e.ipv4() + prefix,
-                            "",
+                            e.ipv6() == null ? "" : e.ipv6() + prefix6,
                             e.ifname(),
                             e.target().toString(),
                             waiting.get(e.id())));
@@ -110,15 +131,8 @@ public record NetworkView(
                 n.created(),
                 n.scope(),
                 n.driver(),
-                false,
-                new Ipam(
-                        "default",
-                        Map.of(),
-                        List.of(new IpamConfig(
-                                n.subnet(),
-                                n.ipRange(),
-                                n.gateway(),
-                                n.auxAddresses().isEmpty() ? null : n.auxAddresses()))),
+                n.enableIpv6(),
+                new Ipam("default", Map.of(), ipamConfig(n)),
                 n.internal(),
                 true,
                 containers,

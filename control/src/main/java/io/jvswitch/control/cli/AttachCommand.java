@@ -60,6 +60,12 @@ final class AttachCommand implements Callable<Integer> {
     @Option(names = "--ip", paramLabel = "IP", description = "Static address (default: the lowest free one).")
     String ip;
 
+    @Option(
+            names = "--ip6",
+            paramLabel = "IPV6",
+            description = "Static IPv6 address on a network created with --ipv6 (default: the lowest free one).")
+    String ip6;
+
     @Option(names = "--mac", paramLabel = "MAC", description = "MAC address (default: derived from the address).")
     String mac;
 
@@ -102,7 +108,8 @@ final class AttachCommand implements Callable<Integer> {
                                 ifname,
                                 allowSpoofing ? Boolean.TRUE : null,
                                 aliases,
-                                publish));
+                                publish,
+                                ip6));
         spec.commandLine()
                 .getOut()
                 .printf(
@@ -110,7 +117,10 @@ final class AttachCommand implements Callable<Integer> {
                         e.path("name").asText(),
                         e.path("network").asText(),
                         e.path("ifname").asText(),
-                        e.path("ipv4").asText(),
+                        e.path("ipv4").asText()
+                                + (e.path("ipv6").isTextual()
+                                        ? " " + e.path("ipv6").asText()
+                                        : ""),
                         e.path("mac").asText());
         for (JsonNode p : e.path("ports")) {
             spec.commandLine()

@@ -3,6 +3,7 @@ package io.jvswitch.control.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jvswitch.control.api.PeerRequest;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.service.CreateNetworkRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,30 @@ import java.util.concurrent.Callable;
             NetworkCommand.Peer.class
         })
 final class NetworkCommand {
+
+    /** Docker's repeated IPAM options, sorted by address family: at most one of each. */
+    private record ByFamily(String v4, String v6) {
+        static ByFamily of(String option, List<String> values) {
+            String v4 = null;
+            String v6 = null;
+            for (String value : values) {
+                if (Ipv6Cidr.looksLikeIpv6(value)) {
+                    if (v6 != null) {
+                        throw new CliException(option + " is given twice for IPv6 (" + v6 + ", " + value
+                                + "): a network has one subnet per address family");
+                    }
+                    v6 = value;
+                } else {
+                    if (v4 != null) {
+                        throw new CliException(option + " is given twice for IPv4 (" + v4 + ", " + value
+                                + "): a network has one subnet per address family");
+                    }
+                    v4 = value;
+                }
+            }
+            return new ByFamily(v4, v6);
+        }
+    }
 
     static String encode(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8);
@@ -49,23 +75,35 @@ final class NetworkCommand {
         @Option(
                 names = "--subnet",
                 paramLabel = "CIDR",
-                description = "Subnet, e.g. 172.19.0.0/16 (default: picked from 172.17.0.0/16 ...).")
-        String subnet;
+                description = "Subnet, e.g. 172.19.0.0/16 or, with --ipv6, fd00:20::/64 (one per family;"
+                        + " default: picked from 172.17.0.0/16 ... and fd4a:7673:7769:1::/64 ...).")
+        List<String> subnets = new ArrayList<>();
 
         @Option(
                 names = "--gateway",
                 paramLabel = "IP",
-                description = "Gateway address (default: the subnet's first address).")
-        String gateway;
+                description = "Gateway address, one per family (default: the subnet's first address).")
+        List<String> gateways = new ArrayList<>();
 
         @Option(
                 names = "--ip-range",
                 paramLabel = "CIDR",
-                description = "Allocate container addresses from this sub-range.")
-        String ipRange;
+                description = "Allocate container addresses from this sub-range (one per family).")
+        List<String> ipRanges = new ArrayList<>();
 
         @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "Reserve an address (repeatable).")
         Map<String, String> aux = new LinkedHashMap<>();
+
+        @Option(names = "--ipv6", description = "Dual stack: an IPv6 subnet and gateway beside the IPv4 ones.")
+        boolean ipv6;
+
+        @Option(
+                names = "--ipv4",
+                paramLabel = "true|false",
+                arity = "1",
+                defaultValue = "true",
+                description = "IPv4 on the network (default: ${DEFAULT-VALUE}; false is not supported yet).")
+        boolean ipv4;
 
         @Option(names = "--internal", description = "No way out of the network: no default route for containers.")
         boolean internal;
@@ -123,16 +161,22 @@ final class NetworkCommand {
 
         @Override
         public Integer call() {
+            final ByFamily subnet = ByFamily.of("--subnet", subnets);
+            final ByFamily gateway = ByFamily.of("--gateway", gateways);
+            final ByFamily ipRange = ByFamily.of("--ip-range", ipRanges);
+            final Map<String, String> aux4 = new LinkedHashMap<>();
+            final Map<String, String> aux6 = new LinkedHashMap<>();
+            aux.forEach((n, a) -> (Ipv6Cidr.looksLikeIpv6(a) ? aux6 : aux4).put(n, a));
             final JsonNode created = socket.api()
                     .post(
                             "/v1/networks",
                             new CreateNetworkRequest(
                                     name,
                                     driver,
-                                    subnet,
-                                    gateway,
-                                    ipRange,
-                                    aux.isEmpty() ? null : aux,
+                                    subnet.v4(),
+                                    gateway.v4(),
+                                    ipRange.v4(),
+                                    aux4.isEmpty() ? null : aux4,
                                     internal,
                                     mtu,
                                     dns,
@@ -141,7 +185,13 @@ final class NetworkCommand {
                                     local,
                                     peers,
                                     vxlanPort,
-                                    ttl));
+                                    ttl,
+                                    ipv6 ? Boolean.TRUE : null,
+                                    ipv4 ? null : Boolean.FALSE,
+                                    subnet.v6(),
+                                    gateway.v6(),
+                                    ipRange.v6(),
+                                    aux6.isEmpty() ? null : aux6));
             spec.commandLine().getOut().println(created.path("Id").asText());
             return 0;
         }

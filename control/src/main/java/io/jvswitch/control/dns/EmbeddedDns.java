@@ -2,6 +2,7 @@ package io.jvswitch.control.dns;
 
 import io.jvswitch.control.cluster.EndpointAdvert;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
@@ -77,7 +78,7 @@ public final class EmbeddedDns {
                     e.name(),
                     e.aliases(),
                     Cidr.parseAddress(e.ipv4()),
-                    null));
+                    e.ipv6() == null ? null : Ipv6Cidr.bytes(Ipv6Cidr.parseAddress(e.ipv6(), "ipv6"))));
             if (e.target().kind() == ContainerRef.Kind.NETNS) {
                 gatewaysByNetns
                         .computeIfAbsent(e.target().value(), k -> new ArrayList<>())

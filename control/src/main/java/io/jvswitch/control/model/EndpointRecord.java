@@ -10,6 +10,7 @@ import java.util.List;
  * also the persistent TAP's name there. {@code allowSpoofing} turns port security off for it.
  * {@code aliases} are more DNS names for it ({@code --alias}); absent in older state files.
  * {@code ports} are its published ports ({@code -p}), each with the host port it got.
+ * {@code ipv6} is its IPv6 address on a dual-stack network, else null (and in older state files).
  */
 public record EndpointRecord(
         String id,
@@ -22,11 +23,28 @@ public record EndpointRecord(
         String created,
         boolean allowSpoofing,
         List<String> aliases,
-        List<PortMapping> ports) {
+        List<PortMapping> ports,
+        String ipv6) {
 
     public EndpointRecord {
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
         ports = ports == null ? List.of() : List.copyOf(ports);
+    }
+
+    /** An endpoint without an IPv6 address. */
+    public EndpointRecord(
+            String id,
+            String name,
+            String network,
+            ContainerRef target,
+            String ifname,
+            String mac,
+            String ipv4,
+            String created,
+            boolean allowSpoofing,
+            List<String> aliases,
+            List<PortMapping> ports) {
+        this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, aliases, ports, null);
     }
 
     public EndpointRecord(

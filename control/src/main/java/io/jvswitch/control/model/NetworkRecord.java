@@ -8,6 +8,7 @@ import java.util.Map;
  * {@code dns} are its own upstream DNS servers ({@code --dns}), empty for the daemon's defaults.
  * {@code masquerade} false turns source NAT off for a routed setup (null, as in older state files: on).
  * {@code overlay} is null for a network that lives on this host only (driver "bridge").
+ * {@code ipv6} is its IPv6 side ({@code --ipv6}), null for an IPv4-only network and in older state files.
  */
 public record NetworkRecord(
         String id,
@@ -23,11 +24,46 @@ public record NetworkRecord(
         String created,
         List<String> dns,
         Boolean masquerade,
-        OverlayRecord overlay) {
+        OverlayRecord overlay,
+        NetworkIpv6 ipv6) {
 
     public NetworkRecord {
         auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);
         dns = dns == null ? List.of() : List.copyOf(dns);
+    }
+
+    /** An IPv4-only network. */
+    public NetworkRecord(
+            String id,
+            int dataplaneId,
+            String name,
+            String driver,
+            String subnet,
+            String gateway,
+            String ipRange,
+            Map<String, String> auxAddresses,
+            boolean internal,
+            int mtu,
+            String created,
+            List<String> dns,
+            Boolean masquerade,
+            OverlayRecord overlay) {
+        this(
+                id,
+                dataplaneId,
+                name,
+                driver,
+                subnet,
+                gateway,
+                ipRange,
+                auxAddresses,
+                internal,
+                mtu,
+                created,
+                dns,
+                masquerade,
+                overlay,
+                null);
     }
 
     public NetworkRecord(
@@ -97,6 +133,31 @@ public record NetworkRecord(
                 created,
                 dns,
                 masquerade,
+                next,
+                ipv6);
+    }
+
+    /** Whether the network has an IPv6 side ({@code --ipv6}): Docker's {@code EnableIPv6}. */
+    public boolean enableIpv6() {
+        return ipv6 != null;
+    }
+
+    public NetworkRecord withIpv6(NetworkIpv6 next) {
+        return new NetworkRecord(
+                id,
+                dataplaneId,
+                name,
+                driver,
+                subnet,
+                gateway,
+                ipRange,
+                auxAddresses,
+                internal,
+                mtu,
+                created,
+                dns,
+                masquerade,
+                overlay,
                 next);
     }
 }

@@ -50,10 +50,12 @@ public final class InterfaceConfigurator {
                 .isBlank();
     }
 
-    /**
-     * Gives the interface its MAC, MTU and address, brings it and loopback up, and routes by default
-     * via the gateway unless the container already has a default route or the network is internal.
-     */
+    public boolean hasIpv6DefaultRoute(Path namespace) {
+        return !runner.check("cannot read routes in " + namespace, ip(namespace, "-6", "route", "show", "default"))
+                .isBlank();
+    }
+
+    /** An IPv4-only interface: see the full form. */
     public void configure(
             Path namespace,
             String ifname,
@@ -62,16 +64,51 @@ public final class InterfaceConfigurator {
             String addressWithPrefix,
             String gateway,
             boolean defaultRoute) {
+        configure(namespace, ifname, mac, mtu, addressWithPrefix, gateway, defaultRoute, null, null);
+    }
+
+    /**
+     * Gives the interface its MAC, MTU and address, brings it and loopback up, and routes by default
+     * via the gateway unless the container already has a default route or the network is internal.
+     * On a dual-stack network ({@code ipv6WithPrefix} not null) the same for IPv6, as Docker does:
+     * router advertisements are not accepted on the interface (the gateway is configured, not
+     * advertised, and a container's RA must not move anyone's routes), and the address skips
+     * duplicate address detection (IPAM made it unique), so it is usable at once.
+     */
+    public void configure(
+            Path namespace,
+            String ifname,
+            String mac,
+            int mtu,
+            String addressWithPrefix,
+            String gateway,
+            boolean defaultRoute,
+            String ipv6WithPrefix,
+            String gateway6) {
         runner.check(
                 "cannot set MAC/MTU of " + ifname,
                 ip(namespace, "link", "set", "dev", ifname, "address", mac, "mtu", Integer.toString(mtu)));
         runner.check(
                 "cannot add address " + addressWithPrefix + " to " + ifname,
                 ip(namespace, "addr", "add", addressWithPrefix, "dev", ifname));
+        if (ipv6WithPrefix != null) {
+            final String key = "net.ipv6.conf." + ifname.replace('.', '/');
+            runner.check(
+                    "cannot turn off router advertisements on " + ifname,
+                    nsenter(namespace, "sysctl", "-q", "-w", key + ".accept_ra=0", key + ".disable_ipv6=0"));
+            runner.check(
+                    "cannot add address " + ipv6WithPrefix + " to " + ifname,
+                    ip(namespace, "-6", "addr", "add", ipv6WithPrefix, "dev", ifname, "nodad"));
+        }
         runner.check("cannot bring " + ifname + " up", ip(namespace, "link", "set", "dev", ifname, "up"));
         runner.check("cannot bring lo up", ip(namespace, "link", "set", "dev", "lo", "up"));
         if (defaultRoute) {
             addDefaultRouteIfNone(namespace, ifname, gateway);
+        }
+        if (ipv6WithPrefix != null && defaultRoute && !hasIpv6DefaultRoute(namespace)) {
+            runner.check(
+                    "cannot add IPv6 default route via " + gateway6,
+                    ip(namespace, "-6", "route", "add", "default", "via", gateway6, "dev", ifname));
         }
     }
 
@@ -105,6 +142,12 @@ public final class InterfaceConfigurator {
 
     private static List<String> ip(Path namespace, String... args) {
         final List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + namespace, "ip"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static List<String> nsenter(Path namespace, String... args) {
+        final List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + namespace));
         command.addAll(List.of(args));
         return command;
     }

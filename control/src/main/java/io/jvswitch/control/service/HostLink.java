@@ -3,6 +3,7 @@ package io.jvswitch.control.service;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.netns.CommandRunner;
+import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.HostLinkSpec;
@@ -108,8 +109,16 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
                     MacAddress.format(hostMac),
                     "mtu",
                     Integer.toString(MTU));
-            // The link carries IPv4 only; without this the host would send it router solicitations and MLD.
-            runner.run(List.of("sysctl", "-q", "-w", "net.ipv6.conf." + name + ".disable_ipv6=1"));
+            // IPv6 stays off until a dual-stack network needs it (addRoute); without this the host
+            // would send the link router solicitations and MLD reports the router only drops. The
+            // router is configured, never advertised: no router advertisements are accepted here.
+            runner.run(List.of(
+                    "sysctl",
+                    "-q",
+                    "-w",
+                    "net.ipv6.conf." + name + ".disable_ipv6=1",
+                    "net.ipv6.conf." + name + ".accept_ra=0",
+                    "net.ipv6.conf." + name + ".router_solicitations=0"));
             ip(
                     "cannot address the host link " + name,
                     "address",
@@ -165,6 +174,53 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
             runner.run(List.of("ip", "address", "del", Cidr.format(gateway) + "/32", "dev", name));
             throw e;
         }
+        if (network.ipv6() != null) {
+            addIpv6Route(network);
+        }
+    }
+
+    /**
+     * The same for a dual-stack network's IPv6 side: its gateway address on the host end as a /128
+     * (without duplicate address detection: the switch owns it too), and its subnet routed via the
+     * router's link-local address (fe80:: + the EUI-64 of the router's MAC, which the router answers
+     * neighbor solicitations for), with the gateway as source.
+     */
+    private void addIpv6Route(NetworkRecord network) {
+        runner.check(
+                "cannot turn IPv6 on for the host link " + name,
+                List.of("sysctl", "-q", "-w", "net.ipv6.conf." + name + ".disable_ipv6=0"));
+        final String gateway = network.ipv6().gateway();
+        ip(
+                "cannot give the host the IPv6 gateway address of " + network.name(),
+                "-6",
+                "address",
+                "replace",
+                gateway + "/128",
+                "dev",
+                name,
+                "nodad");
+        try {
+            ip(
+                    "cannot route " + network.ipv6().subnet() + " to the switch",
+                    "-6",
+                    "route",
+                    "replace",
+                    network.ipv6().subnet(),
+                    "via",
+                    routerLinkLocal(),
+                    "dev",
+                    name,
+                    "src",
+                    gateway);
+        } catch (RuntimeException e) {
+            runner.run(List.of("ip", "-6", "address", "del", gateway + "/128", "dev", name));
+            throw e;
+        }
+    }
+
+    /** The router's link-local address on the host link: the host's next hop for every IPv6 subnet. */
+    public String routerLinkLocal() {
+        return Ipv6Address.format(Ipv6Address.LINK_LOCAL_HIGH, Ipv6Address.interfaceId(routerMac));
     }
 
     @Override
@@ -175,6 +231,10 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
         // Best effort: a route or address already gone is what we want anyway.
         runner.run(List.of("ip", "route", "del", network.subnet(), "dev", name));
         runner.run(List.of("ip", "address", "del", network.gateway() + "/32", "dev", name));
+        if (network.ipv6() != null) {
+            runner.run(List.of("ip", "-6", "route", "del", network.ipv6().subnet(), "dev", name));
+            runner.run(List.of("ip", "-6", "address", "del", network.ipv6().gateway() + "/128", "dev", name));
+        }
     }
 
     private void ip(String what, String... arguments) {

@@ -2,11 +2,15 @@ package io.jvswitch.control.service;
 
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.DefaultIpv6Pools;
 import io.jvswitch.control.ipam.DefaultPools;
 import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.DaemonState;
 import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.OverlayRecord;
 import io.jvswitch.control.model.StateStore;
@@ -19,6 +23,7 @@ import io.jvswitch.packet.VxlanHeader;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
 import io.jvswitch.switching.FdbEntry;
+import io.jvswitch.switching.Ipv6Gateway;
 import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortSecurity;
@@ -28,6 +33,7 @@ import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.VtepContext;
 
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -76,6 +82,9 @@ public final class NetworkService {
 
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
     private final Map<String, AddressPool> pools = new LinkedHashMap<>();
+    /** The IPv6 pools of dual-stack networks, by network name. */
+    private final Map<String, Ipv6Pool> pools6 = new LinkedHashMap<>();
+
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>(); // by endpoint id
     private final Map<String, Attached> attached = new LinkedHashMap<>(); // by endpoint id
     /** Slot to endpoint name, read by the capture writer thread for every frame it writes. */
@@ -152,6 +161,25 @@ public final class NetworkService {
                 EtherTypePolicy.IP_ONLY);
     }
 
+    /** The dataplane's view of a network's IPv6 side, or null for an IPv4-only network. */
+    static Ipv6Gateway ipv6GatewayOf(NetworkRecord network) {
+        if (network.ipv6() == null) {
+            return null;
+        }
+        final BigInteger gateway = Ipv6Cidr.parseAddress(network.ipv6().gateway(), "gateway");
+        return new Ipv6Gateway(
+                Ipv6Cidr.high(gateway),
+                Ipv6Cidr.low(gateway),
+                Ipv6Cidr.parse(network.ipv6().subnet(), "subnet").prefixLength());
+    }
+
+    private void addIpv6(NetworkRecord network) {
+        final Ipv6Gateway gateway = ipv6GatewayOf(network);
+        if (gateway != null) {
+            Dataplane.await(dataplane.addIpv6(network.dataplaneId(), gateway));
+        }
+    }
+
     /**
      * Adds the network to the dataplane, opens its tunnel if it spans hosts and tells the listeners;
      * undoes all of it if a step fails.
@@ -160,6 +188,7 @@ public final class NetworkService {
         Dataplane.await(dataplane.addNetwork(specOf(network)));
         final List<NetworkEvents> told = new ArrayList<>();
         try {
+            addIpv6(network);
             if (network.spansHosts()) {
                 overlays.open(network);
             }
@@ -188,6 +217,9 @@ public final class NetworkService {
         final DaemonState state = store.load();
         for (NetworkRecord network : state.networks()) {
             pools.put(network.name(), poolOf(network));
+            if (network.ipv6() != null) {
+                pools6.put(network.name(), pool6Of(network.ipv6()));
+            }
             networks.put(network.name(), network);
             try {
                 bringUp(network);
@@ -203,6 +235,7 @@ public final class NetworkService {
                         network.name(),
                         e.getMessage());
                 Dataplane.await(dataplane.addNetwork(specOf(network)));
+                addIpv6(network);
                 for (NetworkEvents listener : listeners) {
                     listener.networkAdded(network);
                 }
@@ -223,6 +256,9 @@ public final class NetworkService {
                 final ResolvedNamespace namespace = wiring.namespaceOf(endpoint.target());
                 final Port port = wiring.reopen(planFor(network, endpoint, namespace));
                 pools.get(network.name()).reserve(Cidr.parseAddress(endpoint.ipv4()));
+                if (endpoint.ipv6() != null && pools6.containsKey(network.name())) {
+                    pools6.get(network.name()).reserve(Ipv6Cidr.parseAddress(endpoint.ipv6(), "ipv6"));
+                }
                 plug(network, endpoint, port, namespace);
                 endpoints.put(endpoint.id(), endpoint);
                 tellAdded(network, endpoint);
@@ -441,6 +477,7 @@ public final class NetworkService {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        final Ipv6Pool pool6 = ipv6PoolFor(request, global);
         final List<String> dns = request.dns() == null ? List.of() : request.dns();
         for (String server : dns) {
             if (ResolvConf.literal(server == null ? "" : server) == null) {
@@ -467,7 +504,8 @@ public final class NetworkService {
                 Instant.now().toString(),
                 dns,
                 Boolean.FALSE.equals(request.masquerade()) ? Boolean.FALSE : null,
-                overlay);
+                overlay,
+                pool6 == null ? null : ipv6Of(pool6));
         if (global) {
             network = cluster.createNetwork(network, request.vni());
         } else {
@@ -486,14 +524,18 @@ public final class NetworkService {
         }
         networks.put(name, network);
         pools.put(name, pool);
+        if (pool6 != null) {
+            pools6.put(name, pool6);
+        }
         published();
         LOG.log(
                 System.Logger.Level.INFO,
-                "created {0} network {1} {2} gateway {3}",
+                "created {0} network {1} {2} gateway {3}{4}",
                 network.scope(),
                 name,
                 subnet,
-                network.gateway());
+                network.gateway(),
+                pool6 == null ? "" : ", " + pool6.subnet() + " gateway " + Ipv6Cidr.format(pool6.gateway()));
         return network;
     }
 
@@ -552,6 +594,7 @@ public final class NetworkService {
         }
         networks.remove(name);
         pools.remove(name);
+        pools6.remove(name);
         published();
         LOG.log(System.Logger.Level.INFO, "removed network {0}", name);
     }
@@ -827,14 +870,20 @@ public final class NetworkService {
         }
 
         final AddressPool pool = pools.get(network.name());
+        final Ipv6Pool pool6 = pools6.get(network.name());
+        if (pool6 == null && request.ip6() != null) {
+            throw ApiException.badRequest("network " + network.name() + " has no IPv6 (create it with --ipv6)");
+        }
         final Long requestedMac = request.mac() != null ? parseMac(request.mac()) : null;
         final int ip = scopeOf(network)
                 .claimEndpoint(
                         network,
                         pool,
                         new NetworkScope.EndpointClaim(name, parseIp(request.ip()), requestedMac, aliases));
+        BigInteger ip6 = null;
         boolean done = false;
         try {
+            ip6 = pool6 == null ? null : takeAddress6(pool6, request.ip6());
             final long mac = requestedMac != null ? requestedMac : EndpointMac.derive(ip);
             final String id = newId();
             if (request.ports() != null && !request.ports().isEmpty() && nat == null) {
@@ -853,7 +902,8 @@ public final class NetworkService {
                     Instant.now().toString(),
                     Boolean.TRUE.equals(request.allowSpoofing()),
                     aliases,
-                    ports);
+                    ports,
+                    ip6 == null ? null : Ipv6Cidr.format(ip6));
             final Port port;
             try {
                 // Saved before the container's interface exists: an attach that cannot be saved
@@ -892,12 +942,15 @@ public final class NetworkService {
                     container,
                     network.name(),
                     ifname,
-                    endpoint.ipv4(),
+                    endpoint.ipv4() + (endpoint.ipv6() == null ? "" : " " + endpoint.ipv6()),
                     endpoint.mac());
             return endpoint;
         } finally {
             if (!done) {
                 scopeOf(network).releaseEndpoint(network, pool, name, Cidr.format(ip));
+                if (ip6 != null) {
+                    pool6.release(ip6);
+                }
             }
         }
     }
@@ -1329,6 +1382,10 @@ public final class NetworkService {
                 scopeOf(network).releaseEndpoint(network, pool, endpoint.name(), endpoint.ipv4());
             }
         }
+        final Ipv6Pool pool6 = pools6.get(endpoint.network());
+        if (pool6 != null && endpoint.ipv6() != null) {
+            pool6.release(Ipv6Cidr.parseAddress(endpoint.ipv6(), "ipv6"));
+        }
     }
 
     /** Listeners forget the endpoint (its ports close, its names go) while the service may keep it. */
@@ -1351,6 +1408,10 @@ public final class NetworkService {
                 endpoint.allowSpoofing() ? PortSecurity.ALLOW_SPOOFING : PortSecurity.ENFORCE));
         attached.put(endpoint.id(), new Attached(slot, port, namespace));
         slotNames.put(slot, endpoint.name());
+        if (endpoint.ipv6() != null) {
+            final BigInteger ip6 = Ipv6Cidr.parseAddress(endpoint.ipv6(), "ipv6");
+            Dataplane.await(dataplane.assignIpv6(slot, Ipv6Cidr.high(ip6), Ipv6Cidr.low(ip6)));
+        }
         Dataplane.await(dataplane.announce(slot));
     }
 
@@ -1365,7 +1426,106 @@ public final class NetworkService {
                 network.gateway(),
                 network.mtu(),
                 !network.internal(),
-                endpoint.target());
+                endpoint.target(),
+                endpoint.ipv6() == null || network.ipv6() == null
+                        ? null
+                        : endpoint.ipv6() + "/"
+                                + Ipv6Cidr.parse(network.ipv6().subnet(), "subnet")
+                                        .prefixLength(),
+                network.ipv6() == null ? null : network.ipv6().gateway());
+    }
+
+    private static BigInteger takeAddress6(Ipv6Pool pool, String requested) {
+        try {
+            if (requested == null) {
+                return pool.allocate();
+            }
+            final BigInteger ip = Ipv6Cidr.parseAddress(requested, "ip6");
+            pool.reserve(ip);
+            return ip;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+    }
+
+    /**
+     * The IPv6 side of a new network, or null without {@code --ipv6}: its subnet (given, or the
+     * first free default /64), gateway, ip-range and aux addresses, checked against every other
+     * network's IPv6 subnet.
+     */
+    private Ipv6Pool ipv6PoolFor(CreateNetworkRequest request, boolean global) {
+        final boolean v6Options = request.subnet6() != null
+                || request.gateway6() != null
+                || request.ipRange6() != null
+                || (request.auxAddresses6() != null && !request.auxAddresses6().isEmpty());
+        if (Boolean.FALSE.equals(request.ipv4())) {
+            throw ApiException.badRequest(
+                    "IPv6-only networks (--ipv4=false) are not supported yet: give --ipv6 with an IPv4 subnet too"
+                            + " (or none, and one is picked)");
+        }
+        if (!Boolean.TRUE.equals(request.ipv6())) {
+            if (v6Options) {
+                throw ApiException.badRequest("an IPv6 --subnet, --gateway, --ip-range or --aux-address needs --ipv6");
+            }
+            return null;
+        }
+        if (global) {
+            throw ApiException.badRequest("--ipv6 is not supported on global (cluster) networks yet");
+        }
+        if (request.subnet6() == null && (request.gateway6() != null || request.ipRange6() != null)) {
+            throw ApiException.badRequest("an IPv6 --gateway or --ip-range needs an IPv6 --subnet");
+        }
+        try {
+            final List<Ipv6Cidr> inUse = new ArrayList<>();
+            networks.values().stream()
+                    .filter(n -> n.ipv6() != null)
+                    .forEach(n -> inUse.add(Ipv6Cidr.parse(n.ipv6().subnet(), "subnet")));
+            final Ipv6Cidr subnet = request.subnet6() == null
+                    ? DefaultIpv6Pools.pick(inUse)
+                    : Ipv6Cidr.parse(request.subnet6(), "subnet");
+            for (NetworkRecord other : networks.values()) {
+                if (other.ipv6() != null
+                        && Ipv6Cidr.parse(other.ipv6().subnet(), "subnet").overlaps(subnet)) {
+                    throw ApiException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
+                            + other.ipv6().subnet() + ")");
+                }
+            }
+            final Map<String, BigInteger> aux = new LinkedHashMap<>();
+            if (request.auxAddresses6() != null) {
+                request.auxAddresses6().forEach((n, a) -> aux.put(n, Ipv6Cidr.parseAddress(a, "aux-address " + n)));
+            }
+            return new Ipv6Pool(
+                    subnet,
+                    request.gateway6() == null ? null : Ipv6Cidr.parseAddress(request.gateway6(), "gateway"),
+                    request.ipRange6() == null ? null : Ipv6Cidr.parse(request.ipRange6(), "ip-range"),
+                    aux);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+    }
+
+    private static NetworkIpv6 ipv6Of(Ipv6Pool pool) {
+        final Map<String, String> aux = new LinkedHashMap<>();
+        pool.auxAddresses().forEach((n, a) -> aux.put(n, Ipv6Cidr.format(a)));
+        return new NetworkIpv6(
+                pool.subnet().toString(),
+                Ipv6Cidr.format(pool.gateway()),
+                pool.ipRange().map(Ipv6Cidr::toString).orElse(null),
+                aux);
+    }
+
+    private static Ipv6Pool pool6Of(NetworkIpv6 ipv6) {
+        final Map<String, BigInteger> aux = new LinkedHashMap<>();
+        ipv6.auxAddresses().forEach((n, a) -> aux.put(n, Ipv6Cidr.parseAddress(a, "aux-address")));
+        return new Ipv6Pool(
+                Ipv6Cidr.parse(ipv6.subnet(), "subnet"),
+                Ipv6Cidr.parseAddress(ipv6.gateway(), "gateway"),
+                ipv6.ipRange() == null ? null : Ipv6Cidr.parse(ipv6.ipRange(), "ip-range"),
+                aux);
     }
 
     /** Where the network's claims are made: this host's pools, or the cluster store. */

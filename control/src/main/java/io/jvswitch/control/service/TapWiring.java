@@ -63,7 +63,9 @@ public final class TapWiring implements EndpointWiring {
                     plan.mtu(),
                     plan.addressWithPrefix(),
                     plan.gateway(),
-                    plan.defaultRoute());
+                    plan.defaultRoute(),
+                    plan.ipv6WithPrefix(),
+                    plan.gateway6());
         });
     }
 
@@ -84,7 +86,9 @@ public final class TapWiring implements EndpointWiring {
                         plan.mtu(),
                         plan.addressWithPrefix(),
                         plan.gateway(),
-                        plan.defaultRoute());
+                        plan.defaultRoute(),
+                        plan.ipv6WithPrefix(),
+                        plan.gateway6());
             }
         });
     }

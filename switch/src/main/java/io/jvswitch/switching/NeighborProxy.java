@@ -1,0 +1,120 @@
+package io.jvswitch.switching;
+
+import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.Icmpv6Packet;
+import io.jvswitch.packet.Ipv6Address;
+import io.jvswitch.packet.Ipv6Packet;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.VirtioNetHeader;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Proxy-NDP, the IPv6 counterpart of proxy-ARP: a neighbor solicitation for an address in the
+ * network's {@link Ipv6AddressBook} (its gateway, its endpoints) is answered by the switch with a
+ * neighbor advertisement out of the asking port, written over the solicitation in place. The
+ * solicitation, multicast to the target's solicited-node group, never floods, so a third container
+ * never sees it; a unicast one (neighbor unreachability detection, also to the gateway's MAC) is
+ * answered the same way.
+ *
+ * <p>Left alone, to travel like any frame: solicitations for addresses the book does not know
+ * (link-local addresses, unknown ones), for the asker's own address, and duplicate address
+ * detection (unspecified source), which must reach the real owner if there is one. A solicitation
+ * that is malformed (hop limit not 255, bad checksum, too short) is not answered either: RFC 4861
+ * 7.1.1 says a node silently discards it, and the switch leaves that to the nodes.
+ *
+ * <p>Runs on the dataplane thread; allocates nothing.
+ */
+final class NeighborProxy {
+    private final FramePipeline pipeline;
+    private final PortTable table;
+    private final Ipv6Packet ip = new Ipv6Packet();
+    private final Icmpv6Packet icmp = new Icmpv6Packet();
+
+    NeighborProxy(FramePipeline pipeline, PortTable table) {
+        this.pipeline = pipeline;
+        this.table = table;
+    }
+
+    /**
+     * Answers the frame if it is a solicitation the network can answer. Returns true when the
+     * frame's verdict is settled (answered); false leaves it to the rest of the pipeline.
+     */
+    boolean answer(
+            int ingress,
+            PortCounters in,
+            BridgeDomain domain,
+            EthernetFrame ethernet,
+            MutableDirectBuffer buffer,
+            int length,
+            int l3) {
+        if (!ip.wrap(buffer, l3, length - l3)
+                || ip.nextHeader() != Ipv6Packet.NEXT_HEADER_ICMPV6
+                || ip.hopLimit() != Icmpv6Packet.ND_HOP_LIMIT) {
+            return false;
+        }
+        final int icmpLength = ip.payloadLength();
+        if (icmpLength < Icmpv6Packet.ND_MIN_LENGTH || !icmp.wrap(buffer, ip.payloadOffset(), icmpLength)) {
+            return false;
+        }
+        if (icmp.type() != Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION || icmp.code() != 0) {
+            return false;
+        }
+        final long askerHigh = ip.sourceHigh();
+        final long askerLow = ip.sourceLow();
+        if ((askerHigh | askerLow) == 0) {
+            return false; // duplicate address detection: the owner must hear it
+        }
+        final long targetHigh = icmp.targetHigh();
+        final long targetLow = icmp.targetLow();
+        final long owner = domain.addresses6.lookup(targetHigh, targetLow);
+        final long askerMac = ethernet.source();
+        if (owner < 0 || owner == askerMac) {
+            if (pipeline.trace != null) {
+                pipeline.trace.note(
+                        "ndp-proxy",
+                        "who-has " + Ipv6Address.format(targetHigh, targetLow) + ": "
+                                + (owner < 0 ? "not in the IPv6 address book of " + domain.name : "the asker's own")
+                                + ": forwarded like any frame");
+            }
+            return false;
+        }
+        if (!icmp.checksumValid(ip, icmpLength)) {
+            return false;
+        }
+        final int answerLength = l3 + Ipv6Packet.HEADER_LENGTH + Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH;
+        if (answerLength > buffer.capacity()) {
+            return false;
+        }
+        if (pipeline.trace != null) {
+            pipeline.trace.note(
+                    "ndp-proxy",
+                    "who-has " + Ipv6Address.format(targetHigh, targetLow) + ": IPv6 address book of " + domain.name
+                            + " says " + MacAddress.format(owner) + ": answered by the switch");
+            pipeline.trace.verdict("answered (proxy-NDP) out of " + table.ports[ingress].name());
+        }
+        if (pipeline.dryRun) {
+            return true;
+        }
+        final boolean gateway = targetHigh == domain.gateway6High && targetLow == domain.gateway6Low;
+        ethernet.setDestination(askerMac);
+        ethernet.setSource(owner);
+        ip.setVersionClassFlow();
+        ip.setPayloadLength(Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH);
+        ip.setHopLimit(Icmpv6Packet.ND_HOP_LIMIT);
+        ip.setDestination(askerHigh, askerLow);
+        ip.setSource(targetHigh, targetLow);
+        icmp.writeNeighborAdvertisement(
+                targetHigh,
+                targetLow,
+                owner,
+                Icmpv6Packet.NA_FLAG_SOLICITED
+                        | Icmpv6Packet.NA_FLAG_OVERRIDE
+                        | (gateway ? Icmpv6Packet.NA_FLAG_ROUTER : 0));
+        icmp.setChecksum(icmp.computeChecksum(ip, Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH));
+        VirtioNetHeader.clear(buffer, 0);
+        in.arpAnswered++;
+        domain.arpAnswered++;
+        pipeline.transmit(ingress, buffer, answerLength);
+        return true;
+    }
+}
