@@ -1017,6 +1017,12 @@ public final class NetworkService {
         if (endpoint.target().equals(container)) {
             return true;
         }
+        if (container.kind() == ContainerRef.Kind.DOCKER_SANDBOX
+                || endpoint.target().kind() == ContainerRef.Kind.DOCKER_SANDBOX) {
+            // Docker names the sandbox, and its TAP is made in the daemon's own namespace before Docker
+            // moves it: the namespace says nothing of which container a sandbox endpoint is in.
+            return false;
+        }
         final Attached live = attached.get(endpoint.id());
         return namespace != null
                 && namespace.inode() >= 0

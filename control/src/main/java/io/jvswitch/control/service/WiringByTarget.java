@@ -50,6 +50,11 @@ public final class WiringByTarget implements EndpointWiring {
     }
 
     @Override
+    public void ensureDefaultRoute(EndpointPlan plan) {
+        of(plan.target()).ensureDefaultRoute(plan);
+    }
+
+    @Override
     public void release(Port port) {
         if (fromDocker.remove(port)) {
             dockerSandboxes.release(port);
