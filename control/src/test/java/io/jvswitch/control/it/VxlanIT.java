@@ -268,20 +268,27 @@ class VxlanIT {
         final String ip2 = b.ipOf("multi", "c2");
         // the first exchange: c2's ARP reply comes in through the tunnel and teaches host A's address book
         assertTrue(a.ping(c1, ip2, 1), "first exchange");
-        a.lab.check(c1, "ip", "neigh", "flush", "dev", "eth0");
-        final JsonNode portBefore = a.port("c1");
-        final JsonNode tunnelBefore = a.port("vxlan:multi");
-        assertTrue(a.ping(c1, ip2, 1), "after the flush");
-        final JsonNode portAfter = a.port("c1");
-        final JsonNode tunnelAfter = a.port("vxlan:multi");
-        assertTrue(
-                portAfter.path("arpAnswered").asLong()
-                        > portBefore.path("arpAnswered").asLong(),
-                "the switch answered c1's who-has " + ip2 + ": " + portBefore + " -> " + portAfter);
-        assertEquals(
-                tunnelBefore.path("floodedOut").asLong(),
-                tunnelAfter.path("floodedOut").asLong(),
-                "no broadcast replicated to the peers: " + tunnelBefore + " -> " + tunnelAfter);
+        // The container's own multicast (IPv6 MLD, say) may flood at any moment: a window in which
+        // the who-has was answered and nothing at all went out to the peers shows that ARP did not.
+        // A switch that flooded the who-has would flood it in every window.
+        String seen = "";
+        boolean answeredLocally = false;
+        for (int attempt = 0; attempt < 3 && !answeredLocally; attempt++) {
+            a.lab.check(c1, "ip", "neigh", "flush", "dev", "eth0");
+            final JsonNode portBefore = a.port("c1");
+            final JsonNode tunnelBefore = a.port("vxlan:multi");
+            assertTrue(a.ping(c1, ip2, 1), "after the flush");
+            final JsonNode portAfter = a.port("c1");
+            final JsonNode tunnelAfter = a.port("vxlan:multi");
+            assertTrue(
+                    portAfter.path("arpAnswered").asLong()
+                            > portBefore.path("arpAnswered").asLong(),
+                    "the switch answered c1's who-has " + ip2 + ": " + portBefore + " -> " + portAfter);
+            answeredLocally = tunnelBefore.path("floodedOut").asLong()
+                    == tunnelAfter.path("floodedOut").asLong();
+            seen += tunnelBefore + " -> " + tunnelAfter + "\n";
+        }
+        assertTrue(answeredLocally, "no broadcast replicated to the peers:\n" + seen);
         assertTrue(
                 a.lab.check(c1, "ip", "neigh", "show", ip2).contains("02:4a:0a:4d:00:"), "c2's own MAC in the answer");
     }
