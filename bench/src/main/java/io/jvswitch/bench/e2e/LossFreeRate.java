@@ -45,15 +45,15 @@ final class LossFreeRate {
 
     /** {@code unpaced} is the outcome of the unpaced sender, which bounds the search from above. */
     static Result search(Outcome unpaced, Trial trial) throws Exception {
-        final int[] trials = {1};
-        final double ndr = threshold(unpaced, 0, NDR_LOSS, trial, trials);
-        final double pdr = threshold(unpaced, ndr, PDR_LOSS, trial, trials);
-        return new Result(ndr, pdr, unpaced.receivedPps(), trials[0]);
+        final double ndr = threshold(unpaced, 0, NDR_LOSS, trial);
+        final double pdr = threshold(unpaced, ndr, PDR_LOSS, trial);
+        // the unpaced trial, and STEPS more for each threshold the unpaced sender did not pass
+        final int trials = 1 + (unpaced.loss() <= NDR_LOSS ? 0 : STEPS) + (unpaced.loss() <= PDR_LOSS ? 0 : STEPS);
+        return new Result(ndr, pdr, unpaced.receivedPps(), trials);
     }
 
     /** Received pps at the highest offered rate found with at most {@code loss}; {@code floor} passed already. */
-    private static double threshold(Outcome unpaced, double floor, double loss, Trial trial, int[] trials)
-            throws Exception {
+    private static double threshold(Outcome unpaced, double floor, double loss, Trial trial) throws Exception {
         if (unpaced.loss() <= loss) {
             return unpaced.receivedPps();
         }
@@ -63,7 +63,6 @@ final class LossFreeRate {
         for (int step = 0; step < STEPS; step++) {
             final double offer = (passed + failed) / 2;
             final Outcome outcome = trial.offer(offer);
-            trials[0]++;
             if (outcome.loss() <= loss) {
                 passed = offer;
                 passedReceived = outcome.receivedPps();

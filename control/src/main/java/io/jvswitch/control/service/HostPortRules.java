@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -296,18 +294,14 @@ public final class HostPortRules implements AutoCloseable {
     /** The first table number in jvs's range that no rule and no route of the host uses. */
     private int freeTable() {
         final Set<Integer> used = new LinkedHashSet<>();
-        final Map<String, String> sources = new LinkedHashMap<>();
-        sources.put("rules", runner.check("cannot list the host's rules", List.of("ip", "-4", "rule", "show")));
-        sources.put(
-                "routes",
-                runner.check("cannot list the host's routes", List.of("ip", "-4", "route", "show", "table", "all")));
-        for (String text : sources.values()) {
-            for (String word : text.split("\\s+")) {
-                try {
-                    used.add(Integer.parseInt(word));
-                } catch (NumberFormatException ignored) {
-                    // not a number: not a table
-                }
+        final String rulesAndRoutes = runner.check("cannot list the host's rules", List.of("ip", "-4", "rule", "show"))
+                + "\n"
+                + runner.check("cannot list the host's routes", List.of("ip", "-4", "route", "show", "table", "all"));
+        for (String word : rulesAndRoutes.split("\\s+")) {
+            try {
+                used.add(Integer.parseInt(word));
+            } catch (NumberFormatException ignored) {
+                // not a number: not a table
             }
         }
         for (int t = FIRST_TABLE; t < FIRST_TABLE + TABLES; t++) {
