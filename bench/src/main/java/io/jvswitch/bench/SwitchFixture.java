@@ -5,6 +5,7 @@ import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
 import io.jvswitch.switching.Ipv6Gateway;
+import io.jvswitch.switching.NetworkSpec;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.PortSecurity;
 import io.jvswitch.switching.PortStats;
@@ -44,13 +45,20 @@ final class SwitchFixture implements AutoCloseable {
     final int[] slots;
 
     SwitchFixture(int portCount, int mtu) {
+        this(
+                portCount,
+                mtu,
+                NetworkSpec.switchedOnly(NETWORK, "bench", GATEWAY_IP, GATEWAY_MAC, EtherTypePolicy.IP_ONLY));
+    }
+
+    private SwitchFixture(int portCount, int mtu, NetworkSpec network) {
         final SwitchContext ctx = new SwitchContext()
                 .rxBatch(BATCH)
                 // A destination learned once in setup is never refreshed afterwards: keep it for the
                 // whole run (default aging is 300 s) so a long run does not turn into unknown-unicast flooding.
                 .macAgingNanos(TimeUnit.DAYS.toNanos(1));
         dp = new Dataplane(ctx, ReadySet.NONE, PortListener.NONE, Throwable::printStackTrace);
-        call(dp.addNetwork(NETWORK, "bench", GATEWAY_IP, GATEWAY_MAC, EtherTypePolicy.IP_ONLY));
+        call(dp.addNetwork(network));
         ports = new MemoryPort[portCount];
         slots = new int[portCount];
         for (int i = 0; i < portCount; i++) {
@@ -58,6 +66,14 @@ final class SwitchFixture implements AutoCloseable {
             ports[i] = new MemoryPort("ep" + i, mtu, true, false);
             slots[i] = call(dp.plug(NETWORK, ports[i], mac(i), ip(i), PortSecurity.ENFORCE));
         }
+    }
+
+    /** As {@link #SwitchFixture(int, int)} on a network the gateway routes IPv4 for (10.0.0.0/24). */
+    static SwitchFixture routed(int portCount, int mtu) {
+        return new SwitchFixture(
+                portCount,
+                mtu,
+                new NetworkSpec(NETWORK, "bench", GATEWAY_IP, GATEWAY_MAC, 24, mtu, false, EtherTypePolicy.IP_ONLY));
     }
 
     static long mac(int endpoint) {

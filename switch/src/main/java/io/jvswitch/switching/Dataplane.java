@@ -172,7 +172,8 @@ public final class Dataplane implements AutoCloseable {
     public CompletableFuture<RouterStats> routerStats() {
         return submit(a -> {
             final Ipv4Router r = a.router();
-            return new RouterStats(r.hostLinkSlot >= 0, r.fromHost, r.toHost, r.icmpErrorsSent, r.icmpErrorsSuppressed);
+            return new RouterStats(
+                    r.hostLinkSlot >= 0, r.fromHost, r.toHost, r.icmpErrorsSent(), r.icmpErrorsSuppressed());
         });
     }
 

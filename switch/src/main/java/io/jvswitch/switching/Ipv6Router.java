@@ -43,7 +43,8 @@ final class Ipv6Router {
     /** fe80::/64, the high half of every link-local address the router has. */
     private static final long LINK_LOCAL_HIGH = Ipv6Address.LINK_LOCAL_HIGH;
 
-    private final FramePipeline pipeline;
+    private final Egress pipeline;
+    private final FrameContext frame;
     private final PortTable table;
     private final Ipv6Packet ip = new Ipv6Packet();
     private final Ipv6Packet out = new Ipv6Packet();
@@ -64,8 +65,9 @@ final class Ipv6Router {
     long fromHost;
     long toHost;
 
-    Ipv6Router(FramePipeline pipeline, PortTable table, int scratchBytes, IcmpRateLimiter icmpLimiter) {
+    Ipv6Router(Egress pipeline, FrameContext frame, PortTable table, int scratchBytes, IcmpRateLimiter icmpLimiter) {
         this.pipeline = pipeline;
+        this.frame = frame;
         this.table = table;
         this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(scratchBytes, 64));
         this.icmpLimiter = icmpLimiter;
@@ -265,7 +267,7 @@ final class Ipv6Router {
             return false;
         }
         note("ndp-proxy", "who-has the router's link-local address from the host");
-        if (pipeline.dryRun) {
+        if (frame.dryRun) {
             return true;
         }
         final long askerHigh = ip.sourceHigh();
@@ -350,8 +352,8 @@ final class Ipv6Router {
                 return;
             }
         }
-        if (pipeline.dryRun) {
-            pipeline.verdictNote("routed to " + (to == null ? "the host link" : "network " + to.name));
+        if (frame.dryRun) {
+            frame.verdict("routed to " + (to == null ? "the host link" : "network " + to.name));
             return;
         }
         ip.setHopLimit(ip.hopLimit() - 1);
@@ -401,8 +403,8 @@ final class Ipv6Router {
         if (tracing()) {
             note("gateway", "echo request to " + Ipv6Address.format(ip.destinationHigh(), ip.destinationLow()));
         }
-        pipeline.verdictNote("answered (ping6) out of " + table.ports[ingress].name());
-        if (pipeline.dryRun) {
+        frame.verdict("answered (ping6) out of " + table.ports[ingress].name());
+        if (frame.dryRun) {
             return true;
         }
         final long sourceHigh = ip.sourceHigh();
@@ -458,7 +460,7 @@ final class Ipv6Router {
             int word,
             String why) {
         note("route", why);
-        if (!pipeline.dryRun) {
+        if (!frame.dryRun) {
             sendError(ingress, from, buffer, length, type, code, word);
         }
         pipeline.drop(ingress, in, reason, buffer, length);
@@ -477,7 +479,7 @@ final class Ipv6Router {
         if ((sourceHigh | sourceLow) == 0 || (sourceHigh >>> 56) == 0xFF || isIcmpError(buffer)) {
             return;
         }
-        if (!icmpLimiter.tryAcquire(pipeline.now)) {
+        if (!icmpLimiter.tryAcquire(frame.now)) {
             icmpErrorsSuppressed++;
             return;
         }
@@ -550,13 +552,13 @@ final class Ipv6Router {
     }
 
     private boolean tracing() {
-        return pipeline.trace != null;
+        return frame.trace != null;
     }
 
     /** Trace text is built only when tracing: building it for every packet would allocate on the packet path. */
     private void note(String stage, String text) {
-        if (pipeline.trace != null && text != null) {
-            pipeline.trace.note(stage, text);
+        if (frame.trace != null && text != null) {
+            frame.trace.note(stage, text);
         }
     }
 }

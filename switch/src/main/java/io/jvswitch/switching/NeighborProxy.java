@@ -25,13 +25,15 @@ import org.agrona.MutableDirectBuffer;
  * <p>Runs on the dataplane thread; allocates nothing.
  */
 final class NeighborProxy {
-    private final FramePipeline pipeline;
+    private final FrameContext frame;
+    private final Egress egress;
     private final PortTable table;
     private final Ipv6Packet ip = new Ipv6Packet();
     private final Icmpv6Packet icmp = new Icmpv6Packet();
 
-    NeighborProxy(FramePipeline pipeline, PortTable table) {
-        this.pipeline = pipeline;
+    NeighborProxy(FrameContext frame, Egress egress, PortTable table) {
+        this.frame = frame;
+        this.egress = egress;
         this.table = table;
     }
 
@@ -69,8 +71,8 @@ final class NeighborProxy {
         final long owner = domain.addresses6.lookup(targetHigh, targetLow);
         final long askerMac = ethernet.source();
         if (owner < 0 || owner == askerMac) {
-            if (pipeline.trace != null) {
-                pipeline.trace.note(
+            if (frame.tracing()) {
+                frame.note(
                         "ndp-proxy",
                         "who-has " + Ipv6Address.format(targetHigh, targetLow) + ": "
                                 + (owner < 0 ? "not in the IPv6 address book of " + domain.name : "the asker's own")
@@ -85,14 +87,14 @@ final class NeighborProxy {
         if (answerLength > buffer.capacity()) {
             return false;
         }
-        if (pipeline.trace != null) {
-            pipeline.trace.note(
+        if (frame.tracing()) {
+            frame.note(
                     "ndp-proxy",
                     "who-has " + Ipv6Address.format(targetHigh, targetLow) + ": IPv6 address book of " + domain.name
                             + " says " + MacAddress.format(owner) + ": answered by the switch");
-            pipeline.trace.verdict("answered (proxy-NDP) out of " + table.ports[ingress].name());
+            frame.verdict("answered (proxy-NDP) out of " + table.ports[ingress].name());
         }
-        if (pipeline.dryRun) {
+        if (frame.dryRun) {
             return true;
         }
         final boolean gateway = targetHigh == domain.gateway6High && targetLow == domain.gateway6Low;
@@ -114,7 +116,7 @@ final class NeighborProxy {
         VirtioNetHeader.clear(buffer, 0);
         in.arpAnswered++;
         domain.arpAnswered++;
-        pipeline.transmit(ingress, buffer, answerLength);
+        egress.transmit(ingress, buffer, answerLength);
         return true;
     }
 }

@@ -1,0 +1,72 @@
+package io.jvswitch.bench;
+
+import static io.jvswitch.bench.SwitchFixture.BATCH;
+import static io.jvswitch.bench.SwitchFixture.check;
+import static io.jvswitch.bench.SwitchFixture.delta;
+
+import io.jvswitch.switching.PortStats;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * IPv4 routing through the gateway of a routed network (10.0.0.0/24), one core: port A sends an IPv4/UDP frame for B's address to the
+ * gateway's MAC (as a host whose route to B goes via the gateway does); the router checks the
+ * header, looks up the network and B's address, decrements the TTL, rewrites the MACs and switches
+ * the packet to B. One invocation is one duty cycle reading {@link SwitchFixture#BATCH} packets.
+ *
+ * <p>Setup and teardown fail the run unless every packet was routed and reached B, with nothing
+ * flooded or dropped.
+ */
+public class Ipv4ForwardBenchmark extends InMemoryBenchmark {
+    private static final int A = 0;
+    private static final int B = 1;
+
+    @Param({"64", "1514"})
+    int frameSize;
+
+    private SwitchFixture sw;
+    private SwitchFixture.Snapshot start;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        sw = SwitchFixture.routed(2, 1500);
+        // B's MAC learned, as after its first frame, so the routed packet is forwarded, not flooded.
+        sw.ports[B].inject(BenchFrames.udp(
+                SwitchFixture.mac(A), SwitchFixture.mac(B), SwitchFixture.ip(B), SwitchFixture.ip(A), 64));
+        sw.dp.runDutyCycle();
+        final SwitchFixture.Snapshot plugged = sw.snapshot();
+        sw.ports[A].repeat(BenchFrames.udp(
+                SwitchFixture.GATEWAY_MAC, SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.ip(B), frameSize));
+        sw.run(SwitchFixture.SETUP_CYCLES);
+        start = sw.snapshot();
+        verify(plugged, start);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int forward() {
+        return sw.dp.runDutyCycle();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        try {
+            verify(start, sw.snapshot());
+        } finally {
+            sw.close();
+        }
+    }
+
+    private void verify(SwitchFixture.Snapshot before, SwitchFixture.Snapshot after) {
+        final long received = delta(before, after, A, PortStats::rxFrames);
+        check(received > 0, "A received nothing");
+        check(delta(before, after, A, PortStats::routed) == received, "not every packet was routed");
+        check(delta(before, after, B, PortStats::txFrames) == received, "not every packet reached B");
+        check(delta(before, after, A, PortStats::flooded) == 0, "packets were flooded");
+        sw.checkConsistent(after);
+    }
+}
