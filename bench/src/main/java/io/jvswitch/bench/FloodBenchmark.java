@@ -6,6 +6,7 @@ import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.PortStats;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -36,7 +37,7 @@ public class FloodBenchmark extends InMemoryBenchmark {
         check(ports >= 2, "a flood needs at least two ports");
         sw = new SwitchFixture(ports, 1500);
         final SwitchFixture.Snapshot plugged = sw.snapshot();
-        sw.ports[A].repeat(BenchFrames.udp(
+        sw.ports[A].repeat(FrameBuilder.udpOfLength(
                 MacAddress.BROADCAST, SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.BROADCAST_IP, 64));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();

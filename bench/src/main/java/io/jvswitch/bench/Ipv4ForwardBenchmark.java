@@ -5,6 +5,7 @@ import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.switching.PortStats;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -35,11 +36,11 @@ public class Ipv4ForwardBenchmark extends InMemoryBenchmark {
     public void setUp() {
         sw = SwitchFixture.routed(2, 1500);
         // B's MAC learned, as after its first frame, so the routed packet is forwarded, not flooded.
-        sw.ports[B].inject(BenchFrames.udp(
+        sw.ports[B].inject(FrameBuilder.udpOfLength(
                 SwitchFixture.mac(A), SwitchFixture.mac(B), SwitchFixture.ip(B), SwitchFixture.ip(A), 64));
         sw.dp.runDutyCycle();
         final SwitchFixture.Snapshot plugged = sw.snapshot();
-        sw.ports[A].repeat(BenchFrames.udp(
+        sw.ports[A].repeat(FrameBuilder.udpOfLength(
                 SwitchFixture.GATEWAY_MAC, SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.ip(B), frameSize));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();

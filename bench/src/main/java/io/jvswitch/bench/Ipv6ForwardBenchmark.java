@@ -5,6 +5,7 @@ import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.switching.PortStats;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -33,12 +34,19 @@ public class Ipv6ForwardBenchmark extends InMemoryBenchmark {
         sw = new SwitchFixture(2, 1500);
         sw.enableIpv6();
         // B's MAC learned, as after its first frame, so the routed packet is forwarded, not flooded.
-        sw.ports[B].inject(BenchFrames.udp(
+        sw.ports[B].inject(FrameBuilder.udpOfLength(
                 SwitchFixture.mac(A), SwitchFixture.mac(B), SwitchFixture.ip(B), SwitchFixture.ip(A), 64));
         sw.dp.runDutyCycle();
         final SwitchFixture.Snapshot plugged = sw.snapshot();
-        sw.ports[A].repeat(BenchFrames.echoRequestV6(
-                SwitchFixture.GATEWAY_MAC, SwitchFixture.mac(A), SwitchFixture.ip6(A), SwitchFixture.ip6(B), 56));
+        sw.ports[A].repeat(FrameBuilder.echoRequestV6(
+                SwitchFixture.GATEWAY_MAC,
+                SwitchFixture.mac(A),
+                SwitchFixture.ip6(A)[0],
+                SwitchFixture.ip6(A)[1],
+                SwitchFixture.ip6(B)[0],
+                SwitchFixture.ip6(B)[1],
+                64,
+                56));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();
         verify(plugged, start);

@@ -5,6 +5,7 @@ import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.switching.PortStats;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -40,14 +41,14 @@ public class L2ForwardBenchmark extends InMemoryBenchmark {
     public void setUp() {
         sw = new SwitchFixture(2, 1500);
         // B speaks once so the switch learns its MAC (the frame itself floods to A, A being unknown yet).
-        sw.ports[B].inject(BenchFrames.udp(
+        sw.ports[B].inject(FrameBuilder.udpOfLength(
                 SwitchFixture.mac(A), SwitchFixture.mac(B), SwitchFixture.ip(B), SwitchFixture.ip(A), 64));
         sw.dp.runDutyCycle();
         final SwitchFixture.Snapshot learned = sw.snapshot();
         check(learned.stats()[B].macsLearned() == 1, "B's MAC was not learned");
 
         // From now on only A receives, the same frame on every read.
-        sw.ports[A].repeat(BenchFrames.udp(
+        sw.ports[A].repeat(FrameBuilder.udpOfLength(
                 SwitchFixture.mac(B), SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.ip(B), frameSize));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();

@@ -5,6 +5,7 @@ import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.switching.PortStats;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -33,7 +34,7 @@ public class ProxyArpBenchmark extends InMemoryBenchmark {
     public void setUp() {
         sw = new SwitchFixture(2, 1500);
         final SwitchFixture.Snapshot plugged = sw.snapshot();
-        sw.ports[A].repeat(BenchFrames.arpRequest(SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.ip(B)));
+        sw.ports[A].repeat(FrameBuilder.arpRequest(SwitchFixture.mac(A), SwitchFixture.ip(A), SwitchFixture.ip(B)));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();
         verify(plugged, start);

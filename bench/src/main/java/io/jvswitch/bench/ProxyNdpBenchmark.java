@@ -5,6 +5,7 @@ import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.switching.PortStats;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -34,8 +35,12 @@ public class ProxyNdpBenchmark extends InMemoryBenchmark {
         sw = new SwitchFixture(2, 1500);
         sw.enableIpv6();
         final SwitchFixture.Snapshot plugged = sw.snapshot();
-        sw.ports[A].repeat(
-                BenchFrames.neighborSolicitation(SwitchFixture.mac(A), SwitchFixture.ip6(A), SwitchFixture.ip6(B)));
+        sw.ports[A].repeat(FrameBuilder.neighborSolicitation(
+                SwitchFixture.mac(A),
+                SwitchFixture.ip6(A)[0],
+                SwitchFixture.ip6(A)[1],
+                SwitchFixture.ip6(B)[0],
+                SwitchFixture.ip6(B)[1]));
         sw.run(SwitchFixture.SETUP_CYCLES);
         start = sw.snapshot();
         verify(plugged, start);

@@ -2,6 +2,7 @@ package io.jvswitch.bench;
 
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
+import io.jvswitch.testsupport.FrameBuilder;
 import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.TxBatch;
 import io.jvswitch.vtep.TxQueue;
@@ -61,12 +62,12 @@ public class VxlanBenchmark extends InMemoryBenchmark {
         receiver.add(port);
         frame = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
 
-        final byte[] out = BenchFrames.udp(MAC_REMOTE, MAC_LOCAL, 0x0a0a0002, 0x0a0a0003, frameSize);
+        final byte[] out = FrameBuilder.udpOfLength(MAC_REMOTE, MAC_LOCAL, 0x0a0a0002, 0x0a0a0003, frameSize);
         outgoing = new UnsafeBuffer(ByteBuffer.allocateDirect(out.length));
         outgoing.putBytes(0, out);
         outgoingLength = out.length;
 
-        final byte[] in = BenchFrames.udp(MAC_LOCAL, MAC_REMOTE, 0x0a0a0003, 0x0a0a0002, frameSize);
+        final byte[] in = FrameBuilder.udpOfLength(MAC_LOCAL, MAC_REMOTE, 0x0a0a0003, 0x0a0a0002, frameSize);
         final int inner = in.length - VirtioNetHeader.LENGTH;
         final UnsafeBuffer datagram = new UnsafeBuffer(new byte[VxlanHeader.LENGTH + inner]);
         VxlanHeader.write(datagram, 0, 4242);

@@ -3,6 +3,7 @@ package io.jvswitch.bench;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
+import io.jvswitch.testsupport.FrameBuilder;
 import io.jvswitch.vtep.TcpSegmenter;
 import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.TxQueue;
@@ -65,7 +66,7 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        final byte[] frame = BenchFrames.tcpSuperFrame(
+        final byte[] frame = FrameBuilder.tcpSuperFrame(
                 0x02_4a_0a_0a_00_03L, 0x02_4a_0a_0a_00_02L, 0x0a0a0002, 0x0a0a0003, payload, MSS);
         // direct buffers, as the dataplane reads into and the underlay sends from
         superFrame = new UnsafeBuffer(ByteBuffer.allocateDirect(frame.length));

@@ -1,10 +1,10 @@
 package io.jvswitch.switching;
 
-import static io.jvswitch.switching.TestFrames.VNET;
-import static io.jvswitch.switching.TestFrames.arpRequest;
-import static io.jvswitch.switching.TestFrames.ip;
-import static io.jvswitch.switching.TestFrames.ipv4;
-import static io.jvswitch.switching.TestFrames.mac;
+import static io.jvswitch.testsupport.FrameBuilder.ETH;
+import static io.jvswitch.testsupport.FrameBuilder.arpRequest;
+import static io.jvswitch.testsupport.FrameBuilder.ip;
+import static io.jvswitch.testsupport.FrameBuilder.ipv4Shaped;
+import static io.jvswitch.testsupport.FrameBuilder.mac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +15,7 @@ import io.jvswitch.switching.capture.CaptureRing;
 import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,10 +85,10 @@ class CaptureAndTraceTest {
     void portCaptureSeesRxAndTxOfThatPortOnly() {
         final int session =
                 call(dp.startCapture(-1, new int[] {slotB}, CapturePoint.RX.bit() | CapturePoint.TX.bit(), 65535));
-        final byte[] frame = ipv4(MAC_B, MAC_A);
+        final byte[] frame = ipv4Shaped(MAC_B, MAC_A);
         a.inject(frame);
         dp.runDutyCycle();
-        b.inject(ipv4(MAC_A, MAC_B));
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
         dp.runDutyCycle();
         final List<Record> records = drain();
         assertEquals(2, records.size(), records.toString());
@@ -95,7 +96,7 @@ class CaptureAndTraceTest {
         assertEquals(slotB, records.get(0).slot());
         assertTrue(
                 Arrays.equals(
-                        Arrays.copyOfRange(frame, VNET, frame.length),
+                        Arrays.copyOfRange(frame, ETH, frame.length),
                         records.get(0).data()),
                 "the Ethernet frame, without the virtio-net header");
         assertEquals(CapturePoint.RX, records.get(1).point(), "b's frame as it came in");
@@ -109,9 +110,9 @@ class CaptureAndTraceTest {
     @Test
     void dropCaptureCarriesTheReasonAndNetworkScopeHolds() {
         final int session = call(dp.startCapture(-1, null, CapturePoint.DROP.bit(), 65535));
-        a.inject(ipv4(mac("02:4a:0a:00:00:01"), MAC_A)); // to the gateway: no-route
-        x.inject(ipv4(MAC_A, mac("01:00:5e:00:00:01"))); // multicast source
-        a.inject(ipv4(MAC_B, MAC_A)); // fine: not captured
+        a.inject(ipv4Shaped(mac("02:4a:0a:00:00:01"), MAC_A)); // to the gateway: no-route
+        x.inject(ipv4Shaped(MAC_A, mac("01:00:5e:00:00:01"))); // multicast source
+        a.inject(ipv4Shaped(MAC_B, MAC_A)); // fine: not captured
         dp.runDutyCycle();
         final List<Record> records = drain();
         assertEquals(2, records.size());
@@ -122,8 +123,8 @@ class CaptureAndTraceTest {
         call(dp.stopCapture(session));
 
         final int front = call(dp.startCapture(1, null, CapturePoint.RX.bit(), 65535));
-        x.inject(ipv4(0xFFFF_FFFF_FFFFL, MAC_X));
-        a.inject(ipv4(MAC_B, MAC_A));
+        x.inject(ipv4Shaped(0xFFFF_FFFF_FFFFL, MAC_X));
+        a.inject(ipv4Shaped(MAC_B, MAC_A));
         dp.runDutyCycle();
         final List<Record> frontOnly = drain();
         assertEquals(1, frontOnly.size(), "only network 1's port");
@@ -134,10 +135,10 @@ class CaptureAndTraceTest {
     @Test
     void aFullRingLosesCopiesNotFrames() {
         final int session = call(dp.startCapture(-1, new int[] {slotA}, CapturePoint.RX.bit(), 65535));
-        b.inject(ipv4(MAC_A, MAC_B)); // learn b
+        b.inject(ipv4Shaped(MAC_A, MAC_B)); // learn b
         dp.runDutyCycle();
         for (int i = 0; i < 200; i++) {
-            a.inject(TestFrames.ethernet(MAC_B, MAC_A, 0x0800, 1400));
+            a.inject(FrameBuilder.ethernet(MAC_B, MAC_A, 0x0800, 1400));
         }
         for (int i = 0; i < 10; i++) {
             dp.runDutyCycle();
@@ -151,7 +152,7 @@ class CaptureAndTraceTest {
     @Test
     void snapLengthCutsCopiesButKeepsTheOriginalLength() {
         final int session = call(dp.startCapture(-1, new int[] {slotA}, CapturePoint.RX.bit(), 100));
-        a.inject(TestFrames.ethernet(MAC_B, MAC_A, 0x0800, 1000));
+        a.inject(FrameBuilder.ethernet(MAC_B, MAC_A, 0x0800, 1000));
         dp.runDutyCycle();
         final Record r = drain().getFirst();
         assertEquals(100, r.data().length);
@@ -161,14 +162,14 @@ class CaptureAndTraceTest {
 
     @Test
     void syntheticTraceNamesTheStagesAndSendsNothing() {
-        b.inject(ipv4(MAC_A, MAC_B));
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
         dp.runDutyCycle();
         while (a.pollTransmitted() != null) {
             // the flood of b's first frame
         }
         final long rxBefore = stats(slotA).rxFrames();
-        final byte[] frame = ipv4(MAC_B, MAC_A);
-        final PacketTrace trace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, VNET, frame.length)));
+        final byte[] frame = ipv4Shaped(MAC_B, MAC_A);
+        final PacketTrace trace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, ETH, frame.length)));
         final List<String> stages =
                 trace.steps().stream().map(PacketTrace.Step::stage).toList();
         assertEquals(List.of("rx", "ingress-checks", "port-security", "l2-lookup"), stages);
@@ -180,24 +181,24 @@ class CaptureAndTraceTest {
         assertEquals(rxBefore, stats(slotA).rxFrames(), "and counts nothing");
 
         final byte[] arp = arpRequest(MAC_A, ip("10.0.0.2"), ip("10.0.0.3"));
-        final PacketTrace arpTrace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(arp, VNET, arp.length)));
+        final PacketTrace arpTrace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(arp, ETH, arp.length)));
         assertTrue(arpTrace.verdict().startsWith("answered (proxy-ARP)"), arpTrace.verdict());
         assertNull(a.pollTransmitted());
 
-        final byte[] gw = ipv4(mac("02:4a:0a:00:00:01"), MAC_A);
+        final byte[] gw = ipv4Shaped(mac("02:4a:0a:00:00:01"), MAC_A);
         assertEquals(
                 "dropped at a: no-route",
-                call(dp.traceSynthetic(slotA, Arrays.copyOfRange(gw, VNET, gw.length)))
+                call(dp.traceSynthetic(slotA, Arrays.copyOfRange(gw, ETH, gw.length)))
                         .verdict());
     }
 
     @Test
     void armedTraceFollowsTheNextMatchingRealFrame() {
         final CompletableFuture<PacketTrace> pending = armed(slotA, (buffer, offset, length) -> length > 500);
-        a.inject(ipv4(MAC_B, MAC_A)); // 60 bytes: no match, processed normally
+        a.inject(ipv4Shaped(MAC_B, MAC_A)); // 60 bytes: no match, processed normally
         dp.runDutyCycle();
         assertTrue(!pending.isDone());
-        a.inject(TestFrames.ethernet(MAC_B, MAC_A, 0x0800, 600));
+        a.inject(FrameBuilder.ethernet(MAC_B, MAC_A, 0x0800, 600));
         dp.runDutyCycle();
         final PacketTrace trace = Dataplane.await(pending);
         assertTrue(trace.steps().stream().anyMatch(s -> s.stage().equals("learn")), "a real frame is learned from");

@@ -1,13 +1,13 @@
 package io.jvswitch.switching;
 
-import static io.jvswitch.switching.TestFrames.VNET;
-import static io.jvswitch.switching.TestFrames.arp;
-import static io.jvswitch.switching.TestFrames.arpRequest;
-import static io.jvswitch.switching.TestFrames.ethernet;
-import static io.jvswitch.switching.TestFrames.ip;
-import static io.jvswitch.switching.TestFrames.ipv4;
-import static io.jvswitch.switching.TestFrames.mac;
-import static io.jvswitch.switching.TestFrames.readMac;
+import static io.jvswitch.testsupport.FrameBuilder.ETH;
+import static io.jvswitch.testsupport.FrameBuilder.arp;
+import static io.jvswitch.testsupport.FrameBuilder.arpRequest;
+import static io.jvswitch.testsupport.FrameBuilder.ethernet;
+import static io.jvswitch.testsupport.FrameBuilder.ip;
+import static io.jvswitch.testsupport.FrameBuilder.ipv4Shaped;
+import static io.jvswitch.testsupport.FrameBuilder.mac;
+import static io.jvswitch.testsupport.FrameBuilder.readMac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -88,19 +88,19 @@ class DataplaneTest {
 
     @Test
     void unknownUnicastFloodsWithinTheNetworkOnlyThenLearnedUnicastGoesToOnePort() {
-        a.inject(ipv4(MAC_B, MAC_A));
+        a.inject(ipv4Shaped(MAC_B, MAC_A));
         cycle();
         assertNotNull(b.pollTransmitted());
         assertNotNull(c.pollTransmitted(), "unknown unicast is flooded in the network");
         assertNull(x.pollTransmitted(), "never to another network");
         assertNull(a.pollTransmitted(), "never back out of the ingress port");
 
-        b.inject(ipv4(MAC_A, MAC_B));
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
         cycle();
         assertNotNull(a.pollTransmitted());
         assertNull(c.pollTransmitted(), "A was learned: unicast, no flood");
 
-        a.inject(ipv4(MAC_B, MAC_A));
+        a.inject(ipv4Shaped(MAC_B, MAC_A));
         cycle();
         assertNotNull(b.pollTransmitted());
         assertNull(c.pollTransmitted());
@@ -110,7 +110,7 @@ class DataplaneTest {
 
     @Test
     void broadcastStaysInItsNetwork() {
-        x.inject(ipv4(0xFFFF_FFFF_FFFFL, MAC_X));
+        x.inject(ipv4Shaped(0xFFFF_FFFF_FFFFL, MAC_X));
         cycle();
         assertNull(a.pollTransmitted());
         assertNull(b.pollTransmitted());
@@ -126,17 +126,17 @@ class DataplaneTest {
         assertNotNull(reply, "the switch answers on the asking port");
         assertNull(b.pollTransmitted(), "the owner does not see the request");
         assertNull(c.pollTransmitted(), "nor does anyone else");
-        assertEquals(MAC_A, readMac(reply, VNET), "to the asker");
-        assertEquals(MAC_B, readMac(reply, VNET + 6), "from the owner");
-        assertEquals(2, reply[VNET + 14 + 7], "an ARP reply");
-        assertEquals(MAC_B, readMac(reply, VNET + 14 + 8), "sender hardware address is the owner");
-        assertEquals(IP_B, ByteBuffer.wrap(reply).getInt(VNET + 14 + 14));
-        assertEquals(IP_A, ByteBuffer.wrap(reply).getInt(VNET + 14 + 24));
+        assertEquals(MAC_A, readMac(reply, ETH), "to the asker");
+        assertEquals(MAC_B, readMac(reply, ETH + 6), "from the owner");
+        assertEquals(2, reply[ETH + 14 + 7], "an ARP reply");
+        assertEquals(MAC_B, readMac(reply, ETH + 14 + 8), "sender hardware address is the owner");
+        assertEquals(IP_B, ByteBuffer.wrap(reply).getInt(ETH + 14 + 14));
+        assertEquals(IP_A, ByteBuffer.wrap(reply).getInt(ETH + 14 + 24));
         assertEquals(1, stats(slotA).arpAnswered());
 
         a.inject(arpRequest(MAC_A, IP_A, GW_IP));
         cycle();
-        assertEquals(GW_MAC, readMac(a.pollTransmitted(), VNET + 6), "the gateway is answered too");
+        assertEquals(GW_MAC, readMac(a.pollTransmitted(), ETH + 6), "the gateway is answered too");
     }
 
     @Test
@@ -159,15 +159,15 @@ class DataplaneTest {
 
     @Test
     void badFramesAreDroppedAndCountedAndForwardingContinues() {
-        a.inject(new byte[VNET + 10]); // runt
+        a.inject(new byte[ETH + 10]); // runt
         a.inject(ethernet(MAC_B, MAC_A, 0x0800, 1600)); // oversize for MTU 1500
-        a.inject(ipv4(MAC_B, mac("01:00:5e:00:00:01"))); // multicast source
-        a.inject(ipv4(MAC_B, 0)); // zero source
+        a.inject(ipv4Shaped(MAC_B, mac("01:00:5e:00:00:01"))); // multicast source
+        a.inject(ipv4Shaped(MAC_B, 0)); // zero source
         a.inject(ethernet(0xFFFF_FFFF_FFFFL, MAC_A, 0x0806, 20)); // truncated ARP
         a.inject(arp(0xFFFF_FFFF_FFFFL, MAC_A, 7, MAC_A, IP_A, 0, IP_B)); // unknown operation
         a.inject(ethernet(0xFFFF_FFFF_FFFFL, MAC_A, 0x88CC, 46)); // LLDP: not IP
-        a.inject(ipv4(GW_MAC, MAC_A)); // to the gateway, which does not route yet
-        a.inject(ipv4(MAC_B, MAC_A)); // a good frame after all that
+        a.inject(ipv4Shaped(GW_MAC, MAC_A)); // to the gateway, which does not route yet
+        a.inject(ipv4Shaped(MAC_B, MAC_A)); // a good frame after all that
         cycle();
         assertNotNull(b.pollTransmitted(), "the good frame still goes through");
         assertNull(b.pollTransmitted(), "and nothing bad did");
@@ -201,7 +201,7 @@ class DataplaneTest {
 
     @Test
     void macsAgeOutOnTheInjectedClock() {
-        b.inject(ipv4(MAC_A, MAC_B));
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
         cycle();
         assertEquals(1, call(dp.fdb(1)).size());
         clock.advance(TimeUnit.SECONDS.toNanos(299));
@@ -218,7 +218,7 @@ class DataplaneTest {
         assertEquals(0, call(dp.fdb(1)).size(), "aged out after 300 s, within a sweep period");
         assertEquals(1, call(dp.networkStats(1)).macsAged());
         drainAll();
-        a.inject(ipv4(MAC_B, MAC_A));
+        a.inject(ipv4Shaped(MAC_B, MAC_A));
         cycle();
         assertNotNull(c.pollTransmitted(), "an aged-out MAC is unknown again: flooded");
     }
@@ -226,7 +226,7 @@ class DataplaneTest {
     @Test
     void perPortMacLimitRefusesAndCountsButKeepsForwardingByFlooding() {
         for (int i = 0; i < 20; i++) {
-            b.inject(ipv4(MAC_A, 0x024a_0000_1000L + i));
+            b.inject(ipv4Shaped(MAC_A, 0x024a_0000_1000L + i));
         }
         cycle();
         final NetworkStats n = call(dp.networkStats(1));
@@ -235,12 +235,12 @@ class DataplaneTest {
         assertEquals(20, a.pendingTransmitted(), "all 20 frames were still delivered");
         drainAll();
         // Frames to a refused MAC are flooded, so it stays reachable.
-        a.inject(ipv4(0x024a_0000_1000L + 19, MAC_A));
+        a.inject(ipv4Shaped(0x024a_0000_1000L + 19, MAC_A));
         cycle();
         assertNotNull(b.pollTransmitted());
         assertNotNull(c.pollTransmitted());
         // Other ports still learn within the network limit.
-        c.inject(ipv4(MAC_A, MAC_C));
+        c.inject(ipv4Shaped(MAC_A, MAC_C));
         cycle();
         assertTrue(call(dp.fdb(1)).stream().anyMatch(e -> e.mac().equals("02:4a:0a:00:00:04")));
     }
@@ -250,7 +250,7 @@ class DataplaneTest {
         for (int port = 0; port < 3; port++) {
             final MemoryPort p = port == 0 ? a : port == 1 ? b : c;
             for (int i = 0; i < 8; i++) {
-                p.inject(ipv4(0xFFFF_FFFF_FFFFL, 0x024a_0000_2000L + port * 100 + i));
+                p.inject(ipv4Shaped(0xFFFF_FFFF_FFFFL, 0x024a_0000_2000L + port * 100 + i));
             }
         }
         cycle();
@@ -261,12 +261,12 @@ class DataplaneTest {
 
     @Test
     void macMovesToTheNewPort() {
-        a.inject(ipv4(MAC_B, MAC_A));
+        a.inject(ipv4Shaped(MAC_B, MAC_A));
         cycle();
-        c.inject(ipv4(MAC_B, MAC_A)); // A moved behind port c
+        c.inject(ipv4Shaped(MAC_B, MAC_A)); // A moved behind port c
         cycle();
         drainAll();
-        b.inject(ipv4(MAC_A, MAC_B));
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
         cycle();
         assertNotNull(c.pollTransmitted());
         assertNull(a.pollTransmitted());
@@ -280,18 +280,18 @@ class DataplaneTest {
         assertNotNull(garp);
         assertNotNull(c.pollTransmitted());
         assertNull(x.pollTransmitted());
-        assertEquals(MAC_A, readMac(garp, VNET + 6));
-        assertEquals(IP_A, ByteBuffer.wrap(garp).getInt(VNET + 14 + 14));
-        assertEquals(IP_A, ByteBuffer.wrap(garp).getInt(VNET + 14 + 24));
+        assertEquals(MAC_A, readMac(garp, ETH + 6));
+        assertEquals(IP_A, ByteBuffer.wrap(garp).getInt(ETH + 14 + 14));
+        assertEquals(IP_A, ByteBuffer.wrap(garp).getInt(ETH + 14 + 24));
         assertEquals(slotA, call(dp.fdb(1)).getFirst().slot());
     }
 
     @Test
     void aVanishedPortIsUnpluggedAndReported() {
-        a.inject(ipv4(MAC_B, MAC_A));
+        a.inject(ipv4Shaped(MAC_B, MAC_A));
         cycle();
         b.vanish();
-        a.inject(ipv4(MAC_B, MAC_A)); // learned on b: transmit finds it gone
+        a.inject(ipv4Shaped(MAC_B, MAC_A)); // learned on b: transmit finds it gone
         cycle();
         assertEquals(List.of("b"), gone);
         assertTrue(b.isClosed());
@@ -303,7 +303,7 @@ class DataplaneTest {
 
     @Test
     void unplugForgetsMacsAndAddress() {
-        b.inject(ipv4(MAC_A, MAC_B));
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
         cycle();
         call(dp.unplug(slotB));
         assertTrue(b.isClosed());

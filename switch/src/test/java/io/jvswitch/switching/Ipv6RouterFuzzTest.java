@@ -10,6 +10,7 @@ import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -147,13 +148,13 @@ class Ipv6RouterFuzzTest {
         final boolean rightLength = data.consumeBoolean();
         final boolean rightChecksum = data.consumeInt(0, 7) != 0;
         final byte[] frame =
-                Ipv6Frames.packet(dstMac, ownMac, src[0], src[1], dst[0], dst[1], nextHeader, hopLimit, l4);
+                FrameBuilder.ipv6(dstMac, ownMac, src[0], src[1], dst[0], dst[1], nextHeader, hopLimit, l4);
         final UnsafeBuffer b = new UnsafeBuffer(frame);
         if (!rightChecksum && l4.length >= 4) {
-            b.putShort(Ipv6Frames.L4 + 2, (short) (b.getShort(Ipv6Frames.L4 + 2) ^ 0x1111));
+            b.putShort(FrameBuilder.IPV6_L4 + 2, (short) (b.getShort(FrameBuilder.IPV6_L4 + 2) ^ 0x1111));
         }
         if (!rightLength) {
-            b.putShort(Ipv6Frames.L3 + 4, (short) data.consumeInt(0, 0xFFFF), ByteOrder.BIG_ENDIAN);
+            b.putShort(FrameBuilder.L3 + 4, (short) data.consumeInt(0, 0xFFFF), ByteOrder.BIG_ENDIAN);
         }
         b.putBytes(0, vnet.array());
         return frame;
@@ -179,7 +180,7 @@ class Ipv6RouterFuzzTest {
             byte[] out;
             while ((out = ports[p].pollTransmitted()) != null) {
                 final UnsafeBuffer b = new UnsafeBuffer(out);
-                final long src = MacAddress.read(b, Ipv6Frames.ETH + 6);
+                final long src = MacAddress.read(b, FrameBuilder.ETH + 6);
                 final int network = NETWORK_OF[p];
                 if (network < 0) {
                     assertEquals(ROUTER_MAC, src, "the host link hears the router only");
@@ -187,26 +188,27 @@ class Ipv6RouterFuzzTest {
                     assertEquals(network, NETWORK_OF[from], "switched frames stay in their network");
                 }
                 final boolean switchMade = src == ROUTER_MAC || (network >= 0 && src == gatewayMac(network));
-                final int etherType = b.getShort(Ipv6Frames.ETH + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                final int etherType = b.getShort(FrameBuilder.ETH + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
                 if (switchMade && etherType == 0x86DD && !VirtioNetHeader.isGso(b, 0)) {
                     final int mtu = ports[p].mtu();
-                    final int packet = out.length - Ipv6Frames.L3;
+                    final int packet = out.length - FrameBuilder.L3;
                     assertTrue(packet <= mtu, () -> packet + " bytes out of a port with MTU " + mtu);
                 }
-                if (p == from && etherType == 0x86DD && (b.getByte(Ipv6Frames.L3 + 6) & 0xFF) == 58) {
+                if (p == from && etherType == 0x86DD && (b.getByte(FrameBuilder.L3 + 6) & 0xFF) == 58) {
                     // Nothing leaves by the port it came in on but the switch's own answers and errors,
                     // which always carry a right checksum.
-                    final int length = b.getShort(Ipv6Frames.L3 + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                    assertEquals(out.length - Ipv6Frames.L4, length, "the payload length covers the message");
+                    final int length = b.getShort(FrameBuilder.L3 + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                    assertEquals(out.length - FrameBuilder.IPV6_L4, length, "the payload length covers the message");
                     final int sum = InternetChecksum.partialSum(
                             b,
-                            Ipv6Frames.L4,
+                            FrameBuilder.IPV6_L4,
                             length,
-                            InternetChecksum.pseudoHeaderIpv6(b, Ipv6Frames.L3 + 8, Ipv6Frames.L3 + 24, 58, length));
+                            InternetChecksum.pseudoHeaderIpv6(
+                                    b, FrameBuilder.L3 + 8, FrameBuilder.L3 + 24, 58, length));
                     assertEquals(
                             0xFFFF,
                             InternetChecksum.fold(sum),
-                            "ICMPv6 checksum of type " + (b.getByte(Ipv6Frames.L4) & 0xFF));
+                            "ICMPv6 checksum of type " + (b.getByte(FrameBuilder.IPV6_L4) & 0xFF));
                 }
             }
         }

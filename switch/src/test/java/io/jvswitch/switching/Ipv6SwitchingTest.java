@@ -8,6 +8,7 @@ import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,39 +71,39 @@ class Ipv6SwitchingTest {
 
     @Test
     void aSolicitationForAnEndpointIsAnsweredOutOfTheAskingPortAndNeverFloods() {
-        ports[0].inject(Ipv6Frames.solicitation(MACS[0], NET_A, 2, NET_A, 3));
+        ports[0].inject(FrameBuilder.neighborSolicitation(MACS[0], NET_A, 2, NET_A, 3));
         dp.runDutyCycle();
         final byte[] answer = ports[0].pollTransmitted();
         assertNotNull(answer, "answered");
         assertNull(ports[1].pollTransmitted(), "the owner never sees the solicitation");
         assertNull(ports[2].pollTransmitted(), "nor does a third endpoint");
         final UnsafeBuffer b = new UnsafeBuffer(answer);
-        assertEquals(MACS[0], MacAddress.read(b, Ipv6Frames.ETH), "to the asker");
-        assertEquals(MACS[1], MacAddress.read(b, Ipv6Frames.ETH + 6), "from the owner's MAC");
-        assertEquals(136, b.getByte(Ipv6Frames.L4) & 0xFF, "a neighbor advertisement");
-        assertEquals(0x60, b.getByte(Ipv6Frames.L4 + 4) & 0xFF, "solicited and override, not router");
-        assertEquals(3, b.getLong(Ipv6Frames.L4 + 16, ByteOrder.BIG_ENDIAN), "for the target");
-        assertEquals(2, b.getByte(Ipv6Frames.L4 + 24), "target link-layer address option");
-        assertEquals(MACS[1], MacAddress.read(b, Ipv6Frames.L4 + 26));
-        assertEquals(255, b.getByte(Ipv6Frames.L3 + 7) & 0xFF, "hop limit 255");
-        assertEquals(3, b.getLong(Ipv6Frames.L3 + 16, ByteOrder.BIG_ENDIAN), "from the target address");
-        assertEquals(2, b.getLong(Ipv6Frames.L3 + 32, ByteOrder.BIG_ENDIAN), "to the asker's address");
+        assertEquals(MACS[0], MacAddress.read(b, FrameBuilder.ETH), "to the asker");
+        assertEquals(MACS[1], MacAddress.read(b, FrameBuilder.ETH + 6), "from the owner's MAC");
+        assertEquals(136, b.getByte(FrameBuilder.IPV6_L4) & 0xFF, "a neighbor advertisement");
+        assertEquals(0x60, b.getByte(FrameBuilder.IPV6_L4 + 4) & 0xFF, "solicited and override, not router");
+        assertEquals(3, b.getLong(FrameBuilder.IPV6_L4 + 16, ByteOrder.BIG_ENDIAN), "for the target");
+        assertEquals(2, b.getByte(FrameBuilder.IPV6_L4 + 24), "target link-layer address option");
+        assertEquals(MACS[1], MacAddress.read(b, FrameBuilder.IPV6_L4 + 26));
+        assertEquals(255, b.getByte(FrameBuilder.L3 + 7) & 0xFF, "hop limit 255");
+        assertEquals(3, b.getLong(FrameBuilder.L3 + 16, ByteOrder.BIG_ENDIAN), "from the target address");
+        assertEquals(2, b.getLong(FrameBuilder.L3 + 32, ByteOrder.BIG_ENDIAN), "to the asker's address");
         assertChecksumValid(b, answer.length);
     }
 
     @Test
     void aSolicitationForTheGatewayIsAnsweredWithTheRouterFlag() {
-        ports[2].inject(Ipv6Frames.solicitation(MACS[2], NET_A, 4, NET_A, 1));
+        ports[2].inject(FrameBuilder.neighborSolicitation(MACS[2], NET_A, 4, NET_A, 1));
         dp.runDutyCycle();
         final UnsafeBuffer b = new UnsafeBuffer(ports[2].pollTransmitted());
-        assertEquals(GW_MAC_A, MacAddress.read(b, Ipv6Frames.L4 + 26));
-        assertEquals(0xE0, b.getByte(Ipv6Frames.L4 + 4) & 0xFF, "router, solicited, override");
+        assertEquals(GW_MAC_A, MacAddress.read(b, FrameBuilder.IPV6_L4 + 26));
+        assertEquals(0xE0, b.getByte(FrameBuilder.IPV6_L4 + 4) & 0xFF, "router, solicited, override");
     }
 
     @Test
     void unknownTargetsAndDuplicateAddressDetectionFloodAsBefore() {
-        ports[0].inject(Ipv6Frames.solicitation(MACS[0], NET_A, 2, NET_A, 0x99));
-        ports[0].inject(Ipv6Frames.solicitation(MACS[0], 0, 0, NET_A, 3));
+        ports[0].inject(FrameBuilder.neighborSolicitation(MACS[0], NET_A, 2, NET_A, 0x99));
+        ports[0].inject(FrameBuilder.neighborSolicitation(MACS[0], 0, 0, NET_A, 3));
         dp.runDutyCycle();
         assertNull(ports[0].pollTransmitted(), "not answered");
         assertNotNull(ports[1].pollTransmitted(), "unknown target: flooded");
@@ -111,78 +112,78 @@ class Ipv6SwitchingTest {
 
     @Test
     void portSecurityPassesTheEndpointsOwnAddressAndDropsAnother() {
-        ports[0].inject(Ipv6Frames.echo(MACS[1], MACS[0], NET_A, 2, NET_A, 3, 64, 8));
-        ports[0].inject(Ipv6Frames.echo(MACS[1], MACS[0], NET_A, 3, NET_A, 3, 64, 8));
+        ports[0].inject(FrameBuilder.echoRequestV6(MACS[1], MACS[0], NET_A, 2, NET_A, 3, 64, 8));
+        ports[0].inject(FrameBuilder.echoRequestV6(MACS[1], MACS[0], NET_A, 3, NET_A, 3, 64, 8));
         dp.runDutyCycle();
         assertEquals(1, stats("p0").drops().getOrDefault("spoofed-source-ip", 0L));
     }
 
     @Test
     void theGatewayAnswersPing6() {
-        ports[0].inject(Ipv6Frames.echo(GW_MAC_A, MACS[0], NET_A, 2, NET_A, 1, 64, 16));
+        ports[0].inject(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, NET_A, 1, 64, 16));
         dp.runDutyCycle();
         final byte[] reply = ports[0].pollTransmitted();
         final UnsafeBuffer b = new UnsafeBuffer(reply);
-        assertEquals(129, b.getByte(Ipv6Frames.L4) & 0xFF);
-        assertEquals(GW_MAC_A, MacAddress.read(b, Ipv6Frames.ETH + 6));
-        assertEquals(1, b.getLong(Ipv6Frames.L3 + 16, ByteOrder.BIG_ENDIAN), "from the gateway");
+        assertEquals(129, b.getByte(FrameBuilder.IPV6_L4) & 0xFF);
+        assertEquals(GW_MAC_A, MacAddress.read(b, FrameBuilder.ETH + 6));
+        assertEquals(1, b.getLong(FrameBuilder.L3 + 16, ByteOrder.BIG_ENDIAN), "from the gateway");
         assertChecksumValid(b, reply.length);
     }
 
     @Test
     void anotherNetworkIsAdministrativelyProhibited() {
-        ports[0].inject(Ipv6Frames.echo(GW_MAC_A, MACS[0], NET_A, 2, NET_B, 2, 64, 16));
+        ports[0].inject(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, NET_B, 2, 64, 16));
         dp.runDutyCycle();
         final UnsafeBuffer b = new UnsafeBuffer(ports[0].pollTransmitted());
-        assertEquals(1, b.getByte(Ipv6Frames.L4) & 0xFF, "destination unreachable");
-        assertEquals(1, b.getByte(Ipv6Frames.L4 + 1) & 0xFF, "administratively prohibited");
+        assertEquals(1, b.getByte(FrameBuilder.IPV6_L4) & 0xFF, "destination unreachable");
+        assertEquals(1, b.getByte(FrameBuilder.IPV6_L4 + 1) & 0xFF, "administratively prohibited");
         assertNull(ports[3].pollTransmitted());
         assertEquals(1, stats("p0").drops().getOrDefault("isolated", 0L));
     }
 
     @Test
     void theHostReachesAnEndpointWithTheHopLimitDecremented() {
-        host.inject(Ipv6Frames.echo(ROUTER_MAC, HOST_MAC, NET_A, 1, NET_B, 2, 64, 16));
+        host.inject(FrameBuilder.echoRequestV6(ROUTER_MAC, HOST_MAC, NET_A, 1, NET_B, 2, 64, 16));
         dp.runDutyCycle();
         final UnsafeBuffer b = new UnsafeBuffer(ports[3].pollTransmitted());
-        assertEquals(MACS[3], MacAddress.read(b, Ipv6Frames.ETH));
-        assertEquals(GW_MAC_B, MacAddress.read(b, Ipv6Frames.ETH + 6));
-        assertEquals(63, b.getByte(Ipv6Frames.L3 + 7) & 0xFF);
+        assertEquals(MACS[3], MacAddress.read(b, FrameBuilder.ETH));
+        assertEquals(GW_MAC_B, MacAddress.read(b, FrameBuilder.ETH + 6));
+        assertEquals(63, b.getByte(FrameBuilder.L3 + 7) & 0xFF);
     }
 
     @Test
     void tooBigForTheNextHopGetsPacketTooBigWithItsMtu() {
-        host.inject(Ipv6Frames.echo(ROUTER_MAC, HOST_MAC, NET_A, 1, NET_B, 2, 64, 1400));
+        host.inject(FrameBuilder.echoRequestV6(ROUTER_MAC, HOST_MAC, NET_A, 1, NET_B, 2, 64, 1400));
         dp.runDutyCycle();
         assertNull(ports[3].pollTransmitted());
         final byte[] error = host.pollTransmitted();
         final UnsafeBuffer b = new UnsafeBuffer(error);
-        assertEquals(2, b.getByte(Ipv6Frames.L4) & 0xFF, "packet too big");
-        assertEquals(1280, b.getInt(Ipv6Frames.L4 + 4, ByteOrder.BIG_ENDIAN));
+        assertEquals(2, b.getByte(FrameBuilder.IPV6_L4) & 0xFF, "packet too big");
+        assertEquals(1280, b.getInt(FrameBuilder.IPV6_L4 + 4, ByteOrder.BIG_ENDIAN));
         assertEquals(
                 0xFE80_0000_0000_0000L,
-                b.getLong(Ipv6Frames.L3 + 8, ByteOrder.BIG_ENDIAN),
+                b.getLong(FrameBuilder.L3 + 8, ByteOrder.BIG_ENDIAN),
                 "from the router's link-local");
-        assertEquals(1280, error.length - Ipv6Frames.L3, "quotes up to the minimum MTU");
+        assertEquals(1280, error.length - FrameBuilder.L3, "quotes up to the minimum MTU");
         assertChecksumValid(b, error.length);
     }
 
     @Test
     void hopLimitOneExpiresWithTimeExceeded() {
-        ports[0].inject(Ipv6Frames.echo(GW_MAC_A, MACS[0], NET_A, 2, 0xFD99_0000_0000_0000L, 1, 1, 16));
+        ports[0].inject(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, 0xFD99_0000_0000_0000L, 1, 1, 16));
         dp.runDutyCycle();
         final UnsafeBuffer b = new UnsafeBuffer(ports[0].pollTransmitted());
-        assertEquals(3, b.getByte(Ipv6Frames.L4) & 0xFF);
+        assertEquals(3, b.getByte(FrameBuilder.IPV6_L4) & 0xFF);
         assertNull(host.pollTransmitted());
     }
 
     static void assertChecksumValid(UnsafeBuffer b, int frameLength) {
-        final int length = frameLength - Ipv6Frames.L4;
+        final int length = frameLength - FrameBuilder.IPV6_L4;
         final int sum = InternetChecksum.partialSum(
                 b,
-                Ipv6Frames.L4,
+                FrameBuilder.IPV6_L4,
                 length,
-                InternetChecksum.pseudoHeaderIpv6(b, Ipv6Frames.L3 + 8, Ipv6Frames.L3 + 24, 58, length));
+                InternetChecksum.pseudoHeaderIpv6(b, FrameBuilder.L3 + 8, FrameBuilder.L3 + 24, 58, length));
         assertEquals(0xFFFF, InternetChecksum.fold(sum), "ICMPv6 checksum");
     }
 

@@ -1,10 +1,10 @@
 package io.jvswitch.switching;
 
-import static io.jvswitch.switching.TestFrames.VNET;
-import static io.jvswitch.switching.TestFrames.arp;
-import static io.jvswitch.switching.TestFrames.arpRequest;
-import static io.jvswitch.switching.TestFrames.ip;
-import static io.jvswitch.switching.TestFrames.mac;
+import static io.jvswitch.testsupport.FrameBuilder.ETH;
+import static io.jvswitch.testsupport.FrameBuilder.arp;
+import static io.jvswitch.testsupport.FrameBuilder.arpRequest;
+import static io.jvswitch.testsupport.FrameBuilder.ip;
+import static io.jvswitch.testsupport.FrameBuilder.mac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -56,8 +56,8 @@ class PortSecurityTest {
     }
 
     static byte[] ipv4(long dstMac, long srcMac, int srcIp, int dstIp) {
-        final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 20 + 8);
-        f.position(VNET);
+        final ByteBuffer f = ByteBuffer.allocate(ETH + 14 + 20 + 8);
+        f.position(ETH);
         f.putShort((short) (dstMac >>> 32))
                 .putInt((int) dstMac)
                 .putShort((short) (srcMac >>> 32))
@@ -77,8 +77,8 @@ class PortSecurityTest {
 
     /** An IPv6 frame from {@code srcHigh:srcLow} to ff02::1 with the given next header and payload. */
     static byte[] ipv6From(long dstMac, long srcMac, long srcHigh, long srcLow, int nextHeader, byte... payload) {
-        final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 40 + payload.length);
-        f.position(VNET);
+        final ByteBuffer f = ByteBuffer.allocate(ETH + 14 + 40 + payload.length);
+        f.position(ETH);
         f.putShort((short) (dstMac >>> 32))
                 .putInt((int) dstMac)
                 .putShort((short) (srcMac >>> 32))
@@ -130,8 +130,8 @@ class PortSecurityTest {
     }
 
     static byte[] ipv6(long dstMac, long srcMac, long srcHigh) {
-        final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 40);
-        f.position(VNET);
+        final ByteBuffer f = ByteBuffer.allocate(ETH + 14 + 40);
+        f.position(ETH);
         f.putShort((short) (dstMac >>> 32))
                 .putInt((int) dstMac)
                 .putShort((short) (srcMac >>> 32))
@@ -161,7 +161,7 @@ class PortSecurityTest {
         a.inject(ipv4(MAC_B, MAC_A, IP_B, IP_B)); // takes over b's address
         a.inject(ipv6From(MAC_B, MAC_A, LINK_LOCAL, NeighborDiscovery.linkLocalLow(MAC_A), 59)); // its link-local
         a.inject(ipv6(MAC_B, MAC_A, 0x2001_0DB8_0000_0000L)); // a global address it was never given
-        a.inject(Arrays.copyOf(ipv4(MAC_B, MAC_A, IP_A, IP_B), VNET + 20)); // IPv4 header cut short
+        a.inject(Arrays.copyOf(ipv4(MAC_B, MAC_A, IP_A, IP_B), ETH + 20)); // IPv4 header cut short
         dp.runDutyCycle();
         assertEquals(3, b.pendingTransmitted(), "the endpoint's own frames, the probe and link-local IPv6");
         assertEquals(Map.of("spoofed-source-mac", 1L, "spoofed-source-ip", 2L, "truncated-ip", 1L), drops(slotA));
@@ -251,11 +251,11 @@ class PortSecurityTest {
     @Test
     void dhcpAndDhcpv6ServerMessagesFromEndpointsAreDropped() {
         final byte[] offer = ipv4(0xFFFF_FFFF_FFFFL, MAC_A, IP_A, ip("255.255.255.255"));
-        final ByteBuffer udp = ByteBuffer.wrap(offer, VNET + 14 + 20, 8);
+        final ByteBuffer udp = ByteBuffer.wrap(offer, ETH + 14 + 20, 8);
         udp.putShort((short) 67).putShort((short) 68).putShort((short) 8);
         a.inject(offer);
         final byte[] request = ipv4(0xFFFF_FFFF_FFFFL, MAC_A, 0, ip("255.255.255.255"));
-        ByteBuffer.wrap(request, VNET + 14 + 20, 8)
+        ByteBuffer.wrap(request, ETH + 14 + 20, 8)
                 .putShort((short) 68)
                 .putShort((short) 67)
                 .putShort((short) 8);

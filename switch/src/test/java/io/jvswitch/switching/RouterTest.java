@@ -1,9 +1,9 @@
 package io.jvswitch.switching;
 
-import static io.jvswitch.switching.TestFrames.VNET;
-import static io.jvswitch.switching.TestFrames.ip;
-import static io.jvswitch.switching.TestFrames.mac;
-import static io.jvswitch.switching.TestFrames.readMac;
+import static io.jvswitch.testsupport.FrameBuilder.ETH;
+import static io.jvswitch.testsupport.FrameBuilder.ip;
+import static io.jvswitch.testsupport.FrameBuilder.mac;
+import static io.jvswitch.testsupport.FrameBuilder.readMac;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -18,6 +18,7 @@ import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
 import io.jvswitch.switching.service.RoutingHook;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -85,8 +86,8 @@ class RouterTest {
     // ---- frames --------------------------------------------------------------------------------
 
     static byte[] ipv4(long dstMac, long srcMac, int src, int dst, int ttl, int protocol, boolean df, byte[] l4) {
-        final ByteBuffer f = ByteBuffer.allocate(VNET + 14 + 20 + l4.length);
-        f.position(VNET);
+        final ByteBuffer f = ByteBuffer.allocate(ETH + 14 + 20 + l4.length);
+        f.position(ETH);
         f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac);
         f.putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
         f.putShort((short) 0x0800);
@@ -102,9 +103,9 @@ class RouterTest {
                 .putInt(dst);
         f.put(l4);
         final byte[] frame = f.array();
-        final int sum = InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, 20);
-        frame[VNET + 24] = (byte) (sum >>> 8);
-        frame[VNET + 25] = (byte) sum;
+        final int sum = InternetChecksum.compute(new UnsafeBuffer(frame), ETH + 14, 20);
+        frame[ETH + 24] = (byte) (sum >>> 8);
+        frame[ETH + 25] = (byte) sum;
         return frame;
     }
 
@@ -131,21 +132,21 @@ class RouterTest {
     }
 
     static int ipByte(byte[] frame, int index) {
-        return frame[VNET + 14 + index] & 0xFF;
+        return frame[ETH + 14 + index] & 0xFF;
     }
 
     static int ipInt(byte[] frame, int index) {
-        return ByteBuffer.wrap(frame).getInt(VNET + 14 + index);
+        return ByteBuffer.wrap(frame).getInt(ETH + 14 + index);
     }
 
     static int ipShort(byte[] frame, int index) {
-        return ByteBuffer.wrap(frame).getShort(VNET + 14 + index) & 0xFFFF;
+        return ByteBuffer.wrap(frame).getShort(ETH + 14 + index) & 0xFFFF;
     }
 
     static void assertIpChecksumValid(byte[] frame) {
         assertEquals(
                 0,
-                InternetChecksum.compute(new UnsafeBuffer(frame), VNET + 14, (ipByte(frame, 0) & 0xF) * 4),
+                InternetChecksum.compute(new UnsafeBuffer(frame), ETH + 14, (ipByte(frame, 0) & 0xF) * 4),
                 "IPv4 header checksum");
     }
 
@@ -167,12 +168,12 @@ class RouterTest {
         cycle();
         final byte[] reply = a.pollTransmitted();
         assertNotNull(reply);
-        assertEquals(A_MAC, readMac(reply, VNET));
-        assertEquals(GW1_MAC, readMac(reply, VNET + 6));
+        assertEquals(A_MAC, readMac(reply, ETH));
+        assertEquals(GW1_MAC, readMac(reply, ETH + 6));
         assertEquals(GW1, ipInt(reply, 12));
         assertEquals(A, ipInt(reply, 16));
-        assertEquals(0, reply[VNET + 34], "echo reply");
-        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(reply), VNET + 34, reply.length - VNET - 34));
+        assertEquals(0, reply[ETH + 34], "echo reply");
+        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(reply), ETH + 34, reply.length - ETH - 34));
         assertIpChecksumValid(reply);
         assertNull(host.pollTransmitted());
     }
@@ -183,8 +184,8 @@ class RouterTest {
         cycle();
         final byte[] up = host.pollTransmitted();
         assertNotNull(up, "beyond the networks goes to the host link");
-        assertEquals(HOST_MAC, readMac(up, VNET));
-        assertEquals(ROUTER_MAC, readMac(up, VNET + 6));
+        assertEquals(HOST_MAC, readMac(up, ETH));
+        assertEquals(ROUTER_MAC, readMac(up, ETH + 6));
         assertEquals(63, ipByte(up, 8));
         assertIpChecksumValid(up);
 
@@ -192,8 +193,8 @@ class RouterTest {
         cycle();
         final byte[] down = a.pollTransmitted();
         assertNotNull(down);
-        assertEquals(A_MAC, readMac(down, VNET));
-        assertEquals(GW1_MAC, readMac(down, VNET + 6));
+        assertEquals(A_MAC, readMac(down, ETH));
+        assertEquals(GW1_MAC, readMac(down, ETH + 6));
         assertEquals(63, ipByte(down, 8));
         assertIpChecksumValid(down);
         assertNull(b.pollTransmitted(), "A's MAC is known from the address book: no flood");
@@ -201,12 +202,12 @@ class RouterTest {
 
     @Test
     void theRouterAnswersArpForItsLinkAddressOnly() {
-        host.inject(TestFrames.arp(0xFFFF_FFFF_FFFFL, HOST_MAC, 1, HOST_MAC, HOST, 0, ROUTER));
+        host.inject(FrameBuilder.arp(0xFFFF_FFFF_FFFFL, HOST_MAC, 1, HOST_MAC, HOST, 0, ROUTER));
         cycle();
         final byte[] reply = host.pollTransmitted();
         assertNotNull(reply);
-        assertEquals(ROUTER_MAC, readMac(reply, VNET + 6));
-        host.inject(TestFrames.arp(0xFFFF_FFFF_FFFFL, HOST_MAC, 1, HOST_MAC, HOST, 0, A));
+        assertEquals(ROUTER_MAC, readMac(reply, ETH + 6));
+        host.inject(FrameBuilder.arp(0xFFFF_FFFF_FFFFL, HOST_MAC, 1, HOST_MAC, HOST, 0, A));
         cycle();
         assertNull(host.pollTransmitted());
         assertNull(a.pollTransmitted(), "nothing from the host is switched into a network");
@@ -220,8 +221,8 @@ class RouterTest {
         assertNull(x.pollTransmitted());
         final byte[] error = a.pollTransmitted();
         assertNotNull(error);
-        assertEquals(3, error[VNET + 34], "destination unreachable");
-        assertEquals(13, error[VNET + 35], "administratively prohibited");
+        assertEquals(3, error[ETH + 34], "destination unreachable");
+        assertEquals(13, error[ETH + 35], "administratively prohibited");
         assertEquals(GW1, ipInt(error, 12));
         assertEquals(1, drops(a, "isolated"));
     }
@@ -234,11 +235,11 @@ class RouterTest {
         assertNull(host.pollTransmitted());
         final byte[] error = a.pollTransmitted();
         assertNotNull(error);
-        assertEquals(11, error[VNET + 34], "time exceeded");
+        assertEquals(11, error[ETH + 34], "time exceeded");
         assertEquals(GW1, ipInt(error, 12), "from the gateway: traceroute's first hop");
-        final byte[] quotedHeader = Arrays.copyOfRange(error, VNET + 42, VNET + 62);
-        assertArrayEquals(Arrays.copyOfRange(probe, VNET + 14, VNET + 34), quotedHeader);
-        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(error), VNET + 34, error.length - VNET - 34));
+        final byte[] quotedHeader = Arrays.copyOfRange(error, ETH + 42, ETH + 62);
+        assertArrayEquals(Arrays.copyOfRange(probe, ETH + 14, ETH + 34), quotedHeader);
+        assertEquals(0, InternetChecksum.compute(new UnsafeBuffer(error), ETH + 34, error.length - ETH - 34));
         assertEquals(1, drops(a, "ttl-exceeded"));
     }
 
@@ -249,9 +250,9 @@ class RouterTest {
         assertNull(x.pollTransmitted());
         final byte[] error = host.pollTransmitted();
         assertNotNull(error);
-        assertEquals(3, error[VNET + 34]);
-        assertEquals(4, error[VNET + 35], "fragmentation needed");
-        assertEquals(1280, ByteBuffer.wrap(error).getShort(VNET + 34 + 6), "next-hop MTU");
+        assertEquals(3, error[ETH + 34]);
+        assertEquals(4, error[ETH + 35], "fragmentation needed");
+        assertEquals(1280, ByteBuffer.wrap(error).getShort(ETH + 34 + 6), "next-hop MTU");
         assertEquals(ROUTER, ipInt(error, 12), "errors to the host come from the router's link address");
     }
 
@@ -276,8 +277,8 @@ class RouterTest {
         assertIpChecksumValid(first);
         assertIpChecksumValid(second);
         final byte[] joined = new byte[2008];
-        System.arraycopy(first, VNET + 34, joined, 0, firstData);
-        System.arraycopy(second, VNET + 34, joined, firstData, 2008 - firstData);
+        System.arraycopy(first, ETH + 34, joined, 0, firstData);
+        System.arraycopy(second, ETH + 34, joined, firstData, 2008 - firstData);
         assertArrayEquals(udp(53, 4000, payload), joined);
     }
 
@@ -313,15 +314,12 @@ class RouterTest {
         cycle();
         final byte[] now = a.pollTransmitted();
         assertNotNull(now);
-        assertEquals("now:1", new String(now, VNET + 42, 5));
-        assertEquals(5555, ByteBuffer.wrap(now).getShort(VNET + 36) & 0xFFFF);
+        assertEquals("now:1", new String(now, ETH + 42, 5));
+        assertEquals(5555, ByteBuffer.wrap(now).getShort(ETH + 36) & 0xFFFF);
         assertEquals(
                 0,
                 InternetChecksum.fold(InternetChecksum.partialSum(
-                                new UnsafeBuffer(now),
-                                VNET + 34,
-                                13,
-                                InternetChecksum.pseudoHeaderIpv4(GW1, A, 17, 13)))
+                                new UnsafeBuffer(now), ETH + 34, 13, InternetChecksum.pseudoHeaderIpv4(GW1, A, 17, 13)))
                         ^ 0xFFFF,
                 "UDP checksum");
 
@@ -329,9 +327,9 @@ class RouterTest {
         cycle();
         final byte[] later = a.pollTransmitted();
         assertNotNull(later, "the deferred answer is framed and sent once the ports' batch is done");
-        assertEquals("later", new String(later, VNET + 42, 5));
+        assertEquals("later", new String(later, ETH + 42, 5));
         assertEquals(GW1, ipInt(later, 12));
-        assertEquals(5556, ByteBuffer.wrap(later).getShort(VNET + 36) & 0xFFFF);
+        assertEquals(5556, ByteBuffer.wrap(later).getShort(ETH + 36) & 0xFFFF);
     }
 
     @Test
@@ -351,7 +349,7 @@ class RouterTest {
                 udp(1, 2, new byte[8])));
         cycle();
         assertNull(host.pollTransmitted());
-        assertEquals(3, v.pollTransmitted()[VNET + 34], "told: destination unreachable");
+        assertEquals(3, v.pollTransmitted()[ETH + 34], "told: destination unreachable");
         assertEquals(1, drops(v, "internal-network"));
         host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, ip("10.0.2.2"), 64, 17, true, udp(1, 2, new byte[8])));
         cycle();
@@ -529,10 +527,10 @@ class RouterTest {
     @Test
     void badHeadersAreDroppedAndCounted() {
         final byte[] frame = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
-        frame[VNET + 24] ^= 0x55; // break the header checksum
+        frame[ETH + 24] ^= 0x55; // break the header checksum
         a.inject(frame);
         final byte[] shortTotal = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
-        shortTotal[VNET + 14 + 3] = 10; // total length below the header length
+        shortTotal[ETH + 14 + 3] = 10; // total length below the header length
         a.inject(shortTotal);
         cycle();
         assertNull(host.pollTransmitted());

@@ -1,9 +1,9 @@
 package io.jvswitch.switching;
 
-import static io.jvswitch.switching.TestFrames.arp;
-import static io.jvswitch.switching.TestFrames.arpRequest;
-import static io.jvswitch.switching.TestFrames.ip;
-import static io.jvswitch.switching.TestFrames.mac;
+import static io.jvswitch.testsupport.FrameBuilder.arp;
+import static io.jvswitch.testsupport.FrameBuilder.arpRequest;
+import static io.jvswitch.testsupport.FrameBuilder.ip;
+import static io.jvswitch.testsupport.FrameBuilder.mac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,7 +136,7 @@ class TunnelSpoofingTest {
         a.inject(arpRequest(MAC_A, IP_A, ip));
         dp.runDutyCycle();
         final byte[] reply = a.pollTransmitted();
-        return reply == null ? null : TestFrames.readMac(reply, TestFrames.VNET + 14 + 8);
+        return reply == null ? null : FrameBuilder.readMac(reply, FrameBuilder.ETH + 14 + 8);
     }
 
     @Test

@@ -1,0 +1,314 @@
+package io.jvswitch.testsupport;
+
+import io.jvswitch.packet.ArpPacket;
+import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.IcmpPacket;
+import io.jvswitch.packet.Icmpv6Packet;
+import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv4Address;
+import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.Ipv6Packet;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.TcpPacket;
+import io.jvswitch.packet.UdpPacket;
+import io.jvswitch.packet.VirtioNetHeader;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Frames for tests and benchmarks as a port hands them to the switch: a virtio-net header (zeroed:
+ * no offload request, unless said otherwise) followed by an untagged Ethernet frame without FCS.
+ * Headers are written at the packet module's offsets and checksums computed with its
+ * {@link InternetChecksum}, so no test carries its own checksum code. {@link #withoutVnet} gives
+ * the bare Ethernet frame (what a capture file holds).
+ *
+ * <p>Built in setup, never on a measured path: every call allocates its array.
+ */
+public final class FrameBuilder {
+    /** Where the Ethernet header starts: after the virtio-net header. */
+    public static final int ETH = VirtioNetHeader.LENGTH;
+    /** Where the network header of an untagged frame starts. */
+    public static final int L3 = ETH + EthernetFrame.HEADER_LENGTH;
+    /** Where the transport header starts behind an IPv4 header without options. */
+    public static final int IPV4_L4 = L3 + Ipv4Packet.MIN_HEADER_LENGTH;
+    /** Where the transport header starts behind an IPv6 header without extension headers. */
+    public static final int IPV6_L4 = L3 + Ipv6Packet.HEADER_LENGTH;
+    /** The smallest Ethernet frame that holds an IPv4 and a UDP header. */
+    public static final int MIN_UDP_FRAME =
+            EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH;
+
+    /** The IPv4 identification and flags of every packet built here: id 0x1234, don't fragment. */
+    private static final int IPV4_ID = 0x1234;
+
+    private static final int TTL = 64;
+    /** A TCP header with the timestamps option, as Linux sends: 20 bytes + NOP NOP + 10 bytes. */
+    private static final int TCP_TIMESTAMPS_HEADER = 32;
+
+    private FrameBuilder() {}
+
+    public static long mac(String text) {
+        return MacAddress.parse(text);
+    }
+
+    public static int ip(String text) {
+        return Ipv4Address.parse(text);
+    }
+
+    /** The 48-bit MAC at {@code offset} of a built frame. */
+    public static long readMac(byte[] frame, int offset) {
+        return MacAddress.read(new UnsafeBuffer(frame), offset);
+    }
+
+    /** The Ethernet frame of a built frame, without its virtio-net header. */
+    public static byte[] withoutVnet(byte[] frame) {
+        return Arrays.copyOfRange(frame, ETH, frame.length);
+    }
+
+    /** An Ethernet frame carrying {@code payload}. */
+    public static byte[] ethernet(long dst, long src, int etherType, byte[] payload) {
+        final byte[] frame = new byte[L3 + payload.length];
+        final UnsafeBuffer b = new UnsafeBuffer(frame);
+        MacAddress.write(b, ETH + EthernetFrame.DESTINATION_OFFSET, dst);
+        MacAddress.write(b, ETH + EthernetFrame.SOURCE_OFFSET, src);
+        b.putShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, (short) etherType, ByteOrder.BIG_ENDIAN);
+        b.putBytes(L3, payload);
+        return frame;
+    }
+
+    /** An Ethernet frame whose {@code payloadLength} payload bytes count up from 0. */
+    public static byte[] ethernet(long dst, long src, int etherType, int payloadLength) {
+        final byte[] payload = new byte[payloadLength];
+        for (int i = 0; i < payloadLength; i++) {
+            payload[i] = (byte) i;
+        }
+        return ethernet(dst, src, etherType, payload);
+    }
+
+    /**
+     * A minimum-size frame that says IPv4 (EtherType and version byte) and is nothing more: for tests
+     * of switching, which never read past that.
+     */
+    public static byte[] ipv4Shaped(long dst, long src) {
+        final byte[] frame = ethernet(dst, src, EthernetFrame.ETHERTYPE_IPV4, 46);
+        frame[L3] = (byte) ((Ipv4Packet.VERSION << 4) | (Ipv4Packet.MIN_HEADER_LENGTH / 4));
+        return frame;
+    }
+
+    /** An ARP frame with every field given. */
+    public static byte[] arp(
+            long ethDst, long ethSrc, int op, long senderMac, int senderIp, long targetMac, int targetIp) {
+        final byte[] frame = new byte[ETH + ArpPacket.FRAME_LENGTH];
+        ArpPacket.encode(new UnsafeBuffer(frame), ETH, ethDst, ethSrc, op, senderMac, senderIp, targetMac, targetIp);
+        return frame;
+    }
+
+    /** A broadcast ARP request: who has {@code targetIp}? tell {@code senderIp}. */
+    public static byte[] arpRequest(long senderMac, int senderIp, int targetIp) {
+        return arp(MacAddress.BROADCAST, senderMac, ArpPacket.OP_REQUEST, senderMac, senderIp, 0L, targetIp);
+    }
+
+    /**
+     * An IPv4 packet (no options, TTL 64, don't fragment) carrying {@code l4}, with a valid header
+     * checksum, and a valid UDP, TCP or ICMP checksum when {@code protocol} is one of those.
+     */
+    public static byte[] ipv4(long dstMac, long srcMac, int srcIp, int dstIp, int protocol, byte[] l4) {
+        final byte[] frame = new byte[IPV4_L4 + l4.length];
+        final UnsafeBuffer b = new UnsafeBuffer(frame);
+        writeEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, protocol, Ipv4Packet.MIN_HEADER_LENGTH + l4.length);
+        b.putBytes(IPV4_L4, l4);
+        if (protocol == Ipv4Packet.PROTOCOL_UDP && l4.length >= UdpPacket.HEADER_LENGTH) {
+            final int sum = transportChecksum(b, srcIp, dstIp, protocol, UdpPacket.CHECKSUM_OFFSET, l4.length);
+            b.putShort(IPV4_L4 + UdpPacket.CHECKSUM_OFFSET, (short) (sum == 0 ? 0xFFFF : sum), ByteOrder.BIG_ENDIAN);
+        } else if (protocol == Ipv4Packet.PROTOCOL_TCP && l4.length >= TcpPacket.MIN_HEADER_LENGTH) {
+            final int sum = transportChecksum(b, srcIp, dstIp, protocol, TcpPacket.CHECKSUM_OFFSET, l4.length);
+            b.putShort(IPV4_L4 + TcpPacket.CHECKSUM_OFFSET, (short) sum, ByteOrder.BIG_ENDIAN);
+        } else if (protocol == Ipv4Packet.PROTOCOL_ICMP && l4.length >= IcmpPacket.HEADER_LENGTH) {
+            final IcmpPacket icmp = new IcmpPacket();
+            icmp.wrap(b, IPV4_L4, l4.length);
+            icmp.updateChecksum();
+        }
+        return frame;
+    }
+
+    /** A UDP datagram in IPv4, both checksums valid. */
+    public static byte[] udp(long dstMac, long srcMac, int srcIp, int dstIp, int srcPort, int dstPort, byte[] data) {
+        final byte[] l4 = new byte[UdpPacket.HEADER_LENGTH + data.length];
+        final UnsafeBuffer b = new UnsafeBuffer(l4);
+        b.putShort(UdpPacket.SOURCE_PORT_OFFSET, (short) srcPort, ByteOrder.BIG_ENDIAN);
+        b.putShort(UdpPacket.DESTINATION_PORT_OFFSET, (short) dstPort, ByteOrder.BIG_ENDIAN);
+        b.putShort(UdpPacket.LENGTH_OFFSET, (short) l4.length, ByteOrder.BIG_ENDIAN);
+        b.putBytes(UdpPacket.HEADER_LENGTH, data);
+        return ipv4(dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_UDP, l4);
+    }
+
+    /**
+     * An IPv4/UDP frame (port 40000 to 5001) of exactly {@code ethernetLength} bytes, Ethernet header
+     * included: the size benchmarks are run at. Payload byte {@code i} of the array is {@code (byte) i}.
+     */
+    public static byte[] udpOfLength(long dstMac, long srcMac, int srcIp, int dstIp, int ethernetLength) {
+        if (ethernetLength < MIN_UDP_FRAME) {
+            throw new IllegalArgumentException("an IPv4/UDP frame needs at least " + MIN_UDP_FRAME + " bytes");
+        }
+        final byte[] data = new byte[ethernetLength - MIN_UDP_FRAME];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (IPV4_L4 + UdpPacket.HEADER_LENGTH + i);
+        }
+        return udp(dstMac, srcMac, srcIp, dstIp, 40000, 5001, data);
+    }
+
+    /**
+     * A TCP/IPv4 TSO super-frame as a container's TAP hands it over with offloads on: a virtio-net
+     * GSO_TCPV4 header asking for segments of {@code mss} bytes, a 32-byte TCP header (timestamps,
+     * as Linux sends) with ACK|PSH, {@code payload} bytes, and NEEDS_CSUM (the checksum field holds
+     * the pseudo-header sum only).
+     */
+    public static byte[] tcpSuperFrame(long dstMac, long srcMac, int srcIp, int dstIp, int payload, int mss) {
+        final int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + TCP_TIMESTAMPS_HEADER + payload;
+        if (ipLength > 65_535) {
+            throw new IllegalArgumentException("an IPv4 super-frame holds at most "
+                    + (65_535 - Ipv4Packet.MIN_HEADER_LENGTH - TCP_TIMESTAMPS_HEADER) + " payload bytes");
+        }
+        final byte[] frame = new byte[L3 + ipLength];
+        final UnsafeBuffer b = new UnsafeBuffer(frame);
+        final int l4FromEthernet = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
+        VirtioNetHeader.setTcpSegmentation(
+                b, 0, VirtioNetHeader.GSO_TCPV4, l4FromEthernet, l4FromEthernet + TCP_TIMESTAMPS_HEADER, mss);
+        writeEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, ipLength);
+        final int tcp = IPV4_L4;
+        b.putShort(tcp + TcpPacket.SOURCE_PORT_OFFSET, (short) 40000, ByteOrder.BIG_ENDIAN);
+        b.putShort(tcp + TcpPacket.DESTINATION_PORT_OFFSET, (short) 5201, ByteOrder.BIG_ENDIAN);
+        b.putInt(tcp + TcpPacket.SEQUENCE_OFFSET, 0x1000_0000, ByteOrder.BIG_ENDIAN);
+        b.putInt(tcp + TcpPacket.ACKNOWLEDGMENT_OFFSET, 77, ByteOrder.BIG_ENDIAN);
+        b.putByte(tcp + TcpPacket.DATA_OFFSET_OFFSET, (byte) ((TCP_TIMESTAMPS_HEADER / 4) << 4));
+        b.putByte(tcp + TcpPacket.FLAGS_OFFSET, (byte) (TcpPacket.ACK | TcpPacket.PSH));
+        b.putShort(tcp + TcpPacket.WINDOW_OFFSET, (short) 512, ByteOrder.BIG_ENDIAN);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(
+                srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, TCP_TIMESTAMPS_HEADER + payload);
+        // NEEDS_CSUM: the checksum field holds the folded pseudo-header sum (not complemented)
+        b.putShort(tcp + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
+        final int options = tcp + TcpPacket.MIN_HEADER_LENGTH;
+        b.putInt(options, 0x0101_080A, ByteOrder.BIG_ENDIAN); // NOP NOP, timestamps (kind 8, length 10)
+        b.putInt(options + 4, 1, ByteOrder.BIG_ENDIAN);
+        b.putInt(options + 8, 2, ByteOrder.BIG_ENDIAN);
+        for (int i = tcp + TCP_TIMESTAMPS_HEADER; i < frame.length; i++) {
+            frame[i] = (byte) (i * 7);
+        }
+        return frame;
+    }
+
+    /**
+     * An IPv6 packet carrying {@code l4} after a fixed header; the ICMPv6 checksum is filled in when
+     * {@code nextHeader} is ICMPv6.
+     */
+    public static byte[] ipv6(
+            long dstMac,
+            long srcMac,
+            long srcHigh,
+            long srcLow,
+            long dstHigh,
+            long dstLow,
+            int nextHeader,
+            int hopLimit,
+            byte[] l4) {
+        final byte[] payload = new byte[Ipv6Packet.HEADER_LENGTH + l4.length];
+        final UnsafeBuffer p = new UnsafeBuffer(payload);
+        p.putInt(0, Ipv6Packet.VERSION << 28, ByteOrder.BIG_ENDIAN);
+        p.putShort(4, (short) l4.length, ByteOrder.BIG_ENDIAN);
+        p.putByte(6, (byte) nextHeader);
+        p.putByte(7, (byte) hopLimit);
+        p.putLong(8, srcHigh, ByteOrder.BIG_ENDIAN);
+        p.putLong(16, srcLow, ByteOrder.BIG_ENDIAN);
+        p.putLong(24, dstHigh, ByteOrder.BIG_ENDIAN);
+        p.putLong(32, dstLow, ByteOrder.BIG_ENDIAN);
+        p.putBytes(Ipv6Packet.HEADER_LENGTH, l4);
+        final byte[] frame = ethernet(dstMac, srcMac, EthernetFrame.ETHERTYPE_IPV6, payload);
+        if (nextHeader == Ipv6Packet.NEXT_HEADER_ICMPV6 && l4.length >= 4) {
+            final UnsafeBuffer b = new UnsafeBuffer(frame);
+            final int checksum = IPV6_L4 + Icmpv6Packet.CHECKSUM_OFFSET;
+            b.putShort(checksum, (short) 0);
+            final int sum = InternetChecksum.partialSum(
+                    b,
+                    IPV6_L4,
+                    l4.length,
+                    InternetChecksum.pseudoHeaderIpv6(b, L3 + 8, L3 + 24, nextHeader, l4.length));
+            b.putShort(checksum, (short) ~InternetChecksum.fold(sum), ByteOrder.BIG_ENDIAN);
+        }
+        return frame;
+    }
+
+    /**
+     * A neighbor solicitation for the target, to its solicited-node group, with a source link-layer
+     * address option.
+     */
+    public static byte[] neighborSolicitation(long srcMac, long srcHigh, long srcLow, long targetHigh, long targetLow) {
+        final UnsafeBuffer m = new UnsafeBuffer(new byte[32]);
+        m.putByte(0, (byte) Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION);
+        m.putLong(8, targetHigh, ByteOrder.BIG_ENDIAN);
+        m.putLong(16, targetLow, ByteOrder.BIG_ENDIAN);
+        m.putByte(24, (byte) 1); // option: source link-layer address, 1 unit of 8 bytes
+        m.putByte(25, (byte) 1);
+        MacAddress.write(m, 26, srcMac);
+        final long group = 0xFF02_0000_0000_0000L;
+        final long groupLow = 0x0000_0001_FF00_0000L | (targetLow & 0xFF_FFFFL);
+        final long groupMac = 0x3333_0000_0000L | (groupLow & 0xFFFF_FFFFL);
+        return ipv6(
+                groupMac,
+                srcMac,
+                srcHigh,
+                srcLow,
+                group,
+                groupLow,
+                Ipv6Packet.NEXT_HEADER_ICMPV6,
+                Icmpv6Packet.ND_HOP_LIMIT,
+                m.byteArray());
+    }
+
+    /** An ICMPv6 echo request (identifier 0x1234, sequence 1) with {@code payload} zero bytes of data. */
+    public static byte[] echoRequestV6(
+            long dstMac, long srcMac, long srcHigh, long srcLow, long dstHigh, long dstLow, int hopLimit, int payload) {
+        final UnsafeBuffer m = new UnsafeBuffer(new byte[8 + payload]);
+        m.putByte(0, (byte) Icmpv6Packet.TYPE_ECHO_REQUEST);
+        m.putShort(4, (short) 0x1234, ByteOrder.BIG_ENDIAN);
+        m.putShort(6, (short) 1, ByteOrder.BIG_ENDIAN);
+        return ipv6(
+                dstMac,
+                srcMac,
+                srcHigh,
+                srcLow,
+                dstHigh,
+                dstLow,
+                Ipv6Packet.NEXT_HEADER_ICMPV6,
+                hopLimit,
+                m.byteArray());
+    }
+
+    private static void writeEthernetAndIpv4(
+            UnsafeBuffer b, long dstMac, long srcMac, int srcIp, int dstIp, int protocol, int ipLength) {
+        MacAddress.write(b, ETH + EthernetFrame.DESTINATION_OFFSET, dstMac);
+        MacAddress.write(b, ETH + EthernetFrame.SOURCE_OFFSET, srcMac);
+        b.putShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
+        b.putByte(L3 + Ipv4Packet.VERSION_IHL_OFFSET, (byte)
+                ((Ipv4Packet.VERSION << 4) | (Ipv4Packet.MIN_HEADER_LENGTH / 4)));
+        b.putShort(L3 + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
+        b.putShort(L3 + Ipv4Packet.ID_OFFSET, (short) IPV4_ID, ByteOrder.BIG_ENDIAN);
+        b.putShort(L3 + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) Ipv4Packet.FLAG_DONT_FRAGMENT, ByteOrder.BIG_ENDIAN);
+        b.putByte(L3 + Ipv4Packet.TTL_OFFSET, (byte) TTL);
+        b.putByte(L3 + Ipv4Packet.PROTOCOL_OFFSET, (byte) protocol);
+        b.putInt(L3 + Ipv4Packet.SOURCE_OFFSET, srcIp, ByteOrder.BIG_ENDIAN);
+        b.putInt(L3 + Ipv4Packet.DESTINATION_OFFSET, dstIp, ByteOrder.BIG_ENDIAN);
+        final Ipv4Packet header = new Ipv4Packet();
+        header.wrap(b, L3, ipLength);
+        header.updateHeaderChecksum();
+    }
+
+    /** The TCP or UDP checksum over the pseudo-header and the transport bytes (its own field zero). */
+    private static int transportChecksum(
+            UnsafeBuffer b, int srcIp, int dstIp, int protocol, int checksumOffset, int l4Length) {
+        b.putShort(IPV4_L4 + checksumOffset, (short) 0);
+        final int sum = InternetChecksum.partialSum(
+                b, IPV4_L4, l4Length, InternetChecksum.pseudoHeaderIpv4(srcIp, dstIp, protocol, l4Length));
+        return ~InternetChecksum.fold(sum) & 0xFFFF;
+    }
+}
