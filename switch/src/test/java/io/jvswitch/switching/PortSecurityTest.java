@@ -8,9 +8,11 @@ import static io.jvswitch.testsupport.FrameBuilder.mac;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.NeighborDiscovery;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,24 +57,9 @@ class PortSecurityTest {
         return Dataplane.await(future);
     }
 
+    /** UDP in IPv4 with an all-zero UDP header: what port security reads is the addresses. */
     static byte[] ipv4(long dstMac, long srcMac, int srcIp, int dstIp) {
-        final ByteBuffer f = ByteBuffer.allocate(ETH + 14 + 20 + 8);
-        f.position(ETH);
-        f.putShort((short) (dstMac >>> 32))
-                .putInt((int) dstMac)
-                .putShort((short) (srcMac >>> 32))
-                .putInt((int) srcMac);
-        f.putShort((short) 0x0800)
-                .put((byte) 0x45)
-                .put((byte) 0)
-                .putShort((short) 28)
-                .putInt(0)
-                .put((byte) 64)
-                .put((byte) 17)
-                .putShort((short) 0)
-                .putInt(srcIp)
-                .putInt(dstIp);
-        return f.array();
+        return FrameBuilder.ipv4(dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_UDP, new byte[8]);
     }
 
     /** An IPv6 frame from {@code srcHigh:srcLow} to ff02::1 with the given next header and payload. */

@@ -39,7 +39,7 @@ public final class FrameBuilder {
     public static final int MIN_UDP_FRAME =
             EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH;
 
-    /** The IPv4 identification and flags of every packet built here: id 0x1234, don't fragment. */
+    /** The IPv4 identification of every packet built here. */
     private static final int IPV4_ID = 0x1234;
 
     private static final int TTL = 64;
@@ -114,9 +114,24 @@ public final class FrameBuilder {
      * checksum, and a valid UDP, TCP or ICMP checksum when {@code protocol} is one of those.
      */
     public static byte[] ipv4(long dstMac, long srcMac, int srcIp, int dstIp, int protocol, byte[] l4) {
+        return ipv4(dstMac, srcMac, srcIp, dstIp, protocol, TTL, true, l4);
+    }
+
+    /** As {@link #ipv4(long, long, int, int, int, byte[])} with the TTL and the DF flag given. */
+    public static byte[] ipv4(
+            long dstMac, long srcMac, int srcIp, int dstIp, int protocol, int ttl, boolean dontFragment, byte[] l4) {
         final byte[] frame = new byte[IPV4_L4 + l4.length];
         final UnsafeBuffer b = new UnsafeBuffer(frame);
-        writeEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, protocol, Ipv4Packet.MIN_HEADER_LENGTH + l4.length);
+        writeEthernetAndIpv4(
+                b,
+                dstMac,
+                srcMac,
+                srcIp,
+                dstIp,
+                protocol,
+                Ipv4Packet.MIN_HEADER_LENGTH + l4.length,
+                ttl,
+                dontFragment ? Ipv4Packet.FLAG_DONT_FRAGMENT : 0);
         b.putBytes(IPV4_L4, l4);
         if (protocol == Ipv4Packet.PROTOCOL_UDP && l4.length >= UdpPacket.HEADER_LENGTH) {
             final int sum = transportChecksum(b, srcIp, dstIp, protocol, UdpPacket.CHECKSUM_OFFSET, l4.length);
@@ -175,7 +190,8 @@ public final class FrameBuilder {
         final int l4FromEthernet = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
         VirtioNetHeader.setTcpSegmentation(
                 b, 0, VirtioNetHeader.GSO_TCPV4, l4FromEthernet, l4FromEthernet + TCP_TIMESTAMPS_HEADER, mss);
-        writeEthernetAndIpv4(b, dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, ipLength);
+        writeEthernetAndIpv4(
+                b, dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, ipLength, TTL, Ipv4Packet.FLAG_DONT_FRAGMENT);
         final int tcp = IPV4_L4;
         b.putShort(tcp + TcpPacket.SOURCE_PORT_OFFSET, (short) 40000, ByteOrder.BIG_ENDIAN);
         b.putShort(tcp + TcpPacket.DESTINATION_PORT_OFFSET, (short) 5201, ByteOrder.BIG_ENDIAN);
@@ -285,7 +301,15 @@ public final class FrameBuilder {
     }
 
     private static void writeEthernetAndIpv4(
-            UnsafeBuffer b, long dstMac, long srcMac, int srcIp, int dstIp, int protocol, int ipLength) {
+            UnsafeBuffer b,
+            long dstMac,
+            long srcMac,
+            int srcIp,
+            int dstIp,
+            int protocol,
+            int ipLength,
+            int ttl,
+            int flags) {
         MacAddress.write(b, ETH + EthernetFrame.DESTINATION_OFFSET, dstMac);
         MacAddress.write(b, ETH + EthernetFrame.SOURCE_OFFSET, srcMac);
         b.putShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
@@ -293,8 +317,8 @@ public final class FrameBuilder {
                 ((Ipv4Packet.VERSION << 4) | (Ipv4Packet.MIN_HEADER_LENGTH / 4)));
         b.putShort(L3 + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
         b.putShort(L3 + Ipv4Packet.ID_OFFSET, (short) IPV4_ID, ByteOrder.BIG_ENDIAN);
-        b.putShort(L3 + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) Ipv4Packet.FLAG_DONT_FRAGMENT, ByteOrder.BIG_ENDIAN);
-        b.putByte(L3 + Ipv4Packet.TTL_OFFSET, (byte) TTL);
+        b.putShort(L3 + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) flags, ByteOrder.BIG_ENDIAN);
+        b.putByte(L3 + Ipv4Packet.TTL_OFFSET, (byte) ttl);
         b.putByte(L3 + Ipv4Packet.PROTOCOL_OFFSET, (byte) protocol);
         b.putInt(L3 + Ipv4Packet.SOURCE_OFFSET, srcIp, ByteOrder.BIG_ENDIAN);
         b.putInt(L3 + Ipv4Packet.DESTINATION_OFFSET, dstIp, ByteOrder.BIG_ENDIAN);
