@@ -1,23 +1,11 @@
 package io.jvswitch.dns;
 
 import io.jvswitch.switching.service.GatewayReplies;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -30,9 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -42,7 +28,7 @@ import java.util.function.LongSupplier;
  * Sends queries for names that are not local to the upstream servers and returns their answers,
  * through a cache. Runs on one netty event loop, which owns the cache and the table of queries in
  * flight (no locks). The dataplane hands queries over through a bounded one-to-one ring (full:
- * dropped and counted; the client retries); answers go back through {@link io.jvswitch.switching.service.GatewayReplies}.
+ * dropped and counted; the client retries); answers go back through {@link GatewayReplies}.
  *
  * <p>UDP queries go to every upstream of the network at once, with the client's bytes as they came
  * (so its EDNS size and flags travel unchanged) under a fresh random transaction id. Asking in
@@ -61,9 +47,12 @@ import java.util.function.LongSupplier;
  * a network whose upstream never answers, or one container asking random names, cannot take the
  * others' turn. The cache is keyed by the upstream servers asked as well as by the question, so
  * networks with different {@code --dns} servers never see each other's answers. Queries leave from
- * a pool of {@link #SOCKETS} sockets on kernel-chosen random ports, one picked at random per query;
- * each is replaced by a fresh one after {@link #QUERIES_PER_SOCKET} queries, and an answer counts
- * only on the socket its query left from.
+ * a pool of sockets on random ports ({@link UpstreamSockets}), and an answer counts only on the
+ * socket its query left from.
+ *
+ * <p>This class is the front both transports share (the ring from the dataplane, the cache, the
+ * failure answers) and the UDP path; its parts are {@link UpstreamSockets}, {@link InFlightQueries},
+ * {@link TcpUpstream} and the {@link AnswerBuffer} they write answers in.
  */
 final class UpstreamForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.dns");
@@ -72,12 +61,12 @@ final class UpstreamForwarder implements AutoCloseable {
 
     private static final int META_LENGTH = 16;
     private static final int DRAIN_LIMIT = 256;
-    /** Sockets queries leave from, one picked at random per query. */
-    static final int SOCKETS = 16;
-    /** Queries one socket sends before a fresh socket (a new random port) takes its place. */
-    static final int QUERIES_PER_SOCKET = 256;
     /** Networks' queue use is counted in this many buckets (network id modulo): no allocation. */
     private static final int QUEUE_BUCKETS = 1024;
+    /** A query's question section ends this far past its name: type and class. */
+    private static final int QUESTION_TAIL = 4;
+    /** How long a replaced upstream socket stays open past the upstream timeout, for late answers. */
+    private static final long SOCKET_GRACE_MILLIS = 1_000L;
 
     private final EventLoop loop;
     private final DnsContext context;
@@ -90,44 +79,16 @@ final class UpstreamForwarder implements AutoCloseable {
     private final Runnable drainTask = this::drain;
     private final MessageHandler onQuery = this::onQuery;
     private final DnsQuery parsed = new DnsQuery();
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[DnsWire.MAX_TCP_MESSAGE + 2]);
+    private final AnswerBuffer answers = new AnswerBuffer();
+    private final UnsafeBuffer scratch = answers.buffer();
+    private final UpstreamSockets sockets;
+    private final InFlightQueries inFlight;
+    private final TcpUpstream tcp;
     private volatile GatewayReplies replies;
-    private final Channel[] sockets = new Channel[SOCKETS];
-    private final int[] sentOnSocket = new int[SOCKETS];
-    private final boolean[] replacing = new boolean[SOCKETS];
-    private Bootstrap socketBootstrap;
-    private int tcpInFlight;
     /** Bytes each network (bucket) has in the forward queue: added by the dataplane, taken off here. */
     private final AtomicIntegerArray queuedBytes = new AtomicIntegerArray(QUEUE_BUCKETS);
 
     private final int queueShareBytes;
-    private final FairShares inFlightShares;
-    private final FairShares tcpShares;
-
-    // queries in flight, by slot; slotById maps the upstream transaction id to its slot
-    private final int[] slotById = new int[65_536];
-    private final Pending[] pending;
-    private int[] freeSlots;
-    private int freeCount;
-
-    /** One query waiting for an upstream answer. */
-    private static final class Pending {
-        int upstreamId = -1;
-        Channel socket;
-        int networkId;
-        int clientIp;
-        int clientPort;
-        int clientId;
-        int udpSize;
-        int questionEnd;
-        int outstanding;
-        long retransmitAt;
-        long deadline;
-        byte[] query;
-        List<InetSocketAddress> upstreams;
-        DnsCache.Key key;
-        byte[] fallback;
-    }
 
     UpstreamForwarder(
             EventLoop loop,
@@ -144,64 +105,19 @@ final class UpstreamForwarder implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.inbound = new OneToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(context.forwardQueueBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
-        Arrays.fill(slotById, -1);
         this.queueShareBytes = context.networkShare(context.forwardQueueBytes());
-        this.inFlightShares =
-                new FairShares(context.networkShare(context.maxInFlight()), context.clientShare(context.maxInFlight()));
-        this.tcpShares = new FairShares(
-                context.networkShare(context.maxTcpUpstream()), context.clientShare(context.maxTcpUpstream()));
-        this.pending = new Pending[context.maxInFlight()];
-        this.freeSlots = new int[context.maxInFlight()];
-        for (int i = 0; i < pending.length; i++) {
-            pending[i] = new Pending();
-            freeSlots[freeCount++] = pending.length - 1 - i;
-        }
+        this.sockets = new UpstreamSockets(loop, context.upstreamTimeoutMillis() + SOCKET_GRACE_MILLIS);
+        this.inFlight = new InFlightQueries(
+                context.maxInFlight(),
+                new FairShares(
+                        context.networkShare(context.maxInFlight()), context.clientShare(context.maxInFlight())));
+        this.tcp = new TcpUpstream(loop, context, cache, counters, nanoClock, answers);
     }
 
     /** Binds the upstream sockets (any address, ephemeral ports) and starts the timeout sweep. */
     void start() throws InterruptedException {
-        socketBootstrap = new Bootstrap()
-                .group(loop)
-                .channel(EpollDatagramChannel.class)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DnsWire.MAX_TCP_MESSAGE))
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                                onUpstreamDatagram(ctx.channel(), packet.content(), packet.sender());
-                            }
-                        });
-                    }
-                });
-        for (int i = 0; i < SOCKETS; i++) {
-            sockets[i] = socketBootstrap.bind(0).sync().channel();
-        }
+        sockets.open(this::onUpstreamDatagram);
         loop.scheduleAtFixedRate(this::sweep, 50, 50, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * A random socket of the pool for the next query. One that has sent its quota is replaced by a
-     * freshly bound one (a new random port) once that is bound; the old one stays open until its
-     * last query's deadline has passed, so late answers still find it.
-     */
-    private Channel pickSocket() {
-        final int i = ThreadLocalRandom.current().nextInt(SOCKETS);
-        if (++sentOnSocket[i] >= QUERIES_PER_SOCKET && !replacing[i]) {
-            replacing[i] = true;
-            socketBootstrap.bind(0).addListener((ChannelFutureListener) f -> {
-                replacing[i] = false;
-                if (!f.isSuccess()) {
-                    return; // keep the old one; the next query tries again
-                }
-                final Channel old = sockets[i];
-                sockets[i] = f.channel();
-                sentOnSocket[i] = 0;
-                loop.schedule(() -> old.close(), context.upstreamTimeoutMillis() + 1_000L, TimeUnit.MILLISECONDS);
-            });
-        }
-        return sockets[i];
     }
 
     void replies(GatewayReplies replies) {
@@ -262,6 +178,20 @@ final class UpstreamForwarder implements AutoCloseable {
                 length - META_LENGTH);
     }
 
+    /**
+     * The front both transports share: the answer from the cache, written into {@link #scratch}.
+     *
+     * @return its length, or -1 when there is none (or no upstream whose answer it could be)
+     */
+    private int cached(DnsCache.Key key, boolean hasUpstreams, int clientId, long now) {
+        final DnsCache.Entry hit = hasUpstreams ? cache.get(key, now) : null;
+        return hit == null ? -1 : answers.fromCache(hit, clientId, now);
+    }
+
+    private int questionEnd() {
+        return DnsWire.HEADER_LENGTH + parsed.nameLength() + QUESTION_TAIL;
+    }
+
     private void forwardUdp(
             int networkId, int clientIp, int clientPort, int udpSize, DirectBuffer buffer, int offset, int length) {
         if (!parsed.parse(buffer, offset, length)) {
@@ -270,27 +200,23 @@ final class UpstreamForwarder implements AutoCloseable {
         final long now = nanoClock.getAsLong();
         final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
         final DnsCache.Key key = keyOf(parsed, upstreams);
-        final DnsCache.Entry hit = upstreams.isEmpty() ? null : cache.get(key, now);
         final int clientId = parsed.id();
-        if (hit != null) {
-            final int n = fromCache(hit, clientId, now);
-            if (n > 0) {
-                sendToClient(networkId, clientIp, clientPort, udpSize, scratch, n, parsed.nameLength());
-                return;
-            }
+        final int fromCache = cached(key, !upstreams.isEmpty(), clientId, now);
+        if (fromCache > 0) {
+            sendToClient(networkId, clientIp, clientPort, udpSize, fromCache, parsed.nameLength());
+            return;
         }
         if (upstreams.isEmpty()) {
             counters.increment(DnsCounter.SERVFAIL_NO_UPSTREAM);
-            final int n =
-                    failure(buffer, offset, DnsWire.HEADER_LENGTH + parsed.nameLength() + 4, DnsWire.RCODE_SERVFAIL);
-            sendToClient(networkId, clientIp, clientPort, udpSize, scratch, n, parsed.nameLength());
+            final int n = answers.failure(buffer, offset, questionEnd(), DnsWire.RCODE_SERVFAIL);
+            sendToClient(networkId, clientIp, clientPort, udpSize, n, parsed.nameLength());
             return;
         }
-        if (freeCount == 0) {
+        if (inFlight.isFull()) {
             counters.increment(DnsCounter.DROP_INFLIGHT_FULL);
             return;
         }
-        final FairShares.Verdict share = inFlightShares.take(networkId, clientIp);
+        final FairShares.Verdict share = inFlight.admit(networkId, clientIp);
         if (share != FairShares.Verdict.GRANTED) {
             counters.increment(
                     share == FairShares.Verdict.NETWORK_SHARE_FULL
@@ -298,21 +224,15 @@ final class UpstreamForwarder implements AutoCloseable {
                             : DnsCounter.DROP_INFLIGHT_CLIENT_SHARE);
             return;
         }
-        final int slot = freeSlots[--freeCount];
-        final Pending p = pending[slot];
-        int id;
-        do {
-            id = ThreadLocalRandom.current().nextInt(65_536);
-        } while (slotById[id] >= 0);
-        slotById[id] = slot;
-        p.upstreamId = id;
-        p.socket = pickSocket();
+        final InFlightQueries.Pending p = inFlight.add();
+        final int id = p.upstreamId;
+        p.socket = sockets.pick();
         p.networkId = networkId;
         p.clientIp = clientIp;
         p.clientPort = clientPort;
         p.clientId = clientId;
         p.udpSize = udpSize;
-        p.questionEnd = DnsWire.HEADER_LENGTH + parsed.nameLength() + 4;
+        p.questionEnd = questionEnd();
         p.query = new byte[length];
         buffer.getBytes(offset, p.query);
         p.query[0] = (byte) (id >>> 8);
@@ -327,7 +247,7 @@ final class UpstreamForwarder implements AutoCloseable {
         counters.increment(DnsCounter.FORWARDED);
     }
 
-    private void sendUpstream(Pending p) {
+    private void sendUpstream(InFlightQueries.Pending p) {
         for (InetSocketAddress upstream : p.upstreams) {
             p.socket
                     .writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(p.query), upstream))
@@ -346,9 +266,7 @@ final class UpstreamForwarder implements AutoCloseable {
             return;
         }
         content.getBytes(content.readerIndex(), scratch.byteArray(), 0, length);
-        final int id = scratch.getShort(0, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int slot = slotById[id];
-        final Pending p = slot < 0 ? null : pending[slot];
+        final InFlightQueries.Pending p = inFlight.byId(scratch.getShort(0, ByteOrder.BIG_ENDIAN) & 0xFFFF);
         if (p == null
                 || p.socket != socket
                 || !p.upstreams.contains(sender)
@@ -377,13 +295,12 @@ final class UpstreamForwarder implements AutoCloseable {
             scratch.getBytes(0, copy);
             cache.put(p.key, copy, ttl, nanoClock.getAsLong());
         }
-        scratch.putShort(0, (short) p.clientId, ByteOrder.BIG_ENDIAN);
+        answers.setId(p.clientId);
         counters.increment(DnsCounter.UPSTREAM_ANSWERS);
-        sendToClient(p.networkId, p.clientIp, p.clientPort, p.udpSize, scratch, length, p.questionEnd - 16);
-        release(slot);
+        answerPending(p, length);
     }
 
-    private static boolean sameQuestion(Pending p, DirectBuffer reply, int length) {
+    private static boolean sameQuestion(InFlightQueries.Pending p, DirectBuffer reply, int length) {
         if (length < p.questionEnd || (reply.getShort(DnsWire.QDCOUNT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) != 1) {
             return false;
         }
@@ -398,9 +315,9 @@ final class UpstreamForwarder implements AutoCloseable {
     /** Sweeps the queries in flight: re-sends once, then answers SERVFAIL (or a kept fallback). */
     private void sweep() {
         final long now = nanoClock.getAsLong();
-        for (int slot = 0; slot < pending.length; slot++) {
-            final Pending p = pending[slot];
-            if (p.upstreamId < 0) {
+        for (int slot = 0; slot < inFlight.capacity(); slot++) {
+            final InFlightQueries.Pending p = inFlight.slot(slot);
+            if (!p.inUse()) {
                 continue;
             }
             if (now - p.deadline >= 0) {
@@ -410,11 +327,10 @@ final class UpstreamForwarder implements AutoCloseable {
                     n = p.fallback.length;
                 } else {
                     counters.increment(DnsCounter.UPSTREAM_TIMEOUTS);
-                    n = failure(new UnsafeBuffer(p.query), 0, p.questionEnd, DnsWire.RCODE_SERVFAIL);
+                    n = answers.failure(new UnsafeBuffer(p.query), 0, p.questionEnd, DnsWire.RCODE_SERVFAIL);
                 }
-                scratch.putShort(0, (short) p.clientId, ByteOrder.BIG_ENDIAN);
-                sendToClient(p.networkId, p.clientIp, p.clientPort, p.udpSize, scratch, n, p.questionEnd - 16);
-                release(slot);
+                answers.setId(p.clientId);
+                answerPending(p, n);
             } else if (p.retransmitAt != 0 && now - p.retransmitAt >= 0) {
                 p.retransmitAt = 0;
                 sendUpstream(p);
@@ -422,69 +338,37 @@ final class UpstreamForwarder implements AutoCloseable {
         }
     }
 
-    private void release(int slot) {
-        final Pending p = pending[slot];
-        slotById[p.upstreamId] = -1;
-        inFlightShares.give(p.networkId, p.clientIp);
-        p.upstreamId = -1;
-        p.socket = null;
-        p.query = null;
-        p.upstreams = null;
-        p.key = null;
-        p.fallback = null;
-        freeSlots[freeCount++] = slot;
+    /** Sends the answer in {@link #scratch} to a query in flight's client, and frees its slot. */
+    private void answerPending(InFlightQueries.Pending p, int length) {
+        sendToClient(
+                p.networkId,
+                p.clientIp,
+                p.clientPort,
+                p.udpSize,
+                length,
+                p.questionEnd - DnsWire.HEADER_LENGTH - QUESTION_TAIL);
+        inFlight.release(p);
     }
 
     /**
-     * Sends an answer to a UDP client; one longer than the client's UDP size goes as its header and
-     * question with TC set, so the client asks again over TCP.
+     * Sends the answer in {@link #scratch} to a UDP client; one longer than the client's UDP size
+     * goes as its header and question with TC set, so the client asks again over TCP.
      */
-    private void sendToClient(
-            int networkId,
-            int clientIp,
-            int clientPort,
-            int udpSize,
-            MutableDirectBuffer answer,
-            int length,
-            int nameLength) {
+    private void sendToClient(int networkId, int clientIp, int clientPort, int udpSize, int length, int nameLength) {
         int n = length;
         if (length > udpSize) {
-            n = Math.min(length, DnsWire.HEADER_LENGTH + nameLength + 4);
-            final int flags = answer.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            answer.putShort(DnsWire.FLAGS_OFFSET, (short) (flags | DnsWire.FLAG_TC), ByteOrder.BIG_ENDIAN);
-            answer.putShort(DnsWire.ANCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
-            answer.putShort(DnsWire.NSCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
-            answer.putShort(DnsWire.ARCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
+            n = Math.min(length, DnsWire.HEADER_LENGTH + nameLength + QUESTION_TAIL);
+            final int flags = scratch.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            scratch.putShort(DnsWire.FLAGS_OFFSET, (short) (flags | DnsWire.FLAG_TC), ByteOrder.BIG_ENDIAN);
+            scratch.putShort(DnsWire.ANCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
+            scratch.putShort(DnsWire.NSCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
+            scratch.putShort(DnsWire.ARCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
             counters.increment(DnsCounter.UPSTREAM_TRUNCATED);
         }
         final GatewayReplies out = replies;
-        if (out == null || !out.send(networkId, clientIp, clientPort, ResolvConf.DNS_PORT, answer, 0, n)) {
+        if (out == null || !out.send(networkId, clientIp, clientPort, ResolvConf.DNS_PORT, scratch, 0, n)) {
             counters.increment(DnsCounter.REPLY_QUEUE_FULL);
         }
-    }
-
-    /** Copies a cached response into {@link #scratch} with the client's id and aged TTLs; its length. */
-    private int fromCache(DnsCache.Entry hit, int clientId, long now) {
-        final byte[] bytes = hit.response();
-        scratch.putBytes(0, bytes);
-        scratch.putShort(0, (short) clientId, ByteOrder.BIG_ENDIAN);
-        final long elapsed = TimeUnit.NANOSECONDS.toSeconds(now - hit.storedNanos());
-        return ResponseTtls.age(scratch, 0, bytes.length, elapsed) ? bytes.length : -1;
-    }
-
-    /** Writes into {@link #scratch} an answer with {@code rcode} to the query's header and question. */
-    private int failure(DirectBuffer query, int offset, int questionEnd, int rcode) {
-        scratch.putBytes(0, query, offset, questionEnd);
-        final int flags = scratch.getShort(DnsWire.FLAGS_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        scratch.putShort(
-                DnsWire.FLAGS_OFFSET,
-                (short) (DnsWire.FLAG_QR | (flags & DnsWire.FLAG_RD) | DnsWire.FLAG_RA | rcode),
-                ByteOrder.BIG_ENDIAN);
-        scratch.putShort(DnsWire.QDCOUNT_OFFSET, (short) 1, ByteOrder.BIG_ENDIAN);
-        scratch.putShort(DnsWire.ANCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
-        scratch.putShort(DnsWire.NSCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
-        scratch.putShort(DnsWire.ARCOUNT_OFFSET, (short) 0, ByteOrder.BIG_ENDIAN);
-        return questionEnd;
     }
 
     private List<InetSocketAddress> upstreamsOf(int networkId) {
@@ -502,11 +386,9 @@ final class UpstreamForwarder implements AutoCloseable {
                 query.hasOpt());
     }
 
-    // ---- TCP ------------------------------------------------------------------------------------
-
     /**
      * Answers a query that came over TCP on {@code client} (on the event loop): from the cache, else
-     * from the first upstream that takes a TCP connection. The client's own id is kept.
+     * from the first upstream that takes a TCP connection ({@link TcpUpstream}), else SERVFAIL.
      */
     void forwardTcp(Channel client, int networkId, int clientIp, DirectBuffer buffer, int offset, int length) {
         if (!parsed.parse(buffer, offset, length)) {
@@ -515,156 +397,34 @@ final class UpstreamForwarder implements AutoCloseable {
         final long now = nanoClock.getAsLong();
         final List<InetSocketAddress> upstreams = upstreamsOf(networkId);
         final DnsCache.Key key = keyOf(parsed, upstreams);
-        final int questionEnd = DnsWire.HEADER_LENGTH + parsed.nameLength() + 4;
-        final DnsCache.Entry hit = upstreams.isEmpty() ? null : cache.get(key, now);
-        if (hit != null) {
-            final int n = fromCache(hit, parsed.id(), now);
-            if (n > 0) {
-                client.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, n));
-                return;
-            }
+        final int questionEnd = questionEnd();
+        final int fromCache = cached(key, !upstreams.isEmpty(), parsed.id(), now);
+        if (fromCache > 0) {
+            client.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, fromCache));
+            return;
         }
-        final FairShares.Verdict share;
-        if (upstreams.isEmpty()) {
-            share = null;
-            counters.increment(DnsCounter.SERVFAIL_NO_UPSTREAM);
-        } else if (tcpInFlight >= context.maxTcpUpstream()) {
-            share = null;
-            counters.increment(DnsCounter.DROP_INFLIGHT_FULL);
-        } else {
-            share = tcpShares.take(networkId, clientIp);
-            if (share == FairShares.Verdict.NETWORK_SHARE_FULL) {
-                counters.increment(DnsCounter.DROP_INFLIGHT_NETWORK_SHARE);
-            } else if (share == FairShares.Verdict.CLIENT_SHARE_FULL) {
-                counters.increment(DnsCounter.DROP_INFLIGHT_CLIENT_SHARE);
-            }
-        }
-        if (share != FairShares.Verdict.GRANTED) {
-            final int n = failure(buffer, offset, questionEnd, DnsWire.RCODE_SERVFAIL);
+        if (!tcp.admit(networkId, clientIp, !upstreams.isEmpty())) {
+            final int n = answers.failure(buffer, offset, questionEnd, DnsWire.RCODE_SERVFAIL);
             client.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, n));
             return;
         }
         final byte[] query = new byte[length];
         buffer.getBytes(offset, query);
-        tcpInFlight++;
-        counters.increment(DnsCounter.FORWARDED);
-        tryTcpUpstream(client, networkId, clientIp, query, questionEnd, key, upstreams, 0);
-    }
-
-    /** A TCP query is done (answered or given up): its place in the bound and in its shares is free. */
-    private void tcpDone(int networkId, int clientIp) {
-        tcpInFlight--;
-        tcpShares.give(networkId, clientIp);
-    }
-
-    private void tryTcpUpstream(
-            Channel client,
-            int networkId,
-            int clientIp,
-            byte[] query,
-            int questionEnd,
-            DnsCache.Key key,
-            List<InetSocketAddress> upstreams,
-            int index) {
-        if (index >= upstreams.size() || !client.isActive()) {
-            tcpDone(networkId, clientIp);
-            if (client.isActive()) {
-                counters.increment(DnsCounter.UPSTREAM_TIMEOUTS);
-                final int n = failure(new UnsafeBuffer(query), 0, questionEnd, DnsWire.RCODE_SERVFAIL);
-                client.writeAndFlush(Unpooled.copiedBuffer(scratch.byteArray(), 0, n));
-            }
-            return;
-        }
-        final AtomicBoolean answered = new AtomicBoolean();
-        new Bootstrap()
-                .group(loop)
-                .channel(EpollSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, context.retransmitMillis())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline()
-                                .addLast(
-                                        new ReadTimeoutHandler(context.upstreamTimeoutMillis(), TimeUnit.MILLISECONDS),
-                                        new LengthFieldBasedFrameDecoder(DnsWire.MAX_TCP_MESSAGE + 2, 0, 2, 0, 2),
-                                        new LengthFieldPrepender(2),
-                                        new SimpleChannelInboundHandler<ByteBuf>() {
-                                            @Override
-                                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-                                                if (answered.getAndSet(true)) {
-                                                    return;
-                                                }
-                                                final int n = frame.readableBytes();
-                                                final byte[] reply = new byte[n];
-                                                frame.getBytes(frame.readerIndex(), reply);
-                                                final int ttl = ResponseTtls.cacheTtl(new UnsafeBuffer(reply), 0, n);
-                                                if (ttl > 0) {
-                                                    cache.put(key, reply, ttl, nanoClock.getAsLong());
-                                                }
-                                                if (n >= DnsWire.HEADER_LENGTH
-                                                        && (reply[3] & DnsWire.RCODE_MASK) == DnsWire.RCODE_NXDOMAIN) {
-                                                    counters.increment(DnsCounter.UPSTREAM_NXDOMAIN);
-                                                }
-                                                counters.increment(DnsCounter.UPSTREAM_ANSWERS);
-                                                client.writeAndFlush(Unpooled.wrappedBuffer(reply));
-                                                tcpDone(networkId, clientIp);
-                                                ctx.close();
-                                            }
-
-                                            @Override
-                                            public void channelInactive(ChannelHandlerContext ctx) {
-                                                if (!answered.getAndSet(true)) {
-                                                    tryTcpUpstream(
-                                                            client,
-                                                            networkId,
-                                                            clientIp,
-                                                            query,
-                                                            questionEnd,
-                                                            key,
-                                                            upstreams,
-                                                            index + 1);
-                                                }
-                                            }
-
-                                            @Override
-                                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                                ctx.close(); // read timeout or reset: channelInactive tries the
-                                                // next server
-                                            }
-                                        });
-                    }
-                })
-                .connect(upstreams.get(index))
-                .addListener((ChannelFutureListener) f -> {
-                    if (f.isSuccess()) {
-                        f.channel().writeAndFlush(Unpooled.wrappedBuffer(query));
-                    } else {
-                        counters.increment(DnsCounter.UPSTREAM_SEND_ERRORS);
-                        tryTcpUpstream(client, networkId, clientIp, query, questionEnd, key, upstreams, index + 1);
-                    }
-                });
+        tcp.forward(new TcpUpstream.Query(client, networkId, clientIp, query, questionEnd, key, upstreams));
     }
 
     /** The local ports of the upstream sockets now in the pool (for tests). */
     int[] localPorts() {
-        final int[] ports = new int[SOCKETS];
-        for (int i = 0; i < SOCKETS; i++) {
-            ports[i] = ((InetSocketAddress) sockets[i].localAddress()).getPort();
-        }
-        return ports;
+        return sockets.localPorts();
     }
 
     int inFlight() {
-        return pending.length - freeCount;
+        return inFlight.count();
     }
 
     @Override
     public void close() {
-        for (Channel socket : sockets) {
-            if (socket != null) {
-                socket.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-            }
-        }
+        sockets.close();
         LOG.log(System.Logger.Level.DEBUG, "upstream forwarder closed");
     }
 }

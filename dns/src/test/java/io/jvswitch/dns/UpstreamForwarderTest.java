@@ -313,13 +313,13 @@ class UpstreamForwarderTest {
     @Test
     void queriesLeaveFromManyRandomPortsThatAreReplaced() throws Exception {
         startService(List.of(stub.address()), 250, 2000);
-        final int queries = UpstreamForwarder.SOCKETS * UpstreamForwarder.QUERIES_PER_SOCKET + 600;
+        final int queries = UpstreamSockets.SOCKETS * UpstreamSockets.QUERIES_PER_SOCKET + 600;
         for (int i = 0; i < queries; i++) {
             ask(i % 20_000, "known" + i + ".example", 0); // distinct names: none from the cache
         }
         final Set<Integer> ports = new HashSet<>(stub.sourcePorts);
         assertTrue(
-                ports.size() > UpstreamForwarder.SOCKETS,
+                ports.size() > UpstreamSockets.SOCKETS,
                 "more ports than the pool holds at once: sockets were replaced (" + ports.size() + ")");
         int repeats = 0;
         Integer previous = null;

@@ -38,9 +38,9 @@ public record Connection(
         final int status = table.status(c);
         final int protocol = ConnectionTable.protocolOf(oa);
         final String state = switch (protocol) {
-            case Ipv4Packet.PROTOCOL_TCP -> TcpStates.label(status & NatEngine.STATE_MASK);
-            case Ipv4Packet.PROTOCOL_UDP -> (status & NatEngine.SEEN_REPLY) != 0 ? "assured" : "unreplied";
-            default -> (status & NatEngine.SEEN_REPLY) != 0 ? "replied" : "unreplied";
+            case Ipv4Packet.PROTOCOL_TCP -> TcpStates.label(status & ConnectionTracker.STATE_MASK);
+            case Ipv4Packet.PROTOCOL_UDP -> (status & ConnectionTracker.SEEN_REPLY) != 0 ? "assured" : "unreplied";
+            default -> (status & ConnectionTracker.SEEN_REPLY) != 0 ? "replied" : "unreplied";
         };
         final long left = Math.max(0, (table.deadline(c) - nowNanos + 999_999_999L) / 1_000_000_000L);
         return new Connection(
@@ -56,9 +56,9 @@ public record Connection(
                 Ipv4Address.format(ConnectionTable.destinationOf(rb)),
                 ConnectionTable.destinationPortOf(rb),
                 state,
-                (status & NatEngine.SEEN_REPLY) != 0,
-                (status & NatEngine.SOURCE_NAT) != 0,
-                (status & NatEngine.DESTINATION_NAT) != 0,
+                (status & ConnectionTracker.SEEN_REPLY) != 0,
+                (status & ConnectionTracker.SOURCE_NAT) != 0,
+                (status & ConnectionTracker.DESTINATION_NAT) != 0,
                 left,
                 table.packets(c, ConnectionTable.ORIGINAL),
                 table.packets(c, ConnectionTable.REPLY));

@@ -1,16 +1,13 @@
 package io.jvswitch.nat;
 
 import io.jvswitch.packet.IcmpPacket;
-import io.jvswitch.packet.InternetChecksum;
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
-import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.packet.L4View;
 import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,23 +34,27 @@ import java.util.List;
  * there and treats the L4 checksum as partial when {@code csum_start} points at this packet's L4
  * header.
  *
+ * <p>This class is the hook's façade: it reads the packet once ({@link L4View}), decides which
+ * case it is, and hands the work to its parts: the {@link ConnectionTracker} (with its
+ * {@link PortAllocator} and {@link ConnectionPrefetcher}), the {@link IcmpErrorTranslator} and,
+ * for traces, the {@link NatExplainer}. It carries the packet from {@link #beforeRouting} to
+ * {@link #afterRouting}.
+ *
  * <p>Runs on the dataplane thread only; allocates nothing per packet. The policy comes from the
  * control plane through a volatile field.
  */
 public final class NatEngine implements RoutingHook {
     public static final int ALL_NETWORKS = Integer.MIN_VALUE;
 
-    static final int STATE_MASK = 0xFF;
-    static final int SEEN_REPLY = 0x100;
-    static final int DESTINATION_NAT = 0x200;
-    static final int SOURCE_NAT = 0x400;
+    /**
+     * Connections examined per duty cycle by {@link #housekeeping}: a sequential read of 16 KiB, about
+     * a microsecond. The default table (262,144) is swept every 1024 cycles: about 10 s for a dataplane
+     * idling at 100 wake-ups a second, sooner under traffic.
+     */
+    static final int HOUSEKEEPING_SLICE = 256;
 
-    /** Bytes of the quoted L4 header an ICMP error must carry: the ports (RFC 792 guarantees 8). */
-    private static final int QUOTED_L4 = 8;
-    /** Connections examined for expiry before a new one is refused for want of room. */
-    private static final int FULL_TABLE_SWEEP = 1024;
-
-    private static final int PORT_ATTEMPTS = 256;
+    /** Where the frames the router hands over hold their virtio-net header: before the Ethernet frame. */
+    private static final int VIRTIO_HEADER = 0;
 
     private static final int PENDING_NONE = 0;
     private static final int PENDING_TRACKED = 1;
@@ -62,42 +63,15 @@ public final class NatEngine implements RoutingHook {
     private static final int PENDING_ICMP_ERROR = 4;
     private static final int PENDING_FRAGMENT = 5;
     private static final int PENDING_INBOUND = 6;
-    /**
-     * Connections examined per duty cycle by {@link #housekeeping}: a sequential read of 16 KiB, about
-     * a microsecond. The default table (262,144) is swept every 1024 cycles: about 10 s for a dataplane
-     * idling at 100 wake-ups a second, sooner under traffic.
-     */
-    static final int HOUSEKEEPING_SLICE = 256;
 
-    /** parse() result for a protocol the tracker does not handle: routed as it is. */
-    private static final int ACCEPT_UNTRACKED = -100;
-
-    private final NatContext ctx;
-    private final ConnectionTable table;
-    private final EndpointConnections perEndpoint;
-    private final int endpointLimit;
+    private final NatTally tally = new NatTally();
+    private final ConnectionTracker tracker;
+    private final IcmpErrorTranslator icmpErrors;
+    private final NatExplainer explainer;
     private volatile NatPolicy policy = NatPolicy.empty();
 
-    private final long[] drops = new long[NatDrop.values().length];
-    private long created;
-    private long expired;
-    private long translated;
-    private long untracked;
-    private int portCursor;
-
-    // prefetch's scratch: the tuples of one pass of a receive batch, and what the table found.
-    private final long[] batchA = new long[ConnectionTable.BATCH];
-    private final long[] batchB = new long[ConnectionTable.BATCH];
-    private final int[] batchRefs = new int[ConnectionTable.BATCH];
-    // The last pass's answers stay usable by the packets themselves while the table is unchanged.
-    private int batchCount;
-    private int batchNext;
-    private long batchVersion;
-    private long prefetchedTuples;
-    private long prefetchedFound;
-    private long prefetchedUsed;
-
-    // The packet being routed, parsed once in beforeRouting.
+    // The packet being routed, read once in beforeRouting.
+    private final L4View packet = new L4View();
     private MutableDirectBuffer pendingBuffer;
     private int pendingIp;
     private int pendingKind;
@@ -105,25 +79,13 @@ public final class NatEngine implements RoutingHook {
     private long pendingFingerprint;
     private long pendingA;
     private long pendingB;
-    private int protocol;
-    private int l4;
-    private int l4Length;
-    private int tcpFlags;
     private boolean partial;
-    // An ICMP error's quoted packet.
-    private int innerIp;
-    private int innerProtocol;
-    private int innerL4;
-    private int innerL4Length;
 
     public NatEngine(NatContext ctx) {
         ctx.requireConcluded();
-        this.ctx = ctx;
-        this.perEndpoint = new EndpointConnections(ctx.maxEndpoints());
-        this.endpointLimit = ctx.endpointLimit();
-        this.table = new ConnectionTable(
-                ctx.tableCapacity(), (originalA, replyA) -> perEndpoint.remove(ownerOf(originalA, replyA)));
-        this.portCursor = ctx.portRangeLow();
+        this.tracker = new ConnectionTracker(ctx, tally);
+        this.icmpErrors = new IcmpErrorTranslator(tracker.table(), tally);
+        this.explainer = new NatExplainer(tracker.table());
     }
 
     /** Installs a new policy; from any thread. Existing connections keep their translation. */
@@ -136,114 +98,40 @@ public final class NatEngine implements RoutingHook {
     }
 
     /**
-     * Looks up the connections of a receive batch together ({@link ConnectionTable#lookupBatch}),
-     * so that their cache misses overlap; {@link #beforeRouting} then takes each packet's answer
-     * from here while the table has not changed since, and finds the line in the cache. Changes
-     * no connection, counter or pending state:
-     * only what the packets would look up anyway is read. Packets this cannot take for a plain
-     * tracked packet (fragments, ICMP errors, other protocols, malformed) are left out.
+     * Looks up the connections of a receive batch together ({@link ConnectionPrefetcher}); {@link
+     * #beforeRouting} then takes each packet's answer from there. Changes no connection, no
+     * verdict's counter and no pending state.
      */
     @Override
     public void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {
-        int n = 0;
-        for (int i = 0; i < count; i++) {
-            if (trackedTuple(fromNetwork, buffers[i], ipOffset, ipLengths[i], n)) {
-                n++;
-                if (n == ConnectionTable.BATCH) {
-                    lookupPrefetched(n);
-                    n = 0;
-                }
-            }
-        }
-        if (n > 0) {
-            lookupPrefetched(n);
-        }
-    }
-
-    private void lookupPrefetched(int n) {
-        prefetchedTuples += n;
-        prefetchedFound += table.lookupBatch(batchA, batchB, n, batchRefs);
-        batchCount = n;
-        batchNext = 0;
-        batchVersion = table.version();
-    }
-
-    /**
-     * The connection of a tuple: what {@link #prefetch} found for it if the table has not changed
-     * since (the answer is then still true, and the packet skips its own hash and probe), else a
-     * lookup. Packets come in the order prefetch saw them, so the search starts after the last
-     * one answered; prefetch leaves out packets that will not be looked up, so the next one
-     * usually matches at once.
-     */
-    private int lookup(long a, long b) {
-        if (batchVersion == table.version()) {
-            for (int i = batchNext; i < batchCount; i++) {
-                if (batchA[i] == a && batchB[i] == b) {
-                    batchNext = i + 1;
-                    prefetchedUsed++;
-                    return batchRefs[i];
-                }
-            }
-        }
-        return table.lookup(a, b);
-    }
-
-    /**
-     * Reads the tuple beforeRouting would look up into {@code batchA/B[at]}, reading within
-     * {@code ipLength} only; returns false for a packet beforeRouting would not look up as is.
-     */
-    private boolean trackedTuple(int fromNetwork, DirectBuffer buffer, int ipOffset, int ipLength, int at) {
-        if (ipLength < Ipv4Packet.MIN_HEADER_LENGTH) {
-            return false;
-        }
-        final int ihl = (buffer.getByte(ipOffset) & 0x0F) << 2;
-        final int totalLength =
-                buffer.getShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int l4Length = Math.min(ipLength, totalLength) - ihl;
-        final int proto = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
-        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH
-                || l4Length < (proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8)
-                || (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
-                                & Ipv4Packet.FRAGMENT_BITS)
-                        != 0) {
-            return false;
-        }
-        final int at4 = ipOffset + ihl;
-        if (proto == Ipv4Packet.PROTOCOL_ICMP) {
-            final int type = buffer.getByte(at4) & 0xFF;
-            if (type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY) {
-                return false;
-            }
-        } else if (proto != Ipv4Packet.PROTOCOL_TCP && proto != Ipv4Packet.PROTOCOL_UDP) {
-            return false;
-        }
-        batchA[at] = ConnectionTable.tupleA(
-                proto, fromNetwork, buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN));
-        batchB[at] = ConnectionTable.tupleB(
-                buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
-                sourcePort(buffer, proto, at4),
-                destinationPort(buffer, proto, at4));
-        return true;
+        tracker.prefetcher().prefetch(fromNetwork, buffers, ipOffset, ipLengths, count);
     }
 
     /** Packets {@link #prefetch} looked up, and how many of them belonged to a connection: for tests. */
     long prefetchedTuples() {
-        return prefetchedTuples;
+        return tally.get(NatCounter.PREFETCHED);
     }
 
     long prefetchedFound() {
-        return prefetchedFound;
+        return tally.get(NatCounter.PREFETCH_FOUND);
     }
 
     /** Lookups answered from what prefetch found: for tests. */
     long prefetchedUsed() {
-        return prefetchedUsed;
+        return tally.get(NatCounter.PREFETCH_USED);
     }
 
     @Override
     public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        tracker.expireSlice(nowNanos);
+        pendingKind = PENDING_NONE;
+        pendingBuffer = buffer;
+        pendingIp = ipOffset;
         final int verdict = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
-        if (pendingKind != PENDING_NONE) {
+        if (verdict == DROP) {
+            pendingKind = PENDING_NONE;
+            pendingBuffer = null;
+        } else if (pendingKind != PENDING_NONE) {
             pendingFingerprint = fingerprint(buffer, ipOffset);
         }
         return verdict;
@@ -262,63 +150,59 @@ public final class NatEngine implements RoutingHook {
         return addresses * 31 + idAndChecksum;
     }
 
+    /** Sorts the packet into its case, translates its destination if it has one, and notes what afterRouting owes it. */
     private int classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
-        table.expire(nowNanos, ctx.expirySlice());
-        pendingKind = PENDING_NONE;
-        pendingBuffer = buffer;
-        pendingIp = ipOffset;
-        final NatPolicy p = policy;
-        final int parsed = parse(buffer, ipOffset, ipLength);
-        if (parsed != ACCEPT) {
-            return parsed == ACCEPT_UNTRACKED ? ACCEPT : parsed;
+        if (!packet.wrap(buffer, ipOffset, ipLength)) {
+            return tally.drop(NatDrop.TRUNCATED);
         }
-        final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        final int destination = buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-        if (isFragment(buffer, ipOffset)) {
+        final int protocol = packet.protocol();
+        if (protocol != Ipv4Packet.PROTOCOL_TCP
+                && protocol != Ipv4Packet.PROTOCOL_UDP
+                && protocol != Ipv4Packet.PROTOCOL_ICMP) {
+            tally.count(NatCounter.UNTRACKED);
+            return ACCEPT;
+        }
+        final NatPolicy p = policy;
+        // A later fragment has no L4 header; the fragment is decided on as a whole.
+        if (!packet.isLaterFragment() && !packet.headerComplete()) {
+            return tally.drop(NatDrop.TRUNCATED);
+        }
+        final int destination = packet.destination();
+        if (packet.isFragment()) {
             if (fromNetwork == HOST_LINK && destination == p.masqueradeAddress()) {
-                return drop(NatDrop.FRAGMENT);
+                return tally.drop(NatDrop.FRAGMENT);
             }
             pendingKind = PENDING_FRAGMENT;
             return ACCEPT;
         }
+        partial = packet.partialChecksum(VIRTIO_HEADER);
         if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
-            final int type = buffer.getByte(l4) & 0xFF;
-            if (type == IcmpPacket.TYPE_DESTINATION_UNREACHABLE
-                    || type == IcmpPacket.TYPE_TIME_EXCEEDED
-                    || type == IcmpPacket.TYPE_PARAMETER_PROBLEM) {
-                return icmpErrorBeforeRouting(fromNetwork, buffer, ipOffset, ipLength, destination, p, nowNanos);
+            final int type = packet.icmpType();
+            if (IcmpErrorTranslator.isError(type)) {
+                final int verdict = icmpErrors.beforeRouting(fromNetwork, buffer, packet, ipLength, p, nowNanos);
+                if (verdict == ACCEPT_TRACKED) {
+                    pendingKind = PENDING_ICMP_ERROR;
+                }
+                return verdict;
             }
             if (type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY) {
-                untracked++;
+                tally.count(NatCounter.UNTRACKED);
                 return ACCEPT;
             }
         }
-        final int sourcePort = sourcePort(buffer, protocol, l4);
-        final int destinationPort = destinationPort(buffer, protocol, l4);
-        final long a = ConnectionTable.tupleA(protocol, fromNetwork, source);
-        final long b = ConnectionTable.tupleB(destination, sourcePort, destinationPort);
-        int ref = lookup(a, b);
-        if (ref >= 0 && table.isExpired(ref >> 1, nowNanos)) {
-            table.remove(ref >> 1);
-            expired++;
-            ref = -1;
-        }
+        final int destinationPort = packet.destinationPort();
+        final long a = ConnectionTable.tupleA(protocol, fromNetwork, packet.source());
+        final long b = ConnectionTable.tupleB(destination, packet.sourcePort(), destinationPort);
+        final int ref = tracker.find(a, b, nowNanos);
         if (ref >= 0) {
-            final int verdict = track(ref, nowNanos);
+            final int verdict = tracker.track(ref, packet, nowNanos);
             if (verdict != ACCEPT) {
                 return verdict;
             }
-            final int other = ConnectionTable.REPLY - (ref & 1);
-            final int connection = ref >> 1;
-            final long otherA = table.tupleA(connection, other);
-            final long otherB = table.tupleB(connection, other);
-            PacketRewriter.setDestination(
-                    buffer, ipOffset, protocol, l4, l4Length, ConnectionTable.sourceOf(otherA), partial);
-            PacketRewriter.setDestinationPort(
-                    buffer, protocol, l4, l4Length, ConnectionTable.sourcePortOf(otherB), partial);
+            tracker.translateDestination(ref, buffer, packet, partial);
             pendingKind = PENDING_TRACKED;
             pendingRef = ref;
-            translated++;
+            tally.count(NatCounter.TRANSLATED);
             return ACCEPT_TRACKED;
         }
         pendingA = a;
@@ -329,11 +213,12 @@ public final class NatEngine implements RoutingHook {
                 ? null
                 : p.published().find(protocol, destination, destinationPort, p);
         if (rule != null) {
-            if (protocol == Ipv4Packet.PROTOCOL_TCP && !TcpStates.opensConnection(tcpFlags)) {
-                return drop(TcpStates.validFlags(tcpFlags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS);
+            final int flags = packet.tcpFlags();
+            if (protocol == Ipv4Packet.PROTOCOL_TCP && !TcpStates.opensConnection(flags)) {
+                return tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS);
             }
-            PacketRewriter.setDestination(buffer, ipOffset, protocol, l4, l4Length, rule.containerIp(), partial);
-            PacketRewriter.setDestinationPort(buffer, protocol, l4, l4Length, rule.containerPort(), partial);
+            PacketRewriter.setDestination(buffer, packet, rule.containerIp(), partial);
+            PacketRewriter.setDestinationPort(buffer, packet, rule.containerPort(), partial);
             pendingKind = PENDING_NEW_PUBLISHED;
             return ACCEPT_TRACKED;
         }
@@ -356,135 +241,56 @@ public final class NatEngine implements RoutingHook {
         final int kind = pendingKind;
         pendingKind = PENDING_NONE;
         pendingBuffer = null;
-        switch (kind) {
+        final int verdict = switch (kind) {
             case PENDING_TRACKED -> {
-                final int connection = pendingRef >> 1;
-                final long otherB = table.tupleB(connection, ConnectionTable.REPLY - (pendingRef & 1));
-                PacketRewriter.setSource(
-                        buffer, ipOffset, protocol, l4, l4Length, ConnectionTable.destinationOf(otherB), partial);
-                PacketRewriter.setSourcePort(
-                        buffer, protocol, l4, l4Length, ConnectionTable.destinationPortOf(otherB), partial);
-                return ACCEPT;
+                tracker.translateSource(pendingRef, buffer, packet, partial);
+                yield ACCEPT;
             }
-            case PENDING_NEW, PENDING_NEW_PUBLISHED -> {
-                return open(kind == PENDING_NEW_PUBLISHED, fromNetwork, toNetwork, buffer, ipOffset, nowNanos);
-            }
-            case PENDING_INBOUND -> {
-                // From the gateway address (the host's own connections, published-port relays
-                // included): the answers go to the gateway, which the router hands to the host past
-                // this hook; tracking would see one direction only. Nor is there anything to mistake.
-                final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-                if (toNetwork == HOST_LINK
-                        || !policy.masquerades(toNetwork)
-                        || !opens(buffer)
-                        || source == policy.gateway(toNetwork)) {
-                    untracked++;
-                    return ACCEPT;
-                }
-                return open(false, fromNetwork, toNetwork, buffer, ipOffset, nowNanos);
-            }
+            case PENDING_NEW, PENDING_NEW_PUBLISHED ->
+                open(kind == PENDING_NEW_PUBLISHED, fromNetwork, toNetwork, buffer, nowNanos);
+            case PENDING_INBOUND -> inbound(fromNetwork, toNetwork, buffer, nowNanos);
             case PENDING_ICMP_ERROR -> {
-                icmpErrorAfterRouting(buffer, ipOffset, ipLength);
-                return ACCEPT;
+                icmpErrors.afterRouting(buffer, packet);
+                yield ACCEPT;
             }
-            case PENDING_FRAGMENT -> {
-                final NatPolicy p = policy;
-                if (toNetwork == HOST_LINK
-                        && fromNetwork != HOST_LINK
-                        && p.masquerades(fromNetwork)
-                        && !p.isHostAddress(
-                                buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
-                    return drop(NatDrop.FRAGMENT); // it would need masquerading, and carries no ports to do it
-                }
-                return ACCEPT;
-            }
-            default -> {
-                return ACCEPT;
-            }
-        }
+            case PENDING_FRAGMENT -> fragment(fromNetwork, toNetwork);
+            default -> ACCEPT;
+        };
+        return verdict;
     }
 
     /**
-     * Says what {@link #beforeRouting} and {@link #afterRouting} would do with the packet, changing
-     * nothing (no lookup statistics, no drop counted): the tracked connection it belongs to and how
-     * that translates it, else the connection it would open. For traces of synthetic packets.
+     * From the host link to a network. From the gateway address (the host's own connections,
+     * published-port relays included) the answers go to the gateway, which the router hands to
+     * the host past this hook; tracking would see one direction only. Nor is there anything to
+     * mistake.
      */
-    @Override
-    public String explain(
-            int fromNetwork, int toNetwork, DirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
-        if (ipLength < Ipv4Packet.MIN_HEADER_LENGTH) {
-            return "too short to track";
+    private int inbound(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, long nowNanos) {
+        if (toNetwork == HOST_LINK
+                || !policy.masquerades(toNetwork)
+                || !ConnectionTracker.opens(packet)
+                || packet.source() == policy.gateway(toNetwork)) {
+            tally.count(NatCounter.UNTRACKED);
+            return ACCEPT;
         }
-        final int ihl = (buffer.getByte(ipOffset) & 0x0F) << 2;
-        final int proto = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
-        if (proto != Ipv4Packet.PROTOCOL_TCP && proto != Ipv4Packet.PROTOCOL_UDP && proto != Ipv4Packet.PROTOCOL_ICMP) {
-            return "protocol " + proto + " is not tracked: passes untranslated";
-        }
-        final int minimum = proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8;
-        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || ipLength < ihl + minimum) {
-            return "too short to track";
-        }
-        final int at = ipOffset + ihl;
-        final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        final int destination = buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-        final int sourcePort = sourcePort(buffer, proto, at);
-        final int destinationPort = destinationPort(buffer, proto, at);
-        final String name =
-                proto == Ipv4Packet.PROTOCOL_TCP ? "tcp" : proto == Ipv4Packet.PROTOCOL_UDP ? "udp" : "icmp";
-        final int ref = table.lookup(
-                ConnectionTable.tupleA(proto, fromNetwork, source),
-                ConnectionTable.tupleB(destination, sourcePort, destinationPort));
-        if (ref >= 0 && !table.isExpired(ref >> 1, nowNanos)) {
-            final int connection = ref >> 1;
-            final int other = ConnectionTable.REPLY - (ref & 1);
-            final long otherA = table.tupleA(connection, other);
-            final long otherB = table.tupleB(connection, other);
-            final long originalA = table.tupleA(connection, ConnectionTable.ORIGINAL);
-            final long originalB = table.tupleB(connection, ConnectionTable.ORIGINAL);
-            return "matches the tracked connection " + name + " "
-                    + endpoint(ConnectionTable.sourceOf(originalA), ConnectionTable.sourcePortOf(originalB)) + " -> "
-                    + endpoint(ConnectionTable.destinationOf(originalB), ConnectionTable.destinationPortOf(originalB))
-                    + " (" + ((ref & 1) == ConnectionTable.ORIGINAL ? "original" : "reply") + " direction): "
-                    + "translated to "
-                    + endpoint(ConnectionTable.destinationOf(otherB), ConnectionTable.destinationPortOf(otherB))
-                    + " -> " + endpoint(ConnectionTable.sourceOf(otherA), ConnectionTable.sourcePortOf(otherB));
-        }
-        final String flow = name + " " + endpoint(source, sourcePort) + " -> " + endpoint(destination, destinationPort);
+        return open(false, fromNetwork, toNetwork, buffer, nowNanos);
+    }
+
+    /** A first fragment or a later one: it carries no ports to masquerade it with, so one that needs it is dropped. */
+    private int fragment(int fromNetwork, int toNetwork) {
         final NatPolicy p = policy;
-        if (fromNetwork != HOST_LINK && proto != Ipv4Packet.PROTOCOL_ICMP) {
-            final PublishedPorts.Rule rule = p.published().find(proto, destination, destinationPort, p);
-            if (rule != null) {
-                return "no tracked connection: would open " + flow + " to the published port, destination "
-                        + "translated to " + endpoint(rule.containerIp(), rule.containerPort());
-            }
-        }
-        if (toNetwork == UNROUTED) {
-            return "no tracked connection for " + flow + " and no published port: destination unchanged";
-        }
         if (toNetwork == HOST_LINK
                 && fromNetwork != HOST_LINK
                 && p.masquerades(fromNetwork)
-                && !p.isHostAddress(destination)) {
-            return "no tracked connection: would open " + flow + ", source masqueraded as "
-                    + Ipv4Address.format(p.masqueradeAddress()) + " with a free port";
+                && !p.isHostAddress(packet.destination())) {
+            return tally.drop(NatDrop.FRAGMENT);
         }
-        return "no tracked connection for " + flow + ": none to open, passes untranslated";
+        return ACCEPT;
     }
 
-    private static String endpoint(int address, int port) {
-        return Ipv4Address.format(address) + ":" + port;
-    }
-
-    /** Creates the connection of a first packet that needs translation, and translates its source. */
-    private int open(
-            boolean published,
-            int fromNetwork,
-            int toNetwork,
-            MutableDirectBuffer buffer,
-            int ipOffset,
-            long nowNanos) {
+    /** Decides the source translation of a first packet, and opens its connection if it needs one. */
+    private int open(boolean published, int fromNetwork, int toNetwork, MutableDirectBuffer buffer, long nowNanos) {
         final NatPolicy p = policy;
-        final boolean inbound = fromNetwork == HOST_LINK;
         int sourceNat = 0;
         if (published && toNetwork == fromNetwork) {
             // Hairpin within one network: without a new source the server would answer the client
@@ -495,328 +301,24 @@ public final class NatEngine implements RoutingHook {
         } else if (!published
                 && toNetwork == HOST_LINK
                 && p.masquerades(fromNetwork)
-                && !p.isHostAddress(buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN))) {
+                && !p.isHostAddress(packet.destination())) {
             // Not for the host itself (its gateway address, say): it answers the container directly,
             // as the kernel's MASQUERADE leaves what the host receives alone.
             sourceNat = p.masqueradeAddress();
         }
-        if (!published && sourceNat == 0 && !inbound) {
-            untracked++;
+        if (!published && sourceNat == 0 && fromNetwork != HOST_LINK) {
+            tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            if (!TcpStates.validFlags(tcpFlags)) {
-                return drop(NatDrop.TCP_BAD_FLAGS);
-            }
-            if (!TcpStates.opensConnection(tcpFlags)) {
-                return drop(NatDrop.TCP_NO_CONNECTION);
-            }
-        } else if (protocol == Ipv4Packet.PROTOCOL_ICMP
-                && (buffer.getByte(l4) & 0xFF) != IcmpPacket.TYPE_ECHO_REQUEST) {
-            return drop(NatDrop.NO_CONNECTION);
-        }
-        final int destination = buffer.getInt(ipOffset + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-        final long owner = inbound
-                ? EndpointConnections.keyOf(ConnectionTable.tupleA(protocol, toNetwork, destination))
-                : ownerOf(pendingA, 0);
-        if (table.isFull()) {
-            expired += table.expire(nowNanos, FULL_TABLE_SWEEP);
-            if (table.isFull()) {
-                return drop(NatDrop.TABLE_FULL);
-            }
-        }
-        if (perEndpoint.count(owner) >= endpointLimit) {
-            return drop(NatDrop.ENDPOINT_LIMIT);
-        }
-        if (!perEndpoint.canAdd(owner)) {
-            return drop(NatDrop.ENDPOINT_MAP_FULL);
-        }
-        final int destinationPort = destinationPort(buffer, protocol, l4);
-        final int originalSource = ConnectionTable.sourceOf(pendingA);
-        final int originalSourcePort = ConnectionTable.sourcePortOf(pendingB);
-        final int replySource = sourceNat != 0 ? sourceNat : originalSource;
-        final long replyA = ConnectionTable.tupleA(protocol, toNetwork, destination);
-        final int replyPort = sourceNat != 0
-                ? freePort(replyA, replySource, destinationPort, originalSourcePort)
-                : (table.lookup(replyA, replyTupleB(replySource, destinationPort, originalSourcePort)) < 0
-                        ? originalSourcePort
-                        : -1);
-        if (replyPort < 0) {
-            return drop(NatDrop.PORTS_EXHAUSTED);
-        }
-        final long replyB = replyTupleB(replySource, destinationPort, replyPort);
-        int status = (published ? DESTINATION_NAT : 0) | (sourceNat != 0 ? SOURCE_NAT : 0);
-        long timeout;
-        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            status |= TcpStates.SYN_SENT;
-            timeout = ctx.tcpTimeoutNanos(TcpStates.SYN_SENT);
-        } else if (protocol == Ipv4Packet.PROTOCOL_UDP) {
-            timeout = ctx.udpUnrepliedTimeoutNanos();
-        } else {
-            timeout = ctx.icmpTimeoutNanos();
-        }
-        final int connection = table.insert(pendingA, pendingB, replyA, replyB, status, nowNanos + timeout);
-        perEndpoint.add(owner);
-        table.countPacket(connection, ConnectionTable.ORIGINAL);
-        created++;
-        translated++;
-        if (sourceNat != 0) {
-            PacketRewriter.setSource(buffer, ipOffset, protocol, l4, l4Length, sourceNat, partial);
-            PacketRewriter.setSourcePort(buffer, protocol, l4, l4Length, replyPort, partial);
-        }
-        return ACCEPT;
+        return tracker.open(
+                pendingA, pendingB, published, sourceNat, fromNetwork, toNetwork, buffer, packet, partial, nowNanos);
     }
 
-    /** @return whether the packet may open a connection: a TCP SYN, any UDP datagram, an ICMP echo request */
-    private boolean opens(MutableDirectBuffer buffer) {
-        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            return TcpStates.validFlags(tcpFlags) && TcpStates.opensConnection(tcpFlags);
-        }
-        return protocol == Ipv4Packet.PROTOCOL_UDP || (buffer.getByte(l4) & 0xFF) == IcmpPacket.TYPE_ECHO_REQUEST;
-    }
-
-    private long replyTupleB(int replyDestination, int replySourcePort, int replyDestinationPort) {
-        if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
-            // An echo's identifier stands for both ports, so the reply tuple carries it twice.
-            return ConnectionTable.tupleB(replyDestination, replyDestinationPort, replyDestinationPort);
-        }
-        return ConnectionTable.tupleB(replyDestination, replySourcePort, replyDestinationPort);
-    }
-
-    /**
-     * Picks the translated source port: the original one if its reply tuple is free (as the
-     * kernel does), else the next free one of the range from a rotating cursor, trying a bounded
-     * number. ICMP identifiers may use the whole 16-bit space.
-     *
-     * @return the port, or -1 if none of those tried was free
-     */
-    private int freePort(long replyA, int replyDestination, int replySourcePort, int originalPort) {
-        if (table.lookup(replyA, replyTupleB(replyDestination, replySourcePort, originalPort)) < 0) {
-            return originalPort;
-        }
-        final boolean icmp = protocol == Ipv4Packet.PROTOCOL_ICMP;
-        final int low = icmp ? 0 : ctx.portRangeLow();
-        final int high = icmp ? 0xFFFF : ctx.portRangeHigh();
-        final int span = high - low + 1;
-        final int attempts = Math.min(span, PORT_ATTEMPTS);
-        int candidate = portCursor < low || portCursor > high ? low : portCursor;
-        for (int i = 0; i < attempts; i++) {
-            final int port = candidate;
-            candidate = candidate == high ? low : candidate + 1;
-            if (table.lookup(replyA, replyTupleB(replyDestination, replySourcePort, port)) < 0) {
-                portCursor = candidate;
-                return port;
-            }
-        }
-        portCursor = candidate;
-        return -1;
-    }
-
-    /** Advances a tracked connection for one of its packets; returns ACCEPT or a drop verdict. */
-    private int track(int ref, long nowNanos) {
-        final int connection = ref >> 1;
-        final boolean reply = (ref & 1) == ConnectionTable.REPLY;
-        int status = table.status(connection);
-        long timeout;
-        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            if (!TcpStates.validFlags(tcpFlags)) {
-                return drop(NatDrop.TCP_BAD_FLAGS);
-            }
-            final int state = status & STATE_MASK;
-            final int next = TcpStates.next(state, reply, tcpFlags);
-            if (next == TcpStates.INVALID) {
-                return drop(NatDrop.TCP_INVALID_TRANSITION);
-            }
-            final int now = next == TcpStates.IGNORE ? state : next;
-            status = (status & ~STATE_MASK) | now;
-            timeout = ctx.tcpTimeoutNanos(now);
-        } else if (protocol == Ipv4Packet.PROTOCOL_UDP) {
-            timeout =
-                    reply || (status & SEEN_REPLY) != 0 ? ctx.udpAssuredTimeoutNanos() : ctx.udpUnrepliedTimeoutNanos();
-        } else {
-            timeout = ctx.icmpTimeoutNanos();
-        }
-        if (reply) {
-            status |= SEEN_REPLY;
-        }
-        table.status(connection, status);
-        table.deadline(connection, nowNanos + timeout);
-        table.countPacket(connection, ref & 1);
-        return ACCEPT;
-    }
-
-    /**
-     * An ICMP error quotes the packet that caused it, as that packet was when it met the error:
-     * already translated. The quoted packet is the inverse of a tuple of ours, so look that up,
-     * and translate the error like a packet of the opposite direction: outer destination and
-     * quoted source now, quoted destination and outer source after routing.
-     */
-    private int icmpErrorBeforeRouting(
-            int fromNetwork,
-            MutableDirectBuffer buffer,
-            int ipOffset,
-            int ipLength,
-            int destination,
-            NatPolicy p,
-            long nowNanos) {
-        final int end = ipOffset + ipLength;
-        innerIp = l4 + IcmpPacket.HEADER_LENGTH;
-        if (end - innerIp < Ipv4Packet.MIN_HEADER_LENGTH) {
-            return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_MALFORMED);
-        }
-        final int versionIhl = buffer.getByte(innerIp) & 0xFF;
-        final int innerIhl = (versionIhl & 0x0F) << 2;
-        if ((versionIhl >>> 4) != 4
-                || innerIhl < Ipv4Packet.MIN_HEADER_LENGTH
-                || end - innerIp < innerIhl + QUOTED_L4) {
-            return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_MALFORMED);
-        }
-        innerProtocol = buffer.getByte(innerIp + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
-        innerL4 = innerIp + innerIhl;
-        innerL4Length = end - innerL4;
-        if (innerProtocol != Ipv4Packet.PROTOCOL_TCP
-                && innerProtocol != Ipv4Packet.PROTOCOL_UDP
-                && innerProtocol != Ipv4Packet.PROTOCOL_ICMP) {
-            return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_UNKNOWN);
-        }
-        final int innerSource = buffer.getInt(innerIp + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        final int innerDestination = buffer.getInt(innerIp + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
-        final int innerSourcePort = sourcePort(buffer, innerProtocol, innerL4);
-        final int innerDestinationPort = destinationPort(buffer, innerProtocol, innerL4);
-        final int ref = table.lookup(
-                ConnectionTable.tupleA(innerProtocol, fromNetwork, innerDestination),
-                ConnectionTable.tupleB(innerSource, innerDestinationPort, innerSourcePort));
-        if (ref < 0 || table.isExpired(ref >> 1, nowNanos)) {
-            return unknownError(fromNetwork, destination, p, NatDrop.ICMP_ERROR_UNKNOWN);
-        }
-        if (InternetChecksum.compute(buffer, l4, l4Length) != 0) {
-            return drop(NatDrop.ICMP_ERROR_MALFORMED);
-        }
-        final int connection = ref >> 1;
-        final int other = ConnectionTable.REPLY - (ref & 1);
-        final long otherA = table.tupleA(connection, other);
-        final long otherB = table.tupleB(connection, other);
-        final int newInnerSource = ConnectionTable.sourceOf(otherA);
-        if (destination == innerSource) {
-            // The ICMP checksum does not cover the outer addresses: only the IPv4 header's changes.
-            PacketRewriter.setDestination(buffer, ipOffset, Ipv4Packet.PROTOCOL_ICMP, l4, 0, newInnerSource, false);
-        }
-        PacketRewriter.setSource(buffer, innerIp, innerProtocol, innerL4, innerL4Length, newInnerSource, false);
-        PacketRewriter.setSourcePort(
-                buffer, innerProtocol, innerL4, innerL4Length, ConnectionTable.sourcePortOf(otherB), false);
-        completeIcmpChecksum(buffer);
-        pendingKind = PENDING_ICMP_ERROR;
-        pendingRef = ref;
-        pendingA = innerDestination; // the quoted destination before translation, for the outer source test
-        translated++;
-        return ACCEPT_TRACKED;
-    }
-
-    private void icmpErrorAfterRouting(MutableDirectBuffer buffer, int ipOffset, int ipLength) {
-        final int connection = pendingRef >> 1;
-        final long otherB = table.tupleB(connection, ConnectionTable.REPLY - (pendingRef & 1));
-        final int newInnerDestination = ConnectionTable.destinationOf(otherB);
-        final int source = buffer.getInt(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        if (source == (int) pendingA) {
-            // The error came from the peer itself (port unreachable, say), not from a router on the way.
-            PacketRewriter.setSource(buffer, ipOffset, Ipv4Packet.PROTOCOL_ICMP, l4, 0, newInnerDestination, false);
-        }
-        PacketRewriter.setDestination(
-                buffer, innerIp, innerProtocol, innerL4, innerL4Length, newInnerDestination, false);
-        PacketRewriter.setDestinationPort(
-                buffer, innerProtocol, innerL4, innerL4Length, ConnectionTable.destinationPortOf(otherB), false);
-        completeIcmpChecksum(buffer);
-    }
-
-    /**
-     * The quoted header changed in several places (addresses, ports, its own checksum, maybe its
-     * L4 checksum); errors are rare, so the ICMP checksum, verified on the way in, is recomputed.
-     */
-    private void completeIcmpChecksum(MutableDirectBuffer buffer) {
-        buffer.putShort(l4 + IcmpPacket.CHECKSUM_OFFSET, (short) 0);
-        buffer.putShort(
-                l4 + IcmpPacket.CHECKSUM_OFFSET,
-                (short) InternetChecksum.compute(buffer, l4, l4Length),
-                ByteOrder.BIG_ENDIAN);
-    }
-
-    /** An error about no connection of ours: dropped if it is addressed to the masquerade address. */
-    private int unknownError(int fromNetwork, int destination, NatPolicy p, NatDrop reason) {
-        if (fromNetwork == HOST_LINK && destination == p.masqueradeAddress() && destination != 0) {
-            return drop(reason);
-        }
-        untracked++;
-        return ACCEPT;
-    }
-
-    /**
-     * Locates the L4 header and reads what tracking needs; returns ACCEPT, or DROP for a header
-     * cut short. Protocols other than TCP, UDP and ICMP pass untouched.
-     */
-    private int parse(MutableDirectBuffer buffer, int ipOffset, int ipLength) {
-        protocol = -1;
-        if (ipLength < Ipv4Packet.MIN_HEADER_LENGTH) {
-            return drop(NatDrop.TRUNCATED);
-        }
-        final int ihl = (buffer.getByte(ipOffset) & 0x0F) << 2;
-        final int totalLength =
-                buffer.getShort(ipOffset + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int length = Math.min(ipLength, totalLength);
-        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || ihl > length) {
-            return drop(NatDrop.TRUNCATED);
-        }
-        final int proto = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
-        if (proto != Ipv4Packet.PROTOCOL_TCP && proto != Ipv4Packet.PROTOCOL_UDP && proto != Ipv4Packet.PROTOCOL_ICMP) {
-            untracked++;
-            return ACCEPT_UNTRACKED;
-        }
-        protocol = proto;
-        l4 = ipOffset + ihl;
-        l4Length = length - ihl;
-        if (isFragment(buffer, ipOffset)
-                && (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
-                                & Ipv4Packet.FRAGMENT_OFFSET_MASK)
-                        != 0) {
-            return ACCEPT; // a later fragment has no L4 header; the caller decides on the fragment as a whole
-        }
-        final int minimum = proto == Ipv4Packet.PROTOCOL_TCP ? 20 : 8;
-        if (l4Length < minimum) {
-            return drop(NatDrop.TRUNCATED);
-        }
-        tcpFlags = proto == Ipv4Packet.PROTOCOL_TCP ? buffer.getByte(l4 + 13) & 0xFF : 0;
-        partial = proto != Ipv4Packet.PROTOCOL_ICMP
-                && ipOffset >= VirtioNetHeader.LENGTH
-                && VirtioNetHeader.needsChecksum(buffer, 0)
-                && VirtioNetHeader.checksumStart(buffer, 0) + VirtioNetHeader.LENGTH == l4;
-        return ACCEPT;
-    }
-
-    private static boolean isFragment(MutableDirectBuffer buffer, int ipOffset) {
-        return (buffer.getShort(ipOffset + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN)
-                        & Ipv4Packet.FRAGMENT_BITS)
-                != 0;
-    }
-
-    private static int sourcePort(DirectBuffer buffer, int protocol, int l4) {
-        return buffer.getShort(
-                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : 0),
-                        ByteOrder.BIG_ENDIAN)
-                & 0xFFFF;
-    }
-
-    private static int destinationPort(DirectBuffer buffer, int protocol, int l4) {
-        return buffer.getShort(
-                        l4 + (protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : 2),
-                        ByteOrder.BIG_ENDIAN)
-                & 0xFFFF;
-    }
-
-    /**
-     * The endpoint a connection counts against: the container that opened it, or for one opened
-     * from the host link (a published port, the host itself) the container it leads to.
-     */
-    private static long ownerOf(long originalA, long replyA) {
-        return EndpointConnections.keyOf(ConnectionTable.networkOf(originalA) == HOST_LINK ? replyA : originalA);
+    /** Says what {@link #beforeRouting} and {@link #afterRouting} would do with the packet, changing nothing. */
+    @Override
+    public String explain(
+            int fromNetwork, int toNetwork, DirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        return explainer.explain(policy, fromNetwork, toNetwork, buffer, ipOffset, ipLength, nowNanos);
     }
 
     /**
@@ -828,32 +330,12 @@ public final class NatEngine implements RoutingHook {
      * @return the number removed
      */
     public int removeEndpoint(int network, int address) {
-        final long owner = EndpointConnections.keyOf(ConnectionTable.tupleA(0, network, address));
-        if (perEndpoint.count(owner) == 0) {
-            return 0;
-        }
-        int removed = 0;
-        for (int c = 0; c < table.capacity(); c++) {
-            if (table.inUse(c)
-                    && ownerOf(table.tupleA(c, ConnectionTable.ORIGINAL), table.tupleA(c, ConnectionTable.REPLY))
-                            == owner) {
-                table.remove(c);
-                removed++;
-            }
-        }
-        return removed;
+        return tracker.removeEndpoint(network, address);
     }
 
     /** Live connections counted against an endpoint. */
     public int connectionsOf(int network, int address) {
-        return perEndpoint.count(EndpointConnections.keyOf(ConnectionTable.tupleA(0, network, address)));
-    }
-
-    private int drop(NatDrop reason) {
-        drops[reason.ordinal()]++;
-        pendingKind = PENDING_NONE;
-        pendingBuffer = null;
-        return DROP;
+        return tracker.connectionsOf(network, address);
     }
 
     // ---- control plane views (call on the dataplane thread) -------------------------------------
@@ -866,9 +348,7 @@ public final class NatEngine implements RoutingHook {
 
     /** Examines a slice of the table for expired connections; for a periodic call when traffic is idle. */
     public int expire(long nowNanos, int budget) {
-        final int removed = table.expire(nowNanos, budget);
-        expired += removed;
-        return removed;
+        return tracker.expire(nowNanos, budget);
     }
 
     /**
@@ -876,29 +356,16 @@ public final class NatEngine implements RoutingHook {
      * @return the live connections, at most {@code limit}
      */
     public List<Connection> connections(int network, long nowNanos, int limit) {
-        final List<Connection> out = new ArrayList<>();
-        for (int c = 0; c < table.capacity() && out.size() < limit; c++) {
-            if (!table.inUse(c) || table.isExpired(c, nowNanos)) {
-                continue;
-            }
-            final long oa = table.tupleA(c, ConnectionTable.ORIGINAL);
-            final long ra = table.tupleA(c, ConnectionTable.REPLY);
-            if (network != ALL_NETWORKS
-                    && ConnectionTable.networkOf(oa) != network
-                    && ConnectionTable.networkOf(ra) != network) {
-                continue;
-            }
-            out.add(Connection.of(table, c, nowNanos));
-        }
-        return out;
+        return tracker.connections(network, nowNanos, limit);
     }
 
     public NatCounters counters() {
-        return new NatCounters(table.size(), table.capacity(), created, expired, translated, untracked, drops.clone());
+        final ConnectionTable table = tracker.table();
+        return tally.snapshot(table.size(), table.capacity());
     }
 
     /** The table, for tests and benchmarks in this package. */
     ConnectionTable table() {
-        return table;
+        return tracker.table();
     }
 }

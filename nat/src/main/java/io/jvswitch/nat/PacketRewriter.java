@@ -3,8 +3,7 @@ package io.jvswitch.nat;
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
-import io.jvswitch.packet.TcpPacket;
-import io.jvswitch.packet.UdpPacket;
+import io.jvswitch.packet.L4View;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
@@ -32,27 +31,49 @@ final class PacketRewriter {
 
     private PacketRewriter() {}
 
-    /** Replaces the source address; {@code l4}/{@code l4Length} locate the (maybe truncated) L4 header. */
-    static void setSource(
-            MutableDirectBuffer buffer, int ip, int protocol, int l4, int l4Length, int address, boolean partial) {
-        setAddress(buffer, ip, ip + Ipv4Packet.SOURCE_OFFSET, protocol, l4, l4Length, address, partial);
+    /** Replaces the source address; {@code packet} locates the (maybe truncated) L4 header. */
+    static void setSource(MutableDirectBuffer buffer, L4View packet, int address, boolean partial) {
+        setAddress(buffer, packet, Ipv4Packet.SOURCE_OFFSET, address, partial);
     }
 
-    static void setDestination(
-            MutableDirectBuffer buffer, int ip, int protocol, int l4, int l4Length, int address, boolean partial) {
-        setAddress(buffer, ip, ip + Ipv4Packet.DESTINATION_OFFSET, protocol, l4, l4Length, address, partial);
+    static void setDestination(MutableDirectBuffer buffer, L4View packet, int address, boolean partial) {
+        setAddress(buffer, packet, Ipv4Packet.DESTINATION_OFFSET, address, partial);
+    }
+
+    /**
+     * Replaces the source address in the IPv4 header only: for an ICMP error, whose checksum does
+     * not cover the outer addresses.
+     */
+    static void setHeaderSource(MutableDirectBuffer buffer, int ip, int address) {
+        setAddress(buffer, ip, ip + Ipv4Packet.SOURCE_OFFSET, Ipv4Packet.PROTOCOL_ICMP, 0, 0, address, false);
+    }
+
+    static void setHeaderDestination(MutableDirectBuffer buffer, int ip, int address) {
+        setAddress(buffer, ip, ip + Ipv4Packet.DESTINATION_OFFSET, Ipv4Packet.PROTOCOL_ICMP, 0, 0, address, false);
     }
 
     /** Replaces the TCP/UDP source port, or the ICMP echo identifier for ICMP. */
-    static void setSourcePort(
-            MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int port, boolean partial) {
-        setPort(buffer, protocol, l4, l4Length, 0, port, partial);
+    static void setSourcePort(MutableDirectBuffer buffer, L4View packet, int port, boolean partial) {
+        setPort(buffer, packet, L4View.sourcePortOffset(packet.protocol()), port, partial);
     }
 
     /** Replaces the TCP/UDP destination port, or the ICMP echo identifier for ICMP. */
-    static void setDestinationPort(
-            MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int port, boolean partial) {
-        setPort(buffer, protocol, l4, l4Length, 2, port, partial);
+    static void setDestinationPort(MutableDirectBuffer buffer, L4View packet, int port, boolean partial) {
+        setPort(buffer, packet, L4View.destinationPortOffset(packet.protocol()), port, partial);
+    }
+
+    private static void setAddress(
+            MutableDirectBuffer buffer, L4View packet, int fieldOffset, int address, boolean partial) {
+        final int ip = packet.ipOffset();
+        setAddress(
+                buffer,
+                ip,
+                ip + fieldOffset,
+                packet.protocol(),
+                packet.l4Offset(),
+                packet.l4Length(),
+                address,
+                partial);
     }
 
     private static void setAddress(
@@ -89,24 +110,10 @@ final class PacketRewriter {
         }
     }
 
-    private static void setPort(
-            MutableDirectBuffer buffer, int protocol, int l4, int l4Length, int at, int port, boolean partial) {
-        if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
-            if (l4Length < IcmpPacket.IDENTIFIER_OFFSET + 2) {
-                return;
-            }
-            final int old = buffer.getShort(l4 + IcmpPacket.IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            if (old == port) {
-                return;
-            }
-            buffer.putShort(l4 + IcmpPacket.IDENTIFIER_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
-            final int checksum = buffer.getShort(l4 + IcmpPacket.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            buffer.putShort(
-                    l4 + IcmpPacket.CHECKSUM_OFFSET,
-                    (short) InternetChecksum.adjust16(checksum, old, port),
-                    ByteOrder.BIG_ENDIAN);
-            return;
-        }
+    private static void setPort(MutableDirectBuffer buffer, L4View packet, int at, int port, boolean partial) {
+        final int protocol = packet.protocol();
+        final int l4 = packet.l4Offset();
+        final int l4Length = packet.l4Length();
         if (l4Length < at + 2) {
             return;
         }
@@ -115,6 +122,15 @@ final class PacketRewriter {
             return;
         }
         buffer.putShort(l4 + at, (short) port, ByteOrder.BIG_ENDIAN);
+        if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
+            // The echo identifier: ICMP's checksum covers the message, not a pseudo-header.
+            final int checksum = buffer.getShort(l4 + IcmpPacket.CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            buffer.putShort(
+                    l4 + IcmpPacket.CHECKSUM_OFFSET,
+                    (short) InternetChecksum.adjust16(checksum, old, port),
+                    ByteOrder.BIG_ENDIAN);
+            return;
+        }
         final int l4Checksum = l4ChecksumField(protocol, l4, l4Length);
         if (l4Checksum < 0 || partial) {
             return; // a partial checksum is completed over the port as it is now
@@ -132,12 +148,7 @@ final class PacketRewriter {
 
     /** @return the offset of the TCP/UDP checksum field if it lies within {@code l4Length}, else -1 */
     private static int l4ChecksumField(int protocol, int l4, int l4Length) {
-        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            return l4Length >= TcpPacket.CHECKSUM_OFFSET + 2 ? l4 + TcpPacket.CHECKSUM_OFFSET : -1;
-        }
-        if (protocol == Ipv4Packet.PROTOCOL_UDP) {
-            return l4Length >= UdpPacket.CHECKSUM_OFFSET + 2 ? l4 + UdpPacket.CHECKSUM_OFFSET : -1;
-        }
-        return -1;
+        final int at = L4View.pseudoHeaderChecksumOffset(protocol);
+        return at >= 0 && l4Length >= at + 2 ? l4 + at : -1;
     }
 }

@@ -317,9 +317,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         out.put("connections", rows);
         out.put("count", counters.connections());
         out.put("limit", counters.limit());
-        out.put("created", counters.created());
-        out.put("expired", counters.expired());
-        out.put("translated", counters.translated());
+        out.putAll(counters.countsByLabel()); // created, expired, translated, ...: every NatCounter by its label
         out.put("drops", counters.dropsByReason());
         out.put("relayFailures", listeners.relayFailures());
         return out;

@@ -1,0 +1,95 @@
+package io.jvswitch.nat;
+
+import io.jvswitch.packet.Ipv4Address;
+import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.L4View;
+import io.jvswitch.switching.service.RoutingHook;
+import org.agrona.DirectBuffer;
+
+/**
+ * Says in words what the translator would do with a packet, changing nothing (no lookup
+ * statistics, no drop counted): the tracked connection it belongs to and how that translates it,
+ * else the connection it would open. For traces of synthetic packets, off the packet path: it
+ * allocates.
+ */
+final class NatExplainer {
+    private final ConnectionTable table;
+    private final L4View packet = new L4View();
+
+    NatExplainer(ConnectionTable table) {
+        this.table = table;
+    }
+
+    String explain(
+            NatPolicy policy,
+            int fromNetwork,
+            int toNetwork,
+            DirectBuffer buffer,
+            int ipOffset,
+            int ipLength,
+            long nowNanos) {
+        if (!packet.wrap(buffer, ipOffset, ipLength)) {
+            return "too short to track";
+        }
+        final int protocol = packet.protocol();
+        if (protocol != Ipv4Packet.PROTOCOL_TCP
+                && protocol != Ipv4Packet.PROTOCOL_UDP
+                && protocol != Ipv4Packet.PROTOCOL_ICMP) {
+            return "protocol " + protocol + " is not tracked: passes untranslated";
+        }
+        if (!packet.headerComplete()) {
+            return "too short to track";
+        }
+        final int source = packet.source();
+        final int destination = packet.destination();
+        final int sourcePort = packet.sourcePort();
+        final int destinationPort = packet.destinationPort();
+        final String name =
+                protocol == Ipv4Packet.PROTOCOL_TCP ? "tcp" : protocol == Ipv4Packet.PROTOCOL_UDP ? "udp" : "icmp";
+        final int ref = table.lookup(
+                ConnectionTable.tupleA(protocol, fromNetwork, source),
+                ConnectionTable.tupleB(destination, sourcePort, destinationPort));
+        if (ref >= 0 && !table.isExpired(ref >> 1, nowNanos)) {
+            return tracked(name, ref);
+        }
+        final String flow = name + " " + endpoint(source, sourcePort) + " -> " + endpoint(destination, destinationPort);
+        if (fromNetwork != RoutingHook.HOST_LINK && protocol != Ipv4Packet.PROTOCOL_ICMP) {
+            final PublishedPorts.Rule rule = policy.published().find(protocol, destination, destinationPort, policy);
+            if (rule != null) {
+                return "no tracked connection: would open " + flow + " to the published port, destination "
+                        + "translated to " + endpoint(rule.containerIp(), rule.containerPort());
+            }
+        }
+        if (toNetwork == RoutingHook.UNROUTED) {
+            return "no tracked connection for " + flow + " and no published port: destination unchanged";
+        }
+        if (toNetwork == RoutingHook.HOST_LINK
+                && fromNetwork != RoutingHook.HOST_LINK
+                && policy.masquerades(fromNetwork)
+                && !policy.isHostAddress(destination)) {
+            return "no tracked connection: would open " + flow + ", source masqueraded as "
+                    + Ipv4Address.format(policy.masqueradeAddress()) + " with a free port";
+        }
+        return "no tracked connection for " + flow + ": none to open, passes untranslated";
+    }
+
+    private String tracked(String name, int ref) {
+        final int connection = ref >> 1;
+        final int other = ConnectionTable.REPLY - (ref & 1);
+        final long otherA = table.tupleA(connection, other);
+        final long otherB = table.tupleB(connection, other);
+        final long originalA = table.tupleA(connection, ConnectionTable.ORIGINAL);
+        final long originalB = table.tupleB(connection, ConnectionTable.ORIGINAL);
+        return "matches the tracked connection " + name + " "
+                + endpoint(ConnectionTable.sourceOf(originalA), ConnectionTable.sourcePortOf(originalB)) + " -> "
+                + endpoint(ConnectionTable.destinationOf(originalB), ConnectionTable.destinationPortOf(originalB))
+                + " (" + ((ref & 1) == ConnectionTable.ORIGINAL ? "original" : "reply") + " direction): "
+                + "translated to "
+                + endpoint(ConnectionTable.destinationOf(otherB), ConnectionTable.destinationPortOf(otherB))
+                + " -> " + endpoint(ConnectionTable.sourceOf(otherA), ConnectionTable.sourcePortOf(otherB));
+    }
+
+    private static String endpoint(int address, int port) {
+        return Ipv4Address.format(address) + ":" + port;
+    }
+}
