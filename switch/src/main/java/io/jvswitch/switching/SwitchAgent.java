@@ -230,14 +230,23 @@ final class SwitchAgent implements Agent {
     private void sendReply(int type, MutableDirectBuffer ring, int index, int length) {
         final BridgeDomain domain = domains.get(ring.getInt(index));
         final int payload = length - GatewayReplyQueue.HEADER;
-        final int at = Ipv4Router.udpPayloadOffset();
-        if (domain == null || domain.subnetMask == 0 || payload + at > frame.capacity()) {
+        final int client = ring.getInt(index + 4);
+        final boolean overIpv6 = GatewayDatagramService.isIpv6Client(client);
+        final int at = overIpv6 ? Ipv6GatewayService.udpPayloadOffset() : Ipv4Router.udpPayloadOffset();
+        if (domain == null
+                || (overIpv6 ? !domain.routesIpv6() : domain.subnetMask == 0)
+                || payload + at > frame.capacity()) {
             return; // the network went away meanwhile
         }
         frame.putBytes(at, ring, index + GatewayReplyQueue.HEADER, payload);
         pipeline.now = nowNanos;
-        pipeline.router.sendDeferred(
-                domain, frame, ring.getInt(index + 4), ring.getInt(index + 8), ring.getInt(index + 12), payload);
+        if (overIpv6) {
+            pipeline.router6.service.sendDeferred(
+                    domain, frame, client, ring.getInt(index + 8), ring.getInt(index + 12), payload);
+        } else {
+            pipeline.router.sendDeferred(
+                    domain, frame, client, ring.getInt(index + 8), ring.getInt(index + 12), payload);
+        }
     }
 
     /** A frame matching an armed trace is processed with a trace, once; then the trace is disarmed. */
@@ -537,6 +546,7 @@ final class SwitchAgent implements Agent {
 
     void gatewayService(GatewayDatagramService service) {
         pipeline.router.service(service);
+        pipeline.router6.service.service(service);
     }
 
     void routingHook(RoutingHook hook) {
