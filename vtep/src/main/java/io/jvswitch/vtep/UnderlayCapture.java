@@ -30,6 +30,9 @@ final class UnderlayCapture {
 
     /** A datagram this port built (VXLAN header, then the inner frame), as sent from here to {@code peer}. */
     void sent(CaptureTap tap, int peer, DirectBuffer datagram, int offset, int length) {
+        if (ctx.ipv6Underlay()) {
+            return; // not yet: the outer headers written here are IPv4's (the inner frames are captured at the port)
+        }
         final UnsafeBuffer b = scratch();
         final int copied = Math.min(length, MAX_DATAGRAM);
         UdpIpv4Headers.write(b, 0, ctx.localAddress(), peer, ctx.udpPort(), ctx.udpPort(), ctx.ttl(), copied);
@@ -42,6 +45,9 @@ final class UnderlayCapture {
      * (flags, this port's VNI) on the way in, so it is written again as it was.
      */
     void received(CaptureTap tap, int sender, DirectBuffer frame, int offset, int length) {
+        if (ctx.ipv6Underlay()) {
+            return;
+        }
         final UnsafeBuffer b = scratch();
         final int copied = Math.min(length, MAX_DATAGRAM - VxlanHeader.LENGTH);
         UdpIpv4Headers.write(
