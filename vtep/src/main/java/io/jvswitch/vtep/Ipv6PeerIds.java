@@ -55,6 +55,16 @@ public final class Ipv6PeerIds {
         return 0;
     }
 
+    /** The high half of the address with id {@code id} (one {@link #assign} returned). Any thread. */
+    long high(int id) {
+        return table.high[(id & ~TAG) - 1];
+    }
+
+    /** The low half of the address with id {@code id}. Any thread. */
+    long low(int id) {
+        return table.low[(id & ~TAG) - 1];
+    }
+
     /** The id of {@code address}, or 0; for the netty receive path, which has an address object anyway. */
     int idOf(Inet6Address address) {
         final ByteBuffer b = ByteBuffer.wrap(address.getAddress());

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+
 /**
  * VXLAN over an IPv6 underlay: two jvs hosts joined by a veth with IPv6 addresses only, carrying a
  * dual-stack overlay network; and a third host whose overlay is the Linux kernel's vxlan device
@@ -144,6 +146,49 @@ class Ipv6VxlanIT {
         // full-size TCP both ways, IPv6 inside IPv6 and IPv4 inside IPv6
         VxlanIT.iperf(b, c2, a, c1, "fd00:79::b", 1);
         VxlanIT.iperf(a, c1, b, c2, a.ipOf("dual", "c1"), 1);
+    }
+
+    /** The encap and decap capture points show the datagrams with their outer IPv6 headers, checksums valid. */
+    @Test
+    void theUnderlayCaptureShowsOuterIpv6Headers() throws Exception {
+        final Path file = a.dir.resolve("underlay6.pcap");
+        final Process capture = CaptureProcess.start(
+                a,
+                a.dir.resolve("underlay6.err"),
+                "vxlan:dual",
+                "--point",
+                "encap,decap",
+                "udp port 4789",
+                "-c",
+                "4",
+                "-w",
+                file.toString());
+        assertTrue(ping6(a, c1, "fd00:79::b"));
+        CaptureProcess.awaitCount(capture, a.dir.resolve("underlay6.err"));
+        final String fields = CaptureProcess.tool(
+                "tshark",
+                "-r",
+                file.toString(),
+                "-o",
+                "udp.check_checksum:TRUE",
+                "-T",
+                "fields",
+                "-e",
+                "ipv6.src",
+                "-e",
+                "ipv6.dst",
+                "-e",
+                "udp.dstport",
+                "-e",
+                "vxlan.vni",
+                "-e",
+                "udp.checksum.status");
+        assertTrue(
+                fields.contains("fd00:200::1,fd00:79::a\tfd00:200::2,fd00:79::b\t4789\t" + VNI + "\t1"),
+                "encap: outer IPv6 from host A to host B, inner IPv6, UDP checksum good\n" + fields);
+        assertTrue(
+                fields.contains("fd00:200::2,fd00:79::b\tfd00:200::1,fd00:79::a\t4789\t" + VNI + "\t1"),
+                "decap: as it came from host B\n" + fields);
     }
 
     @Test
