@@ -160,7 +160,7 @@ class Ipv6VxlanIT {
                 "encap,decap",
                 "udp port 4789",
                 "-c",
-                "4",
+                "6",
                 "-w",
                 file.toString());
         assertTrue(ping6(a, c1, "fd00:79::b"));
