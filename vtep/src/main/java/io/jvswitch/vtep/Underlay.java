@@ -59,6 +59,10 @@ import java.util.function.Consumer;
 public final class Underlay implements DutyCycleWork {
     private static final System.Logger LOG = System.getLogger("jvs.vtep");
     private static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
+    /** The outer hop limit of an IPv6 underlay (IPPROTO_IPV6 41, IPV6_UNICAST_HOPS 16): its --ttl. */
+    private static final IntegerUnixChannelOption IPV6_UNICAST_HOPS =
+            new IntegerUnixChannelOption("IPV6_UNICAST_HOPS", 41, 16);
+
     private static final IntegerUnixChannelOption SO_NO_CHECK = new IntegerUnixChannelOption("SO_NO_CHECK", 1, 11);
     /** Root may size socket buffers past net.core.rmem_max/wmem_max (a burst of super-frames needs it). */
     private static final IntegerUnixChannelOption SO_RCVBUFFORCE =
@@ -173,7 +177,7 @@ public final class Underlay implements DutyCycleWork {
         final Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(EpollDatagramChannel.class)
-                .option(IP_TTL, ctx.ttl())
+                .option(ctx.ipv6Underlay() ? IPV6_UNICAST_HOPS : IP_TTL, ctx.ttl())
                 .option(SO_SNDBUFFORCE, SOCKET_BUFFER)
                 .option(ChannelOption.AUTO_READ, false) // nothing is sent to these ports
                 .option(

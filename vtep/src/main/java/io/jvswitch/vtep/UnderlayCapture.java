@@ -22,9 +22,6 @@ final class UnderlayCapture {
     /** Largest datagram shown whole; longer ones are cut (their original length is kept). */
     private static final int MAX_DATAGRAM = 65_535;
 
-    /** The kernel's default hop limit, which an IPv6 underlay's sockets send with. */
-    private static final int HOP_LIMIT = 64;
-
     private final int vni;
     private final VtepContext ctx;
     /** This host's IPv6 underlay address; zero on an IPv4 underlay. */
@@ -59,7 +56,7 @@ final class UnderlayCapture {
                     ids.low(peer),
                     ctx.udpPort(),
                     ctx.udpPort(),
-                    HOP_LIMIT,
+                    ctx.ttl(),
                     copied);
             tap.copy(CapturePoint.ENCAP, b, 0, UdpIpv6Headers.LENGTH + copied);
             return;
@@ -90,7 +87,7 @@ final class UnderlayCapture {
                     localLow,
                     ctx.udpPort(),
                     ctx.udpPort(),
-                    HOP_LIMIT,
+                    ctx.ttl(),
                     VxlanHeader.LENGTH + copied);
             tap.copy(CapturePoint.DECAP, b, 0, UdpIpv6Headers.LENGTH + VxlanHeader.LENGTH + copied);
             return;

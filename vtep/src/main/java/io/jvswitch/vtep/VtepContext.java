@@ -134,7 +134,7 @@ public final class VtepContext {
         udpPort = v;
         return this;
     }
-    /** TTL of outer IPv4 headers (an IPv6 underlay sends with the kernel's default hop limit). */
+    /** TTL of outer IPv4 headers, or the hop limit of outer IPv6 headers on an IPv6 underlay. */
     public int ttl() {
         return ttl;
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -199,6 +200,44 @@ class Ipv6VxlanIT {
         // the kernel's vxlan accepts only datagrams with a correct UDP checksum over IPv6: TCP both ways
         VxlanIT.iperf(a, k1, a, c3, "fd00:80::100", 1);
         VxlanIT.iperf(a, c3, a, k1, a.ipOf("kx6", "c3"), 1);
+    }
+
+    /** --ttl is the outer hop limit over IPv6, as host B's underlay interface sees it. */
+    @Test
+    void ttlSetsTheOuterHopLimit() throws Exception {
+        a.ok(
+                "network",
+                "create",
+                "hops",
+                "--driver",
+                "overlay",
+                "--vni",
+                "4444",
+                "--subnet",
+                "10.82.0.0/24",
+                "--local",
+                "fd00:200::1",
+                "--peer",
+                "fd00:200::2",
+                "--ttl",
+                "7",
+                "--vxlan-port",
+                "4790"); // its own socket: the one on 4789 sends with 64
+        final String c4 = a.container("c4");
+        a.ok("attach", "--netns", c4, "--network", "hops", "--name", "c4");
+        final Path out = b.dir.resolve("hops.txt");
+        final Process tcpdump = b.lab.start(
+                b.host, out, "timeout", "15", "tcpdump", "-i", "u6b", "-c", "1", "-nv", "udp port 4790 and ip6[7] = 7");
+        try {
+            Readiness.printed(out, "listening on");
+            // an ARP broadcast for an absent address is replicated to the peer
+            a.lab.exec(c4, "ping", "-c", "2", "-W", "1", "10.82.0.200");
+            tcpdump.waitFor();
+            assertTrue(Files.readString(out).contains("hlim 7"), Files.readString(out));
+        } finally {
+            tcpdump.destroy();
+            tcpdump.waitFor();
+        }
     }
 
     @Test
