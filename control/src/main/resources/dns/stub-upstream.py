@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A tiny authoritative DNS server: the upstream that jvs forwards to in the tests and the demo.
 
-Usage: stub-upstream.py ADDRESS [PORT]
+Usage: stub-upstream.py ADDRESS [PORT]   (ADDRESS of either family)
 Serves UDP and TCP. Names under "example." are its zone: "ext.example" has A 198.51.100.7,
 "many.example" has 80 A records (too large for 512-byte UDP), every other name is NXDOMAIN
 with the zone's SOA (negative TTL 30). Prints one line per query it receives.
@@ -82,6 +82,9 @@ def main():
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 53
     socketserver.ThreadingUDPServer.allow_reuse_address = True
     socketserver.ThreadingTCPServer.allow_reuse_address = True
+    if ":" in address:  # an IPv6 upstream
+        socketserver.ThreadingUDPServer.address_family = socket.AF_INET6
+        socketserver.ThreadingTCPServer.address_family = socket.AF_INET6
     udp = socketserver.ThreadingUDPServer((address, port), Udp)
     tcp = socketserver.ThreadingTCPServer((address, port), Tcp)
     threading.Thread(target=tcp.serve_forever, daemon=True).start()

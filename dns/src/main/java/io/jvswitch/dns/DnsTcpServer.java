@@ -1,5 +1,6 @@
 package io.jvswitch.dns;
 
+import io.jvswitch.switching.service.GatewayDatagramService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,8 +24,10 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,8 +62,10 @@ final class DnsTcpServer implements AutoCloseable {
     private final UpstreamForwarder forwarder;
     private final LocalAnswerer answerer;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[DnsWire.MAX_TCP_MESSAGE]);
-    private final Map<Integer, Channel> listeners = new HashMap<>();
-    private final Map<Integer, Integer> gateways = new HashMap<>();
+    /** Listening channels by gateway address (a network's IPv4 and IPv6 gateways), with their networks. */
+    private final Map<InetAddress, Channel> listeners = new HashMap<>();
+
+    private final Map<InetAddress, Integer> gateways = new HashMap<>();
     private int connections;
     private final FairShares shares;
     private final int port;
@@ -83,29 +88,35 @@ final class DnsTcpServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** Listens at each network's gateway, stops listening for networks gone; call from any thread. */
+    /** Listens at each network's gateways, stops listening for networks gone; call from any thread. */
     synchronized void sync(Iterable<DnsNetwork> networks) {
-        final Map<Integer, Integer> wanted = new HashMap<>();
-        networks.forEach(n -> wanted.put(n.networkId(), n.gateway()));
+        final Map<InetAddress, Integer> wanted = new HashMap<>();
+        networks.forEach(n -> {
+            if (n.gateway() != 0) {
+                wanted.put(ipv4(n.gateway()), n.networkId());
+            }
+            if (n.gateway6() != null) {
+                wanted.put(n.gateway6(), n.networkId());
+            }
+        });
         listeners.entrySet().removeIf(e -> {
-            final Integer gateway = wanted.get(e.getKey());
-            if (gateway == null || !gateway.equals(gateways.get(e.getKey()))) {
+            if (!Objects.equals(wanted.get(e.getKey()), gateways.get(e.getKey()))) {
                 e.getValue().close();
                 gateways.remove(e.getKey());
                 return true;
             }
             return false;
         });
-        wanted.forEach((id, gateway) -> {
-            if (!listeners.containsKey(id)) {
+        wanted.forEach((gateway, id) -> {
+            if (!listeners.containsKey(gateway)) {
                 try {
-                    listeners.put(id, bind(id, gateway));
-                    gateways.put(id, gateway);
+                    listeners.put(gateway, bind(id, gateway));
+                    gateways.put(gateway, id);
                 } catch (RuntimeException | InterruptedException e) {
                     LOG.log(
                             System.Logger.Level.WARNING,
-                            "cannot serve DNS over TCP at {0}:{1}: {2}",
-                            formatIp(gateway),
+                            "cannot serve DNS over TCP at {0} port {1}: {2}",
+                            gateway.getHostAddress(),
                             port,
                             e.getMessage());
                 }
@@ -113,15 +124,17 @@ final class DnsTcpServer implements AutoCloseable {
         });
     }
 
-    private Channel bind(int networkId, int gateway) throws InterruptedException {
-        final InetAddress address;
+    private static InetAddress ipv4(int address) {
         try {
-            address = InetAddress.getByAddress(
-                    new byte[] {(byte) (gateway >>> 24), (byte) (gateway >>> 16), (byte) (gateway >>> 8), (byte) gateway
+            return InetAddress.getByAddress(
+                    new byte[] {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address
                     });
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private Channel bind(int networkId, InetAddress address) throws InterruptedException {
         return new ServerBootstrap()
                 .group(loop, loop)
                 .channel(EpollServerSocketChannel.class)
@@ -159,9 +172,12 @@ final class DnsTcpServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             final InetAddress remote = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
             final byte[] b = remote.getAddress();
+            // An IPv6 client is keyed by a hash tagged as the dataplane tags its IPv6 clients: it is
+            // no endpoint's IPv4 address, and distinct clients mostly keep distinct fair shares.
             clientIp = remote instanceof Inet4Address || b.length == 4
                     ? ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF)
-                    : 0;
+                    : GatewayDatagramService.IPV6_CLIENT_TAG
+                            | (Arrays.hashCode(b) & ~GatewayDatagramService.IPV6_CLIENT_TAG);
             if (connections >= context.maxTcpConnections()) {
                 counters.increment(DnsCounter.TCP_REFUSED);
                 ctx.close();
@@ -227,10 +243,6 @@ final class DnsTcpServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close(); // a frame over 65535 bytes or a reset: nothing to answer
         }
-    }
-
-    static String formatIp(int ip) {
-        return (ip >>> 24) + "." + ((ip >>> 16) & 0xFF) + "." + ((ip >>> 8) & 0xFF) + "." + (ip & 0xFF);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.capture.CapturePoint;
 import io.jvswitch.switching.capture.CaptureRing;
 import io.jvswitch.switching.capture.PacketTrace;
+import io.jvswitch.switching.service.GatewayDatagramService;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -128,7 +129,9 @@ final class FramePipeline {
             int payloadLength,
             long nowNanos) {
         frame.begin(FrameContext.NO_PORT, switchMade, nowNanos);
-        return router.gateway.sendDeferred(domain, buffer, clientIp, clientPort, servicePort, payloadLength);
+        return GatewayDatagramService.isIpv6Client(clientIp)
+                ? router6.service.sendDeferred(domain, buffer, clientIp, clientPort, servicePort, payloadLength)
+                : router.gateway.sendDeferred(domain, buffer, clientIp, clientPort, servicePort, payloadLength);
     }
 
     private void handle(int ingress, PortCounters in, MutableDirectBuffer buffer, int length, long nowNanos) {

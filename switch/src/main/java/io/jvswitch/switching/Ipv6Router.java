@@ -26,8 +26,8 @@ import java.nio.ByteOrder;
  * host routes each network's IPv6 subnet via; it answers the host's neighbor solicitations for it
  * and ping6. Neighbor solicitations inside a network are answered earlier, by {@link NeighborProxy}.
  *
- * <p>Not done here: the routing hook (no IPv6 NAT or published ports), the gateway's UDP service
- * over IPv6, extension headers (a packet is routed whatever follows the fixed header, and quoted
+ * <p>The gateway's UDP service (DNS) over IPv6 is {@link Ipv6GatewayService}'s. Not done here: the
+ * routing hook (no IPv6 NAT or published ports), extension headers (a packet is routed whatever follows the fixed header, and quoted
  * in errors as it is). Runs on the dataplane thread; rewrites in place and builds errors in one
  * preallocated scratch buffer; allocates nothing per packet.
  */
@@ -51,6 +51,8 @@ final class Ipv6Router {
     private final Icmpv6Packet icmp = new Icmpv6Packet();
     private final UnsafeBuffer scratch;
     private final IcmpRateLimiter icmpLimiter;
+    /** The gateway's UDP service (DNS) at each IPv6 gateway address. */
+    final Ipv6GatewayService service;
 
     private BridgeDomain[] routed = new BridgeDomain[0];
 
@@ -71,6 +73,7 @@ final class Ipv6Router {
         this.table = table;
         this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(scratchBytes, 64));
         this.icmpLimiter = icmpLimiter;
+        this.service = new Ipv6GatewayService(pipeline, frame);
     }
 
     // ---- configuration (commands on the dataplane thread) ---------------------------------
@@ -107,11 +110,12 @@ final class Ipv6Router {
         final long high = ip.destinationHigh();
         final long low = ip.destinationLow();
         if (high == domain.gateway6High && low == domain.gateway6Low) {
-            if (answerEcho(ingress, in, domain.gatewayMac, buffer, length)) {
+            if (answerEcho(ingress, in, domain.gatewayMac, buffer, length)
+                    || service.offer(ingress, in, domain, ip, buffer, length)) {
                 return;
             }
             // The host owns the gateway address too: the rest (answers to the host's own traffic,
-            // connections to host services) goes up the host link, as over IPv4.
+            // connections to host services such as DNS over TCP) goes up the host link, as over IPv4.
             if (hostLinkSlot < 0 || domain.internal) {
                 refuse(
                         ingress,

@@ -135,19 +135,17 @@ final class SwitchAgent implements Agent {
     private void sendReply(int type, MutableDirectBuffer ring, int index, int length) {
         final BridgeDomain domain = domains.get(ring.getInt(index));
         final int payload = length - GatewayReplyQueue.HEADER;
-        final int at = Ipv4GatewayResponder.udpPayloadOffset();
-        if (domain == null || domain.subnetMask == 0 || payload + at > frame.capacity()) {
+        final int client = ring.getInt(index + 4);
+        final boolean overIpv6 = GatewayDatagramService.isIpv6Client(client);
+        final int at = overIpv6 ? Ipv6GatewayService.udpPayloadOffset() : Ipv4GatewayResponder.udpPayloadOffset();
+        if (domain == null
+                || (overIpv6 ? !domain.routesIpv6() : domain.subnetMask == 0)
+                || payload + at > frame.capacity()) {
             return; // the network went away meanwhile
         }
         frame.putBytes(at, ring, index + GatewayReplyQueue.HEADER, payload);
         pipeline.sendDeferred(
-                domain,
-                frame,
-                ring.getInt(index + 4),
-                ring.getInt(index + 8),
-                ring.getInt(index + 12),
-                payload,
-                nowNanos);
+                domain, frame, client, ring.getInt(index + 8), ring.getInt(index + 12), payload, nowNanos);
     }
 
     private void portGone(int slot) {
@@ -350,6 +348,7 @@ final class SwitchAgent implements Agent {
 
     void gatewayService(GatewayDatagramService service) {
         pipeline.router.service(service);
+        pipeline.router6.service.service(service);
     }
 
     void routingHook(RoutingHook hook) {

@@ -88,14 +88,16 @@ final class GroReads implements AutoCloseable {
     private boolean drained;
     private boolean closed;
 
+    private final Ipv6PeerIds ipv6Peers;
     /** Reads that failed (other than finding the socket empty): for tests. */
     private long readErrors;
     /** Reads that carried a GRO segment size (more than one datagram, or one the kernel marked). */
     private long coalescedReads;
 
-    GroReads(int fd, VtepCounters counters) {
+    GroReads(int fd, VtepCounters counters, Ipv6PeerIds ipv6Peers) {
         this.fd = fd;
         this.counters = counters;
+        this.ipv6Peers = ipv6Peers;
         this.callState = arena.allocate(CALL_STATE);
         this.msghdr = arena.allocate(MSGHDR_BYTES, 8);
         this.iov = arena.allocate(IOVEC_BYTES, 8);
@@ -233,18 +235,24 @@ final class GroReads implements AutoCloseable {
         return handed;
     }
 
-    /** The sender's IPv4 address as an int; 0 (never a peer) for an IPv6 sender that is not IPv4-mapped. */
+    /**
+     * The sender as the tunnels name it: its IPv4 address as an int (also when IPv4-mapped), an
+     * IPv6 peer's id ({@link Ipv6PeerIds}), or 0 (never a peer) for an unknown IPv6 sender.
+     */
     private int senderIp() {
         final short family = name.get(ValueLayout.JAVA_SHORT, 0);
         if (family == AF_INET) {
             return name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4);
         }
-        if (family == AF_INET6
-                && name.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) == 0
-                && name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16) == 0xFFFF) {
-            return name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 20);
+        if (family != AF_INET6) {
+            return 0;
         }
-        return 0;
+        final long high = name.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 8);
+        final long low = name.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16);
+        if (high == 0 && (low >>> 32) == 0xFFFF) {
+            return (int) low; // IPv4-mapped
+        }
+        return ipv6Peers.idOf(high, low); // an IPv6 underlay's peer, or 0
     }
 
     /** The {@code UDP_GRO} control message's segment size, or 0 when the read was one datagram. */

@@ -15,6 +15,9 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -124,6 +127,37 @@ public final class TunnelPort implements Port {
         if (ip == 0 || ip == ctx.localAddress()) {
             throw new IllegalArgumentException("a peer must be another host's underlay address");
         }
+        if (ctx.ipv6Underlay()) {
+            throw new IllegalArgumentException(
+                    "the underlay is IPv6 (" + ctx.localText() + "): its peers are IPv6 addresses");
+        }
+        return addPeer(ip, VtepPeer.toInet(ip));
+    }
+
+    /**
+     * Adds a peer of the underlay's family: an IPv4 address on an IPv4 underlay, an IPv6 one on an
+     * IPv6 underlay (a socket bound to an address of one family sends to that family only).
+     */
+    public synchronized VtepPeer addPeer(InetAddress address) {
+        if (address instanceof Inet6Address v6) {
+            if (!ctx.ipv6Underlay()) {
+                throw new IllegalArgumentException(
+                        "the underlay is IPv4 (" + ctx.localText() + "): an IPv6 peer needs an IPv6 --local");
+            }
+            if (v6.equals(ctx.localAddress6()) || v6.isAnyLocalAddress() || v6.isMulticastAddress()) {
+                throw new IllegalArgumentException("a peer must be another host's underlay address");
+            }
+            return addPeer(ctx.ipv6PeerIds().assign(v6), v6);
+        }
+        return addPeer(ByteBuffer.wrap(address.getAddress()).getInt());
+    }
+
+    /** The id of an IPv6 peer's address (0 if it never was a peer), for {@link #removePeer} and {@link #program}. */
+    public int ipv6PeerId(Inet6Address address) {
+        return ctx.ipv6PeerIds().idOf(address);
+    }
+
+    private VtepPeer addPeer(int ip, InetAddress address) {
         final VtepPeer[] current = peers;
         for (VtepPeer p : current) {
             if (p.ip() == ip) {
@@ -133,7 +167,7 @@ public final class TunnelPort implements Port {
         if (current.length >= ctx.peerLimit()) {
             throw new IllegalStateException("network has " + current.length + " peers, the limit");
         }
-        final VtepPeer peer = new VtepPeer(ip, ctx.udpPort());
+        final VtepPeer peer = new VtepPeer(ip, address, ctx.udpPort());
         final VtepPeer[] next = Arrays.copyOf(current, current.length + 1);
         next[current.length] = peer;
         peers = next;
@@ -159,6 +193,12 @@ public final class TunnelPort implements Port {
 
     public VtepPeer[] peers() {
         return peers.clone();
+    }
+
+    /** A VTEP id as its address text: an IPv6 peer's id is not an address. Any thread. */
+    private String vtepText(int id) {
+        final VtepPeer peer = peerOf(id);
+        return peer != null ? peer.ipText() : Ipv4Address.format(id);
     }
 
     /** The peer with this underlay address, or null. Any thread. */
@@ -261,12 +301,12 @@ public final class TunnelPort implements Port {
         if (request != null) {
             snapshotRequest = null;
             final List<RemoteMac> entries = new ArrayList<>(macs.size());
-            programmed.forEachLong((mac, vtep) ->
-                    entries.add(new RemoteMac(MacAddress.format(mac), Ipv4Address.format((int) vtep), -1)));
+            programmed.forEachLong(
+                    (mac, vtep) -> entries.add(new RemoteMac(MacAddress.format(mac), vtepText((int) vtep), -1)));
             macs.forEach(
                     nowNanos,
-                    (mac, vtep, age) -> entries.add(new RemoteMac(
-                            MacAddress.format(mac), Ipv4Address.format(vtep), TimeUnit.NANOSECONDS.toMillis(age))));
+                    (mac, vtep, age) -> entries.add(
+                            new RemoteMac(MacAddress.format(mac), vtepText(vtep), TimeUnit.NANOSECONDS.toMillis(age))));
             request.complete(entries);
         }
     }
@@ -401,8 +441,8 @@ public final class TunnelPort implements Port {
     public String describeEgress(DirectBuffer buffer, int offset, int length) {
         final long destination =
                 MacAddress.read(buffer, offset + VirtioNetHeader.LENGTH + EthernetFrame.DESTINATION_OFFSET);
-        final String tunnel = "VXLAN VNI " + vni + ", from " + Ipv4Address.format(ctx.localAddress()) + " to UDP port "
-                + ctx.udpPort() + " of ";
+        final String tunnel =
+                "VXLAN VNI " + vni + ", from " + ctx.localText() + " to UDP port " + ctx.udpPort() + " of ";
         final VtepPeer[] targets = peers;
         if (targets.length == 0) {
             return "VXLAN VNI " + vni + ": no peers, the frame is dropped (no-peers)";
@@ -410,8 +450,8 @@ public final class TunnelPort implements Port {
         if (!MacAddress.isMulticast(destination)) {
             final int vtep = macs.lookup(destination);
             if (vtep != RemoteMacTable.MISSING && peerIn(targets, vtep) != null) {
-                return tunnel + "VTEP " + Ipv4Address.format(vtep) + ": the remote FDB has "
-                        + MacAddress.format(destination) + " behind " + Ipv4Address.format(vtep);
+                return tunnel + "VTEP " + vtepText(vtep) + ": the remote FDB has " + MacAddress.format(destination)
+                        + " behind " + vtepText(vtep);
             }
         }
         final StringBuilder all = new StringBuilder();

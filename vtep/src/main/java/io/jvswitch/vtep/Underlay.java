@@ -1,6 +1,5 @@
 package io.jvswitch.vtep;
 
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.switching.service.DutyCycleWork;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -21,6 +20,8 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.SegmentedDatagramPacket;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -58,6 +59,10 @@ import java.util.function.Consumer;
 public final class Underlay implements DutyCycleWork {
     private static final System.Logger LOG = System.getLogger("jvs.vtep");
     private static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
+    /** The outer hop limit of an IPv6 underlay (IPPROTO_IPV6 41, IPV6_UNICAST_HOPS 16): its --ttl. */
+    private static final IntegerUnixChannelOption IPV6_UNICAST_HOPS =
+            new IntegerUnixChannelOption("IPV6_UNICAST_HOPS", 41, 16);
+
     private static final IntegerUnixChannelOption SO_NO_CHECK = new IntegerUnixChannelOption("SO_NO_CHECK", 1, 11);
     /** Root may size socket buffers past net.core.rmem_max/wmem_max (a burst of super-frames needs it). */
     private static final IntegerUnixChannelOption SO_RCVBUFFORCE =
@@ -116,7 +121,8 @@ public final class Underlay implements DutyCycleWork {
         boolean done = false;
         boolean readsItself = false;
         try {
-            final InetSocketAddress local = new InetSocketAddress(VtepPeer.toInet(ctx.localAddress()), ctx.udpPort());
+            final InetSocketAddress local = new InetSocketAddress(
+                    ctx.ipv6Underlay() ? ctx.localAddress6() : VtepPeer.toInet(ctx.localAddress()), ctx.udpPort());
             // With GRO the dataplane reads the socket itself (GroReads: no objects per datagram), and
             // netty's reads are off; without it netty reads with recvmmsg, datagramsPerRead at a time.
             final int receiveSlot = ctx.udpGro() ? MAX_UDP_PAYLOAD : ctx.maxDatagramPayload();
@@ -143,15 +149,15 @@ public final class Underlay implements DutyCycleWork {
             done = true;
         } catch (RuntimeException e) {
             throw new IllegalStateException(
-                    "cannot bind the VXLAN underlay socket to " + Ipv4Address.format(ctx.localAddress()) + ":"
-                            + ctx.udpPort() + ": " + e.getMessage(),
+                    "cannot bind the VXLAN underlay socket to " + ctx.localText() + ":" + ctx.udpPort() + ": "
+                            + e.getMessage(),
                     e);
         } finally {
             if (!done) {
                 shutDownLoop();
             }
         }
-        this.groReads = readsItself ? new GroReads(receivingFd, counters) : null;
+        this.groReads = readsItself ? new GroReads(receivingFd, counters, ctx.ipv6PeerIds()) : null;
     }
 
     /** Turns the loop until a bind completes (netty runs it as a task even on the loop's own thread). */
@@ -171,7 +177,7 @@ public final class Underlay implements DutyCycleWork {
         final Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(EpollDatagramChannel.class)
-                .option(IP_TTL, ctx.ttl())
+                .option(ctx.ipv6Underlay() ? IPV6_UNICAST_HOPS : IP_TTL, ctx.ttl())
                 .option(SO_SNDBUFFORCE, SOCKET_BUFFER)
                 .option(ChannelOption.AUTO_READ, false) // nothing is sent to these ports
                 .option(
@@ -385,7 +391,10 @@ public final class Underlay implements DutyCycleWork {
                 return;
             }
             // Inet4Address.hashCode() is the address as an int: no byte[] per datagram
-            receiver.onDatagram(sender.getAddress().hashCode(), packet.content());
+            final InetAddress address = sender.getAddress();
+            receiver.onDatagram(
+                    address instanceof Inet6Address v6 ? ctx.ipv6PeerIds().idOf(v6) : address.hashCode(),
+                    packet.content());
         }
 
         @Override
@@ -441,13 +450,12 @@ public final class Underlay implements DutyCycleWork {
         if (!loop.isTerminated()) {
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "the underlay loop of " + Ipv4Address.format(ctx.localAddress()) + ":" + ctx.udpPort()
-                            + " did not terminate");
+                    "the underlay loop of " + ctx.localText() + ":" + ctx.udpPort() + " did not terminate");
         }
     }
 
     @Override
     public String toString() {
-        return "underlay " + Ipv4Address.format(ctx.localAddress()) + ":" + ctx.udpPort();
+        return "underlay " + ctx.localText() + ":" + ctx.udpPort();
     }
 }

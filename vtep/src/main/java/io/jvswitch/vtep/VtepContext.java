@@ -1,11 +1,15 @@
 package io.jvswitch.vtep;
 
+import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.VxlanHeader;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,6 +21,10 @@ public final class VtepContext {
     public static final int MAX_PEER_LIMIT = 1024;
 
     private int localAddress;
+    /** The IPv6 underlay address, or null for an IPv4 underlay. */
+    private Inet6Address localAddress6;
+
+    private final Ipv6PeerIds ipv6PeerIds = new Ipv6PeerIds();
     private int udpPort = VxlanHeader.DEFAULT_PORT;
     private int ttl = 64;
     private int senderSockets = 4;
@@ -80,7 +88,42 @@ public final class VtepContext {
 
     public VtepContext localAddress(int v) {
         localAddress = v;
+        localAddress6 = null;
         return this;
+    }
+
+    /**
+     * The underlay address of either family. An IPv6 one makes an IPv6 underlay: its socket is
+     * bound there and its peers are IPv6 addresses ({@link TunnelPort#addPeer(InetAddress)}).
+     */
+    public VtepContext localAddress(InetAddress v) {
+        if (v instanceof Inet6Address v6) {
+            localAddress6 = v6;
+            localAddress = 0;
+        } else {
+            localAddress(ByteBuffer.wrap(v.getAddress()).getInt());
+        }
+        return this;
+    }
+
+    /** The IPv6 underlay address, or null when the underlay is IPv4. */
+    public Inet6Address localAddress6() {
+        return localAddress6;
+    }
+
+    /** Whether the underlay is IPv6 (outer IPv6 headers, IPv6 peers). */
+    public boolean ipv6Underlay() {
+        return localAddress6 != null;
+    }
+
+    /** The underlay address as text, of either family. */
+    public String localText() {
+        return localAddress6 != null ? VtepPeer.canonical(localAddress6) : Ipv4Address.format(localAddress);
+    }
+
+    /** Ids of the IPv6 peers, shared by the underlay (receive) and its tunnels (peers). */
+    Ipv6PeerIds ipv6PeerIds() {
+        return ipv6PeerIds;
     }
 
     public int udpPort() {
@@ -91,7 +134,7 @@ public final class VtepContext {
         udpPort = v;
         return this;
     }
-    /** TTL of outer IPv4 headers. */
+    /** TTL of outer IPv4 headers, or the hop limit of outer IPv6 headers on an IPv6 underlay. */
     public int ttl() {
         return ttl;
     }

@@ -64,7 +64,8 @@ public final class BenchMain implements Callable<Integer> {
             paramLabel = "LIST",
             split = ",",
             description =
-                    "Paths to measure, from bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat (default: all).")
+                    "Paths to measure, from bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat,"
+                            + " bridge6, jvs6 (IPv6) (default: all).")
     List<String> paths;
 
     @Option(

@@ -30,8 +30,8 @@ public record BenchOptions(
         Map<String, List<String>> jvsVariants,
         Path json,
         Path png) {
-    public static final List<String> ALL_PATHS =
-            List.of("bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan", "kernel-nat", "jvs-nat");
+    public static final List<String> ALL_PATHS = List.of(
+            "bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan", "kernel-nat", "jvs-nat", "bridge6", "jvs6");
 
     /** Trials of the loss-free rate searches last this long unless --trial-seconds says otherwise. */
     public static final int DEFAULT_TRIAL_SECONDS = 1;

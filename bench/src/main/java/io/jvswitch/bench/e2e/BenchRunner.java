@@ -50,6 +50,8 @@ public final class BenchRunner {
                     switch (key) {
                         case "bridge" -> new KernelBridgePath();
                         case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
+                        case "bridge6" -> new KernelBridgePath(true);
+                        case "jvs6" -> new JvsSwitchPath("jvs6", options.jvsDaemonArgs(), true);
                         case "ovs" -> new OvsUserspacePath(false);
                         case "ovs-tso" -> new OvsUserspacePath(true);
                         case "kernel-vxlan" -> new KernelVxlanPath();

@@ -22,12 +22,9 @@ public record Target(String label, String path, String reference, Figure figure,
             new Target("TCP x4, jvs published port / DNAT", "jvs-nat", "kernel-nat", Figure.TCP_4, true, 0.8),
             new Target("UDP 64B rx, jvs published port / DNAT", "jvs-nat", "kernel-nat", Figure.UDP_64_PPS, true, 0.8),
             new Target(
-                    "TCP conn rate, jvs published port / DNAT",
-                    "jvs-nat",
-                    "kernel-nat",
-                    Figure.CONNECTIONS,
-                    true,
-                    0.9));
+                    "TCP conn rate, jvs published port / DNAT", "jvs-nat", "kernel-nat", Figure.CONNECTIONS, true, 0.9),
+            // the IPv6 issue's: the same bound as IPv4's (the issue asks for a ratio within 0.05 of it)
+            new Target("TCP x1 IPv6, jvs / kernel bridge", "jvs6", "bridge6", Figure.TCP_1, true, 0.8));
 
     /** The measured value: a ratio of runs when there is a reference, else the path's median. */
     public Spread measure(BenchResults results) {

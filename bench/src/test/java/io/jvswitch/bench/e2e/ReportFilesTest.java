@@ -69,7 +69,8 @@ class ReportFilesTest {
                 "--runs must be within 1..20: 0",
                 refused(() -> new BenchOptions(0, 5, 20, 0, List.of(), List.of("jvs"), Map.of(), null, null)));
         assertEquals(
-                "unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat",
+                "unknown path 'ovs-dpdk': use bridge, jvs, ovs, ovs-tso, kernel-vxlan, jvs-vxlan, kernel-nat, jvs-nat,"
+                        + " bridge6, jvs6",
                 refused(() -> new BenchOptions(1, 5, 20, 0, List.of(), List.of("ovs-dpdk"), Map.of(), null, null)));
         assertEquals(
                 "--warmup must be within 0..60: 61",
@@ -110,8 +111,14 @@ class ReportFilesTest {
                         "kernel-vxlan",
                         "kernel-vxlan",
                         "kernel-nat",
-                        "kernel-nat"),
+                        "kernel-nat",
+                        "bridge6",
+                        "bridge6"),
                 paths.stream().map(DataplanePath::referenceKey).toList());
+        final DataplanePath jvs6 = paths.get(9);
+        assertEquals(null, jvs6.notMeasured(Figure.TCP_1));
+        assertTrue(jvs6.notMeasured(Figure.UDP_64_NDR).contains("IPv6"), jvs6.notMeasured(Figure.UDP_64_NDR));
+        assertTrue(paths.get(8).notMeasured(Figure.CPU_PER_GB).contains("kernel"));
         final DataplanePath nat = paths.get(7);
         assertTrue(nat.notMeasured(Figure.PING_RTT).contains("published port"), nat.notMeasured(Figure.PING_RTT));
         assertEquals(null, nat.notMeasured(Figure.CONNECTIONS));

@@ -58,11 +58,12 @@ public final class EmbeddedDns {
             dnsNetworks.add(new DnsNetwork(
                     n.dataplaneId(),
                     n.name(),
-                    Cidr.parseAddress(n.gateway()),
+                    n.gateway() == null ? 0 : Cidr.parseAddress(n.gateway()),
                     n.internal(),
                     n.dns().stream()
                             .map(s -> new InetSocketAddress(ResolvConf.literal(s), 53))
-                            .toList()));
+                            .toList(),
+                    n.ipv6() == null ? null : ResolvConf.literal(n.ipv6().gateway())));
         }
         final List<DnsEndpointName> names = new ArrayList<>();
         final Map<String, List<String>> gatewaysByNetns = new LinkedHashMap<>();
@@ -80,9 +81,15 @@ public final class EmbeddedDns {
                     Cidr.parseAddress(e.ipv4()),
                     e.ipv6() == null ? null : Ipv6Cidr.bytes(Ipv6Cidr.parseAddress(e.ipv6(), "ipv6"))));
             if (e.target().kind() == ContainerRef.Kind.NETNS) {
-                gatewaysByNetns
-                        .computeIfAbsent(e.target().value(), k -> new ArrayList<>())
-                        .add(network.gateway());
+                final List<String> nameservers =
+                        gatewaysByNetns.computeIfAbsent(e.target().value(), k -> new ArrayList<>());
+                // Each family's gateway answers DNS; IPv4's first on a dual-stack network.
+                if (network.gateway() != null) {
+                    nameservers.add(network.gateway());
+                }
+                if (network.ipv6() != null) {
+                    nameservers.add(network.ipv6().gateway());
+                }
             }
         }
         remoteEndpoints.forEach((networkName, adverts) -> {

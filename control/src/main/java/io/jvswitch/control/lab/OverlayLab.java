@@ -71,6 +71,23 @@ public final class OverlayLab {
             String remote,
             String container,
             String containerAddress) {
+        kernelVxlanHost(host, underlayIf, vni, local, remote, container, 1450, containerAddress);
+    }
+
+    /**
+     * As above, over an underlay of either family ({@code local}/{@code remote} IPv6 make the
+     * vxlan device's underlay IPv6), with the container's MTU and addresses of either family
+     * (IPv6 ones usable at once: {@code nodad}).
+     */
+    public void kernelVxlanHost(
+            String host,
+            String underlayIf,
+            int vni,
+            String local,
+            String remote,
+            String container,
+            int mtu,
+            String... containerAddresses) {
         lab.check(
                 host,
                 "ip",
@@ -93,12 +110,18 @@ public final class OverlayLab {
         lab.check(host, "ip", "link", "set", "vx0", "master", "br0");
         lab.check(host, "ip", "link", "add", "kv0", "type", "veth", "peer", "name", "eth0", "netns", container);
         lab.check(host, "ip", "link", "set", "kv0", "master", "br0");
-        lab.check(host, "ip", "link", "set", "kv0", "mtu", "1450");
+        lab.check(host, "ip", "link", "set", "kv0", "mtu", Integer.toString(mtu));
         for (String link : new String[] {"vx0", "br0", "kv0"}) {
             lab.check(host, "ip", "link", "set", link, "up");
         }
-        lab.check(container, "ip", "link", "set", "eth0", "mtu", "1450");
-        lab.check(container, "ip", "addr", "add", containerAddress, "dev", "eth0");
+        lab.check(container, "ip", "link", "set", "eth0", "mtu", Integer.toString(mtu));
+        for (String address : containerAddresses) {
+            if (address.indexOf(':') >= 0) {
+                lab.check(container, "ip", "addr", "add", address, "dev", "eth0", "nodad");
+            } else {
+                lab.check(container, "ip", "addr", "add", address, "dev", "eth0");
+            }
+        }
         lab.check(container, "ip", "link", "set", "eth0", "up");
     }
 }

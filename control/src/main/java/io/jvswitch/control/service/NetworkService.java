@@ -17,7 +17,6 @@ import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.ResolvedNamespace;
 import io.jvswitch.dns.ResolvConf;
 import io.jvswitch.nat.PortMapping;
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VxlanHeader;
 import io.jvswitch.switching.Dataplane;
@@ -60,8 +59,6 @@ import java.util.stream.Collectors;
 public final class NetworkService {
     private static final System.Logger LOG = System.getLogger("jvs.control");
     private static final int DEFAULT_MTU = 1500;
-    /** Underlay MTU (1500) minus the VXLAN overhead (outer IPv4, UDP, VXLAN and inner Ethernet: 50). */
-    private static final int DEFAULT_OVERLAY_MTU = DEFAULT_MTU - VxlanHeader.OVERHEAD;
     /** Docker's overlay driver allocates VNIs from 4096 up; so does jvs. */
     private static final int FIRST_VNI = 4096;
 
@@ -441,7 +438,10 @@ public final class NetworkService {
             throw ApiException.badRequest(
                     "--vni, --local, --peer, --vxlan-port and --ttl apply to --driver overlay only");
         }
-        final int mtu = request.mtu() == null ? (overlay != null ? DEFAULT_OVERLAY_MTU : DEFAULT_MTU) : request.mtu();
+        // ipv6-underlay: an IPv6 underlay's outer header is 20 bytes longer
+        final int mtu = request.mtu() == null
+                ? (overlay != null ? UnderlayAddress.defaultOverlayMtu(overlay.local(), DEFAULT_MTU) : DEFAULT_MTU)
+                : request.mtu();
         if (mtu < 68 || mtu > 65_535) {
             throw ApiException.badRequest("invalid MTU " + mtu + ": must be within 68..65535");
         }
@@ -603,8 +603,8 @@ public final class NetworkService {
 
     public synchronized NetworkRecord addPeer(String name, String peerText) {
         final NetworkRecord network = requireOverlay(name);
-        final int ip = parsePeer(peerText);
-        final String peer = Cidr.format(ip);
+        final String peer = UnderlayAddress.canonical(peerText, "peer"); // ipv6-underlay: either family
+        UnderlayAddress.requireSameFamily(network.overlay().local(), peer);
         if (network.overlay().peers().contains(peer)) {
             throw ApiException.conflict(peer + " is already a peer of network " + name);
         }
@@ -621,7 +621,7 @@ public final class NetworkService {
         persist(withNetwork(updated), endpoints.values());
         if (overlays.isOpen(name)) {
             try {
-                overlays.addPeer(name, ip);
+                overlays.addPeer(name, UnderlayAddress.parse(peer));
             } catch (IllegalStateException | IllegalArgumentException e) {
                 saveLive();
                 throw ApiException.conflict(e.getMessage());
@@ -635,7 +635,7 @@ public final class NetworkService {
 
     public synchronized NetworkRecord removePeer(String name, String peerText) {
         final NetworkRecord network = requireOverlay(name);
-        final String peer = Cidr.format(parsePeer(peerText));
+        final String peer = UnderlayAddress.canonical(peerText, "peer"); // ipv6-underlay: either family
         if (!network.overlay().peers().contains(peer)) {
             throw ApiException.notFound(peer + " is not a peer of network " + name
                     + (network.overlay().peers().isEmpty()
@@ -647,7 +647,7 @@ public final class NetworkService {
         final NetworkRecord updated = network.withOverlay(network.overlay().withPeers(peers));
         persist(withNetwork(updated), endpoints.values());
         if (overlays.isOpen(name)) {
-            overlays.removePeer(name, Cidr.parseAddress(peer));
+            overlays.removePeer(name, UnderlayAddress.parse(peer));
         }
         networks.put(name, updated);
         published();
@@ -712,12 +712,7 @@ public final class NetworkService {
         if (request.local() == null) {
             throw ApiException.badRequest("--local (this host's underlay address) is required for --driver overlay");
         }
-        final String local;
-        try {
-            local = Cidr.format(Cidr.parseAddress(request.local(), "local address"));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        final String local = UnderlayAddress.canonical(request.local(), "local address"); // ipv6-underlay
         final int vni;
         if (request.vni() == null) {
             int candidate = FIRST_VNI;
@@ -745,7 +740,8 @@ public final class NetworkService {
         }
         final List<String> peers = new ArrayList<>();
         for (String text : request.peers() == null ? List.<String>of() : request.peers()) {
-            final String peer = Cidr.format(parsePeer(text));
+            final String peer = UnderlayAddress.canonical(text, "peer"); // ipv6-underlay: either family
+            UnderlayAddress.requireSameFamily(local, peer);
             if (peer.equals(local)) {
                 throw ApiException.badRequest("peer " + peer + " is this host's own underlay address (--local)");
             }
@@ -767,18 +763,6 @@ public final class NetworkService {
             }
         }
         return null;
-    }
-
-    private static int parsePeer(String text) {
-        try {
-            final int ip = Cidr.parseAddress(text, "peer");
-            if (ip == 0 || Ipv4Address.isMulticast(ip) || ip == -1) {
-                throw ApiException.badRequest("invalid peer '" + text + "': not a unicast IPv4 address");
-            }
-            return ip;
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
     }
 
     public synchronized List<NetworkRecord> networks() {

@@ -1,6 +1,5 @@
 package io.jvswitch.control.service;
 
-import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.OverlayRecord;
 import io.jvswitch.switching.Dataplane;
@@ -11,6 +10,9 @@ import io.jvswitch.vtep.VtepContext;
 import io.jvswitch.vtep.VtepCounters;
 import io.jvswitch.vtep.VtepPeer;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -46,7 +48,7 @@ public final class OverlayNetworks implements AutoCloseable {
         final boolean created = underlay == null;
         if (created) {
             final VtepContext context = new VtepContext()
-                    .localAddress(Cidr.parseAddress(overlay.local()))
+                    .localAddress(UnderlayAddress.parse(overlay.local()))
                     .udpPort(overlay.udpPort())
                     .ttl(overlay.ttl())
                     .macAgingNanos(macAgingNanos)
@@ -60,7 +62,7 @@ public final class OverlayNetworks implements AutoCloseable {
         try {
             port = underlay.openTunnel("vxlan:" + network.name(), overlay.vni(), network.mtu());
             for (String peer : overlay.peers()) {
-                port.addPeer(Cidr.parseAddress(peer));
+                port.addPeer(UnderlayAddress.parse(peer));
             }
             final int slot =
                     Dataplane.await(dataplane.plug(network.dataplaneId(), port, 0L, 0, PortSecurity.ALLOW_SPOOFING));
@@ -115,6 +117,20 @@ public final class OverlayNetworks implements AutoCloseable {
 
     public void removePeer(String networkName, int ip) {
         require(networkName).port().removePeer(ip);
+    }
+
+    /** Adds a peer of either family (the underlay's). */
+    public void addPeer(String networkName, InetAddress address) {
+        require(networkName).port().addPeer(address);
+    }
+
+    /** Removes a peer of either family. */
+    public void removePeer(String networkName, InetAddress address) {
+        final TunnelPort port = require(networkName).port();
+        port.removePeer(
+                address instanceof Inet6Address v6
+                        ? port.ipv6PeerId(v6)
+                        : ByteBuffer.wrap(address.getAddress()).getInt());
     }
 
     /** Places a remote MAC behind a VTEP in the network's tunnel (vtep 0: forgets it); on the dataplane thread. */

@@ -160,7 +160,7 @@ class CliErrorsIT {
                 "--subnet",
                 "10.93.0.0/24");
         refused(
-                "invalid peer 'fd00::2'",
+                "peer fd00::2 is IPv6 but the underlay (--local 10.203.0.1) is IPv4",
                 "network",
                 "create",
                 "o2",
@@ -172,7 +172,13 @@ class CliErrorsIT {
                 "10.203.0.1",
                 "--peer",
                 "fd00::2");
-        refused("invalid peer 'fd00::2'", "network", "peer", "add", "ov", "fd00::2");
+        refused(
+                "peer fd00::2 is IPv6 but the underlay (--local 10.203.0.1) is IPv4",
+                "network",
+                "peer",
+                "add",
+                "ov",
+                "fd00::2");
         refused(
                 "10.203.0.9 is not a peer of network ov (peers: 10.203.0.2)",
                 "network",

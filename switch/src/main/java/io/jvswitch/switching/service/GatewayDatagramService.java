@@ -4,8 +4,8 @@ import org.agrona.MutableDirectBuffer;
 
 /**
  * A UDP service the switch runs at every network's gateway address, such as the DNS responder on
- * port 53. The switch parses and checks the Ethernet, IPv4 and UDP headers, hands the payload over,
- * and sends the answer back from the gateway, so a service sees datagrams only.
+ * port 53, over IPv4 and IPv6. The switch parses and checks the Ethernet, IP and UDP headers, hands
+ * the payload over, and sends the answer back from the gateway, so a service sees datagrams only.
  *
  * <p>Called on the dataplane thread for every datagram to {@link #port()}: an implementation must
  * not block, must not allocate per datagram on its common path, and must not throw (bad input is
@@ -19,6 +19,18 @@ public interface GatewayDatagramService {
      * for example after asking an upstream server.
      */
     int DEFERRED = 0;
+    /**
+     * The tag of a client handle standing for a sender over IPv6: addresses in 240.0.0.0/4 are
+     * reserved and never an endpoint's, so a handle cannot be mistaken for an IPv4 client. The
+     * dataplane maps a handle back to the sender when a deferred answer names it; a service treats it
+     * as an opaque client address (no endpoint has it, so DNS answers it within the asked network).
+     */
+    int IPV6_CLIENT_TAG = 0xF000_0000;
+
+    /** Whether {@code clientIp} is a handle for a sender over IPv6 rather than an IPv4 address. */
+    static boolean isIpv6Client(int clientIp) {
+        return (clientIp & IPV6_CLIENT_TAG) == IPV6_CLIENT_TAG;
+    }
 
     /** The UDP port served at each gateway address. */
     int port();
@@ -27,7 +39,7 @@ public interface GatewayDatagramService {
      * Handles one datagram from an endpoint.
      *
      * @param networkId the network the datagram came from (the asker's network)
-     * @param clientIp the sender's IPv4 address
+     * @param clientIp the sender's IPv4 address, or for a sender over IPv6 a handle ({@link #isIpv6Client})
      * @param clientPort the sender's UDP port
      * @param buffer holds the UDP payload at {@code [offset, offset + length)}; an immediate answer is
      *     written over it, starting at {@code offset}
