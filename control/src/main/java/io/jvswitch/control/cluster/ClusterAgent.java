@@ -173,6 +173,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         out.put("hostsAlive", view.hosts.size());
         out.put("globalNetworks", view.networks.size());
         endpoints.status(out);
+        out.put("remoteEndpoints", dataplane == null ? 0 : dataplane.remoteCount());
         out.put("ignoredRecords", view.ignoredTotal);
         out.put("ignoredKeys", List.copyOf(view.ignoredKeys));
         out.put("conflicts", List.copyOf(new LinkedHashSet<>(conflicts)));

@@ -165,6 +165,15 @@ final class ClusterDataplane {
         }
     }
 
+    /** How many remote endpoints the dataplane was given, on every global network. */
+    int remoteCount() {
+        int n = 0;
+        for (Map<Integer, Remote> m : appliedRemotes.values()) {
+            n += m.size();
+        }
+        return n;
+    }
+
     /** Remote endpoints of global networks, for the DNS names: network -> adverts. Control thread. */
     Map<String, List<EndpointAdvert>> remoteEndpoints() {
         final Map<String, List<EndpointAdvert>> out = new TreeMap<>();
