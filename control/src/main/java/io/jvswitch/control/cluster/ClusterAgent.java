@@ -174,6 +174,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         out.put("globalNetworks", view.networks.size());
         endpoints.status(out);
         out.put("remoteEndpoints", dataplane == null ? 0 : dataplane.remoteCount());
+        out.put("remoteEndpointsRefused", dataplane == null ? 0 : dataplane.refusedTotal);
+        out.put("keysIgnoredOverLimit", view.overflowTotal);
         out.put("ignoredRecords", view.ignoredTotal);
         out.put("ignoredKeys", List.copyOf(view.ignoredKeys));
         out.put("conflicts", List.copyOf(new LinkedHashSet<>(conflicts)));

@@ -51,7 +51,7 @@ final class ClusterSync implements AutoCloseable {
         watch = store.watch(keys.prefix(), loadedRevision + 1, new KeyValueStore.WatchListener() {
             @Override
             public void changes(List<KeyValueStore.Event> events, long revision) {
-                control.execute(() -> apply(events));
+                control.execute(() -> apply(events, revision));
             }
 
             @Override
@@ -77,7 +77,7 @@ final class ClusterSync implements AutoCloseable {
         });
     }
 
-    private void apply(List<KeyValueStore.Event> events) {
+    private void apply(List<KeyValueStore.Event> events, long revision) {
         for (KeyValueStore.Event event : events) {
             if (event.deleted()) {
                 view.remove(event.kv().key(), event.kv().modRevision());
@@ -85,6 +85,7 @@ final class ClusterSync implements AutoCloseable {
                 view.put(event.kv().key(), event.kv().value(), event.kv().modRevision());
             }
         }
+        view.watchedTo(revision);
         reconcile();
     }
 
