@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * the time from its start to every remote endpoint applied, its heap after a full GC and its RSS,
  * the time from one more endpoint written into the store to it being applied (the daemon's API)
  * and its name answering from a container on the daemon (its DNS), the store requests the daemon
- * sent per change and per second at rest.
+ * sent per change (its lease's keep-alives, which run on a clock, left out) and per second at rest
+ * (everything).
  *
  * <pre>
  *   java [jvs JVM flags] -cp 'bench/target/jvs-bench.jar:bench/target/lib/*' \
@@ -111,7 +112,7 @@ public final class ClusterScale {
                 jvs.run("attach", "--netns", probe, "--network", ClusterRecordWriter.NETWORK, "--name", "probe");
                 final List<Double> applied = new ArrayList<>();
                 final List<Double> resolved = new ArrayList<>();
-                final long requestsBefore = status(jvs).path("requestsTotal").asLong();
+                final long requestsBefore = requestsBesideKeepAlive(status(jvs));
                 for (int i = 0; i < changes; i++) {
                     final String name = "chg" + i;
                     final long t0 = System.nanoTime();
@@ -126,7 +127,8 @@ public final class ClusterScale {
                     }
                     resolved.add(ms(t0));
                 }
-                final long requestsAfter = status(jvs).path("requestsTotal").asLong();
+                final long requestsAfter = requestsBesideKeepAlive(status(jvs));
+                final long totalAfter = status(jvs).path("requestsTotal").asLong();
                 Thread.sleep(restSeconds * 1000L);
                 final long requestsRest = status(jvs).path("requestsTotal").asLong();
                 return new Result(
@@ -142,7 +144,7 @@ public final class ClusterScale {
                         resolved,
                         // the status reads themselves are local: the store requests are the daemon's own
                         (requestsAfter - requestsBefore) / (double) changes,
-                        (requestsRest - requestsAfter) / (double) restSeconds);
+                        (requestsRest - totalAfter) / (double) restSeconds);
             }
         } finally {
             if (daemon != null) {
@@ -172,6 +174,12 @@ public final class ClusterScale {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** The daemon's store requests but its lease's keep-alives, which run on a clock, not per change. */
+    private static long requestsBesideKeepAlive(JsonNode status) {
+        return status.path("requestsTotal").asLong()
+                - status.path("requests").path("keepalive").asLong();
     }
 
     private static JsonNode status(JvsClient jvs) throws IOException {

@@ -56,6 +56,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private NetworkService service;
     /** Applies the view to this host's networks and dataplane; set by {@link #start}. */
     private ClusterDataplane dataplane;
+    /** A rebuild of the DNS names is queued on the control thread. Control thread only. */
+    private boolean namesPending;
 
     public ClusterAgent(KeyValueStore store, String prefix, Options options, ExecutorService control) {
         this.store = store;
@@ -87,11 +89,27 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     /** On the control thread, after the local restore: apply the view, re-publish, watch, keep alive. */
     public void start(NetworkService networks, Runnable onNamesChanged) {
         this.service = networks;
-        this.dataplane = new ClusterDataplane(view, networks, options, onNamesChanged, this::conflict);
+        this.dataplane = new ClusterDataplane(view, networks, options, coalesced(onNamesChanged), this::conflict);
         sync.applyTo(dataplane);
         publication.republish(service);
         sync.follow();
         membership.keepAlive(control, this::afterOutage);
+    }
+
+    /**
+     * The DNS names are rebuilt whole (the name store keeps one immutable snapshot), so a burst of
+     * watch deltas queued on the control thread asks for one rebuild after them, not one each.
+     */
+    private Runnable coalesced(Runnable namesChanged) {
+        return () -> {
+            if (!namesPending) {
+                namesPending = true;
+                control.execute(() -> {
+                    namesPending = false;
+                    namesChanged.run();
+                });
+            }
+        };
     }
 
     /** Control thread: the store answers again (under the same lease or a new one). */
