@@ -27,11 +27,13 @@ public final class ClusterReport {
     public static String scaleHeader() {
         return String.format(
                 "cluster scale by simulation (one daemon syncing a simulated cluster from one etcd member):%n"
-                        + "  %6s %9s %8s %9s %9s %8s %8s %14s %14s %9s %9s%n",
+                        + "  %6s %9s %8s %9s %9s %8s %8s %8s %8s %14s %14s %9s %9s%n",
                 "hosts",
                 "endpoints",
                 "keys",
                 "API up",
+                "read",
+                "apply",
                 "synced",
                 "heap",
                 "RSS",
@@ -43,11 +45,13 @@ public final class ClusterReport {
 
     public static String scaleLine(ClusterScale.Result r) {
         return String.format(
-                "  %6d %9d %8d %7.1f s %7.1f s %5.1f MiB %4.0f MiB %5.1f/%5.1f ms %5.1f/%5.1f ms %9.2f %9.2f%n",
+                "  %6d %9d %8d %7.1f s %7.1f s %6.2f s %6.2f s %5.1f MiB %4.0f MiB %5.1f/%5.1f ms %5.1f/%5.1f ms %9.2f %9.2f%n",
                 r.hosts(),
                 r.endpoints(),
                 r.keys(),
                 r.readyMs() / 1000,
+                r.storeReadMs() / 1000,
+                r.applyMs() / 1000,
                 r.syncMs() / 1000,
                 r.heapMib(),
                 r.rssMib(),
@@ -75,6 +79,8 @@ public final class ClusterReport {
         node.put("populateMs", r.populateMs());
         node.put("apiReadyMs", r.readyMs());
         node.put("syncMs", r.syncMs());
+        node.put("daemonStoreReadMs", r.storeReadMs());
+        node.put("daemonApplyMs", r.applyMs());
         node.put("heapAfterGcMib", r.heapMib());
         node.put("rssMib", r.rssMib());
         put(node.putObject("changeAppliedMs"), r.appliedMs());

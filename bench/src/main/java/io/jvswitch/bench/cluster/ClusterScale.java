@@ -52,6 +52,8 @@ public final class ClusterScale {
             double populateMs,
             double readyMs,
             double syncMs,
+            double storeReadMs,
+            double applyMs,
             double heapMib,
             double rssMib,
             List<Double> appliedMs,
@@ -105,6 +107,7 @@ public final class ClusterScale {
                 final JvsClient jvs = new JvsClient(daemon.socket());
                 awaitRemote(jvs, endpoints, start, 600);
                 final double syncMs = ms(start);
+                final JsonNode synced = status(jvs);
                 final double heapMib = heapAfterGc(daemon.pid());
                 final double rssMib = rss(daemon.pid());
 
@@ -138,6 +141,8 @@ public final class ClusterScale {
                         populateMs,
                         readyMs,
                         syncMs,
+                        synced.path("startupLoadMs").asDouble(),
+                        synced.path("startupApplyMs").asDouble(),
                         heapMib,
                         rssMib,
                         applied,
@@ -146,6 +151,13 @@ public final class ClusterScale {
                         (requestsAfter - requestsBefore) / (double) changes,
                         (requestsRest - totalAfter) / (double) restSeconds);
             }
+        } catch (RuntimeException e) {
+            if (daemon != null) {
+                final List<String> log = daemon.logText().lines().toList();
+                System.err.println("the daemon's log, last lines:");
+                log.subList(Math.max(0, log.size() - 30), log.size()).forEach(System.err::println);
+            }
+            throw e;
         } finally {
             if (daemon != null) {
                 daemon.close();

@@ -58,6 +58,10 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private ClusterDataplane dataplane;
     /** A rebuild of the DNS names is queued on the control thread. Control thread only. */
     private boolean namesPending;
+    /** At start: registering and reading the store; applying the view and re-publishing. */
+    private long loadMs;
+
+    private long applyMs;
 
     public ClusterAgent(KeyValueStore store, String prefix, Options options, ExecutorService control) {
         this.store = store;
@@ -79,21 +83,29 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         return options.hostName();
     }
 
-    /** Registers this host and reads the store; fails (with the store's error) when it does not answer. */
+    /**
+     * Registers this host and reads the store; fails (with the store's error) when it does not
+     * answer. The lease is kept alive from here on: the rest of the daemon's start (the local
+     * restore, the dataplane, a large view applied) may take longer than the TTL.
+     */
     public void connect() {
+        final long started = System.nanoTime();
         membership.checkName();
         membership.register();
+        membership.keepAlive(control, this::afterOutage);
         sync.load();
+        loadMs = (System.nanoTime() - started) / 1_000_000;
     }
 
-    /** On the control thread, after the local restore: apply the view, re-publish, watch, keep alive. */
+    /** On the control thread, after the local restore: apply the view, re-publish, watch. */
     public void start(NetworkService networks, Runnable onNamesChanged) {
         this.service = networks;
         this.dataplane = new ClusterDataplane(view, networks, options, coalesced(onNamesChanged), this::conflict);
+        final long started = System.nanoTime();
         sync.applyTo(dataplane);
         publication.republish(service);
         sync.follow();
-        membership.keepAlive(control, this::afterOutage);
+        applyMs = (System.nanoTime() - started) / 1_000_000;
     }
 
     /**
@@ -191,6 +203,8 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         out.put("hostsAlive", view.hosts.size());
         out.put("globalNetworks", view.networks.size());
         endpoints.status(out);
+        out.put("startupLoadMs", loadMs);
+        out.put("startupApplyMs", applyMs);
         out.put("remoteEndpoints", dataplane == null ? 0 : dataplane.remoteCount());
         out.put("remoteEndpointsRefused", dataplane == null ? 0 : dataplane.refusedTotal);
         out.put("keysIgnoredOverLimit", view.overflowTotal);
