@@ -45,7 +45,7 @@ public final class ClusterReport {
 
     public static String scaleLine(ClusterScale.Result r) {
         return String.format(
-                "  %6d %9d %8d %7.1f s %7.1f s %6.2f s %6.2f s %5.1f MiB %4.0f MiB %5.1f/%5.1f ms %5.1f/%5.1f ms %9.2f %9.2f%n",
+                "  %6d %9d %8d %7.1f s %7.2f s %6.2f s %6.1f s %5.1f MiB %4.0f MiB %5.1f/%5.1f ms %5.1f/%5.1f ms %9.2f %9.2f%n",
                 r.hosts(),
                 r.endpoints(),
                 r.keys(),

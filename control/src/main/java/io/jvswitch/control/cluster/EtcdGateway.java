@@ -52,6 +52,8 @@ public final class EtcdGateway implements KeyValueStore {
     private static final System.Logger LOG = System.getLogger("jvs.cluster");
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
+    /** Keys per request of a full read: about 600 kB of JSON. */
+    public static final int PAGE = 2_000;
 
     private final List<URI> endpoints;
     private final Duration requestTimeout;
@@ -85,10 +87,37 @@ public final class EtcdGateway implements KeyValueStore {
         return range(request("range", "/v3/kv/range", body, requestTimeout));
     }
 
+    /**
+     * Reads in pages of {@link #PAGE} keys, all at the revision of the first: one answer for a
+     * store of 40,000 keys (12 MB of JSON) did not arrive within the request deadline on a loaded
+     * machine, and the daemon could not join.
+     */
     @Override
     public Range getPrefix(String prefix) {
-        final ObjectNode body = json.createObjectNode().put("key", b64(prefix)).put("range_end", rangeEnd(prefix));
-        return range(request("range", "/v3/kv/range", body, requestTimeout));
+        final List<KeyValue> all = new ArrayList<>();
+        long revision = 0;
+        String from = b64(prefix);
+        while (true) {
+            final ObjectNode body = json.createObjectNode()
+                    .put("key", from)
+                    .put("range_end", rangeEnd(prefix))
+                    .put("limit", PAGE);
+            if (revision != 0) {
+                body.put("revision", revision);
+            }
+            final JsonNode answer = request("range", "/v3/kv/range", body, requestTimeout);
+            if (revision == 0) {
+                revision = answer.path("header").path("revision").asLong();
+            }
+            final Range page = range(answer, revision);
+            all.addAll(page.kvs());
+            if (!answer.path("more").asBoolean(false) || page.kvs().isEmpty()) {
+                return new Range(revision, all);
+            }
+            // the next page starts just after the last key read: that key and a zero byte
+            final byte[] last = page.kvs().getLast().key().getBytes(StandardCharsets.UTF_8);
+            from = B64.encodeToString(Arrays.copyOf(last, last.length + 1));
+        }
     }
 
     @Override
