@@ -2,23 +2,19 @@ package io.jvswitch.bench.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
-import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.EtcdLab;
 import io.jvswitch.control.lab.NetnsLab;
 import io.jvswitch.control.lab.OverlayLab;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Cluster convergence: how long from {@code jvs attach} on host A until the new container's name
@@ -45,12 +41,24 @@ public final class ClusterConvergence {
     /** One attach: its own duration, and the time until C resolved and pinged it (all from its start). */
     record Sample(double attachMs, double resolvedMs, double pingedMs) {}
 
+    /** Every attach's sample, the store requests per attach on A and per second at rest (30 s). */
+    public record Result(List<Sample> samples, double requestsPerAttach, double requestsPerSecondAtRest) {
+        List<Double> of(ToDoubleFunction<Sample> figure) {
+            return samples.stream().mapToDouble(figure).boxed().toList();
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         final int attaches = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        final Path dir = Files.createTempDirectory("jvs-convergence-");
+        System.out.print(ClusterReport.convergence(run(attaches)));
+    }
+
+    /** Builds the three hosts, measures {@code attaches} attaches on A as seen from C, removes everything. */
+    public static Result run(int attaches) throws Exception {
         final NetnsLab lab = new NetnsLab("jvsbench-cl");
         final List<DaemonProcess> daemons = new ArrayList<>();
-        try (EtcdLab etcd = new EtcdLab()) {
+        try (ScratchDir dir = ScratchDir.create("jvs-convergence-");
+                EtcdLab etcd = new EtcdLab()) {
             final List<String> hosts = new ArrayList<>();
             final Map<String, String> addresses = new LinkedHashMap<>();
             for (int i = 1; i <= 3; i++) {
@@ -80,26 +88,26 @@ public final class ClusterConvergence {
                         "--cluster-ttl",
                         "10"));
             }
-            final DaemonProcess a = daemons.get(0);
-            final DaemonProcess c = daemons.get(2);
-            cli(a, "network", "create", "conv", "--driver", "overlay", "--subnet", "10.40.0.0/16", "--internal");
+            final JvsClient a = new JvsClient(daemons.get(0).socket());
+            final JvsClient c = new JvsClient(daemons.get(2).socket());
+            a.run("network", "create", "conv", "--driver", "overlay", "--subnet", "10.40.0.0/16", "--internal");
             final String probe = lab.add("probe");
             awaitNetwork(c, "conv");
-            cli(c, "attach", "--netns", probe, "--network", "conv", "--name", "probe");
+            c.run("attach", "--netns", probe, "--network", "conv", "--name", "probe");
             final List<Sample> samples = new ArrayList<>();
             for (int i = 0; i < attaches; i++) {
                 final String name = "n" + i;
                 final String ns = lab.add(name);
                 final long start = System.nanoTime();
                 // "n0 attached to conv: eth0 10.40.0.2 02:4a:0a:28:00:02"
-                final String attached = cli(a, "attach", "--netns", ns, "--network", "conv", "--name", name);
+                final String attached = a.run("attach", "--netns", ns, "--network", "conv", "--name", name);
                 final double attachMs = ms(start);
                 final String ip = attached.strip().split("\\s+")[5];
                 double resolved = -1;
                 double pinged = -1;
                 final long deadline = start + 30_000_000_000L;
                 while (System.nanoTime() < deadline && (resolved < 0 || pinged < 0)) {
-                    if (resolved < 0 && dig(lab, probe, name).equals(ip)) {
+                    if (resolved < 0 && dig(lab, probe, GATEWAY, name).equals(ip)) {
                         resolved = ms(start);
                     }
                     if (pinged < 0
@@ -118,43 +126,22 @@ public final class ClusterConvergence {
             final double restRate = (after.path("requestsTotal").asLong()
                             - before.path("requestsTotal").asLong())
                     / 30.0;
-            System.out.printf(
-                    "cluster convergence, %d attaches on A, observed from a container on C (3 hosts, 3 etcd members,"
-                            + " TTL 10 s):%n",
-                    attaches);
-            print(
-                    "attach (CLI round trip on A)",
-                    samples.stream().map(Sample::attachMs).toList());
-            print("name resolves on C", samples.stream().map(Sample::resolvedMs).toList());
-            print(
-                    "address answers ping from C",
-                    samples.stream().map(Sample::pingedMs).toList());
-            System.out.printf(
-                    "store requests per attach on A: %s; requests per second at rest (30 s): %.2f; by kind: %s%n",
-                    after.path("requestsPerAttach").asText(), restRate, after.path("requests"));
+            return new Result(samples, after.path("requestsPerAttach").asDouble(), restRate);
         } finally {
             for (DaemonProcess d : daemons) {
                 d.close();
             }
             lab.close();
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
-    }
-
-    private static void print(String what, List<Double> values) {
-        final List<Double> sorted = values.stream().sorted().toList();
-        System.out.printf(
-                "  %-32s median %7.1f ms  max %7.1f ms%n", what, sorted.get(sorted.size() / 2), sorted.getLast());
     }
 
     private static double ms(long start) {
         return (System.nanoTime() - start) / 1e6;
     }
 
-    private static String dig(NetnsLab lab, String ns, String name) {
-        for (String line : lab.exec(ns, "dig", "+short", "+time=1", "+tries=1", "@" + GATEWAY, name)
+    /** The first address {@code dig @server} answers for {@code name} from namespace {@code ns}, or "". */
+    static String dig(NetnsLab lab, String ns, String server, String name) {
+        for (String line : lab.exec(ns, "dig", "+short", "+time=1", "+tries=1", "@" + server, name)
                 .stdout()
                 .split("\n")) {
             if (line.strip().matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
@@ -164,41 +151,18 @@ public final class ClusterConvergence {
         return "";
     }
 
-    private static JsonNode status(DaemonProcess daemon) throws IOException {
-        return Json.mapper().readTree(cli(daemon, "cluster", "status"));
+    private static JsonNode status(JvsClient daemon) throws IOException {
+        return Json.mapper().readTree(daemon.run("cluster", "status"));
     }
 
-    private static void awaitNetwork(DaemonProcess daemon, String network) throws InterruptedException {
+    private static void awaitNetwork(JvsClient daemon, String network) throws InterruptedException {
         final long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
-            if (run(daemon, "network", "inspect", network) != null) {
+            if (daemon.runOrNull("network", "inspect", network) != null) {
                 return;
             }
             Thread.sleep(50);
         }
         throw new IllegalStateException("network " + network + " did not reach host C within 10 s");
-    }
-
-    private static String cli(DaemonProcess daemon, String... args) {
-        final String out = run(daemon, args);
-        if (out == null) {
-            throw new IllegalStateException("jvs " + String.join(" ", args) + " failed");
-        }
-        return out;
-    }
-
-    /** The CLI's output, or null when it failed. */
-    private static String run(DaemonProcess daemon, String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final String[] full = Stream.concat(
-                        Stream.of(args), Stream.of("--socket", daemon.socket().toString()))
-                .toArray(String[]::new);
-        if (JvsCommand.run(full, new PrintWriter(out, true), new PrintWriter(err, true)) != 0) {
-            System.err.println(
-                    "jvs " + String.join(" ", args) + ": " + err.toString().strip());
-            return null;
-        }
-        return out.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.jvswitch.bench.e2e;
 
+import io.jvswitch.bench.cluster.ClusterBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,6 +90,27 @@ public final class BenchMain implements Callable<Integer> {
                     + "e.g. --jvs-variant spin=\"--idle busy-spin\".")
     Map<String, String> jvsVariants = new LinkedHashMap<>();
 
+    @Option(
+            names = "--cluster",
+            description = "Measure cluster mode instead of the dataplane paths: convergence across three hosts "
+                    + "(attach on A until the name resolves and a ping answers on C) and the scale simulation "
+                    + "(one daemon syncing a simulated cluster from etcd). Needs etcd (Debian's etcd-server) and dig.")
+    boolean cluster;
+
+    @Option(
+            names = "--cluster-attaches",
+            paramLabel = "N",
+            description = "Attaches timed for the convergence with --cluster (default 50; 10 with --quick; 0: none).")
+    Integer clusterAttaches;
+
+    @Option(
+            names = "--cluster-scale",
+            paramLabel = "LIST",
+            split = ",",
+            description = "Points of the scale simulation with --cluster, HOSTSxENDPOINTS each "
+                    + "(default 50x5000,100x10000,200x20000; 20x2000 with --quick; none: skip it).")
+    List<String> clusterScale;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write every raw figure and the summaries as JSON.")
     Path json;
 
@@ -100,6 +122,9 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (cluster) {
+            return cluster();
+        }
         final List<String> daemonArgs = new ArrayList<>();
         if (jvsIdle != null) {
             daemonArgs.addAll(List.of("--idle", jvsIdle));
@@ -150,6 +175,34 @@ public final class BenchMain implements Callable<Integer> {
             System.out.println("chart: " + options.png());
         }
         return 0;
+    }
+
+    private int cluster() throws Exception {
+        final int attaches = clusterAttaches != null ? clusterAttaches : quick ? 10 : 50;
+        final List<ClusterBench.Point> points = new ArrayList<>();
+        try {
+            if (attaches < 0 || attaches > 1000) {
+                throw new IllegalArgumentException("--cluster-attaches must be within 0..1000: " + attaches);
+            }
+            final List<String> asked =
+                    clusterScale != null ? clusterScale : quick ? List.of("20x2000") : ClusterBench.DEFAULT_POINTS;
+            if (!asked.equals(List.of("none"))) {
+                asked.forEach(p -> points.add(ClusterBench.Point.parse(p)));
+            }
+            if (png != null || paths != null) {
+                throw new IllegalArgumentException("--cluster measures no dataplane path: drop --paths and --png");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs: " + e.getMessage());
+            return 2;
+        }
+        try {
+            return ClusterBench.run(attaches, points, json, System.out);
+        } catch (IllegalStateException e) {
+            System.err.println();
+            System.err.println("jvs: bench failed: " + e.getMessage());
+            return 1;
+        }
     }
 
     public static void main(String[] args) {

@@ -25,6 +25,13 @@ import java.util.function.Consumer;
 final class ClusterDataplane {
     private static final System.Logger LOG = System.getLogger("jvs.cluster");
 
+    /**
+     * Remote endpoints programmed per network: the switch's address table holds 65,536 entries a
+     * network (local ones included), and the tunnel's table of programmed MACs as many. Beyond,
+     * an endpoint is left out (no proxy-ARP, no programmed MAC, no DNS name here) and counted.
+     */
+    static final int MAX_REMOTES = 65_536;
+
     private final ClusterView view;
     private final NetworkService service;
     private final ClusterAgent.Options options;
@@ -36,7 +43,13 @@ final class ClusterDataplane {
 
     private final Map<String, Map<Integer, Remote>> appliedRemotes = new HashMap<>();
 
-    private record Remote(long mac, int vtep, EndpointAdvert advert) {}
+    /** network -> remote endpoint name -> its address in {@link #appliedRemotes}. */
+    private final Map<String, Map<String, Integer>> ipByName = new HashMap<>();
+
+    /** Remote endpoints not programmed because their network had {@link #MAX_REMOTES} already. */
+    long refusedTotal;
+
+    private record Remote(int ip, long mac, int vtep, EndpointAdvert advert) {}
 
     ClusterDataplane(
             ClusterView view,
@@ -52,10 +65,33 @@ final class ClusterDataplane {
     }
 
     /**
-     * Makes the dataplane match the view: global networks built or removed, peers, remote
-     * endpoints. Only ever called with a view the store gave: an unreachable store changes nothing.
+     * Makes the dataplane match the view. When only endpoints changed since the last time, only
+     * those are looked at (one endpoint's change costs one endpoint's work, whatever the size of
+     * the cluster); when hosts or networks changed, everything is. Only ever called with a view
+     * the store gave: an unreachable store changes nothing.
      */
     void reconcile() {
+        final Map<String, Set<String>> changed = view.takeChanges();
+        if (changed == null) {
+            reconcileAll();
+            return;
+        }
+        boolean renamed = false;
+        for (Map.Entry<String, Set<String>> e : changed.entrySet()) {
+            final NetworkRecord local = service.networkOrNull(e.getKey());
+            if (local == null || !local.clusterWide()) {
+                continue;
+            }
+            for (String name : e.getValue()) {
+                renamed |= reconcileEndpoint(e.getKey(), name);
+            }
+        }
+        if (renamed) {
+            namesChanged.run();
+        }
+    }
+
+    private void reconcileAll() {
         for (ClusterNetwork n : view.networks.values()) {
             final NetworkRecord local = service.networkOrNull(n.name());
             if (local == null) {
@@ -82,72 +118,16 @@ final class ClusterDataplane {
             }
         }
         final Set<Integer> peers = new TreeSet<>();
-        final Map<String, Integer> vtepOf = new HashMap<>();
         for (HostAdvert h : view.hosts.values()) {
-            final int address = Cidr.parseAddress(h.address());
-            vtepOf.put(h.name(), address);
             if (!h.name().equals(options.hostName()) && !h.address().equals(options.advertiseAddress())) {
-                peers.add(address);
+                peers.add(Cidr.parseAddress(h.address()));
             }
         }
         boolean renamed = false;
         for (NetworkRecord local : service.networks()) {
-            if (!local.clusterWide()) {
-                continue;
-            }
-            final Set<Integer> applied = appliedPeers.computeIfAbsent(local.name(), k -> new HashSet<>());
-            for (int peer : peers) {
-                if (!applied.contains(peer) && service.overlayPeer(local.name(), peer, true)) {
-                    applied.add(peer);
-                    LOG.log(System.Logger.Level.INFO, "network {0}: peer {1}", local.name(), Cidr.format(peer));
-                }
-            }
-            for (int peer : List.copyOf(applied)) {
-                if (!peers.contains(peer)) {
-                    service.overlayPeer(local.name(), peer, false);
-                    applied.remove(peer);
-                    LOG.log(
-                            System.Logger.Level.INFO,
-                            "network {0}: peer {1} gone (its host left the cluster store)",
-                            local.name(),
-                            Cidr.format(peer));
-                }
-            }
-            final Map<Integer, Remote> wanted = new HashMap<>();
-            for (EndpointAdvert e : view.endpointsOf(local.name()).values()) {
-                final Integer vtep = vtepOf.get(e.host());
-                if (e.host().equals(options.hostName()) || vtep == null) {
-                    continue;
-                }
-                try {
-                    wanted.put(Cidr.parseAddress(e.ip()), new Remote(MacAddress.parse(e.mac()), vtep, e));
-                } catch (IllegalArgumentException bad) {
-                    view.ignoredTotal++;
-                }
-            }
-            final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(local.name(), k -> new HashMap<>());
-            for (Map.Entry<Integer, Remote> e : List.copyOf(have.entrySet())) {
-                final Remote next = wanted.get(e.getKey());
-                if (next == null || next.mac() != e.getValue().mac()) {
-                    service.remoteEndpoint(
-                            local.name(), e.getKey(), e.getValue().mac(), 0);
-                    have.remove(e.getKey());
-                    renamed = true;
-                }
-            }
-            for (Map.Entry<Integer, Remote> e : wanted.entrySet()) {
-                final Remote old = have.get(e.getKey());
-                if (old == null
-                        || old.vtep() != e.getValue().vtep()
-                        || !old.advert().equals(e.getValue().advert())) {
-                    service.remoteEndpoint(
-                            local.name(),
-                            e.getKey(),
-                            e.getValue().mac(),
-                            e.getValue().vtep());
-                    have.put(e.getKey(), e.getValue());
-                    renamed = true;
-                }
+            if (local.clusterWide()) {
+                reconcilePeers(local.name(), peers);
+                renamed |= reconcileRemotes(local.name());
             }
         }
         if (renamed) {
@@ -155,14 +135,142 @@ final class ClusterDataplane {
         }
     }
 
+    private void reconcilePeers(String network, Set<Integer> peers) {
+        final Set<Integer> applied = appliedPeers.computeIfAbsent(network, k -> new HashSet<>());
+        for (int peer : peers) {
+            if (!applied.contains(peer) && service.overlayPeer(network, peer, true)) {
+                applied.add(peer);
+                LOG.log(System.Logger.Level.INFO, "network {0}: peer {1}", network, Cidr.format(peer));
+            }
+        }
+        for (int peer : List.copyOf(applied)) {
+            if (!peers.contains(peer)) {
+                service.overlayPeer(network, peer, false);
+                applied.remove(peer);
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "network {0}: peer {1} gone (its host left the cluster store)",
+                        network,
+                        Cidr.format(peer));
+            }
+        }
+    }
+
+    /** Every remote endpoint of one network against what the dataplane has; true when any changed. */
+    private boolean reconcileRemotes(String network) {
+        boolean renamed = false;
+        final Map<Integer, Remote> wanted = new HashMap<>();
+        for (EndpointAdvert e : view.endpointsOf(network).values()) {
+            final Remote r = wanted(e);
+            if (r != null) {
+                wanted.put(r.ip(), r);
+            }
+        }
+        final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
+        for (Remote old : List.copyOf(have.values())) {
+            final Remote next = wanted.get(old.ip());
+            if (next == null || next.mac() != old.mac()) {
+                withdraw(network, old);
+                renamed = true;
+            }
+        }
+        for (Remote next : wanted.values()) {
+            final Remote old = have.get(next.ip());
+            if (old == null || !old.equals(next)) {
+                renamed |= program(network, next);
+            }
+        }
+        return renamed;
+    }
+
+    /** One remote endpoint against what the dataplane has; true when it changed. */
+    private boolean reconcileEndpoint(String network, String name) {
+        final Remote next = wanted(view.endpointsOf(network).get(name));
+        final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
+        final Integer oldIp = ipByName.getOrDefault(network, Map.of()).get(name);
+        final Remote old = oldIp == null ? null : have.get(oldIp);
+        if (old != null && old.equals(next)) {
+            return false;
+        }
+        if (old != null && (next == null || old.ip() != next.ip() || old.mac() != next.mac())) {
+            withdraw(network, old);
+        }
+        if (next == null) {
+            return old != null;
+        }
+        final Remote displaced = have.get(next.ip());
+        if (displaced != null && displaced.mac() != next.mac()) {
+            withdraw(network, displaced);
+        }
+        program(network, next);
+        return true;
+    }
+
+    /** What the dataplane should have for an advert: null for this host's own, or one whose host is not alive. */
+    private Remote wanted(EndpointAdvert e) {
+        if (e == null || e.host().equals(options.hostName())) {
+            return null;
+        }
+        final HostAdvert host = view.hosts.get(e.host());
+        if (host == null) {
+            return null;
+        }
+        try {
+            return new Remote(
+                    Cidr.parseAddress(e.ip()), MacAddress.parse(e.mac()), Cidr.parseAddress(host.address()), e);
+        } catch (IllegalArgumentException bad) {
+            view.ignoredTotal++;
+            return null;
+        }
+    }
+
+    /** Programs a remote endpoint; refused (and counted) beyond {@link #MAX_REMOTES} of a network. */
+    private boolean program(String network, Remote r) {
+        final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
+        if (!have.containsKey(r.ip()) && have.size() >= MAX_REMOTES) {
+            if (refusedTotal++ == 0) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "network {0}: more than {1} remote endpoints, the rest are not programmed",
+                        network,
+                        MAX_REMOTES);
+            }
+            return false;
+        }
+        service.remoteEndpoint(network, r.ip(), r.mac(), r.vtep());
+        final Remote before = have.put(r.ip(), r);
+        final Map<String, Integer> names = ipByName.computeIfAbsent(network, k -> new HashMap<>());
+        if (before != null && !before.advert().name().equals(r.advert().name())) {
+            names.remove(before.advert().name(), r.ip());
+        }
+        names.put(r.advert().name(), r.ip());
+        return true;
+    }
+
+    private void withdraw(String network, Remote r) {
+        service.remoteEndpoint(network, r.ip(), r.mac(), 0);
+        appliedRemotes.getOrDefault(network, new HashMap<>()).remove(r.ip());
+        ipByName.getOrDefault(network, new HashMap<>()).remove(r.advert().name(), r.ip());
+    }
+
     /** Takes a network's remote endpoints back out (it left the store), and forgets its peers. */
     void forget(String network) {
         appliedPeers.remove(network);
+        ipByName.remove(network);
         final Map<Integer, Remote> have = appliedRemotes.remove(network);
         if (have != null) {
             have.forEach((ip, r) -> service.remoteEndpoint(network, ip, r.mac(), 0));
             namesChanged.run();
         }
+    }
+
+    /** How many remote endpoints the dataplane was given, on every global network. */
+    int remoteCount() {
+        int n = 0;
+        for (Map<Integer, Remote> m : appliedRemotes.values()) {
+            n += m.size();
+        }
+        return n;
     }
 
     /** Remote endpoints of global networks, for the DNS names: network -> adverts. Control thread. */

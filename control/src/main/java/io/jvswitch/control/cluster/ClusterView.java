@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.jvswitch.control.ipam.Cidr;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +20,12 @@ import java.util.TreeSet;
  * kept current by the watch's deltas. A record that does not parse (or a key outside the layout)
  * is ignored and counted, never fatal: another version of jvs, or a person with etcdctl, may have
  * written it. Confined to the control thread.
+ *
+ * <p>Bounded: at most {@link #MAX_KEYS} keys (a new key beyond is ignored and counted in {@code
+ * overflowTotal}; the ones it has keep changing), at most {@link #MAX_IGNORED_SHOWN} ignored keys
+ * named (all counted), and the revisions of deleted keys kept only until the watch has passed them.
+ * It also notes what changed since the dataplane last looked ({@link #takeChanges}), so that one
+ * endpoint's change costs one endpoint's work.
  */
 final class ClusterView {
     private static final System.Logger LOG = System.getLogger("jvs.cluster");
@@ -26,6 +34,11 @@ final class ClusterView {
     static final ObjectMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+
+    /** 20,000 endpoints take about 40,400 keys (endpoint, address, blocks); this leaves room for 6 times that. */
+    static final int MAX_KEYS = 262_144;
+
+    static final int MAX_IGNORED_SHOWN = 64;
 
     private final ClusterKeys keys;
     final Map<String, HostAdvert> hosts = new TreeMap<>();
@@ -41,13 +54,25 @@ final class ClusterView {
     final Set<String> ignoredKeys = new TreeSet<>();
 
     long ignoredTotal;
+    /** New keys not taken because the view holds {@link #MAX_KEYS}. */
+    long overflowTotal;
 
     /**
-     * The revision each key last changed at, as far as this view knows, deletions included: a
-     * watch event older than what the view already has (this host's own write, applied when the
-     * store confirmed it, arriving again through the watch after a later change) is dropped.
+     * The revision each key of the view last changed at: a watch event older than what the view
+     * already has (this host's own write, applied when the store confirmed it, arriving again
+     * through the watch after a later change) is dropped.
      */
     private final Map<String, Long> revisions = new HashMap<>();
+
+    /** The same for deleted keys, until the watch has passed their revision ({@link #watchedTo}). */
+    private final Map<String, Long> tombstones = new HashMap<>();
+
+    private final ArrayDeque<String> tombstoneOrder = new ArrayDeque<>();
+
+    /** What changed since {@link #takeChanges}: hosts or networks (everything is looked at again), endpoints by network. */
+    private boolean structureChanged = true;
+
+    private final Map<String, Set<String>> changedEndpoints = new HashMap<>();
 
     /** Everything up to this revision came with the last full read. */
     private long floor;
@@ -59,6 +84,10 @@ final class ClusterView {
     /** Empties the view before a full read; {@link #readAt} closes it. */
     void reset() {
         revisions.clear();
+        tombstones.clear();
+        tombstoneOrder.clear();
+        structureChanged = true;
+        changedEndpoints.clear();
         floor = 0;
         hosts.clear();
         networks.clear();
@@ -82,6 +111,16 @@ final class ClusterView {
         if (stale(key, revision)) {
             return true;
         }
+        if (!revisions.containsKey(key) && revisions.size() >= MAX_KEYS) {
+            if (overflowTotal++ == 0) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "the cluster store holds more than {0} keys under the prefix: ignoring new ones",
+                        MAX_KEYS);
+            }
+            return false;
+        }
+        tombstones.remove(key);
         revisions.put(key, revision);
         forget(key);
         try {
@@ -91,7 +130,7 @@ final class ClusterView {
             return true;
         } catch (IOException | RuntimeException e) {
             ignoredTotal++;
-            if (ignoredKeys.add(key)) {
+            if (ignoredKeys.size() < MAX_IGNORED_SHOWN && ignoredKeys.add(key)) {
                 LOG.log(System.Logger.Level.WARNING, "ignoring {0} in the cluster store: {1}", key, e.getMessage());
             }
             return false;
@@ -103,12 +142,52 @@ final class ClusterView {
         if (stale(key, revision)) {
             return;
         }
-        revisions.put(key, revision);
+        revisions.remove(key);
+        if (tombstones.put(key, revision) == null) {
+            tombstoneOrder.add(key);
+        }
         forget(key);
     }
 
     private boolean stale(String key, long revision) {
-        return revision <= floor || revision <= revisions.getOrDefault(key, 0L);
+        return revision <= floor
+                || revision <= revisions.getOrDefault(key, 0L)
+                || revision <= tombstones.getOrDefault(key, 0L);
+    }
+
+    /**
+     * The watch has delivered everything up to {@code revision}: no event older than that can
+     * come, so the deletions it covers need not be remembered any more.
+     */
+    void watchedTo(long revision) {
+        while (!tombstoneOrder.isEmpty()) {
+            final String key = tombstoneOrder.peekFirst();
+            final Long deletedAt = tombstones.get(key);
+            if (deletedAt != null && deletedAt > revision) {
+                return;
+            }
+            tombstoneOrder.removeFirst();
+            if (deletedAt != null) {
+                tombstones.remove(key);
+            }
+        }
+    }
+
+    /** Deleted keys remembered now (for the tests of the bound). */
+    int tombstones() {
+        return tombstones.size();
+    }
+
+    /**
+     * What changed since the last call: null when hosts or networks changed (or the view was read
+     * again), so that everything must be looked at; otherwise the names of the endpoints that
+     * changed, by network.
+     */
+    Map<String, Set<String>> takeChanges() {
+        final Map<String, Set<String>> out = structureChanged ? null : Map.copyOf(changedEndpoints);
+        structureChanged = false;
+        changedEndpoints.clear();
+        return out;
     }
 
     /** Drops a key from the view whatever its revision (a withdrawal the store has not confirmed yet). */
@@ -117,6 +196,12 @@ final class ClusterView {
         final String[] p = split(key);
         if (p == null) {
             return;
+        }
+        switch (p[0]) {
+            case "hosts", "networks" -> structureChanged = true;
+            case "endpoints" ->
+                changedEndpoints.computeIfAbsent(p[1], k -> new HashSet<>()).add(p[2]);
+            default -> {}
         }
         switch (p[0]) {
             case "hosts" -> hosts.remove(p[1]);

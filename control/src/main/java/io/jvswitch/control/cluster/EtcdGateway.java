@@ -1,13 +1,11 @@
 package io.jvswitch.control.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -52,6 +48,8 @@ public final class EtcdGateway implements KeyValueStore {
     private static final System.Logger LOG = System.getLogger("jvs.cluster");
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
+    /** Keys per request of a full read: about 600 kB of JSON. */
+    public static final int PAGE = 2_000;
 
     private final List<URI> endpoints;
     private final Duration requestTimeout;
@@ -61,7 +59,7 @@ public final class EtcdGateway implements KeyValueStore {
     private final AtomicInteger current = new AtomicInteger();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private volatile long watchRevision;
-    private final List<Watcher> watchers = new ArrayList<>();
+    private final List<EtcdWatch> watchers = new ArrayList<>();
 
     /** {@code endpoints}: base URLs such as {@code http://10.0.0.1:2379}. */
     public EtcdGateway(List<URI> endpoints, Duration requestTimeout, Duration watchIdle) {
@@ -85,10 +83,37 @@ public final class EtcdGateway implements KeyValueStore {
         return range(request("range", "/v3/kv/range", body, requestTimeout));
     }
 
+    /**
+     * Reads in pages of {@link #PAGE} keys, all at the revision of the first: one answer for a
+     * store of 40,000 keys (12 MB of JSON) did not arrive within the request deadline on a loaded
+     * machine, and the daemon could not join.
+     */
     @Override
     public Range getPrefix(String prefix) {
-        final ObjectNode body = json.createObjectNode().put("key", b64(prefix)).put("range_end", rangeEnd(prefix));
-        return range(request("range", "/v3/kv/range", body, requestTimeout));
+        final List<KeyValue> all = new ArrayList<>();
+        long revision = 0;
+        String from = b64(prefix);
+        while (true) {
+            final ObjectNode body = json.createObjectNode()
+                    .put("key", from)
+                    .put("range_end", rangeEnd(prefix))
+                    .put("limit", PAGE);
+            if (revision != 0) {
+                body.put("revision", revision);
+            }
+            final JsonNode answer = request("range", "/v3/kv/range", body, requestTimeout);
+            if (revision == 0) {
+                revision = answer.path("header").path("revision").asLong();
+            }
+            final Range page = range(answer, revision);
+            all.addAll(page.kvs());
+            if (!answer.path("more").asBoolean(false) || page.kvs().isEmpty()) {
+                return new Range(revision, all);
+            }
+            // the next page starts just after the last key read: that key and a zero byte
+            final byte[] last = page.kvs().getLast().key().getBytes(StandardCharsets.UTF_8);
+            from = B64.encodeToString(Arrays.copyOf(last, last.length + 1));
+        }
     }
 
     @Override
@@ -256,7 +281,7 @@ public final class EtcdGateway implements KeyValueStore {
         return String.join(",", endpoints.stream().map(URI::toString).toList());
     }
 
-    private void count(String kind) {
+    void count(String kind) {
         counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
     }
 
@@ -291,7 +316,7 @@ public final class EtcdGateway implements KeyValueStore {
         return new Range(revision, kvs);
     }
 
-    private static KeyValue keyValue(JsonNode kv) {
+    static KeyValue keyValue(JsonNode kv) {
         return new KeyValue(
                 new String(B64D.decode(kv.path("key").asText()), StandardCharsets.UTF_8),
                 kv.has("value") ? B64D.decode(kv.path("value").asText()) : new byte[0],
@@ -301,12 +326,12 @@ public final class EtcdGateway implements KeyValueStore {
                 kv.path("lease").asLong());
     }
 
-    private static String b64(String key) {
+    static String b64(String key) {
         return B64.encodeToString(key.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The first key after every key that starts with {@code prefix}. */
-    private static String rangeEnd(String prefix) {
+    static String rangeEnd(String prefix) {
         final byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
         final byte[] end = Arrays.copyOf(bytes, bytes.length);
         for (int i = end.length - 1; i >= 0; i--) {
@@ -318,194 +343,49 @@ public final class EtcdGateway implements KeyValueStore {
         return B64.encodeToString(new byte[] {0});
     }
 
-    // ---- watch -------------------------------------------------------------------------------
+    // ---- watch (EtcdWatch, one thread per watch) ---------------------------------------------
+
+    List<URI> endpoints() {
+        return endpoints;
+    }
+
+    /** The endpoint that answered last. */
+    int currentIndex() {
+        return current.get();
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    ObjectMapper json() {
+        return json;
+    }
+
+    Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    Duration watchIdle() {
+        return watchIdle;
+    }
+
+    /** A watch has delivered everything up to {@code revision}. */
+    void watchedTo(long revision) {
+        watchRevision = revision;
+    }
 
     @Override
     public synchronized AutoCloseable watch(String prefix, long fromRevision, WatchListener listener) {
-        final Watcher watcher = new Watcher(prefix, fromRevision, listener);
+        final EtcdWatch watcher = new EtcdWatch(this, prefix, fromRevision, listener);
         watchers.add(watcher);
-        watcher.thread.start();
+        watcher.start();
         return watcher;
-    }
-
-    /** One prefix watch: a thread reading one streaming response at a time. */
-    private final class Watcher implements AutoCloseable {
-        private final String prefix;
-        private final WatchListener listener;
-        private final Thread thread;
-        private volatile boolean closed;
-        private volatile long lastSeenNanos = System.nanoTime();
-        private volatile InputStream stream;
-        private long next;
-
-        Watcher(String prefix, long fromRevision, WatchListener listener) {
-            this.prefix = prefix;
-            this.listener = listener;
-            this.next = fromRevision;
-            this.thread = Thread.ofPlatform().daemon().name("jvs-etcd-watch").unstarted(this::run);
-        }
-
-        private void run() {
-            final Thread idleCheck =
-                    Thread.ofPlatform().daemon().name("jvs-etcd-watch-idle").start(this::checkIdle);
-            int failures = 0;
-            int index = current.get();
-            while (!closed) {
-                try {
-                    watchOnce(endpoints.get(index % endpoints.size()));
-                    failures = 0;
-                } catch (IOException | RuntimeException e) {
-                    if (closed) {
-                        break;
-                    }
-                    failures++;
-                    count("watch-error");
-                    LOG.log(
-                            System.Logger.Level.DEBUG,
-                            "watch on {0} ended: {1}",
-                            endpoints.get(index % endpoints.size()),
-                            e.toString());
-                } catch (InterruptedException e) {
-                    if (closed) {
-                        break;
-                    }
-                    count("watch-idle-reopen");
-                    Thread.interrupted();
-                }
-                if (failures > 0) {
-                    index++; // another member next time
-                    try {
-                        final long backoff = Math.min(2_000, 100L << Math.min(failures, 4));
-                        Thread.sleep(backoff + ThreadLocalRandom.current().nextLong(100));
-                    } catch (InterruptedException e) {
-                        if (closed) {
-                            break;
-                        }
-                    }
-                } else {
-                    index = current.get();
-                }
-            }
-            idleCheck.interrupt();
-        }
-
-        private void watchOnce(URI endpoint) throws IOException, InterruptedException {
-            final ObjectNode body = json.createObjectNode();
-            body.putObject("create_request")
-                    .put("key", b64(prefix))
-                    .put("range_end", rangeEnd(prefix))
-                    .put("start_revision", Long.toString(next))
-                    .put("progress_notify", true);
-            count("watch");
-            lastSeenNanos = System.nanoTime();
-            final HttpResponse<InputStream> response = http.send(
-                    HttpRequest.newBuilder(endpoint.resolve("/v3/watch"))
-                            .timeout(requestTimeout)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                stream = in;
-                if (response.statusCode() != 200) {
-                    throw new IOException("watch: HTTP " + response.statusCode());
-                }
-                lastSeenNanos = System.nanoTime();
-                try (MappingIterator<JsonNode> messages =
-                        json.readerFor(JsonNode.class).readValues(in)) {
-                    while (!closed && messages.hasNextValue()) {
-                        final JsonNode message = messages.nextValue();
-                        lastSeenNanos = System.nanoTime();
-                        if (!handle(message)) {
-                            return; // compacted: re-read done, watch again from the new revision
-                        }
-                    }
-                }
-                throw new IOException("watch stream ended");
-            } finally {
-                stream = null;
-            }
-        }
-
-        /** Returns false when the watch must be re-opened (after a compaction's re-read). */
-        private boolean handle(JsonNode message) throws IOException {
-            if (message.has("error")) {
-                throw new IOException("watch: " + message.path("error"));
-            }
-            final JsonNode result = message.path("result");
-            if (result.path("canceled").asBoolean(false)) {
-                final long compacted = result.path("compact_revision").asLong(0);
-                if (compacted > 0) {
-                    count("watch-compacted");
-                    LOG.log(
-                            System.Logger.Level.WARNING,
-                            "the cluster store compacted revision {0}: reading everything again",
-                            next);
-                    final long revision = listener.resync();
-                    next = revision + 1;
-                    watchRevision = revision;
-                    return false;
-                }
-                throw new IOException(
-                        "watch canceled: " + result.path("cancel_reason").asText());
-            }
-            final JsonNode events = result.path("events");
-            final long headerRevision = result.path("header").path("revision").asLong(0);
-            if (events.isEmpty()) {
-                // created, or a progress notification: everything up to the header's revision is seen
-                if (!result.path("created").asBoolean(false) && headerRevision >= next) {
-                    next = headerRevision + 1;
-                    watchRevision = headerRevision;
-                }
-                return true;
-            }
-            final List<Event> changes = new ArrayList<>(events.size());
-            long last = 0;
-            for (JsonNode event : events) {
-                final KeyValue kv = keyValue(event.path("kv"));
-                changes.add(new Event("DELETE".equals(event.path("type").asText()), kv));
-                last = Math.max(last, kv.modRevision());
-            }
-            listener.changes(changes, last);
-            next = last + 1;
-            watchRevision = last;
-            return true;
-        }
-
-        private void checkIdle() {
-            final long bound = watchIdle.toNanos();
-            while (!closed) {
-                try {
-                    Thread.sleep(Math.max(100, TimeUnit.NANOSECONDS.toMillis(bound) / 4));
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (stream != null && System.nanoTime() - lastSeenNanos > bound) {
-                    LOG.log(
-                            System.Logger.Level.INFO,
-                            "the cluster store's watch was silent for {0} s: re-opening it",
-                            watchIdle.toSeconds());
-                    lastSeenNanos = System.nanoTime();
-                    thread.interrupt();
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            thread.interrupt();
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     @Override
     public synchronized void close() {
-        for (Watcher w : watchers) {
+        for (EtcdWatch w : watchers) {
             w.close();
         }
         watchers.clear();

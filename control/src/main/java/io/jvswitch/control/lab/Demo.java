@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * by the switch, that another network is unreachable, that the host reaches a container and its
  * published port, and that a container reaches beyond the host through masquerade, with a name
  * resolved by an upstream server out there, and that containers on two hosts (a second host
- * namespace with its own daemon) talk over VXLAN.
+ * namespace with its own daemon) talk over VXLAN; then Docker with jvs as its plugin, and three hosts
+ * joining one overlay through etcd ({@link ClusterDemo}).
  */
 public final class Demo {
     private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)");
@@ -43,6 +44,8 @@ public final class Demo {
     private DockerEngineLab docker;
 
     private DaemonProcess dockerDaemon;
+    /** The cluster step's etcd and three daemons. */
+    private ClusterDemo cluster;
 
     private Path workDir;
     private volatile boolean cleaned;
@@ -135,7 +138,10 @@ public final class Demo {
         say("");
         final boolean overlayOk = showOverlay(host, socket);
         final boolean dockerOk = showDocker();
-        final boolean ok = sameNetworkOk && answered > 0 && isolated && beyond && overlayOk && dockerOk;
+        say("");
+        cluster = new ClusterDemo(this, lab, workDir);
+        final boolean clusterOk = cluster.show();
+        final boolean ok = sameNetworkOk && answered > 0 && isolated && beyond && overlayOk && dockerOk && clusterOk;
         say(ok ? "demo passed; cleaning up" : "demo FAILED; daemon log:\n" + daemon.logText());
         return ok ? 0 : 1;
     }
@@ -436,7 +442,7 @@ public final class Demo {
     }
 
     /** Runs a jvs command as a user would type it, echoing it and its output. */
-    private void cli(Path socket, String... args) {
+    void cli(Path socket, String... args) {
         say("$ jvs " + String.join(" ", args));
         final StringWriter text = new StringWriter();
         final PrintWriter writer = new PrintWriter(text);
@@ -451,11 +457,11 @@ public final class Demo {
         }
     }
 
-    private void step(String text) {
+    void step(String text) {
         say("* " + text);
     }
 
-    private void say(String text) {
+    void say(String text) {
         out.println(text);
         out.flush();
     }
@@ -466,6 +472,9 @@ public final class Demo {
         }
         cleaned = true;
         try {
+            if (cluster != null) {
+                cluster.close();
+            }
             if (dockerDaemon != null) {
                 dockerDaemon.close();
             }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
 
 class ClusterViewTest {
     final ClusterKeys keys = new ClusterKeys("/jvs/v1/");
@@ -79,5 +81,54 @@ class ClusterViewTest {
         view.readAt(20);
         assertTrue(view.put(keys.host("h1"), b("{\"name\":\"h1\",\"address\":\"10.0.0.1\",\"vxlanPort\":4789}"), 19));
         assertTrue(view.hosts.isEmpty());
+    }
+
+    @Test
+    void deletionsAreForgottenOnceTheWatchHasPassedThem() {
+        final String key = keys.endpoint("multi", "c1");
+        final byte[] c1 = b("{\"name\":\"c1\",\"ip\":\"10.10.0.2\",\"mac\":\"02:4a:0a:0a:00:02\",\"host\":\"h1\"}");
+        for (int i = 0; i < 1000; i++) {
+            final String k = keys.endpoint("multi", "x" + i);
+            view.put(k, c1, next());
+            view.remove(k, next());
+        }
+        assertEquals(1000, view.tombstones());
+        view.watchedTo(revision - 10);
+        assertEquals(5, view.tombstones());
+        view.watchedTo(revision);
+        assertEquals(0, view.tombstones());
+        // while remembered, a deletion still makes the older create stale
+        view.put(key, c1, 5000);
+        view.remove(key, 5002);
+        view.put(key, c1, 5000);
+        assertTrue(view.endpointsOf("multi").isEmpty());
+    }
+
+    @Test
+    void newKeysBeyondTheBoundAreIgnoredAndCounted() {
+        final byte[] claim = b("{\"host\":\"h1\"}");
+        for (int i = 0; i < ClusterView.MAX_KEYS; i++) {
+            assertTrue(view.put(
+                    keys.address("big", "10." + (i >> 16) + "." + (i >> 8 & 255) + "." + (i & 255)), claim, next()));
+        }
+        assertFalse(view.put(keys.address("big", "11.0.0.1"), claim, next()));
+        assertEquals(1, view.overflowTotal);
+        assertFalse(view.addressesOf("big").containsKey("11.0.0.1"));
+        // keys it holds still change
+        assertTrue(view.put(keys.address("big", "10.0.0.1"), b("{\"host\":\"h2\"}"), next()));
+        assertEquals("h2", view.addressesOf("big").get("10.0.0.1").host());
+    }
+
+    @Test
+    void changesSayWhichEndpointsMovedOrThatEverythingMust() {
+        assertEquals(null, view.takeChanges(), "a new view is looked at whole");
+        final byte[] c1 = b("{\"name\":\"c1\",\"ip\":\"10.10.0.2\",\"mac\":\"02:4a:0a:0a:00:02\",\"host\":\"h1\"}");
+        view.put(keys.endpoint("multi", "c1"), c1, next());
+        view.put(keys.address("multi", "10.10.0.2"), b("{\"host\":\"h1\"}"), next());
+        assertEquals(Map.of("multi", Set.of("c1")), view.takeChanges());
+        assertTrue(view.takeChanges().isEmpty());
+        view.remove(keys.endpoint("multi", "c1"), next());
+        view.put(keys.host("h1"), b("{\"name\":\"h1\",\"address\":\"10.0.0.1\",\"vxlanPort\":4789}"), next());
+        assertEquals(null, view.takeChanges(), "a host's change is looked at whole");
     }
 }

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,6 +89,28 @@ class EtcdGatewayIT {
         assertTrue(range.revision() > 0);
         assertTrue(store.get("/t/none").kvs().isEmpty());
         assertTrue(store.requestCounts().get("range") >= 3);
+    }
+
+    @Test
+    void aPrefixLargerThanAPageIsReadWholeInPages() {
+        final int count = 2 * EtcdGateway.PAGE + 5;
+        final List<KeyValueStore.Op> ops = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ops.add(new KeyValueStore.Op.Put(String.format("/p/%05d", i), bytes("v" + i), 0));
+            if (ops.size() == 100 || i == count - 1) {
+                assertTrue(store.txn(List.of(), List.copyOf(ops), List.of()).succeeded());
+                ops.clear();
+            }
+        }
+        store.put("/q", bytes("after the prefix"), 0);
+        final long before = store.requestCounts().get("range");
+        final KeyValueStore.Range range = store.getPrefix("/p/");
+        assertEquals(count, range.kvs().size());
+        for (int i = 0; i < count; i++) {
+            assertEquals(String.format("/p/%05d", i), range.kvs().get(i).key());
+        }
+        assertArrayEquals(bytes("v" + (count - 1)), range.kvs().getLast().value());
+        assertEquals(3, store.requestCounts().get("range") - before, "three pages");
     }
 
     @Test
@@ -178,8 +201,10 @@ class EtcdGatewayIT {
 
             @Override
             public long resync() {
+                // counted once read: a put the test makes after seeing the count is newer than the read
+                final long revision = store.getPrefix("/c/").revision();
                 resyncs.incrementAndGet();
-                return store.getPrefix("/c/").revision();
+                return revision;
             }
         })) {
             await("a re-read", Duration.ofSeconds(5), () -> resyncs.get() == 1);
