@@ -580,6 +580,29 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         throw ApiException.conflict("no address could be claimed on " + network.name() + " after 256 attempts");
     }
 
+    /**
+     * For Docker's IPAM driver, which hands an address out before the endpoint exists: a free address
+     * of this host's blocks of a global network (claiming the next block when they are full) that
+     * {@code heldHere} does not hold either. The address itself is not claimed: the endpoint's attach
+     * claims it with its name, and no other host hands out addresses of this host's blocks.
+     */
+    public int offerAddress(NetworkRecord network, AddressPool heldHere) {
+        final String what = "hand out an address on global network " + network.name();
+        requireReachable(what);
+        try {
+            for (int attempt = 0; attempt < 256; attempt++) {
+                final Integer candidate = freeInOwnBlocks(network, heldHere);
+                if (candidate != null) {
+                    return candidate;
+                }
+                claimBlock(network);
+            }
+        } catch (StoreUnavailableException e) {
+            throw unavailable(e, what);
+        }
+        throw ApiException.conflict("no address could be offered on " + network.name() + " after 256 blocks");
+    }
+
     /** One transaction: the address (durable) and the name (under the lease), both only if absent. */
     private boolean tryClaim(NetworkRecord network, int ip, EndpointClaim claim) {
         final String text = Cidr.format(ip);
