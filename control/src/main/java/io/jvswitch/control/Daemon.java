@@ -15,6 +15,7 @@ import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.MetricsServer;
 import io.jvswitch.control.dns.EmbeddedDns;
 import io.jvswitch.control.dns.NetnsResolvConf;
+import io.jvswitch.control.docker.DockerEndpointNames;
 import io.jvswitch.control.docker.DockerIpam;
 import io.jvswitch.control.docker.DockerNetworkMap;
 import io.jvswitch.control.docker.DockerPlugin;
@@ -266,7 +267,12 @@ public final class Daemon {
                 final DockerReconciler reconciler =
                         new DockerReconciler(service.get(), dockerIpam, dockerNetworks, runner, json, dockerEngine);
                 startDockerPlugin(
-                        new DockerPlugin(service.get(), dockerIpam, dockerNetworks, json),
+                        new DockerPlugin(
+                                service.get(),
+                                dockerIpam,
+                                dockerNetworks,
+                                new DockerEndpointNames(runner, dockerEngine, json),
+                                json),
                         () -> control.submit(reconciler::reconcile).get(),
                         control,
                         closeOnExit);

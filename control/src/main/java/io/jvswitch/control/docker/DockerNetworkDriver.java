@@ -34,14 +34,17 @@ final class DockerNetworkDriver {
 
     private final NetworkService service;
     private final DockerNetworkMap networks;
+    /** Null: endpoints get no container name (a plugin without an engine to ask). */
+    private final DockerEndpointNames names;
     /** Endpoints between CreateEndpoint and Join: their address and MAC, by Docker's endpoint id. */
     private final Map<String, Pending> pending = new LinkedHashMap<>();
 
     private record Pending(String networkId, String ipv4, String mac) {}
 
-    DockerNetworkDriver(NetworkService service, DockerNetworkMap networks) {
+    DockerNetworkDriver(NetworkService service, DockerNetworkMap networks, DockerEndpointNames names) {
         this.service = service;
         this.networks = networks;
+        this.names = names;
     }
 
     private String networkName(String networkId) {
@@ -222,6 +225,10 @@ final class DockerNetworkDriver {
         }
         final NetworkRecord network = service.network(networkName(networkId));
         final String device = deviceName(endpointId);
+        // the container's name as a DNS alias: jvs's DNS then answers it on every host of a global network
+        final List<String> aliases = names == null
+                ? List.of()
+                : names.containerName(networkId, endpointId).stream().toList();
         final EndpointRecord endpoint = service.attach(new AttachRequest(
                 network.name(),
                 new ContainerRef(ContainerRef.Kind.DOCKER_SANDBOX, sandbox),
@@ -230,7 +237,7 @@ final class DockerNetworkDriver {
                 created.mac(),
                 device,
                 false,
-                null,
+                aliases,
                 null));
         pending.remove(endpointId);
         final Map<String, Object> answer = new LinkedHashMap<>();

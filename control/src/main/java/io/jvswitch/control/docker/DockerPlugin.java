@@ -28,8 +28,13 @@ public final class DockerPlugin {
     private final DockerIpam ipam;
     private final ObjectMapper json;
 
-    public DockerPlugin(NetworkService service, DockerIpam ipam, DockerNetworkMap networks, ObjectMapper json) {
-        this.driver = new DockerNetworkDriver(service, networks);
+    public DockerPlugin(
+            NetworkService service,
+            DockerIpam ipam,
+            DockerNetworkMap networks,
+            DockerEndpointNames names,
+            ObjectMapper json) {
+        this.driver = new DockerNetworkDriver(service, networks, names);
         this.ipam = ipam;
         this.json = json;
     }

@@ -198,7 +198,7 @@ public final class DockerReconciler {
         }
         request.put("IPv4Data", v4);
         try {
-            new DockerNetworkDriver(service, networkMap).createNetwork(json.valueToTree(request));
+            new DockerNetworkDriver(service, networkMap, null).createNetwork(json.valueToTree(request));
             repaired.add("created jvs network " + name + " again for Docker network "
                     + network.path("Name").asText() + " (" + config + ")");
             return service.network(name);

@@ -28,7 +28,7 @@ class DockerPluginTest {
 
     private DockerPlugin plugin() {
         final DockerIpam ipam = new DockerIpam(dir, json, List::of);
-        return new DockerPlugin(null, ipam, new DockerNetworkMap(dir, json), json);
+        return new DockerPlugin(null, ipam, new DockerNetworkMap(dir, json), null, json);
     }
 
     @Test

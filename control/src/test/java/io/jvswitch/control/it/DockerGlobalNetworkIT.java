@@ -48,6 +48,7 @@ import java.util.stream.Stream;
 class DockerGlobalNetworkIT {
     private static final String IMAGE = "jvs-test/busybox";
     private static final String SUBNET = "10.30.0.0/24";
+    private static final String GATEWAY = "10.30.0.1";
     private static final long WAIT_SECONDS = 60;
 
     private NetnsLab lab;
@@ -89,9 +90,7 @@ class DockerGlobalNetworkIT {
                     "--cluster-advertise",
                     underlay,
                     "--cluster-host-name",
-                    name,
-                    "--cluster-ttl",
-                    "5");
+                    name);
         }
 
         String jvsText(String... args) {
@@ -120,6 +119,26 @@ class DockerGlobalNetworkIT {
 
         String ipOf(String container, String network) {
             return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + ".IPAddress}}", container);
+        }
+
+        /** {@code docker network create -d jvs --ipam-driver jvs -o jvs.network=multi multi}, the pool by {@code how}. */
+        void putOntoMulti(String how, String value) {
+            createNetwork("--ipam-driver", "jvs", how, value, "-o", "jvs.network=multi", "multi");
+        }
+
+        /** {@code docker network create -d jvs ARGS}. */
+        void createNetwork(String... args) {
+            engine.check(withCreate(args));
+        }
+
+        /** The refusal's text of {@code docker network create -d jvs ARGS}. */
+        String refusedCreate(String... args) {
+            return refused(withCreate(args));
+        }
+
+        private static String[] withCreate(String... args) {
+            return Stream.concat(Stream.of("network", "create", "-d", "jvs"), Stream.of(args))
+                    .toArray(String[]::new);
         }
 
         /** The refusal's text; fails when the command succeeds. */
@@ -215,72 +234,27 @@ class DockerGlobalNetworkIT {
     void badInputIsRefusedWithAClearMessageAndChangesNothing() {
         final String networksBefore = a.engine.check("network", "ls", "-q");
         final String jvsBefore = a.jvsText("network", "ls");
-        assertTrue(
-                a.refused("network", "create", "-d", "jvs", "-o", "jvs.network=nope", "--subnet", "10.99.0.0/24", "x")
-                        .contains("unknown jvs network 'nope'"));
-        assertTrue(a.refused(
-                        "network",
-                        "create",
-                        "-d",
-                        "jvs",
-                        "--ipam-driver",
-                        "jvs",
-                        "--ipam-opt",
-                        "jvs.network=nope",
-                        "-o",
-                        "jvs.network=nope",
-                        "x")
+        assertTrue(a.refusedCreate("-o", "jvs.network=nope", "--subnet", "10.99.0.0/24", "x")
                 .contains("unknown jvs network 'nope'"));
+        assertTrue(
+                a.refusedCreate("--ipam-driver", "jvs", "--ipam-opt", "jvs.network=nope", "-o", "jvs.network=nope", "x")
+                        .contains("unknown jvs network 'nope'"));
         // local vs global: Docker's own IPAM is this engine's alone, and would repeat the other hosts' addresses
-        final String local =
-                a.refused("network", "create", "-d", "jvs", "-o", "jvs.network=multi", "--subnet", SUBNET, "x");
+        final String local = a.refusedCreate("-o", "jvs.network=multi", "--subnet", SUBNET, "x");
         assertTrue(local.contains("is global") && local.contains("--ipam-driver jvs"), local);
         // the subnet must be the jvs network's
-        final String other = a.refused(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--ipam-opt",
-                "jvs.network=multi",
-                "--subnet",
-                "10.30.0.0/25",
-                "x");
+        final String other = a.refusedCreate(
+                "--ipam-driver", "jvs", "--ipam-opt", "jvs.network=multi", "--subnet", "10.30.0.0/25", "x");
         assertTrue(other.contains("is not jvs network multi's (" + SUBNET + ")"), other);
-        final String overlap = a.refused(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "-o",
-                "jvs.network=multi",
-                "--subnet",
-                "10.30.0.0/25",
-                "x");
+        final String overlap =
+                a.refusedCreate("--ipam-driver", "jvs", "-o", "jvs.network=multi", "--subnet", "10.30.0.0/25", "x");
         assertTrue(overlap.contains("overlaps " + SUBNET), overlap);
         // the jvs network's subnet without -o jvs.network: said what to add
-        final String plain =
-                a.refused("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", SUBNET, "x");
+        final String plain = a.refusedCreate("--ipam-driver", "jvs", "--subnet", SUBNET, "x");
         assertTrue(plain.contains("add -o jvs.network=multi"), plain);
         // the jvs network keeps its own settings
-        final String settings = a.refused(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--subnet",
-                SUBNET,
-                "-o",
-                "jvs.network=multi",
-                "-o",
-                "jvs.mtu=1400",
-                "x");
+        final String settings = a.refusedCreate(
+                "--ipam-driver", "jvs", "--subnet", SUBNET, "-o", "jvs.network=multi", "-o", "jvs.mtu=1400", "x");
         assertTrue(settings.contains("own settings"), settings);
         assertEquals(networksBefore, a.engine.check("network", "ls", "-q"));
         assertEquals(jvsBefore, a.jvsText("network", "ls"));
@@ -290,30 +264,8 @@ class DockerGlobalNetworkIT {
     @Order(2)
     void dockerNetworksOnTwoHostsArePutOntoTheGlobalNetwork() {
         // by the network's subnet, or by the IPAM option naming it
-        a.engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--subnet",
-                SUBNET,
-                "-o",
-                "jvs.network=multi",
-                "multi");
-        b.engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--ipam-opt",
-                "jvs.network=multi",
-                "-o",
-                "jvs.network=multi",
-                "multi");
+        a.putOntoMulti("--subnet", SUBNET);
+        b.putOntoMulti("--ipam-opt", "jvs.network=multi");
         for (Host host : List.of(a, b)) {
             assertEquals(
                     SUBNET,
@@ -326,8 +278,9 @@ class DockerGlobalNetworkIT {
     @Test
     @Order(3)
     void containersOnTwoHostsGetDistinctAddressesAndReachEachOther() {
-        a.engine.check("run", "-d", "--name", "c1", "--network", "multi", IMAGE, "sleep", "3600");
-        b.engine.check("run", "-d", "--name", "c2", "--network", "multi", IMAGE, "sleep", "3600");
+        // --dns: Docker's resolver passes the names it does not know (other hosts' containers) to jvs's
+        a.engine.check("run", "-d", "--name", "c1", "--network", "multi", "--dns", GATEWAY, IMAGE, "sleep", "3600");
+        b.engine.check("run", "-d", "--name", "c2", "--network", "multi", "--dns", GATEWAY, IMAGE, "sleep", "3600");
         a.engine.check("run", "-d", "--name", "c3", "--network", "multi", IMAGE, "sleep", "3600");
         final String c1 = a.ipOf("c1", "multi");
         final String c2 = b.ipOf("c2", "multi");
@@ -342,18 +295,32 @@ class DockerGlobalNetworkIT {
         // the endpoints are the global network's own, on each host; the default route is its gateway
         assertTrue(a.jvs("network", "inspect", "multi").toString().contains(c1));
         assertTrue(b.jvs("network", "inspect", "multi").toString().contains(c2));
-        assertTrue(a.engine.check("exec", "c1", "ip", "route").contains("default via 10.30.0.1"));
+        assertTrue(a.engine.check("exec", "c1", "ip", "route").contains("default via " + GATEWAY));
         // across the overlay, both ways; and on one host by name (Docker's resolver)
         assertTrue(ping(a, "c1", c2), "c1 on " + a.name + " cannot ping c2 " + c2);
         assertTrue(ping(b, "c2", c1), "c2 on " + b.name + " cannot ping c1 " + c1);
         assertTrue(ping(a, "c1", "c3"), "c1 cannot ping c3 by name");
+        // by name across hosts: jvs's DNS knows each Docker endpoint by its container's name, cluster-wide
+        assertTrue(ping(a, "c1", "c2"), "c1 cannot ping c2 by name");
+        assertTrue(ping(b, "c2", "c1"), "c2 cannot ping c1 by name");
+        assertTrue(
+                b.engine.check("exec", "c2", "nslookup", "c1", GATEWAY).contains(c1),
+                "jvs's DNS on " + b.name + " does not answer c1");
     }
 
     @Test
     @Order(4)
     void aRestartedDaemonKeepsTheDockerNetworkOnTheGlobalNetwork() throws Exception {
+        int from = a.daemon.logText().length();
         a.daemon.close();
         a.startDaemon();
+        awaitLog(a, from, "Docker reconciliation: Docker and jvs agree");
+        // its map file lost while it was down: Docker's own record of -o jvs.network restores it
+        from = a.daemon.logText().length();
+        a.daemon.close();
+        Files.delete(a.engine.dir().resolve("jvs-state").resolve("docker-networks.json"));
+        a.startDaemon();
+        awaitLog(a, from, "Docker reconciliation: Docker network multi is on jvs network multi again");
         a.engine.check("run", "-d", "--name", "c4", "--network", "multi", IMAGE, "sleep", "3600");
         final String c4 = a.ipOf("c4", "multi");
         // on the global network, not on a network of its own: host b sees it, and it answers from there
@@ -371,18 +338,7 @@ class DockerGlobalNetworkIT {
         assertTrue(b.jvsText("network", "ls").contains("multi"));
         assertTrue(a.jvsText("network", "ls").contains("multi"));
         // and it can be put on it again
-        b.engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--subnet",
-                SUBNET,
-                "-o",
-                "jvs.network=multi",
-                "multi");
+        b.putOntoMulti("--subnet", SUBNET);
         b.engine.check("run", "-d", "--name", "c2", "--network", "multi", IMAGE, "sleep", "3600");
         assertTrue(ping(b, "c2", a.ipOf("c1", "multi")), "c2 cannot ping c1 on the network made again");
     }
@@ -394,6 +350,14 @@ class DockerGlobalNetworkIT {
                         () -> host.engine.docker("exec", from, "ping", "-c", "1", "-W", "2", to),
                         DockerEngineLab.Result::ok)
                 .ok();
+    }
+
+    /** Waits for a line the daemon logs after {@code from} (its log is appended across restarts). */
+    private static void awaitLog(Host host, int from, String line) {
+        Await.until(
+                "the jvs daemon on " + host.name + " logs: " + line,
+                Duration.ofSeconds(WAIT_SECONDS),
+                () -> host.daemon.logText().substring(from).contains(line));
     }
 
     private static void await(BooleanSupplier condition) {
