@@ -267,8 +267,7 @@ public final class DockerIpam {
     private NetworkRecord requireNetwork(String name) {
         final NetworkRecord network = networks.byName(name);
         if (network == null) {
-            throw new PluginException("unknown jvs network '" + name + "': create it first (jvs network create),"
-                    + " jvs network ls lists them");
+            throw PluginException.unknownNetwork(name);
         }
         return network;
     }

@@ -136,8 +136,7 @@ final class DockerNetworkDriver {
         final String name = options.network();
         final NetworkRecord network = service.networkOrNull(name);
         if (network == null) {
-            throw new PluginException("unknown jvs network '" + name + "': create it first (jvs network create),"
-                    + " jvs network ls lists them");
+            throw PluginException.unknownNetwork(name);
         }
         if (options.setsNetworkSettings()) {
             throw new PluginException("-o " + DockerNetworkOptions.JVS_NETWORK + " takes jvs network " + name
