@@ -15,10 +15,13 @@ import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.MetricsServer;
 import io.jvswitch.control.dns.EmbeddedDns;
 import io.jvswitch.control.dns.NetnsResolvConf;
+import io.jvswitch.control.docker.DockerEndpointNames;
 import io.jvswitch.control.docker.DockerIpam;
+import io.jvswitch.control.docker.DockerNetworkMap;
 import io.jvswitch.control.docker.DockerPlugin;
 import io.jvswitch.control.docker.DockerPluginServer;
 import io.jvswitch.control.docker.DockerReconciler;
+import io.jvswitch.control.docker.NetworkServiceAddresses;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateDirectoryLock;
@@ -154,19 +157,24 @@ public final class Daemon {
         final StateStore store = new StateStore(stateDir, json);
         store.load(); // refuse to start on a corrupt state file before creating anything
         final AtomicReference<NetworkService> service = new AtomicReference<>();
-        final DockerIpam dockerIpam = dockerPluginSocket == null
-                ? null
-                : new DockerIpam(stateDir, json, () -> {
-                    final List<Cidr> inUse = new ArrayList<>(HostRoutes.read());
-                    service.get().networks().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
-                    return inUse;
-                });
-        if (dockerIpam != null) {
-            dockerIpam.load();
-        }
-
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
         final ClusterAgent agent = cluster == null ? null : joinCluster(control);
+        final DockerIpam dockerIpam = dockerPluginSocket == null
+                ? null
+                : new DockerIpam(
+                        stateDir,
+                        json,
+                        () -> {
+                            final List<Cidr> inUse = new ArrayList<>(HostRoutes.read());
+                            service.get().networks().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+                            return inUse;
+                        },
+                        new NetworkServiceAddresses(service::get, agent == null ? null : agent::offerAddress));
+        final DockerNetworkMap dockerNetworks = new DockerNetworkMap(stateDir, json);
+        if (dockerIpam != null) {
+            dockerIpam.load();
+            dockerNetworks.load();
+        }
         final Dataplane dataplane;
         try {
             dataplane = new Dataplane(
@@ -257,9 +265,14 @@ public final class Daemon {
                     control);
             if (dockerIpam != null) {
                 final DockerReconciler reconciler =
-                        new DockerReconciler(service.get(), dockerIpam, runner, json, dockerEngine);
+                        new DockerReconciler(service.get(), dockerIpam, dockerNetworks, runner, json, dockerEngine);
                 startDockerPlugin(
-                        new DockerPlugin(service.get(), dockerIpam, json),
+                        new DockerPlugin(
+                                service.get(),
+                                dockerIpam,
+                                dockerNetworks,
+                                new DockerEndpointNames(runner, dockerEngine, json),
+                                json),
                         () -> control.submit(reconciler::reconcile).get(),
                         control,
                         closeOnExit);

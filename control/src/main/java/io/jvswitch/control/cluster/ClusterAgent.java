@@ -175,6 +175,15 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         return endpoints.claim(network, pool, claim);
     }
 
+    /**
+     * For Docker's IPAM driver, which hands an address out before the endpoint exists: a free address
+     * of this host's blocks of a global network that {@code heldHere} does not hold either (see
+     * {@link EndpointClaims#offer}).
+     */
+    public int offerAddress(NetworkRecord network, AddressPool heldHere) {
+        return endpoints.offer(network, heldHere);
+    }
+
     @Override
     public void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip) {
         endpoints.release(network, pool, name, ip);

@@ -57,6 +57,29 @@ final class EndpointClaims {
         }
     }
 
+    /**
+     * A free address of this host's blocks of a global network (claiming the next block when they are
+     * full) that {@code heldHere} does not hold either. The address itself is not claimed: the
+     * endpoint's attach claims it with its name, and no other host hands out addresses of this host's
+     * blocks.
+     */
+    int offer(NetworkRecord network, AddressPool heldHere) {
+        final String what = "hand out an address on global network " + network.name();
+        membership.requireReachable(what);
+        try {
+            for (int attempt = 0; attempt < 256; attempt++) {
+                final Integer candidate = blocks.freeAddress(network, heldHere);
+                if (candidate != null) {
+                    return candidate;
+                }
+                blocks.claimBlock(network);
+            }
+        } catch (StoreUnavailableException e) {
+            throw membership.unavailable(e, what);
+        }
+        throw ApiException.conflict("no address could be offered on " + network.name() + " after 256 blocks");
+    }
+
     /** The store's claim first, then the local pool's mark; a requested address is checked here first. */
     private int claimInStore(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
         if (claim.requestedIp() != null) {

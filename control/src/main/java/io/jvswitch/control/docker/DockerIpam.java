@@ -4,15 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.DefaultPools;
+import io.jvswitch.control.model.NetworkRecord;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +20,11 @@ import java.util.function.Supplier;
  * refused. Kept in its own file beside the daemon's state, written whole and renamed over the old
  * one, so a restarted daemon hands out no address twice. Called on the control thread only.
  *
- * <p>This is the seam for a cluster: an implementation whose pools live in the cluster store
- * would allocate from per-host blocks instead; the driver only calls the methods below.
+ * <p>A pool can also stand for an existing jvs network ({@code --ipam-opt jvs.network=NAME}, or a
+ * {@code --subnet} that is exactly a jvs network's), for a Docker network attached onto it with
+ * {@code -o jvs.network=NAME}: its gateway is the network's, and its addresses are ones no endpoint
+ * of the network holds; on a global network they come from this host's blocks in the cluster store
+ * ({@link JvsNetworkAddresses}), so no two hosts hand out the same one.
  */
 public final class DockerIpam {
     public static final String LOCAL_ADDRESS_SPACE = "jvs-local";
@@ -38,52 +35,59 @@ public final class DockerIpam {
     static final String GATEWAY_REQUEST = "com.docker.network.gateway";
     /** Most pools at once: a table bound; Docker asks for one per network. */
     static final int MAX_POOLS = 1024;
+    /** The IPAM option ({@code --ipam-opt}) that makes a pool an existing jvs network's. */
+    static final String JVS_NETWORK = "jvs.network";
 
-    private static final String FILE = "docker-ipam.json";
-    private final Path file;
-    private final ObjectMapper json;
+    private final JsonStateFile<Saved> file;
     /** Subnets Docker's pools must not overlap: jvs's own networks and this host's routes. */
     private final Supplier<List<Cidr>> subnetsInUse;
 
+    private final JvsNetworkAddresses networks;
+
     private final Map<String, Pool> pools = new LinkedHashMap<>();
 
-    /** A pool as saved: its subnet, gateway, how many networks hold it, and its endpoints' addresses. */
-    public record SavedPool(String subnet, String gateway, int references, List<String> addresses) {}
+    /**
+     * A pool as saved: its subnet, gateway, how many networks hold it, its endpoints' addresses, and
+     * the jvs network it stands for (null: a pool of its own).
+     */
+    public record SavedPool(String subnet, String gateway, int references, List<String> addresses, String network) {}
 
     /** The file's content. */
     public record Saved(int version, List<SavedPool> pools) {}
 
     private static final class Pool {
         final Cidr subnet;
+        /** The existing jvs network the pool stands for; null for a pool of its own. */
+        final String network;
+        /** The addresses handed out to Docker (and for a pool of its own, its gateway). */
         AddressPool addresses;
+
         int references;
 
-        Pool(Cidr subnet, AddressPool addresses, int references) {
+        Pool(Cidr subnet, String network, AddressPool addresses, int references) {
             this.subnet = subnet;
+            this.network = network;
             this.addresses = addresses;
             this.references = references;
         }
     }
 
     public DockerIpam(Path stateDir, ObjectMapper json, Supplier<List<Cidr>> subnetsInUse) {
-        this.file = stateDir.resolve(FILE);
-        this.json = json;
+        this(stateDir, json, subnetsInUse, JvsNetworkAddresses.NONE);
+    }
+
+    public DockerIpam(
+            Path stateDir, ObjectMapper json, Supplier<List<Cidr>> subnetsInUse, JvsNetworkAddresses networks) {
+        this.file = new JsonStateFile<>(stateDir, "docker-ipam.json", json, Saved.class);
         this.subnetsInUse = subnetsInUse;
+        this.networks = networks;
     }
 
     /** Reads the saved pools; a corrupt file stops the daemon rather than hand out addresses twice. */
     public void load() {
-        if (!Files.exists(file)) {
+        final Saved saved = file.read();
+        if (saved == null) {
             return;
-        }
-        final Saved saved;
-        try {
-            saved = json.readValue(file.toFile(), Saved.class);
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    "Docker IPAM file " + file + " cannot be read: " + e.getMessage()
-                            + " (move it away to start with no Docker pools)",
-                    e);
         }
         for (SavedPool p : saved.pools()) {
             final Cidr subnet = Cidr.parse(p.subnet());
@@ -91,7 +95,7 @@ public final class DockerIpam {
                     .gateway(Cidr.parseAddress(p.gateway()))
                     .build();
             p.addresses().forEach(a -> addresses.reserve(Cidr.parseAddress(a)));
-            pools.put(subnet.toString(), new Pool(subnet, addresses, p.references()));
+            pools.put(subnet.toString(), new Pool(subnet, p.network(), addresses, p.references()));
         }
     }
 
@@ -103,7 +107,8 @@ public final class DockerIpam {
      * @param subnet the subnet asked for ({@code --subnet}), or empty for one jvs picks
      * @return the pool's id and subnet
      */
-    public Map<String, Object> requestPool(String addressSpace, String subnet, String subPool, boolean v6) {
+    public Map<String, Object> requestPool(
+            String addressSpace, String subnet, String subPool, boolean v6, Map<String, String> options) {
         if (v6) {
             throw new PluginException("the jvs IPAM driver has no IPv6 pools: create the network without --ipv6");
         }
@@ -111,8 +116,11 @@ public final class DockerIpam {
             throw new PluginException("the jvs IPAM driver does not support --ip-range (" + subPool
                     + "): give the network its own --subnet");
         }
+        final NetworkRecord network = jvsNetwork(subnet, options);
         final Cidr wanted;
-        if (subnet == null || subnet.isEmpty()) {
+        if (network != null) {
+            wanted = Cidr.parse(network.subnet());
+        } else if (subnet == null || subnet.isEmpty()) {
             final List<Cidr> inUse = new ArrayList<>(subnetsInUse.get());
             pools.values().forEach(p -> inUse.add(p.subnet));
             try {
@@ -129,6 +137,10 @@ public final class DockerIpam {
         }
         final String id = wanted.toString();
         final Pool same = pools.get(id);
+        if (same != null && network != null && !network.name().equals(same.network)) {
+            throw new PluginException("subnet " + wanted + " is already a pool of the jvs IPAM driver"
+                    + (same.network == null ? "" : ", for jvs network " + same.network));
+        }
         if (same != null) {
             same.references++;
             save();
@@ -141,7 +153,7 @@ public final class DockerIpam {
             }
         }
         for (Cidr other : subnetsInUse.get()) {
-            if (other.overlaps(wanted)) {
+            if (network == null && other.overlaps(wanted)) {
                 throw new PluginException("subnet " + wanted + " overlaps " + other + ", already in use on this host");
             }
         }
@@ -150,11 +162,15 @@ public final class DockerIpam {
         }
         final AddressPool addresses;
         try {
-            addresses = AddressPool.of(wanted);
+            addresses = network == null
+                    ? AddressPool.of(wanted)
+                    : AddressPool.builder(wanted)
+                            .gateway(Cidr.parseAddress(network.gateway()))
+                            .build();
         } catch (IllegalArgumentException e) {
             throw new PluginException(e.getMessage());
         }
-        pools.put(id, new Pool(wanted, addresses, 1));
+        pools.put(id, new Pool(wanted, network == null ? null : network.name(), addresses, 1));
         save();
         return poolAnswer(id, wanted);
     }
@@ -180,7 +196,10 @@ public final class DockerIpam {
         final int ip;
         try {
             if (gateway) {
-                ip = gateway(pool, address);
+                ip = pool.network == null ? gateway(pool, address) : networkGateway(pool, address);
+            } else if ((address == null || address.isEmpty()) && pool.network != null) {
+                ip = networks.offer(requireNetwork(pool.network), pool.addresses);
+                pool.addresses.reserve(ip);
             } else if (address == null || address.isEmpty()) {
                 ip = pool.addresses.allocate();
             } else {
@@ -225,6 +244,51 @@ public final class DockerIpam {
         return pool != null && pool.addresses.inUse(Cidr.parseAddress(address));
     }
 
+    /** The jvs network a pool is asked for, by {@code --ipam-opt jvs.network} or by its exact subnet; or null. */
+    private NetworkRecord jvsNetwork(String subnet, Map<String, String> options) {
+        final String name = options.get(JVS_NETWORK);
+        final Cidr asked;
+        try {
+            asked = subnet == null || subnet.isEmpty() ? null : Cidr.parse(subnet, "subnet");
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        if (name == null) {
+            return asked == null ? null : networks.bySubnet(asked);
+        }
+        final NetworkRecord network = requireNetwork(name);
+        if (asked != null && !asked.toString().equals(network.subnet())) {
+            throw new PluginException("subnet " + asked + " is not jvs network " + name + "'s (" + network.subnet()
+                    + "): leave --subnet out or give " + network.subnet());
+        }
+        return network;
+    }
+
+    private NetworkRecord requireNetwork(String name) {
+        final NetworkRecord network = networks.byName(name);
+        if (network == null) {
+            throw PluginException.unknownNetwork(name);
+        }
+        return network;
+    }
+
+    /** A pool that is a jvs network's has that network's gateway, and no other. */
+    private static int networkGateway(Pool pool, String address) {
+        if (address != null
+                && !address.isEmpty()
+                && Cidr.parseAddress(address, "gateway") != pool.addresses.gateway()) {
+            throw new IllegalArgumentException("the gateway of jvs network " + pool.network + " is "
+                    + Cidr.format(pool.addresses.gateway()) + ", not " + address);
+        }
+        return pool.addresses.gateway();
+    }
+
+    /** The jvs network a pool stands for, or null for a pool of its own (or no such pool). */
+    public String networkOfPool(String poolId) {
+        final Pool pool = pools.get(poolId);
+        return pool == null ? null : pool.network;
+    }
+
     /** The gateway: the pool's first address, or the one asked for while no endpoint holds one. */
     private static int gateway(Pool pool, String address) {
         if (address == null || address.isEmpty()) {
@@ -265,27 +329,9 @@ public final class DockerIpam {
                     p.subnet.toString(),
                     Cidr.format(p.addresses.gateway()),
                     p.references,
-                    p.addresses.allocated().stream().map(Cidr::format).toList()));
+                    p.addresses.allocated().stream().map(Cidr::format).toList(),
+                    p.network));
         }
-        try {
-            Files.createDirectories(file.getParent());
-            final Path tmp = file.resolveSibling(FILE + ".tmp");
-            // flushed before the rename, the directory after: a crash leaves the old file or the new
-            try (FileChannel ch = FileChannel.open(
-                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                final ByteBuffer bytes =
-                        ByteBuffer.wrap(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Saved(1, saved)));
-                while (bytes.hasRemaining()) {
-                    ch.write(bytes);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                directory.force(true);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        file.write(new Saved(1, saved));
     }
 }

@@ -19,7 +19,9 @@ import java.util.Map;
 
 /**
  * Docker's remote network driver on top of jvs's networks: a Docker network is a jvs network named
- * {@code docker-<first 12 of its id>}, a Docker endpoint a jvs endpoint named {@code ep-<first 12>}
+ * {@code docker-<first 12 of its id>}, or with {@code -o jvs.network=NAME} the existing jvs network
+ * NAME (often a global one, which every host's Docker network of it then shares; see
+ * {@link DockerNetworkMap}); a Docker endpoint a jvs endpoint named {@code ep-<first 12>}
  * whose TAP ({@code jvs<first 11>}) Docker moves into the container at {@code Join}. Only the names
  * are mapped here; everything else (addresses, the dataplane, published ports, the state file) is
  * {@link NetworkService}'s, so a network that lives in a cluster store maps the same way.
@@ -31,17 +33,22 @@ final class DockerNetworkDriver {
     static final int MAX_PENDING = 4096;
 
     private final NetworkService service;
+    private final DockerNetworkMap networks;
+    /** Null: endpoints get no container name (a plugin without an engine to ask). */
+    private final DockerEndpointNames names;
     /** Endpoints between CreateEndpoint and Join: their address and MAC, by Docker's endpoint id. */
     private final Map<String, Pending> pending = new LinkedHashMap<>();
 
     private record Pending(String networkId, String ipv4, String mac) {}
 
-    DockerNetworkDriver(NetworkService service) {
+    DockerNetworkDriver(NetworkService service, DockerNetworkMap networks, DockerEndpointNames names) {
         this.service = service;
+        this.networks = networks;
+        this.names = names;
     }
 
-    static String networkName(String networkId) {
-        return "docker-" + shortId(networkId, 12);
+    private String networkName(String networkId) {
+        return networks.jvsNetwork(networkId);
     }
 
     static String endpointName(String endpointId) {
@@ -53,6 +60,12 @@ final class DockerNetworkDriver {
         return "jvs" + shortId(endpointId, 11);
     }
 
+    /**
+     * Scope "local": each engine keeps its own record of its jvs networks. Docker 20.10 stores the
+     * networks of a "global" driver in its own cluster store ({@code dockerd --cluster-store}, which
+     * 20.10 deprecates) and refuses to create one without it; jvs's cluster is its own etcd, and a
+     * Docker network is put onto a global jvs network with {@code -o jvs.network=NAME} on each host.
+     */
     Map<String, Object> capabilities() {
         return Map.of("Scope", "local", "ConnectivityScope", "local");
     }
@@ -78,6 +91,15 @@ final class DockerNetworkDriver {
             final Map.Entry<String, JsonNode> e = it.next();
             aux.put(e.getKey(), withoutPrefix(e.getValue().asText()));
         }
+        if (options.network() != null) {
+            return attachOnto(id, options, data.path("AddressSpace").asText(""), subnet, gateway, aux);
+        }
+        for (NetworkRecord existing : service.networks()) {
+            if (subnet.equals(existing.subnet())) {
+                throw new PluginException("subnet " + subnet + " is jvs network " + existing.name()
+                        + "'s: add -o jvs.network=" + existing.name() + " to put the Docker network onto it");
+            }
+        }
         final NetworkRecord network = service.createNetwork(new CreateNetworkRequest(
                 networkName(id),
                 "bridge",
@@ -98,8 +120,60 @@ final class DockerNetworkDriver {
         return Map.of();
     }
 
+    /**
+     * {@code -o jvs.network=NAME}: the Docker network is the existing jvs network NAME, whose
+     * settings stay its own; Docker's subnet and gateway must be the network's. A global network
+     * takes its addresses from the jvs IPAM driver only: Docker's default one hands out the same
+     * addresses on every host.
+     */
+    private Map<String, Object> attachOnto(
+            String id,
+            DockerNetworkOptions options,
+            String addressSpace,
+            String subnet,
+            String gateway,
+            Map<String, String> aux) {
+        final String name = options.network();
+        final NetworkRecord network = service.networkOrNull(name);
+        if (network == null) {
+            throw PluginException.unknownNetwork(name);
+        }
+        if (options.setsNetworkSettings()) {
+            throw new PluginException("-o " + DockerNetworkOptions.JVS_NETWORK + " takes jvs network " + name
+                    + "'s own settings: leave out the other -o options and --internal");
+        }
+        if (!subnet.equals(network.subnet())) {
+            throw new PluginException("subnet " + subnet + " is not jvs network " + name + "'s (" + network.subnet()
+                    + "): give --subnet " + network.subnet() + " or --ipam-driver jvs without --subnet");
+        }
+        if (!gateway.isEmpty() && !gateway.equals(network.gateway())) {
+            throw new PluginException(
+                    "gateway " + gateway + " is not jvs network " + name + "'s (" + network.gateway() + ")");
+        }
+        if (!aux.isEmpty()) {
+            throw new PluginException("--aux-address does not apply to -o " + DockerNetworkOptions.JVS_NETWORK
+                    + ": the addresses are jvs network " + name + "'s");
+        }
+        final boolean jvsIpam = addressSpace.equals(DockerIpam.LOCAL_ADDRESS_SPACE)
+                || addressSpace.equals(DockerIpam.GLOBAL_ADDRESS_SPACE);
+        if (network.clusterWide() && !jvsIpam) {
+            throw new PluginException("jvs network " + name + " is global (cluster-wide) and Docker's default IPAM"
+                    + " is local to this engine: it would hand out the addresses other hosts hand out;"
+                    + " add --ipam-driver jvs");
+        }
+        networks.put(id, name);
+        LOG.log(System.Logger.Level.INFO, "Docker network {0} is put onto jvs network {1}", shortId(id, 12), name);
+        return Map.of();
+    }
+
     Map<String, Object> deleteNetwork(JsonNode request) {
-        final String name = networkName(requireId(request, "NetworkID"));
+        final String id = requireId(request, "NetworkID");
+        if (networks.mapped(id)) {
+            // the jvs network is not the Docker network's own: it stays, for other hosts and users
+            networks.remove(id);
+            return Map.of();
+        }
+        final String name = networkName(id);
         if (service.networks().stream().anyMatch(n -> n.name().equals(name))) {
             service.removeNetwork(name);
         }
@@ -150,6 +224,10 @@ final class DockerNetworkDriver {
         }
         final NetworkRecord network = service.network(networkName(networkId));
         final String device = deviceName(endpointId);
+        // the container's name as a DNS alias: jvs's DNS then answers it on every host of a global network
+        final List<String> aliases = names == null
+                ? List.of()
+                : names.containerName(networkId, endpointId).stream().toList();
         final EndpointRecord endpoint = service.attach(new AttachRequest(
                 network.name(),
                 new ContainerRef(ContainerRef.Kind.DOCKER_SANDBOX, sandbox),
@@ -158,7 +236,7 @@ final class DockerNetworkDriver {
                 created.mac(),
                 device,
                 false,
-                null,
+                aliases,
                 null));
         pending.remove(endpointId);
         final Map<String, Object> answer = new LinkedHashMap<>();

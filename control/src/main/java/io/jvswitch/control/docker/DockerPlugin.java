@@ -28,8 +28,13 @@ public final class DockerPlugin {
     private final DockerIpam ipam;
     private final ObjectMapper json;
 
-    public DockerPlugin(NetworkService service, DockerIpam ipam, ObjectMapper json) {
-        this.driver = new DockerNetworkDriver(service);
+    public DockerPlugin(
+            NetworkService service,
+            DockerIpam ipam,
+            DockerNetworkMap networks,
+            DockerEndpointNames names,
+            ObjectMapper json) {
+        this.driver = new DockerNetworkDriver(service, networks, names);
         this.ipam = ipam;
         this.json = json;
     }
@@ -83,7 +88,8 @@ public final class DockerPlugin {
                         r.path("AddressSpace").asText(""),
                         r.path("Pool").asText(""),
                         r.path("SubPool").asText(""),
-                        r.path("V6").asBoolean(false));
+                        r.path("V6").asBoolean(false),
+                        strings(r.get("Options")));
             case "/IpamDriver.ReleasePool" -> {
                 ipam.releasePool(r.path("PoolID").asText(""));
                 yield Map.of();

@@ -2,6 +2,7 @@ package io.jvswitch.control.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.netns.CommandRunner;
@@ -36,6 +37,7 @@ public final class DockerReconciler {
 
     private final NetworkService service;
     private final DockerIpam ipam;
+    private final DockerNetworkMap networkMap;
     private final CommandRunner runner;
     private final ObjectMapper json;
     /** The engine as {@code docker -H} takes it; null for the docker CLI's default. */
@@ -45,9 +47,15 @@ public final class DockerReconciler {
     public record Findings(List<String> repaired, List<String> reported) {}
 
     public DockerReconciler(
-            NetworkService service, DockerIpam ipam, CommandRunner runner, ObjectMapper json, String engine) {
+            NetworkService service,
+            DockerIpam ipam,
+            DockerNetworkMap networkMap,
+            CommandRunner runner,
+            ObjectMapper json,
+            String engine) {
         this.service = service;
         this.ipam = ipam;
+        this.networkMap = networkMap;
         this.runner = runner;
         this.json = json;
         this.engine = engine;
@@ -69,21 +77,36 @@ public final class DockerReconciler {
                 .filter(n -> n.name().startsWith("docker-"))
                 .forEach(n -> jvsNetworks.put(n.name(), n));
         final Set<String> dockerNames = new HashSet<>();
+        final Set<String> dockerIds = new HashSet<>();
         final Map<String, Set<String>> dockerAddressesByPool = new HashMap<>();
+        // by jvs network: the endpoints Docker has on it (several Docker networks may share one)
+        final Map<String, Set<String>> dockerEndpointsByNetwork = new HashMap<>();
         for (JsonNode network : networks) {
             final String id = network.path("Id").asText();
+            dockerIds.add(id);
             final String dockerName = network.path("Name").asText();
-            final String name = DockerNetworkDriver.networkName(id);
+            final String onto = network.path("Options")
+                    .path(DockerNetworkOptions.JVS_NETWORK)
+                    .asText("");
+            if (!onto.isEmpty() && !networkMap.mapped(id)) {
+                networkMap.put(id, onto);
+                repaired.add("Docker network " + dockerName + " is on jvs network " + onto + " again (-o "
+                        + DockerNetworkOptions.JVS_NETWORK + " in Docker's record; jvs had lost it)");
+            }
+            final String name = networkMap.jvsNetwork(id);
             dockerNames.add(name);
-            NetworkRecord jvs = jvsNetworks.get(name);
-            if (jvs == null) {
+            NetworkRecord jvs = service.networkOrNull(name);
+            if (jvs == null && networkMap.mapped(id)) {
+                reported.add("Docker network " + dockerName + " is on jvs network " + name + ", which this host"
+                        + " does not have (removed, or the cluster store has not listed it yet)");
+            } else if (jvs == null) {
                 jvs = recreate(network, name, repaired, reported);
             }
             final Set<String> jvsEndpoints = new HashSet<>();
             if (jvs != null) {
                 service.endpointsOn(jvs.name()).forEach(e -> jvsEndpoints.add(e.name()));
             }
-            final Set<String> dockerEndpoints = new HashSet<>();
+            final Set<String> dockerEndpoints = dockerEndpointsByNetwork.computeIfAbsent(name, k -> new HashSet<>());
             final Set<String> addresses = new HashSet<>();
             for (Iterator<Map.Entry<String, JsonNode>> it =
                             network.path("Containers").fields();
@@ -99,20 +122,32 @@ public final class DockerReconciler {
                             + " or restart it");
                 }
             }
-            for (String endpoint : jvsEndpoints) {
-                if (!dockerEndpoints.contains(endpoint)) {
-                    // Docker deleted it while jvs was down; its address is Docker's to hand out again
-                    service.detach(endpoint, name);
-                    repaired.add("detached jvs endpoint " + endpoint + " from " + name + ": Docker network "
-                            + dockerName + " no longer has it");
-                }
-            }
             if ("jvs".equals(network.path("IPAM").path("Driver").asText())) {
                 for (JsonNode config : network.path("IPAM").path("Config")) {
                     dockerAddressesByPool
                             .computeIfAbsent(config.path("Subnet").asText(), k -> new HashSet<>())
                             .addAll(addresses);
                 }
+            }
+        }
+        dockerEndpointsByNetwork.forEach((name, dockerEndpoints) -> {
+            for (EndpointRecord endpoint : service.endpointsOn(name)) {
+                // on a network Docker shares with others, only what Docker's driver attached is Docker's
+                final boolean docker =
+                        name.startsWith("docker-") || endpoint.target().kind() == ContainerRef.Kind.DOCKER_SANDBOX;
+                if (docker && !dockerEndpoints.contains(endpoint.name())) {
+                    // Docker deleted it while jvs was down; its address is Docker's to hand out again
+                    service.detach(endpoint.name(), name);
+                    repaired.add("detached jvs endpoint " + endpoint.name() + " from " + name
+                            + ": no Docker network has it any more");
+                }
+            }
+        });
+        for (Map.Entry<String, String> mapped : networkMap.entries().entrySet()) {
+            if (!dockerIds.contains(mapped.getKey())) {
+                networkMap.remove(mapped.getKey());
+                repaired.add("forgot Docker network " + mapped.getKey().substring(0, 12) + " on jvs network "
+                        + mapped.getValue() + ": Docker no longer has it");
             }
         }
         for (String name : jvsNetworks.keySet()) {
@@ -163,7 +198,7 @@ public final class DockerReconciler {
         }
         request.put("IPv4Data", v4);
         try {
-            new DockerNetworkDriver(service).createNetwork(json.valueToTree(request));
+            new DockerNetworkDriver(service, networkMap, null).createNetwork(json.valueToTree(request));
             repaired.add("created jvs network " + name + " again for Docker network "
                     + network.path("Name").asText() + " (" + config + ")");
             return service.network(name);

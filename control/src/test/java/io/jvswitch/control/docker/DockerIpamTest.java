@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.api.Json;
+import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.NetworkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,10 +38,12 @@ class DockerIpamTest {
         final DockerIpam ipam = ipam();
         assertEquals(
                 "172.30.0.0/24",
-                ipam.requestPool("jvs-local", "172.30.0.0/24", "", false).get("PoolID"));
+                ipam.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of())
+                        .get("PoolID"));
         assertEquals(
                 "172.30.0.0/24",
-                ipam.requestPool("jvs-local", "172.30.0.0/24", "", false).get("PoolID"));
+                ipam.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of())
+                        .get("PoolID"));
         ipam.releasePool("172.30.0.0/24");
         assertEquals(List.of("172.30.0.0/24"), ipam.poolIds());
         ipam.releasePool("172.30.0.0/24");
@@ -50,20 +54,21 @@ class DockerIpamTest {
     @Test
     void overlapsAreRefusedWithTheOtherSubnetNamed() {
         final DockerIpam ipam = ipam();
-        ipam.requestPool("jvs-local", "172.30.0.0/24", "", false);
-        final PluginException wide =
-                assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "172.30.0.0/16", "", false));
+        ipam.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of());
+        final PluginException wide = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "172.30.0.0/16", "", false, Map.of()));
         assertEquals(
                 "subnet 172.30.0.0/16 overlaps 172.30.0.0/24, already a pool of the jvs IPAM driver",
                 wide.getMessage());
         hostSubnets.add(Cidr.parse("10.1.0.0/16"));
-        final PluginException host =
-                assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "10.1.2.0/24", "", false));
+        final PluginException host = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "10.1.2.0/24", "", false, Map.of()));
         assertEquals("subnet 10.1.2.0/24 overlaps 10.1.0.0/16, already in use on this host", host.getMessage());
-        assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "", "", true));
+        assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "", "", true, Map.of()));
         assertThrows(
-                PluginException.class, () -> ipam.requestPool("jvs-local", "172.31.0.0/24", "172.31.0.0/25", false));
-        assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "not-a-subnet", "", false));
+                PluginException.class,
+                () -> ipam.requestPool("jvs-local", "172.31.0.0/24", "172.31.0.0/25", false, Map.of()));
+        assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "not-a-subnet", "", false, Map.of()));
     }
 
     @Test
@@ -71,15 +76,17 @@ class DockerIpamTest {
         hostSubnets.add(Cidr.parse("172.17.0.0/16"));
         final DockerIpam ipam = ipam();
         assertEquals(
-                "172.18.0.0/16", ipam.requestPool("jvs-local", "", "", false).get("Pool"));
+                "172.18.0.0/16",
+                ipam.requestPool("jvs-local", "", "", false, Map.of()).get("Pool"));
         assertEquals(
-                "172.19.0.0/16", ipam.requestPool("jvs-local", "", "", false).get("Pool"));
+                "172.19.0.0/16",
+                ipam.requestPool("jvs-local", "", "", false, Map.of()).get("Pool"));
     }
 
     @Test
     void gatewayAndEndpointAddresses() {
         final DockerIpam ipam = ipam();
-        ipam.requestPool("jvs-local", "172.30.0.0/24", "", false);
+        ipam.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of());
         assertEquals("172.30.0.1/24", ipam.requestAddress("172.30.0.0/24", "", GATEWAY));
         assertEquals("172.30.0.2/24", ipam.requestAddress("172.30.0.0/24", "", Map.of()));
         assertEquals("172.30.0.9/24", ipam.requestAddress("172.30.0.0/24", "172.30.0.9", Map.of()));
@@ -107,7 +114,7 @@ class DockerIpamTest {
     @Test
     void anotherGatewayWhileThePoolIsEmpty() {
         final DockerIpam ipam = ipam();
-        ipam.requestPool("jvs-local", "172.30.0.0/24", "", false);
+        ipam.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of());
         assertEquals("172.30.0.254/24", ipam.requestAddress("172.30.0.0/24", "172.30.0.254", GATEWAY));
         assertEquals("172.30.0.1/24", ipam.requestAddress("172.30.0.0/24", "", Map.of()));
         assertThrows(PluginException.class, () -> ipam.requestAddress("172.30.0.0/24", "172.30.0.10", GATEWAY));
@@ -116,8 +123,8 @@ class DockerIpamTest {
     @Test
     void aRestartedDaemonHandsOutNoAddressTwice() throws Exception {
         final DockerIpam first = ipam();
-        first.requestPool("jvs-local", "172.30.0.0/24", "", false);
-        first.requestPool("jvs-local", "172.30.0.0/24", "", false);
+        first.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of());
+        first.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of());
         first.requestAddress("172.30.0.0/24", "172.30.0.254", GATEWAY);
         first.requestAddress("172.30.0.0/24", "", Map.of());
         final DockerIpam second = ipam();
@@ -130,5 +137,84 @@ class DockerIpamTest {
         Files.writeString(dir.resolve("docker-ipam.json"), "{ not json");
         final IllegalStateException corrupt = assertThrows(IllegalStateException.class, this::ipam);
         assertTrue(corrupt.getMessage().contains("cannot be read"), corrupt.getMessage());
+    }
+
+    /** One jvs network, 10.30.0.0/24, whose endpoints hold .2 (say, on another host): what the IPAM sees of jvs. */
+    private static final class OneNetwork implements JvsNetworkAddresses {
+        final NetworkRecord network = new NetworkRecord(
+                "n1",
+                1,
+                "multi",
+                "overlay",
+                "10.30.0.0/24",
+                "10.30.0.1",
+                null,
+                null,
+                false,
+                1450,
+                "now",
+                null,
+                null,
+                null);
+
+        @Override
+        public NetworkRecord byName(String name) {
+            return name.equals("multi") ? network : null;
+        }
+
+        @Override
+        public NetworkRecord bySubnet(Cidr subnet) {
+            return subnet.toString().equals("10.30.0.0/24") ? network : null;
+        }
+
+        @Override
+        public int offer(NetworkRecord on, AddressPool heldByDocker) {
+            for (int last = 2; last < 255; last++) {
+                final int ip = Cidr.parseAddress("10.30.0." + last);
+                if (last != 2 && heldByDocker.isFree(ip)) {
+                    return ip;
+                }
+            }
+            throw new PluginException("full");
+        }
+    }
+
+    @Test
+    void aPoolCanBeAnExistingJvsNetworks() {
+        final OneNetwork jvs = new OneNetwork();
+        final DockerIpam ipam = new DockerIpam(dir, Json.mapper(), () -> List.of(Cidr.parse("10.30.0.0/24")), jvs);
+        // by its exact subnet (which would otherwise overlap it), or named by the IPAM option
+        assertEquals(
+                "10.30.0.0/24",
+                ipam.requestPool("jvs-local", "10.30.0.0/24", "", false, Map.of())
+                        .get("PoolID"));
+        assertEquals(
+                "10.30.0.0/24",
+                ipam.requestPool("jvs-local", "", "", false, Map.of("jvs.network", "multi"))
+                        .get("Pool"));
+        assertEquals("multi", ipam.networkOfPool("10.30.0.0/24"));
+        final PluginException unknown = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "", "", false, Map.of("jvs.network", "x")));
+        assertTrue(unknown.getMessage().startsWith("unknown jvs network 'x'"), unknown.getMessage());
+        final PluginException other = assertThrows(
+                PluginException.class,
+                () -> ipam.requestPool("jvs-local", "10.30.0.0/25", "", false, Map.of("jvs.network", "multi")));
+        assertTrue(other.getMessage().contains("is not jvs network multi's (10.30.0.0/24)"), other.getMessage());
+        // the gateway is the network's, and only that one
+        assertEquals("10.30.0.1/24", ipam.requestAddress("10.30.0.0/24", "", GATEWAY));
+        assertThrows(PluginException.class, () -> ipam.requestAddress("10.30.0.0/24", "10.30.0.9", GATEWAY));
+        // addresses the network offers, never one handed out to Docker and not released yet
+        assertEquals("10.30.0.3/24", ipam.requestAddress("10.30.0.0/24", "", Map.of()));
+        assertEquals("10.30.0.4/24", ipam.requestAddress("10.30.0.0/24", "", Map.of()));
+        ipam.releaseAddress("10.30.0.0/24", "10.30.0.3/24");
+        // kept across a restart, with the network it stands for
+        final DockerIpam second = new DockerIpam(dir, Json.mapper(), List::of, jvs);
+        second.load();
+        assertEquals("multi", second.networkOfPool("10.30.0.0/24"));
+        assertEquals(List.of("10.30.0.4"), second.addresses("10.30.0.0/24"));
+        assertEquals("10.30.0.3/24", second.requestAddress("10.30.0.0/24", "", Map.of()));
+        second.releasePool("10.30.0.0/24");
+        second.releasePool("10.30.0.0/24");
+        assertEquals(List.of(), second.poolIds());
     }
 }

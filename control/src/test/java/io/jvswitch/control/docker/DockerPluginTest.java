@@ -28,7 +28,7 @@ class DockerPluginTest {
 
     private DockerPlugin plugin() {
         final DockerIpam ipam = new DockerIpam(dir, json, List::of);
-        return new DockerPlugin(null, ipam, json);
+        return new DockerPlugin(null, ipam, new DockerNetworkMap(dir, json), null, json);
     }
 
     @Test
@@ -71,20 +71,28 @@ class DockerPluginTest {
         final DockerNetworkOptions options = DockerNetworkOptions.parse(json.readTree(
                 "{\"com.docker.network.generic\":{\"com.docker.network.driver.mtu\":\"1400\",\"jvs.masquerade\":\"false\"},"
                         + "\"com.docker.network.internal\":true}"));
-        assertEquals(new DockerNetworkOptions(1400, true, false), options);
+        assertEquals(new DockerNetworkOptions(1400, true, false, null), options);
         assertEquals(
-                new DockerNetworkOptions(9000, true, null),
+                new DockerNetworkOptions(9000, true, null, null),
                 DockerNetworkOptions.parse(json.readTree(
                         "{\"com.docker.network.generic\":{\"jvs.mtu\":\"9000\",\"jvs.internal\":\"yes\"}}")));
-        assertEquals(new DockerNetworkOptions(null, false, null), DockerNetworkOptions.parse(null));
+        assertEquals(new DockerNetworkOptions(null, false, null, null), DockerNetworkOptions.parse(null));
         final PluginException unknown = assertThrows(
                 PluginException.class,
                 () -> DockerNetworkOptions.parse(
                         json.readTree("{\"com.docker.network.generic\":{\"jvs.colour\":\"x\"}}")));
         assertEquals(
                 "unknown option 'jvs.colour' for the jvs driver: it knows com.docker.network.driver.mtu, jvs.internal,"
-                        + " jvs.masquerade, jvs.mtu",
+                        + " jvs.masquerade, jvs.mtu, jvs.network",
                 unknown.getMessage());
+        assertEquals(
+                new DockerNetworkOptions(null, false, null, "multi"),
+                DockerNetworkOptions.parse(
+                        json.readTree("{\"com.docker.network.generic\":{\"jvs.network\":\" multi \"}}")));
+        assertThrows(
+                PluginException.class,
+                () -> DockerNetworkOptions.parse(
+                        json.readTree("{\"com.docker.network.generic\":{\"jvs.network\":\"\"}}")));
         assertThrows(
                 PluginException.class,
                 () -> DockerNetworkOptions.parse(

@@ -86,7 +86,20 @@ class DockerPluginIT {
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "web", "client", "other", "solo", "gone", "stays", "lweb", "lclient", "i1");
+                engine.docker(
+                        "rm",
+                        "-f",
+                        "web",
+                        "client",
+                        "other",
+                        "solo",
+                        "gone",
+                        "stays",
+                        "lweb",
+                        "lclient",
+                        "i1",
+                        "lone",
+                        "onshared");
             }
         } finally {
             try {
@@ -479,6 +492,44 @@ class DockerPluginIT {
         assertTrue(inside.contains("1 packets received"), inside);
         engine.check("rm", "-f", "i1");
         engine.check("network", "rm", "inner");
+    }
+
+    @Test
+    @Order(13)
+    void aDockerNetworkOntoAnExistingLocalJvsNetwork() throws Exception {
+        // a jvs network with a container jvs attached, then a Docker network onto it
+        jvsText("network", "create", "--subnet", "10.78.0.0/24", "shared");
+        engine.check("run", "-d", "--name", "lone", "--network", "none", IMAGE, "sleep", "3600");
+        final DockerEngineLab.Result attach =
+                cliWithDockerHost("attach", "--docker", "lone", "--network", "shared", "--name", "lone");
+        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + daemon.logText());
+        engine.check(
+                "network",
+                "create",
+                "-d",
+                "jvs",
+                "--ipam-driver",
+                "jvs",
+                "--subnet",
+                "10.78.0.0/24",
+                "-o",
+                "jvs.network=shared",
+                "shared");
+        engine.check("run", "-d", "--name", "onshared", "--network", "shared", IMAGE, "sleep", "3600");
+        // the jvs IPAM driver hands out an address the network's own endpoints do not hold
+        assertEquals("10.78.0.3", ipOf("onshared", "shared"));
+        assertTrue(engine.check("exec", "onshared", "ping", "-c", "2", "-W", "5", "10.78.0.2")
+                .contains("0% packet loss"));
+        assertEquals(
+                2, jvs("network", "inspect", "shared").get(0).path("Containers").size());
+        // the Docker network goes, the jvs network stays with its own container
+        engine.check("rm", "-f", "onshared");
+        engine.check("network", "rm", "shared");
+        assertEquals(
+                1, jvs("network", "inspect", "shared").get(0).path("Containers").size());
+        engine.check("rm", "-f", "lone");
+        jvsText("detach", "lone");
+        jvsText("network", "rm", "shared");
     }
 
     // ---- helpers -----------------------------------------------------------------------------

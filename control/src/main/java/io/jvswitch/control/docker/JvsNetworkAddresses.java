@@ -1,0 +1,44 @@
+package io.jvswitch.control.docker;
+
+import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.NetworkRecord;
+
+/**
+ * The existing jvs networks a pool of the Docker IPAM driver can stand for (a Docker network made
+ * with {@code -o jvs.network=NAME}): found by name or by subnet, and a free address on one. On a
+ * global network the address comes from this host's blocks in the cluster store, so two hosts'
+ * Docker engines never get the same one.
+ */
+public interface JvsNetworkAddresses {
+    /** No jvs network is ever a pool's: the IPAM driver as it works on its own. */
+    JvsNetworkAddresses NONE = new JvsNetworkAddresses() {
+        @Override
+        public NetworkRecord byName(String name) {
+            return null;
+        }
+
+        @Override
+        public NetworkRecord bySubnet(Cidr subnet) {
+            return null;
+        }
+
+        @Override
+        public int offer(NetworkRecord network, AddressPool heldByDocker) {
+            throw new PluginException("no jvs network " + network.name());
+        }
+    };
+
+    /** The network, or null. */
+    NetworkRecord byName(String name);
+
+    /** The network whose subnet is exactly this one, or null. */
+    NetworkRecord bySubnet(Cidr subnet);
+
+    /**
+     * An address of the network that no endpoint holds and Docker does not hold either ({@code
+     * heldByDocker}: handed out to Docker, maybe not joined yet). Not claimed: the endpoint's attach
+     * claims it, with its name.
+     */
+    int offer(NetworkRecord network, AddressPool heldByDocker);
+}
