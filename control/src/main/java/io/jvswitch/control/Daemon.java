@@ -22,6 +22,7 @@ import io.jvswitch.control.docker.DockerReconciler;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateDirectoryLock;
+import io.jvswitch.control.model.StateFile;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
@@ -151,7 +152,7 @@ public final class Daemon {
         final StateDirectoryLock stateLock = StateDirectoryLock.acquire(stateDir);
         claimSocket();
         final ObjectMapper json = Json.mapper();
-        final StateStore store = new StateStore(stateDir, json);
+        final StateStore store = new StateFile(stateDir, json);
         store.load(); // refuse to start on a corrupt state file before creating anything
         final AtomicReference<NetworkService> service = new AtomicReference<>();
         final DockerIpam dockerIpam = dockerPluginSocket == null

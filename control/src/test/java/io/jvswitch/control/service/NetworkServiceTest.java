@@ -11,7 +11,7 @@ import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
-import io.jvswitch.control.model.StateStore;
+import io.jvswitch.control.model.StateFile;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.PortListener;
@@ -60,7 +60,7 @@ class NetworkServiceTest {
         wiring = new MemoryWiring(dir, true);
         service = new NetworkService(
                 dataplane,
-                new StateStore(dir.resolve("state"), Json.mapper()),
+                new StateFile(dir.resolve("state"), Json.mapper()),
                 wiring,
                 () -> List.of(Cidr.parse("172.17.0.0/16")));
         service.restore();
@@ -143,19 +143,19 @@ class NetworkServiceTest {
         final String before = Files.readString(dir.resolve("state/state.json"));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null, null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null, null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null, null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname", null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest(
                         "web", new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null, null)));
         assertEquals(before, Files.readString(dir.resolve("state/state.json")));
@@ -214,7 +214,7 @@ class NetworkServiceTest {
     @Test
     void aliasesAndDnsServersAreCheckedKeptAndRestored() {
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.createNetwork(new CreateNetworkRequest(
                         "web",
                         null,
@@ -250,11 +250,11 @@ class NetworkServiceTest {
                 null));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(
                         new AttachRequest("web", rose, null, null, null, null, null, List.of("bad alias"), null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest(
                         "web",
                         rose,
