@@ -1,9 +1,12 @@
 package io.jvswitch.control.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvswitch.control.api.ApiResponse;
 import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.Json;
@@ -16,6 +19,7 @@ import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -190,6 +194,48 @@ class NetworkServiceTest {
                                 null))
                         .ipv4(),
                 "the restored endpoint's address stays taken");
+    }
+
+    @Test
+    void aRestartUndoesAnInterruptedAttachFinishesAnInterruptedDetachAndKeepsWhatItCannotSettle() throws Exception {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
+        final EndpointRecord rose = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        final EndpointRecord tulip = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
+        Files.createFile(dir.resolve("ns-daisy"));
+        final EndpointRecord daisy = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.DOCKER, "daisy"), null, null, null, null, null));
+        dataplane.close();
+        // as a daemon killed half-way through left it: rose being attached, tulip being detached,
+        // daisy being attached while its Docker container is away
+        Files.delete(dir.resolve("ns-daisy"));
+        final Path file = dir.resolve("state/state.json");
+        final ObjectNode state = (ObjectNode) Json.mapper().readTree(file.toFile());
+        final ArrayNode intents = state.putArray("intents");
+        intents.addObject().put("endpoint", rose.id()).put("step", "ATTACH");
+        intents.addObject().put("endpoint", tulip.id()).put("step", "DETACH");
+        intents.addObject().put("endpoint", daisy.id()).put("step", "ATTACH");
+        Files.write(file, Json.mapper().writeValueAsBytes(state));
+
+        start();
+        assertEquals(
+                List.of("daisy"),
+                service.endpointsOn("web").stream().map(EndpointRecord::name).toList(),
+                "rose and tulip settled; daisy kept with its address until its container is back");
+        assertTrue(service.waitingReasons().containsKey(daisy.id()));
+        assertTrue(wiring.created.stream().allMatch(MemoryPort::isClosed), "every interface found was removed");
+        final String saved = Files.readString(file);
+        assertTrue(saved.contains(daisy.id()) && !saved.contains(rose.id()) && !saved.contains(tulip.id()), saved);
+        final EndpointRecord lily = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), "lily", null, null, null, null));
+        assertEquals(rose.ipv4(), lily.ipv4(), "a settled endpoint's address is free again");
+        assertNotEquals(
+                daisy.ipv4(),
+                service.attach(new AttachRequest(
+                                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null))
+                        .ipv4());
+        assertThrows(ControlException.class, () -> service.detach("daisy", "web"), "its change is unfinished");
     }
 
     @Test
