@@ -42,7 +42,8 @@ final class EndpointRecovery {
     /**
      * Brings back the saved endpoints whose containers still exist, taking back their persistent
      * TAPs. Endpoints whose container is gone are forgotten, their addresses freed, except a Docker
-     * container's, which waits for it. An endpoint with an intent has its change undone (an
+     * container's, which waits for it; so does one whose namespace is there but whose interface
+     * could not be taken back (it may still hold its address). An endpoint with an intent has its change undone (an
      * attach) or finished (a detach): its interface removed, then it is forgotten.
      *
      * @return how many were restored
@@ -78,7 +79,10 @@ final class EndpointRecovery {
                 events.endpointAdded(network, endpoint);
                 restored++;
             } catch (RuntimeException e) {
-                if (WaitingEndpoints.comesBack(endpoint) && keepWaiting(endpoint, e.getMessage())) {
+                // Its interface may still be in a namespace that is still there: it keeps its
+                // addresses and is tried again, like a Docker container's that may come back.
+                if ((WaitingEndpoints.comesBack(endpoint) || !namespaceGone(endpoint))
+                        && keepWaiting(endpoint, e.getMessage())) {
                     continue;
                 }
                 LOG.log(
@@ -181,6 +185,18 @@ final class EndpointRecovery {
                         endpoint.ifname(),
                         endpoint.ipv4());
             } catch (RuntimeException e) {
+                if (!WaitingEndpoints.comesBack(endpoint) && namespaceGone(endpoint)) {
+                    // a netns or process that is gone took its interface with it
+                    lifecycle.forget(endpoint);
+                    state.saveLive();
+                    events.published(state);
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "endpoint {0} on {1} is gone (its namespace was deleted): removed",
+                            endpoint.name(),
+                            endpoint.network());
+                    continue;
+                }
                 waiting.failedAgain(endpoint, e.getMessage(), now);
             }
         }

@@ -21,6 +21,7 @@ import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.SwitchContext;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,6 +57,11 @@ class NetworkServiceTest {
     }
 
     void start() {
+        start(false);
+    }
+
+    /** {@code failReopen}: the wiring cannot take interfaces back, at the restore too. */
+    void start(boolean failReopen) {
         dataplane = new Dataplane(
                 new SwitchContext().idleMode(IdleMode.BACKOFF),
                 ReadySet.NONE,
@@ -62,6 +69,7 @@ class NetworkServiceTest {
                 Throwable::printStackTrace);
         dataplane.start();
         wiring = new MemoryWiring(dir, true);
+        wiring.failReopen = failReopen;
         service = new NetworkService(
                 dataplane,
                 new StateFile(dir.resolve("state"), Json.mapper()),
@@ -236,6 +244,34 @@ class NetworkServiceTest {
                                 "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null))
                         .ipv4());
         assertThrows(ControlException.class, () -> service.detach("daisy", "web"), "its change is unfinished");
+    }
+
+    @Test
+    void anEndpointThatCannotBeTakenBackWhileItsNamespaceIsThereKeepsItsAddress() throws Exception {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
+        final EndpointRecord rose = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        final EndpointRecord tulip = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
+        dataplane.close();
+        Files.delete(dir.resolve("ns-tulip")); // its container is gone: forgotten
+        start(true);
+        assertTrue(
+                service.waitingReasons().containsKey(rose.id()),
+                service.waitingReasons().toString());
+        assertEquals(
+                List.of("rose"),
+                service.endpointsOn("web").stream().map(EndpointRecord::name).toList());
+        Files.createFile(dir.resolve("ns-lily"));
+        assertEquals(
+                tulip.ipv4(),
+                service.attach(new AttachRequest(
+                                "web", new ContainerRef(ContainerRef.Kind.NETNS, "lily"), null, null, null, null, null))
+                        .ipv4(),
+                "the gone container's address is free; rose's stays taken");
+        wiring.failReopen = false;
+        Await.until("rose is taken back", Duration.ofSeconds(10), () -> service.retryWaiting() == 1);
+        assertEquals(List.of(), List.copyOf(service.waitingReasons().keySet()));
     }
 
     @Test
