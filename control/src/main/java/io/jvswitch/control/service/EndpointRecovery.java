@@ -1,5 +1,6 @@
 package io.jvswitch.control.service;
 
+import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.DaemonState;
 import io.jvswitch.control.model.EndpointIntent;
 import io.jvswitch.control.model.EndpointRecord;
@@ -80,8 +81,10 @@ final class EndpointRecovery {
                 restored++;
             } catch (RuntimeException e) {
                 // Its interface may still be in a namespace that is still there: it keeps its
-                // addresses and is tried again, like a Docker container's that may come back.
-                if ((WaitingEndpoints.comesBack(endpoint) || !namespaceGone(endpoint))
+                // addresses and is tried again, like a Docker container's that may come back. (A
+                // Docker sandbox's namespace is the daemon's own until Docker mounts one: it says
+                // nothing, and Docker's reconciliation settles those.)
+                if ((WaitingEndpoints.comesBack(endpoint) || inNamespaceStillThere(endpoint))
                         && keepWaiting(endpoint, e.getMessage())) {
                     continue;
                 }
@@ -226,6 +229,10 @@ final class EndpointRecovery {
         state.endpoints.put(endpoint.id(), endpoint);
         waiting.park(endpoint, reason);
         return true;
+    }
+
+    private boolean inNamespaceStillThere(EndpointRecord endpoint) {
+        return endpoint.target().kind() != ContainerRef.Kind.DOCKER_SANDBOX && !namespaceGone(endpoint);
     }
 
     private boolean namespaceGone(EndpointRecord endpoint) {
