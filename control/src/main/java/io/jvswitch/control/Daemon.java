@@ -25,6 +25,7 @@ import io.jvswitch.control.docker.NetworkServiceAddresses;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.model.StateDirectoryLock;
+import io.jvswitch.control.model.StateFile;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.control.netns.ContainerNamespace;
@@ -52,7 +53,6 @@ import io.jvswitch.tap.TapException;
 import java.io.IOException;
 import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
@@ -83,62 +83,29 @@ public final class Daemon {
     private final InetSocketAddress metricsAddress;
     private final String socketGroup;
     private final DnsContext dnsContext;
-    private final HostLinkOptions hostLink;
-    private final NatOptions nat;
-    private ClusterOptions cluster;
-    private Path dockerPluginSocket;
-    private boolean dockerPluginRequired;
-    private String dockerEngine;
+    private final DaemonContext.HostLinkOptions hostLink;
+    private final NatContext natContext;
+    private final int masqueradeAddress;
+    private final DaemonContext.ClusterOptions cluster;
+    private final Path dockerPluginSocket;
+    private final boolean dockerPluginRequired;
+    private final String dockerEngine;
 
-    /** The connection tracker's settings and the address masqueraded connections leave with. */
-    public record NatOptions(NatContext context, int masqueradeAddress) {}
-
-    /** Where the host link goes: its TAP's name and subnet. */
-    public record HostLinkOptions(String name, Cidr cidr) {}
-
-    /** {@code --cluster-store} and friends: the etcd endpoints, the key prefix, and who this host is. */
-    public record ClusterOptions(List<URI> endpoints, String prefix, ClusterAgent.Options host) {}
-
-    /**
-     * {@code metricsAddress} null: no metrics listener (there is no TCP listener by default).
-     * {@code socketGroup} null: the API socket is root's alone; else members of that group may use it.
-     */
-    public Daemon(
-            Path socket,
-            Path stateDir,
-            SwitchContext switchContext,
-            InetSocketAddress metricsAddress,
-            String socketGroup,
-            HostLinkOptions hostLink,
-            DnsContext dnsContext,
-            NatOptions nat) {
-        this.hostLink = hostLink;
-        this.dnsContext = dnsContext;
-        this.nat = nat;
-        this.socket = socket;
-        this.stateDir = stateDir;
-        this.switchContext = switchContext;
-        this.metricsAddress = metricsAddress;
-        this.socketGroup = socketGroup;
-    }
-
-    /** Joins the cluster store at start; without it every network is local. */
-    public Daemon cluster(ClusterOptions options) {
-        this.cluster = options;
-        return this;
-    }
-
-    /**
-     * Serves Docker's network and IPAM plugin on {@code socket} (null: not at all). Not
-     * {@code required} (the default path): when another live daemon already serves it, this one
-     * logs that and runs without. {@code engine}: the Docker engine to reconcile with at start, as
-     * {@code docker -H} takes it (null: the docker CLI's default).
-     */
-    public Daemon dockerPlugin(Path socket, boolean required, String engine) {
-        this.dockerPluginSocket = socket;
-        this.dockerPluginRequired = required;
-        this.dockerEngine = engine;
-        return this;
+    /** A daemon as {@code context} (concluded) says. */
+    public Daemon(DaemonContext context) {
+        this.socket = context.socket();
+        this.stateDir = context.stateDir();
+        this.switchContext = context.switchContext();
+        this.metricsAddress = context.metricsAddress();
+        this.socketGroup = context.socketGroup();
+        this.dnsContext = context.dnsContext();
+        this.hostLink = context.hostLinkOptions();
+        this.natContext = context.natContext();
+        this.masqueradeAddress = context.masqueradeIp();
+        this.cluster = context.cluster();
+        this.dockerPluginSocket = context.dockerPluginSocket();
+        this.dockerPluginRequired = context.dockerPluginRequired();
+        this.dockerEngine = context.dockerEngine();
     }
 
     public void run() throws IOException, InterruptedException {
@@ -154,7 +121,7 @@ public final class Daemon {
         final StateDirectoryLock stateLock = StateDirectoryLock.acquire(stateDir);
         claimSocket();
         final ObjectMapper json = Json.mapper();
-        final StateStore store = new StateStore(stateDir, json);
+        final StateStore store = new StateFile(stateDir, json);
         store.load(); // refuse to start on a corrupt state file before creating anything
         final AtomicReference<NetworkService> service = new AtomicReference<>();
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
@@ -192,8 +159,8 @@ public final class Daemon {
         final NatService natService = link == null
                 ? null
                 : new NatService(
-                        new NatEngine(nat.context()),
-                        nat.masqueradeAddress(),
+                        new NatEngine(natContext),
+                        masqueradeAddress,
                         runner,
                         switchContext.clock()::nanoTime,
                         read -> Dataplane.await(dataplane.call(read)),

@@ -8,8 +8,8 @@ import io.jvswitch.control.cluster.ClusterAgent;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.debug.TraceRequest;
 import io.jvswitch.control.model.ContainerRef;
-import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.AttachRequest;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.CreateNetworkRequest;
 import io.jvswitch.control.service.NatService;
 import io.jvswitch.control.service.NetworkService;
@@ -96,8 +96,10 @@ public final class ApiRoutes {
     private ApiResponse failure(String method, String uri, Throwable failure) {
         try {
             throw failure;
-        } catch (ApiException e) {
-            return error(e.status(), e.getMessage());
+        } catch (ControlException e) {
+            return error(HttpStatus.of(e), e.getMessage());
+        } catch (MethodNotAllowedException e) {
+            return error(HttpStatus.METHOD_NOT_ALLOWED, e.getMessage());
         } catch (UnrecognizedPropertyException e) {
             return error(400, "unknown field '" + e.getPropertyName() + "' in request");
         } catch (JsonProcessingException e) {
@@ -121,7 +123,7 @@ public final class ApiRoutes {
         final Map<String, String> query = q < 0 ? Map.of() : query(uri.substring(q + 1));
         final String[] p = path.replaceAll("^/+|/+$", "").split("/");
         if (p.length < 2 || !p[0].equals("v1")) {
-            throw ApiException.notFound("no such API path: " + path);
+            throw ControlException.notFound("no such API path: " + path);
         }
         final String resource = p[1];
         switch (resource) {
@@ -178,7 +180,7 @@ public final class ApiRoutes {
                 if (p.length == 2 && method.equals("POST")) {
                     final AttachRequest request = json.readValue(requireBody(body), AttachRequest.class);
                     if (request.container() != null && request.container().kind() == ContainerRef.Kind.DOCKER_SANDBOX) {
-                        throw ApiException.badRequest(
+                        throw ControlException.invalid(
                                 "docker-sandbox endpoints are made by Docker through the jvs plugin"
                                         + " (docker network connect), not by attach");
                     }
@@ -207,14 +209,15 @@ public final class ApiRoutes {
             case "conntrack" -> {
                 if (p.length == 2 && method.equals("GET")) {
                     if (nat == null) {
-                        throw ApiException.conflict("this daemon runs without a host link: it tracks no connections");
+                        throw ControlException.conflict(
+                                "this daemon runs without a host link: it tracks no connections");
                     }
                     int limit = 10_000;
                     if (query.containsKey("limit")) {
                         try {
                             limit = Integer.parseInt(query.get("limit"));
                         } catch (NumberFormatException e) {
-                            throw ApiException.badRequest("limit must be a number");
+                            throw ControlException.invalid("limit must be a number");
                         }
                     }
                     return nat.conntrack(query.get("network"), limit);
@@ -222,7 +225,7 @@ public final class ApiRoutes {
             }
             case "cluster" -> {
                 if (cluster == null) {
-                    throw ApiException.conflict(
+                    throw ControlException.conflict(
                             "this daemon runs without a cluster store (start it with --cluster-store etcd://...)");
                 }
                 if (p.length == 3 && method.equals("GET") && p[2].equals("status")) {
@@ -245,14 +248,14 @@ public final class ApiRoutes {
                     return debug.stats();
                 }
             }
-            default -> throw ApiException.notFound("no such API path: " + path);
+            default -> throw ControlException.notFound("no such API path: " + path);
         }
-        throw new ApiException(405, method + " is not supported on " + path);
+        throw new MethodNotAllowedException(method + " is not supported on " + path);
     }
 
     private static byte[] requireBody(byte[] body) {
         if (body == null || body.length == 0) {
-            throw ApiException.badRequest("request body is required");
+            throw ControlException.invalid("request body is required");
         }
         return body;
     }

@@ -1,11 +1,10 @@
 package io.jvswitch.control.cli;
 
 import io.jvswitch.control.Daemon;
+import io.jvswitch.control.DaemonContext;
 import io.jvswitch.control.cluster.ClusterAgent;
 import io.jvswitch.control.cluster.ClusterKeys;
 import io.jvswitch.control.ipam.Cidr;
-import io.jvswitch.control.service.HostLink;
-import io.jvswitch.control.service.NatService;
 import io.jvswitch.dns.DnsContext;
 import io.jvswitch.nat.NatContext;
 import io.jvswitch.switching.IdleMode;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -28,8 +26,6 @@ import java.util.concurrent.TimeUnit;
 
 @Command(name = "daemon", description = "Run the dataplane and the API in the foreground (logs to stderr).")
 final class DaemonCommand implements Callable<Integer> {
-    static final String DEFAULT_DOCKER_PLUGIN_SOCKET = "/run/docker/plugins/jvs.sock";
-
     @Option(
             names = "--docker-host",
             paramLabel = "HOST",
@@ -43,7 +39,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--state-dir",
             paramLabel = "DIR",
-            defaultValue = "/var/lib/jvs",
+            defaultValue = DaemonContext.DEFAULT_STATE_DIR,
             description = "Where networks and endpoints are kept across restarts (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
@@ -115,7 +111,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--host-link",
             paramLabel = "NAME",
-            defaultValue = HostLink.DEFAULT_NAME,
+            defaultValue = DaemonContext.DEFAULT_HOST_LINK,
             description = "Name of the TAP linking the gateway to this host's own stack (default: ${DEFAULT-VALUE}); "
                     + "'none' for no host link: networks then reach nothing beyond themselves.")
     String hostLink;
@@ -123,7 +119,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--host-link-cidr",
             paramLabel = "CIDR",
-            defaultValue = HostLink.DEFAULT_CIDR,
+            defaultValue = DaemonContext.DEFAULT_HOST_LINK_CIDR,
             description = "Subnet of the host link (default: ${DEFAULT-VALUE}): the host takes its first address, the "
                     + "router the second.")
     String hostLinkCidr;
@@ -147,7 +143,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--masquerade-address",
             paramLabel = "IP",
-            defaultValue = NatService.DEFAULT_MASQUERADE_ADDRESS,
+            defaultValue = DaemonContext.DEFAULT_MASQUERADE_ADDRESS,
             description = "Source address of masqueraded connections, routed to the switch over the host link; an "
                     + "upstream that routes it to this host sees it (default: ${DEFAULT-VALUE}).")
     String masqueradeAddress;
@@ -174,7 +170,7 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--cluster-ttl",
             paramLabel = "SECONDS",
-            defaultValue = "10",
+            defaultValue = "" + DaemonContext.DEFAULT_CLUSTER_TTL_SECONDS,
             description = "Lease of this host's records: a dead host vanishes from the others within it "
                     + "(default: ${DEFAULT-VALUE}).")
     int clusterTtl;
@@ -183,30 +179,14 @@ final class DaemonCommand implements Callable<Integer> {
             names = "--docker-plugin-socket",
             paramLabel = "PATH",
             description = "Serve Docker's network and IPAM plugin 'jvs' on this unix socket (default: "
-                    + DEFAULT_DOCKER_PLUGIN_SOCKET + ", skipped with a warning when another daemon serves it); "
+                    + DaemonContext.DEFAULT_DOCKER_PLUGIN_SOCKET
+                    + ", skipped with a warning when another daemon serves it); "
                     + "'none' for no plugin.")
     String dockerPluginSocket;
 
     @Override
     public Integer call() throws Exception {
-        final Daemon.ClusterOptions cluster = clusterOptions();
-        InetSocketAddress metricsAddress = null;
-        if (metrics != null) {
-            final int colon = metrics.lastIndexOf(':');
-            try {
-                if (colon <= 0) {
-                    throw new NumberFormatException();
-                }
-                final int port = Integer.parseInt(metrics.substring(colon + 1));
-                if (port < 1 || port > 65535) {
-                    throw new NumberFormatException();
-                }
-                metricsAddress = new InetSocketAddress(metrics.substring(0, colon), port);
-            } catch (NumberFormatException e) {
-                throw new CliException(
-                        "invalid --metrics address '" + metrics + "': use HOST:PORT, e.g. 127.0.0.1:9469");
-            }
-        }
+        final DaemonContext.ClusterOptions cluster = clusterOptions();
         if (captureRingKib < 64 || captureRingKib > 1 << 20 || Integer.bitCount(captureRingKib) != 1) {
             throw new CliException(
                     "invalid --capture-ring " + captureRingKib + ": a power of two from 64 to 1048576 (KiB)");
@@ -233,43 +213,32 @@ final class DaemonCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException("invalid --dns-ttl: " + e.getMessage());
         }
-        Cidr linkCidr = null;
-        if (!hostLink.equals("none")) {
-            if (hostLink.isEmpty() || hostLink.length() > 15 || !hostLink.matches("[A-Za-z0-9_.-]+")) {
-                throw new CliException("invalid --host-link '" + hostLink
-                        + "': an interface name of 1 to 15 letters, digits, '_', '.', '-'");
-            }
-            try {
-                linkCidr = Cidr.parse(hostLinkCidr, "--host-link-cidr");
-            } catch (IllegalArgumentException e) {
-                throw new CliException(e.getMessage());
-            }
-            if (linkCidr.prefixLength() > 30) {
-                throw new CliException(
-                        "invalid --host-link-cidr " + hostLinkCidr + ": needs at least 4 addresses (/30 or shorter)");
-            }
-        }
-        final Daemon.NatOptions nat = natOptions();
+        final DaemonContext context = new DaemonContext()
+                .socket(socket.path())
+                .stateDir(stateDir)
+                .switchContext(ctx)
+                .dnsContext(dns)
+                .natContext(natContext())
+                .masqueradeAddress(masqueradeAddress)
+                .metrics(metrics)
+                .socketGroup(socketGroup)
+                .hostLink(hostLink, hostLinkCidr)
+                .cluster(cluster)
+                .dockerPlugin(dockerPluginSocket, dockerHost);
         try {
-            new Daemon(
-                            socket.path(),
-                            stateDir,
-                            ctx,
-                            metricsAddress,
-                            socketGroup,
-                            linkCidr == null ? null : new Daemon.HostLinkOptions(hostLink, linkCidr),
-                            dns,
-                            nat)
-                    .cluster(cluster)
-                    .dockerPlugin(dockerPlugin(), dockerPluginSocket != null, dockerHost)
-                    .run();
+            context.conclude();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        try {
+            new Daemon(context).run();
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
         return 0;
     }
 
-    private Daemon.ClusterOptions clusterOptions() {
+    private DaemonContext.ClusterOptions clusterOptions() {
         if (clusterStore == null) {
             if (clusterAdvertise != null || clusterHostName != null) {
                 throw new CliException("--cluster-advertise and --cluster-host-name need --cluster-store");
@@ -335,23 +304,11 @@ final class DaemonCommand implements Callable<Integer> {
         if (clusterTtl < 2 || clusterTtl > 3600) {
             throw new CliException("invalid --cluster-ttl " + clusterTtl + ": 2 to 3600 seconds");
         }
-        return new Daemon.ClusterOptions(
+        return new DaemonContext.ClusterOptions(
                 endpoints, prefix, new ClusterAgent.Options(name, address, port, clusterTtl, clusterStore));
     }
 
-    private Path dockerPlugin() {
-        if ("none".equals(dockerPluginSocket)) {
-            return null;
-        }
-        final Path path = Path.of(dockerPluginSocket == null ? DEFAULT_DOCKER_PLUGIN_SOCKET : dockerPluginSocket);
-        if (!path.isAbsolute() || !path.getFileName().toString().endsWith(".sock")) {
-            throw new CliException("invalid --docker-plugin-socket '" + dockerPluginSocket
-                    + "': an absolute path ending in .sock (Docker names the plugin after the file), or none");
-        }
-        return path;
-    }
-
-    private Daemon.NatOptions natOptions() {
+    private NatContext natContext() {
         final NatContext nat = new NatContext().tableCapacity(conntrackMax);
         try {
             long udp = nat.udpUnrepliedTimeoutNanos() / 1_000_000_000L;
@@ -364,8 +321,7 @@ final class DaemonCommand implements Callable<Integer> {
                     default -> nat.tcpTimeout(timeout.getKey(), timeout.getValue());
                 }
             }
-            nat.udpTimeouts(udp, udpStream).conclude();
-            return new Daemon.NatOptions(nat, Cidr.parseAddress(masqueradeAddress, "--masquerade-address"));
+            return nat.udpTimeouts(udp, udpStream).conclude();
         } catch (IllegalArgumentException e) {
             throw new CliException("invalid NAT option: " + e.getMessage());
         }

@@ -1,12 +1,13 @@
 package io.jvswitch.control.cli;
 
+import io.jvswitch.control.DaemonContext;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
 /** {@code --socket}, shared by every command that talks to the daemon. */
 final class SocketOption {
-    static final String DEFAULT = "/run/jvs/jvs.sock";
+    static final String DEFAULT = DaemonContext.DEFAULT_SOCKET;
 
     @Option(
             names = "--socket",

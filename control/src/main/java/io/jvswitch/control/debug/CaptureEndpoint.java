@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.jvswitch.control.api.ApiResponse;
 import io.jvswitch.control.api.ApiServer;
+import io.jvswitch.control.api.HttpStatus;
 import io.jvswitch.control.capture.BpfFilter;
-import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.switching.capture.CapturePoint;
 import io.netty.channel.Channel;
@@ -55,7 +56,7 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
             }
             final int snap = request.snapLength() == null ? DEFAULT_SNAP : request.snapLength();
             if (snap < 64 || snap > DEFAULT_SNAP) {
-                throw ApiException.badRequest("snap length must be within 64.." + DEFAULT_SNAP);
+                throw ControlException.invalid("snap length must be within 64.." + DEFAULT_SNAP);
             }
             int networkId = -1;
             int[] slots = null;
@@ -80,9 +81,9 @@ public final class CaptureEndpoint implements ApiServer.StreamingRoutes {
             channel.writeAndFlush(head);
             captures.attach(id, filter, channel);
             return STREAMING;
-        } catch (ApiException e) {
+        } catch (ControlException e) {
             closeQuietly(filter);
-            return error(e.status(), e.getMessage());
+            return error(HttpStatus.of(e), e.getMessage());
         } catch (UnrecognizedPropertyException e) {
             return error(400, "unknown field '" + e.getPropertyName() + "' in request");
         } catch (IOException e) {

@@ -1,7 +1,7 @@
 package io.jvswitch.control.debug;
 
 import io.jvswitch.control.model.NetworkRecord;
-import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.HostLink;
 import io.jvswitch.control.service.NetworkService;
 
@@ -36,7 +36,7 @@ public final class CaptureTargets {
         if (target.startsWith(HOST_PREFIX)) {
             final String name = target.substring(HOST_PREFIX.length());
             if (hostLink == null || !hostLink.name().equals(name) || hostLink.slot() < 0) {
-                throw ApiException.notFound("no host link named " + name
+                throw ControlException.notFound("no host link named " + name
                         + (hostLink == null ? " (this daemon runs without one)" : " (it is " + hostLink.name() + ")"));
             }
             return new int[] {hostLink.slot()};
@@ -72,7 +72,7 @@ public final class CaptureTargets {
                 if (network.spansHosts()) {
                     try {
                         fresh.put(service.tunnelSlotOf(network.name()), TUNNEL_PREFIX + network.name());
-                    } catch (ApiException gone) {
+                    } catch (ControlException gone) {
                         // removed meanwhile
                     }
                 }

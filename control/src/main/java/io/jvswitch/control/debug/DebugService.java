@@ -5,7 +5,7 @@ import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.EndpointMac;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
-import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
@@ -44,12 +44,12 @@ public final class DebugService {
     /** A synthetic trace answers at once; a real one completes when a matching frame arrives. */
     public Object trace(TraceRequest request) {
         if (request.from() == null) {
-            throw ApiException.badRequest("say where the packet comes from: --from ENDPOINT");
+            throw ControlException.invalid("say where the packet comes from: --from ENDPOINT");
         }
         final EndpointRecord from = service.endpoint(request.from(), request.network());
         final int slot = service.slotOf(from);
         if ((request.packet() == null) == (request.match() == null)) {
-            throw ApiException.badRequest(
+            throw ControlException.invalid(
                     "give either a packet to describe (synthetic) or --match FILTER (the next real frame)");
         }
         if (request.packet() != null) {
@@ -62,13 +62,13 @@ public final class DebugService {
         }
         final int timeout = request.timeoutSeconds() == null ? 30 : request.timeoutSeconds();
         if (timeout < 1 || timeout > MAX_TRACE_WAIT_SECONDS) {
-            throw ApiException.badRequest("timeout must be within 1.." + MAX_TRACE_WAIT_SECONDS + " seconds");
+            throw ControlException.invalid("timeout must be within 1.." + MAX_TRACE_WAIT_SECONDS + " seconds");
         }
         final BpfFilter filter;
         try {
             filter = BpfFilter.compile(request.match(), 65_535);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ControlException.invalid(e.getMessage());
         }
         // The matcher runs on the dataplane thread, only while armed, only for this port's frames.
         final byte[][] scratch = {new byte[2048]};
@@ -99,8 +99,8 @@ public final class DebugService {
                             : failure;
                     if (error != null) {
                         if (error instanceof TimeoutException) {
-                            throw ApiException.conflict("no frame on " + from.name() + " matched '" + request.match()
-                                    + "' within " + timeout + " s");
+                            throw ControlException.conflict("no frame on " + from.name() + " matched '"
+                                    + request.match() + "' within " + timeout + " s");
                         }
                         throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
                     }
@@ -138,14 +138,14 @@ public final class DebugService {
         while (in.remaining() >= 4) {
             final int length = in.getInt();
             if (length < 14 || length > 65_535 + 18 || length > in.remaining()) {
-                throw ApiException.badRequest("malformed frame batch: a frame of " + length + " bytes");
+                throw ControlException.invalid("malformed frame batch: a frame of " + length + " bytes");
             }
             final byte[] frame = new byte[length];
             in.get(frame);
             frames.add(frame);
         }
         if (in.hasRemaining()) {
-            throw ApiException.badRequest("malformed frame batch: " + in.remaining() + " stray bytes at the end");
+            throw ControlException.invalid("malformed frame batch: " + in.remaining() + " stray bytes at the end");
         }
         final int injected = Dataplane.await(dataplane.inject(service.slotOf(target), frames));
         return Map.of("endpoint", target.name(), "network", target.network(), "frames", injected);

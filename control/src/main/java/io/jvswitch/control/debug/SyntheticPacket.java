@@ -1,6 +1,6 @@
 package io.jvswitch.control.debug;
 
-import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.InternetChecksum;
@@ -90,7 +90,7 @@ public record SyntheticPacket(
                     case "and" -> {}
                     default -> throw bad(description, "did not understand '" + word + "'");
                 }
-            } catch (ApiException e) {
+            } catch (ControlException e) {
                 throw e;
             } catch (IllegalArgumentException e) {
                 throw bad(description, e.getMessage());
@@ -211,7 +211,7 @@ public record SyntheticPacket(
         return next;
     }
 
-    private static ApiException bad(String description, String why) {
-        return ApiException.badRequest("cannot trace '" + description + "': " + why);
+    private static ControlException bad(String description, String why) {
+        return ControlException.invalid("cannot trace '" + description + "': " + why);
     }
 }

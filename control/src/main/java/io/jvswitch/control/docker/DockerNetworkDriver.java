@@ -6,8 +6,8 @@ import io.jvswitch.control.ipam.EndpointMac;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
-import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.AttachRequest;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.CreateNetworkRequest;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.packet.MacAddress;
@@ -312,7 +312,7 @@ final class DockerNetworkDriver {
         final String name = endpointName(endpointId);
         try {
             return service.endpoint(name, network);
-        } catch (ApiException e) {
+        } catch (ControlException e) {
             return null;
         }
     }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.api.ApiResponse;
-import io.jvswitch.control.service.ApiException;
+import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.NetworkService;
 
 import java.io.IOException;
@@ -52,7 +52,7 @@ public final class DockerPlugin {
                 return answer(404, Map.of("Err", "jvs does not implement " + path));
             }
             return answer(200, result);
-        } catch (PluginException | ApiException | IllegalArgumentException | IllegalStateException e) {
+        } catch (PluginException | ControlException | IllegalArgumentException | IllegalStateException e) {
             LOG.log(System.Logger.Level.INFO, "Docker {0} refused: {1}", path, e.getMessage());
             return refusal(e.getMessage() == null ? e.toString() : e.getMessage());
         } catch (RuntimeException e) {

@@ -1,37 +1,33 @@
 package io.jvswitch.control.service;
 
-/** A request the daemon refuses, with the HTTP status that says why and a message for the user. */
-public final class ApiException extends RuntimeException {
-    public static final int BAD_REQUEST = 400;
-    public static final int NOT_FOUND = 404;
-    public static final int CONFLICT = 409;
-    public static final int INSUFFICIENT_STORAGE = 507;
-
-    private final int status;
-
+/**
+ * The older name of a {@link ControlException}, given as an HTTP status, kept for the callers not
+ * yet moved to the domain's kinds (the cluster agent). New code throws {@link ControlException}.
+ */
+public final class ApiException extends ControlException {
     public ApiException(int status, String message) {
-        super(message, null, false, false);
-        this.status = status;
-    }
-
-    public int status() {
-        return status;
+        super(kindOf(status), message);
     }
 
     public static ApiException badRequest(String message) {
-        return new ApiException(BAD_REQUEST, message);
+        return new ApiException(400, message);
     }
 
     public static ApiException notFound(String message) {
-        return new ApiException(NOT_FOUND, message);
+        return new ApiException(404, message);
     }
 
     public static ApiException conflict(String message) {
-        return new ApiException(CONFLICT, message);
+        return new ApiException(409, message);
     }
 
-    /** The state could not be written (a full disk): the change was not applied. */
-    public static ApiException unsaved(String message) {
-        return new ApiException(INSUFFICIENT_STORAGE, message);
+    private static Kind kindOf(int status) {
+        return switch (status) {
+            case 404 -> Kind.NOT_FOUND;
+            case 409 -> Kind.CONFLICT;
+            case 503 -> Kind.UNAVAILABLE;
+            case 507 -> Kind.UNSAVED;
+            default -> Kind.INVALID;
+        };
     }
 }

@@ -31,4 +31,14 @@ public interface EndpointWiring {
 
     /** Marks the port's device to disappear when the port is closed (detach), instead of persisting. */
     void release(Port port);
+
+    /**
+     * Removes whatever exists of the plan's interface, made whole or half-way by a daemon that was
+     * killed while attaching or detaching it; nothing when none exists. Fails when it cannot tell.
+     */
+    default void remove(EndpointPlan plan) {
+        final Port port = reopen(plan);
+        release(port);
+        port.close();
+    }
 }

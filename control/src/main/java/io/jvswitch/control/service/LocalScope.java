@@ -37,9 +37,9 @@ final class LocalScope implements NetworkScope {
             pool.reserve(claim.requestedIp());
             return claim.requestedIp();
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ControlException.invalid(e.getMessage());
         } catch (IllegalStateException e) {
-            throw ApiException.conflict(e.getMessage());
+            throw ControlException.conflict(e.getMessage());
         }
     }
 

@@ -11,10 +11,10 @@ final class Names {
 
     static String requireValid(String what, String name) {
         if (name == null || name.isBlank()) {
-            throw ApiException.badRequest(what + " name is required");
+            throw ControlException.invalid(what + " name is required");
         }
         if (!VALID.matcher(name).matches()) {
-            throw ApiException.badRequest("invalid " + what + " name '" + name
+            throw ControlException.invalid("invalid " + what + " name '" + name
                     + "': use letters, digits, '_', '.', '-', starting with a letter or digit, at most 63 characters");
         }
         return name;
@@ -22,7 +22,7 @@ final class Names {
 
     static String requireInterfaceName(String name) {
         if (!IFNAME.matcher(name).matches()) {
-            throw ApiException.badRequest(
+            throw ControlException.invalid(
                     "invalid interface name '" + name + "': at most 15 letters, digits, '_', '.', '-'");
         }
         return name;

@@ -160,7 +160,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
      *
      * @param specs {@code -p} arguments
      * @return the mappings with their host ports, to keep in the endpoint's record
-     * @throws ApiException 400 for a malformed {@code -p}, 409 for a port in use or overlapping
+     * @throws ControlException invalid for a malformed {@code -p}, a conflict for a port in use or overlapping
      */
     public List<PortMapping> publish(String endpointId, String containerIp, List<String> specs) {
         if (specs == null || specs.isEmpty()) {
@@ -171,13 +171,13 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             try {
                 wanted.addAll(PortMapping.parse(spec));
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest(e.getMessage());
+                throw ControlException.invalid(e.getMessage());
             }
         }
         for (int i = 0; i < wanted.size(); i++) {
             for (int j = i + 1; j < wanted.size(); j++) {
                 if (wanted.get(i).overlaps(wanted.get(j))) {
-                    throw ApiException.conflict("port mappings overlap: "
+                    throw ControlException.conflict("port mappings overlap: "
                             + wanted.get(i).spec() + " and " + wanted.get(j).spec());
                 }
             }
@@ -185,7 +185,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 for (PortMapping taken : other.getValue()) {
                     if (wanted.get(i).overlaps(taken)) {
                         final EndpointRecord owner = endpoints.get(other.getKey());
-                        throw ApiException.conflict("host port " + taken.hostPort() + "/" + taken.protocol()
+                        throw ControlException.conflict("host port " + taken.hostPort() + "/" + taken.protocol()
                                 + " is already published by " + (owner == null ? "another endpoint" : owner.name()));
                     }
                 }
@@ -198,7 +198,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             }
         } catch (IllegalStateException e) {
             open.forEach(listeners::close);
-            throw ApiException.conflict(e.getMessage());
+            throw ControlException.conflict(e.getMessage());
         }
         published.put(endpointId, open);
         if (started && hostRules != null) {
@@ -208,7 +208,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 published.remove(endpointId);
                 open.forEach(listeners::close);
                 syncHostRules(hostAddresses());
-                throw ApiException.conflict("cannot route the published ports to the switch: " + e.getMessage());
+                throw ControlException.conflict("cannot route the published ports to the switch: " + e.getMessage());
             }
         }
         return open;
@@ -280,7 +280,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         if (networkName != null) {
             final NetworkRecord record = networks.get(networkName);
             if (record == null) {
-                throw ApiException.notFound("no network named " + networkName);
+                throw ControlException.notFound("no network named " + networkName);
             }
             network = record.dataplaneId();
         }

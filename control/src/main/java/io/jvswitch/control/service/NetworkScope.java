@@ -14,7 +14,7 @@ import java.util.List;
  * and asks the network's scope for the claims; a Docker IPAM or network driver would ask the same.
  *
  * <p>Every method runs on the control thread and either completes or changes nothing. Failures are
- * {@link ApiException}s: 400 for a request that can never succeed, 409 for a conflict, 503 when the
+ * {@link ControlException}s: invalid for a request that can never succeed, a conflict, unavailable when the
  * cluster store does not answer.
  */
 public interface NetworkScope {

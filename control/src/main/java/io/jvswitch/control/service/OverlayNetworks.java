@@ -55,7 +55,7 @@ public final class OverlayNetworks implements AutoCloseable {
                     .conclude();
             underlay = Dataplane.await(dataplane.addWork(() -> new Underlay(context)));
         } else if (underlay.context().ttl() != overlay.ttl()) {
-            throw ApiException.conflict("the underlay socket " + key + " already sends with TTL "
+            throw ControlException.conflict("the underlay socket " + key + " already sends with TTL "
                     + underlay.context().ttl());
         }
         TunnelPort port = null;
@@ -195,7 +195,7 @@ public final class OverlayNetworks implements AutoCloseable {
     private Tunnel require(String networkName) {
         final Tunnel tunnel = tunnels.get(networkName);
         if (tunnel == null) {
-            throw ApiException.conflict(
+            throw ControlException.conflict(
                     "the tunnel of network " + networkName + " is not open (is its --local address on this host?)");
         }
         return tunnel;

@@ -10,9 +10,7 @@ import io.jvswitch.tap.TapException;
 import io.jvswitch.tap.TapPort;
 
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Endpoints as persistent TAP devices created directly inside the container's namespace, under
@@ -20,6 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * keeps its interface, address and routes while jvs is down.
  */
 public final class TapWiring implements EndpointWiring {
+    private static final Path OWN_NAMESPACE = Path.of("/proc/self/ns/net");
+
     private final ContainerNamespace namespaces;
     private final InterfaceConfigurator configurator;
 
@@ -42,12 +42,11 @@ public final class TapWiring implements EndpointWiring {
     public Port create(EndpointPlan plan) {
         final Path namespace = plan.namespace().file();
         if (configurator.hasLink(namespace, plan.ifname())) {
-            throw ApiException.conflict("the container already has an interface named " + plan.ifname()
+            throw ControlException.conflict("the container already has an interface named " + plan.ifname()
                     + " (choose another with --ifname)");
         }
         // Created here under a temporary name, then moved: see InterfaceConfigurator.moveInto.
-        final String temporaryName =
-                "jvs" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        final String temporaryName = temporaryNameOf(plan);
         final TapDevice device;
         try {
             device = TapDevice.open(temporaryName, true);
@@ -55,6 +54,7 @@ public final class TapWiring implements EndpointWiring {
             throw new IllegalStateException("cannot create a TAP device: " + e.getMessage(), e);
         }
         return persistentPort(device, plan, () -> {
+            StepPause.at("attach:tap-unmoved");
             configurator.moveInto(temporaryName, plan.namespace(), plan.ifname());
             configurator.configure(
                     namespace,
@@ -105,6 +105,23 @@ public final class TapWiring implements EndpointWiring {
         return new TapPort(plan.portName(), device, plan.mtu());
     }
 
+    /**
+     * The interface in the container if it is there, and the TAP under its temporary name in the
+     * daemon's namespace if a daemon was killed before moving it. A device of that name that is
+     * not a TAP is not one jvs made: it is left alone.
+     */
+    @Override
+    public void remove(EndpointPlan plan) {
+        final String temporaryName = temporaryNameOf(plan);
+        if (configurator.hasLink(OWN_NAMESPACE, temporaryName)) {
+            removeTap(OWN_NAMESPACE, temporaryName);
+        }
+        if (plan.namespace().stillExists()
+                && configurator.hasLink(plan.namespace().file(), plan.ifname())) {
+            removeTap(plan.namespace().file(), plan.ifname());
+        }
+    }
+
     @Override
     public void ensureDefaultRoute(EndpointPlan plan) {
         configurator.addDefaultRouteIfNone(plan.namespace().file(), plan.ifname(), plan.gateway());
@@ -128,6 +145,24 @@ public final class TapWiring implements EndpointWiring {
             throw new IllegalStateException(
                     "cannot create " + plan.ifname() + " in " + plan.namespace() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The name a new TAP has in the daemon's namespace before it is moved into the container: from
+     * the endpoint's MAC, so a restarted daemon finds one left behind.
+     */
+    static String temporaryNameOf(EndpointPlan plan) {
+        return "jvs" + plan.mac().replace(":", "").substring(4);
+    }
+
+    private static void removeTap(Path namespace, String name) {
+        final TapDevice device;
+        try {
+            device = TapDevice.openIn(namespace, name, true);
+        } catch (TapException e) {
+            return; // not a TAP, or gone meanwhile
+        }
+        destroy(device);
     }
 
     private static void destroy(TapDevice device) {

@@ -27,18 +27,18 @@ final class UnderlayAddress {
                 final String formatted = Ipv6Cidr.format(Ipv6Cidr.parseAddress(text, what));
                 final InetAddress address = parse(formatted);
                 if (address.isAnyLocalAddress() || address.isMulticastAddress() || address.isLinkLocalAddress()) {
-                    throw ApiException.badRequest(
+                    throw ControlException.invalid(
                             "invalid " + what + " '" + text + "': not a routable unicast IPv6 address");
                 }
                 return formatted;
             }
             final int ip = Cidr.parseAddress(text, what);
             if (ip == 0 || Ipv4Address.isMulticast(ip) || ip == -1) {
-                throw ApiException.badRequest("invalid " + what + " '" + text + "': not a unicast IPv4 address");
+                throw ControlException.invalid("invalid " + what + " '" + text + "': not a unicast IPv4 address");
             }
             return Cidr.format(ip);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ControlException.invalid(e.getMessage());
         }
     }
 
@@ -58,7 +58,7 @@ final class UnderlayAddress {
     /** Refuses a peer of the other family than the underlay's {@code local}. */
     static void requireSameFamily(String local, String peer) {
         if (isIpv6(local) != isIpv6(peer)) {
-            throw ApiException.badRequest(
+            throw ControlException.invalid(
                     "peer " + peer + " is IPv" + (isIpv6(peer) ? 6 : 4) + " but the underlay (--local " + local
                             + ") is IPv" + (isIpv6(local) ? 6 : 4) + ": an overlay's underlay is one family");
         }

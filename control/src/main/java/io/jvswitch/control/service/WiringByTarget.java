@@ -55,6 +55,11 @@ public final class WiringByTarget implements EndpointWiring {
     }
 
     @Override
+    public void remove(EndpointPlan plan) {
+        of(plan.target()).remove(plan);
+    }
+
+    @Override
     public void release(Port port) {
         if (fromDocker.remove(port)) {
             dockerSandboxes.release(port);

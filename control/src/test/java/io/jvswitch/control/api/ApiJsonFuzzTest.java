@@ -11,7 +11,7 @@ import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.DaemonState;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
-import io.jvswitch.control.model.StateStore;
+import io.jvswitch.control.model.StateFile;
 import io.jvswitch.control.service.MemoryWiring;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.switching.Dataplane;
@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * <ul>
  * <li>the status is never 500 (an unhandled exception), only 200, 400, 404, 405 or 409;</li>
  * <li>the body is one valid JSON document, and an error carries a textual {@code error};</li>
- * <li>the state file loads with {@link StateStore#load()} and says what the service holds;</li>
+ * <li>the state file loads with {@link StateFile#load()} and says what the service holds;</li>
  * <li>a refused request, and any GET, leaves the state file as it was;</li>
  * <li>the dataplane has exactly one port per endpoint, in its endpoint's network.</li>
  * </ul>
@@ -204,7 +204,7 @@ class ApiJsonFuzzTest {
         final Path dir;
         final Path stateDir;
         final Dataplane dataplane;
-        final StateStore store;
+        final StateFile store;
         final List<Throwable> dataplaneErrors = new ArrayList<>();
         NetworkService service;
         ApiRoutes api;
@@ -219,7 +219,7 @@ class ApiJsonFuzzTest {
                 Files.createFile(dir.resolve("ns-" + container));
             }
             stateDir = dir.resolve("state");
-            store = new StateStore(stateDir, json);
+            store = new StateFile(stateDir, json);
             dataplane = new Dataplane(
                     new SwitchContext().idleMode(IdleMode.BACKOFF),
                     ReadySet.NONE,

@@ -39,7 +39,7 @@ class StateFileIpv6Test {
     @Test
     void aStateFileFromBeforeIpv6LoadsAsIpv4Only(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("state.json"), BEFORE_IPV6);
-        final DaemonState state = new StateStore(dir, Json.mapper()).load();
+        final DaemonState state = new StateFile(dir, Json.mapper()).load();
         assertNull(state.networks().getFirst().ipv6());
         assertFalse(state.networks().getFirst().enableIpv6());
         assertNull(state.endpoints().getFirst().ipv6());
@@ -48,8 +48,8 @@ class StateFileIpv6Test {
 
     @Test
     void aDualStackNetworkAndItsEndpointSurviveSaveAndLoad(@TempDir Path dir) {
-        final StateStore store = new StateStore(dir, Json.mapper());
-        final DaemonState before = new StateStore(dir, Json.mapper()).load();
+        final StateStore store = new StateFile(dir, Json.mapper());
+        final DaemonState before = new StateFile(dir, Json.mapper()).load();
         assertTrue(before.networks().isEmpty());
         final NetworkRecord network = new NetworkRecord(
                         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",

@@ -20,6 +20,8 @@ public final class MemoryWiring implements EndpointWiring {
     private final boolean retainTransmitted;
     /** Every port created, in order. */
     public final List<MemoryPort> created = new CopyOnWriteArrayList<>();
+    /** Whether taking an interface back fails, as a TAP that cannot be opened again. */
+    public volatile boolean failReopen;
 
     public MemoryWiring(Path dir, boolean retainTransmitted) {
         this.dir = dir;
@@ -53,6 +55,9 @@ public final class MemoryWiring implements EndpointWiring {
 
     @Override
     public Port reopen(EndpointPlan plan) {
+        if (failReopen) {
+            throw new IllegalStateException("cannot take back " + plan.ifname() + " (as the test says)");
+        }
         return create(plan);
     }
 

@@ -1,9 +1,12 @@
 package io.jvswitch.control.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvswitch.control.api.ApiResponse;
 import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.Json;
@@ -11,12 +14,14 @@ import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
-import io.jvswitch.control.model.StateStore;
+import io.jvswitch.control.model.StateFile;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.PortListener;
 import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,6 +57,11 @@ class NetworkServiceTest {
     }
 
     void start() {
+        start(false);
+    }
+
+    /** {@code failReopen}: the wiring cannot take interfaces back, at the restore too. */
+    void start(boolean failReopen) {
         dataplane = new Dataplane(
                 new SwitchContext().idleMode(IdleMode.BACKOFF),
                 ReadySet.NONE,
@@ -58,9 +69,10 @@ class NetworkServiceTest {
                 Throwable::printStackTrace);
         dataplane.start();
         wiring = new MemoryWiring(dir, true);
+        wiring.failReopen = failReopen;
         service = new NetworkService(
                 dataplane,
-                new StateStore(dir.resolve("state"), Json.mapper()),
+                new StateFile(dir.resolve("state"), Json.mapper()),
                 wiring,
                 () -> List.of(Cidr.parse("172.17.0.0/16")));
         service.restore();
@@ -143,19 +155,19 @@ class NetworkServiceTest {
         final String before = Files.readString(dir.resolve("state/state.json"));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, null, "10.1.0.9", null, null, null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, null, null, "ff:ff:ff:ff:ff:ff", null, null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, "bad name", null, null, null, null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest("web", rose, null, null, null, "way-too-long-ifname", null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest(
                         "web", new ContainerRef(ContainerRef.Kind.NETNS, "nobody"), null, null, null, null, null)));
         assertEquals(before, Files.readString(dir.resolve("state/state.json")));
@@ -193,6 +205,76 @@ class NetworkServiceTest {
     }
 
     @Test
+    void aRestartUndoesAnInterruptedAttachFinishesAnInterruptedDetachAndKeepsWhatItCannotSettle() throws Exception {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
+        final EndpointRecord rose = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        final EndpointRecord tulip = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
+        Files.createFile(dir.resolve("ns-daisy"));
+        final EndpointRecord daisy = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.DOCKER, "daisy"), null, null, null, null, null));
+        dataplane.close();
+        // as a daemon killed half-way through left it: rose being attached, tulip being detached,
+        // daisy being attached while its Docker container is away
+        Files.delete(dir.resolve("ns-daisy"));
+        final Path file = dir.resolve("state/state.json");
+        final ObjectNode state = (ObjectNode) Json.mapper().readTree(file.toFile());
+        final ArrayNode intents = state.putArray("intents");
+        intents.addObject().put("endpoint", rose.id()).put("step", "ATTACH");
+        intents.addObject().put("endpoint", tulip.id()).put("step", "DETACH");
+        intents.addObject().put("endpoint", daisy.id()).put("step", "ATTACH");
+        Files.write(file, Json.mapper().writeValueAsBytes(state));
+
+        start();
+        assertEquals(
+                List.of("daisy"),
+                service.endpointsOn("web").stream().map(EndpointRecord::name).toList(),
+                "rose and tulip settled; daisy kept with its address until its container is back");
+        assertTrue(service.waitingReasons().containsKey(daisy.id()));
+        assertTrue(wiring.created.stream().allMatch(MemoryPort::isClosed), "every interface found was removed");
+        final String saved = Files.readString(file);
+        assertTrue(saved.contains(daisy.id()) && !saved.contains(rose.id()) && !saved.contains(tulip.id()), saved);
+        final EndpointRecord lily = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), "lily", null, null, null, null));
+        assertEquals(rose.ipv4(), lily.ipv4(), "a settled endpoint's address is free again");
+        assertNotEquals(
+                daisy.ipv4(),
+                service.attach(new AttachRequest(
+                                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null))
+                        .ipv4());
+        assertThrows(ControlException.class, () -> service.detach("daisy", "web"), "its change is unfinished");
+    }
+
+    @Test
+    void anEndpointThatCannotBeTakenBackWhileItsNamespaceIsThereKeepsItsAddress() throws Exception {
+        service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
+        final EndpointRecord rose = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "rose"), null, null, null, null, null));
+        final EndpointRecord tulip = service.attach(new AttachRequest(
+                "web", new ContainerRef(ContainerRef.Kind.NETNS, "tulip"), null, null, null, null, null));
+        dataplane.close();
+        Files.delete(dir.resolve("ns-tulip")); // its container is gone: forgotten
+        start(true);
+        assertTrue(
+                service.waitingReasons().containsKey(rose.id()),
+                service.waitingReasons().toString());
+        assertEquals(
+                List.of("rose"),
+                service.endpointsOn("web").stream().map(EndpointRecord::name).toList());
+        Files.createFile(dir.resolve("ns-lily"));
+        assertEquals(
+                tulip.ipv4(),
+                service.attach(new AttachRequest(
+                                "web", new ContainerRef(ContainerRef.Kind.NETNS, "lily"), null, null, null, null, null))
+                        .ipv4(),
+                "the gone container's address is free; rose's stays taken");
+        wiring.failReopen = false;
+        Await.until("rose is taken back", Duration.ofSeconds(10), () -> service.retryWaiting() == 1);
+        assertEquals(List.of(), List.copyOf(service.waitingReasons().keySet()));
+    }
+
+    @Test
     void endpointsOfVanishedContainersAreReaped() throws Exception {
         service.createNetwork(new CreateNetworkRequest("web", null, "10.1.0.0/24", null, null, null, null, null));
         service.attach(new AttachRequest(
@@ -214,7 +296,7 @@ class NetworkServiceTest {
     @Test
     void aliasesAndDnsServersAreCheckedKeptAndRestored() {
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.createNetwork(new CreateNetworkRequest(
                         "web",
                         null,
@@ -250,11 +332,11 @@ class NetworkServiceTest {
                 null));
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(
                         new AttachRequest("web", rose, null, null, null, null, null, List.of("bad alias"), null)));
         assertThrows(
-                ApiException.class,
+                ControlException.class,
                 () -> service.attach(new AttachRequest(
                         "web",
                         rose,

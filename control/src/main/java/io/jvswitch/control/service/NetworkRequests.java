@@ -1,0 +1,259 @@
+package io.jvswitch.control.service;
+
+import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.DefaultIpv6Pools;
+import io.jvswitch.control.ipam.DefaultPools;
+import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
+import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.model.OverlayRecord;
+import io.jvswitch.dns.ResolvConf;
+import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.VxlanHeader;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Requests checked before anything is touched: {@code network create} into a {@link ValidNetwork}
+ * (its pools built, its subnets checked against the other networks), and the parts of {@code
+ * attach} that need no container. Pure: the networks and routes it checks against are passed in,
+ * and a refusal is a {@link ControlException}.
+ */
+final class NetworkRequests {
+    static final int DEFAULT_MTU = 1500;
+    /** Underlay MTU (1500) minus the VXLAN overhead (outer IPv4, UDP, VXLAN and inner Ethernet: 50). */
+    static final int DEFAULT_OVERLAY_MTU = DEFAULT_MTU - VxlanHeader.OVERHEAD;
+    /** Most DNS aliases of one endpoint: keeps the name store's share of one endpoint small. */
+    static final int MAX_ALIASES = 32;
+
+    private NetworkRequests() {}
+
+    /**
+     * A network request that passed every check: what its record will hold, and its pools. {@code
+     * global}: an overlay whose claims the cluster store makes; {@code pool6} null without IPv6.
+     */
+    record ValidNetwork(
+            String name,
+            String driver,
+            boolean global,
+            Cidr subnet,
+            AddressPool pool,
+            Ipv6Pool pool6,
+            int mtu,
+            List<String> dns,
+            OverlayRecord overlay) {}
+
+    /**
+     * Checks {@code network create} against the {@code existing} networks and the host's routes
+     * (which an automatically picked subnet avoids); {@code cluster} null without a cluster store.
+     */
+    static ValidNetwork network(
+            CreateNetworkRequest request,
+            Collection<NetworkRecord> existing,
+            List<Cidr> hostRoutes,
+            ClusterScope cluster) {
+        final String name = Names.requireValid("network", request.name());
+        for (NetworkRecord other : existing) {
+            if (other.name().equals(name)) {
+                throw ControlException.conflict("network " + name + " already exists");
+            }
+        }
+        final String driver = request.driver() == null ? "bridge" : request.driver();
+        if (!driver.equals("bridge") && !driver.equals("overlay")) {
+            throw ControlException.invalid("unknown driver '" + driver + "': this jvs supports 'bridge' and 'overlay'");
+        }
+        final boolean global =
+                driver.equals("overlay") && cluster != null && request.local() == null && request.peers() == null;
+        final OverlayRecord overlay = !driver.equals("overlay")
+                ? null
+                : global ? OverlayRequests.global(request, cluster) : OverlayRequests.local(request, existing);
+        if (overlay == null
+                && (request.vni() != null
+                        || request.local() != null
+                        || request.peers() != null
+                        || request.vxlanPort() != null
+                        || request.ttl() != null)) {
+            throw ControlException.invalid(
+                    "--vni, --local, --peer, --vxlan-port and --ttl apply to --driver overlay only");
+        }
+        // an IPv6 underlay's outer header is 20 bytes longer
+        final int mtu = request.mtu() == null
+                ? (overlay != null ? UnderlayAddress.defaultOverlayMtu(overlay.local(), DEFAULT_MTU) : DEFAULT_MTU)
+                : request.mtu();
+        if (mtu < 68 || mtu > 65_535) {
+            throw ControlException.invalid("invalid MTU " + mtu + ": must be within 68..65535");
+        }
+        final Cidr subnet = subnet(request, existing, hostRoutes);
+        final AddressPool pool = pool(request, subnet);
+        final Ipv6Pool pool6 = ipv6Pool(request, existing, global);
+        final List<String> dns = request.dns() == null ? List.of() : request.dns();
+        for (String server : dns) {
+            if (ResolvConf.literal(server == null ? "" : server) == null) {
+                throw ControlException.invalid("invalid --dns server '" + server + "': an IPv4 or IPv6 address");
+            }
+        }
+        return new ValidNetwork(name, driver, global, subnet, pool, pool6, mtu, dns, overlay);
+    }
+
+    /** The name an endpoint gets: the requested one, or one derived from how its container is named. */
+    static String endpointName(AttachRequest request) {
+        final ContainerRef container = request.container();
+        if (container == null || container.kind() == null || container.value() == null) {
+            throw ControlException.invalid("say which container: --netns NAME, --pid PID or --docker NAME");
+        }
+        return Names.requireValid("endpoint", request.name() != null ? request.name() : defaultName(container));
+    }
+
+    /** The endpoint's DNS aliases, each a valid name, duplicates dropped, at most {@link #MAX_ALIASES}. */
+    static List<String> aliases(AttachRequest request) {
+        final List<String> aliases = request.aliases() == null
+                ? List.of()
+                : request.aliases().stream().distinct().toList();
+        if (aliases.size() > MAX_ALIASES) {
+            throw ControlException.invalid("too many aliases (" + aliases.size() + "): at most " + MAX_ALIASES);
+        }
+        aliases.forEach(alias -> Names.requireValid("alias", alias));
+        return aliases;
+    }
+
+    /** {@code --ip}, or null when the pool chooses. */
+    static Integer ip(String requested) {
+        try {
+            return requested == null ? null : Cidr.parseAddress(requested, "ip");
+        } catch (IllegalArgumentException e) {
+            throw ControlException.invalid(e.getMessage());
+        }
+    }
+
+    /** {@code --mac}: a unicast MAC address. */
+    static long mac(String text) {
+        final long mac;
+        try {
+            mac = MacAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ControlException.invalid("invalid MAC address '" + text + "'");
+        }
+        if (MacAddress.isMulticast(mac) || mac == 0) {
+            throw ControlException.invalid("MAC address " + text + " is not a unicast address");
+        }
+        return mac;
+    }
+
+    static String defaultName(ContainerRef container) {
+        return switch (container.kind()) {
+            case NETNS, DOCKER -> container.value();
+            case PID -> "pid" + container.value();
+            case DOCKER_SANDBOX ->
+                "sandbox-" + Integer.toHexString(container.value().hashCode());
+        };
+    }
+
+    private static Cidr subnet(CreateNetworkRequest request, Collection<NetworkRecord> existing, List<Cidr> routes) {
+        final Cidr subnet;
+        try {
+            if (request.subnet() != null) {
+                subnet = Cidr.parse(request.subnet());
+            } else {
+                final List<Cidr> inUse = new ArrayList<>(routes);
+                existing.forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+                subnet = DefaultPools.pick(inUse);
+            }
+        } catch (IllegalArgumentException e) {
+            throw ControlException.invalid(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ControlException.conflict(e.getMessage());
+        }
+        for (NetworkRecord other : existing) {
+            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+                throw ControlException.conflict(
+                        "subnet " + subnet + " overlaps network " + other.name() + " (" + other.subnet() + ")");
+            }
+        }
+        return subnet;
+    }
+
+    private static AddressPool pool(CreateNetworkRequest request, Cidr subnet) {
+        try {
+            final AddressPool.Builder builder = AddressPool.builder(subnet);
+            if (request.gateway() != null) {
+                builder.gateway(Cidr.parseAddress(request.gateway(), "gateway"));
+            }
+            if (request.ipRange() != null) {
+                builder.ipRange(Cidr.parse(request.ipRange(), "ip-range"));
+            }
+            if (request.auxAddresses() != null) {
+                request.auxAddresses()
+                        .forEach((auxName, address) ->
+                                builder.auxAddress(auxName, Cidr.parseAddress(address, "aux-address " + auxName)));
+            }
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw ControlException.invalid(e.getMessage());
+        }
+    }
+
+    /**
+     * The IPv6 side of a new network, or null without {@code --ipv6}: its subnet (given, or the
+     * first free default /64), gateway, ip-range and aux addresses, checked against every other
+     * network's IPv6 subnet.
+     */
+    private static Ipv6Pool ipv6Pool(CreateNetworkRequest request, Collection<NetworkRecord> existing, boolean global) {
+        final boolean v6Options = request.subnet6() != null
+                || request.gateway6() != null
+                || request.ipRange6() != null
+                || (request.auxAddresses6() != null && !request.auxAddresses6().isEmpty());
+        if (Boolean.FALSE.equals(request.ipv4())) {
+            throw ControlException.invalid(
+                    "IPv6-only networks (--ipv4=false) are not supported yet: give --ipv6 with an IPv4 subnet too"
+                            + " (or none, and one is picked)");
+        }
+        if (!Boolean.TRUE.equals(request.ipv6())) {
+            if (v6Options) {
+                throw ControlException.invalid("an IPv6 --subnet, --gateway, --ip-range or --aux-address needs --ipv6");
+            }
+            return null;
+        }
+        if (global) {
+            throw ControlException.invalid("--ipv6 is not supported on global (cluster) networks yet");
+        }
+        if (request.subnet6() == null && (request.gateway6() != null || request.ipRange6() != null)) {
+            throw ControlException.invalid("an IPv6 --gateway or --ip-range needs an IPv6 --subnet");
+        }
+        try {
+            final List<Ipv6Cidr> inUse = new ArrayList<>();
+            existing.stream()
+                    .filter(n -> n.ipv6() != null)
+                    .forEach(n -> inUse.add(Ipv6Cidr.parse(n.ipv6().subnet(), "subnet")));
+            final Ipv6Cidr subnet = request.subnet6() == null
+                    ? DefaultIpv6Pools.pick(inUse)
+                    : Ipv6Cidr.parse(request.subnet6(), "subnet");
+            for (NetworkRecord other : existing) {
+                if (other.ipv6() != null
+                        && Ipv6Cidr.parse(other.ipv6().subnet(), "subnet").overlaps(subnet)) {
+                    throw ControlException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
+                            + other.ipv6().subnet() + ")");
+                }
+            }
+            final Map<String, BigInteger> aux = new LinkedHashMap<>();
+            if (request.auxAddresses6() != null) {
+                request.auxAddresses6().forEach((n, a) -> aux.put(n, Ipv6Cidr.parseAddress(a, "aux-address " + n)));
+            }
+            return new Ipv6Pool(
+                    subnet,
+                    request.gateway6() == null ? null : Ipv6Cidr.parseAddress(request.gateway6(), "gateway"),
+                    request.ipRange6() == null ? null : Ipv6Cidr.parse(request.ipRange6(), "ip-range"),
+                    aux);
+        } catch (IllegalArgumentException e) {
+            throw ControlException.invalid(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ControlException.conflict(e.getMessage());
+        }
+    }
+}
