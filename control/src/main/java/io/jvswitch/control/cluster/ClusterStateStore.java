@@ -126,7 +126,7 @@ public final class ClusterStateStore implements StateStore {
                 return record;
             }
         } catch (IOException | RuntimeException e) {
-            problem = e.getMessage();
+            problem = String.valueOf(e.getMessage()).lines().findFirst().orElse("unreadable");
         }
         ignoredRecords++;
         LOG.log(
