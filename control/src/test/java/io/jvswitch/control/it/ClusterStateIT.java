@@ -29,6 +29,7 @@ import java.util.Map;
  * daemons) and one etcd member on a bridged underlay. Host h1's daemon is stopped, its state file
  * deleted (a replaced disk) and started again: its networks and endpoints come back from the store
  * with the same addresses and names, and traffic flows; a record of garbage is ignored and counted;
+ * with etcd down a local change is saved and its copy reaches the store when etcd is back;
  * {@code cluster host rm} removes the record. The tests share the hosts and run in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -209,6 +210,37 @@ class ClusterStateIT {
 
     @Test
     @Order(3)
+    void withTheStoreDownALocalChangeIsSavedAndItsCopyCatchesUpWhenTheStoreIsBack() throws Exception {
+        etcd.kill("e1");
+        try {
+            Await.until(
+                    "h1 sees the store gone",
+                    Duration.ofSeconds(TTL + 5L),
+                    () -> "unreachable"
+                            .equals(a.ok("cluster", "status")
+                                    .json()
+                                    .path("state")
+                                    .asText()));
+            a.ok("network", "create", "loc3", "--subnet", "10.79.0.0/24"); // a local network: no store needed
+            assertTrue(a.stateFile().contains("10.79.0.0/24"), "the state file has the change");
+            Await.until("the copy failed and waits", Duration.ofSeconds(10), () -> {
+                final JsonNode record = stateRecord(a);
+                return record.path("pending").asBoolean()
+                        && record.path("failures").asLong() > 0;
+            });
+        } finally {
+            etcd.restart("e1");
+            etcd.awaitHealthy("e1", Duration.ofSeconds(30));
+        }
+        Await.until(
+                "the copy in the store once it is back",
+                Duration.ofSeconds(20),
+                () -> etcdctl("get", "--print-value-only", H1_RECORD).contains("10.79.0.0/24"));
+        assertFalse(stateRecord(a).path("pending").asBoolean());
+    }
+
+    @Test
+    @Order(4)
     void removingADeadHostRemovesItsStateRecord() throws Exception {
         assertFalse(etcdctl("get", "--print-value-only", H2_RECORD).isEmpty(), "h2's state is in the store");
         b.ok("detach", "c2", "--network", "multi");
