@@ -6,6 +6,7 @@ import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.ApiServer;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.cluster.ClusterAgent;
+import io.jvswitch.control.cluster.ClusterStateStore;
 import io.jvswitch.control.cluster.EtcdGateway;
 import io.jvswitch.control.cluster.StoreUnavailableException;
 import io.jvswitch.control.debug.CaptureEndpoint;
@@ -121,11 +122,15 @@ public final class Daemon {
         final StateDirectoryLock stateLock = StateDirectoryLock.acquire(stateDir);
         claimSocket();
         final ObjectMapper json = Json.mapper();
-        final StateStore store = new StateFile(stateDir, json);
-        store.load(); // refuse to start on a corrupt state file before creating anything
+        final StateFile stateFile = new StateFile(stateDir, json);
+        if (cluster == null || !ClusterStateStore.blank(stateFile)) {
+            stateFile.load(); // refuse to start on a corrupt state file before creating anything
+        }
         final AtomicReference<NetworkService> service = new AtomicReference<>();
         final ExecutorService control = Executors.newSingleThreadExecutor(r -> new Thread(r, "jvs-control"));
         final ClusterAgent agent = cluster == null ? null : joinCluster(control);
+        // in cluster mode the state file is mirrored into the store, and restored from it when missing
+        final StateStore store = agent == null ? stateFile : agent.stateStore(stateFile, json);
         final DockerIpam dockerIpam = dockerPluginSocket == null
                 ? null
                 : new DockerIpam(

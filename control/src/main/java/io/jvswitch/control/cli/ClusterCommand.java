@@ -90,7 +90,8 @@ final class ClusterCommand {
     @Command(
             name = "rm",
             aliases = "remove",
-            description = "Reclaim a dead host's address blocks and addresses (refused while it is alive).")
+            description =
+                    "Reclaim a dead host's address blocks and addresses and remove its saved state (refused while it is alive).")
     static final class HostRm implements Callable<Integer> {
         @Mixin
         SocketOption socket;
@@ -106,7 +107,8 @@ final class ClusterCommand {
             final JsonNode removed = socket.api().delete("/v1/cluster/hosts/" + NetworkCommand.encode(name));
             spec.commandLine()
                     .getOut()
-                    .println(name + ": " + removed.path("keys").asInt() + " keys reclaimed");
+                    .println(name + ": " + removed.path("keys").asInt() + " keys reclaimed"
+                            + (removed.path("stateRecord").asBoolean() ? ", its saved state among them" : ""));
             return 0;
         }
     }

@@ -1,7 +1,10 @@
 package io.jvswitch.control.cluster;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.model.StateFile;
+import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.service.ClusterScope;
 import io.jvswitch.control.service.NetworkService;
 
@@ -18,7 +21,8 @@ import java.util.concurrent.ExecutorService;
  * applied to the dataplane ({@link ClusterSync}, {@link ClusterDataplane}), the cluster-wide claims
  * for global networks ({@link GlobalNetworkClaims}, {@link EndpointClaims} with {@link
  * AddressBlocks}), the re-publication of this host's endpoints ({@link ClusterPublication}) and the
- * host roster ({@link ClusterRoster}).
+ * host roster ({@link ClusterRoster}), and the copy of this host's saved state in the store
+ * ({@link ClusterStateStore}, {@link StateMirror}).
  *
  * <p>Threads: every read and change of the view, every claim and every change to the dataplane
  * runs on the control thread (the one that serializes the API); the watch thread hands its deltas
@@ -51,9 +55,12 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     private final EndpointClaims endpoints;
     private final ClusterPublication publication;
     private final ClusterRoster roster;
+    private final StateMirror stateMirror;
     private final List<String> conflicts = new CopyOnWriteArrayList<>();
 
     private NetworkService service;
+    /** This host's state, local file first and mirrored here; set by {@link #stateStore}. */
+    private ClusterStateStore state;
     /** Applies the view to this host's networks and dataplane; set by {@link #start}. */
     private ClusterDataplane dataplane;
     /** A rebuild of the DNS names is queued on the control thread. Control thread only. */
@@ -77,6 +84,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         this.endpoints = new EndpointClaims(context);
         this.publication = new ClusterPublication(context, this::conflict);
         this.roster = new ClusterRoster(context);
+        this.stateMirror = new StateMirror(store, keys.hostState(options.hostName()));
     }
 
     public String hostName() {
@@ -95,6 +103,15 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         membership.keepAlive(control, this::afterOutage);
         sync.load();
         loadMs = (System.nanoTime() - started) / 1_000_000;
+    }
+
+    /**
+     * The daemon's state kept in {@code local} first and mirrored into the store under this host's
+     * name; with no local file, taken back from the store at the first load.
+     */
+    public StateStore stateStore(StateFile local, ObjectMapper json) {
+        state = new ClusterStateStore(local, store, stateMirror, options.hostName(), json);
+        return state;
     }
 
     /** On the control thread, after the local restore: apply the view, re-publish, watch. */
@@ -127,6 +144,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     /** Control thread: the store answers again (under the same lease or a new one). */
     private void afterOutage() {
         endpoints.flushReleases();
+        stateMirror.retry();
         if (service != null) {
             publication.republish(service);
         }
@@ -196,7 +214,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         return roster.hosts();
     }
 
-    /** Reclaims a dead host's blocks and addresses; refused while it is alive. */
+    /** Reclaims a dead host's blocks and addresses and removes its saved state; refused while it is alive. */
     public Map<String, Object> removeHost(String name) {
         return roster.remove(name);
     }
@@ -220,6 +238,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         out.put("ignoredRecords", view.ignoredTotal);
         out.put("ignoredKeys", List.copyOf(view.ignoredKeys));
         out.put("conflicts", List.copyOf(new LinkedHashSet<>(conflicts)));
+        out.put("stateRecord", state == null ? stateMirror.status() : state.status());
         return out;
     }
 
@@ -233,9 +252,13 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         }
     }
 
-    /** Stops the watch and the keep-alive; the lease is left to expire (a restart within a TTL keeps the names). */
+    /**
+     * Sends the last state (waiting a few seconds at most), stops the watch and the keep-alive; the
+     * lease is left to expire (a restart within a TTL keeps the names).
+     */
     @Override
     public void close() {
+        stateMirror.close();
         membership.close();
         sync.close();
         store.close();

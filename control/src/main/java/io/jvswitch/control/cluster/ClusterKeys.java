@@ -10,6 +10,9 @@ package io.jvswitch.control.cluster;
  * addresses/&lt;network&gt;/&lt;ip&gt;    OwnerClaim      durable (an address and its endpoint)
  * endpoints/&lt;network&gt;/&lt;name&gt;  EndpointAdvert  under the owner's lease (also the name's claim)
  * </pre>
+ * Each host's saved state ({@link HostStateRecord}, durable) sits beside the prefix, not under it
+ * ({@code /jvs/v1-state/<host>} for {@code /jvs/v1/}): the daemons' read and watch of the prefix
+ * never carry the other hosts' states.
  * Names are checked by the service before they reach a key ({@code [A-Za-z0-9_.-]}), so no part
  * holds a '/'.
  */
@@ -65,5 +68,14 @@ public record ClusterKeys(String prefix) {
 
     public String endpoint(String network, String name) {
         return endpoints(network) + name;
+    }
+
+    /** Where the hosts' saved states are: beside the prefix, so that its read and watch leave them out. */
+    public String hostStates() {
+        return prefix.substring(0, prefix.length() - 1) + "-state/";
+    }
+
+    public String hostState(String host) {
+        return hostStates() + host;
     }
 }

@@ -11,7 +11,8 @@ import java.util.TreeSet;
 
 /**
  * The hosts the store knows of ({@code jvs cluster hosts}): alive by their lease, or dead and still
- * holding durable blocks and addresses, which {@code jvs cluster host rm} reclaims. Control thread.
+ * holding durable blocks and addresses, which {@code jvs cluster host rm} reclaims (with the host's
+ * saved state). Control thread.
  */
 final class ClusterRoster {
     private static final System.Logger LOG = System.getLogger("jvs.cluster");
@@ -68,7 +69,7 @@ final class ClusterRoster {
         return out;
     }
 
-    /** Reclaims a dead host's blocks and addresses; refused while it is alive. */
+    /** Reclaims a dead host's blocks and addresses and removes its saved state; refused while it is alive. */
     Map<String, Object> remove(String name) {
         final String what = "remove host " + name;
         membership.requireReachable(what);
@@ -95,11 +96,20 @@ final class ClusterRoster {
                 doomed.add(keys.address(network, ip));
             }
         }));
-        if (doomed.isEmpty()) {
+        final boolean savedState = writer.exists(keys.hostState(name));
+        if (doomed.isEmpty() && !savedState) {
             throw ApiException.notFound("the cluster store has nothing of a host named " + name);
         }
+        if (savedState) {
+            doomed.add(keys.hostState(name)); // gone for good: nothing to restore it from
+        }
         writer.deleteAll(doomed);
-        LOG.log(System.Logger.Level.INFO, "host {0} removed: {1} keys reclaimed", name, doomed.size());
-        return Map.of("removed", name, "keys", doomed.size());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "host {0} removed: {1} keys reclaimed (its saved state {2})",
+                name,
+                doomed.size(),
+                savedState ? "too" : "was not there");
+        return Map.of("removed", name, "keys", doomed.size(), "stateRecord", savedState);
     }
 }

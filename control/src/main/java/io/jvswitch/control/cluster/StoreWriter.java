@@ -71,6 +71,11 @@ final class StoreWriter {
         view.put(key, bytes, store.put(key, bytes, lease));
     }
 
+    /** Whether the store holds {@code key} (one read; for keys the view does not hold). */
+    boolean exists(String key) {
+        return !store.get(key).kvs().isEmpty();
+    }
+
     /** Deletes the keys, in transactions small enough for etcd; returns how many. */
     int deleteAll(List<String> doomed) {
         for (int i = 0; i < doomed.size(); i += TXN_OPS) {
