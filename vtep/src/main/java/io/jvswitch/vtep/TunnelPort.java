@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * datagram, and learning the inner source MAC against the sending VTEP there, so the MAC table has
  * one owner.
  *
- * <p>Peers change from the control thread: the peer list is an immutable array replaced whole.
+ * <p>Peers change from the control thread ({@link TunnelPeers}: an immutable array replaced whole).
  */
 public final class TunnelPort implements Port {
     /** Largest frame a port hands over: 64 KiB of IP behind an Ethernet header with a VLAN tag. */

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  *       {@link VtepReceiver}, which queues its inner frame on the tunnel port's ring where it was
  *       read (a reference, not a copy); the port copies it out and releases it when the dataplane
  *       next drains it.</li>
- *   <li>{@link VtepContext#senderSockets()} sending sockets, each on its own ephemeral port: the
+ *   <li>{@link VtepContext#senderSockets()} sending sockets ({@link UnderlaySenders}), each on its own ephemeral port: the
  *       inner flow's hash picks one, so the outer source port follows the flow. They set the outer
  *       TTL and {@code SO_NO_CHECK} (outer UDP checksum zero, RFC 7348). A twin set without
  *       {@code SO_NO_CHECK} sends super-frames with UDP GSO (one send per super-frame), which the
