@@ -119,4 +119,25 @@ final class PartialChecksum {
                 protocol == Ipv4Packet.PROTOCOL_TCP ? TcpPacket.CHECKSUM_OFFSET : UdpPacket.CHECKSUM_OFFSET);
         return true;
     }
+
+    /**
+     * The sending side: copies a frame whose checksum was left to complete (NEEDS_CSUM; its
+     * virtio-net header at {@code vnetOffset} of {@code src}, the frame behind it) to {@code at} in
+     * {@code dst}, summing the checksummed part as it goes, and completes the checksum in the copy.
+     * Returns false if the header's checksum field lies beyond the frame.
+     */
+    static boolean copyCompleting(DirectBuffer src, int vnetOffset, int frameLength, MutableDirectBuffer dst, int at) {
+        final int start = VirtioNetHeader.checksumStart(src, vnetOffset);
+        final int field = start + VirtioNetHeader.checksumOffset(src, vnetOffset);
+        if (field + 2 > frameLength) {
+            return false;
+        }
+        final int frame = vnetOffset + VirtioNetHeader.LENGTH;
+        dst.putBytes(at, src, frame, start);
+        final int checksum = ~InternetChecksum.fold(
+                        InternetChecksum.copyAndSum(src, frame + start, dst, at + start, frameLength - start, 0))
+                & 0xFFFF;
+        dst.putShort(at + field, (short) (checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
+        return true;
+    }
 }

@@ -1,8 +1,6 @@
 package io.jvswitch.vtep;
 
 import io.jvswitch.packet.EthernetFrame;
-import io.jvswitch.packet.InternetChecksum;
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.packet.VxlanHeader;
@@ -17,10 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * datagram, and learning the inner source MAC against the sending VTEP there, so the MAC table has
  * one owner.
  *
- * <p>Peers change from the control thread: the peer list is an immutable array replaced whole.
+ * <p>Peers change from the control thread ({@link TunnelPeers}: an immutable array replaced whole).
  */
 public final class TunnelPort implements Port {
     /** Largest frame a port hands over: 64 KiB of IP behind an Ethernet header with a VLAN tag. */
@@ -65,11 +60,7 @@ public final class TunnelPort implements Port {
     private final UnsafeBuffer datagramView = new UnsafeBuffer(0, 0);
     private final TcpCoalescer coalescer = new TcpCoalescer();
     private final InboundFrames.Reader copyIn = this::copyIn;
-    private volatile VtepPeer[] peers = new VtepPeer[0];
-    /** Set by the control thread when a peer goes; its MACs are forgotten on the dataplane thread. */
-    private volatile int[] removedPeers = new int[0];
-
-    private int removedSeen;
+    private final TunnelPeers peers;
     private volatile boolean closed;
     private long nowNanos;
     /** The peer the frame being assembled (and last returned) came from. */
@@ -98,6 +89,7 @@ public final class TunnelPort implements Port {
         this.ctx = ctx;
         this.tx = tx;
         this.macs = new RemoteMacTable(ctx.remoteMacLimit(), ctx.macAgingNanos());
+        this.peers = new TunnelPeers(ctx);
         this.inbound = new InboundFrames(ctx.rxQueueFrames());
         this.nowNanos = ctx.clock().nanoTime();
         this.underlayCapture = new UnderlayCapture(vni, ctx);
@@ -123,92 +115,34 @@ public final class TunnelPort implements Port {
 
     // ---- peers (control thread) --------------------------------------------------------------
 
-    public synchronized VtepPeer addPeer(int ip) {
-        if (ip == 0 || ip == ctx.localAddress()) {
-            throw new IllegalArgumentException("a peer must be another host's underlay address");
-        }
-        if (ctx.ipv6Underlay()) {
-            throw new IllegalArgumentException(
-                    "the underlay is IPv6 (" + ctx.localText() + "): its peers are IPv6 addresses");
-        }
-        return addPeer(ip, VtepPeer.toInet(ip));
+    public VtepPeer addPeer(int ip) {
+        return peers.add(ip);
     }
 
     /**
      * Adds a peer of the underlay's family: an IPv4 address on an IPv4 underlay, an IPv6 one on an
      * IPv6 underlay (a socket bound to an address of one family sends to that family only).
      */
-    public synchronized VtepPeer addPeer(InetAddress address) {
-        if (address instanceof Inet6Address v6) {
-            if (!ctx.ipv6Underlay()) {
-                throw new IllegalArgumentException(
-                        "the underlay is IPv4 (" + ctx.localText() + "): an IPv6 peer needs an IPv6 --local");
-            }
-            if (v6.equals(ctx.localAddress6()) || v6.isAnyLocalAddress() || v6.isMulticastAddress()) {
-                throw new IllegalArgumentException("a peer must be another host's underlay address");
-            }
-            return addPeer(ctx.ipv6PeerIds().assign(v6), v6);
-        }
-        return addPeer(ByteBuffer.wrap(address.getAddress()).getInt());
+    public VtepPeer addPeer(InetAddress address) {
+        return peers.add(address);
     }
 
     /** The id of an IPv6 peer's address (0 if it never was a peer), for {@link #removePeer} and {@link #program}. */
     public int ipv6PeerId(Inet6Address address) {
-        return ctx.ipv6PeerIds().idOf(address);
+        return peers.ipv6PeerId(address);
     }
 
-    private VtepPeer addPeer(int ip, InetAddress address) {
-        final VtepPeer[] current = peers;
-        for (VtepPeer p : current) {
-            if (p.ip() == ip) {
-                throw new IllegalStateException("peer " + p.ipText() + " is already a peer of this network");
-            }
-        }
-        if (current.length >= ctx.peerLimit()) {
-            throw new IllegalStateException("network has " + current.length + " peers, the limit");
-        }
-        final VtepPeer peer = new VtepPeer(ip, address, ctx.udpPort());
-        final VtepPeer[] next = Arrays.copyOf(current, current.length + 1);
-        next[current.length] = peer;
-        peers = next;
-        return peer;
-    }
-
-    public synchronized void removePeer(int ip) {
-        final VtepPeer[] current = peers;
-        final List<VtepPeer> kept = new ArrayList<>(current.length);
-        for (VtepPeer p : current) {
-            if (p.ip() != ip) {
-                kept.add(p);
-            }
-        }
-        if (kept.size() == current.length) {
-            throw new IllegalStateException("not a peer of this network");
-        }
-        peers = kept.toArray(new VtepPeer[0]);
-        final int[] removed = Arrays.copyOf(removedPeers, removedPeers.length + 1);
-        removed[removedPeers.length] = ip;
-        removedPeers = removed;
+    public void removePeer(int ip) {
+        peers.remove(ip);
     }
 
     public VtepPeer[] peers() {
-        return peers.clone();
-    }
-
-    /** A VTEP id as its address text: an IPv6 peer's id is not an address. Any thread. */
-    private String vtepText(int id) {
-        final VtepPeer peer = peerOf(id);
-        return peer != null ? peer.ipText() : Ipv4Address.format(id);
+        return peers.current().clone();
     }
 
     /** The peer with this underlay address, or null. Any thread. */
     public VtepPeer peerOf(int ip) {
-        for (VtepPeer p : peers) {
-            if (p.ip() == ip) {
-                return p;
-            }
-        }
-        return null;
+        return peers.peerOf(ip);
     }
 
     /**
@@ -292,21 +226,18 @@ public final class TunnelPort implements Port {
     /** Once per duty cycle (when the ring is empty): the clock, forgotten peers, a slice of aging. */
     private void housekeeping() {
         nowNanos = ctx.clock().nanoTime();
-        final int[] removed = removedPeers;
-        while (removedSeen < removed.length) {
-            macs.removeVtep(removed[removedSeen++]);
-        }
+        peers.forgetRemoved(macs);
         macs.expire(nowNanos, ctx.agingBudget());
         final CompletableFuture<List<RemoteMac>> request = snapshotRequest;
         if (request != null) {
             snapshotRequest = null;
             final List<RemoteMac> entries = new ArrayList<>(macs.size());
             programmed.forEachLong(
-                    (mac, vtep) -> entries.add(new RemoteMac(MacAddress.format(mac), vtepText((int) vtep), -1)));
+                    (mac, vtep) -> entries.add(new RemoteMac(MacAddress.format(mac), peers.vtepText((int) vtep), -1)));
             macs.forEach(
                     nowNanos,
-                    (mac, vtep, age) -> entries.add(
-                            new RemoteMac(MacAddress.format(mac), vtepText(vtep), TimeUnit.NANOSECONDS.toMillis(age))));
+                    (mac, vtep, age) -> entries.add(new RemoteMac(
+                            MacAddress.format(mac), peers.vtepText(vtep), TimeUnit.NANOSECONDS.toMillis(age))));
             request.complete(entries);
         }
     }
@@ -337,7 +268,7 @@ public final class TunnelPort implements Port {
         }
         final int frame = offset + VirtioNetHeader.LENGTH;
         final int frameLength = length - VirtioNetHeader.LENGTH;
-        final VtepPeer[] targets = peers;
+        final VtepPeer[] targets = peers.current();
         if (targets.length == 0) {
             return refuse(VtepDropReason.NO_PEERS);
         }
@@ -349,7 +280,7 @@ public final class TunnelPort implements Port {
                 vtep = macs.lookup(destination);
             }
             if (vtep != RemoteMacTable.MISSING) {
-                peer = peerIn(targets, vtep); // null if that peer was removed since: replicate
+                peer = TunnelPeers.peerIn(targets, vtep); // null if that peer was removed since: replicate
             }
         }
         final boolean gso = VirtioNetHeader.isGso(buffer, offset);
@@ -382,7 +313,7 @@ public final class TunnelPort implements Port {
             VxlanHeader.write(datagramView, 0, vni);
             if (!VirtioNetHeader.needsChecksum(buffer, offset)) {
                 datagramView.putBytes(VxlanHeader.LENGTH, buffer, frame, frameLength);
-            } else if (!copyCompletingChecksum(buffer, offset, frameLength)) {
+            } else if (!PartialChecksum.copyCompleting(buffer, offset, frameLength, datagramView, VxlanHeader.LENGTH)) {
                 return abandon(batch, datagrams, VtepDropReason.BAD_OFFLOAD);
             }
             bytes = VxlanHeader.LENGTH + frameLength;
@@ -404,31 +335,10 @@ public final class TunnelPort implements Port {
             counters.transmitted(batch.segments * targets.length, innerBytes * targets.length);
         }
         if (captureTap.wants(CapturePoint.ENCAP)) {
-            captureSent(batch, bytes);
+            underlayCapture.sent(captureTap, batch, datagramView, bytes);
         }
         tx.publish(batch);
         return TX_OK;
-    }
-
-    /** Copies each datagram of the batch, once per peer it goes to, for encap captures. */
-    private void captureSent(TxBatch batch, int bytes) {
-        if (batch.peer != null) {
-            captureSent(batch, bytes, batch.peer.ip());
-        } else {
-            for (VtepPeer p : batch.peers) {
-                captureSent(batch, bytes, p.ip());
-            }
-        }
-    }
-
-    private void captureSent(TxBatch batch, int bytes, int peer) {
-        if (batch.stride == 0) {
-            underlayCapture.sent(captureTap, peer, datagramView, 0, bytes);
-            return;
-        }
-        for (int at = 0; at < bytes; at += batch.stride) {
-            underlayCapture.sent(captureTap, peer, datagramView, at, Math.min(batch.stride, bytes - at));
-        }
     }
 
     @Override
@@ -443,15 +353,15 @@ public final class TunnelPort implements Port {
                 MacAddress.read(buffer, offset + VirtioNetHeader.LENGTH + EthernetFrame.DESTINATION_OFFSET);
         final String tunnel =
                 "VXLAN VNI " + vni + ", from " + ctx.localText() + " to UDP port " + ctx.udpPort() + " of ";
-        final VtepPeer[] targets = peers;
+        final VtepPeer[] targets = peers.current();
         if (targets.length == 0) {
             return "VXLAN VNI " + vni + ": no peers, the frame is dropped (no-peers)";
         }
         if (!MacAddress.isMulticast(destination)) {
             final int vtep = macs.lookup(destination);
-            if (vtep != RemoteMacTable.MISSING && peerIn(targets, vtep) != null) {
-                return tunnel + "VTEP " + vtepText(vtep) + ": the remote FDB has " + MacAddress.format(destination)
-                        + " behind " + vtepText(vtep);
+            if (vtep != RemoteMacTable.MISSING && TunnelPeers.peerIn(targets, vtep) != null) {
+                return tunnel + "VTEP " + peers.vtepText(vtep) + ": the remote FDB has "
+                        + MacAddress.format(destination) + " behind " + peers.vtepText(vtep);
             }
         }
         final StringBuilder all = new StringBuilder();
@@ -463,35 +373,6 @@ public final class TunnelPort implements Port {
                         ? MacAddress.format(destination) + " is broadcast or multicast"
                         : MacAddress.format(destination) + " is not in the remote FDB")
                 + ", replicated head-end";
-    }
-
-    /**
-     * Copies a frame whose checksum was left to complete (NEEDS_CSUM) into the datagram, summing the
-     * checksummed part as it goes, and completes the checksum in the copy.
-     */
-    private boolean copyCompletingChecksum(DirectBuffer buffer, int vnetOffset, int frameLength) {
-        final int start = VirtioNetHeader.checksumStart(buffer, vnetOffset);
-        final int field = start + VirtioNetHeader.checksumOffset(buffer, vnetOffset);
-        if (field + 2 > frameLength) {
-            return false;
-        }
-        final int base = VxlanHeader.LENGTH;
-        final int frame = vnetOffset + VirtioNetHeader.LENGTH;
-        datagramView.putBytes(base, buffer, frame, start);
-        final int checksum = ~InternetChecksum.fold(InternetChecksum.copyAndSum(
-                        buffer, frame + start, datagramView, base + start, frameLength - start, 0))
-                & 0xFFFF;
-        datagramView.putShort(base + field, (short) (checksum == 0 ? 0xFFFF : checksum), ByteOrder.BIG_ENDIAN);
-        return true;
-    }
-
-    private static VtepPeer peerIn(VtepPeer[] peers, int ip) {
-        for (VtepPeer p : peers) {
-            if (p.ip() == ip) {
-                return p;
-            }
-        }
-        return null;
     }
 
     private int refuse(VtepDropReason reason) {

@@ -2,13 +2,11 @@ package io.jvswitch.vtep;
 
 import io.jvswitch.switching.service.DutyCycleWork;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.ManualIoEventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -18,13 +16,11 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.IntegerUnixChannelOption;
-import io.netty.channel.unix.SegmentedDatagramPacket;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The VTEP's side of the underlay: netty {@link EpollDatagramChannel}s on a
@@ -39,7 +35,7 @@ import java.util.function.Consumer;
  *       {@link VtepReceiver}, which queues its inner frame on the tunnel port's ring where it was
  *       read (a reference, not a copy); the port copies it out and releases it when the dataplane
  *       next drains it.</li>
- *   <li>{@link VtepContext#senderSockets()} sending sockets, each on its own ephemeral port: the
+ *   <li>{@link VtepContext#senderSockets()} sending sockets ({@link UnderlaySenders}), each on its own ephemeral port: the
  *       inner flow's hash picks one, so the outer source port follows the flow. They set the outer
  *       TTL and {@code SO_NO_CHECK} (outer UDP checksum zero, RFC 7348). A twin set without
  *       {@code SO_NO_CHECK} sends super-frames with UDP GSO (one send per super-frame), which the
@@ -71,7 +67,6 @@ public final class Underlay implements DutyCycleWork {
     private static final IntegerUnixChannelOption SO_SNDBUFFORCE =
             new IntegerUnixChannelOption("SO_SNDBUFFORCE", 1, 32);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
-    private static final int MAX_UDP_PAYLOAD = 65_535 - 20 - 8;
     /** Loop turns allowed for a bind or a close, which need one or two; more means it is stuck. */
     private static final int SETUP_TURNS = 1_000;
     /** GRO reads per duty cycle: up to 64 KiB each, so a cycle takes at most half a megabyte in. */
@@ -89,11 +84,7 @@ public final class Underlay implements DutyCycleWork {
     /** The last GRO read stopped before the socket was empty: read on next cycle. */
     private boolean readsPending;
 
-    private final Channel[] plain;
-    private final Channel[] segmenting;
-    private final boolean[] dirty;
-    private final boolean gso;
-    private final Consumer<TxBatch> send = this::send;
+    private final UnderlaySenders senders;
     /** The last turn of the loop did something: a read cut short by its budget goes on in the next. */
     private boolean loopBusy;
     /** A socket's buffer was full at the last flush: netty waits for it to drain, and needs turns. */
@@ -112,12 +103,11 @@ public final class Underlay implements DutyCycleWork {
         this.ctx = ctx;
         this.receiver = new VtepReceiver(ctx, counters);
         this.tx = new TxQueue(ctx.txQueueDepth());
-        this.gso = ctx.udpGso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
+        final boolean gso = ctx.udpGso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
         this.loop = new ManualIoEventLoop(Thread.currentThread(), EpollIoHandler.newFactory());
-        final int senders = ctx.senderSockets();
-        this.plain = new Channel[senders];
-        this.segmenting = new Channel[gso ? senders : 0];
-        this.dirty = new boolean[senders * 2];
+        final int sockets = ctx.senderSockets();
+        final Channel[] plain = new Channel[sockets];
+        final Channel[] segmenting = new Channel[gso ? sockets : 0];
         boolean done = false;
         boolean readsItself = false;
         try {
@@ -125,7 +115,7 @@ public final class Underlay implements DutyCycleWork {
                     ctx.ipv6Underlay() ? ctx.localAddress6() : VtepPeer.toInet(ctx.localAddress()), ctx.udpPort());
             // With GRO the dataplane reads the socket itself (GroReads: no objects per datagram), and
             // netty's reads are off; without it netty reads with recvmmsg, datagramsPerRead at a time.
-            final int receiveSlot = ctx.udpGro() ? MAX_UDP_PAYLOAD : ctx.maxDatagramPayload();
+            final int receiveSlot = ctx.udpGro() ? UnderlaySenders.MAX_UDP_PAYLOAD : ctx.maxDatagramPayload();
             readsItself = ctx.udpGro() && GroReads.supported();
             final int receiveSlots = ctx.udpGro() ? 1 : ctx.datagramsPerRead();
             this.receiving = bound(new Bootstrap()
@@ -140,12 +130,13 @@ public final class Underlay implements DutyCycleWork {
                     .bind(local));
             this.receivingFd = ((EpollDatagramChannel) receiving).fd().intValue();
             final InetSocketAddress ephemeral = new InetSocketAddress(local.getAddress(), 0);
-            for (int i = 0; i < senders; i++) {
+            for (int i = 0; i < sockets; i++) {
                 plain[i] = sender(ephemeral, true);
                 if (gso) {
                     segmenting[i] = sender(ephemeral, false);
                 }
             }
+            this.senders = new UnderlaySenders(counters, plain, segmenting);
             done = true;
         } catch (RuntimeException e) {
             throw new IllegalStateException(
@@ -210,6 +201,7 @@ public final class Underlay implements DutyCycleWork {
 
     /** The outer source ports in use (one per sending socket). */
     public int[] sourcePorts() {
+        final Channel[] plain = senders.plain();
         final int[] ports = new int[plain.length];
         for (int i = 0; i < plain.length; i++) {
             ports[i] = ((InetSocketAddress) plain[i].localAddress()).getPort();
@@ -254,9 +246,9 @@ public final class Underlay implements DutyCycleWork {
         if (closed) {
             return 0;
         }
-        int work = tx.drain(send);
+        int work = tx.drain(senders.sender());
         if (work > 0) {
-            flushDirty();
+            outboundPending |= senders.flush();
         }
         if (groReads != null && (readable || readsPending)) {
             work += groReads.read(receiver, READS_PER_CYCLE);
@@ -269,111 +261,10 @@ public final class Underlay implements DutyCycleWork {
             loopBusy = turned > 0;
             work += turned;
             if (outboundPending) {
-                outboundPending = anyOutboundPending();
+                outboundPending = senders.anyPending();
             }
         }
         return outboundPending ? work + 1 : work;
-    }
-
-    private void flushDirty() {
-        boolean pending = false;
-        for (int i = 0; i < dirty.length; i++) {
-            if (dirty[i]) {
-                dirty[i] = false;
-                final Channel channel = i < plain.length ? plain[i] : segmenting[i - plain.length];
-                channel.flush();
-                pending |= !isFlushed(channel);
-            }
-        }
-        outboundPending |= pending;
-    }
-
-    private boolean anyOutboundPending() {
-        for (Channel c : plain) {
-            if (!isFlushed(c)) {
-                return true;
-            }
-        }
-        for (Channel c : segmenting) {
-            if (!isFlushed(c)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isFlushed(Channel channel) {
-        final ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
-        return buffer == null || buffer.isEmpty();
-    }
-
-    private void send(TxBatch batch) {
-        final ByteBuf datagrams = batch.datagrams;
-        final boolean segmented = batch.stride > 0;
-        final boolean useGso = segmented && gso && batch.segments <= TcpSegmenter.MAX_GSO_SEGMENTS;
-        final int index = useGso ? plain.length + batch.sender : batch.sender;
-        final Channel channel = useGso ? segmenting[batch.sender] : plain[batch.sender];
-        if (!channel.isWritable()) {
-            datagrams.release();
-            drop(batch, VtepDropReason.UNDERLAY_BUSY);
-            return;
-        }
-        dirty[index] = true;
-        if (batch.peer != null) {
-            write(channel, datagrams, batch, batch.peer, useGso, segmented);
-            return;
-        }
-        final VtepPeer[] peers = batch.peers;
-        for (int i = 0; i < peers.length; i++) {
-            final ByteBuf copy = i == peers.length - 1 ? datagrams : datagrams.retainedDuplicate();
-            write(channel, copy, batch, peers[i], useGso, segmented);
-        }
-    }
-
-    private static void write(
-            Channel channel, ByteBuf datagrams, TxBatch batch, VtepPeer peer, boolean useGso, boolean segmented) {
-        if (useGso) {
-            // one GSO send carries at most 65507 bytes of UDP payload: a 64 KiB super-frame plus its
-            // per-segment headers is more, so it goes in as few sends as fit
-            final int perSend = Math.min(TcpSegmenter.MAX_GSO_SEGMENTS, MAX_UDP_PAYLOAD / batch.stride) * batch.stride;
-            if (datagrams.readableBytes() <= perSend) {
-                channel.write(
-                        new SegmentedDatagramPacket(datagrams, batch.stride, peer.address()), channel.voidPromise());
-                return;
-            }
-            int offset = datagrams.readerIndex();
-            final int end = datagrams.writerIndex();
-            while (offset < end) {
-                final int length = Math.min(perSend, end - offset);
-                channel.write(
-                        new SegmentedDatagramPacket(
-                                datagrams.retainedSlice(offset, length), batch.stride, peer.address()),
-                        channel.voidPromise());
-                offset += length;
-            }
-            datagrams.release();
-        } else if (segmented) {
-            // more segments than one GSO send takes, or no GSO: each segment its own datagram, one sendmmsg
-            int offset = datagrams.readerIndex();
-            final int end = datagrams.writerIndex();
-            while (offset < end) {
-                final int length = Math.min(batch.stride, end - offset);
-                channel.write(
-                        new DatagramPacket(datagrams.retainedSlice(offset, length), peer.address()),
-                        channel.voidPromise());
-                offset += length;
-            }
-            datagrams.release();
-        } else {
-            channel.write(new DatagramPacket(datagrams, peer.address()), channel.voidPromise());
-        }
-    }
-
-    private void drop(TxBatch batch, VtepDropReason reason) {
-        counters.drop(reason);
-        if (batch.peer != null) {
-            batch.peer.counters().drop(reason);
-        }
     }
 
     /**
@@ -424,10 +315,10 @@ public final class Underlay implements DutyCycleWork {
                 groReads.close();
             }
             closeChannel(receiving);
-            for (Channel c : plain) {
+            for (Channel c : senders.plain()) {
                 closeChannel(c);
             }
-            for (Channel c : segmenting) {
+            for (Channel c : senders.segmenting()) {
                 closeChannel(c);
             }
         } finally {

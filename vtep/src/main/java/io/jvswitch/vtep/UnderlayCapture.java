@@ -106,4 +106,25 @@ final class UnderlayCapture {
         }
         return scratch;
     }
+
+    /** Each datagram of {@code batch} (built in {@code datagrams}), once per peer it goes to. */
+    void sent(CaptureTap tap, TxBatch batch, DirectBuffer datagrams, int bytes) {
+        if (batch.peer != null) {
+            sent(tap, batch, datagrams, bytes, batch.peer.ip());
+        } else {
+            for (VtepPeer p : batch.peers) {
+                sent(tap, batch, datagrams, bytes, p.ip());
+            }
+        }
+    }
+
+    private void sent(CaptureTap tap, TxBatch batch, DirectBuffer datagrams, int bytes, int peer) {
+        if (batch.stride == 0) {
+            sent(tap, peer, datagrams, 0, bytes);
+            return;
+        }
+        for (int at = 0; at < bytes; at += batch.stride) {
+            sent(tap, peer, datagrams, at, Math.min(batch.stride, bytes - at));
+        }
+    }
 }

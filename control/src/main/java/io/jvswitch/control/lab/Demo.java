@@ -12,11 +12,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -29,7 +26,7 @@ import java.util.stream.Stream;
  * published port, and that a container reaches beyond the host through masquerade, with a name
  * resolved by an upstream server out there, and that containers on two hosts (a second host
  * namespace with its own daemon) talk over VXLAN; then Docker with jvs as its plugin, and three hosts
- * joining one overlay through etcd ({@link ClusterDemo}).
+ * joining one overlay through etcd ({@link DockerDemo}, {@link ClusterDemo}).
  */
 public final class Demo {
     private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)");
@@ -41,9 +38,7 @@ public final class Demo {
     /** The second host's daemon, for the overlay step. */
     private DaemonProcess daemonB;
     /** The Docker step's private engine and the jvs daemon beside it. */
-    private DockerEngineLab docker;
-
-    private DaemonProcess dockerDaemon;
+    private DockerDemo docker;
     /** The cluster step's etcd and three daemons. */
     private ClusterDemo cluster;
 
@@ -137,7 +132,9 @@ public final class Demo {
         cli(socket, "ports");
         say("");
         final boolean overlayOk = showOverlay(host, socket);
-        final boolean dockerOk = showDocker();
+        say("");
+        docker = new DockerDemo(this, lab);
+        final boolean dockerOk = docker.show();
         say("");
         cluster = new ClusterDemo(this, lab, workDir);
         final boolean clusterOk = cluster.show();
@@ -334,113 +331,6 @@ public final class Demo {
         throw new IllegalStateException("no endpoint " + name + " on " + network);
     }
 
-    /**
-     * Docker with jvs as its network and IPAM plugin, when an engine is installed: a private dockerd
-     * (in a namespace of this demo, with its own directories and a private /run, never the
-     * machine's engine) and a jvs daemon beside it serving the plugin.
-     */
-    private boolean showDocker() throws Exception {
-        say("");
-        if (!DockerEngineLab.available()) {
-            step("Docker: skipped, no Docker engine here (needs dockerd and docker, Debian's docker.io, and"
-                    + " busybox-static for the image)");
-            return true;
-        }
-        final String dockerHost = lab.add("docker");
-        docker = new DockerEngineLab();
-        docker.start(dockerHost);
-        final Path socket = docker.dir().resolve("jvs.sock");
-        dockerDaemon = DaemonProcess.startWith(
-                docker.enter(),
-                socket,
-                docker.dir().resolve("state"),
-                docker.dir().resolve("jvs.log"),
-                "--docker-plugin-socket",
-                DockerEngineLab.PLUGIN_SOCKET.toString(),
-                "--docker-host",
-                docker.host());
-        step("Docker: a private dockerd in " + dockerHost + ", and a jvs daemon beside it serving the plugin 'jvs'");
-        final String image = "jvs-demo/busybox";
-        final String page = "hello from a container on a jvs network";
-        docker.importBusybox(image, page);
-        dockerCli("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/24", "frontend");
-        dockerCli(
-                "run",
-                "-d",
-                "--name",
-                "web",
-                "--network",
-                "frontend",
-                "-p",
-                "8080:80",
-                image,
-                "httpd",
-                "-f",
-                "-p",
-                "80",
-                "-h",
-                "/www");
-        dockerCli("run", "-d", "--name", "client", "--network", "frontend", image, "sleep", "600");
-        final String webIp = docker.check("inspect", "-f", "{{.NetworkSettings.Networks.frontend.IPAddress}}", "web");
-        final boolean byName =
-                page.equals(dockerUntil("exec", "client", "wget", "-q", "-O", "-", "http://web.frontend/"));
-        final List<String> curl =
-                List.of("nsenter", "--net=/run/netns/" + dockerHost, "curl", "-s", "-m", "5", "http://127.0.0.1:8080/");
-        final boolean published = page.equals(until(() -> DockerEngineLab.run(curl)));
-        dockerCli("restart", "web");
-        final String webIpAfter =
-                docker.check("inspect", "-f", "{{.NetworkSettings.Networks.frontend.IPAddress}}", "web");
-        final boolean restarted = webIp.equals(webIpAfter)
-                && page.equals(dockerUntil("exec", "client", "wget", "-q", "-O", "-", "http://web/"))
-                && page.equals(until(() -> DockerEngineLab.run(curl)));
-        say("");
-        dockerCli("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}} {{end}}", "frontend");
-        cli(socket, "network", "ls");
-        say("");
-        cli(socket, "ports");
-        say("Report (Docker)");
-        say(String.format(
-                "  %-46s %s",
-                "client -> web.frontend (" + webIp + "):", byName ? "reachable by name" : "NOT reachable"));
-        say(String.format(
-                "  %-46s %s",
-                "-p 8080:80 from the engine's namespace:", published ? "published by jvs" : "NOT reachable"));
-        say(String.format(
-                "  %-46s %s",
-                "docker restart web:",
-                restarted ? "same address " + webIpAfter + ", name and port" : "CHANGED or unreachable"));
-        dockerCli("rm", "-f", "web", "client");
-        dockerCli("network", "rm", "frontend");
-        return byName && published && restarted;
-    }
-
-    /** Runs a docker command against the demo's engine, echoing it and its output. */
-    private String dockerCli(String... args) {
-        say("$ docker " + String.join(" ", args));
-        final DockerEngineLab.Result result = docker.docker(args);
-        out.print(result.output().indent(2));
-        out.flush();
-        if (!result.ok()) {
-            throw new IllegalStateException("docker " + String.join(" ", args) + " failed");
-        }
-        return result.stdout().strip();
-    }
-
-    /** A docker command repeated until it succeeds (a server that is still starting), for at most 30 s. */
-    private String dockerUntil(String... args) throws InterruptedException {
-        return until(() -> docker.docker(args));
-    }
-
-    private static String until(Supplier<DockerEngineLab.Result> command) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        DockerEngineLab.Result last = command.get();
-        while (!last.ok() && System.nanoTime() < deadline) {
-            Thread.sleep(250);
-            last = command.get();
-        }
-        return last.stdout().strip();
-    }
-
     /** Runs a jvs command as a user would type it, echoing it and its output. */
     void cli(Path socket, String... args) {
         say("$ jvs " + String.join(" ", args));
@@ -450,11 +340,16 @@ public final class Demo {
                 .toArray(String[]::new);
         final int code = JvsCommand.run(full, writer, writer);
         writer.flush();
-        out.print(text.toString().indent(2));
-        out.flush();
+        echo(text.toString());
         if (code != 0) {
             throw new IllegalStateException("jvs " + String.join(" ", args) + " failed");
         }
+    }
+
+    /** A command's output, indented under it. */
+    void echo(String output) {
+        out.print(output.indent(2));
+        out.flush();
     }
 
     void step(String text) {
@@ -474,9 +369,6 @@ public final class Demo {
         try {
             if (cluster != null) {
                 cluster.close();
-            }
-            if (dockerDaemon != null) {
-                dockerDaemon.close();
             }
             if (docker != null) {
                 docker.close();
