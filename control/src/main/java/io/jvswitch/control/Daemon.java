@@ -43,8 +43,8 @@ import io.jvswitch.nat.NatContext;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.SwitchContext;
-import io.jvswitch.tap.EpollReadySet;
 import io.jvswitch.tap.TapException;
+import io.jvswitch.tap.TapIo;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -83,6 +83,7 @@ public final class Daemon {
     private final HostLinkOptions hostLink;
     private final NatOptions nat;
     private ClusterOptions cluster;
+    private TapIo tapIo = TapIo.SYSCALLS;
     private Path dockerPluginSocket;
     private boolean dockerPluginRequired;
     private String dockerEngine;
@@ -122,6 +123,12 @@ public final class Daemon {
     /** Joins the cluster store at start; without it every network is local. */
     public Daemon cluster(ClusterOptions options) {
         this.cluster = options;
+        return this;
+    }
+
+    /** How the dataplane does its TAP I/O (default: one system call per frame). */
+    public Daemon tapIo(TapIo mode) {
+        this.tapIo = mode;
         return this;
     }
 
@@ -171,12 +178,12 @@ public final class Daemon {
         try {
             dataplane = new Dataplane(
                     switchContext,
-                    new EpollReadySet(),
+                    tapIo.openReadySet(),
                     (slot, name) -> control.execute(() -> service.get().portGone(slot)),
                     error -> DATAPLANE_ERRORS.log(
                             error.getClass().getName(), System.Logger.Level.ERROR, "dataplane error", error));
         } catch (TapException e) {
-            throw new IllegalStateException("cannot create the dataplane's epoll set: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create the dataplane's ready set: " + e.getMessage(), e);
         }
         final CommandRunner runner = new CommandRunner();
         final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);

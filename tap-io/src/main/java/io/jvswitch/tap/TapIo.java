@@ -45,7 +45,9 @@ public enum TapIo {
     ReadySet openReadySet(int uringEntries) throws TapException {
         if (this == URING) {
             try {
-                return UringReadySet.create(uringEntries, UringReadySet.DEFAULT_TX_BYTES);
+                final UringReadySet ring = UringReadySet.create(uringEntries, UringReadySet.DEFAULT_TX_BYTES);
+                LOG.log(System.Logger.Level.INFO, "TAP I/O through io_uring: a duty cycle's writes in one batch");
+                return ring;
             } catch (TapException e) {
                 if (!FALLBACK_LOGGED.getAndSet(true)) {
                     LOG.log(

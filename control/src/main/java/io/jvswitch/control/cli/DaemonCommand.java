@@ -10,6 +10,7 @@ import io.jvswitch.dns.DnsContext;
 import io.jvswitch.nat.NatContext;
 import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.tap.TapIo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,6 +55,15 @@ final class DaemonCommand implements Callable<Integer> {
             description =
                     "How the dataplane waits when idle: busy-spin, backoff, sleep or wait (default: ${DEFAULT-VALUE}).")
     String idle;
+
+    @Option(
+            names = "--tap-io",
+            paramLabel = "MODE",
+            defaultValue = "syscalls",
+            description = "How the dataplane reads and writes TAP devices: syscalls (one system call per frame,"
+                    + " epoll when idle) or uring (a duty cycle's writes and the idle wait through one io_uring;"
+                    + " falls back to syscalls where the kernel refuses io_uring) (default: ${DEFAULT-VALUE}).")
+    String tapIo;
 
     @Option(
             names = "--dataplane-nice",
@@ -214,6 +224,12 @@ final class DaemonCommand implements Callable<Integer> {
         if (dataplaneNice < -20 || dataplaneNice > 19) {
             throw new CliException("invalid --dataplane-nice " + dataplaneNice + ": a nice value from -20 to 19");
         }
+        final TapIo tapIoMode;
+        try {
+            tapIoMode = TapIo.parse(tapIo);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid --tap-io: " + e.getMessage());
+        }
         final SwitchContext ctx;
         try {
             ctx = new SwitchContext()
@@ -261,6 +277,7 @@ final class DaemonCommand implements Callable<Integer> {
                             dns,
                             nat)
                     .cluster(cluster)
+                    .tapIo(tapIoMode)
                     .dockerPlugin(dockerPlugin(), dockerPluginSocket != null, dockerHost)
                     .run();
         } catch (IllegalStateException e) {
