@@ -194,6 +194,34 @@ class UringReadySetTest {
     }
 
     @Test
+    void aDestroyedDeviceIsReportedAndItsQueuedWriteMakesThePortGone() throws Exception {
+        String host = namespaces.create();
+        String container = namespaces.create();
+        TapDevice device = namespaces.track(TapDevice.openIn(TestNamespaces.path(host), "jvsg0", false));
+        TestNamespaces.ip(host, "link", "set", "dev", "jvsg0", "netns", container);
+        TestNamespaces.ip(container, "link", "set", "dev", "jvsg0", "up");
+        TapPort port = new TapPort(device, MTU);
+        UringReadySet ring = ring(port);
+        assertEquals(0, ring.poll(slots, 0));
+
+        namespaces.delete(container);
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        int n = 0;
+        while (n == 0 && System.nanoTime() < deadline) {
+            n = ring.poll(slots, 100);
+        }
+        assertEquals(1, n, "the ring reports the failed port within " + WAIT);
+        assertEquals(SLOT, slots[0]);
+        assertEquals(Port.RX_GONE, port.receive(buffer, 0, CAPACITY));
+        int length = Frames.arpRequest(out, 0, Frames.PEER_MAC, Frames.PEER_IP, Frames.TAP_IP);
+        assertEquals(Port.TX_OK, port.transmit(out, 0, length), "queued: the ring learns the failure later");
+        ring.poll(slots, 0);
+        assertEquals(Port.TX_GONE, port.transmit(out, 0, length), "the write failed: the port is gone");
+        ring.remove(SLOT, port);
+    }
+
+    @Test
     void aKernelThatRefusesTheRingFallsBackToEpoll() throws Exception {
         // More entries than io_uring_setup takes (32768): the kernel answers EINVAL, as it answers
         // ENOSYS or EPERM where io_uring is missing or disabled.
