@@ -7,10 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link ReadySet} over one io_uring: readiness through multishot polls whose completions land in
@@ -53,14 +50,10 @@ public final class UringReadySet implements ReadySet {
     private final IoUring ring;
     private final Arena arena;
     private final MemorySegment callState;
-    private final int wakeupFd;
-    private final long oneAddress;
-    private final long drainAddress;
+    private final WakeupEventfd wakeupFd;
     private final UnsafeBuffer tx;
     private final long txAddress;
-    private final AtomicBoolean wakeupPending = new AtomicBoolean();
-    private final Object wakeupLock = new Object();
-    private volatile boolean closed;
+    private boolean closed;
 
     private TapPort[] ports = new TapPort[64];
     private int[] generations = new int[64];
@@ -85,19 +78,15 @@ public final class UringReadySet implements ReadySet {
     private long orphanWriteErrors;
     private int lastErrno;
 
-    private UringReadySet(IoUring ring, Arena arena, MemorySegment callState, int wakeupFd, int txBytes) {
+    private UringReadySet(IoUring ring, Arena arena, MemorySegment callState, WakeupEventfd wakeupFd, int txBytes) {
         this.ring = ring;
         this.arena = arena;
         this.callState = callState;
         this.wakeupFd = wakeupFd;
-        final MemorySegment one = arena.allocate(8, 8);
-        one.set(ValueLayout.JAVA_LONG, 0, 1L);
-        this.oneAddress = one.address();
-        this.drainAddress = arena.allocate(8, 8).address();
         final MemorySegment area = arena.allocate(txBytes, 4096);
         this.tx = new UnsafeBuffer(area.address(), txBytes);
         this.txAddress = area.address();
-        ring.pollMultishot(wakeupFd, IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
+        ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
     }
 
     /** A set with the default ring and transmit area; fails where the kernel has no usable io_uring. */
@@ -122,12 +111,7 @@ public final class UringReadySet implements ReadySet {
         final Arena arena = Arena.ofShared();
         try {
             final MemorySegment callState = LibC.allocateCallState(arena);
-            final int fd = LibC.eventfd(callState, 0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
-            if (fd < 0) {
-                final int errno = LibC.errno(callState);
-                throw new TapException("cannot create an eventfd: " + Errno.describe(errno), errno, null);
-            }
-            return new UringReadySet(ring, arena, callState, fd, txBytes);
+            return new UringReadySet(ring, arena, callState, WakeupEventfd.create(callState, arena), txBytes);
         } catch (TapException | RuntimeException | Error e) {
             arena.close();
             ring.close();
@@ -327,11 +311,9 @@ public final class UringReadySet implements ReadySet {
                     }
                 }
                 case WAKEUP_POLL -> {
-                    // Drain, then clear: see EpollReadySet.poll for why not the other way round.
-                    LibC.read(callState, wakeupFd, drainAddress, 8);
-                    wakeupPending.set(false);
+                    wakeupFd.consume(callState);
                     if (!more) {
-                        rearm(wakeupFd, data);
+                        rearm(wakeupFd.fd(), data);
                     }
                 }
                 case DESCRIPTOR_POLL -> {
@@ -386,17 +368,10 @@ public final class UringReadySet implements ReadySet {
         }
     }
 
-    /** As {@link EpollReadySet#wakeup()}: one eventfd write per wakeup the poller has not consumed. */
+    /** Ends a blocked {@link #poll}; from any thread (an eventfd the ring polls). */
     @Override
     public void wakeup() {
-        VarHandle.fullFence();
-        if (!wakeupPending.get() && !wakeupPending.getAndSet(true)) {
-            synchronized (wakeupLock) {
-                if (!closed) {
-                    LibC.writeFromAnyThread(wakeupFd, oneAddress, 8);
-                }
-            }
-        }
+        wakeupFd.signal();
     }
 
     /** {@code io_uring_enter} calls so far: with {@link #writes()}, the system calls batching saved. */
@@ -436,21 +411,19 @@ public final class UringReadySet implements ReadySet {
     /** Sends what is queued, then closes the ring; the watched ports stay open and write directly again. */
     @Override
     public void close() {
-        synchronized (wakeupLock) {
-            if (closed) {
-                return;
-            }
-            flush(FLUSH_WAIT_NANOS);
-            closed = true;
+        if (closed) {
+            return;
         }
+        flush(FLUSH_WAIT_NANOS);
+        closed = true;
         for (int slot = 0; slot < ports.length; slot++) {
             if (ports[slot] != null) {
                 ports[slot].batchWritesIn(null, 0);
                 ports[slot] = null;
             }
         }
+        wakeupFd.close(callState);
         ring.close();
-        LibC.close(callState, wakeupFd);
         arena.close();
     }
 
