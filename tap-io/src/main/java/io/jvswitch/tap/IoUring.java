@@ -233,12 +233,13 @@ final class IoUring implements AutoCloseable {
     int enter(long waitNanos) {
         ring.putIntRelease(sqTail, localSqTail);
         final int toSubmit = unsubmitted;
-        long flags = 0;
+        // GETEVENTS also without a wait (minComplete 0 returns at once): the kernel then runs pending
+        // completion work and moves completions that overflowed the ring into it.
+        long flags = ENTER_GETEVENTS;
         long argument = 0;
         long argumentSize = 0;
         int minComplete = 0;
         if (waitNanos != 0) {
-            flags = ENTER_GETEVENTS;
             minComplete = 1;
             if (waitNanos > 0) {
                 flags |= ENTER_EXT_ARG;
