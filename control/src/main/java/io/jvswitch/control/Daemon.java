@@ -48,8 +48,8 @@ import io.jvswitch.nat.NatContext;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.SwitchContext;
-import io.jvswitch.tap.EpollReadySet;
 import io.jvswitch.tap.TapException;
+import io.jvswitch.tap.TapIo;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -91,6 +91,7 @@ public final class Daemon {
     private final Path dockerPluginSocket;
     private final boolean dockerPluginRequired;
     private final String dockerEngine;
+    private final TapIo tapIo;
 
     /** A daemon as {@code context} (concluded) says. */
     public Daemon(DaemonContext context) {
@@ -107,6 +108,7 @@ public final class Daemon {
         this.dockerPluginSocket = context.dockerPluginSocket();
         this.dockerPluginRequired = context.dockerPluginRequired();
         this.dockerEngine = context.dockerEngine();
+        this.tapIo = context.tapIo();
     }
 
     public void run() throws IOException, InterruptedException {
@@ -151,12 +153,12 @@ public final class Daemon {
         try {
             dataplane = new Dataplane(
                     switchContext,
-                    new EpollReadySet(),
+                    tapIo.openReadySet(),
                     (slot, name) -> control.execute(() -> service.get().portGone(slot)),
                     error -> DATAPLANE_ERRORS.log(
                             error.getClass().getName(), System.Logger.Level.ERROR, "dataplane error", error));
         } catch (TapException e) {
-            throw new IllegalStateException("cannot create the dataplane's epoll set: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create the dataplane's ready set: " + e.getMessage(), e);
         }
         final CommandRunner runner = new CommandRunner();
         final HostLink link = hostLink == null ? null : new HostLink(hostLink.name(), hostLink.cidr(), runner);

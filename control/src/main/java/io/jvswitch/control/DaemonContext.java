@@ -7,6 +7,7 @@ import io.jvswitch.control.service.NatService;
 import io.jvswitch.dns.DnsContext;
 import io.jvswitch.nat.NatContext;
 import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.tap.TapIo;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -44,6 +45,7 @@ public final class DaemonContext {
     private ClusterOptions cluster;
     private String dockerPluginSocket;
     private String dockerEngine;
+    private TapIo tapIo = TapIo.SYSCALLS;
 
     private boolean concluded;
     private InetSocketAddress metricsAddress;
@@ -201,6 +203,16 @@ public final class DaemonContext {
 
     public String dockerEngine() {
         return dockerEngine;
+    }
+
+    /** How the dataplane does its TAP I/O (default: one system call per frame). */
+    public DaemonContext tapIo(TapIo mode) {
+        this.tapIo = mode;
+        return this;
+    }
+
+    public TapIo tapIo() {
+        return tapIo;
     }
 
     private void requireConcluded() {

@@ -6,8 +6,6 @@ import io.jvswitch.switching.port.ReadySet;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link ReadySet} over one epoll instance, watching {@link TapPort}s for {@code EPOLLIN}.
@@ -34,13 +32,9 @@ public final class EpollReadySet implements ReadySet {
     private final MemorySegment events;
     private final long eventsAddress;
     private final MemorySegment ctlEvent;
-    /** The eventfd behind {@link #wakeup()}, and 8 bytes holding the value 1 to add to it. */
-    private final int wakeupFd;
+    /** The eventfd behind {@link #wakeup()}. */
+    private final WakeupEventfd wakeupFd;
 
-    private final long oneAddress;
-    private final MemorySegment drain;
-    private final AtomicBoolean wakeupPending = new AtomicBoolean();
-    private final Object wakeupLock = new Object();
     private volatile boolean closed;
 
     /** Epoll data word of the wakeup eventfd; slots are non-negative ints, so it never clashes. */
@@ -70,21 +64,17 @@ public final class EpollReadySet implements ReadySet {
                 throw new TapException("cannot create an epoll instance: " + Errno.describe(errno), errno, null);
             }
             this.epfd = fd;
-            this.wakeupFd = LibC.eventfd(callState, 0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
-            if (wakeupFd < 0) {
-                int errno = LibC.errno(callState);
+            try {
+                this.wakeupFd = WakeupEventfd.create(callState, arena);
+            } catch (TapException e) {
                 LibC.close(callState, epfd);
-                throw new TapException("cannot create an eventfd: " + Errno.describe(errno), errno, null);
+                throw e;
             }
-            final MemorySegment one = arena.allocate(8, 8);
-            one.set(ValueLayout.JAVA_LONG, 0, 1L);
-            this.oneAddress = one.address();
-            this.drain = arena.allocate(8, 8);
             ctlEvent.set(ValueLayout.JAVA_INT_UNALIGNED, LibC.EPOLL_EVENT_EVENTS_OFFSET, LibC.EPOLLIN);
             ctlEvent.set(ValueLayout.JAVA_LONG_UNALIGNED, LibC.EPOLL_EVENT_DATA_OFFSET, WAKEUP_DATA);
-            if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_ADD, wakeupFd, ctlEvent) != 0) {
+            if (LibC.epollCtl(callState, epfd, LibC.EPOLL_CTL_ADD, wakeupFd.fd(), ctlEvent) != 0) {
                 int errno = LibC.errno(callState);
-                LibC.close(callState, wakeupFd);
+                wakeupFd.close(callState);
                 LibC.close(callState, epfd);
                 throw new TapException("cannot watch the wakeup eventfd: " + Errno.describe(errno), errno, null);
             }
@@ -197,12 +187,7 @@ public final class EpollReadySet implements ReadySet {
             final long data = events.get(
                     ValueLayout.JAVA_LONG_UNALIGNED, (long) i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
             if (data == WAKEUP_DATA) {
-                // Drain, then clear. Clearing first would lose a wakeup written in between: the drain
-                // would eat its count while the flag stayed set, and every later wakeup() would skip
-                // its write. A wakeup() that sees the flag still set here needs no write: the poller
-                // is awake and looks at every port and ring after this poll.
-                LibC.read(callState, wakeupFd, drain.address(), 8);
-                wakeupPending.set(false);
+                wakeupFd.consume(callState);
             } else if (data == DESCRIPTOR_DATA) {
                 if (!descriptorReported) {
                     descriptorReported = true;
@@ -227,29 +212,17 @@ public final class EpollReadySet implements ReadySet {
      */
     @Override
     public void wakeup() {
-        // The caller has just published work (a ring commit, a release store). Without a full fence
-        // the flag could be read before that store is visible: the poller could clear the flag, find
-        // the ring empty and block, while this call skips its write on a stale "pending".
-        VarHandle.fullFence();
-        if (!wakeupPending.get() && !wakeupPending.getAndSet(true)) {
-            synchronized (wakeupLock) { // close() must not free the fd and memory under this write
-                if (!closed) {
-                    LibC.writeFromAnyThread(wakeupFd, oneAddress, 8);
-                }
-            }
-        }
+        wakeupFd.signal();
     }
 
     /** Closes the epoll instance. Idempotent; the watched ports stay open. */
     @Override
     public void close() {
-        synchronized (wakeupLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (closed) {
+            return;
         }
-        LibC.close(callState, wakeupFd);
+        closed = true;
+        wakeupFd.close(callState);
         LibC.close(callState, epfd);
         arena.close();
     }

@@ -31,11 +31,14 @@ public final class Errno {
     public static final int ENOTTY = 25;
     public static final int ENOSPC = 28;
     public static final int ENAMETOOLONG = 36;
+    public static final int ENOSYS = 38;
     public static final int ELOOP = 40;
+    public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
     public static final int ENOBUFS = 105;
+    public static final int ECANCELED = 125;
 
     private Errno() {}
 

@@ -56,6 +56,15 @@ final class LibC {
     static final int IOVEC_BASE_OFFSET = 0;
     static final int IOVEC_LENGTH_OFFSET = 8;
 
+    // mmap(2)
+    static final int PROT_READ_WRITE = 0x1 | 0x2;
+    static final int MAP_SHARED_POPULATE = 0x01 | 0x8000;
+    static final long MAP_FAILED = -1L;
+
+    // x86-64 system call numbers (arm64 and every other architecture since 5.1 use the same two)
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+
     // setns(2)
     static final int CLONE_NEWNET = 0x40000000;
     static final int EFD_NONBLOCK = 0x800;
@@ -101,6 +110,17 @@ final class LibC {
     private static final MethodHandle GETTID = bind("gettid", FunctionDescriptor.of(INT));
     private static final MethodHandle SETPRIORITY =
             bind("setpriority", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO);
+    // long syscall(long number, ...): io_uring has no libc wrapper in glibc. Every argument travels as a
+    // full 64-bit word, so no upper register bits are left undefined for the kernel to read.
+    private static final MethodHandle SYSCALL6 = bind(
+            "syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG),
+            ERRNO,
+            Linker.Option.firstVariadicArg(1));
+    // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+    private static final MethodHandle MMAP =
+            bind("mmap", FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG), ERRNO);
+    private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(INT, LONG, LONG), ERRNO);
     /** {@code which} for {@code setpriority}: on Linux, {@code who} may then be a thread id. */
     static final int PRIO_PROCESS = 0;
 
@@ -247,6 +267,32 @@ final class LibC {
             return (int) SETPRIORITY.invokeExact(callState, which, who, prio);
         } catch (Throwable t) {
             throw unexpected("setpriority", t);
+        }
+    }
+
+    /** {@code syscall(number, a..f)}: the kernel's result, or -1 with errno in {@code callState}. */
+    static long syscall(MemorySegment callState, long number, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) SYSCALL6.invokeExact(callState, number, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw unexpected("syscall", t);
+        }
+    }
+
+    /** {@code mmap(NULL, length, prot, flags, fd, offset)}: the address, or {@link #MAP_FAILED}. */
+    static long mmap(MemorySegment callState, long length, int prot, int flags, int fd, long offset) {
+        try {
+            return (long) MMAP.invokeExact(callState, 0L, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw unexpected("mmap", t);
+        }
+    }
+
+    static int munmap(MemorySegment callState, long address, long length) {
+        try {
+            return (int) MUNMAP.invokeExact(callState, address, length);
+        } catch (Throwable t) {
+            throw unexpected("munmap", t);
         }
     }
 

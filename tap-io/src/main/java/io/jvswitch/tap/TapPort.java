@@ -40,6 +40,15 @@ public final class TapPort implements Port {
     private long txErrors;
     private long txLinkDown;
     private int lastErrno;
+    private long txDropped;
+    /** Set when a batched write found the device gone: the next transmit reports {@link #TX_GONE}. */
+    private boolean txGone;
+    /** The last receive returned a frame: more may be queued (the ring's ready set reports it again). */
+    private boolean rxMaybeMore;
+    /** The io_uring ready set that batches this port's writes, or null for one write(2) per frame. */
+    private UringReadySet batch;
+    /** This port's slot in {@link #batch}. */
+    private int batchSlot;
 
     /** A port named like its device. */
     public TapPort(TapDevice device, int mtu) {
@@ -81,8 +90,10 @@ public final class TapPort implements Port {
                 continue;
             }
             if (n > 0) {
+                rxMaybeMore = true;
                 return n;
             }
+            rxMaybeMore = false;
             if (n == 0) {
                 return RX_EMPTY;
             }
@@ -104,6 +115,9 @@ public final class TapPort implements Port {
     @Override
     public int transmit(DirectBuffer buffer, int offset, int length) {
         checkRegion(buffer, offset, length);
+        if (batch != null) {
+            return txGone ? TX_GONE : batch.queueWrite(batchSlot, device.fd(), buffer, offset, length);
+        }
         int n = device.write(buffer.addressOffset() + offset, length);
         if (n >= 0) {
             return TX_OK;
@@ -125,6 +139,47 @@ public final class TapPort implements Port {
         }
         txErrors++;
         return TX_REJECTED;
+    }
+
+    /** Sends this port's writes through {@code ring} from now on (null: one write(2) per frame again). */
+    void batchWritesIn(UringReadySet ring, int slot) {
+        this.batch = ring;
+        this.batchSlot = slot;
+    }
+
+    UringReadySet batch() {
+        return batch;
+    }
+
+    int batchSlot() {
+        return batchSlot;
+    }
+
+    boolean rxMaybeMore() {
+        return rxMaybeMore;
+    }
+
+    /**
+     * The result of one batched write, mapped as {@link #transmit} maps a write(2)'s: a full queue
+     * drops the frame ({@link #txDropped()}); the frame is gone either way, so every failure is counted.
+     */
+    void writeCompleted(int result) {
+        if (result >= 0) {
+            return;
+        }
+        final int errno = -result;
+        if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS || errno == Errno.ENOMEM || errno == Errno.EINTR) {
+            txDropped++;
+            return;
+        }
+        lastErrno = errno;
+        if (errno == Errno.EIO) {
+            txLinkDown++;
+        } else if (Errno.isDeviceGone(errno)) {
+            txGone = true;
+        } else {
+            txErrors++;
+        }
     }
 
     private static void checkRegion(DirectBuffer buffer, int offset, int length) {
@@ -151,6 +206,9 @@ public final class TapPort implements Port {
     /** Closes the device; a non-persistent TAP disappears with it. */
     @Override
     public void close() {
+        if (batch != null) {
+            batch.flushBeforeClose(this);
+        }
         device.close();
     }
 
@@ -172,6 +230,14 @@ public final class TapPort implements Port {
     /** Writes refused because the interface was down ({@code EIO}; reported as {@link #TX_REJECTED}). */
     public long txLinkDown() {
         return txLinkDown;
+    }
+
+    /**
+     * Frames a batched write lost to a full device queue ({@code EAGAIN}): unlike one write(2) per
+     * frame, which reports {@link #TX_BUSY} to the switch, a batched write learns it after the fact.
+     */
+    public long txDropped() {
+        return txDropped;
     }
 
     /** The errno of the last failure that was not "try again", or 0. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import io.jvswitch.switching.port.Port;
+import io.jvswitch.switching.port.ReadySet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,11 +33,20 @@ class HotPathAllocationTest {
 
     @Test
     void receiveTransmitAndPollAllocateNothing() throws Exception {
+        assertNothingAllocated(namespaces.track(new EpollReadySet()));
+    }
+
+    /** The io_uring path: the write is queued and copied, then submitted by the poll. */
+    @Test
+    void batchedTransmitAndRingPollAllocateNothing() throws Exception {
+        assertNothingAllocated(namespaces.track(UringReadySet.create()));
+    }
+
+    private void assertNothingAllocated(ReadySet ready) throws Exception {
         String ns = namespaces.create();
         TapDevice device = namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), "jvsa0", true));
         TestNamespaces.ip(ns, "link", "set", "dev", "jvsa0", "up");
         TapPort port = new TapPort(device, 1500);
-        EpollReadySet ready = namespaces.track(new EpollReadySet());
         assertTrue(ready.add(0, port));
 
         UnsafeBuffer rx = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
@@ -63,17 +73,14 @@ class HotPathAllocationTest {
     }
 
     private static void loop(
-            TapPort port,
-            EpollReadySet ready,
-            UnsafeBuffer rx,
-            UnsafeBuffer tx,
-            int length,
-            int[] slots,
-            int iterations) {
+            TapPort port, ReadySet ready, UnsafeBuffer rx, UnsafeBuffer tx, int length, int[] slots, int iterations) {
         for (int i = 0; i < iterations; i++) {
             int sent = port.transmit(tx, 0, length);
             if (sent != Port.TX_OK) {
                 throw new AssertionError("transmit " + sent + " errno " + port.lastErrno());
+            }
+            if (port.txErrors() + port.txDropped() != 0) {
+                throw new AssertionError("a batched write failed: errno " + port.lastErrno());
             }
             int polled = ready.poll(slots, 0);
             int received = port.receive(rx, 0, 2048);

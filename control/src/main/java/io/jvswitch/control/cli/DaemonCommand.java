@@ -9,6 +9,7 @@ import io.jvswitch.dns.DnsContext;
 import io.jvswitch.nat.NatContext;
 import io.jvswitch.switching.IdleMode;
 import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.tap.TapIo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,6 +51,15 @@ final class DaemonCommand implements Callable<Integer> {
             description =
                     "How the dataplane waits when idle: busy-spin, backoff, sleep or wait (default: ${DEFAULT-VALUE}).")
     String idle;
+
+    @Option(
+            names = "--tap-io",
+            paramLabel = "MODE",
+            defaultValue = "syscalls",
+            description = "How the dataplane reads and writes TAP devices: syscalls (one system call per frame,"
+                    + " epoll when idle) or uring (a duty cycle's writes and the idle wait through one io_uring;"
+                    + " falls back to syscalls where the kernel refuses io_uring) (default: ${DEFAULT-VALUE}).")
+    String tapIo;
 
     @Option(
             names = "--dataplane-nice",
@@ -194,6 +204,12 @@ final class DaemonCommand implements Callable<Integer> {
         if (dataplaneNice < -20 || dataplaneNice > 19) {
             throw new CliException("invalid --dataplane-nice " + dataplaneNice + ": a nice value from -20 to 19");
         }
+        final TapIo tapIoMode;
+        try {
+            tapIoMode = TapIo.parse(tapIo);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid --tap-io: " + e.getMessage());
+        }
         final SwitchContext ctx;
         try {
             ctx = new SwitchContext()
@@ -224,7 +240,8 @@ final class DaemonCommand implements Callable<Integer> {
                 .socketGroup(socketGroup)
                 .hostLink(hostLink, hostLinkCidr)
                 .cluster(cluster)
-                .dockerPlugin(dockerPluginSocket, dockerHost);
+                .dockerPlugin(dockerPluginSocket, dockerHost)
+                .tapIo(tapIoMode);
         try {
             context.conclude();
         } catch (IllegalArgumentException e) {

@@ -80,6 +80,10 @@ public final class DaemonProcess implements AutoCloseable {
             // Tests share the machine's /run: only a test that runs its own dockerd serves the plugin.
             command.addAll(List.of("--docker-plugin-socket", "none"));
         }
+        final String tapIo = System.getProperty("jvs.it.tapIo");
+        if (tapIo != null && !List.of(extraArgs).contains("--tap-io")) {
+            command.addAll(List.of("--tap-io", tapIo)); // run a test suite's daemons on another TAP I/O path
+        }
         command.addAll(List.of(extraArgs));
         final Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)

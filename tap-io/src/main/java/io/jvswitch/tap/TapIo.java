@@ -1,0 +1,62 @@
+package io.jvswitch.tap;
+
+import io.jvswitch.switching.port.ReadySet;
+
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * How the dataplane does its TAP I/O: one system call per frame ({@link #SYSCALLS}: readv/write,
+ * epoll_wait when idle) or writes batched through io_uring ({@link #URING}), which falls back to
+ * the system calls where the kernel has no usable io_uring.
+ */
+public enum TapIo {
+    SYSCALLS,
+    URING;
+
+    private static final System.Logger LOG = System.getLogger(TapIo.class.getName());
+    private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+
+    /** The name the CLI takes. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code syscalls} or {@code uring}; anything else is refused with a message naming both. */
+    public static TapIo parse(String text) {
+        for (TapIo mode : values()) {
+            if (mode.cliName().equals(text)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("unknown TAP I/O '" + text + "': use syscalls or uring");
+    }
+
+    /**
+     * The dataplane's ready set for this mode. {@link #URING} falls back to {@link EpollReadySet}
+     * when io_uring cannot be set up ({@code ENOSYS}, {@code EPERM} under
+     * {@code kernel.io_uring_disabled}, a kernel before 5.11), saying so once in the log.
+     */
+    public ReadySet openReadySet() throws TapException {
+        return openReadySet(UringReadySet.DEFAULT_ENTRIES);
+    }
+
+    /** As {@link #openReadySet()} with a ring of {@code uringEntries} submission slots. */
+    ReadySet openReadySet(int uringEntries) throws TapException {
+        if (this == URING) {
+            try {
+                final UringReadySet ring = UringReadySet.create(uringEntries, UringReadySet.DEFAULT_TX_BYTES);
+                LOG.log(System.Logger.Level.INFO, "TAP I/O through io_uring: a duty cycle's writes in one batch");
+                return ring;
+            } catch (TapException e) {
+                if (!FALLBACK_LOGGED.getAndSet(true)) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "io_uring is unavailable ({0}): TAP I/O falls back to one system call per frame",
+                            e.getMessage());
+                }
+            }
+        }
+        return new EpollReadySet();
+    }
+}
