@@ -3,6 +3,7 @@ package io.jvswitch.switching;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.switching.capture.PacketTrace;
+import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.DirectBuffer;
 
 import java.nio.ByteOrder;
@@ -20,11 +21,14 @@ final class FrameContext {
     static final int UNPARSED = -1;
     /** No port: a frame the switch made itself (a deferred gateway answer). */
     static final int NO_PORT = -1;
-    /** The connection slot when the routing hook has found none. */
-    static final long NO_CONNECTION = -1;
 
     /** The IPv4 header of the frame, wrapped once by the router and read by each IPv4 stage. */
     final Ipv4Packet ipv4 = new Ipv4Packet();
+    /**
+     * What the routing hook noted about the frame before the route lookup (the connection it
+     * found), kept for its call after; emptied as each frame begins.
+     */
+    final ConnectionSlot connection = new ConnectionSlot();
 
     /** The port the frame came in on, or {@link #NO_PORT}. */
     int ingress;
@@ -40,11 +44,6 @@ final class FrameContext {
     boolean dryRun;
     /** Set only while a frame is traced; trace text is built only then. */
     PacketTrace trace;
-    /**
-     * The connection the routing hook found for this frame, kept between its calls before and after
-     * the route lookup; {@link #NO_CONNECTION} until it finds one.
-     */
-    long connection;
 
     /** Starts a frame: its port and counters, the time, nothing parsed yet. Keeps trace and dry run. */
     void begin(int ingress, PortCounters in, long now) {
@@ -53,7 +52,7 @@ final class FrameContext {
         this.now = now;
         this.l3 = UNPARSED;
         this.l4 = UNPARSED;
-        this.connection = NO_CONNECTION;
+        connection.clear();
     }
 
     /**

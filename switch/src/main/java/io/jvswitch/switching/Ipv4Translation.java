@@ -90,7 +90,7 @@ final class Ipv4Translation {
             return RoutingHook.ACCEPT;
         }
         final String before = frame.tracing() ? flow(buffer) : null;
-        final int verdict = hook.beforeRouting(fromNetwork, buffer, L3, length - L3, frame.now);
+        final int verdict = hook.beforeRouting(fromNetwork, buffer, L3, length - L3, frame.now, frame.connection);
         if (verdict == RoutingHook.DROP) {
             egress.drop(frame.ingress, frame.in, DropReason.TRANSLATION_REFUSED, buffer, length);
         } else if (before != null) {
@@ -113,7 +113,8 @@ final class Ipv4Translation {
     boolean afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int length) {
         if (hook != null) {
             final String before = frame.tracing() ? flow(buffer) : null;
-            final int verdict = hook.afterRouting(fromNetwork, toNetwork, buffer, L3, length - L3, frame.now);
+            final int verdict =
+                    hook.afterRouting(fromNetwork, toNetwork, buffer, L3, length - L3, frame.now, frame.connection);
             if (verdict == RoutingHook.DROP) {
                 egress.drop(frame.ingress, frame.in, DropReason.TRANSLATION_REFUSED, buffer, length);
                 return false;

@@ -15,6 +15,7 @@ import com.sun.management.ThreadMXBean;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.switching.service.ConnectionSlot;
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
 import io.jvswitch.switching.service.RoutingHook;
@@ -376,7 +377,12 @@ class RouterTest {
         call(dp.routingHook(new RoutingHook() {
             @Override
             public int beforeRouting(
-                    int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+                    int fromNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 return fromNetwork == 1 ? ACCEPT_TRACKED : ACCEPT;
             }
 
@@ -387,7 +393,8 @@ class RouterTest {
                     MutableDirectBuffer buffer,
                     int ipOffset,
                     int ipLength,
-                    long nowNanos) {
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 return toNetwork == RoutingHook.HOST_LINK ? DROP : ACCEPT;
             }
         }));
@@ -401,6 +408,47 @@ class RouterTest {
     }
 
     /**
+     * What the hook notes before the route lookup reaches its call after for the same packet only:
+     * a packet the router drops in between (TTL) takes its note with it.
+     */
+    @Test
+    void aHooksNoteTravelsWithItsPacketOnly() {
+        final List<Long> seenAfter = new ArrayList<>();
+        call(dp.routingHook(new RoutingHook() {
+            @Override
+            public int beforeRouting(
+                    int fromNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
+                assertEquals(ConnectionSlot.EMPTY, slot.get(), "each packet comes in with an empty slot");
+                slot.set(buffer.getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                return ACCEPT;
+            }
+
+            @Override
+            public int afterRouting(
+                    int fromNetwork,
+                    int toNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
+                seenAfter.add(slot.get());
+                return ACCEPT;
+            }
+        }));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(33434, 33434, new byte[12])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4001, 80, new byte[20])));
+        cycle();
+        assertEquals(1, drops(a, "ttl-exceeded"));
+        assertEquals(List.of(4001L), seenAfter, "the note of the packet routed, not of the one dropped");
+    }
+
+    /**
      * With a hook, a port's frames are read in bursts and the hook is shown, before any is routed,
      * exactly those the router will hand it (IPv4 to the gateway's MAC), in order; switched frames
      * are not shown, and every frame is still processed once, in the order it came.
@@ -411,7 +459,12 @@ class RouterTest {
         call(dp.routingHook(new RoutingHook() {
             @Override
             public int beforeRouting(
-                    int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+                    int fromNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 events.add("route " + (buffer.getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF));
                 return ACCEPT;
             }
@@ -423,7 +476,8 @@ class RouterTest {
                     MutableDirectBuffer buffer,
                     int ipOffset,
                     int ipLength,
-                    long nowNanos) {
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 return ACCEPT;
             }
 
