@@ -72,8 +72,8 @@ final class FramePipeline {
      */
     void process(int ingress, MutableDirectBuffer buffer, int length, long nowNanos) {
         final PortCounters in = table.counters[ingress];
-        in.rxFrames++;
-        in.rxBytes += Math.max(0, length - VirtioNetHeader.LENGTH);
+        in.count(PortCounter.RX_FRAMES);
+        in.add(PortCounter.RX_BYTES, Math.max(0, length - VirtioNetHeader.LENGTH));
         final int rxMask = taps.rx[ingress];
         if (rxMask != 0 && length > ETH_OFFSET) {
             taps.copy(rxMask, ingress, CapturePoint.RX, CaptureRing.NO_REASON, buffer, ETH_OFFSET, length - ETH_OFFSET);

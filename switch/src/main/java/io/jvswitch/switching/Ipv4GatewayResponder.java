@@ -98,7 +98,7 @@ final class Ipv4GatewayResponder {
         ip.updateHeaderChecksum();
         Ipv4HeaderWriter.swapMacs(buffer);
         VirtioNetHeader.clear(buffer, 0);
-        frame.in.gatewayAnswered++;
+        frame.in.count(PortCounter.GATEWAY_ANSWERED);
         egress.transmit(frame.ingress, buffer, length);
         return true;
     }
@@ -151,8 +151,8 @@ final class Ipv4GatewayResponder {
             egress.drop(ingress, frame.in, DropReason.SERVICE_DROPPED, buffer, length);
             return;
         }
-        frame.in.gatewayAnswered++;
-        domain.serviceRequests++;
+        frame.in.count(PortCounter.GATEWAY_ANSWERED);
+        domain.count(NetworkCounter.SERVICE_REQUESTS);
         if (answer == GatewayDatagramService.DEFERRED) {
             return;
         }
@@ -174,11 +174,11 @@ final class Ipv4GatewayResponder {
             int payloadLength) {
         final long clientMac = domain.addresses.lookup(clientIp);
         if (clientMac < 0) {
-            domain.serviceRepliesUndeliverable++;
+            domain.count(NetworkCounter.SERVICE_REPLIES_UNDELIVERABLE);
             return false;
         }
         writeUdpHeaders(buffer, domain, clientMac, clientIp, clientPort, servicePort, payloadLength);
-        domain.serviceReplies++;
+        domain.count(NetworkCounter.SERVICE_REPLIES);
         sendFromGateway(FrameContext.NO_PORT, domain, buffer, payloadLength);
         return true;
     }
@@ -212,7 +212,7 @@ final class Ipv4GatewayResponder {
         arp.setTargetMac(askerMac);
         arp.setTargetIp(askerIp);
         VirtioNetHeader.clear(buffer, 0);
-        frame.in.arpAnswered++;
+        frame.in.count(PortCounter.ARP_ANSWERED);
         egress.transmit(frame.ingress, buffer, length);
     }
 

@@ -124,7 +124,7 @@ final class Ipv4IcmpErrors {
         icmp.updateChecksum();
         sent++;
         if (from != null) {
-            from.icmpErrors++;
+            from.count(NetworkCounter.ICMP_ERRORS);
         }
         egress.transmit(frame.ingress, scratch, l4 + icmpLength);
     }

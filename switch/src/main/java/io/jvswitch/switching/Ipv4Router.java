@@ -393,12 +393,12 @@ final class Ipv4Router {
     }
 
     private void countRouted(BridgeDomain from, BridgeDomain to) {
-        frame.in.routed++;
+        frame.in.count(PortCounter.ROUTED);
         if (from != null) {
-            from.routedOut++;
+            from.count(NetworkCounter.ROUTED_OUT);
         }
         if (to != null) {
-            to.routedIn++;
+            to.count(NetworkCounter.ROUTED_IN);
         } else {
             toHost++;
         }

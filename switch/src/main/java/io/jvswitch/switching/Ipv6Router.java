@@ -285,7 +285,7 @@ final class Ipv6Router {
                 Icmpv6Packet.NA_FLAG_ROUTER | Icmpv6Packet.NA_FLAG_SOLICITED | Icmpv6Packet.NA_FLAG_OVERRIDE);
         icmp.setChecksum(icmp.computeChecksum(ip, Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH));
         VirtioNetHeader.clear(buffer, 0);
-        in.arpAnswered++;
+        in.count(PortCounter.ARP_ANSWERED);
         pipeline.transmit(ingress, buffer, L3 + Ipv6Packet.HEADER_LENGTH + Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH);
         return true;
     }
@@ -357,9 +357,9 @@ final class Ipv6Router {
             return;
         }
         ip.setHopLimit(ip.hopLimit() - 1);
-        in.routed++;
+        in.count(PortCounter.ROUTED);
         if (from != null) {
-            from.routedOut++;
+            from.count(NetworkCounter.ROUTED_OUT);
         }
         MacAddress.write(buffer, ETH + EthernetFrame.DESTINATION_OFFSET, destinationMac);
         MacAddress.write(buffer, ETH + EthernetFrame.SOURCE_OFFSET, sourceMac);
@@ -370,7 +370,7 @@ final class Ipv6Router {
             toHost++;
             pipeline.transmit(hostLinkSlot, buffer, sent);
         } else {
-            to.routedIn++;
+            to.count(NetworkCounter.ROUTED_IN);
             pipeline.switchWithin(ingress, to, buffer, sent);
         }
     }
@@ -420,7 +420,7 @@ final class Ipv6Router {
                 MacAddress.read(buffer, ETH + EthernetFrame.SOURCE_OFFSET));
         MacAddress.write(buffer, ETH + EthernetFrame.SOURCE_OFFSET, mac);
         VirtioNetHeader.clear(buffer, 0);
-        in.gatewayAnswered++;
+        in.count(PortCounter.GATEWAY_ANSWERED);
         pipeline.transmit(ingress, buffer, L3 + Ipv6Packet.HEADER_LENGTH + icmpLength);
         return true;
     }
@@ -514,7 +514,7 @@ final class Ipv6Router {
         icmp.setChecksum(icmp.computeChecksum(out, icmpLength));
         icmpErrorsSent++;
         if (from != null) {
-            from.icmpErrors++;
+            from.count(NetworkCounter.ICMP_ERRORS);
         }
         pipeline.transmit(ingress, scratch, l4 + icmpLength);
     }

@@ -50,7 +50,7 @@ final class L2Forwarder {
                                 + " not learned: flood as unknown unicast");
             }
             if (!frame.dryRun) {
-                domain.unknownUnicastFrames++;
+                domain.count(NetworkCounter.UNKNOWN_UNICAST);
             }
             flood(ingress, in, domain, buffer, length);
         } else if (out == ingress) {
@@ -64,16 +64,16 @@ final class L2Forwarder {
                 frame.verdict("forwarded to " + table.ports[out].name());
                 noteEgress(out, buffer, length);
             }
-            in.forwarded++;
+            in.count(PortCounter.FORWARDED);
             egress.transmit(out, buffer, length);
         }
     }
 
     /** Sends the frame out of every member of {@code domain} but its ingress. */
     void flood(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
-        in.flooded++;
+        in.count(PortCounter.FLOODED);
         if (!frame.dryRun) {
-            domain.floodedFrames++;
+            domain.count(NetworkCounter.FLOODED);
         }
         final int members = domain.memberCount();
         if (frame.tracing()) {
@@ -82,7 +82,7 @@ final class L2Forwarder {
         for (int i = 0; i < members; i++) {
             final int out = domain.member(i);
             if (out != ingress && egress.transmit(out, buffer, length)) {
-                table.counters[out].floodedOut++;
+                table.counters[out].count(PortCounter.FLOODED_OUT);
             }
         }
     }

@@ -114,8 +114,8 @@ final class NeighborProxy {
                         | (gateway ? Icmpv6Packet.NA_FLAG_ROUTER : 0));
         icmp.setChecksum(icmp.computeChecksum(ip, Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH));
         VirtioNetHeader.clear(buffer, 0);
-        in.arpAnswered++;
-        domain.arpAnswered++;
+        in.count(PortCounter.ARP_ANSWERED);
+        domain.count(NetworkCounter.ARP_ANSWERED);
         egress.transmit(ingress, buffer, answerLength);
         return true;
     }

@@ -59,8 +59,8 @@ final class PortEgress implements Egress {
         }
         final int result = table.ports[egress].transmit(buffer, 0, length);
         if (result == Port.TX_OK) {
-            out.txFrames++;
-            out.txBytes += length - VirtioNetHeader.LENGTH;
+            out.count(PortCounter.TX_FRAMES);
+            out.add(PortCounter.TX_BYTES, length - VirtioNetHeader.LENGTH);
             final int txMask = taps.tx[egress];
             if (txMask != 0) {
                 taps.copy(

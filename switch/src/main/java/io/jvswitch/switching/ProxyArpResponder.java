@@ -89,8 +89,8 @@ final class ProxyArpResponder {
         arp.setTargetMac(askerMac);
         arp.setTargetIp(askerIp);
         VirtioNetHeader.clear(buffer, 0);
-        in.arpAnswered++;
-        domain.arpAnswered++;
+        in.count(PortCounter.ARP_ANSWERED);
+        domain.count(NetworkCounter.ARP_ANSWERED);
         egress.transmit(ingress, buffer, length);
         return true;
     }

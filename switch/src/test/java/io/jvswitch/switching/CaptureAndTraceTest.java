@@ -167,7 +167,7 @@ class CaptureAndTraceTest {
         while (a.pollTransmitted() != null) {
             // the flood of b's first frame
         }
-        final long rxBefore = stats(slotA).rxFrames();
+        final long rxBefore = stats(slotA).get(PortCounter.RX_FRAMES);
         final byte[] frame = ipv4Shaped(MAC_B, MAC_A);
         final PacketTrace trace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, ETH, frame.length)));
         final List<String> stages =
@@ -178,7 +178,7 @@ class CaptureAndTraceTest {
                 trace.steps().toString());
         assertEquals("forwarded to b", trace.verdict());
         assertNull(b.pollTransmitted(), "a dry run sends nothing");
-        assertEquals(rxBefore, stats(slotA).rxFrames(), "and counts nothing");
+        assertEquals(rxBefore, stats(slotA).get(PortCounter.RX_FRAMES), "and counts nothing");
 
         final byte[] arp = arpRequest(MAC_A, ip("10.0.0.2"), ip("10.0.0.3"));
         final PacketTrace arpTrace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(arp, ETH, arp.length)));
