@@ -7,6 +7,8 @@ import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.DirectBuffer;
 
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What every stage knows about the frame in hand, set where the frame enters the pipeline and read
@@ -42,8 +44,10 @@ final class FrameContext {
     long now;
     /** A synthetic frame being traced: nothing is learned, sent or counted. */
     boolean dryRun;
-    /** Set only while a frame is traced; trace text is built only then. */
+    /** Set only while a frame is traced; trace records are written only then. */
     PacketTrace trace;
+    /** The traced frame's steps as the stages wrote them, formatted when it is done ({@link TraceFormatter}). */
+    final List<TraceRecord> traced = new ArrayList<>();
 
     /** Starts a frame: its port and counters, the time, nothing parsed yet. Keeps trace and dry run. */
     void begin(int ingress, PortCounters in, long now) {
@@ -63,17 +67,36 @@ final class FrameContext {
         return trace != null;
     }
 
+    /** A trace step as data ({@link TraceEvent} names the operands), when traced; formatted after the frame. */
+    void record(TraceEvent event, long a) {
+        record(event, a, 0, 0, 0);
+    }
+
+    void record(TraceEvent event, long a, long b) {
+        record(event, a, b, 0, 0);
+    }
+
+    void record(TraceEvent event, long a, long b, long c) {
+        record(event, a, b, c, 0);
+    }
+
+    void record(TraceEvent event, long a, long b, long c, long d) {
+        if (trace != null) {
+            traced.add(TraceRecord.of(event, a, b, c, d));
+        }
+    }
+
     /** A trace line for {@code stage}; {@code text} may be null when it was built only if tracing. */
     void note(String stage, String text) {
         if (trace != null && text != null) {
-            trace.note(stage, text);
+            traced.add(TraceRecord.note(stage, text));
         }
     }
 
     /** The traced frame's verdict, when traced. */
     void verdict(String text) {
         if (trace != null) {
-            trace.verdict(text);
+            traced.add(TraceRecord.verdict(text));
         }
     }
 

@@ -552,13 +552,11 @@ final class Ipv6Router {
     }
 
     private boolean tracing() {
-        return frame.trace != null;
+        return frame.tracing();
     }
 
     /** Trace text is built only when tracing: building it for every packet would allocate on the packet path. */
     private void note(String stage, String text) {
-        if (frame.trace != null && text != null) {
-            frame.trace.note(stage, text);
-        }
+        frame.note(stage, text);
     }
 }

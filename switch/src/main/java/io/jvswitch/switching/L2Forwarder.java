@@ -43,12 +43,7 @@ final class L2Forwarder {
             int length) {
         final int out = domain.macs.lookup(destination);
         if (out < 0) {
-            if (frame.tracing()) {
-                frame.note(
-                        "l2-lookup",
-                        "FDB of " + domain.name + ": " + MacAddress.format(destination)
-                                + " not learned: flood as unknown unicast");
-            }
+            frame.record(TraceEvent.L2_UNKNOWN, domain.id, destination);
             if (!frame.dryRun) {
                 domain.count(NetworkCounter.UNKNOWN_UNICAST);
             }
@@ -57,11 +52,8 @@ final class L2Forwarder {
             egress.drop(ingress, in, DropReason.DESTINATION_IS_INGRESS, buffer, length);
         } else {
             if (frame.tracing()) {
-                frame.note(
-                        "l2-lookup",
-                        "FDB of " + domain.name + ": " + MacAddress.format(destination) + " -> port "
-                                + table.ports[out].name());
-                frame.verdict("forwarded to " + table.ports[out].name());
+                frame.record(TraceEvent.L2_HIT, domain.id, destination, out);
+                frame.record(TraceEvent.FORWARDED_TO, out);
                 noteEgress(out, buffer, length);
             }
             in.count(PortCounter.FORWARDED);
@@ -89,13 +81,7 @@ final class L2Forwarder {
 
     private void traceFlood(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int members = domain.memberCount();
-        final StringBuilder to = new StringBuilder();
-        for (int i = 0; i < members; i++) {
-            if (domain.member(i) != ingress) {
-                to.append(to.isEmpty() ? "" : ", ").append(table.ports[domain.member(i)].name());
-            }
-        }
-        frame.verdict("flooded in " + domain.name + " to " + (to.isEmpty() ? "no other port" : to));
+        frame.record(TraceEvent.FLOODED_IN, domain.id, ingress);
         for (int i = 0; i < members; i++) {
             if (domain.member(i) != ingress) {
                 noteEgress(domain.member(i), buffer, length);

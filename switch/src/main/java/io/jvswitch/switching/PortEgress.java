@@ -87,9 +87,9 @@ final class PortEgress implements Egress {
     @Override
     public void drop(int slot, PortCounters counters, DropReason reason, MutableDirectBuffer buffer, int length) {
         counters.drop(reason);
-        if (frame.trace != null) {
-            frame.trace.note(reason.stage().label(), "dropped: " + reason.label() + " (" + reason.description() + ")");
-            frame.trace.verdict("dropped at " + table.ports[slot].name() + ": " + reason.label());
+        if (frame.tracing()) {
+            frame.record(TraceEvent.DROPPED, reason.ordinal());
+            frame.record(TraceEvent.DROPPED_VERDICT, slot, reason.ordinal());
         }
         final int mask = taps.drop[slot];
         if (mask != 0 && !frame.dryRun && length > ETH_OFFSET) {
