@@ -38,6 +38,42 @@ enum TraceEvent {
     GATEWAY_SERVICE("gateway"),
     /** a: the router's link address. */
     HOST_ARP_FOR_ROUTER("arp-proxy"),
+    /** a: network id. */
+    ROUTE_INTERNAL_NO_WAY_OUT("route"),
+    /** No operands. */
+    ROUTE_NO_HOST_LINK("route"),
+    /** a: destination address. */
+    ROUTE_BEYOND_NETWORKS("route"),
+    /** a: destination address, b: the network it is in. */
+    ROUTE_ISOLATED("route"),
+    /** No operands. */
+    ROUTE_OTHER_GATEWAY("route"),
+    /** a: destination address, b: the network it is in. */
+    ROUTE_IN_NETWORK("route"),
+    /** No operands. */
+    ROUTE_GATEWAY_TO_HOST("route"),
+    /** No operands. */
+    ROUTE_GATEWAY_SERVES_DNS_ONLY("route"),
+    /** No operands. */
+    ROUTE_NO_HOST_LINK_BEHIND_GATEWAY("route"),
+    /** No operands. */
+    ROUTE_ROUTER_ANSWERS_PING_ONLY("route"),
+    /** a: destination address. */
+    ROUTE_IN_NO_NETWORK("route"),
+    /** a: network id. */
+    ROUTE_INTERNAL_FROM_HOST("route"),
+    /** a: destination address, b: the network it is in. */
+    ROUTE_FROM_HOST("route"),
+    /** No operands. */
+    ROUTE_TTL_EXPIRES("route"),
+    /** a: the packet's length, b: the next hop's MTU. */
+    ROUTE_TOO_BIG("route"),
+    /** a: destination address, b: the network that has no such endpoint. */
+    ROUTE_NO_NEIGHBOR("route"),
+    /** a, b: the flow before the hook's call; c, d: after it ({@link TraceFlow}). */
+    NAT_PRE_ROUTE("nat (pre-route)"),
+    /** As {@link #NAT_PRE_ROUTE}, after the route lookup. */
+    NAT_POST_ROUTE("nat (post-route)"),
     /** a: the reason's ordinal ({@link DropReason}); shown under the reason's stage. */
     DROPPED(null),
     /** A step still written as text: {@code stage}, {@code text}. */
@@ -58,6 +94,10 @@ enum TraceEvent {
     SERVICE_DRY_RUN_VERDICT(null),
     /** a: the slot the frame was dropped at, b: the reason's ordinal. */
     DROPPED_VERDICT(null),
+    /** a: the network it was routed to, or {@code RoutingHook.HOST_LINK}. */
+    ROUTED_VERDICT(null),
+    /** a: the host link's slot. */
+    ROUTED_TO_HOST_LINK_VERDICT(null),
     /** A verdict still written as text: {@code text}. */
     VERDICT(null);
 

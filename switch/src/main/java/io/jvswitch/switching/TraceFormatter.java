@@ -5,6 +5,7 @@ import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.capture.PacketTrace;
+import io.jvswitch.switching.service.RoutingHook;
 
 import java.util.List;
 
@@ -88,6 +89,23 @@ final class TraceFormatter {
             case GATEWAY_SERVICE -> "UDP to port " + r.a() + " of the gateway: handed to its service";
             case HOST_ARP_FOR_ROUTER ->
                 "who-has " + Ipv4Address.format((int) r.a()) + " from the host: the router's link address";
+            case ROUTE_INTERNAL_NO_WAY_OUT -> "network " + network(r.a()) + " is internal: no way out";
+            case ROUTE_NO_HOST_LINK -> "no host link: nothing beyond the networks is reachable";
+            case ROUTE_BEYOND_NETWORKS -> address(r.a()) + " is beyond the networks: to the host link";
+            case ROUTE_ISOLATED -> address(r.a()) + " is in network " + network(r.b()) + ": networks are isolated";
+            case ROUTE_OTHER_GATEWAY -> "another network's gateway";
+            case ROUTE_IN_NETWORK -> address(r.a()) + " is in network " + network(r.b());
+            case ROUTE_GATEWAY_TO_HOST -> "for the gateway address: to the host, which owns it";
+            case ROUTE_GATEWAY_SERVES_DNS_ONLY -> "internal network: the gateway serves DNS only";
+            case ROUTE_NO_HOST_LINK_BEHIND_GATEWAY -> "no host link behind the gateway";
+            case ROUTE_ROUTER_ANSWERS_PING_ONLY -> "the router's link address answers ping only";
+            case ROUTE_IN_NO_NETWORK -> address(r.a()) + " is in no network";
+            case ROUTE_INTERNAL_FROM_HOST -> "network " + network(r.a()) + " is internal: the host cannot reach it";
+            case ROUTE_FROM_HOST -> "from the host to " + address(r.a()) + " in network " + network(r.b());
+            case ROUTE_TTL_EXPIRES -> "TTL expires here";
+            case ROUTE_TOO_BIG -> r.a() + " bytes with DF set, next hop MTU " + r.b();
+            case ROUTE_NO_NEIGHBOR -> address(r.a()) + " is no endpoint of " + network(r.b());
+            case NAT_PRE_ROUTE, NAT_POST_ROUTE -> translation(r);
             case DROPPED -> {
                 final DropReason reason = DropReason.VALUES[(int) r.a()];
                 yield "dropped: " + reason.label() + " (" + reason.description() + ")";
@@ -104,6 +122,9 @@ final class TraceFormatter {
             case PROXY_NDP_VERDICT -> "answered (proxy-NDP) out of " + port(r.a());
             case ECHO_REPLY_VERDICT -> "answered (ICMP echo reply) out of " + port(r.a());
             case SERVICE_DRY_RUN_VERDICT -> "handed to the gateway's service (not run for a synthetic frame)";
+            case ROUTED_VERDICT ->
+                "routed to " + (r.a() == RoutingHook.HOST_LINK ? "the host link" : "network " + network(r.a()));
+            case ROUTED_TO_HOST_LINK_VERDICT -> "routed to the host link (" + port(r.a()) + ")";
             case DROPPED_VERDICT -> "dropped at " + port(r.a()) + ": " + DropReason.VALUES[(int) r.b()].label();
             default -> r.text();
         };
@@ -123,6 +144,17 @@ final class TraceFormatter {
 
     private String port(long slot) {
         return table.ports[(int) slot] == null ? "slot " + slot : table.ports[(int) slot].name();
+    }
+
+    private static String translation(TraceRecord r) {
+        final String before = TraceFlow.format(r.a(), r.b());
+        final String after = TraceFlow.format(r.c(), r.d());
+        return (before.equals(after) ? "unchanged: " + after : before + " translated to " + after)
+                + (TraceFlow.tracked(r.d()) ? " (a tracked connection)" : "");
+    }
+
+    private static String address(long address) {
+        return Ipv4Address.format((int) address);
     }
 
     private String network(long id) {
