@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.switching.service.ConnectionSlot;
@@ -226,6 +227,53 @@ class RouterTest {
         assertEquals(13, error[ETH + 35], "administratively prohibited");
         assertEquals(GW1, ipInt(error, 12));
         assertEquals(1, drops(a, "isolated"));
+    }
+
+    /** The router's trace steps, written as records and formatted after the frame, read as they always have. */
+    @Test
+    void routingDecisionsAreTracedInWords() {
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "10.0.1.2 is in network small: networks are isolated"),
+                        new PacketTrace.Step(
+                                DropReason.ISOLATED.stage().label(),
+                                "dropped: isolated (" + DropReason.ISOLATED.description() + ")")),
+                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])))));
+        final PacketTrace out = trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+        assertEquals(
+                List.of(new PacketTrace.Step("route", "192.0.2.7 is beyond the networks: to the host link")),
+                routeSteps(out));
+        assertEquals("routed to the host link", out.verdict());
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "192.0.2.7 is beyond the networks: to the host link"),
+                        new PacketTrace.Step("route", "TTL expires here"),
+                        new PacketTrace.Step(
+                                DropReason.TTL_EXCEEDED.stage().label(),
+                                "dropped: ttl-exceeded (" + DropReason.TTL_EXCEEDED.description() + ")")),
+                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(1, 2, new byte[12])))));
+        final PacketTrace in =
+                trace(host, ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udp(53, 4000, new byte[1400])));
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "from the host to 10.0.1.2 in network small"),
+                        new PacketTrace.Step("route", "1428 bytes with DF set, next hop MTU 1280")),
+                routeSteps(in).subList(0, 2));
+    }
+
+    PacketTrace trace(MemoryPort port, byte[] frame) {
+        final int slot = call(dp.portStats()).stream()
+                .filter(p -> p.name().equals(port.name()))
+                .findFirst()
+                .orElseThrow()
+                .slot();
+        return call(dp.traceSynthetic(slot, Arrays.copyOfRange(frame, ETH, frame.length)));
+    }
+
+    static List<PacketTrace.Step> routeSteps(PacketTrace trace) {
+        return trace.steps().stream()
+                .filter(s -> s.stage().equals("route") || s.detail().startsWith("dropped: "))
+                .toList();
     }
 
     @Test
