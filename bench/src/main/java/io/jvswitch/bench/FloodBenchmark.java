@@ -5,7 +5,7 @@ import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.packet.MacAddress;
-import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.PortCounter;
 import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -60,14 +60,20 @@ public class FloodBenchmark extends InMemoryBenchmark {
     }
 
     private void verify(SwitchFixture.Snapshot before, SwitchFixture.Snapshot after) {
-        final long received = delta(before, after, A, PortStats::rxFrames);
+        final long received = delta(before, after, A, p -> p.get(PortCounter.RX_FRAMES));
         check(received > 0, "A received nothing");
-        check(delta(before, after, A, PortStats::flooded) == received, "not every frame from A was flooded");
-        check(delta(before, after, A, PortStats::txFrames) == 0, "a flood went back out of A");
+        check(
+                delta(before, after, A, p -> p.get(PortCounter.FLOODED)) == received,
+                "not every frame from A was flooded");
+        check(delta(before, after, A, p -> p.get(PortCounter.TX_FRAMES)) == 0, "a flood went back out of A");
         for (int i = 1; i < ports; i++) {
-            check(delta(before, after, i, PortStats::txFrames) == received, "port " + i + " missed copies");
-            check(delta(before, after, i, PortStats::floodedOut) == received, "port " + i + " floodedOut is off");
-            check(delta(before, after, i, PortStats::rxFrames) == 0, "port " + i + " received frames");
+            check(
+                    delta(before, after, i, p -> p.get(PortCounter.TX_FRAMES)) == received,
+                    "port " + i + " missed copies");
+            check(
+                    delta(before, after, i, p -> p.get(PortCounter.FLOODED_OUT)) == received,
+                    "port " + i + " floodedOut is off");
+            check(delta(before, after, i, p -> p.get(PortCounter.RX_FRAMES)) == 0, "port " + i + " received frames");
         }
         sw.checkConsistent(after);
     }

@@ -4,7 +4,7 @@ import static io.jvswitch.bench.SwitchFixture.BATCH;
 import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
-import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.PortCounter;
 import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -68,11 +68,11 @@ public class Ipv6ForwardBenchmark extends InMemoryBenchmark {
     }
 
     private void verify(SwitchFixture.Snapshot before, SwitchFixture.Snapshot after) {
-        final long received = delta(before, after, A, PortStats::rxFrames);
+        final long received = delta(before, after, A, p -> p.get(PortCounter.RX_FRAMES));
         check(received > 0, "A received nothing");
-        check(delta(before, after, A, PortStats::routed) == received, "not every packet was routed");
-        check(delta(before, after, B, PortStats::txFrames) == received, "not every packet reached B");
-        check(delta(before, after, A, PortStats::flooded) == 0, "packets were flooded");
+        check(delta(before, after, A, p -> p.get(PortCounter.ROUTED)) == received, "not every packet was routed");
+        check(delta(before, after, B, p -> p.get(PortCounter.TX_FRAMES)) == received, "not every packet reached B");
+        check(delta(before, after, A, p -> p.get(PortCounter.FLOODED)) == 0, "packets were flooded");
         sw.checkConsistent(after);
     }
 }

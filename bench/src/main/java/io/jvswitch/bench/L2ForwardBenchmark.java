@@ -4,7 +4,7 @@ import static io.jvswitch.bench.SwitchFixture.BATCH;
 import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
-import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.PortCounter;
 import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -71,13 +71,15 @@ public class L2ForwardBenchmark extends InMemoryBenchmark {
     }
 
     private void verify(SwitchFixture.Snapshot before, SwitchFixture.Snapshot after) {
-        final long received = delta(before, after, A, PortStats::rxFrames);
+        final long received = delta(before, after, A, p -> p.get(PortCounter.RX_FRAMES));
         check(received > 0, "A received nothing");
-        check(delta(before, after, A, PortStats::forwarded) == received, "not every frame from A was forwarded");
-        check(delta(before, after, A, PortStats::flooded) == 0, "frames from A were flooded");
-        check(delta(before, after, B, PortStats::txFrames) == received, "B did not transmit every frame");
-        check(delta(before, after, B, PortStats::rxFrames) == 0, "B received frames");
-        check(delta(before, after, A, PortStats::txFrames) == 0, "frames went back out of A");
+        check(
+                delta(before, after, A, p -> p.get(PortCounter.FORWARDED)) == received,
+                "not every frame from A was forwarded");
+        check(delta(before, after, A, p -> p.get(PortCounter.FLOODED)) == 0, "frames from A were flooded");
+        check(delta(before, after, B, p -> p.get(PortCounter.TX_FRAMES)) == received, "B did not transmit every frame");
+        check(delta(before, after, B, p -> p.get(PortCounter.RX_FRAMES)) == 0, "B received frames");
+        check(delta(before, after, A, p -> p.get(PortCounter.TX_FRAMES)) == 0, "frames went back out of A");
         sw.checkConsistent(after);
     }
 }

@@ -8,6 +8,7 @@ import io.jvswitch.nat.PublishedPorts;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.service.ConnectionSlot;
 import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -75,6 +76,7 @@ public class NatBenchmark {
     private final UnsafeBuffer work = new UnsafeBuffer(new byte[FRAME]);
     private final UnsafeBuffer[] batch = new UnsafeBuffer[BATCH];
     private final int[] ipLengths = new int[BATCH];
+    private final ConnectionSlot slot = new ConnectionSlot();
     private final UnsafeBuffer[] burst = new UnsafeBuffer[RoutingHook.PREFETCH_BURST];
     private boolean batched;
     private int next;
@@ -133,8 +135,8 @@ public class NatBenchmark {
 
     /** Routes one packet: {@code to} is where it goes; the source is the opposite side. */
     private void route(int to, UnsafeBuffer packet, int from) {
-        final int before = nat.beforeRouting(from, packet, IP, FRAME - IP, now);
-        final int after = nat.afterRouting(from, to, packet, IP, FRAME - IP, now);
+        final int before = nat.beforeRouting(from, packet, IP, FRAME - IP, now, slot);
+        final int after = nat.afterRouting(from, to, packet, IP, FRAME - IP, now, slot);
         SwitchFixture.check(before != RoutingHook.DROP && after != RoutingHook.DROP, "setup packet dropped");
     }
 
@@ -157,8 +159,8 @@ public class NatBenchmark {
             nat.prefetch(NETWORK, burst, IP, ipLengths, RoutingHook.PREFETCH_BURST);
             for (int i = start; i < start + RoutingHook.PREFETCH_BURST; i++) {
                 final UnsafeBuffer frame = batch[i];
-                nat.beforeRouting(NETWORK, frame, IP, FRAME - IP, now);
-                nat.afterRouting(NETWORK, RoutingHook.HOST_LINK, frame, IP, FRAME - IP, now);
+                nat.beforeRouting(NETWORK, frame, IP, FRAME - IP, now, slot);
+                nat.afterRouting(NETWORK, RoutingHook.HOST_LINK, frame, IP, FRAME - IP, now, slot);
                 sum += frame.getShort(L4, ByteOrder.BIG_ENDIAN);
             }
         }
@@ -171,8 +173,8 @@ public class NatBenchmark {
         for (int i = 0; i < BATCH; i++) {
             work.putBytes(0, templates, next * FRAME, FRAME);
             next = next + 1 == flows ? 0 : next + 1;
-            nat.beforeRouting(NETWORK, work, IP, FRAME - IP, now);
-            nat.afterRouting(NETWORK, RoutingHook.HOST_LINK, work, IP, FRAME - IP, now);
+            nat.beforeRouting(NETWORK, work, IP, FRAME - IP, now, slot);
+            nat.afterRouting(NETWORK, RoutingHook.HOST_LINK, work, IP, FRAME - IP, now, slot);
             sum += work.getShort(L4, ByteOrder.BIG_ENDIAN);
         }
         now += 1000;

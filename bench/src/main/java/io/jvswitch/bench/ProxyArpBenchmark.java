@@ -4,7 +4,7 @@ import static io.jvswitch.bench.SwitchFixture.BATCH;
 import static io.jvswitch.bench.SwitchFixture.check;
 import static io.jvswitch.bench.SwitchFixture.delta;
 
-import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.PortCounter;
 import io.jvswitch.testsupport.FrameBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -56,12 +56,14 @@ public class ProxyArpBenchmark extends InMemoryBenchmark {
     }
 
     private void verify(SwitchFixture.Snapshot before, SwitchFixture.Snapshot after) {
-        final long received = delta(before, after, A, PortStats::rxFrames);
+        final long received = delta(before, after, A, p -> p.get(PortCounter.RX_FRAMES));
         check(received > 0, "A received nothing");
-        check(delta(before, after, A, PortStats::arpAnswered) == received, "not every request was answered");
-        check(delta(before, after, A, PortStats::txFrames) == received, "not every answer went out of A");
-        check(delta(before, after, A, PortStats::flooded) == 0, "requests were flooded");
-        check(delta(before, after, B, PortStats::txFrames) == 0, "B was sent frames");
+        check(
+                delta(before, after, A, p -> p.get(PortCounter.ARP_ANSWERED)) == received,
+                "not every request was answered");
+        check(delta(before, after, A, p -> p.get(PortCounter.TX_FRAMES)) == received, "not every answer went out of A");
+        check(delta(before, after, A, p -> p.get(PortCounter.FLOODED)) == 0, "requests were flooded");
+        check(delta(before, after, B, p -> p.get(PortCounter.TX_FRAMES)) == 0, "B was sent frames");
         sw.checkConsistent(after);
     }
 }

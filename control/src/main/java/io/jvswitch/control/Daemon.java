@@ -233,6 +233,9 @@ public final class Daemon {
             api.group(socketGroup);
             final DebugService debug = new DebugService(service.get(), dataplane, captures::totalClientDrops);
             debug.dnsStats(dns::stats);
+            if (natService != null) {
+                debug.natCounters(natService.engine()::counters);
+            }
             api.start(
                     new ApiRoutes(service.get(), debug, json, natService, agent),
                     new CaptureEndpoint(service.get(), captureTargets, captures, json),
@@ -255,6 +258,9 @@ public final class Daemon {
                 final DebugService metricsDebug =
                         new DebugService(service.get(), dataplane, captures::totalClientDrops);
                 metricsDebug.dnsStats(dns::stats);
+                if (natService != null) {
+                    metricsDebug.natCounters(natService.engine()::counters);
+                }
                 final MetricsServer metrics = new MetricsServer(metricsAddress, metricsDebug);
                 metrics.start();
                 closeOnExit.add(metrics);

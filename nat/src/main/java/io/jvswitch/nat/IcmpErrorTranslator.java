@@ -14,15 +14,14 @@ import java.nio.ByteOrder;
  * it, as that packet was when it met the error: already translated. The quoted packet is the
  * inverse of a tuple of ours, so that is looked up, and the error is translated like a packet of
  * the opposite direction: outer destination and quoted source before routing, quoted destination
- * and outer source after. Holds the quoted packet between the two calls; runs on the dataplane
- * thread.
+ * and outer source after. Nothing is kept between the two calls but the connection, which the
+ * caller carries ({@link #translated}); runs on the dataplane thread.
  */
 final class IcmpErrorTranslator {
     private final ConnectionTable table;
     private final NatTally tally;
     private final L4View quoted = new L4View();
-    private int ref;
-    private int quotedDestination;
+    private int translated;
 
     IcmpErrorTranslator(ConnectionTable table, NatTally tally) {
         this.table = table;
@@ -39,8 +38,8 @@ final class IcmpErrorTranslator {
     /**
      * @param error the ICMP error's own packet
      * @param ipLength bytes from the error's IPv4 header to the end of the frame
-     * @return ACCEPT_TRACKED when translated ({@link #afterRouting} must follow), ACCEPT for an
-     *     error about no connection of ours that may pass, or DROP
+     * @return ACCEPT_TRACKED when translated ({@link #afterRouting} must follow, given
+     *     {@link #translated}), ACCEPT for an error about no connection of ours that may pass, or DROP
      */
     int beforeRouting(
             int fromNetwork, MutableDirectBuffer buffer, L4View error, int ipLength, NatPolicy policy, long nowNanos) {
@@ -76,14 +75,28 @@ final class IcmpErrorTranslator {
         PacketRewriter.setSourcePort(
                 buffer, quoted, ConnectionTable.sourcePortOf(table.tupleB(connection, other)), false);
         completeChecksum(buffer, error);
-        ref = found;
-        quotedDestination = innerDestination; // before translation, for the outer source test
+        translated = found;
         tally.count(NatCounter.TRANSLATED);
         return RoutingHook.ACCEPT_TRACKED;
     }
 
-    /** The second half, for the error {@link #beforeRouting} translated last. */
-    void afterRouting(MutableDirectBuffer buffer, L4View error) {
+    /** The connection and direction (a table reference) of the error {@link #beforeRouting} just translated. */
+    int translated() {
+        return translated;
+    }
+
+    /**
+     * The second half, for an error {@link #beforeRouting} translated.
+     *
+     * @param ref what {@link #translated} said then
+     */
+    void afterRouting(MutableDirectBuffer buffer, L4View error, int ipLength, int ref) {
+        final int quoteStart = error.l4Offset() + IcmpPacket.HEADER_LENGTH;
+        if (!quoted.wrapQuoted(buffer, quoteStart, error.ipOffset() + ipLength - quoteStart)) {
+            return; // wrapped before routing, and routing changes no header length: cannot happen
+        }
+        // The quoted destination is as it came: before routing translated the quoted source only.
+        final int quotedDestination = quoted.destination();
         final long otherB = table.tupleB(ref >> 1, ConnectionTable.REPLY - (ref & 1));
         final int newInnerDestination = ConnectionTable.destinationOf(otherB);
         if (error.source() == quotedDestination) {

@@ -3,11 +3,11 @@ package io.jvswitch.nat;
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.L4View;
+import io.jvswitch.switching.service.ConnectionSlot;
 import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
-import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -37,8 +37,8 @@ import java.util.List;
  * <p>This class is the hook's façade: it reads the packet once ({@link L4View}), decides which
  * case it is, and hands the work to its parts: the {@link ConnectionTracker} (with its
  * {@link PortAllocator} and {@link ConnectionPrefetcher}), the {@link IcmpErrorTranslator} and,
- * for traces, the {@link NatExplainer}. It carries the packet from {@link #beforeRouting} to
- * {@link #afterRouting}.
+ * for traces, the {@link NatExplainer}. What {@link #beforeRouting} owes {@link #afterRouting} (the
+ * case, the connection) travels with the packet in the switch's {@link ConnectionSlot}, one long.
  *
  * <p>Runs on the dataplane thread only; allocates nothing per packet. The policy comes from the
  * control plane through a volatile field.
@@ -56,13 +56,18 @@ public final class NatEngine implements RoutingHook {
     /** Where the frames the router hands over hold their virtio-net header: before the Ethernet frame. */
     private static final int VIRTIO_HEADER = 0;
 
+    // What beforeRouting leaves the packet's afterRouting, in the switch's slot (ConnectionSlot):
+    // the case in the top bits, what that case needs below. Nothing else survives between the calls.
     private static final int PENDING_NONE = 0;
-    private static final int PENDING_TRACKED = 1;
+    private static final int PENDING_TRACKED = 1; // the connection's table reference
     private static final int PENDING_NEW = 2;
-    private static final int PENDING_NEW_PUBLISHED = 3;
-    private static final int PENDING_ICMP_ERROR = 4;
+    private static final int PENDING_NEW_PUBLISHED = 3; // the published address and port it came to
+    private static final int PENDING_ICMP_ERROR = 4; // the connection's table reference
     private static final int PENDING_FRAGMENT = 5;
     private static final int PENDING_INBOUND = 6;
+    private static final int KIND_SHIFT = 48;
+    private static final long DETAIL_MASK = (1L << KIND_SHIFT) - 1;
+    private static final int PORT_BITS = 16;
 
     private final NatTally tally = new NatTally();
     private final ConnectionTracker tracker;
@@ -70,15 +75,8 @@ public final class NatEngine implements RoutingHook {
     private final NatExplainer explainer;
     private volatile NatPolicy policy = NatPolicy.empty();
 
-    // The packet being routed, read once in beforeRouting.
+    // The packet in hand, read once in each call.
     private final L4View packet = new L4View();
-    private MutableDirectBuffer pendingBuffer;
-    private int pendingIp;
-    private int pendingKind;
-    private int pendingRef;
-    private long pendingFingerprint;
-    private long pendingA;
-    private long pendingB;
     private boolean partial;
 
     public NatEngine(NatContext ctx) {
@@ -100,7 +98,7 @@ public final class NatEngine implements RoutingHook {
     /**
      * Looks up the connections of a receive batch together ({@link ConnectionPrefetcher}); {@link
      * #beforeRouting} then takes each packet's answer from there. Changes no connection, no
-     * verdict's counter and no pending state.
+     * verdict's counter.
      */
     @Override
     public void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {
@@ -122,91 +120,93 @@ public final class NatEngine implements RoutingHook {
     }
 
     @Override
-    public int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+    public int beforeRouting(
+            int fromNetwork,
+            MutableDirectBuffer buffer,
+            int ipOffset,
+            int ipLength,
+            long nowNanos,
+            ConnectionSlot slot) {
         tracker.expireSlice(nowNanos);
-        pendingKind = PENDING_NONE;
-        pendingBuffer = buffer;
-        pendingIp = ipOffset;
-        final int verdict = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
-        if (verdict == DROP) {
-            pendingKind = PENDING_NONE;
-            pendingBuffer = null;
-        } else if (pendingKind != PENDING_NONE) {
-            pendingFingerprint = fingerprint(buffer, ipOffset);
+        final long outcome = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
+        slot.set(outcome >= 0 ? outcome : ConnectionSlot.EMPTY);
+        if (outcome < 0) {
+            return (int) (-1 - outcome);
         }
-        return verdict;
+        final int kind = kindOf(outcome);
+        return kind == PENDING_TRACKED || kind == PENDING_NEW_PUBLISHED || kind == PENDING_ICMP_ERROR
+                ? ACCEPT_TRACKED
+                : ACCEPT;
+    }
+
+    /** An outcome of {@link #classify} that owes afterRouting nothing: just the verdict. */
+    private static long done(int verdict) {
+        return -1L - verdict;
+    }
+
+    /** An outcome of {@link #classify} that afterRouting completes: the slot's value. */
+    private static long pending(int kind, long detail) {
+        return ((long) kind << KIND_SHIFT) | detail;
+    }
+
+    private static int kindOf(long pending) {
+        return pending < 0 ? PENDING_NONE : (int) (pending >>> KIND_SHIFT);
     }
 
     /**
-     * The IPv4 header as beforeRouting left it: addresses, identification and checksum. The router
-     * may drop a packet between the two calls (TTL, MTU, isolation) and calls afterRouting alone
-     * for what it hands the host at the gateway address, in the same receive buffer: this tells
-     * the packet beforeRouting saw from any other.
+     * Sorts the packet into its case and translates its destination if it has one.
+     *
+     * @return what afterRouting owes it ({@link #pending}), or the verdict if nothing ({@link #done})
      */
-    private static long fingerprint(MutableDirectBuffer buffer, int ipOffset) {
-        final long addresses = buffer.getLong(ipOffset + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
-        final long idAndChecksum = ((long) buffer.getShort(ipOffset + Ipv4Packet.ID_OFFSET) << 16)
-                ^ (buffer.getShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET) & 0xFFFFL);
-        return addresses * 31 + idAndChecksum;
-    }
-
-    /** Sorts the packet into its case, translates its destination if it has one, and notes what afterRouting owes it. */
-    private int classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+    private long classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
         if (!packet.wrap(buffer, ipOffset, ipLength)) {
-            return tally.drop(NatDrop.TRUNCATED);
+            return done(tally.drop(NatDrop.TRUNCATED));
         }
         final int protocol = packet.protocol();
         if (protocol != Ipv4Packet.PROTOCOL_TCP
                 && protocol != Ipv4Packet.PROTOCOL_UDP
                 && protocol != Ipv4Packet.PROTOCOL_ICMP) {
             tally.count(NatCounter.UNTRACKED);
-            return ACCEPT;
+            return done(ACCEPT);
         }
         final NatPolicy p = policy;
         // A later fragment has no L4 header; the fragment is decided on as a whole.
         if (!packet.isLaterFragment() && !packet.headerComplete()) {
-            return tally.drop(NatDrop.TRUNCATED);
+            return done(tally.drop(NatDrop.TRUNCATED));
         }
         final int destination = packet.destination();
         if (packet.isFragment()) {
             if (fromNetwork == HOST_LINK && destination == p.masqueradeAddress()) {
-                return tally.drop(NatDrop.FRAGMENT);
+                return done(tally.drop(NatDrop.FRAGMENT));
             }
-            pendingKind = PENDING_FRAGMENT;
-            return ACCEPT;
+            return pending(PENDING_FRAGMENT, 0);
         }
         partial = packet.partialChecksum(VIRTIO_HEADER);
         if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
             final int type = packet.icmpType();
             if (IcmpErrorTranslator.isError(type)) {
                 final int verdict = icmpErrors.beforeRouting(fromNetwork, buffer, packet, ipLength, p, nowNanos);
-                if (verdict == ACCEPT_TRACKED) {
-                    pendingKind = PENDING_ICMP_ERROR;
-                }
-                return verdict;
+                return verdict == ACCEPT_TRACKED ? pending(PENDING_ICMP_ERROR, icmpErrors.translated()) : done(verdict);
             }
             if (type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY) {
                 tally.count(NatCounter.UNTRACKED);
-                return ACCEPT;
+                return done(ACCEPT);
             }
         }
         final int destinationPort = packet.destinationPort();
-        final long a = ConnectionTable.tupleA(protocol, fromNetwork, packet.source());
-        final long b = ConnectionTable.tupleB(destination, packet.sourcePort(), destinationPort);
-        final int ref = tracker.find(a, b, nowNanos);
+        final int ref = tracker.find(
+                ConnectionTable.tupleA(protocol, fromNetwork, packet.source()),
+                ConnectionTable.tupleB(destination, packet.sourcePort(), destinationPort),
+                nowNanos);
         if (ref >= 0) {
             final int verdict = tracker.track(ref, packet, nowNanos);
             if (verdict != ACCEPT) {
-                return verdict;
+                return done(verdict);
             }
             tracker.translateDestination(ref, buffer, packet, partial);
-            pendingKind = PENDING_TRACKED;
-            pendingRef = ref;
             tally.count(NatCounter.TRANSLATED);
-            return ACCEPT_TRACKED;
+            return pending(PENDING_TRACKED, ref);
         }
-        pendingA = a;
-        pendingB = b;
         // A published port, reached from a network (hairpin) or from beyond the host (the host's
         // port rules send such connections down the host link): the container is the destination.
         final PublishedPorts.Rule rule = protocol == Ipv4Packet.PROTOCOL_ICMP
@@ -215,48 +215,50 @@ public final class NatEngine implements RoutingHook {
         if (rule != null) {
             final int flags = packet.tcpFlags();
             if (protocol == Ipv4Packet.PROTOCOL_TCP && !TcpStates.opensConnection(flags)) {
-                return tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS);
+                return done(
+                        tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS));
             }
             PacketRewriter.setDestination(buffer, packet, rule.containerIp(), partial);
             PacketRewriter.setDestinationPort(buffer, packet, rule.containerPort(), partial);
-            pendingKind = PENDING_NEW_PUBLISHED;
-            return ACCEPT_TRACKED;
+            return pending(PENDING_NEW_PUBLISHED, cameTo(destination, destinationPort));
         }
         // The host (or a client it routes) reaching a container: routed as it is, but tracked when
         // the network masquerades, so the container's answers are not taken for new connections.
-        pendingKind = fromNetwork == HOST_LINK ? PENDING_INBOUND : PENDING_NEW;
-        return ACCEPT;
+        return pending(fromNetwork == HOST_LINK ? PENDING_INBOUND : PENDING_NEW, 0);
     }
 
     @Override
     public int afterRouting(
-            int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
-        if (pendingBuffer != buffer
-                || pendingIp != ipOffset
-                || pendingKind == PENDING_NONE
-                || pendingFingerprint != fingerprint(buffer, ipOffset)) {
-            pendingKind = PENDING_NONE;
-            return ACCEPT; // not the packet beforeRouting saw (one for the gateway, say): nothing to translate
+            int fromNetwork,
+            int toNetwork,
+            MutableDirectBuffer buffer,
+            int ipOffset,
+            int ipLength,
+            long nowNanos,
+            ConnectionSlot slot) {
+        final long pending = slot.get();
+        slot.clear();
+        final int kind = kindOf(pending);
+        if (kind == PENDING_NONE || !packet.wrap(buffer, ipOffset, ipLength)) {
+            return ACCEPT; // nothing owed (untracked, or a packet beforeRouting never saw)
         }
-        final int kind = pendingKind;
-        pendingKind = PENDING_NONE;
-        pendingBuffer = null;
-        final int verdict = switch (kind) {
+        final long detail = pending & DETAIL_MASK;
+        partial = packet.partialChecksum(VIRTIO_HEADER);
+        return switch (kind) {
             case PENDING_TRACKED -> {
-                tracker.translateSource(pendingRef, buffer, packet, partial);
+                tracker.translateSource((int) detail, buffer, packet, partial);
                 yield ACCEPT;
             }
-            case PENDING_NEW, PENDING_NEW_PUBLISHED ->
-                open(kind == PENDING_NEW_PUBLISHED, fromNetwork, toNetwork, buffer, nowNanos);
+            case PENDING_NEW -> open(false, fromNetwork, toNetwork, buffer, cameTo(), nowNanos);
+            case PENDING_NEW_PUBLISHED -> open(true, fromNetwork, toNetwork, buffer, detail, nowNanos);
             case PENDING_INBOUND -> inbound(fromNetwork, toNetwork, buffer, nowNanos);
             case PENDING_ICMP_ERROR -> {
-                icmpErrors.afterRouting(buffer, packet);
+                icmpErrors.afterRouting(buffer, packet, ipLength, (int) detail);
                 yield ACCEPT;
             }
             case PENDING_FRAGMENT -> fragment(fromNetwork, toNetwork);
             default -> ACCEPT;
         };
-        return verdict;
     }
 
     /**
@@ -273,7 +275,7 @@ public final class NatEngine implements RoutingHook {
             tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        return open(false, fromNetwork, toNetwork, buffer, nowNanos);
+        return open(false, fromNetwork, toNetwork, buffer, cameTo(), nowNanos);
     }
 
     /** A first fragment or a later one: it carries no ports to masquerade it with, so one that needs it is dropped. */
@@ -288,8 +290,23 @@ public final class NatEngine implements RoutingHook {
         return ACCEPT;
     }
 
-    /** Decides the source translation of a first packet, and opens its connection if it needs one. */
-    private int open(boolean published, int fromNetwork, int toNetwork, MutableDirectBuffer buffer, long nowNanos) {
+    /** Where the packet in hand is addressed: its destination address and port, as one long. */
+    private long cameTo() {
+        return cameTo(packet.destination(), packet.destinationPort());
+    }
+
+    private static long cameTo(int address, int port) {
+        return ((address & 0xFFFFFFFFL) << PORT_BITS) | port;
+    }
+
+    /**
+     * Decides the source translation of a first packet, and opens its connection if it needs one.
+     *
+     * @param cameTo the destination the packet had as it came ({@link #cameTo}), before a published
+     *     port's translation
+     */
+    private int open(
+            boolean published, int fromNetwork, int toNetwork, MutableDirectBuffer buffer, long cameTo, long nowNanos) {
         final NatPolicy p = policy;
         int sourceNat = 0;
         if (published && toNetwork == fromNetwork) {
@@ -310,8 +327,10 @@ public final class NatEngine implements RoutingHook {
             tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        return tracker.open(
-                pendingA, pendingB, published, sourceNat, fromNetwork, toNetwork, buffer, packet, partial, nowNanos);
+        final long a = ConnectionTable.tupleA(packet.protocol(), fromNetwork, packet.source());
+        final long b = ConnectionTable.tupleB(
+                (int) (cameTo >>> PORT_BITS), packet.sourcePort(), (int) (cameTo & ((1 << PORT_BITS) - 1)));
+        return tracker.open(a, b, published, sourceNat, fromNetwork, toNetwork, buffer, packet, partial, nowNanos);
     }
 
     /** Says what {@link #beforeRouting} and {@link #afterRouting} would do with the packet, changing nothing. */

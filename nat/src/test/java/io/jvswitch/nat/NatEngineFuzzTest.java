@@ -10,6 +10,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.TcpPacket;
+import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -53,6 +54,7 @@ class NatEngineFuzzTest {
                 .endpointLimit(PER_ENDPOINT)
                 .conclude());
         long now = TimeUnit.SECONDS.toNanos(1000);
+        final ConnectionSlot slot = new ConnectionSlot(); // the switch's, reused for every packet
         UnsafeBuffer previous = null;
         for (int i = 0; i < 64 && data.remainingBytes() > 0; i++) {
             final int from = NETWORKS[data.consumeInt(0, NETWORKS.length - 1)];
@@ -92,10 +94,10 @@ class NatEngineFuzzTest {
                 spoiled = true;
             }
             now += TimeUnit.MILLISECONDS.toNanos(data.consumeInt(0, 200_000));
-            final int before = nat.beforeRouting(from, packet, TestPackets.IP, length, now);
+            final int before = nat.beforeRouting(from, packet, TestPackets.IP, length, now, slot);
             int verdict = before;
             if (before != DROP && data.consumeInt(0, 15) != 0) {
-                verdict = nat.afterRouting(from, to, packet, TestPackets.IP, length, now);
+                verdict = nat.afterRouting(from, to, packet, TestPackets.IP, length, now, slot);
             }
             if (verdict != DROP && !spoiled) {
                 if (kind == 3) {

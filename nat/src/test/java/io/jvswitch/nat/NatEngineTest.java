@@ -25,6 +25,7 @@ import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,8 @@ class NatEngineTest {
 
     long now = TimeUnit.SECONDS.toNanos(1000);
     NatEngine nat;
+    /** The switch's slot: what beforeRouting notes for afterRouting. */
+    final ConnectionSlot slot = new ConnectionSlot();
 
     @BeforeEach
     void setUp() {
@@ -68,11 +71,11 @@ class NatEngineTest {
     }
 
     int route(int from, int to, UnsafeBuffer packet) {
-        final int before = nat.beforeRouting(from, packet, IP, TestPackets.ipLength(packet), now);
+        final int before = nat.beforeRouting(from, packet, IP, TestPackets.ipLength(packet), now, slot);
         if (before == DROP) {
             return DROP;
         }
-        final int after = nat.afterRouting(from, to, packet, IP, TestPackets.ipLength(packet), now);
+        final int after = nat.afterRouting(from, to, packet, IP, TestPackets.ipLength(packet), now, slot);
         return after == DROP ? DROP : before;
     }
 
@@ -194,7 +197,7 @@ class NatEngineTest {
     @Test
     void truncatedHeadersAreDropped() {
         final UnsafeBuffer p = TestPackets.tcp(CLIENT, 40004, SERVER, 80, SYN, 0);
-        assertEquals(DROP, nat.beforeRouting(FRONTEND, p, IP, 20 + 12, now));
+        assertEquals(DROP, nat.beforeRouting(FRONTEND, p, IP, 20 + 12, now, slot));
         assertEquals(1, nat.counters().drops(NatDrop.TRUNCATED));
     }
 
@@ -494,17 +497,20 @@ class NatEngineTest {
     }
 
     @Test
-    void afterRoutingAloneNeverAppliesWhatAnEarlierPacketLeftPending() {
+    void anotherPacketsAfterRoutingNeverAppliesWhatAnEarlierPacketLeftPending() {
         // A probe the router drops after beforeRouting (TTL exceeded, say): afterRouting never comes.
         final UnsafeBuffer probe = new UnsafeBuffer(new byte[256]);
         final UnsafeBuffer udp = TestPackets.udp(CLIENT, 33434, SERVER, 33434, false);
         probe.putBytes(0, udp, 0, udp.capacity());
-        assertEquals(ACCEPT, nat.beforeRouting(FRONTEND, probe, IP, TestPackets.ipLength(udp), now));
-        // Then a packet for the gateway, which the router hands the host calling afterRouting only,
-        // in the same receive buffer.
+        assertEquals(ACCEPT, nat.beforeRouting(FRONTEND, probe, IP, TestPackets.ipLength(udp), now, slot));
+        // Then another packet in the same receive buffer reaching afterRouting: the switch hands
+        // each packet an empty slot, so the probe's note is gone.
         final UnsafeBuffer toGateway = TestPackets.tcp(CLIENT, 40060, "172.19.0.1", 8080, SYN);
         probe.putBytes(0, toGateway, 0, toGateway.capacity());
-        assertEquals(ACCEPT, nat.afterRouting(FRONTEND, HOST_LINK, probe, IP, TestPackets.ipLength(toGateway), now));
+        assertEquals(
+                ACCEPT,
+                nat.afterRouting(
+                        FRONTEND, HOST_LINK, probe, IP, TestPackets.ipLength(toGateway), now, new ConnectionSlot()));
         assertEquals(CLIENT, source(probe), "not masqueraded");
         assertEquals(0, nat.counters().connections());
     }

@@ -8,6 +8,7 @@ import static io.jvswitch.switching.service.RoutingHook.UNROUTED;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 class NatExplainTest {
     final long now = TimeUnit.SECONDS.toNanos(1000);
     final NatEngine nat = NatEngineTest.engine(new NatContext().conclude());
+    final ConnectionSlot slot = new ConnectionSlot();
 
     String explain(int from, int to, UnsafeBuffer packet) {
         final byte[] before = bytes(packet);
@@ -55,8 +57,8 @@ class NatExplainTest {
     @Test
     void aTrackedConnectionIsNamedWithItsTranslationBothWays() {
         final UnsafeBuffer syn = TestPackets.tcp(NatEngineTest.CLIENT, 40000, NatEngineTest.SERVER, 443, SYN);
-        nat.beforeRouting(NatEngineTest.FRONTEND, syn, IP, TestPackets.ipLength(syn), now);
-        nat.afterRouting(NatEngineTest.FRONTEND, HOST_LINK, syn, IP, TestPackets.ipLength(syn), now);
+        nat.beforeRouting(NatEngineTest.FRONTEND, syn, IP, TestPackets.ipLength(syn), now, slot);
+        nat.afterRouting(NatEngineTest.FRONTEND, HOST_LINK, syn, IP, TestPackets.ipLength(syn), now, slot);
         assertEquals(
                 "matches the tracked connection tcp 172.19.0.4:40000 -> 10.99.0.2:443 (original direction):"
                         + " translated to 169.254.42.2:40000 -> 10.99.0.2:443",

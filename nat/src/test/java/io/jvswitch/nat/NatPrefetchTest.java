@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -133,11 +134,12 @@ class NatPrefetchTest {
     }
 
     private static int route(NatEngine nat, int from, int to, UnsafeBuffer packet, int ipLength, long now) {
-        final int before = nat.beforeRouting(from, packet, IP, ipLength, now);
+        final ConnectionSlot slot = new ConnectionSlot();
+        final int before = nat.beforeRouting(from, packet, IP, ipLength, now, slot);
         if (before == DROP) {
             return DROP;
         }
-        return nat.afterRouting(from, to, packet, IP, ipLength, now) == DROP ? DROP : before;
+        return nat.afterRouting(from, to, packet, IP, ipLength, now, slot) == DROP ? DROP : before;
     }
 
     /** Hostile input a receive batch may carry: none of it may be looked up, nor make prefetch throw. */

@@ -47,16 +47,8 @@ final class BridgeDomain {
     private int[] members = new int[8];
     private int memberCount;
 
-    long floodedFrames;
-    long unknownUnicastFrames;
-    long arpAnswered;
-    long routedIn;
-    long routedOut;
-    long fragmented;
-    long icmpErrors;
-    long serviceRequests;
-    long serviceReplies;
-    long serviceRepliesUndeliverable;
+    /** Indexed by {@link NetworkCounter}; written on the dataplane thread only. */
+    final long[] counts = new long[NetworkCounter.VALUES.length];
 
     BridgeDomain(NetworkSpec spec, SwitchContext ctx) {
         this(spec, false, ctx);
@@ -146,5 +138,9 @@ final class BridgeDomain {
                 return;
             }
         }
+    }
+
+    void count(NetworkCounter counter) {
+        counts[counter.ordinal()]++;
     }
 }

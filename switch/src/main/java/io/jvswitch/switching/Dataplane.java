@@ -347,15 +347,7 @@ public final class Dataplane implements AutoCloseable {
                     m.refusedTableFull,
                     m.refusedPortLimit,
                     d.addresses.size(),
-                    d.floodedFrames,
-                    d.unknownUnicastFrames,
-                    d.arpAnswered,
-                    d.routedIn,
-                    d.routedOut,
-                    d.fragmented,
-                    d.icmpErrors,
-                    d.serviceRequests,
-                    d.serviceReplies);
+                    d.counts.clone());
         });
     }
 
@@ -374,16 +366,7 @@ public final class Dataplane implements AutoCloseable {
                 t.ports[slot].name(),
                 domain.name,
                 MacAddress.format(t.macs[slot]),
-                c.rxFrames,
-                c.rxBytes,
-                c.txFrames,
-                c.txBytes,
-                c.forwarded,
-                c.flooded,
-                c.arpAnswered,
-                c.floodedOut,
-                c.routed,
-                c.gatewayAnswered,
+                c.counts.clone(),
                 domain.macs.entriesOn(slot),
                 drops);
     }

@@ -3,9 +3,12 @@ package io.jvswitch.switching;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.switching.capture.PacketTrace;
+import io.jvswitch.switching.service.ConnectionSlot;
 import org.agrona.DirectBuffer;
 
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What every stage knows about the frame in hand, set where the frame enters the pipeline and read
@@ -20,11 +23,14 @@ final class FrameContext {
     static final int UNPARSED = -1;
     /** No port: a frame the switch made itself (a deferred gateway answer). */
     static final int NO_PORT = -1;
-    /** The connection slot when the routing hook has found none. */
-    static final long NO_CONNECTION = -1;
 
     /** The IPv4 header of the frame, wrapped once by the router and read by each IPv4 stage. */
     final Ipv4Packet ipv4 = new Ipv4Packet();
+    /**
+     * What the routing hook noted about the frame before the route lookup (the connection it
+     * found), kept for its call after; emptied as each frame begins.
+     */
+    final ConnectionSlot connection = new ConnectionSlot();
 
     /** The port the frame came in on, or {@link #NO_PORT}. */
     int ingress;
@@ -38,13 +44,10 @@ final class FrameContext {
     long now;
     /** A synthetic frame being traced: nothing is learned, sent or counted. */
     boolean dryRun;
-    /** Set only while a frame is traced; trace text is built only then. */
+    /** Set only while a frame is traced; trace records are written only then. */
     PacketTrace trace;
-    /**
-     * The connection the routing hook found for this frame, kept between its calls before and after
-     * the route lookup; {@link #NO_CONNECTION} until it finds one.
-     */
-    long connection;
+    /** The traced frame's steps as the stages wrote them, formatted when it is done ({@link TraceFormatter}). */
+    final List<TraceRecord> traced = new ArrayList<>();
 
     /** Starts a frame: its port and counters, the time, nothing parsed yet. Keeps trace and dry run. */
     void begin(int ingress, PortCounters in, long now) {
@@ -53,7 +56,7 @@ final class FrameContext {
         this.now = now;
         this.l3 = UNPARSED;
         this.l4 = UNPARSED;
-        this.connection = NO_CONNECTION;
+        connection.clear();
     }
 
     /**
@@ -64,17 +67,36 @@ final class FrameContext {
         return trace != null;
     }
 
+    /** A trace step as data ({@link TraceEvent} names the operands), when traced; formatted after the frame. */
+    void record(TraceEvent event, long a) {
+        record(event, a, 0, 0, 0);
+    }
+
+    void record(TraceEvent event, long a, long b) {
+        record(event, a, b, 0, 0);
+    }
+
+    void record(TraceEvent event, long a, long b, long c) {
+        record(event, a, b, c, 0);
+    }
+
+    void record(TraceEvent event, long a, long b, long c, long d) {
+        if (trace != null) {
+            traced.add(TraceRecord.of(event, a, b, c, d));
+        }
+    }
+
     /** A trace line for {@code stage}; {@code text} may be null when it was built only if tracing. */
     void note(String stage, String text) {
         if (trace != null && text != null) {
-            trace.note(stage, text);
+            traced.add(TraceRecord.note(stage, text));
         }
     }
 
     /** The traced frame's verdict, when traced. */
     void verdict(String text) {
         if (trace != null) {
-            trace.verdict(text);
+            traced.add(TraceRecord.verdict(text));
         }
     }
 

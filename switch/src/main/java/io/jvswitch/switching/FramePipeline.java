@@ -33,6 +33,8 @@ final class FramePipeline {
     final Ipv6Router router6;
     /** One per agent, reused for every frame. */
     final FrameContext frame = new FrameContext();
+    /** Turns a traced frame's records into its trace's text, after the frame. */
+    final TraceFormatter traceFormat;
 
     final PortEgress egress;
     private final PortTable table;
@@ -48,6 +50,7 @@ final class FramePipeline {
     FramePipeline(PortTable table, CaptureTaps taps, SwitchContext ctx) {
         this.table = table;
         this.taps = taps;
+        this.traceFormat = new TraceFormatter(table);
         this.egress = new PortEgress(table, taps, frame);
         this.forwarder = egress.forwarder();
         this.sourceCheck = new EndpointSourceCheck(table, egress);
@@ -73,8 +76,8 @@ final class FramePipeline {
      */
     void process(int ingress, MutableDirectBuffer buffer, int length, long nowNanos) {
         final PortCounters in = table.counters[ingress];
-        in.rxFrames++;
-        in.rxBytes += Math.max(0, length - VirtioNetHeader.LENGTH);
+        in.count(PortCounter.RX_FRAMES);
+        in.add(PortCounter.RX_BYTES, Math.max(0, length - VirtioNetHeader.LENGTH));
         final int rxMask = taps.rx[ingress];
         if (rxMask != 0 && length > ETH_OFFSET) {
             taps.copy(rxMask, ingress, CapturePoint.RX, CaptureRing.NO_REASON, buffer, ETH_OFFSET, length - ETH_OFFSET);
@@ -99,17 +102,15 @@ final class FramePipeline {
         frame.trace = t;
         frame.dryRun = dryRun;
         try {
-            t.note(
-                    "rx",
-                    "port " + table.ports[ingress].name() + " (network " + table.domains[ingress].name + "), "
-                            + (length - ETH_OFFSET) + " bytes"
-                            + (dryRun ? ", synthetic: nothing is sent or learned" : ""));
+            frame.record(TraceEvent.RX, ingress, length - ETH_OFFSET, dryRun ? 1 : 0);
             if (dryRun) {
                 handle(ingress, new PortCounters(), buffer, length, nowNanos);
             } else {
                 process(ingress, buffer, length, nowNanos);
             }
         } finally {
+            traceFormat.write(frame.traced, t);
+            frame.traced.clear();
             frame.trace = null;
             frame.dryRun = false;
         }
@@ -186,11 +187,7 @@ final class FramePipeline {
         }
         if (!frame.dryRun) {
             final int learned = domain.macs.learn(source, ingress, nowNanos);
-            if (frame.tracing()) {
-                frame.note(
-                        "learn",
-                        MacAddress.format(source) + " on " + table.ports[ingress].name() + ": " + learnResult(learned));
-            }
+            frame.record(TraceEvent.LEARN, source, ingress, learned);
         }
         if (etherType == EthernetFrame.ETHERTYPE_ARP && proxyArp.answer(domain, ethernet, buffer, length)) {
             return;
@@ -201,12 +198,7 @@ final class FramePipeline {
         }
         final long destination = ethernet.destination();
         if (MacAddress.isMulticast(destination)) {
-            if (frame.tracing()) {
-                frame.note(
-                        "l2-lookup",
-                        MacAddress.format(destination) + " is "
-                                + (MacAddress.isBroadcast(destination) ? "broadcast" : "multicast") + ": flood");
-            }
+            frame.record(TraceEvent.L2_GROUP, destination);
             forwarder.flood(ingress, in, domain, buffer, length);
             return;
         }
@@ -224,27 +216,13 @@ final class FramePipeline {
     }
 
     private void traceIngress(int ingress, int etherType, boolean gso, MutableDirectBuffer buffer) {
-        frame.note(
-                "ingress-checks",
-                "passed: " + MacAddress.format(ethernet.source()) + " -> "
-                        + MacAddress.format(ethernet.destination()) + String.format(", ethertype 0x%04x", etherType)
-                        + (gso ? ", GSO super-frame (gso_size " + VirtioNetHeader.gsoSize(buffer, 0) + ")" : ""));
-        frame.note(
-                "port-security",
-                table.enforced[ingress]
-                        ? "source MAC and address are the endpoint's"
-                        : "off for this endpoint (--allow-spoofing)");
-    }
-
-    private static String learnResult(int result) {
-        return switch (result) {
-            case MacTable.LEARNED -> "learned";
-            case MacTable.REFRESHED -> "refreshed";
-            case MacTable.MOVED -> "moved here from another port";
-            case MacTable.REFUSED_TABLE_FULL -> "not learned: the network's MAC table is full";
-            case MacTable.REFUSED_INVALID -> "not learned: not a station address";
-            default -> "not learned: the port's MAC limit is reached";
-        };
+        frame.record(
+                TraceEvent.INGRESS_PASSED,
+                ethernet.source(),
+                ethernet.destination(),
+                etherType,
+                gso ? VirtioNetHeader.gsoSize(buffer, 0) : -1);
+        frame.record(TraceEvent.PORT_SECURITY, ingress);
     }
 
     /** An offload request must point inside the frame, or the kernel would reject it on egress. */

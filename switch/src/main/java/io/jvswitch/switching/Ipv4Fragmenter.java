@@ -92,7 +92,7 @@ final class Ipv4Fragmenter {
             delivery.send(ingress, to, scratch, L3 + headerLength + size);
         }
         if (to != null) {
-            to.fragmented++;
+            to.count(NetworkCounter.FRAGMENTED);
         }
     }
 }

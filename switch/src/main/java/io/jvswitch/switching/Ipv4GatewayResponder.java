@@ -7,7 +7,6 @@ import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.UdpPacket;
@@ -82,10 +81,8 @@ final class Ipv4GatewayResponder {
                 || !icmp.isChecksumValid()) {
             return false;
         }
-        if (frame.tracing()) {
-            frame.note("gateway", "echo request to " + Ipv4Address.format(address) + ": answered by the switch");
-            frame.verdict("answered (ICMP echo reply) out of " + table.ports[frame.ingress].name());
-        }
+        frame.record(TraceEvent.GATEWAY_ECHO, address);
+        frame.record(TraceEvent.ECHO_REPLY_VERDICT, frame.ingress);
         if (frame.dryRun) {
             return true;
         }
@@ -98,7 +95,7 @@ final class Ipv4GatewayResponder {
         ip.updateHeaderChecksum();
         Ipv4HeaderWriter.swapMacs(buffer);
         VirtioNetHeader.clear(buffer, 0);
-        frame.in.gatewayAnswered++;
+        frame.in.count(PortCounter.GATEWAY_ANSWERED);
         egress.transmit(frame.ingress, buffer, length);
         return true;
     }
@@ -125,11 +122,9 @@ final class Ipv4GatewayResponder {
             egress.drop(ingress, frame.in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return;
         }
-        if (frame.tracing()) {
-            frame.note("gateway", "UDP to port " + service.port() + " of the gateway: handed to its service");
-        }
+        frame.record(TraceEvent.GATEWAY_SERVICE, service.port());
         if (frame.dryRun) {
-            frame.verdict("handed to the gateway's service (not run for a synthetic frame)");
+            frame.record(TraceEvent.SERVICE_DRY_RUN_VERDICT, 0);
             return;
         }
         egress.capture(CapturePoint.DNS, ingress, buffer, length); // the query, before the answer overwrites it
@@ -151,8 +146,8 @@ final class Ipv4GatewayResponder {
             egress.drop(ingress, frame.in, DropReason.SERVICE_DROPPED, buffer, length);
             return;
         }
-        frame.in.gatewayAnswered++;
-        domain.serviceRequests++;
+        frame.in.count(PortCounter.GATEWAY_ANSWERED);
+        domain.count(NetworkCounter.SERVICE_REQUESTS);
         if (answer == GatewayDatagramService.DEFERRED) {
             return;
         }
@@ -174,11 +169,11 @@ final class Ipv4GatewayResponder {
             int payloadLength) {
         final long clientMac = domain.addresses.lookup(clientIp);
         if (clientMac < 0) {
-            domain.serviceRepliesUndeliverable++;
+            domain.count(NetworkCounter.SERVICE_REPLIES_UNDELIVERABLE);
             return false;
         }
         writeUdpHeaders(buffer, domain, clientMac, clientIp, clientPort, servicePort, payloadLength);
-        domain.serviceReplies++;
+        domain.count(NetworkCounter.SERVICE_REPLIES);
         sendFromGateway(FrameContext.NO_PORT, domain, buffer, payloadLength);
         return true;
     }
@@ -194,11 +189,7 @@ final class Ipv4GatewayResponder {
             egress.drop(frame.ingress, frame.in, DropReason.NOT_FOR_ROUTER, buffer, length);
             return;
         }
-        if (frame.tracing()) {
-            frame.note(
-                    "arp-proxy",
-                    "who-has " + Ipv4Address.format(routerIp) + " from the host: the router's link address");
-        }
+        frame.record(TraceEvent.HOST_ARP_FOR_ROUTER, routerIp);
         if (frame.dryRun) {
             return;
         }
@@ -212,7 +203,7 @@ final class Ipv4GatewayResponder {
         arp.setTargetMac(askerMac);
         arp.setTargetIp(askerIp);
         VirtioNetHeader.clear(buffer, 0);
-        frame.in.arpAnswered++;
+        frame.in.count(PortCounter.ARP_ANSWERED);
         egress.transmit(frame.ingress, buffer, length);
     }
 

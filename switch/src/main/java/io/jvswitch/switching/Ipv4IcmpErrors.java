@@ -60,16 +60,38 @@ final class Ipv4IcmpErrors {
         routerMac = mac;
     }
 
-    /** Drops the frame in hand under {@code reason} and tells its sender "destination unreachable". */
+    /**
+     * Drops the frame in hand under {@code reason} and tells its sender "destination unreachable";
+     * {@code why} and its operands are the trace's record of the decision.
+     */
     void unreachable(
-            BridgeDomain from, MutableDirectBuffer buffer, int length, DropReason reason, int code, String why) {
-        refuse(from, buffer, length, reason, IcmpPacket.TYPE_DESTINATION_UNREACHABLE, code, 0, why);
+            BridgeDomain from,
+            MutableDirectBuffer buffer,
+            int length,
+            DropReason reason,
+            int code,
+            TraceEvent why,
+            long whyA) {
+        refuse(from, buffer, length, reason, IcmpPacket.TYPE_DESTINATION_UNREACHABLE, code, 0, why, whyA, 0);
+    }
+
+    void unreachable(
+            BridgeDomain from,
+            MutableDirectBuffer buffer,
+            int length,
+            DropReason reason,
+            int code,
+            TraceEvent why,
+            long whyA,
+            long whyB) {
+        refuse(from, buffer, length, reason, IcmpPacket.TYPE_DESTINATION_UNREACHABLE, code, 0, why, whyA, whyB);
     }
 
     /**
      * Drops the frame in hand (header in the frame's IPv4 view) under {@code reason} and tells its
      * sender with an ICMP error sent back out of the port it came in on. {@code from} is the network
-     * it came from, null for the host; {@code why} is trace text, null when not traced.
+     * it came from, null for the host; {@code why} with its operands is the trace's record of the
+     * decision ({@link TraceEvent}).
      */
     void refuse(
             BridgeDomain from,
@@ -79,8 +101,10 @@ final class Ipv4IcmpErrors {
             int type,
             int code,
             int nextHopMtu,
-            String why) {
-        frame.note("route", why);
+            TraceEvent why,
+            long whyA,
+            long whyB) {
+        frame.record(why, whyA, whyB);
         if (!frame.dryRun) {
             send(from, buffer, length, type, code, nextHopMtu);
         }
@@ -124,7 +148,7 @@ final class Ipv4IcmpErrors {
         icmp.updateChecksum();
         sent++;
         if (from != null) {
-            from.icmpErrors++;
+            from.count(NetworkCounter.ICMP_ERRORS);
         }
         egress.transmit(frame.ingress, scratch, l4 + icmpLength);
     }

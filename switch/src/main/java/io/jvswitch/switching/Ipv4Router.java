@@ -9,7 +9,6 @@ import static io.jvswitch.switching.Ipv4IcmpErrors.UNREACHABLE_PORT;
 
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.IcmpPacket;
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.service.GatewayDatagramService;
@@ -170,19 +169,13 @@ final class Ipv4Router {
                         length,
                         DropReason.INTERNAL_NETWORK,
                         UNREACHABLE_NET,
-                        frame.tracing() ? "network " + domain.name + " is internal: no way out" : null);
+                        TraceEvent.ROUTE_INTERNAL_NO_WAY_OUT,
+                        domain.id);
             } else if (hostLinkSlot < 0) {
                 errors.unreachable(
-                        domain,
-                        buffer,
-                        length,
-                        DropReason.NO_ROUTE,
-                        UNREACHABLE_NET,
-                        "no host link: nothing beyond the networks is reachable");
+                        domain, buffer, length, DropReason.NO_ROUTE, UNREACHABLE_NET, TraceEvent.ROUTE_NO_HOST_LINK, 0);
             } else {
-                if (frame.tracing()) {
-                    frame.note("route", Ipv4Address.format(destination) + " is beyond the networks: to the host link");
-                }
+                frame.record(TraceEvent.ROUTE_BEYOND_NETWORKS, destination);
                 forward(domain, null, buffer, length);
             }
         } else if (target != domain && !tracked) {
@@ -192,10 +185,9 @@ final class Ipv4Router {
                     length,
                     DropReason.ISOLATED,
                     UNREACHABLE_ADMIN_PROHIBITED,
-                    frame.tracing()
-                            ? Ipv4Address.format(destination) + " is in network " + target.name
-                                    + ": networks are isolated"
-                            : null);
+                    TraceEvent.ROUTE_ISOLATED,
+                    destination,
+                    target.id);
         } else if (destination == target.gatewayIp) {
             errors.unreachable(
                     domain,
@@ -203,11 +195,10 @@ final class Ipv4Router {
                     length,
                     DropReason.ISOLATED,
                     UNREACHABLE_ADMIN_PROHIBITED,
-                    "another network's gateway");
+                    TraceEvent.ROUTE_OTHER_GATEWAY,
+                    0);
         } else {
-            if (frame.tracing()) {
-                frame.note("route", Ipv4Address.format(destination) + " is in network " + target.name);
-            }
+            frame.record(TraceEvent.ROUTE_IN_NETWORK, destination, target.id);
             forward(domain, target, buffer, length);
         }
     }
@@ -229,11 +220,12 @@ final class Ipv4Router {
                     DropReason.GATEWAY_CLOSED,
                     UNREACHABLE_PORT,
                     domain.internal
-                            ? "internal network: the gateway serves DNS only"
-                            : "no host link behind the gateway");
+                            ? TraceEvent.ROUTE_GATEWAY_SERVES_DNS_ONLY
+                            : TraceEvent.ROUTE_NO_HOST_LINK_BEHIND_GATEWAY,
+                    0);
             return;
         }
-        frame.note("route", "for the gateway address: to the host, which owns it");
+        frame.record(TraceEvent.ROUTE_GATEWAY_TO_HOST, 0);
         forward(domain, null, buffer, length);
     }
 
@@ -273,7 +265,8 @@ final class Ipv4Router {
                         length,
                         DropReason.GATEWAY_CLOSED,
                         UNREACHABLE_PORT,
-                        "the router's link address answers ping only");
+                        TraceEvent.ROUTE_ROUTER_ANSWERS_PING_ONLY,
+                        0);
             }
             return;
         }
@@ -290,7 +283,8 @@ final class Ipv4Router {
                     length,
                     DropReason.NO_ROUTE,
                     UNREACHABLE_NET,
-                    frame.tracing() ? Ipv4Address.format(destination) + " is in no network" : null);
+                    TraceEvent.ROUTE_IN_NO_NETWORK,
+                    destination);
         } else if (target.internal && verdict != RoutingHook.ACCEPT_TRACKED && !dnsAnswerOf(target, buffer)) {
             errors.unreachable(
                     null,
@@ -298,12 +292,10 @@ final class Ipv4Router {
                     length,
                     DropReason.INTERNAL_NETWORK,
                     UNREACHABLE_ADMIN_PROHIBITED,
-                    frame.tracing() ? "network " + target.name + " is internal: the host cannot reach it" : null);
+                    TraceEvent.ROUTE_INTERNAL_FROM_HOST,
+                    target.id);
         } else {
-            if (frame.tracing()) {
-                frame.note(
-                        "route", "from the host to " + Ipv4Address.format(destination) + " in network " + target.name);
-            }
+            frame.record(TraceEvent.ROUTE_FROM_HOST, destination, target.id);
             forward(null, target, buffer, length);
         }
     }
@@ -334,7 +326,9 @@ final class Ipv4Router {
                     IcmpPacket.TYPE_TIME_EXCEEDED,
                     0,
                     0,
-                    "TTL expires here");
+                    TraceEvent.ROUTE_TTL_EXPIRES,
+                    0,
+                    0);
             return;
         }
         final int mtu = to == null ? table.mtus[hostLinkSlot] : to.mtu;
@@ -350,12 +344,14 @@ final class Ipv4Router {
                     IcmpPacket.TYPE_DESTINATION_UNREACHABLE,
                     UNREACHABLE_FRAGMENTATION_NEEDED,
                     mtu,
-                    frame.tracing() ? ipLength + " bytes with DF set, next hop MTU " + mtu : null);
+                    TraceEvent.ROUTE_TOO_BIG,
+                    ipLength,
+                    mtu);
             return;
         }
         if (frame.dryRun) {
             translation.explainAfterRouting(networkOf(from), networkOf(to), buffer, length);
-            frame.verdict("routed to " + (to == null ? "the host link" : "network " + to.name));
+            frame.record(TraceEvent.ROUTED_VERDICT, to == null ? RoutingHook.HOST_LINK : to.id);
             return;
         }
         if (!translation.afterRouting(networkOf(from), networkOf(to), buffer, length)) {
@@ -377,9 +373,9 @@ final class Ipv4Router {
                         length,
                         DropReason.NO_NEIGHBOR,
                         UNREACHABLE_HOST,
-                        frame.tracing()
-                                ? Ipv4Address.format(ip.destination()) + " is no endpoint of " + to.name
-                                : null);
+                        TraceEvent.ROUTE_NO_NEIGHBOR,
+                        ip.destination(),
+                        to.id);
                 return;
             }
         }
@@ -393,12 +389,12 @@ final class Ipv4Router {
     }
 
     private void countRouted(BridgeDomain from, BridgeDomain to) {
-        frame.in.routed++;
+        frame.in.count(PortCounter.ROUTED);
         if (from != null) {
-            from.routedOut++;
+            from.count(NetworkCounter.ROUTED_OUT);
         }
         if (to != null) {
-            to.routedIn++;
+            to.count(NetworkCounter.ROUTED_IN);
         } else {
             toHost++;
         }
@@ -407,9 +403,7 @@ final class Ipv4Router {
     /** Sends a routed frame: into a network through its FDB (flooding an unlearned MAC), or to the host. */
     private void send(int ingress, BridgeDomain to, MutableDirectBuffer buffer, int length) {
         if (to == null) {
-            if (frame.tracing()) {
-                frame.verdict("routed to the host link (" + table.ports[hostLinkSlot].name() + ")");
-            }
+            frame.record(TraceEvent.ROUTED_TO_HOST_LINK_VERDICT, hostLinkSlot);
             egress.transmit(hostLinkSlot, buffer, length);
         } else {
             egress.switchWithin(ingress, to, buffer, length);

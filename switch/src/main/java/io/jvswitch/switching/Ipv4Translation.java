@@ -4,7 +4,6 @@ import static io.jvswitch.switching.Ipv4HeaderWriter.ETH;
 import static io.jvswitch.switching.Ipv4HeaderWriter.L3;
 
 import io.jvswitch.packet.EthernetFrame;
-import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.capture.CapturePoint;
@@ -89,12 +88,13 @@ final class Ipv4Translation {
             }
             return RoutingHook.ACCEPT;
         }
-        final String before = frame.tracing() ? flow(buffer) : null;
-        final int verdict = hook.beforeRouting(fromNetwork, buffer, L3, length - L3, frame.now);
+        final long beforeAddresses = frame.tracing() ? addresses() : 0;
+        final long beforePorts = frame.tracing() ? ports(buffer) : 0;
+        final int verdict = hook.beforeRouting(fromNetwork, buffer, L3, length - L3, frame.now, frame.connection);
         if (verdict == RoutingHook.DROP) {
             egress.drop(frame.ingress, frame.in, DropReason.TRANSLATION_REFUSED, buffer, length);
-        } else if (before != null) {
-            noteTranslation("nat (pre-route)", before, buffer, verdict);
+        } else {
+            recordTranslation(TraceEvent.NAT_PRE_ROUTE, beforeAddresses, beforePorts, buffer, verdict);
         }
         return verdict;
     }
@@ -112,35 +112,45 @@ final class Ipv4Translation {
      */
     boolean afterRouting(int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int length) {
         if (hook != null) {
-            final String before = frame.tracing() ? flow(buffer) : null;
-            final int verdict = hook.afterRouting(fromNetwork, toNetwork, buffer, L3, length - L3, frame.now);
+            final long beforeAddresses = frame.tracing() ? addresses() : 0;
+            final long beforePorts = frame.tracing() ? ports(buffer) : 0;
+            final int verdict =
+                    hook.afterRouting(fromNetwork, toNetwork, buffer, L3, length - L3, frame.now, frame.connection);
             if (verdict == RoutingHook.DROP) {
                 egress.drop(frame.ingress, frame.in, DropReason.TRANSLATION_REFUSED, buffer, length);
                 return false;
             }
-            if (before != null) {
-                noteTranslation("nat (post-route)", before, buffer, verdict);
-            }
+            recordTranslation(TraceEvent.NAT_POST_ROUTE, beforeAddresses, beforePorts, buffer, verdict);
         }
         egress.capture(CapturePoint.POST_NAT, frame.ingress, buffer, length);
         return true;
     }
 
-    /** Trace text: what the hook did to the packet's addresses and ports. */
-    private void noteTranslation(String stage, String before, MutableDirectBuffer buffer, int verdict) {
-        final String after = flow(buffer);
-        frame.note(
-                stage,
-                (before.equals(after) ? "unchanged: " + after : before + " translated to " + after)
-                        + (verdict == RoutingHook.ACCEPT_TRACKED ? " (a tracked connection)" : ""));
+    /** The trace's record of what the hook did to the packet's addresses and ports, when traced. */
+    private void recordTranslation(
+            TraceEvent event, long beforeAddresses, long beforePorts, DirectBuffer buffer, int verdict) {
+        if (frame.tracing()) {
+            frame.record(
+                    event,
+                    beforeAddresses,
+                    beforePorts,
+                    addresses(),
+                    ports(buffer) | (verdict == RoutingHook.ACCEPT_TRACKED ? TraceFlow.TRACKED : 0));
+        }
     }
 
-    /** "address:port -> address:port" of the frame's IPv4 packet (ports for TCP and UDP only). */
-    private String flow(DirectBuffer buffer) {
+    /** The IPv4 packet's source and destination as one long ({@link TraceFlow}). */
+    private long addresses() {
+        return TraceFlow.addresses(frame.ipv4.source(), frame.ipv4.destination());
+    }
+
+    /** Its TCP or UDP ports as one long, or none for other protocols and fragments ({@link TraceFlow}). */
+    private long ports(DirectBuffer buffer) {
         final Ipv4Packet ip = frame.ipv4;
         final boolean ports = (ip.protocol() == Ipv4Packet.PROTOCOL_TCP || ip.protocol() == Ipv4Packet.PROTOCOL_UDP)
                 && !ip.isFragment();
-        return Ipv4Address.format(ip.source()) + (ports ? ":" + frame.ipv4SourcePort(buffer) : "") + " -> "
-                + Ipv4Address.format(ip.destination()) + (ports ? ":" + frame.ipv4DestinationPort(buffer) : "");
+        return ports
+                ? TraceFlow.ports(frame.ipv4SourcePort(buffer), frame.ipv4DestinationPort(buffer))
+                : TraceFlow.NO_PORTS;
     }
 }

@@ -77,7 +77,7 @@ final class Ipv6GatewayResponder {
                 Icmpv6Packet.NA_FLAG_ROUTER | Icmpv6Packet.NA_FLAG_SOLICITED | Icmpv6Packet.NA_FLAG_OVERRIDE);
         icmp.setChecksum(icmp.computeChecksum(ip, Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH));
         VirtioNetHeader.clear(buffer, 0);
-        in.arpAnswered++;
+        in.count(PortCounter.ARP_ANSWERED);
         egress.transmit(ingress, buffer, L3 + Ipv6Packet.HEADER_LENGTH + Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH);
         return true;
     }
@@ -117,7 +117,7 @@ final class Ipv6GatewayResponder {
                 MacAddress.read(buffer, ETH + EthernetFrame.SOURCE_OFFSET));
         MacAddress.write(buffer, ETH + EthernetFrame.SOURCE_OFFSET, mac);
         VirtioNetHeader.clear(buffer, 0);
-        in.gatewayAnswered++;
+        in.count(PortCounter.GATEWAY_ANSWERED);
         egress.transmit(ingress, buffer, L3 + Ipv6Packet.HEADER_LENGTH + icmpLength);
         return true;
     }

@@ -73,8 +73,8 @@ final class Ipv6GatewayService {
             egress.drop(ingress, in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return true;
         }
-        if (frame.trace != null) {
-            frame.trace.note("gateway", "UDP to port " + served.port() + " of the IPv6 gateway: handed to its service");
+        if (frame.tracing()) {
+            frame.note("gateway", "UDP to port " + served.port() + " of the IPv6 gateway: handed to its service");
         }
         if (frame.dryRun) {
             frame.verdict("handed to the gateway's service (not run for a synthetic frame)");
@@ -99,8 +99,8 @@ final class Ipv6GatewayService {
             egress.drop(ingress, in, DropReason.SERVICE_DROPPED, buffer, length);
             return true;
         }
-        in.gatewayAnswered++;
-        domain.serviceRequests++;
+        in.count(PortCounter.GATEWAY_ANSWERED);
+        domain.count(NetworkCounter.SERVICE_REQUESTS);
         if (answer == GatewayDatagramService.DEFERRED) {
             return true;
         }
@@ -126,7 +126,7 @@ final class Ipv6GatewayService {
         final int slot = clients.slot(client, domain.id);
         final long clientMac = slot < 0 ? -1 : domain.addresses6.lookup(clients.high(slot), clients.low(slot));
         if (clientMac < 0 || Ipv6Packet.HEADER_LENGTH + UdpPacket.HEADER_LENGTH + payloadLength > domain.mtu) {
-            domain.serviceRepliesUndeliverable++;
+            domain.count(NetworkCounter.SERVICE_REPLIES_UNDELIVERABLE);
             return false;
         }
         writeHeaders(
@@ -138,7 +138,7 @@ final class Ipv6GatewayService {
                 clientPort,
                 servicePort,
                 payloadLength);
-        domain.serviceReplies++;
+        domain.count(NetworkCounter.SERVICE_REPLIES);
         if (egress.capturesDns()) {
             egress.capture(CapturePoint.DNS, domain.macs.lookup(clientMac), buffer, PAYLOAD + payloadLength);
         }

@@ -138,7 +138,7 @@ final class Ipv6IcmpErrors {
         icmp.setChecksum(icmp.computeChecksum(out, icmpLength));
         sent++;
         if (from != null) {
-            from.icmpErrors++;
+            from.count(NetworkCounter.ICMP_ERRORS);
         }
         egress.transmit(ingress, scratch, l4 + icmpLength);
     }

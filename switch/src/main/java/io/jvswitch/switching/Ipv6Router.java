@@ -320,9 +320,9 @@ final class Ipv6Router {
             return;
         }
         ip.setHopLimit(ip.hopLimit() - 1);
-        in.routed++;
+        in.count(PortCounter.ROUTED);
         if (from != null) {
-            from.routedOut++;
+            from.count(NetworkCounter.ROUTED_OUT);
         }
         MacAddress.write(buffer, ETH + EthernetFrame.DESTINATION_OFFSET, destinationMac);
         MacAddress.write(buffer, ETH + EthernetFrame.SOURCE_OFFSET, sourceMac);
@@ -333,7 +333,7 @@ final class Ipv6Router {
             toHost++;
             egress.transmit(hostLinkSlot, buffer, sent);
         } else {
-            to.routedIn++;
+            to.count(NetworkCounter.ROUTED_IN);
             egress.switchWithin(ingress, to, buffer, sent);
         }
     }

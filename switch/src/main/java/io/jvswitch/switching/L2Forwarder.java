@@ -43,37 +43,29 @@ final class L2Forwarder {
             int length) {
         final int out = domain.macs.lookup(destination);
         if (out < 0) {
-            if (frame.tracing()) {
-                frame.note(
-                        "l2-lookup",
-                        "FDB of " + domain.name + ": " + MacAddress.format(destination)
-                                + " not learned: flood as unknown unicast");
-            }
+            frame.record(TraceEvent.L2_UNKNOWN, domain.id, destination);
             if (!frame.dryRun) {
-                domain.unknownUnicastFrames++;
+                domain.count(NetworkCounter.UNKNOWN_UNICAST);
             }
             flood(ingress, in, domain, buffer, length);
         } else if (out == ingress) {
             egress.drop(ingress, in, DropReason.DESTINATION_IS_INGRESS, buffer, length);
         } else {
             if (frame.tracing()) {
-                frame.note(
-                        "l2-lookup",
-                        "FDB of " + domain.name + ": " + MacAddress.format(destination) + " -> port "
-                                + table.ports[out].name());
-                frame.verdict("forwarded to " + table.ports[out].name());
+                frame.record(TraceEvent.L2_HIT, domain.id, destination, out);
+                frame.record(TraceEvent.FORWARDED_TO, out);
                 noteEgress(out, buffer, length);
             }
-            in.forwarded++;
+            in.count(PortCounter.FORWARDED);
             egress.transmit(out, buffer, length);
         }
     }
 
     /** Sends the frame out of every member of {@code domain} but its ingress. */
     void flood(int ingress, PortCounters in, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
-        in.flooded++;
+        in.count(PortCounter.FLOODED);
         if (!frame.dryRun) {
-            domain.floodedFrames++;
+            domain.count(NetworkCounter.FLOODED);
         }
         final int members = domain.memberCount();
         if (frame.tracing()) {
@@ -82,20 +74,14 @@ final class L2Forwarder {
         for (int i = 0; i < members; i++) {
             final int out = domain.member(i);
             if (out != ingress && egress.transmit(out, buffer, length)) {
-                table.counters[out].floodedOut++;
+                table.counters[out].count(PortCounter.FLOODED_OUT);
             }
         }
     }
 
     private void traceFlood(int ingress, BridgeDomain domain, MutableDirectBuffer buffer, int length) {
         final int members = domain.memberCount();
-        final StringBuilder to = new StringBuilder();
-        for (int i = 0; i < members; i++) {
-            if (domain.member(i) != ingress) {
-                to.append(to.isEmpty() ? "" : ", ").append(table.ports[domain.member(i)].name());
-            }
-        }
-        frame.verdict("flooded in " + domain.name + " to " + (to.isEmpty() ? "no other port" : to));
+        frame.record(TraceEvent.FLOODED_IN, domain.id, ingress);
         for (int i = 0; i < members; i++) {
             if (domain.member(i) != ingress) {
                 noteEgress(domain.member(i), buffer, length);

@@ -2,9 +2,7 @@ package io.jvswitch.switching;
 
 import io.jvswitch.packet.EthernetFrame;
 import io.jvswitch.packet.Icmpv6Packet;
-import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.Ipv6Packet;
-import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import org.agrona.MutableDirectBuffer;
 
@@ -71,13 +69,7 @@ final class NeighborProxy {
         final long owner = domain.addresses6.lookup(targetHigh, targetLow);
         final long askerMac = ethernet.source();
         if (owner < 0 || owner == askerMac) {
-            if (frame.tracing()) {
-                frame.note(
-                        "ndp-proxy",
-                        "who-has " + Ipv6Address.format(targetHigh, targetLow) + ": "
-                                + (owner < 0 ? "not in the IPv6 address book of " + domain.name : "the asker's own")
-                                + ": forwarded like any frame");
-            }
+            frame.record(TraceEvent.NDP_UNANSWERED, domain.id, targetHigh, targetLow, owner < 0 ? 0 : 1);
             return false;
         }
         if (!icmp.checksumValid(ip, icmpLength)) {
@@ -87,13 +79,8 @@ final class NeighborProxy {
         if (answerLength > buffer.capacity()) {
             return false;
         }
-        if (frame.tracing()) {
-            frame.note(
-                    "ndp-proxy",
-                    "who-has " + Ipv6Address.format(targetHigh, targetLow) + ": IPv6 address book of " + domain.name
-                            + " says " + MacAddress.format(owner) + ": answered by the switch");
-            frame.verdict("answered (proxy-NDP) out of " + table.ports[ingress].name());
-        }
+        frame.record(TraceEvent.NDP_ANSWERED, domain.id, targetHigh, targetLow, owner);
+        frame.record(TraceEvent.PROXY_NDP_VERDICT, ingress);
         if (frame.dryRun) {
             return true;
         }
@@ -114,8 +101,8 @@ final class NeighborProxy {
                         | (gateway ? Icmpv6Packet.NA_FLAG_ROUTER : 0));
         icmp.setChecksum(icmp.computeChecksum(ip, Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH));
         VirtioNetHeader.clear(buffer, 0);
-        in.arpAnswered++;
-        domain.arpAnswered++;
+        in.count(PortCounter.ARP_ANSWERED);
+        domain.count(NetworkCounter.ARP_ANSWERED);
         egress.transmit(ingress, buffer, answerLength);
         return true;
     }

@@ -1,6 +1,13 @@
 package io.jvswitch.switching;
 
-/** Per-network figures: FDB occupancy and its overflow counters, floods and proxy-ARP answers. */
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Per-network figures: FDB occupancy and its overflow counters, and what the network counted.
+ *
+ * @param counts indexed by {@link NetworkCounter#ordinal()}
+ */
 public record NetworkStats(
         String name,
         int ports,
@@ -12,12 +19,18 @@ public record NetworkStats(
         long macRefusedTableFull,
         long macRefusedPortLimit,
         int knownAddresses,
-        long flooded,
-        long unknownUnicast,
-        long arpAnswered,
-        long routedIn,
-        long routedOut,
-        long fragmented,
-        long icmpErrors,
-        long serviceRequests,
-        long serviceReplies) {}
+        long[] counts) {
+
+    public long get(NetworkCounter counter) {
+        return counts[counter.ordinal()];
+    }
+
+    /** @return every counter by {@linkplain NetworkCounter#key() key}, in declaration order */
+    public Map<String, Long> counters() {
+        final Map<String, Long> out = new LinkedHashMap<>();
+        for (NetworkCounter counter : NetworkCounter.VALUES) {
+            out.put(counter.key(), counts[counter.ordinal()]);
+        }
+        return out;
+    }
+}

@@ -59,8 +59,8 @@ final class PortEgress implements Egress {
         }
         final int result = table.ports[egress].transmit(buffer, 0, length);
         if (result == Port.TX_OK) {
-            out.txFrames++;
-            out.txBytes += length - VirtioNetHeader.LENGTH;
+            out.count(PortCounter.TX_FRAMES);
+            out.add(PortCounter.TX_BYTES, length - VirtioNetHeader.LENGTH);
             final int txMask = taps.tx[egress];
             if (txMask != 0) {
                 taps.copy(
@@ -87,9 +87,9 @@ final class PortEgress implements Egress {
     @Override
     public void drop(int slot, PortCounters counters, DropReason reason, MutableDirectBuffer buffer, int length) {
         counters.drop(reason);
-        if (frame.trace != null) {
-            frame.trace.note(reason.stage().label(), "dropped: " + reason.label() + " (" + reason.description() + ")");
-            frame.trace.verdict("dropped at " + table.ports[slot].name() + ": " + reason.label());
+        if (frame.tracing()) {
+            frame.record(TraceEvent.DROPPED, reason.ordinal());
+            frame.record(TraceEvent.DROPPED_VERDICT, slot, reason.ordinal());
         }
         final int mask = taps.drop[slot];
         if (mask != 0 && !frame.dryRun && length > ETH_OFFSET) {

@@ -2,8 +2,6 @@ package io.jvswitch.switching;
 
 import io.jvswitch.packet.ArpPacket;
 import io.jvswitch.packet.EthernetFrame;
-import io.jvswitch.packet.Ipv4Address;
-import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import org.agrona.MutableDirectBuffer;
 
@@ -49,33 +47,17 @@ final class ProxyArpResponder {
             return true;
         }
         if (operation != ArpPacket.OP_REQUEST || arp.isGratuitous()) {
-            if (frame.tracing()) {
-                frame.note(
-                        "arp-proxy",
-                        (operation == ArpPacket.OP_REPLY ? "a reply" : "a gratuitous ARP")
-                                + ": not answered, forwarded like any frame");
-            }
+            frame.record(TraceEvent.ARP_NOT_A_QUESTION, operation);
             return false; // replies and announcements travel like any other frame
         }
         final int targetIp = arp.targetIp();
         final long owner = domain.addresses.lookup(targetIp, frame.now);
         if (owner < 0 || owner == arp.senderMac()) {
-            if (frame.tracing()) {
-                frame.note(
-                        "arp-proxy",
-                        "who-has " + Ipv4Address.format(targetIp) + ": "
-                                + (owner < 0 ? "not in the address book of " + domain.name : "the asker's own address")
-                                + ": flood");
-            }
+            frame.record(TraceEvent.ARP_UNANSWERED, domain.id, targetIp, owner < 0 ? 0 : 1);
             return false; // unknown here, or a probe for the asker's own address: let it flood
         }
-        if (frame.tracing()) {
-            frame.note(
-                    "arp-proxy",
-                    "who-has " + Ipv4Address.format(targetIp) + ": address book of " + domain.name + " says "
-                            + MacAddress.format(owner) + ": answered by the switch");
-            frame.verdict("answered (proxy-ARP) out of " + table.ports[ingress].name());
-        }
+        frame.record(TraceEvent.ARP_ANSWERED, domain.id, targetIp, owner);
+        frame.record(TraceEvent.PROXY_ARP_VERDICT, ingress);
         if (frame.dryRun) {
             return true;
         }
@@ -89,8 +71,8 @@ final class ProxyArpResponder {
         arp.setTargetMac(askerMac);
         arp.setTargetIp(askerIp);
         VirtioNetHeader.clear(buffer, 0);
-        in.arpAnswered++;
-        domain.arpAnswered++;
+        in.count(PortCounter.ARP_ANSWERED);
+        domain.count(NetworkCounter.ARP_ANSWERED);
         egress.transmit(ingress, buffer, length);
         return true;
     }
@@ -112,11 +94,8 @@ final class ProxyArpResponder {
             egress.drop(ingress, frame.in, DropReason.TUNNEL_SPOOFED_ARP, buffer, length);
             return false;
         }
-        if (learned == AddressBook.LEARNED && frame.tracing()) {
-            frame.note(
-                    "arp-proxy",
-                    "learned " + Ipv4Address.format(arp.senderIp()) + " at " + MacAddress.format(arp.senderMac())
-                            + " from the tunnel");
+        if (learned == AddressBook.LEARNED) {
+            frame.record(TraceEvent.ARP_LEARNED_FROM_TUNNEL, arp.senderIp(), arp.senderMac());
         }
         return true;
     }

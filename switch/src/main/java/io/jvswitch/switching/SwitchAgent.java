@@ -69,6 +69,7 @@ final class SwitchAgent implements Agent {
                 ctx.clock());
         this.pipeline = new FramePipeline(table, taps, ctx);
         this.domains = new Domains(ctx, pipeline.router, pipeline.router6);
+        pipeline.traceFormat.networks(domains);
         this.reader = new PortReader(ctx.rxBatch(), table, pipeline, traceArm, this::portGone);
         this.works = new DutyCycleWorks(readySet);
         this.replies = new GatewayReplyQueue(ctx.gatewayReplyQueueBytes(), readySet::wakeup);

@@ -167,7 +167,7 @@ class CaptureAndTraceTest {
         while (a.pollTransmitted() != null) {
             // the flood of b's first frame
         }
-        final long rxBefore = stats(slotA).rxFrames();
+        final long rxBefore = stats(slotA).get(PortCounter.RX_FRAMES);
         final byte[] frame = ipv4Shaped(MAC_B, MAC_A);
         final PacketTrace trace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, ETH, frame.length)));
         final List<String> stages =
@@ -178,7 +178,7 @@ class CaptureAndTraceTest {
                 trace.steps().toString());
         assertEquals("forwarded to b", trace.verdict());
         assertNull(b.pollTransmitted(), "a dry run sends nothing");
-        assertEquals(rxBefore, stats(slotA).rxFrames(), "and counts nothing");
+        assertEquals(rxBefore, stats(slotA).get(PortCounter.RX_FRAMES), "and counts nothing");
 
         final byte[] arp = arpRequest(MAC_A, ip("10.0.0.2"), ip("10.0.0.3"));
         final PacketTrace arpTrace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(arp, ETH, arp.length)));
@@ -190,6 +190,57 @@ class CaptureAndTraceTest {
                 "dropped at a: no-route",
                 call(dp.traceSynthetic(slotA, Arrays.copyOfRange(gw, ETH, gw.length)))
                         .verdict());
+    }
+
+    /**
+     * The trace's text is written from the stages' records after the frame (TraceFormatter): word
+     * for word what users and scripts have always read.
+     */
+    @Test
+    void traceTextIsFormattedFromTheStagesRecords() {
+        b.inject(ipv4Shaped(MAC_A, MAC_B));
+        dp.runDutyCycle();
+        while (a.pollTransmitted() != null) {
+            // the flood of b's first frame
+        }
+        final byte[] frame = ipv4Shaped(MAC_B, MAC_A);
+        final PacketTrace forward = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(frame, ETH, frame.length)));
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step(
+                                "rx",
+                                "port a (network front), " + (frame.length - ETH)
+                                        + " bytes, synthetic: nothing is sent or learned"),
+                        new PacketTrace.Step(
+                                "ingress-checks", "passed: 02:4a:0a:00:00:02 -> 02:4a:0a:00:00:03, ethertype 0x0800"),
+                        new PacketTrace.Step("port-security", "off for this endpoint (--allow-spoofing)"),
+                        new PacketTrace.Step("l2-lookup", "FDB of front: 02:4a:0a:00:00:03 -> port b")),
+                forward.steps());
+
+        final byte[] unknown = ipv4Shaped(mac("02:4a:0a:00:00:09"), MAC_A);
+        final PacketTrace flood = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(unknown, ETH, unknown.length)));
+        assertEquals(
+                new PacketTrace.Step(
+                        "l2-lookup", "FDB of front: 02:4a:0a:00:00:09 not learned: flood as unknown unicast"),
+                flood.steps().get(3));
+        assertEquals("flooded in front to b", flood.verdict());
+
+        final byte[] arp = arpRequest(MAC_A, ip("10.0.0.2"), ip("10.0.0.3"));
+        final PacketTrace arpTrace = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(arp, ETH, arp.length)));
+        assertEquals(
+                new PacketTrace.Step(
+                        "arp-proxy",
+                        "who-has 10.0.0.3: address book of front says 02:4a:0a:00:00:03: answered by the switch"),
+                arpTrace.steps().get(arpTrace.steps().size() - 1));
+        assertEquals("answered (proxy-ARP) out of a", arpTrace.verdict());
+
+        final byte[] gw = ipv4Shaped(mac("02:4a:0a:00:00:01"), MAC_A);
+        final PacketTrace dropped = call(dp.traceSynthetic(slotA, Arrays.copyOfRange(gw, ETH, gw.length)));
+        assertEquals(
+                new PacketTrace.Step(
+                        DropReason.NO_ROUTE.stage().label(),
+                        "dropped: no-route (" + DropReason.NO_ROUTE.description() + ")"),
+                dropped.steps().get(dropped.steps().size() - 1));
     }
 
     @Test

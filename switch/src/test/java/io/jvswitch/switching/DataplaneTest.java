@@ -104,8 +104,8 @@ class DataplaneTest {
         cycle();
         assertNotNull(b.pollTransmitted());
         assertNull(c.pollTransmitted());
-        assertEquals(1, stats(slotA).forwarded());
-        assertEquals(1, stats(slotA).flooded());
+        assertEquals(1, stats(slotA).get(PortCounter.FORWARDED));
+        assertEquals(1, stats(slotA).get(PortCounter.FLOODED));
     }
 
     @Test
@@ -115,7 +115,7 @@ class DataplaneTest {
         assertNull(a.pollTransmitted());
         assertNull(b.pollTransmitted());
         assertNull(c.pollTransmitted());
-        assertEquals(1, stats(slotX).flooded());
+        assertEquals(1, stats(slotX).get(PortCounter.FLOODED));
     }
 
     @Test
@@ -132,7 +132,7 @@ class DataplaneTest {
         assertEquals(MAC_B, readMac(reply, ETH + 14 + 8), "sender hardware address is the owner");
         assertEquals(IP_B, ByteBuffer.wrap(reply).getInt(ETH + 14 + 14));
         assertEquals(IP_A, ByteBuffer.wrap(reply).getInt(ETH + 14 + 24));
-        assertEquals(1, stats(slotA).arpAnswered());
+        assertEquals(1, stats(slotA).get(PortCounter.ARP_ANSWERED));
 
         a.inject(arpRequest(MAC_A, IP_A, GW_IP));
         cycle();
@@ -191,11 +191,11 @@ class DataplaneTest {
                         "no-route",
                         1L),
                 s.drops());
-        assertEquals(9, s.rxFrames());
+        assertEquals(9, s.get(PortCounter.RX_FRAMES));
         long dropped = s.drops().values().stream().mapToLong(Long::longValue).sum();
         assertEquals(
-                s.rxFrames(),
-                s.forwarded() + s.flooded() + s.arpAnswered() + dropped,
+                s.get(PortCounter.RX_FRAMES),
+                s.get(PortCounter.FORWARDED) + s.get(PortCounter.FLOODED) + s.get(PortCounter.ARP_ANSWERED) + dropped,
                 "every frame received has exactly one verdict");
     }
 

@@ -172,8 +172,13 @@ class Ipv6RouterFuzzTest {
                 }
             }
             assertEquals(
-                    s.rxFrames(),
-                    s.forwarded() + s.flooded() + s.arpAnswered() + s.routed() + s.gatewayAnswered() + ingressDrops,
+                    s.get(PortCounter.RX_FRAMES),
+                    s.get(PortCounter.FORWARDED)
+                            + s.get(PortCounter.FLOODED)
+                            + s.get(PortCounter.ARP_ANSWERED)
+                            + s.get(PortCounter.ROUTED)
+                            + s.get(PortCounter.GATEWAY_ANSWERED)
+                            + ingressDrops,
                     () -> "one verdict per frame on " + s);
         }
         for (int p = 0; p < ports.length; p++) {

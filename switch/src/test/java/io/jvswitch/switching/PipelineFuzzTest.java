@@ -442,11 +442,11 @@ class PipelineFuzzTest {
             // One verdict per received frame, on its ingress port.
             final PortStats inBefore = before.get(slots[port]);
             final PortStats inAfter = stats.get(slots[port]);
-            final long rx = inAfter.rxFrames() - inBefore.rxFrames();
+            final long rx = inAfter.get(PortCounter.RX_FRAMES) - inBefore.get(PortCounter.RX_FRAMES);
             check(rx == (frame.length > 0 ? 1 : 0), "rxFrames did not count the frame exactly once", port);
-            final long forwarded = inAfter.forwarded() - inBefore.forwarded();
-            final long flooded = inAfter.flooded() - inBefore.flooded();
-            final long answered = inAfter.arpAnswered() - inBefore.arpAnswered();
+            final long forwarded = inAfter.get(PortCounter.FORWARDED) - inBefore.get(PortCounter.FORWARDED);
+            final long flooded = inAfter.get(PortCounter.FLOODED) - inBefore.get(PortCounter.FLOODED);
+            final long answered = inAfter.get(PortCounter.ARP_ANSWERED) - inBefore.get(PortCounter.ARP_ANSWERED);
             final long dropped = ingressDrops(inAfter) - ingressDrops(inBefore);
             check(forwarded + flooded + answered + dropped == rx, "not exactly one verdict", port);
 
@@ -461,7 +461,7 @@ class PipelineFuzzTest {
                 }
                 final PortStats b = before.get(slots[i]);
                 final PortStats a = stats.get(slots[i]);
-                final long tx = a.txFrames() - b.txFrames();
+                final long tx = a.get(PortCounter.TX_FRAMES) - b.get(PortCounter.TX_FRAMES);
                 final long egress = egressDrops(a) - egressDrops(b);
                 final long deviceTx = ports[i].transmitCount() - prevCount[i];
                 switchTx += tx;
@@ -641,11 +641,14 @@ class PipelineFuzzTest {
                         check(p.network().equals(network == FRONT ? "front" : "back"), "port in the wrong network", i);
                         learned += p.macsLearned();
                         // Every received frame has exactly one verdict (announcements have one without a receive).
-                        final long verdicts = p.forwarded() + p.flooded() + p.arpAnswered() + ingressDrops(p);
+                        final long verdicts = p.get(PortCounter.FORWARDED)
+                                + p.get(PortCounter.FLOODED)
+                                + p.get(PortCounter.ARP_ANSWERED)
+                                + ingressDrops(p);
                         check(
-                                p.rxFrames() == verdicts,
-                                "rx " + p.rxFrames() + " (announced " + announced[i] + ") != verdicts " + verdicts + " "
-                                        + p,
+                                p.get(PortCounter.RX_FRAMES) == verdicts,
+                                "rx " + p.get(PortCounter.RX_FRAMES) + " (announced " + announced[i] + ") != verdicts "
+                                        + verdicts + " " + p,
                                 i);
                     }
                 }

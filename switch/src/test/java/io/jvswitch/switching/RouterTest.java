@@ -13,8 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.switching.service.ConnectionSlot;
 import io.jvswitch.switching.service.GatewayDatagramService;
 import io.jvswitch.switching.service.GatewayReplies;
 import io.jvswitch.switching.service.RoutingHook;
@@ -227,6 +229,53 @@ class RouterTest {
         assertEquals(1, drops(a, "isolated"));
     }
 
+    /** The router's trace steps, written as records and formatted after the frame, read as they always have. */
+    @Test
+    void routingDecisionsAreTracedInWords() {
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "10.0.1.2 is in network small: networks are isolated"),
+                        new PacketTrace.Step(
+                                DropReason.ISOLATED.stage().label(),
+                                "dropped: isolated (" + DropReason.ISOLATED.description() + ")")),
+                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])))));
+        final PacketTrace out = trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+        assertEquals(
+                List.of(new PacketTrace.Step("route", "192.0.2.7 is beyond the networks: to the host link")),
+                routeSteps(out));
+        assertEquals("routed to the host link", out.verdict());
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "192.0.2.7 is beyond the networks: to the host link"),
+                        new PacketTrace.Step("route", "TTL expires here"),
+                        new PacketTrace.Step(
+                                DropReason.TTL_EXCEEDED.stage().label(),
+                                "dropped: ttl-exceeded (" + DropReason.TTL_EXCEEDED.description() + ")")),
+                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(1, 2, new byte[12])))));
+        final PacketTrace in =
+                trace(host, ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udp(53, 4000, new byte[1400])));
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "from the host to 10.0.1.2 in network small"),
+                        new PacketTrace.Step("route", "1428 bytes with DF set, next hop MTU 1280")),
+                routeSteps(in).subList(0, 2));
+    }
+
+    PacketTrace trace(MemoryPort port, byte[] frame) {
+        final int slot = call(dp.portStats()).stream()
+                .filter(p -> p.name().equals(port.name()))
+                .findFirst()
+                .orElseThrow()
+                .slot();
+        return call(dp.traceSynthetic(slot, Arrays.copyOfRange(frame, ETH, frame.length)));
+    }
+
+    static List<PacketTrace.Step> routeSteps(PacketTrace trace) {
+        return trace.steps().stream()
+                .filter(s -> s.stage().equals("route") || s.detail().startsWith("dropped: "))
+                .toList();
+    }
+
     @Test
     void ttlExpiringAtTheGatewayGetsTimeExceededQuotingThePacket() {
         final byte[] probe = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(33434, 33434, new byte[12]));
@@ -376,7 +425,12 @@ class RouterTest {
         call(dp.routingHook(new RoutingHook() {
             @Override
             public int beforeRouting(
-                    int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+                    int fromNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 return fromNetwork == 1 ? ACCEPT_TRACKED : ACCEPT;
             }
 
@@ -387,7 +441,8 @@ class RouterTest {
                     MutableDirectBuffer buffer,
                     int ipOffset,
                     int ipLength,
-                    long nowNanos) {
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 return toNetwork == RoutingHook.HOST_LINK ? DROP : ACCEPT;
             }
         }));
@@ -401,6 +456,47 @@ class RouterTest {
     }
 
     /**
+     * What the hook notes before the route lookup reaches its call after for the same packet only:
+     * a packet the router drops in between (TTL) takes its note with it.
+     */
+    @Test
+    void aHooksNoteTravelsWithItsPacketOnly() {
+        final List<Long> seenAfter = new ArrayList<>();
+        call(dp.routingHook(new RoutingHook() {
+            @Override
+            public int beforeRouting(
+                    int fromNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
+                assertEquals(ConnectionSlot.EMPTY, slot.get(), "each packet comes in with an empty slot");
+                slot.set(buffer.getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                return ACCEPT;
+            }
+
+            @Override
+            public int afterRouting(
+                    int fromNetwork,
+                    int toNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
+                seenAfter.add(slot.get());
+                return ACCEPT;
+            }
+        }));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(33434, 33434, new byte[12])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4001, 80, new byte[20])));
+        cycle();
+        assertEquals(1, drops(a, "ttl-exceeded"));
+        assertEquals(List.of(4001L), seenAfter, "the note of the packet routed, not of the one dropped");
+    }
+
+    /**
      * With a hook, a port's frames are read in bursts and the hook is shown, before any is routed,
      * exactly those the router will hand it (IPv4 to the gateway's MAC), in order; switched frames
      * are not shown, and every frame is still processed once, in the order it came.
@@ -411,7 +507,12 @@ class RouterTest {
         call(dp.routingHook(new RoutingHook() {
             @Override
             public int beforeRouting(
-                    int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+                    int fromNetwork,
+                    MutableDirectBuffer buffer,
+                    int ipOffset,
+                    int ipLength,
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 events.add("route " + (buffer.getShort(ipOffset + 20, ByteOrder.BIG_ENDIAN) & 0xFFFF));
                 return ACCEPT;
             }
@@ -423,7 +524,8 @@ class RouterTest {
                     MutableDirectBuffer buffer,
                     int ipOffset,
                     int ipLength,
-                    long nowNanos) {
+                    long nowNanos,
+                    ConnectionSlot slot) {
                 return ACCEPT;
             }
 

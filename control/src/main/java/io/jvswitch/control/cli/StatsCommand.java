@@ -122,6 +122,22 @@ final class StatsCommand implements Callable<Integer> {
             dns.properties().forEach(e -> dnsTable.row(e.getKey(), e.getValue().asLong()));
             dnsTable.print(out);
         }
+        final JsonNode nat = stats.path("nat");
+        if (!nat.isMissingNode()) {
+            out.println();
+            final TextTable natTable = new TextTable("NAT", "COUNT");
+            nat.properties().forEach(e -> {
+                if (e.getValue().isNumber()) {
+                    natTable.row(e.getKey(), e.getValue().asLong());
+                }
+            });
+            nat.path("drops").properties().forEach(d -> {
+                if (d.getValue().asLong() != 0) {
+                    natTable.row("drop " + d.getKey(), d.getValue().asLong());
+                }
+            });
+            natTable.print(out);
+        }
         final JsonNode capture = stats.path("capture");
         if (!capture.isMissingNode()) {
             out.printf(

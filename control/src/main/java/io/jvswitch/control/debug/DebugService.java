@@ -7,10 +7,12 @@ import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.NetworkService;
+import io.jvswitch.nat.NatCounters;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.DropReason;
 import io.jvswitch.switching.NetworkStats;
+import io.jvswitch.switching.PortCounter;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.capture.PacketTrace;
 
@@ -34,6 +36,7 @@ public final class DebugService {
     private final Dataplane dataplane;
     private final LongSupplier captureClientDrops;
     private volatile Supplier<Map<String, Long>> dnsStats;
+    private volatile Supplier<NatCounters> natCounters;
 
     public DebugService(NetworkService service, Dataplane dataplane, LongSupplier captureClientDrops) {
         this.service = service;
@@ -162,8 +165,8 @@ public final class DebugService {
         long rx = 0;
         long tx = 0;
         for (PortStats p : ports) {
-            rx += p.rxFrames();
-            tx += p.txFrames();
+            rx += p.get(PortCounter.RX_FRAMES);
+            tx += p.get(PortCounter.TX_FRAMES);
             p.drops().forEach((reason, n) -> {
                 byStage.merge(DropReason.parse(reason).stage().label(), n, Long::sum);
                 byReason.merge(reason, n, Long::sum);
@@ -191,11 +194,31 @@ public final class DebugService {
         if (dns != null) {
             result.put("dns", dns.get());
         }
+        final NatCounters nat = natCounters();
+        if (nat != null) {
+            final Map<String, Object> natStats = new LinkedHashMap<>();
+            natStats.put("connections", nat.connections());
+            natStats.put("limit", nat.limit());
+            natStats.putAll(nat.countsByLabel()); // every NatCounter by its label
+            natStats.put("drops", nat.dropsByReason());
+            result.put("nat", natStats);
+        }
         return result;
     }
 
     /** Adds the DNS responder's counters (by reason) to {@link #stats()}. */
     public void dnsStats(Supplier<Map<String, Long>> dnsStats) {
         this.dnsStats = dnsStats;
+    }
+
+    /** Adds the translator's counters ({@code NatCounter}, drops by reason) to {@link #stats()} and the metrics. */
+    public void natCounters(Supplier<NatCounters> natCounters) {
+        this.natCounters = natCounters;
+    }
+
+    /** The translator's counters now, or null without NAT. */
+    NatCounters natCounters() {
+        final Supplier<NatCounters> nat = natCounters;
+        return nat == null ? null : nat.get();
     }
 }

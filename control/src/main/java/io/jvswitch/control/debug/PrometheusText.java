@@ -1,7 +1,11 @@
 package io.jvswitch.control.debug;
 
+import io.jvswitch.nat.NatCounter;
+import io.jvswitch.nat.NatCounters;
 import io.jvswitch.switching.DropReason;
+import io.jvswitch.switching.NetworkCounter;
 import io.jvswitch.switching.NetworkStats;
+import io.jvswitch.switching.PortCounter;
 import io.jvswitch.switching.PortStats;
 
 import java.util.List;
@@ -15,30 +19,9 @@ final class PrometheusText {
 
     static String render(List<PortStats> ports, Map<String, NetworkStats> networks) {
         final PrometheusText text = new PrometheusText();
-        text.portCounter("jvs_port_rx_frames_total", "Frames received on a port.", ports, PortStats::rxFrames);
-        text.portCounter(
-                "jvs_port_rx_bytes_total", "Bytes received on a port (Ethernet frames).", ports, PortStats::rxBytes);
-        text.portCounter("jvs_port_tx_frames_total", "Frames sent out of a port.", ports, PortStats::txFrames);
-        text.portCounter("jvs_port_tx_bytes_total", "Bytes sent out of a port.", ports, PortStats::txBytes);
-        text.portCounter(
-                "jvs_port_forwarded_total", "Received frames forwarded to one port.", ports, PortStats::forwarded);
-        text.portCounter(
-                "jvs_port_flooded_total", "Received frames flooded in their network.", ports, PortStats::flooded);
-        text.portCounter(
-                "jvs_port_arp_answered_total",
-                "ARP requests the switch answered (proxy-ARP).",
-                ports,
-                PortStats::arpAnswered);
-        text.portCounter(
-                "jvs_port_routed_total",
-                "Received packets the gateway routed to another network or the host.",
-                ports,
-                PortStats::routed);
-        text.portCounter(
-                "jvs_port_gateway_answered_total",
-                "Received packets the gateway answered itself (ping, its UDP service).",
-                ports,
-                PortStats::gatewayAnswered);
+        for (PortCounter counter : PortCounter.values()) {
+            text.portCounter(metricName("jvs_port_", counter.key(), "_total"), counter.help(), ports, counter);
+        }
         text.header("jvs_port_drops_total", "Frames dropped at a port, by pipeline stage and reason.", "counter");
         for (PortStats p : ports) {
             for (Map.Entry<String, Long> drop : p.drops().entrySet()) {
@@ -75,30 +58,14 @@ final class PrometheusText {
                 "counter");
         text.networkGauge(
                 "jvs_network_fdb_aged_total", "MAC addresses aged out.", networks, NetworkStats::macsAged, "counter");
-        text.networkGauge(
-                "jvs_network_unknown_unicast_total",
-                "Frames flooded because the destination was not learned.",
-                networks,
-                NetworkStats::unknownUnicast,
-                "counter");
-        text.networkGauge(
-                "jvs_network_routed_in_total",
-                "Packets the gateway routed into the network.",
-                networks,
-                NetworkStats::routedIn,
-                "counter");
-        text.networkGauge(
-                "jvs_network_routed_out_total",
-                "Packets the gateway routed out of the network.",
-                networks,
-                NetworkStats::routedOut,
-                "counter");
-        text.networkGauge(
-                "jvs_network_icmp_errors_total",
-                "ICMP errors the gateway sent into the network.",
-                networks,
-                NetworkStats::icmpErrors,
-                "counter");
+        for (NetworkCounter counter : NetworkCounter.values()) {
+            text.networkGauge(
+                    metricName("jvs_network_", counter.key(), "_total"),
+                    counter.help(),
+                    networks,
+                    n -> n.get(counter),
+                    "counter");
+        }
         return text.out.toString();
     }
 
@@ -128,10 +95,51 @@ final class PrometheusText {
         return text.out.toString();
     }
 
-    private void portCounter(String name, String help, List<PortStats> ports, ToLongFunction<PortStats> value) {
+    /**
+     * The translator's counters, one family each ({@code jvs_nat_<label>_total}), its drops by reason
+     * and its table's fill; empty without NAT.
+     */
+    static String renderNat(NatCounters nat) {
+        if (nat == null) {
+            return "";
+        }
+        final PrometheusText text = new PrometheusText();
+        for (NatCounter counter : NatCounter.values()) {
+            final String name = metricName("jvs_nat_", counter.label(), "_total");
+            text.header(name, capitalised(counter.description()) + ".", "counter");
+            text.out.append(name).append(' ').append(nat.get(counter)).append('\n');
+        }
+        text.header("jvs_nat_drops_total", "Packets the translator refused, by reason.", "counter");
+        nat.dropsByReason().forEach((reason, n) -> text.sample("jvs_nat_drops_total", "reason", reason, n));
+        text.header("jvs_nat_connections", "Connections in the translator's table.", "gauge");
+        text.out.append("jvs_nat_connections ").append(nat.connections()).append('\n');
+        text.header("jvs_nat_connections_limit", "Most connections the translator's table holds.", "gauge");
+        text.out.append("jvs_nat_connections_limit ").append(nat.limit()).append('\n');
+        return text.out.toString();
+    }
+
+    /** A metric name from a counter's key or label: {@code rxFrames} or {@code prefetch-found} in snake case. */
+    static String metricName(String prefix, String key, String suffix) {
+        final StringBuilder name = new StringBuilder(prefix);
+        for (int i = 0; i < key.length(); i++) {
+            final char c = key.charAt(i);
+            if (Character.isUpperCase(c)) {
+                name.append('_').append(Character.toLowerCase(c));
+            } else {
+                name.append(c == '-' ? '_' : c);
+            }
+        }
+        return name.append(suffix).toString();
+    }
+
+    private static String capitalised(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    private void portCounter(String name, String help, List<PortStats> ports, PortCounter counter) {
         header(name, help, "counter");
         for (PortStats p : ports) {
-            sample(name, "port", p.name(), "network", p.network(), value.applyAsLong(p));
+            sample(name, "port", p.name(), "network", p.network(), p.get(counter));
         }
     }
 

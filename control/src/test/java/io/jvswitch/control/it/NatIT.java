@@ -345,6 +345,19 @@ class NatIT {
     }
 
     @Test
+    void statsShowTheTranslatorsCounters() throws Exception {
+        final long before =
+                f.ok("stats", "--json").json().path("nat").path("created").asLong();
+        assertEquals(MASQ, clientSeenBy(curl(client, "http://" + OUTSIDE_IP + ":8000/")));
+        final JsonNode nat = f.ok("stats", "--json").json().path("nat");
+        assertTrue(nat.path("created").asLong() > before, nat.toString());
+        assertTrue(nat.path("translated").asLong() >= 1, nat.toString());
+        assertTrue(nat.path("drops").has("fragment"), nat.toString());
+        final String table = f.ok("stats").out();
+        assertTrue(table.contains("NAT") && table.contains("created"), table);
+    }
+
+    @Test
     void aTcpConnectionMovesThroughItsStates() throws Exception {
         // A connection held open (the server waits up to 5 s for a request that does not come): established.
         final Process listener = startServer(f, outside, f.dir.resolve("hold.log"), "8002", "");

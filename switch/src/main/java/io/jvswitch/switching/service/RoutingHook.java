@@ -41,17 +41,32 @@ public interface RoutingHook {
      * @param fromNetwork the network the packet came from, or {@link #HOST_LINK}
      * @param ipOffset where the IPv4 header starts in {@code buffer}
      * @param ipLength bytes from {@code ipOffset} to the end of the packet
+     * @param slot empty as the packet comes in; what the hook writes there comes back to its
+     *     {@link #afterRouting} call for this packet, if the router does not drop it first
      */
-    int beforeRouting(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos);
+    int beforeRouting(
+            int fromNetwork,
+            MutableDirectBuffer buffer,
+            int ipOffset,
+            int ipLength,
+            long nowNanos,
+            ConnectionSlot slot);
 
     /**
      * After the route lookup, before the packet leaves: may rewrite the source (masquerade, the
      * replies of published ports).
      *
      * @param toNetwork the network the packet goes to, or {@link #HOST_LINK}
+     * @param slot what {@link #beforeRouting} noted about this packet
      */
     int afterRouting(
-            int fromNetwork, int toNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos);
+            int fromNetwork,
+            int toNetwork,
+            MutableDirectBuffer buffer,
+            int ipOffset,
+            int ipLength,
+            long nowNanos,
+            ConnectionSlot slot);
 
     /**
      * For a trace of a synthetic packet: says, changing nothing, what this hook would do with it:

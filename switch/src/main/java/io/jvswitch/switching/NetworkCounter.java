@@ -1,0 +1,41 @@
+package io.jvswitch.switching;
+
+/**
+ * What a network counts (its FDB's own figures aside). Adding one is one line here: the network
+ * snapshot ({@link NetworkStats#counters}) carries every one by its key, and so do the API, {@code
+ * jvs stats --json} and the Prometheus export ({@code jvs_network_<key in snake case>_total}).
+ */
+public enum NetworkCounter {
+    FLOODED("flooded", "Frames flooded in the network."),
+    UNKNOWN_UNICAST("unknownUnicast", "Frames flooded because the destination was not learned."),
+    ARP_ANSWERED("arpAnswered", "ARP and neighbour solicitations the switch answered in the network."),
+    ROUTED_IN("routedIn", "Packets the gateway routed into the network."),
+    ROUTED_OUT("routedOut", "Packets the gateway routed out of the network."),
+    FRAGMENTED("fragmented", "Packets the gateway fragmented on their way into the network."),
+    ICMP_ERRORS("icmpErrors", "ICMP errors the gateway sent into the network."),
+    SERVICE_REQUESTS("serviceRequests", "Datagrams the gateway's UDP service took from the network."),
+    SERVICE_REPLIES("serviceReplies", "Answers of the gateway's UDP service sent into the network."),
+    SERVICE_REPLIES_UNDELIVERABLE(
+            "serviceRepliesUndeliverable",
+            "Answers of the gateway's UDP service not sent: the asker's address has no known MAC.");
+
+    static final NetworkCounter[] VALUES = values();
+
+    private final String key;
+    private final String help;
+
+    NetworkCounter(String key, String help) {
+        this.key = key;
+        this.help = help;
+    }
+
+    /** The stable name in the API's JSON (lower camel case; the CLI and scripts read it). */
+    public String key() {
+        return key;
+    }
+
+    /** One sentence: what is counted. */
+    public String help() {
+        return help;
+    }
+}
