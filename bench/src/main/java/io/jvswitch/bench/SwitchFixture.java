@@ -151,6 +151,21 @@ final class SwitchFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * What a routing benchmark must see between two snapshots: {@code from} received packets, every
+     * one was routed and reached {@code to}, none was flooded, and the switch's counters agree.
+     */
+    void checkAllRouted(Snapshot before, Snapshot after, int from, int to) {
+        final long received = delta(before, after, from, p -> p.get(PortCounter.RX_FRAMES));
+        check(received > 0, "port " + from + " received nothing");
+        check(delta(before, after, from, p -> p.get(PortCounter.ROUTED)) == received, "not every packet was routed");
+        check(
+                delta(before, after, to, p -> p.get(PortCounter.TX_FRAMES)) == received,
+                "not every packet reached " + to);
+        check(delta(before, after, from, p -> p.get(PortCounter.FLOODED)) == 0, "packets were flooded");
+        checkConsistent(after);
+    }
+
     static long delta(Snapshot before, Snapshot after, int endpoint, ToLongFunction<PortStats> counter) {
         return counter.applyAsLong(after.stats()[endpoint]) - counter.applyAsLong(before.stats()[endpoint]);
     }
