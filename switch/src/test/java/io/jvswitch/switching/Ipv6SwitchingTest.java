@@ -276,6 +276,20 @@ class Ipv6SwitchingTest {
         assertEquals("dropped at host: gateway-closed", closed.verdict());
     }
 
+    @Test
+    void aRealFrameRoutedToTheHostLinkIsTracedToItsVerdict() {
+        final CompletableFuture<PacketTrace> pending =
+                CaptureAndTraceTest.armed(dp, stats("p0").slot(), (buffer, offset, length) -> true);
+        ports[0].inject(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, OUTSIDE, 1, 64, 8));
+        dp.runDutyCycle();
+        final PacketTrace trace = Dataplane.await(pending);
+        assertEquals(
+                List.of(new PacketTrace.Step("route", "fd99::1 is beyond the networks: to the host link")),
+                RouterTest.routeSteps(trace));
+        assertEquals("routed to the host link (host)", trace.verdict());
+        assertNotNull(host.pollTransmitted(), "and really routed");
+    }
+
     /**
      * Routing IPv6 and refusing it with an ICMPv6 error allocate nothing per packet, tracing off:
      * measured with the thread's allocation counter over many duty cycles after a warm-up.
