@@ -9,16 +9,18 @@ import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 
 /**
- * Real IPv4 packets as the router hands them to the hook (virtio-net header, Ethernet, IPv4),
- * built with checksums computed from scratch, and checks that recompute them from scratch.
+ * Real IPv4 packets as the router hands them to the hook (virtio-net header, Ethernet, IPv4), the
+ * headers from {@link FrameBuilder}, the transport checksums computed here from scratch, and checks
+ * that recompute them from scratch.
  */
 final class TestPackets {
-    static final int IP = VirtioNetHeader.LENGTH + 14;
+    static final int IP = FrameBuilder.L3;
 
     private TestPackets() {}
 
@@ -108,22 +110,11 @@ final class TestPackets {
         return b;
     }
 
+    /** The IPv4 header (TTL 64, DF) before {@code l4Length} zero bytes that the caller fills in. */
     private static UnsafeBuffer ipv4(int protocol, String src, String dst, int l4Length) {
-        final int total = 20 + l4Length;
-        final UnsafeBuffer b = new UnsafeBuffer(new byte[IP + total]);
-        b.putShort(VirtioNetHeader.LENGTH + 12, (short) 0x0800, ByteOrder.BIG_ENDIAN);
-        b.putByte(IP, (byte) 0x45);
-        b.putShort(IP + 2, (short) total, ByteOrder.BIG_ENDIAN);
-        b.putShort(IP + 4, (short) 0x1234, ByteOrder.BIG_ENDIAN);
-        b.putShort(IP + 6, (short) 0x4000, ByteOrder.BIG_ENDIAN); // DF
-        b.putByte(IP + 8, (byte) 64);
-        b.putByte(IP + 9, (byte) protocol);
-        b.putInt(IP + 12, ip(src), ByteOrder.BIG_ENDIAN);
-        b.putInt(IP + 16, ip(dst), ByteOrder.BIG_ENDIAN);
-        final Ipv4Packet ipv4 = new Ipv4Packet();
-        ipv4.wrap(b, IP, total);
-        ipv4.updateHeaderChecksum();
-        return b;
+        return new UnsafeBuffer(FrameBuilder.ipv4Frame(0L, 0L, ip(src), ip(dst), protocol, new byte[l4Length])
+                .rawTransport()
+                .build());
     }
 
     static int ipLength(UnsafeBuffer b) {

@@ -93,13 +93,6 @@ final class FrameContext {
         }
     }
 
-    /** The traced frame's verdict, when traced. */
-    void verdict(String text) {
-        if (trace != null) {
-            traced.add(TraceRecord.verdict(text));
-        }
-    }
-
     /** The source port of the IPv4 packet's TCP or UDP header (both keep it first), or -1 if cut short. */
     int ipv4SourcePort(DirectBuffer buffer) {
         return ipv4.payloadLength() >= 4

@@ -21,7 +21,6 @@ import org.agrona.MutableDirectBuffer;
 final class Ipv6GatewayResponder {
     private final FrameContext frame;
     private final Egress egress;
-    private final PortTable table;
     /** The header of the frame in hand, wrapped by the router. */
     private final Ipv6Packet ip;
 
@@ -30,10 +29,9 @@ final class Ipv6GatewayResponder {
     /** The router's link-local address on the host link (low half; the high half is fe80::). */
     private long routerLinkLocalLow;
 
-    Ipv6GatewayResponder(FrameContext frame, Egress egress, PortTable table, Ipv6Packet ip) {
+    Ipv6GatewayResponder(FrameContext frame, Egress egress, Ipv6Packet ip) {
         this.frame = frame;
         this.egress = egress;
-        this.table = table;
         this.ip = ip;
     }
 
@@ -58,7 +56,8 @@ final class Ipv6GatewayResponder {
                 || (ip.sourceHigh() | ip.sourceLow()) == 0) {
             return false;
         }
-        frame.note("ndp-proxy", "who-has the router's link-local address from the host");
+        frame.record(TraceEvent.HOST_NDP_FOR_ROUTER, Ipv6Address.LINK_LOCAL_HIGH, routerLinkLocalLow);
+        frame.record(TraceEvent.PROXY_NDP_VERDICT, ingress);
         if (frame.dryRun) {
             return true;
         }
@@ -97,10 +96,8 @@ final class Ipv6GatewayResponder {
             egress.drop(ingress, in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return true;
         }
-        if (frame.tracing()) {
-            frame.note("gateway", "echo request to " + Ipv6Address.format(ip.destinationHigh(), ip.destinationLow()));
-        }
-        frame.verdict("answered (ping6) out of " + table.ports[ingress].name());
+        frame.record(TraceEvent.GATEWAY_ECHO6, ip.destinationHigh(), ip.destinationLow());
+        frame.record(TraceEvent.ECHO6_REPLY_VERDICT, ingress);
         if (frame.dryRun) {
             return true;
         }

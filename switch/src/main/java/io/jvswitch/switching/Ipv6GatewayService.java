@@ -73,11 +73,9 @@ final class Ipv6GatewayService {
             egress.drop(ingress, in, DropReason.BAD_L4_CHECKSUM, buffer, length);
             return true;
         }
-        if (frame.tracing()) {
-            frame.note("gateway", "UDP to port " + served.port() + " of the IPv6 gateway: handed to its service");
-        }
+        frame.record(TraceEvent.GATEWAY6_SERVICE, served.port(), domain.gateway6High, domain.gateway6Low);
         if (frame.dryRun) {
-            frame.verdict("handed to the gateway's service (not run for a synthetic frame)");
+            frame.record(TraceEvent.SERVICE_DRY_RUN_VERDICT, 0);
             return true;
         }
         egress.capture(CapturePoint.DNS, ingress, buffer, length); // the query, before the answer overwrites it

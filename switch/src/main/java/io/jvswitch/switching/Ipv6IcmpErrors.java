@@ -68,15 +68,14 @@ final class Ipv6IcmpErrors {
             MutableDirectBuffer buffer,
             int length,
             DropReason reason,
-            int code,
-            String why) {
-        refuse(ingress, in, from, buffer, length, reason, Icmpv6Packet.TYPE_DESTINATION_UNREACHABLE, code, 0, why);
+            int code) {
+        refuse(ingress, in, from, buffer, length, reason, Icmpv6Packet.TYPE_DESTINATION_UNREACHABLE, code, 0);
     }
 
     /**
      * Drops the packet (header in the router's view) under {@code reason} and tells its sender with
      * an ICMPv6 error sent back out of the port it came in on. {@code from} is the network it came
-     * from, null for the host; {@code why} is trace text, null when not traced.
+     * from, null for the host. The router has written the trace's record of why before the call.
      */
     void refuse(
             int ingress,
@@ -87,9 +86,7 @@ final class Ipv6IcmpErrors {
             DropReason reason,
             int type,
             int code,
-            int word,
-            String why) {
-        frame.note("route", why);
+            int word) {
         if (!frame.dryRun) {
             send(ingress, from, buffer, length, type, code, word);
         }

@@ -6,6 +6,7 @@ import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.switching.service.RoutingHook;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -61,7 +62,7 @@ final class Ipv6Router {
         this.frame = frame;
         this.table = table;
         this.errors = new Ipv6IcmpErrors(frame, egress, ip, scratchBytes, icmpLimiter);
-        this.responder = new Ipv6GatewayResponder(frame, egress, table, ip);
+        this.responder = new Ipv6GatewayResponder(frame, egress, ip);
         this.service = new Ipv6GatewayService(egress, frame);
     }
 
@@ -116,20 +117,16 @@ final class Ipv6Router {
             // The host owns the gateway address too: the rest (answers to the host's own traffic,
             // connections to host services such as DNS over TCP) goes up the host link, as over IPv4.
             if (hostLinkSlot < 0 || domain.internal) {
-                errors.unreachable(
-                        ingress,
-                        in,
-                        domain,
-                        buffer,
-                        length,
-                        DropReason.GATEWAY_CLOSED,
-                        Icmpv6Packet.UNREACHABLE_PORT,
+                frame.record(
                         domain.internal
-                                ? "internal network: the gateway answers ping6 only"
-                                : "no host link behind the gateway");
+                                ? TraceEvent.ROUTE_GATEWAY6_ANSWERS_PING_AND_SERVICE_ONLY
+                                : TraceEvent.ROUTE_NO_HOST_LINK_BEHIND_GATEWAY,
+                        0);
+                errors.unreachable(
+                        ingress, in, domain, buffer, length, DropReason.GATEWAY_CLOSED, Icmpv6Packet.UNREACHABLE_PORT);
                 return;
             }
-            frame.note("route", "for the gateway address: to the host, which owns it");
+            frame.record(TraceEvent.ROUTE_GATEWAY_TO_HOST, 0);
             forward(ingress, in, domain, null, buffer, length);
             return;
         }
@@ -141,6 +138,7 @@ final class Ipv6Router {
         final BridgeDomain target = lookup(high);
         if (target == null) {
             if (domain.internal) {
+                frame.record(TraceEvent.ROUTE_INTERNAL_NO_WAY_OUT, domain.id);
                 errors.unreachable(
                         ingress,
                         in,
@@ -148,25 +146,17 @@ final class Ipv6Router {
                         buffer,
                         length,
                         DropReason.INTERNAL_NETWORK,
-                        Icmpv6Packet.UNREACHABLE_NO_ROUTE,
-                        frame.tracing() ? "network " + domain.name + " is internal: no way out" : null);
+                        Icmpv6Packet.UNREACHABLE_NO_ROUTE);
             } else if (hostLinkSlot < 0) {
+                frame.record(TraceEvent.ROUTE_NO_HOST_LINK, 0);
                 errors.unreachable(
-                        ingress,
-                        in,
-                        domain,
-                        buffer,
-                        length,
-                        DropReason.NO_ROUTE,
-                        Icmpv6Packet.UNREACHABLE_NO_ROUTE,
-                        "no host link: nothing beyond the networks is reachable");
+                        ingress, in, domain, buffer, length, DropReason.NO_ROUTE, Icmpv6Packet.UNREACHABLE_NO_ROUTE);
             } else {
-                if (frame.tracing()) {
-                    frame.note("route", Ipv6Address.format(high, low) + " is beyond the networks: to the host link");
-                }
+                frame.record(TraceEvent.ROUTE6_BEYOND_NETWORKS, high, low);
                 forward(ingress, in, domain, null, buffer, length);
             }
         } else if (target != domain || (high == target.gateway6High && low == target.gateway6Low)) {
+            frame.record(TraceEvent.ROUTE6_ISOLATED, high, low, target.id);
             errors.unreachable(
                     ingress,
                     in,
@@ -174,15 +164,9 @@ final class Ipv6Router {
                     buffer,
                     length,
                     DropReason.ISOLATED,
-                    Icmpv6Packet.UNREACHABLE_ADMIN_PROHIBITED,
-                    frame.tracing()
-                            ? Ipv6Address.format(high, low) + " is in network " + target.name
-                                    + ": networks are isolated"
-                            : null);
+                    Icmpv6Packet.UNREACHABLE_ADMIN_PROHIBITED);
         } else {
-            if (frame.tracing()) {
-                frame.note("route", Ipv6Address.format(high, low) + " is in network " + target.name);
-            }
+            frame.record(TraceEvent.ROUTE6_IN_NETWORK, high, low, target.id);
             forward(ingress, in, domain, target, buffer, length);
         }
     }
@@ -212,30 +196,19 @@ final class Ipv6Router {
         fromHost++;
         if (high == LINK_LOCAL_HIGH && low == routerLinkLocalLow) {
             if (!responder.answerEcho(ingress, in, routerMac, buffer, length)) {
+                frame.record(TraceEvent.ROUTE_ROUTER_ANSWERS_PING6_ONLY, 0);
                 errors.unreachable(
-                        ingress,
-                        in,
-                        null,
-                        buffer,
-                        length,
-                        DropReason.GATEWAY_CLOSED,
-                        Icmpv6Packet.UNREACHABLE_PORT,
-                        "the router's link address answers ping6 only");
+                        ingress, in, null, buffer, length, DropReason.GATEWAY_CLOSED, Icmpv6Packet.UNREACHABLE_PORT);
             }
             return;
         }
         final BridgeDomain target = lookup(high);
         if (target == null || (high == target.gateway6High && low == target.gateway6Low)) {
+            frame.record(TraceEvent.ROUTE6_IN_NO_NETWORK, high, low);
             errors.unreachable(
-                    ingress,
-                    in,
-                    null,
-                    buffer,
-                    length,
-                    DropReason.NO_ROUTE,
-                    Icmpv6Packet.UNREACHABLE_NO_ROUTE,
-                    frame.tracing() ? Ipv6Address.format(high, low) + " is in no network" : null);
+                    ingress, in, null, buffer, length, DropReason.NO_ROUTE, Icmpv6Packet.UNREACHABLE_NO_ROUTE);
         } else if (target.internal) {
+            frame.record(TraceEvent.ROUTE_INTERNAL_FROM_HOST, target.id);
             errors.unreachable(
                     ingress,
                     in,
@@ -243,12 +216,9 @@ final class Ipv6Router {
                     buffer,
                     length,
                     DropReason.INTERNAL_NETWORK,
-                    Icmpv6Packet.UNREACHABLE_ADMIN_PROHIBITED,
-                    frame.tracing() ? "network " + target.name + " is internal: the host cannot reach it" : null);
+                    Icmpv6Packet.UNREACHABLE_ADMIN_PROHIBITED);
         } else {
-            if (frame.tracing()) {
-                frame.note("route", "from the host to " + Ipv6Address.format(high, low) + " in network " + target.name);
-            }
+            frame.record(TraceEvent.ROUTE6_FROM_HOST, high, low, target.id);
             forward(ingress, in, null, target, buffer, length);
         }
     }
@@ -259,6 +229,7 @@ final class Ipv6Router {
     private void forward(
             int ingress, PortCounters in, BridgeDomain from, BridgeDomain to, MutableDirectBuffer buffer, int length) {
         if (ip.hopLimit() <= 1) {
+            frame.record(TraceEvent.ROUTE_HOP_LIMIT_EXPIRES, ip.hopLimit());
             errors.refuse(
                     ingress,
                     in,
@@ -268,14 +239,15 @@ final class Ipv6Router {
                     DropReason.TTL_EXCEEDED,
                     Icmpv6Packet.TYPE_TIME_EXCEEDED,
                     Icmpv6Packet.TIME_EXCEEDED_HOP_LIMIT,
-                    0,
-                    "hop limit expires here");
+                    0);
             return;
         }
         final int mtu = to == null ? table.mtus[hostLinkSlot] : to.mtu;
         final boolean gso = VirtioNetHeader.isGso(buffer, 0);
         final int packetLength = Ipv6Packet.HEADER_LENGTH + ip.payloadLength();
-        if ((gso ? gsoSegmentLength(buffer) : packetLength) > mtu) {
+        final int checkedLength = gso ? gsoSegmentLength(buffer) : packetLength;
+        if (checkedLength > mtu) {
+            frame.record(TraceEvent.ROUTE6_TOO_BIG, checkedLength, mtu);
             errors.refuse(
                     ingress,
                     in,
@@ -285,8 +257,7 @@ final class Ipv6Router {
                     DropReason.FRAGMENTATION_NEEDED,
                     Icmpv6Packet.TYPE_PACKET_TOO_BIG,
                     0,
-                    mtu,
-                    frame.tracing() ? packetLength + " bytes, next hop MTU " + mtu + ": packet too big" : null);
+                    mtu);
             return;
         }
         final long destinationMac;
@@ -298,25 +269,14 @@ final class Ipv6Router {
             destinationMac = to.addresses6.lookup(ip.destinationHigh(), ip.destinationLow());
             sourceMac = to.gatewayMac;
             if (destinationMac < 0) {
-                errors.refuse(
-                        ingress,
-                        in,
-                        from,
-                        buffer,
-                        length,
-                        DropReason.NO_NEIGHBOR,
-                        Icmpv6Packet.TYPE_DESTINATION_UNREACHABLE,
-                        Icmpv6Packet.UNREACHABLE_ADDRESS,
-                        0,
-                        frame.tracing()
-                                ? Ipv6Address.format(ip.destinationHigh(), ip.destinationLow()) + " is no endpoint of "
-                                        + to.name
-                                : null);
+                frame.record(TraceEvent.ROUTE6_NO_NEIGHBOR, ip.destinationHigh(), ip.destinationLow(), to.id);
+                errors.unreachable(
+                        ingress, in, from, buffer, length, DropReason.NO_NEIGHBOR, Icmpv6Packet.UNREACHABLE_ADDRESS);
                 return;
             }
         }
         if (frame.dryRun) {
-            frame.verdict("routed to " + (to == null ? "the host link" : "network " + to.name));
+            frame.record(TraceEvent.ROUTED_VERDICT, to == null ? RoutingHook.HOST_LINK : to.id);
             return;
         }
         ip.setHopLimit(ip.hopLimit() - 1);
@@ -331,6 +291,7 @@ final class Ipv6Router {
         final int sent = ip.payloadLength() == 0 ? length : L3 + packetLength;
         if (to == null) {
             toHost++;
+            frame.record(TraceEvent.ROUTED_TO_HOST_LINK_VERDICT, hostLinkSlot);
             egress.transmit(hostLinkSlot, buffer, sent);
         } else {
             to.count(NetworkCounter.ROUTED_IN);

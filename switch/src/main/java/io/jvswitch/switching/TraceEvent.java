@@ -70,13 +70,40 @@ enum TraceEvent {
     ROUTE_TOO_BIG("route"),
     /** a: destination address, b: the network that has no such endpoint. */
     ROUTE_NO_NEIGHBOR("route"),
+    // ---- the IPv6 router: an address is two operands (high, low half) --------------------------
+    /** a, b: the address asked for (the router's link-local address on the host link). */
+    HOST_NDP_FOR_ROUTER("ndp-proxy"),
+    /** a, b: the address the echo request is for (a gateway's, or the router's link-local). */
+    GATEWAY_ECHO6("gateway"),
+    /** a: the service's UDP port; b, c: the gateway address. */
+    GATEWAY6_SERVICE("gateway"),
+    /** No operands. */
+    ROUTE_GATEWAY6_ANSWERS_PING_AND_SERVICE_ONLY("route"),
+    /** No operands. */
+    ROUTE_ROUTER_ANSWERS_PING6_ONLY("route"),
+    /** a, b: destination address. */
+    ROUTE6_BEYOND_NETWORKS("route"),
+    /** a, b: destination address; c: the network it is in. */
+    ROUTE6_ISOLATED("route"),
+    /** a, b: destination address; c: the network it is in. */
+    ROUTE6_IN_NETWORK("route"),
+    /** a, b: destination address. */
+    ROUTE6_IN_NO_NETWORK("route"),
+    /** a, b: destination address; c: the network it is in. */
+    ROUTE6_FROM_HOST("route"),
+    /** a: the hop limit the packet came with. */
+    ROUTE_HOP_LIMIT_EXPIRES("route"),
+    /** a: the packet's length (of a segment, for a GSO super-frame), b: the next hop's MTU. */
+    ROUTE6_TOO_BIG("route"),
+    /** a, b: destination address; c: the network that has no such endpoint. */
+    ROUTE6_NO_NEIGHBOR("route"),
     /** a, b: the flow before the hook's call; c, d: after it ({@link TraceFlow}). */
     NAT_PRE_ROUTE("nat (pre-route)"),
     /** As {@link #NAT_PRE_ROUTE}, after the route lookup. */
     NAT_POST_ROUTE("nat (post-route)"),
     /** a: the reason's ordinal ({@link DropReason}); shown under the reason's stage. */
     DROPPED(null),
-    /** A step still written as text: {@code stage}, {@code text}. */
+    /** A step written as text, {@code stage} and {@code text}: the routing hook's words, a tunnel's egress. */
     NOTE(null),
 
     // ---- verdicts --------------------------------------------------------------------------------
@@ -90,6 +117,8 @@ enum TraceEvent {
     PROXY_NDP_VERDICT(null),
     /** a: the port the answer went out of. */
     ECHO_REPLY_VERDICT(null),
+    /** a: the port the answer went out of. */
+    ECHO6_REPLY_VERDICT(null),
     /** No operands. */
     SERVICE_DRY_RUN_VERDICT(null),
     /** a: the slot the frame was dropped at, b: the reason's ordinal. */
@@ -97,9 +126,7 @@ enum TraceEvent {
     /** a: the network it was routed to, or {@code RoutingHook.HOST_LINK}. */
     ROUTED_VERDICT(null),
     /** a: the host link's slot. */
-    ROUTED_TO_HOST_LINK_VERDICT(null),
-    /** A verdict still written as text: {@code text}. */
-    VERDICT(null);
+    ROUTED_TO_HOST_LINK_VERDICT(null);
 
     /** The stage a step is shown under; null for verdicts and for events that carry their own. */
     final String stage;

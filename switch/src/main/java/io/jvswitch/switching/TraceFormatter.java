@@ -79,11 +79,11 @@ final class TraceFormatter {
             case ARP_LEARNED_FROM_TUNNEL ->
                 "learned " + Ipv4Address.format((int) r.a()) + " at " + MacAddress.format(r.b()) + " from the tunnel";
             case NDP_UNANSWERED ->
-                "who-has " + Ipv6Address.format(r.b(), r.c()) + ": "
+                "who-has " + address6(r.b(), r.c()) + ": "
                         + (r.d() == 0 ? "not in the IPv6 address book of " + network(r.a()) : "the asker's own")
                         + ": forwarded like any frame";
             case NDP_ANSWERED ->
-                "who-has " + Ipv6Address.format(r.b(), r.c()) + ": IPv6 address book of " + network(r.a()) + " says "
+                "who-has " + address6(r.b(), r.c()) + ": IPv6 address book of " + network(r.a()) + " says "
                         + MacAddress.format(r.d()) + ": answered by the switch";
             case GATEWAY_ECHO -> "echo request to " + Ipv4Address.format((int) r.a()) + ": answered by the switch";
             case GATEWAY_SERVICE -> "UDP to port " + r.a() + " of the gateway: handed to its service";
@@ -105,6 +105,23 @@ final class TraceFormatter {
             case ROUTE_TTL_EXPIRES -> "TTL expires here";
             case ROUTE_TOO_BIG -> r.a() + " bytes with DF set, next hop MTU " + r.b();
             case ROUTE_NO_NEIGHBOR -> address(r.a()) + " is no endpoint of " + network(r.b());
+            case HOST_NDP_FOR_ROUTER ->
+                "who-has " + address6(r.a(), r.b()) + " from the host: the router's link-local address";
+            case GATEWAY_ECHO6 -> "echo request to " + address6(r.a(), r.b()) + ": answered by the switch";
+            case GATEWAY6_SERVICE ->
+                "UDP to port " + r.a() + " of the IPv6 gateway " + address6(r.b(), r.c()) + ": handed to its service";
+            case ROUTE_GATEWAY6_ANSWERS_PING_AND_SERVICE_ONLY ->
+                "internal network: the gateway answers ping6 and its UDP service only";
+            case ROUTE_ROUTER_ANSWERS_PING6_ONLY -> "the router's link-local address answers ping6 only";
+            case ROUTE6_BEYOND_NETWORKS -> address6(r.a(), r.b()) + " is beyond the networks: to the host link";
+            case ROUTE6_ISOLATED ->
+                address6(r.a(), r.b()) + " is in network " + network(r.c()) + ": networks are isolated";
+            case ROUTE6_IN_NETWORK -> address6(r.a(), r.b()) + " is in network " + network(r.c());
+            case ROUTE6_IN_NO_NETWORK -> address6(r.a(), r.b()) + " is in no network";
+            case ROUTE6_FROM_HOST -> "from the host to " + address6(r.a(), r.b()) + " in network " + network(r.c());
+            case ROUTE_HOP_LIMIT_EXPIRES -> "hop limit " + r.a() + ": expires here";
+            case ROUTE6_TOO_BIG -> r.a() + " bytes, next hop MTU " + r.b() + ": packet too big";
+            case ROUTE6_NO_NEIGHBOR -> address6(r.a(), r.b()) + " is no endpoint of " + network(r.c());
             case NAT_PRE_ROUTE, NAT_POST_ROUTE -> translation(r);
             case DROPPED -> {
                 final DropReason reason = DropReason.VALUES[(int) r.a()];
@@ -121,12 +138,13 @@ final class TraceFormatter {
             case PROXY_ARP_VERDICT -> "answered (proxy-ARP) out of " + port(r.a());
             case PROXY_NDP_VERDICT -> "answered (proxy-NDP) out of " + port(r.a());
             case ECHO_REPLY_VERDICT -> "answered (ICMP echo reply) out of " + port(r.a());
+            case ECHO6_REPLY_VERDICT -> "answered (ICMPv6 echo reply) out of " + port(r.a());
             case SERVICE_DRY_RUN_VERDICT -> "handed to the gateway's service (not run for a synthetic frame)";
             case ROUTED_VERDICT ->
                 "routed to " + (r.a() == RoutingHook.HOST_LINK ? "the host link" : "network " + network(r.a()));
             case ROUTED_TO_HOST_LINK_VERDICT -> "routed to the host link (" + port(r.a()) + ")";
             case DROPPED_VERDICT -> "dropped at " + port(r.a()) + ": " + DropReason.VALUES[(int) r.b()].label();
-            default -> r.text();
+            default -> r.event().name(); // every verdict has its words above
         };
     }
 
@@ -155,6 +173,10 @@ final class TraceFormatter {
 
     private static String address(long address) {
         return Ipv4Address.format((int) address);
+    }
+
+    private static String address6(long high, long low) {
+        return Ipv6Address.format(high, low);
     }
 
     private String network(long id) {

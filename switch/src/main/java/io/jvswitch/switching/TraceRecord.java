@@ -6,8 +6,8 @@ package io.jvswitch.switching;
  * reason's ordinal). Turned into text by {@link TraceFormatter} once the frame is done, so the
  * stages' decision code holds no English (VPP's trace records and its {@code format_*_trace}).
  *
- * <p>{@code stage} and {@code text} carry a step a stage still writes as text ({@link
- * TraceEvent#NOTE}, {@link TraceEvent#VERDICT}), and what the routing hook explains.
+ * <p>{@code stage} and {@code text} carry a step written as text ({@link TraceEvent#NOTE}): what
+ * the routing hook explains, and what a port beyond the switch would do with the frame.
  */
 record TraceRecord(TraceEvent event, long a, long b, long c, long d, String stage, String text) {
 
@@ -17,9 +17,5 @@ record TraceRecord(TraceEvent event, long a, long b, long c, long d, String stag
 
     static TraceRecord note(String stage, String text) {
         return new TraceRecord(TraceEvent.NOTE, 0, 0, 0, 0, stage, text);
-    }
-
-    static TraceRecord verdict(String text) {
-        return new TraceRecord(TraceEvent.VERDICT, 0, 0, 0, 0, null, text);
     }
 }

@@ -245,7 +245,7 @@ class CaptureAndTraceTest {
 
     @Test
     void armedTraceFollowsTheNextMatchingRealFrame() {
-        final CompletableFuture<PacketTrace> pending = armed(slotA, (buffer, offset, length) -> length > 500);
+        final CompletableFuture<PacketTrace> pending = armed(dp, slotA, (buffer, offset, length) -> length > 500);
         a.inject(ipv4Shaped(MAC_B, MAC_A)); // 60 bytes: no match, processed normally
         dp.runDutyCycle();
         assertTrue(!pending.isDone());
@@ -257,13 +257,14 @@ class CaptureAndTraceTest {
         assertThrows(
                 IllegalStateException.class,
                 () -> {
-                    armed(slotA, (buffer, offset, length) -> true);
-                    armed(slotA, (buffer, offset, length) -> true);
+                    armed(dp, slotA, (buffer, offset, length) -> true);
+                    armed(dp, slotA, (buffer, offset, length) -> true);
                 },
                 "one armed trace at a time");
     }
 
-    private CompletableFuture<PacketTrace> armed(int slot, FrameMatcher matcher) {
+    /** Arms a trace on {@code slot}, running the dataplane's duty cycles while the call waits for it. */
+    static CompletableFuture<PacketTrace> armed(Dataplane dp, int slot, FrameMatcher matcher) {
         final CompletableFuture<PacketTrace>[] result = new CompletableFuture[1];
         final Thread t = Thread.ofPlatform().start(() -> result[0] = dp.armTrace(slot, matcher));
         while (t.isAlive()) {

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.Icmpv6Packet;
 import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.port.MemoryPort;
@@ -119,14 +122,12 @@ class Ipv6RouterFuzzTest {
     }
 
     static byte[] frame(FuzzedDataProvider data, int from, long ownMac) {
-        final ByteBuffer vnet = ByteBuffer.allocate(VirtioNetHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] vnet = new byte[VirtioNetHeader.LENGTH];
         if (data.consumeBoolean()) {
-            vnet.put((byte) data.consumeInt(0, 3))
-                    .put((byte) data.consumeInt(0, 5))
-                    .putShort((short) 0)
-                    .putShort((short) data.consumeInt(0, 2000))
-                    .putShort((short) 54)
-                    .putShort((short) data.consumeInt(0, 16));
+            final int flags = data.consumeInt(0, 3);
+            final int gsoType = data.consumeInt(0, 5);
+            final int gsoSize = data.consumeInt(0, 2000);
+            vnet = FrameBuilder.vnetHeader(flags, gsoType, 0, gsoSize, 54, data.consumeInt(0, 16));
         }
         final int network = NETWORK_OF[from];
         final long dstMac = switch (data.consumeInt(0, 2)) {
@@ -151,41 +152,27 @@ class Ipv6RouterFuzzTest {
                 FrameBuilder.ipv6(dstMac, ownMac, src[0], src[1], dst[0], dst[1], nextHeader, hopLimit, l4);
         final UnsafeBuffer b = new UnsafeBuffer(frame);
         if (!rightChecksum && l4.length >= 4) {
-            b.putShort(FrameBuilder.IPV6_L4 + 2, (short) (b.getShort(FrameBuilder.IPV6_L4 + 2) ^ 0x1111));
+            final int checksum = FrameBuilder.IPV6_L4 + Icmpv6Packet.CHECKSUM_OFFSET;
+            b.putShort(checksum, (short) (b.getShort(checksum) ^ 0x1111));
         }
         if (!rightLength) {
-            b.putShort(FrameBuilder.L3 + 4, (short) data.consumeInt(0, 0xFFFF), ByteOrder.BIG_ENDIAN);
+            b.putShort(
+                    FrameBuilder.L3 + Ipv6Packet.PAYLOAD_LENGTH_OFFSET,
+                    (short) data.consumeInt(0, 0xFFFF),
+                    ByteOrder.BIG_ENDIAN);
         }
-        b.putBytes(0, vnet.array());
+        b.putBytes(0, vnet);
         return frame;
     }
 
     static void check(Dataplane dp, MemoryPort[] ports, int from, List<Throwable> errors) {
         assertTrue(errors.isEmpty(), () -> "dataplane error: " + errors);
-        final CompletableFuture<List<PortStats>> stats = dp.portStats();
-        dp.runDutyCycle();
-        for (PortStats s : Dataplane.await(stats)) {
-            long ingressDrops = 0;
-            for (var drop : s.drops().entrySet()) {
-                if (DropReason.parse(drop.getKey()).isIngress()) {
-                    ingressDrops += drop.getValue();
-                }
-            }
-            assertEquals(
-                    s.get(PortCounter.RX_FRAMES),
-                    s.get(PortCounter.FORWARDED)
-                            + s.get(PortCounter.FLOODED)
-                            + s.get(PortCounter.ARP_ANSWERED)
-                            + s.get(PortCounter.ROUTED)
-                            + s.get(PortCounter.GATEWAY_ANSWERED)
-                            + ingressDrops,
-                    () -> "one verdict per frame on " + s);
-        }
+        RouterFuzzTest.assertOneVerdictPerFrame(Dataplane.await(RouterFuzzTest.submit(dp)));
         for (int p = 0; p < ports.length; p++) {
             byte[] out;
             while ((out = ports[p].pollTransmitted()) != null) {
                 final UnsafeBuffer b = new UnsafeBuffer(out);
-                final long src = MacAddress.read(b, FrameBuilder.ETH + 6);
+                final long src = MacAddress.read(b, FrameBuilder.ETH + EthernetFrame.SOURCE_OFFSET);
                 final int network = NETWORK_OF[p];
                 if (network < 0) {
                     assertEquals(ROUTER_MAC, src, "the host link hears the router only");
@@ -193,23 +180,33 @@ class Ipv6RouterFuzzTest {
                     assertEquals(network, NETWORK_OF[from], "switched frames stay in their network");
                 }
                 final boolean switchMade = src == ROUTER_MAC || (network >= 0 && src == gatewayMac(network));
-                final int etherType = b.getShort(FrameBuilder.ETH + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                if (switchMade && etherType == 0x86DD && !VirtioNetHeader.isGso(b, 0)) {
+                final int etherType =
+                        b.getShort(FrameBuilder.ETH + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                if (switchMade && etherType == EthernetFrame.ETHERTYPE_IPV6 && !VirtioNetHeader.isGso(b, 0)) {
                     final int mtu = ports[p].mtu();
                     final int packet = out.length - FrameBuilder.L3;
                     assertTrue(packet <= mtu, () -> packet + " bytes out of a port with MTU " + mtu);
                 }
-                if (p == from && etherType == 0x86DD && (b.getByte(FrameBuilder.L3 + 6) & 0xFF) == 58) {
+                if (p == from
+                        && etherType == EthernetFrame.ETHERTYPE_IPV6
+                        && (b.getByte(FrameBuilder.L3 + Ipv6Packet.NEXT_HEADER_OFFSET) & 0xFF)
+                                == Ipv6Packet.NEXT_HEADER_ICMPV6) {
                     // Nothing leaves by the port it came in on but the switch's own answers and errors,
                     // which always carry a right checksum.
-                    final int length = b.getShort(FrameBuilder.L3 + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                    final int length =
+                            b.getShort(FrameBuilder.L3 + Ipv6Packet.PAYLOAD_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN)
+                                    & 0xFFFF;
                     assertEquals(out.length - FrameBuilder.IPV6_L4, length, "the payload length covers the message");
                     final int sum = InternetChecksum.partialSum(
                             b,
                             FrameBuilder.IPV6_L4,
                             length,
                             InternetChecksum.pseudoHeaderIpv6(
-                                    b, FrameBuilder.L3 + 8, FrameBuilder.L3 + 24, 58, length));
+                                    b,
+                                    FrameBuilder.L3 + Ipv6Packet.SOURCE_OFFSET,
+                                    FrameBuilder.L3 + Ipv6Packet.DESTINATION_OFFSET,
+                                    Ipv6Packet.NEXT_HEADER_ICMPV6,
+                                    length));
                     assertEquals(
                             0xFFFF,
                             InternetChecksum.fold(sum),

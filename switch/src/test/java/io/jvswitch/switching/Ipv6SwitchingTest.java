@@ -3,9 +3,13 @@ package io.jvswitch.switching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
 import io.jvswitch.packet.InternetChecksum;
+import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.testsupport.FrameBuilder;
@@ -14,7 +18,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -30,6 +36,9 @@ class Ipv6SwitchingTest {
     static final long GW_MAC_B = MacAddress.parse("02:4a:0a:00:01:01");
     static final long ROUTER_MAC = MacAddress.parse("02:4a:fe:2a:00:02");
     static final long HOST_MAC = MacAddress.parse("02:4a:fe:2a:00:01");
+    /** An address beyond every network: routed to the host link. */
+    static final long OUTSIDE = 0xFD99_0000_0000_0000L;
+
     static final long[] MACS = {
         MacAddress.parse("02:4a:0a:00:00:02"), MacAddress.parse("02:4a:0a:00:00:03"),
         MacAddress.parse("02:4a:0a:00:00:04"), MacAddress.parse("02:4a:0a:00:01:02")
@@ -175,6 +184,172 @@ class Ipv6SwitchingTest {
         final UnsafeBuffer b = new UnsafeBuffer(ports[0].pollTransmitted());
         assertEquals(3, b.getByte(FrameBuilder.IPV6_L4) & 0xFF);
         assertNull(host.pollTransmitted());
+    }
+
+    /**
+     * Each IPv6 stage writes trace records, formatted after the frame: the route decision with its
+     * addresses and networks, the hop limit, the MTU, what the gateway and router answer.
+     */
+    @Test
+    void routingDecisionsAreTracedInWords() {
+        final PacketTrace isolated =
+                trace("p0", FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, NET_B, 2, 64, 8));
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "fd00:21::2 is in network b: networks are isolated"),
+                        new PacketTrace.Step(
+                                DropReason.ISOLATED.stage().label(),
+                                "dropped: isolated (" + DropReason.ISOLATED.description() + ")")),
+                RouterTest.routeSteps(isolated));
+        assertEquals("dropped at p0: isolated", isolated.verdict());
+
+        final PacketTrace out = trace("p0", FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, OUTSIDE, 1, 64, 8));
+        assertEquals(
+                List.of(new PacketTrace.Step("route", "fd99::1 is beyond the networks: to the host link")),
+                RouterTest.routeSteps(out));
+        assertEquals("routed to the host link", out.verdict());
+
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "fd99::1 is beyond the networks: to the host link"),
+                        new PacketTrace.Step("route", "hop limit 1: expires here"),
+                        new PacketTrace.Step(
+                                DropReason.TTL_EXCEEDED.stage().label(),
+                                "dropped: ttl-exceeded (" + DropReason.TTL_EXCEEDED.description() + ")")),
+                RouterTest.routeSteps(
+                        trace("p0", FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, OUTSIDE, 1, 1, 8))));
+
+        final PacketTrace in =
+                trace("host", FrameBuilder.echoRequestV6(ROUTER_MAC, HOST_MAC, OUTSIDE, 1, NET_B, 2, 64, 1400));
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "from the host to fd00:21::2 in network b"),
+                        new PacketTrace.Step("route", "1448 bytes, next hop MTU 1280: packet too big")),
+                RouterTest.routeSteps(in).subList(0, 2));
+        assertEquals("dropped at host: fragmentation-needed", in.verdict());
+
+        assertEquals(
+                List.of(
+                        new PacketTrace.Step("route", "from the host to fd00:21::9 in network b"),
+                        new PacketTrace.Step("route", "fd00:21::9 is no endpoint of b")),
+                RouterTest.routeSteps(trace(
+                                "host", FrameBuilder.echoRequestV6(ROUTER_MAC, HOST_MAC, OUTSIDE, 1, NET_B, 9, 64, 8)))
+                        .subList(0, 2));
+    }
+
+    @Test
+    void whatTheGatewayAndTheRouterAnswerIsTraced() {
+        final PacketTrace ping = trace("p0", FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, NET_A, 1, 64, 8));
+        assertTrue(
+                ping.steps()
+                        .contains(
+                                new PacketTrace.Step("gateway", "echo request to fd00:20::1: answered by the switch")),
+                ping.steps().toString());
+        assertEquals("answered (ICMPv6 echo reply) out of p0", ping.verdict());
+
+        final long routerLinkLocal = Ipv6Address.interfaceId(ROUTER_MAC);
+        final PacketTrace solicitation = trace(
+                "host",
+                FrameBuilder.neighborSolicitation(
+                        HOST_MAC, Ipv6Address.LINK_LOCAL_HIGH, 1, Ipv6Address.LINK_LOCAL_HIGH, routerLinkLocal));
+        assertEquals(
+                List.of(new PacketTrace.Step(
+                        "ndp-proxy", "who-has fe80::4a:feff:fe2a:2 from the host: the router's link-local address")),
+                solicitation.steps().subList(1, 2));
+        assertEquals("answered (proxy-NDP) out of host", solicitation.verdict());
+
+        final PacketTrace closed = trace(
+                "host",
+                FrameBuilder.ipv6(
+                        ROUTER_MAC,
+                        HOST_MAC,
+                        OUTSIDE,
+                        1,
+                        Ipv6Address.LINK_LOCAL_HIGH,
+                        routerLinkLocal,
+                        17,
+                        64,
+                        new byte[8]));
+        assertEquals(
+                List.of(new PacketTrace.Step("route", "the router's link-local address answers ping6 only")),
+                RouterTest.routeSteps(closed).subList(0, 1));
+        assertEquals("dropped at host: gateway-closed", closed.verdict());
+    }
+
+    @Test
+    void aRealFrameRoutedToTheHostLinkIsTracedToItsVerdict() {
+        final CompletableFuture<PacketTrace> pending =
+                CaptureAndTraceTest.armed(dp, stats("p0").slot(), (buffer, offset, length) -> true);
+        ports[0].inject(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, OUTSIDE, 1, 64, 8));
+        dp.runDutyCycle();
+        final PacketTrace trace = Dataplane.await(pending);
+        assertEquals(
+                List.of(new PacketTrace.Step("route", "fd99::1 is beyond the networks: to the host link")),
+                RouterTest.routeSteps(trace));
+        assertEquals("routed to the host link (host)", trace.verdict());
+        assertNotNull(host.pollTransmitted(), "and really routed");
+    }
+
+    /**
+     * Routing IPv6 and refusing it with an ICMPv6 error allocate nothing per packet, tracing off:
+     * measured with the thread's allocation counter over many duty cycles after a warm-up.
+     */
+    @Test
+    void routingAndRefusingAllocateNothingPerPacket() {
+        final Dataplane quiet = new Dataplane(
+                new SwitchContext().clock(new DataplaneTest.ManualClock()).captureRingBytes(0),
+                ReadySet.NONE,
+                (slot, name) -> {},
+                e -> {
+                    throw new AssertionError(e);
+                });
+        quiet.addNetwork(new NetworkSpec(1, "a", 0x0A00_0001, GW_MAC_A, 24, 1500, false, EtherTypePolicy.IP_ONLY));
+        quiet.addNetwork(new NetworkSpec(2, "b", 0x0A00_0101, GW_MAC_B, 24, 1280, false, EtherTypePolicy.IP_ONLY));
+        quiet.addIpv6(1, new Ipv6Gateway(NET_A, 1, 64));
+        quiet.addIpv6(2, new Ipv6Gateway(NET_B, 1, 64));
+        final MemoryPort routedSender = new MemoryPort("routed", 1500, false, false);
+        final MemoryPort isolatedSender = new MemoryPort("isolated", 1500, false, false);
+        final MemoryPort out = new MemoryPort("out", 1500, false, false);
+        final CompletableFuture<Integer> routedSlot =
+                quiet.plug(1, routedSender, MACS[0], 0x0A00_0002, PortSecurity.ENFORCE);
+        final CompletableFuture<Integer> isolatedSlot =
+                quiet.plug(1, isolatedSender, MACS[1], 0x0A00_0003, PortSecurity.ENFORCE);
+        quiet.plugHostLink(out, new HostLinkSpec(ROUTER_MAC, 0xA9FE_2A02, HOST_MAC));
+        quiet.runDutyCycle();
+        quiet.assignIpv6(Dataplane.await(routedSlot), NET_A, 2);
+        quiet.assignIpv6(Dataplane.await(isolatedSlot), NET_A, 3);
+        routedSender.repeat(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[0], NET_A, 2, OUTSIDE, 1, 64, 64));
+        isolatedSender.repeat(FrameBuilder.echoRequestV6(GW_MAC_A, MACS[1], NET_A, 3, NET_B, 2, 64, 64));
+        final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try {
+            for (int i = 0; i < 20_000; i++) {
+                quiet.runDutyCycle(); // warm-up: commands applied, code compiled
+            }
+            final long routedBefore = out.transmitCount();
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 20_000; i++) {
+                quiet.runDutyCycle();
+            }
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            final long routed = out.transmitCount() - routedBefore;
+            assertTrue(routed > 20_000, "packets routed: " + routed);
+            assertTrue(allocated < routed / 100, allocated + " bytes allocated for " + routed + " packets routed");
+            assertTrue(drops(quiet, "isolated") > 20_000, "and as many refused");
+        } finally {
+            quiet.close();
+        }
+    }
+
+    static long drops(Dataplane dp, String reason) {
+        final CompletableFuture<List<PortStats>> f = dp.portStats();
+        dp.runDutyCycle();
+        return Dataplane.await(f).stream()
+                .mapToLong(s -> s.drops().getOrDefault(reason, 0L))
+                .sum();
+    }
+
+    PacketTrace trace(String port, byte[] frame) {
+        return call(dp.traceSynthetic(stats(port).slot(), Arrays.copyOfRange(frame, FrameBuilder.ETH, frame.length)));
     }
 
     static void assertChecksumValid(UnsafeBuffer b, int frameLength) {

@@ -1,5 +1,9 @@
 package io.jvswitch.switching;
 
+import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.VirtioNetHeader;
+import io.jvswitch.testsupport.FrameBuilder;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -177,44 +181,23 @@ public final class PipelineSeedCorpus {
     }
 
     static byte[] zeroVnet() {
-        return new byte[10];
+        return new byte[VirtioNetHeader.LENGTH];
     }
 
     static byte[] csumVnet(int start, int offset) {
-        return vnet(1, 0, 0, start, offset);
+        return FrameBuilder.vnetHeader(VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 0, start, offset);
     }
 
     static byte[] gsoVnet(int flags, int gsoType, int gsoSize, int start, int offset) {
-        return vnet(flags, gsoType, gsoSize, start, offset);
+        return FrameBuilder.vnetHeader(flags, gsoType, 0, gsoSize, start, offset);
     }
 
-    static byte[] vnet(int flags, int gsoType, int gsoSize, int start, int offset) {
-        return ByteBuffer.allocate(10)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .put((byte) flags)
-                .put((byte) gsoType)
-                .putShort((short) 0)
-                .putShort((short) gsoSize)
-                .putShort((short) start)
-                .putShort((short) offset)
-                .array();
-    }
-
+    /** An Ethernet frame (no virtio-net header) with a UDP/IPv4 header and {@code payload} zero bytes after it. */
     static byte[] ipv4(long dst, long src, int srcIp, int dstIp, int payload) {
-        final ByteBuffer b = ByteBuffer.allocate(14 + 20 + payload);
-        b.put(PipelineFuzzTest.macBytes(dst))
-                .put(PipelineFuzzTest.macBytes(src))
-                .putShort((short) 0x0800)
-                .put((byte) 0x45)
-                .put((byte) 0)
-                .putShort((short) (20 + payload))
-                .putInt(0x4000_0000)
-                .put((byte) 64)
-                .put((byte) 17)
-                .putShort((short) 0)
-                .putInt(srcIp)
-                .putInt(dstIp);
-        return b.array();
+        return FrameBuilder.withoutVnet(
+                FrameBuilder.ipv4Frame(dst, src, srcIp, dstIp, Ipv4Packet.PROTOCOL_UDP, new byte[payload])
+                        .rawTransport()
+                        .build());
     }
 
     static void hostile(Path out, String name, int port, byte[] vnet, byte[] frame) throws IOException {

@@ -5,17 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.jvswitch.packet.EthernetFrame;
+import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Address;
+import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.UdpPacket;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.switching.service.GatewayDatagramService;
+import io.jvswitch.testsupport.FrameBuilder;
+import io.jvswitch.testsupport.Ipv4Frame;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,111 +154,82 @@ class RouterFuzzTest {
         }
     }
 
+    /** Consumes the fuzzer's bytes in a fixed order (the corpus depends on it) and builds the frame they say. */
     static byte[] frame(FuzzedDataProvider data, int from, long ownMac) {
-        final ByteBuffer vnet = ByteBuffer.allocate(VirtioNetHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] vnet = new byte[VirtioNetHeader.LENGTH];
         if (data.consumeBoolean()) {
-            vnet.put((byte) data.consumeInt(0, 3))
-                    .put((byte) data.consumeInt(0, 5))
-                    .putShort((short) 0)
-                    .putShort((short) data.consumeInt(0, 2000))
-                    .putShort((short) 34)
-                    .putShort((short) data.consumeInt(0, 16));
+            final int flags = data.consumeInt(0, 3);
+            final int gsoType = data.consumeInt(0, 5);
+            final int gsoSize = data.consumeInt(0, 2000);
+            vnet = FrameBuilder.vnetHeader(flags, gsoType, 0, gsoSize, 34, data.consumeInt(0, 16));
         }
         final int network = NETWORK_OF[from];
         final long dstMac = data.consumeBoolean()
                 ? (network < 0 ? ROUTER_MAC : gatewayMac(network))
                 : data.consumeLong(0, MacAddress.BROADCAST);
         final int optionWords = data.consumeInt(0, 2);
-        final int ihl = 5 + optionWords;
+        final int headerLength = Ipv4Packet.MIN_HEADER_LENGTH + 4 * optionWords;
         final byte[] l4 = data.consumeBytes(data.consumeInt(0, 3000));
-        final ByteBuffer f = ByteBuffer.allocate(14 + ihl * 4 + l4.length);
-        f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac);
-        f.putShort((short) (ownMac >>> 32)).putInt((int) ownMac);
-        f.putShort((short) 0x0800);
-        final int protocol = new int[] {1, 6, 17, data.consumeInt(0, 255)}[data.consumeInt(0, 3)];
-        final int total = data.consumeBoolean() ? ihl * 4 + l4.length : data.consumeInt(0, 0xFFFF);
-        final int flags = (data.consumeBoolean() ? 0x4000 : 0)
-                | (data.consumeBoolean() ? 0x2000 : 0)
-                | (data.consumeBoolean() ? data.consumeInt(0, 0x1FFF) : 0);
+        final int protocol = new int[] {
+                    Ipv4Packet.PROTOCOL_ICMP, Ipv4Packet.PROTOCOL_TCP, Ipv4Packet.PROTOCOL_UDP, data.consumeInt(0, 255)
+                }
+                [data.consumeInt(0, 3)];
+        final int total = data.consumeBoolean() ? headerLength + l4.length : data.consumeInt(0, 0xFFFF);
+        final int flags = (data.consumeBoolean() ? Ipv4Packet.FLAG_DONT_FRAGMENT : 0)
+                | (data.consumeBoolean() ? Ipv4Packet.FLAG_MORE_FRAGMENTS : 0)
+                | (data.consumeBoolean() ? data.consumeInt(0, Ipv4Packet.FRAGMENT_OFFSET_MASK) : 0);
         final int source = network < 0 ? IP_POOL[data.consumeInt(0, IP_POOL.length - 1)] : IP_POOL[from];
-        f.put((byte) (0x40 | ihl))
-                .put((byte) 0)
-                .putShort((short) total)
-                .putShort((short) data.consumeInt(0, 0xFFFF))
-                .putShort((short) flags)
-                .put((byte) data.consumeInt(0, 3))
-                .put((byte) protocol)
-                .putShort((short) 0)
-                .putInt(source)
-                .putInt(IP_POOL[data.consumeInt(0, IP_POOL.length - 1)]);
-        for (int i = 0; i < optionWords; i++) {
-            f.putInt(0x01010101); // NOPs
+        final int id = data.consumeInt(0, 0xFFFF);
+        final int ttl = data.consumeInt(0, 3);
+        final int destination = IP_POOL[data.consumeInt(0, IP_POOL.length - 1)];
+        final int checksumXor = data.consumeInt(0, 7) == 0 ? 0x1111 : 0;
+        boolean echoChecksummed = false;
+        if (protocol == Ipv4Packet.PROTOCOL_ICMP && l4.length >= 4 && data.consumeBoolean()) {
+            l4[IcmpPacket.TYPE_OFFSET] = (byte) IcmpPacket.TYPE_ECHO_REQUEST;
+            l4[IcmpPacket.CODE_OFFSET] = 0;
+            echoChecksummed = true; // the builder fills in the checksum
         }
-        final int checksum = InternetChecksum.compute(new UnsafeBuffer(f.array()), 14, ihl * 4);
-        f.putShort(24, (short) (data.consumeInt(0, 7) == 0 ? checksum ^ 0x1111 : checksum));
-        if (protocol == 1 && l4.length >= 4 && data.consumeBoolean()) {
-            l4[0] = 8;
-            l4[1] = 0;
-            l4[2] = 0;
-            l4[3] = 0;
-            final int sum = InternetChecksum.compute(new UnsafeBuffer(l4), 0, l4.length);
-            l4[2] = (byte) (sum >>> 8);
-            l4[3] = (byte) sum;
+        if (protocol == Ipv4Packet.PROTOCOL_UDP && l4.length >= UdpPacket.HEADER_LENGTH && data.consumeBoolean()) {
+            final UnsafeBuffer udp = new UnsafeBuffer(l4); // to the service, with no checksum
+            udp.putShort(UdpPacket.DESTINATION_PORT_OFFSET, (short) 53, ByteOrder.BIG_ENDIAN);
+            udp.putShort(UdpPacket.LENGTH_OFFSET, (short) l4.length, ByteOrder.BIG_ENDIAN);
+            udp.putShort(UdpPacket.CHECKSUM_OFFSET, (short) 0);
         }
-        if (protocol == 17 && l4.length >= 8 && data.consumeBoolean()) {
-            l4[2] = 0;
-            l4[3] = 53;
-            l4[4] = (byte) (l4.length >>> 8);
-            l4[5] = (byte) l4.length;
-            l4[6] = 0;
-            l4[7] = 0;
-        }
-        f.put(l4);
-        final byte[] frame = new byte[VirtioNetHeader.LENGTH + f.capacity()];
-        System.arraycopy(vnet.array(), 0, frame, 0, VirtioNetHeader.LENGTH);
-        System.arraycopy(f.array(), 0, frame, VirtioNetHeader.LENGTH, f.capacity());
-        return frame;
+        final Ipv4Frame frame = FrameBuilder.ipv4Frame(dstMac, ownMac, source, destination, protocol, l4)
+                .vnetHeader(vnet)
+                .noOperationOptions(optionWords)
+                .totalLength(total)
+                .id(id)
+                .flagsAndFragmentOffset(flags)
+                .ttl(ttl)
+                .headerChecksumXor(checksumXor);
+        return (echoChecksummed ? frame : frame.rawTransport()).build();
     }
 
     static void check(Dataplane dp, MemoryPort[] ports, int from, List<Throwable> errors) {
         assertTrue(errors.isEmpty(), () -> "dataplane error: " + errors);
-        for (PortStats s : Dataplane.await(submit(dp))) {
-            long ingressDrops = 0;
-            for (var drop : s.drops().entrySet()) {
-                if (DropReason.parse(drop.getKey()).isIngress()) {
-                    ingressDrops += drop.getValue();
-                }
-            }
-            assertEquals(
-                    s.get(PortCounter.RX_FRAMES),
-                    s.get(PortCounter.FORWARDED)
-                            + s.get(PortCounter.FLOODED)
-                            + s.get(PortCounter.ARP_ANSWERED)
-                            + s.get(PortCounter.ROUTED)
-                            + s.get(PortCounter.GATEWAY_ANSWERED)
-                            + ingressDrops,
-                    () -> "one verdict per frame on " + s);
-        }
+        assertOneVerdictPerFrame(Dataplane.await(submit(dp)));
         for (int p = 0; p < ports.length; p++) {
             byte[] out;
             while ((out = ports[p].pollTransmitted()) != null) {
                 final UnsafeBuffer b = new UnsafeBuffer(out);
-                final long dst = mac(b, VirtioNetHeader.LENGTH);
-                final long src = mac(b, VirtioNetHeader.LENGTH + 6);
+                final long dst = MacAddress.read(b, FrameBuilder.ETH + EthernetFrame.DESTINATION_OFFSET);
+                final long src = MacAddress.read(b, FrameBuilder.ETH + EthernetFrame.SOURCE_OFFSET);
                 final int network = NETWORK_OF[p];
                 if (network < 0) {
                     assertEquals(ROUTER_MAC, src, "the host link hears the router only");
                 } else if (src != gatewayMac(network)) {
                     assertEquals(network, NETWORK_OF[from], "switched frames stay in their network");
                 }
-                final int etherType = b.getShort(VirtioNetHeader.LENGTH + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                final int etherType =
+                        b.getShort(FrameBuilder.ETH + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
                 final boolean routed = src == ROUTER_MAC || (network >= 0 && src == gatewayMac(network));
-                if (routed && etherType == 0x0800 && dst != 0) {
-                    final int l3 = VirtioNetHeader.LENGTH + 14;
-                    final int ihl = (b.getByte(l3) & 0xF) * 4;
+                if (routed && etherType == EthernetFrame.ETHERTYPE_IPV4 && dst != 0) {
+                    final int l3 = FrameBuilder.L3;
+                    final int ihl = (b.getByte(l3 + Ipv4Packet.VERSION_IHL_OFFSET) & 0xF) * 4;
                     assertEquals(
                             0, InternetChecksum.compute(b, l3, ihl), "routed packets carry a valid header checksum");
-                    final int total = b.getShort(l3 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                    final int total = b.getShort(l3 + Ipv4Packet.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
                     assertTrue(
                             VirtioNetHeader.isGso(b, 0) || total <= ports[p].mtu(),
                             () -> total + " bytes out of a port with MTU " + ports[ports.length - 1].mtu());
@@ -262,15 +238,25 @@ class RouterFuzzTest {
         }
     }
 
+    /** Every frame a port received has exactly one verdict: sent on, answered, routed, or dropped at ingress. */
+    static void assertOneVerdictPerFrame(List<PortStats> ports) {
+        for (PortStats s : ports) {
+            assertEquals(
+                    s.get(PortCounter.RX_FRAMES),
+                    s.get(PortCounter.FORWARDED)
+                            + s.get(PortCounter.FLOODED)
+                            + s.get(PortCounter.ARP_ANSWERED)
+                            + s.get(PortCounter.ROUTED)
+                            + s.get(PortCounter.GATEWAY_ANSWERED)
+                            + PipelineFuzzTest.ingressDrops(s),
+                    () -> "one verdict per frame on " + s);
+        }
+    }
+
     static CompletableFuture<List<PortStats>> submit(Dataplane dp) {
         final var future = dp.portStats();
         dp.runDutyCycle();
         return future;
-    }
-
-    static long mac(UnsafeBuffer b, int offset) {
-        return ((long) (b.getShort(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 32)
-                | (b.getInt(offset + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL);
     }
 
     static <T> T call(Dataplane dp, CompletableFuture<T> future) {

@@ -1,9 +1,12 @@
 package io.jvswitch.switching;
 
 import static io.jvswitch.testsupport.FrameBuilder.ETH;
+import static io.jvswitch.testsupport.FrameBuilder.L3;
+import static io.jvswitch.testsupport.FrameBuilder.icmpEchoRequest;
 import static io.jvswitch.testsupport.FrameBuilder.ip;
 import static io.jvswitch.testsupport.FrameBuilder.mac;
 import static io.jvswitch.testsupport.FrameBuilder.readMac;
+import static io.jvswitch.testsupport.FrameBuilder.udpDatagram;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -87,68 +90,31 @@ class RouterTest {
 
     // ---- frames --------------------------------------------------------------------------------
 
+    /** An IPv4 frame whose transport bytes are kept as given (a UDP checksum of 0 says none). */
     static byte[] ipv4(long dstMac, long srcMac, int src, int dst, int ttl, int protocol, boolean df, byte[] l4) {
-        final ByteBuffer f = ByteBuffer.allocate(ETH + 14 + 20 + l4.length);
-        f.position(ETH);
-        f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac);
-        f.putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
-        f.putShort((short) 0x0800);
-        f.put((byte) 0x45)
-                .put((byte) 0)
-                .putShort((short) (20 + l4.length))
-                .putShort((short) 0x1234)
-                .putShort((short) (df ? 0x4000 : 0))
-                .put((byte) ttl)
-                .put((byte) protocol)
-                .putShort((short) 0)
-                .putInt(src)
-                .putInt(dst);
-        f.put(l4);
-        final byte[] frame = f.array();
-        final int sum = InternetChecksum.compute(new UnsafeBuffer(frame), ETH + 14, 20);
-        frame[ETH + 24] = (byte) (sum >>> 8);
-        frame[ETH + 25] = (byte) sum;
-        return frame;
-    }
-
-    static byte[] echoRequest(int payload) {
-        final byte[] icmp = new byte[8 + payload];
-        icmp[0] = 8;
-        icmp[4] = 0x12;
-        icmp[5] = 0x34;
-        icmp[7] = 1;
-        final int sum = InternetChecksum.compute(new UnsafeBuffer(icmp), 0, icmp.length);
-        icmp[2] = (byte) (sum >>> 8);
-        icmp[3] = (byte) sum;
-        return icmp;
-    }
-
-    static byte[] udp(int srcPort, int dstPort, byte[] payload) {
-        final ByteBuffer u = ByteBuffer.allocate(8 + payload.length);
-        u.putShort((short) srcPort)
-                .putShort((short) dstPort)
-                .putShort((short) (8 + payload.length))
-                .putShort((short) 0);
-        u.put(payload);
-        return u.array();
+        return FrameBuilder.ipv4Frame(dstMac, srcMac, src, dst, protocol, l4)
+                .ttl(ttl)
+                .dontFragment(df)
+                .rawTransport()
+                .build();
     }
 
     static int ipByte(byte[] frame, int index) {
-        return frame[ETH + 14 + index] & 0xFF;
+        return frame[L3 + index] & 0xFF;
     }
 
     static int ipInt(byte[] frame, int index) {
-        return ByteBuffer.wrap(frame).getInt(ETH + 14 + index);
+        return ByteBuffer.wrap(frame).getInt(L3 + index);
     }
 
     static int ipShort(byte[] frame, int index) {
-        return ByteBuffer.wrap(frame).getShort(ETH + 14 + index) & 0xFFFF;
+        return ByteBuffer.wrap(frame).getShort(L3 + index) & 0xFFFF;
     }
 
     static void assertIpChecksumValid(byte[] frame) {
         assertEquals(
                 0,
-                InternetChecksum.compute(new UnsafeBuffer(frame), ETH + 14, (ipByte(frame, 0) & 0xF) * 4),
+                InternetChecksum.compute(new UnsafeBuffer(frame), L3, (ipByte(frame, 0) & 0xF) * 4),
                 "IPv4 header checksum");
     }
 
@@ -166,7 +132,7 @@ class RouterTest {
 
     @Test
     void theGatewayAnswersPing() {
-        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 1, true, echoRequest(56)));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 1, true, icmpEchoRequest(56)));
         cycle();
         final byte[] reply = a.pollTransmitted();
         assertNotNull(reply);
@@ -182,7 +148,7 @@ class RouterTest {
 
     @Test
     void routesToTheHostAndBackWithTtlDecremented() {
-        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udpDatagram(4000, 80, new byte[20])));
         cycle();
         final byte[] up = host.pollTransmitted();
         assertNotNull(up, "beyond the networks goes to the host link");
@@ -191,7 +157,7 @@ class RouterTest {
         assertEquals(63, ipByte(up, 8));
         assertIpChecksumValid(up);
 
-        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udp(80, 4000, new byte[20])));
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udpDatagram(80, 4000, new byte[20])));
         cycle();
         final byte[] down = a.pollTransmitted();
         assertNotNull(down);
@@ -218,7 +184,7 @@ class RouterTest {
 
     @Test
     void networksAreIsolatedAndTheSenderIsTold() {
-        a.inject(ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udpDatagram(4000, 80, new byte[20])));
         cycle();
         assertNull(x.pollTransmitted());
         final byte[] error = a.pollTransmitted();
@@ -238,8 +204,9 @@ class RouterTest {
                         new PacketTrace.Step(
                                 DropReason.ISOLATED.stage().label(),
                                 "dropped: isolated (" + DropReason.ISOLATED.description() + ")")),
-                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])))));
-        final PacketTrace out = trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udpDatagram(4000, 80, new byte[20])))));
+        final PacketTrace out =
+                trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udpDatagram(4000, 80, new byte[20])));
         assertEquals(
                 List.of(new PacketTrace.Step("route", "192.0.2.7 is beyond the networks: to the host link")),
                 routeSteps(out));
@@ -251,9 +218,9 @@ class RouterTest {
                         new PacketTrace.Step(
                                 DropReason.TTL_EXCEEDED.stage().label(),
                                 "dropped: ttl-exceeded (" + DropReason.TTL_EXCEEDED.description() + ")")),
-                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(1, 2, new byte[12])))));
-        final PacketTrace in =
-                trace(host, ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udp(53, 4000, new byte[1400])));
+                routeSteps(trace(a, ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udpDatagram(1, 2, new byte[12])))));
+        final PacketTrace in = trace(
+                host, ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udpDatagram(53, 4000, new byte[1400])));
         assertEquals(
                 List.of(
                         new PacketTrace.Step("route", "from the host to 10.0.1.2 in network small"),
@@ -278,7 +245,7 @@ class RouterTest {
 
     @Test
     void ttlExpiringAtTheGatewayGetsTimeExceededQuotingThePacket() {
-        final byte[] probe = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(33434, 33434, new byte[12]));
+        final byte[] probe = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udpDatagram(33434, 33434, new byte[12]));
         a.inject(probe);
         cycle();
         assertNull(host.pollTransmitted());
@@ -294,7 +261,7 @@ class RouterTest {
 
     @Test
     void tooBigWithDfGetsFragmentationNeededWithTheNextHopMtu() {
-        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udp(53, 4000, new byte[1400])));
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, true, udpDatagram(53, 4000, new byte[1400])));
         cycle();
         assertNull(x.pollTransmitted());
         final byte[] error = host.pollTransmitted();
@@ -311,7 +278,7 @@ class RouterTest {
         for (int i = 0; i < payload.length; i++) {
             payload[i] = (byte) (i * 7);
         }
-        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, false, udp(53, 4000, payload)));
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, X, 64, 17, false, udpDatagram(53, 4000, payload)));
         cycle();
         final byte[] first = x.pollTransmitted();
         final byte[] second = x.pollTransmitted();
@@ -328,7 +295,7 @@ class RouterTest {
         final byte[] joined = new byte[2008];
         System.arraycopy(first, ETH + 34, joined, 0, firstData);
         System.arraycopy(second, ETH + 34, joined, firstData, 2008 - firstData);
-        assertArrayEquals(udp(53, 4000, payload), joined);
+        assertArrayEquals(udpDatagram(53, 4000, payload), joined);
     }
 
     @Test
@@ -359,7 +326,7 @@ class RouterTest {
                 return DEFERRED;
             }
         }));
-        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udp(5555, 53, "now?".getBytes())));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udpDatagram(5555, 53, "now?".getBytes())));
         cycle();
         final byte[] now = a.pollTransmitted();
         assertNotNull(now);
@@ -372,7 +339,7 @@ class RouterTest {
                         ^ 0xFFFF,
                 "UDP checksum");
 
-        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udp(5556, 53, "later?".getBytes())));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, GW1, 64, 17, false, udpDatagram(5556, 53, "later?".getBytes())));
         cycle();
         final byte[] later = a.pollTransmitted();
         assertNotNull(later, "the deferred answer is framed and sent once the ports' batch is done");
@@ -395,12 +362,12 @@ class RouterTest {
                 64,
                 17,
                 true,
-                udp(1, 2, new byte[8])));
+                udpDatagram(1, 2, new byte[8])));
         cycle();
         assertNull(host.pollTransmitted());
         assertEquals(3, v.pollTransmitted()[ETH + 34], "told: destination unreachable");
         assertEquals(1, drops(v, "internal-network"));
-        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, ip("10.0.2.2"), 64, 17, true, udp(1, 2, new byte[8])));
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, ip("10.0.2.2"), 64, 17, true, udpDatagram(1, 2, new byte[8])));
         cycle();
         assertNull(v.pollTransmitted());
     }
@@ -446,10 +413,10 @@ class RouterTest {
                 return toNetwork == RoutingHook.HOST_LINK ? DROP : ACCEPT;
             }
         }));
-        a.inject(ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udp(4000, 80, new byte[20])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, X, 64, 17, true, udpDatagram(4000, 80, new byte[20])));
         cycle();
         assertNotNull(x.pollTransmitted(), "a tracked flow crosses networks");
-        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[20])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udpDatagram(4000, 80, new byte[20])));
         cycle();
         assertNull(host.pollTransmitted());
         assertEquals(1, drops(a, "translation-refused"));
@@ -489,8 +456,8 @@ class RouterTest {
                 return ACCEPT;
             }
         }));
-        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udp(33434, 33434, new byte[12])));
-        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4001, 80, new byte[20])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 1, 17, false, udpDatagram(33434, 33434, new byte[12])));
+        a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udpDatagram(4001, 80, new byte[20])));
         cycle();
         assertEquals(1, drops(a, "ttl-exceeded"));
         assertEquals(List.of(4001L), seenAfter, "the note of the packet routed, not of the one dropped");
@@ -545,9 +512,9 @@ class RouterTest {
         final int burst = SwitchAgent.PREFETCH_BURST;
         for (int i = 0; i < burst + 4; i++) {
             if (i % 5 == 4) { // switched to B, not routed
-                a.inject(ipv4(B_MAC, A_MAC, A, B, 64, 17, true, udp(1000 + i, 80, new byte[20])));
+                a.inject(ipv4(B_MAC, A_MAC, A, B, 64, 17, true, udpDatagram(1000 + i, 80, new byte[20])));
             } else {
-                a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1000 + i, 80, new byte[20])));
+                a.inject(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udpDatagram(1000 + i, 80, new byte[20])));
             }
         }
         cycle();
@@ -581,7 +548,7 @@ class RouterTest {
         assertEquals(burst, routed);
 
         events.clear();
-        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udp(53, 2000, new byte[8])));
+        host.inject(ipv4(ROUTER_MAC, HOST_MAC, OUTSIDE, A, 64, 17, true, udpDatagram(53, 2000, new byte[8])));
         cycle();
         assertEquals(
                 List.of("prefetch from " + RoutingHook.HOST_LINK + ": 53"),
@@ -608,8 +575,8 @@ class RouterTest {
         quiet.plug(1, routedSender, A_MAC, A, PortSecurity.ENFORCE);
         quiet.plug(2, isolatedSender, X_MAC, X, PortSecurity.ENFORCE);
         quiet.plugHostLink(out, new HostLinkSpec(ROUTER_MAC, ROUTER, HOST_MAC));
-        routedSender.repeat(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(4000, 80, new byte[64])));
-        isolatedSender.repeat(ipv4(GW2_MAC, X_MAC, X, A, 64, 17, true, udp(4000, 80, new byte[64])));
+        routedSender.repeat(ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udpDatagram(4000, 80, new byte[64])));
+        isolatedSender.repeat(ipv4(GW2_MAC, X_MAC, X, A, 64, 17, true, udpDatagram(4000, 80, new byte[64])));
         final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 20_000; i++) {
             quiet.runDutyCycle(); // warm-up: commands applied, code compiled
@@ -628,12 +595,12 @@ class RouterTest {
 
     @Test
     void badHeadersAreDroppedAndCounted() {
-        final byte[] frame = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
-        frame[ETH + 24] ^= 0x55; // break the header checksum
-        a.inject(frame);
-        final byte[] shortTotal = ipv4(GW1_MAC, A_MAC, A, OUTSIDE, 64, 17, true, udp(1, 2, new byte[8]));
-        shortTotal[ETH + 14 + 3] = 10; // total length below the header length
-        a.inject(shortTotal);
+        a.inject(FrameBuilder.ipv4Frame(GW1_MAC, A_MAC, A, OUTSIDE, 17, udpDatagram(1, 2, new byte[8]))
+                .headerChecksumXor(0x5500)
+                .build());
+        a.inject(FrameBuilder.ipv4Frame(GW1_MAC, A_MAC, A, OUTSIDE, 17, udpDatagram(1, 2, new byte[8]))
+                .totalLength(10) // below the header length
+                .build());
         cycle();
         assertNull(host.pollTransmitted());
         assertEquals(1, drops(a, "bad-ip-checksum"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.management.ThreadMXBean;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
+import io.jvswitch.testsupport.FrameBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,11 +54,11 @@ class HotPathAllocationTest {
         UnsafeBuffer tx = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
         // A unicast frame for some other host's MAC: the kernel takes it and drops it (PACKET_OTHERHOST),
         // so nothing comes back and the loop is syscall-bound.
-        Frames.zeroHeader(tx, 0);
-        tx.putBytes(Frames.ETH_DST, new byte[] {0x02, 0, 0, 0, 0, 0x09});
-        tx.putBytes(Frames.ETH_SRC, Frames.PEER_MAC);
-        tx.putShort(Frames.ETH_TYPE, (short) 0x88b5, Frames.NET);
-        int length = Frames.ETH + 60;
+        // (EtherType 0x88b5 is the one IEEE keeps for local experiments)
+        byte[] frame = FrameBuilder.ethernet(
+                FrameBuilder.mac("02:00:00:00:00:09"), FrameBuilder.mac("02:00:00:77:00:02"), 0x88b5, 46);
+        tx.putBytes(0, frame);
+        int length = frame.length;
         int[] slots = new int[16];
 
         var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();

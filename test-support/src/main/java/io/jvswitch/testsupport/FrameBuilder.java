@@ -39,10 +39,10 @@ public final class FrameBuilder {
     public static final int MIN_UDP_FRAME =
             EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH;
 
-    /** The IPv4 identification of every packet built here. */
-    private static final int IPV4_ID = 0x1234;
-
-    private static final int TTL = 64;
+    /** The identifier of every ICMP and ICMPv6 echo request built here. */
+    private static final int ECHO_IDENTIFIER = 0x1234;
+    /** The first sequence number of a TCP super-frame, unless a test gives one. */
+    private static final int SUPER_FRAME_SEQUENCE = 0x1000_0000;
     /** A TCP header with the timestamps option, as Linux sends: 20 bytes + NOP NOP + 10 bytes. */
     private static final int TCP_TIMESTAMPS_HEADER = 32;
 
@@ -114,48 +114,71 @@ public final class FrameBuilder {
      * checksum, and a valid UDP, TCP or ICMP checksum when {@code protocol} is one of those.
      */
     public static byte[] ipv4(long dstMac, long srcMac, int srcIp, int dstIp, int protocol, byte[] l4) {
-        return ipv4(dstMac, srcMac, srcIp, dstIp, protocol, TTL, true, l4);
+        return ipv4Frame(dstMac, srcMac, srcIp, dstIp, protocol, l4).build();
     }
 
     /** As {@link #ipv4(long, long, int, int, int, byte[])} with the TTL and the DF flag given. */
     public static byte[] ipv4(
             long dstMac, long srcMac, int srcIp, int dstIp, int protocol, int ttl, boolean dontFragment, byte[] l4) {
-        final byte[] frame = new byte[IPV4_L4 + l4.length];
-        final UnsafeBuffer b = new UnsafeBuffer(frame);
-        writeEthernetAndIpv4(
-                b,
-                dstMac,
-                srcMac,
-                srcIp,
-                dstIp,
-                protocol,
-                Ipv4Packet.MIN_HEADER_LENGTH + l4.length,
-                ttl,
-                dontFragment ? Ipv4Packet.FLAG_DONT_FRAGMENT : 0);
-        b.putBytes(IPV4_L4, l4);
-        if (protocol == Ipv4Packet.PROTOCOL_UDP && l4.length >= UdpPacket.HEADER_LENGTH) {
-            final int sum = transportChecksum(b, srcIp, dstIp, protocol, UdpPacket.CHECKSUM_OFFSET, l4.length);
-            b.putShort(IPV4_L4 + UdpPacket.CHECKSUM_OFFSET, (short) (sum == 0 ? 0xFFFF : sum), ByteOrder.BIG_ENDIAN);
-        } else if (protocol == Ipv4Packet.PROTOCOL_TCP && l4.length >= TcpPacket.MIN_HEADER_LENGTH) {
-            final int sum = transportChecksum(b, srcIp, dstIp, protocol, TcpPacket.CHECKSUM_OFFSET, l4.length);
-            b.putShort(IPV4_L4 + TcpPacket.CHECKSUM_OFFSET, (short) sum, ByteOrder.BIG_ENDIAN);
-        } else if (protocol == Ipv4Packet.PROTOCOL_ICMP && l4.length >= IcmpPacket.HEADER_LENGTH) {
-            final IcmpPacket icmp = new IcmpPacket();
-            icmp.wrap(b, IPV4_L4, l4.length);
-            icmp.updateChecksum();
-        }
-        return frame;
+        return ipv4Frame(dstMac, srcMac, srcIp, dstIp, protocol, l4)
+                .ttl(ttl)
+                .dontFragment(dontFragment)
+                .build();
     }
 
-    /** A UDP datagram in IPv4, both checksums valid. */
-    public static byte[] udp(long dstMac, long srcMac, int srcIp, int dstIp, int srcPort, int dstPort, byte[] data) {
+    /** An IPv4 frame whose every header field a test may still set ({@link Ipv4Frame}). */
+    public static Ipv4Frame ipv4Frame(long dstMac, long srcMac, int srcIp, int dstIp, int protocol, byte[] l4) {
+        return new Ipv4Frame(dstMac, srcMac, srcIp, dstIp, protocol, l4);
+    }
+
+    /**
+     * A UDP datagram's bytes, header and {@code data}, for an IP packet to carry: no checksum (0),
+     * which the IPv4 builders fill in unless told to keep the bytes raw.
+     */
+    public static byte[] udpDatagram(int srcPort, int dstPort, byte[] data) {
         final byte[] l4 = new byte[UdpPacket.HEADER_LENGTH + data.length];
         final UnsafeBuffer b = new UnsafeBuffer(l4);
         b.putShort(UdpPacket.SOURCE_PORT_OFFSET, (short) srcPort, ByteOrder.BIG_ENDIAN);
         b.putShort(UdpPacket.DESTINATION_PORT_OFFSET, (short) dstPort, ByteOrder.BIG_ENDIAN);
         b.putShort(UdpPacket.LENGTH_OFFSET, (short) l4.length, ByteOrder.BIG_ENDIAN);
         b.putBytes(UdpPacket.HEADER_LENGTH, data);
-        return ipv4(dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_UDP, l4);
+        return l4;
+    }
+
+    /**
+     * An ICMP echo request's bytes (identifier 0x1234, sequence 1, {@code payload} zero bytes of
+     * data) with its checksum: valid however the packet around it is built.
+     */
+    public static byte[] icmpEchoRequest(int payload) {
+        final byte[] icmp = new byte[IcmpPacket.HEADER_LENGTH + payload];
+        final UnsafeBuffer b = new UnsafeBuffer(icmp);
+        b.putByte(IcmpPacket.TYPE_OFFSET, (byte) IcmpPacket.TYPE_ECHO_REQUEST);
+        b.putShort(IcmpPacket.IDENTIFIER_OFFSET, (short) ECHO_IDENTIFIER, ByteOrder.BIG_ENDIAN);
+        b.putShort(IcmpPacket.SEQUENCE_OFFSET, (short) 1, ByteOrder.BIG_ENDIAN);
+        b.putShort(
+                IcmpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.compute(b, 0, icmp.length), ByteOrder.BIG_ENDIAN);
+        return icmp;
+    }
+
+    /**
+     * A virtio-net header as a TAP hands one over: flags ({@code VirtioNetHeader.FLAG_*}), the GSO
+     * type, the header length, the GSO size, and where the checksum to complete starts and sits.
+     */
+    public static byte[] vnetHeader(
+            int flags, int gsoType, int headerLength, int gsoSize, int checksumStart, int checksumOffset) {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[VirtioNetHeader.LENGTH]);
+        VirtioNetHeader.setFlags(b, 0, flags);
+        VirtioNetHeader.setGsoType(b, 0, gsoType);
+        VirtioNetHeader.setHeaderLength(b, 0, headerLength);
+        VirtioNetHeader.setGsoSize(b, 0, gsoSize);
+        VirtioNetHeader.setChecksumStart(b, 0, checksumStart);
+        VirtioNetHeader.setChecksumOffset(b, 0, checksumOffset);
+        return b.byteArray();
+    }
+
+    /** A UDP datagram in IPv4, both checksums valid. */
+    public static byte[] udp(long dstMac, long srcMac, int srcIp, int dstIp, int srcPort, int dstPort, byte[] data) {
+        return ipv4(dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_UDP, udpDatagram(srcPort, dstPort, data));
     }
 
     /**
@@ -180,38 +203,47 @@ public final class FrameBuilder {
      * the pseudo-header sum only).
      */
     public static byte[] tcpSuperFrame(long dstMac, long srcMac, int srcIp, int dstIp, int payload, int mss) {
+        return tcpSuperFrame(
+                dstMac, srcMac, srcIp, dstIp, SUPER_FRAME_SEQUENCE, TcpPacket.ACK | TcpPacket.PSH, payload, mss);
+    }
+
+    /**
+     * As {@link #tcpSuperFrame(long, long, int, int, int, int)} with the first sequence number
+     * (one near 2^32 wraps around within the super-frame) and the TCP flags given.
+     */
+    public static byte[] tcpSuperFrame(
+            long dstMac, long srcMac, int srcIp, int dstIp, int sequence, int flags, int payload, int mss) {
         final int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + TCP_TIMESTAMPS_HEADER + payload;
         if (ipLength > 65_535) {
             throw new IllegalArgumentException("an IPv4 super-frame holds at most "
                     + (65_535 - Ipv4Packet.MIN_HEADER_LENGTH - TCP_TIMESTAMPS_HEADER) + " payload bytes");
         }
-        final byte[] frame = new byte[L3 + ipLength];
-        final UnsafeBuffer b = new UnsafeBuffer(frame);
-        final int l4FromEthernet = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
-        VirtioNetHeader.setTcpSegmentation(
-                b, 0, VirtioNetHeader.GSO_TCPV4, l4FromEthernet, l4FromEthernet + TCP_TIMESTAMPS_HEADER, mss);
-        writeEthernetAndIpv4(
-                b, dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, ipLength, TTL, Ipv4Packet.FLAG_DONT_FRAGMENT);
-        final int tcp = IPV4_L4;
-        b.putShort(tcp + TcpPacket.SOURCE_PORT_OFFSET, (short) 40000, ByteOrder.BIG_ENDIAN);
-        b.putShort(tcp + TcpPacket.DESTINATION_PORT_OFFSET, (short) 5201, ByteOrder.BIG_ENDIAN);
-        b.putInt(tcp + TcpPacket.SEQUENCE_OFFSET, 0x1000_0000, ByteOrder.BIG_ENDIAN);
-        b.putInt(tcp + TcpPacket.ACKNOWLEDGMENT_OFFSET, 77, ByteOrder.BIG_ENDIAN);
-        b.putByte(tcp + TcpPacket.DATA_OFFSET_OFFSET, (byte) ((TCP_TIMESTAMPS_HEADER / 4) << 4));
-        b.putByte(tcp + TcpPacket.FLAGS_OFFSET, (byte) (TcpPacket.ACK | TcpPacket.PSH));
-        b.putShort(tcp + TcpPacket.WINDOW_OFFSET, (short) 512, ByteOrder.BIG_ENDIAN);
-        final int pseudo = InternetChecksum.pseudoHeaderIpv4(
-                srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, TCP_TIMESTAMPS_HEADER + payload);
+        final byte[] tcp = new byte[TCP_TIMESTAMPS_HEADER + payload];
+        final UnsafeBuffer b = new UnsafeBuffer(tcp);
+        b.putShort(TcpPacket.SOURCE_PORT_OFFSET, (short) 40000, ByteOrder.BIG_ENDIAN);
+        b.putShort(TcpPacket.DESTINATION_PORT_OFFSET, (short) 5201, ByteOrder.BIG_ENDIAN);
+        b.putInt(TcpPacket.SEQUENCE_OFFSET, sequence, ByteOrder.BIG_ENDIAN);
+        b.putInt(TcpPacket.ACKNOWLEDGMENT_OFFSET, 77, ByteOrder.BIG_ENDIAN);
+        b.putByte(TcpPacket.DATA_OFFSET_OFFSET, (byte) ((TCP_TIMESTAMPS_HEADER / 4) << 4));
+        b.putByte(TcpPacket.FLAGS_OFFSET, (byte) flags);
+        b.putShort(TcpPacket.WINDOW_OFFSET, (short) 512, ByteOrder.BIG_ENDIAN);
+        final int pseudo = InternetChecksum.pseudoHeaderIpv4(srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, tcp.length);
         // NEEDS_CSUM: the checksum field holds the folded pseudo-header sum (not complemented)
-        b.putShort(tcp + TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
-        final int options = tcp + TcpPacket.MIN_HEADER_LENGTH;
-        b.putInt(options, 0x0101_080A, ByteOrder.BIG_ENDIAN); // NOP NOP, timestamps (kind 8, length 10)
-        b.putInt(options + 4, 1, ByteOrder.BIG_ENDIAN);
-        b.putInt(options + 8, 2, ByteOrder.BIG_ENDIAN);
-        for (int i = tcp + TCP_TIMESTAMPS_HEADER; i < frame.length; i++) {
-            frame[i] = (byte) (i * 7);
+        b.putShort(TcpPacket.CHECKSUM_OFFSET, (short) InternetChecksum.fold(pseudo), ByteOrder.BIG_ENDIAN);
+        b.putInt(TcpPacket.MIN_HEADER_LENGTH, 0x0101_080A, ByteOrder.BIG_ENDIAN); // NOP NOP, timestamps (8, 10)
+        b.putInt(TcpPacket.MIN_HEADER_LENGTH + 4, 1, ByteOrder.BIG_ENDIAN);
+        b.putInt(TcpPacket.MIN_HEADER_LENGTH + 8, 2, ByteOrder.BIG_ENDIAN);
+        for (int i = TCP_TIMESTAMPS_HEADER; i < tcp.length; i++) {
+            tcp[i] = (byte) ((IPV4_L4 + i) * 7); // byte i of the frame is (byte) (i * 7)
         }
-        return frame;
+        final int l4FromEthernet = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
+        final UnsafeBuffer vnet = new UnsafeBuffer(new byte[VirtioNetHeader.LENGTH]);
+        VirtioNetHeader.setTcpSegmentation(
+                vnet, 0, VirtioNetHeader.GSO_TCPV4, l4FromEthernet, l4FromEthernet + TCP_TIMESTAMPS_HEADER, mss);
+        return ipv4Frame(dstMac, srcMac, srcIp, dstIp, Ipv4Packet.PROTOCOL_TCP, tcp)
+                .vnetHeader(vnet.byteArray())
+                .rawTransport()
+                .build();
     }
 
     /**
@@ -230,14 +262,14 @@ public final class FrameBuilder {
             byte[] l4) {
         final byte[] payload = new byte[Ipv6Packet.HEADER_LENGTH + l4.length];
         final UnsafeBuffer p = new UnsafeBuffer(payload);
-        p.putInt(0, Ipv6Packet.VERSION << 28, ByteOrder.BIG_ENDIAN);
-        p.putShort(4, (short) l4.length, ByteOrder.BIG_ENDIAN);
-        p.putByte(6, (byte) nextHeader);
-        p.putByte(7, (byte) hopLimit);
-        p.putLong(8, srcHigh, ByteOrder.BIG_ENDIAN);
-        p.putLong(16, srcLow, ByteOrder.BIG_ENDIAN);
-        p.putLong(24, dstHigh, ByteOrder.BIG_ENDIAN);
-        p.putLong(32, dstLow, ByteOrder.BIG_ENDIAN);
+        p.putInt(Ipv6Packet.VERSION_CLASS_FLOW_OFFSET, Ipv6Packet.VERSION_WORD, ByteOrder.BIG_ENDIAN);
+        p.putShort(Ipv6Packet.PAYLOAD_LENGTH_OFFSET, (short) l4.length, ByteOrder.BIG_ENDIAN);
+        p.putByte(Ipv6Packet.NEXT_HEADER_OFFSET, (byte) nextHeader);
+        p.putByte(Ipv6Packet.HOP_LIMIT_OFFSET, (byte) hopLimit);
+        p.putLong(Ipv6Packet.SOURCE_OFFSET, srcHigh, ByteOrder.BIG_ENDIAN);
+        p.putLong(Ipv6Packet.SOURCE_OFFSET + 8, srcLow, ByteOrder.BIG_ENDIAN);
+        p.putLong(Ipv6Packet.DESTINATION_OFFSET, dstHigh, ByteOrder.BIG_ENDIAN);
+        p.putLong(Ipv6Packet.DESTINATION_OFFSET + 8, dstLow, ByteOrder.BIG_ENDIAN);
         p.putBytes(Ipv6Packet.HEADER_LENGTH, l4);
         final byte[] frame = ethernet(dstMac, srcMac, EthernetFrame.ETHERTYPE_IPV6, payload);
         if (nextHeader == Ipv6Packet.NEXT_HEADER_ICMPV6 && l4.length >= 4) {
@@ -248,7 +280,12 @@ public final class FrameBuilder {
                     b,
                     IPV6_L4,
                     l4.length,
-                    InternetChecksum.pseudoHeaderIpv6(b, L3 + 8, L3 + 24, nextHeader, l4.length));
+                    InternetChecksum.pseudoHeaderIpv6(
+                            b,
+                            L3 + Ipv6Packet.SOURCE_OFFSET,
+                            L3 + Ipv6Packet.DESTINATION_OFFSET,
+                            nextHeader,
+                            l4.length));
             b.putShort(checksum, (short) ~InternetChecksum.fold(sum), ByteOrder.BIG_ENDIAN);
         }
         return frame;
@@ -259,13 +296,14 @@ public final class FrameBuilder {
      * address option.
      */
     public static byte[] neighborSolicitation(long srcMac, long srcHigh, long srcLow, long targetHigh, long targetLow) {
-        final UnsafeBuffer m = new UnsafeBuffer(new byte[32]);
-        m.putByte(0, (byte) Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION);
-        m.putLong(8, targetHigh, ByteOrder.BIG_ENDIAN);
-        m.putLong(16, targetLow, ByteOrder.BIG_ENDIAN);
-        m.putByte(24, (byte) 1); // option: source link-layer address, 1 unit of 8 bytes
-        m.putByte(25, (byte) 1);
-        MacAddress.write(m, 26, srcMac);
+        final UnsafeBuffer m =
+                new UnsafeBuffer(new byte[Icmpv6Packet.ND_OPTIONS_OFFSET + Icmpv6Packet.OPTION_LINK_LAYER_LENGTH]);
+        m.putByte(Icmpv6Packet.TYPE_OFFSET, (byte) Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION);
+        m.putLong(Icmpv6Packet.TARGET_OFFSET, targetHigh, ByteOrder.BIG_ENDIAN);
+        m.putLong(Icmpv6Packet.TARGET_OFFSET + 8, targetLow, ByteOrder.BIG_ENDIAN);
+        m.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET, (byte) Icmpv6Packet.OPTION_SOURCE_LINK_LAYER);
+        m.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET + 1, (byte) 1); // its length, in units of 8 bytes
+        MacAddress.write(m, Icmpv6Packet.ND_OPTIONS_OFFSET + Icmpv6Packet.OPTION_LINK_LAYER_ADDRESS_OFFSET, srcMac);
         final long group = 0xFF02_0000_0000_0000L;
         final long groupLow = 0x0000_0001_FF00_0000L | (targetLow & 0xFF_FFFFL);
         final long groupMac = 0x3333_0000_0000L | (groupLow & 0xFFFF_FFFFL);
@@ -284,10 +322,10 @@ public final class FrameBuilder {
     /** An ICMPv6 echo request (identifier 0x1234, sequence 1) with {@code payload} zero bytes of data. */
     public static byte[] echoRequestV6(
             long dstMac, long srcMac, long srcHigh, long srcLow, long dstHigh, long dstLow, int hopLimit, int payload) {
-        final UnsafeBuffer m = new UnsafeBuffer(new byte[8 + payload]);
-        m.putByte(0, (byte) Icmpv6Packet.TYPE_ECHO_REQUEST);
-        m.putShort(4, (short) 0x1234, ByteOrder.BIG_ENDIAN);
-        m.putShort(6, (short) 1, ByteOrder.BIG_ENDIAN);
+        final UnsafeBuffer m = new UnsafeBuffer(new byte[Icmpv6Packet.HEADER_LENGTH + payload]);
+        m.putByte(Icmpv6Packet.TYPE_OFFSET, (byte) Icmpv6Packet.TYPE_ECHO_REQUEST);
+        m.putShort(Icmpv6Packet.IDENTIFIER_OFFSET, (short) ECHO_IDENTIFIER, ByteOrder.BIG_ENDIAN);
+        m.putShort(Icmpv6Packet.SEQUENCE_OFFSET, (short) 1, ByteOrder.BIG_ENDIAN);
         return ipv6(
                 dstMac,
                 srcMac,
@@ -298,41 +336,5 @@ public final class FrameBuilder {
                 Ipv6Packet.NEXT_HEADER_ICMPV6,
                 hopLimit,
                 m.byteArray());
-    }
-
-    private static void writeEthernetAndIpv4(
-            UnsafeBuffer b,
-            long dstMac,
-            long srcMac,
-            int srcIp,
-            int dstIp,
-            int protocol,
-            int ipLength,
-            int ttl,
-            int flags) {
-        MacAddress.write(b, ETH + EthernetFrame.DESTINATION_OFFSET, dstMac);
-        MacAddress.write(b, ETH + EthernetFrame.SOURCE_OFFSET, srcMac);
-        b.putShort(ETH + EthernetFrame.ETHERTYPE_OFFSET, (short) EthernetFrame.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
-        b.putByte(L3 + Ipv4Packet.VERSION_IHL_OFFSET, (byte)
-                ((Ipv4Packet.VERSION << 4) | (Ipv4Packet.MIN_HEADER_LENGTH / 4)));
-        b.putShort(L3 + Ipv4Packet.TOTAL_LENGTH_OFFSET, (short) ipLength, ByteOrder.BIG_ENDIAN);
-        b.putShort(L3 + Ipv4Packet.ID_OFFSET, (short) IPV4_ID, ByteOrder.BIG_ENDIAN);
-        b.putShort(L3 + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, (short) flags, ByteOrder.BIG_ENDIAN);
-        b.putByte(L3 + Ipv4Packet.TTL_OFFSET, (byte) ttl);
-        b.putByte(L3 + Ipv4Packet.PROTOCOL_OFFSET, (byte) protocol);
-        b.putInt(L3 + Ipv4Packet.SOURCE_OFFSET, srcIp, ByteOrder.BIG_ENDIAN);
-        b.putInt(L3 + Ipv4Packet.DESTINATION_OFFSET, dstIp, ByteOrder.BIG_ENDIAN);
-        final Ipv4Packet header = new Ipv4Packet();
-        header.wrap(b, L3, ipLength);
-        header.updateHeaderChecksum();
-    }
-
-    /** The TCP or UDP checksum over the pseudo-header and the transport bytes (its own field zero). */
-    private static int transportChecksum(
-            UnsafeBuffer b, int srcIp, int dstIp, int protocol, int checksumOffset, int l4Length) {
-        b.putShort(IPV4_L4 + checksumOffset, (short) 0);
-        final int sum = InternetChecksum.partialSum(
-                b, IPV4_L4, l4Length, InternetChecksum.pseudoHeaderIpv4(srcIp, dstIp, protocol, l4Length));
-        return ~InternetChecksum.fold(sum) & 0xFFFF;
     }
 }
