@@ -262,14 +262,14 @@ class ClusterIpv6IT {
             tcpdump.destroy();
             tcpdump.waitFor(5, TimeUnit.SECONDS);
         }
-        Await.until(
-                "host A counted a solicitation it answered for c2",
-                Duration.ofSeconds(5),
-                () -> remoteNdpAnswered(a, "g6") > answeredBefore);
         final String solicitations = tshark(pcap, "icmpv6.type == 135", "icmpv6.nd.ns.target_address");
         assertTrue(
                 !solicitations.contains(ip62) && !solicitations.contains(ip61),
                 "solicitations for the containers' addresses crossed the underlay: " + solicitations);
+        Await.until(
+                "host A counted a solicitation it answered for c2",
+                Duration.ofSeconds(5),
+                () -> remoteNdpAnswered(a, "g6") > answeredBefore);
         final String echoes = tshark(pcap, "icmpv6.type == 128", "ipv6.dst");
         assertTrue(echoes.contains(ip62) && echoes.contains(ip61), "the pings crossed the underlay: " + echoes);
     }
