@@ -210,6 +210,23 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /**
+     * Programs a remote endpoint's IPv6 address into a network's proxy-NDP table (the IPv6
+     * counterpart of {@link #programRemoteAddress}): answered here from {@code mac}, never replacing
+     * a local endpoint's entry. False when there is one, or the table is full.
+     */
+    public CompletableFuture<Boolean> programRemoteAddress6(int networkId, long high, long low, long mac) {
+        return submit(a -> a.requireDomain(networkId).addresses6.putRemote(high, low, mac));
+    }
+
+    /** Forgets a remote endpoint's IPv6 address programmed with {@link #programRemoteAddress6}. */
+    public CompletableFuture<Boolean> forgetRemoteAddress6(int networkId, long high, long low) {
+        return submit(a -> {
+            final BridgeDomain domain = a.domains.get(networkId);
+            return domain != null && domain.addresses6.removeRemote(high, low);
+        });
+    }
+
     /** Unplugs and closes the port in {@code slot}, forgetting its MACs and its address. */
     public CompletableFuture<Void> unplug(int slot) {
         return submit(a -> {

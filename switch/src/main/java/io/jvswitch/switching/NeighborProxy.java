@@ -103,6 +103,9 @@ final class NeighborProxy {
         VirtioNetHeader.clear(buffer, 0);
         in.count(PortCounter.ARP_ANSWERED);
         domain.count(NetworkCounter.ARP_ANSWERED);
+        if (domain.addresses6.isRemote(targetHigh, targetLow)) {
+            domain.count(NetworkCounter.REMOTE_NDP_ANSWERED);
+        }
         egress.transmit(ingress, buffer, answerLength);
         return true;
     }

@@ -9,6 +9,10 @@ public enum NetworkCounter {
     FLOODED("flooded", "Frames flooded in the network."),
     UNKNOWN_UNICAST("unknownUnicast", "Frames flooded because the destination was not learned."),
     ARP_ANSWERED("arpAnswered", "ARP and neighbour solicitations the switch answered in the network."),
+    REMOTE_NDP_ANSWERED(
+            "remoteNdpAnswered",
+            "Neighbour solicitations the switch answered for another host's endpoint (a global network's, from the"
+                    + " cluster store), so they did not cross the tunnel."),
     ROUTED_IN("routedIn", "Packets the gateway routed into the network."),
     ROUTED_OUT("routedOut", "Packets the gateway routed out of the network."),
     FRAGMENTED("fragmented", "Packets the gateway fragmented on their way into the network."),

@@ -232,7 +232,8 @@ final class SwitchAgent implements Agent {
         if (table.ports[slot] == null || domain == null) {
             throw new IllegalStateException("no port in slot " + slot);
         }
-        final long owner = domain.addresses6.lookup(high, low);
+        // another host's endpoint programmed from the cluster store gives way, as over IPv4
+        final long owner = domain.addresses6.localOwner(high, low);
         if (owner >= 0 && owner != table.macs[slot]) {
             throw new IllegalStateException("IPv6 address already owned by " + MacAddress.format(owner));
         }

@@ -2,9 +2,9 @@ package io.jvswitch.control.cli;
 
 import io.jvswitch.control.Daemon;
 import io.jvswitch.control.DaemonContext;
+import io.jvswitch.control.cluster.AdvertiseAddress;
 import io.jvswitch.control.cluster.ClusterAgent;
 import io.jvswitch.control.cluster.ClusterKeys;
-import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.dns.DnsContext;
 import io.jvswitch.nat.NatContext;
 import io.jvswitch.switching.IdleMode;
@@ -168,7 +168,8 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(
             names = "--cluster-advertise",
             paramLabel = "ADDRESS[:PORT]",
-            description = "This host's underlay address (and VXLAN UDP port, default 4789) other hosts reach it at.")
+            description = "This host's underlay address, IPv4 or IPv6 (one family per cluster), and VXLAN UDP port"
+                    + " (default 4789; [IPV6]:PORT) other hosts reach it at.")
     String clusterAdvertise;
 
     @Option(
@@ -288,22 +289,9 @@ final class DaemonCommand implements Callable<Integer> {
             throw new CliException("--cluster-store needs --cluster-advertise ADDRESS[:PORT]: this host's underlay "
                     + "address, which the other hosts' VTEPs send to");
         }
-        String address = clusterAdvertise;
-        int port = 4789;
-        final int colon = clusterAdvertise.lastIndexOf(':');
-        if (colon > 0) {
-            address = clusterAdvertise.substring(0, colon);
-            try {
-                port = Integer.parseInt(clusterAdvertise.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65_535) {
-                throw new CliException("invalid --cluster-advertise port in '" + clusterAdvertise + "'");
-            }
-        }
+        final AdvertiseAddress advertise;
         try {
-            address = Cidr.format(Cidr.parseAddress(address, "--cluster-advertise address"));
+            advertise = AdvertiseAddress.parse(clusterAdvertise);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
@@ -322,7 +310,9 @@ final class DaemonCommand implements Callable<Integer> {
             throw new CliException("invalid --cluster-ttl " + clusterTtl + ": 2 to 3600 seconds");
         }
         return new DaemonContext.ClusterOptions(
-                endpoints, prefix, new ClusterAgent.Options(name, address, port, clusterTtl, clusterStore));
+                endpoints,
+                prefix,
+                new ClusterAgent.Options(name, advertise.address(), advertise.port(), clusterTtl, clusterStore));
     }
 
     private NatContext natContext() {

@@ -2,12 +2,14 @@ package io.jvswitch.control.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.StateFile;
 import io.jvswitch.control.model.StateStore;
 import io.jvswitch.control.service.ClusterScope;
 import io.jvswitch.control.service.NetworkService;
 
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -99,6 +101,7 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     public void connect() {
         final long started = System.nanoTime();
         membership.checkName();
+        membership.checkFamily();
         membership.register();
         membership.keepAlive(control, this::afterOutage);
         sync.load();
@@ -189,6 +192,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     }
 
     @Override
+    public BigInteger chooseIpv6(NetworkRecord network, Ipv6Pool pool6, BigInteger requested) {
+        return endpoints.chooseIpv6(network, pool6, requested);
+    }
+
+    @Override
     public int claimEndpoint(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
         return endpoints.claim(network, pool, claim);
     }
@@ -223,7 +231,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
     public Map<String, Object> status() {
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("host", options.hostName());
-        out.put("advertise", options.advertiseAddress() + ":" + options.vxlanPort());
+        out.put(
+                "advertise",
+                UnderlayFamily.isIpv6(options.advertiseAddress())
+                        ? "[" + options.advertiseAddress() + "]:" + options.vxlanPort()
+                        : options.advertiseAddress() + ":" + options.vxlanPort());
         out.put("store", options.store());
         out.put("prefix", keys.prefix());
         membership.status(out);

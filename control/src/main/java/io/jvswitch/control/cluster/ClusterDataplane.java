@@ -1,15 +1,19 @@
 package io.jvswitch.control.cluster;
 
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.OverlayRecord;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.packet.MacAddress;
 
+import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -17,7 +21,8 @@ import java.util.function.Consumer;
 
 /**
  * Applies the cluster store's view to this host: global networks built or removed, VXLAN peers
- * from the live hosts, other hosts' endpoints as proxy-ARP answers and tunnel MAC entries (through
+ * from the live hosts (of this host's underlay family), other hosts' endpoints as proxy-ARP and
+ * proxy-NDP answers and tunnel MAC entries (through
  * the network service, which hands them to the dataplane's command queue), and their DNS names.
  * Keeps what it gave the dataplane and changes only the difference; never flushes anything for
  * lack of news. Control thread only.
@@ -39,7 +44,7 @@ final class ClusterDataplane {
     private final Consumer<String> conflicts;
 
     /** What the dataplane was given: network -> peers; network -> ip -> remote endpoint. */
-    private final Map<String, Set<Integer>> appliedPeers = new HashMap<>();
+    private final Map<String, Set<String>> appliedPeers = new HashMap<>();
 
     private final Map<String, Map<Integer, Remote>> appliedRemotes = new HashMap<>();
 
@@ -49,7 +54,8 @@ final class ClusterDataplane {
     /** Remote endpoints not programmed because their network had {@link #MAX_REMOTES} already. */
     long refusedTotal;
 
-    private record Remote(int ip, long mac, int vtep, EndpointAdvert advert) {}
+    /** {@code ip6} null without IPv6; {@code vtep} the underlay address of the endpoint's host. */
+    private record Remote(int ip, BigInteger ip6, long mac, String vtep, EndpointAdvert advert) {}
 
     ClusterDataplane(
             ClusterView view,
@@ -117,10 +123,17 @@ final class ClusterDataplane {
                 }
             }
         }
-        final Set<Integer> peers = new TreeSet<>();
+        final Set<String> peers = new TreeSet<>();
         for (HostAdvert h : view.hosts.values()) {
-            if (!h.name().equals(options.hostName()) && !h.address().equals(options.advertiseAddress())) {
-                peers.add(Cidr.parseAddress(h.address()));
+            if (h.name().equals(options.hostName()) || h.address().equals(options.advertiseAddress())) {
+                continue;
+            }
+            if (sameFamily(h)) {
+                peers.add(h.address());
+            } else {
+                conflicts.accept("host " + h.name() + " advertises " + h.address() + " ("
+                        + UnderlayFamily.name(h.address()) + ") but this host's underlay is "
+                        + UnderlayFamily.name(options.advertiseAddress()) + ": left out of the peers");
             }
         }
         boolean renamed = false;
@@ -135,23 +148,27 @@ final class ClusterDataplane {
         }
     }
 
-    private void reconcilePeers(String network, Set<Integer> peers) {
-        final Set<Integer> applied = appliedPeers.computeIfAbsent(network, k -> new HashSet<>());
-        for (int peer : peers) {
-            if (!applied.contains(peer) && service.overlayPeer(network, peer, true)) {
+    private boolean sameFamily(HostAdvert h) {
+        return UnderlayFamily.isIpv6(h.address()) == UnderlayFamily.isIpv6(options.advertiseAddress());
+    }
+
+    private void reconcilePeers(String network, Set<String> peers) {
+        final Set<String> applied = appliedPeers.computeIfAbsent(network, k -> new HashSet<>());
+        for (String peer : peers) {
+            if (!applied.contains(peer) && service.overlayPeer(network, UnderlayFamily.parse(peer), true)) {
                 applied.add(peer);
-                LOG.log(System.Logger.Level.INFO, "network {0}: peer {1}", network, Cidr.format(peer));
+                LOG.log(System.Logger.Level.INFO, "network {0}: peer {1}", network, peer);
             }
         }
-        for (int peer : List.copyOf(applied)) {
+        for (String peer : List.copyOf(applied)) {
             if (!peers.contains(peer)) {
-                service.overlayPeer(network, peer, false);
+                service.overlayPeer(network, UnderlayFamily.parse(peer), false);
                 applied.remove(peer);
                 LOG.log(
                         System.Logger.Level.INFO,
                         "network {0}: peer {1} gone (its host left the cluster store)",
                         network,
-                        Cidr.format(peer));
+                        peer);
             }
         }
     }
@@ -169,7 +186,7 @@ final class ClusterDataplane {
         final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
         for (Remote old : List.copyOf(have.values())) {
             final Remote next = wanted.get(old.ip());
-            if (next == null || next.mac() != old.mac()) {
+            if (next == null || next.mac() != old.mac() || !Objects.equals(next.ip6(), old.ip6())) {
                 withdraw(network, old);
                 renamed = true;
             }
@@ -192,7 +209,11 @@ final class ClusterDataplane {
         if (old != null && old.equals(next)) {
             return false;
         }
-        if (old != null && (next == null || old.ip() != next.ip() || old.mac() != next.mac())) {
+        if (old != null
+                && (next == null
+                        || old.ip() != next.ip()
+                        || old.mac() != next.mac()
+                        || !Objects.equals(old.ip6(), next.ip6()))) {
             withdraw(network, old);
         }
         if (next == null) {
@@ -212,12 +233,16 @@ final class ClusterDataplane {
             return null;
         }
         final HostAdvert host = view.hosts.get(e.host());
-        if (host == null) {
+        if (host == null || !sameFamily(host)) {
             return null;
         }
         try {
             return new Remote(
-                    Cidr.parseAddress(e.ip()), MacAddress.parse(e.mac()), Cidr.parseAddress(host.address()), e);
+                    Cidr.parseAddress(e.ip()),
+                    e.ip6() == null ? null : Ipv6Cidr.parseAddress(e.ip6(), "ip6"),
+                    MacAddress.parse(e.mac()),
+                    host.address(),
+                    e);
         } catch (IllegalArgumentException bad) {
             view.ignoredTotal++;
             return null;
@@ -237,7 +262,7 @@ final class ClusterDataplane {
             }
             return false;
         }
-        service.remoteEndpoint(network, r.ip(), r.mac(), r.vtep());
+        service.remoteEndpoint(network, r.ip(), r.ip6(), r.mac(), UnderlayFamily.parse(r.vtep()));
         final Remote before = have.put(r.ip(), r);
         final Map<String, Integer> names = ipByName.computeIfAbsent(network, k -> new HashMap<>());
         if (before != null && !before.advert().name().equals(r.advert().name())) {
@@ -248,7 +273,7 @@ final class ClusterDataplane {
     }
 
     private void withdraw(String network, Remote r) {
-        service.remoteEndpoint(network, r.ip(), r.mac(), 0);
+        service.remoteEndpoint(network, r.ip(), r.ip6(), r.mac(), null);
         appliedRemotes.getOrDefault(network, new HashMap<>()).remove(r.ip());
         ipByName.getOrDefault(network, new HashMap<>()).remove(r.advert().name(), r.ip());
     }
@@ -259,7 +284,7 @@ final class ClusterDataplane {
         ipByName.remove(network);
         final Map<Integer, Remote> have = appliedRemotes.remove(network);
         if (have != null) {
-            have.forEach((ip, r) -> service.remoteEndpoint(network, ip, r.mac(), 0));
+            have.forEach((ip, r) -> service.remoteEndpoint(network, ip, r.ip6(), r.mac(), null));
             namesChanged.run();
         }
     }
@@ -282,7 +307,7 @@ final class ClusterDataplane {
     }
 
     private NetworkRecord recordOf(ClusterNetwork n) {
-        return new NetworkRecord(
+        final NetworkRecord v4 = new NetworkRecord(
                 n.id(),
                 0,
                 n.name(),
@@ -297,5 +322,6 @@ final class ClusterDataplane {
                 n.dns(),
                 n.masquerade(),
                 new OverlayRecord(n.vni(), options.advertiseAddress(), n.vxlanPort(), n.ttl(), List.of(), true));
+        return n.subnet6() == null ? v4 : v4.withIpv6(new NetworkIpv6(n.subnet6(), n.gateway6(), null, Map.of()));
     }
 }

@@ -9,7 +9,11 @@ package io.jvswitch.control.cluster;
  * blocks/&lt;network&gt;/&lt;a.b.c.d-len&gt; OwnerClaim   durable (a host's address block)
  * addresses/&lt;network&gt;/&lt;ip&gt;    OwnerClaim      durable (an address and its endpoint)
  * endpoints/&lt;network&gt;/&lt;name&gt;  EndpointAdvert  under the owner's lease (also the name's claim)
+ * blocks6/&lt;network&gt;/&lt;fd00:30::-112&gt; OwnerClaim  durable (a host's IPv6 address block)
+ * addresses6/&lt;network&gt;/&lt;fd00:30::5&gt; OwnerClaim  durable (an IPv6 address and its endpoint)
  * </pre>
+ * IPv6 blocks and addresses have keys of their own, so that a jvs from before IPv6 counts them as
+ * records it cannot read instead of misreading them.
  * Each host's saved state ({@link HostStateRecord}, durable) sits beside the prefix, not under it
  * ({@code /jvs/v1-state/<host>} for {@code /jvs/v1/}): the daemons' read and watch of the prefix
  * never carry the other hosts' states.
@@ -60,6 +64,23 @@ public record ClusterKeys(String prefix) {
 
     public String address(String network, String ip) {
         return addresses(network) + ip;
+    }
+
+    public String blocks6(String network) {
+        return prefix + "blocks6/" + network + "/";
+    }
+
+    /** {@code cidr} as fd00:30::1:0/112, stored as fd00:30::1:0-112. */
+    public String block6(String network, String cidr) {
+        return blocks6(network) + cidr.replace('/', '-');
+    }
+
+    public String addresses6(String network) {
+        return prefix + "addresses6/" + network + "/";
+    }
+
+    public String address6(String network, String ip) {
+        return addresses6(network) + ip;
     }
 
     public String endpoints(String network) {

@@ -4,6 +4,8 @@ import io.jvswitch.control.service.ApiException;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -62,6 +64,19 @@ final class ClusterMembership implements AutoCloseable {
                 // a record that does not parse is replaced
             }
         }
+    }
+
+    /** Refuses to start when the live hosts advertise the other underlay family (see {@link UnderlayFamily}). */
+    void checkFamily() {
+        final List<HostAdvert> live = new ArrayList<>();
+        for (KeyValueStore.KeyValue kv : store.getPrefix(keys.hosts()).kvs()) {
+            try {
+                live.add(ClusterView.JSON.readValue(kv.value(), HostAdvert.class));
+            } catch (IOException e) {
+                // not a host record this jvs can read: the view counts it
+            }
+        }
+        UnderlayFamily.requireSame(options.advertiseAddress(), options.hostName(), live);
     }
 
     /** A new lease and {@code hosts/<name>} under it. */

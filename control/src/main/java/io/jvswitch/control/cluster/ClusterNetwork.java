@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * {@code networks/<name>}, durable: a global overlay network as every host builds it (one id, one
- * VNI, one subnet and gateway everywhere). {@code createdBy} is the host that created it.
+ * VNI, one subnet and gateway everywhere). {@code createdBy} is the host that created it. {@code
+ * subnet6} and {@code gateway6} are its IPv6 side ({@code --ipv6}), null for an IPv4-only network
+ * and in records written before IPv6.
  */
 public record ClusterNetwork(
         String id,
@@ -19,8 +21,43 @@ public record ClusterNetwork(
         int vxlanPort,
         int ttl,
         String created,
-        String createdBy) {
+        String createdBy,
+        String subnet6,
+        String gateway6) {
     public ClusterNetwork {
         dns = dns == null ? List.of() : List.copyOf(dns);
+    }
+
+    /** An IPv4-only network. */
+    public ClusterNetwork(
+            String id,
+            String name,
+            int vni,
+            String subnet,
+            String gateway,
+            int mtu,
+            boolean internal,
+            List<String> dns,
+            Boolean masquerade,
+            int vxlanPort,
+            int ttl,
+            String created,
+            String createdBy) {
+        this(
+                id,
+                name,
+                vni,
+                subnet,
+                gateway,
+                mtu,
+                internal,
+                dns,
+                masquerade,
+                vxlanPort,
+                ttl,
+                created,
+                createdBy,
+                null,
+                null);
     }
 }

@@ -40,19 +40,14 @@ final class ClusterPublication {
             if (network == null || !network.clusterWide()) {
                 continue;
             }
-            final KeyValueStore.TxnResult address = writer.putIfAbsent(
-                    keys.address(e.network(), e.ipv4()), new OwnerClaim(options.hostName(), e.name()), 0);
-            if (!address.succeeded()) {
-                final OwnerClaim owner = StoreWriter.read(address.ranges().getFirst(), OwnerClaim.class);
-                if (owner != null && !options.hostName().equals(owner.host())) {
-                    conflicts.accept("address " + e.ipv4() + " of endpoint " + e.name() + " on " + e.network()
-                            + " is held by host " + owner.host() + " (endpoint " + owner.endpoint() + ")");
-                    continue;
-                }
+            if (!claimAgain(keys.address(e.network(), e.ipv4()), "address " + e.ipv4(), e)
+                    || (e.ipv6() != null
+                            && !claimAgain(keys.address6(e.network(), e.ipv6()), "IPv6 address " + e.ipv6(), e))) {
+                continue;
             }
             final String endpointKey = keys.endpoint(e.network(), e.name());
             final EndpointAdvert advert =
-                    new EndpointAdvert(e.name(), e.aliases(), e.ipv4(), e.mac(), options.hostName());
+                    new EndpointAdvert(e.name(), e.aliases(), e.ipv4(), e.mac(), options.hostName(), e.ipv6());
             final KeyValueStore.TxnResult name = writer.putIfAbsent(endpointKey, advert, membership.lease());
             if (!name.succeeded()) {
                 final EndpointAdvert other = StoreWriter.read(name.ranges().getFirst(), EndpointAdvert.class);
@@ -68,6 +63,21 @@ final class ClusterPublication {
         releaseOrphans(service);
     }
 
+    /** One of the endpoint's addresses claimed again; false (a conflict, reported) when another host holds it. */
+    private boolean claimAgain(String key, String what, EndpointRecord e) {
+        final KeyValueStore.TxnResult address =
+                writer.putIfAbsent(key, new OwnerClaim(options.hostName(), e.name()), 0);
+        if (!address.succeeded()) {
+            final OwnerClaim owner = StoreWriter.read(address.ranges().getFirst(), OwnerClaim.class);
+            if (owner != null && !options.hostName().equals(owner.host())) {
+                conflicts.accept(what + " of endpoint " + e.name() + " on " + e.network() + " is held by host "
+                        + owner.host() + " (endpoint " + owner.endpoint() + ")");
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Frees what the store says this host holds on global networks and no endpoint here uses any
      * more: addresses of containers that went while the daemon was down (its restore forgot them),
@@ -78,6 +88,9 @@ final class ClusterPublication {
         for (EndpointRecord e : service.endpoints()) {
             used.add(keys.address(e.network(), e.ipv4()));
             used.add(keys.endpoint(e.network(), e.name()));
+            if (e.ipv6() != null) {
+                used.add(keys.address6(e.network(), e.ipv6()));
+            }
         }
         final List<String> doomed = new ArrayList<>();
         for (NetworkRecord network : service.networks()) {
@@ -86,6 +99,12 @@ final class ClusterPublication {
             }
             view.addressesOf(network.name()).forEach((ip, owner) -> {
                 final String key = keys.address(network.name(), ip);
+                if (owner.host().equals(options.hostName()) && !used.contains(key)) {
+                    doomed.add(key);
+                }
+            });
+            view.addresses6Of(network.name()).forEach((ip, owner) -> {
+                final String key = keys.address6(network.name(), ip);
                 if (owner.host().equals(options.hostName()) && !used.contains(key)) {
                     doomed.add(key);
                 }

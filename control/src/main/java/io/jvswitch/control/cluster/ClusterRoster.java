@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 
 /**
  * The hosts the store knows of ({@code jvs cluster hosts}): alive by their lease, or dead and still
@@ -36,6 +37,7 @@ final class ClusterRoster {
         final Set<String> names = new TreeSet<>(view.hosts.keySet());
         view.blocks.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
         view.addresses.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
+        view.blocks6.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
         final List<Map<String, Object>> out = new ArrayList<>();
         for (String name : names) {
             final HostAdvert h = view.hosts.get(name);
@@ -53,6 +55,11 @@ final class ClusterRoster {
             row.put("endpoints", endpoints);
             final List<String> blocks = new ArrayList<>();
             view.blocks.forEach((network, m) -> m.forEach((cidr, c) -> {
+                if (c.host().equals(name)) {
+                    blocks.add(network + ":" + cidr);
+                }
+            }));
+            view.blocks6.forEach((network, m) -> m.forEach((cidr, c) -> {
                 if (c.host().equals(name)) {
                     blocks.add(network + ":" + cidr);
                 }
@@ -80,22 +87,29 @@ final class ClusterRoster {
         }
     }
 
+    /** The keys of the claims (network -> what -> owner) that {@code host} holds, added to {@code out}. */
+    private static void held(
+            Map<String, Map<String, OwnerClaim>> claims,
+            String host,
+            BiFunction<String, String, String> key,
+            List<String> out) {
+        claims.forEach((network, m) -> m.forEach((what, c) -> {
+            if (c.host().equals(host)) {
+                out.add(key.apply(network, what));
+            }
+        }));
+    }
+
     private Map<String, Object> removeFromStore(String name) {
         if (view.hosts.containsKey(name)) {
             throw ApiException.conflict("host " + name + " is alive (its lease is held): stop its daemon first, "
                     + "then wait one TTL (" + options.ttlSeconds() + " s)");
         }
         final List<String> doomed = new ArrayList<>();
-        view.blocks.forEach((network, m) -> m.forEach((cidr, c) -> {
-            if (c.host().equals(name)) {
-                doomed.add(keys.block(network, cidr));
-            }
-        }));
-        view.addresses.forEach((network, m) -> m.forEach((ip, c) -> {
-            if (c.host().equals(name)) {
-                doomed.add(keys.address(network, ip));
-            }
-        }));
+        held(view.blocks, name, keys::block, doomed);
+        held(view.addresses, name, keys::address, doomed);
+        held(view.blocks6, name, keys::block6, doomed);
+        held(view.addresses6, name, keys::address6, doomed);
         final boolean savedState = writer.exists(keys.hostState(name));
         if (doomed.isEmpty() && !savedState) {
             throw ApiException.notFound("the cluster store has nothing of a host named " + name);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -40,6 +41,9 @@ final class ClusterView {
 
     static final int MAX_IGNORED_SHOWN = 64;
 
+    /** The kinds of key with a network in them: kind/network/name. */
+    private static final Set<String> NESTED = Set.of("blocks", "addresses", "blocks6", "addresses6", "endpoints");
+
     private final ClusterKeys keys;
     final Map<String, HostAdvert> hosts = new TreeMap<>();
     final Map<String, ClusterNetwork> networks = new TreeMap<>();
@@ -48,6 +52,10 @@ final class ClusterView {
     final Map<String, Map<String, OwnerClaim>> blocks = new TreeMap<>();
     /** network -> ip -> owner. */
     final Map<String, Map<String, OwnerClaim>> addresses = new TreeMap<>();
+    /** network -> IPv6 cidr (fd00:30::1:0/112) -> owner. */
+    final Map<String, Map<String, OwnerClaim>> blocks6 = new TreeMap<>();
+    /** network -> IPv6 address (canonical text) -> owner. */
+    final Map<String, Map<String, OwnerClaim>> addresses6 = new TreeMap<>();
     /** network -> endpoint name -> advert. */
     final Map<String, Map<String, EndpointAdvert>> endpoints = new TreeMap<>();
     /** Keys that did not parse. */
@@ -94,6 +102,8 @@ final class ClusterView {
         vnis.clear();
         blocks.clear();
         addresses.clear();
+        blocks6.clear();
+        addresses6.clear();
         endpoints.clear();
         ignoredKeys.clear();
     }
@@ -215,6 +225,8 @@ final class ClusterView {
             }
             case "blocks" -> inner(blocks, p).remove(p[2].replace('-', '/'));
             case "addresses" -> inner(addresses, p).remove(p[2]);
+            case "blocks6" -> inner(blocks6, p).remove(p[2].replace('-', '/'));
+            case "addresses6" -> inner(addresses6, p).remove(p[2]);
             case "endpoints" -> inner(endpoints, p).remove(p[2]);
             default -> {}
         }
@@ -228,7 +240,7 @@ final class ClusterView {
         switch (p[0]) {
             case "hosts" -> {
                 final HostAdvert host = JSON.readValue(value, HostAdvert.class);
-                Cidr.parseAddress(host.address());
+                UnderlayFamily.parse(host.address());
                 if (!p[1].equals(host.name()) || host.vxlanPort() < 1 || host.vxlanPort() > 65_535) {
                     return false;
                 }
@@ -238,6 +250,10 @@ final class ClusterView {
                 final ClusterNetwork network = JSON.readValue(value, ClusterNetwork.class);
                 Cidr.parse(network.subnet());
                 Cidr.parseAddress(network.gateway());
+                if (network.subnet6() != null) {
+                    Ipv6Cidr.parse(network.subnet6(), "subnet6");
+                    Ipv6Cidr.parseAddress(network.gateway6(), "gateway6");
+                }
                 if (!p[1].equals(network.name()) || network.id() == null || network.vni() < 1) {
                     return false;
                 }
@@ -261,9 +277,28 @@ final class ClusterView {
                 }
                 addresses.computeIfAbsent(p[1], k -> new TreeMap<>()).put(p[2], claim);
             }
+            case "blocks6" -> {
+                final OwnerClaim claim = JSON.readValue(value, OwnerClaim.class);
+                final String cidr = p[2].replace('-', '/');
+                Ipv6Cidr.parse(cidr, "block");
+                if (claim.host() == null) {
+                    return false;
+                }
+                blocks6.computeIfAbsent(p[1], k -> new TreeMap<>()).put(cidr, claim);
+            }
+            case "addresses6" -> {
+                final OwnerClaim claim = JSON.readValue(value, OwnerClaim.class);
+                if (claim.host() == null || !p[2].equals(Ipv6Cidr.format(Ipv6Cidr.parseAddress(p[2], "address")))) {
+                    return false;
+                }
+                addresses6.computeIfAbsent(p[1], k -> new TreeMap<>()).put(p[2], claim);
+            }
             case "endpoints" -> {
                 final EndpointAdvert advert = JSON.readValue(value, EndpointAdvert.class);
                 Cidr.parseAddress(advert.ip());
+                if (advert.ip6() != null) {
+                    Ipv6Cidr.parseAddress(advert.ip6(), "ip6");
+                }
                 if (advert.host() == null || advert.mac() == null || !p[2].equals(advert.name())) {
                     return false;
                 }
@@ -282,7 +317,7 @@ final class ClusterView {
             return null;
         }
         final String[] p = key.substring(keys.prefix().length()).split("/", -1);
-        final boolean nested = p[0].equals("blocks") || p[0].equals("addresses") || p[0].equals("endpoints");
+        final boolean nested = NESTED.contains(p[0]);
         if (p.length != (nested ? 3 : 2)) {
             return null;
         }
@@ -304,6 +339,14 @@ final class ClusterView {
 
     Map<String, OwnerClaim> addressesOf(String network) {
         return addresses.getOrDefault(network, Map.of());
+    }
+
+    Map<String, OwnerClaim> blocks6Of(String network) {
+        return blocks6.getOrDefault(network, Map.of());
+    }
+
+    Map<String, OwnerClaim> addresses6Of(String network) {
+        return addresses6.getOrDefault(network, Map.of());
     }
 
     Map<String, EndpointAdvert> endpointsOf(String network) {

@@ -3,11 +3,14 @@ package io.jvswitch.control.cluster;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.ApiException;
 import io.jvswitch.control.service.NetworkScope.EndpointClaim;
 import io.jvswitch.packet.MacAddress;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,8 +18,9 @@ import java.util.Map;
 
 /**
  * An endpoint's cluster-wide claims on a global network: its address (durable, inside an address
- * block this host owns, claiming the next free block when its blocks are full) and its name (under
- * the lease), both in one transaction; and their withdrawal at detach, kept until the store answers
+ * block this host owns, claiming the next free block when its blocks are full), on a dual-stack
+ * network its IPv6 address too (the same, from this host's IPv6 blocks), and its name (under the
+ * lease), all in one transaction; and their withdrawal at detach, kept until the store answers
  * when it does not. Control thread only.
  */
 final class EndpointClaims {
@@ -28,7 +32,8 @@ final class EndpointClaims {
     private final ClusterAgent.Options options;
     private final ClusterMembership membership;
     private final AddressBlocks blocks;
-    /** Endpoints whose withdrawal waits for the store: endpoint key -> [network, name, ip]. */
+    private final AddressBlocks6 blocks6;
+    /** Endpoints whose withdrawal waits for the store: endpoint key -> [network, name, ip, ip6 or null]. */
     private final Map<String, String[]> pendingReleases = new LinkedHashMap<>();
 
     private long attaches;
@@ -41,6 +46,52 @@ final class EndpointClaims {
         this.options = context.options();
         this.membership = context.membership();
         this.blocks = new AddressBlocks(writer, view, keys, options.hostName());
+        this.blocks6 = new AddressBlocks6(writer, view, keys, options.hostName());
+    }
+
+    /**
+     * The IPv6 address an endpoint will claim with its name ({@link #claim}), marked taken in {@code
+     * pool6}: {@code requested} ({@code --ip6}) when no host holds it, else the lowest free one of
+     * this host's IPv6 blocks (claiming the next block when they are full).
+     */
+    BigInteger chooseIpv6(NetworkRecord network, Ipv6Pool pool6, BigInteger requested) {
+        final String what = "attach to global network " + network.name();
+        membership.requireReachable(what);
+        final long before = membership.totalRequests();
+        try {
+            if (requested != null) {
+                reserve6(pool6, requested);
+                final OwnerClaim owner = view.addresses6Of(network.name()).get(Ipv6Cidr.format(requested));
+                if (owner != null) {
+                    pool6.release(requested);
+                    throw addressTaken(network, Ipv6Cidr.format(requested), owner);
+                }
+                return requested;
+            }
+            for (int attempt = 0; attempt < 256; attempt++) {
+                final BigInteger candidate = blocks6.freeAddress(network, pool6);
+                if (candidate != null) {
+                    reserve6(pool6, candidate);
+                    return candidate;
+                }
+                blocks6.claimBlock(network, pool6);
+            }
+        } catch (StoreUnavailableException e) {
+            throw membership.unavailable(e, what);
+        } finally {
+            requestsInAttaches += membership.totalRequests() - before; // a block claimed: part of the attach
+        }
+        throw ApiException.conflict("no IPv6 address could be claimed on " + network.name() + " after 256 blocks");
+    }
+
+    private static void reserve6(Ipv6Pool pool6, BigInteger ip6) {
+        try {
+            pool6.reserve(ip6);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
     }
 
     int claim(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
@@ -132,21 +183,33 @@ final class EndpointClaims {
         throw ApiException.conflict("no address could be claimed on " + network.name() + " after 256 attempts");
     }
 
-    /** One transaction: the address (durable) and the name (under the lease), both only if absent. */
+    /**
+     * One transaction: the address (durable), the IPv6 one when the claim has it (durable) and the
+     * name (under the lease), each only if absent.
+     */
     private boolean tryClaim(NetworkRecord network, int ip, EndpointClaim claim) {
         final String text = Cidr.format(ip);
+        final String text6 = claim.ip6() == null ? null : Ipv6Cidr.format(claim.ip6());
         final String addressKey = keys.address(network.name(), text);
         final String endpointKey = keys.endpoint(network.name(), claim.name());
         final long mac = claim.requestedMac() != null ? claim.requestedMac() : EndpointMac.derive(ip);
         final OwnerClaim owner = new OwnerClaim(options.hostName(), claim.name());
-        final EndpointAdvert advert =
-                new EndpointAdvert(claim.name(), claim.aliases(), text, MacAddress.format(mac), options.hostName());
-        final KeyValueStore.TxnResult result = writer.txn(
-                List.of(KeyValueStore.Compare.absent(addressKey), KeyValueStore.Compare.absent(endpointKey)),
-                List.of(
-                        new KeyValueStore.Op.Put(addressKey, StoreWriter.json(owner), 0),
-                        new KeyValueStore.Op.Put(endpointKey, StoreWriter.json(advert), membership.lease())),
-                List.of(new KeyValueStore.Op.Get(addressKey), new KeyValueStore.Op.Get(endpointKey)));
+        final EndpointAdvert advert = new EndpointAdvert(
+                claim.name(), claim.aliases(), text, MacAddress.format(mac), options.hostName(), text6);
+        final List<KeyValueStore.Compare> compares = new ArrayList<>(
+                List.of(KeyValueStore.Compare.absent(addressKey), KeyValueStore.Compare.absent(endpointKey)));
+        final List<KeyValueStore.Op> puts = new ArrayList<>(List.of(
+                new KeyValueStore.Op.Put(addressKey, StoreWriter.json(owner), 0),
+                new KeyValueStore.Op.Put(endpointKey, StoreWriter.json(advert), membership.lease())));
+        final List<KeyValueStore.Op> reads =
+                new ArrayList<>(List.of(new KeyValueStore.Op.Get(addressKey), new KeyValueStore.Op.Get(endpointKey)));
+        if (text6 != null) {
+            final String address6Key = keys.address6(network.name(), text6);
+            compares.add(KeyValueStore.Compare.absent(address6Key));
+            puts.add(new KeyValueStore.Op.Put(address6Key, StoreWriter.json(owner), 0));
+            reads.add(new KeyValueStore.Op.Get(address6Key));
+        }
+        final KeyValueStore.TxnResult result = writer.txn(compares, puts, reads);
         if (result.succeeded()) {
             return true;
         }
@@ -154,16 +217,26 @@ final class EndpointClaims {
         if (other != null) {
             throw nameTaken(network, other);
         }
+        if (text6 != null) {
+            final OwnerClaim owner6 = StoreWriter.read(result.ranges().get(2), OwnerClaim.class);
+            if (owner6 != null) {
+                throw addressTaken(network, text6, owner6);
+            }
+        }
         return false;
     }
 
-    /** Withdraws the name and the address; when the store does not answer, later ({@link #flushReleases}). */
+    /**
+     * Withdraws the name and the addresses (the IPv6 one as the advert or the store's claims name
+     * it); when the store does not answer, later ({@link #flushReleases}).
+     */
     void release(NetworkRecord network, AddressPool pool, String name, String ip) {
         pool.release(Cidr.parseAddress(ip));
         final String endpointKey = keys.endpoint(network.name(), name);
         final String addressKey = keys.address(network.name(), ip);
         final EndpointAdvert advert = view.endpointsOf(network.name()).get(name);
         final OwnerClaim owner = view.addressesOf(network.name()).get(ip);
+        final String ip6 = ipv6Of(network, name, advert);
         final List<KeyValueStore.Op> ops = new ArrayList<>();
         if (advert == null || advert.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(endpointKey, false));
@@ -172,6 +245,11 @@ final class EndpointClaims {
         if (owner == null || owner.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(addressKey, false));
             view.forget(addressKey);
+        }
+        if (ip6 != null) {
+            final String address6Key = keys.address6(network.name(), ip6);
+            ops.add(new KeyValueStore.Op.Delete(address6Key, false));
+            view.forget(address6Key);
         }
         if (ops.isEmpty()) {
             return;
@@ -182,7 +260,7 @@ final class EndpointClaims {
             }
             writer.txn(List.of(), ops, List.of());
         } catch (RuntimeException e) {
-            pendingReleases.put(endpointKey, new String[] {network.name(), name, ip});
+            pendingReleases.put(endpointKey, new String[] {network.name(), name, ip, ip6});
             LOG.log(
                     System.Logger.Level.WARNING,
                     "endpoint {0} on {1}: withdrawn when the cluster store answers again ({2})",
@@ -192,6 +270,22 @@ final class EndpointClaims {
         }
     }
 
+    /** This host's IPv6 claim for the endpoint: as its advert says, else as the store's claims do. */
+    private String ipv6Of(NetworkRecord network, String name, EndpointAdvert advert) {
+        final Map<String, OwnerClaim> claims = view.addresses6Of(network.name());
+        if (advert != null && advert.ip6() != null) {
+            final OwnerClaim owner = claims.get(advert.ip6());
+            return owner == null || owner.host().equals(options.hostName()) ? advert.ip6() : null;
+        }
+        for (Map.Entry<String, OwnerClaim> e : claims.entrySet()) {
+            if (e.getValue().host().equals(options.hostName())
+                    && name.equals(e.getValue().endpoint())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** Sends the withdrawals that waited for the store. */
     void flushReleases() {
         for (Map.Entry<String, String[]> e : List.copyOf(pendingReleases.entrySet())) {
@@ -199,6 +293,9 @@ final class EndpointClaims {
             final EndpointAdvert current = view.endpointsOf(r[0]).get(r[1]);
             final List<KeyValueStore.Op> ops = new ArrayList<>();
             ops.add(new KeyValueStore.Op.Delete(keys.address(r[0], r[2]), false));
+            if (r[3] != null) {
+                ops.add(new KeyValueStore.Op.Delete(keys.address6(r[0], r[3]), false));
+            }
             if (current == null
                     || current.host().equals(options.hostName()) && current.ip().equals(r[2])) {
                 ops.add(new KeyValueStore.Op.Delete(e.getKey(), false));

@@ -1,6 +1,7 @@
 package io.jvswitch.control.cluster;
 
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.OverlayRecord;
 import io.jvswitch.control.service.ApiException;
@@ -58,10 +59,18 @@ final class GlobalNetworkClaims {
                     + existing.createdBy() + ")");
         }
         final Cidr subnet = Cidr.parse(proposed.subnet());
+        final Ipv6Cidr subnet6 =
+                proposed.ipv6() == null ? null : Ipv6Cidr.parse(proposed.ipv6().subnet(), "subnet");
         for (ClusterNetwork other : view.networks.values()) {
             if (Cidr.parse(other.subnet()).overlaps(subnet)) {
                 throw ApiException.conflict(
                         "subnet " + subnet + " overlaps global network " + other.name() + " (" + other.subnet() + ")");
+            }
+            if (subnet6 != null
+                    && other.subnet6() != null
+                    && Ipv6Cidr.parse(other.subnet6(), "subnet").overlaps(subnet6)) {
+                throw ApiException.conflict("IPv6 subnet " + subnet6 + " overlaps global network " + other.name() + " ("
+                        + other.subnet6() + "): give another IPv6 --subnet");
             }
         }
         int vni = requestedVni != null ? requestedVni : FIRST_VNI;
@@ -85,7 +94,9 @@ final class GlobalNetworkClaims {
                     proposed.overlay().udpPort(),
                     proposed.overlay().ttl(),
                     proposed.created(),
-                    options.hostName());
+                    options.hostName(),
+                    subnet6 == null ? null : subnet6.toString(),
+                    proposed.ipv6() == null ? null : proposed.ipv6().gateway());
             final String networkKey = keys.network(proposed.name());
             final String vniKey = keys.vni(vni);
             final KeyValueStore.TxnResult result = writer.txn(
@@ -146,6 +157,8 @@ final class GlobalNetworkClaims {
                 new KeyValueStore.Op.Delete(keys.network(network.name()), false),
                 new KeyValueStore.Op.Delete(keys.blocks(network.name()), true),
                 new KeyValueStore.Op.Delete(keys.addresses(network.name()), true),
+                new KeyValueStore.Op.Delete(keys.blocks6(network.name()), true),
+                new KeyValueStore.Op.Delete(keys.addresses6(network.name()), true),
                 new KeyValueStore.Op.Delete(keys.endpoints(network.name()), true)));
         if (stored != null) {
             ops.add(new KeyValueStore.Op.Delete(keys.vni(stored.vni()), false));
@@ -157,6 +170,8 @@ final class GlobalNetworkClaims {
         }
         view.blocksOf(network.name()).keySet().forEach(cidr -> gone.add(keys.block(network.name(), cidr)));
         view.addressesOf(network.name()).keySet().forEach(ip -> gone.add(keys.address(network.name(), ip)));
+        view.blocks6Of(network.name()).keySet().forEach(cidr -> gone.add(keys.block6(network.name(), cidr)));
+        view.addresses6Of(network.name()).keySet().forEach(ip -> gone.add(keys.address6(network.name(), ip)));
         view.endpointsOf(network.name()).keySet().forEach(n -> gone.add(keys.endpoint(network.name(), n)));
         gone.forEach(key -> view.remove(key, revision));
         forgetNetwork.accept(network.name());

@@ -105,7 +105,7 @@ public final class EmbeddedDns {
                         e.name(),
                         e.aliases(),
                         Cidr.parseAddress(e.ip()),
-                        null));
+                        e.ip6() == null ? null : Ipv6Cidr.bytes(Ipv6Cidr.parseAddress(e.ip6(), "ip6"))));
             }
         });
         dns.update(dnsNetworks, names);

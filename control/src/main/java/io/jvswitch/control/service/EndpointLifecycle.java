@@ -102,15 +102,22 @@ final class EndpointLifecycle {
             throw ControlException.invalid("network " + network.name() + " has no IPv6 (create it with --ipv6)");
         }
         final Long requestedMac = request.mac() != null ? NetworkRequests.mac(request.mac()) : null;
-        final int ip = state.scopeOf(network)
-                .claimEndpoint(
-                        network,
-                        pool,
-                        new NetworkScope.EndpointClaim(name, NetworkRequests.ip(request.ip()), requestedMac, aliases));
-        BigInteger ip6 = null;
+        final NetworkScope scope = state.scopeOf(network);
+        final BigInteger ip6 = pool6 == null ? null : scope.chooseIpv6(network, pool6, requestedIpv6(request.ip6()));
+        final int ip;
+        try {
+            ip = scope.claimEndpoint(
+                    network,
+                    pool,
+                    new NetworkScope.EndpointClaim(name, NetworkRequests.ip(request.ip()), requestedMac, aliases, ip6));
+        } catch (RuntimeException e) {
+            if (ip6 != null) {
+                pool6.release(ip6);
+            }
+            throw e;
+        }
         boolean done = false;
         try {
-            ip6 = pool6 == null ? null : takeAddress6(pool6, request.ip6());
             final long mac = requestedMac != null ? requestedMac : EndpointMac.derive(ip);
             final String id = ServiceIds.newId();
             final NatService ports = nat.get();
@@ -381,18 +388,12 @@ final class EndpointLifecycle {
         }
     }
 
-    private static BigInteger takeAddress6(Ipv6Pool pool, String requested) {
+    /** {@code --ip6}, or null when the scope chooses. */
+    private static BigInteger requestedIpv6(String requested) {
         try {
-            if (requested == null) {
-                return pool.allocate();
-            }
-            final BigInteger ip = Ipv6Cidr.parseAddress(requested, "ip6");
-            pool.reserve(ip);
-            return ip;
+            return requested == null ? null : Ipv6Cidr.parseAddress(requested, "ip6");
         } catch (IllegalArgumentException e) {
             throw ControlException.invalid(e.getMessage());
-        } catch (IllegalStateException e) {
-            throw ControlException.conflict(e.getMessage());
         }
     }
 }

@@ -181,21 +181,32 @@ final class NetworkLifecycle {
             }
         }
         final NetworkRecord network = new NetworkRecord(
-                template.id(),
-                state.nextDataplaneId(),
-                template.name(),
-                "overlay",
-                template.subnet(),
-                template.gateway(),
-                null,
-                Map.of(),
-                template.internal(),
-                template.mtu(),
-                template.created(),
-                template.dns(),
-                template.masquerade(),
-                template.overlay());
+                        template.id(),
+                        state.nextDataplaneId(),
+                        template.name(),
+                        "overlay",
+                        template.subnet(),
+                        template.gateway(),
+                        null,
+                        Map.of(),
+                        template.internal(),
+                        template.mtu(),
+                        template.created(),
+                        template.dns(),
+                        template.masquerade(),
+                        template.overlay())
+                .withIpv6(template.ipv6());
         final AddressPool pool = poolOf(network);
+        final Ipv6Pool pool6 = network.ipv6() == null ? null : pool6Of(network.ipv6());
+        if (pool6 != null) {
+            for (NetworkRecord other : state.networks.values()) {
+                if (other.ipv6() != null
+                        && Ipv6Cidr.parse(other.ipv6().subnet(), "subnet").overlaps(pool6.subnet())) {
+                    throw ControlException.conflict("IPv6 subnet " + pool6.subnet() + " overlaps network "
+                            + other.name() + " (" + other.ipv6().subnet() + ") on this host");
+                }
+            }
+        }
         state.persist(state.withNetwork(network), state.endpoints.values());
         try {
             bringUp(network);
@@ -205,6 +216,9 @@ final class NetworkLifecycle {
         }
         state.networks.put(network.name(), network);
         state.pools.put(network.name(), pool);
+        if (pool6 != null) {
+            state.pools6.put(network.name(), pool6);
+        }
         events.published(state);
         LOG.log(
                 System.Logger.Level.INFO,

@@ -220,8 +220,12 @@ final class NetworkRequests {
             }
             return null;
         }
-        if (global) {
-            throw ControlException.invalid("--ipv6 is not supported on global (cluster) networks yet");
+        if (global
+                && (request.ipRange6() != null
+                        || (request.auxAddresses6() != null
+                                && !request.auxAddresses6().isEmpty()))) {
+            throw ControlException.invalid("--ip-range and --aux-address do not apply to a global network:"
+                    + " each host takes addresses from its own blocks of the subnet");
         }
         if (request.subnet6() == null && (request.gateway6() != null || request.ipRange6() != null)) {
             throw ControlException.invalid("an IPv6 --gateway or --ip-range needs an IPv6 --subnet");

@@ -1,8 +1,10 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.ipam.AddressPool;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.NetworkRecord;
 
+import java.math.BigInteger;
 import java.util.List;
 
 /**
@@ -30,8 +32,35 @@ public interface NetworkScope {
      */
     void removeNetwork(NetworkRecord network, List<String> localEndpoints);
 
-    /** An endpoint about to be attached: its name, requested address and MAC (null: chosen), aliases. */
-    record EndpointClaim(String name, Integer requestedIp, Long requestedMac, List<String> aliases) {}
+    /**
+     * An endpoint about to be attached: its name, requested address and MAC (null: chosen), aliases,
+     * and on a dual-stack network the IPv6 address {@link #chooseIpv6} gave it (else null).
+     */
+    record EndpointClaim(String name, Integer requestedIp, Long requestedMac, List<String> aliases, BigInteger ip6) {
+        public EndpointClaim(String name, Integer requestedIp, Long requestedMac, List<String> aliases) {
+            this(name, requestedIp, requestedMac, aliases, null);
+        }
+    }
+
+    /**
+     * The IPv6 address of an endpoint about to be attached to a dual-stack network, marked taken in
+     * {@code pool6} (the network's on this host): {@code requested} ({@code --ip6}) or the scope's
+     * choice. {@link #claimEndpoint} then claims it with the name. On this host alone: the pool's
+     * lowest free address.
+     */
+    default BigInteger chooseIpv6(NetworkRecord network, Ipv6Pool pool6, BigInteger requested) {
+        try {
+            if (requested == null) {
+                return pool6.allocate();
+            }
+            pool6.reserve(requested);
+            return requested;
+        } catch (IllegalArgumentException e) {
+            throw ControlException.invalid(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ControlException.conflict(e.getMessage());
+        }
+    }
 
     /**
      * Claims an address for the endpoint (the requested one, or the scope's choice) and its name,

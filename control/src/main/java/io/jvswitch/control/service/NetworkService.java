@@ -11,6 +11,8 @@ import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.vtep.TunnelPort;
 
+import java.math.BigInteger;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -283,17 +285,17 @@ public final class NetworkService {
     }
 
     /** Live peer change on a global network's tunnel; false when the tunnel is not open. */
-    public synchronized boolean overlayPeer(String networkName, int vtep, boolean present) {
+    public synchronized boolean overlayPeer(String networkName, InetAddress vtep, boolean present) {
         return peers.clusterPeer(networkName, vtep, present);
     }
 
     /**
      * A remote endpoint of a global network, programmed from the store: its address answered by
-     * proxy-ARP here, its MAC sent to {@code vtep} without waiting to learn it. {@code vtep} 0
-     * removes both.
+     * proxy-ARP here, its IPv6 address ({@code ip6}, null without) by proxy-NDP, its MAC sent to
+     * the VTEP at {@code vtep} without waiting to learn it. {@code vtep} null removes them.
      */
-    public synchronized void remoteEndpoint(String networkName, int ip, long mac, int vtep) {
-        peers.remoteEndpoint(networkName, ip, mac, vtep);
+    public synchronized void remoteEndpoint(String networkName, int ip, BigInteger ip6, long mac, InetAddress vtep) {
+        peers.remoteEndpoint(networkName, ip, ip6, mac, vtep);
     }
 
     // ---- lookups for the debugging tools -------------------------------------------------------

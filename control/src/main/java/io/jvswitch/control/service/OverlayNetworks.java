@@ -133,6 +133,18 @@ public final class OverlayNetworks implements AutoCloseable {
                         : ByteBuffer.wrap(address.getAddress()).getInt());
     }
 
+    /**
+     * The id the network's tunnel names the VTEP at {@code address} by: an IPv4 address is its own;
+     * an IPv6 one's is assigned when it becomes a peer (0 before, and when the tunnel is not open).
+     */
+    public int peerId(String networkName, InetAddress address) {
+        if (address instanceof Inet6Address v6) {
+            final Tunnel tunnel = tunnels.get(networkName);
+            return tunnel == null ? 0 : tunnel.port().ipv6PeerId(v6);
+        }
+        return ByteBuffer.wrap(address.getAddress()).getInt();
+    }
+
     /** Places a remote MAC behind a VTEP in the network's tunnel (vtep 0: forgets it); on the dataplane thread. */
     public void programMac(String networkName, long mac, int vtep) {
         final Tunnel tunnel = tunnels.get(networkName);

@@ -1,10 +1,13 @@
 package io.jvswitch.control.service;
 
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.vtep.TunnelPort;
 import io.jvswitch.vtep.VtepContext;
 
+import java.math.BigInteger;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -106,8 +109,8 @@ final class OverlayPeers {
         return slot;
     }
 
-    /** Live peer change on a global network's tunnel; false when the tunnel is not open. */
-    boolean clusterPeer(String networkName, int vtep, boolean present) {
+    /** Live peer change on a global network's tunnel (a peer of its underlay's family); false when the tunnel is not open. */
+    boolean clusterPeer(String networkName, InetAddress vtep, boolean present) {
         if (!overlays.isOpen(networkName)) {
             return false;
         }
@@ -125,20 +128,27 @@ final class OverlayPeers {
 
     /**
      * A remote endpoint of a global network, programmed from the store: its address answered by
-     * proxy-ARP here, its MAC sent to {@code vtep} without waiting to learn it. {@code vtep} 0
-     * removes both.
+     * proxy-ARP here and its IPv6 address ({@code ip6}, null without) by proxy-NDP, its MAC sent to
+     * the VTEP at {@code vtep} without waiting to learn it. {@code vtep} null removes them.
      */
-    void remoteEndpoint(String networkName, int ip, long mac, int vtep) {
+    void remoteEndpoint(String networkName, int ip, BigInteger ip6, long mac, InetAddress vtep) {
         final NetworkRecord network = state.networks.get(networkName);
         if (network == null) {
             return;
         }
-        if (vtep != 0) {
-            Dataplane.await(dataplane.programRemoteAddress(network.dataplaneId(), ip, mac));
+        final int id = network.dataplaneId();
+        if (vtep != null) {
+            Dataplane.await(dataplane.programRemoteAddress(id, ip, mac));
+            if (ip6 != null) {
+                Dataplane.await(dataplane.programRemoteAddress6(id, Ipv6Cidr.high(ip6), Ipv6Cidr.low(ip6), mac));
+            }
         } else {
-            Dataplane.await(dataplane.forgetRemoteAddress(network.dataplaneId(), ip, mac));
+            Dataplane.await(dataplane.forgetRemoteAddress(id, ip, mac));
+            if (ip6 != null) {
+                Dataplane.await(dataplane.forgetRemoteAddress6(id, Ipv6Cidr.high(ip6), Ipv6Cidr.low(ip6)));
+            }
         }
-        overlays.programMac(networkName, mac, vtep);
+        overlays.programMac(networkName, mac, vtep == null ? 0 : overlays.peerId(networkName, vtep));
     }
 
     void closeAll() {
