@@ -25,6 +25,7 @@ import io.jvswitch.control.docker.DockerReconciler;
 import io.jvswitch.control.docker.NetworkServiceAddresses;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
+import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.StateDirectoryLock;
 import io.jvswitch.control.model.StateFile;
 import io.jvswitch.control.model.StateStore;
@@ -140,7 +141,9 @@ public final class Daemon {
                         json,
                         () -> {
                             final List<Cidr> inUse = new ArrayList<>(HostRoutes.read());
-                            service.get().networks().forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+                            service.get().networks().stream()
+                                    .filter(NetworkRecord::hasIpv4)
+                                    .forEach(n -> inUse.add(Cidr.parse(n.subnet())));
                             return inUse;
                         },
                         new NetworkServiceAddresses(service::get, agent == null ? null : agent::offerAddress));

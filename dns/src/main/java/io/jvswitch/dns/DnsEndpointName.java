@@ -11,7 +11,7 @@ import java.util.List;
  *     answered from the names of every network the asking container is on
  * @param name the endpoint's name
  * @param aliases more names for it ({@code --alias}); several endpoints may share one
- * @param ipv4 its IPv4 address
+ * @param ipv4 its IPv4 address, 0 for none (an IPv6-only network: its names have no A record)
  * @param ipv6 its IPv6 address (16 bytes), or null
  */
 public record DnsEndpointName(

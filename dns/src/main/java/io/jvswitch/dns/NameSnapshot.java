@@ -272,7 +272,9 @@ final class NameSnapshot {
                 if (!nets.contains(e.networkId())) {
                     nets.add(e.networkId());
                 }
-                askers.put(((long) e.networkId() << 32) | (e.ipv4() & 0xFFFFFFFFL), container);
+                if (e.ipv4() != 0) {
+                    askers.put(((long) e.networkId() << 32) | (e.ipv4() & 0xFFFFFFFFL), container);
+                }
             }
             for (DnsEndpointName e : endpoints) {
                 final String network = e.networkName() != null ? e.networkName() : networkNames.get(e.networkId());
@@ -297,7 +299,9 @@ final class NameSnapshot {
                         addAddresses(name + "." + network, e, v6Offset);
                     }
                 }
-                add(reverseV4(e.ipv4()), TYPE_PTR, e.networkId(), ptrOffset, target.length);
+                if (e.ipv4() != 0) {
+                    add(reverseV4(e.ipv4()), TYPE_PTR, e.networkId(), ptrOffset, target.length);
+                }
                 if (e.ipv6() != null) {
                     add(reverseV6(e.ipv6()), TYPE_PTR, e.networkId(), ptrOffset, target.length);
                 }
@@ -306,7 +310,9 @@ final class NameSnapshot {
         }
 
         private void addAddresses(String name, DnsEndpointName e, int v6Offset) {
-            add(name, TYPE_A, e.networkId(), e.ipv4(), 4);
+            if (e.ipv4() != 0) {
+                add(name, TYPE_A, e.networkId(), e.ipv4(), 4);
+            }
             if (v6Offset >= 0) {
                 add(name, TYPE_AAAA, e.networkId(), v6Offset, 16);
             }

@@ -21,6 +21,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -125,6 +126,21 @@ class LocalAnswererTest {
         assertEquals(DnsResponseCode.NOERROR, mx.code());
         assertEquals(0, mx.count(DnsSection.ANSWER));
         assertEquals(2, counters.get(DnsCounter.NODATA_LOCAL));
+    }
+
+    @Test
+    void anEndpointWithoutIpv4HasAaaaNoAAndNoIpv4Ptr() throws Exception {
+        final int only6 = 4;
+        store.update(
+                List.of(new DnsNetwork(only6, "v6only", 0, false, List.of(), InetAddress.getByName("fd00::1"))),
+                List.of(new DnsEndpointName(only6, "v6only", "netns:lily", "lily", List.of(), 0, V6)));
+        final DatagramDnsResponse aaaa = askAndDecode("lily", DnsRecordType.AAAA, only6, "0.0.0.0");
+        assertArrayEquals(V6, answers(aaaa).getFirst());
+        final DatagramDnsResponse a = askAndDecode("lily.v6only", DnsRecordType.A, only6, "0.0.0.0");
+        assertEquals(DnsResponseCode.NOERROR, a.code());
+        assertEquals(0, a.count(DnsSection.ANSWER), "NODATA: the name is there, an A record is not");
+        final byte[] q = query(0x1234, "0.0.0.0.in-addr.arpa", DnsRecordType.PTR.intValue(), 0);
+        assertEquals(LocalAnswerer.FORWARD, ask(buffer(q), q.length, only6, "0.0.0.0"), "no local PTR for 0.0.0.0");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.OverlayView;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.Map;
     "Created",
     "Scope",
     "Driver",
+    "EnableIPv4",
     "EnableIPv6",
     "IPAM",
     "Internal",
@@ -35,6 +37,7 @@ public record NetworkView(
         @JsonProperty("Created") String created,
         @JsonProperty("Scope") String scope,
         @JsonProperty("Driver") String driver,
+        @JsonProperty("EnableIPv4") boolean enableIpv4,
         @JsonProperty("EnableIPv6") boolean enableIpv6,
         @JsonProperty("IPAM") Ipam ipam,
         @JsonProperty("Internal") boolean internal,
@@ -78,21 +81,24 @@ public record NetworkView(
             @JsonProperty("Container") String container,
             @JsonProperty("Waiting") String waiting) {}
 
-    /** One entry per address family, IPv4 first, as Docker lists a dual-stack network. */
+    /** One entry per address family the network has, IPv4 first, as Docker lists a dual-stack network. */
     private static List<IpamConfig> ipamConfig(NetworkRecord n) {
-        final IpamConfig v4 = new IpamConfig(
-                n.subnet(), n.ipRange(), n.gateway(), n.auxAddresses().isEmpty() ? null : n.auxAddresses());
-        if (n.ipv6() == null) {
-            return List.of(v4);
+        final List<IpamConfig> config = new ArrayList<>(2);
+        if (n.hasIpv4()) {
+            config.add(new IpamConfig(
+                    n.subnet(), n.ipRange(), n.gateway(), n.auxAddresses().isEmpty() ? null : n.auxAddresses()));
         }
         final NetworkIpv6 v6 = n.ipv6();
-        return List.of(
-                v4,
-                new IpamConfig(
-                        v6.subnet(),
-                        v6.ipRange(),
-                        v6.gateway(),
-                        v6.auxAddresses().isEmpty() ? null : v6.auxAddresses()));
+        if (v6 != null) {
+            config.add(new IpamConfig(
+                    v6.subnet(), v6.ipRange(), v6.gateway(), v6.auxAddresses().isEmpty() ? null : v6.auxAddresses()));
+        }
+        return config;
+    }
+
+    /** {@code 10.0.0.5/24}, or {@code ""} for no address of that family, as Docker shows it. */
+    private static String withPrefix(String address, String subnet) {
+        return address == null || subnet == null ? "" : address + subnet.substring(subnet.indexOf('/'));
     }
 
     public static NetworkView of(NetworkRecord n, List<EndpointRecord> endpoints) {
@@ -107,10 +113,7 @@ public record NetworkView(
     /** With why endpoints wait for their containers ({@code waiting}: endpoint id to reason). */
     public static NetworkView of(
             NetworkRecord n, List<EndpointRecord> endpoints, OverlayView overlay, Map<String, String> waiting) {
-        final String prefix = n.subnet().substring(n.subnet().indexOf('/'));
-        final String prefix6 = n.ipv6() == null
-                ? ""
-                : n.ipv6().subnet().substring(n.ipv6().subnet().indexOf('/'));
+        final String subnet6 = n.ipv6() == null ? null : n.ipv6().subnet();
         final Map<String, Container> containers = new LinkedHashMap<>();
         for (EndpointRecord e : endpoints) {
             containers.put(
@@ -119,8 +122,8 @@ public record NetworkView(
                             e.name(),
                             e.id(),
                             e.mac(),
-                            e.ipv4() + prefix,
-                            e.ipv6() == null ? "" : e.ipv6() + prefix6,
+                            withPrefix(e.ipv4(), n.subnet()),
+                            withPrefix(e.ipv6(), subnet6),
                             e.ifname(),
                             e.target().toString(),
                             waiting.get(e.id())));
@@ -131,6 +134,7 @@ public record NetworkView(
                 n.created(),
                 n.scope(),
                 n.driver(),
+                n.hasIpv4(),
                 n.enableIpv6(),
                 new Ipam("default", Map.of(), ipamConfig(n)),
                 n.internal(),

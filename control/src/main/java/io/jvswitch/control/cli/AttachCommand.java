@@ -10,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -117,10 +118,7 @@ final class AttachCommand implements Callable<Integer> {
                         e.path("name").asText(),
                         e.path("network").asText(),
                         e.path("ifname").asText(),
-                        e.path("ipv4").asText()
-                                + (e.path("ipv6").isTextual()
-                                        ? " " + e.path("ipv6").asText()
-                                        : ""),
+                        addresses(e),
                         e.path("mac").asText());
         for (JsonNode p : e.path("ports")) {
             spec.commandLine()
@@ -135,5 +133,16 @@ final class AttachCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /** The endpoint's addresses: IPv4, IPv6 or both (an IPv6-only network gives no IPv4). */
+    private static String addresses(JsonNode endpoint) {
+        final List<String> addresses = new ArrayList<>();
+        for (String family : List.of("ipv4", "ipv6")) {
+            if (endpoint.path(family).isTextual()) {
+                addresses.add(endpoint.path(family).asText());
+            }
+        }
+        return String.join(" ", addresses);
     }
 }

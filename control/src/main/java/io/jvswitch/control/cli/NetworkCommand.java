@@ -102,7 +102,7 @@ final class NetworkCommand {
                 paramLabel = "true|false",
                 arity = "1",
                 defaultValue = "true",
-                description = "IPv4 on the network (default: ${DEFAULT-VALUE}; false is not supported yet).")
+                description = "IPv4 on the network (default: ${DEFAULT-VALUE}; false with --ipv6: IPv6-only).")
         boolean ipv4;
 
         @Option(names = "--internal", description = "No way out of the network: no default route for containers.")

@@ -56,6 +56,10 @@ public final class DebugService {
                     "give either a packet to describe (synthetic) or --match FILTER (the next real frame)");
         }
         if (request.packet() != null) {
+            if (!from.hasIpv4()) {
+                throw ControlException.invalid("a synthetic packet is IPv4, and " + from.name() + " on "
+                        + from.network() + " has no IPv4 address: trace its real frames with --match");
+            }
             final SyntheticPacket packet = SyntheticPacket.parse(request.packet());
             final byte[] frame = packet.frame(
                     MacAddress.parse(from.mac()), Cidr.parseAddress(from.ipv4()), nextHopMac(from, packet.dstIp()));

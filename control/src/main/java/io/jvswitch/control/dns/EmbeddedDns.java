@@ -78,7 +78,7 @@ public final class EmbeddedDns {
                     containerKey(e.target()),
                     e.name(),
                     e.aliases(),
-                    Cidr.parseAddress(e.ipv4()),
+                    e.hasIpv4() ? Cidr.parseAddress(e.ipv4()) : 0,
                     e.ipv6() == null ? null : Ipv6Cidr.bytes(Ipv6Cidr.parseAddress(e.ipv6(), "ipv6"))));
             if (e.target().kind() == ContainerRef.Kind.NETNS) {
                 final List<String> nameservers =

@@ -269,6 +269,9 @@ public final class DockerIpam {
         if (network == null) {
             throw PluginException.unknownNetwork(name);
         }
+        if (!network.hasIpv4()) {
+            throw PluginException.ipv6Only(name);
+        }
         return network;
     }
 

@@ -73,7 +73,8 @@ final class DockerNetworkDriver {
     Map<String, Object> createNetwork(JsonNode request) {
         final String id = requireId(request, "NetworkID");
         if (request.path("IPv6Data").isArray() && !request.path("IPv6Data").isEmpty()) {
-            throw new PluginException("jvs networks are IPv4 only: create the network without --ipv6");
+            throw new PluginException("the jvs Docker driver makes IPv4 networks only: create the network without"
+                    + " --ipv6, or make a dual-stack or IPv6-only one with jvs network create and use jvs attach");
         }
         final JsonNode v4 = request.path("IPv4Data");
         if (!v4.isArray() || v4.size() != 1) {
@@ -137,6 +138,9 @@ final class DockerNetworkDriver {
         final NetworkRecord network = service.networkOrNull(name);
         if (network == null) {
             throw PluginException.unknownNetwork(name);
+        }
+        if (!network.hasIpv4()) {
+            throw PluginException.ipv6Only(name);
         }
         if (options.setsNetworkSettings()) {
             throw new PluginException("-o " + DockerNetworkOptions.JVS_NETWORK + " takes jvs network " + name

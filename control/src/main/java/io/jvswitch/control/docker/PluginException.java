@@ -11,4 +11,13 @@ final class PluginException extends RuntimeException {
         return new PluginException(
                 "unknown jvs network '" + name + "': create it first (jvs network create), jvs network ls lists them");
     }
+
+    /**
+     * {@code -o jvs.network} or {@code --ipam-opt jvs.network} naming an IPv6-only network: every
+     * Docker network this plugin serves has an IPv4 pool (Docker before 28 has no {@code --ipv4=false}).
+     */
+    static PluginException ipv6Only(String name) {
+        return new PluginException("jvs network " + name + " is IPv6-only (--ipv4=false) and a Docker network through"
+                + " jvs has an IPv4 subnet: attach containers to it with jvs attach instead");
+    }
 }

@@ -11,6 +11,7 @@ import java.util.List;
  * {@code aliases} are more DNS names for it ({@code --alias}); absent in older state files.
  * {@code ports} are its published ports ({@code -p}), each with the host port it got.
  * {@code ipv6} is its IPv6 address on a dual-stack network, else null (and in older state files).
+ * {@code ipv4} is null on an IPv6-only network.
  */
 public record EndpointRecord(
         String id,
@@ -60,9 +61,19 @@ public record EndpointRecord(
         this(id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, List.of(), List.of());
     }
 
+    /** Whether it has an IPv4 address: not on an IPv6-only network. */
+    public boolean hasIpv4() {
+        return ipv4 != null;
+    }
+
+    /** Its addresses for messages and logs: IPv4, IPv6 or both, space-separated. */
+    public String addresses() {
+        return ipv4 == null ? String.valueOf(ipv6) : ipv6 == null ? ipv4 : ipv4 + " " + ipv6;
+    }
+
     /** The same endpoint with other published ports (a Docker plugin publishes after the join). */
     public EndpointRecord withPorts(List<PortMapping> newPorts) {
         return new EndpointRecord(
-                id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, aliases, newPorts);
+                id, name, network, target, ifname, mac, ipv4, created, allowSpoofing, aliases, newPorts, ipv6);
     }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
  * {@code masquerade} false turns source NAT off for a routed setup (null, as in older state files: on).
  * {@code overlay} is null for a network that lives on this host only (driver "bridge").
  * {@code ipv6} is its IPv6 side ({@code --ipv6}), null for an IPv4-only network and in older state files.
+ * {@code subnet}, {@code gateway}, {@code ipRange} and {@code auxAddresses} are its IPv4 side: the
+ * first three null on an IPv6-only network ({@code --ipv4=false}); see {@link #hasIpv4()}.
  */
 public record NetworkRecord(
         String id,
@@ -135,6 +137,14 @@ public record NetworkRecord(
                 masquerade,
                 next,
                 ipv6);
+    }
+
+    /**
+     * Whether the network has an IPv4 side: Docker's {@code EnableIPv4}. False only for an
+     * IPv6-only network; state files from before those had IPv4 on every network.
+     */
+    public boolean hasIpv4() {
+        return subnet != null;
     }
 
     /** Whether the network has an IPv6 side ({@code --ipv6}): Docker's {@code EnableIPv6}. */

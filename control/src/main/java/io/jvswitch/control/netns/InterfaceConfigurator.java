@@ -73,7 +73,8 @@ public final class InterfaceConfigurator {
      * On a dual-stack network ({@code ipv6WithPrefix} not null) the same for IPv6, as Docker does:
      * router advertisements are not accepted on the interface (the gateway is configured, not
      * advertised, and a container's RA must not move anyone's routes), and the address skips
-     * duplicate address detection (IPAM made it unique), so it is usable at once.
+     * duplicate address detection (IPAM made it unique), so it is usable at once. On an IPv6-only
+     * network {@code addressWithPrefix} and {@code gateway} are null: no IPv4 address, no IPv4 route.
      */
     public void configure(
             Path namespace,
@@ -88,9 +89,11 @@ public final class InterfaceConfigurator {
         runner.check(
                 "cannot set MAC/MTU of " + ifname,
                 ip(namespace, "link", "set", "dev", ifname, "address", mac, "mtu", Integer.toString(mtu)));
-        runner.check(
-                "cannot add address " + addressWithPrefix + " to " + ifname,
-                ip(namespace, "addr", "add", addressWithPrefix, "dev", ifname));
+        if (addressWithPrefix != null) {
+            runner.check(
+                    "cannot add address " + addressWithPrefix + " to " + ifname,
+                    ip(namespace, "addr", "add", addressWithPrefix, "dev", ifname));
+        }
         if (ipv6WithPrefix != null) {
             final String key = "net.ipv6.conf." + ifname.replace('.', '/');
             runner.check(
@@ -103,21 +106,24 @@ public final class InterfaceConfigurator {
         runner.check("cannot bring " + ifname + " up", ip(namespace, "link", "set", "dev", ifname, "up"));
         runner.check("cannot bring lo up", ip(namespace, "link", "set", "dev", "lo", "up"));
         if (defaultRoute) {
-            addDefaultRouteIfNone(namespace, ifname, gateway);
-        }
-        if (ipv6WithPrefix != null && defaultRoute && !hasIpv6DefaultRoute(namespace)) {
-            runner.check(
-                    "cannot add IPv6 default route via " + gateway6,
-                    ip(namespace, "-6", "route", "add", "default", "via", gateway6, "dev", ifname));
+            addDefaultRoutesIfNone(namespace, ifname, gateway, ipv6WithPrefix == null ? null : gateway6);
         }
     }
 
-    /** Routes by default via {@code gateway} on {@code ifname}, unless the namespace has a default route. */
-    public void addDefaultRouteIfNone(Path namespace, String ifname, String gateway) {
-        if (!hasDefaultRoute(namespace)) {
+    /**
+     * Routes each family by default via its gateway on {@code ifname} (null: that family is not on
+     * the network), unless the namespace has a default route of that family.
+     */
+    public void addDefaultRoutesIfNone(Path namespace, String ifname, String gateway, String gateway6) {
+        if (gateway != null && !hasDefaultRoute(namespace)) {
             runner.check(
                     "cannot add default route via " + gateway,
                     ip(namespace, "route", "add", "default", "via", gateway, "dev", ifname));
+        }
+        if (gateway6 != null && !hasIpv6DefaultRoute(namespace)) {
+            runner.check(
+                    "cannot add IPv6 default route via " + gateway6,
+                    ip(namespace, "-6", "route", "add", "default", "via", gateway6, "dev", ifname));
         }
     }
 

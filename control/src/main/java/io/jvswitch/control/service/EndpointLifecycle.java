@@ -101,15 +101,26 @@ final class EndpointLifecycle {
         if (pool6 == null && request.ip6() != null) {
             throw ControlException.invalid("network " + network.name() + " has no IPv6 (create it with --ipv6)");
         }
+        final boolean publishes = request.ports() != null && !request.ports().isEmpty();
+        if (!network.hasIpv4() && (request.ip() != null || publishes)) {
+            throw ControlException.invalid("network " + network.name() + " is IPv6-only (--ipv4=false): "
+                    + (request.ip() != null
+                            ? "it has no IPv4 address to give (--ip " + request.ip() + "); give --ip6 instead"
+                            : "publishing ports (-p) needs an IPv4 address on it"));
+        }
         final Long requestedMac = request.mac() != null ? NetworkRequests.mac(request.mac()) : null;
         final NetworkScope scope = state.scopeOf(network);
         final BigInteger ip6 = pool6 == null ? null : scope.chooseIpv6(network, pool6, requestedIpv6(request.ip6()));
         final int ip;
         try {
-            ip = scope.claimEndpoint(
-                    network,
-                    pool,
-                    new NetworkScope.EndpointClaim(name, NetworkRequests.ip(request.ip()), requestedMac, aliases, ip6));
+            // 0: no IPv4 address, on an IPv6-only network (always a local one: no address to claim)
+            ip = !network.hasIpv4()
+                    ? 0
+                    : scope.claimEndpoint(
+                            network,
+                            pool,
+                            new NetworkScope.EndpointClaim(
+                                    name, NetworkRequests.ip(request.ip()), requestedMac, aliases, ip6));
         } catch (RuntimeException e) {
             if (ip6 != null) {
                 pool6.release(ip6);
@@ -118,15 +129,16 @@ final class EndpointLifecycle {
         }
         boolean done = false;
         try {
-            final long mac = requestedMac != null ? requestedMac : EndpointMac.derive(ip);
+            final long mac =
+                    requestedMac != null ? requestedMac : ip != 0 ? EndpointMac.derive(ip) : EndpointMac.derive(ip6);
             final String id = ServiceIds.newId();
             final NatService ports = nat.get();
-            if (request.ports() != null && !request.ports().isEmpty() && ports == null) {
+            if (publishes && ports == null) {
                 throw ControlException.invalid("this daemon publishes no ports (it runs without a host link)");
             }
             // Listeners first: a port in use refuses the attach before anything is created.
             final List<PortMapping> published =
-                    ports == null ? List.of() : ports.publish(id, Cidr.format(ip), request.ports());
+                    ports == null || ip == 0 ? List.of() : ports.publish(id, Cidr.format(ip), request.ports());
             final EndpointRecord endpoint = new EndpointRecord(
                     id,
                     name,
@@ -134,7 +146,7 @@ final class EndpointLifecycle {
                     container,
                     ifname,
                     MacAddress.format(mac),
-                    Cidr.format(ip),
+                    ip == 0 ? null : Cidr.format(ip),
                     Instant.now().toString(),
                     Boolean.TRUE.equals(request.allowSpoofing()),
                     aliases,
@@ -158,15 +170,15 @@ final class EndpointLifecycle {
                     container,
                     network.name(),
                     ifname,
-                    endpoint.ipv4() + (endpoint.ipv6() == null ? "" : " " + endpoint.ipv6()),
+                    endpoint.addresses(),
                     endpoint.mac());
             return endpoint;
         } finally {
-            if (!done) {
+            if (!done && ip != 0) {
                 state.scopeOf(network).releaseEndpoint(network, pool, name, Cidr.format(ip));
-                if (ip6 != null) {
-                    pool6.release(ip6);
-                }
+            }
+            if (!done && ip6 != null) {
+                pool6.release(ip6);
             }
         }
     }
@@ -314,24 +326,29 @@ final class EndpointLifecycle {
                 network.dataplaneId(),
                 port,
                 MacAddress.parse(endpoint.mac()),
-                Cidr.parseAddress(endpoint.ipv4()),
+                endpoint.hasIpv4() ? Cidr.parseAddress(endpoint.ipv4()) : 0,
                 endpoint.allowSpoofing() ? PortSecurity.ALLOW_SPOOFING : PortSecurity.ENFORCE));
         slots.put(endpoint, new SlotDirectory.Attached(slot, port, namespace));
         if (endpoint.ipv6() != null) {
             final BigInteger ip6 = Ipv6Cidr.parseAddress(endpoint.ipv6(), "ipv6");
             Dataplane.await(dataplane.assignIpv6(slot, Ipv6Cidr.high(ip6), Ipv6Cidr.low(ip6)));
         }
-        Dataplane.await(dataplane.announce(slot));
+        if (endpoint.hasIpv4()) {
+            // a gratuitous ARP; an IPv6-only network has no ARP at all (its neighbors are answered by proxy-NDP)
+            Dataplane.await(dataplane.announce(slot));
+        }
     }
 
+    /** The endpoint's interface as the wiring makes it; without IPv4 address and gateway on an IPv6-only network. */
     static EndpointPlan planFor(NetworkRecord network, EndpointRecord endpoint, ResolvedNamespace namespace) {
-        final int prefix = Cidr.parse(network.subnet()).prefixLength();
         return new EndpointPlan(
                 endpoint.name(),
                 namespace,
                 endpoint.ifname(),
                 endpoint.mac(),
-                endpoint.ipv4() + "/" + prefix,
+                endpoint.hasIpv4()
+                        ? endpoint.ipv4() + "/" + Cidr.parse(network.subnet()).prefixLength()
+                        : null,
                 network.gateway(),
                 network.mtu(),
                 !network.internal(),

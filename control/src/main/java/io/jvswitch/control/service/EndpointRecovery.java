@@ -132,7 +132,7 @@ final class EndpointRecovery {
                 endpoint.name(),
                 endpoint.network(),
                 intent.step() == EndpointIntent.Step.ATTACH ? "undone" : "finished",
-                endpoint.ipv4());
+                endpoint.addresses());
         return null;
     }
 
@@ -186,7 +186,7 @@ final class EndpointRecovery {
                         network.name(),
                         endpoint.target(),
                         endpoint.ifname(),
-                        endpoint.ipv4());
+                        endpoint.addresses());
             } catch (RuntimeException e) {
                 if (!WaitingEndpoints.comesBack(endpoint) && namespaceGone(endpoint)) {
                     // a netns or process that is gone took its interface with it

@@ -150,6 +150,19 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
     }
 
     private void addRoute(NetworkRecord network) {
+        if (network.hasIpv4()) {
+            addIpv4Route(network);
+        }
+        if (network.ipv6() != null) {
+            addIpv6Route(network);
+        }
+    }
+
+    /**
+     * The network's IPv4 gateway address on the host end as a /32, and its subnet routed via the
+     * router, with the gateway as source.
+     */
+    private void addIpv4Route(NetworkRecord network) {
         final int gateway = Cidr.parseAddress(network.gateway());
         ip(
                 "cannot give the host the gateway address of " + network.name(),
@@ -173,9 +186,6 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
         } catch (RuntimeException e) {
             runner.run(List.of("ip", "address", "del", Cidr.format(gateway) + "/32", "dev", name));
             throw e;
-        }
-        if (network.ipv6() != null) {
-            addIpv6Route(network);
         }
     }
 
@@ -229,8 +239,10 @@ public final class HostLink implements NetworkEvents, AutoCloseable {
             return;
         }
         // Best effort: a route or address already gone is what we want anyway.
-        runner.run(List.of("ip", "route", "del", network.subnet(), "dev", name));
-        runner.run(List.of("ip", "address", "del", network.gateway() + "/32", "dev", name));
+        if (network.hasIpv4()) {
+            runner.run(List.of("ip", "route", "del", network.subnet(), "dev", name));
+            runner.run(List.of("ip", "address", "del", network.gateway() + "/32", "dev", name));
+        }
         if (network.ipv6() != null) {
             runner.run(List.of("ip", "-6", "route", "del", network.ipv6().subnet(), "dev", name));
             runner.run(List.of("ip", "-6", "address", "del", network.ipv6().gateway() + "/128", "dev", name));

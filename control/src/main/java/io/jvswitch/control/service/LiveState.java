@@ -121,7 +121,9 @@ final class LiveState {
 
     /** Marks the endpoint's addresses taken in its network's pools (a restart, a kept record). */
     void reserveAddresses(EndpointRecord endpoint) {
-        pools.get(endpoint.network()).reserve(Cidr.parseAddress(endpoint.ipv4()));
+        if (endpoint.hasIpv4()) {
+            pools.get(endpoint.network()).reserve(Cidr.parseAddress(endpoint.ipv4()));
+        }
         final Ipv6Pool pool6 = pools6.get(endpoint.network());
         if (endpoint.ipv6() != null && pool6 != null) {
             pool6.reserve(Ipv6Cidr.parseAddress(endpoint.ipv6(), "ipv6"));
@@ -132,7 +134,7 @@ final class LiveState {
     void releaseAddresses(EndpointRecord endpoint) {
         final NetworkRecord network = networks.get(endpoint.network());
         final AddressPool pool = pools.get(endpoint.network());
-        if (network != null && pool != null) {
+        if (network != null && pool != null && endpoint.hasIpv4()) {
             if (network.clusterWide() && cluster == null) {
                 pool.release(Cidr.parseAddress(endpoint.ipv4())); // a global network kept from a cluster run
             } else {

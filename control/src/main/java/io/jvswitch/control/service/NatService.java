@@ -137,7 +137,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         // Its connections go with it: left in the table they would hold their place for days (an
         // established TCP) and match whoever is given the address next.
         final NetworkRecord network = networks.get(endpoint.network());
-        if (network != null) {
+        if (network != null && endpoint.hasIpv4()) {
             final int address = Cidr.parseAddress(endpoint.ipv4());
             final int[] removed = new int[1];
             onDataplaneThread.apply(() -> {
@@ -334,6 +334,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         final List<NatPolicy.NetworkNat> nets = new ArrayList<>();
         final List<Integer> hostAddresses = new ArrayList<>();
         for (NetworkRecord n : networks.values()) {
+            if (!n.hasIpv4()) {
+                continue; // IPv6-only: nothing for the IPv4 NAT
+            }
             final int gateway = Cidr.parseAddress(n.gateway());
             nets.add(new NatPolicy.NetworkNat(n.dataplaneId(), n.masquerades(), gateway));
             hostAddresses.add(gateway);

@@ -15,6 +15,7 @@ import io.jvswitch.switching.NetworkSpec;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +50,23 @@ final class NetworkLifecycle {
         this.hostRoutes = hostRoutes;
     }
 
-    /** The dataplane's view of a network: routed through its gateway, with its MTU. */
+    /**
+     * The dataplane's view of a network: routed through its gateway, with its MTU. An IPv6-only
+     * network has no IPv4 gateway and is not routed for IPv4 (prefix 0); its gateway's MAC is
+     * derived from the IPv6 gateway ({@link #addIpv6} gives it that side).
+     */
     static NetworkSpec specOf(NetworkRecord network) {
+        if (!network.hasIpv4()) {
+            return new NetworkSpec(
+                    network.dataplaneId(),
+                    network.name(),
+                    0,
+                    EndpointMac.derive(Ipv6Cidr.parseAddress(network.ipv6().gateway(), "gateway")),
+                    0,
+                    network.mtu(),
+                    network.internal(),
+                    EtherTypePolicy.IP_ONLY);
+        }
         final Cidr subnet = Cidr.parse(network.subnet());
         final int gateway = Cidr.parseAddress(network.gateway());
         return new NetworkSpec(
@@ -86,11 +102,13 @@ final class NetworkLifecycle {
                 state.nextDataplaneId(),
                 valid.name(),
                 valid.driver(),
-                valid.subnet().toString(),
-                Cidr.format(pool.gateway()),
-                pool.ipRange().map(Cidr::toString).orElse(null),
-                pool.auxAddresses().entrySet().stream()
-                        .collect(Collectors.toMap(Map.Entry::getKey, e -> Cidr.format(e.getValue()))),
+                pool == null ? null : valid.subnet().toString(),
+                pool == null ? null : Cidr.format(pool.gateway()),
+                pool == null ? null : pool.ipRange().map(Cidr::toString).orElse(null),
+                pool == null
+                        ? Map.of()
+                        : pool.auxAddresses().entrySet().stream()
+                                .collect(Collectors.toMap(Map.Entry::getKey, e -> Cidr.format(e.getValue()))),
                 Boolean.TRUE.equals(request.internal()),
                 valid.mtu(),
                 Instant.now().toString(),
@@ -111,19 +129,26 @@ final class NetworkLifecycle {
             throw undoGlobal(network, translateBringUp(e, valid.overlay() != null));
         }
         state.networks.put(network.name(), network);
-        state.pools.put(network.name(), pool);
+        if (pool != null) {
+            state.pools.put(network.name(), pool);
+        }
         if (pool6 != null) {
             state.pools6.put(network.name(), pool6);
         }
         events.published(state);
+        final List<String> sides = new ArrayList<>();
+        if (pool != null) {
+            sides.add(valid.subnet() + " gateway " + network.gateway());
+        }
+        if (pool6 != null) {
+            sides.add(pool6.subnet() + " gateway " + Ipv6Cidr.format(pool6.gateway()));
+        }
         LOG.log(
                 System.Logger.Level.INFO,
-                "created {0} network {1} {2} gateway {3}{4}",
+                "created {0} network {1} {2}",
                 network.scope(),
                 network.name(),
-                valid.subnet(),
-                network.gateway(),
-                pool6 == null ? "" : ", " + pool6.subnet() + " gateway " + Ipv6Cidr.format(pool6.gateway()));
+                String.join(", ", sides));
         return network;
     }
 
@@ -143,7 +168,9 @@ final class NetworkLifecycle {
     /** Brings back the saved networks (before their endpoints). */
     void restore(List<NetworkRecord> saved) {
         for (NetworkRecord network : saved) {
-            state.pools.put(network.name(), poolOf(network));
+            if (network.hasIpv4()) {
+                state.pools.put(network.name(), poolOf(network));
+            }
             if (network.ipv6() != null) {
                 state.pools6.put(network.name(), pool6Of(network.ipv6()));
             }
@@ -175,7 +202,7 @@ final class NetworkLifecycle {
         }
         final Cidr subnet = Cidr.parse(template.subnet());
         for (NetworkRecord other : state.networks.values()) {
-            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+            if (other.hasIpv4() && Cidr.parse(other.subnet()).overlaps(subnet)) {
                 throw ControlException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
                         + other.subnet() + ") on this host");
             }

@@ -37,7 +37,8 @@ final class NetworkRequests {
 
     /**
      * A network request that passed every check: what its record will hold, and its pools. {@code
-     * global}: an overlay whose claims the cluster store makes; {@code pool6} null without IPv6.
+     * global}: an overlay whose claims the cluster store makes; {@code pool6} null without IPv6;
+     * {@code subnet} and {@code pool} null on an IPv6-only network.
      */
     record ValidNetwork(
             String name,
@@ -90,8 +91,9 @@ final class NetworkRequests {
         if (mtu < 68 || mtu > 65_535) {
             throw ControlException.invalid("invalid MTU " + mtu + ": must be within 68..65535");
         }
-        final Cidr subnet = subnet(request, existing, hostRoutes);
-        final AddressPool pool = pool(request, subnet);
+        final boolean ipv4 = ipv4(request, overlay != null);
+        final Cidr subnet = ipv4 ? subnet(request, existing, hostRoutes) : null;
+        final AddressPool pool = ipv4 ? pool(request, subnet) : null;
         final Ipv6Pool pool6 = ipv6Pool(request, existing, global);
         final List<String> dns = request.dns() == null ? List.of() : request.dns();
         for (String server : dns) {
@@ -155,6 +157,42 @@ final class NetworkRequests {
         };
     }
 
+    /**
+     * Whether the network gets IPv4 ({@code --ipv4}, default true). An IPv6-only one needs
+     * {@code --ipv6}, takes no IPv4 IPAM options and is a bridge network: an overlay's remote
+     * endpoints and the cluster store's address blocks are IPv4 still.
+     */
+    private static boolean ipv4(CreateNetworkRequest request, boolean overlay) {
+        if (!Boolean.FALSE.equals(request.ipv4())) {
+            return true;
+        }
+        if (!Boolean.TRUE.equals(request.ipv6())) {
+            throw ControlException.invalid("--ipv4=false needs --ipv6: a network has at least one address family");
+        }
+        final List<String> given = new ArrayList<>();
+        if (request.subnet() != null) {
+            given.add("--subnet " + request.subnet());
+        }
+        if (request.gateway() != null) {
+            given.add("--gateway " + request.gateway());
+        }
+        if (request.ipRange() != null) {
+            given.add("--ip-range " + request.ipRange());
+        }
+        if (request.auxAddresses() != null && !request.auxAddresses().isEmpty()) {
+            request.auxAddresses().forEach((n, a) -> given.add("--aux-address " + n + "=" + a));
+        }
+        if (!given.isEmpty()) {
+            throw ControlException.invalid("an IPv6-only network (--ipv4=false) takes no IPv4 options: "
+                    + String.join(", ", given) + " given; leave them out or drop --ipv4=false");
+        }
+        if (overlay) {
+            throw ControlException.invalid(
+                    "--ipv4=false is not supported with --driver overlay yet: give the overlay IPv4 too");
+        }
+        return false;
+    }
+
     private static Cidr subnet(CreateNetworkRequest request, Collection<NetworkRecord> existing, List<Cidr> routes) {
         final Cidr subnet;
         try {
@@ -162,7 +200,7 @@ final class NetworkRequests {
                 subnet = Cidr.parse(request.subnet());
             } else {
                 final List<Cidr> inUse = new ArrayList<>(routes);
-                existing.forEach(n -> inUse.add(Cidr.parse(n.subnet())));
+                existing.stream().filter(NetworkRecord::hasIpv4).forEach(n -> inUse.add(Cidr.parse(n.subnet())));
                 subnet = DefaultPools.pick(inUse);
             }
         } catch (IllegalArgumentException e) {
@@ -171,7 +209,7 @@ final class NetworkRequests {
             throw ControlException.conflict(e.getMessage());
         }
         for (NetworkRecord other : existing) {
-            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+            if (other.hasIpv4() && Cidr.parse(other.subnet()).overlaps(subnet)) {
                 throw ControlException.conflict(
                         "subnet " + subnet + " overlaps network " + other.name() + " (" + other.subnet() + ")");
             }
@@ -209,11 +247,6 @@ final class NetworkRequests {
                 || request.gateway6() != null
                 || request.ipRange6() != null
                 || (request.auxAddresses6() != null && !request.auxAddresses6().isEmpty());
-        if (Boolean.FALSE.equals(request.ipv4())) {
-            throw ControlException.invalid(
-                    "IPv6-only networks (--ipv4=false) are not supported yet: give --ipv6 with an IPv4 subnet too"
-                            + " (or none, and one is picked)");
-        }
         if (!Boolean.TRUE.equals(request.ipv6())) {
             if (v6Options) {
                 throw ControlException.invalid("an IPv6 --subnet, --gateway, --ip-range or --aux-address needs --ipv6");

@@ -124,7 +124,11 @@ public final class TapWiring implements EndpointWiring {
 
     @Override
     public void ensureDefaultRoute(EndpointPlan plan) {
-        configurator.addDefaultRouteIfNone(plan.namespace().file(), plan.ifname(), plan.gateway());
+        configurator.addDefaultRoutesIfNone(
+                plan.namespace().file(),
+                plan.ifname(),
+                plan.gateway(),
+                plan.ipv6WithPrefix() == null ? null : plan.gateway6());
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,5 +217,47 @@ class DockerIpamTest {
         second.releasePool("10.30.0.0/24");
         second.releasePool("10.30.0.0/24");
         assertEquals(List.of(), second.poolIds());
+    }
+
+    @Test
+    void aPoolCannotBeAnIpv6OnlyJvsNetwork() {
+        final NetworkRecord v6only = new NetworkRecord(
+                "n2",
+                2,
+                "v6only",
+                "bridge",
+                null,
+                null,
+                null,
+                null,
+                false,
+                1500,
+                "now",
+                null,
+                null,
+                null,
+                new NetworkIpv6("fd00:21::/64", "fd00:21::1", null, null));
+        final JvsNetworkAddresses jvs = new JvsNetworkAddresses() {
+            @Override
+            public NetworkRecord byName(String name) {
+                return name.equals("v6only") ? v6only : null;
+            }
+
+            @Override
+            public NetworkRecord bySubnet(Cidr subnet) {
+                return null;
+            }
+
+            @Override
+            public int offer(NetworkRecord on, AddressPool heldByDocker) {
+                throw new AssertionError("no address of an IPv6-only network is offered");
+            }
+        };
+        final DockerIpam ipam = new DockerIpam(dir, Json.mapper(), List::of, jvs);
+        final PluginException refused = assertThrows(
+                PluginException.class,
+                () -> ipam.requestPool("jvs-local", "", "", false, Map.of("jvs.network", "v6only")));
+        assertTrue(refused.getMessage().contains("is IPv6-only"), refused.getMessage());
+        assertEquals(List.of(), ipam.poolIds());
     }
 }

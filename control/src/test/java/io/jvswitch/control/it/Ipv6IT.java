@@ -274,9 +274,10 @@ class Ipv6IT {
         final DaemonFixture.Cli outside = f.jvs("attach", "--netns", spare, "--network", "back", "--ip6", "fd00:20::5");
         assertEquals(1, outside.exit());
         assertTrue(outside.err().contains("outside subnet fd00:21::/64"), outside.err());
-        final DaemonFixture.Cli v6Only = f.jvs("network", "create", "v6", "--ipv4=false", "--ipv6");
+        final DaemonFixture.Cli v6Only =
+                f.jvs("network", "create", "v6", "--ipv4=false", "--ipv6", "--subnet", "10.6.0.0/24");
         assertEquals(1, v6Only.exit());
-        assertTrue(v6Only.err().contains("not supported yet"), v6Only.err());
+        assertTrue(v6Only.err().contains("takes no IPv4 options"), v6Only.err());
         assertFalse(f.ok("network", "ls").out().contains(" v6 "), "no network was created");
         assertFalse(f.ok("network", "inspect", "back").out().contains("spare"), "no endpoint was created");
     }

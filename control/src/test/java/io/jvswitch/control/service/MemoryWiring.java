@@ -20,6 +20,8 @@ public final class MemoryWiring implements EndpointWiring {
     private final boolean retainTransmitted;
     /** Every port created, in order. */
     public final List<MemoryPort> created = new CopyOnWriteArrayList<>();
+    /** The plan of every port created, in order. */
+    public final List<EndpointPlan> plans = new CopyOnWriteArrayList<>();
     /** Whether taking an interface back fails, as a TAP that cannot be opened again. */
     public volatile boolean failReopen;
 
@@ -50,6 +52,7 @@ public final class MemoryWiring implements EndpointWiring {
     public Port create(EndpointPlan plan) {
         final MemoryPort port = new MemoryPort(plan.portName(), plan.mtu(), true, retainTransmitted);
         created.add(port);
+        plans.add(plan);
         return port;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.model.ContainerRef;
+import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.OverlayRecord;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,54 @@ class NetworkRequestsTest {
     }
 
     @Test
+    void anIpv6OnlyNetworkHasNoIpv4SideAndItsSubnetIsGivenOrPicked() {
+        final NetworkRequests.ValidNetwork given =
+                NetworkRequests.network(ipv6Only("v6", "fd00:21::/64"), List.of(), NO_ROUTES, null);
+        assertNull(given.subnet());
+        assertNull(given.pool());
+        assertEquals("fd00:21::/64", given.pool6().subnet().toString());
+        final NetworkRequests.ValidNetwork picked =
+                NetworkRequests.network(ipv6Only("v6", null), List.of(), NO_ROUTES, null);
+        assertEquals("fd4a:7673:7769:1::/64", picked.pool6().subnet().toString());
+
+        // Beside an IPv6-only network (no IPv4 subnet in its record), IPv4 subnets are picked and
+        // checked as before, and its IPv6 subnet is taken.
+        final List<NetworkRecord> existing =
+                List.of(record("web", "10.1.0.0/24", null), ipv6OnlyRecord("v6", "fd00:21::/64"));
+        final NetworkRequests.ValidNetwork ipv4 =
+                NetworkRequests.network(bridge("db", null), existing, NO_ROUTES, null);
+        assertTrue(
+                !ipv4.subnet().overlaps(Cidr.parse("10.1.0.0/24")),
+                ipv4.subnet().toString());
+        assertKind(ControlException.Kind.CONFLICT, ipv6Only("v6b", "fd00:21::/56"), existing);
+        assertEquals(
+                "fd4a:7673:7769:1::/64",
+                NetworkRequests.network(ipv6Only("v6b", null), existing, NO_ROUTES, null)
+                        .pool6()
+                        .subnet()
+                        .toString());
+    }
+
+    @Test
+    void ipv4FalseNeedsIpv6AndTakesNoIpv4OptionsNorAnOverlay() {
+        assertMessage("needs --ipv6", ipv4False("v6", null, null, null, null, null, null, null, null));
+        assertMessage(
+                "takes no IPv4 options: --subnet 10.5.0.0/24",
+                ipv4False("v6", Boolean.TRUE, null, "10.5.0.0/24", null, null, null, null, null));
+        assertMessage(
+                "--gateway 10.5.0.1", ipv4False("v6", Boolean.TRUE, null, null, "10.5.0.1", null, null, null, null));
+        assertMessage(
+                "--ip-range 10.5.0.0/25",
+                ipv4False("v6", Boolean.TRUE, null, null, null, "10.5.0.0/25", null, null, null));
+        assertMessage(
+                "--aux-address r=10.5.0.2",
+                ipv4False("v6", Boolean.TRUE, null, null, null, null, Map.of("r", "10.5.0.2"), null, null));
+        assertMessage(
+                "--driver overlay",
+                ipv4False("v6", Boolean.TRUE, "overlay", null, null, null, null, "192.0.2.1", null));
+    }
+
+    @Test
     void anAttachNamesItsEndpointAndChecksAliasesAddressesAndMac() {
         final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
         assertEquals(
@@ -115,6 +164,71 @@ class NetworkRequestsTest {
         final ControlException refused =
                 assertThrows(ControlException.class, () -> NetworkRequests.network(request, existing, NO_ROUTES, null));
         assertEquals(kind, refused.kind(), refused.getMessage());
+    }
+
+    private static void assertMessage(String expected, CreateNetworkRequest request) {
+        final ControlException refused = assertThrows(
+                ControlException.class, () -> NetworkRequests.network(request, List.of(), NO_ROUTES, null));
+        assertEquals(ControlException.Kind.INVALID, refused.kind(), refused.getMessage());
+        assertTrue(refused.getMessage().contains(expected), refused.getMessage());
+    }
+
+    private static CreateNetworkRequest ipv6Only(String name, String subnet6) {
+        return ipv4False(name, Boolean.TRUE, null, null, null, null, null, null, subnet6);
+    }
+
+    /** {@code --ipv4=false} with the other options given (null: left out). */
+    private static CreateNetworkRequest ipv4False(
+            String name,
+            Boolean ipv6,
+            String driver,
+            String subnet,
+            String gateway,
+            String ipRange,
+            Map<String, String> aux,
+            String local,
+            String subnet6) {
+        return new CreateNetworkRequest(
+                name,
+                driver,
+                subnet,
+                gateway,
+                ipRange,
+                aux,
+                null,
+                null,
+                null,
+                null,
+                null,
+                local,
+                null,
+                null,
+                null,
+                ipv6,
+                Boolean.FALSE,
+                subnet6,
+                null,
+                null,
+                null);
+    }
+
+    private static NetworkRecord ipv6OnlyRecord(String name, String subnet6) {
+        return new NetworkRecord(
+                "id-" + name,
+                2,
+                name,
+                "bridge",
+                null,
+                null,
+                null,
+                Map.of(),
+                false,
+                1500,
+                Instant.now().toString(),
+                List.of(),
+                null,
+                null,
+                new NetworkIpv6(subnet6, subnet6.replace("::/64", "::1"), null, Map.of()));
     }
 
     private static CreateNetworkRequest bridge(String name, String subnet) {

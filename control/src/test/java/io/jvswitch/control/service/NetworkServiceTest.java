@@ -2,6 +2,7 @@ package io.jvswitch.control.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,8 @@ import io.jvswitch.control.api.ApiRoutes;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.debug.DebugService;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.StateFile;
@@ -291,6 +294,71 @@ class NetworkServiceTest {
                 List.of("tulip"),
                 service.endpointsOn("web").stream().map(e -> e.name()).toList());
         assertTrue(wiring.created.getFirst().isClosed());
+    }
+
+    @Test
+    void anIpv6OnlyNetworkGivesEndpointsNoIpv4RefusesIpv4AndSurvivesARestart() throws Exception {
+        final ApiResponse created = call(
+                "POST", "/v1/networks", "{\"name\":\"v6\",\"ipv6\":true,\"ipv4\":false,\"subnet6\":\"fd00:21::/64\"}");
+        assertTrue(created.ok(), new String(created.body(), StandardCharsets.UTF_8));
+        final String before = Files.readString(dir.resolve("state/state.json"));
+        final ContainerRef rose = new ContainerRef(ContainerRef.Kind.NETNS, "rose");
+        final ControlException withIp = assertThrows(
+                ControlException.class,
+                () -> service.attach(
+                        new AttachRequest("v6", rose, null, "10.1.0.5", null, null, null, null, null, null)));
+        assertTrue(withIp.getMessage().contains("IPv6-only"), withIp.getMessage());
+        final ControlException publishing = assertThrows(
+                ControlException.class,
+                () -> service.attach(
+                        new AttachRequest("v6", rose, null, null, null, null, null, null, List.of("8080:80"), null)));
+        assertTrue(publishing.getMessage().contains("IPv6-only"), publishing.getMessage());
+        assertEquals(before, Files.readString(dir.resolve("state/state.json")), "the refusals changed nothing");
+        assertTrue(wiring.created.isEmpty());
+
+        final EndpointRecord endpoint =
+                service.attach(new AttachRequest("v6", rose, null, null, null, null, null, null, null, null));
+        assertNull(endpoint.ipv4());
+        assertEquals("fd00:21::2", endpoint.ipv6());
+        assertEquals(
+                EndpointMac.format(EndpointMac.derive(Ipv6Cidr.parseAddress("fd00:21::2", "ip6"))), endpoint.mac());
+        final EndpointPlan plan = wiring.plans.getLast();
+        assertNull(plan.addressWithPrefix());
+        assertNull(plan.gateway());
+        assertEquals("fd00:21::2/64", plan.ipv6WithPrefix());
+        assertEquals("fd00:21::1", plan.gateway6());
+
+        final ObjectNode view = (ObjectNode)
+                Json.mapper().readTree(call("GET", "/v1/networks/v6", null).body());
+        assertEquals(false, view.path("EnableIPv4").asBoolean(true), view.toString());
+        assertEquals(true, view.path("EnableIPv6").asBoolean(), view.toString());
+        assertEquals(1, view.path("IPAM").path("Config").size(), view.toString());
+        assertEquals(
+                "fd00:21::/64",
+                view.path("IPAM").path("Config").path(0).path("Subnet").asText());
+        final var container = view.path("Containers").path(endpoint.id());
+        assertEquals("", container.path("IPv4Address").asText(), view.toString());
+        assertEquals("fd00:21::2/64", container.path("IPv6Address").asText());
+
+        dataplane.close();
+        start();
+        assertNull(service.network("v6").subnet());
+        assertEquals(1, service.endpointsOn("v6").size());
+        assertEquals(
+                "fd00:21::3",
+                service.attach(new AttachRequest(
+                                "v6",
+                                new ContainerRef(ContainerRef.Kind.NETNS, "tulip"),
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null))
+                        .ipv6(),
+                "the restored endpoint's IPv6 address stays taken");
     }
 
     @Test
