@@ -44,7 +44,7 @@ final class LauncherCommands {
             description = {
                 "Install the Debian packages the tests use (when missing) and run the full test suite (mvn verify).",
                 "Needs root: the tests create network namespaces and TAP devices. ARGs go to Maven,",
-                "e.g. ./jvs test -pl control -Dit.test=DebuggingIT"
+                "e.g. ./jvs test -pl lab -Dit.test=DebuggingIT"
             })
     static final class Test extends LauncherOnly {}
 

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.testsupport.JvmFlags;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -378,7 +378,7 @@ class PcapFileSinkTest {
         Path tcpdumpErr = dir.resolve("tcpdump.err");
         List<String> childCommand = new ArrayList<>();
         childCommand.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        childCommand.addAll(DaemonProcess.JVM_FLAGS);
+        childCommand.addAll(JvmFlags.load());
         childCommand.addAll(List.of("-cp", System.getProperty("java.class.path"), StdoutCaptureMain.class.getName()));
         ProcessBuilder childBuilder = new ProcessBuilder(childCommand).redirectError(childErr.toFile());
         ProcessBuilder tcpdump =

@@ -98,6 +98,14 @@ class CliDocsTest {
                 "jvs: 'bench' is run by the jvs launcher script at the project root: ./jvs bench --quick\n", run.err());
     }
 
+    /** The demo lives in the lab module, outside this jar: the launcher runs it from there. */
+    @Test
+    void theDemoRunOutsideTheLauncherSaysWhereItLives() {
+        final Run run = jvs(List.of("demo"));
+        assertEquals(1, run.exit());
+        assertEquals("jvs: 'demo' is run by the jvs launcher script at the project root: ./jvs demo\n", run.err());
+    }
+
     @Test
     void theCheckedInReferenceIsWhatTheGeneratorWrites() throws IOException {
         final String generated = new CliDocs().markdown();

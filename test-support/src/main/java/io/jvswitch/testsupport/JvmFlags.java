@@ -1,4 +1,4 @@
-package io.jvswitch.control.lab;
+package io.jvswitch.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +9,8 @@ import java.util.Properties;
 
 /**
  * The flags every JVM that runs jvs code needs on JDK 25, as the parent pom defines them
- * ({@code jvs.jvmFlags}); the build copies them into this jar, so a JVM the test harness starts
- * gets exactly what the launcher and the Maven test JVMs get.
+ * ({@code jvs.jvmFlags}); the build copies them into this jar, so a JVM a test or the lab's harness
+ * starts gets exactly what the launcher and the Maven test JVMs get.
  */
 public final class JvmFlags {
     private static final String RESOURCE = "jvm-flags.properties";

@@ -1,6 +1,7 @@
 package io.jvswitch.control.lab;
 
 import io.jvswitch.control.api.ApiClient;
+import io.jvswitch.testsupport.JvmFlags;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -95,7 +95,7 @@ class DnsIT {
     }
 
     /**
-     * A script from the classpath as a file python can run. The stub upstream lives in the control
+     * A script from the classpath as a file python can run. The stub upstream lives in the lab
      * module's own resources (the demo uses it too), which failsafe may put on the classpath as a jar.
      */
     static String resource(String name) throws Exception {
