@@ -98,7 +98,7 @@ public class VxlanBenchmark extends InMemoryBenchmark {
     public int decap() {
         // A reference for the receiver to take over, as the underlay's read hands one per datagram; the
         // port releases it once the frame is copied out.
-        if (receiver.onDatagram(PEER, received.retain(), 0, received.writerIndex()) != null) {
+        if (receiver.onDatagram(PEER, received.retain(), 0, received.writerIndex(), false) != null) {
             throw new IllegalStateException("datagram dropped");
         }
         return port.receive(frame, 0, frame.capacity());

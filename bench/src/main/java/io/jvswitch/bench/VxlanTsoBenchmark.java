@@ -30,7 +30,9 @@ import java.nio.ByteBuffer;
  *   <li>{@code coalesce}: the receiver's side of those datagrams as one UDP GRO read hands them
  *       over (each with a reference to the read's buffer): the receive checks, the ring, every
  *       segment's checksum verified and its payload joined into one super-frame for the
- *       container's TAP;</li>
+ *       container's TAP; with {@code outerChecksummed} the read is marked as one whose outer
+ *       checksums the kernel verified (as a GRO read is), and the segments' checksums are not
+ *       verified again;</li>
  *   <li>{@code copyAndSum}: the floor under both, the payload summed and copied once, with no
  *       headers and no per-segment work.</li>
  * </ul>
@@ -49,6 +51,9 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
     /** Payload bytes per super-frame: 45 full segments (about what Linux sends at 64 KB), and 4. */
     @Param({"62910", "5592"})
     int payload;
+
+    @Param({"false", "true"})
+    boolean outerChecksummed;
 
     private final TcpSegmenter segmenter = new TcpSegmenter();
     private UnsafeBuffer superFrame;
@@ -116,7 +121,7 @@ public class VxlanTsoBenchmark extends InMemoryBenchmark {
         // a reference for every datagram, taken at once, as the underlay's read hands them over
         groRead.retain(segments);
         for (int at = 0; at < groLength; at += stride) {
-            if (receiver.onDatagram(PEER, groRead, at, Math.min(stride, groLength - at)) != null) {
+            if (receiver.onDatagram(PEER, groRead, at, Math.min(stride, groLength - at), outerChecksummed) != null) {
                 throw new IllegalStateException("datagram dropped");
             }
         }

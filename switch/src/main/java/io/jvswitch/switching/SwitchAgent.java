@@ -218,6 +218,7 @@ final class SwitchAgent implements Agent {
         }
         domain.addMember(slot);
         port.captureTap(new SlotCaptureTap(taps, slot));
+        port.transmitFailures(new SlotTransmitFailures(table, slot, port));
         if (!readySet.add(slot, port)) {
             table.polledAlways[slot] = true;
             reader.rebuildAlwaysPolled();

@@ -1,6 +1,7 @@
 package io.jvswitch.tap;
 
 import io.jvswitch.switching.port.Port;
+import io.jvswitch.switching.port.TransmitFailures;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -49,6 +50,8 @@ public final class TapPort implements Port {
     private UringReadySet batch;
     /** This port's slot in {@link #batch}. */
     private int batchSlot;
+    /** Where a batched write that failed is reported, so the switch counts it as dropped. */
+    private TransmitFailures transmitFailures = TransmitFailures.NONE;
 
     /** A port named like its device. */
     public TapPort(TapDevice device, int mtu) {
@@ -159,26 +162,44 @@ public final class TapPort implements Port {
         return rxMaybeMore;
     }
 
+    @Override
+    public void transmitFailures(TransmitFailures failures) {
+        this.transmitFailures = Objects.requireNonNull(failures, "failures");
+    }
+
     /**
-     * The result of one batched write, mapped as {@link #transmit} maps a write(2)'s: a full queue
-     * drops the frame ({@link #txDropped()}); the frame is gone either way, so every failure is counted.
+     * The result of one batched write of {@code length} bytes, mapped as {@link #transmit} maps a
+     * write(2)'s and reported to the switch ({@link TransmitFailures}) under the answer
+     * {@code transmit} would have given: a full queue ({@link #txDropped()}) as {@link #TX_BUSY},
+     * a link down or a refusal as {@link #TX_REJECTED}, a gone device as {@link #TX_GONE}. A short
+     * write (the tun driver writes whole frames or none, so it would be a kernel's novelty) lost the
+     * frame's end: counted as refused. The frame is gone either way, so every failure is counted.
      */
-    void writeCompleted(int result) {
+    void writeCompleted(int result, int length) {
+        if (result >= length) {
+            return;
+        }
         if (result >= 0) {
+            txErrors++;
+            transmitFailures.failed(TX_REJECTED, length);
             return;
         }
         final int errno = -result;
         if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS || errno == Errno.ENOMEM || errno == Errno.EINTR) {
             txDropped++;
+            transmitFailures.failed(TX_BUSY, length);
             return;
         }
         lastErrno = errno;
         if (errno == Errno.EIO) {
             txLinkDown++;
+            transmitFailures.failed(TX_REJECTED, length);
         } else if (Errno.isDeviceGone(errno)) {
             txGone = true;
+            transmitFailures.failed(TX_GONE, length);
         } else {
             txErrors++;
+            transmitFailures.failed(TX_REJECTED, length);
         }
     }
 

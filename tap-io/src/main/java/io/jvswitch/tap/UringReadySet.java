@@ -20,8 +20,9 @@ import java.util.Arrays;
  *
  * <p>The price is a copy: the switch reuses its frame buffer as soon as {@code transmit} returns, so a
  * batched frame is copied into this set's transmit area (bounded: {@link #DEFAULT_TX_BYTES}; when
- * full, the batch is submitted early). A write the device refuses is learnt after the fact and
- * counted by its port ({@link TapPort#txDropped()} and friends), not reported as {@code TX_BUSY}.
+ * full, the batch is submitted early). A write the device refuses is learnt after the fact,
+ * counted by its port ({@link TapPort#txDropped()} and friends) and reported to the switch, which
+ * counts it under the drop reason the same refusal from {@code transmit} gets.
  *
  * <p>Multishot polls report a wakeup, not a level: a port whose last receive returned a frame
  * (the dataplane stopped at its batch) is reported again on the next poll, as epoll's level
@@ -40,12 +41,17 @@ public final class UringReadySet implements ReadySet {
     /** How long a flush before a port closes waits for its writes, at most. */
     private static final long FLUSH_WAIT_NANOS = 100_000_000L;
 
-    // user data: kind in the top byte, a generation in the next three, the slot (or fd) below
+    // user data: kind in the top byte, a generation in the next three, the slot (or fd) below;
+    // a write's: kind, 16 bits of generation, its length in 24 bits and its slot in the low 16
     private static final int PORT_POLL = 1;
     private static final int WAKEUP_POLL = 2;
     private static final int DESCRIPTOR_POLL = 3;
     private static final int WRITE = 4;
     private static final int CONTROL = 5;
+    /** Slots whose writes are batched: a write's user data has 16 bits for the slot. */
+    private static final int MAX_BATCHED_SLOT = 0xFFFF;
+
+    private static final int WRITE_GENERATION_MASK = 0xFFFF;
 
     private final IoUring ring;
     private final Arena arena;
@@ -123,11 +129,19 @@ public final class UringReadySet implements ReadySet {
         return ((long) kind << 56) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
     }
 
+    /** A write's user data: with its length, so its completion can tell a short write and count the bytes. */
+    private static long writeData(int generation, int slot, int length) {
+        return ((long) WRITE << 56)
+                | ((long) (generation & WRITE_GENERATION_MASK) << 40)
+                | ((long) length << 16)
+                | slot;
+    }
+
     /** Watches a {@link TapPort} under {@code slot} and batches its writes from now on. */
     @Override
     public boolean add(int slot, Port port) {
         ensureOpen();
-        if (!(port instanceof TapPort tap) || tap.device().isClosed()) {
+        if (!(port instanceof TapPort tap) || tap.device().isClosed() || slot > MAX_BATCHED_SLOT) {
             return false;
         }
         if (tap.batch() == this) {
@@ -245,7 +259,7 @@ public final class UringReadySet implements ReadySet {
             }
         }
         tx.putBytes(txUsed, buffer, offset, length);
-        ring.write(fd, txAddress + txUsed, length, userData(WRITE, generations[slot], slot));
+        ring.write(fd, txAddress + txUsed, length, writeData(generations[slot], slot, length));
         txUsed += room;
         writesInFlight++;
         writes++;
@@ -294,10 +308,13 @@ public final class UringReadySet implements ReadySet {
             switch (kind) {
                 case WRITE -> {
                     writesInFlight--;
-                    final TapPort port = slot < ports.length ? ports[slot] : null;
-                    if (port != null && generations[slot] == generation) {
-                        port.writeCompleted(result);
-                    } else if (result < 0) {
+                    final int writeSlot = (int) data & MAX_BATCHED_SLOT;
+                    final int length = (int) (data >>> 16) & 0xFF_FFFF;
+                    final TapPort port = writeSlot < ports.length ? ports[writeSlot] : null;
+                    final int writeGeneration = (int) (data >>> 40) & WRITE_GENERATION_MASK;
+                    if (port != null && (generations[writeSlot] & WRITE_GENERATION_MASK) == writeGeneration) {
+                        port.writeCompleted(result, length);
+                    } else if (result < length) {
                         orphanWriteErrors++;
                     }
                 }

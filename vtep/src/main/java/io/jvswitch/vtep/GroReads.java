@@ -30,6 +30,17 @@ import java.nio.ByteOrder;
  * that cycle: the datagrams wait in the socket's receive buffer, which is the back-pressure, and
  * the memory is bounded at {@link #BUFFERS} x 64 KiB.
  *
+ * <p>Outer checksums: the socket hands over the UDP payload, not the header, so whether a datagram
+ * had a checksum is not read from it. A read that carries a GRO segment size is known to have had
+ * one: the kernel's UDP GRO joins only datagrams with a non-zero checksum (which it verified), and
+ * a UDP GSO send, which a veth passes whole, is refused on a socket without checksums. Over IPv6
+ * every datagram delivered had one (the kernel drops zero ones unless {@code UDP_NO_CHECK6_RX} is
+ * set, which jvs never sets). Such datagrams are handed over marked, and their inner checksums are
+ * not verified again, as Linux's own GRO does not. A single IPv4 datagram carries no such mark:
+ * its checksum is not visible through the socket (the ways to see it cost a second socket in a
+ * reuseport group sorted by a classic BPF program, or a raw socket with a copy of every datagram),
+ * so it is verified as before.
+ *
  * <p>Layouts are those of the LP64 Linux ABIs (x86-64 and arm64 agree): {@code struct msghdr}
  * is 56 bytes, {@code struct iovec} 16, a control message header 16.
  *
@@ -93,6 +104,8 @@ final class GroReads implements AutoCloseable {
     private long readErrors;
     /** Reads that carried a GRO segment size (more than one datagram, or one the kernel marked). */
     private long coalescedReads;
+    /** The last read's sender came over IPv6 (not IPv4-mapped): set by {@link #senderIp()}. */
+    private boolean senderOverIpv6;
 
     GroReads(int fd, VtepCounters counters, Ipv6PeerIds ipv6Peers) {
         this.fd = fd;
@@ -216,6 +229,9 @@ final class GroReads implements AutoCloseable {
         if (segment > 0) {
             coalescedReads++;
         }
+        // Whether the kernel verified a non-zero outer UDP checksum of every datagram of this read
+        // (the class comment says how it can know): then the inner checksums need no second check.
+        final boolean outerChecksummed = segment > 0 || senderOverIpv6;
         // an empty datagram is handed over too, for the receiver to count as truncated
         final int step = segment > 0 ? segment : Math.max(length, 1);
         final int count = Math.max(1, (length + step - 1) / step);
@@ -225,7 +241,7 @@ final class GroReads implements AutoCloseable {
         try {
             for (int offset = 0; handed < count; offset += step) {
                 handed++;
-                receiver.onDatagram(sender, buffer, offset, Math.min(step, length - offset));
+                receiver.onDatagram(sender, buffer, offset, Math.min(step, length - offset), outerChecksummed);
             }
         } finally {
             if (handed < count) {
@@ -241,6 +257,7 @@ final class GroReads implements AutoCloseable {
      */
     private int senderIp() {
         final short family = name.get(ValueLayout.JAVA_SHORT, 0);
+        senderOverIpv6 = false;
         if (family == AF_INET) {
             return name.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4);
         }
@@ -252,6 +269,7 @@ final class GroReads implements AutoCloseable {
         if (high == 0 && (low >>> 32) == 0xFFFF) {
             return (int) low; // IPv4-mapped
         }
+        senderOverIpv6 = true;
         return ipv6Peers.idOf(high, low); // an IPv6 underlay's peer, or 0
     }
 

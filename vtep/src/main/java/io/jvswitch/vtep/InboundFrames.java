@@ -7,8 +7,8 @@ import org.agrona.DirectBuffer;
 /**
  * A tunnel's decapsulated frames waiting for its port's receive, as references into the buffers
  * the underlay read their datagrams into: the frame is copied once, by the reader, from that
- * buffer into the switch's frame buffer. A bounded ring of entries (buffer, index, length, sender)
- * in arrays allocated up front, so queueing allocates nothing.
+ * buffer into the switch's frame buffer. A bounded ring of entries (buffer, index, length, sender,
+ * outer checksum seen) in arrays allocated up front, so queueing allocates nothing.
  *
  * <p>Each queued frame holds one reference to its buffer, which {@link #offer} takes over from the
  * caller, and which is released exactly once: when {@link #read} consumes the frame, or when
@@ -36,14 +36,18 @@ final class InboundFrames {
 
     /** Takes one frame out of the ring; answers {@link #CONTINUE}, {@link #BREAK} or {@link #ABORT}. */
     interface Reader {
-        /** {@code frame} is valid during this call only. */
-        int onFrame(int senderIp, DirectBuffer frame, int offset, int length);
+        /**
+         * {@code frame} is valid during this call only; {@code outerChecksummed}: its datagram's
+         * outer checksum was verified by the kernel.
+         */
+        int onFrame(int senderIp, DirectBuffer frame, int offset, int length, boolean outerChecksummed);
     }
 
     private final ByteBuf[] datagrams;
     private final int[] indexes;
     private final int[] lengths;
     private final int[] senders;
+    private final boolean[] outerChecksummed;
     private final ByteBufView view = new ByteBufView();
     private final int mask;
     private long head;
@@ -58,14 +62,16 @@ final class InboundFrames {
         this.indexes = new int[capacity];
         this.lengths = new int[capacity];
         this.senders = new int[capacity];
+        this.outerChecksummed = new boolean[capacity];
     }
 
     /**
      * Queues the frame of {@code length} bytes at {@code index} in {@code datagram} from
-     * {@code senderIp}, taking over the caller's reference to {@code datagram}. False when the ring
-     * is full or closed: the reference then stays the caller's.
+     * {@code senderIp}, taking over the caller's reference to {@code datagram}; {@code checksummed}:
+     * the kernel verified the datagram's outer checksum. False when the ring is full or closed: the
+     * reference then stays the caller's.
      */
-    boolean offer(int senderIp, ByteBuf datagram, int index, int length) {
+    boolean offer(int senderIp, ByteBuf datagram, int index, int length, boolean checksummed) {
         if (closed || tail - head > mask) {
             return false;
         }
@@ -74,6 +80,7 @@ final class InboundFrames {
         indexes[slot] = index;
         lengths[slot] = length;
         senders[slot] = senderIp;
+        outerChecksummed[slot] = checksummed;
         tail++;
         return true;
     }
@@ -94,7 +101,8 @@ final class InboundFrames {
                 final int slot = (int) head & mask;
                 final ByteBuf datagram = datagrams[slot];
                 final int length = lengths[slot];
-                final int action = reader.onFrame(senders[slot], view.wrap(datagram, indexes[slot], length), 0, length);
+                final int action = reader.onFrame(
+                        senders[slot], view.wrap(datagram, indexes[slot], length), 0, length, outerChecksummed[slot]);
                 if (action == ABORT) {
                     break;
                 }

@@ -22,9 +22,12 @@ import java.nio.ByteOrder;
  * which ends the frame) set, the first segment's payload size (a smaller one ends the frame), and a
  * TCP checksum that verifies: the super-frame goes out with NEEDS_CSUM, which the receiving kernel
  * trusts, so every segment's checksum is checked here first (or holds only the pseudo-header sum,
- * as a sender that left it to offload sends it: {@link PartialChecksum}). A segment that does not fit is left
- * in the ring for the next frame. A frame of one segment goes out as it came, with an all-zero
- * virtio-net header.
+ * as a sender that left it to offload sends it: {@link PartialChecksum}). A segment whose datagram
+ * came with an outer UDP checksum that the kernel verified is not checked again: that checksum
+ * covers the whole inner frame ({@link GroReads} says how it is known), as Linux's own GRO relies
+ * on. NEEDS_CSUM is how a TAP write says "verified": the kernel's tun ignores a write's DATA_VALID
+ * flag. A segment that does not fit is left in the ring for the next frame. A frame of one segment
+ * goes out as it came, with an all-zero virtio-net header.
  *
  * <p>Single-threaded (the dataplane's), no allocation.
  */
@@ -88,7 +91,7 @@ final class TcpCoalescer {
      * The first frame: copied as it is behind an all-zero virtio-net header. Returns false if it
      * does not fit the target.
      */
-    boolean first(int sender, DirectBuffer src, int offset, int frameLength) {
+    boolean first(int sender, DirectBuffer src, int offset, int frameLength, boolean outerChecksummed) {
         if (frameLength + VirtioNetHeader.LENGTH > capacity) {
             return false;
         }
@@ -97,7 +100,7 @@ final class TcpCoalescer {
         length = VirtioNetHeader.LENGTH + frameLength;
         senderIp = sender;
         segments = 1;
-        final int payload = mergeablePayload(target, vnet + VirtioNetHeader.LENGTH, frameLength);
+        final int payload = mergeablePayload(target, vnet + VirtioNetHeader.LENGTH, frameLength, outerChecksummed);
         if (payload > 0 && (target.getByte(tcpFlagsOffset()) & TcpPacket.PSH) == 0) {
             partialSegments = candidatePartial ? 1 : 0;
             tcpHeader = candidateHeader;
@@ -116,11 +119,11 @@ final class TcpCoalescer {
      * Appends the next segment if it continues the frame; returns false (nothing changed) if it
      * does not. Afterwards {@link #open()} says whether more may follow.
      */
-    boolean append(int sender, DirectBuffer src, int offset, int frameLength) {
+    boolean append(int sender, DirectBuffer src, int offset, int frameLength, boolean outerChecksummed) {
         if (!open() || sender != senderIp) {
             return false;
         }
-        final int payload = mergeablePayload(src, offset, frameLength);
+        final int payload = mergeablePayload(src, offset, frameLength, outerChecksummed);
         if (payload <= 0
                 || payload > segmentSize
                 || length + payload > capacity
@@ -198,10 +201,10 @@ final class TcpCoalescer {
 
     /**
      * The TCP payload length of a frame that may be part of a super-frame (untagged IPv4 without
-     * options, not a fragment, TCP with only ACK and maybe PSH, no padding, checksums that verify),
-     * or -1. Sets {@link #candidateHeader} on success.
+     * options, not a fragment, TCP with only ACK and maybe PSH, no padding, checksums that verify
+     * unless {@code outerChecksummed}), or -1. Sets {@link #candidateHeader} on success.
      */
-    private int mergeablePayload(DirectBuffer src, int frame, int frameLength) {
+    private int mergeablePayload(DirectBuffer src, int frame, int frameLength, boolean outerChecksummed) {
         if (frameLength < ETH + IP_HEADER + TcpPacket.MIN_HEADER_LENGTH
                 || src.getShort(frame + EthernetFrame.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN)
                         != (short) EthernetFrame.ETHERTYPE_IPV4) {
@@ -226,6 +229,12 @@ final class TcpCoalescer {
         if (thLength < TcpPacket.MIN_HEADER_LENGTH || payload <= 0 || (flags & ~TcpPacket.PSH) != TcpPacket.ACK) {
             return -1;
         }
+        candidatePartial = false;
+        if (outerChecksummed) {
+            // the outer checksum covered these bytes: verifying them again is what this saves
+            candidateHeader = thLength;
+            return payload;
+        }
         final int pseudo = InternetChecksum.pseudoHeaderIpv4(
                 src.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
                 src.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN),
@@ -234,7 +243,6 @@ final class TcpCoalescer {
         if (InternetChecksum.compute(src, ip, IP_HEADER) != 0) {
             return -1; // left for the receiver to check and drop
         }
-        candidatePartial = false;
         if (InternetChecksum.fold(InternetChecksum.partialSum(src, th, ipLength - IP_HEADER, pseudo)) != 0xFFFF) {
             // Either corrupt (left for the receiver to check and drop) or left partial by a sender
             // that offloads (PartialChecksum): the super-frame goes out NEEDS_CSUM either way.

@@ -163,11 +163,12 @@ public final class TunnelPort implements Port {
     /**
      * Underlay loop: queues the inner frame (already validated) of {@code length} bytes at
      * {@code index} in {@code datagram}, from VTEP {@code senderIp}, for the dataplane, taking over
-     * the caller's reference to {@code datagram}. Returns false when the ring is full or the port
-     * closed: the reference stays the caller's (it releases it and counts the drop).
+     * the caller's reference to {@code datagram}; {@code outerChecksummed}: the kernel verified its
+     * datagram's outer checksum. Returns false when the ring is full or the port closed: the
+     * reference stays the caller's (it releases it and counts the drop).
      */
-    boolean offer(int senderIp, ByteBuf datagram, int index, int length) {
-        return inbound.offer(senderIp, datagram, index, length);
+    boolean offer(int senderIp, ByteBuf datagram, int index, int length, boolean outerChecksummed) {
+        return inbound.offer(senderIp, datagram, index, length, outerChecksummed);
     }
 
     @Override
@@ -198,13 +199,13 @@ public final class TunnelPort implements Port {
      * ones join it while they continue the same TCP flow in order ({@link TcpCoalescer}); the first
      * that does not stays in the ring (its datagram still held) for the next call.
      */
-    private int copyIn(int senderIp, DirectBuffer src, int frame, int frameLength) {
+    private int copyIn(int senderIp, DirectBuffer src, int frame, int frameLength, boolean outerChecksummed) {
         if (coalescer.isEmpty()) {
             if (!macs.learn(MacAddress.read(src, frame + EthernetFrame.SOURCE_OFFSET), senderIp, nowNanos)) {
                 counters.drop(VtepDropReason.MAC_OF_ANOTHER_PEER);
                 return InboundFrames.CONTINUE; // consumed, and the next frame may start the read
             }
-            if (!coalescer.first(senderIp, src, frame, frameLength)) {
+            if (!coalescer.first(senderIp, src, frame, frameLength, outerChecksummed)) {
                 counters.drop(VtepDropReason.RX_TOO_LARGE);
                 return InboundFrames.BREAK;
             }
@@ -214,7 +215,7 @@ public final class TunnelPort implements Port {
             lastOrigin = senderIp;
             return coalescer.open() ? InboundFrames.CONTINUE : InboundFrames.BREAK;
         }
-        if (!coalescer.append(senderIp, src, frame, frameLength)) {
+        if (!coalescer.append(senderIp, src, frame, frameLength, outerChecksummed)) {
             return InboundFrames.ABORT;
         }
         if (captureTap.wants(CapturePoint.DECAP)) {

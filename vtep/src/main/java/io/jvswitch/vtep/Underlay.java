@@ -37,9 +37,8 @@ import java.util.concurrent.TimeUnit;
  *       next drains it.</li>
  *   <li>{@link VtepContext#senderSockets()} sending sockets ({@link UnderlaySenders}), each on its own ephemeral port: the
  *       inner flow's hash picks one, so the outer source port follows the flow. They set the outer
- *       TTL and {@code SO_NO_CHECK} (outer UDP checksum zero, RFC 7348). A twin set without
- *       {@code SO_NO_CHECK} sends super-frames with UDP GSO (one send per super-frame), which the
- *       kernel refuses on no-checksum sockets; the outer checksum of those is then filled in.</li>
+ *       TTL, send with outer UDP checksums (filled in by the kernel), and send super-frames with
+ *       UDP GSO (one send per super-frame).</li>
  * </ul>
  * Tunnel ports queue their datagrams on a {@link TxQueue} while the dataplane drains its ports;
  * {@link #doWork} then writes them and flushes each socket once, so netty sends a cycle's
@@ -59,7 +58,6 @@ public final class Underlay implements DutyCycleWork {
     private static final IntegerUnixChannelOption IPV6_UNICAST_HOPS =
             new IntegerUnixChannelOption("IPV6_UNICAST_HOPS", 41, 16);
 
-    private static final IntegerUnixChannelOption SO_NO_CHECK = new IntegerUnixChannelOption("SO_NO_CHECK", 1, 11);
     /** Root may size socket buffers past net.core.rmem_max/wmem_max (a burst of super-frames needs it). */
     private static final IntegerUnixChannelOption SO_RCVBUFFORCE =
             new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
@@ -106,8 +104,7 @@ public final class Underlay implements DutyCycleWork {
         final boolean gso = ctx.udpGso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
         this.loop = new ManualIoEventLoop(Thread.currentThread(), EpollIoHandler.newFactory());
         final int sockets = ctx.senderSockets();
-        final Channel[] plain = new Channel[sockets];
-        final Channel[] segmenting = new Channel[gso ? sockets : 0];
+        final Channel[] sending = new Channel[sockets];
         boolean done = false;
         boolean readsItself = false;
         try {
@@ -131,12 +128,9 @@ public final class Underlay implements DutyCycleWork {
             this.receivingFd = ((EpollDatagramChannel) receiving).fd().intValue();
             final InetSocketAddress ephemeral = new InetSocketAddress(local.getAddress(), 0);
             for (int i = 0; i < sockets; i++) {
-                plain[i] = sender(ephemeral, true);
-                if (gso) {
-                    segmenting[i] = sender(ephemeral, false);
-                }
+                sending[i] = sender(ephemeral);
             }
-            this.senders = new UnderlaySenders(counters, plain, segmenting);
+            this.senders = new UnderlaySenders(counters, sending, gso);
             done = true;
         } catch (RuntimeException e) {
             throw new IllegalStateException(
@@ -164,7 +158,7 @@ public final class Underlay implements DutyCycleWork {
         return future.channel();
     }
 
-    private Channel sender(InetSocketAddress ephemeral, boolean noChecksum) {
+    private Channel sender(InetSocketAddress ephemeral) {
         final Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(EpollDatagramChannel.class)
@@ -175,9 +169,6 @@ public final class Underlay implements DutyCycleWork {
                         ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(SOCKET_BUFFER, 2 * SOCKET_BUFFER))
                 .handler(new SendFailures());
-        if (noChecksum) {
-            b.option(SO_NO_CHECK, 1);
-        }
         return bound(b.bind(ephemeral));
     }
 
@@ -201,10 +192,10 @@ public final class Underlay implements DutyCycleWork {
 
     /** The outer source ports in use (one per sending socket). */
     public int[] sourcePorts() {
-        final Channel[] plain = senders.plain();
-        final int[] ports = new int[plain.length];
-        for (int i = 0; i < plain.length; i++) {
-            ports[i] = ((InetSocketAddress) plain[i].localAddress()).getPort();
+        final Channel[] sockets = senders.sockets();
+        final int[] ports = new int[sockets.length];
+        for (int i = 0; i < sockets.length; i++) {
+            ports[i] = ((InetSocketAddress) sockets[i].localAddress()).getPort();
         }
         return ports;
     }
@@ -283,9 +274,15 @@ public final class Underlay implements DutyCycleWork {
             }
             // Inet4Address.hashCode() is the address as an int: no byte[] per datagram
             final InetAddress address = sender.getAddress();
+            // netty's reads carry no GRO segment size: only IPv6 says the outer checksum was there
+            // (GroReads); an IPv4 datagram's inner checksums are verified
+            final boolean overIpv6 = address instanceof Inet6Address;
             receiver.onDatagram(
-                    address instanceof Inet6Address v6 ? ctx.ipv6PeerIds().idOf(v6) : address.hashCode(),
-                    packet.content());
+                    overIpv6 ? ctx.ipv6PeerIds().idOf((Inet6Address) address) : address.hashCode(),
+                    packet.content(),
+                    packet.content().readerIndex(),
+                    packet.content().readableBytes(),
+                    overIpv6);
         }
 
         @Override
@@ -315,10 +312,7 @@ public final class Underlay implements DutyCycleWork {
                 groReads.close();
             }
             closeChannel(receiving);
-            for (Channel c : senders.plain()) {
-                closeChannel(c);
-            }
-            for (Channel c : senders.segmenting()) {
+            for (Channel c : senders.sockets()) {
                 closeChannel(c);
             }
         } finally {

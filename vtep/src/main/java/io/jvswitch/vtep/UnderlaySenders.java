@@ -10,31 +10,36 @@ import java.util.function.Consumer;
 
 /**
  * The underlay's sending sockets and how a tunnel's batch goes out of them: {@link
- * VtepContext#senderSockets()} plain sockets ({@code SO_NO_CHECK}: outer UDP checksum zero, RFC
- * 7348), and with UDP GSO a twin set with checksums that sends a super-frame's segments in one send
- * (the kernel refuses GSO on no-checksum sockets). The batch's flow hash picks the socket, so the
- * outer source port follows the inner flow. Writes are queued on the sockets as batches come;
- * {@link #flush} sends them, once per socket that has some, so netty sends a cycle's datagrams with
- * one sendmmsg per socket. Dataplane thread only.
+ * VtepContext#senderSockets()} sockets, all with outer UDP checksums (the kernel fills them in, or
+ * the NIC), so a receiver's kernel verifies every datagram and a jvs receiver need not verify the
+ * inner checksums again; with UDP GSO a super-frame's segments go in one send. The batch's flow
+ * hash picks the socket, so the outer source port follows the inner flow. Writes are queued on the
+ * sockets as batches come; {@link #flush} sends them, once per socket that has some, so netty sends
+ * a cycle's datagrams with one sendmmsg per socket. Dataplane thread only.
+ *
+ * <p>Why not zero checksums (RFC 7348 allows them over IPv4): the first design sent them, with a
+ * twin set of checksummed sockets for GSO (the kernel refuses GSO without checksums). The checksum
+ * costs the sender little (offloaded, or summed by the kernel over bytes it copies anyway), and it
+ * is what lets the receiver skip verifying every inner TCP segment before joining them.
  */
 final class UnderlaySenders {
     /** The most a UDP datagram over IPv4 carries. */
     static final int MAX_UDP_PAYLOAD = 65_535 - 20 - 8;
 
     private final VtepCounters counters;
-    private final Channel[] plain;
-    /** The GSO twins; empty without GSO. */
-    private final Channel[] segmenting;
-    /** The sockets written to since the last flush: plain ones first, then the GSO twins. */
+    private final Channel[] sockets;
+    /** Whether the sockets send super-frames with UDP GSO. */
+    private final boolean gso;
+    /** The sockets written to since the last flush. */
     private final boolean[] dirty;
 
     private final Consumer<TxBatch> send = this::send;
 
-    UnderlaySenders(VtepCounters counters, Channel[] plain, Channel[] segmenting) {
+    UnderlaySenders(VtepCounters counters, Channel[] sockets, boolean gso) {
         this.counters = counters;
-        this.plain = plain;
-        this.segmenting = segmenting;
-        this.dirty = new boolean[plain.length * 2];
+        this.sockets = sockets;
+        this.gso = gso;
+        this.dirty = new boolean[sockets.length];
     }
 
     /** Sends each batch it is given; reused, so draining the queue allocates nothing. */
@@ -42,12 +47,8 @@ final class UnderlaySenders {
         return send;
     }
 
-    Channel[] plain() {
-        return plain;
-    }
-
-    Channel[] segmenting() {
-        return segmenting;
+    Channel[] sockets() {
+        return sockets;
     }
 
     /** Flushes each socket written to; returns whether one of them could not take it all yet. */
@@ -56,9 +57,8 @@ final class UnderlaySenders {
         for (int i = 0; i < dirty.length; i++) {
             if (dirty[i]) {
                 dirty[i] = false;
-                final Channel channel = i < plain.length ? plain[i] : segmenting[i - plain.length];
-                channel.flush();
-                pending |= !isFlushed(channel);
+                sockets[i].flush();
+                pending |= !isFlushed(sockets[i]);
             }
         }
         return pending;
@@ -66,12 +66,7 @@ final class UnderlaySenders {
 
     /** Whether a socket still holds writes the kernel did not take. */
     boolean anyPending() {
-        for (Channel c : plain) {
-            if (!isFlushed(c)) {
-                return true;
-            }
-        }
-        for (Channel c : segmenting) {
+        for (Channel c : sockets) {
             if (!isFlushed(c)) {
                 return true;
             }
@@ -87,15 +82,14 @@ final class UnderlaySenders {
     private void send(TxBatch batch) {
         final ByteBuf datagrams = batch.datagrams;
         final boolean segmented = batch.stride > 0;
-        final boolean useGso = segmented && segmenting.length > 0 && batch.segments <= TcpSegmenter.MAX_GSO_SEGMENTS;
-        final int index = useGso ? plain.length + batch.sender : batch.sender;
-        final Channel channel = useGso ? segmenting[batch.sender] : plain[batch.sender];
+        final boolean useGso = segmented && gso && batch.segments <= TcpSegmenter.MAX_GSO_SEGMENTS;
+        final Channel channel = sockets[batch.sender];
         if (!channel.isWritable()) {
             datagrams.release();
             drop(batch, VtepDropReason.UNDERLAY_BUSY);
             return;
         }
-        dirty[index] = true;
+        dirty[batch.sender] = true;
         if (batch.peer != null) {
             write(channel, datagrams, batch, batch.peer, useGso, segmented);
             return;

@@ -21,7 +21,8 @@ public final class VtepCounters {
     private static final int SUPER_FRAMES = 4;
     private static final int COALESCED_SEGMENTS = 5;
     private static final int PARTIAL_CHECKSUMS = 6;
-    private static final int DROPS = 7;
+    private static final int RX_OUTER_CHECKSUMMED = 7;
+    private static final int DROPS = 8;
 
     private final long[] values = new long[DROPS + VtepDropReason.VALUES.length];
 
@@ -38,9 +39,12 @@ public final class VtepCounters {
         add(TX_BYTES, bytes);
     }
 
-    void received(long bytes) {
+    void received(long bytes, boolean outerChecksummed) {
         add(RX_FRAMES, 1);
         add(RX_BYTES, bytes);
+        if (outerChecksummed) {
+            add(RX_OUTER_CHECKSUMMED, 1);
+        }
     }
 
     /** Dataplane thread: received segments joined into one super-frame. */
@@ -93,6 +97,23 @@ public final class VtepCounters {
     /** Received frames whose sender left the TCP/UDP checksum to offload, passed on marked NEEDS_CSUM. */
     public long partialChecksums() {
         return read(PARTIAL_CHECKSUMS);
+    }
+
+    /**
+     * Received frames whose datagram carried an outer UDP checksum that the kernel verified
+     * ({@link GroReads}): their inner checksums were not verified again.
+     */
+    public long rxOuterChecksummed() {
+        return read(RX_OUTER_CHECKSUMMED);
+    }
+
+    /**
+     * Received frames not known to have come with an outer checksum (none, as a kernel vxlan device
+     * made {@code noudpcsum} sends, or one jvs could not see): their inner TCP checksums are
+     * verified before segments are joined, as before.
+     */
+    public long rxOuterChecksumNotSeen() {
+        return rxFrames() - rxOuterChecksummed();
     }
 
     public long drops(VtepDropReason reason) {

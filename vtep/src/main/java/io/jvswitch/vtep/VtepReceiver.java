@@ -59,7 +59,7 @@ public final class VtepReceiver {
      * @return null when the inner frame was queued, else why it was dropped
      */
     public VtepDropReason onDatagram(int senderIp, ByteBuf datagram) {
-        return onDatagram(senderIp, datagram, datagram.readerIndex(), datagram.readableBytes());
+        return onDatagram(senderIp, datagram, datagram.readerIndex(), datagram.readableBytes(), false);
     }
 
     /**
@@ -67,12 +67,14 @@ public final class VtepReceiver {
      * coalesced read put in one buffer), from underlay address {@code senderIp}; takes over one of
      * the caller's references to {@code buffer}, as {@link #onDatagram(int, ByteBuf)} does.
      *
+     * @param outerChecksummed the kernel verified a non-zero outer UDP checksum of the datagram
+     *     ({@link GroReads}): its inner checksums are not verified again
      * @return null when the inner frame was queued, else why it was dropped
      */
-    public VtepDropReason onDatagram(int senderIp, ByteBuf buffer, int index, int length) {
+    public VtepDropReason onDatagram(int senderIp, ByteBuf buffer, int index, int length, boolean outerChecksummed) {
         boolean queued = false;
         try {
-            final VtepDropReason dropped = decapsulate(senderIp, buffer, index, length);
+            final VtepDropReason dropped = decapsulate(senderIp, buffer, index, length, outerChecksummed);
             queued = dropped == null;
             return dropped;
         } finally {
@@ -82,7 +84,8 @@ public final class VtepReceiver {
         }
     }
 
-    private VtepDropReason decapsulate(int senderIp, ByteBuf datagram, int index, int length) {
+    private VtepDropReason decapsulate(
+            int senderIp, ByteBuf datagram, int index, int length, boolean outerChecksummed) {
         if (length < VxlanHeader.LENGTH) {
             return dropOnUnderlay(VtepDropReason.TRUNCATED);
         }
@@ -106,13 +109,13 @@ public final class VtepReceiver {
         if (innerLength < EthernetFrame.HEADER_LENGTH) {
             return dropOnTunnel(tunnel, peer, VtepDropReason.RUNT_INNER);
         }
-        if (!tunnel.offer(senderIp, datagram, index + VxlanHeader.LENGTH, innerLength)) {
+        if (!tunnel.offer(senderIp, datagram, index + VxlanHeader.LENGTH, innerLength, outerChecksummed)) {
             return dropOnTunnel(
                     tunnel, peer, tunnel.isClosed() ? VtepDropReason.RX_PORT_CLOSED : VtepDropReason.RX_RING_FULL);
         }
-        tunnel.counters().received(innerLength);
+        tunnel.counters().received(innerLength, outerChecksummed);
         if (peer != null) {
-            peer.counters().received(innerLength);
+            peer.counters().received(innerLength, outerChecksummed);
         }
         return null;
     }

@@ -75,6 +75,19 @@ class GroReadsTest {
         assertEquals(0, reads.readErrors());
         assertTrue(b.counters().coalescedSegments() > 1, "and the tunnel joined the segments again");
         assertEquals(0, reads.buffersInUse(), "every datagram's reference to its read buffer was given back");
+        // a GSO send's datagrams carry the outer checksum the kernel verified, and are counted so
+        assertEquals(
+                b.counters().rxFrames(),
+                b.counters().rxOuterChecksummed(),
+                b.counters().rxFrames() + " frames");
+        assertEquals(0, b.counters().rxOuterChecksumNotSeen());
+
+        // a lone datagram's checksum is not visible through the socket: counted as not seen
+        final byte[] small = VtepFrames.tcpSuperFrame(100, 1448, TcpPacket.ACK | TcpPacket.PSH);
+        assertEquals(Port.TX_OK, a.transmit(new UnsafeBuffer(small), 0, small.length));
+        ua.doWork(0, false);
+        assertArrayEquals(TunnelPortTest.payloadOf(small), receivePayload(b, 100));
+        assertEquals(1, b.counters().rxOuterChecksumNotSeen());
     }
 
     @Test

@@ -50,7 +50,8 @@ class InboundFramesTest {
     }
 
     static boolean offer(InboundFrames ring, Frame f) {
-        return ring.offer(f.sender(), f.datagram(), f.datagram().writerIndex() - f.bytes().length, f.bytes().length);
+        return ring.offer(
+                f.sender(), f.datagram(), f.datagram().writerIndex() - f.bytes().length, f.bytes().length, false);
     }
 
     /** Queues {@code count} frames of {@code length} bytes from senders 0, 1, ...; each must fit. */
@@ -67,7 +68,7 @@ class InboundFramesTest {
     static List<byte[]> take(InboundFrames ring, int limit) {
         final List<byte[]> out = new ArrayList<>();
         ring.read(
-                (sender, buffer, offset, length) -> {
+                (sender, buffer, offset, length, checksummed) -> {
                     final byte[] b = new byte[length];
                     buffer.getBytes(offset, b);
                     out.add(b);
@@ -104,7 +105,7 @@ class InboundFramesTest {
                 final int limit = 1 + random.nextInt(8);
                 final List<Integer> answers = new ArrayList<>();
                 final int read = ring.read(
-                        (sender, buffer, offset, length) -> {
+                        (sender, buffer, offset, length, checksummed) -> {
                             final Frame expected = model.toArray(new Frame[0])[answers.size()];
                             assertEquals(expected.sender(), sender);
                             final byte[] b = new byte[length];
@@ -158,7 +159,7 @@ class InboundFramesTest {
         assertEquals(
                 1,
                 ring.read(
-                        (sender, b, o, l) -> {
+                        (sender, b, o, l, c) -> {
                             seen.add(sender);
                             return sender == 0 ? InboundFrames.CONTINUE : InboundFrames.ABORT;
                         },
@@ -170,7 +171,7 @@ class InboundFramesTest {
         assertEquals(
                 1,
                 ring.read(
-                        (sender, b, o, l) -> {
+                        (sender, b, o, l, c) -> {
                             seen.add(sender);
                             return InboundFrames.BREAK;
                         },
@@ -198,22 +199,24 @@ class InboundFramesTest {
         final ByteBuf[] order = {first, first, first, first, first, second, second, second, first, first};
         for (int i = 0; i < order.length; i++) {
             order[i].retain();
-            assertTrue(ring.offer(i, order[i], 100 * i, 100));
+            assertTrue(ring.offer(i, order[i], 100 * i, 100, false));
         }
         assertEquals(1 + 7, first.refCnt());
         assertEquals(1 + 3, second.refCnt());
 
         assertEquals(2, take(ring, 2).size(), "stopped by the limit");
         assertEquals(1 + 5, first.refCnt());
-        assertEquals(2, ring.read((sender, b, o, l) -> sender == 4 ? InboundFrames.ABORT : InboundFrames.CONTINUE, 10));
+        assertEquals(
+                2, ring.read((sender, b, o, l, c) -> sender == 4 ? InboundFrames.ABORT : InboundFrames.CONTINUE, 10));
         assertEquals(1 + 3, first.refCnt(), "the aborted frame keeps its reference");
-        assertEquals(3, ring.read((sender, b, o, l) -> sender == 6 ? InboundFrames.BREAK : InboundFrames.CONTINUE, 10));
+        assertEquals(
+                3, ring.read((sender, b, o, l, c) -> sender == 6 ? InboundFrames.BREAK : InboundFrames.CONTINUE, 10));
         assertEquals(1 + 2, first.refCnt());
         assertEquals(1 + 1, second.refCnt());
         final RuntimeException thrown = new IllegalStateException("a reader that fails");
         try {
             ring.read(
-                    (sender, b, o, l) -> {
+                    (sender, b, o, l, c) -> {
                         if (sender == 8) {
                             throw thrown;
                         }

@@ -33,26 +33,24 @@ class TcpCoalescerTest {
     /** The checksum fields themselves: made valid again after every change, so never changed. */
     private static final Set<Integer> CHECKSUMS = Set.of(IP + 10, IP + 11, TCP + 16, TCP + 17);
 
+    private static final int MSS = 1398;
+
     @Test
     void onlyFieldsThatDifferBetweenSegmentsOfOneFlowMayDiffer() {
-        final int mss = 1398;
-        final byte[] superFrame = VtepFrames.tcpSuperFrame(3 * mss, mss, TcpPacket.ACK);
-        final TcpSegmenter segmenter = new TcpSegmenter();
-        final UnsafeBuffer datagrams = new UnsafeBuffer(ByteBuffer.allocateDirect(8_000));
-        assertTrue(segmenter.segment(new UnsafeBuffer(superFrame), 0, superFrame.length, datagrams, 1, 1450));
-        final int frameLength = segmenter.stride() - VxlanHeader.LENGTH;
-        assertEquals(HEADERS + mss, frameLength);
-        final UnsafeBuffer first = frame(datagrams, 0, frameLength);
+        final Stream stream = Stream.ofThreeSegments(MSS);
+        final int frameLength = stream.frameLength();
+        assertEquals(HEADERS + MSS, frameLength);
+        final UnsafeBuffer first = stream.segment(0);
         final UnsafeBuffer target = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
 
         // unchanged, the second segment joins
-        assertTrue(join(target, first, frame(datagrams, segmenter.stride(), frameLength)));
+        assertTrue(join(target, first, stream.segment(1)));
         int joined = 0;
         for (int at = 0; at < HEADERS; at++) {
             if (CHECKSUMS.contains(at)) {
                 continue;
             }
-            final UnsafeBuffer second = frame(datagrams, segmenter.stride(), frameLength);
+            final UnsafeBuffer second = stream.segment(1);
             second.putByte(at, (byte) (second.getByte(at) ^ 0x10));
             validChecksums(second, frameLength);
             final boolean expected = MAY_DIFFER.contains(at);
@@ -69,14 +67,10 @@ class TcpCoalescerTest {
      */
     @Test
     void partialChecksumsJoinAndAreMarkedAndCorruptOnesAreNot() {
-        final int mss = 1398;
-        final byte[] superFrame = VtepFrames.tcpSuperFrame(3 * mss, mss, TcpPacket.ACK);
-        final TcpSegmenter segmenter = new TcpSegmenter();
-        final UnsafeBuffer datagrams = new UnsafeBuffer(ByteBuffer.allocateDirect(8_000));
-        assertTrue(segmenter.segment(new UnsafeBuffer(superFrame), 0, superFrame.length, datagrams, 1, 1450));
-        final int frameLength = segmenter.stride() - VxlanHeader.LENGTH;
-        final UnsafeBuffer first = frame(datagrams, 0, frameLength);
-        final UnsafeBuffer second = frame(datagrams, segmenter.stride(), frameLength);
+        final Stream stream = Stream.ofThreeSegments(MSS);
+        final int frameLength = stream.frameLength();
+        final UnsafeBuffer first = stream.segment(0);
+        final UnsafeBuffer second = stream.segment(1);
         partialChecksum(first, frameLength);
         partialChecksum(second, frameLength);
         assertEquals(TCP, PartialChecksum.partialStart(first, 0, frameLength));
@@ -84,15 +78,15 @@ class TcpCoalescerTest {
 
         final TcpCoalescer coalescer = new TcpCoalescer();
         coalescer.begin(target, 0, target.capacity());
-        assertTrue(coalescer.first(7, first, 0, frameLength));
-        assertTrue(coalescer.append(7, second, 0, frameLength), "a partial segment joins");
+        assertTrue(coalescer.first(7, first, 0, frameLength, false));
+        assertTrue(coalescer.append(7, second, 0, frameLength, false), "a partial segment joins");
         coalescer.finish();
         assertEquals(2, coalescer.partialSegments());
         assertTrue(VirtioNetHeader.needsChecksum(target, 0) && VirtioNetHeader.isGso(target, 0));
 
         // One partial segment alone (the next one does not continue it): marked, the field kept.
         coalescer.begin(target, 0, target.capacity());
-        assertTrue(coalescer.first(7, second, 0, frameLength));
+        assertTrue(coalescer.first(7, second, 0, frameLength, false));
         assertEquals(frameLength + VirtioNetHeader.LENGTH, coalescer.finish());
         assertEquals(1, coalescer.partialSegments());
         assertTrue(VirtioNetHeader.needsChecksum(target, 0) && !VirtioNetHeader.isGso(target, 0));
@@ -102,27 +96,56 @@ class TcpCoalescerTest {
         assertTrue(VirtioNetHeader.completeChecksum(target, 0, frameLength + VirtioNetHeader.LENGTH));
         final UnsafeBuffer completed = new UnsafeBuffer(ByteBuffer.allocateDirect(frameLength));
         completed.putBytes(0, target, VirtioNetHeader.LENGTH, frameLength);
-        final UnsafeBuffer verified = frame(datagrams, segmenter.stride(), frameLength);
+        final UnsafeBuffer verified = stream.segment(1);
         validChecksums(verified, frameLength);
         assertEquals(
                 verified.getShort(TCP + TcpPacket.CHECKSUM_OFFSET),
                 completed.getShort(TCP + TcpPacket.CHECKSUM_OFFSET));
 
         // A corrupt checksum (neither complete nor the pseudo-header sum): not joined, not marked.
-        final UnsafeBuffer corrupt = frame(datagrams, segmenter.stride(), frameLength);
+        final UnsafeBuffer corrupt = stream.segment(1);
         validChecksums(corrupt, frameLength);
         corrupt.putShort(
                 TCP + TcpPacket.CHECKSUM_OFFSET, (short) (corrupt.getShort(TCP + TcpPacket.CHECKSUM_OFFSET) + 1));
         assertEquals(-1, PartialChecksum.partialStart(corrupt, 0, frameLength));
         coalescer.begin(target, 0, target.capacity());
-        assertTrue(coalescer.first(7, first, 0, frameLength));
-        assertFalse(coalescer.append(7, corrupt, 0, frameLength));
+        assertTrue(coalescer.first(7, first, 0, frameLength, false));
+        assertFalse(coalescer.append(7, corrupt, 0, frameLength, false));
         coalescer.finish();
         coalescer.begin(target, 0, target.capacity());
-        assertTrue(coalescer.first(7, corrupt, 0, frameLength));
+        assertTrue(coalescer.first(7, corrupt, 0, frameLength, false));
         coalescer.finish();
         assertEquals(0, coalescer.partialSegments());
         assertFalse(VirtioNetHeader.needsChecksum(target, 0));
+    }
+
+    /**
+     * A segment whose datagram came with an outer checksum the kernel verified joins without its
+     * inner checksum being checked: a corrupt inner checksum (which the outer one would have caught
+     * on the wire, so only a sender could have put it there) joins then, and the same segment
+     * without an outer checksum does not. The super-frame goes out NEEDS_CSUM either way.
+     */
+    @Test
+    void anOuterChecksumSkipsTheInnerCheck() {
+        final Stream stream = Stream.ofThreeSegments(MSS);
+        final int frameLength = stream.frameLength();
+        final UnsafeBuffer first = stream.segment(0);
+        final UnsafeBuffer unverifiable = stream.segment(1);
+        unverifiable.putShort(
+                TCP + TcpPacket.CHECKSUM_OFFSET, (short) (unverifiable.getShort(TCP + TcpPacket.CHECKSUM_OFFSET) + 1));
+        final UnsafeBuffer target = new UnsafeBuffer(ByteBuffer.allocateDirect(70_000));
+        final TcpCoalescer coalescer = new TcpCoalescer();
+
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, first, 0, frameLength, false));
+        assertFalse(coalescer.append(7, unverifiable, 0, frameLength, false), "checked without an outer checksum");
+        coalescer.finish();
+
+        coalescer.begin(target, 0, target.capacity());
+        assertTrue(coalescer.first(7, first, 0, frameLength, true));
+        assertTrue(coalescer.append(7, unverifiable, 0, frameLength, true), "not checked again with one");
+        assertEquals(2 * MSS + HEADERS + VirtioNetHeader.LENGTH, coalescer.finish());
+        assertTrue(VirtioNetHeader.needsChecksum(target, 0) && VirtioNetHeader.isGso(target, 0));
     }
 
     /** What a Linux sender that offloads leaves in the TCP checksum field: the folded pseudo-header sum. */
@@ -139,12 +162,28 @@ class TcpCoalescerTest {
     private static boolean join(UnsafeBuffer target, UnsafeBuffer first, UnsafeBuffer second) {
         final TcpCoalescer coalescer = new TcpCoalescer();
         coalescer.begin(target, 0, target.capacity());
-        assertTrue(coalescer.first(7, first, 0, first.capacity()));
+        assertTrue(coalescer.first(7, first, 0, first.capacity(), false));
         assertTrue(coalescer.open());
-        final boolean joined = coalescer.append(7, second, 0, second.capacity());
+        final boolean joined = coalescer.append(7, second, 0, second.capacity(), false);
         assertEquals(joined ? 2 : 1, coalescer.segments());
         coalescer.finish();
         return joined;
+    }
+
+    /** A TCP stream's segments as the segmenter sends them (VXLAN datagrams of one stride each). */
+    private record Stream(UnsafeBuffer datagrams, int stride, int frameLength) {
+        static Stream ofThreeSegments(int mss) {
+            final byte[] superFrame = VtepFrames.tcpSuperFrame(3 * mss, mss, TcpPacket.ACK);
+            final TcpSegmenter segmenter = new TcpSegmenter();
+            final UnsafeBuffer datagrams = new UnsafeBuffer(ByteBuffer.allocateDirect(8_000));
+            assertTrue(segmenter.segment(new UnsafeBuffer(superFrame), 0, superFrame.length, datagrams, 1, 1450));
+            return new Stream(datagrams, segmenter.stride(), segmenter.stride() - VxlanHeader.LENGTH);
+        }
+
+        /** A copy of segment {@code i}'s inner frame. */
+        UnsafeBuffer segment(int i) {
+            return frame(datagrams, i * stride, frameLength);
+        }
     }
 
     private static UnsafeBuffer frame(UnsafeBuffer datagrams, int datagram, int length) {

@@ -70,6 +70,15 @@ public final class BenchMain implements Callable<Integer> {
     List<String> paths;
 
     @Option(
+            names = "--pairs",
+            paramLabel = "LIST",
+            split = ",",
+            description = "Also measure scaling with load: from 1, 2, 4 client/server pairs at once on one network "
+                    + "(and across the overlay), one TCP stream each, the total (on bridge, jvs, kernel-vxlan, "
+                    + "jvs-vxlan; default: none).")
+    List<String> pairs;
+
+    @Option(
             names = "--jvs-idle",
             paramLabel = "MODE",
             description = "The jvs daemons' --idle mode (default: the daemon's).")
@@ -137,6 +146,7 @@ public final class BenchMain implements Callable<Integer> {
                 name, args.isBlank() ? List.of() : List.of(args.strip().split("\\s+"))));
         final BenchOptions options;
         try {
+            final List<Integer> pairCounts = pairs == null ? List.of() : BenchOptions.parsePairs(pairs);
             options = new BenchOptions(
                     runs != null ? runs : quick ? 1 : 3,
                     seconds != null ? seconds : quick ? 2 : 5,
@@ -146,6 +156,7 @@ public final class BenchMain implements Callable<Integer> {
                     daemonArgs,
                     paths == null ? BenchOptions.ALL_PATHS : paths,
                     variants,
+                    pairCounts,
                     json,
                     png);
         } catch (IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package io.jvswitch.bench.e2e;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.Map;
  * @param paths keys of the paths to measure, in order
  * @param jvsVariants more jvs paths measured beside the others, by name: daemon options each
  *     (to compare daemon settings in one session, interleaved)
+ * @param pairs the scaling figures to measure: how many client/server pairs at once, from 1, 2, 4
+ *     (empty: none)
  */
 public record BenchOptions(
         int runs,
@@ -28,6 +31,7 @@ public record BenchOptions(
         List<String> jvsDaemonArgs,
         List<String> paths,
         Map<String, List<String>> jvsVariants,
+        List<Integer> pairs,
         Path json,
         Path png) {
     public static final List<String> ALL_PATHS = List.of(
@@ -36,7 +40,10 @@ public record BenchOptions(
     /** Trials of the loss-free rate searches last this long unless --trial-seconds says otherwise. */
     public static final int DEFAULT_TRIAL_SECONDS = 1;
 
-    /** The options with the default trial length. */
+    /** The pair counts {@code --pairs} takes: each a figure of its own ({@link Figure#ofPairs}). */
+    public static final List<Integer> PAIR_COUNTS = List.of(1, 2, 4);
+
+    /** The options with the default trial length, without the scaling figures. */
     public BenchOptions(
             int runs,
             int seconds,
@@ -48,6 +55,32 @@ public record BenchOptions(
             Path json,
             Path png) {
         this(runs, seconds, pings, warmupSeconds, DEFAULT_TRIAL_SECONDS, jvsDaemonArgs, paths, jvsVariants, json, png);
+    }
+
+    /** The options without the scaling figures. */
+    public BenchOptions(
+            int runs,
+            int seconds,
+            int pings,
+            int warmupSeconds,
+            int trialSeconds,
+            List<String> jvsDaemonArgs,
+            List<String> paths,
+            Map<String, List<String>> jvsVariants,
+            Path json,
+            Path png) {
+        this(
+                runs,
+                seconds,
+                pings,
+                warmupSeconds,
+                trialSeconds,
+                jvsDaemonArgs,
+                paths,
+                jvsVariants,
+                List.of(),
+                json,
+                png);
     }
 
     public BenchOptions {
@@ -79,8 +112,40 @@ public record BenchOptions(
                 throw new IllegalArgumentException("jvs variant name '" + name + "' must be 1 to 8 of a-z, 0-9");
             }
         }
+        for (int i = 0; i < pairs.size(); i++) {
+            if (!PAIR_COUNTS.contains(pairs.get(i))) {
+                throw new IllegalArgumentException("--pairs takes 1, 2 and 4: " + pairs.get(i));
+            }
+            if (pairs.indexOf(pairs.get(i)) != i) {
+                throw new IllegalArgumentException("--pairs names " + pairs.get(i) + " twice");
+            }
+        }
+        pairs = List.copyOf(pairs);
         jvsVariants = Collections.unmodifiableMap(new LinkedHashMap<>(jvsVariants));
         jvsDaemonArgs = List.copyOf(jvsDaemonArgs);
         paths = List.copyOf(paths);
+    }
+
+    /**
+     * The pair counts of {@code --pairs LIST}, as given on the command line; refused with a message
+     * unless each is one of {@link #PAIR_COUNTS}, once.
+     */
+    public static List<Integer> parsePairs(List<String> words) {
+        final List<Integer> pairs = new ArrayList<>();
+        for (String word : words) {
+            final int n;
+            try {
+                n = Integer.parseInt(word.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--pairs takes numbers from 1, 2, 4: '" + word + "'");
+            }
+            pairs.add(n);
+        }
+        return pairs;
+    }
+
+    /** The most pairs a scaling figure of this run needs at once (0 without --pairs). */
+    public int maxPairs() {
+        return pairs.stream().mapToInt(Integer::intValue).max().orElse(0);
     }
 }

@@ -36,11 +36,12 @@ public final class BenchRunner {
     private ConnectionRateProbe connectionRate;
     private boolean cleaned;
     private final PathIsolation isolation = new PathIsolation();
+    private final LoadPairs loadPairs = new LoadPairs();
 
     public BenchRunner(BenchOptions options, PrintStream progress) {
         this.options = options;
         this.progress = progress;
-        this.clockTicksPerSecond = clockTicks();
+        this.clockTicksPerSecond = ProcessCpu.clockTicksPerSecond();
     }
 
     static List<DataplanePath> pathsFor(BenchOptions options) {
@@ -93,9 +94,14 @@ public final class BenchRunner {
             }
             path.setUp(lab, workspace);
             startServers(path);
+            if (options.maxPairs() > 1 && path.hasPairs()) {
+                loadPairs.setUp(path, lab, workspace, options.maxPairs(), servers);
+            }
             final Map<Figure, String> notMeasured = new EnumMap<>(Figure.class);
             for (Figure figure : Figure.values()) {
-                final String why = path.notMeasured(figure);
+                final String why = figure.pairs() > 0 && !options.pairs().contains(figure.pairs())
+                        ? Figure.NOT_ASKED
+                        : path.notMeasured(figure);
                 if (why != null) {
                     notMeasured.put(figure, why);
                 }
@@ -104,15 +110,15 @@ public final class BenchRunner {
                     new BenchResults.PathInfo(path.key(), path.title(), path.referenceKey(), null, notMeasured));
         }
         warmUp();
-        final Figure[] tests = {
-            Figure.TCP_1,
-            Figure.TCP_4,
-            Figure.UDP_64_PPS,
-            Figure.UDP_64_NDR,
-            Figure.UDP_1518_NDR,
-            Figure.PING_RTT,
-            Figure.CONNECTIONS
-        };
+        final List<Figure> tests = new ArrayList<>(List.of(
+                Figure.TCP_1,
+                Figure.TCP_4,
+                Figure.UDP_64_PPS,
+                Figure.UDP_64_NDR,
+                Figure.UDP_1518_NDR,
+                Figure.PING_RTT,
+                Figure.CONNECTIONS));
+        options.pairs().forEach(n -> tests.add(Figure.ofPairs(n)));
         int total = 0;
         for (Figure test : tests) {
             for (DataplanePath path : active) {
@@ -182,18 +188,20 @@ public final class BenchRunner {
         final Process iperf = lab.start(
                 ends.serverNamespace(), workspace.root().resolve("iperf3-" + path.key() + ".out"), "iperf3", "-s");
         servers.add(iperf);
-        awaitListening(ends.serverNamespace(), 5201, iperf, "iperf3 server");
+        awaitListening(lab, ends.serverNamespace(), 5201, iperf, "iperf3 server");
         if (path.notMeasured(Figure.CONNECTIONS) == null) {
             final Process accepter = connectionRate.startAccepter(
                     lab, ends.serverNamespace(), workspace.root().resolve("accepter-" + path.key() + ".out"));
             servers.add(accepter);
-            awaitListening(ends.serverNamespace(), ConnectionRateProbe.PORT, accepter, "connection accepter");
+            awaitListening(lab, ends.serverNamespace(), ConnectionRateProbe.PORT, accepter, "connection accepter");
         }
         // One ping first: ARP and the switches' tables are warm before anything is timed.
         lab.exec(ends.clientNamespace(), "ping", "-c", "3", "-i", "0.2", "-W", "1", ends.serverAddress());
     }
 
-    private void awaitListening(String namespace, int port, Process server, String what) throws InterruptedException {
+    /** Returns once {@code server} listens on TCP {@code port} in {@code namespace}; fails if it exits first. */
+    static void awaitListening(NetnsLab lab, String namespace, int port, Process server, String what)
+            throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVER_START_SECONDS);
         while (true) {
             final var ss = lab.exec(namespace, "ss", "-Hltn", "sport = :" + port);
@@ -311,6 +319,11 @@ public final class BenchRunner {
                 raw.put("avgMillis", ping.avgMillis());
                 results.record(path.key(), run, Figure.PING_RTT, ping.avgMillis(), raw);
             }
+            case TCP_PAIRS_1, TCP_PAIRS_2, TCP_PAIRS_4 -> {
+                final Map<String, Object> raw = new LinkedHashMap<>();
+                results.record(
+                        path.key(), run, test, loadPairs.measure(path, test.pairs(), options.seconds(), raw), raw);
+            }
             case CONNECTIONS -> {
                 final ConnectionRate rate =
                         connectionRate.measure(ends.clientNamespace(), ends.serverAddress(), options.seconds());
@@ -388,23 +401,6 @@ public final class BenchRunner {
             raw.put("lostPackets", r.lostPackets());
         }
         return raw;
-    }
-
-    private static long clockTicks() {
-        try {
-            final Process p = new ProcessBuilder("getconf", "CLK_TCK")
-                    .redirectErrorStream(true)
-                    .start();
-            final String out = new String(p.getInputStream().readAllBytes()).strip();
-            if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                return Long.parseLong(out);
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through to Linux's USER_HZ on every common architecture
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return 100;
     }
 
     /** What the processes of the paths set up so far logged (the jvs daemons), by path; for diagnosing a failure. */

@@ -41,6 +41,22 @@ public interface DataplanePath extends AutoCloseable {
     Endpoints endpoints();
 
     /**
+     * Whether {@link #addPair} builds more client/server pairs on this path, for the scaling
+     * figures ({@code --pairs}).
+     */
+    default boolean hasPairs() {
+        return false;
+    }
+
+    /**
+     * Adds client/server pair {@code index} (1 and up; pair 0 is {@link #endpoints()}) on the same
+     * network, or across the same overlay, as the first; after {@link #setUp}, with {@link #hasPairs()}.
+     */
+    default Endpoints addPair(NetnsLab lab, int index) throws Exception {
+        throw new UnsupportedOperationException(key() + " has one client/server pair");
+    }
+
+    /**
      * PIDs of the processes that move the frames (their CPU time is summed); none, as here, when
      * the kernel does it in the senders' context.
      */
@@ -65,6 +81,8 @@ public interface DataplanePath extends AutoCloseable {
     default String notMeasured(Figure figure) {
         return switch (figure) {
             case CONNECTIONS -> "measured on the published-port paths only";
+            case TCP_PAIRS_1, TCP_PAIRS_2, TCP_PAIRS_4 ->
+                hasPairs() ? null : "measured on bridge, jvs, kernel-vxlan and jvs-vxlan only";
             case CPU_PER_GB -> dataplanePids().isEmpty() ? KERNEL_CPU_NOTE : null;
             default -> null;
         };

@@ -14,8 +14,15 @@ public enum Figure {
     UDP_1518_PDR("UDP 1518B PDR", "kpps", true),
     PING_RTT("ping RTT", "ms", false),
     CONNECTIONS("TCP conn rate", "conn/s", true),
+    /** One TCP stream per client/server pair, pairs at once, total (LoadPairs): measured with --pairs. */
+    TCP_PAIRS_1("TCP 1 pair", "Gb/s", true),
+    TCP_PAIRS_2("TCP 2 pairs", "Gb/s", true),
+    TCP_PAIRS_4("TCP 4 pairs", "Gb/s", true),
     CPU_PER_GB("CPU per GB", "s/GB", false),
     MACHINE_CPU_PER_GB("machine CPU per GB", "s/GB", false);
+
+    /** Why a figure of {@code jvs bench --pairs} is not measured when the run did not ask for it. */
+    public static final String NOT_ASKED = "not asked for (--pairs)";
 
     private final String label;
     private final String unit;
@@ -37,6 +44,26 @@ public enum Figure {
 
     public boolean higherIsBetter() {
         return higherIsBetter;
+    }
+
+    /** The scaling figure of {@code pairs} pairs at once (1, 2 or 4). */
+    public static Figure ofPairs(int pairs) {
+        return switch (pairs) {
+            case 1 -> TCP_PAIRS_1;
+            case 2 -> TCP_PAIRS_2;
+            case 4 -> TCP_PAIRS_4;
+            default -> throw new IllegalArgumentException("no figure of " + pairs + " pairs: 1, 2 or 4");
+        };
+    }
+
+    /** How many client/server pairs this scaling figure runs at once; 0 for the other figures. */
+    public int pairs() {
+        return switch (this) {
+            case TCP_PAIRS_1 -> 1;
+            case TCP_PAIRS_2 -> 2;
+            case TCP_PAIRS_4 -> 4;
+            default -> 0;
+        };
     }
 
     /** A cost (CPU time per GB) rather than a speed: left out of the chart of ratios. */

@@ -12,6 +12,7 @@ final class JvsSwitchPath extends JvsPath {
     private final String key;
     private final boolean ipv6;
     private Endpoints endpoints;
+    private JvsHost host;
 
     /**
      * @param key {@code jvs}, or {@code jvs-NAME} for a variant measured beside it
@@ -52,7 +53,7 @@ final class JvsSwitchPath extends JvsPath {
 
     @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) throws Exception {
-        final JvsHost host = startHost(lab.add(key + "-host"), workspace.dir(key));
+        host = startHost(lab.add(key + "-host"), workspace.dir(key));
         final String client = lab.add(key + "-c");
         final String server = lab.add(key + "-s");
         if (ipv6) {
@@ -71,5 +72,29 @@ final class JvsSwitchPath extends JvsPath {
     @Override
     public Endpoints endpoints() {
         return endpoints;
+    }
+
+    @Override
+    public boolean hasPairs() {
+        return !ipv6;
+    }
+
+    @Override
+    public Endpoints addPair(NetnsLab lab, int index) {
+        final String client = lab.add(key + "-c" + index);
+        final String server = lab.add(key + "-s" + index);
+        final String serverIp = "10.202.0." + (30 + index);
+        host.cli(
+                "attach",
+                "--netns",
+                client,
+                "--network",
+                "bench",
+                "--name",
+                "client" + index,
+                "--ip",
+                "10.202.0." + (20 + index));
+        host.cli("attach", "--netns", server, "--network", "bench", "--name", "server" + index, "--ip", serverIp);
+        return new Endpoints(client, server, serverIp);
     }
 }

@@ -16,6 +16,8 @@ final class JvsVxlanPath extends JvsPath {
     private static final int VNI = 4205;
 
     private Endpoints endpoints;
+    private JvsHost daemonA;
+    private JvsHost daemonB;
 
     JvsVxlanPath(List<String> daemonArgs) {
         super(daemonArgs);
@@ -45,6 +47,8 @@ final class JvsVxlanPath extends JvsPath {
         new OverlayLab(lab).underlay(hostA, "ua", "10.215.0.1/24", hostB, "ub", "10.215.0.2/24");
         final JvsHost a = startHost(hostA, workspace.dir(key() + "-a"));
         final JvsHost b = startHost(hostB, workspace.dir(key() + "-b"));
+        this.daemonA = a;
+        this.daemonB = b;
         overlay(a, "10.205.0.0/25", "10.215.0.1", "10.215.0.2");
         overlay(b, "10.205.0.128/25", "10.215.0.2", "10.215.0.1");
         a.cli("attach", "--netns", client, "--network", "bench", "--name", "client", "--ip", "10.205.0.10");
@@ -75,5 +79,29 @@ final class JvsVxlanPath extends JvsPath {
     @Override
     public Endpoints endpoints() {
         return endpoints;
+    }
+
+    @Override
+    public boolean hasPairs() {
+        return true;
+    }
+
+    @Override
+    public Endpoints addPair(NetnsLab lab, int index) {
+        final String client = lab.add("jvx-c" + index);
+        final String server = lab.add("jvx-s" + index);
+        final String serverIp = "10.205.0." + (140 + index);
+        daemonA.cli(
+                "attach",
+                "--netns",
+                client,
+                "--network",
+                "bench",
+                "--name",
+                "client" + index,
+                "--ip",
+                "10.205.0." + (10 + index));
+        daemonB.cli("attach", "--netns", server, "--network", "bench", "--name", "server" + index, "--ip", serverIp);
+        return new Endpoints(client, server, serverIp);
     }
 }

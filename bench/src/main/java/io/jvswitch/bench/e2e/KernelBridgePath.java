@@ -10,6 +10,7 @@ import io.jvswitch.control.lab.NetnsLab;
 final class KernelBridgePath implements DataplanePath {
     private final boolean ipv6;
     private Endpoints endpoints;
+    private String host;
 
     /** The IPv4 reference, {@code bridge}. */
     KernelBridgePath() {
@@ -44,7 +45,7 @@ final class KernelBridgePath implements DataplanePath {
     @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) {
         final String prefix = ipv6 ? "br6" : "br";
-        final String host = lab.add(prefix + "host");
+        host = lab.add(prefix + "host");
         final String client = lab.add(prefix + "c");
         final String server = lab.add(prefix + "s");
         lab.check(host, "ip", "link", "add", "br0", "type", "bridge");
@@ -52,6 +53,20 @@ final class KernelBridgePath implements DataplanePath {
         plug(lab, host, client, "vc", ipv6 ? "fd00:201::1/64" : "10.201.0.1/24");
         plug(lab, host, server, "vs", ipv6 ? "fd00:201::2/64" : "10.201.0.2/24");
         endpoints = new Endpoints(client, server, ipv6 ? "fd00:201::2" : "10.201.0.2");
+    }
+
+    @Override
+    public boolean hasPairs() {
+        return !ipv6;
+    }
+
+    @Override
+    public Endpoints addPair(NetnsLab lab, int index) {
+        final String client = lab.add("brc" + index);
+        final String server = lab.add("brs" + index);
+        plug(lab, host, client, "vc" + index, "10.201.0." + (10 + index) + "/24");
+        plug(lab, host, server, "vs" + index, "10.201.0." + (20 + index) + "/24");
+        return new Endpoints(client, server, "10.201.0." + (20 + index));
     }
 
     private void plug(NetnsLab lab, String host, String container, String hostEnd, String address) {

@@ -12,6 +12,8 @@ final class KernelVxlanPath implements DataplanePath {
     private static final int VNI = 4204;
 
     private Endpoints endpoints;
+    private String hostA;
+    private String hostB;
 
     @Override
     public String key() {
@@ -30,8 +32,8 @@ final class KernelVxlanPath implements DataplanePath {
 
     @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) {
-        final String hostA = lab.add("kvx-a");
-        final String hostB = lab.add("kvx-b");
+        hostA = lab.add("kvx-a");
+        hostB = lab.add("kvx-b");
         final String client = lab.add("kvx-c");
         final String server = lab.add("kvx-s");
         final OverlayLab overlay = new OverlayLab(lab);
@@ -44,5 +46,28 @@ final class KernelVxlanPath implements DataplanePath {
     @Override
     public Endpoints endpoints() {
         return endpoints;
+    }
+
+    @Override
+    public boolean hasPairs() {
+        return true;
+    }
+
+    /** One more container on each host's bridge, with the vxlan device's MTU as the first ones have. */
+    @Override
+    public Endpoints addPair(NetnsLab lab, int index) {
+        final String client = lab.add("kvx-c" + index);
+        final String server = lab.add("kvx-s" + index);
+        plug(lab, hostA, client, "kc" + index, "10.204.0." + (10 + index) + "/24");
+        plug(lab, hostB, server, "ks" + index, "10.204.0." + (20 + index) + "/24");
+        return new Endpoints(client, server, "10.204.0." + (20 + index));
+    }
+
+    private static void plug(NetnsLab lab, String host, String container, String hostEnd, String address) {
+        lab.check(host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", container);
+        lab.check(host, "ip", "link", "set", hostEnd, "master", "br0", "mtu", "1450", "up");
+        lab.check(container, "ip", "link", "set", "eth0", "mtu", "1450");
+        lab.check(container, "ip", "addr", "add", address, "dev", "eth0");
+        lab.check(container, "ip", "link", "set", "eth0", "up");
     }
 }

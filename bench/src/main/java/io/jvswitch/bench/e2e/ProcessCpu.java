@@ -4,10 +4,29 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** CPU time a process has used (all its threads), from {@code /proc/PID/stat}, in clock ticks. */
 final class ProcessCpu {
     private ProcessCpu() {}
+
+    /** The kernel's clock ticks per second ({@code getconf CLK_TCK}), which /proc's CPU times count in. */
+    static long clockTicksPerSecond() {
+        try {
+            final Process p = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
+            final String out = new String(p.getInputStream().readAllBytes()).strip();
+            if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                return Long.parseLong(out);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through to Linux's USER_HZ on every common architecture
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 100;
+    }
 
     /** utime + stime in ticks, or -1 when the process is gone. */
     static long ticks(long pid) {

@@ -51,7 +51,7 @@ public final class RatioChart {
         }
         final List<Figure> figures = new ArrayList<>();
         for (Figure f : Figure.values()) {
-            if (f.hasRatio() && !f.isCost()) {
+            if (f.hasRatio() && !f.isCost() && !ResultTable.notAsked(results, f)) {
                 figures.add(f);
             }
         }

@@ -43,6 +43,9 @@ public final class ResultTable {
             }
             rows.add(header);
             for (Figure figure : Figure.values()) {
+                if (notAsked(results, figure)) {
+                    continue;
+                }
                 final List<String> row = new ArrayList<>();
                 row.add(figure.label() + " " + figure.unit());
                 for (BenchResults.PathInfo p : group.getValue()) {
@@ -105,6 +108,13 @@ public final class ResultTable {
         return groups;
     }
 
+    /** Whether no path measured {@code figure} because the run did not ask for it ({@code --pairs}). */
+    static boolean notAsked(BenchResults results, Figure figure) {
+        return results.paths().stream()
+                .filter(p -> p.skippedBecause() == null)
+                .allMatch(p -> Figure.NOT_ASKED.equals(p.notMeasured(figure)));
+    }
+
     /** One note per figure and reason: "FIGURE n/a on PATH, PATH: REASON", the paths in table order. */
     private static List<String> notMeasuredNotes(BenchResults results) {
         final Map<Map.Entry<Figure, String>, List<String>> pathsByReason = new LinkedHashMap<>();
@@ -112,7 +122,7 @@ public final class ResultTable {
             for (List<BenchResults.PathInfo> group : byReference(results).values()) {
                 for (BenchResults.PathInfo p : group) {
                     final String why = p.notMeasured(figure);
-                    if (why != null) {
+                    if (why != null && !why.equals(Figure.NOT_ASKED)) {
                         pathsByReason
                                 .computeIfAbsent(Map.entry(figure, why), k -> new ArrayList<>())
                                 .add(p.title());
@@ -240,7 +250,7 @@ public final class ResultTable {
 
     static int decimals(Figure figure) {
         return switch (figure) {
-            case TCP_1, TCP_4, CPU_PER_GB, MACHINE_CPU_PER_GB -> 2;
+            case TCP_1, TCP_4, TCP_PAIRS_1, TCP_PAIRS_2, TCP_PAIRS_4, CPU_PER_GB, MACHINE_CPU_PER_GB -> 2;
             case UDP_64_PPS, UDP_64_LOSS, UDP_64_NDR, UDP_64_PDR, UDP_1518_NDR, UDP_1518_PDR -> 1;
             case PING_RTT -> 3;
             case CONNECTIONS -> 0;

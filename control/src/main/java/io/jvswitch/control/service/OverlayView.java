@@ -35,6 +35,8 @@ public record OverlayView(
             @JsonProperty("RxSuperFrames") long rxSuperFrames,
             @JsonProperty("RxCoalescedSegments") long rxCoalescedSegments,
             @JsonProperty("RxPartialChecksums") long rxPartialChecksums,
+            @JsonProperty("RxOuterChecksummed") long rxOuterChecksummed,
+            @JsonProperty("RxOuterChecksumNotSeen") long rxOuterChecksumNotSeen,
             @JsonProperty("Drops") Map<String, Long> drops) {
         public static Counters of(VtepCounters c) {
             return new Counters(
@@ -45,6 +47,8 @@ public record OverlayView(
                     c.superFrames(),
                     c.coalescedSegments(),
                     c.partialChecksums(),
+                    c.rxOuterChecksummed(),
+                    c.rxOuterChecksumNotSeen(),
                     c.dropsByReason());
         }
     }

@@ -91,6 +91,13 @@ public interface Port {
     default void captureTap(CaptureTap tap) {}
 
     /**
+     * Where this port reports frames it took but could not send after all (a batched write that
+     * failed later). Given once, on the dataplane thread, when the port is plugged in; a port that
+     * learns every outcome within {@link #transmit} ignores it.
+     */
+    default void transmitFailures(TransmitFailures failures) {}
+
+    /**
      * Who sent the frame the last {@link #receive} returned, for a port that carries several
      * senders (a tunnel: the peer's underlay address); 0 for a port with one sender. Learned
      * remote addresses remember it, so only the same peer may change them.
