@@ -73,6 +73,7 @@ public final class NatEngine implements RoutingHook {
     private final ConnectionTracker tracker;
     private final IcmpErrorTranslator icmpErrors;
     private final NatExplainer explainer;
+    private final Ipv6NatEngine ipv6;
     private volatile NatPolicy policy = NatPolicy.empty();
 
     // The packet in hand, read once in each call.
@@ -84,6 +85,18 @@ public final class NatEngine implements RoutingHook {
         this.tracker = new ConnectionTracker(ctx, tally);
         this.icmpErrors = new IcmpErrorTranslator(tracker.table(), tally);
         this.explainer = new NatExplainer(tracker.table());
+        this.ipv6 = new Ipv6NatEngine(ctx, tally);
+    }
+
+    /** The IPv6 translator, with its own table and the same limits and counters ({@link Ipv6NatEngine}). */
+    @Override
+    public Ipv6NatEngine ipv6() {
+        return ipv6;
+    }
+
+    /** Installs a new IPv6 policy; from any thread. Existing connections keep their translation. */
+    public void ipv6Policy(Ipv6NatPolicy policy) {
+        ipv6.policy(policy);
     }
 
     /** Installs a new policy; from any thread. Existing connections keep their translation. */
@@ -352,6 +365,11 @@ public final class NatEngine implements RoutingHook {
         return tracker.removeEndpoint(network, address);
     }
 
+    /** As {@link #removeEndpoint(int, int)} for an endpoint's IPv6 address. */
+    public int removeEndpoint(int network, long addressHigh, long addressLow) {
+        return ipv6.removeEndpoint(network, addressHigh, addressLow);
+    }
+
     /** Live connections counted against an endpoint. */
     public int connectionsOf(int network, int address) {
         return tracker.connectionsOf(network, address);
@@ -367,7 +385,7 @@ public final class NatEngine implements RoutingHook {
 
     /** Examines a slice of the table for expired connections; for a periodic call when traffic is idle. */
     public int expire(long nowNanos, int budget) {
-        return tracker.expire(nowNanos, budget);
+        return tracker.expire(nowNanos, budget) + ipv6.expire(nowNanos, budget);
     }
 
     /**
@@ -375,12 +393,15 @@ public final class NatEngine implements RoutingHook {
      * @return the live connections, at most {@code limit}
      */
     public List<Connection> connections(int network, long nowNanos, int limit) {
-        return tracker.connections(network, nowNanos, limit);
+        final List<Connection> out = tracker.connections(network, nowNanos, limit);
+        ipv6.connections(network, nowNanos, limit, out);
+        return out;
     }
 
     public NatCounters counters() {
         final ConnectionTable table = tracker.table();
-        return tally.snapshot(table.size(), table.capacity());
+        // Both families' connections against one table's limit: each family has a table of that size.
+        return tally.snapshot(table.size() + ipv6.table().size(), table.capacity());
     }
 
     /** The table, for tests and benchmarks in this package. */
