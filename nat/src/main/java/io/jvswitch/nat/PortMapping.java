@@ -44,8 +44,11 @@ public record PortMapping(
         }
     }
 
-    /** @return whether the host address is an IPv6 one */
-    public boolean isIpv6() {
+    /**
+     * @return whether the host address is an IPv6 one (not {@code isIpv6}: the state file's JSON
+     *     mapper would take that for a field of the record)
+     */
+    public boolean ipv6Host() {
         return hostIp.indexOf(':') >= 0;
     }
 
@@ -69,14 +72,14 @@ public record PortMapping(
 
     /** Whether this mapping's listener takes the other's address too: "::" takes both families', 0.0.0.0 IPv4's. */
     private boolean covers(PortMapping other) {
-        return ANY_IPV6.equals(hostIp) || (ANY_IPV4.equals(hostIp) && !other.isIpv6());
+        return ANY_IPV6.equals(hostIp) || (ANY_IPV4.equals(hostIp) && !other.ipv6Host());
     }
 
     /** @return the mapping in {@code -p} syntax, e.g. {@code 127.0.0.1:8080:80/tcp} */
     public String spec() {
         final String host =
                 hostPort != 0 ? Integer.toString(hostPort) : hostPortLow != 0 ? hostPortLow + "-" + hostPortHigh : "";
-        final String address = isIpv6() ? "[" + hostIp + "]" : hostIp;
+        final String address = ipv6Host() ? "[" + hostIp + "]" : hostIp;
         return (ANY_IPV4.equals(hostIp) ? "" : address + ":")
                 + (host.isEmpty() && ANY_IPV4.equals(hostIp) ? "" : host + ":") + containerPort + "/" + protocol;
     }

@@ -48,10 +48,10 @@ class PortMappingTest {
                 List.of(new PortMapping("udp", "fd00:20::1", 0, 0, 0, 53)),
                 PortMapping.parse("[fd00:20:0::1]::53/udp"));
         final PortMapping any = PortMapping.parse("[::]:8080:80").get(0);
-        assertTrue(any.isIpv6());
+        assertTrue(any.ipv6Host());
         assertEquals("[::]:8080:80/tcp", any.spec());
         assertEquals(PortMapping.parse(any.spec()), List.of(any));
-        assertFalse(PortMapping.parse("8080:80").get(0).isIpv6());
+        assertFalse(PortMapping.parse("8080:80").get(0).ipv6Host());
     }
 
     @ParameterizedTest

@@ -208,7 +208,7 @@ public final class HostPortRules implements AutoCloseable {
      * (loopback, and for now every IPv6 host address: those are served by the listener only).
      */
     static String selectorOf(PortMapping m) {
-        if (m.hostPort() == 0 || m.hostIp().startsWith("127.") || m.isIpv6()) {
+        if (m.hostPort() == 0 || m.hostIp().startsWith("127.") || m.ipv6Host()) {
             return null;
         }
         final String to = "0.0.0.0".equals(m.hostIp()) ? "" : "to " + m.hostIp() + "/32 ";

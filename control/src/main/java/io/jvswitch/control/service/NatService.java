@@ -362,7 +362,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 return;
             }
             for (PortMapping m : mappings) {
-                if (m.isIpv6()) {
+                if (m.ipv6Host()) {
                     continue; // the IPv4 translator's: an IPv6 host address is served by its listener only
                 }
                 rules.add(new PublishedPorts.Rule(
