@@ -39,7 +39,8 @@ final class ConnectionTracker {
         this.perEndpoint = new EndpointConnections(ctx.maxEndpoints());
         this.endpointLimit = ctx.endpointLimit();
         this.table = new ConnectionTable(
-                ctx.tableCapacity(), (originalA, replyA) -> perEndpoint.remove(ownerOf(originalA, replyA)));
+                ctx.tableCapacity(),
+                (originalA, originalB, replyA, replyB) -> perEndpoint.remove(ownerOf(originalA, replyA)));
         this.ports = new PortAllocator(table, ctx.portRangeLow(), ctx.portRangeHigh());
         this.prefetcher = new ConnectionPrefetcher(table, tally);
     }

@@ -8,9 +8,9 @@ package io.jvswitch.nat;
  * 128-bit keys (which would double every line and every compare). An id stands for its address
  * exactly: lookups compare the whole 128 bits here, once per address, not per probe of the table.
  *
- * <p>Ids are counted references: each connection holds one on each of its two addresses (the
- * container's and the peer's) and gives them back when it leaves the table; an id whose count
- * drops to zero is free for another address. Bounded: at most {@code capacity} addresses at once,
+ * <p>Ids are counted references: each connection holds one for the address in each of the four
+ * places of its tuples and gives them back when it leaves the table; an id whose count drops to
+ * zero is free for another address. Bounded: at most {@code capacity} addresses at once,
  * then {@link #acquire} refuses (the caller counts the drop). Open addressing with linear probing
  * at a load of at most one half, deletion by backward shift. Nothing allocated after construction;
  * single-threaded (the dataplane thread).

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Stateful NAT for IPv6 in the switch's IPv6 router: masquerade of connections a network opens
- * beyond the host link (as Docker does for IPv6 since 27.0), tracking of connections reaching a
+ * beyond the host link (as Docker does for IPv6 since 27.0), DNAT of ports published on IPv6 host
+ * addresses (with hairpin masquerade within one network), tracking of connections reaching a
  * masquerading network from the host link (so their answers are not taken for new connections),
  * and translation of the ICMPv6 errors about them. The {@link RoutingHook} the IPv6 router calls,
  * with the same model as {@link NatEngine}: destinations are rewritten before the route lookup,
@@ -40,6 +41,7 @@ public final class Ipv6NatEngine implements RoutingHook {
     private static final int PENDING_INBOUND = 3;
     private static final int PENDING_ICMP_ERROR = 4;
     private static final int PENDING_FRAGMENT = 5;
+    private static final int PENDING_NEW_PUBLISHED = 6;
     private static final int KIND_SHIFT = 48;
     private static final long DETAIL_MASK = (1L << KIND_SHIFT) - 1;
 
@@ -52,11 +54,11 @@ public final class Ipv6NatEngine implements RoutingHook {
     private final int endpointLimit;
     private volatile Ipv6NatPolicy policy = Ipv6NatPolicy.empty();
 
-    /** The masquerade address's id, held for as long as it is the policy's (one reference). */
-    private int masqueradeId = Ipv6AddressIds.NONE;
+    /** Where the packet in hand was addressed before a published port's translation (classify to afterRouting). */
+    private long cameToHigh;
 
-    private long masqueradeHigh;
-    private long masqueradeLow;
+    private long cameToLow;
+    private int cameToPort;
 
     // The packet in hand, and the packet an ICMPv6 error quotes.
     private final Ipv6L4View packet = new Ipv6L4View();
@@ -66,9 +68,9 @@ public final class Ipv6NatEngine implements RoutingHook {
         this.ctx = ctx;
         this.tally = tally;
         // Every connection has one endpoint (its container; at most maxEndpoints of them) and one
-        // other address, and the masquerade address has one for good: room for all at a full table,
-        // and for the two a refused connection holds for a moment.
-        this.ids = new Ipv6AddressIds(ctx.tableCapacity() + Math.min(ctx.maxEndpoints(), ctx.tableCapacity()) + 3);
+        // other address (the peer), besides the masquerade address and the host's addresses that
+        // published ports are reached at: room for all at a full table, the host's few included.
+        this.ids = new Ipv6AddressIds(ctx.tableCapacity() + Math.min(ctx.maxEndpoints(), ctx.tableCapacity()) + 256);
         this.perEndpoint = new EndpointConnections(ctx.maxEndpoints());
         this.endpointLimit = ctx.endpointLimit();
         this.table = new ConnectionTable(ctx.tableCapacity(), this::removed);
@@ -98,7 +100,9 @@ public final class Ipv6NatEngine implements RoutingHook {
             return (int) (-1 - outcome);
         }
         final int kind = (int) (outcome >>> KIND_SHIFT);
-        return kind == PENDING_TRACKED || kind == PENDING_ICMP_ERROR ? ACCEPT_TRACKED : ACCEPT;
+        return kind == PENDING_TRACKED || kind == PENDING_ICMP_ERROR || kind == PENDING_NEW_PUBLISHED
+                ? ACCEPT_TRACKED
+                : ACCEPT;
     }
 
     private static long done(int verdict) {
@@ -162,6 +166,25 @@ public final class Ipv6NatEngine implements RoutingHook {
             tally.count(NatCounter.TRANSLATED);
             return pending(PENDING_TRACKED, ref);
         }
+        // A published port, reached from a network (hairpin) or from beyond the host: the container is
+        // the destination.
+        final Ipv6NatPolicy.PublishedPort rule = protocol == Ipv6Packet.NEXT_HEADER_ICMPV6
+                ? null
+                : policy.published(
+                        protocol, packet.destinationHigh(), packet.destinationLow(), packet.destinationPort());
+        if (rule != null) {
+            final int flags = packet.tcpFlags();
+            if (protocol == Ipv6Packet.NEXT_HEADER_TCP && !TcpStates.opensConnection(flags)) {
+                return done(
+                        tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS));
+            }
+            cameToHigh = packet.destinationHigh();
+            cameToLow = packet.destinationLow();
+            cameToPort = packet.destinationPort();
+            Ipv6PacketRewriter.setDestination(buffer, packet, rule.containerHigh(), rule.containerLow(), partial);
+            Ipv6PacketRewriter.setDestinationPort(buffer, packet, rule.containerPort(), partial);
+            return pending(PENDING_NEW_PUBLISHED, 0);
+        }
         return pending(fromNetwork == HOST_LINK ? PENDING_INBOUND : PENDING_NEW, 0);
     }
 
@@ -224,6 +247,18 @@ public final class Ipv6NatEngine implements RoutingHook {
                 yield ACCEPT;
             }
             case PENDING_FRAGMENT -> fragment(fromNetwork, toNetwork);
+            // Hairpin within one network: without a new source the server would answer its neighbour
+            // directly, and the neighbour would drop the reply; the masquerade address is off the
+            // subnet, so the answer comes back through the router.
+            case PENDING_NEW_PUBLISHED ->
+                open(
+                        fromNetwork,
+                        toNetwork,
+                        toNetwork == fromNetwork && policy.hasMasqueradeAddress(),
+                        true,
+                        buffer,
+                        partial,
+                        nowNanos);
             default -> ACCEPT;
         };
     }
@@ -237,7 +272,7 @@ public final class Ipv6NatEngine implements RoutingHook {
             tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        return open(fromNetwork, toNetwork, true, buffer, partial, nowNanos);
+        return open(fromNetwork, toNetwork, true, false, buffer, partial, nowNanos);
     }
 
     /**
@@ -271,7 +306,7 @@ public final class Ipv6NatEngine implements RoutingHook {
             tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        return open(HOST_LINK, toNetwork, false, buffer, partial, nowNanos);
+        return open(HOST_LINK, toNetwork, false, false, buffer, partial, nowNanos);
     }
 
     /** Whether the packet in hand may open a connection: a TCP SYN, any UDP datagram, an echo request. */
@@ -284,11 +319,16 @@ public final class Ipv6NatEngine implements RoutingHook {
         };
     }
 
-    /** Opens the connection of the packet in hand, translating its source to the masquerade address if asked. */
+    /**
+     * Opens the connection of the packet in hand, translating its source to the masquerade address
+     * if asked. {@code published}: its destination was translated to a published port's container
+     * before routing, from {@link #cameToHigh}, {@link #cameToLow}, {@link #cameToPort}.
+     */
     private int open(
             int fromNetwork,
             int toNetwork,
             boolean masquerade,
+            boolean published,
             MutableDirectBuffer buffer,
             boolean partial,
             long nowNanos) {
@@ -306,22 +346,37 @@ public final class Ipv6NatEngine implements RoutingHook {
         if (verdict != ACCEPT) {
             return verdict;
         }
-        if (masquerade && !holdMasqueradeAddress()) {
-            return tally.drop(NatDrop.TABLE_FULL);
+        final Ipv6NatPolicy p = policy;
+        // One reference per address in each of the four places of the two tuples, given back by removed().
+        final int client = ids.acquire(packet.sourceHigh(), packet.sourceLow());
+        final int cameTo = published
+                ? ids.acquire(cameToHigh, cameToLow)
+                : ids.acquire(packet.destinationHigh(), packet.destinationLow());
+        final int target = ids.acquire(packet.destinationHigh(), packet.destinationLow());
+        final int replyTo = masquerade
+                ? ids.acquire(p.masqueradeHigh(), p.masqueradeLow())
+                : ids.acquire(packet.sourceHigh(), packet.sourceLow());
+        if (client < 0 || cameTo < 0 || target < 0 || replyTo < 0) {
+            verdict = tally.drop(NatDrop.TABLE_FULL);
+        } else {
+            verdict = insert(
+                    fromNetwork,
+                    toNetwork,
+                    masquerade,
+                    published,
+                    client,
+                    cameTo,
+                    target,
+                    replyTo,
+                    buffer,
+                    partial,
+                    nowNanos);
         }
-        final int source = ids.acquire(packet.sourceHigh(), packet.sourceLow());
-        if (source < 0) {
-            return tally.drop(NatDrop.TABLE_FULL);
-        }
-        final int destination = ids.acquire(packet.destinationHigh(), packet.destinationLow());
-        if (destination < 0) {
-            ids.release(source);
-            return tally.drop(NatDrop.TABLE_FULL);
-        }
-        verdict = insert(fromNetwork, toNetwork, masquerade, source, destination, buffer, partial, nowNanos);
         if (verdict != ACCEPT) {
-            ids.release(source);
-            ids.release(destination);
+            ids.release(client);
+            ids.release(cameTo);
+            ids.release(target);
+            ids.release(replyTo);
         }
         return verdict;
     }
@@ -331,62 +386,48 @@ public final class Ipv6NatEngine implements RoutingHook {
             int fromNetwork,
             int toNetwork,
             boolean masquerade,
-            int source,
-            int destination,
+            boolean published,
+            int client,
+            int cameTo,
+            int target,
+            int replyTo,
             MutableDirectBuffer buffer,
             boolean partial,
             long nowNanos) {
         final int protocol = packet.protocol();
-        final long originalA = ConnectionTable.tupleA(protocol, fromNetwork, source);
-        final long replyA = ConnectionTable.tupleA(protocol, toNetwork, destination);
+        final long originalA = ConnectionTable.tupleA(protocol, fromNetwork, client);
+        final long replyA = ConnectionTable.tupleA(protocol, toNetwork, target);
         final long owner = EndpointConnections.keyOf(fromNetwork == HOST_LINK ? replyA : originalA);
         final int admitted = ConnectionTracker.admits(perEndpoint, owner, endpointLimit, tally);
         if (admitted != ACCEPT) {
             return admitted;
         }
         final int sourcePort = packet.sourcePort();
-        final int destinationPort = packet.destinationPort();
-        final int replyDestination = masquerade ? masqueradeId : source;
+        final int targetPort = packet.destinationPort();
         final int replyPort = masquerade
-                ? ports.freePort(protocol, replyA, replyDestination, destinationPort, sourcePort)
-                : ports.originalIfFree(protocol, replyA, replyDestination, destinationPort, sourcePort);
+                ? ports.freePort(protocol, replyA, replyTo, targetPort, sourcePort)
+                : ports.originalIfFree(protocol, replyA, replyTo, targetPort, sourcePort);
         if (replyPort < 0) {
             return tally.drop(NatDrop.PORTS_EXHAUSTED);
         }
-        final long originalB = ConnectionTable.tupleB(destination, sourcePort, destinationPort);
-        final long replyB = PortAllocator.replyTupleB(protocol, replyDestination, destinationPort, replyPort);
+        final long originalB = ConnectionTable.tupleB(cameTo, sourcePort, published ? cameToPort : targetPort);
+        final long replyB = PortAllocator.replyTupleB(protocol, replyTo, targetPort, replyPort);
         final int status = (masquerade ? ConnectionTracker.SOURCE_NAT : 0)
+                | (published ? ConnectionTracker.DESTINATION_NAT : 0)
                 | (protocol == Ipv6Packet.NEXT_HEADER_TCP ? TcpStates.SYN_SENT : 0);
         final int connection = table.insert(
                 originalA, originalB, replyA, replyB, status, nowNanos + ConnectionTracker.firstTimeout(ctx, protocol));
         perEndpoint.add(owner);
         table.countPacket(connection, ConnectionTable.ORIGINAL);
         tally.count(NatCounter.CREATED);
-        if (masquerade) {
+        if (masquerade || published) {
             tally.count(NatCounter.TRANSLATED);
-            Ipv6PacketRewriter.setSource(buffer, packet, masqueradeHigh, masqueradeLow, partial);
+        }
+        if (masquerade) {
+            Ipv6PacketRewriter.setSource(buffer, packet, ids.high(replyTo), ids.low(replyTo), partial);
             Ipv6PacketRewriter.setSourcePort(buffer, packet, replyPort, partial);
         }
         return ACCEPT;
-    }
-
-    /**
-     * Makes sure the policy's masquerade address has an id, held for good: connections translated to
-     * an earlier address keep theirs too (the address is the daemon's, changed only by a restart).
-     */
-    private boolean holdMasqueradeAddress() {
-        final Ipv6NatPolicy p = policy;
-        if (masqueradeId >= 0 && masqueradeHigh == p.masqueradeHigh() && masqueradeLow == p.masqueradeLow()) {
-            return true;
-        }
-        final int id = ids.acquire(p.masqueradeHigh(), p.masqueradeLow());
-        if (id < 0) {
-            return false;
-        }
-        masqueradeId = id;
-        masqueradeHigh = p.masqueradeHigh();
-        masqueradeLow = p.masqueradeLow();
-        return true;
     }
 
     // ---- ICMPv6 errors ----------------------------------------------------------------------------
@@ -478,12 +519,14 @@ public final class Ipv6NatEngine implements RoutingHook {
         return removed;
     }
 
-    /** A connection leaves the table: its endpoint's count and its two addresses' ids go down. */
-    private void removed(long originalA, long replyA) {
+    /** A connection leaves the table: its endpoint's count goes down, and the ids of its tuples' four addresses. */
+    private void removed(long originalA, long originalB, long replyA, long replyB) {
         perEndpoint.remove(
                 EndpointConnections.keyOf(ConnectionTable.networkOf(originalA) == HOST_LINK ? replyA : originalA));
         ids.release(ConnectionTable.sourceOf(originalA));
+        ids.release(ConnectionTable.destinationOf(originalB));
         ids.release(ConnectionTable.sourceOf(replyA));
+        ids.release(ConnectionTable.destinationOf(replyB));
     }
 
     /**

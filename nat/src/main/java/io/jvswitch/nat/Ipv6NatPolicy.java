@@ -15,6 +15,8 @@ public final class Ipv6NatPolicy {
     /** High and low halves, in pairs. */
     private final long[] hostAddresses;
 
+    private final PublishedPort[] published;
+
     /**
      * @param masqueradeHigh with {@code masqueradeLow}: the source given to connections leaving by the
      *     host link; :: for none (nothing is masqueraded)
@@ -23,6 +25,16 @@ public final class Ipv6NatPolicy {
      */
     public Ipv6NatPolicy(
             long masqueradeHigh, long masqueradeLow, List<Integer> masqueradingNetworks, long[] hostAddresses) {
+        this(masqueradeHigh, masqueradeLow, masqueradingNetworks, hostAddresses, List.of());
+    }
+
+    /** @param published the IPv6 published ports the dataplane translates (DNAT) */
+    public Ipv6NatPolicy(
+            long masqueradeHigh,
+            long masqueradeLow,
+            List<Integer> masqueradingNetworks,
+            long[] hostAddresses,
+            List<PublishedPort> published) {
         if ((hostAddresses.length & 1) != 0) {
             throw new IllegalArgumentException("host addresses come in high/low pairs");
         }
@@ -38,7 +50,23 @@ public final class Ipv6NatPolicy {
         this.masquerade = new boolean[size];
         masqueradingNetworks.forEach(id -> masquerade[id] = true);
         this.hostAddresses = hostAddresses.clone();
+        this.published = published.toArray(new PublishedPort[0]);
     }
+
+    /**
+     * One IPv6 published port as the dataplane translates it.
+     *
+     * @param hostHigh with {@code hostLow}: the host address it is published on, :: for any of the host's
+     */
+    public record PublishedPort(
+            int protocol,
+            long hostHigh,
+            long hostLow,
+            int hostPort,
+            int network,
+            long containerHigh,
+            long containerLow,
+            int containerPort) {}
 
     /** A policy that translates nothing. */
     public static Ipv6NatPolicy empty() {
@@ -63,6 +91,22 @@ public final class Ipv6NatPolicy {
 
     boolean masquerades(int network) {
         return network >= 0 && network < masquerade.length && masquerade[network] && hasMasqueradeAddress();
+    }
+
+    /**
+     * The published port a first packet is addressed to, or null. A linear scan: asked on a
+     * connection's first packet only, over the IPv6 published ports (few).
+     */
+    PublishedPort published(int protocol, long high, long low, int port) {
+        for (PublishedPort rule : published) {
+            if (rule.protocol() == protocol
+                    && rule.hostPort() == port
+                    && ((rule.hostHigh() == high && rule.hostLow() == low)
+                            || ((rule.hostHigh() | rule.hostLow()) == 0 && isHostAddress(high, low)))) {
+                return rule;
+            }
+        }
+        return null;
     }
 
     /** A linear scan: the host has a few addresses, and this is asked on a connection's first packet only. */

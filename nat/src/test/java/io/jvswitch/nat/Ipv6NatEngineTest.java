@@ -64,8 +64,22 @@ class Ipv6NatEngineTest {
 
     static Ipv6NatPolicy policy() {
         return new Ipv6NatPolicy(
-                high(MASQ), low(MASQ), List.of(FRONTEND), new long[] {high(GATEWAY), low(GATEWAY), high(HOST), low(HOST)
-                });
+                high(MASQ),
+                low(MASQ),
+                List.of(FRONTEND),
+                new long[] {high(GATEWAY), low(GATEWAY), high(HOST), low(HOST)},
+                List.of(
+                        new Ipv6NatPolicy.PublishedPort(
+                                Ipv6Packet.NEXT_HEADER_TCP,
+                                high(HOST),
+                                low(HOST),
+                                8080,
+                                FRONTEND,
+                                high(WEB),
+                                low(WEB),
+                                80),
+                        new Ipv6NatPolicy.PublishedPort(
+                                Ipv6Packet.NEXT_HEADER_UDP, 0, 0, 5353, FRONTEND, high(WEB), low(WEB), 53)));
     }
 
     int route(int from, int to, UnsafeBuffer packet) {
@@ -258,8 +272,54 @@ class Ipv6NatEngineTest {
         now += TimeUnit.SECONDS.toNanos(31);
         nat.expire(now, 10);
         assertEquals(0, nat6.table().size());
-        assertEquals(1, nat6.ids().size(), "only the masquerade address keeps its id");
+        assertEquals(0, nat6.ids().size(), "the ids go with the connections");
         assertEquals(ACCEPT, route(FRONTEND, HOST_LINK, TestPackets6.udp(CLIENT, 2, SERVER, 53)));
+    }
+
+    @Test
+    void aPublishedPortReachedFromBeyondTheHostSeesTheClient() {
+        UnsafeBuffer p = TestPackets6.tcp(SERVER, 50000, HOST, 8080, SYN);
+        assertEquals(ACCEPT_TRACKED, route(HOST_LINK, FRONTEND, p));
+        assertEquals(SERVER, source(p), "the client's own address");
+        assertEquals(WEB, destination(p));
+        assertEquals(80, destinationPort(p));
+        assertChecksums(p);
+        assertTrue(only().destinationNat());
+        p = TestPackets6.tcp(WEB, 80, SERVER, 50000, SYN | ACK);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, HOST_LINK, p));
+        assertEquals(HOST, source(p));
+        assertEquals(8080, sourcePort(p));
+        assertEquals(SERVER, destination(p));
+        assertChecksums(p);
+        // Not a SYN, no connection: refused.
+        assertEquals(DROP, route(HOST_LINK, FRONTEND, TestPackets6.tcp(SERVER, 50001, HOST, 8080, ACK)));
+        // UDP published on any host address: the gateway is one.
+        p = TestPackets6.udp(SERVER, 7000, GATEWAY, 5353);
+        assertEquals(ACCEPT_TRACKED, route(HOST_LINK, FRONTEND, p));
+        assertEquals(WEB, destination(p));
+        assertEquals(53, destinationPort(p));
+        assertChecksums(p);
+    }
+
+    @Test
+    void hairpinWithinOneNetworkComesBackThroughTheRouter() {
+        UnsafeBuffer p = TestPackets6.tcp(CLIENT, 40000, HOST, 8080, SYN);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, FRONTEND, p));
+        assertEquals(MASQ, source(p), "masqueraded: an answer to a neighbour would bypass the router");
+        assertEquals(WEB, destination(p));
+        assertChecksums(p);
+        final int port = sourcePort(p);
+        p = TestPackets6.tcp(WEB, 80, MASQ, port, SYN | ACK);
+        assertEquals(ACCEPT_TRACKED, route(FRONTEND, FRONTEND, p));
+        assertEquals(HOST, source(p));
+        assertEquals(8080, sourcePort(p));
+        assertEquals(CLIENT, destination(p));
+        assertEquals(40000, destinationPort(p));
+        assertChecksums(p);
+        now += TimeUnit.DAYS.toNanos(6);
+        nat.expire(now, NatContext.DEFAULT_TABLE_CAPACITY);
+        assertEquals(0, nat6.table().size());
+        assertEquals(0, nat6.ids().size(), "every id given back");
     }
 
     @Test

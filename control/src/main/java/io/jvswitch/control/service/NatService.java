@@ -6,6 +6,7 @@ import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.nat.Connection;
+import io.jvswitch.nat.Ipv6NatPolicy;
 import io.jvswitch.nat.NatCounters;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.nat.NatPolicy;
@@ -355,6 +356,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         }
         hostAddresses.addAll(hostAddresses());
         final List<PublishedPorts.Rule> rules = new ArrayList<>();
+        final List<Ipv6NatPolicy.PublishedPort> rules6 = new ArrayList<>();
         published.forEach((id, mappings) -> {
             final EndpointRecord endpoint = endpoints.get(id);
             final NetworkRecord network = endpoint == null ? null : networks.get(endpoint.network());
@@ -363,7 +365,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             }
             for (PortMapping m : mappings) {
                 if (m.ipv6Host()) {
-                    continue; // the IPv4 translator's: an IPv6 host address is served by its listener only
+                    Ipv6Masquerade.publishedPort(m, network.dataplaneId(), endpoint.ipv6())
+                            .ifPresent(rules6::add);
+                    continue;
                 }
                 rules.add(new PublishedPorts.Rule(
                         "tcp".equals(m.protocol()) ? Ipv4Packet.PROTOCOL_TCP : Ipv4Packet.PROTOCOL_UDP,
@@ -381,7 +385,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 new PublishedPorts(rules)));
         // The gateways and the host's own addresses: a client beyond the host may aim at any of them.
         syncHostRules(hostAddresses.stream().distinct().toList());
-        engine.ipv6Policy(ipv6.policy(networks.values()));
+        engine.ipv6Policy(ipv6.policy(networks.values(), rules6));
     }
 
     /** The IPv4 addresses of the daemon's namespace, which a container may use to reach a published port. */

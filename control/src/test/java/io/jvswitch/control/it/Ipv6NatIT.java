@@ -89,7 +89,9 @@ class Ipv6NatIT {
                 "--ip6",
                 "fd00:86::50",
                 "-p",
-                "[::1]:8080:80");
+                "[::1]:8080:80",
+                "-p",
+                "[::]:8081:81");
         f.ok("attach", "--netns", flat, "--network", "flat6", "--name", "flat", "--ip6", "fd00:87::50");
         // Only routed, never masqueraded: the world must know the way back to this network.
         f.lab.check(outside, "ip", "-6", "route", "add", "fd00:87::/64", "via", HOST6);
@@ -103,6 +105,9 @@ class Ipv6NatIT {
         final Path webLog = f.dir.resolve("web-server.log");
         servers.add(f.lab.start(web, webLog, "python3", "-u", script.toString(), "80", ""));
         Readiness.printed(webLog, "ready");
+        final Path web6Log = f.dir.resolve("web6-server.log");
+        servers.add(f.lab.start(web, web6Log, "python3", "-u", script.toString(), "81", "", "6"));
+        Readiness.printed(web6Log, "ready");
     }
 
     /** The host's IPv6 routes in every table. */
@@ -185,6 +190,16 @@ class Ipv6NatIT {
         final String ports = f.ok("ports").out();
         assertTrue(ports.lines().anyMatch(l -> l.contains("[::1]:8080") && l.contains("host:relay")), ports);
         assertTrue(f.ok("ports", "--host-rules").out().isBlank(), "no host rule for a listener-only mapping");
+    }
+
+    /**
+     * {@code -p [::]:8081:81} reached from a container of another network at a host address: the
+     * router translates it (DNAT to the container's IPv6 address), and the server sees the client.
+     */
+    @Test
+    @Order(4)
+    void aPortPublishedOnAnIpv6HostAddressIsTranslatedForContainers() throws Exception {
+        assertEquals("fd00:87::50", NatIT.clientSeenBy(curl6(flat, "http://[" + HOST6 + "]:8081/")));
     }
 
     @Test
