@@ -1,5 +1,11 @@
 package io.jvswitch.nat;
 
+import static io.jvswitch.nat.SlotNote.detailOf;
+import static io.jvswitch.nat.SlotNote.done;
+import static io.jvswitch.nat.SlotNote.kindOf;
+import static io.jvswitch.nat.SlotNote.pending;
+import static io.jvswitch.nat.SlotNote.verdictOf;
+
 import io.jvswitch.packet.Icmpv6Packet;
 import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.Ipv6L4View;
@@ -33,17 +39,15 @@ public final class Ipv6NatEngine implements RoutingHook {
     /** Where the frames the router hands over hold their virtio-net header: before the Ethernet frame. */
     private static final int VIRTIO_HEADER = 0;
 
-    // What beforeRouting leaves the packet's afterRouting (ConnectionSlot): the case in the top bits,
-    // the connection's table reference below.
-    private static final int PENDING_NONE = 0;
+    // What beforeRouting leaves the packet's afterRouting (a SlotNote in the ConnectionSlot): the case,
+    // with the connection's table reference as its detail.
+    private static final int PENDING_NONE = SlotNote.NONE;
     private static final int PENDING_TRACKED = 1;
     private static final int PENDING_NEW = 2;
     private static final int PENDING_INBOUND = 3;
     private static final int PENDING_ICMP_ERROR = 4;
     private static final int PENDING_FRAGMENT = 5;
     private static final int PENDING_NEW_PUBLISHED = 6;
-    private static final int KIND_SHIFT = 48;
-    private static final long DETAIL_MASK = (1L << KIND_SHIFT) - 1;
 
     private final NatContext ctx;
     private final NatTally tally;
@@ -97,20 +101,12 @@ public final class Ipv6NatEngine implements RoutingHook {
         final long outcome = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
         slot.set(outcome >= 0 ? outcome : ConnectionSlot.EMPTY);
         if (outcome < 0) {
-            return (int) (-1 - outcome);
+            return verdictOf(outcome);
         }
-        final int kind = (int) (outcome >>> KIND_SHIFT);
+        final int kind = kindOf(outcome);
         return kind == PENDING_TRACKED || kind == PENDING_ICMP_ERROR || kind == PENDING_NEW_PUBLISHED
                 ? ACCEPT_TRACKED
                 : ACCEPT;
-    }
-
-    private static long done(int verdict) {
-        return -1L - verdict;
-    }
-
-    private static long pending(int kind, long detail) {
-        return ((long) kind << KIND_SHIFT) | detail;
     }
 
     private long classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
@@ -226,11 +222,11 @@ public final class Ipv6NatEngine implements RoutingHook {
             ConnectionSlot slot) {
         final long pending = slot.get();
         slot.clear();
-        final int kind = pending < 0 ? PENDING_NONE : (int) (pending >>> KIND_SHIFT);
+        final int kind = kindOf(pending);
         if (kind == PENDING_NONE || !packet.wrap(buffer, ipOffset, ipLength)) {
             return ACCEPT;
         }
-        final int ref = (int) (pending & DETAIL_MASK);
+        final int ref = (int) detailOf(pending);
         final boolean partial = packet.partialChecksum(VIRTIO_HEADER);
         return switch (kind) {
             case PENDING_TRACKED -> {

@@ -1,5 +1,11 @@
 package io.jvswitch.nat;
 
+import static io.jvswitch.nat.SlotNote.detailOf;
+import static io.jvswitch.nat.SlotNote.done;
+import static io.jvswitch.nat.SlotNote.kindOf;
+import static io.jvswitch.nat.SlotNote.pending;
+import static io.jvswitch.nat.SlotNote.verdictOf;
+
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.L4View;
@@ -58,15 +64,13 @@ public final class NatEngine implements RoutingHook {
 
     // What beforeRouting leaves the packet's afterRouting, in the switch's slot (ConnectionSlot):
     // the case in the top bits, what that case needs below. Nothing else survives between the calls.
-    private static final int PENDING_NONE = 0;
+    private static final int PENDING_NONE = SlotNote.NONE;
     private static final int PENDING_TRACKED = 1; // the connection's table reference
     private static final int PENDING_NEW = 2;
     private static final int PENDING_NEW_PUBLISHED = 3; // the published address and port it came to
     private static final int PENDING_ICMP_ERROR = 4; // the connection's table reference
     private static final int PENDING_FRAGMENT = 5;
     private static final int PENDING_INBOUND = 6;
-    private static final int KIND_SHIFT = 48;
-    private static final long DETAIL_MASK = (1L << KIND_SHIFT) - 1;
     private static final int PORT_BITS = 16;
 
     private final NatTally tally = new NatTally();
@@ -144,26 +148,12 @@ public final class NatEngine implements RoutingHook {
         final long outcome = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
         slot.set(outcome >= 0 ? outcome : ConnectionSlot.EMPTY);
         if (outcome < 0) {
-            return (int) (-1 - outcome);
+            return verdictOf(outcome);
         }
         final int kind = kindOf(outcome);
         return kind == PENDING_TRACKED || kind == PENDING_NEW_PUBLISHED || kind == PENDING_ICMP_ERROR
                 ? ACCEPT_TRACKED
                 : ACCEPT;
-    }
-
-    /** An outcome of {@link #classify} that owes afterRouting nothing: just the verdict. */
-    private static long done(int verdict) {
-        return -1L - verdict;
-    }
-
-    /** An outcome of {@link #classify} that afterRouting completes: the slot's value. */
-    private static long pending(int kind, long detail) {
-        return ((long) kind << KIND_SHIFT) | detail;
-    }
-
-    private static int kindOf(long pending) {
-        return pending < 0 ? PENDING_NONE : (int) (pending >>> KIND_SHIFT);
     }
 
     /**
@@ -255,7 +245,7 @@ public final class NatEngine implements RoutingHook {
         if (kind == PENDING_NONE || !packet.wrap(buffer, ipOffset, ipLength)) {
             return ACCEPT; // nothing owed (untracked, or a packet beforeRouting never saw)
         }
-        final long detail = pending & DETAIL_MASK;
+        final long detail = detailOf(pending);
         partial = packet.partialChecksum(VIRTIO_HEADER);
         return switch (kind) {
             case PENDING_TRACKED -> {
