@@ -1,14 +1,17 @@
 # A test server that tells each client the address (and port) it saw: HTTP on the TCP ports of argv[1],
-# an echo on the UDP ports of argv[2] (comma-separated lists, either may be empty).
+# an echo on the UDP ports of argv[2] (comma-separated lists, either may be empty); IPv6 if argv[3] is "6".
 import socket
 import sys
 import threading
 
+FAMILY = socket.AF_INET6 if len(sys.argv) > 3 and sys.argv[3] == '6' else socket.AF_INET
+ANY = '::' if FAMILY == socket.AF_INET6 else '0.0.0.0'
+
 
 def serve_tcp(port):
-    s = socket.socket()
+    s = socket.socket(FAMILY)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('0.0.0.0', port))
+    s.bind((ANY, port))
     s.listen(128)
     while True:
         c, a = s.accept()
@@ -29,8 +32,8 @@ def serve_tcp(port):
 
 
 def serve_udp(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('0.0.0.0', port))
+    s = socket.socket(FAMILY, socket.SOCK_DGRAM)
+    s.bind((ANY, port))
     while True:
         d, a = s.recvfrom(2048)
         s.sendto(('client=%s peer=%s:%d ' % (a[0], a[0], a[1])).encode() + d, a)

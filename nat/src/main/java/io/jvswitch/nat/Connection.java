@@ -2,6 +2,9 @@ package io.jvswitch.nat;
 
 import io.jvswitch.packet.Ipv4Address;
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.Ipv6Packet;
+
+import java.util.function.IntFunction;
 
 /**
  * One tracked connection as {@code jvs conntrack} shows it: both tuples, the state and the time
@@ -31,6 +34,14 @@ public record Connection(
         long packetsReply) {
 
     static Connection of(ConnectionTable table, int c, long nowNanos) {
+        return of(table, c, nowNanos, Ipv4Address::format);
+    }
+
+    /**
+     * @param address the text of an address as the table holds it: an IPv4 address, or the id an
+     *     IPv6 address has in {@link Ipv6AddressIds}
+     */
+    static Connection of(ConnectionTable table, int c, long nowNanos, IntFunction<String> address) {
         final long oa = table.tupleA(c, ConnectionTable.ORIGINAL);
         final long ob = table.tupleB(c, ConnectionTable.ORIGINAL);
         final long ra = table.tupleA(c, ConnectionTable.REPLY);
@@ -44,16 +55,21 @@ public record Connection(
         };
         final long left = Math.max(0, (table.deadline(c) - nowNanos + 999_999_999L) / 1_000_000_000L);
         return new Connection(
-                protocol == Ipv4Packet.PROTOCOL_TCP ? "tcp" : protocol == Ipv4Packet.PROTOCOL_UDP ? "udp" : "icmp",
+                switch (protocol) {
+                    case Ipv4Packet.PROTOCOL_TCP -> "tcp";
+                    case Ipv4Packet.PROTOCOL_UDP -> "udp";
+                    case Ipv6Packet.NEXT_HEADER_ICMPV6 -> "icmpv6";
+                    default -> "icmp";
+                },
                 ConnectionTable.networkOf(oa),
-                Ipv4Address.format(ConnectionTable.sourceOf(oa)),
+                address.apply(ConnectionTable.sourceOf(oa)),
                 ConnectionTable.sourcePortOf(ob),
-                Ipv4Address.format(ConnectionTable.destinationOf(ob)),
+                address.apply(ConnectionTable.destinationOf(ob)),
                 ConnectionTable.destinationPortOf(ob),
                 ConnectionTable.networkOf(ra),
-                Ipv4Address.format(ConnectionTable.sourceOf(ra)),
+                address.apply(ConnectionTable.sourceOf(ra)),
                 ConnectionTable.sourcePortOf(rb),
-                Ipv4Address.format(ConnectionTable.destinationOf(rb)),
+                address.apply(ConnectionTable.destinationOf(rb)),
                 ConnectionTable.destinationPortOf(rb),
                 state,
                 (status & ConnectionTracker.SEEN_REPLY) != 0,

@@ -59,9 +59,9 @@ public final class ConnectionTable {
     /** Told of every connection that leaves the table (removed or expired), before its line is cleared. */
     @FunctionalInterface
     public interface RemovalListener {
-        RemovalListener NONE = (originalA, replyA) -> {};
+        RemovalListener NONE = (originalA, originalB, replyA, replyB) -> {};
 
-        void removed(long originalA, long replyA);
+        void removed(long originalA, long originalB, long replyA, long replyB);
     }
 
     private final int capacity;
@@ -280,7 +280,7 @@ public final class ConnectionTable {
         }
         unindex(connection << 1, word(line + A), word(line + B));
         unindex((connection << 1) | 1, word(line + 2 + A), word(line + 2 + B));
-        onRemove.removed(word(line + A), word(line + 2 + A));
+        onRemove.removed(word(line + A), word(line + B), word(line + 2 + A), word(line + 2 + B));
         for (int w = 0; w < LINE; w++) {
             word(line + w, 0);
         }

@@ -39,7 +39,8 @@ final class ConnectionTracker {
         this.perEndpoint = new EndpointConnections(ctx.maxEndpoints());
         this.endpointLimit = ctx.endpointLimit();
         this.table = new ConnectionTable(
-                ctx.tableCapacity(), (originalA, replyA) -> perEndpoint.remove(ownerOf(originalA, replyA)));
+                ctx.tableCapacity(),
+                (originalA, originalB, replyA, replyB) -> perEndpoint.remove(ownerOf(originalA, replyA)));
         this.ports = new PortAllocator(table, ctx.portRangeLow(), ctx.portRangeHigh());
         this.prefetcher = new ConnectionPrefetcher(table, tally);
     }
@@ -65,18 +66,26 @@ final class ConnectionTracker {
 
     /** Advances a tracked connection for one of its packets; returns ACCEPT or a drop verdict. */
     int track(int ref, L4View packet, long nowNanos) {
+        return advance(table, ctx, tally, ref, packet.protocol(), packet.tcpFlags(), nowNanos);
+    }
+
+    /**
+     * Advances a connection of {@code table} for one of its packets (TCP state, timeout, packet
+     * count); returns ACCEPT or a drop verdict. Shared by both families: TCP and UDP have the same
+     * protocol numbers in IPv4 and IPv6, and anything else (ICMP, ICMPv6) is timed as ICMP.
+     */
+    static int advance(
+            ConnectionTable table, NatContext ctx, NatTally tally, int ref, int protocol, int tcpFlags, long nowNanos) {
         final int connection = ref >> 1;
         final boolean reply = (ref & 1) == ConnectionTable.REPLY;
         int status = table.status(connection);
         final long timeout;
-        final int protocol = packet.protocol();
         if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            final int flags = packet.tcpFlags();
-            if (!TcpStates.validFlags(flags)) {
+            if (!TcpStates.validFlags(tcpFlags)) {
                 return tally.drop(NatDrop.TCP_BAD_FLAGS);
             }
             final int state = status & STATE_MASK;
-            final int next = TcpStates.next(state, reply, flags);
+            final int next = TcpStates.next(state, reply, tcpFlags);
             if (next == TcpStates.INVALID) {
                 return tally.drop(NatDrop.TCP_INVALID_TRANSITION);
             }
@@ -96,6 +105,60 @@ final class ConnectionTracker {
         table.deadline(connection, nowNanos + timeout);
         table.countPacket(connection, ref & 1);
         return RoutingHook.ACCEPT;
+    }
+
+    /**
+     * Whether a first packet may open a connection (a TCP SYN, a UDP datagram, an echo request): ACCEPT,
+     * or the drop verdict, counted. Shared by both families.
+     *
+     * @param icmp whether the protocol is the family's ICMP, whose {@code icmpType} then counts
+     * @param echoRequest the family's echo request type
+     */
+    static int mayOpen(NatTally tally, int protocol, int tcpFlags, boolean icmp, int icmpType, int echoRequest) {
+        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
+            if (!TcpStates.validFlags(tcpFlags)) {
+                return tally.drop(NatDrop.TCP_BAD_FLAGS);
+            }
+            if (!TcpStates.opensConnection(tcpFlags)) {
+                return tally.drop(NatDrop.TCP_NO_CONNECTION);
+            }
+        } else if (icmp && icmpType != echoRequest) {
+            return tally.drop(NatDrop.NO_CONNECTION);
+        }
+        return RoutingHook.ACCEPT;
+    }
+
+    /**
+     * Room in the table for one more connection: when full, a larger slice of it is examined for
+     * expired ones first (the overflow policy: new connections are refused, existing ones kept).
+     */
+    static int makeRoom(ConnectionTable table, NatTally tally, long nowNanos) {
+        if (table.isFull()) {
+            tally.add(NatCounter.EXPIRED, table.expire(nowNanos, FULL_TABLE_SWEEP));
+            if (table.isFull()) {
+                return tally.drop(NatDrop.TABLE_FULL);
+            }
+        }
+        return RoutingHook.ACCEPT;
+    }
+
+    /** Whether the endpoint may have one more connection: under its share of the table, and room in the map. */
+    static int admits(EndpointConnections perEndpoint, long owner, int limit, NatTally tally) {
+        if (perEndpoint.count(owner) >= limit) {
+            return tally.drop(NatDrop.ENDPOINT_LIMIT);
+        }
+        if (!perEndpoint.canAdd(owner)) {
+            return tally.drop(NatDrop.ENDPOINT_MAP_FULL);
+        }
+        return RoutingHook.ACCEPT;
+    }
+
+    /** The timeout of a new connection's first packet, and its first TCP state in {@code status}. */
+    static long firstTimeout(NatContext ctx, int protocol) {
+        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
+            return ctx.tcpTimeoutNanos(TcpStates.SYN_SENT);
+        }
+        return protocol == Ipv4Packet.PROTOCOL_UDP ? ctx.udpUnrepliedTimeoutNanos() : ctx.icmpTimeoutNanos();
     }
 
     /** Before routing: the destination becomes the other direction's source. */
@@ -145,32 +208,26 @@ final class ConnectionTracker {
             boolean partial,
             long nowNanos) {
         final int protocol = packet.protocol();
-        if (protocol == Ipv4Packet.PROTOCOL_TCP) {
-            final int flags = packet.tcpFlags();
-            if (!TcpStates.validFlags(flags)) {
-                return tally.drop(NatDrop.TCP_BAD_FLAGS);
-            }
-            if (!TcpStates.opensConnection(flags)) {
-                return tally.drop(NatDrop.TCP_NO_CONNECTION);
-            }
-        } else if (protocol == Ipv4Packet.PROTOCOL_ICMP && packet.icmpType() != IcmpPacket.TYPE_ECHO_REQUEST) {
-            return tally.drop(NatDrop.NO_CONNECTION);
+        int verdict = mayOpen(
+                tally,
+                protocol,
+                packet.tcpFlags(),
+                protocol == Ipv4Packet.PROTOCOL_ICMP,
+                packet.icmpType(),
+                IcmpPacket.TYPE_ECHO_REQUEST);
+        if (verdict != RoutingHook.ACCEPT) {
+            return verdict;
         }
         final int destination = packet.destination();
         final long owner = fromNetwork == RoutingHook.HOST_LINK
                 ? EndpointConnections.keyOf(ConnectionTable.tupleA(protocol, toNetwork, destination))
                 : ownerOf(originalA, 0);
-        if (table.isFull()) {
-            tally.add(NatCounter.EXPIRED, table.expire(nowNanos, FULL_TABLE_SWEEP));
-            if (table.isFull()) {
-                return tally.drop(NatDrop.TABLE_FULL);
-            }
+        verdict = makeRoom(table, tally, nowNanos);
+        if (verdict == RoutingHook.ACCEPT) {
+            verdict = admits(perEndpoint, owner, endpointLimit, tally);
         }
-        if (perEndpoint.count(owner) >= endpointLimit) {
-            return tally.drop(NatDrop.ENDPOINT_LIMIT);
-        }
-        if (!perEndpoint.canAdd(owner)) {
-            return tally.drop(NatDrop.ENDPOINT_MAP_FULL);
+        if (verdict != RoutingHook.ACCEPT) {
+            return verdict;
         }
         final int destinationPort = packet.destinationPort();
         final int originalSourcePort = ConnectionTable.sourcePortOf(originalB);
@@ -184,15 +241,10 @@ final class ConnectionTracker {
         }
         final long replyB = PortAllocator.replyTupleB(protocol, replyDestination, destinationPort, replyPort);
         int status = (published ? DESTINATION_NAT : 0) | (sourceNat != 0 ? SOURCE_NAT : 0);
-        final long timeout;
         if (protocol == Ipv4Packet.PROTOCOL_TCP) {
             status |= TcpStates.SYN_SENT;
-            timeout = ctx.tcpTimeoutNanos(TcpStates.SYN_SENT);
-        } else if (protocol == Ipv4Packet.PROTOCOL_UDP) {
-            timeout = ctx.udpUnrepliedTimeoutNanos();
-        } else {
-            timeout = ctx.icmpTimeoutNanos();
         }
+        final long timeout = firstTimeout(ctx, protocol);
         final int connection = table.insert(originalA, originalB, replyA, replyB, status, nowNanos + timeout);
         perEndpoint.add(owner);
         table.countPacket(connection, ConnectionTable.ORIGINAL);

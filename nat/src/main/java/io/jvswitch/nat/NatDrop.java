@@ -16,7 +16,7 @@ public enum NatDrop {
     ICMP_ERROR_UNKNOWN("icmp-error-unknown", "an ICMP error quoting no tracked connection"),
     ICMP_ERROR_MALFORMED("icmp-error-malformed", "an ICMP error too short to quote a header, or with a bad checksum"),
     TRUNCATED("truncated", "a TCP, UDP or ICMP header cut short"),
-    FRAGMENT("fragment", "an IPv4 fragment of a connection that needs translation");
+    FRAGMENT("fragment", "an IPv4 or IPv6 fragment of a connection that needs translation");
 
     private final String label;
     private final String description;

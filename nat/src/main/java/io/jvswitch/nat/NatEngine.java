@@ -1,5 +1,11 @@
 package io.jvswitch.nat;
 
+import static io.jvswitch.nat.SlotNote.detailOf;
+import static io.jvswitch.nat.SlotNote.done;
+import static io.jvswitch.nat.SlotNote.kindOf;
+import static io.jvswitch.nat.SlotNote.pending;
+import static io.jvswitch.nat.SlotNote.verdictOf;
+
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.L4View;
@@ -58,21 +64,20 @@ public final class NatEngine implements RoutingHook {
 
     // What beforeRouting leaves the packet's afterRouting, in the switch's slot (ConnectionSlot):
     // the case in the top bits, what that case needs below. Nothing else survives between the calls.
-    private static final int PENDING_NONE = 0;
+    private static final int PENDING_NONE = SlotNote.NONE;
     private static final int PENDING_TRACKED = 1; // the connection's table reference
     private static final int PENDING_NEW = 2;
     private static final int PENDING_NEW_PUBLISHED = 3; // the published address and port it came to
     private static final int PENDING_ICMP_ERROR = 4; // the connection's table reference
     private static final int PENDING_FRAGMENT = 5;
     private static final int PENDING_INBOUND = 6;
-    private static final int KIND_SHIFT = 48;
-    private static final long DETAIL_MASK = (1L << KIND_SHIFT) - 1;
     private static final int PORT_BITS = 16;
 
     private final NatTally tally = new NatTally();
     private final ConnectionTracker tracker;
     private final IcmpErrorTranslator icmpErrors;
     private final NatExplainer explainer;
+    private final Ipv6NatEngine ipv6;
     private volatile NatPolicy policy = NatPolicy.empty();
 
     // The packet in hand, read once in each call.
@@ -84,6 +89,18 @@ public final class NatEngine implements RoutingHook {
         this.tracker = new ConnectionTracker(ctx, tally);
         this.icmpErrors = new IcmpErrorTranslator(tracker.table(), tally);
         this.explainer = new NatExplainer(tracker.table());
+        this.ipv6 = new Ipv6NatEngine(ctx, tally);
+    }
+
+    /** The IPv6 translator, with its own table and the same limits and counters ({@link Ipv6NatEngine}). */
+    @Override
+    public Ipv6NatEngine ipv6() {
+        return ipv6;
+    }
+
+    /** Installs a new IPv6 policy; from any thread. Existing connections keep their translation. */
+    public void ipv6Policy(Ipv6NatPolicy policy) {
+        ipv6.policy(policy);
     }
 
     /** Installs a new policy; from any thread. Existing connections keep their translation. */
@@ -131,26 +148,12 @@ public final class NatEngine implements RoutingHook {
         final long outcome = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
         slot.set(outcome >= 0 ? outcome : ConnectionSlot.EMPTY);
         if (outcome < 0) {
-            return (int) (-1 - outcome);
+            return verdictOf(outcome);
         }
         final int kind = kindOf(outcome);
         return kind == PENDING_TRACKED || kind == PENDING_NEW_PUBLISHED || kind == PENDING_ICMP_ERROR
                 ? ACCEPT_TRACKED
                 : ACCEPT;
-    }
-
-    /** An outcome of {@link #classify} that owes afterRouting nothing: just the verdict. */
-    private static long done(int verdict) {
-        return -1L - verdict;
-    }
-
-    /** An outcome of {@link #classify} that afterRouting completes: the slot's value. */
-    private static long pending(int kind, long detail) {
-        return ((long) kind << KIND_SHIFT) | detail;
-    }
-
-    private static int kindOf(long pending) {
-        return pending < 0 ? PENDING_NONE : (int) (pending >>> KIND_SHIFT);
     }
 
     /**
@@ -242,7 +245,7 @@ public final class NatEngine implements RoutingHook {
         if (kind == PENDING_NONE || !packet.wrap(buffer, ipOffset, ipLength)) {
             return ACCEPT; // nothing owed (untracked, or a packet beforeRouting never saw)
         }
-        final long detail = pending & DETAIL_MASK;
+        final long detail = detailOf(pending);
         partial = packet.partialChecksum(VIRTIO_HEADER);
         return switch (kind) {
             case PENDING_TRACKED -> {
@@ -352,6 +355,11 @@ public final class NatEngine implements RoutingHook {
         return tracker.removeEndpoint(network, address);
     }
 
+    /** As {@link #removeEndpoint(int, int)} for an endpoint's IPv6 address. */
+    public int removeEndpoint(int network, long addressHigh, long addressLow) {
+        return ipv6.removeEndpoint(network, addressHigh, addressLow);
+    }
+
     /** Live connections counted against an endpoint. */
     public int connectionsOf(int network, int address) {
         return tracker.connectionsOf(network, address);
@@ -367,7 +375,7 @@ public final class NatEngine implements RoutingHook {
 
     /** Examines a slice of the table for expired connections; for a periodic call when traffic is idle. */
     public int expire(long nowNanos, int budget) {
-        return tracker.expire(nowNanos, budget);
+        return tracker.expire(nowNanos, budget) + ipv6.expire(nowNanos, budget);
     }
 
     /**
@@ -375,12 +383,15 @@ public final class NatEngine implements RoutingHook {
      * @return the live connections, at most {@code limit}
      */
     public List<Connection> connections(int network, long nowNanos, int limit) {
-        return tracker.connections(network, nowNanos, limit);
+        final List<Connection> out = tracker.connections(network, nowNanos, limit);
+        ipv6.connections(network, nowNanos, limit, out);
+        return out;
     }
 
     public NatCounters counters() {
         final ConnectionTable table = tracker.table();
-        return tally.snapshot(table.size(), table.capacity());
+        // Both families' connections against one table's limit: each family has a table of that size.
+        return tally.snapshot(table.size() + ipv6.table().size(), table.capacity());
     }
 
     /** The table, for tests and benchmarks in this package. */

@@ -1,12 +1,13 @@
 package io.jvswitch.nat;
 
 import io.jvswitch.packet.Ipv4Packet;
+import io.jvswitch.packet.Ipv6Packet;
 
 /**
  * Picks the port a new connection's reply will come back to: the original one if its reply tuple
  * is free (as the kernel does), else, when the source is translated, the next free one of the
- * range from a rotating cursor, trying a bounded number. ICMP echo identifiers may use the whole
- * 16-bit space. Runs on the dataplane thread.
+ * range from a rotating cursor, trying a bounded number. ICMP and ICMPv6 echo identifiers may use
+ * the whole 16-bit space. Runs on the dataplane thread.
  */
 final class PortAllocator {
     /** Ports tried before a new translated connection is refused: a bounded cost per packet. */
@@ -31,7 +32,7 @@ final class PortAllocator {
      * port (the original destination port) and destination port (the translated source port).
      */
     static long replyTupleB(int protocol, int replyDestination, int replySourcePort, int replyDestinationPort) {
-        if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
+        if (isEcho(protocol)) {
             // An echo's identifier stands for both ports, so the reply tuple carries it twice.
             return ConnectionTable.tupleB(replyDestination, replyDestinationPort, replyDestinationPort);
         }
@@ -52,7 +53,7 @@ final class PortAllocator {
         if (isFree(protocol, replyA, replyDestination, replySourcePort, originalPort)) {
             return originalPort;
         }
-        final boolean icmp = protocol == Ipv4Packet.PROTOCOL_ICMP;
+        final boolean icmp = isEcho(protocol);
         final int first = icmp ? 0 : low;
         final int last = icmp ? MAX_PORT : high;
         final int attempts = Math.min(last - first + 1, PORT_ATTEMPTS);
@@ -67,6 +68,11 @@ final class PortAllocator {
         }
         cursor = candidate;
         return -1;
+    }
+
+    /** ICMP and ICMPv6 (whose tracked messages are echoes): the identifier is the whole key, no port range. */
+    private static boolean isEcho(int protocol) {
+        return protocol == Ipv4Packet.PROTOCOL_ICMP || protocol == Ipv6Packet.NEXT_HEADER_ICMPV6;
     }
 
     private boolean isFree(int protocol, long replyA, int replyDestination, int replySourcePort, int port) {

@@ -1,7 +1,11 @@
 package io.jvswitch.nat;
 
 import io.jvswitch.packet.Ipv4Address;
+import io.jvswitch.packet.Ipv6Address;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +15,8 @@ import java.util.Locale;
  * describes it in Docker's syntax {@code [hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]}.
  *
  * @param protocol "tcp" or "udp"
- * @param hostIp the host address to listen on, "0.0.0.0" for all
+ * @param hostIp the host address to listen on, "0.0.0.0" for all of IPv4; an IPv6 one in its RFC 5952
+ *     form ({@code -p [::1]:8080:80}), "::" for all of both families (Linux's dual-stack socket)
  * @param hostPort the host port; 0 until one is picked when {@code -p} gave none
  * @param hostPortLow with {@code hostPortHigh}, where a port is to be picked from: 0..0 for any
  *     free port, or the range of {@code -p 8000-8010:80}; both equal {@code hostPort} once fixed
@@ -20,16 +25,31 @@ import java.util.Locale;
 public record PortMapping(
         String protocol, String hostIp, int hostPort, int hostPortLow, int hostPortHigh, int containerPort) {
 
-    public static final String SYNTAX = "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]";
+    public static final String SYNTAX = "[hostIP:|[hostIPv6]:][hostPort[-end]:]containerPort[-end][/tcp|udp]";
+
+    private static final String ANY_IPV4 = "0.0.0.0";
+    private static final String ANY_IPV6 = "::";
 
     public PortMapping {
         if (!"tcp".equals(protocol) && !"udp".equals(protocol)) {
             throw new IllegalArgumentException("protocol must be tcp or udp, not '" + protocol + "'");
         }
-        Ipv4Address.parse(hostIp);
+        if (hostIp.indexOf(':') >= 0) {
+            hostIp = ipv6(hostIp);
+        } else {
+            Ipv4Address.parse(hostIp);
+        }
         if (hostPort < 0 || hostPort > 65535 || containerPort < 1 || containerPort > 65535) {
             throw new IllegalArgumentException("ports must be within 1-65535");
         }
+    }
+
+    /**
+     * @return whether the host address is an IPv6 one (not {@code isIpv6}: the state file's JSON
+     *     mapper would take that for a field of the record)
+     */
+    public boolean ipv6Host() {
+        return hostIp.indexOf(':') >= 0;
     }
 
     /** @return whether the host port is still to be picked */
@@ -47,15 +67,21 @@ public record PortMapping(
         return protocol.equals(other.protocol)
                 && hostPort != 0
                 && hostPort == other.hostPort
-                && (hostIp.equals(other.hostIp) || "0.0.0.0".equals(hostIp) || "0.0.0.0".equals(other.hostIp));
+                && (hostIp.equals(other.hostIp) || covers(other) || other.covers(this));
+    }
+
+    /** Whether this mapping's listener takes the other's address too: "::" takes both families', 0.0.0.0 IPv4's. */
+    private boolean covers(PortMapping other) {
+        return ANY_IPV6.equals(hostIp) || (ANY_IPV4.equals(hostIp) && !other.ipv6Host());
     }
 
     /** @return the mapping in {@code -p} syntax, e.g. {@code 127.0.0.1:8080:80/tcp} */
     public String spec() {
         final String host =
                 hostPort != 0 ? Integer.toString(hostPort) : hostPortLow != 0 ? hostPortLow + "-" + hostPortHigh : "";
-        return ("0.0.0.0".equals(hostIp) ? "" : hostIp + ":")
-                + (host.isEmpty() && "0.0.0.0".equals(hostIp) ? "" : host + ":") + containerPort + "/" + protocol;
+        final String address = ipv6Host() ? "[" + hostIp + "]" : hostIp;
+        return (ANY_IPV4.equals(hostIp) ? "" : address + ":")
+                + (host.isEmpty() && ANY_IPV4.equals(hostIp) ? "" : host + ":") + containerPort + "/" + protocol;
     }
 
     /**
@@ -77,11 +103,27 @@ public record PortMapping(
                 throw invalid(text, "protocol must be tcp or udp, not '" + protocol + "'");
             }
         }
-        if (rest.startsWith("[") || rest.chars().filter(c -> c == ':').count() > 2) {
-            throw invalid(text, "IPv6 host addresses are not supported");
+        String hostIp = ANY_IPV4;
+        if (rest.startsWith("[")) {
+            // Docker's "[::1]:8080:80": the brackets keep the address's colons apart from the ports'.
+            final int close = rest.indexOf(']');
+            if (close < 0 || close + 1 >= rest.length() || rest.charAt(close + 1) != ':') {
+                throw invalid(text, "an IPv6 host IP goes in brackets followed by ':', as [::1]:8080:80");
+            }
+            try {
+                hostIp = ipv6(rest.substring(1, close));
+            } catch (IllegalArgumentException e) {
+                throw invalid(text, "host IP '" + rest.substring(1, close) + "' is not an IPv6 address");
+            }
+            rest = rest.substring(close + 2);
+            if (rest.indexOf(':') < 0) {
+                throw invalid(text, "no container port after the host IP (as [::1]:8080:80 or [::1]::80)");
+            }
+            rest = "v6:" + rest; // a placeholder for the address, so the parts below are the usual three
+        } else if (rest.chars().filter(c -> c == ':').count() > 2) {
+            throw invalid(text, "an IPv6 host IP goes in brackets, as [::1]:8080:80");
         }
         final String[] parts = rest.split(":", -1);
-        String hostIp = "0.0.0.0";
         String hostPorts = "";
         final String containerPorts;
         switch (parts.length) {
@@ -93,16 +135,20 @@ public record PortMapping(
                     throw invalid(text, "empty host port before ':'");
                 }
             }
-            default -> {
-                hostIp = parts[0];
+            case 3 -> {
                 hostPorts = parts[1];
                 containerPorts = parts[2];
+                if (!hostIp.equals(ANY_IPV4) && parts[0].equals("v6")) {
+                    break; // the IPv6 address read above
+                }
+                hostIp = parts[0];
                 try {
                     Ipv4Address.parse(hostIp);
                 } catch (IllegalArgumentException e) {
                     throw invalid(text, "host IP '" + hostIp + "' is not an IPv4 address");
                 }
             }
+            default -> throw invalid(text, "too many ':'");
         }
         if (containerPorts.isEmpty()) {
             throw invalid(text, "no container port");
@@ -130,6 +176,24 @@ public record PortMapping(
             out.add(new PortMapping(protocol, hostIp, host[0] + i, host[0] + i, host[0] + i, container[0] + i));
         }
         return out;
+    }
+
+    /** An IPv6 literal in RFC 5952 form; IllegalArgumentException if it is none (or a zone is given). */
+    private static String ipv6(String text) {
+        if (text.indexOf('%') >= 0) {
+            throw new IllegalArgumentException("'" + text + "' has a zone: not a host IP to publish on");
+        }
+        final InetAddress parsed;
+        try {
+            parsed = InetAddress.ofLiteral(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an IPv6 address", e);
+        }
+        if (!(parsed instanceof Inet6Address)) {
+            throw new IllegalArgumentException("'" + text + "' is not an IPv6 address");
+        }
+        final ByteBuffer bytes = ByteBuffer.wrap(parsed.getAddress());
+        return Ipv6Address.format(bytes.getLong(), bytes.getLong());
     }
 
     private static int[] range(String text, String value, String what) {

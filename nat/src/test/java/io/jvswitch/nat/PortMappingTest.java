@@ -41,6 +41,19 @@ class PortMappingTest {
         assertEquals("80/tcp", PortMapping.parse("80").get(0).spec());
     }
 
+    @Test
+    void ipv6HostAddressesInBrackets() {
+        assertEquals(List.of(new PortMapping("tcp", "::1", 8080, 8080, 8080, 80)), PortMapping.parse("[::1]:8080:80"));
+        assertEquals(
+                List.of(new PortMapping("udp", "fd00:20::1", 0, 0, 0, 53)),
+                PortMapping.parse("[fd00:20:0::1]::53/udp"));
+        final PortMapping any = PortMapping.parse("[::]:8080:80").get(0);
+        assertTrue(any.ipv6Host());
+        assertEquals("[::]:8080:80/tcp", any.spec());
+        assertEquals(PortMapping.parse(any.spec()), List.of(any));
+        assertFalse(PortMapping.parse("8080:80").get(0).ipv6Host());
+    }
+
     @ParameterizedTest
     @CsvSource(
             delimiter = '|',
@@ -54,7 +67,11 @@ class PortMappingTest {
                 ":80|empty host port",
                 "1.2.3:80:80|not an IPv4 address",
                 "localhost:80:80|not an IPv4 address",
-                "[::1]:80:80|IPv6",
+                "[fe80::1%eth0]:80:80|not an IPv6 address",
+                "[10.0.0.1]:80:80|not an IPv6 address",
+                "[::1:80:80|in brackets",
+                "[::1]:80|no container port after the host IP",
+                "::1:80:80|in brackets",
                 "90-80:90-80|ends before it starts",
                 "7000-7002:7000-7001|the host range has 3 ports, the container range 2",
                 "80-|not a number",
@@ -76,5 +93,13 @@ class PortMappingTest {
         assertTrue(local.overlaps(any));
         assertFalse(local.overlaps(otherLocal));
         assertFalse(any.overlaps(udp));
+        // 0.0.0.0 takes IPv4's addresses only; "::" (a dual-stack socket) both families'.
+        final PortMapping loopback6 = PortMapping.parse("[::1]:8080:82").get(0);
+        final PortMapping any6 = PortMapping.parse("[::]:8080:82").get(0);
+        assertFalse(any.overlaps(loopback6));
+        assertTrue(any6.overlaps(loopback6));
+        assertTrue(any6.overlaps(local));
+        assertTrue(local.overlaps(any6));
+        assertTrue(loopback6.overlaps(PortMapping.parse("[0::1]:8080:83").get(0)));
     }
 }

@@ -23,10 +23,11 @@ import org.agrona.MutableDirectBuffer;
  * host routes each network's IPv6 subnet via. Neighbor solicitations inside a network are answered
  * earlier, by {@link NeighborProxy}.
  *
- * <p>The gateway's UDP service (DNS) over IPv6 is {@link Ipv6GatewayService}'s. Not done here: the
- * routing hook (no IPv6 NAT or published ports), extension headers (a packet is routed whatever
- * follows the fixed header, and quoted in errors as it is). Runs on the dataplane thread; rewrites in
- * place; allocates nothing per packet.
+ * <p>The gateway's UDP service (DNS) over IPv6 is {@link Ipv6GatewayService}'s; address translation
+ * (the routing hook's IPv6 side: masquerade) is {@link Ipv6Translation}'s, called before the route
+ * lookup and after it as the IPv4 router calls its hook. Not done here: extension headers (a packet
+ * is routed whatever follows the fixed header, and quoted in errors as it is). Runs on the dataplane
+ * thread; rewrites in place; allocates nothing per packet.
  */
 final class Ipv6Router {
     static final int ETH = VirtioNetHeader.LENGTH;
@@ -43,6 +44,7 @@ final class Ipv6Router {
 
     private final Ipv6IcmpErrors errors;
     private final Ipv6GatewayResponder responder;
+    private final Ipv6Translation translation;
     /** The gateway's UDP service (DNS) at each IPv6 gateway address. */
     final Ipv6GatewayService service;
 
@@ -63,6 +65,7 @@ final class Ipv6Router {
         this.table = table;
         this.errors = new Ipv6IcmpErrors(frame, egress, ip, scratchBytes, icmpLimiter);
         this.responder = new Ipv6GatewayResponder(frame, egress, ip);
+        this.translation = new Ipv6Translation(frame, egress);
         this.service = new Ipv6GatewayService(egress, frame);
     }
 
@@ -70,6 +73,11 @@ final class Ipv6Router {
 
     void routedNetworks(BridgeDomain[] domains) {
         routed = domains;
+    }
+
+    /** The routing hook's IPv6 side, or null for none. */
+    void hook(RoutingHook hook) {
+        translation.hook(hook);
     }
 
     void hostLink(int slot, HostLinkSpec spec) {
@@ -107,8 +115,8 @@ final class Ipv6Router {
         if (!validHeader(ingress, in, buffer, length)) {
             return;
         }
-        final long high = ip.destinationHigh();
-        final long low = ip.destinationLow();
+        long high = ip.destinationHigh(); // the hook may translate it: read again after its call
+        long low = ip.destinationLow();
         if (high == domain.gateway6High && low == domain.gateway6Low) {
             if (responder.answerEcho(ingress, in, domain.gatewayMac, buffer, length)
                     || service.offer(ingress, in, domain, ip, buffer, length)) {
@@ -135,9 +143,16 @@ final class Ipv6Router {
             egress.drop(ingress, in, DropReason.NO_ROUTE, buffer, length);
             return;
         }
+        final int verdict = translation.beforeRouting(domain.id, ip, buffer, length);
+        if (verdict == RoutingHook.DROP) {
+            return;
+        }
+        final boolean tracked = verdict == RoutingHook.ACCEPT_TRACKED;
+        high = ip.destinationHigh();
+        low = ip.destinationLow();
         final BridgeDomain target = lookup(high);
         if (target == null) {
-            if (domain.internal) {
+            if (domain.internal && !tracked) {
                 frame.record(TraceEvent.ROUTE_INTERNAL_NO_WAY_OUT, domain.id);
                 errors.unreachable(
                         ingress,
@@ -155,7 +170,7 @@ final class Ipv6Router {
                 frame.record(TraceEvent.ROUTE6_BEYOND_NETWORKS, high, low);
                 forward(ingress, in, domain, null, buffer, length);
             }
-        } else if (target != domain || (high == target.gateway6High && low == target.gateway6Low)) {
+        } else if ((target != domain && !tracked) || (high == target.gateway6High && low == target.gateway6Low)) {
             frame.record(TraceEvent.ROUTE6_ISOLATED, high, low, target.id);
             errors.unreachable(
                     ingress,
@@ -183,8 +198,8 @@ final class Ipv6Router {
         if (!validHeader(ingress, in, buffer, length)) {
             return;
         }
-        final long high = ip.destinationHigh();
-        final long low = ip.destinationLow();
+        long high = ip.destinationHigh(); // the hook may translate it: read again after its call
+        long low = ip.destinationLow();
         if (responder.answerHostSolicitation(ingress, in, ethernet, buffer, length)) {
             return;
         }
@@ -202,12 +217,18 @@ final class Ipv6Router {
             }
             return;
         }
+        final int verdict = translation.beforeRouting(RoutingHook.HOST_LINK, ip, buffer, length);
+        if (verdict == RoutingHook.DROP) {
+            return;
+        }
+        high = ip.destinationHigh();
+        low = ip.destinationLow();
         final BridgeDomain target = lookup(high);
         if (target == null || (high == target.gateway6High && low == target.gateway6Low)) {
             frame.record(TraceEvent.ROUTE6_IN_NO_NETWORK, high, low);
             errors.unreachable(
                     ingress, in, null, buffer, length, DropReason.NO_ROUTE, Icmpv6Packet.UNREACHABLE_NO_ROUTE);
-        } else if (target.internal) {
+        } else if (target.internal && verdict != RoutingHook.ACCEPT_TRACKED) {
             frame.record(TraceEvent.ROUTE_INTERNAL_FROM_HOST, target.id);
             errors.unreachable(
                     ingress,
@@ -277,6 +298,14 @@ final class Ipv6Router {
         }
         if (frame.dryRun) {
             frame.record(TraceEvent.ROUTED_VERDICT, to == null ? RoutingHook.HOST_LINK : to.id);
+            return;
+        }
+        if (!translation.afterRouting(
+                from == null ? RoutingHook.HOST_LINK : from.id,
+                to == null ? RoutingHook.HOST_LINK : to.id,
+                ip,
+                buffer,
+                length)) {
             return;
         }
         ip.setHopLimit(ip.hopLimit() - 1);

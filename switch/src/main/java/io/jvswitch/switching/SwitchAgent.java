@@ -356,6 +356,7 @@ final class SwitchAgent implements Agent {
 
     void routingHook(RoutingHook hook) {
         pipeline.router.hook(hook);
+        pipeline.router6.hook(hook == null ? null : hook.ipv6());
         if (hook != null) {
             reader.enableBursts();
         }

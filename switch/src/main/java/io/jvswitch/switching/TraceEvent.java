@@ -101,6 +101,8 @@ enum TraceEvent {
     NAT_PRE_ROUTE("nat (pre-route)"),
     /** As {@link #NAT_PRE_ROUTE}, after the route lookup. */
     NAT_POST_ROUTE("nat (post-route)"),
+    /** An IPv6 packet of a tracked connection, its destination translated back (a: unused). */
+    NAT6_TRACKED("nat"),
     /** a: the reason's ordinal ({@link DropReason}); shown under the reason's stage. */
     DROPPED(null),
     /** A step written as text, {@code stage} and {@code text}: the routing hook's words, a tunnel's egress. */

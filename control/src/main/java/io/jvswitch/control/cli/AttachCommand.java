@@ -85,9 +85,9 @@ final class AttachCommand implements Callable<Integer> {
     @Option(
             names = {"-p", "--publish"},
             paramLabel = "[IP:][HOSTPORT:]PORT[/PROTO]",
-            description =
-                    "Publish a container port on the host (repeatable), Docker's syntax: "
-                            + "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]; without a host port a free one is picked.")
+            description = "Publish a container port on the host (repeatable), Docker's syntax: "
+                    + "[hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp]; without a host port a free one is picked;"
+                    + " an IPv6 host IP in brackets ([::1]:8080:80), served by the host's listener only.")
     List<String> publish;
 
     @Option(

@@ -52,7 +52,8 @@ final class PortsCommand implements Callable<Integer> {
                     p.path("endpoint").asText(),
                     p.path("network").asText(),
                     p.path("protocol").asText(),
-                    hostIp + ":" + p.path("hostPort").asInt(),
+                    (hostIp.indexOf(':') >= 0 ? "[" + hostIp + "]" : hostIp) + ":"
+                            + p.path("hostPort").asInt(),
                     p.path("containerIp").asText() + ":"
                             + p.path("containerPort").asInt(),
                     p.path("path").asText());

@@ -203,9 +203,12 @@ public final class HostPortRules implements AutoCloseable {
         tidyShared();
     }
 
-    /** The rule selector for a mapping, or null for one that only this host's own clients can reach. */
+    /**
+     * The rule selector for a mapping, or null for one that only this host's own clients can reach
+     * (loopback, and for now every IPv6 host address: those are served by the listener only).
+     */
     static String selectorOf(PortMapping m) {
-        if (m.hostPort() == 0 || m.hostIp().startsWith("127.")) {
+        if (m.hostPort() == 0 || m.hostIp().startsWith("127.") || m.ipv6Host()) {
             return null;
         }
         final String to = "0.0.0.0".equals(m.hostIp()) ? "" : "to " + m.hostIp() + "/32 ";

@@ -1,10 +1,12 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.nat.Connection;
+import io.jvswitch.nat.Ipv6NatPolicy;
 import io.jvswitch.nat.NatCounters;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.nat.NatPolicy;
@@ -13,6 +15,7 @@ import io.jvswitch.nat.PortMapping;
 import io.jvswitch.nat.PublishedPorts;
 import io.jvswitch.packet.Ipv4Packet;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +37,9 @@ import java.util.function.Supplier;
  * <p>Masqueraded connections leave with the masquerade address as source: an address routed to
  * the router over the host link but owned by no interface, so the host forwards those packets and
  * sends their replies back down the link (a host address would make the host drop them as
- * martians, and keep the replies). Called on the control thread.
+ * martians, and keep the replies). The same for IPv6 on dual-stack networks (Docker masquerades
+ * IPv6 since 27.0; {@link Ipv6Masquerade}); {@code --masquerade=false} turns off both families.
+ * Called on the control thread.
  */
 public final class NatService implements NetworkEvents, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.nat");
@@ -54,6 +59,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     private final HostPortRules hostRules;
 
     private boolean started;
+    /** The IPv6 half of the policy, and the route of its masquerade address; set by {@link #start}. */
+    private Ipv6Masquerade ipv6;
     /** Runs a read of the tracker's table on the dataplane thread, which owns it. */
     private final Function<Supplier<List<Connection>>, List<Connection>> onDataplaneThread;
 
@@ -79,6 +86,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     /** Routes the masquerade address to the router over the host link, so replies reach the translator. */
     public void start(HostLink link) {
         started = true;
+        ipv6 = new Ipv6Masquerade(runner, link);
         runner.check(
                 "cannot route the masquerade address " + Cidr.format(masqueradeAddress) + " to the switch",
                 List.of(
@@ -144,6 +152,14 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 removed[0] = engine.removeEndpoint(network.dataplaneId(), address);
                 return List.of();
             });
+            if (endpoint.ipv6() != null) {
+                final BigInteger address6 = Ipv6Cidr.parseAddress(endpoint.ipv6(), "endpoint address");
+                onDataplaneThread.apply(() -> {
+                    removed[0] += engine.removeEndpoint(
+                            network.dataplaneId(), Ipv6Cidr.high(address6), Ipv6Cidr.low(address6));
+                    return List.of();
+                });
+            }
             if (removed[0] > 0) {
                 LOG.log(
                         System.Logger.Level.INFO,
@@ -343,6 +359,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         }
         hostAddresses.addAll(hostAddresses());
         final List<PublishedPorts.Rule> rules = new ArrayList<>();
+        final List<Ipv6NatPolicy.PublishedPort> rules6 = new ArrayList<>();
         published.forEach((id, mappings) -> {
             final EndpointRecord endpoint = endpoints.get(id);
             final NetworkRecord network = endpoint == null ? null : networks.get(endpoint.network());
@@ -350,6 +367,11 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 return;
             }
             for (PortMapping m : mappings) {
+                if (m.ipv6Host()) {
+                    Ipv6Masquerade.publishedPort(m, network.dataplaneId(), endpoint.ipv6())
+                            .ifPresent(rules6::add);
+                    continue;
+                }
                 rules.add(new PublishedPorts.Rule(
                         "tcp".equals(m.protocol()) ? Ipv4Packet.PROTOCOL_TCP : Ipv4Packet.PROTOCOL_UDP,
                         Cidr.parseAddress(m.hostIp()),
@@ -366,32 +388,12 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 new PublishedPorts(rules)));
         // The gateways and the host's own addresses: a client beyond the host may aim at any of them.
         syncHostRules(hostAddresses.stream().distinct().toList());
+        engine.ipv6Policy(ipv6.policy(networks.values(), rules6));
     }
 
     /** The IPv4 addresses of the daemon's namespace, which a container may use to reach a published port. */
     private List<Integer> hostAddresses() {
-        final List<Integer> out = new ArrayList<>();
-        final CommandRunner.Result result = runner.run(List.of("ip", "-4", "-o", "address", "show"));
-        if (!result.ok()) {
-            return out;
-        }
-        for (String line : result.stdout().split("\n")) {
-            final String[] words = line.trim().split("\\s+");
-            for (int i = 0; i + 1 < words.length; i++) {
-                if (words[i].equals("inet")) {
-                    final String address = words[i + 1].replaceAll("/.*", "");
-                    try {
-                        final int ip = Cidr.parseAddress(address);
-                        if ((ip >>> 24) != 127) {
-                            out.add(ip);
-                        }
-                    } catch (IllegalArgumentException ignored) {
-                        // not an address: skip
-                    }
-                }
-            }
-        }
-        return out;
+        return HostAddresses.ipv4(runner);
     }
 
     @Override

@@ -102,6 +102,16 @@ public interface RoutingHook {
     default void prefetch(int fromNetwork, DirectBuffer[] buffers, int ipOffset, int[] ipLengths, int count) {}
 
     /**
+     * The hook of the IPv6 router, or null when this hook translates IPv4 only. The IPv6 router calls
+     * its {@link #beforeRouting} and {@link #afterRouting} as the IPv4 router calls these (with
+     * {@code ipOffset} at the IPv6 header, the same verdicts and the same slot), for every packet it
+     * routes; never its {@link #prefetch} or {@link #housekeeping}: this hook's housekeeping covers both.
+     */
+    default RoutingHook ipv6() {
+        return null;
+    }
+
+    /**
      * Housekeeping, once per duty cycle of the dataplane, traffic or not (so state kept for idle
      * flows still expires): must do a small bounded amount of work.
      */
