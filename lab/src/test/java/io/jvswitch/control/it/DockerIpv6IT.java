@@ -258,6 +258,11 @@ class DockerIpv6IT {
                 jvs("network", "inspect", jvsName("dflt6")).toString().contains(address + "/64"),
                 "jvs carries Docker's address");
         assertTrue(ping6("d1", "fd00:32::1"));
+        // without an IPv6 subnet Docker 20.10's default IPAM has no IPv6 pool to give: its own refusal
+        final DockerEngineLab.Result noPool =
+                engine.docker("network", "create", "-d", "jvs", "--ipv6", "--subnet", "172.33.0.0/24", "dflt6b");
+        assertFalse(noPool.ok(), noPool.output());
+        assertTrue(noPool.stderr().contains("non-overlapping IPv6 address pool"), noPool.stderr());
     }
 
     @Test
