@@ -172,13 +172,19 @@ class DockerIpv6IT {
     @Test
     @Order(4)
     void jvsDaemonRestartKeepsTheIpv6Side() throws Exception {
+        engine.check("run", "-d", "--name", "c3", "--network", "web6", IMAGE, "sleep", "3600");
+        assertEquals("fd00:30::3", setting("c3", "web6", "GlobalIPv6Address"));
         daemon.close();
+        // Docker removes a container while jvs is down: its ReleaseAddress never arrives
+        engine.docker("rm", "-f", "c3");
         startDaemon();
+        final String log = daemon.logText();
+        assertTrue(log.contains("Docker reconciliation: released fd00:30::3 in pool " + SUBNET6), log);
         await(() -> ping6("c1", "fd00:30::2"));
         final JsonNode network = jvs("network", "inspect", jvsName("web6")).get(0);
         assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
         assertTrue(network.path("Containers").toString().contains("fd00:30::50/64"), network.toString());
-        // the IPAM's addresses were kept: a new container gets the next free one, not one held
+        // the IPAM's addresses were kept: a new container gets the released one, not one held
         engine.check("run", "-d", "--name", "c3", "--network", "web6", IMAGE, "sleep", "3600");
         assertEquals("fd00:30::3", setting("c3", "web6", "GlobalIPv6Address"));
         assertTrue(ping6("c3", "fd00:30::50"));
