@@ -1,17 +1,15 @@
 package io.jvswitch.control.it;
 
+import static io.jvswitch.control.it.DockerJvsCalls.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jvswitch.control.api.Json;
-import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.DockerEngineLab;
 import io.jvswitch.control.lab.NetnsLab;
-import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -20,13 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Dual-stack Docker networks ({@code docker network create --ipv6}) through the jvs plugin, driven
@@ -40,7 +34,6 @@ import java.util.stream.Stream;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerIpv6IT {
     private static final String IMAGE = "jvs-test/busybox";
-    private static final long WAIT_SECONDS = 60;
     private static final String SUBNET6 = "fd00:30::/64";
     private static final String GATEWAY6 = "fd00:30::1";
 
@@ -48,6 +41,7 @@ class DockerIpv6IT {
     private DockerEngineLab engine;
     private DaemonProcess daemon;
     private Path dir;
+    private DockerJvsCalls calls;
 
     @BeforeAll
     void start() throws Exception {
@@ -59,6 +53,7 @@ class DockerIpv6IT {
             final String host = lab.add("host");
             engine = new DockerEngineLab();
             dir = engine.dir();
+            calls = new DockerJvsCalls(engine, dir.resolve("jvs.sock"), () -> daemon);
             engine.start(host);
             startDaemon();
             engine.importBusybox(IMAGE, "ipv6");
@@ -69,15 +64,7 @@ class DockerIpv6IT {
     }
 
     private void startDaemon() throws Exception {
-        daemon = DaemonProcess.startWith(
-                engine.enter(),
-                dir.resolve("jvs.sock"),
-                dir.resolve("jvs-state"),
-                dir.resolve("jvs.log"),
-                "--docker-plugin-socket",
-                DockerEngineLab.PLUGIN_SOCKET.toString(),
-                "--docker-host",
-                engine.host());
+        daemon = DockerJvsCalls.startPluginDaemon(engine);
     }
 
     @AfterAll
@@ -108,19 +95,7 @@ class DockerIpv6IT {
     @Test
     @Order(1)
     void dualStackNetworkThroughTheJvsIpam() {
-        final String id = engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--ipv6",
-                "--subnet",
-                "172.30.0.0/24",
-                "--subnet",
-                SUBNET6,
-                "web6");
+        final String id = createDualStack("web6", "172.30.0.0/24", SUBNET6, "--ipam-driver", "jvs");
         // Docker's record: EnableIPv6 and both IPAM configs
         assertEquals("true", engine.check("network", "inspect", "-f", "{{.EnableIPv6}}", "web6"));
         final String config = engine.check("network", "inspect", "-f", "{{json .IPAM.Config}}", "web6");
@@ -193,19 +168,8 @@ class DockerIpv6IT {
     @Test
     @Order(5)
     void overlappingAndTakenIpv6AddressesAreRefused() {
-        final DockerEngineLab.Result wide = engine.docker(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--ipv6",
-                "--subnet",
-                "172.31.0.0/24",
-                "--subnet",
-                "fd00:30::/56",
-                "wide6");
+        final DockerEngineLab.Result wide =
+                engine.docker(dualStack("wide6", "172.31.0.0/24", "fd00:30::/56", "--ipam-driver", "jvs"));
         assertFalse(wide.ok());
         assertTrue(
                 wide.stderr()
@@ -231,7 +195,7 @@ class DockerIpv6IT {
                 "jvs",
                 "--ipv6",
                 "--subnet",
-                "172.31.0.0/24",
+                "172.31.0.0/24", // the refused wide6 left its IPv4 pool free again
                 "auto6");
         final JsonNode network =
                 jvs("network", "inspect", "docker-" + id.substring(0, 12)).get(0);
@@ -246,17 +210,7 @@ class DockerIpv6IT {
     @Test
     @Order(7)
     void dualStackWithDockersDefaultIpam() {
-        engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipv6",
-                "--subnet",
-                "172.32.0.0/24",
-                "--subnet",
-                "fd00:32::/64",
-                "dflt6");
+        createDualStack("dflt6", "172.32.0.0/24", "fd00:32::/64");
         engine.check("run", "-d", "--name", "d1", "--network", "dflt6", IMAGE, "sleep", "3600");
         final String address = setting("d1", "dflt6", "GlobalIPv6Address");
         assertTrue(address.startsWith("fd00:32::"), address);
@@ -278,19 +232,7 @@ class DockerIpv6IT {
         final String old = jvsName("web6");
         engine.check("network", "rm", "web6");
         assertFalse(jvsText("network", "ls").contains(old));
-        engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--ipv6",
-                "--subnet",
-                "172.30.0.0/24",
-                "--subnet",
-                SUBNET6,
-                "web6again");
+        createDualStack("web6again", "172.30.0.0/24", SUBNET6, "--ipam-driver", "jvs");
         engine.check(
                 "run",
                 "-d",
@@ -317,52 +259,28 @@ class DockerIpv6IT {
         return out.ok() && out.stdout().contains(" 0% packet loss");
     }
 
-    private String jvsName(String dockerNetwork) {
-        return "docker-"
-                + engine.check("network", "inspect", "-f", "{{.Id}}", dockerNetwork)
-                        .substring(0, 12);
-    }
-
-    /** Polls a command until it succeeds; returns its trimmed output. */
-    private static String await(CommandCall call) {
-        return Await.until(
-                        "a command succeeds with output",
-                        Duration.ofSeconds(WAIT_SECONDS),
-                        call::run,
-                        r -> r.ok() && !r.stdout().isBlank())
-                .stdout()
-                .strip();
-    }
-
-    private static void await(BooleanSupplier condition) {
-        Await.until("a condition of the Docker IPv6 test", Duration.ofSeconds(WAIT_SECONDS), condition::getAsBoolean);
-    }
-
-    @FunctionalInterface
-    private interface CommandCall {
-        DockerEngineLab.Result run();
-    }
-
     private JsonNode jvs(String... args) {
-        try {
-            return Json.mapper().readTree(jvsText(args));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return calls.jvs(args);
     }
 
     private String jvsText(String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final String[] full = Stream.concat(
-                        Stream.of(args),
-                        Stream.of("--socket", dir.resolve("jvs.sock").toString()))
-                .toArray(String[]::new);
-        final int exit = JvsCommand.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
-        if (exit != 0) {
-            throw new AssertionError("jvs " + String.join(" ", args) + " failed: " + err + "\njvs log:\n"
-                    + daemon.logText() + "\ndockerd log:\n" + engine.log());
-        }
-        return out.toString();
+        return calls.jvsText(args);
+    }
+
+    private String jvsName(String dockerNetwork) {
+        return calls.jvsName(dockerNetwork);
+    }
+
+    private String createDualStack(String name, String subnet4, String subnet6, String... more) {
+        return engine.check(dualStack(name, subnet4, subnet6, more));
+    }
+
+    /** {@code network create -d jvs --ipv6} of both subnets, with {@code more} options before the name. */
+    private static String[] dualStack(String name, String subnet4, String subnet6, String... more) {
+        final List<String> args = new ArrayList<>(
+                List.of("network", "create", "-d", "jvs", "--ipv6", "--subnet", subnet4, "--subnet", subnet6));
+        args.addAll(List.of(more));
+        args.add(name);
+        return args.toArray(String[]::new);
     }
 }
