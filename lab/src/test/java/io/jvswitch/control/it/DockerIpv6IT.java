@@ -71,7 +71,7 @@ class DockerIpv6IT {
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "c1", "c2", "c3", "a1", "d1", "again");
+                engine.docker("rm", "-f", "c1", "c2", "c3", "a1", "d1", "again", "l1");
             }
         } finally {
             try {
@@ -246,6 +246,26 @@ class DockerIpv6IT {
                 "sleep",
                 "3600");
         assertEquals("fd00:30::50", setting("again", "web6again", "GlobalIPv6Address"));
+    }
+
+    @Test
+    @Order(9)
+    void aLostDualStackNetworkIsMadeAgainFromDockersRecord() throws Exception {
+        createDualStack("lost6", "172.34.0.0/24", "fd00:34::/64", "--ipam-driver", "jvs");
+        final String name = jvsName("lost6");
+        jvsText("network", "rm", name);
+        daemon.close();
+        startDaemon();
+        final String log = daemon.logText();
+        assertTrue(log.contains("Docker reconciliation: created jvs network " + name + " again"), log);
+        final JsonNode network = jvs("network", "inspect", name).get(0);
+        assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
+        assertEquals(
+                "fd00:34::/64",
+                network.path("IPAM").path("Config").get(1).path("Subnet").asText(),
+                network.toString());
+        engine.check("run", "-d", "--name", "l1", "--network", "lost6", IMAGE, "sleep", "3600");
+        assertTrue(ping6("l1", "fd00:34::1"));
     }
 
     // ---- helpers -----------------------------------------------------------------------------
