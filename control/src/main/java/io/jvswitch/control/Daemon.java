@@ -25,6 +25,7 @@ import io.jvswitch.control.docker.DockerReconciler;
 import io.jvswitch.control.docker.NetworkServiceAddresses;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.StateDirectoryLock;
 import io.jvswitch.control.model.StateFile;
@@ -146,6 +147,10 @@ public final class Daemon {
                                     .forEach(n -> inUse.add(Cidr.parse(n.subnet())));
                             return inUse;
                         },
+                        () -> service.get().networks().stream()
+                                .filter(NetworkRecord::enableIpv6)
+                                .map(n -> Ipv6Cidr.parse(n.ipv6().subnet(), "subnet"))
+                                .toList(),
                         new NetworkServiceAddresses(service::get, agent == null ? null : agent::offerAddress));
         final DockerNetworkMap dockerNetworks = new DockerNetworkMap(stateDir, json);
         if (dockerIpam != null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.DefaultPools;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.NetworkRecord;
 
 import java.nio.file.Path;
@@ -25,6 +26,9 @@ import java.util.function.Supplier;
  * {@code -o jvs.network=NAME}: its gateway is the network's, and its addresses are ones no endpoint
  * of the network holds; on a global network they come from this host's blocks in the cluster store
  * ({@link JvsNetworkAddresses}), so no two hosts hand out the same one.
+ *
+ * <p>IPv6 pools ({@code --ipv6}) are {@link DockerIpv6Pools}'s, kept in the same file; their ids
+ * are IPv6 subnets, so every call after RequestPool finds its family by the pool id.
  */
 public final class DockerIpam {
     public static final String LOCAL_ADDRESS_SPACE = "jvs-local";
@@ -45,6 +49,7 @@ public final class DockerIpam {
     private final JvsNetworkAddresses networks;
 
     private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private final DockerIpv6Pools pools6;
 
     /**
      * A pool as saved: its subnet, gateway, how many networks hold it, its endpoints' addresses, and
@@ -73,13 +78,27 @@ public final class DockerIpam {
     }
 
     public DockerIpam(Path stateDir, ObjectMapper json, Supplier<List<Cidr>> subnetsInUse) {
-        this(stateDir, json, subnetsInUse, JvsNetworkAddresses.NONE);
+        this(stateDir, json, subnetsInUse, List::of, JvsNetworkAddresses.NONE);
     }
 
     public DockerIpam(
             Path stateDir, ObjectMapper json, Supplier<List<Cidr>> subnetsInUse, JvsNetworkAddresses networks) {
+        this(stateDir, json, subnetsInUse, List::of, networks);
+    }
+
+    /**
+     * @param subnetsInUse IPv4 subnets a pool must not overlap (jvs networks, the host's routes)
+     * @param subnets6InUse IPv6 subnets a pool must not overlap (jvs networks')
+     */
+    public DockerIpam(
+            Path stateDir,
+            ObjectMapper json,
+            Supplier<List<Cidr>> subnetsInUse,
+            Supplier<List<Ipv6Cidr>> subnets6InUse,
+            JvsNetworkAddresses networks) {
         this.file = new JsonStateFile<>(stateDir, "docker-ipam.json", json, Saved.class);
         this.subnetsInUse = subnetsInUse;
+        this.pools6 = new DockerIpv6Pools(subnets6InUse);
         this.networks = networks;
     }
 
@@ -90,6 +109,10 @@ public final class DockerIpam {
             return;
         }
         for (SavedPool p : saved.pools()) {
+            if (DockerIpv6Pools.isIpv6(p.subnet())) {
+                pools6.load(p);
+                continue;
+            }
             final Cidr subnet = Cidr.parse(p.subnet());
             final AddressPool addresses = AddressPool.builder(subnet)
                     .gateway(Cidr.parseAddress(p.gateway()))
@@ -100,7 +123,9 @@ public final class DockerIpam {
     }
 
     public List<String> poolIds() {
-        return List.copyOf(pools.keySet());
+        final List<String> ids = new ArrayList<>(pools.keySet());
+        ids.addAll(pools6.poolIds());
+        return ids;
     }
 
     /**
@@ -109,12 +134,12 @@ public final class DockerIpam {
      */
     public Map<String, Object> requestPool(
             String addressSpace, String subnet, String subPool, boolean v6, Map<String, String> options) {
-        if (v6) {
-            throw new PluginException("the jvs IPAM driver has no IPv6 pools: create the network without --ipv6");
-        }
         if (subPool != null && !subPool.isEmpty()) {
             throw new PluginException("the jvs IPAM driver does not support --ip-range (" + subPool
                     + "): give the network its own --subnet");
+        }
+        if (v6) {
+            return requestPool6(subnet, options);
         }
         final NetworkRecord network = jvsNetwork(subnet, options);
         final Cidr wanted;
@@ -175,7 +200,23 @@ public final class DockerIpam {
         return poolAnswer(id, wanted);
     }
 
+    /** An IPv6 pool of its own: a Docker network onto an existing jvs network takes IPv4 only. */
+    private Map<String, Object> requestPool6(String subnet, Map<String, String> options) {
+        final String onto = options.get(JVS_NETWORK);
+        if (onto != null) {
+            throw new PluginException("--ipam-opt " + JVS_NETWORK + "=" + onto + " takes jvs network " + onto
+                    + "'s IPv4 pool only: create the Docker network without --ipv6");
+        }
+        final Ipv6Cidr wanted = pools6.requestPool(subnet, pools.size() + pools6.size() < MAX_POOLS);
+        save();
+        return poolAnswer(wanted.toString(), wanted.toString());
+    }
+
     public void releasePool(String poolId) {
+        if (pools6.releasePool(poolId)) {
+            save();
+            return;
+        }
         final Pool pool = pools.get(poolId);
         if (pool == null) {
             return; // released already: Docker may repeat a release after an error
@@ -191,8 +232,13 @@ public final class DockerIpam {
      * @return the address with the pool's prefix length, e.g. {@code 172.30.0.2/24}
      */
     public String requestAddress(String poolId, String address, Map<String, String> options) {
-        final Pool pool = requirePool(poolId);
         final boolean gateway = GATEWAY_REQUEST.equals(options.get(REQUEST_ADDRESS_TYPE));
+        if (DockerIpv6Pools.isIpv6(poolId)) {
+            final String answer = pools6.requestAddress(poolId, address, gateway);
+            save();
+            return answer;
+        }
+        final Pool pool = requirePool(poolId);
         final int ip;
         try {
             if (gateway) {
@@ -214,6 +260,12 @@ public final class DockerIpam {
     }
 
     public void releaseAddress(String poolId, String address) {
+        if (DockerIpv6Pools.isIpv6(poolId)) {
+            if (pools6.releaseAddress(poolId, address)) {
+                save();
+            }
+            return;
+        }
         final Pool pool = pools.get(poolId);
         if (pool == null || address == null || address.isEmpty()) {
             return;
@@ -232,6 +284,10 @@ public final class DockerIpam {
 
     /** The endpoints' addresses held in a pool (not its gateway), ascending. */
     public List<String> addresses(String poolId) {
+        if (DockerIpv6Pools.isIpv6(poolId)) {
+            final List<String> held = pools6.addresses(poolId);
+            return held == null ? List.of() : held;
+        }
         final Pool pool = pools.get(poolId);
         return pool == null
                 ? List.of()
@@ -240,6 +296,9 @@ public final class DockerIpam {
 
     /** Whether an endpoint holds this address in the pool (for reconciliation and tests). */
     public boolean inUse(String poolId, String address) {
+        if (DockerIpv6Pools.isIpv6(poolId)) {
+            return addresses(poolId).contains(Ipv6Cidr.format(Ipv6Cidr.parseAddress(address, "address")));
+        }
         final Pool pool = pools.get(poolId);
         return pool != null && pool.addresses.inUse(Cidr.parseAddress(address));
     }
@@ -317,7 +376,7 @@ public final class DockerIpam {
         return pool;
     }
 
-    private static Map<String, Object> poolAnswer(String id, Cidr subnet) {
+    private static Map<String, Object> poolAnswer(String id, Object subnet) {
         final Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("PoolID", id);
         answer.put("Pool", subnet.toString());
@@ -335,6 +394,7 @@ public final class DockerIpam {
                     p.addresses.allocated().stream().map(Cidr::format).toList(),
                     p.network));
         }
+        saved.addAll(pools6.saved());
         file.write(new Saved(1, saved));
     }
 }

@@ -39,7 +39,8 @@ final class DockerNetworkDriver {
     /** Endpoints between CreateEndpoint and Join: their address and MAC, by Docker's endpoint id. */
     private final Map<String, Pending> pending = new LinkedHashMap<>();
 
-    private record Pending(String networkId, String ipv4, String mac) {}
+    /** {@code ipv6}: null on an IPv4-only network. */
+    private record Pending(String networkId, String ipv4, String ipv6, String mac) {}
 
     DockerNetworkDriver(NetworkService service, DockerNetworkMap networks, DockerEndpointNames names) {
         this.service = service;
@@ -72,11 +73,18 @@ final class DockerNetworkDriver {
 
     Map<String, Object> createNetwork(JsonNode request) {
         final String id = requireId(request, "NetworkID");
-        if (request.path("IPv6Data").isArray() && !request.path("IPv6Data").isEmpty()) {
-            throw new PluginException("the jvs Docker driver makes IPv4 networks only: create the network without"
-                    + " --ipv6, or make a dual-stack or IPv6-only one with jvs network create and use jvs attach");
-        }
         final JsonNode v4 = request.path("IPv4Data");
+        final JsonNode v6 = request.path("IPv6Data");
+        final boolean dualStack = v6.isArray() && !v6.isEmpty();
+        if (dualStack && (!v4.isArray() || v4.isEmpty())) {
+            // Docker 20.10 gives every network an IPv4 pool (it ignores --ipv4=false): only a newer engine asks this
+            throw new PluginException("the jvs Docker driver makes IPv4 and dual-stack networks, not IPv6-only ones:"
+                    + " make an IPv6-only network with jvs network create --ipv4=false --ipv6 and use jvs attach");
+        }
+        if (dualStack && v6.size() != 1) {
+            throw new PluginException(
+                    "a jvs network has at most one IPv6 subnet (got " + v6.size() + "): give one IPv6 --subnet");
+        }
         if (!v4.isArray() || v4.size() != 1) {
             throw new PluginException("a jvs network has exactly one IPv4 subnet (got " + (v4.isArray() ? v4.size() : 0)
                     + "): give one --subnet");
@@ -85,16 +93,17 @@ final class DockerNetworkDriver {
         final JsonNode data = v4.get(0);
         final String subnet = data.path("Pool").asText();
         final String gateway = withoutPrefix(data.path("Gateway").asText(""));
-        final Map<String, String> aux = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it =
-                        data.path("AuxAddresses").fields();
-                it.hasNext(); ) {
-            final Map.Entry<String, JsonNode> e = it.next();
-            aux.put(e.getKey(), withoutPrefix(e.getValue().asText()));
-        }
+        final Map<String, String> aux = auxAddresses(data);
         if (options.network() != null) {
+            if (dualStack) {
+                throw new PluginException("-o " + DockerNetworkOptions.JVS_NETWORK + " puts the Docker network onto"
+                        + " jvs network " + options.network() + " over IPv4 only: create it without --ipv6");
+            }
             return attachOnto(id, options, data.path("AddressSpace").asText(""), subnet, gateway, aux);
         }
+        final JsonNode data6 = dualStack ? v6.get(0) : null;
+        final String gateway6 = dualStack ? withoutPrefix(data6.path("Gateway").asText("")) : "";
+        final Map<String, String> aux6 = dualStack ? auxAddresses(data6) : Map.of();
         for (NetworkRecord existing : service.networks()) {
             if (subnet.equals(existing.subnet())) {
                 throw new PluginException("subnet " + subnet + " is jvs network " + existing.name()
@@ -116,9 +125,27 @@ final class DockerNetworkDriver {
                 null,
                 null,
                 null,
-                null));
+                null,
+                dualStack ? Boolean.TRUE : null,
+                null,
+                dualStack ? data6.path("Pool").asText() : null,
+                gateway6.isEmpty() ? null : gateway6,
+                null,
+                aux6.isEmpty() ? null : aux6));
         LOG.log(System.Logger.Level.INFO, "Docker network {0} is jvs network {1}", shortId(id, 12), network.name());
         return Map.of();
+    }
+
+    /** {@code --aux-address} of one family, without Docker's prefix lengths. */
+    private static Map<String, String> auxAddresses(JsonNode data) {
+        final Map<String, String> aux = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        data.path("AuxAddresses").fields();
+                it.hasNext(); ) {
+            final Map.Entry<String, JsonNode> e = it.next();
+            aux.put(e.getKey(), withoutPrefix(e.getValue().asText()));
+        }
+        return aux;
     }
 
     /**
@@ -187,14 +214,17 @@ final class DockerNetworkDriver {
     Map<String, Object> createEndpoint(JsonNode request) {
         final String networkId = requireId(request, "NetworkID");
         final String endpointId = requireId(request, "EndpointID");
-        service.network(networkName(networkId)); // a clear error for a network jvs does not have
+        // a clear error for a network jvs does not have
+        final NetworkRecord network = service.network(networkName(networkId));
         final JsonNode iface = request.path("Interface");
         final String address = iface.path("Address").asText("");
         if (address.isEmpty()) {
             throw new PluginException("jvs endpoints need an IPv4 address: Docker gave none");
         }
-        if (!iface.path("AddressIPv6").asText("").isEmpty()) {
-            throw new PluginException("jvs networks are IPv4 only: the endpoint got an IPv6 address");
+        final String address6 = withoutPrefix(iface.path("AddressIPv6").asText(""));
+        if (!address6.isEmpty() && !network.enableIpv6()) {
+            throw new PluginException("jvs network " + network.name() + " has no IPv6 side, and Docker gave the"
+                    + " endpoint an IPv6 address (" + address6 + ")");
         }
         if (pending.size() >= MAX_PENDING && !pending.containsKey(endpointId)) {
             throw new PluginException(MAX_PENDING + " endpoints are created and not joined: the jvs driver's limit");
@@ -210,7 +240,7 @@ final class DockerNetworkDriver {
             mac = MacAddress.format(MacAddress.parse(given));
             answer.put("Interface", Map.of());
         }
-        pending.put(endpointId, new Pending(networkId, ipv4, mac));
+        pending.put(endpointId, new Pending(networkId, ipv4, address6.isEmpty() ? null : address6, mac));
         return answer;
     }
 
@@ -241,12 +271,17 @@ final class DockerNetworkDriver {
                 device,
                 false,
                 aliases,
-                null));
+                null,
+                created.ipv6()));
         pending.remove(endpointId);
         final Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("InterfaceName", Map.of("SrcName", device, "DstPrefix", "eth"));
         if (!network.internal()) {
             answer.put("Gateway", network.gateway());
+            // the container's IPv6 default route, as Docker's bridge driver gives it; only with an IPv6 address
+            if (network.enableIpv6() && created.ipv6() != null) {
+                answer.put("GatewayIPv6", network.ipv6().gateway());
+            }
         }
         // Docker must not add its docker_gwbridge: jvs routes (or, internal, isolates) the network.
         answer.put("DisableGatewayService", true);
@@ -256,7 +291,7 @@ final class DockerNetworkDriver {
                 shortId(endpointId, 12),
                 network.name(),
                 endpoint.ifname(),
-                endpoint.ipv4());
+                endpoint.addresses());
         return answer;
     }
 

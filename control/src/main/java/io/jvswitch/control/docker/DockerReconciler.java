@@ -116,6 +116,7 @@ public final class DockerReconciler {
                         container.path("EndpointID").asText());
                 dockerEndpoints.add(endpoint);
                 addresses.add(container.path("IPv4Address").asText().replaceAll("/.*", ""));
+                addresses.add(container.path("IPv6Address").asText().replaceAll("/.*", ""));
                 if (jvs != null && !jvsEndpoints.contains(endpoint)) {
                     reported.add("container " + container.path("Name").asText() + " is on Docker network "
                             + dockerName + " but jvs does not carry it: docker network disconnect and connect it,"
@@ -186,6 +187,7 @@ public final class DockerReconciler {
                         DockerNetworkOptions.DOCKER_INTERNAL,
                         network.path("Internal").asBoolean(false)));
         final List<Map<String, Object>> v4 = new ArrayList<>();
+        final List<Map<String, Object>> v6 = new ArrayList<>();
         for (JsonNode c : config) {
             final String subnet = c.path("Subnet").asText();
             final String prefix = subnet.substring(subnet.indexOf('/'));
@@ -194,9 +196,10 @@ public final class DockerReconciler {
             if (!c.path("Gateway").asText("").isEmpty()) {
                 data.put("Gateway", c.path("Gateway").asText() + prefix);
             }
-            v4.add(data);
+            (DockerIpv6Pools.isIpv6(subnet) ? v6 : v4).add(data);
         }
         request.put("IPv4Data", v4);
+        request.put("IPv6Data", v6);
         try {
             new DockerNetworkDriver(service, networkMap, null).createNetwork(json.valueToTree(request));
             repaired.add("created jvs network " + name + " again for Docker network "

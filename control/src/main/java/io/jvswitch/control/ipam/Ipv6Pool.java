@@ -3,6 +3,7 @@ package io.jvswitch.control.ipam;
 import java.math.BigInteger;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -137,6 +138,11 @@ public final class Ipv6Pool {
 
     public int allocatedCount() {
         return taken.size();
+    }
+
+    /** The addresses handed out, ascending (what a saved pool keeps). */
+    public List<BigInteger> allocated() {
+        return List.copyOf(taken);
     }
 
     private boolean isSpecial(BigInteger a) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import org.junit.jupiter.api.Test;
@@ -27,9 +28,12 @@ class DockerIpamTest {
     Path dir;
 
     private final List<Cidr> hostSubnets = new ArrayList<>();
+    /** The IPv6 subnets of jvs's own networks. */
+    private final List<Ipv6Cidr> jvsSubnets6 = new ArrayList<>();
 
     private DockerIpam ipam() {
-        final DockerIpam ipam = new DockerIpam(dir, Json.mapper(), () -> hostSubnets);
+        final DockerIpam ipam =
+                new DockerIpam(dir, Json.mapper(), () -> hostSubnets, () -> jvsSubnets6, JvsNetworkAddresses.NONE);
         ipam.load();
         return ipam;
     }
@@ -65,7 +69,6 @@ class DockerIpamTest {
         final PluginException host = assertThrows(
                 PluginException.class, () -> ipam.requestPool("jvs-local", "10.1.2.0/24", "", false, Map.of()));
         assertEquals("subnet 10.1.2.0/24 overlaps 10.1.0.0/16, already in use on this host", host.getMessage());
-        assertThrows(PluginException.class, () -> ipam.requestPool("jvs-local", "", "", true, Map.of()));
         assertThrows(
                 PluginException.class,
                 () -> ipam.requestPool("jvs-local", "172.31.0.0/24", "172.31.0.0/25", false, Map.of()));
@@ -138,6 +141,122 @@ class DockerIpamTest {
         Files.writeString(dir.resolve("docker-ipam.json"), "{ not json");
         final IllegalStateException corrupt = assertThrows(IllegalStateException.class, this::ipam);
         assertTrue(corrupt.getMessage().contains("cannot be read"), corrupt.getMessage());
+    }
+
+    @Test
+    void ipv6PoolsAreAskedForBySubnetOrTakenFromTheDefaults() {
+        final DockerIpam ipam = ipam();
+        assertEquals(
+                Map.of("PoolID", "fd00:30::/64", "Pool", "fd00:30::/64", "Data", Map.of()),
+                ipam.requestPool("jvs-local", "fd00:30::/64", "", true, Map.of()));
+        // an identical request shares the pool, as for IPv4
+        assertEquals(
+                "fd00:30::/64",
+                ipam.requestPool("jvs-local", "fd00:30::/64", "", true, Map.of())
+                        .get("PoolID"));
+        jvsSubnets6.add(Ipv6Cidr.parse("fd4a:7673:7769:1::/64", "subnet"));
+        assertEquals(
+                "fd4a:7673:7769:2::/64",
+                ipam.requestPool("jvs-local", "", "", true, Map.of()).get("Pool"));
+        assertEquals(
+                "fd4a:7673:7769:3::/64",
+                ipam.requestPool("jvs-local", "", "", true, Map.of()).get("Pool"));
+        assertEquals(List.of("fd00:30::/64", "fd4a:7673:7769:2::/64", "fd4a:7673:7769:3::/64"), ipam.poolIds());
+        ipam.releasePool("fd00:30::/64");
+        ipam.releasePool("fd4a:7673:7769:2::/64");
+        assertEquals(List.of("fd00:30::/64", "fd4a:7673:7769:3::/64"), ipam.poolIds());
+        ipam.releasePool("fd00:30::/64");
+        // released: the same subnet can be had again, and the freed default is picked first
+        assertEquals(
+                "fd4a:7673:7769:2::/64",
+                ipam.requestPool("jvs-local", "", "", true, Map.of()).get("Pool"));
+        assertEquals(
+                "fd00:30::/64",
+                ipam.requestPool("jvs-local", "fd00:30::/64", "", true, Map.of())
+                        .get("Pool"));
+    }
+
+    @Test
+    void overlappingIpv6SubnetsAreRefusedWithTheOtherNamed() {
+        final DockerIpam ipam = ipam();
+        ipam.requestPool("jvs-local", "fd00:30::/64", "", true, Map.of());
+        final PluginException wide = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "fd00::/16", "", true, Map.of()));
+        assertEquals(
+                "subnet fd00::/16 overlaps fd00:30::/64, already a pool of the jvs IPAM driver", wide.getMessage());
+        jvsSubnets6.add(Ipv6Cidr.parse("fd00:20::/64", "subnet"));
+        final PluginException jvs = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "fd00:20::/80", "", true, Map.of()));
+        assertEquals("subnet fd00:20::/80 overlaps fd00:20::/64, already in use on this host", jvs.getMessage());
+        final PluginException bad = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "fd00:31::1/64", "", true, Map.of()));
+        assertEquals(
+                "invalid subnet 'fd00:31::1/64': host bits are set (did you mean fd00:31::/64?)", bad.getMessage());
+        assertThrows(
+                PluginException.class,
+                () -> ipam.requestPool("jvs-local", "fd00:32::/64", "fd00:32::/80", true, Map.of()));
+        final PluginException onto = assertThrows(
+                PluginException.class,
+                () -> ipam.requestPool("jvs-local", "", "", true, Map.of(DockerIpam.JVS_NETWORK, "multi")));
+        assertTrue(onto.getMessage().contains("create the Docker network without --ipv6"), onto.getMessage());
+        assertEquals(List.of("fd00:30::/64"), ipam.poolIds(), "a refused request makes no pool");
+    }
+
+    @Test
+    void ipv6GatewayAndEndpointAddresses() {
+        final DockerIpam ipam = ipam();
+        final String pool = "fd00:30::/64";
+        ipam.requestPool("jvs-local", pool, "", true, Map.of());
+        assertEquals("fd00:30::1/64", ipam.requestAddress(pool, "", GATEWAY));
+        assertEquals("fd00:30::2/64", ipam.requestAddress(pool, "", Map.of()));
+        // --ip6, in any spelling
+        assertEquals("fd00:30::50/64", ipam.requestAddress(pool, "fd00:30:0:0::50", Map.of()));
+        final PluginException taken =
+                assertThrows(PluginException.class, () -> ipam.requestAddress(pool, "fd00:30::50", Map.of()));
+        assertEquals(
+                "address fd00:30::50 is already in use (pool fd00:30::/64 of the jvs IPAM driver)", taken.getMessage());
+        final PluginException outside =
+                assertThrows(PluginException.class, () -> ipam.requestAddress(pool, "fd00:99::5", Map.of()));
+        assertEquals(
+                "address fd00:99::5 is outside subnet fd00:30::/64 (pool fd00:30::/64 of the jvs IPAM driver)",
+                outside.getMessage());
+        final PluginException gateway =
+                assertThrows(PluginException.class, () -> ipam.requestAddress(pool, "fd00:30::1", Map.of()));
+        assertTrue(gateway.getMessage().contains("is the gateway of fd00:30::/64"), gateway.getMessage());
+        assertThrows(PluginException.class, () -> ipam.requestAddress("fd00:99::/64", "", Map.of()));
+        assertEquals(List.of("fd00:30::2", "fd00:30::50"), ipam.addresses(pool));
+        ipam.releaseAddress(pool, "fd00:30::2/64");
+        assertFalse(ipam.inUse(pool, "fd00:30::2"));
+        assertTrue(ipam.inUse(pool, "fd00:30::50"));
+        ipam.releaseAddress(pool, "fd00:30::1/64"); // the gateway stays
+        assertEquals("fd00:30::2/64", ipam.requestAddress(pool, "", Map.of()));
+        assertEquals("fd00:30::3/64", ipam.requestAddress(pool, "", Map.of()));
+        // the gateway moves only while no endpoint holds an address
+        assertThrows(PluginException.class, () -> ipam.requestAddress(pool, "fd00:30::ff", GATEWAY));
+        ipam.requestPool("jvs-local", "fd00:31::/64", "", true, Map.of());
+        assertEquals("fd00:31::ff/64", ipam.requestAddress("fd00:31::/64", "fd00:31::ff", GATEWAY));
+        assertEquals("fd00:31::1/64", ipam.requestAddress("fd00:31::/64", "", Map.of()));
+    }
+
+    @Test
+    void ipv6PoolsAreKeptAcrossARestartBesideTheIpv4Ones() {
+        final DockerIpam first = ipam();
+        first.requestPool("jvs-local", "172.30.0.0/24", "", false, Map.of());
+        first.requestPool("jvs-local", "fd00:30::/64", "", true, Map.of());
+        first.requestAddress("172.30.0.0/24", "", GATEWAY);
+        first.requestAddress("fd00:30::/64", "fd00:30::fe", GATEWAY);
+        first.requestAddress("172.30.0.0/24", "", Map.of());
+        first.requestAddress("fd00:30::/64", "", Map.of());
+        first.requestAddress("fd00:30::/64", "fd00:30::50", Map.of());
+        final DockerIpam second = ipam();
+        assertEquals(List.of("172.30.0.0/24", "fd00:30::/64"), second.poolIds());
+        assertEquals(List.of("172.30.0.2"), second.addresses("172.30.0.0/24"));
+        assertEquals(List.of("fd00:30::1", "fd00:30::50"), second.addresses("fd00:30::/64"));
+        assertEquals("fd00:30::2/64", second.requestAddress("fd00:30::/64", "", Map.of()));
+        assertEquals("fd00:30::fe/64", second.requestAddress("fd00:30::/64", "", GATEWAY));
+        assertThrows(PluginException.class, () -> second.requestPool("jvs-local", "fd00:30::/56", "", true, Map.of()));
+        second.releasePool("fd00:30::/64");
+        assertEquals(List.of("172.30.0.0/24"), ipam().poolIds());
     }
 
     /** One jvs network, 10.30.0.0/24, whose endpoints hold .2 (say, on another host): what the IPAM sees of jvs. */

@@ -67,6 +67,33 @@ class DockerPluginTest {
     }
 
     @Test
+    void ipv6ShapesTheDriverCannotServeAreRefusedBeforeAnythingIsMade() throws Exception {
+        final DockerPlugin plugin = plugin(); // no service behind it: a refusal must come first
+        final String id = "\"NetworkID\":\"0123456789ab0123456789ab\"";
+        final String v4 = "\"IPv4Data\":[{\"Pool\":\"172.30.0.0/24\",\"Gateway\":\"172.30.0.1/24\"}]";
+        final String v6 = "{\"Pool\":\"fd00:30::/64\",\"Gateway\":\"fd00:30::1/64\"}";
+        assertEquals(
+                "the jvs Docker driver makes IPv4 and dual-stack networks, not IPv6-only ones: make an IPv6-only"
+                        + " network with jvs network create --ipv4=false --ipv6 and use jvs attach",
+                refusal(plugin, "{" + id + ",\"IPv4Data\":[],\"IPv6Data\":[" + v6 + "]}"));
+        assertEquals(
+                "a jvs network has at most one IPv6 subnet (got 2): give one IPv6 --subnet",
+                refusal(plugin, "{" + id + "," + v4 + ",\"IPv6Data\":[" + v6 + "," + v6.replace("30", "31") + "]}"));
+        assertEquals(
+                "-o jvs.network puts the Docker network onto jvs network multi over IPv4 only: create it without --ipv6",
+                refusal(
+                        plugin,
+                        "{" + id + "," + v4 + ",\"IPv6Data\":[" + v6 + "],"
+                                + "\"Options\":{\"com.docker.network.generic\":{\"jvs.network\":\"multi\"}}}"));
+    }
+
+    private String refusal(DockerPlugin plugin, String request) throws Exception {
+        return answer(plugin.handle("/NetworkDriver.CreateNetwork", request.getBytes(StandardCharsets.UTF_8)))
+                .path("Err")
+                .asText();
+    }
+
+    @Test
     void networkOptions() throws Exception {
         final DockerNetworkOptions options = DockerNetworkOptions.parse(json.readTree(
                 "{\"com.docker.network.generic\":{\"com.docker.network.driver.mtu\":\"1400\",\"jvs.masquerade\":\"false\"},"

@@ -1,5 +1,6 @@
 package io.jvswitch.control.it;
 
+import static io.jvswitch.control.it.DockerJvsCalls.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,12 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jvswitch.control.api.Json;
-import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.DockerEngineLab;
 import io.jvswitch.control.lab.NetnsLab;
-import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -21,15 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -43,13 +36,13 @@ import java.util.stream.Stream;
 class DockerPluginIT {
     private static final String IMAGE = "jvs-test/busybox";
     private static final String PAGE = "hello from a jvs network";
-    private static final long WAIT_SECONDS = 60;
 
     private NetnsLab lab;
     private String host;
     private DockerEngineLab engine;
     private DaemonProcess daemon;
     private Path dir;
+    private DockerJvsCalls calls;
 
     @BeforeAll
     void start() throws Exception {
@@ -61,6 +54,7 @@ class DockerPluginIT {
             host = lab.add("host");
             engine = new DockerEngineLab();
             dir = engine.dir();
+            calls = new DockerJvsCalls(engine, dir.resolve("jvs.sock"), () -> daemon);
             engine.start(host);
             startDaemon();
             engine.importBusybox(IMAGE, PAGE);
@@ -71,15 +65,7 @@ class DockerPluginIT {
     }
 
     private void startDaemon() throws Exception {
-        daemon = DaemonProcess.startWith(
-                engine.enter(),
-                dir.resolve("jvs.sock"),
-                dir.resolve("jvs-state"),
-                dir.resolve("jvs.log"),
-                "--docker-plugin-socket",
-                DockerEngineLab.PLUGIN_SOCKET.toString(),
-                "--docker-host",
-                engine.host());
+        daemon = DockerJvsCalls.startPluginDaemon(engine);
     }
 
     @AfterAll
@@ -538,12 +524,6 @@ class DockerPluginIT {
         return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + ".IPAddress}}", container);
     }
 
-    private String jvsName(String dockerNetwork) {
-        return "docker-"
-                + engine.check("network", "inspect", "-f", "{{.Id}}", dockerNetwork)
-                        .substring(0, 12);
-    }
-
     private String hostAddress() {
         final DockerEngineLab.Result out = inHost("ip", "-4", "-o", "addr", "show");
         for (String line : out.stdout().split("\n")) {
@@ -575,46 +555,15 @@ class DockerPluginIT {
                 .toList());
     }
 
-    /** Polls a command until it succeeds; returns its trimmed output. */
-    private static String await(CommandCall call) {
-        return Await.until(
-                        "a command succeeds with output",
-                        Duration.ofSeconds(WAIT_SECONDS),
-                        call::run,
-                        r -> r.ok() && !r.stdout().isBlank())
-                .stdout()
-                .strip();
-    }
-
-    private static void await(BooleanSupplier condition) {
-        Await.until("a condition of the Docker test", Duration.ofSeconds(WAIT_SECONDS), condition::getAsBoolean);
-    }
-
-    @FunctionalInterface
-    private interface CommandCall {
-        DockerEngineLab.Result run();
-    }
-
     private JsonNode jvs(String... args) {
-        try {
-            return Json.mapper().readTree(jvsText(args));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return calls.jvs(args);
     }
 
     private String jvsText(String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final String[] full = Stream.concat(
-                        Stream.of(args),
-                        Stream.of("--socket", dir.resolve("jvs.sock").toString()))
-                .toArray(String[]::new);
-        final int exit = JvsCommand.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
-        if (exit != 0) {
-            throw new AssertionError("jvs " + String.join(" ", args) + " failed: " + err + "\njvs log:\n"
-                    + daemon.logText() + "\ndockerd log:\n" + engine.log());
-        }
-        return out.toString();
+        return calls.jvsText(args);
+    }
+
+    private String jvsName(String dockerNetwork) {
+        return calls.jvsName(dockerNetwork);
     }
 }

@@ -1,0 +1,204 @@
+package io.jvswitch.control.docker;
+
+import io.jvswitch.control.ipam.DefaultIpv6Pools;
+import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The IPv6 side of the jvs IPAM driver ({@code docker network create --ipv6}): pools asked for by
+ * an IPv6 subnet, or without one the first free /64 of jvs's default IPv6 pools, with the gateway
+ * and each endpoint's address handed out from them. As for IPv4, a pool's id is its subnet (an
+ * identical request shares the pool, counted) and an overlapping one is refused. {@link DockerIpam}
+ * owns the file and the bound on pools; this class only keeps the IPv6 pools. Called on the control
+ * thread only.
+ */
+final class DockerIpv6Pools {
+    /** IPv6 subnets Docker's pools must not overlap: jvs's own networks'. */
+    private final Supplier<List<Ipv6Cidr>> subnetsInUse;
+
+    private final Map<String, Pool> pools = new LinkedHashMap<>();
+
+    private static final class Pool {
+        final Ipv6Cidr subnet;
+        /** The addresses handed out to Docker, and the gateway. */
+        Ipv6Pool addresses;
+
+        int references;
+
+        Pool(Ipv6Cidr subnet, Ipv6Pool addresses, int references) {
+            this.subnet = subnet;
+            this.addresses = addresses;
+            this.references = references;
+        }
+    }
+
+    DockerIpv6Pools(Supplier<List<Ipv6Cidr>> subnetsInUse) {
+        this.subnetsInUse = subnetsInUse;
+    }
+
+    /** Whether a pool id or a saved subnet is of this family. */
+    static boolean isIpv6(String poolIdOrSubnet) {
+        return Ipv6Cidr.looksLikeIpv6(poolIdOrSubnet);
+    }
+
+    void load(DockerIpam.SavedPool saved) {
+        final Ipv6Cidr subnet = Ipv6Cidr.parse(saved.subnet(), "subnet");
+        final Ipv6Pool addresses =
+                new Ipv6Pool(subnet, Ipv6Cidr.parseAddress(saved.gateway(), "gateway"), null, Map.of());
+        saved.addresses().forEach(a -> addresses.reserve(Ipv6Cidr.parseAddress(a, "address")));
+        pools.put(subnet.toString(), new Pool(subnet, addresses, saved.references()));
+    }
+
+    int size() {
+        return pools.size();
+    }
+
+    List<String> poolIds() {
+        return List.copyOf(pools.keySet());
+    }
+
+    /**
+     * @param subnet the IPv6 subnet asked for, or empty for the first free default /64
+     * @param room whether the driver may hold one more pool
+     * @return the pool's id, which is its subnet
+     */
+    Ipv6Cidr requestPool(String subnet, boolean room) {
+        final Ipv6Cidr wanted;
+        try {
+            if (subnet == null || subnet.isEmpty()) {
+                final List<Ipv6Cidr> inUse = new ArrayList<>(subnetsInUse.get());
+                pools.values().forEach(p -> inUse.add(p.subnet));
+                wanted = DefaultIpv6Pools.pick(inUse);
+            } else {
+                wanted = Ipv6Cidr.parse(subnet, "subnet");
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new PluginException(e.getMessage());
+        }
+        final Pool same = pools.get(wanted.toString());
+        if (same != null) {
+            same.references++;
+            return wanted;
+        }
+        for (Pool other : pools.values()) {
+            if (other.subnet.overlaps(wanted)) {
+                throw new PluginException(
+                        "subnet " + wanted + " overlaps " + other.subnet + ", already a pool of the jvs IPAM driver");
+            }
+        }
+        for (Ipv6Cidr other : subnetsInUse.get()) {
+            if (other.overlaps(wanted)) {
+                throw new PluginException("subnet " + wanted + " overlaps " + other + ", already in use on this host");
+            }
+        }
+        if (!room) {
+            throw new PluginException("the jvs IPAM driver holds " + DockerIpam.MAX_POOLS + " pools, its limit");
+        }
+        try {
+            pools.put(wanted.toString(), new Pool(wanted, new Ipv6Pool(wanted, null, null, Map.of()), 1));
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        return wanted;
+    }
+
+    /** @return whether the pool was held here (a repeated release finds none) */
+    boolean releasePool(String poolId) {
+        final Pool pool = pools.get(poolId);
+        if (pool == null) {
+            return false;
+        }
+        if (--pool.references <= 0) {
+            pools.remove(poolId);
+        }
+        return true;
+    }
+
+    /**
+     * @param address {@code --ip6} or the IPv6 {@code --gateway}, or empty for the lowest free one
+     * @return the address with the pool's prefix length, e.g. {@code fd00:30::2/64}
+     */
+    String requestAddress(String poolId, String address, boolean gateway) {
+        final Pool pool = pools.get(poolId);
+        if (pool == null) {
+            throw new PluginException("no pool " + poolId + " in the jvs IPAM driver");
+        }
+        final BigInteger ip;
+        try {
+            if (gateway) {
+                ip = gateway(pool, address);
+            } else if (address == null || address.isEmpty()) {
+                ip = pool.addresses.allocate();
+            } else {
+                ip = Ipv6Cidr.parseAddress(address, "address");
+                pool.addresses.reserve(ip);
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new PluginException(e.getMessage() + " (pool " + pool.subnet + " of the jvs IPAM driver)");
+        }
+        return Ipv6Cidr.format(ip) + "/" + pool.subnet.prefixLength();
+    }
+
+    /** @return whether an endpoint's address was released (false: no such pool, or the gateway) */
+    boolean releaseAddress(String poolId, String address) {
+        final Pool pool = pools.get(poolId);
+        if (pool == null || address == null || address.isEmpty()) {
+            return false;
+        }
+        final BigInteger ip;
+        try {
+            ip = Ipv6Cidr.parseAddress(address.replaceAll("/.*", ""), "address");
+        } catch (IllegalArgumentException e) {
+            return false; // not an IPv6 address: nothing of this pool's was handed out
+        }
+        if (ip.equals(pool.addresses.gateway()) || !pool.addresses.inUse(ip)) {
+            return false; // the gateway stays the pool's until the pool goes
+        }
+        pool.addresses.release(ip);
+        return true;
+    }
+
+    /** The endpoints' addresses held in a pool (not its gateway), ascending; null for no such pool. */
+    List<String> addresses(String poolId) {
+        final Pool pool = pools.get(poolId);
+        return pool == null
+                ? null
+                : pool.addresses.allocated().stream().map(Ipv6Cidr::format).toList();
+    }
+
+    List<DockerIpam.SavedPool> saved() {
+        final List<DockerIpam.SavedPool> saved = new ArrayList<>();
+        for (Pool p : pools.values()) {
+            saved.add(new DockerIpam.SavedPool(
+                    p.subnet.toString(),
+                    Ipv6Cidr.format(p.addresses.gateway()),
+                    p.references,
+                    p.addresses.allocated().stream().map(Ipv6Cidr::format).toList(),
+                    null));
+        }
+        return saved;
+    }
+
+    /** The gateway: the pool's first address after the anycast one, or the one asked for while no endpoint holds one. */
+    private static BigInteger gateway(Pool pool, String address) {
+        if (address == null || address.isEmpty()) {
+            return pool.addresses.gateway();
+        }
+        final BigInteger ip = Ipv6Cidr.parseAddress(address, "gateway");
+        if (!ip.equals(pool.addresses.gateway())) {
+            if (pool.addresses.allocatedCount() > 0) {
+                throw new IllegalStateException("the pool's gateway is " + Ipv6Cidr.format(pool.addresses.gateway())
+                        + " and endpoints hold addresses: cannot move it to " + address);
+            }
+            pool.addresses = new Ipv6Pool(pool.subnet, ip, null, Map.of());
+        }
+        return ip;
+    }
+}

@@ -1,0 +1,306 @@
+package io.jvswitch.control.it;
+
+import static io.jvswitch.control.it.DockerJvsCalls.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvswitch.control.lab.DaemonProcess;
+import io.jvswitch.control.lab.DockerEngineLab;
+import io.jvswitch.control.lab.NetnsLab;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Dual-stack Docker networks ({@code docker network create --ipv6}) through the jvs plugin, driven
+ * by a real dockerd in namespaces of the test's own (see {@link DockerEngineLab}) and a real jvs
+ * daemon beside it: with the jvs IPAM and with Docker's default one, a given IPv6 subnet and a
+ * default one, {@code --ip6}, ping6 by address and by name, the gateway, DNS AAAA from jvs's
+ * responder, the shapes of {@code docker inspect} and {@code jvs network inspect}, a daemon restart,
+ * refusals and removal. The tests run in order on one engine: each leaves what the next one starts from.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DockerIpv6IT {
+    private static final String IMAGE = "jvs-test/busybox";
+    private static final String SUBNET6 = "fd00:30::/64";
+    private static final String GATEWAY6 = "fd00:30::1";
+
+    private NetnsLab lab;
+    private DockerEngineLab engine;
+    private DaemonProcess daemon;
+    private Path dir;
+    private DockerJvsCalls calls;
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
+        assumeTrue(
+                DockerEngineLab.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
+        lab = new NetnsLab("jvsd6");
+        try {
+            final String host = lab.add("host");
+            engine = new DockerEngineLab();
+            dir = engine.dir();
+            calls = new DockerJvsCalls(engine, dir.resolve("jvs.sock"), () -> daemon);
+            engine.start(host);
+            startDaemon();
+            engine.importBusybox(IMAGE, "ipv6");
+        } catch (Exception | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void startDaemon() throws Exception {
+        daemon = DockerJvsCalls.startPluginDaemon(engine);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (engine != null) {
+                engine.docker("rm", "-f", "c1", "c2", "c3", "a1", "d1", "again", "l1");
+            }
+        } finally {
+            try {
+                if (daemon != null) {
+                    daemon.close();
+                }
+            } finally {
+                try {
+                    if (engine != null) {
+                        engine.close();
+                    }
+                } finally {
+                    if (lab != null) {
+                        lab.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void dualStackNetworkThroughTheJvsIpam() {
+        final String id = createDualStack("web6", "172.30.0.0/24", SUBNET6, "--ipam-driver", "jvs");
+        // Docker's record: EnableIPv6 and both IPAM configs
+        assertEquals("true", engine.check("network", "inspect", "-f", "{{.EnableIPv6}}", "web6"));
+        final String config = engine.check("network", "inspect", "-f", "{{json .IPAM.Config}}", "web6");
+        assertTrue(config.contains("172.30.0.0/24") && config.contains(SUBNET6), config);
+        // jvs's: the same network, dual-stack, with the IPv6 gateway Docker's IPAM request made
+        final JsonNode network =
+                jvs("network", "inspect", "docker-" + id.substring(0, 12)).get(0);
+        assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
+        final JsonNode v6 = network.path("IPAM").path("Config").get(1);
+        assertEquals(SUBNET6, v6.path("Subnet").asText(), network.toString());
+        assertEquals(GATEWAY6, v6.path("Gateway").asText(), network.toString());
+    }
+
+    @Test
+    @Order(2)
+    void containersGetTheirIpv6AddressAndDefaultRoute() {
+        engine.check("run", "-d", "--name", "c1", "--network", "web6", "--ip6", "fd00:30::50", IMAGE, "sleep", "3600");
+        engine.check("run", "-d", "--name", "c2", "--network", "web6", IMAGE, "sleep", "3600");
+        assertEquals("fd00:30::50", setting("c1", "web6", "GlobalIPv6Address"));
+        // the lowest free one: ::1 is the gateway
+        assertEquals("fd00:30::2", setting("c2", "web6", "GlobalIPv6Address"));
+        assertEquals(GATEWAY6, setting("c2", "web6", "IPv6Gateway"));
+        assertEquals("64", setting("c2", "web6", "GlobalIPv6PrefixLen"));
+        final String addresses = engine.check("exec", "c1", "ip", "-6", "addr", "show", "eth0");
+        assertTrue(addresses.contains("fd00:30::50/64"), addresses);
+        final String routes = engine.check("exec", "c1", "ip", "-6", "route", "show");
+        assertTrue(routes.contains("default via " + GATEWAY6), routes);
+        // jvs carries both with their IPv6 addresses
+        final JsonNode containers =
+                jvs("network", "inspect", jvsName("web6")).get(0).path("Containers");
+        assertTrue(containers.toString().contains("fd00:30::50/64"), containers.toString());
+        assertTrue(containers.toString().contains("fd00:30::2/64"), containers.toString());
+    }
+
+    @Test
+    @Order(3)
+    void ping6ByAddressByNameAndTheGateway() {
+        assertTrue(ping6("c1", "fd00:30::2"));
+        assertTrue(ping6("c2", "fd00:30::50"));
+        assertTrue(ping6("c1", GATEWAY6));
+        // by name through Docker's resolver, which answers AAAA on an IPv6 network
+        assertTrue(ping6("c1", "c2"));
+        // jvs's own responder, asked over IPv6 at the gateway: c2 is the container's name, an alias of its endpoint
+        final String answer =
+                await(() -> engine.docker("exec", "c1", "timeout", "10", "nslookup", "-type=AAAA", "c2", GATEWAY6));
+        assertTrue(answer.contains("fd00:30::2"), answer);
+    }
+
+    @Test
+    @Order(4)
+    void jvsDaemonRestartKeepsTheIpv6Side() throws Exception {
+        engine.check("run", "-d", "--name", "c3", "--network", "web6", IMAGE, "sleep", "3600");
+        assertEquals("fd00:30::3", setting("c3", "web6", "GlobalIPv6Address"));
+        daemon.close();
+        // Docker removes a container while jvs is down: its ReleaseAddress never arrives
+        engine.docker("rm", "-f", "c3");
+        startDaemon();
+        final String log = daemon.logText();
+        assertTrue(log.contains("Docker reconciliation: released fd00:30::3 in pool " + SUBNET6), log);
+        await(() -> ping6("c1", "fd00:30::2"));
+        final JsonNode network = jvs("network", "inspect", jvsName("web6")).get(0);
+        assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
+        assertTrue(network.path("Containers").toString().contains("fd00:30::50/64"), network.toString());
+        // the IPAM's addresses were kept: a new container gets the released one, not one held
+        engine.check("run", "-d", "--name", "c3", "--network", "web6", IMAGE, "sleep", "3600");
+        assertEquals("fd00:30::3", setting("c3", "web6", "GlobalIPv6Address"));
+        assertTrue(ping6("c3", "fd00:30::50"));
+    }
+
+    @Test
+    @Order(5)
+    void overlappingAndTakenIpv6AddressesAreRefused() {
+        final DockerEngineLab.Result wide =
+                engine.docker(dualStack("wide6", "172.31.0.0/24", "fd00:30::/56", "--ipam-driver", "jvs"));
+        assertFalse(wide.ok());
+        assertTrue(
+                wide.stderr()
+                        .contains("remote: subnet fd00:30::/56 overlaps " + SUBNET6
+                                + ", already a pool of the jvs IPAM driver"),
+                wide.stderr());
+        assertFalse(engine.check("network", "ls", "--format", "{{.Name}}").contains("wide6"));
+        final DockerEngineLab.Result taken =
+                engine.docker("run", "--rm", "--network", "web6", "--ip6", "fd00:30::50", IMAGE, "true");
+        assertFalse(taken.ok());
+        assertTrue(taken.stderr().contains("address fd00:30::50 is already in use"), taken.stderr());
+    }
+
+    @Test
+    @Order(6)
+    void aDefaultIpv6PoolFromTheJvsIpam() {
+        final String id = engine.check(
+                "network",
+                "create",
+                "-d",
+                "jvs",
+                "--ipam-driver",
+                "jvs",
+                "--ipv6",
+                "--subnet",
+                "172.31.0.0/24", // the refused wide6 left its IPv4 pool free again
+                "auto6");
+        final JsonNode network =
+                jvs("network", "inspect", "docker-" + id.substring(0, 12)).get(0);
+        final String subnet6 =
+                network.path("IPAM").path("Config").get(1).path("Subnet").asText();
+        assertEquals("fd4a:7673:7769:1::/64", subnet6, network.toString());
+        engine.check("run", "-d", "--name", "a1", "--network", "auto6", IMAGE, "sleep", "3600");
+        assertEquals("fd4a:7673:7769:1::2", setting("a1", "auto6", "GlobalIPv6Address"));
+        assertTrue(ping6("a1", "fd4a:7673:7769:1::1"));
+    }
+
+    @Test
+    @Order(7)
+    void dualStackWithDockersDefaultIpam() {
+        createDualStack("dflt6", "172.32.0.0/24", "fd00:32::/64");
+        engine.check("run", "-d", "--name", "d1", "--network", "dflt6", IMAGE, "sleep", "3600");
+        final String address = setting("d1", "dflt6", "GlobalIPv6Address");
+        assertTrue(address.startsWith("fd00:32::"), address);
+        assertTrue(
+                jvs("network", "inspect", jvsName("dflt6")).toString().contains(address + "/64"),
+                "jvs carries Docker's address");
+        assertTrue(ping6("d1", "fd00:32::1"));
+        // without an IPv6 subnet Docker 20.10's default IPAM has no IPv6 pool to give: its own refusal
+        final DockerEngineLab.Result noPool =
+                engine.docker("network", "create", "-d", "jvs", "--ipv6", "--subnet", "172.33.0.0/24", "dflt6b");
+        assertFalse(noPool.ok(), noPool.output());
+        assertTrue(noPool.stderr().contains("non-overlapping IPv6 address pool"), noPool.stderr());
+    }
+
+    @Test
+    @Order(8)
+    void removalFreesTheIpv6Pool() {
+        engine.check("rm", "-f", "c1", "c2", "c3");
+        final String old = jvsName("web6");
+        engine.check("network", "rm", "web6");
+        assertFalse(jvsText("network", "ls").contains(old));
+        createDualStack("web6again", "172.30.0.0/24", SUBNET6, "--ipam-driver", "jvs");
+        engine.check(
+                "run",
+                "-d",
+                "--name",
+                "again",
+                "--network",
+                "web6again",
+                "--ip6",
+                "fd00:30::50",
+                IMAGE,
+                "sleep",
+                "3600");
+        assertEquals("fd00:30::50", setting("again", "web6again", "GlobalIPv6Address"));
+    }
+
+    @Test
+    @Order(9)
+    void aLostDualStackNetworkIsMadeAgainFromDockersRecord() throws Exception {
+        createDualStack("lost6", "172.34.0.0/24", "fd00:34::/64", "--ipam-driver", "jvs");
+        final String name = jvsName("lost6");
+        jvsText("network", "rm", name);
+        daemon.close();
+        startDaemon();
+        final String log = daemon.logText();
+        assertTrue(log.contains("Docker reconciliation: created jvs network " + name + " again"), log);
+        final JsonNode network = jvs("network", "inspect", name).get(0);
+        assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
+        assertEquals(
+                "fd00:34::/64",
+                network.path("IPAM").path("Config").get(1).path("Subnet").asText(),
+                network.toString());
+        engine.check("run", "-d", "--name", "l1", "--network", "lost6", IMAGE, "sleep", "3600");
+        assertTrue(ping6("l1", "fd00:34::1"));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private String setting(String container, String network, String field) {
+        return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + "." + field + "}}", container);
+    }
+
+    private boolean ping6(String container, String target) {
+        final DockerEngineLab.Result out = engine.docker("exec", container, "ping", "-6", "-c", "2", "-W", "5", target);
+        return out.ok() && out.stdout().contains(" 0% packet loss");
+    }
+
+    private JsonNode jvs(String... args) {
+        return calls.jvs(args);
+    }
+
+    private String jvsText(String... args) {
+        return calls.jvsText(args);
+    }
+
+    private String jvsName(String dockerNetwork) {
+        return calls.jvsName(dockerNetwork);
+    }
+
+    private String createDualStack(String name, String subnet4, String subnet6, String... more) {
+        return engine.check(dualStack(name, subnet4, subnet6, more));
+    }
+
+    /** {@code network create -d jvs --ipv6} of both subnets, with {@code more} options before the name. */
+    private static String[] dualStack(String name, String subnet4, String subnet6, String... more) {
+        final List<String> args = new ArrayList<>(
+                List.of("network", "create", "-d", "jvs", "--ipv6", "--subnet", subnet4, "--subnet", subnet6));
+        args.addAll(List.of(more));
+        args.add(name);
+        return args.toArray(String[]::new);
+    }
+}
