@@ -1,7 +1,5 @@
 package io.jvswitch.packet;
 
-import org.agrona.MutableDirectBuffer;
-
 import java.nio.ByteOrder;
 
 /**
@@ -14,14 +12,7 @@ import java.nio.ByteOrder;
  * and advertisements carry their target address at {@link #TARGET_OFFSET} and options (type,
  * length in units of 8 bytes, value) from {@link #ND_OPTIONS_OFFSET}.
  */
-public final class Icmpv6Packet extends Flyweight {
-    public static final int HEADER_LENGTH = 8;
-
-    public static final int TYPE_OFFSET = 0;
-    public static final int CODE_OFFSET = 1;
-    public static final int CHECKSUM_OFFSET = 2;
-    public static final int IDENTIFIER_OFFSET = 4;
-    public static final int SEQUENCE_OFFSET = 6;
+public final class Icmpv6Packet extends IcmpHeader {
     /** "Packet too big": the next hop's MTU, 32 bits. */
     public static final int MTU_OFFSET = 4;
     /** Neighbor advertisement: router, solicited and override flags in the first byte of 4-7. */
@@ -74,33 +65,6 @@ public final class Icmpv6Packet extends Flyweight {
     /** Neighbor Discovery messages are sent with hop limit 255 and only accepted so (RFC 4861 7.1). */
     public static final int ND_HOP_LIMIT = 255;
 
-    /**
-     * @param length the ICMPv6 message length (the IPv6 payload length).
-     * @return false, leaving this unwrapped, if fewer than 8 bytes are available.
-     */
-    public boolean wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
-        if (!fits(buffer, offset, length, HEADER_LENGTH)) {
-            return reject();
-        }
-        return attach(buffer, offset, length);
-    }
-
-    public int type() {
-        return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
-    }
-
-    public int code() {
-        return buffer.getByte(offset + CODE_OFFSET) & 0xFF;
-    }
-
-    public int checksum() {
-        return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    public int identifier() {
-        return buffer.getShort(offset + IDENTIFIER_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
     /** Whether this is long enough to be a neighbor solicitation or advertisement. */
     public boolean holdsTarget() {
         return length >= ND_MIN_LENGTH;
@@ -112,18 +76,6 @@ public final class Icmpv6Packet extends Flyweight {
 
     public long targetLow() {
         return buffer.getLong(offset + TARGET_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-    }
-
-    public void setType(final int type) {
-        buffer.putByte(offset + TYPE_OFFSET, (byte) type);
-    }
-
-    public void setCode(final int code) {
-        buffer.putByte(offset + CODE_OFFSET, (byte) code);
-    }
-
-    public void setChecksum(final int checksum) {
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short) checksum, ByteOrder.BIG_ENDIAN);
     }
 
     /** Bytes 4-7 as one word: the MTU of "packet too big", zero (unused) for other errors. */
