@@ -136,13 +136,13 @@ public final class Ipv6L4View {
     public static int sourcePortOffset(final int protocol) {
         return protocol == Ipv6Packet.NEXT_HEADER_ICMPV6
                 ? Icmpv6Packet.IDENTIFIER_OFFSET
-                : TcpPacket.SOURCE_PORT_OFFSET;
+                : TransportHeader.SOURCE_PORT_OFFSET;
     }
 
     public static int destinationPortOffset(final int protocol) {
         return protocol == Ipv6Packet.NEXT_HEADER_ICMPV6
                 ? Icmpv6Packet.IDENTIFIER_OFFSET
-                : TcpPacket.DESTINATION_PORT_OFFSET;
+                : TransportHeader.DESTINATION_PORT_OFFSET;
     }
 
     /**

@@ -158,12 +158,14 @@ public final class L4View {
 
     /** @return where the source port (an ICMP echo's identifier) is, from the start of the L4 header */
     public static int sourcePortOffset(final int protocol) {
-        return protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : TcpPacket.SOURCE_PORT_OFFSET;
+        return protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : TransportHeader.SOURCE_PORT_OFFSET;
     }
 
     /** @return where the destination port (an ICMP echo's identifier) is, from the start of the L4 header */
     public static int destinationPortOffset(final int protocol) {
-        return protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : TcpPacket.DESTINATION_PORT_OFFSET;
+        return protocol == Ipv4Packet.PROTOCOL_ICMP
+                ? IcmpPacket.IDENTIFIER_OFFSET
+                : TransportHeader.DESTINATION_PORT_OFFSET;
     }
 
     /**

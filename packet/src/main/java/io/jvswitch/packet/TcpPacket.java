@@ -8,11 +8,9 @@ import java.nio.ByteOrder;
  * Flyweight over a TCP header (RFC 9293), options included. TCP has no length field, so wrap it with the IP
  * payload length: that is what the checksum covers.
  */
-public final class TcpPacket extends Flyweight {
+public final class TcpPacket extends TransportHeader {
     public static final int MIN_HEADER_LENGTH = 20;
 
-    public static final int SOURCE_PORT_OFFSET = 0;
-    public static final int DESTINATION_PORT_OFFSET = 2;
     public static final int SEQUENCE_OFFSET = 4;
     public static final int ACKNOWLEDGMENT_OFFSET = 8;
     /** High nibble: header length in 32-bit words. */
@@ -46,14 +44,6 @@ public final class TcpPacket extends Flyweight {
             return reject();
         }
         return attach(buffer, offset, length);
-    }
-
-    public int sourcePort() {
-        return buffer.getShort(offset + SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    public int destinationPort() {
-        return buffer.getShort(offset + DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
     /**
@@ -116,14 +106,6 @@ public final class TcpPacket extends Flyweight {
 
     public int payloadLength() {
         return length - headerLength();
-    }
-
-    public void setSourcePort(final int port) {
-        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
-    }
-
-    public void setDestinationPort(final int port) {
-        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
     }
 
     public void setSequence(final long sequence) {

@@ -10,11 +10,9 @@ import java.nio.ByteOrder;
  * <p>A checksum field of 0 means "not computed" over IPv4; a computed checksum of 0 is therefore sent as 0xFFFF,
  * and incremental updates must leave a 0 field alone.
  */
-public final class UdpPacket extends Flyweight {
+public final class UdpPacket extends TransportHeader {
     public static final int HEADER_LENGTH = 8;
 
-    public static final int SOURCE_PORT_OFFSET = 0;
-    public static final int DESTINATION_PORT_OFFSET = 2;
     public static final int LENGTH_OFFSET = 4;
     public static final int CHECKSUM_OFFSET = 6;
 
@@ -42,14 +40,6 @@ public final class UdpPacket extends Flyweight {
         return attach(buffer, offset, length);
     }
 
-    public int sourcePort() {
-        return buffer.getShort(offset + SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    public int destinationPort() {
-        return buffer.getShort(offset + DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
     /**
      * @return the length field: header plus payload, in bytes.
      */
@@ -67,14 +57,6 @@ public final class UdpPacket extends Flyweight {
 
     public int payloadLength() {
         return length() - HEADER_LENGTH;
-    }
-
-    public void setSourcePort(final int port) {
-        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
-    }
-
-    public void setDestinationPort(final int port) {
-        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short) port, ByteOrder.BIG_ENDIAN);
     }
 
     public void setLength(final int udpLength) {
