@@ -11,7 +11,8 @@ import org.agrona.MutableDirectBuffer;
  * The IPv6 router's address-translation stage, as {@link Ipv4Translation} is the IPv4 router's:
  * the {@link RoutingHook#ipv6} hook's calls before and after the route lookup, with the captures
  * around them and the drops it asks for. Without a hook every packet is accepted unchanged. A
- * synthetic (traced) packet is never shown to the hook: it would change the hook's state.
+ * synthetic (traced) packet is never shown to the hook, which would change its state: the hook
+ * only explains what it would do, as a step of the trace.
  */
 final class Ipv6Translation {
     private final FrameContext frame;
@@ -33,7 +34,11 @@ final class Ipv6Translation {
      */
     int beforeRouting(int fromNetwork, Ipv6Packet ip, MutableDirectBuffer buffer, int length) {
         egress.capture(CapturePoint.PRE_NAT, frame.ingress, buffer, length);
-        if (hook == null || frame.dryRun) {
+        if (hook == null) {
+            return RoutingHook.ACCEPT;
+        }
+        if (frame.dryRun) {
+            explain(fromNetwork, RoutingHook.UNROUTED, ip, buffer, length);
             return RoutingHook.ACCEPT;
         }
         final int verdict =
@@ -58,6 +63,20 @@ final class Ipv6Translation {
         }
         egress.capture(CapturePoint.POST_NAT, frame.ingress, buffer, length);
         return true;
+    }
+
+    /** In a dry run: what the hook would do to the packet routed from one network to another. */
+    void explainAfterRouting(int fromNetwork, int toNetwork, Ipv6Packet ip, MutableDirectBuffer buffer, int length) {
+        if (hook != null) {
+            explain(fromNetwork, toNetwork, ip, buffer, length);
+        }
+    }
+
+    /** In a dry run: what the hook would do with the packet, as a step of the trace. */
+    private void explain(int fromNetwork, int toNetwork, Ipv6Packet ip, MutableDirectBuffer buffer, int length) {
+        if (frame.tracing()) {
+            frame.note("nat", hook.explain(fromNetwork, toNetwork, buffer, L3, packetLength(ip, length), frame.now));
+        }
     }
 
     /**
