@@ -55,8 +55,7 @@ final class Ipv6NatExplainer {
                 + endpoint(packet.destinationHigh(), packet.destinationLow(), packet.destinationPort());
         final int ref = lookup(protocol, fromNetwork);
         if (ref >= 0 && !table.isExpired(ref >> 1, nowNanos)) {
-            return "matches the tracked connection " + flow + " ("
-                    + ((ref & 1) == ConnectionTable.ORIGINAL ? "original" : "reply") + " direction): translated";
+            return NatExplainer.tracked(table, name, ref, this::endpoint);
         }
         if (fromNetwork != RoutingHook.HOST_LINK && protocol != Ipv6Packet.NEXT_HEADER_ICMPV6) {
             final Ipv6NatPolicy.PublishedPort rule = policy.published(
@@ -78,6 +77,11 @@ final class Ipv6NatExplainer {
                     + Ipv6Address.format(policy.masqueradeHigh(), policy.masqueradeLow()) + " with a free port";
         }
         return "no tracked connection for " + flow + ": none to open, passes untranslated";
+    }
+
+    /** An address of the table (by its id) and a port. */
+    private String endpoint(int id, int port) {
+        return endpoint(ids.high(id), ids.low(id), port);
     }
 
     /** The connection of the packet's tuple as a table reference, or -1; nothing is removed. */
