@@ -113,6 +113,28 @@ class Ipv6TraceIT {
     }
 
     @Test
+    void aTrackedConnectionIsNamedWithItsTranslation() throws Exception {
+        // A real datagram from c1 beyond the networks opens a masqueraded connection; the synthetic
+        // packet of the same flow is then recognised as part of it.
+        final String send = "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);"
+                + " s.bind(('fd00:30::10', 40053)); s.sendto(b'x', ('fd99::54', 53))";
+        f.lab.check(c1, "python3", "-c", send);
+        final String packet = "udp6 sport 40053 dst fd99::54 port 53";
+        Await.until(
+                "the trace sees the connection c1 opened",
+                Duration.ofSeconds(10),
+                () -> f.ok(traceArgs("c1", packet)).out().contains("matches the tracked connection"));
+        assertTrace(
+                "c1",
+                packet,
+                List.of("nat", "route"),
+                "matches the tracked connection udp [fd00:30::10]:40053 -> [fd99::54]:53 (original direction):"
+                        + " translated to [",
+                "]:40053 -> [fd99::54]:53",
+                "verdict: routed to the host link");
+    }
+
+    @Test
     void anotherNetworkIsIsolated() {
         assertTrace(
                 "c1",
