@@ -8,6 +8,7 @@ import io.jvswitch.packet.InternetChecksum;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.packet.NeighborDiscovery;
 import io.jvswitch.packet.TcpPacket;
 import io.jvswitch.packet.UdpPacket;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -34,7 +35,7 @@ final class SyntheticFrames {
                 .put((byte) 0)
                 .putShort((short) (Ipv4Packet.MIN_HEADER_LENGTH + l4))
                 .putShort((short) 1)
-                .putShort((short) 0x4000) // don't fragment
+                .putShort((short) Ipv4Packet.FLAG_DONT_FRAGMENT)
                 .put((byte) HOP_LIMIT)
                 .put((byte) ipProtocol(p.protocol(), Ipv4Packet.PROTOCOL_ICMP))
                 .putShort((short) 0)
@@ -65,7 +66,9 @@ final class SyntheticFrames {
         writeL4(b, p, Icmpv6Packet.TYPE_ECHO_REQUEST);
         final byte[] frame = b.array();
         final UnsafeBuffer view = new UnsafeBuffer(frame);
-        final Ipv6Packet ip = ipv6Header(view, ipStart, l4, nextHeader, HOP_LIMIT, srcIp, p.dstIp6());
+        final Ipv6Packet ip = ipv6Header(view, ipStart, l4, nextHeader, HOP_LIMIT);
+        ip.setSource(Ipv6Cidr.high(srcIp), Ipv6Cidr.low(srcIp));
+        ip.setDestination(Ipv6Cidr.high(p.dstIp6()), Ipv6Cidr.low(p.dstIp6()));
         // Every IPv6 upper layer, ICMPv6 too, sums the pseudo-header.
         storeChecksum(view, l4Start, l4, ip.pseudoHeaderSum(nextHeader, l4), p.protocol());
         return frame;
@@ -78,16 +81,19 @@ final class SyntheticFrames {
      */
     static byte[] neighborSolicitation(long srcMac, BigInteger srcIp, BigInteger target) {
         final int l4 = Icmpv6Packet.ND_MIN_LENGTH + Icmpv6Packet.OPTION_LINK_LAYER_LENGTH;
-        final long low24 = Ipv6Cidr.low(target) & 0xFF_FFFFL;
-        final long groupMac = 0x3333_FF00_0000L | low24;
-        final ByteBuffer b = ethernet(Ipv6Packet.HEADER_LENGTH + l4, groupMac, srcMac, EthernetFrame.ETHERTYPE_IPV6);
+        final long groupLow = NeighborDiscovery.solicitedNodeLow(Ipv6Cidr.low(target));
+        final ByteBuffer b = ethernet(
+                Ipv6Packet.HEADER_LENGTH + l4,
+                NeighborDiscovery.multicastMac(groupLow),
+                srcMac,
+                EthernetFrame.ETHERTYPE_IPV6);
         final int ipStart = b.position();
         final int icmpStart = ipStart + Ipv6Packet.HEADER_LENGTH;
         final byte[] frame = b.array();
         final UnsafeBuffer view = new UnsafeBuffer(frame);
-        final BigInteger group = new BigInteger("ff0200000000000000000001ff000000", 16).or(BigInteger.valueOf(low24));
-        final Ipv6Packet ip =
-                ipv6Header(view, ipStart, l4, Ipv6Packet.NEXT_HEADER_ICMPV6, Icmpv6Packet.ND_HOP_LIMIT, srcIp, group);
+        final Ipv6Packet ip = ipv6Header(view, ipStart, l4, Ipv6Packet.NEXT_HEADER_ICMPV6, Icmpv6Packet.ND_HOP_LIMIT);
+        ip.setSource(Ipv6Cidr.high(srcIp), Ipv6Cidr.low(srcIp));
+        ip.setDestination(NeighborDiscovery.SOLICITED_NODE_HIGH, groupLow);
         final Icmpv6Packet icmp = new Icmpv6Packet();
         icmp.wrap(view, icmpStart, l4);
         icmp.setType(Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION);
@@ -103,16 +109,14 @@ final class SyntheticFrames {
         return frame;
     }
 
-    private static Ipv6Packet ipv6Header(
-            UnsafeBuffer view, int ipStart, int l4, int nextHeader, int hopLimit, BigInteger src, BigInteger dst) {
+    /** The IPv6 header but its addresses. */
+    private static Ipv6Packet ipv6Header(UnsafeBuffer view, int ipStart, int l4, int nextHeader, int hopLimit) {
         view.putInt(ipStart, Ipv6Packet.VERSION_WORD, ByteOrder.BIG_ENDIAN);
         view.putShort(ipStart + Ipv6Packet.PAYLOAD_LENGTH_OFFSET, (short) l4, ByteOrder.BIG_ENDIAN);
         final Ipv6Packet ip = new Ipv6Packet();
         ip.wrap(view, ipStart, Ipv6Packet.HEADER_LENGTH + l4);
         ip.setNextHeader(nextHeader);
         ip.setHopLimit(hopLimit);
-        ip.setSource(Ipv6Cidr.high(src), Ipv6Cidr.low(src));
-        ip.setDestination(Ipv6Cidr.high(dst), Ipv6Cidr.low(dst));
         return ip;
     }
 
