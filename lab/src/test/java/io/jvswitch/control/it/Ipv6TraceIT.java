@@ -58,7 +58,10 @@ class Ipv6TraceIT {
 
     /** Traces {@code packet} from {@code from}: the stages named, and each of {@code says} in the trace. */
     static String assertTrace(String from, String packet, List<String> stages, String... says) {
-        final String trace = f.ok(traceArgs(from, packet)).out();
+        return assertSays(f.ok(traceArgs(from, packet)).out(), stages, says);
+    }
+
+    static String assertSays(String trace, List<String> stages, String... says) {
         System.out.println(trace); // the report shows what each trace said
         for (String stage : stages) {
             assertTrue(trace.contains(" " + stage + " "), "stage " + stage + " in\n" + trace);
@@ -135,6 +138,19 @@ class Ipv6TraceIT {
     }
 
     @Test
+    void aRealMasqueradedDatagramNamesItsTranslation() throws Exception {
+        final String send = "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);"
+                + " s.bind(('fd00:30::10', 40055)); s.sendto(b'x', ('fd99::55', 53))";
+        assertRealTrace(
+                "udp and dst port 53",
+                () -> f.lab.exec(c1, "python3", "-c", send),
+                List.of("port-security", "nat (pre-route)", "route", "nat (post-route)"),
+                "unchanged: [fd00:30::10]:40055 -> [fd99::55]:53",
+                "source [fd00:30::10]:40055 translated to [fd4a:5653::1]:",
+                "verdict: routed to the host link");
+    }
+
+    @Test
     void anotherNetworkIsIsolated() {
         assertTrace(
                 "c1",
@@ -171,22 +187,29 @@ class Ipv6TraceIT {
     @Test
     void aRealPing6IsTracedWithMatch() throws Exception {
         // Echo requests only (ICMPv6 type 128): neighbor discovery is ICMPv6 as well.
-        final CompletableFuture<String> trace = CompletableFuture.supplyAsync(
-                () -> f.ok("trace", "--from", "c1", "--match", "icmp6 and ip6[40] == 128", "--timeout", "20")
+        assertRealTrace(
+                "icmp6 and ip6[40] == 128",
+                () -> f.lab.exec(c1, "ping", "-6", "-c", "1", "-W", "1", "fd00:30::20"),
+                List.of("rx", "ingress-checks", "port-security", "l2-lookup"),
+                "real frame matching: icmp6",
+                "FDB of web: 02:4a:0a:5d:00:03 -> port c2",
+                "verdict: forwarded to c2");
+    }
+
+    /**
+     * Traces the next real frame from c1 matching {@code match}, sending with {@code send} until
+     * the trace (armed some time after the command starts) has seen one; then as {@link #assertTrace}.
+     */
+    static void assertRealTrace(String match, Runnable send, List<String> stages, String... says) throws Exception {
+        final CompletableFuture<String> trace =
+                CompletableFuture.supplyAsync(() -> f.ok("trace", "--from", "c1", "--match", match, "--timeout", "20")
                         .out());
-        Await.until("the trace sees a ping6", Duration.ofSeconds(25), () -> {
+        Await.until("the trace sees a frame matching " + match, Duration.ofSeconds(25), () -> {
             if (!trace.isDone()) {
-                f.lab.exec(c1, "ping", "-6", "-c", "1", "-W", "1", "fd00:30::20");
+                send.run();
             }
             return trace.isDone();
         });
-        final String real = trace.get();
-        System.out.println(real);
-        for (String stage : List.of("rx", "ingress-checks", "port-security", "l2-lookup")) {
-            assertTrue(real.contains(" " + stage + " "), "stage " + stage + " in\n" + real);
-        }
-        assertTrue(real.contains("real frame matching: icmp6"), real);
-        assertTrue(real.contains("FDB of web: ") && real.contains("-> port c2"), real);
-        assertTrue(real.contains("verdict: forwarded to c2"), real);
+        assertSays(trace.get(), stages, says);
     }
 }
