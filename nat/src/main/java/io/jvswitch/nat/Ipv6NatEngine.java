@@ -12,6 +12,7 @@ import io.jvswitch.packet.Ipv6L4View;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.switching.service.ConnectionSlot;
 import io.jvswitch.switching.service.RoutingHook;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import java.util.List;
@@ -56,6 +57,7 @@ public final class Ipv6NatEngine implements RoutingHook {
     private final PortAllocator ports;
     private final EndpointConnections perEndpoint;
     private final int endpointLimit;
+    private final Ipv6NatExplainer explainer;
     private volatile Ipv6NatPolicy policy = Ipv6NatPolicy.empty();
 
     /** Where the packet in hand was addressed before a published port's translation (classify to afterRouting). */
@@ -79,6 +81,7 @@ public final class Ipv6NatEngine implements RoutingHook {
         this.endpointLimit = ctx.endpointLimit();
         this.table = new ConnectionTable(ctx.tableCapacity(), this::removed);
         this.ports = new PortAllocator(table, ctx.portRangeLow(), ctx.portRangeHigh());
+        this.explainer = new Ipv6NatExplainer(table, ids);
     }
 
     void policy(Ipv6NatPolicy policy) {
@@ -257,6 +260,13 @@ public final class Ipv6NatEngine implements RoutingHook {
                         nowNanos);
             default -> ACCEPT;
         };
+    }
+
+    /** Says what {@link #beforeRouting} and {@link #afterRouting} would do with the packet, changing nothing. */
+    @Override
+    public String explain(
+            int fromNetwork, int toNetwork, DirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
+        return explainer.explain(policy, fromNetwork, toNetwork, buffer, ipOffset, ipLength, nowNanos);
     }
 
     /** A first packet from a network: masqueraded if it leaves by the host link for beyond the host. */

@@ -50,7 +50,7 @@ final class NatExplainer {
                 ConnectionTable.tupleA(protocol, fromNetwork, source),
                 ConnectionTable.tupleB(destination, sourcePort, destinationPort));
         if (ref >= 0 && !table.isExpired(ref >> 1, nowNanos)) {
-            return tracked(name, ref);
+            return tracked(table, name, ref, NatExplainer::endpoint);
         }
         final String flow = name + " " + endpoint(source, sourcePort) + " -> " + endpoint(destination, destinationPort);
         if (fromNetwork != RoutingHook.HOST_LINK && protocol != Ipv4Packet.PROTOCOL_ICMP) {
@@ -73,7 +73,14 @@ final class NatExplainer {
         return "no tracked connection for " + flow + ": none to open, passes untranslated";
     }
 
-    private String tracked(String name, int ref) {
+    /** How an explainer writes an address as the table holds it (IPv4 itself, or an IPv6 address's id) and a port. */
+    @FunctionalInterface
+    interface EndpointText {
+        String of(int address, int port);
+    }
+
+    /** The tracked connection {@code ref}, and the packet as the translation leaves it: the other direction turned round. */
+    static String tracked(ConnectionTable table, String name, int ref, EndpointText endpoint) {
         final int connection = ref >> 1;
         final int other = ConnectionTable.REPLY - (ref & 1);
         final long otherA = table.tupleA(connection, other);
@@ -81,12 +88,12 @@ final class NatExplainer {
         final long originalA = table.tupleA(connection, ConnectionTable.ORIGINAL);
         final long originalB = table.tupleB(connection, ConnectionTable.ORIGINAL);
         return "matches the tracked connection " + name + " "
-                + endpoint(ConnectionTable.sourceOf(originalA), ConnectionTable.sourcePortOf(originalB)) + " -> "
-                + endpoint(ConnectionTable.destinationOf(originalB), ConnectionTable.destinationPortOf(originalB))
+                + endpoint.of(ConnectionTable.sourceOf(originalA), ConnectionTable.sourcePortOf(originalB)) + " -> "
+                + endpoint.of(ConnectionTable.destinationOf(originalB), ConnectionTable.destinationPortOf(originalB))
                 + " (" + ((ref & 1) == ConnectionTable.ORIGINAL ? "original" : "reply") + " direction): "
                 + "translated to "
-                + endpoint(ConnectionTable.destinationOf(otherB), ConnectionTable.destinationPortOf(otherB))
-                + " -> " + endpoint(ConnectionTable.sourceOf(otherA), ConnectionTable.sourcePortOf(otherB));
+                + endpoint.of(ConnectionTable.destinationOf(otherB), ConnectionTable.destinationPortOf(otherB))
+                + " -> " + endpoint.of(ConnectionTable.sourceOf(otherA), ConnectionTable.sourcePortOf(otherB));
     }
 
     private static String endpoint(int address, int port) {

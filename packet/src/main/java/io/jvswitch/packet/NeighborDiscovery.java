@@ -31,7 +31,24 @@ public final class NeighborDiscovery {
     /** fe80::/64, the high half of every link-local address an interface configures. */
     public static final long LINK_LOCAL_HIGH = 0xFE80_0000_0000_0000L;
 
+    /** ff02::/16 with ::1:ff00:0/104: the high half of every solicited-node multicast address (RFC 4291 §2.7.1). */
+    public static final long SOLICITED_NODE_HIGH = 0xFF02_0000_0000_0000L;
+    /** The low half of a solicited-node address but its last 24 bits, which are the target's. */
+    public static final long SOLICITED_NODE_LOW = 0x0000_0001_FF00_0000L;
+    /** 33:33 then the multicast address's last 32 bits: the MAC of an IPv6 multicast group (RFC 2464 §7). */
+    public static final long MULTICAST_MAC_PREFIX = 0x3333_0000_0000L;
+
     private NeighborDiscovery() {}
+
+    /** The low half of the solicited-node group a solicitation for an address with this low half goes to. */
+    public static long solicitedNodeLow(long targetLow) {
+        return SOLICITED_NODE_LOW | (targetLow & 0xFF_FFFFL);
+    }
+
+    /** The MAC of the IPv6 multicast group whose address ends in {@code groupLow}. */
+    public static long multicastMac(long groupLow) {
+        return MULTICAST_MAC_PREFIX | (groupLow & 0xFFFF_FFFFL);
+    }
 
     /** The low half (interface identifier) of the link-local address a MAC gives: modified EUI-64. */
     public static long linkLocalLow(long mac) {

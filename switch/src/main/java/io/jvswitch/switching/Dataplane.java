@@ -319,6 +319,11 @@ public final class Dataplane implements AutoCloseable {
         return submit(a -> a.requireDomain(networkId).addresses.lookup(ip));
     }
 
+    /** As {@link #proxyArpLookup} for IPv6: the MAC proxy-NDP would answer for the address, or -1. */
+    public CompletableFuture<Long> proxyNdpLookup(int networkId, long high, long low) {
+        return submit(a -> a.requireDomain(networkId).addresses6.lookup(high, low));
+    }
+
     public CompletableFuture<List<FdbEntry>> fdb(int networkId) {
         return submit(a -> {
             final BridgeDomain domain = a.requireDomain(networkId);

@@ -86,6 +86,12 @@ final class FrameContext {
         }
     }
 
+    void record(TraceEvent event, long a, long b, long c, long d, long e) {
+        if (trace != null) {
+            traced.add(TraceRecord.of(event, a, b, c, d, e));
+        }
+    }
+
     /** A trace line for {@code stage}; {@code text} may be null when it was built only if tracing. */
     void note(String stage, String text) {
         if (trace != null && text != null) {

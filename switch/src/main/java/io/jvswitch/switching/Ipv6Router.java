@@ -297,6 +297,12 @@ final class Ipv6Router {
             }
         }
         if (frame.dryRun) {
+            translation.explainAfterRouting(
+                    from == null ? RoutingHook.HOST_LINK : from.id,
+                    to == null ? RoutingHook.HOST_LINK : to.id,
+                    ip,
+                    buffer,
+                    length);
             frame.record(TraceEvent.ROUTED_VERDICT, to == null ? RoutingHook.HOST_LINK : to.id);
             return;
         }

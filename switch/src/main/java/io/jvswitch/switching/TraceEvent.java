@@ -101,8 +101,10 @@ enum TraceEvent {
     NAT_PRE_ROUTE("nat (pre-route)"),
     /** As {@link #NAT_PRE_ROUTE}, after the route lookup. */
     NAT_POST_ROUTE("nat (post-route)"),
-    /** An IPv6 packet of a tracked connection, its destination translated back (a: unused). */
-    NAT6_TRACKED("nat"),
+    /** What the IPv6 hook did before the route lookup, a side at a time ({@link TraceFlow6}). */
+    NAT6_PRE_ROUTE("nat (pre-route)"),
+    /** As {@link #NAT6_PRE_ROUTE}, after the route lookup. */
+    NAT6_POST_ROUTE("nat (post-route)"),
     /** a: the reason's ordinal ({@link DropReason}); shown under the reason's stage. */
     DROPPED(null),
     /** A step written as text, {@code stage} and {@code text}: the routing hook's words, a tunnel's egress. */

@@ -89,7 +89,7 @@ final class TraceFormatter {
             case GATEWAY_SERVICE -> "UDP to port " + r.a() + " of the gateway: handed to its service";
             case HOST_ARP_FOR_ROUTER ->
                 "who-has " + Ipv4Address.format((int) r.a()) + " from the host: the router's link address";
-            case NAT6_TRACKED -> "a tracked connection: destination translated";
+            case NAT6_PRE_ROUTE, NAT6_POST_ROUTE -> TraceFlow6.format(r);
             case ROUTE_INTERNAL_NO_WAY_OUT -> "network " + network(r.a()) + " is internal: no way out";
             case ROUTE_NO_HOST_LINK -> "no host link: nothing beyond the networks is reachable";
             case ROUTE_BEYOND_NETWORKS -> address(r.a()) + " is beyond the networks: to the host link";

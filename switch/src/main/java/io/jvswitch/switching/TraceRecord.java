@@ -9,13 +9,17 @@ package io.jvswitch.switching;
  * <p>{@code stage} and {@code text} carry a step written as text ({@link TraceEvent#NOTE}): what
  * the routing hook explains, and what a port beyond the switch would do with the frame.
  */
-record TraceRecord(TraceEvent event, long a, long b, long c, long d, String stage, String text) {
+record TraceRecord(TraceEvent event, long a, long b, long c, long d, long e, String stage, String text) {
 
     static TraceRecord of(TraceEvent event, long a, long b, long c, long d) {
-        return new TraceRecord(event, a, b, c, d, null, null);
+        return new TraceRecord(event, a, b, c, d, 0, null, null);
+    }
+
+    static TraceRecord of(TraceEvent event, long a, long b, long c, long d, long e) {
+        return new TraceRecord(event, a, b, c, d, e, null, null);
     }
 
     static TraceRecord note(String stage, String text) {
-        return new TraceRecord(TraceEvent.NOTE, 0, 0, 0, 0, stage, text);
+        return new TraceRecord(TraceEvent.NOTE, 0, 0, 0, 0, 0, stage, text);
     }
 }

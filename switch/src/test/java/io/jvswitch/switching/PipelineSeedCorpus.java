@@ -3,8 +3,8 @@ package io.jvswitch.switching;
 import io.jvswitch.packet.Ipv4Packet;
 import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.testsupport.FrameBuilder;
+import io.jvswitch.testsupport.FuzzSeed;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -232,12 +232,10 @@ public final class PipelineSeedCorpus {
 
     /**
      * A sequence of records encoded the way {@link PipelineFuzzTest#frames} reads them with a
-     * {@code FuzzedDataProvider}: byte arrays from the front of the input, numbers from the back (the first number
-     * from the last bytes, most significant byte first).
+     * {@code FuzzedDataProvider} ({@link FuzzSeed}).
      */
     static final class Seed {
-        private final ByteArrayOutputStream front = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream back = new ByteArrayOutputStream();
+        private final FuzzSeed input = new FuzzSeed();
 
         /** A received frame whose Ethernet bytes are given as they are. */
         Seed raw(int port, byte[] vnet, byte[] ethernet) {
@@ -330,7 +328,7 @@ public final class PipelineSeedCorpus {
                         .range(v.getShort(8), 0, 255);
             }
             range(1, 0, 3);
-            front.writeBytes(vnet);
+            input.front(vnet);
             return this;
         }
 
@@ -344,34 +342,18 @@ public final class PipelineSeedCorpus {
 
         private Seed body(byte[] bytes) {
             range(bytes.length, 0, PipelineFuzzTest.MAX_BODY);
-            front.writeBytes(bytes);
+            input.front(bytes);
             return this;
         }
 
         /** What {@code consumeInt(min, max)} returns {@code value} for. */
         private Seed range(int value, int min, int max) {
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(value + " not in " + min + ".." + max);
-            }
-            final long range = (long) max - min;
-            final long raw = (long) value - min;
-            int bytes = 0;
-            while (bytes < 4 && (range >>> (8 * bytes)) > 0) {
-                bytes++;
-            }
-            for (int i = bytes - 1; i >= 0; i--) {
-                back.write((int) (raw >>> (8 * i)));
-            }
+            input.range(value, min, max);
             return this;
         }
 
         void write(Path dir, String name) throws IOException {
-            final byte[] tail = back.toByteArray();
-            final byte[] out = Arrays.copyOf(front.toByteArray(), front.size() + tail.length);
-            for (int i = 0; i < tail.length; i++) {
-                out[out.length - 1 - i] = tail[i];
-            }
-            Files.write(dir.resolve(name), out);
+            input.write(dir, name);
         }
     }
 }

@@ -19,6 +19,8 @@ import java.util.concurrent.Callable;
             "Show the stages a packet takes through the switch, the table entries it hits, and the verdict.",
             "  jvs trace --from web 'tcp dst 10.10.0.3 port 443'   a synthetic packet: nothing is sent",
             "  jvs trace --from web 'arp who-has 10.10.0.3'",
+            "  jvs trace --from c1 'icmp6 dst fd00:20::3'          IPv6: icmp6, tcp6, udp6 (or an IPv6 address)",
+            "  jvs trace --from c1 'icmp6 who-has fd00:20::3'      a neighbor solicitation (proxy-NDP)",
             "  jvs trace --from web --match 'icmp' --timeout 30     the next real frame from web matching the filter"
         })
 final class TraceCommand implements Callable<Integer> {
@@ -57,7 +59,7 @@ final class TraceCommand implements Callable<Integer> {
             paramLabel = "PACKET",
             arity = "0..*",
             description =
-                    "tcp|udp|icmp|arp, then: dst ADDRESS, port N, src ADDRESS, sport N, dst mac MAC, flags SA, who-has ADDRESS")
+                    "tcp|udp|icmp|arp|tcp6|udp6|icmp6, then: dst ADDRESS, port N, src ADDRESS, sport N, dst mac MAC, flags SA, who-has ADDRESS")
     List<String> packet;
 
     @Override

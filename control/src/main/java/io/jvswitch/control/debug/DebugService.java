@@ -3,11 +3,14 @@ package io.jvswitch.control.debug;
 import io.jvswitch.control.capture.BpfFilter;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.EndpointRecord;
+import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.ControlException;
 import io.jvswitch.control.service.NetworkService;
 import io.jvswitch.nat.NatCounters;
+import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.DropReason;
@@ -16,6 +19,7 @@ import io.jvswitch.switching.PortCounter;
 import io.jvswitch.switching.PortStats;
 import io.jvswitch.switching.capture.PacketTrace;
 
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,14 +60,8 @@ public final class DebugService {
                     "give either a packet to describe (synthetic) or --match FILTER (the next real frame)");
         }
         if (request.packet() != null) {
-            if (!from.hasIpv4()) {
-                throw ControlException.invalid("a synthetic packet is IPv4, and " + from.name() + " on "
-                        + from.network() + " has no IPv4 address: trace its real frames with --match");
-            }
             final SyntheticPacket packet = SyntheticPacket.parse(request.packet());
-            final byte[] frame = packet.frame(
-                    MacAddress.parse(from.mac()), Cidr.parseAddress(from.ipv4()), nextHopMac(from, packet.dstIp()));
-            final PacketTrace trace = Dataplane.await(dataplane.traceSynthetic(slot, frame));
+            final PacketTrace trace = Dataplane.await(dataplane.traceSynthetic(slot, syntheticFrame(from, packet)));
             return new TraceView(
                     from.name(), from.network(), "synthetic: " + request.packet(), trace.steps(), trace.verdict());
         }
@@ -120,20 +118,57 @@ public final class DebugService {
                 });
     }
 
+    /** The frame {@code from} would send for the described packet: its own MAC and address where none is given. */
+    private byte[] syntheticFrame(EndpointRecord from, SyntheticPacket packet) {
+        final long mac = MacAddress.parse(from.mac());
+        final NetworkRecord network = service.network(from.network());
+        if (packet.ipv6()) {
+            if (from.ipv6() == null) {
+                throw ControlException.invalid("an IPv6 packet needs an IPv6 address to come from, and " + from.name()
+                        + " on " + from.network() + " has none: describe an IPv4 packet");
+            }
+            return packet.frame6(
+                    mac, Ipv6Cidr.parseAddress(from.ipv6(), "address"), nextHopMac6(network, packet.dstIp6()));
+        }
+        if (!from.hasIpv4()) {
+            throw ControlException.invalid("an IPv4 packet needs an IPv4 address to come from, and " + from.name()
+                    + " on " + from.network() + " has none: describe an IPv6 one (icmp6, tcp6, udp6)");
+        }
+        return packet.frame(mac, Cidr.parseAddress(from.ipv4()), nextHopMac(network, packet.dstIp()));
+    }
+
     /**
      * The MAC a container would send to, resolved the way it would: off its subnet, the gateway's;
      * on it, what its ARP would get, which the switch's proxy-ARP answers from the network's address
      * book (its endpoints, and remote ones learned over the tunnel). Unknown there: broadcast, as
      * only an unanswered ARP would leave it.
      */
-    private long nextHopMac(EndpointRecord from, int dstIp) {
-        final NetworkRecord network = service.network(from.network());
+    private long nextHopMac(NetworkRecord network, int dstIp) {
         final Cidr subnet = Cidr.parse(network.subnet());
         final int gateway = Cidr.parseAddress(network.gateway());
         if (!subnet.contains(dstIp) || dstIp == gateway) {
             return EndpointMac.derive(gateway);
         }
         final long known = Dataplane.await(dataplane.proxyArpLookup(network.dataplaneId(), dstIp));
+        return known >= 0 ? known : MacAddress.BROADCAST;
+    }
+
+    /**
+     * As {@link #nextHopMac} for IPv6: off the IPv6 subnet (and not link-local), the gateway's; on
+     * it, what proxy-NDP answers from the network's IPv6 address book; unknown there, broadcast.
+     */
+    private long nextHopMac6(NetworkRecord network, BigInteger dstIp) {
+        final NetworkIpv6 side = network.ipv6();
+        final long gatewayMac = network.hasIpv4()
+                ? EndpointMac.derive(Cidr.parseAddress(network.gateway()))
+                : EndpointMac.derive(Ipv6Cidr.parseAddress(side.gateway(), "gateway"));
+        final boolean onLink = Ipv6Address.isLinkLocal(Ipv6Cidr.high(dstIp))
+                || Ipv6Cidr.parse(side.subnet(), "subnet").contains(dstIp);
+        if (!onLink) {
+            return gatewayMac;
+        }
+        final long known = Dataplane.await(
+                dataplane.proxyNdpLookup(network.dataplaneId(), Ipv6Cidr.high(dstIp), Ipv6Cidr.low(dstIp)));
         return known >= 0 ? known : MacAddress.BROADCAST;
     }
 

@@ -1,6 +1,7 @@
 package io.jvswitch.control.api;
 
-import java.io.ByteArrayOutputStream;
+import io.jvswitch.testsupport.FuzzSeed;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -187,10 +188,9 @@ public final class ApiSeedCorpus {
                 .write(out, "crash-ucs4-byte-order-body-is-internal-error");
     }
 
-    /** Requests encoded the way the fuzz test reads them: byte arrays from the front, numbers from the back. */
+    /** Requests encoded the way the fuzz test reads them ({@link FuzzSeed}). */
     static final class Session {
-        private final ByteArrayOutputStream front = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream back = new ByteArrayOutputStream();
+        private final FuzzSeed input = new FuzzSeed();
 
         /**
          * @param name  the {n} or {e} of the path, or the whole path for {@link #RAW}
@@ -215,7 +215,7 @@ public final class ApiSeedCorpus {
             } else {
                 final byte[] bytes = body instanceof byte[] b ? b : ((String) body).getBytes(StandardCharsets.UTF_8);
                 range(2, 0, 2).range(bytes.length, 0, 4095);
-                front.writeBytes(bytes);
+                input.front(bytes);
             }
             return this;
         }
@@ -233,32 +233,16 @@ public final class ApiSeedCorpus {
         private void text(String text) {
             final byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
             range(bytes.length, 0, 64);
-            front.writeBytes(bytes);
+            input.front(bytes);
         }
 
         private Session range(int value, int min, int max) {
-            final long range = (long) max - min;
-            final long raw = (long) value - min;
-            if (raw < 0 || raw > range) {
-                throw new IllegalArgumentException(value + " not in " + min + ".." + max);
-            }
-            int bytes = 0;
-            while (bytes < 4 && (range >>> (8 * bytes)) > 0) {
-                bytes++;
-            }
-            for (int i = bytes - 1; i >= 0; i--) {
-                back.write((int) (raw >>> (8 * i)));
-            }
+            input.range(value, min, max);
             return this;
         }
 
         void write(Path dir, String name) throws IOException {
-            final byte[] tail = back.toByteArray();
-            final byte[] out = Arrays.copyOf(front.toByteArray(), front.size() + tail.length);
-            for (int i = 0; i < tail.length; i++) {
-                out[out.length - 1 - i] = tail[i];
-            }
-            Files.write(dir.resolve(name), out);
+            input.write(dir, name);
         }
     }
 }
