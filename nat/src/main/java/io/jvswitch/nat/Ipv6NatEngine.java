@@ -7,7 +7,6 @@ import static io.jvswitch.nat.SlotNote.pending;
 import static io.jvswitch.nat.SlotNote.verdictOf;
 
 import io.jvswitch.packet.Icmpv6Packet;
-import io.jvswitch.packet.Ipv6Address;
 import io.jvswitch.packet.Ipv6L4View;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.switching.service.ConnectionSlot;
@@ -34,6 +33,10 @@ import java.util.List;
  * rather than IPv4's keeps an id from ever matching an IPv4 address. Extension headers are not
  * followed: such packets pass untracked, as do IPv6 fragments.
  *
+ * <p>This class is the hook façade: it classifies the packet before routing and completes it after.
+ * The connections at rest (table, address ids, expiry, removal, listing) are {@link Ipv6Connections};
+ * opening one is {@link Ipv6ConnectionOpener}'s; the ICMPv6 errors are {@link Ipv6IcmpErrorTranslator}'s.
+ *
  * <p>Runs on the dataplane thread; allocates nothing per packet.
  */
 public final class Ipv6NatEngine implements RoutingHook {
@@ -52,35 +55,25 @@ public final class Ipv6NatEngine implements RoutingHook {
 
     private final NatContext ctx;
     private final NatTally tally;
+    private final Ipv6Connections connections;
     private final ConnectionTable table;
     private final Ipv6AddressIds ids;
-    private final PortAllocator ports;
-    private final EndpointConnections perEndpoint;
-    private final int endpointLimit;
+    private final Ipv6ConnectionOpener opener;
+    private final Ipv6IcmpErrorTranslator icmpErrors;
     private final Ipv6NatExplainer explainer;
     private volatile Ipv6NatPolicy policy = Ipv6NatPolicy.empty();
 
-    /** Where the packet in hand was addressed before a published port's translation (classify to afterRouting). */
-    private long cameToHigh;
-
-    private long cameToLow;
-    private int cameToPort;
-
-    // The packet in hand, and the packet an ICMPv6 error quotes.
+    /** The packet in hand, read and rewritten here and, through the same view, by the opener and the ICMPv6 errors'. */
     private final Ipv6L4View packet = new Ipv6L4View();
-    private final Ipv6L4View quoted = new Ipv6L4View();
 
     Ipv6NatEngine(NatContext ctx, NatTally tally) {
         this.ctx = ctx;
         this.tally = tally;
-        // Every connection has one endpoint (its container; at most maxEndpoints of them) and one
-        // other address (the peer), besides the masquerade address and the host's addresses that
-        // published ports are reached at: room for all at a full table, the host's few included.
-        this.ids = new Ipv6AddressIds(ctx.tableCapacity() + Math.min(ctx.maxEndpoints(), ctx.tableCapacity()) + 256);
-        this.perEndpoint = new EndpointConnections(ctx.maxEndpoints());
-        this.endpointLimit = ctx.endpointLimit();
-        this.table = new ConnectionTable(ctx.tableCapacity(), this::removed);
-        this.ports = new PortAllocator(table, ctx.portRangeLow(), ctx.portRangeHigh());
+        this.connections = new Ipv6Connections(ctx, tally);
+        this.table = connections.table();
+        this.ids = connections.ids();
+        this.opener = new Ipv6ConnectionOpener(ctx, tally, connections, packet);
+        this.icmpErrors = new Ipv6IcmpErrorTranslator(connections, tally, packet);
         this.explainer = new Ipv6NatExplainer(table, ids);
     }
 
@@ -133,14 +126,15 @@ public final class Ipv6NatEngine implements RoutingHook {
         if (protocol == Ipv6Packet.NEXT_HEADER_ICMPV6) {
             final int type = packet.icmpType();
             if (Ipv6L4View.isIcmpError(type)) {
-                return icmpErrorBeforeRouting(fromNetwork, buffer, nowNanos);
+                final long found = icmpErrors.beforeRouting(fromNetwork, buffer, policy, nowNanos);
+                return found < 0 ? found : pending(PENDING_ICMP_ERROR, found);
             }
             if (type != Icmpv6Packet.TYPE_ECHO_REQUEST && type != Icmpv6Packet.TYPE_ECHO_REPLY) {
                 tally.count(NatCounter.UNTRACKED);
                 return done(ACCEPT);
             }
         }
-        final int ref = find(
+        final int ref = connections.find(
                 protocol,
                 fromNetwork,
                 packet.sourceHigh(),
@@ -177,41 +171,12 @@ public final class Ipv6NatEngine implements RoutingHook {
                 return done(
                         tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS));
             }
-            cameToHigh = packet.destinationHigh();
-            cameToLow = packet.destinationLow();
-            cameToPort = packet.destinationPort();
+            opener.cameTo(packet.destinationHigh(), packet.destinationLow(), packet.destinationPort());
             Ipv6PacketRewriter.setDestination(buffer, packet, rule.containerHigh(), rule.containerLow(), partial);
             Ipv6PacketRewriter.setDestinationPort(buffer, packet, rule.containerPort(), partial);
             return pending(PENDING_NEW_PUBLISHED, 0);
         }
         return pending(fromNetwork == HOST_LINK ? PENDING_INBOUND : PENDING_NEW, 0);
-    }
-
-    /** The live connection of a tuple as a table reference, or -1; an expired one found is removed. */
-    private int find(
-            int protocol,
-            int network,
-            long sourceHigh,
-            long sourceLow,
-            long destinationHigh,
-            long destinationLow,
-            int sourcePort,
-            int destinationPort,
-            long nowNanos) {
-        final int source = ids.find(sourceHigh, sourceLow);
-        final int destination = source < 0 ? Ipv6AddressIds.NONE : ids.find(destinationHigh, destinationLow);
-        if (destination < 0) {
-            return -1; // an address no connection uses: no connection
-        }
-        final int ref = table.lookup(
-                ConnectionTable.tupleA(protocol, network, source),
-                ConnectionTable.tupleB(destination, sourcePort, destinationPort));
-        if (ref >= 0 && table.isExpired(ref >> 1, nowNanos)) {
-            table.remove(ref >> 1);
-            tally.count(NatCounter.EXPIRED);
-            return -1;
-        }
-        return ref;
     }
 
     @Override
@@ -242,7 +207,7 @@ public final class Ipv6NatEngine implements RoutingHook {
             case PENDING_NEW -> outbound(fromNetwork, toNetwork, buffer, partial, nowNanos);
             case PENDING_INBOUND -> inbound(toNetwork, buffer, partial, nowNanos);
             case PENDING_ICMP_ERROR -> {
-                icmpErrorAfterRouting(buffer, ref);
+                icmpErrors.afterRouting(buffer, ref);
                 yield ACCEPT;
             }
             case PENDING_FRAGMENT -> fragment(fromNetwork, toNetwork);
@@ -250,11 +215,12 @@ public final class Ipv6NatEngine implements RoutingHook {
             // directly, and the neighbour would drop the reply; the masquerade address is off the
             // subnet, so the answer comes back through the router.
             case PENDING_NEW_PUBLISHED ->
-                open(
+                opener.open(
                         fromNetwork,
                         toNetwork,
                         toNetwork == fromNetwork && policy.hasMasqueradeAddress(),
                         true,
+                        policy,
                         buffer,
                         partial,
                         nowNanos);
@@ -278,7 +244,7 @@ public final class Ipv6NatEngine implements RoutingHook {
             tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        return open(fromNetwork, toNetwork, true, false, buffer, partial, nowNanos);
+        return opener.open(fromNetwork, toNetwork, true, false, p, buffer, partial, nowNanos);
     }
 
     /**
@@ -312,7 +278,7 @@ public final class Ipv6NatEngine implements RoutingHook {
             tally.count(NatCounter.UNTRACKED);
             return ACCEPT;
         }
-        return open(HOST_LINK, toNetwork, false, false, buffer, partial, nowNanos);
+        return opener.open(HOST_LINK, toNetwork, false, false, p, buffer, partial, nowNanos);
     }
 
     /** Whether the packet in hand may open a connection: a TCP SYN, any UDP datagram, an echo request. */
@@ -325,257 +291,23 @@ public final class Ipv6NatEngine implements RoutingHook {
         };
     }
 
-    /**
-     * Opens the connection of the packet in hand, translating its source to the masquerade address
-     * if asked. {@code published}: its destination was translated to a published port's container
-     * before routing, from {@link #cameToHigh}, {@link #cameToLow}, {@link #cameToPort}.
-     */
-    private int open(
-            int fromNetwork,
-            int toNetwork,
-            boolean masquerade,
-            boolean published,
-            MutableDirectBuffer buffer,
-            boolean partial,
-            long nowNanos) {
-        final int protocol = packet.protocol();
-        int verdict = ConnectionTracker.mayOpen(
-                tally,
-                protocol,
-                packet.tcpFlags(),
-                protocol == Ipv6Packet.NEXT_HEADER_ICMPV6,
-                packet.icmpType(),
-                Icmpv6Packet.TYPE_ECHO_REQUEST);
-        if (verdict == ACCEPT) {
-            verdict = ConnectionTracker.makeRoom(table, tally, nowNanos);
-        }
-        if (verdict != ACCEPT) {
-            return verdict;
-        }
-        final Ipv6NatPolicy p = policy;
-        // One reference per address in each of the four places of the two tuples, given back by removed().
-        final int client = ids.acquire(packet.sourceHigh(), packet.sourceLow());
-        final int cameTo = published
-                ? ids.acquire(cameToHigh, cameToLow)
-                : ids.acquire(packet.destinationHigh(), packet.destinationLow());
-        final int target = ids.acquire(packet.destinationHigh(), packet.destinationLow());
-        final int replyTo = masquerade
-                ? ids.acquire(p.masqueradeHigh(), p.masqueradeLow())
-                : ids.acquire(packet.sourceHigh(), packet.sourceLow());
-        if (client < 0 || cameTo < 0 || target < 0 || replyTo < 0) {
-            verdict = tally.drop(NatDrop.TABLE_FULL);
-        } else {
-            verdict = insert(
-                    fromNetwork,
-                    toNetwork,
-                    masquerade,
-                    published,
-                    client,
-                    cameTo,
-                    target,
-                    replyTo,
-                    buffer,
-                    partial,
-                    nowNanos);
-        }
-        if (verdict != ACCEPT) {
-            ids.release(client);
-            ids.release(cameTo);
-            ids.release(target);
-            ids.release(replyTo);
-        }
-        return verdict;
-    }
-
-    /** The connection's tuples, its place in the table, and the masquerade; the ids are held by the caller. */
-    private int insert(
-            int fromNetwork,
-            int toNetwork,
-            boolean masquerade,
-            boolean published,
-            int client,
-            int cameTo,
-            int target,
-            int replyTo,
-            MutableDirectBuffer buffer,
-            boolean partial,
-            long nowNanos) {
-        final int protocol = packet.protocol();
-        final long originalA = ConnectionTable.tupleA(protocol, fromNetwork, client);
-        final long replyA = ConnectionTable.tupleA(protocol, toNetwork, target);
-        final long owner = EndpointConnections.keyOf(fromNetwork == HOST_LINK ? replyA : originalA);
-        final int admitted = ConnectionTracker.admits(perEndpoint, owner, endpointLimit, tally);
-        if (admitted != ACCEPT) {
-            return admitted;
-        }
-        final int sourcePort = packet.sourcePort();
-        final int targetPort = packet.destinationPort();
-        final int replyPort = masquerade
-                ? ports.freePort(protocol, replyA, replyTo, targetPort, sourcePort)
-                : ports.originalIfFree(protocol, replyA, replyTo, targetPort, sourcePort);
-        if (replyPort < 0) {
-            return tally.drop(NatDrop.PORTS_EXHAUSTED);
-        }
-        final long originalB = ConnectionTable.tupleB(cameTo, sourcePort, published ? cameToPort : targetPort);
-        final long replyB = PortAllocator.replyTupleB(protocol, replyTo, targetPort, replyPort);
-        final int status = (masquerade ? ConnectionTracker.SOURCE_NAT : 0)
-                | (published ? ConnectionTracker.DESTINATION_NAT : 0)
-                | (protocol == Ipv6Packet.NEXT_HEADER_TCP ? TcpStates.SYN_SENT : 0);
-        final int connection = table.insert(
-                originalA, originalB, replyA, replyB, status, nowNanos + ConnectionTracker.firstTimeout(ctx, protocol));
-        perEndpoint.add(owner);
-        table.countPacket(connection, ConnectionTable.ORIGINAL);
-        tally.count(NatCounter.CREATED);
-        if (masquerade || published) {
-            tally.count(NatCounter.TRANSLATED);
-        }
-        if (masquerade) {
-            Ipv6PacketRewriter.setSource(buffer, packet, ids.high(replyTo), ids.low(replyTo), partial);
-            Ipv6PacketRewriter.setSourcePort(buffer, packet, replyPort, partial);
-        }
-        return ACCEPT;
-    }
-
-    // ---- ICMPv6 errors ----------------------------------------------------------------------------
-
-    /**
-     * An error quotes the packet that caused it, as it was then: translated. So the inverse of the
-     * quote is looked up, and the error is translated as a packet of the opposite direction: the
-     * outer destination and quoted source now, the quoted destination and outer source after routing.
-     */
-    private long icmpErrorBeforeRouting(int fromNetwork, MutableDirectBuffer buffer, long nowNanos) {
-        final int quoteStart = packet.l4Offset() + Icmpv6Packet.HEADER_LENGTH;
-        if (!quoted.wrapQuoted(buffer, quoteStart, packet.l4Offset() + packet.l4Length() - quoteStart)) {
-            return done(unknownError(fromNetwork, NatDrop.ICMP_ERROR_MALFORMED));
-        }
-        final int protocol = quoted.protocol();
-        if (protocol != Ipv6Packet.NEXT_HEADER_TCP
-                && protocol != Ipv6Packet.NEXT_HEADER_UDP
-                && protocol != Ipv6Packet.NEXT_HEADER_ICMPV6) {
-            return done(unknownError(fromNetwork, NatDrop.ICMP_ERROR_UNKNOWN));
-        }
-        final long innerSourceHigh = quoted.sourceHigh();
-        final long innerSourceLow = quoted.sourceLow();
-        final int found = find(
-                protocol,
-                fromNetwork,
-                quoted.destinationHigh(),
-                quoted.destinationLow(),
-                innerSourceHigh,
-                innerSourceLow,
-                quoted.destinationPort(),
-                quoted.sourcePort(),
-                nowNanos);
-        if (found < 0) {
-            return done(unknownError(fromNetwork, NatDrop.ICMP_ERROR_UNKNOWN));
-        }
-        if (!Ipv6PacketRewriter.icmpChecksumValid(buffer, packet)) {
-            return done(tally.drop(NatDrop.ICMP_ERROR_MALFORMED));
-        }
-        final int connection = found >> 1;
-        final int other = ConnectionTable.REPLY - (found & 1);
-        final int newSource = ConnectionTable.sourceOf(table.tupleA(connection, other));
-        if (packet.destinationHigh() == innerSourceHigh && packet.destinationLow() == innerSourceLow) {
-            Ipv6PacketRewriter.setHeaderAddress(
-                    buffer, packet.ipOffset() + Ipv6Packet.DESTINATION_OFFSET, ids.high(newSource), ids.low(newSource));
-        }
-        Ipv6PacketRewriter.setSource(buffer, quoted, ids.high(newSource), ids.low(newSource), false);
-        Ipv6PacketRewriter.setSourcePort(
-                buffer, quoted, ConnectionTable.sourcePortOf(table.tupleB(connection, other)), false);
-        Ipv6PacketRewriter.recomputeIcmpChecksum(buffer, packet);
-        tally.count(NatCounter.TRANSLATED);
-        return pending(PENDING_ICMP_ERROR, found);
-    }
-
-    private void icmpErrorAfterRouting(MutableDirectBuffer buffer, int ref) {
-        final int quoteStart = packet.l4Offset() + Icmpv6Packet.HEADER_LENGTH;
-        if (!quoted.wrapQuoted(buffer, quoteStart, packet.l4Offset() + packet.l4Length() - quoteStart)) {
-            return; // wrapped before routing, and routing changes no length: cannot happen
-        }
-        final long otherB = table.tupleB(ref >> 1, ConnectionTable.REPLY - (ref & 1));
-        final int newDestination = ConnectionTable.destinationOf(otherB);
-        if (packet.sourceHigh() == quoted.destinationHigh() && packet.sourceLow() == quoted.destinationLow()) {
-            // The error came from the peer itself (port unreachable, say), not from a router on the way.
-            Ipv6PacketRewriter.setHeaderAddress(
-                    buffer,
-                    packet.ipOffset() + Ipv6Packet.SOURCE_OFFSET,
-                    ids.high(newDestination),
-                    ids.low(newDestination));
-        }
-        Ipv6PacketRewriter.setDestination(buffer, quoted, ids.high(newDestination), ids.low(newDestination), false);
-        Ipv6PacketRewriter.setDestinationPort(buffer, quoted, ConnectionTable.destinationPortOf(otherB), false);
-        Ipv6PacketRewriter.recomputeIcmpChecksum(buffer, packet);
-    }
-
-    /** An error about no connection of ours: dropped if addressed to the masquerade address, else routed. */
-    private int unknownError(int fromNetwork, NatDrop reason) {
-        if (fromNetwork == HOST_LINK && policy.isMasqueradeAddress(packet.destinationHigh(), packet.destinationLow())) {
-            return tally.drop(reason);
-        }
-        tally.count(NatCounter.UNTRACKED);
-        return ACCEPT;
-    }
-
-    // ---- housekeeping and views ----------------------------------------------------------------------
-
     /** A slice of expiry; {@link NatEngine#housekeeping} runs it with IPv4's, once per duty cycle. */
     int expire(long nowNanos, int budget) {
-        final int removed = table.expire(nowNanos, budget);
-        tally.add(NatCounter.EXPIRED, removed);
-        return removed;
-    }
-
-    /** A connection leaves the table: its endpoint's count goes down, and the ids of its tuples' four addresses. */
-    private void removed(long originalA, long originalB, long replyA, long replyB) {
-        perEndpoint.remove(
-                EndpointConnections.keyOf(ConnectionTable.networkOf(originalA) == HOST_LINK ? replyA : originalA));
-        ids.release(ConnectionTable.sourceOf(originalA));
-        ids.release(ConnectionTable.destinationOf(originalB));
-        ids.release(ConnectionTable.sourceOf(replyA));
-        ids.release(ConnectionTable.destinationOf(replyB));
+        return connections.expire(nowNanos, budget);
     }
 
     /**
-     * Removes every connection of an endpoint that is gone (detached): a full pass over the table,
-     * for a rare control-plane event.
+     * Removes every connection of an endpoint that is gone (detached).
      *
      * @return the number removed
      */
     int removeEndpoint(int network, long high, long low) {
-        final int id = ids.find(high, low);
-        if (id < 0) {
-            return 0;
-        }
-        final long owner = EndpointConnections.keyOf(ConnectionTable.tupleA(0, network, id));
-        int removed = 0;
-        for (int c = 0; c < table.capacity() && perEndpoint.count(owner) > 0; c++) {
-            if (!table.inUse(c)) {
-                continue;
-            }
-            final long originalA = table.tupleA(c, ConnectionTable.ORIGINAL);
-            final long replyA = table.tupleA(c, ConnectionTable.REPLY);
-            if (EndpointConnections.keyOf(ConnectionTable.networkOf(originalA) == HOST_LINK ? replyA : originalA)
-                    == owner) {
-                table.remove(c);
-                removed++;
-            }
-        }
-        return removed;
+        return connections.removeEndpoint(network, high, low);
     }
 
     /** The live connections of {@code network} ({@link NatEngine#ALL_NETWORKS}: all), at most {@code limit}. */
     void connections(int network, long nowNanos, int limit, List<Connection> out) {
-        for (int c = 0; c < table.capacity() && out.size() < limit; c++) {
-            if (!table.inUse(c) || table.isExpired(c, nowNanos)) {
-                continue;
-            }
-            if (network != NatEngine.ALL_NETWORKS
-                    && ConnectionTable.networkOf(table.tupleA(c, ConnectionTable.ORIGINAL)) != network
-                    && ConnectionTable.networkOf(table.tupleA(c, ConnectionTable.REPLY)) != network) {
-                continue;
-            }
-            out.add(Connection.of(table, c, nowNanos, id -> Ipv6Address.format(ids.high(id), ids.low(id))));
-        }
+        connections.connections(network, nowNanos, limit, out);
     }
 
     /** The table, for tests. */
