@@ -95,22 +95,12 @@ public final class HostPortRules implements AutoCloseable {
      */
     public void start() {
         final Path file = stateDir.resolve(TABLE_FILE);
-        if (ipv6) {
-            startIpv6(file);
-            return;
-        }
-        if (Files.exists(file)) {
-            try {
-                table = Integer.parseInt(Files.readString(file).strip());
-            } catch (IOException | NumberFormatException e) {
-                throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        if (ipv6 || Files.exists(file)) {
+            // IPv6 takes the table IPv4's start picked (or read), and cleans up after an earlier daemon too.
+            removeLeftovers(file);
+            if (ipv6) {
+                return;
             }
-            final int left = removeRulesOf(table);
-            if (left > 0) {
-                LOG.log(System.Logger.Level.INFO, "removed {0} host rule(s) an earlier daemon left", left);
-            }
-            runner.run(List.of("ip", "route", "flush", "table", Integer.toString(table)));
-            tidyShared();
         } else {
             table = freeTable();
             writeTable(file);
@@ -129,8 +119,8 @@ public final class HostPortRules implements AutoCloseable {
         }
     }
 
-    /** The IPv6 side: the table IPv4's start picked, and what an earlier daemon left in it removed. */
-    private void startIpv6(Path file) {
+    /** Reads the table an earlier daemon on this state directory used, and removes what it left there. */
+    private void removeLeftovers(Path file) {
         try {
             table = Integer.parseInt(Files.readString(file).strip());
         } catch (IOException | NumberFormatException e) {
@@ -138,9 +128,9 @@ public final class HostPortRules implements AutoCloseable {
         }
         final int left = removeRulesOf(table);
         if (left > 0) {
-            LOG.log(System.Logger.Level.INFO, "removed {0} IPv6 host rule(s) an earlier daemon left", left);
+            LOG.log(System.Logger.Level.INFO, "removed {0} host rule(s) an earlier daemon left", left);
         }
-        runner.run(List.of("ip", "-6", "route", "flush", "table", Integer.toString(table)));
+        runner.run(List.of("ip", family(), "route", "flush", "table", Integer.toString(table)));
         tidyShared();
     }
 

@@ -230,8 +230,10 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         published.put(endpointId, open);
         if (started && hostRules != null) {
             try {
-                hostRules.sync(allMappings(), hostAddressesForRules());
-                hostRules6.sync(ipv6Mappings(endpointId, containerIpv6), ipv6HostAddressesForRules());
+                hostRules.sync(allMappings(), HostAddresses.forPortRules(runner, networks.values(), false));
+                hostRules6.sync(
+                        ipv6Mappings(endpointId, containerIpv6),
+                        HostAddresses.forPortRules(runner, networks.values(), true));
             } catch (IllegalStateException e) {
                 published.remove(endpointId);
                 open.forEach(listeners::close);
@@ -271,39 +273,15 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             return;
         }
         try {
-            hostRules.sync(allMappings(), hostAddressesForRules());
+            hostRules.sync(allMappings(), HostAddresses.forPortRules(runner, networks.values(), false));
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.WARNING, "host port rules: {0}", e.getMessage());
         }
         try {
-            hostRules6.sync(ipv6Mappings(null, null), ipv6HostAddressesForRules());
+            hostRules6.sync(ipv6Mappings(null, null), HostAddresses.forPortRules(runner, networks.values(), true));
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.WARNING, "IPv6 host port rules: {0}", e.getMessage());
         }
-    }
-
-    /** The gateways and the host's own addresses: a client beyond the host may aim at any of them. */
-    private List<String> hostAddressesForRules() {
-        final List<String> out = new ArrayList<>();
-        for (NetworkRecord n : networks.values()) {
-            if (n.hasIpv4()) {
-                out.add(n.gateway());
-            }
-        }
-        hostAddresses().forEach(a -> out.add(Cidr.format(a)));
-        return out.stream().distinct().toList();
-    }
-
-    /** The same for IPv6: the networks' IPv6 gateways and the host's global IPv6 addresses. */
-    private List<String> ipv6HostAddressesForRules() {
-        final List<String> out = new ArrayList<>();
-        for (NetworkRecord n : networks.values()) {
-            if (n.ipv6() != null) {
-                out.add(Ipv6Cidr.format(Ipv6Cidr.parseAddress(n.ipv6().gateway(), "gateway")));
-            }
-        }
-        HostAddresses.ipv6(runner).forEach(a -> out.add(Ipv6Cidr.format(a)));
-        return out.stream().distinct().toList();
     }
 
     /** What jvs added to the host's routing for published ports, one line each (IPv4's, then IPv6's). */
