@@ -222,8 +222,67 @@ class Ipv6PublishedPortsIT {
         assertTrue(rules.lines().noneMatch(l -> l.startsWith("0:")), "the local table's rule moved from 0: " + rules);
     }
 
+    /**
+     * An IPv6 rule the kernel refuses (here: the same rule is there already, EEXIST) fails the attach
+     * with a message, and nothing is left of it: no endpoint, no listener, no rule of either family.
+     */
     @Test
     @Order(6)
+    void aPortWhoseIpv6RuleCannotBeInstalledFailsTheAttachAndChangesNothing() {
+        final String hostRules = f.ok("ports", "--host-rules").out();
+        final String table = hostRules.substring(hostRules.indexOf("lookup ") + "lookup ".length())
+                .split("\\s+")[0];
+        f.lab.check(
+                f.host,
+                "ip",
+                "-6",
+                "rule",
+                "add",
+                "pref",
+                "95",
+                "ipproto",
+                "tcp",
+                "dport",
+                "8090",
+                "lookup",
+                table,
+                "protocol",
+                "242");
+        try {
+            final String rules4 = f.lab.check(f.host, "ip", "-4", "rule", "show");
+            final String rules6 = rules6();
+            final String late = f.container("late");
+            final DaemonFixture.Cli refused =
+                    f.jvs("attach", "--netns", late, "--network", "front6", "--name", "late", "-p", "8090:80");
+            assertEquals(1, refused.exit(), refused.out() + refused.err());
+            assertTrue(refused.err().contains("cannot route the published ports to the switch"), refused.err());
+            assertEquals(rules4, f.lab.check(f.host, "ip", "-4", "rule", "show"), "the IPv4 half's rule went again");
+            assertEquals(rules6, rules6());
+            assertTrue(f.lab.check(f.host, "ss", "-Htln", "sport = :8090").isBlank(), "no listener is left");
+            assertFalse(f.ok("ports").out().contains("8090"));
+            assertFalse(f.ok("network", "inspect", "front6").out().contains("late"));
+        } finally {
+            f.lab.check(
+                    f.host,
+                    "ip",
+                    "-6",
+                    "rule",
+                    "del",
+                    "pref",
+                    "95",
+                    "ipproto",
+                    "tcp",
+                    "dport",
+                    "8090",
+                    "lookup",
+                    table,
+                    "protocol",
+                    "242");
+        }
+    }
+
+    @Test
+    @Order(7)
     void detachStopAndKillLeaveTheHostsIpv6RoutingAsItWas() throws Exception {
         f.ok("detach", "web", "--network", "front6");
         assertEquals(rulesBeforeAttach, rules6(), "detach removed every rule");
@@ -250,7 +309,7 @@ class Ipv6PublishedPortsIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aSecondDaemonWithOtherIpv6PortsDoesNotDisturbTheFirst() throws Exception {
         final Path socket = f.dir.resolve("second.sock");
         final String other = f.container("other");
