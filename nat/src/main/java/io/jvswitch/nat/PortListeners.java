@@ -21,6 +21,8 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 
@@ -53,6 +55,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PortListeners implements AutoCloseable {
     static final int MAX_UDP_SESSIONS = 4096;
     static final int UDP_IDLE_SECONDS = 30;
+
+    /**
+     * {@code setsockopt(IPPROTO_IPV6, IPV6_V6ONLY)} (41, 26 in Linux's headers): a listener on an IPv6
+     * address takes IPv6 only, so "::" and "0.0.0.0" of one port are two listeners, as in Docker.
+     */
+    private static final IntegerUnixChannelOption IPV6_ONLY = new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final Map<String, Listener> listeners = new HashMap<>();
@@ -90,10 +98,14 @@ public final class PortListeners implements AutoCloseable {
     private PortMapping bind(PortMapping mapping, InetSocketAddress target) {
         final InetSocketAddress local = new InetSocketAddress(mapping.hostIp(), mapping.hostPort());
         final ChannelFuture bound;
+        // An IPv4 socket for an IPv4 address: on netty's default dual-stack socket 0.0.0.0 takes "::" too.
+        final SocketProtocolFamily family = mapping.ipv6Host() ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        final Integer ipv6Only = mapping.ipv6Host() ? 1 : null; // null: the option is not set
         if ("tcp".equals(mapping.protocol())) {
             bound = new ServerBootstrap()
                     .group(group)
-                    .channel(EpollServerSocketChannel.class)
+                    .channelFactory(() -> new EpollServerSocketChannel(family))
+                    .option(IPV6_ONLY, ipv6Only)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -108,7 +120,8 @@ public final class PortListeners implements AutoCloseable {
         } else {
             bound = new Bootstrap()
                     .group(group)
-                    .channel(EpollDatagramChannel.class)
+                    .channelFactory(() -> new EpollDatagramChannel(family))
+                    .option(IPV6_ONLY, ipv6Only)
                     .handler(new UdpListener(target))
                     .bind(local)
                     .awaitUninterruptibly();

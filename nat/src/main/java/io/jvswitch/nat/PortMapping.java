@@ -16,7 +16,8 @@ import java.util.Locale;
  *
  * @param protocol "tcp" or "udp"
  * @param hostIp the host address to listen on, "0.0.0.0" for all of IPv4; an IPv6 one in its RFC 5952
- *     form ({@code -p [::1]:8080:80}), "::" for all of both families (Linux's dual-stack socket)
+ *     form ({@code -p [::1]:8080:80}), "::" for all of IPv6 (only IPv6, as in Docker: a {@code -p}
+ *     without a host IP on a dual-stack network is published on "0.0.0.0" and "::")
  * @param hostPort the host port; 0 until one is picked when {@code -p} gave none
  * @param hostPortLow with {@code hostPortHigh}, where a port is to be picked from: 0..0 for any
  *     free port, or the range of {@code -p 8000-8010:80}; both equal {@code hostPort} once fixed
@@ -70,9 +71,19 @@ public record PortMapping(
                 && (hostIp.equals(other.hostIp) || covers(other) || other.covers(this));
     }
 
-    /** Whether this mapping's listener takes the other's address too: "::" takes both families', 0.0.0.0 IPv4's. */
+    /** Whether this mapping's listener takes the other's address too: "::" takes IPv6's, 0.0.0.0 IPv4's. */
     private boolean covers(PortMapping other) {
-        return ANY_IPV6.equals(hostIp) || (ANY_IPV4.equals(hostIp) && !other.ipv6Host());
+        return (ANY_IPV6.equals(hostIp) && other.ipv6Host()) || (ANY_IPV4.equals(hostIp) && !other.ipv6Host());
+    }
+
+    /** @return whether this is the IPv6 half that {@link #parse(String, boolean)} gave {@code ipv4} */
+    public boolean isIpv6TwinOf(PortMapping ipv4) {
+        return ANY_IPV6.equals(hostIp)
+                && ANY_IPV4.equals(ipv4.hostIp)
+                && protocol.equals(ipv4.protocol)
+                && hostPortLow == ipv4.hostPortLow
+                && hostPortHigh == ipv4.hostPortHigh
+                && containerPort == ipv4.containerPort;
     }
 
     /** @return the mapping in {@code -p} syntax, e.g. {@code 127.0.0.1:8080:80/tcp} */
@@ -84,12 +95,50 @@ public record PortMapping(
                 + (host.isEmpty() && ANY_IPV4.equals(hostIp) ? "" : host + ":") + containerPort + "/" + protocol;
     }
 
+    /** @return the mapping in {@code -p} syntax with its host IP always written: never published twice */
+    public String pinnedSpec() {
+        final String written = spec();
+        return ANY_IPV4.equals(hostIp)
+                ? ANY_IPV4 + ":" + (hostPort == 0 && hostPortLow == 0 ? ":" : "") + written
+                : written;
+    }
+
     /**
      * Parses one {@code -p} argument into one mapping per container port.
      *
      * @throws IllegalArgumentException with a message that says what is wrong
      */
     public static List<PortMapping> parse(String text) {
+        return parse(text, false);
+    }
+
+    /**
+     * Parses one {@code -p} argument into one mapping per container port, and with {@code
+     * bothFamilies} (a dual-stack endpoint) one more on "::" after each when no host IP is given, as
+     * Docker publishes {@code -p 8080:80} on IPv4 and IPv6.
+     *
+     * @throws IllegalArgumentException with a message that says what is wrong
+     */
+    public static List<PortMapping> parse(String text, boolean bothFamilies) {
+        final List<PortMapping> ipv4 = parseOne(text);
+        if (!bothFamilies || namesHostIp(text)) {
+            return ipv4;
+        }
+        final List<PortMapping> out = new ArrayList<>();
+        for (PortMapping m : ipv4) {
+            out.add(m);
+            out.add(new PortMapping(m.protocol, ANY_IPV6, m.hostPort, m.hostPortLow, m.hostPortHigh, m.containerPort));
+        }
+        return out;
+    }
+
+    /** Whether a well-formed {@code -p} names its host IP: a bracketed IPv6 one, or three ':'-separated parts. */
+    private static boolean namesHostIp(String text) {
+        final String rest = text.trim();
+        return rest.startsWith("[") || rest.chars().filter(c -> c == ':').count() == 2;
+    }
+
+    private static List<PortMapping> parseOne(String text) {
         if (text == null || text.isBlank()) {
             throw invalid(text, "empty");
         }

@@ -93,13 +93,41 @@ class PortMappingTest {
         assertTrue(local.overlaps(any));
         assertFalse(local.overlaps(otherLocal));
         assertFalse(any.overlaps(udp));
-        // 0.0.0.0 takes IPv4's addresses only; "::" (a dual-stack socket) both families'.
+        // 0.0.0.0 takes IPv4's addresses only; "::" IPv6's only, as in Docker.
         final PortMapping loopback6 = PortMapping.parse("[::1]:8080:82").get(0);
         final PortMapping any6 = PortMapping.parse("[::]:8080:82").get(0);
         assertFalse(any.overlaps(loopback6));
         assertTrue(any6.overlaps(loopback6));
-        assertTrue(any6.overlaps(local));
-        assertTrue(local.overlaps(any6));
+        assertFalse(any6.overlaps(local));
+        assertFalse(local.overlaps(any6));
+        assertFalse(any.overlaps(any6));
         assertTrue(loopback6.overlaps(PortMapping.parse("[0::1]:8080:83").get(0)));
+    }
+
+    @Test
+    void withoutHostIpADualStackEndpointPublishesOnBothFamilies() {
+        assertEquals(
+                List.of(
+                        new PortMapping("tcp", "0.0.0.0", 8080, 8080, 8080, 80),
+                        new PortMapping("tcp", "::", 8080, 8080, 8080, 80)),
+                PortMapping.parse("8080:80", true));
+        final List<PortMapping> picked = PortMapping.parse("8000-8010:80/udp", true);
+        assertEquals(2, picked.size());
+        assertTrue(picked.get(1).isIpv6TwinOf(picked.get(0)));
+        assertEquals(2, PortMapping.parse("80", true).size());
+        // A named host IP is published as named, on one family.
+        assertEquals(1, PortMapping.parse("0.0.0.0:8080:80", true).size());
+        assertEquals(1, PortMapping.parse("127.0.0.1::80", true).size());
+        assertEquals(1, PortMapping.parse("[::]:8080:80", true).size());
+        assertEquals(1, PortMapping.parse("8080:80", false).size());
+    }
+
+    @Test
+    void aPinnedSpecIsPublishedOnItsOwnFamilyAgain() {
+        for (String text : List.of("8080:80", "80", "8000-8010:80/udp", "[::]:8080:80", "127.0.0.1:9000:90")) {
+            for (PortMapping m : PortMapping.parse(text)) {
+                assertEquals(List.of(m), PortMapping.parse(m.pinnedSpec(), true), m.pinnedSpec());
+            }
+        }
     }
 }

@@ -137,8 +137,9 @@ final class EndpointLifecycle {
                 throw ControlException.invalid("this daemon publishes no ports (it runs without a host link)");
             }
             // Listeners first: a port in use refuses the attach before anything is created.
-            final List<PortMapping> published =
-                    ports == null || ip == 0 ? List.of() : ports.publish(id, Cidr.format(ip), request.ports());
+            final List<PortMapping> published = ports == null || ip == 0
+                    ? List.of()
+                    : ports.publish(id, Cidr.format(ip), ip6 == null ? null : Ipv6Cidr.format(ip6), request.ports());
             final EndpointRecord endpoint = new EndpointRecord(
                     id,
                     name,

@@ -2,10 +2,12 @@ package io.jvswitch.control.service;
 
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.netns.CommandRunner;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -43,6 +45,27 @@ final class HostAddresses {
             }
         }
         return out;
+    }
+
+    /**
+     * The addresses a client beyond the host may aim a published port at, as {@link HostPortRules}
+     * routes them: the networks' gateways of one family and the host's own addresses of it.
+     */
+    static List<String> forPortRules(CommandRunner runner, Collection<NetworkRecord> networks, boolean ipv6) {
+        final List<String> out = new ArrayList<>();
+        for (NetworkRecord n : networks) {
+            if (ipv6 && n.ipv6() != null) {
+                out.add(Ipv6Cidr.format(Ipv6Cidr.parseAddress(n.ipv6().gateway(), "gateway")));
+            } else if (!ipv6 && n.hasIpv4()) {
+                out.add(n.gateway());
+            }
+        }
+        if (ipv6) {
+            ipv6(runner).forEach(a -> out.add(Ipv6Cidr.format(a)));
+        } else {
+            ipv4(runner).forEach(a -> out.add(Cidr.format(a)));
+        }
+        return out.stream().distinct().toList();
     }
 
     /** The words after {@code keyword} in the listing, without their prefix length. */

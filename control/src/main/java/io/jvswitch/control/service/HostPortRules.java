@@ -36,6 +36,12 @@ import java.util.Set;
  * <p>Several daemons share the rules at 90 and 100: the last one to leave puts the local rule back at
  * 0. A daemon killed with {@code kill -9} leaves its rules; the next start of a daemon on the same
  * state directory removes them (the table number is kept there) before it adds any.
+ *
+ * <p>IPv6 has the same arrangement in its own rule list ({@code ip -6 rule}), from {@link
+ * #ipv6Twin}: the same table number (IPv6's tables are apart from IPv4's), {@code /128} routes via the
+ * router's link-local address, port rules only for mappings on IPv6 host addresses. IPv6 has no
+ * {@code accept_local} or {@code rp_filter}: the host forwards replies from its own addresses as
+ * they are.
  */
 public final class HostPortRules implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jvs.nat");
@@ -52,18 +58,35 @@ public final class HostPortRules implements AutoCloseable {
     private final CommandRunner runner;
     private final Path stateDir;
     private final String link;
-    private final int routerIp;
+    /** The next hop in the table: the router's address on the link (its link-local one for IPv6). */
+    private final String router;
+    /** Which rule list and routes this is: IPv4's or, for {@link #ipv6Twin}, IPv6's. */
+    private final boolean ipv6;
+
     private int table = -1;
     /** Rule selectors installed, e.g. {@code ipproto tcp dport 8080}. */
     private final Set<String> rules = new LinkedHashSet<>();
     /** Host addresses routed in the table. */
-    private final Set<Integer> routed = new LinkedHashSet<>();
+    private final Set<String> routed = new LinkedHashSet<>();
 
     public HostPortRules(CommandRunner runner, Path stateDir, String link, int routerIp) {
+        this(runner, stateDir, link, Cidr.format(routerIp), false);
+    }
+
+    private HostPortRules(CommandRunner runner, Path stateDir, String link, String router, boolean ipv6) {
         this.runner = runner;
         this.stateDir = stateDir;
         this.link = link;
-        this.routerIp = routerIp;
+        this.router = router;
+        this.ipv6 = ipv6;
+    }
+
+    /**
+     * The IPv6 rules of the same daemon: the same link and table number, routes via the router's
+     * link-local address. Start it after this one, which picks the table.
+     */
+    HostPortRules ipv6Twin(String routerLinkLocal) {
+        return new HostPortRules(runner, stateDir, link, routerLinkLocal, true);
     }
 
     /**
@@ -72,18 +95,12 @@ public final class HostPortRules implements AutoCloseable {
      */
     public void start() {
         final Path file = stateDir.resolve(TABLE_FILE);
-        if (Files.exists(file)) {
-            try {
-                table = Integer.parseInt(Files.readString(file).strip());
-            } catch (IOException | NumberFormatException e) {
-                throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        if (ipv6 || Files.exists(file)) {
+            // IPv6 takes the table IPv4's start picked (or read), and cleans up after an earlier daemon too.
+            removeLeftovers(file);
+            if (ipv6) {
+                return;
             }
-            final int left = removeRulesOf(table);
-            if (left > 0) {
-                LOG.log(System.Logger.Level.INFO, "removed {0} host rule(s) an earlier daemon left", left);
-            }
-            runner.run(List.of("ip", "route", "flush", "table", Integer.toString(table)));
-            tidyShared();
         } else {
             table = freeTable();
             writeTable(file);
@@ -102,6 +119,21 @@ public final class HostPortRules implements AutoCloseable {
         }
     }
 
+    /** Reads the table an earlier daemon on this state directory used, and removes what it left there. */
+    private void removeLeftovers(Path file) {
+        try {
+            table = Integer.parseInt(Files.readString(file).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        final int left = removeRulesOf(table);
+        if (left > 0) {
+            LOG.log(System.Logger.Level.INFO, "removed {0} host rule(s) an earlier daemon left", left);
+        }
+        runner.run(List.of("ip", family(), "route", "flush", "table", Integer.toString(table)));
+        tidyShared();
+    }
+
     /** The routing table this daemon's port rules look up. */
     public int table() {
         return table;
@@ -114,10 +146,10 @@ public final class HostPortRules implements AutoCloseable {
      * @throws IllegalStateException when a rule cannot be installed; what was added is kept, so call
      *     again with the previous mappings to undo
      */
-    public void sync(Collection<PortMapping> mappings, Collection<Integer> hostAddresses) {
+    public void sync(Collection<PortMapping> mappings, Collection<String> hostAddresses) {
         final Set<String> wanted = new LinkedHashSet<>();
         for (PortMapping m : mappings) {
-            final String selector = selectorOf(m);
+            final String selector = ipv6 ? ipv6SelectorOf(m) : selectorOf(m);
             if (selector != null) {
                 wanted.add(selector);
             }
@@ -129,31 +161,33 @@ public final class HostPortRules implements AutoCloseable {
             }
         }
         if (wanted.isEmpty()) {
-            runner.run(List.of("ip", "route", "flush", "table", Integer.toString(table)));
+            runner.run(List.of("ip", family(), "route", "flush", "table", Integer.toString(table)));
             routed.clear();
             tidyShared();
             return;
         }
         ensureShared();
-        final Set<Integer> addresses = new LinkedHashSet<>(hostAddresses);
-        for (int address : List.copyOf(routed)) {
+        final Set<String> addresses = new LinkedHashSet<>(hostAddresses);
+        final String hostPrefix = ipv6 ? "/128" : "/32";
+        for (String address : List.copyOf(routed)) {
             if (!addresses.contains(address)) {
-                runner.run(
-                        List.of("ip", "route", "del", Cidr.format(address) + "/32", "table", Integer.toString(table)));
+                runner.run(List.of(
+                        "ip", family(), "route", "del", address + hostPrefix, "table", Integer.toString(table)));
                 routed.remove(address);
             }
         }
-        for (int address : addresses) {
+        for (String address : addresses) {
             if (routed.add(address)) {
                 runner.check(
-                        "cannot route " + Cidr.format(address) + " to the switch in table " + table,
+                        "cannot route " + address + " to the switch in table " + table,
                         List.of(
                                 "ip",
+                                family(),
                                 "route",
                                 "replace",
-                                Cidr.format(address) + "/32",
+                                address + hostPrefix,
                                 "via",
-                                Cidr.format(routerIp),
+                                router,
                                 "dev",
                                 link,
                                 "table",
@@ -181,7 +215,7 @@ public final class HostPortRules implements AutoCloseable {
         }
         if (table >= 0) {
             final CommandRunner.Result routes =
-                    runner.run(List.of("ip", "route", "show", "table", Integer.toString(table)));
+                    runner.run(List.of("ip", family(), "route", "show", "table", Integer.toString(table)));
             routes.stdout()
                     .lines()
                     .filter(l -> !l.isBlank())
@@ -198,20 +232,29 @@ public final class HostPortRules implements AutoCloseable {
         }
         removeRulesOf(table);
         rules.clear();
-        runner.run(List.of("ip", "route", "flush", "table", Integer.toString(table)));
+        runner.run(List.of("ip", family(), "route", "flush", "table", Integer.toString(table)));
         routed.clear();
         tidyShared();
     }
 
     /**
-     * The rule selector for a mapping, or null for one that only this host's own clients can reach
-     * (loopback, and for now every IPv6 host address: those are served by the listener only).
+     * The IPv4 rule selector for a mapping, or null for one that only this host's own clients can
+     * reach (loopback) or one on an IPv6 host address.
      */
     static String selectorOf(PortMapping m) {
         if (m.hostPort() == 0 || m.hostIp().startsWith("127.") || m.ipv6Host()) {
             return null;
         }
         final String to = "0.0.0.0".equals(m.hostIp()) ? "" : "to " + m.hostIp() + "/32 ";
+        return to + "ipproto " + m.protocol() + " dport " + m.hostPort();
+    }
+
+    /** The IPv6 rule selector: for a mapping on an IPv6 host address but the loopback one, else null. */
+    static String ipv6SelectorOf(PortMapping m) {
+        if (m.hostPort() == 0 || !m.ipv6Host() || "::1".equals(m.hostIp())) {
+            return null;
+        }
+        final String to = "::".equals(m.hostIp()) ? "" : "to " + m.hostIp() + "/128 ";
         return to + "ipproto " + m.protocol() + " dport " + m.hostPort();
     }
 
@@ -227,7 +270,8 @@ public final class HostPortRules implements AutoCloseable {
         }
         if (localAtZero) {
             runner.check(
-                    "cannot move the local table's rule", List.of("ip", "rule", "del", "pref", "0", "lookup", "local"));
+                    "cannot move the local table's rule",
+                    List.of("ip", family(), "rule", "del", "pref", "0", "lookup", "local"));
         }
     }
 
@@ -241,7 +285,7 @@ public final class HostPortRules implements AutoCloseable {
             if (lines.stream().noneMatch(l -> l.startsWith("0:") && l.contains("lookup local"))) {
                 runner.check(
                         "cannot put the local table's rule back",
-                        List.of("ip", "rule", "add", "pref", "0", "lookup", "local", "protocol", "kernel"));
+                        List.of("ip", family(), "rule", "add", "pref", "0", "lookup", "local", "protocol", "kernel"));
             }
             deleteRule(LOCAL_PREF, "lookup local");
         }
@@ -266,14 +310,16 @@ public final class HostPortRules implements AutoCloseable {
     }
 
     private void addRule(int pref, String selector) {
-        final List<String> command = new ArrayList<>(List.of("ip", "rule", "add", "pref", Integer.toString(pref)));
+        final List<String> command =
+                new ArrayList<>(List.of("ip", family(), "rule", "add", "pref", Integer.toString(pref)));
         command.addAll(List.of(selector.split(" ")));
         command.addAll(List.of("protocol", PROTOCOL));
         runner.check("cannot add the host rule '" + selector + "'", command);
     }
 
     private void deleteRule(int pref, String selector) {
-        final List<String> command = new ArrayList<>(List.of("ip", "rule", "del", "pref", Integer.toString(pref)));
+        final List<String> command =
+                new ArrayList<>(List.of("ip", family(), "rule", "del", "pref", Integer.toString(pref)));
         command.addAll(List.of(selector.split(" ")));
         command.addAll(List.of("protocol", PROTOCOL));
         final CommandRunner.Result result = runner.run(command);
@@ -287,19 +333,28 @@ public final class HostPortRules implements AutoCloseable {
     }
 
     private List<String> ruleLines() {
-        final String out = runner.check("cannot list the host's rules", List.of("ip", "-4", "rule", "show"));
+        final String out = runner.check("cannot list the host's rules", List.of("ip", family(), "rule", "show"));
         // "ip rule" ends a line with the protocol only when it is not the default: pad for the matches above.
         final List<String> lines = new ArrayList<>();
         out.lines().filter(l -> !l.isBlank()).forEach(l -> lines.add(l.replace('\t', ' ') + " "));
         return lines;
     }
 
-    /** The first table number in jvs's range that no rule and no route of the host uses. */
+    private String family() {
+        return ipv6 ? "-6" : "-4";
+    }
+
+    /** The first table number in jvs's range that no rule and no route of the host uses, of either family. */
     private int freeTable() {
         final Set<Integer> used = new LinkedHashSet<>();
         final String rulesAndRoutes = runner.check("cannot list the host's rules", List.of("ip", "-4", "rule", "show"))
                 + "\n"
-                + runner.check("cannot list the host's routes", List.of("ip", "-4", "route", "show", "table", "all"));
+                + runner.check("cannot list the host's routes", List.of("ip", "-4", "route", "show", "table", "all"))
+                + "\n"
+                + runner.run(List.of("ip", "-6", "rule", "show")).stdout()
+                + "\n"
+                + runner.run(List.of("ip", "-6", "route", "show", "table", "all"))
+                        .stdout();
         for (String word : rulesAndRoutes.split("\\s+")) {
             try {
                 used.add(Integer.parseInt(word));

@@ -57,6 +57,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
     /** The host's port rules that bring clients from beyond the host into the dataplane; null: relay only. */
     private final HostPortRules hostRules;
+    /** The same for IPv6 host addresses; set by {@link #start} when there are IPv4's. */
+    private HostPortRules hostRules6;
 
     private boolean started;
     /** The IPv6 half of the policy, and the route of its masquerade address; set by {@link #start}. */
@@ -100,6 +102,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                         link.name()));
         if (hostRules != null) {
             hostRules.start();
+            hostRules6 = hostRules.ipv6Twin(link.routerLinkLocal());
+            hostRules6.start();
         }
         rebuild();
     }
@@ -172,20 +176,23 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     }
 
     /**
-     * Opens the listeners of an endpoint about to be attached; all or nothing.
+     * Opens the listeners of an endpoint about to be attached; all or nothing. On a dual-stack
+     * network ({@code containerIpv6} given) a {@code -p} without a host IP publishes on both
+     * families, as Docker does: {@code 0.0.0.0} and {@code [::]}, on the same host port.
      *
+     * @param containerIpv6 the endpoint's IPv6 address, or null
      * @param specs {@code -p} arguments
      * @return the mappings with their host ports, to keep in the endpoint's record
      * @throws ControlException invalid for a malformed {@code -p}, a conflict for a port in use or overlapping
      */
-    public List<PortMapping> publish(String endpointId, String containerIp, List<String> specs) {
+    public List<PortMapping> publish(String endpointId, String containerIp, String containerIpv6, List<String> specs) {
         if (specs == null || specs.isEmpty()) {
             return List.of();
         }
         final List<PortMapping> wanted = new ArrayList<>();
         for (String spec : specs) {
             try {
-                wanted.addAll(PortMapping.parse(spec));
+                wanted.addAll(PortMapping.parse(spec, containerIpv6 != null));
             } catch (IllegalArgumentException e) {
                 throw ControlException.invalid(e.getMessage());
             }
@@ -209,8 +216,12 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         }
         final List<PortMapping> open = new ArrayList<>();
         try {
-            for (PortMapping mapping : wanted) {
-                open.add(listeners.open(mapping, containerIp));
+            for (int i = 0; i < wanted.size(); i++) {
+                final PortMapping mapping = wanted.get(i);
+                // The IPv6 half of a dual-stack -p takes the host port its IPv4 half got (picked, perhaps).
+                final boolean twin = i > 0 && mapping.isIpv6TwinOf(wanted.get(i - 1));
+                open.add(listeners.open(
+                        twin ? mapping.withHostPort(open.get(i - 1).hostPort()) : mapping, containerIp));
             }
         } catch (IllegalStateException e) {
             open.forEach(listeners::close);
@@ -219,11 +230,14 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         published.put(endpointId, open);
         if (started && hostRules != null) {
             try {
-                hostRules.sync(allMappings(), hostAddresses());
+                hostRules.sync(allMappings(), HostAddresses.forPortRules(runner, networks.values(), false));
+                hostRules6.sync(
+                        ipv6Mappings(endpointId, containerIpv6),
+                        HostAddresses.forPortRules(runner, networks.values(), true));
             } catch (IllegalStateException e) {
                 published.remove(endpointId);
                 open.forEach(listeners::close);
-                syncHostRules(hostAddresses());
+                syncHostRules();
                 throw ControlException.conflict("cannot route the published ports to the switch: " + e.getMessage());
             }
         }
@@ -236,21 +250,50 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         return all;
     }
 
+    /**
+     * The mappings the dataplane translates over IPv6: those of endpoints with an IPv6 address (the
+     * others' are relayed to the container's IPv4 address). {@code pendingId}: an endpoint being
+     * attached, not yet known here, with {@code pendingIpv6}.
+     */
+    private List<PortMapping> ipv6Mappings(String pendingId, String pendingIpv6) {
+        final List<PortMapping> all = new ArrayList<>();
+        published.forEach((id, mappings) -> {
+            final EndpointRecord endpoint = endpoints.get(id);
+            final String ipv6 = endpoint != null ? endpoint.ipv6() : id.equals(pendingId) ? pendingIpv6 : null;
+            if (ipv6 != null) {
+                all.addAll(mappings);
+            }
+        });
+        return all;
+    }
+
     /** Brings the host's port rules in line with what is published; a failure is logged (restore, detach). */
-    private void syncHostRules(List<Integer> addresses) {
-        if (hostRules == null) {
+    private void syncHostRules() {
+        if (hostRules == null || !started) {
             return;
         }
         try {
-            hostRules.sync(allMappings(), addresses);
+            hostRules.sync(allMappings(), HostAddresses.forPortRules(runner, networks.values(), false));
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.WARNING, "host port rules: {0}", e.getMessage());
         }
+        try {
+            hostRules6.sync(ipv6Mappings(null, null), HostAddresses.forPortRules(runner, networks.values(), true));
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, "IPv6 host port rules: {0}", e.getMessage());
+        }
     }
 
-    /** What jvs added to the host's routing for published ports, one line each. */
+    /** What jvs added to the host's routing for published ports, one line each (IPv4's, then IPv6's). */
     public List<String> hostRules() {
-        return hostRules == null ? List.of() : hostRules.describe();
+        if (hostRules == null) {
+            return List.of();
+        }
+        final List<String> out = new ArrayList<>(hostRules.describe());
+        if (hostRules6 != null) {
+            out.addAll(hostRules6.describe());
+        }
+        return out;
     }
 
     /** Forgets what {@link #publish} opened for an attach that failed afterwards. */
@@ -275,7 +318,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 row.put("hostPort", m.hostPort());
                 row.put("containerIp", endpoint == null ? "" : endpoint.ipv4());
                 row.put("containerPort", m.containerPort());
-                row.put("path", pathOf(m));
+                row.put("path", pathOf(m, endpoint));
                 out.add(row);
             }
         });
@@ -286,8 +329,11 @@ public final class NatService implements NetworkEvents, AutoCloseable {
      * How clients reach a mapping: from beyond the host through the switch (the container sees them),
      * from this host through the listener's relay (the container sees its gateway).
      */
-    private String pathOf(PortMapping m) {
-        return hostRules != null && HostPortRules.selectorOf(m) != null ? "outside:dataplane host:relay" : "host:relay";
+    private String pathOf(PortMapping m, EndpointRecord endpoint) {
+        final boolean routed = m.ipv6Host()
+                ? endpoint != null && endpoint.ipv6() != null && HostPortRules.ipv6SelectorOf(m) != null
+                : HostPortRules.selectorOf(m) != null;
+        return hostRules != null && routed ? "outside:dataplane host:relay" : "host:relay";
     }
 
     /** The tracked connections, read on the dataplane thread: a consistent snapshot. */
@@ -386,8 +432,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 nets,
                 hostAddresses.stream().mapToInt(Integer::intValue).toArray(),
                 new PublishedPorts(rules)));
-        // The gateways and the host's own addresses: a client beyond the host may aim at any of them.
-        syncHostRules(hostAddresses.stream().distinct().toList());
+        syncHostRules();
         engine.ipv6Policy(ipv6.policy(networks.values(), rules6));
     }
 
@@ -398,6 +443,9 @@ public final class NatService implements NetworkEvents, AutoCloseable {
 
     @Override
     public void close() {
+        if (hostRules6 != null) {
+            hostRules6.close();
+        }
         if (hostRules != null) {
             hostRules.close();
         }

@@ -35,7 +35,7 @@ final class PortPublishing {
         nat.unpublish(endpoint.id());
         final List<PortMapping> ports;
         try {
-            ports = nat.publish(endpoint.id(), endpoint.ipv4(), specs);
+            ports = nat.publish(endpoint.id(), endpoint.ipv4(), endpoint.ipv6(), specs);
         } catch (RuntimeException e) {
             republishOld(endpoint);
             throw e;
@@ -55,11 +55,12 @@ final class PortPublishing {
         return updated;
     }
 
-    /** The old ports come back, so a refused change changes nothing. */
+    /** The old ports come back, so a refused change changes nothing (each as it was: no second IPv6 half). */
     private void republishOld(EndpointRecord endpoint) {
         nat.publish(
                 endpoint.id(),
                 endpoint.ipv4(),
-                endpoint.ports().stream().map(PortMapping::spec).toList());
+                endpoint.ipv6(),
+                endpoint.ports().stream().map(PortMapping::pinnedSpec).toList());
     }
 }
