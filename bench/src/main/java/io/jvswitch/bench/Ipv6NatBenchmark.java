@@ -3,7 +3,6 @@ package io.jvswitch.bench;
 import io.jvswitch.nat.Ipv6NatEngine;
 import io.jvswitch.nat.Ipv6NatPolicy;
 import io.jvswitch.nat.NatContext;
-import io.jvswitch.nat.NatCounters;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.packet.Ipv6Packet;
 import io.jvswitch.packet.TcpPacket;
@@ -28,7 +27,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -91,19 +89,8 @@ public class Ipv6NatBenchmark {
                     frame(packet, CLIENT_HIGH, client, port, SERVER_HIGH, i, 443, TcpPacket.ACK),
                     NETWORK);
         }
-        final NatCounters counters = engine.counters();
-        SwitchFixture.check(counters.connections() == flows, "connections in the table: " + counters.connections());
-        final int[] order = new int[flows];
-        for (int i = 0; i < flows; i++) {
-            order[i] = i;
-        }
-        final Random random = new Random(7);
-        for (int i = flows - 1; i > 0; i--) {
-            final int j = random.nextInt(i + 1);
-            final int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        NatTrial.checkSetUp(engine.counters(), flows);
+        final int[] order = NatTrial.shuffledOrder(flows);
         templates = new UnsafeBuffer(new byte[flows * FRAME]);
         for (int i = 0; i < flows; i++) {
             final int f = order[i];
@@ -137,14 +124,7 @@ public class Ipv6NatBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        final NatCounters counters = engine.counters();
-        long dropped = 0;
-        for (long d : counters.drops()) {
-            dropped += d;
-        }
-        SwitchFixture.check(dropped == 0, "packets dropped: " + counters.dropsByReason());
-        SwitchFixture.check(counters.connections() == flows, "connections lost: " + counters.connections());
-        SwitchFixture.check(counters.translated() > translatedAtStart, "nothing translated");
+        NatTrial.checkTrial(engine.counters(), flows, translatedAtStart);
         SwitchFixture.check(
                 work.getLong(IP + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) == MASQ_HIGH
                         && work.getLong(IP + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN) == MASQ_LOW,

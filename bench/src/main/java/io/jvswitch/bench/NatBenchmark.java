@@ -1,7 +1,6 @@
 package io.jvswitch.bench;
 
 import io.jvswitch.nat.NatContext;
-import io.jvswitch.nat.NatCounters;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.nat.NatPolicy;
 import io.jvswitch.nat.PublishedPorts;
@@ -28,7 +27,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -106,20 +104,9 @@ public class NatBenchmark {
                     RoutingHook.HOST_LINK);
             route(RoutingHook.HOST_LINK, frame(packet, client, port, server, 443, TcpPacket.ACK), NETWORK);
         }
-        final NatCounters counters = nat.counters();
-        SwitchFixture.check(counters.connections() == flows, "connections in the table: " + counters.connections());
+        NatTrial.checkSetUp(nat.counters(), flows);
         // Templates: one established-state ACK per connection, in a shuffled order.
-        final int[] order = new int[flows];
-        for (int i = 0; i < flows; i++) {
-            order[i] = i;
-        }
-        final Random random = new Random(7);
-        for (int i = flows - 1; i > 0; i--) {
-            final int j = random.nextInt(i + 1);
-            final int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        final int[] order = NatTrial.shuffledOrder(flows);
         templates = new UnsafeBuffer(new byte[flows * FRAME]);
         for (int i = 0; i < flows; i++) {
             final int f = order[i];
@@ -183,14 +170,7 @@ public class NatBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        final NatCounters counters = nat.counters();
-        long dropped = 0;
-        for (long d : counters.drops()) {
-            dropped += d;
-        }
-        SwitchFixture.check(dropped == 0, "packets dropped: " + counters.dropsByReason());
-        SwitchFixture.check(counters.connections() == flows, "connections lost: " + counters.connections());
-        SwitchFixture.check(counters.translated() > translatedAtStart, "nothing translated");
+        NatTrial.checkTrial(nat.counters(), flows, translatedAtStart);
         final UnsafeBuffer last = batched ? batch[BATCH - 1] : work;
         SwitchFixture.check(
                 last.getInt(IP + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) == MASQ,

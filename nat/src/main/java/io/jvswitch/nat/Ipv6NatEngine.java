@@ -4,7 +4,6 @@ import static io.jvswitch.nat.SlotNote.detailOf;
 import static io.jvswitch.nat.SlotNote.done;
 import static io.jvswitch.nat.SlotNote.kindOf;
 import static io.jvswitch.nat.SlotNote.pending;
-import static io.jvswitch.nat.SlotNote.verdictOf;
 
 import io.jvswitch.packet.Icmpv6Packet;
 import io.jvswitch.packet.Ipv6L4View;
@@ -40,9 +39,6 @@ import java.util.List;
  * <p>Runs on the dataplane thread; allocates nothing per packet.
  */
 public final class Ipv6NatEngine implements RoutingHook {
-    /** Where the frames the router hands over hold their virtio-net header: before the Ethernet frame. */
-    private static final int VIRTIO_HEADER = 0;
-
     // What beforeRouting leaves the packet's afterRouting (a SlotNote in the ConnectionSlot): the case,
     // with the connection's table reference as its detail.
     private static final int PENDING_NONE = SlotNote.NONE;
@@ -55,6 +51,7 @@ public final class Ipv6NatEngine implements RoutingHook {
 
     private final NatContext ctx;
     private final NatTally tally;
+    private final NatHookSteps steps;
     private final Ipv6Connections connections;
     private final ConnectionTable table;
     private final Ipv6AddressIds ids;
@@ -69,6 +66,7 @@ public final class Ipv6NatEngine implements RoutingHook {
     Ipv6NatEngine(NatContext ctx, NatTally tally) {
         this.ctx = ctx;
         this.tally = tally;
+        this.steps = new NatHookSteps(tally, PENDING_TRACKED, PENDING_ICMP_ERROR, PENDING_NEW_PUBLISHED);
         this.connections = new Ipv6Connections(ctx, tally);
         this.table = connections.table();
         this.ids = connections.ids();
@@ -94,20 +92,12 @@ public final class Ipv6NatEngine implements RoutingHook {
             long nowNanos,
             ConnectionSlot slot) {
         table.expire(nowNanos, ctx.expirySlice());
-        final long outcome = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
-        slot.set(outcome >= 0 ? outcome : ConnectionSlot.EMPTY);
-        if (outcome < 0) {
-            return verdictOf(outcome);
-        }
-        final int kind = kindOf(outcome);
-        return kind == PENDING_TRACKED || kind == PENDING_ICMP_ERROR || kind == PENDING_NEW_PUBLISHED
-                ? ACCEPT_TRACKED
-                : ACCEPT;
+        return steps.leave(classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos), slot);
     }
 
     private long classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
         if (!packet.wrap(buffer, ipOffset, ipLength)) {
-            return done(tally.drop(NatDrop.TRUNCATED));
+            return steps.truncated();
         }
         final int protocol = packet.protocol();
         if (protocol == Ipv6Packet.NEXT_HEADER_FRAGMENT) {
@@ -116,13 +106,12 @@ public final class Ipv6NatEngine implements RoutingHook {
         if (protocol != Ipv6Packet.NEXT_HEADER_TCP
                 && protocol != Ipv6Packet.NEXT_HEADER_UDP
                 && protocol != Ipv6Packet.NEXT_HEADER_ICMPV6) {
-            tally.count(NatCounter.UNTRACKED);
-            return done(ACCEPT);
+            return steps.untracked();
         }
         if (!packet.headerComplete()) {
-            return done(tally.drop(NatDrop.TRUNCATED));
+            return steps.truncated();
         }
-        final boolean partial = packet.partialChecksum(VIRTIO_HEADER);
+        final boolean partial = packet.partialChecksum(NatHookSteps.VIRTIO_HEADER);
         if (protocol == Ipv6Packet.NEXT_HEADER_ICMPV6) {
             final int type = packet.icmpType();
             if (Ipv6L4View.isIcmpError(type)) {
@@ -130,8 +119,7 @@ public final class Ipv6NatEngine implements RoutingHook {
                 return found < 0 ? found : pending(PENDING_ICMP_ERROR, found);
             }
             if (type != Icmpv6Packet.TYPE_ECHO_REQUEST && type != Icmpv6Packet.TYPE_ECHO_REPLY) {
-                tally.count(NatCounter.UNTRACKED);
-                return done(ACCEPT);
+                return steps.untracked();
             }
         }
         final int ref = connections.find(
@@ -166,10 +154,9 @@ public final class Ipv6NatEngine implements RoutingHook {
                 : policy.published(
                         protocol, packet.destinationHigh(), packet.destinationLow(), packet.destinationPort());
         if (rule != null) {
-            final int flags = packet.tcpFlags();
-            if (protocol == Ipv6Packet.NEXT_HEADER_TCP && !TcpStates.opensConnection(flags)) {
-                return done(
-                        tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS));
+            final long refused = steps.refuseUnopened(protocol == Ipv6Packet.NEXT_HEADER_TCP, packet.tcpFlags());
+            if (refused < 0) {
+                return refused;
             }
             opener.cameTo(packet.destinationHigh(), packet.destinationLow(), packet.destinationPort());
             Ipv6PacketRewriter.setDestination(buffer, packet, rule.containerHigh(), rule.containerLow(), partial);
@@ -188,14 +175,13 @@ public final class Ipv6NatEngine implements RoutingHook {
             int ipLength,
             long nowNanos,
             ConnectionSlot slot) {
-        final long pending = slot.get();
-        slot.clear();
+        final long pending = NatHookSteps.take(slot);
         final int kind = kindOf(pending);
         if (kind == PENDING_NONE || !packet.wrap(buffer, ipOffset, ipLength)) {
             return ACCEPT;
         }
         final int ref = (int) detailOf(pending);
-        final boolean partial = packet.partialChecksum(VIRTIO_HEADER);
+        final boolean partial = packet.partialChecksum(NatHookSteps.VIRTIO_HEADER);
         return switch (kind) {
             case PENDING_TRACKED -> {
                 final long otherB = table.tupleB(ref >> 1, ConnectionTable.REPLY - (ref & 1));
@@ -241,8 +227,7 @@ public final class Ipv6NatEngine implements RoutingHook {
         if (toNetwork != HOST_LINK
                 || !p.masquerades(fromNetwork)
                 || p.isHostAddress(packet.destinationHigh(), packet.destinationLow())) {
-            tally.count(NatCounter.UNTRACKED);
-            return ACCEPT;
+            return steps.passUntracked();
         }
         return opener.open(fromNetwork, toNetwork, true, false, p, buffer, partial, nowNanos);
     }
@@ -260,8 +245,7 @@ public final class Ipv6NatEngine implements RoutingHook {
                 && !p.isHostAddress(packet.destinationHigh(), packet.destinationLow())) {
             return tally.drop(NatDrop.FRAGMENT);
         }
-        tally.count(NatCounter.UNTRACKED);
-        return ACCEPT;
+        return steps.passUntracked();
     }
 
     /**
@@ -275,8 +259,7 @@ public final class Ipv6NatEngine implements RoutingHook {
                 || !p.masquerades(toNetwork)
                 || !opens()
                 || p.isHostAddress(packet.sourceHigh(), packet.sourceLow())) {
-            tally.count(NatCounter.UNTRACKED);
-            return ACCEPT;
+            return steps.passUntracked();
         }
         return opener.open(HOST_LINK, toNetwork, false, false, p, buffer, partial, nowNanos);
     }

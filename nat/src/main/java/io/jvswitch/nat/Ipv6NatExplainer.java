@@ -31,7 +31,7 @@ final class Ipv6NatExplainer {
             int ipLength,
             long nowNanos) {
         if (!packet.wrap(buffer, ipOffset, ipLength)) {
-            return "too short to track";
+            return NatExplainer.TOO_SHORT;
         }
         final int protocol = packet.protocol();
         final String name = switch (protocol) {
@@ -44,7 +44,7 @@ final class Ipv6NatExplainer {
             return "next header " + protocol + " is not tracked: passes untranslated";
         }
         if (!packet.headerComplete()) {
-            return "too short to track";
+            return NatExplainer.TOO_SHORT;
         }
         if (protocol == Ipv6Packet.NEXT_HEADER_ICMPV6
                 && packet.icmpType() != Icmpv6Packet.TYPE_ECHO_REQUEST
@@ -61,22 +61,18 @@ final class Ipv6NatExplainer {
             final Ipv6NatPolicy.PublishedPort rule = policy.published(
                     protocol, packet.destinationHigh(), packet.destinationLow(), packet.destinationPort());
             if (rule != null) {
-                return "no tracked connection: would open " + flow + " to the published port, destination "
-                        + "translated to "
-                        + endpoint(rule.containerHigh(), rule.containerLow(), rule.containerPort());
+                return NatExplainer.toPublishedPort(
+                        flow, endpoint(rule.containerHigh(), rule.containerLow(), rule.containerPort()));
             }
         }
-        if (toNetwork == RoutingHook.UNROUTED) {
-            return "no tracked connection for " + flow + " and no published port: destination unchanged";
-        }
-        if (toNetwork == RoutingHook.HOST_LINK
+        final boolean masquerades = toNetwork == RoutingHook.HOST_LINK
                 && fromNetwork != RoutingHook.HOST_LINK
                 && policy.masquerades(fromNetwork)
-                && !policy.isHostAddress(packet.destinationHigh(), packet.destinationLow())) {
-            return "no tracked connection: would open " + flow + ", source masqueraded as "
-                    + Ipv6Address.format(policy.masqueradeHigh(), policy.masqueradeLow()) + " with a free port";
-        }
-        return "no tracked connection for " + flow + ": none to open, passes untranslated";
+                && !policy.isHostAddress(packet.destinationHigh(), packet.destinationLow());
+        return NatExplainer.untracked(
+                flow,
+                toNetwork,
+                masquerades ? Ipv6Address.format(policy.masqueradeHigh(), policy.masqueradeLow()) : null);
     }
 
     /** An address of the table (by its id) and a port. */

@@ -4,7 +4,6 @@ import static io.jvswitch.nat.SlotNote.detailOf;
 import static io.jvswitch.nat.SlotNote.done;
 import static io.jvswitch.nat.SlotNote.kindOf;
 import static io.jvswitch.nat.SlotNote.pending;
-import static io.jvswitch.nat.SlotNote.verdictOf;
 
 import io.jvswitch.packet.IcmpPacket;
 import io.jvswitch.packet.Ipv4Packet;
@@ -59,9 +58,6 @@ public final class NatEngine implements RoutingHook {
      */
     static final int HOUSEKEEPING_SLICE = 256;
 
-    /** Where the frames the router hands over hold their virtio-net header: before the Ethernet frame. */
-    private static final int VIRTIO_HEADER = 0;
-
     // What beforeRouting leaves the packet's afterRouting, in the switch's slot (ConnectionSlot):
     // the case in the top bits, what that case needs below. Nothing else survives between the calls.
     private static final int PENDING_NONE = SlotNote.NONE;
@@ -74,6 +70,8 @@ public final class NatEngine implements RoutingHook {
     private static final int PORT_BITS = 16;
 
     private final NatTally tally = new NatTally();
+    private final NatHookSteps steps =
+            new NatHookSteps(tally, PENDING_TRACKED, PENDING_NEW_PUBLISHED, PENDING_ICMP_ERROR);
     private final ConnectionTracker tracker;
     private final IcmpErrorTranslator icmpErrors;
     private final NatExplainer explainer;
@@ -145,15 +143,7 @@ public final class NatEngine implements RoutingHook {
             long nowNanos,
             ConnectionSlot slot) {
         tracker.expireSlice(nowNanos);
-        final long outcome = classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos);
-        slot.set(outcome >= 0 ? outcome : ConnectionSlot.EMPTY);
-        if (outcome < 0) {
-            return verdictOf(outcome);
-        }
-        final int kind = kindOf(outcome);
-        return kind == PENDING_TRACKED || kind == PENDING_NEW_PUBLISHED || kind == PENDING_ICMP_ERROR
-                ? ACCEPT_TRACKED
-                : ACCEPT;
+        return steps.leave(classify(fromNetwork, buffer, ipOffset, ipLength, nowNanos), slot);
     }
 
     /**
@@ -163,19 +153,18 @@ public final class NatEngine implements RoutingHook {
      */
     private long classify(int fromNetwork, MutableDirectBuffer buffer, int ipOffset, int ipLength, long nowNanos) {
         if (!packet.wrap(buffer, ipOffset, ipLength)) {
-            return done(tally.drop(NatDrop.TRUNCATED));
+            return steps.truncated();
         }
         final int protocol = packet.protocol();
         if (protocol != Ipv4Packet.PROTOCOL_TCP
                 && protocol != Ipv4Packet.PROTOCOL_UDP
                 && protocol != Ipv4Packet.PROTOCOL_ICMP) {
-            tally.count(NatCounter.UNTRACKED);
-            return done(ACCEPT);
+            return steps.untracked();
         }
         final NatPolicy p = policy;
         // A later fragment has no L4 header; the fragment is decided on as a whole.
         if (!packet.isLaterFragment() && !packet.headerComplete()) {
-            return done(tally.drop(NatDrop.TRUNCATED));
+            return steps.truncated();
         }
         final int destination = packet.destination();
         if (packet.isFragment()) {
@@ -184,7 +173,7 @@ public final class NatEngine implements RoutingHook {
             }
             return pending(PENDING_FRAGMENT, 0);
         }
-        partial = packet.partialChecksum(VIRTIO_HEADER);
+        partial = packet.partialChecksum(NatHookSteps.VIRTIO_HEADER);
         if (protocol == Ipv4Packet.PROTOCOL_ICMP) {
             final int type = packet.icmpType();
             if (IcmpErrorTranslator.isError(type)) {
@@ -192,8 +181,7 @@ public final class NatEngine implements RoutingHook {
                 return verdict == ACCEPT_TRACKED ? pending(PENDING_ICMP_ERROR, icmpErrors.translated()) : done(verdict);
             }
             if (type != IcmpPacket.TYPE_ECHO_REQUEST && type != IcmpPacket.TYPE_ECHO_REPLY) {
-                tally.count(NatCounter.UNTRACKED);
-                return done(ACCEPT);
+                return steps.untracked();
             }
         }
         final int destinationPort = packet.destinationPort();
@@ -216,10 +204,9 @@ public final class NatEngine implements RoutingHook {
                 ? null
                 : p.published().find(protocol, destination, destinationPort, p);
         if (rule != null) {
-            final int flags = packet.tcpFlags();
-            if (protocol == Ipv4Packet.PROTOCOL_TCP && !TcpStates.opensConnection(flags)) {
-                return done(
-                        tally.drop(TcpStates.validFlags(flags) ? NatDrop.TCP_NO_CONNECTION : NatDrop.TCP_BAD_FLAGS));
+            final long refused = steps.refuseUnopened(protocol == Ipv4Packet.PROTOCOL_TCP, packet.tcpFlags());
+            if (refused < 0) {
+                return refused;
             }
             PacketRewriter.setDestination(buffer, packet, rule.containerIp(), partial);
             PacketRewriter.setDestinationPort(buffer, packet, rule.containerPort(), partial);
@@ -239,14 +226,13 @@ public final class NatEngine implements RoutingHook {
             int ipLength,
             long nowNanos,
             ConnectionSlot slot) {
-        final long pending = slot.get();
-        slot.clear();
+        final long pending = NatHookSteps.take(slot);
         final int kind = kindOf(pending);
         if (kind == PENDING_NONE || !packet.wrap(buffer, ipOffset, ipLength)) {
             return ACCEPT; // nothing owed (untracked, or a packet beforeRouting never saw)
         }
         final long detail = detailOf(pending);
-        partial = packet.partialChecksum(VIRTIO_HEADER);
+        partial = packet.partialChecksum(NatHookSteps.VIRTIO_HEADER);
         return switch (kind) {
             case PENDING_TRACKED -> {
                 tracker.translateSource((int) detail, buffer, packet, partial);
@@ -275,8 +261,7 @@ public final class NatEngine implements RoutingHook {
                 || !policy.masquerades(toNetwork)
                 || !ConnectionTracker.opens(packet)
                 || packet.source() == policy.gateway(toNetwork)) {
-            tally.count(NatCounter.UNTRACKED);
-            return ACCEPT;
+            return steps.passUntracked();
         }
         return open(false, fromNetwork, toNetwork, buffer, cameTo(), nowNanos);
     }
@@ -327,8 +312,7 @@ public final class NatEngine implements RoutingHook {
             sourceNat = p.masqueradeAddress();
         }
         if (!published && sourceNat == 0 && fromNetwork != HOST_LINK) {
-            tally.count(NatCounter.UNTRACKED);
-            return ACCEPT;
+            return steps.passUntracked();
         }
         final long a = ConnectionTable.tupleA(packet.protocol(), fromNetwork, packet.source());
         final long b = ConnectionTable.tupleB(

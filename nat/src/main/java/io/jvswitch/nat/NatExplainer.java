@@ -13,6 +13,9 @@ import org.agrona.DirectBuffer;
  * allocates.
  */
 final class NatExplainer {
+    /** Said of a packet whose L4 header is cut short, by either family's explainer. */
+    static final String TOO_SHORT = "too short to track";
+
     private final ConnectionTable table;
     private final L4View packet = new L4View();
 
@@ -29,7 +32,7 @@ final class NatExplainer {
             int ipLength,
             long nowNanos) {
         if (!packet.wrap(buffer, ipOffset, ipLength)) {
-            return "too short to track";
+            return TOO_SHORT;
         }
         final int protocol = packet.protocol();
         if (protocol != Ipv4Packet.PROTOCOL_TCP
@@ -38,7 +41,7 @@ final class NatExplainer {
             return "protocol " + protocol + " is not tracked: passes untranslated";
         }
         if (!packet.headerComplete()) {
-            return "too short to track";
+            return TOO_SHORT;
         }
         final int source = packet.source();
         final int destination = packet.destination();
@@ -56,19 +59,35 @@ final class NatExplainer {
         if (fromNetwork != RoutingHook.HOST_LINK && protocol != Ipv4Packet.PROTOCOL_ICMP) {
             final PublishedPorts.Rule rule = policy.published().find(protocol, destination, destinationPort, policy);
             if (rule != null) {
-                return "no tracked connection: would open " + flow + " to the published port, destination "
-                        + "translated to " + endpoint(rule.containerIp(), rule.containerPort());
+                return toPublishedPort(flow, endpoint(rule.containerIp(), rule.containerPort()));
             }
         }
+        final boolean masquerades = toNetwork == RoutingHook.HOST_LINK
+                && fromNetwork != RoutingHook.HOST_LINK
+                && policy.masquerades(fromNetwork)
+                && !policy.isHostAddress(destination);
+        return untracked(flow, toNetwork, masquerades ? Ipv4Address.format(policy.masqueradeAddress()) : null);
+    }
+
+    /** A first packet to a published port: the connection it would open, to {@code container}. */
+    static String toPublishedPort(String flow, String container) {
+        return "no tracked connection: would open " + flow + " to the published port, destination translated to "
+                + container;
+    }
+
+    /**
+     * A packet of no tracked connection nor published port, as either family says it.
+     *
+     * @param toNetwork where it is routed ({@link RoutingHook#UNROUTED} before the route is known)
+     * @param masqueradedAs the address it would be masqueraded as, or null if it would not be
+     */
+    static String untracked(String flow, int toNetwork, String masqueradedAs) {
         if (toNetwork == RoutingHook.UNROUTED) {
             return "no tracked connection for " + flow + " and no published port: destination unchanged";
         }
-        if (toNetwork == RoutingHook.HOST_LINK
-                && fromNetwork != RoutingHook.HOST_LINK
-                && policy.masquerades(fromNetwork)
-                && !policy.isHostAddress(destination)) {
-            return "no tracked connection: would open " + flow + ", source masqueraded as "
-                    + Ipv4Address.format(policy.masqueradeAddress()) + " with a free port";
+        if (masqueradedAs != null) {
+            return "no tracked connection: would open " + flow + ", source masqueraded as " + masqueradedAs
+                    + " with a free port";
         }
         return "no tracked connection for " + flow + ": none to open, passes untranslated";
     }

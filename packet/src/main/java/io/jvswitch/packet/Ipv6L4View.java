@@ -6,24 +6,19 @@ import java.nio.ByteOrder;
 
 /**
  * Read-only view of an IPv6 packet's transport header, as a connection tracker reads it: the
- * IPv6 counterpart of {@link L4View}. The protocol is the fixed header's next header: a packet with
- * extension headers shows the first of them, which a tracker does not follow (it passes untracked).
- * The ports (an ICMPv6 echo's identifier stands for both), the TCP flags, the ICMPv6 type, and
- * where the checksum is: in IPv6 TCP's, UDP's and ICMPv6's all cover the pseudo-header (RFC 8200
- * 8.1), so an address change touches each of them.
+ * IPv6 counterpart of {@link L4View}, sharing its reads ({@link IpL4View}). The protocol is the
+ * fixed header's next header: a packet with extension headers shows the first of them, which a
+ * tracker does not follow (it passes untracked). The ports (an ICMPv6 echo's identifier stands for
+ * both), the TCP flags, the ICMPv6 type, and where the checksum is: in IPv6 TCP's, UDP's and
+ * ICMPv6's all cover the pseudo-header (RFC 8200 8.1), so an address change touches each of them.
  *
  * <p>{@link #wrap} takes a packet as routed (the payload length bounds it); {@link #wrapQuoted} the
  * packet an ICMPv6 error quotes, cut short by design. Not thread-safe; reuse one per owner.
  */
-public final class Ipv6L4View {
-    /** L4 bytes an ICMPv6 error's quote must hold for a tracker: the ports, or an echo's identifier. */
-    public static final int QUOTED_L4_LENGTH = 8;
-
-    private DirectBuffer buffer;
-    private int ip;
-    private int l4;
-    private int l4Length;
-    private int protocol;
+public final class Ipv6L4View extends IpL4View {
+    public Ipv6L4View() {
+        super(Ipv6Packet.NEXT_HEADER_ICMPV6);
+    }
 
     /**
      * @param ipLength bytes available from {@code ipOffset}
@@ -53,79 +48,20 @@ public final class Ipv6L4View {
         return attach(buffer, ipOffset, quotedLength - Ipv6Packet.HEADER_LENGTH);
     }
 
-    public boolean isWrapped() {
-        return buffer != null;
-    }
-
-    public int ipOffset() {
-        return ip;
-    }
-
-    /** @return the fixed header's next header: TCP, UDP, ICMPv6, or an extension header */
-    public int protocol() {
-        return protocol;
-    }
-
-    public int l4Offset() {
-        return l4;
-    }
-
-    /** @return the L4 bytes present (for a quote, as much as was quoted) */
-    public int l4Length() {
-        return l4Length;
-    }
-
     public long sourceHigh() {
-        return buffer.getLong(ip + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        return buffer().getLong(ipOffset() + Ipv6Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     public long sourceLow() {
-        return buffer.getLong(ip + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
+        return buffer().getLong(ipOffset() + Ipv6Packet.SOURCE_OFFSET + 8, ByteOrder.BIG_ENDIAN);
     }
 
     public long destinationHigh() {
-        return buffer.getLong(ip + Ipv6Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        return buffer().getLong(ipOffset() + Ipv6Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     public long destinationLow() {
-        return buffer.getLong(ip + Ipv6Packet.DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
-    }
-
-    /** @return true if the fixed L4 header is all there: 20 bytes for TCP, 8 for UDP and ICMPv6 */
-    public boolean headerComplete() {
-        return l4Length
-                >= (protocol == Ipv6Packet.NEXT_HEADER_TCP ? TcpPacket.MIN_HEADER_LENGTH : UdpPacket.HEADER_LENGTH);
-    }
-
-    /** @return the TCP or UDP source port, or for ICMPv6 the echo identifier */
-    public int sourcePort() {
-        return buffer.getShort(l4 + sourcePortOffset(protocol), ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    public int destinationPort() {
-        return buffer.getShort(l4 + destinationPortOffset(protocol), ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    /** @return the TCP flags byte, 0 for other protocols */
-    public int tcpFlags() {
-        return protocol == Ipv6Packet.NEXT_HEADER_TCP ? buffer.getByte(l4 + TcpPacket.FLAGS_OFFSET) & 0xFF : 0;
-    }
-
-    /** @return the ICMPv6 type; meaningful for ICMPv6 only */
-    public int icmpType() {
-        return buffer.getByte(l4 + Icmpv6Packet.TYPE_OFFSET) & 0xFF;
-    }
-
-    /**
-     * Whether the L4 checksum is partial (virtio-net {@code NEEDS_CSUM} with {@code csum_start} at this
-     * L4 header): the field then holds the pseudo-header sum. ICMPv6 is never offloaded.
-     */
-    public boolean partialChecksum(final int virtioOffset) {
-        return protocol != Ipv6Packet.NEXT_HEADER_ICMPV6
-                && virtioOffset >= 0
-                && ip - virtioOffset >= VirtioNetHeader.LENGTH
-                && VirtioNetHeader.needsChecksum(buffer, virtioOffset)
-                && VirtioNetHeader.checksumStart(buffer, virtioOffset) + virtioOffset + VirtioNetHeader.LENGTH == l4;
+        return buffer().getLong(ipOffset() + Ipv6Packet.DESTINATION_OFFSET + 8, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return whether an ICMPv6 message of this type is an error (RFC 4443 2.1: types 0-127) */
@@ -134,15 +70,11 @@ public final class Ipv6L4View {
     }
 
     public static int sourcePortOffset(final int protocol) {
-        return protocol == Ipv6Packet.NEXT_HEADER_ICMPV6
-                ? Icmpv6Packet.IDENTIFIER_OFFSET
-                : TransportHeader.SOURCE_PORT_OFFSET;
+        return sourcePortOffset(protocol, Ipv6Packet.NEXT_HEADER_ICMPV6);
     }
 
     public static int destinationPortOffset(final int protocol) {
-        return protocol == Ipv6Packet.NEXT_HEADER_ICMPV6
-                ? Icmpv6Packet.IDENTIFIER_OFFSET
-                : TransportHeader.DESTINATION_PORT_OFFSET;
+        return destinationPortOffset(protocol, Ipv6Packet.NEXT_HEADER_ICMPV6);
     }
 
     /**
@@ -159,16 +91,11 @@ public final class Ipv6L4View {
     }
 
     private boolean attach(final DirectBuffer buffer, final int ipOffset, final int l4Length) {
-        this.buffer = buffer;
-        this.ip = ipOffset;
-        this.l4 = ipOffset + Ipv6Packet.HEADER_LENGTH;
-        this.l4Length = l4Length;
-        this.protocol = buffer.getByte(ipOffset + Ipv6Packet.NEXT_HEADER_OFFSET) & 0xFF;
-        return true;
-    }
-
-    private boolean reject() {
-        buffer = null;
-        return false;
+        return attach(
+                buffer,
+                ipOffset,
+                ipOffset + Ipv6Packet.HEADER_LENGTH,
+                l4Length,
+                buffer.getByte(ipOffset + Ipv6Packet.NEXT_HEADER_OFFSET) & 0xFF);
     }
 }

@@ -5,10 +5,10 @@ import org.agrona.DirectBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Read-only view of an IPv4 packet's transport header, as a connection tracker reads it: the
- * protocol, where the L4 header starts and how many of its bytes are there, the ports (an ICMP
- * echo's identifier stands for both), the TCP flags, and whether a virtio-net partial checksum
- * covers it.
+ * Read-only view of an IPv4 packet's transport header, as a connection tracker reads it: what both
+ * families share ({@link IpL4View}: the protocol, the L4 header's place and length, the ports, an
+ * ICMP echo's identifier standing for both, the TCP flags, a virtio-net partial checksum) and
+ * IPv4's own: its addresses and fragments.
  *
  * <p>Two ways in. {@link #wrap} takes a packet as routed: the total length bounds it (an Ethernet
  * frame may carry padding), the version is left to whoever routed it. {@link #wrapQuoted} takes the
@@ -19,15 +19,10 @@ import java.nio.ByteOrder;
  * <p>Wraps a {@link DirectBuffer}, not a mutable one: it only reads, and the hook's prefetch hint
  * and its trace explanation are handed read-only buffers. Not thread-safe; reuse one per owner.
  */
-public final class L4View {
-    /** L4 bytes an ICMP error must quote: the ports, or an echo's identifier (RFC 792 guarantees 8). */
-    public static final int QUOTED_L4_LENGTH = 8;
-
-    private DirectBuffer buffer;
-    private int ip;
-    private int l4;
-    private int l4Length;
-    private int protocol;
+public final class L4View extends IpL4View {
+    public L4View() {
+        super(Ipv4Packet.PROTOCOL_ICMP);
+    }
 
     /**
      * @param ipLength bytes available from {@code ipOffset}
@@ -68,38 +63,12 @@ public final class L4View {
         return attach(buffer, ipOffset, ihl, quotedLength - ihl);
     }
 
-    public boolean isWrapped() {
-        return buffer != null;
-    }
-
-    public void unwrap() {
-        buffer = null;
-    }
-
-    public int ipOffset() {
-        return ip;
-    }
-
-    public int protocol() {
-        return protocol;
-    }
-
-    /** @return where the L4 header starts in the buffer */
-    public int l4Offset() {
-        return l4;
-    }
-
-    /** @return the L4 bytes present (header and payload; for a quote, as much as was quoted) */
-    public int l4Length() {
-        return l4Length;
-    }
-
     public int source() {
-        return buffer.getInt(ip + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        return buffer().getInt(ipOffset() + Ipv4Packet.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     public int destination() {
-        return buffer.getInt(ip + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        return buffer().getInt(ipOffset() + Ipv4Packet.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return true for any fragment, the first included */
@@ -112,60 +81,14 @@ public final class L4View {
         return (flagsAndFragmentOffset() & Ipv4Packet.FRAGMENT_OFFSET_MASK) != 0;
     }
 
-    /**
-     * @return true if the fixed L4 header is all there: {@link TcpPacket#MIN_HEADER_LENGTH} bytes
-     *     for TCP, {@link UdpPacket#HEADER_LENGTH} (the size of UDP's and ICMP's) for any other
-     */
-    public boolean headerComplete() {
-        return l4Length
-                >= (protocol == Ipv4Packet.PROTOCOL_TCP ? TcpPacket.MIN_HEADER_LENGTH : UdpPacket.HEADER_LENGTH);
-    }
-
-    /** @return the TCP or UDP source port, or for ICMP the echo identifier; valid if {@link #headerComplete} */
-    public int sourcePort() {
-        return buffer.getShort(l4 + sourcePortOffset(protocol), ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    /** @return the TCP or UDP destination port, or for ICMP the echo identifier again */
-    public int destinationPort() {
-        return buffer.getShort(l4 + destinationPortOffset(protocol), ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    /** @return the TCP flags byte (FIN to CWR), 0 for other protocols */
-    public int tcpFlags() {
-        return protocol == Ipv4Packet.PROTOCOL_TCP ? buffer.getByte(l4 + TcpPacket.FLAGS_OFFSET) & 0xFF : 0;
-    }
-
-    /** @return the ICMP type; meaningful for ICMP only */
-    public int icmpType() {
-        return buffer.getByte(l4 + IcmpPacket.TYPE_OFFSET) & 0xFF;
-    }
-
-    /**
-     * Whether the L4 checksum is partial: the frame's virtio-net header says {@code NEEDS_CSUM}
-     * and its {@code csum_start} points at this L4 header, so the field holds the pseudo-header sum
-     * and the rest is summed later (checksum offload). ICMP is never offloaded.
-     *
-     * @param virtioOffset where the frame's virtio-net header is; the Ethernet frame follows it
-     */
-    public boolean partialChecksum(final int virtioOffset) {
-        return protocol != Ipv4Packet.PROTOCOL_ICMP
-                && virtioOffset >= 0
-                && ip - virtioOffset >= VirtioNetHeader.LENGTH
-                && VirtioNetHeader.needsChecksum(buffer, virtioOffset)
-                && VirtioNetHeader.checksumStart(buffer, virtioOffset) + virtioOffset + VirtioNetHeader.LENGTH == l4;
-    }
-
     /** @return where the source port (an ICMP echo's identifier) is, from the start of the L4 header */
     public static int sourcePortOffset(final int protocol) {
-        return protocol == Ipv4Packet.PROTOCOL_ICMP ? IcmpPacket.IDENTIFIER_OFFSET : TransportHeader.SOURCE_PORT_OFFSET;
+        return sourcePortOffset(protocol, Ipv4Packet.PROTOCOL_ICMP);
     }
 
     /** @return where the destination port (an ICMP echo's identifier) is, from the start of the L4 header */
     public static int destinationPortOffset(final int protocol) {
-        return protocol == Ipv4Packet.PROTOCOL_ICMP
-                ? IcmpPacket.IDENTIFIER_OFFSET
-                : TransportHeader.DESTINATION_PORT_OFFSET;
+        return destinationPortOffset(protocol, Ipv4Packet.PROTOCOL_ICMP);
     }
 
     /**
@@ -180,7 +103,7 @@ public final class L4View {
     }
 
     private int flagsAndFragmentOffset() {
-        return buffer.getShort(ip + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return buffer().getShort(ipOffset() + Ipv4Packet.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
     private static int headerLength(final DirectBuffer buffer, final int ipOffset) {
@@ -188,16 +111,11 @@ public final class L4View {
     }
 
     private boolean attach(final DirectBuffer buffer, final int ipOffset, final int ihl, final int l4Length) {
-        this.buffer = buffer;
-        this.ip = ipOffset;
-        this.l4 = ipOffset + ihl;
-        this.l4Length = l4Length;
-        this.protocol = buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF;
-        return true;
-    }
-
-    private boolean reject() {
-        buffer = null;
-        return false;
+        return attach(
+                buffer,
+                ipOffset,
+                ipOffset + ihl,
+                l4Length,
+                buffer.getByte(ipOffset + Ipv4Packet.PROTOCOL_OFFSET) & 0xFF);
     }
 }

@@ -7,7 +7,6 @@ import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.netns.CommandRunner;
 import io.jvswitch.nat.Connection;
 import io.jvswitch.nat.Ipv6NatPolicy;
-import io.jvswitch.nat.NatCounters;
 import io.jvswitch.nat.NatEngine;
 import io.jvswitch.nat.NatPolicy;
 import io.jvswitch.nat.PortListeners;
@@ -349,40 +348,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         final int which = network;
         final List<Connection> connections =
                 onDataplaneThread.apply(() -> engine.connections(which, dataplaneClock.getAsLong(), limit));
-        final Map<Integer, String> names = new LinkedHashMap<>();
-        networks.values().forEach(n -> names.put(n.dataplaneId(), n.name()));
-        final List<Map<String, Object>> rows = new ArrayList<>();
-        for (Connection c : connections) {
-            final Map<String, Object> row = new LinkedHashMap<>();
-            row.put("protocol", c.protocol());
-            row.put("network", c.network() < 0 ? "host" : names.getOrDefault(c.network(), "#" + c.network()));
-            row.put("source", c.source() + ":" + c.sourcePort());
-            row.put("destination", c.destination() + ":" + c.destinationPort());
-            row.put(
-                    "replyNetwork",
-                    c.replyNetwork() < 0 ? "host" : names.getOrDefault(c.replyNetwork(), "#" + c.replyNetwork()));
-            row.put("replySource", c.replySource() + ":" + c.replySourcePort());
-            row.put("replyDestination", c.replyDestination() + ":" + c.replyDestinationPort());
-            row.put("state", c.state());
-            row.put("secondsLeft", c.secondsLeft());
-            row.put(
-                    "nat",
-                    (c.sourceNat() ? "snat" : "")
-                            + (c.sourceNat() && c.destinationNat() ? "," : "")
-                            + (c.destinationNat() ? "dnat" : ""));
-            row.put("packets", c.packetsOriginal());
-            row.put("replyPackets", c.packetsReply());
-            rows.add(row);
-        }
-        final NatCounters counters = engine.counters();
-        final Map<String, Object> out = new LinkedHashMap<>();
-        out.put("connections", rows);
-        out.put("count", counters.connections());
-        out.put("limit", counters.limit());
-        out.putAll(counters.countsByLabel()); // created, expired, translated, ...: every NatCounter by its label
-        out.put("drops", counters.dropsByReason());
-        out.put("relayFailures", listeners.relayFailures());
-        return out;
+        return ConntrackReport.of(connections, networks.values(), engine.counters(), listeners.relayFailures());
     }
 
     /**
