@@ -162,8 +162,12 @@ class ClusterIpv6OnlyIT {
 
         final String ip61 = ClusterIpv6IT.ip6Of(a, "g6", "c1");
         final String ip62 = ClusterIpv6IT.ip6Of(b, "g6", "c2");
+        final JsonNode attachedOnB = b.ok("network", "inspect", "g6").json().path(0);
         assertEquals(
-                "", Ipv6OnlyNetworkIT.container(onB, "c2").path("IPv4Address").asText(""));
+                "",
+                Ipv6OnlyNetworkIT.container(attachedOnB, "c2")
+                        .path("IPv4Address")
+                        .asText(""));
         assertNotEquals(
                 ClusterIpv6IT.value(ip61).shiftRight(16),
                 ClusterIpv6IT.value(ip62).shiftRight(16),

@@ -181,7 +181,7 @@ class Ipv6OnlyOverlayIT {
         assertNotEquals(0, mixed.exit());
         assertTrue(mixed.err().contains("one family"), mixed.err());
         final DaemonFixture.Cli ip =
-                a.jvs("attach", "--netns", c1, "--network", "ov6", "--name", "y", "--ip", "10.1.0.5");
+                a.jvs("attach", "--netns", a.container("y"), "--network", "ov6", "--ip", "10.1.0.5");
         assertNotEquals(0, ip.exit());
         assertTrue(ip.err().contains("IPv6-only"), ip.err());
         assertTrue(a.jvs("network", "inspect", "x6").exit() != 0, "no network was created");
