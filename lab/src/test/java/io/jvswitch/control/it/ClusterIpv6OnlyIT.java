@@ -174,6 +174,10 @@ class ClusterIpv6OnlyIT {
                 ip61 + " and " + ip62 + " from one block");
         final String blocks = a.ok("cluster", "hosts", "--json").out();
         assertTrue(blocks.contains("/112"), "IPv6 blocks per host: " + blocks);
+        for (JsonNode h : a.ok("cluster", "hosts", "--json").json()) {
+            assertEquals(0, h.path("addresses").asInt(), "no IPv4 claim: " + h);
+            assertEquals(1, h.path("addresses6").asInt(), "one IPv6 claim each: " + h);
+        }
         assertEquals(
                 "",
                 a.lab.check(c1, "ip", "-4", "-o", "addr", "show", "dev", "eth0").strip(),

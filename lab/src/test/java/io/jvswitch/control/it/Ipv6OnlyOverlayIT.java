@@ -96,6 +96,15 @@ class Ipv6OnlyOverlayIT {
                 .asLong();
     }
 
+    /** The neighbor solicitations a container's kernel received (its namespace's /proc/net/snmp6). */
+    static long solicitationsReceived(DaemonFixture f, String container) {
+        return f.lab.check(container, "cat", "/proc/net/snmp6")
+                .lines()
+                .filter(l -> l.startsWith("Icmp6InNeighborSolicits"))
+                .mapToLong(l -> Long.parseLong(l.strip().split("\\s+")[1]))
+                .sum();
+    }
+
     @Test
     void containersOnTwoHostsReachEachOtherOverIpv6Only() throws Exception {
         final String ip61 = ClusterIpv6IT.ip6Of(a, "ov6", "c1");
@@ -117,8 +126,10 @@ class Ipv6OnlyOverlayIT {
                 a.lab.check(c1, "ip", "-4", "-o", "addr", "show", "dev", "eth0").strip(),
                 "no IPv4 on eth0");
 
-        // the solicitation for c2 crosses the tunnel and host B's switch answers it for its endpoint
+        // the solicitation for c2 crosses the tunnel and host B's switch answers it for its endpoint:
+        // c2 itself never sees one
         final long answeredOnB = arpAnswered(b, "ov6");
+        final long solicitedC2 = solicitationsReceived(b, c2);
         a.lab.check(c1, "ip", "-6", "neigh", "flush", "all");
         assertTrue(ClusterIpv6IT.ping6(a, c1, ip62), "c1 (host A) -> c2 (host B)\n" + a.daemon.logText());
         assertTrue(ClusterIpv6IT.ping6(b, c2, ip61), "c2 (host B) -> c1 (host A)\n" + b.daemon.logText());
@@ -126,6 +137,7 @@ class Ipv6OnlyOverlayIT {
                 "host B answered c1's solicitation for c2",
                 Duration.ofSeconds(5),
                 () -> arpAnswered(b, "ov6") > answeredOnB);
+        assertEquals(solicitedC2, solicitationsReceived(b, c2), "solicitations that reached c2");
         curl6(a, c1, b, c2, ip62, 8061);
         curl6(b, c2, a, c1, ip61, 8062);
         final String fdb = a.ok("fdb", "ov6").out();
