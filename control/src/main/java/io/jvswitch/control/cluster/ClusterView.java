@@ -150,6 +150,11 @@ final class ClusterView {
         }
     }
 
+    /** The revision {@code key} last changed at, as the view has it; 0 when the view does not hold it. */
+    long revisionOf(String key) {
+        return revisions.getOrDefault(key, 0L);
+    }
+
     /** The key was deleted at {@code revision}. */
     void remove(String key, long revision) {
         if (stale(key, revision)) {

@@ -111,7 +111,17 @@ final class GlobalNetworkClaims {
             if (subnet6 != null) {
                 // the IPv6 subnet's claim: two hosts that picked one default subnet at once cannot both win
                 final String subnet6Key = keys.subnet6(subnet6.toString());
-                compares.add(KeyValueStore.Compare.absent(subnet6Key));
+                final String holder = view.subnets6.get(subnet6.toString());
+                if (holder != null && !view.networks.containsKey(holder)) {
+                    // a claim no network backs (its network removed by a jvs from before the claims, or
+                    // by hand): taken over, as long as neither it nor its network changes meanwhile
+                    compares.add(KeyValueStore.Compare.unchanged(subnet6Key, view.revisionOf(subnet6Key)));
+                    if (!holder.equals(proposed.name())) {
+                        compares.add(KeyValueStore.Compare.absent(keys.network(holder)));
+                    }
+                } else {
+                    compares.add(KeyValueStore.Compare.absent(subnet6Key));
+                }
                 puts.add(new KeyValueStore.Op.Put(subnet6Key, StoreWriter.json(proposed.name()), 0));
                 reads.add(new KeyValueStore.Op.Get(subnet6Key));
             }

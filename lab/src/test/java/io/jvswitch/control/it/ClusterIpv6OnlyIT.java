@@ -270,5 +270,42 @@ class ClusterIpv6OnlyIT {
         // the subnet can be had again
         b.ok("network", "create", "g6", "--driver", "overlay", "--ipv4=false", "--ipv6", "--subnet", subnet);
         b.ok("network", "rm", "g6");
+        // a claim left with no network behind it (written by hand here) is taken over
+        a.lab.check(
+                etcdNamespace,
+                "etcdctl",
+                "--endpoints",
+                etcd.clientUrl("e1"),
+                "put",
+                "/jvs/v1/subnets6/fd00:39::-64",
+                "\"ghost\"");
+        // (until h2's view has the claim, its create is refused by the store's compare, changing nothing)
+        Await.until(
+                "h2 creates g9 on the stale claim's subnet",
+                Duration.ofSeconds(5),
+                () -> b.jvs(
+                                        "network",
+                                        "create",
+                                        "g9",
+                                        "--driver",
+                                        "overlay",
+                                        "--ipv4=false",
+                                        "--ipv6",
+                                        "--subnet",
+                                        "fd00:39::/64")
+                                .exit()
+                        == 0);
+        assertTrue(
+                a.lab.check(
+                                etcdNamespace,
+                                "etcdctl",
+                                "--endpoints",
+                                etcd.clientUrl("e1"),
+                                "get",
+                                "--print-value-only",
+                                "/jvs/v1/subnets6/fd00:39::-64")
+                        .contains("g9"),
+                "the claim is g9's now");
+        b.ok("network", "rm", "g9");
     }
 }
