@@ -30,7 +30,8 @@ import java.util.Map;
  * claimed in the store), host B joins afterwards and builds it, each host's container gets an IPv6
  * address from its host's own block and nothing else; ping6 across, AAAA by name across hosts with
  * A answered NODATA, proxy-NDP for the remote endpoint; the subnet and the names claimed cluster-wide;
- * one daemon restarted, both hosts converging again. The tests share the hosts and run in order.
+ * one daemon restarted, both hosts converging again; then the same over an IPv6 underlay. The tests
+ * share the hosts and run in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIpv6OnlyIT {
@@ -44,11 +45,15 @@ class ClusterIpv6OnlyIT {
     static String c2;
 
     static String[] daemonArgs(int n) {
+        return daemonArgs(n, "/jvs/v1/", "10.215.0." + n);
+    }
+
+    static String[] daemonArgs(int n, String prefix, String advertise) {
         return new String[] {
             "--cluster-store",
-            etcd.storeUrl() + "/jvs/v1/",
+            etcd.storeUrl() + prefix,
             "--cluster-advertise",
-            "10.215.0." + n,
+            advertise,
             "--cluster-host-name",
             "h" + n,
             "--cluster-ttl",
@@ -69,6 +74,9 @@ class ClusterIpv6OnlyIT {
         addresses.put(b.host, "10.215.0.2/24");
         addresses.put(etcdNamespace, ETCD_ADDRESS + "/24");
         new OverlayLab(a.lab).bridgedUnderlay(underlaySwitch, "u0", addresses);
+        // IPv6 on the underlay too, usable at once, for the cluster over an IPv6 underlay
+        a.lab.check(a.host, "ip", "addr", "add", "fd00:215::1/64", "dev", "u0", "nodad");
+        b.lab.check(b.host, "ip", "addr", "add", "fd00:215::2/64", "dev", "u0", "nodad");
         etcd = new EtcdLab();
         etcd.member("e1", etcdNamespace, ETCD_ADDRESS);
         etcd.startAll();
@@ -307,5 +315,40 @@ class ClusterIpv6OnlyIT {
                         .contains("g9"),
                 "the claim is g9's now");
         b.ok("network", "rm", "g9");
+    }
+
+    @Test
+    @Order(6)
+    void overAnIpv6UnderlayToo() throws Exception {
+        // the same hosts in another cluster (another prefix of the same etcd), advertising IPv6
+        a.daemon.close();
+        b.daemon.close();
+        a.startDaemon(daemonArgs(1, "/jvs6only/", "fd00:215::1"));
+        b.startDaemon(daemonArgs(2, "/jvs6only/", "fd00:215::2"));
+        a.ok("network", "create", "u6", "--driver", "overlay", "--ipv4=false", "--ipv6", "--subnet", "fd00:216::/64");
+        Await.until(
+                "u6 on h2",
+                Duration.ofSeconds(10),
+                () -> b.jvs("network", "inspect", "u6").exit() == 0);
+        a.ok("attach", "--netns", c1, "--network", "u6", "--name", "c1");
+        b.ok("attach", "--netns", c2, "--network", "u6", "--name", "c2");
+        bothKnowTheOther();
+        assertEquals(
+                "1430",
+                b.ok("network", "inspect", "u6")
+                        .json()
+                        .path(0)
+                        .path("Options")
+                        .path("com.jvswitch.network.mtu")
+                        .asText(),
+                "1500 less VXLAN over IPv6");
+        final String ip61 = ClusterIpv6IT.ip6Of(a, "u6", "c1");
+        final String ip62 = ClusterIpv6IT.ip6Of(b, "u6", "c2");
+        assertTrue(ClusterIpv6IT.ping6(a, c1, ip62), "c1 -> c2, IPv6 in VXLAN over IPv6\n" + a.daemon.logText());
+        assertTrue(ClusterIpv6IT.ping6(b, c2, ip61), "c2 -> c1");
+        assertTrue(dig(c1, "fd00:216::1", "AAAA", "c2").contains(ip62), "c2's AAAA from host A's DNS");
+        a.ok("detach", "--network", "u6", "c1");
+        b.ok("detach", "--network", "u6", "c2");
+        a.ok("network", "rm", "u6");
     }
 }
