@@ -54,7 +54,7 @@ final class ClusterCommand {
                         h.path("alive").asBoolean() ? "alive" : "dead",
                         h.path("since").asText("-"),
                         h.path("endpoints").asInt(),
-                        h.path("addresses").asInt(),
+                        h.path("addresses").asInt() + h.path("addresses6").asInt(), // both families' claims
                         blocks.isEmpty() ? "-" : String.join(" ", blocks));
             }
             table.print(out);

@@ -43,19 +43,29 @@ final class ClusterDataplane {
     private final Runnable namesChanged;
     private final Consumer<String> conflicts;
 
-    /** What the dataplane was given: network -> peers; network -> ip -> remote endpoint. */
+    /**
+     * What the dataplane was given: network -> peers; network -> address -> remote endpoint (its IPv4
+     * address, or on an IPv6-only network its IPv6 one: {@link EndpointAdvert#address}).
+     */
     private final Map<String, Set<String>> appliedPeers = new HashMap<>();
 
-    private final Map<String, Map<Integer, Remote>> appliedRemotes = new HashMap<>();
+    private final Map<String, Map<String, Remote>> appliedRemotes = new HashMap<>();
 
     /** network -> remote endpoint name -> its address in {@link #appliedRemotes}. */
-    private final Map<String, Map<String, Integer>> ipByName = new HashMap<>();
+    private final Map<String, Map<String, String>> ipByName = new HashMap<>();
 
     /** Remote endpoints not programmed because their network had {@link #MAX_REMOTES} already. */
     long refusedTotal;
 
-    /** {@code ip6} null without IPv6; {@code vtep} the underlay address of the endpoint's host. */
-    private record Remote(int ip, BigInteger ip6, long mac, String vtep, EndpointAdvert advert) {}
+    /**
+     * {@code ip} 0 on an IPv6-only network, {@code ip6} null without IPv6; {@code vtep} the underlay
+     * address of the endpoint's host.
+     */
+    private record Remote(int ip, BigInteger ip6, long mac, String vtep, EndpointAdvert advert) {
+        String key() {
+            return advert.address();
+        }
+    }
 
     ClusterDataplane(
             ClusterView view,
@@ -176,23 +186,23 @@ final class ClusterDataplane {
     /** Every remote endpoint of one network against what the dataplane has; true when any changed. */
     private boolean reconcileRemotes(String network) {
         boolean renamed = false;
-        final Map<Integer, Remote> wanted = new HashMap<>();
+        final Map<String, Remote> wanted = new HashMap<>();
         for (EndpointAdvert e : view.endpointsOf(network).values()) {
             final Remote r = wanted(e);
             if (r != null) {
-                wanted.put(r.ip(), r);
+                wanted.put(r.key(), r);
             }
         }
-        final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
+        final Map<String, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
         for (Remote old : List.copyOf(have.values())) {
-            final Remote next = wanted.get(old.ip());
+            final Remote next = wanted.get(old.key());
             if (next == null || next.mac() != old.mac() || !Objects.equals(next.ip6(), old.ip6())) {
                 withdraw(network, old);
                 renamed = true;
             }
         }
         for (Remote next : wanted.values()) {
-            final Remote old = have.get(next.ip());
+            final Remote old = have.get(next.key());
             if (old == null || !old.equals(next)) {
                 renamed |= program(network, next);
             }
@@ -203,14 +213,15 @@ final class ClusterDataplane {
     /** One remote endpoint against what the dataplane has; true when it changed. */
     private boolean reconcileEndpoint(String network, String name) {
         final Remote next = wanted(view.endpointsOf(network).get(name));
-        final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
-        final Integer oldIp = ipByName.getOrDefault(network, Map.of()).get(name);
+        final Map<String, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
+        final String oldIp = ipByName.getOrDefault(network, Map.of()).get(name);
         final Remote old = oldIp == null ? null : have.get(oldIp);
         if (old != null && old.equals(next)) {
             return false;
         }
         if (old != null
                 && (next == null
+                        || !old.key().equals(next.key())
                         || old.ip() != next.ip()
                         || old.mac() != next.mac()
                         || !Objects.equals(old.ip6(), next.ip6()))) {
@@ -219,7 +230,7 @@ final class ClusterDataplane {
         if (next == null) {
             return old != null;
         }
-        final Remote displaced = have.get(next.ip());
+        final Remote displaced = have.get(next.key());
         if (displaced != null && displaced.mac() != next.mac()) {
             withdraw(network, displaced);
         }
@@ -238,7 +249,7 @@ final class ClusterDataplane {
         }
         try {
             return new Remote(
-                    Cidr.parseAddress(e.ip()),
+                    e.ip() == null ? 0 : Cidr.parseAddress(e.ip()),
                     e.ip6() == null ? null : Ipv6Cidr.parseAddress(e.ip6(), "ip6"),
                     MacAddress.parse(e.mac()),
                     host.address(),
@@ -251,8 +262,8 @@ final class ClusterDataplane {
 
     /** Programs a remote endpoint; refused (and counted) beyond {@link #MAX_REMOTES} of a network. */
     private boolean program(String network, Remote r) {
-        final Map<Integer, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
-        if (!have.containsKey(r.ip()) && have.size() >= MAX_REMOTES) {
+        final Map<String, Remote> have = appliedRemotes.computeIfAbsent(network, k -> new HashMap<>());
+        if (!have.containsKey(r.key()) && have.size() >= MAX_REMOTES) {
             if (refusedTotal++ == 0) {
                 LOG.log(
                         System.Logger.Level.WARNING,
@@ -263,28 +274,28 @@ final class ClusterDataplane {
             return false;
         }
         service.remoteEndpoint(network, r.ip(), r.ip6(), r.mac(), UnderlayFamily.parse(r.vtep()));
-        final Remote before = have.put(r.ip(), r);
-        final Map<String, Integer> names = ipByName.computeIfAbsent(network, k -> new HashMap<>());
+        final Remote before = have.put(r.key(), r);
+        final Map<String, String> names = ipByName.computeIfAbsent(network, k -> new HashMap<>());
         if (before != null && !before.advert().name().equals(r.advert().name())) {
-            names.remove(before.advert().name(), r.ip());
+            names.remove(before.advert().name(), r.key());
         }
-        names.put(r.advert().name(), r.ip());
+        names.put(r.advert().name(), r.key());
         return true;
     }
 
     private void withdraw(String network, Remote r) {
         service.remoteEndpoint(network, r.ip(), r.ip6(), r.mac(), null);
-        appliedRemotes.getOrDefault(network, new HashMap<>()).remove(r.ip());
-        ipByName.getOrDefault(network, new HashMap<>()).remove(r.advert().name(), r.ip());
+        appliedRemotes.getOrDefault(network, new HashMap<>()).remove(r.key());
+        ipByName.getOrDefault(network, new HashMap<>()).remove(r.advert().name(), r.key());
     }
 
     /** Takes a network's remote endpoints back out (it left the store), and forgets its peers. */
     void forget(String network) {
         appliedPeers.remove(network);
         ipByName.remove(network);
-        final Map<Integer, Remote> have = appliedRemotes.remove(network);
+        final Map<String, Remote> have = appliedRemotes.remove(network);
         if (have != null) {
-            have.forEach((ip, r) -> service.remoteEndpoint(network, ip, r.ip6(), r.mac(), null));
+            have.values().forEach(r -> service.remoteEndpoint(network, r.ip(), r.ip6(), r.mac(), null));
             namesChanged.run();
         }
     }
@@ -292,7 +303,7 @@ final class ClusterDataplane {
     /** How many remote endpoints the dataplane was given, on every global network. */
     int remoteCount() {
         int n = 0;
-        for (Map<Integer, Remote> m : appliedRemotes.values()) {
+        for (Map<String, Remote> m : appliedRemotes.values()) {
             n += m.size();
         }
         return n;

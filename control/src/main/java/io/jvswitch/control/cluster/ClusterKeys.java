@@ -11,6 +11,7 @@ package io.jvswitch.control.cluster;
  * endpoints/&lt;network&gt;/&lt;name&gt;  EndpointAdvert  under the owner's lease (also the name's claim)
  * blocks6/&lt;network&gt;/&lt;fd00:30::-112&gt; OwnerClaim  durable (a host's IPv6 address block)
  * addresses6/&lt;network&gt;/&lt;fd00:30::5&gt; OwnerClaim  durable (an IPv6 address and its endpoint)
+ * subnets6/&lt;fd00:32::-64&gt;        network name    durable (an IPv6 subnet's claim, as vnis/ a VNI's)
  * </pre>
  * IPv6 blocks and addresses have keys of their own, so that a jvs from before IPv6 counts them as
  * records it cannot read instead of misreading them.
@@ -47,6 +48,11 @@ public record ClusterKeys(String prefix) {
 
     public String vni(int vni) {
         return prefix + "vnis/" + vni;
+    }
+
+    /** {@code cidr} as fd00:32::/64, stored as fd00:32::-64: claimed with the network, so two hosts picking one default cannot both win. */
+    public String subnet6(String cidr) {
+        return prefix + "subnets6/" + cidr.replace('/', '-');
     }
 
     public String blocks(String network) {

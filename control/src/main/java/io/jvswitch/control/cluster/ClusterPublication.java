@@ -40,7 +40,7 @@ final class ClusterPublication {
             if (network == null || !network.clusterWide()) {
                 continue;
             }
-            if (!claimAgain(keys.address(e.network(), e.ipv4()), "address " + e.ipv4(), e)
+            if ((e.hasIpv4() && !claimAgain(keys.address(e.network(), e.ipv4()), "address " + e.ipv4(), e))
                     || (e.ipv6() != null
                             && !claimAgain(keys.address6(e.network(), e.ipv6()), "IPv6 address " + e.ipv6(), e))) {
                 continue;
@@ -53,7 +53,7 @@ final class ClusterPublication {
                 final EndpointAdvert other = StoreWriter.read(name.ranges().getFirst(), EndpointAdvert.class);
                 if (other != null && !options.hostName().equals(other.host())) {
                     conflicts.accept("endpoint name " + e.name() + " on " + e.network() + " is taken by host "
-                            + other.host() + " (" + other.ip() + ")");
+                            + other.host() + " (" + other.address() + ")");
                     continue;
                 }
                 // ours, from before: under the new lease
@@ -86,7 +86,9 @@ final class ClusterPublication {
     private void releaseOrphans(NetworkService service) {
         final Set<String> used = new HashSet<>();
         for (EndpointRecord e : service.endpoints()) {
-            used.add(keys.address(e.network(), e.ipv4()));
+            if (e.hasIpv4()) {
+                used.add(keys.address(e.network(), e.ipv4()));
+            }
             used.add(keys.endpoint(e.network(), e.name()));
             if (e.ipv6() != null) {
                 used.add(keys.address6(e.network(), e.ipv6()));

@@ -38,6 +38,7 @@ final class ClusterRoster {
         view.blocks.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
         view.addresses.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
         view.blocks6.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
+        view.addresses6.values().forEach(m -> m.values().forEach(c -> names.add(c.host())));
         final List<Map<String, Object>> out = new ArrayList<>();
         for (String name : names) {
             final HostAdvert h = view.hosts.get(name);
@@ -65,15 +66,19 @@ final class ClusterRoster {
                 }
             }));
             row.put("blocks", blocks);
-            int addresses = 0;
-            for (Map<String, OwnerClaim> m : view.addresses.values()) {
-                addresses += (int)
-                        m.values().stream().filter(c -> c.host().equals(name)).count();
-            }
-            row.put("addresses", addresses);
+            row.put("addresses", count(view.addresses, name));
+            row.put("addresses6", count(view.addresses6, name)); // an IPv6-only network's endpoints have only these
             out.add(row);
         }
         return out;
+    }
+
+    private static int count(Map<String, Map<String, OwnerClaim>> claims, String host) {
+        int n = 0;
+        for (Map<String, OwnerClaim> m : claims.values()) {
+            n += (int) m.values().stream().filter(c -> c.host().equals(host)).count();
+        }
+        return n;
     }
 
     /** Reclaims a dead host's blocks and addresses and removes its saved state; refused while it is alive. */

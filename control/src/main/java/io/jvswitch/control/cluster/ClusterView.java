@@ -48,6 +48,8 @@ final class ClusterView {
     final Map<String, HostAdvert> hosts = new TreeMap<>();
     final Map<String, ClusterNetwork> networks = new TreeMap<>();
     final Map<Integer, String> vnis = new TreeMap<>();
+    /** IPv6 subnet (fd00:32::/64) -> the global network that claimed it. */
+    final Map<String, String> subnets6 = new TreeMap<>();
     /** network -> cidr (10.10.0.64/26) -> owner. */
     final Map<String, Map<String, OwnerClaim>> blocks = new TreeMap<>();
     /** network -> ip -> owner. */
@@ -100,6 +102,7 @@ final class ClusterView {
         hosts.clear();
         networks.clear();
         vnis.clear();
+        subnets6.clear();
         blocks.clear();
         addresses.clear();
         blocks6.clear();
@@ -145,6 +148,11 @@ final class ClusterView {
             }
             return false;
         }
+    }
+
+    /** The revision {@code key} last changed at, as the view has it; 0 when the view does not hold it. */
+    long revisionOf(String key) {
+        return revisions.getOrDefault(key, 0L);
     }
 
     /** The key was deleted at {@code revision}. */
@@ -223,6 +231,7 @@ final class ClusterView {
                     // never stored
                 }
             }
+            case "subnets6" -> subnets6.remove(p[1].replace('-', '/'));
             case "blocks" -> inner(blocks, p).remove(p[2].replace('-', '/'));
             case "addresses" -> inner(addresses, p).remove(p[2]);
             case "blocks6" -> inner(blocks6, p).remove(p[2].replace('-', '/'));
@@ -248,8 +257,11 @@ final class ClusterView {
             }
             case "networks" -> {
                 final ClusterNetwork network = JSON.readValue(value, ClusterNetwork.class);
-                Cidr.parse(network.subnet());
-                Cidr.parseAddress(network.gateway());
+                // an IPv6-only network has no IPv4 side; a network has at least one
+                if (network.subnet() != null || network.subnet6() == null) {
+                    Cidr.parse(network.subnet());
+                    Cidr.parseAddress(network.gateway());
+                }
                 if (network.subnet6() != null) {
                     Ipv6Cidr.parse(network.subnet6(), "subnet6");
                     Ipv6Cidr.parseAddress(network.gateway6(), "gateway6");
@@ -260,6 +272,15 @@ final class ClusterView {
                 networks.put(p[1], network);
             }
             case "vnis" -> vnis.put(Integer.parseInt(p[1]), JSON.readValue(value, String.class));
+            case "subnets6" -> {
+                final String cidr = p[1].replace('-', '/');
+                Ipv6Cidr.parse(cidr, "subnet6");
+                final String network = JSON.readValue(value, String.class);
+                if (network == null) {
+                    return false;
+                }
+                subnets6.put(cidr, network);
+            }
             case "blocks" -> {
                 final OwnerClaim claim = JSON.readValue(value, OwnerClaim.class);
                 final String cidr = p[2].replace('-', '/');
@@ -295,7 +316,10 @@ final class ClusterView {
             }
             case "endpoints" -> {
                 final EndpointAdvert advert = JSON.readValue(value, EndpointAdvert.class);
-                Cidr.parseAddress(advert.ip());
+                // an endpoint of an IPv6-only network has no IPv4 address; one has at least one
+                if (advert.ip() != null || advert.ip6() == null) {
+                    Cidr.parseAddress(advert.ip());
+                }
                 if (advert.ip6() != null) {
                     Ipv6Cidr.parseAddress(advert.ip6(), "ip6");
                 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * An endpoint's cluster-wide claims on a global network: its address (durable, inside an address
@@ -33,7 +34,7 @@ final class EndpointClaims {
     private final ClusterMembership membership;
     private final AddressBlocks blocks;
     private final AddressBlocks6 blocks6;
-    /** Endpoints whose withdrawal waits for the store: endpoint key -> [network, name, ip, ip6 or null]. */
+    /** Endpoints whose withdrawal waits for the store: endpoint key -> [network, name, ip or null, ip6 or null]. */
     private final Map<String, String[]> pendingReleases = new LinkedHashMap<>();
 
     private long attaches;
@@ -99,7 +100,7 @@ final class EndpointClaims {
         membership.requireReachable(what);
         final long before = membership.totalRequests();
         try {
-            return claimInStore(network, pool, claim);
+            return network.hasIpv4() ? claimInStore(network, pool, claim) : claimIpv6OnlyInStore(network, claim);
         } catch (StoreUnavailableException e) {
             throw membership.unavailable(e, what);
         } finally {
@@ -184,41 +185,44 @@ final class EndpointClaims {
     }
 
     /**
-     * One transaction: the address (durable), the IPv6 one when the claim has it (durable) and the
-     * name (under the lease), each only if absent.
+     * One transaction: the address (durable; none on an IPv6-only network, {@code ip} null), the
+     * IPv6 one when the claim has it (durable) and the name (under the lease), each only if absent.
      */
-    private boolean tryClaim(NetworkRecord network, int ip, EndpointClaim claim) {
-        final String text = Cidr.format(ip);
+    private boolean tryClaim(NetworkRecord network, Integer ip, EndpointClaim claim) {
+        final String text = ip == null ? null : Cidr.format(ip);
         final String text6 = claim.ip6() == null ? null : Ipv6Cidr.format(claim.ip6());
-        final String addressKey = keys.address(network.name(), text);
         final String endpointKey = keys.endpoint(network.name(), claim.name());
-        final long mac = claim.requestedMac() != null ? claim.requestedMac() : EndpointMac.derive(ip);
+        final long mac = claim.requestedMac() != null
+                ? claim.requestedMac()
+                : ip != null ? EndpointMac.derive(ip) : EndpointMac.derive(claim.ip6());
         final OwnerClaim owner = new OwnerClaim(options.hostName(), claim.name());
         final EndpointAdvert advert = new EndpointAdvert(
                 claim.name(), claim.aliases(), text, MacAddress.format(mac), options.hostName(), text6);
-        final List<KeyValueStore.Compare> compares = new ArrayList<>(
-                List.of(KeyValueStore.Compare.absent(addressKey), KeyValueStore.Compare.absent(endpointKey)));
-        final List<KeyValueStore.Op> puts = new ArrayList<>(List.of(
-                new KeyValueStore.Op.Put(addressKey, StoreWriter.json(owner), 0),
-                new KeyValueStore.Op.Put(endpointKey, StoreWriter.json(advert), membership.lease())));
-        final List<KeyValueStore.Op> reads =
-                new ArrayList<>(List.of(new KeyValueStore.Op.Get(addressKey), new KeyValueStore.Op.Get(endpointKey)));
-        if (text6 != null) {
-            final String address6Key = keys.address6(network.name(), text6);
-            compares.add(KeyValueStore.Compare.absent(address6Key));
-            puts.add(new KeyValueStore.Op.Put(address6Key, StoreWriter.json(owner), 0));
-            reads.add(new KeyValueStore.Op.Get(address6Key));
+        final List<KeyValueStore.Compare> compares =
+                new ArrayList<>(List.of(KeyValueStore.Compare.absent(endpointKey)));
+        final List<KeyValueStore.Op> puts = new ArrayList<>(
+                List.of(new KeyValueStore.Op.Put(endpointKey, StoreWriter.json(advert), membership.lease())));
+        final List<KeyValueStore.Op> reads = new ArrayList<>(List.of(new KeyValueStore.Op.Get(endpointKey)));
+        for (String addressKey : new String[] {
+            text == null ? null : keys.address(network.name(), text),
+            text6 == null ? null : keys.address6(network.name(), text6)
+        }) {
+            if (addressKey != null) {
+                compares.add(KeyValueStore.Compare.absent(addressKey));
+                puts.add(new KeyValueStore.Op.Put(addressKey, StoreWriter.json(owner), 0));
+                reads.add(new KeyValueStore.Op.Get(addressKey));
+            }
         }
         final KeyValueStore.TxnResult result = writer.txn(compares, puts, reads);
         if (result.succeeded()) {
             return true;
         }
-        final EndpointAdvert other = StoreWriter.read(result.ranges().get(1), EndpointAdvert.class);
+        final EndpointAdvert other = StoreWriter.read(result.ranges().get(0), EndpointAdvert.class);
         if (other != null) {
             throw nameTaken(network, other);
         }
         if (text6 != null) {
-            final OwnerClaim owner6 = StoreWriter.read(result.ranges().get(2), OwnerClaim.class);
+            final OwnerClaim owner6 = StoreWriter.read(result.ranges().getLast(), OwnerClaim.class);
             if (owner6 != null) {
                 throw addressTaken(network, text6, owner6);
             }
@@ -227,22 +231,45 @@ final class EndpointClaims {
     }
 
     /**
+     * The claim of an endpoint of an IPv6-only global network: its name and its IPv6 address (chosen
+     * by {@link #chooseIpv6}) in one transaction; there is no IPv4 address, so it returns 0.
+     */
+    private int claimIpv6OnlyInStore(NetworkRecord network, EndpointClaim claim) {
+        final EndpointAdvert taken = view.endpointsOf(network.name()).get(claim.name());
+        if (taken != null && !taken.host().equals(options.hostName())) {
+            throw nameTaken(network, taken);
+        }
+        if (claim.ip6() == null) {
+            throw ApiException.badRequest(
+                    "network " + network.name() + " is IPv6-only: the endpoint needs an IPv6 address");
+        }
+        if (!tryClaim(network, null, claim)) {
+            throw ApiException.conflict("the name or IPv6 address of " + claim.name() + " on global network "
+                    + network.name() + " was claimed by another host at the same moment: attach again");
+        }
+        return 0;
+    }
+
+    /**
      * Withdraws the name and the addresses (the IPv6 one as the advert or the store's claims name
      * it); when the store does not answer, later ({@link #flushReleases}).
      */
     void release(NetworkRecord network, AddressPool pool, String name, String ip) {
-        pool.release(Cidr.parseAddress(ip));
+        if (ip != null) {
+            pool.release(Cidr.parseAddress(ip));
+        }
         final String endpointKey = keys.endpoint(network.name(), name);
-        final String addressKey = keys.address(network.name(), ip);
+        final String addressKey = ip == null ? null : keys.address(network.name(), ip);
         final EndpointAdvert advert = view.endpointsOf(network.name()).get(name);
-        final OwnerClaim owner = view.addressesOf(network.name()).get(ip);
+        final OwnerClaim owner =
+                ip == null ? null : view.addressesOf(network.name()).get(ip);
         final String ip6 = ipv6Of(network, name, advert);
         final List<KeyValueStore.Op> ops = new ArrayList<>();
         if (advert == null || advert.host().equals(options.hostName())) {
             ops.add(new KeyValueStore.Op.Delete(endpointKey, false));
             view.forget(endpointKey);
         }
-        if (owner == null || owner.host().equals(options.hostName())) {
+        if (addressKey != null && (owner == null || owner.host().equals(options.hostName()))) {
             ops.add(new KeyValueStore.Op.Delete(addressKey, false));
             view.forget(addressKey);
         }
@@ -292,12 +319,13 @@ final class EndpointClaims {
             final String[] r = e.getValue();
             final EndpointAdvert current = view.endpointsOf(r[0]).get(r[1]);
             final List<KeyValueStore.Op> ops = new ArrayList<>();
-            ops.add(new KeyValueStore.Op.Delete(keys.address(r[0], r[2]), false));
+            if (r[2] != null) {
+                ops.add(new KeyValueStore.Op.Delete(keys.address(r[0], r[2]), false));
+            }
             if (r[3] != null) {
                 ops.add(new KeyValueStore.Op.Delete(keys.address6(r[0], r[3]), false));
             }
-            if (current == null
-                    || current.host().equals(options.hostName()) && current.ip().equals(r[2])) {
+            if (current == null || current.host().equals(options.hostName()) && Objects.equals(current.ip(), r[2])) {
                 ops.add(new KeyValueStore.Op.Delete(e.getKey(), false));
             }
             writer.txn(List.of(), ops, List.of());
@@ -307,7 +335,7 @@ final class EndpointClaims {
 
     private static ApiException nameTaken(NetworkRecord network, EndpointAdvert other) {
         return ApiException.conflict("an endpoint named " + other.name() + " is already on global network "
-                + network.name() + " (host " + other.host() + ", " + other.ip() + ")");
+                + network.name() + " (host " + other.host() + ", " + other.address() + ")");
     }
 
     private static ApiException addressTaken(NetworkRecord network, String ip, OwnerClaim owner) {

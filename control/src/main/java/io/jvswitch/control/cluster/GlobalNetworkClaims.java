@@ -58,11 +58,13 @@ final class GlobalNetworkClaims {
             throw ApiException.conflict("network " + proposed.name() + " already exists in the cluster (created by "
                     + existing.createdBy() + ")");
         }
-        final Cidr subnet = Cidr.parse(proposed.subnet());
+        final Cidr subnet = proposed.hasIpv4() ? Cidr.parse(proposed.subnet()) : null;
         final Ipv6Cidr subnet6 =
                 proposed.ipv6() == null ? null : Ipv6Cidr.parse(proposed.ipv6().subnet(), "subnet");
         for (ClusterNetwork other : view.networks.values()) {
-            if (Cidr.parse(other.subnet()).overlaps(subnet)) {
+            if (subnet != null
+                    && other.subnet() != null
+                    && Cidr.parse(other.subnet()).overlaps(subnet)) {
                 throw ApiException.conflict(
                         "subnet " + subnet + " overlaps global network " + other.name() + " (" + other.subnet() + ")");
             }
@@ -99,12 +101,31 @@ final class GlobalNetworkClaims {
                     proposed.ipv6() == null ? null : proposed.ipv6().gateway());
             final String networkKey = keys.network(proposed.name());
             final String vniKey = keys.vni(vni);
-            final KeyValueStore.TxnResult result = writer.txn(
-                    List.of(KeyValueStore.Compare.absent(networkKey), KeyValueStore.Compare.absent(vniKey)),
-                    List.of(
-                            new KeyValueStore.Op.Put(networkKey, StoreWriter.json(record), 0),
-                            new KeyValueStore.Op.Put(vniKey, StoreWriter.json(proposed.name()), 0)),
-                    List.of(new KeyValueStore.Op.Get(networkKey), new KeyValueStore.Op.Get(vniKey)));
+            final List<KeyValueStore.Compare> compares = new ArrayList<>(
+                    List.of(KeyValueStore.Compare.absent(networkKey), KeyValueStore.Compare.absent(vniKey)));
+            final List<KeyValueStore.Op> puts = new ArrayList<>(List.of(
+                    new KeyValueStore.Op.Put(networkKey, StoreWriter.json(record), 0),
+                    new KeyValueStore.Op.Put(vniKey, StoreWriter.json(proposed.name()), 0)));
+            final List<KeyValueStore.Op> reads =
+                    new ArrayList<>(List.of(new KeyValueStore.Op.Get(networkKey), new KeyValueStore.Op.Get(vniKey)));
+            if (subnet6 != null) {
+                // the IPv6 subnet's claim: two hosts that picked one default subnet at once cannot both win
+                final String subnet6Key = keys.subnet6(subnet6.toString());
+                final String holder = view.subnets6.get(subnet6.toString());
+                if (holder != null && !view.networks.containsKey(holder)) {
+                    // a claim no network backs (its network removed by a jvs from before the claims, or
+                    // by hand): taken over, as long as neither it nor its network changes meanwhile
+                    compares.add(KeyValueStore.Compare.unchanged(subnet6Key, view.revisionOf(subnet6Key)));
+                    if (!holder.equals(proposed.name())) {
+                        compares.add(KeyValueStore.Compare.absent(keys.network(holder)));
+                    }
+                } else {
+                    compares.add(KeyValueStore.Compare.absent(subnet6Key));
+                }
+                puts.add(new KeyValueStore.Op.Put(subnet6Key, StoreWriter.json(proposed.name()), 0));
+                reads.add(new KeyValueStore.Op.Get(subnet6Key));
+            }
+            final KeyValueStore.TxnResult result = writer.txn(compares, puts, reads);
             if (result.succeeded()) {
                 return proposed.withOverlay(new OverlayRecord(
                         vni,
@@ -118,6 +139,14 @@ final class GlobalNetworkClaims {
             if (winner != null) {
                 throw ApiException.conflict("network " + proposed.name() + " already exists in the cluster (created by "
                         + winner.createdBy() + " just now)");
+            }
+            if (subnet6 != null) {
+                final String holder = StoreWriter.read(result.ranges().get(2), String.class);
+                if (holder != null) {
+                    throw ApiException.conflict("IPv6 subnet " + subnet6 + " was claimed by global network " + holder
+                            + " just now: create again (a default subnet is picked anew) or give another"
+                            + " IPv6 --subnet");
+                }
             }
             final String owner = StoreWriter.read(result.ranges().get(1), String.class);
             if (requestedVni != null) {
@@ -163,10 +192,17 @@ final class GlobalNetworkClaims {
         if (stored != null) {
             ops.add(new KeyValueStore.Op.Delete(keys.vni(stored.vni()), false));
         }
+        final String subnet6Key = stored == null || stored.subnet6() == null ? null : keys.subnet6(stored.subnet6());
+        if (subnet6Key != null && network.name().equals(view.subnets6.get(stored.subnet6()))) {
+            ops.add(new KeyValueStore.Op.Delete(subnet6Key, false));
+        }
         final long revision = writer.txn(List.of(), ops, List.of()).revision();
         final List<String> gone = new ArrayList<>(List.of(keys.network(network.name())));
         if (stored != null) {
             gone.add(keys.vni(stored.vni()));
+        }
+        if (subnet6Key != null && network.name().equals(view.subnets6.get(stored.subnet6()))) {
+            gone.add(subnet6Key);
         }
         view.blocksOf(network.name()).keySet().forEach(cidr -> gone.add(keys.block(network.name(), cidr)));
         view.addressesOf(network.name()).keySet().forEach(ip -> gone.add(keys.address(network.name(), ip)));

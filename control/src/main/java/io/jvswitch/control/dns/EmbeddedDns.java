@@ -104,7 +104,7 @@ public final class EmbeddedDns {
                         "remote:" + e.host() + ":" + e.name(),
                         e.name(),
                         e.aliases(),
-                        Cidr.parseAddress(e.ip()),
+                        e.ip() == null ? 0 : Cidr.parseAddress(e.ip()),
                         e.ip6() == null ? null : Ipv6Cidr.bytes(Ipv6Cidr.parseAddress(e.ip6(), "ip6"))));
             }
         });

@@ -113,14 +113,11 @@ final class EndpointLifecycle {
         final BigInteger ip6 = pool6 == null ? null : scope.chooseIpv6(network, pool6, requestedIpv6(request.ip6()));
         final int ip;
         try {
-            // 0: no IPv4 address, on an IPv6-only network (always a local one: no address to claim)
-            ip = !network.hasIpv4()
-                    ? 0
-                    : scope.claimEndpoint(
-                            network,
-                            pool,
-                            new NetworkScope.EndpointClaim(
-                                    name, NetworkRequests.ip(request.ip()), requestedMac, aliases, ip6));
+            // 0: no IPv4 address, on an IPv6-only network (a global one claims the name and the IPv6 address)
+            ip = scope.claimEndpoint(
+                    network,
+                    pool,
+                    new NetworkScope.EndpointClaim(name, NetworkRequests.ip(request.ip()), requestedMac, aliases, ip6));
         } catch (RuntimeException e) {
             if (ip6 != null) {
                 pool6.release(ip6);
@@ -175,8 +172,8 @@ final class EndpointLifecycle {
                     endpoint.mac());
             return endpoint;
         } finally {
-            if (!done && ip != 0) {
-                state.scopeOf(network).releaseEndpoint(network, pool, name, Cidr.format(ip));
+            if (!done && (ip != 0 || !network.hasIpv4())) {
+                state.scopeOf(network).releaseEndpoint(network, pool, name, ip == 0 ? null : Cidr.format(ip));
             }
             if (!done && ip6 != null) {
                 pool6.release(ip6);

@@ -140,6 +140,9 @@ final class LiveState {
             } else {
                 scopeOf(network).releaseEndpoint(network, pool, endpoint.name(), endpoint.ipv4());
             }
+        } else if (network != null && !network.hasIpv4() && network.clusterWide() && cluster != null) {
+            // IPv6-only global: the name and the IPv6 address are claimed together, and given up so
+            cluster.releaseEndpoint(network, null, endpoint.name(), null);
         }
         final Ipv6Pool pool6 = pools6.get(endpoint.network());
         if (pool6 != null && endpoint.ipv6() != null) {

@@ -30,6 +30,9 @@ final class LocalScope implements NetworkScope {
 
     @Override
     public int claimEndpoint(NetworkRecord network, AddressPool pool, EndpointClaim claim) {
+        if (!network.hasIpv4()) {
+            return 0; // IPv6-only: the IPv6 address chooseIpv6 gave is the endpoint's only one, and names are per host
+        }
         try {
             if (claim.requestedIp() == null) {
                 return pool.allocate();
@@ -45,6 +48,8 @@ final class LocalScope implements NetworkScope {
 
     @Override
     public void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip) {
-        pool.release(Cidr.parseAddress(ip));
+        if (ip != null) {
+            pool.release(Cidr.parseAddress(ip));
+        }
     }
 }

@@ -200,9 +200,9 @@ final class NetworkLifecycle {
         if (state.networks.containsKey(template.name())) {
             throw ControlException.conflict("a network named " + template.name() + " already exists on this host");
         }
-        final Cidr subnet = Cidr.parse(template.subnet());
+        final Cidr subnet = template.hasIpv4() ? Cidr.parse(template.subnet()) : null; // null: IPv6-only
         for (NetworkRecord other : state.networks.values()) {
-            if (other.hasIpv4() && Cidr.parse(other.subnet()).overlaps(subnet)) {
+            if (subnet != null && other.hasIpv4() && Cidr.parse(other.subnet()).overlaps(subnet)) {
                 throw ControlException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
                         + other.subnet() + ") on this host");
             }
@@ -223,7 +223,7 @@ final class NetworkLifecycle {
                         template.masquerade(),
                         template.overlay())
                 .withIpv6(template.ipv6());
-        final AddressPool pool = poolOf(network);
+        final AddressPool pool = subnet == null ? null : poolOf(network);
         final Ipv6Pool pool6 = network.ipv6() == null ? null : pool6Of(network.ipv6());
         if (pool6 != null) {
             for (NetworkRecord other : state.networks.values()) {
@@ -242,7 +242,9 @@ final class NetworkLifecycle {
             throw e;
         }
         state.networks.put(network.name(), network);
-        state.pools.put(network.name(), pool);
+        if (pool != null) {
+            state.pools.put(network.name(), pool);
+        }
         if (pool6 != null) {
             state.pools6.put(network.name(), pool6);
         }
@@ -251,7 +253,7 @@ final class NetworkLifecycle {
                 System.Logger.Level.INFO,
                 "global network {0} ({1}, VNI {2}) from the cluster store",
                 network.name(),
-                network.subnet(),
+                subnet != null ? network.subnet() : network.ipv6().subnet(),
                 network.overlay().vni());
         return network;
     }

@@ -91,7 +91,7 @@ final class NetworkRequests {
         if (mtu < 68 || mtu > 65_535) {
             throw ControlException.invalid("invalid MTU " + mtu + ": must be within 68..65535");
         }
-        final boolean ipv4 = ipv4(request, overlay != null);
+        final boolean ipv4 = ipv4(request);
         final Cidr subnet = ipv4 ? subnet(request, existing, hostRoutes) : null;
         final AddressPool pool = ipv4 ? pool(request, subnet) : null;
         final Ipv6Pool pool6 = ipv6Pool(request, existing, global);
@@ -159,10 +159,10 @@ final class NetworkRequests {
 
     /**
      * Whether the network gets IPv4 ({@code --ipv4}, default true). An IPv6-only one needs
-     * {@code --ipv6}, takes no IPv4 IPAM options and is a bridge network: an overlay's remote
-     * endpoints and the cluster store's address blocks are IPv4 still.
+     * {@code --ipv6} and takes no IPv4 IPAM options; it may be a bridge or an overlay (static peers or
+     * global), whose remote endpoints are then known by their IPv6 addresses alone.
      */
-    private static boolean ipv4(CreateNetworkRequest request, boolean overlay) {
+    private static boolean ipv4(CreateNetworkRequest request) {
         if (!Boolean.FALSE.equals(request.ipv4())) {
             return true;
         }
@@ -185,10 +185,6 @@ final class NetworkRequests {
         if (!given.isEmpty()) {
             throw ControlException.invalid("an IPv6-only network (--ipv4=false) takes no IPv4 options: "
                     + String.join(", ", given) + " given; leave them out or drop --ipv4=false");
-        }
-        if (overlay) {
-            throw ControlException.invalid(
-                    "--ipv4=false is not supported with --driver overlay yet: give the overlay IPv4 too");
         }
         return false;
     }

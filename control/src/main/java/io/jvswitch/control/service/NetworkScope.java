@@ -64,10 +64,15 @@ public interface NetworkScope {
 
     /**
      * Claims an address for the endpoint (the requested one, or the scope's choice) and its name,
-     * and marks the address taken in {@code pool}, the network's pool on this host. Returns it.
+     * and marks the address taken in {@code pool}, the network's pool on this host. Returns it. On
+     * an IPv6-only network ({@code pool} null) only the name and the claim's IPv6 address are
+     * claimed, and it returns 0.
      */
     int claimEndpoint(NetworkRecord network, AddressPool pool, EndpointClaim claim);
 
-    /** Gives the endpoint's address (back to {@code pool} too) and name up. Never fails. */
+    /**
+     * Gives the endpoint's address (back to {@code pool} too) and name up; {@code ip} null (and
+     * {@code pool} null) on an IPv6-only network, whose IPv6 claim goes with the name. Never fails.
+     */
     void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip);
 }

@@ -128,7 +128,8 @@ final class OverlayPeers {
 
     /**
      * A remote endpoint of a global network, programmed from the store: its address answered by
-     * proxy-ARP here and its IPv6 address ({@code ip6}, null without) by proxy-NDP, its MAC sent to
+     * proxy-ARP here ({@code ip}, 0 on an IPv6-only network) and its IPv6 address ({@code ip6}, null
+     * without) by proxy-NDP, its MAC sent to
      * the VTEP at {@code vtep} without waiting to learn it. {@code vtep} null removes them.
      */
     void remoteEndpoint(String networkName, int ip, BigInteger ip6, long mac, InetAddress vtep) {
@@ -138,12 +139,16 @@ final class OverlayPeers {
         }
         final int id = network.dataplaneId();
         if (vtep != null) {
-            Dataplane.await(dataplane.programRemoteAddress(id, ip, mac));
+            if (ip != 0) { // 0: an IPv6-only network's endpoint, answered by proxy-NDP alone
+                Dataplane.await(dataplane.programRemoteAddress(id, ip, mac));
+            }
             if (ip6 != null) {
                 Dataplane.await(dataplane.programRemoteAddress6(id, Ipv6Cidr.high(ip6), Ipv6Cidr.low(ip6), mac));
             }
         } else {
-            Dataplane.await(dataplane.forgetRemoteAddress(id, ip, mac));
+            if (ip != 0) {
+                Dataplane.await(dataplane.forgetRemoteAddress(id, ip, mac));
+            }
             if (ip6 != null) {
                 Dataplane.await(dataplane.forgetRemoteAddress6(id, Ipv6Cidr.high(ip6), Ipv6Cidr.low(ip6)));
             }

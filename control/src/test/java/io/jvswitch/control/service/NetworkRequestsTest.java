@@ -126,9 +126,19 @@ class NetworkRequestsTest {
         assertMessage(
                 "--aux-address r=10.5.0.2",
                 ipv4False("v6", Boolean.TRUE, null, null, null, null, Map.of("r", "10.5.0.2"), null, null));
+        // an IPv6-only overlay with static peers: no IPv4 side, its IPv6 pool and its tunnel
+        final NetworkRequests.ValidNetwork overlay = NetworkRequests.network(
+                ipv4False("v6", Boolean.TRUE, "overlay", null, null, null, null, "192.0.2.1", "fd00:31::/64"),
+                List.of(),
+                NO_ROUTES,
+                null);
+        assertNull(overlay.subnet());
+        assertNull(overlay.pool());
+        assertEquals("fd00:31::/64", overlay.pool6().subnet().toString());
+        assertEquals("192.0.2.1", overlay.overlay().local());
         assertMessage(
-                "--driver overlay",
-                ipv4False("v6", Boolean.TRUE, "overlay", null, null, null, null, "192.0.2.1", null));
+                "--subnet 10.5.0.0/24",
+                ipv4False("v6", Boolean.TRUE, "overlay", "10.5.0.0/24", null, null, null, "192.0.2.1", null));
     }
 
     @Test

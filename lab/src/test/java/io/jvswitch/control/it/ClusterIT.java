@@ -20,7 +20,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -103,24 +102,7 @@ class ClusterIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (DaemonFixture f : new DaemonFixture[] {c, b, a}) {
-            try {
-                if (f != null) {
-                    // the daemons' logs outlive the fixtures, for a failure's post-mortem
-                    final Path log = f.dir.resolve("daemon.log");
-                    if (Files.exists(log)) {
-                        Files.createDirectories(Path.of("target"));
-                        Files.copy(
-                                log,
-                                Path.of("target", "ClusterIT-" + f.host + ".log"),
-                                StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    f.close();
-                }
-            } catch (Exception e) {
-                // go on with the others
-            }
-        }
+        DaemonFixture.closeKeepingLogs("ClusterIT", c, b, a);
         if (etcd != null) {
             etcd.close();
         }

@@ -22,7 +22,6 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,23 +90,7 @@ class ClusterIpv6IT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (DaemonFixture f : new DaemonFixture[] {b, a}) {
-            try {
-                if (f != null) {
-                    final Path log = f.dir.resolve("daemon.log");
-                    if (Files.exists(log)) {
-                        Files.createDirectories(Path.of("target"));
-                        Files.copy(
-                                log,
-                                Path.of("target", "ClusterIpv6IT-" + f.host + ".log"),
-                                StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    f.close();
-                }
-            } catch (Exception e) {
-                // go on with the other
-            }
-        }
+        DaemonFixture.closeKeepingLogs("ClusterIpv6IT", b, a);
         if (etcd != null) {
             etcd.close();
         }

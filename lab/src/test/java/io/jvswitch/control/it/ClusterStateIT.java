@@ -19,7 +19,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -86,23 +85,7 @@ class ClusterStateIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (DaemonFixture f : new DaemonFixture[] {b, a}) {
-            try {
-                if (f != null) {
-                    final Path log = f.dir.resolve("daemon.log");
-                    if (Files.exists(log)) {
-                        Files.createDirectories(Path.of("target"));
-                        Files.copy(
-                                log,
-                                Path.of("target", "ClusterStateIT-" + f.host + ".log"),
-                                StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    f.close();
-                }
-            } catch (Exception e) {
-                // go on with the other
-            }
-        }
+        DaemonFixture.closeKeepingLogs("ClusterStateIT", b, a);
         if (etcd != null) {
             etcd.close();
         }

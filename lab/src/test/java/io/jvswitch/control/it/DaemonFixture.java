@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -60,6 +61,31 @@ final class DaemonFixture implements AutoCloseable {
         } catch (Exception | Error e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Closes {@code fixtures} in order (nulls skipped), each one's daemon log first kept as {@code
+     * target/<test>-<host>.log} for a failure's post-mortem; one that fails to close does not keep
+     * the others open.
+     */
+    static void closeKeepingLogs(String test, DaemonFixture... fixtures) {
+        for (DaemonFixture f : fixtures) {
+            try {
+                if (f != null) {
+                    final Path log = f.dir.resolve("daemon.log");
+                    if (Files.exists(log)) {
+                        Files.createDirectories(Path.of("target"));
+                        Files.copy(
+                                log,
+                                Path.of("target", test + "-" + f.host + ".log"),
+                                StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    f.close();
+                }
+            } catch (Exception e) {
+                // go on with the others
+            }
         }
     }
 
