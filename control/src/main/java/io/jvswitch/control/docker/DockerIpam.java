@@ -338,8 +338,7 @@ public final class DockerIpam {
             return null;
         }
         if (network.ipv6() == null) {
-            throw new PluginException("jvs network " + network.name() + " has no IPv6 side: create the Docker"
-                    + " network without --ipv6, or put it onto a jvs network created with --ipv6");
+            throw PluginException.noIpv6Side(network.name());
         }
         final Ipv6Cidr own = Ipv6Cidr.parse(network.ipv6().subnet(), "subnet");
         if (asked != null && !asked.equals(own)) {

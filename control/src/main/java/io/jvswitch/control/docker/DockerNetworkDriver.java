@@ -159,8 +159,7 @@ final class DockerNetworkDriver {
             throw PluginException.unknownNetwork(name);
         }
         if (network.ipv6() == null) {
-            throw new PluginException("jvs network " + name + " has no IPv6 side: create the Docker network without"
-                    + " --ipv6, or put it onto a jvs network created with --ipv6");
+            throw PluginException.noIpv6Side(name);
         }
         final String subnet6 = data6.path("Pool").asText("");
         final String own = network.ipv6().subnet();
@@ -172,12 +171,20 @@ final class DockerNetworkDriver {
         }
         if (!sameSubnet) {
             throw new PluginException("IPv6 subnet " + subnet6 + " is not jvs network " + name + "'s (" + own
-                    + "): give --subnet " + own + " or --ipam-driver jvs without an IPv6 --subnet");
+                    + "): give --subnet " + own + ", or --ipam-driver jvs --ipam-opt "
+                    + DockerNetworkOptions.JVS_NETWORK
+                    + "=" + name + " without an IPv6 --subnet");
         }
         final String gateway6 = withoutPrefix(data6.path("Gateway").asText(""));
-        if (!gateway6.isEmpty()
-                && !Ipv6Cidr.parseAddress(gateway6, "gateway")
-                        .equals(Ipv6Cidr.parseAddress(network.ipv6().gateway(), "gateway"))) {
+        final boolean sameGateway;
+        try {
+            sameGateway = gateway6.isEmpty()
+                    || Ipv6Cidr.parseAddress(gateway6, "gateway")
+                            .equals(Ipv6Cidr.parseAddress(network.ipv6().gateway(), "gateway"));
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        if (!sameGateway) {
             throw new PluginException("IPv6 gateway " + gateway6 + " is not jvs network " + name + "'s ("
                     + network.ipv6().gateway() + ")");
         }
