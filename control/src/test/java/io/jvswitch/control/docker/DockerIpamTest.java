@@ -360,33 +360,9 @@ class DockerIpamTest {
                 new NetworkIpv6("fd00:40::/64", "fd00:40::1", null, null));
         final NetworkRecord v4only = new NetworkRecord(
                 "n4", 4, "v4", "bridge", "10.41.0.0/24", "10.41.0.1", null, null, false, 1500, "now", null, null, null);
-        final JvsNetworkAddresses jvs = new JvsNetworkAddresses() {
-            @Override
-            public NetworkRecord byName(String name) {
-                return name.equals("web") ? web : name.equals("v4") ? v4only : null;
-            }
-
-            @Override
-            public NetworkRecord bySubnet(Cidr subnet) {
-                return null;
-            }
-
-            @Override
-            public NetworkRecord byIpv6Subnet(Ipv6Cidr subnet) {
-                return subnet.toString().equals("fd00:40::/64") ? web : null;
-            }
-
-            @Override
-            public Set<BigInteger> ipv6Held(NetworkRecord network) {
-                // a jvs attach holds ::2 already
-                return Set.of(Ipv6Cidr.parseAddress("fd00:40::2", "address"));
-            }
-
-            @Override
-            public int offer(NetworkRecord on, AddressPool heldByDocker) {
-                throw new AssertionError("IPv4 is not asked for here");
-            }
-        };
+        // a jvs attach holds ::2 already
+        final JvsNetworkAddresses jvs =
+                new FixedNetworks(List.of(web, v4only), Set.of(Ipv6Cidr.parseAddress("fd00:40::2", "address")));
         // the jvs network's own subnet is in use on this host: that does not refuse its own pool
         final DockerIpam ipam = new DockerIpam(
                 dir, Json.mapper(), List::of, () -> List.of(Ipv6Cidr.parse("fd00:40::/64", "subnet")), jvs);
@@ -443,27 +419,49 @@ class DockerIpamTest {
                 null,
                 null,
                 new NetworkIpv6("fd00:21::/64", "fd00:21::1", null, null));
-        final JvsNetworkAddresses jvs = new JvsNetworkAddresses() {
-            @Override
-            public NetworkRecord byName(String name) {
-                return name.equals("v6only") ? v6only : null;
-            }
-
-            @Override
-            public NetworkRecord bySubnet(Cidr subnet) {
-                return null;
-            }
-
-            @Override
-            public int offer(NetworkRecord on, AddressPool heldByDocker) {
-                throw new AssertionError("no address of an IPv6-only network is offered");
-            }
-        };
+        final JvsNetworkAddresses jvs = new FixedNetworks(List.of(v6only), Set.of());
         final DockerIpam ipam = new DockerIpam(dir, Json.mapper(), List::of, jvs);
         final PluginException refused = assertThrows(
                 PluginException.class,
                 () -> ipam.requestPool("jvs-local", "", "", false, Map.of("jvs.network", "v6only")));
         assertTrue(refused.getMessage().contains("is IPv6-only"), refused.getMessage());
         assertEquals(List.of(), ipam.poolIds());
+    }
+
+    /**
+     * Local jvs networks as the IPAM sees them, found by name or IPv6 subnet (never by IPv4 subnet),
+     * whose endpoints hold {@code held}; no IPv4 address is offered.
+     */
+    private record FixedNetworks(List<NetworkRecord> networks, Set<BigInteger> held) implements JvsNetworkAddresses {
+        @Override
+        public NetworkRecord byName(String name) {
+            return networks.stream()
+                    .filter(n -> n.name().equals(name))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        @Override
+        public NetworkRecord bySubnet(Cidr subnet) {
+            return null;
+        }
+
+        @Override
+        public NetworkRecord byIpv6Subnet(Ipv6Cidr subnet) {
+            return networks.stream()
+                    .filter(n -> n.ipv6() != null && n.ipv6().subnet().equals(subnet.toString()))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        @Override
+        public Set<BigInteger> ipv6Held(NetworkRecord network) {
+            return held;
+        }
+
+        @Override
+        public int offer(NetworkRecord on, AddressPool heldByDocker) {
+            throw new AssertionError("no IPv4 address is asked for here");
+        }
     }
 }
