@@ -1,10 +1,7 @@
 package io.jvswitch.control.ipam;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,15 +51,7 @@ public final class Ipv6HostRoutes {
     }
 
     static List<Route> read(Path file, String excludedDevice) {
-        final String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return parse(text, excludedDevice);
+        return parse(ProcNetFile.text(file), excludedDevice);
     }
 
     /** Parses {@code /proc/net/ipv6_route} text; malformed lines are skipped, destinations masked. */

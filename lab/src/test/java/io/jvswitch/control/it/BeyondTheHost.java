@@ -80,11 +80,19 @@ final class BeyondTheHost {
         Readiness.printed(log, "ready");
     }
 
-    /** Stops the servers this started; call before closing the fixture. */
-    void stopServers() throws InterruptedException {
-        for (Process p : servers) {
-            p.destroy();
-            p.waitFor();
+    /** Stops the servers {@code beyond} started, then closes the fixture; either may be null (a failed set-up). */
+    static void close(BeyondTheHost beyond, DaemonFixture f) throws Exception {
+        try {
+            if (beyond != null) {
+                for (Process p : beyond.servers) {
+                    p.destroy();
+                    p.waitFor();
+                }
+            }
+        } finally {
+            if (f != null) {
+                f.close();
+            }
         }
     }
 

@@ -58,12 +58,7 @@ class Ipv6OnlyPublishedPortsIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (beyond != null) {
-            beyond.stopServers();
-        }
-        if (f != null) {
-            f.close();
-        }
+        BeyondTheHost.close(beyond, f);
     }
 
     static void attachWeb() {

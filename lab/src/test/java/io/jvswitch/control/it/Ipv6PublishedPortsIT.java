@@ -83,12 +83,7 @@ class Ipv6PublishedPortsIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (beyond != null) {
-            beyond.stopServers();
-        }
-        if (f != null) {
-            f.close();
-        }
+        BeyondTheHost.close(beyond, f);
     }
 
     static String rules6() {

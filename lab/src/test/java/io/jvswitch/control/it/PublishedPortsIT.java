@@ -66,12 +66,7 @@ class PublishedPortsIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (beyond != null) {
-            beyond.stopServers();
-        }
-        if (f != null) {
-            f.close();
-        }
+        BeyondTheHost.close(beyond, f);
     }
 
     static String rules() {
