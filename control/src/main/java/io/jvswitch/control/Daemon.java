@@ -26,6 +26,7 @@ import io.jvswitch.control.docker.NetworkServiceAddresses;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.HostRoutes;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6HostRoutes;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.model.StateDirectoryLock;
 import io.jvswitch.control.model.StateFile;
@@ -147,10 +148,16 @@ public final class Daemon {
                                     .forEach(n -> inUse.add(Cidr.parse(n.subnet())));
                             return inUse;
                         },
-                        () -> service.get().networks().stream()
-                                .filter(NetworkRecord::enableIpv6)
-                                .map(n -> Ipv6Cidr.parse(n.ipv6().subnet(), "subnet"))
-                                .toList(),
+                        () -> {
+                            // as for IPv4: the host's routes (but the host link's, jvs's own) and jvs's networks
+                            final List<Ipv6Cidr> inUse = new ArrayList<>(Ipv6HostRoutes.destinations(
+                                    Ipv6HostRoutes.read(hostLink == null ? null : hostLink.name())));
+                            service.get().networks().stream()
+                                    .filter(NetworkRecord::enableIpv6)
+                                    .forEach(n ->
+                                            inUse.add(Ipv6Cidr.parse(n.ipv6().subnet(), "subnet")));
+                            return inUse;
+                        },
                         new NetworkServiceAddresses(service::get, agent == null ? null : agent::offerAddress));
         final DockerNetworkMap dockerNetworks = new DockerNetworkMap(stateDir, json);
         if (dockerIpam != null) {
@@ -190,6 +197,7 @@ public final class Daemon {
                 link == null ? List.of() : List.of(link, natService),
                 new OverlayNetworks(dataplane, switchContext.macAgingNanos())));
         service.get().nat(natService);
+        service.get().hostRoutes6(() -> Ipv6HostRoutes.read(link == null ? null : link.name()));
         if (agent != null) {
             service.get().cluster(agent);
         }

@@ -47,19 +47,24 @@ final class PortsCommand implements Callable<Integer> {
         }
         final TextTable table = new TextTable("ENDPOINT", "NETWORK", "PROTO", "HOST", "CONTAINER", "PATH");
         for (JsonNode p : socket.api().get("/v1/published")) {
-            final String hostIp = p.path("hostIp").asText();
             table.row(
                     p.path("endpoint").asText(),
                     p.path("network").asText(),
                     p.path("protocol").asText(),
-                    (hostIp.indexOf(':') >= 0 ? "[" + hostIp + "]" : hostIp) + ":"
-                            + p.path("hostPort").asInt(),
-                    p.path("containerIp").asText() + ":"
-                            + p.path("containerPort").asInt(),
+                    withPort(p.path("hostIp").asText(), p.path("hostPort").asInt()),
+                    // an IPv6-only endpoint's container address is its IPv6 one
+                    withPort(
+                            p.path("containerIp").asText(),
+                            p.path("containerPort").asInt()),
                     p.path("path").asText());
         }
         table.print(spec.commandLine().getOut());
         return 0;
+    }
+
+    /** {@code address:port}, an IPv6 address in brackets. */
+    private static String withPort(String address, int port) {
+        return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
     }
 
     private Integer switchPorts() {

@@ -98,8 +98,8 @@ public final class DockerIpam {
             JvsNetworkAddresses networks) {
         this.file = new JsonStateFile<>(stateDir, "docker-ipam.json", json, Saved.class);
         this.subnetsInUse = subnetsInUse;
-        this.pools6 = new DockerIpv6Pools(subnets6InUse);
         this.networks = networks;
+        this.pools6 = new DockerIpv6Pools(subnets6InUse, name -> networks.ipv6Held(requireNetwork(name)));
     }
 
     /** Reads the saved pools; a corrupt file stops the daemon rather than hand out addresses twice. */
@@ -200,14 +200,10 @@ public final class DockerIpam {
         return poolAnswer(id, wanted);
     }
 
-    /** An IPv6 pool of its own: a Docker network onto an existing jvs network takes IPv4 only. */
+    /** An IPv6 pool: of its own, or the IPv6 side of a dual-stack jvs network, as for IPv4. */
     private Map<String, Object> requestPool6(String subnet, Map<String, String> options) {
-        final String onto = options.get(JVS_NETWORK);
-        if (onto != null) {
-            throw new PluginException("--ipam-opt " + JVS_NETWORK + "=" + onto + " takes jvs network " + onto
-                    + "'s IPv4 pool only: create the Docker network without --ipv6");
-        }
-        final Ipv6Cidr wanted = pools6.requestPool(subnet, pools.size() + pools6.size() < MAX_POOLS);
+        final NetworkRecord network = jvsNetwork6(subnet, options);
+        final Ipv6Cidr wanted = pools6.requestPool(subnet, network, pools.size() + pools6.size() < MAX_POOLS);
         save();
         return poolAnswer(wanted.toString(), wanted.toString());
     }
@@ -323,6 +319,39 @@ public final class DockerIpam {
         return network;
     }
 
+    /**
+     * The dual-stack jvs network an IPv6 pool is asked for, by {@code --ipam-opt jvs.network} or by
+     * its exact IPv6 subnet; or null. One with no IPv6 side, or a global one, is refused: the IPAM
+     * driver hands out no IPv6 address from a cluster's blocks.
+     */
+    private NetworkRecord jvsNetwork6(String subnet, Map<String, String> options) {
+        final String name = options.get(JVS_NETWORK);
+        final Ipv6Cidr asked;
+        try {
+            asked = subnet == null || subnet.isEmpty() ? null : Ipv6Cidr.parse(subnet, "subnet");
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        final NetworkRecord network =
+                name != null ? requireNetwork(name) : asked == null ? null : networks.byIpv6Subnet(asked);
+        if (network == null) {
+            return null;
+        }
+        if (network.ipv6() == null) {
+            throw PluginException.noIpv6Side(network.name());
+        }
+        final Ipv6Cidr own = Ipv6Cidr.parse(network.ipv6().subnet(), "subnet");
+        if (asked != null && !asked.equals(own)) {
+            throw new PluginException("IPv6 subnet " + asked + " is not jvs network " + network.name() + "'s (" + own
+                    + "): leave the IPv6 --subnet out or give " + own);
+        }
+        if (network.clusterWide()) {
+            throw new PluginException("jvs network " + network.name() + " is global: the jvs IPAM driver hands"
+                    + " out no IPv6 addresses of a global network yet; create the Docker network without --ipv6");
+        }
+        return network;
+    }
+
     private NetworkRecord requireNetwork(String name) {
         final NetworkRecord network = networks.byName(name);
         if (network == null) {
@@ -347,6 +376,9 @@ public final class DockerIpam {
 
     /** The jvs network a pool stands for, or null for a pool of its own (or no such pool). */
     public String networkOfPool(String poolId) {
+        if (DockerIpv6Pools.isIpv6(poolId)) {
+            return pools6.networkOfPool(poolId);
+        }
         final Pool pool = pools.get(poolId);
         return pool == null ? null : pool.network;
     }

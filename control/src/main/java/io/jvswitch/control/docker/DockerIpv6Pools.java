@@ -3,12 +3,15 @@ package io.jvswitch.control.docker;
 import io.jvswitch.control.ipam.DefaultIpv6Pools;
 import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.ipam.Ipv6Pool;
+import io.jvswitch.control.model.NetworkRecord;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -18,29 +21,39 @@ import java.util.function.Supplier;
  * identical request shares the pool, counted) and an overlapping one is refused. {@link DockerIpam}
  * owns the file and the bound on pools; this class only keeps the IPv6 pools. Called on the control
  * thread only.
+ *
+ * <p>A pool can stand for the IPv6 side of an existing dual-stack jvs network (a Docker network
+ * made with {@code -o jvs.network=NAME}, as {@link DockerIpam}'s IPv4 pools can): its subnet and
+ * gateway are the network's, and its addresses ones that no endpoint of the network holds.
  */
 final class DockerIpv6Pools {
-    /** IPv6 subnets Docker's pools must not overlap: jvs's own networks'. */
+    /** IPv6 subnets Docker's pools must not overlap: jvs's own networks' and the host's routes. */
     private final Supplier<List<Ipv6Cidr>> subnetsInUse;
+    /** By a jvs network's name, the IPv6 addresses its endpoints hold. */
+    private final Function<String, Set<BigInteger>> heldOnNetwork;
 
     private final Map<String, Pool> pools = new LinkedHashMap<>();
 
     private static final class Pool {
         final Ipv6Cidr subnet;
+        /** The existing jvs network the pool stands for; null for a pool of its own. */
+        final String network;
         /** The addresses handed out to Docker, and the gateway. */
         Ipv6Pool addresses;
 
         int references;
 
-        Pool(Ipv6Cidr subnet, Ipv6Pool addresses, int references) {
+        Pool(Ipv6Cidr subnet, String network, Ipv6Pool addresses, int references) {
             this.subnet = subnet;
+            this.network = network;
             this.addresses = addresses;
             this.references = references;
         }
     }
 
-    DockerIpv6Pools(Supplier<List<Ipv6Cidr>> subnetsInUse) {
+    DockerIpv6Pools(Supplier<List<Ipv6Cidr>> subnetsInUse, Function<String, Set<BigInteger>> heldOnNetwork) {
         this.subnetsInUse = subnetsInUse;
+        this.heldOnNetwork = heldOnNetwork;
     }
 
     /** Whether a pool id or a saved subnet is of this family. */
@@ -53,7 +66,7 @@ final class DockerIpv6Pools {
         final Ipv6Pool addresses =
                 new Ipv6Pool(subnet, Ipv6Cidr.parseAddress(saved.gateway(), "gateway"), null, Map.of());
         saved.addresses().forEach(a -> addresses.reserve(Ipv6Cidr.parseAddress(a, "address")));
-        pools.put(subnet.toString(), new Pool(subnet, addresses, saved.references()));
+        pools.put(subnet.toString(), new Pool(subnet, saved.network(), addresses, saved.references()));
     }
 
     int size() {
@@ -66,13 +79,17 @@ final class DockerIpv6Pools {
 
     /**
      * @param subnet the IPv6 subnet asked for, or empty for the first free default /64
+     * @param network the dual-stack jvs network the pool stands for (its subnet checked by the
+     *     caller), or null for a pool of its own
      * @param room whether the driver may hold one more pool
      * @return the pool's id, which is its subnet
      */
-    Ipv6Cidr requestPool(String subnet, boolean room) {
+    Ipv6Cidr requestPool(String subnet, NetworkRecord network, boolean room) {
         final Ipv6Cidr wanted;
         try {
-            if (subnet == null || subnet.isEmpty()) {
+            if (network != null) {
+                wanted = Ipv6Cidr.parse(network.ipv6().subnet(), "subnet");
+            } else if (subnet == null || subnet.isEmpty()) {
                 final List<Ipv6Cidr> inUse = new ArrayList<>(subnetsInUse.get());
                 pools.values().forEach(p -> inUse.add(p.subnet));
                 wanted = DefaultIpv6Pools.pick(inUse);
@@ -83,6 +100,10 @@ final class DockerIpv6Pools {
             throw new PluginException(e.getMessage());
         }
         final Pool same = pools.get(wanted.toString());
+        if (same != null && network != null && !network.name().equals(same.network)) {
+            throw new PluginException("subnet " + wanted + " is already a pool of the jvs IPAM driver"
+                    + (same.network == null ? "" : ", for jvs network " + same.network));
+        }
         if (same != null) {
             same.references++;
             return wanted;
@@ -94,7 +115,7 @@ final class DockerIpv6Pools {
             }
         }
         for (Ipv6Cidr other : subnetsInUse.get()) {
-            if (other.overlaps(wanted)) {
+            if (network == null && other.overlaps(wanted)) {
                 throw new PluginException("subnet " + wanted + " overlaps " + other + ", already in use on this host");
             }
         }
@@ -102,7 +123,16 @@ final class DockerIpv6Pools {
             throw new PluginException("the jvs IPAM driver holds " + DockerIpam.MAX_POOLS + " pools, its limit");
         }
         try {
-            pools.put(wanted.toString(), new Pool(wanted, new Ipv6Pool(wanted, null, null, Map.of()), 1));
+            final BigInteger gateway = network == null
+                    ? null
+                    : Ipv6Cidr.parseAddress(network.ipv6().gateway(), "gateway");
+            pools.put(
+                    wanted.toString(),
+                    new Pool(
+                            wanted,
+                            network == null ? null : network.name(),
+                            new Ipv6Pool(wanted, gateway, null, Map.of()),
+                            1));
         } catch (IllegalArgumentException e) {
             throw new PluginException(e.getMessage());
         }
@@ -133,7 +163,9 @@ final class DockerIpv6Pools {
         final BigInteger ip;
         try {
             if (gateway) {
-                ip = gateway(pool, address);
+                ip = pool.network == null ? gateway(pool, address) : networkGateway(pool, address);
+            } else if ((address == null || address.isEmpty()) && pool.network != null) {
+                ip = offer(pool);
             } else if (address == null || address.isEmpty()) {
                 ip = pool.addresses.allocate();
             } else {
@@ -181,9 +213,43 @@ final class DockerIpv6Pools {
                     Ipv6Cidr.format(p.addresses.gateway()),
                     p.references,
                     p.addresses.allocated().stream().map(Ipv6Cidr::format).toList(),
-                    null));
+                    p.network));
         }
         return saved;
+    }
+
+    /** The jvs network a pool stands for, or null for a pool of its own (or no such pool). */
+    String networkOfPool(String poolId) {
+        final Pool pool = pools.get(poolId);
+        return pool == null ? null : pool.network;
+    }
+
+    /** The lowest address of a jvs network's pool that neither Docker nor the network's endpoints hold, taken. */
+    private BigInteger offer(Pool pool) {
+        final Set<BigInteger> held = heldOnNetwork.apply(pool.network);
+        final List<BigInteger> skipped = new ArrayList<>();
+        try {
+            while (true) {
+                final BigInteger ip = pool.addresses.allocate();
+                if (!held.contains(ip)) {
+                    return ip;
+                }
+                skipped.add(ip); // bounded: each is one of the network's endpoints
+            }
+        } finally {
+            skipped.forEach(pool.addresses::release);
+        }
+    }
+
+    /** A pool that is a jvs network's has that network's gateway, and no other. */
+    private static BigInteger networkGateway(Pool pool, String address) {
+        if (address != null
+                && !address.isEmpty()
+                && !Ipv6Cidr.parseAddress(address, "gateway").equals(pool.addresses.gateway())) {
+            throw new IllegalArgumentException("the IPv6 gateway of jvs network " + pool.network + " is "
+                    + Ipv6Cidr.format(pool.addresses.gateway()) + ", not " + address);
+        }
+        return pool.addresses.gateway();
     }
 
     /** The gateway: the pool's first address after the anycast one, or the one asked for while no endpoint holds one. */

@@ -3,6 +3,7 @@ package io.jvswitch.control.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.EndpointMac;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
@@ -94,14 +95,13 @@ final class DockerNetworkDriver {
         final String subnet = data.path("Pool").asText();
         final String gateway = withoutPrefix(data.path("Gateway").asText(""));
         final Map<String, String> aux = auxAddresses(data);
+        final JsonNode data6 = dualStack ? v6.get(0) : null;
         if (options.network() != null) {
             if (dualStack) {
-                throw new PluginException("-o " + DockerNetworkOptions.JVS_NETWORK + " puts the Docker network onto"
-                        + " jvs network " + options.network() + " over IPv4 only: create it without --ipv6");
+                ipv6Onto(options.network(), data6);
             }
             return attachOnto(id, options, data.path("AddressSpace").asText(""), subnet, gateway, aux);
         }
-        final JsonNode data6 = dualStack ? v6.get(0) : null;
         final String gateway6 = dualStack ? withoutPrefix(data6.path("Gateway").asText("")) : "";
         final Map<String, String> aux6 = dualStack ? auxAddresses(data6) : Map.of();
         for (NetworkRecord existing : service.networks()) {
@@ -146,6 +146,52 @@ final class DockerNetworkDriver {
             aux.put(e.getKey(), withoutPrefix(e.getValue().asText()));
         }
         return aux;
+    }
+
+    /**
+     * {@code --ipv6} with {@code -o jvs.network=NAME}: the IPv6 pool Docker sends must be the jvs
+     * network's IPv6 side (its subnet, and its gateway if one is given); checked before the IPv4
+     * side, which {@link #attachOnto} checks.
+     */
+    private void ipv6Onto(String name, JsonNode data6) {
+        final NetworkRecord network = service.networkOrNull(name);
+        if (network == null) {
+            throw PluginException.unknownNetwork(name);
+        }
+        if (network.ipv6() == null) {
+            throw PluginException.noIpv6Side(name);
+        }
+        final String subnet6 = data6.path("Pool").asText("");
+        final String own = network.ipv6().subnet();
+        final boolean sameSubnet;
+        try {
+            sameSubnet = Ipv6Cidr.parse(subnet6, "subnet").equals(Ipv6Cidr.parse(own, "subnet"));
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        if (!sameSubnet) {
+            throw new PluginException("IPv6 subnet " + subnet6 + " is not jvs network " + name + "'s (" + own
+                    + "): give --subnet " + own + ", or --ipam-driver jvs --ipam-opt "
+                    + DockerNetworkOptions.JVS_NETWORK
+                    + "=" + name + " without an IPv6 --subnet");
+        }
+        final String gateway6 = withoutPrefix(data6.path("Gateway").asText(""));
+        final boolean sameGateway;
+        try {
+            sameGateway = gateway6.isEmpty()
+                    || Ipv6Cidr.parseAddress(gateway6, "gateway")
+                            .equals(Ipv6Cidr.parseAddress(network.ipv6().gateway(), "gateway"));
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(e.getMessage());
+        }
+        if (!sameGateway) {
+            throw new PluginException("IPv6 gateway " + gateway6 + " is not jvs network " + name + "'s ("
+                    + network.ipv6().gateway() + ")");
+        }
+        if (!auxAddresses(data6).isEmpty()) {
+            throw new PluginException("--aux-address does not apply to -o " + DockerNetworkOptions.JVS_NETWORK
+                    + ": the addresses are jvs network " + name + "'s");
+        }
     }
 
     /**

@@ -2,7 +2,11 @@ package io.jvswitch.control.docker;
 
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.NetworkRecord;
+
+import java.math.BigInteger;
+import java.util.Set;
 
 /**
  * The existing jvs networks a pool of the Docker IPAM driver can stand for (a Docker network made
@@ -41,4 +45,14 @@ public interface JvsNetworkAddresses {
      * claims it, with its name.
      */
     int offer(NetworkRecord network, AddressPool heldByDocker);
+
+    /** The network whose IPv6 subnet is exactly this one, or null. */
+    default NetworkRecord byIpv6Subnet(Ipv6Cidr subnet) {
+        return null;
+    }
+
+    /** The IPv6 addresses the network's endpoints hold, which Docker must not be given. */
+    default Set<BigInteger> ipv6Held(NetworkRecord network) {
+        return Set.of();
+    }
 }

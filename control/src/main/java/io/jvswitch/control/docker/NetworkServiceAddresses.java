@@ -2,10 +2,12 @@ package io.jvswitch.control.docker;
 
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.NetworkService;
 
+import java.math.BigInteger;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -43,6 +45,26 @@ public final class NetworkServiceAddresses implements JvsNetworkAddresses {
                         n.subnet() != null && Cidr.parse(n.subnet()).toString().equals(subnet.toString()))
                 .findFirst()
                 .orElse(null);
+    }
+
+    @Override
+    public NetworkRecord byIpv6Subnet(Ipv6Cidr subnet) {
+        return service.get().networks().stream()
+                .filter(n -> n.ipv6() != null
+                        && Ipv6Cidr.parse(n.ipv6().subnet(), "subnet").equals(subnet))
+                .findFirst()
+                .orElse(null);
+    }
+
+    @Override
+    public Set<BigInteger> ipv6Held(NetworkRecord network) {
+        final Set<BigInteger> held = new HashSet<>();
+        for (EndpointRecord e : service.get().endpointsOn(network.name())) {
+            if (e.ipv6() != null) {
+                held.add(Ipv6Cidr.parseAddress(e.ipv6(), "address"));
+            }
+        }
+        return held;
     }
 
     @Override

@@ -20,4 +20,10 @@ final class PluginException extends RuntimeException {
         return new PluginException("jvs network " + name + " is IPv6-only (--ipv4=false) and a Docker network through"
                 + " jvs has an IPv4 subnet: attach containers to it with jvs attach instead");
     }
+
+    /** {@code --ipv6} with {@code -o jvs.network} or {@code --ipam-opt jvs.network} naming an IPv4-only network. */
+    static PluginException noIpv6Side(String name) {
+        return new PluginException("jvs network " + name + " has no IPv6 side: create the Docker network without"
+                + " --ipv6, or put it onto a jvs network created with --ipv6");
+    }
 }

@@ -1,10 +1,7 @@
 package io.jvswitch.control.ipam;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,15 +38,7 @@ public final class HostRoutes {
     }
 
     static List<Cidr> read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return parse(text, ByteOrder.nativeOrder());
+        return parse(ProcNetFile.text(file), ByteOrder.nativeOrder());
     }
 
     /** Parses {@code /proc/net/route} text as written by a little-endian kernel (x86-64, arm64). */

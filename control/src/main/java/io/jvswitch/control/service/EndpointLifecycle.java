@@ -102,11 +102,9 @@ final class EndpointLifecycle {
             throw ControlException.invalid("network " + network.name() + " has no IPv6 (create it with --ipv6)");
         }
         final boolean publishes = request.ports() != null && !request.ports().isEmpty();
-        if (!network.hasIpv4() && (request.ip() != null || publishes)) {
-            throw ControlException.invalid("network " + network.name() + " is IPv6-only (--ipv4=false): "
-                    + (request.ip() != null
-                            ? "it has no IPv4 address to give (--ip " + request.ip() + "); give --ip6 instead"
-                            : "publishing ports (-p) needs an IPv4 address on it"));
+        if (!network.hasIpv4() && request.ip() != null) {
+            throw ControlException.invalid("network " + network.name() + " is IPv6-only (--ipv4=false): it has no"
+                    + " IPv4 address to give (--ip " + request.ip() + "); give --ip6 instead");
         }
         final Long requestedMac = request.mac() != null ? NetworkRequests.mac(request.mac()) : null;
         final NetworkScope scope = state.scopeOf(network);
@@ -134,9 +132,13 @@ final class EndpointLifecycle {
                 throw ControlException.invalid("this daemon publishes no ports (it runs without a host link)");
             }
             // Listeners first: a port in use refuses the attach before anything is created.
-            final List<PortMapping> published = ports == null || ip == 0
+            final List<PortMapping> published = ports == null
                     ? List.of()
-                    : ports.publish(id, Cidr.format(ip), ip6 == null ? null : Ipv6Cidr.format(ip6), request.ports());
+                    : ports.publish(
+                            id,
+                            ip == 0 ? null : Cidr.format(ip),
+                            ip6 == null ? null : Ipv6Cidr.format(ip6),
+                            request.ports());
             final EndpointRecord endpoint = new EndpointRecord(
                     id,
                     name,

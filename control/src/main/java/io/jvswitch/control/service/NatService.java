@@ -127,7 +127,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
             final List<PortMapping> open = new ArrayList<>();
             for (PortMapping mapping : endpoint.ports()) {
                 try {
-                    open.add(listeners.open(mapping, endpoint.ipv4()));
+                    open.add(listeners.open(mapping, relayTarget(endpoint)));
                 } catch (IllegalStateException e) {
                     LOG.log(System.Logger.Level.WARNING, "endpoint {0}: {1}", endpoint.name(), e.getMessage());
                 }
@@ -148,13 +148,15 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         // Its connections go with it: left in the table they would hold their place for days (an
         // established TCP) and match whoever is given the address next.
         final NetworkRecord network = networks.get(endpoint.network());
-        if (network != null && endpoint.hasIpv4()) {
-            final int address = Cidr.parseAddress(endpoint.ipv4());
+        if (network != null) {
             final int[] removed = new int[1];
-            onDataplaneThread.apply(() -> {
-                removed[0] = engine.removeEndpoint(network.dataplaneId(), address);
-                return List.of();
-            });
+            if (endpoint.hasIpv4()) {
+                final int address = Cidr.parseAddress(endpoint.ipv4());
+                onDataplaneThread.apply(() -> {
+                    removed[0] = engine.removeEndpoint(network.dataplaneId(), address);
+                    return List.of();
+                });
+            }
             if (endpoint.ipv6() != null) {
                 final BigInteger address6 = Ipv6Cidr.parseAddress(endpoint.ipv6(), "endpoint address");
                 onDataplaneThread.apply(() -> {
@@ -177,8 +179,11 @@ public final class NatService implements NetworkEvents, AutoCloseable {
     /**
      * Opens the listeners of an endpoint about to be attached; all or nothing. On a dual-stack
      * network ({@code containerIpv6} given) a {@code -p} without a host IP publishes on both
-     * families, as Docker does: {@code 0.0.0.0} and {@code [::]}, on the same host port.
+     * families, as Docker does: {@code 0.0.0.0} and {@code [::]}, on the same host port; on an
+     * IPv6-only one ({@code containerIp} null) on {@code [::]} only ({@link PortSpecs}). The
+     * listeners relay to the container's IPv4 address, or its IPv6 one when it has none.
      *
+     * @param containerIp the endpoint's IPv4 address, or null on an IPv6-only network
      * @param containerIpv6 the endpoint's IPv6 address, or null
      * @param specs {@code -p} arguments
      * @return the mappings with their host ports, to keep in the endpoint's record
@@ -188,24 +193,11 @@ public final class NatService implements NetworkEvents, AutoCloseable {
         if (specs == null || specs.isEmpty()) {
             return List.of();
         }
-        final List<PortMapping> wanted = new ArrayList<>();
-        for (String spec : specs) {
-            try {
-                wanted.addAll(PortMapping.parse(spec, containerIpv6 != null));
-            } catch (IllegalArgumentException e) {
-                throw ControlException.invalid(e.getMessage());
-            }
-        }
-        for (int i = 0; i < wanted.size(); i++) {
-            for (int j = i + 1; j < wanted.size(); j++) {
-                if (wanted.get(i).overlaps(wanted.get(j))) {
-                    throw ControlException.conflict("port mappings overlap: "
-                            + wanted.get(i).spec() + " and " + wanted.get(j).spec());
-                }
-            }
+        final List<PortMapping> wanted = PortSpecs.parse(specs, containerIp != null, containerIpv6 != null);
+        for (PortMapping mapping : wanted) {
             for (Map.Entry<String, List<PortMapping>> other : published.entrySet()) {
                 for (PortMapping taken : other.getValue()) {
-                    if (wanted.get(i).overlaps(taken)) {
+                    if (mapping.overlaps(taken)) {
                         final EndpointRecord owner = endpoints.get(other.getKey());
                         throw ControlException.conflict("host port " + taken.hostPort() + "/" + taken.protocol()
                                 + " is already published by " + (owner == null ? "another endpoint" : owner.name()));
@@ -220,7 +212,8 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 // The IPv6 half of a dual-stack -p takes the host port its IPv4 half got (picked, perhaps).
                 final boolean twin = i > 0 && mapping.isIpv6TwinOf(wanted.get(i - 1));
                 open.add(listeners.open(
-                        twin ? mapping.withHostPort(open.get(i - 1).hostPort()) : mapping, containerIp));
+                        twin ? mapping.withHostPort(open.get(i - 1).hostPort()) : mapping,
+                        containerIp != null ? containerIp : containerIpv6));
             }
         } catch (IllegalStateException e) {
             open.forEach(listeners::close);
@@ -315,7 +308,7 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 row.put("protocol", m.protocol());
                 row.put("hostIp", m.hostIp());
                 row.put("hostPort", m.hostPort());
-                row.put("containerIp", endpoint == null ? "" : endpoint.ipv4());
+                row.put("containerIp", endpoint == null ? "" : relayTarget(endpoint));
                 row.put("containerPort", m.containerPort());
                 row.put("path", pathOf(m, endpoint));
                 out.add(row);
@@ -333,6 +326,11 @@ public final class NatService implements NetworkEvents, AutoCloseable {
                 ? endpoint != null && endpoint.ipv6() != null && HostPortRules.ipv6SelectorOf(m) != null
                 : HostPortRules.selectorOf(m) != null;
         return hostRules != null && routed ? "outside:dataplane host:relay" : "host:relay";
+    }
+
+    /** Where the listeners relay to: the container's IPv4 address, its IPv6 one on an IPv6-only network. */
+    private static String relayTarget(EndpointRecord endpoint) {
+        return endpoint.hasIpv4() ? endpoint.ipv4() : endpoint.ipv6();
     }
 
     /** The tracked connections, read on the dataplane thread: a consistent snapshot. */

@@ -4,6 +4,7 @@ import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.EndpointMac;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6HostRoutes;
 import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkIpv6;
@@ -36,6 +37,8 @@ final class NetworkLifecycle {
     private final OverlayNetworks overlays;
     private final EventFanOut events;
     private final Supplier<List<Cidr>> hostRoutes;
+    /** The host's IPv6 routes but jvs's own; none until the daemon sets them ({@link #hostRoutes6}). */
+    private Supplier<List<Ipv6HostRoutes.Route>> hostRoutes6 = List::of;
 
     NetworkLifecycle(
             LiveState state,
@@ -48,6 +51,10 @@ final class NetworkLifecycle {
         this.overlays = overlays;
         this.events = events;
         this.hostRoutes = hostRoutes;
+    }
+
+    void hostRoutes6(Supplier<List<Ipv6HostRoutes.Route>> routes) {
+        this.hostRoutes6 = routes;
     }
 
     /**
@@ -93,8 +100,8 @@ final class NetworkLifecycle {
     }
 
     NetworkRecord create(CreateNetworkRequest request) {
-        final NetworkRequests.ValidNetwork valid =
-                NetworkRequests.network(request, state.networks.values(), hostRoutes.get(), state.cluster());
+        final NetworkRequests.ValidNetwork valid = NetworkRequests.network(
+                request, state.networks.values(), hostRoutes.get(), hostRoutes6.get(), state.cluster());
         final AddressPool pool = valid.pool();
         final Ipv6Pool pool6 = valid.pool6();
         NetworkRecord network = new NetworkRecord(

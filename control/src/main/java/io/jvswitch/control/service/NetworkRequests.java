@@ -5,6 +5,7 @@ import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.DefaultIpv6Pools;
 import io.jvswitch.control.ipam.DefaultPools;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6HostRoutes;
 import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.NetworkRecord;
@@ -60,6 +61,19 @@ final class NetworkRequests {
             Collection<NetworkRecord> existing,
             List<Cidr> hostRoutes,
             ClusterScope cluster) {
+        return network(request, existing, hostRoutes, List.of(), cluster);
+    }
+
+    /**
+     * The same, with the host's IPv6 routes ({@code hostRoutes6}, jvs's own left out): a default
+     * IPv6 subnet avoids them, and an explicit one that overlaps one is refused.
+     */
+    static ValidNetwork network(
+            CreateNetworkRequest request,
+            Collection<NetworkRecord> existing,
+            List<Cidr> hostRoutes,
+            List<Ipv6HostRoutes.Route> hostRoutes6,
+            ClusterScope cluster) {
         final String name = Names.requireValid("network", request.name());
         for (NetworkRecord other : existing) {
             if (other.name().equals(name)) {
@@ -94,7 +108,7 @@ final class NetworkRequests {
         final boolean ipv4 = ipv4(request);
         final Cidr subnet = ipv4 ? subnet(request, existing, hostRoutes) : null;
         final AddressPool pool = ipv4 ? pool(request, subnet) : null;
-        final Ipv6Pool pool6 = ipv6Pool(request, existing, global);
+        final Ipv6Pool pool6 = ipv6Pool(request, existing, hostRoutes6, global);
         final List<String> dns = request.dns() == null ? List.of() : request.dns();
         for (String server : dns) {
             if (ResolvConf.literal(server == null ? "" : server) == null) {
@@ -236,9 +250,13 @@ final class NetworkRequests {
     /**
      * The IPv6 side of a new network, or null without {@code --ipv6}: its subnet (given, or the
      * first free default /64), gateway, ip-range and aux addresses, checked against every other
-     * network's IPv6 subnet.
+     * network's IPv6 subnet and the host's IPv6 routes.
      */
-    private static Ipv6Pool ipv6Pool(CreateNetworkRequest request, Collection<NetworkRecord> existing, boolean global) {
+    private static Ipv6Pool ipv6Pool(
+            CreateNetworkRequest request,
+            Collection<NetworkRecord> existing,
+            List<Ipv6HostRoutes.Route> hostRoutes,
+            boolean global) {
         final boolean v6Options = request.subnet6() != null
                 || request.gateway6() != null
                 || request.ipRange6() != null
@@ -260,7 +278,7 @@ final class NetworkRequests {
             throw ControlException.invalid("an IPv6 --gateway or --ip-range needs an IPv6 --subnet");
         }
         try {
-            final List<Ipv6Cidr> inUse = new ArrayList<>();
+            final List<Ipv6Cidr> inUse = new ArrayList<>(Ipv6HostRoutes.destinations(hostRoutes));
             existing.stream()
                     .filter(n -> n.ipv6() != null)
                     .forEach(n -> inUse.add(Ipv6Cidr.parse(n.ipv6().subnet(), "subnet")));
@@ -273,6 +291,12 @@ final class NetworkRequests {
                     throw ControlException.conflict("subnet " + subnet + " overlaps network " + other.name() + " ("
                             + other.ipv6().subnet() + ")");
                 }
+            }
+            final Ipv6HostRoutes.Route route = Ipv6HostRoutes.overlapping(hostRoutes, subnet);
+            if (route != null) {
+                // Its route via the switch would take the host's traffic to that route's destinations.
+                throw ControlException.conflict("subnet " + subnet + " overlaps the host's route " + route
+                        + ": give another IPv6 --subnet, or none for a free default one");
             }
             final Map<String, BigInteger> aux = new LinkedHashMap<>();
             if (request.auxAddresses6() != null) {

@@ -1,6 +1,7 @@
 package io.jvswitch.control.service;
 
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6HostRoutes;
 import io.jvswitch.control.model.DaemonState;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
@@ -72,6 +73,11 @@ public final class NetworkService {
         this.endpoints = new EndpointLifecycle(state, slots, waiting, wiring, dataplane, events, () -> nat);
         this.recovery = new EndpointRecovery(state, waiting, wiring, endpoints, events);
         this.peers = new OverlayPeers(state, dataplane, overlays, events);
+    }
+
+    /** The host's IPv6 routes that a new network's IPv6 subnet must not overlap (jvs's own left out). */
+    public void hostRoutes6(Supplier<List<Ipv6HostRoutes.Route>> routes) {
+        networks.hostRoutes6(routes);
     }
 
     /** Publishing ports needs the NAT service (it is also registered as a listener for the rest). */

@@ -14,11 +14,13 @@ import io.jvswitch.control.model.NetworkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 class DockerIpamTest {
     private static final Map<String, String> GATEWAY =
@@ -198,7 +200,7 @@ class DockerIpamTest {
         final PluginException onto = assertThrows(
                 PluginException.class,
                 () -> ipam.requestPool("jvs-local", "", "", true, Map.of(DockerIpam.JVS_NETWORK, "multi")));
-        assertTrue(onto.getMessage().contains("create the Docker network without --ipv6"), onto.getMessage());
+        assertTrue(onto.getMessage().startsWith("unknown jvs network 'multi'"), onto.getMessage());
         assertEquals(List.of("fd00:30::/64"), ipam.poolIds(), "a refused request makes no pool");
     }
 
@@ -339,6 +341,67 @@ class DockerIpamTest {
     }
 
     @Test
+    void anIpv6PoolCanBeADualStackJvsNetworksIpv6Side() {
+        final NetworkRecord web = new NetworkRecord(
+                "n3",
+                3,
+                "web",
+                "bridge",
+                "10.40.0.0/24",
+                "10.40.0.1",
+                null,
+                null,
+                false,
+                1500,
+                "now",
+                null,
+                null,
+                null,
+                new NetworkIpv6("fd00:40::/64", "fd00:40::1", null, null));
+        final NetworkRecord v4only = new NetworkRecord(
+                "n4", 4, "v4", "bridge", "10.41.0.0/24", "10.41.0.1", null, null, false, 1500, "now", null, null, null);
+        // a jvs attach holds ::2 already
+        final JvsNetworkAddresses jvs =
+                new FixedNetworks(List.of(web, v4only), Set.of(Ipv6Cidr.parseAddress("fd00:40::2", "address")));
+        // the jvs network's own subnet is in use on this host: that does not refuse its own pool
+        final DockerIpam ipam = new DockerIpam(
+                dir, Json.mapper(), List::of, () -> List.of(Ipv6Cidr.parse("fd00:40::/64", "subnet")), jvs);
+        final String pool = "fd00:40::/64";
+        assertEquals(
+                pool,
+                ipam.requestPool("jvs-local", "", "", true, Map.of("jvs.network", "web"))
+                        .get("PoolID"));
+        assertEquals(
+                pool, ipam.requestPool("jvs-local", pool, "", true, Map.of()).get("PoolID"), "by its subnet");
+        assertEquals("web", ipam.networkOfPool(pool));
+        assertEquals("fd00:40::1/64", ipam.requestAddress(pool, "", GATEWAY));
+        assertThrows(PluginException.class, () -> ipam.requestAddress(pool, "fd00:40::9", GATEWAY));
+        assertEquals("fd00:40::3/64", ipam.requestAddress(pool, "", Map.of()), "not the endpoint's ::2");
+        assertEquals("fd00:40::4/64", ipam.requestAddress(pool, "", Map.of()));
+        ipam.releaseAddress(pool, "fd00:40::3/64");
+        // refused: another subnet than the network's, a network without IPv6
+        final PluginException other = assertThrows(
+                PluginException.class,
+                () -> ipam.requestPool("jvs-local", "fd00:40::/80", "", true, Map.of("jvs.network", "web")));
+        assertEquals(
+                "IPv6 subnet fd00:40::/80 is not jvs network web's (fd00:40::/64): leave the IPv6 --subnet out or give"
+                        + " fd00:40::/64",
+                other.getMessage());
+        final PluginException noIpv6 = assertThrows(
+                PluginException.class, () -> ipam.requestPool("jvs-local", "", "", true, Map.of("jvs.network", "v4")));
+        assertTrue(noIpv6.getMessage().startsWith("jvs network v4 has no IPv6 side"), noIpv6.getMessage());
+        // kept across a restart, with the network it stands for
+        final DockerIpam second = new DockerIpam(dir, Json.mapper(), List::of, List::of, jvs);
+        second.load();
+        assertEquals("web", second.networkOfPool(pool));
+        assertEquals(List.of("fd00:40::4"), second.addresses(pool));
+        assertEquals("fd00:40::3/64", second.requestAddress(pool, "", Map.of()));
+        second.releasePool(pool);
+        second.releasePool(pool);
+        assertEquals(List.of(), second.poolIds());
+    }
+
+    @Test
     void aPoolCannotBeAnIpv6OnlyJvsNetwork() {
         final NetworkRecord v6only = new NetworkRecord(
                 "n2",
@@ -356,27 +419,49 @@ class DockerIpamTest {
                 null,
                 null,
                 new NetworkIpv6("fd00:21::/64", "fd00:21::1", null, null));
-        final JvsNetworkAddresses jvs = new JvsNetworkAddresses() {
-            @Override
-            public NetworkRecord byName(String name) {
-                return name.equals("v6only") ? v6only : null;
-            }
-
-            @Override
-            public NetworkRecord bySubnet(Cidr subnet) {
-                return null;
-            }
-
-            @Override
-            public int offer(NetworkRecord on, AddressPool heldByDocker) {
-                throw new AssertionError("no address of an IPv6-only network is offered");
-            }
-        };
+        final JvsNetworkAddresses jvs = new FixedNetworks(List.of(v6only), Set.of());
         final DockerIpam ipam = new DockerIpam(dir, Json.mapper(), List::of, jvs);
         final PluginException refused = assertThrows(
                 PluginException.class,
                 () -> ipam.requestPool("jvs-local", "", "", false, Map.of("jvs.network", "v6only")));
         assertTrue(refused.getMessage().contains("is IPv6-only"), refused.getMessage());
         assertEquals(List.of(), ipam.poolIds());
+    }
+
+    /**
+     * Local jvs networks as the IPAM sees them, found by name or IPv6 subnet (never by IPv4 subnet),
+     * whose endpoints hold {@code held}; no IPv4 address is offered.
+     */
+    private record FixedNetworks(List<NetworkRecord> networks, Set<BigInteger> held) implements JvsNetworkAddresses {
+        @Override
+        public NetworkRecord byName(String name) {
+            return networks.stream()
+                    .filter(n -> n.name().equals(name))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        @Override
+        public NetworkRecord bySubnet(Cidr subnet) {
+            return null;
+        }
+
+        @Override
+        public NetworkRecord byIpv6Subnet(Ipv6Cidr subnet) {
+            return networks.stream()
+                    .filter(n -> n.ipv6() != null && n.ipv6().subnet().equals(subnet.toString()))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        @Override
+        public Set<BigInteger> ipv6Held(NetworkRecord network) {
+            return held;
+        }
+
+        @Override
+        public int offer(NetworkRecord on, AddressPool heldByDocker) {
+            throw new AssertionError("no IPv4 address is asked for here");
+        }
     }
 }

@@ -79,12 +79,6 @@ class DockerPluginTest {
         assertEquals(
                 "a jvs network has at most one IPv6 subnet (got 2): give one IPv6 --subnet",
                 refusal(plugin, "{" + id + "," + v4 + ",\"IPv6Data\":[" + v6 + "," + v6.replace("30", "31") + "]}"));
-        assertEquals(
-                "-o jvs.network puts the Docker network onto jvs network multi over IPv4 only: create it without --ipv6",
-                refusal(
-                        plugin,
-                        "{" + id + "," + v4 + ",\"IPv6Data\":[" + v6 + "],"
-                                + "\"Options\":{\"com.docker.network.generic\":{\"jvs.network\":\"multi\"}}}"));
     }
 
     private String refusal(DockerPlugin plugin, String request) throws Exception {

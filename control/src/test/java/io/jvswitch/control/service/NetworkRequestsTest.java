@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6HostRoutes;
 import io.jvswitch.control.model.ContainerRef;
 import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
@@ -81,6 +83,33 @@ class NetworkRequestsTest {
                 overlay("ov2", "192.0.2.1", null, List.of("192.0.2.2", "192.0.2.2")),
                 existing);
         assertKind(ControlException.Kind.INVALID, overlay("ov2", "192.0.2.1", null, List.of("224.0.0.1")), existing);
+    }
+
+    @Test
+    void anIpv6SubnetAvoidsTheHostsIpv6RoutesAndOneGivenOverARouteIsRefused() {
+        final List<Ipv6HostRoutes.Route> routes = List.of(
+                new Ipv6HostRoutes.Route(Ipv6Cidr.parse("fd4a:7673:7769:1::/64", "route"), "eth0"),
+                new Ipv6HostRoutes.Route(Ipv6Cidr.parse("fd00:9::/48", "route"), "eth1"));
+        assertEquals(
+                "fd4a:7673:7769:2::/64",
+                NetworkRequests.network(ipv6Only("v6", null), List.of(), NO_ROUTES, routes, null)
+                        .pool6()
+                        .subnet()
+                        .toString());
+        final ControlException refused = assertThrows(
+                ControlException.class,
+                () -> NetworkRequests.network(ipv6Only("v6", "fd00:9:0:1::/64"), List.of(), NO_ROUTES, routes, null));
+        assertEquals(ControlException.Kind.CONFLICT, refused.kind());
+        assertEquals(
+                "subnet fd00:9:0:1::/64 overlaps the host's route fd00:9::/48 dev eth1: give another IPv6 --subnet,"
+                        + " or none for a free default one",
+                refused.getMessage());
+        // Another network's subnet is named first: the host routes it via jvs's own link.
+        final List<NetworkRecord> existing = List.of(ipv6OnlyRecord("v6", "fd00:9:0:1::/64"));
+        final ControlException network = assertThrows(
+                ControlException.class,
+                () -> NetworkRequests.network(ipv6Only("v6b", "fd00:9::/48"), existing, NO_ROUTES, routes, null));
+        assertTrue(network.getMessage().contains("overlaps network v6"), network.getMessage());
     }
 
     @Test

@@ -308,11 +308,6 @@ class NetworkServiceTest {
                 () -> service.attach(
                         new AttachRequest("v6", rose, null, "10.1.0.5", null, null, null, null, null, null)));
         assertTrue(withIp.getMessage().contains("IPv6-only"), withIp.getMessage());
-        final ControlException publishing = assertThrows(
-                ControlException.class,
-                () -> service.attach(
-                        new AttachRequest("v6", rose, null, null, null, null, null, null, List.of("8080:80"), null)));
-        assertTrue(publishing.getMessage().contains("IPv6-only"), publishing.getMessage());
         assertEquals(before, Files.readString(dir.resolve("state/state.json")), "the refusals changed nothing");
         assertTrue(wiring.created.isEmpty());
 

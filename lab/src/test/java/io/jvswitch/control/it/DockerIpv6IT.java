@@ -71,7 +71,7 @@ class DockerIpv6IT {
     void stop() throws Exception {
         try {
             if (engine != null) {
-                engine.docker("rm", "-f", "c1", "c2", "c3", "a1", "d1", "again", "l1");
+                engine.docker("rm", "-f", "c1", "c2", "c3", "a1", "d1", "again", "l1", "o1", "o2");
             }
         } finally {
             try {
@@ -268,6 +268,54 @@ class DockerIpv6IT {
         assertTrue(ping6("l1", "fd00:34::1"));
     }
 
+    /**
+     * {@code --ipv6} with {@code -o jvs.network}: a Docker network onto an existing dual-stack jvs
+     * network takes its IPv6 side too (the jvs IPAM supplies its pool and gateway); what cannot
+     * match (another IPv6 subnet, a jvs network without IPv6) is refused and makes nothing; a
+     * restart of jvs keeps the network, its containers and the IPAM's addresses.
+     */
+    @Test
+    @Order(10)
+    void ontoAnExistingDualStackJvsNetworkWithIpv6() throws Exception {
+        jvsText("network", "create", "multi6", "--ipv6", "--subnet", "172.35.0.0/24", "--subnet", "fd00:35::/64");
+        jvsText("network", "create", "plain4", "--subnet", "172.36.0.0/24");
+        final String before = engine.check("network", "ls", "--format", "{{.Name}}");
+        final DockerEngineLab.Result otherSubnet =
+                engine.docker(dualStack("bad6", "172.35.0.0/24", "fd00:36::/64", "-o", "jvs.network=multi6"));
+        assertFalse(otherSubnet.ok());
+        assertTrue(
+                otherSubnet
+                        .stderr()
+                        .contains("remote: IPv6 subnet fd00:36::/64 is not jvs network multi6's (fd00:35::/64)"),
+                otherSubnet.stderr());
+        final DockerEngineLab.Result noIpv6 = engine.docker(ontoWithIpv6("plain4", "bad6b"));
+        assertFalse(noIpv6.ok());
+        assertTrue(noIpv6.stderr().contains("jvs network plain4 has no IPv6 side"), noIpv6.stderr());
+        assertEquals(before, engine.check("network", "ls", "--format", "{{.Name}}"), "nothing was made");
+
+        engine.check(ontoWithIpv6("multi6", "onto6"));
+        final String config = engine.check("network", "inspect", "-f", "{{json .IPAM.Config}}", "onto6");
+        assertTrue(config.contains("172.35.0.0/24") && config.contains("fd00:35::/64"), config);
+        engine.check("run", "-d", "--name", "o1", "--network", "onto6", IMAGE, "sleep", "3600");
+        assertEquals("fd00:35::2", setting("o1", "onto6", "GlobalIPv6Address"));
+        assertEquals("fd00:35::1", setting("o1", "onto6", "IPv6Gateway"));
+        assertTrue(ping6("o1", "fd00:35::1"));
+        final JsonNode containers = jvs("network", "inspect", "multi6").get(0).path("Containers");
+        assertTrue(containers.toString().contains("fd00:35::2/64"), "an endpoint of multi6 itself: " + containers);
+
+        daemon.close();
+        startDaemon();
+        final String log = daemon.logText();
+        assertFalse(log.contains("pool fd00:35::/64 of the jvs IPAM driver belongs to no Docker network"), log);
+        await(() -> ping6("o1", "fd00:35::1"));
+        engine.check("run", "-d", "--name", "o2", "--network", "onto6", IMAGE, "sleep", "3600");
+        assertEquals("fd00:35::3", setting("o2", "onto6", "GlobalIPv6Address"), "o1's address was kept");
+        assertTrue(ping6("o2", "fd00:35::2"));
+        engine.check("rm", "-f", "o1", "o2");
+        engine.check("network", "rm", "onto6");
+        assertTrue(jvsText("network", "ls").contains("multi6"), "the jvs network stays");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private String setting(String container, String network, String field) {
@@ -293,6 +341,24 @@ class DockerIpv6IT {
 
     private String createDualStack(String name, String subnet4, String subnet6, String... more) {
         return engine.check(dualStack(name, subnet4, subnet6, more));
+    }
+
+    /** {@code network create -d jvs --ipv6} onto jvs network {@code onto}, the jvs IPAM supplying both pools. */
+    private static String[] ontoWithIpv6(String onto, String name) {
+        return new String[] {
+            "network",
+            "create",
+            "-d",
+            "jvs",
+            "--ipam-driver",
+            "jvs",
+            "--ipv6",
+            "--ipam-opt",
+            "jvs.network=" + onto,
+            "-o",
+            "jvs.network=" + onto,
+            name
+        };
     }
 
     /** {@code network create -d jvs --ipv6} of both subnets, with {@code more} options before the name. */

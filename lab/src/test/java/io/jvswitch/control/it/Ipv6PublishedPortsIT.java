@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.netns.CommandRunner;
-import io.jvswitch.testsupport.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -15,11 +14,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,37 +31,20 @@ class Ipv6PublishedPortsIT {
     static final String HOST6 = "fd71::1";
     static final String OUTSIDE6 = "fd71::2";
     static DaemonFixture f;
+    static BeyondTheHost beyond;
     static String outside;
     static String web;
-    static Path script;
     static String rulesBeforeDaemon;
     static String routesBeforeDaemon;
     static String rulesBeforeAttach;
     static String routesBeforeAttach;
-    static final List<Process> servers = new ArrayList<>();
 
     @BeforeAll
     static void setUp() throws Exception {
         f = new DaemonFixture("jvsit-pub6", false);
-        script = f.dir.resolve("report_server.py");
-        try (InputStream in = Ipv6PublishedPortsIT.class.getResourceAsStream("/nat/report_server.py")) {
-            Files.copy(in, script);
-        }
-        outside = f.container("outside");
+        beyond = new BeyondTheHost(f, HOST_IP, OUTSIDE_IP, HOST6, OUTSIDE6);
+        outside = beyond.outside;
         web = f.container("web");
-        final String hostEnd = "vq" + Long.toString(System.nanoTime() % 100000, 36);
-        f.lab.check(f.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", outside);
-        f.lab.check(f.host, "ip", "addr", "add", HOST_IP + "/24", "dev", hostEnd);
-        f.lab.check(f.host, "ip", "-6", "addr", "add", HOST6 + "/64", "dev", hostEnd, "nodad");
-        f.lab.check(f.host, "ip", "link", "set", hostEnd, "up");
-        f.lab.check(f.host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
-        f.lab.check(f.host, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
-        f.lab.check(outside, "ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "eth0");
-        f.lab.check(outside, "ip", "-6", "addr", "add", OUTSIDE6 + "/64", "dev", "eth0", "nodad");
-        f.lab.check(outside, "ip", "link", "set", "eth0", "up");
-        f.lab.check(outside, "ip", "route", "add", "default", "via", HOST_IP);
-        f.lab.check(outside, "ip", "-6", "route", "add", "default", "via", HOST6);
-        settled();
         rulesBeforeDaemon = rules6();
         routesBeforeDaemon = routes6();
         f.startDaemon();
@@ -75,16 +53,11 @@ class Ipv6PublishedPortsIT {
         rulesBeforeAttach = rules6();
         routesBeforeAttach = routes6();
         attachWeb();
-        servers.add(startServer(web, f.dir.resolve("web.log"), "80,81", "53", "6"));
+        beyond.startServer(web, f.dir.resolve("web.log"), "80,81", "53", "6");
     }
 
-    /** The link-local addresses' duplicate address detection done, so their routes are all there. */
     static void settled() {
-        Await.until(
-                "the host's IPv6 addresses settled",
-                Duration.ofSeconds(10),
-                () -> f.lab.check(f.host, "ip", "-6", "address", "show", "tentative")
-                        .isBlank());
+        beyond.settled();
     }
 
     static void attachWeb() {
@@ -108,39 +81,21 @@ class Ipv6PublishedPortsIT {
                 "[::1]:9000:80");
     }
 
-    static Process startServer(String namespace, Path log, String tcpPorts, String udpPorts, String family)
-            throws Exception {
-        final Process p = f.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts, family);
-        Readiness.printed(log, "ready");
-        return p;
-    }
-
     @AfterAll
     static void tearDown() throws Exception {
-        for (Process p : servers) {
-            p.destroy();
-            p.waitFor();
-        }
-        if (f != null) {
-            f.close();
-        }
+        BeyondTheHost.close(beyond, f);
     }
 
     static String rules6() {
-        return f.lab.check(f.host, "ip", "-6", "rule", "show");
+        return beyond.rules("-6");
     }
 
     static String routes6() {
-        return f.lab.check(f.host, "ip", "-6", "route", "show", "table", "all");
+        return beyond.routes("-6");
     }
 
     static String curl(String namespace, String... args) {
-        final List<String> command = new ArrayList<>(List.of("curl", "-sS", "-g", "--max-time", "3"));
-        command.addAll(List.of(args));
-        final CommandRunner.Result result =
-                GatewayIT.retry(() -> f.lab.exec(namespace, command.toArray(String[]::new)));
-        assertTrue(result.ok(), command + " from " + namespace + ": " + result.stderr() + "\n" + rules6());
-        return result.stdout().trim();
+        return beyond.curl(namespace, args);
     }
 
     @Test
@@ -340,7 +295,7 @@ class Ipv6PublishedPortsIT {
             final DaemonFixture.Cli attached = f.jvsAt(
                     socket, "attach", "--netns", other, "--network", "side6", "--name", "other", "-p", "[::]:8082:80");
             assertEquals(0, attached.exit(), attached.err() + second.logText());
-            servers.add(startServer(other, f.dir.resolve("other.log"), "80", "", "6"));
+            beyond.startServer(other, f.dir.resolve("other.log"), "80", "", "6");
             assertTrue(curl(outside, "http://[" + HOST6 + "]:8082/").startsWith("client=" + OUTSIDE6 + " "));
             assertTrue(curl(outside, "http://[" + HOST6 + "]:8080/").startsWith("client=" + OUTSIDE6 + " "));
             second.close();

@@ -14,11 +14,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Published ports reached from beyond the host go through the switch: the host's port rules send
@@ -32,35 +28,23 @@ class PublishedPortsIT {
     static final String HOST_IP = "10.61.0.1";
     static final String OUTSIDE_IP = "10.61.0.2";
     static DaemonFixture f;
+    static BeyondTheHost beyond;
     static String outside;
     static String web;
-    static Path script;
     static String rulesBefore;
     static String routesBefore;
-    static final List<Process> servers = new ArrayList<>();
 
     @BeforeAll
     static void setUp() throws Exception {
         f = new DaemonFixture("jvsit-pub");
-        script = f.dir.resolve("report_server.py");
-        try (InputStream in = PublishedPortsIT.class.getResourceAsStream("/nat/report_server.py")) {
-            Files.copy(in, script);
-        }
-        outside = f.container("outside");
+        beyond = new BeyondTheHost(f, HOST_IP, OUTSIDE_IP, null, null);
+        outside = beyond.outside;
         web = f.container("web");
-        final String hostEnd = "vp" + Long.toString(System.nanoTime() % 100000, 36);
-        f.lab.check(f.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", outside);
-        f.lab.check(f.host, "ip", "addr", "add", HOST_IP + "/24", "dev", hostEnd);
-        f.lab.check(f.host, "ip", "link", "set", hostEnd, "up");
-        f.lab.check(f.host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
-        f.lab.check(outside, "ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "eth0");
-        f.lab.check(outside, "ip", "link", "set", "eth0", "up");
-        f.lab.check(outside, "ip", "route", "add", "default", "via", HOST_IP);
         rulesBefore = rules();
         routesBefore = routesWithoutTheLink();
         f.ok("network", "create", "front", "--subnet", "10.62.0.0/24");
         attachWeb();
-        servers.add(startServer(web, f.dir.resolve("web.log"), "80", "53"));
+        beyond.startServer(web, f.dir.resolve("web.log"), "80", "53", "4");
     }
 
     static void attachWeb() {
@@ -80,25 +64,13 @@ class PublishedPortsIT {
                 "127.0.0.1:9000:80");
     }
 
-    static Process startServer(String namespace, Path log, String tcpPorts, String udpPorts) throws Exception {
-        final Process p = f.lab.start(namespace, log, "python3", "-u", script.toString(), tcpPorts, udpPorts);
-        Readiness.printed(log, "ready");
-        return p;
-    }
-
     @AfterAll
     static void tearDown() throws Exception {
-        for (Process p : servers) {
-            p.destroy();
-            p.waitFor();
-        }
-        if (f != null) {
-            f.close();
-        }
+        BeyondTheHost.close(beyond, f);
     }
 
     static String rules() {
-        return f.lab.check(f.host, "ip", "rule", "show");
+        return beyond.rules("-4");
     }
 
     /**
@@ -115,10 +87,7 @@ class PublishedPortsIT {
     }
 
     static String curl(String namespace, String url) {
-        final CommandRunner.Result result =
-                GatewayIT.retry(() -> f.lab.exec(namespace, "curl", "-sS", "--max-time", "3", url));
-        assertTrue(result.ok(), "curl " + url + " from " + namespace + ": " + result.stderr() + "\n" + rules());
-        return result.stdout().trim();
+        return beyond.curl(namespace, url);
     }
 
     @Test
@@ -236,7 +205,7 @@ class PublishedPortsIT {
             final DaemonFixture.Cli attached = f.jvsAt(
                     socket, "attach", "--netns", other, "--network", "side", "--name", "other", "-p", "8081:80");
             assertEquals(0, attached.exit(), attached.err() + second.logText());
-            servers.add(startServer(other, f.dir.resolve("other.log"), "80", ""));
+            beyond.startServer(other, f.dir.resolve("other.log"), "80", "", "4");
             assertTrue(curl(outside, "http://" + HOST_IP + ":8081/").startsWith("client=" + OUTSIDE_IP + " "));
             assertTrue(curl(outside, "http://" + HOST_IP + ":8080/").startsWith("client=" + OUTSIDE_IP + " "));
             second.close();
