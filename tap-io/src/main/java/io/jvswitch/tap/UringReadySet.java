@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link ReadySet} over one io_uring: readiness through multishot polls whose completions land in
@@ -41,17 +42,30 @@ public final class UringReadySet implements ReadySet {
     /** How long a flush before a port closes waits for its writes, at most. */
     private static final long FLUSH_WAIT_NANOS = 100_000_000L;
 
-    // user data: kind in the top byte, a generation in the next three, the slot (or fd) below;
-    // a write's: kind, 16 bits of generation, its length in 24 bits and its slot in the low 16
+    /** Provided buffers for reads through the ring, shared by every port. */
+    public static final int DEFAULT_READ_BUFFERS = 256;
+    /** A provided buffer: a 64 KiB GSO super-frame, its virtio-net header, and room to grow in place. */
+    static final int READ_BUFFER_BYTES = 72 << 10;
+
+    private static final System.Logger LOG = System.getLogger(UringReadySet.class.getName());
+    private static final AtomicBoolean READ_FALLBACK_LOGGED = new AtomicBoolean();
+
+    // user data: kind in the top 4 bits, a generation in bits 32 to 55, the slot (or fd) below;
+    // a write's: kind, 12 bits of generation, its provided buffer plus one in 15 bits (0: the
+    // transmit area), its length in 17 bits and its slot in the low 16
+    private static final int KIND_SHIFT = 60;
     private static final int PORT_POLL = 1;
     private static final int WAKEUP_POLL = 2;
     private static final int DESCRIPTOR_POLL = 3;
     private static final int WRITE = 4;
     private static final int CONTROL = 5;
+    private static final int PORT_READ = 6;
     /** Slots whose writes are batched: a write's user data has 16 bits for the slot. */
     private static final int MAX_BATCHED_SLOT = 0xFFFF;
 
-    private static final int WRITE_GENERATION_MASK = 0xFFFF;
+    private static final int WRITE_GENERATION_MASK = 0xFFF;
+    private static final int WRITE_BUFFER_MASK = 0x7FFF;
+    private static final int WRITE_LENGTH_MASK = 0x1FFFF;
 
     private final IoUring ring;
     private final Arena arena;
@@ -59,6 +73,9 @@ public final class UringReadySet implements ReadySet {
     private final WakeupEventfd wakeupFd;
     private final UnsafeBuffer tx;
     private final long txAddress;
+    /** Reads through the ring into provided buffers; null where the kernel refused them (polls then). */
+    private final RingReads reads;
+
     private boolean closed;
 
     private TapPort[] ports = new TapPort[64];
@@ -82,9 +99,17 @@ public final class UringReadySet implements ReadySet {
     private long enterErrors;
     private long earlyFlushes;
     private long orphanWriteErrors;
+    private long inPlaceWrites;
     private int lastErrno;
 
-    private UringReadySet(IoUring ring, Arena arena, MemorySegment callState, WakeupEventfd wakeupFd, int txBytes) {
+    private UringReadySet(
+            IoUring ring,
+            Arena arena,
+            MemorySegment callState,
+            WakeupEventfd wakeupFd,
+            int txBytes,
+            ProvidedBuffers buffers,
+            boolean multishot) {
         this.ring = ring;
         this.arena = arena;
         this.callState = callState;
@@ -92,6 +117,7 @@ public final class UringReadySet implements ReadySet {
         final MemorySegment area = arena.allocate(txBytes, 4096);
         this.tx = new UnsafeBuffer(area.address(), txBytes);
         this.txAddress = area.address();
+        this.reads = buffers == null ? null : new RingReads(ring, buffers, multishot, this::submitWhenFull);
         ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
     }
 
@@ -100,13 +126,23 @@ public final class UringReadySet implements ReadySet {
         return create(DEFAULT_ENTRIES, DEFAULT_TX_BYTES);
     }
 
+    /** As {@link #create(int, int, int, boolean)} with the default read buffers and multishot reads. */
+    public static UringReadySet create(int entries, int txBytes) throws TapException {
+        return create(entries, txBytes, DEFAULT_READ_BUFFERS, true);
+    }
+
     /**
      * @param entries submission slots (a power of two, at least 8)
      * @param txBytes bytes of frames one batch holds (at least 128 KiB: two GSO super-frames)
+     * @param readBuffers provided buffers that reads through the ring land in (a power of two; 0:
+     *     read with one {@code readv} per frame, readiness from polls)
+     * @param multishot whether a port's read stays armed ({@code IORING_OP_READ_MULTISHOT}) or is
+     *     a single-shot read re-armed after each frame
      * @throws TapException with the errno when io_uring is missing or forbidden ({@code ENOSYS},
      *     {@code EPERM} under {@code kernel.io_uring_disabled})
      */
-    public static UringReadySet create(int entries, int txBytes) throws TapException {
+    public static UringReadySet create(int entries, int txBytes, int readBuffers, boolean multishot)
+            throws TapException {
         if (entries < 8 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("entries must be a power of two of at least 8: " + entries);
         }
@@ -115,24 +151,55 @@ public final class UringReadySet implements ReadySet {
         }
         final IoUring ring = IoUring.create(entries, Math.max(COMPLETIONS, entries * 2));
         final Arena arena = Arena.ofShared();
+        ProvidedBuffers buffers = null;
         try {
+            buffers = readBuffers == 0 ? null : readBuffers(ring, readBuffers, multishot);
             final MemorySegment callState = LibC.allocateCallState(arena);
-            return new UringReadySet(ring, arena, callState, WakeupEventfd.create(callState, arena), txBytes);
+            return new UringReadySet(
+                    ring, arena, callState, WakeupEventfd.create(callState, arena), txBytes, buffers, multishot);
         } catch (TapException | RuntimeException | Error e) {
+            if (buffers != null) {
+                buffers.close();
+            }
             arena.close();
             ring.close();
             throw e;
         }
     }
 
-    private static long userData(int kind, int generation, int slotOrFd) {
-        return ((long) kind << 56) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
+    /** The provided buffers, or null (said once in the log) where the kernel lacks them or the read opcode. */
+    private static ProvidedBuffers readBuffers(IoUring ring, int count, boolean multishot) {
+        String missing = null;
+        if (!ring.supports(multishot ? IoUring.OP_READ_MULTISHOT : IoUring.OP_READ)) {
+            missing = multishot ? "multishot reads (Linux 6.7)" : "reads";
+        } else {
+            try {
+                return ProvidedBuffers.register(ring, count, READ_BUFFER_BYTES);
+            } catch (TapException e) {
+                missing = "provided-buffer rings (Linux 5.19): " + e.getMessage();
+            }
+        }
+        if (!READ_FALLBACK_LOGGED.getAndSet(true)) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "this kernel's io_uring lacks {0}: TAP reads stay one readv per frame",
+                    missing);
+        }
+        return null;
     }
 
-    /** A write's user data: with its length, so its completion can tell a short write and count the bytes. */
-    private static long writeData(int generation, int slot, int length) {
-        return ((long) WRITE << 56)
-                | ((long) (generation & WRITE_GENERATION_MASK) << 40)
+    private static long userData(int kind, int generation, int slotOrFd) {
+        return ((long) kind << KIND_SHIFT) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
+    }
+
+    /**
+     * A write's user data: with its length, so its completion can tell a short write and count the
+     * bytes, and the provided buffer it leaves from (plus one; 0 for the transmit area).
+     */
+    private static long writeData(int generation, int slot, int length, int bufferPlusOne) {
+        return ((long) WRITE << KIND_SHIFT)
+                | ((long) (generation & WRITE_GENERATION_MASK) << 48)
+                | ((long) bufferPlusOne << 33)
                 | ((long) length << 16)
                 | slot;
     }
@@ -151,8 +218,12 @@ public final class UringReadySet implements ReadySet {
         final int generation = ++generations[slot];
         ports[slot] = tap;
         tap.batchWritesIn(this, slot);
-        reserveSubmission();
-        ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, userData(PORT_POLL, generation, slot));
+        if (reads != null) {
+            reads.arm(slot, tap.device().fd(), userData(PORT_READ, generation, slot));
+        } else {
+            reserveSubmission();
+            ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, userData(PORT_POLL, generation, slot));
+        }
         return true;
     }
 
@@ -171,8 +242,12 @@ public final class UringReadySet implements ReadySet {
     void release(TapPort tap) {
         final int slot = tap.batchSlot();
         flush(FLUSH_WAIT_NANOS);
-        reserveSubmission();
-        ring.pollRemove(userData(PORT_POLL, generations[slot], slot), userData(CONTROL, 0, 0));
+        if (reads != null) {
+            reads.stop(slot, userData(CONTROL, 0, 0));
+        } else {
+            reserveSubmission();
+            ring.pollRemove(userData(PORT_POLL, generations[slot], slot), userData(CONTROL, 0, 0));
+        }
         submit(0);
         ports[slot] = null;
         tap.batchWritesIn(null, 0);
@@ -214,9 +289,12 @@ public final class UringReadySet implements ReadySet {
         for (int i = 0; i < lastReportedCount; i++) {
             final int slot = lastReported[i];
             final TapPort port = ports[slot];
-            if (port != null && port.rxMaybeMore()) {
+            if (port != null && (reads != null ? reads.hasLanded(slot) : port.rxMaybeMore())) {
                 markReady(slot);
             }
+        }
+        if (reads != null) {
+            reads.resumeWaiting();
         }
         final boolean ready = pendingCount > 0 || descriptorPending || ring.completions() > 0;
         final long waitNanos = ready || timeoutMillis == 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
@@ -250,6 +328,25 @@ public final class UringReadySet implements ReadySet {
      * buffer at once) and fills a submission entry. Submits early when the area or the ring is full.
      */
     int queueWrite(int slot, int fd, DirectBuffer buffer, int offset, int length) {
+        final long address = buffer.addressOffset() + offset;
+        final int lent = reads == null ? -1 : reads.bufferOf(address, length);
+        if (lent >= 0) {
+            // the frame lies in a provided buffer: written from there, which stays ours until written
+            if (ring.freeSubmissions() == 0) {
+                earlyFlushes++;
+                submit(0);
+                reap();
+                if (ring.freeSubmissions() == 0) {
+                    return Port.TX_BUSY;
+                }
+            }
+            reads.writing(lent);
+            ring.write(fd, address, length, writeData(generations[slot], slot, length, lent + 1));
+            writesInFlight++;
+            writes++;
+            inPlaceWrites++;
+            return Port.TX_OK;
+        }
         final int room = (length + ALIGNMENT - 1) & -ALIGNMENT;
         if (txUsed + room > tx.capacity() || ring.freeSubmissions() == 0) {
             earlyFlushes++;
@@ -259,7 +356,7 @@ public final class UringReadySet implements ReadySet {
             }
         }
         tx.putBytes(txUsed, buffer, offset, length);
-        ring.write(fd, txAddress + txUsed, length, writeData(generations[slot], slot, length));
+        ring.write(fd, txAddress + txUsed, length, writeData(generations[slot], slot, length, 0));
         txUsed += room;
         writesInFlight++;
         writes++;
@@ -285,6 +382,13 @@ public final class UringReadySet implements ReadySet {
         }
     }
 
+    /** Frees a submission slot without consuming completions: safe inside {@link #reap}. */
+    private void submitWhenFull() {
+        if (ring.freeSubmissions() == 0) {
+            submit(0);
+        }
+    }
+
     private void submit(long waitNanos) {
         enters++;
         final int result = ring.enter(waitNanos);
@@ -302,16 +406,20 @@ public final class UringReadySet implements ReadySet {
             final long data = ring.completionUserData(i);
             final int result = ring.completionResult(i);
             final boolean more = (ring.completionFlags(i) & IoUring.CQE_F_MORE) != 0;
-            final int kind = (int) (data >>> 56);
+            final int kind = (int) (data >>> KIND_SHIFT);
             final int generation = (int) (data >>> 32) & 0xFF_FFFF;
             final int slot = (int) data;
             switch (kind) {
                 case WRITE -> {
                     writesInFlight--;
                     final int writeSlot = (int) data & MAX_BATCHED_SLOT;
-                    final int length = (int) (data >>> 16) & 0xFF_FFFF;
+                    final int length = (int) (data >>> 16) & WRITE_LENGTH_MASK;
+                    final int bufferPlusOne = (int) (data >>> 33) & WRITE_BUFFER_MASK;
+                    if (bufferPlusOne != 0) {
+                        reads.written(bufferPlusOne - 1);
+                    }
                     final TapPort port = writeSlot < ports.length ? ports[writeSlot] : null;
-                    final int writeGeneration = (int) (data >>> 40) & WRITE_GENERATION_MASK;
+                    final int writeGeneration = (int) (data >>> 48) & WRITE_GENERATION_MASK;
                     if (port != null && (generations[writeSlot] & WRITE_GENERATION_MASK) == writeGeneration) {
                         port.writeCompleted(result, length);
                     } else if (result < length) {
@@ -325,6 +433,12 @@ public final class UringReadySet implements ReadySet {
                         if (!more && result != -Errno.ECANCELED) {
                             rearm(port.device().fd(), data);
                         }
+                    }
+                }
+                case PORT_READ -> {
+                    final boolean current = ports[slot] != null && generations[slot] == generation;
+                    if (reads.completed(slot, current, result, ring.completionFlags(i))) {
+                        markReady(slot);
                     }
                 }
                 case WAKEUP_POLL -> {
@@ -432,6 +546,9 @@ public final class UringReadySet implements ReadySet {
             return;
         }
         flush(FLUSH_WAIT_NANOS);
+        if (reads != null) {
+            stopReads();
+        }
         closed = true;
         for (int slot = 0; slot < ports.length; slot++) {
             if (ports[slot] != null) {
@@ -439,13 +556,85 @@ public final class UringReadySet implements ReadySet {
                 ports[slot] = null;
             }
         }
+        if (reads != null) {
+            reads.close(); // unregisters the buffers while the ring is open
+        }
         wakeupFd.close(callState);
         ring.close();
         arena.close();
     }
 
+    /**
+     * Cancels every port's read and waits (bounded) for their last completions, so the kernel no
+     * longer reads into the buffers when they are freed.
+     */
+    private void stopReads() {
+        for (int slot = 0; slot < ports.length; slot++) {
+            if (ports[slot] != null) {
+                reads.stop(slot, userData(CONTROL, 0, 0));
+                ports[slot] = null; // later completions give their buffers straight back
+            }
+        }
+        final long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        do {
+            submit(1_000_000L);
+            reap();
+        } while (reads.inFlight() > 0 && System.nanoTime() < deadline);
+    }
+
+    /** Whether ports added here read through the ring and lend their frames ({@link TapPort#lend}). */
+    boolean readsThroughRing() {
+        return reads != null;
+    }
+
+    /** As {@link TapPort#lend}, for the port in {@code slot}. */
+    int lend(int slot, UnsafeBuffer view) {
+        return reads.lend(slot, view);
+    }
+
+    /** As {@link TapPort#takeBack}. */
+    void takeBack(UnsafeBuffer view) {
+        if (reads != null) {
+            reads.takeBack(view);
+        }
+    }
+
+    /** Frames written from the provided buffer they were read into, without a copy. */
+    public long inPlaceWrites() {
+        return inPlaceWrites;
+    }
+
+    /**
+     * Reads that ended because every provided buffer was held ({@code ENOBUFS}): the port's reads
+     * waited until buffers came back, its frames queued in the TAP meanwhile.
+     */
+    public long readBufferWaits() {
+        return reads == null ? 0 : reads.bufferWaits();
+    }
+
+    /** Frames lent to the switch from provided buffers. */
+    public long framesLent() {
+        return reads == null ? 0 : reads.frames().lent();
+    }
+
+    /** Provided buffers given back to the kernel. */
+    public long buffersReturned() {
+        return reads == null ? 0 : reads.frames().returned();
+    }
+
+    /** Provided buffers the kernel can read into now. */
+    public int buffersInRing() {
+        return reads == null ? 0 : reads.buffers().inRing();
+    }
+
+    /** Reads that failed with an unexpected errno (counted, then re-armed). */
+    public long readErrors() {
+        return reads == null ? 0 : reads.readErrors();
+    }
+
     @Override
     public String toString() {
-        return "UringReadySet[enters=" + enters + ", writes=" + writes + ", rearms=" + rearms + "]";
+        return "UringReadySet[enters=" + enters + ", writes=" + writes + ", inPlaceWrites=" + inPlaceWrites
+                + ", rearms=" + rearms + ", readBufferWaits=" + readBufferWaits() + "]";
     }
 }

@@ -1,0 +1,253 @@
+package io.jvswitch.tap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvswitch.switching.Dataplane;
+import io.jvswitch.switching.EtherTypePolicy;
+import io.jvswitch.switching.PortCounter;
+import io.jvswitch.switching.PortSecurity;
+import io.jvswitch.switching.PortStats;
+import io.jvswitch.switching.SwitchContext;
+import io.jvswitch.switching.port.Port;
+import io.jvswitch.testsupport.Await;
+import io.jvswitch.testsupport.FrameBuilder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads through the ring into provided buffers, lent to the caller where they landed, against real
+ * TAP devices in namespaces the tests create: every buffer goes back to the kernel exactly once,
+ * after its loan and every write from it ended.
+ */
+class RingReadsTest {
+    static final int MTU = 1500;
+    static final int SLOT = 3;
+    static final Duration WAIT = Duration.ofSeconds(5);
+
+    final TestNamespaces namespaces = new TestNamespaces();
+    final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+    final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    final int[] slots = new int[8];
+    Dataplane dp;
+
+    @BeforeAll
+    static void requireTap() {
+        TestNamespaces.assumeTapCapable();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        if (dp != null) {
+            dp.close();
+        }
+        namespaces.close();
+    }
+
+    TapPort open(String ns, String name, String address) throws Exception {
+        TapDevice device = namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), name, false));
+        TestNamespaces.ip(ns, "link", "set", "dev", name, "up");
+        if (address != null) {
+            TestNamespaces.ip(ns, "addr", "add", address, "dev", name);
+        }
+        return new TapPort(device, MTU);
+    }
+
+    /** Writes {@code count} ARP requests for the TAP's address: the kernel queues a reply to each. */
+    void askForReplies(TapPort port, UringReadySet ring, int count) {
+        for (int i = 0; i < count; i++) {
+            int length = Frames.arpRequest(out, 0, Frames.PEER_MAC, Frames.PEER_IP + i, Frames.TAP_IP);
+            assertEquals(Port.TX_OK, port.transmit(out, 0, length));
+        }
+        ring.poll(slots, 0); // submits the writes; the replies land as the kernel answers them
+    }
+
+    /** Lends frames until {@code wanted} ARP replies came (or the wait ended), giving each back; returns them. */
+    int lendReplies(TapPort port, UringReadySet ring, int wanted) {
+        int replies = 0;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (replies < wanted && System.nanoTime() < deadline) {
+            ring.poll(slots, 100);
+            int length;
+            while ((length = port.lend(view)) > 0) {
+                if (Frames.isArp(view, 0, length, 2) && Frames.arpTargetIp(view, 0) - Frames.PEER_IP < 64) {
+                    replies++;
+                }
+                port.takeBack(view);
+            }
+        }
+        return replies;
+    }
+
+    @Test
+    void framesLandInProvidedBuffersAndAreLentIntactWithoutACopy() throws Exception {
+        String ns = namespaces.create();
+        TapPort port = open(ns, "jvsr0", "10.77.0.1/24");
+        UringReadySet ring = namespaces.track(UringReadySet.create());
+        assertTrue(ring.add(SLOT, port));
+        assertTrue(port.lendsFrames(), "this kernel (6.7+) reads through the ring");
+
+        askForReplies(port, ring, 16);
+        assertEquals(16, lendReplies(port, ring, 16), "every reply, intact");
+        assertTrue(ring.framesLent() >= 16);
+        assertEquals(ring.framesLent(), ring.buffersReturned(), "each lent buffer given back once");
+        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.buffersInRing(), "all back in the kernel's ring");
+        assertEquals(0, ring.readErrors());
+    }
+
+    @Test
+    void whenBuffersRunOutTheReadWaitsIsCountedAndResumes() throws Exception {
+        String ns = namespaces.create();
+        TapPort port = open(ns, "jvsr0", "10.77.0.1/24");
+        UringReadySet ring = namespaces.track(UringReadySet.create(64, 1 << 20, 2, true));
+        assertTrue(ring.add(SLOT, port));
+
+        askForReplies(port, ring, 12);
+        Await.until(
+                "both buffers filled",
+                WAIT,
+                () -> {
+                    ring.poll(slots, 10);
+                    return ring.buffersInRing();
+                },
+                n -> n == 0);
+        // hold both frames: the read must end with ENOBUFS and wait
+        UnsafeBuffer first = new UnsafeBuffer(0, 0);
+        assertTrue(port.lend(first) > 0);
+        assertTrue(port.lend(view) > 0);
+        Await.until(
+                "the read to end for want of buffers",
+                WAIT,
+                () -> {
+                    ring.poll(slots, 10);
+                    return ring.readBufferWaits();
+                },
+                n -> n > 0);
+        port.takeBack(first);
+        port.takeBack(view);
+
+        assertEquals(10, lendReplies(port, ring, 10), "the other ten arrived after the wait");
+        assertTrue(ring.readBufferWaits() >= 1);
+        assertEquals(ring.framesLent(), ring.buffersReturned());
+        Await.until(
+                "both buffers back",
+                WAIT,
+                () -> {
+                    ring.poll(slots, 0);
+                    return ring.buffersInRing();
+                },
+                n -> n == 2);
+    }
+
+    @Test
+    void aFloodWritesOneBufferToEveryPortAndReturnsItOnce() throws Exception {
+        String ns = namespaces.create();
+        TapPort a = open(ns, "jvsa0", "10.77.0.1/24");
+        TapPort b = open(ns, "jvsb0", null);
+        TapPort c = open(ns, "jvsc0", null);
+        UringReadySet ring = namespaces.track(UringReadySet.create());
+        dp = new Dataplane(new SwitchContext(), ring, (slot, name) -> {}, Throwable::printStackTrace);
+        call(dp.addNetwork(
+                1,
+                "n",
+                FrameBuilder.ip("10.77.0.254"),
+                FrameBuilder.mac("02:4a:0a:00:00:01"),
+                EtherTypePolicy.IP_ONLY));
+        call(dp.plug(1, a, FrameBuilder.mac("02:4a:0a:00:00:02"), Frames.TAP_IP, PortSecurity.ALLOW_SPOOFING));
+        int slotB =
+                call(dp.plug(1, b, FrameBuilder.mac("02:4a:0a:00:00:03"), Frames.PEER_IP, PortSecurity.ALLOW_SPOOFING));
+        int slotC = call(
+                dp.plug(1, c, FrameBuilder.mac("02:4a:0a:00:00:04"), Frames.PEER_IP + 1, PortSecurity.ALLOW_SPOOFING));
+
+        int datagrams = 5;
+        NetworkNamespace.call(TestNamespaces.path(ns), () -> {
+            try (DatagramSocket socket = new DatagramSocket()) {
+                socket.setBroadcast(true);
+                byte[] payload = new byte[100];
+                for (int i = 0; i < datagrams; i++) {
+                    socket.send(new DatagramPacket(payload, payload.length, InetAddress.getByName("10.77.0.255"), 9));
+                }
+            }
+            return null;
+        });
+        Await.until(
+                "the broadcasts flooded to both ports",
+                WAIT,
+                () -> {
+                    dp.runDutyCycle();
+                    return call(dp.portStats());
+                },
+                stats -> txFrames(stats, slotB) >= datagrams && txFrames(stats, slotC) >= datagrams);
+        Await.until(
+                "every buffer back in the kernel's ring",
+                WAIT,
+                () -> {
+                    dp.runDutyCycle();
+                    return ring.buffersInRing();
+                },
+                n -> n == UringReadySet.DEFAULT_READ_BUFFERS);
+        assertEquals(ring.framesLent(), ring.buffersReturned(), "each buffer returned exactly once");
+        assertTrue(ring.inPlaceWrites() >= 2L * datagrams, "written from where they landed: " + ring);
+        assertEquals(ring.writes(), ring.inPlaceWrites(), "no frame copied into the transmit area: " + ring);
+        assertEquals(0, b.txErrors() + b.txDropped() + c.txErrors() + c.txDropped());
+    }
+
+    @Test
+    void aPortRemovedWhileItsFrameIsLentAndWrittenGivesTheBufferBackOnce() throws Exception {
+        String ns = namespaces.create();
+        TapPort a = open(ns, "jvsa0", "10.77.0.1/24");
+        TapPort b = open(ns, "jvsb0", null);
+        UringReadySet ring = namespaces.track(UringReadySet.create());
+        assertTrue(ring.add(SLOT, a));
+        assertTrue(ring.add(SLOT + 1, b));
+
+        askForReplies(a, ring, 1);
+        int length = Await.until(
+                "a reply lands",
+                WAIT,
+                () -> {
+                    ring.poll(slots, 10);
+                    return a.lend(view);
+                },
+                n -> n > 0);
+        assertEquals(Port.TX_OK, b.transmit(view, 0, length), "queued from the lent buffer");
+        assertEquals(1, ring.inPlaceWrites());
+        // both ports leave: the write is flushed, the read cancelled; the loan outlives them
+        ring.remove(SLOT + 1, b);
+        b.close();
+        ring.remove(SLOT, a);
+        a.close();
+        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS - 1, ring.buffersInRing(), "still lent");
+        a.takeBack(view);
+        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.buffersInRing());
+        assertEquals(ring.framesLent(), ring.buffersReturned());
+        Await.until(
+                "the TAPs to disappear",
+                WAIT,
+                () -> TestNamespaces.run(List.of("ip", "-n", ns, "link", "show", "jvsa0"))
+                                .exit()
+                        != 0);
+    }
+
+    private static long txFrames(List<PortStats> stats, int slot) {
+        return stats.stream()
+                .filter(s -> s.slot() == slot)
+                .mapToLong(s -> s.get(PortCounter.TX_FRAMES))
+                .sum();
+    }
+
+    private <T> T call(CompletableFuture<T> future) {
+        dp.runDutyCycle();
+        return Dataplane.await(future);
+    }
+}
