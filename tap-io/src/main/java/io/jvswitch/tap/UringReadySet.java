@@ -38,7 +38,6 @@ public final class UringReadySet implements ReadySet {
     public static final int DEFAULT_TX_BYTES = 4 << 20;
 
     private static final int COMPLETIONS = 4096;
-    private static final int ALIGNMENT = 64;
     /** How long a flush before a port closes waits for its writes, at most. */
     private static final long FLUSH_WAIT_NANOS = 100_000_000L;
 
@@ -51,28 +50,20 @@ public final class UringReadySet implements ReadySet {
     private static final AtomicBoolean READ_FALLBACK_LOGGED = new AtomicBoolean();
 
     // user data: kind in the top 4 bits, a generation in bits 32 to 55, the slot (or fd) below;
-    // a write's: kind, 12 bits of generation, its provided buffer plus one in 15 bits (0: the
-    // transmit area), its length in 17 bits and its slot in the low 16
-    private static final int KIND_SHIFT = 60;
+    // a write's is RingWrites's
+    private static final int KIND_SHIFT = RingWrites.KIND_SHIFT;
     private static final int PORT_POLL = 1;
     private static final int WAKEUP_POLL = 2;
     private static final int DESCRIPTOR_POLL = 3;
-    private static final int WRITE = 4;
+    private static final int WRITE = RingWrites.KIND;
     private static final int CONTROL = 5;
     private static final int PORT_READ = 6;
-    /** Slots whose writes are batched: a write's user data has 16 bits for the slot. */
-    private static final int MAX_BATCHED_SLOT = 0xFFFF;
-
-    private static final int WRITE_GENERATION_MASK = 0xFFF;
-    private static final int WRITE_BUFFER_MASK = 0x7FFF;
-    private static final int WRITE_LENGTH_MASK = 0x1FFFF;
 
     private final IoUring ring;
     private final Arena arena;
     private final MemorySegment callState;
     private final WakeupEventfd wakeupFd;
-    private final UnsafeBuffer tx;
-    private final long txAddress;
+    private final RingWrites writes;
     /** Reads through the ring into provided buffers; null where the kernel refused them (polls then). */
     private final RingReads reads;
 
@@ -90,16 +81,11 @@ public final class UringReadySet implements ReadySet {
     private int[] lastReported = new int[64];
 
     private int lastReportedCount;
-    private int txUsed;
-    private int writesInFlight;
 
     private long enters;
-    private long writes;
     private long rearms;
     private long enterErrors;
     private long earlyFlushes;
-    private long orphanWriteErrors;
-    private long inPlaceWrites;
     private int lastErrno;
 
     private UringReadySet(
@@ -114,10 +100,8 @@ public final class UringReadySet implements ReadySet {
         this.arena = arena;
         this.callState = callState;
         this.wakeupFd = wakeupFd;
-        final MemorySegment area = arena.allocate(txBytes, 4096);
-        this.tx = new UnsafeBuffer(area.address(), txBytes);
-        this.txAddress = area.address();
         this.reads = buffers == null ? null : new RingReads(ring, buffers, multishot, this::submitWhenFull);
+        this.writes = new RingWrites(ring, arena.allocate(txBytes, 4096), reads);
         ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
     }
 
@@ -192,23 +176,11 @@ public final class UringReadySet implements ReadySet {
         return ((long) kind << KIND_SHIFT) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
     }
 
-    /**
-     * A write's user data: with its length, so its completion can tell a short write and count the
-     * bytes, and the provided buffer it leaves from (plus one; 0 for the transmit area).
-     */
-    private static long writeData(int generation, int slot, int length, int bufferPlusOne) {
-        return ((long) WRITE << KIND_SHIFT)
-                | ((long) (generation & WRITE_GENERATION_MASK) << 48)
-                | ((long) bufferPlusOne << 33)
-                | ((long) length << 16)
-                | slot;
-    }
-
     /** Watches a {@link TapPort} under {@code slot} and batches its writes from now on. */
     @Override
     public boolean add(int slot, Port port) {
         ensureOpen();
-        if (!(port instanceof TapPort tap) || tap.device().isClosed() || slot > MAX_BATCHED_SLOT) {
+        if (!(port instanceof TapPort tap) || tap.device().isClosed() || slot > RingWrites.MAX_SLOT) {
             return false;
         }
         if (tap.batch() == this) {
@@ -329,37 +301,19 @@ public final class UringReadySet implements ReadySet {
      */
     int queueWrite(int slot, int fd, DirectBuffer buffer, int offset, int length) {
         final long address = buffer.addressOffset() + offset;
-        final int lent = reads == null ? -1 : reads.bufferOf(address, length);
-        if (lent >= 0) {
-            // the frame lies in a provided buffer: written from there, which stays ours until written
-            if (ring.freeSubmissions() == 0) {
-                earlyFlushes++;
-                submit(0);
-                reap();
-                if (ring.freeSubmissions() == 0) {
-                    return Port.TX_BUSY;
-                }
-            }
-            reads.writing(lent);
-            ring.write(fd, address, length, writeData(generations[slot], slot, length, lent + 1));
-            writesInFlight++;
-            writes++;
-            inPlaceWrites++;
-            return Port.TX_OK;
-        }
-        final int room = (length + ALIGNMENT - 1) & -ALIGNMENT;
-        if (txUsed + room > tx.capacity() || ring.freeSubmissions() == 0) {
+        final int lent = writes.lentBuffer(address, length);
+        if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
             earlyFlushes++;
             flush(FLUSH_WAIT_NANOS);
-            if (txUsed + room > tx.capacity() || ring.freeSubmissions() == 0) {
+            if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
                 return Port.TX_BUSY; // writes still in flight after the wait: the kernel is stuck
             }
         }
-        tx.putBytes(txUsed, buffer, offset, length);
-        ring.write(fd, txAddress + txUsed, length, writeData(generations[slot], slot, length, 0));
-        txUsed += room;
-        writesInFlight++;
-        writes++;
+        if (lent >= 0) {
+            writes.queueInPlace(fd, address, length, lent, generations[slot], slot);
+        } else {
+            writes.queueCopy(fd, buffer, offset, length, generations[slot], slot);
+        }
         return Port.TX_OK;
     }
 
@@ -370,7 +324,7 @@ public final class UringReadySet implements ReadySet {
         }
         reap();
         final long deadline = System.nanoTime() + maxWaitNanos;
-        while (writesInFlight > 0 && System.nanoTime() < deadline) {
+        while (writes.inFlight() > 0 && System.nanoTime() < deadline) {
             submit(1_000_000L);
             reap();
         }
@@ -410,22 +364,7 @@ public final class UringReadySet implements ReadySet {
             final int generation = (int) (data >>> 32) & 0xFF_FFFF;
             final int slot = (int) data;
             switch (kind) {
-                case WRITE -> {
-                    writesInFlight--;
-                    final int writeSlot = (int) data & MAX_BATCHED_SLOT;
-                    final int length = (int) (data >>> 16) & WRITE_LENGTH_MASK;
-                    final int bufferPlusOne = (int) (data >>> 33) & WRITE_BUFFER_MASK;
-                    if (bufferPlusOne != 0) {
-                        reads.written(bufferPlusOne - 1);
-                    }
-                    final TapPort port = writeSlot < ports.length ? ports[writeSlot] : null;
-                    final int writeGeneration = (int) (data >>> 48) & WRITE_GENERATION_MASK;
-                    if (port != null && (generations[writeSlot] & WRITE_GENERATION_MASK) == writeGeneration) {
-                        port.writeCompleted(result, length);
-                    } else if (result < length) {
-                        orphanWriteErrors++;
-                    }
-                }
+                case WRITE -> writes.completed(data, result, ports, generations);
                 case PORT_POLL -> {
                     final TapPort port = ports[slot];
                     if (port != null && generations[slot] == generation) {
@@ -459,9 +398,7 @@ public final class UringReadySet implements ReadySet {
             }
         }
         ring.consume(n);
-        if (writesInFlight == 0 && ring.unsubmitted() == 0) {
-            txUsed = 0;
-        }
+        writes.reclaim();
     }
 
     private void rearm(int fd, long data) {
@@ -512,7 +449,7 @@ public final class UringReadySet implements ReadySet {
 
     /** Frames handed to the ring for writing. */
     public long writes() {
-        return writes;
+        return writes.writes();
     }
 
     /** Polls re-armed after the kernel ended them. */
@@ -532,7 +469,7 @@ public final class UringReadySet implements ReadySet {
 
     /** Failed writes whose port had left the set when they completed. */
     public long orphanWriteErrors() {
-        return orphanWriteErrors;
+        return writes.orphanWriteErrors();
     }
 
     public int lastErrno() {
@@ -601,7 +538,7 @@ public final class UringReadySet implements ReadySet {
 
     /** Frames written from the provided buffer they were read into, without a copy. */
     public long inPlaceWrites() {
-        return inPlaceWrites;
+        return writes.inPlaceWrites();
     }
 
     /**
@@ -634,7 +571,7 @@ public final class UringReadySet implements ReadySet {
 
     @Override
     public String toString() {
-        return "UringReadySet[enters=" + enters + ", writes=" + writes + ", inPlaceWrites=" + inPlaceWrites
+        return "UringReadySet[enters=" + enters + ", writes=" + writes() + ", inPlaceWrites=" + inPlaceWrites()
                 + ", rearms=" + rearms + ", readBufferWaits=" + readBufferWaits() + "]";
     }
 }
