@@ -4,6 +4,7 @@ import io.jvswitch.switching.port.Port;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The TAP reads of a {@link UringReadySet}: one read per port armed in the ring, whose frames land
@@ -22,6 +23,9 @@ final class RingReads implements AutoCloseable {
     interface SubmissionRoom {
         void make();
     }
+
+    private static final System.Logger LOG = System.getLogger(RingReads.class.getName());
+    private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
 
     private final IoUring ring;
     private final ProvidedBuffers buffers;
@@ -53,6 +57,27 @@ final class RingReads implements AutoCloseable {
         this.frames = new LentFrames(buffers);
         this.multishot = multishot;
         this.room = room;
+    }
+
+    /** The provided buffers, or null (said once in the log) where the kernel lacks them or the read opcode. */
+    static ProvidedBuffers buffersOrNull(IoUring ring, int count, int bytes, boolean multishot) {
+        String missing = null;
+        if (!ring.supports(multishot ? IoUring.OP_READ_MULTISHOT : IoUring.OP_READ)) {
+            missing = multishot ? "multishot reads (Linux 6.7)" : "reads";
+        } else {
+            try {
+                return ProvidedBuffers.register(ring, count, bytes);
+            } catch (TapException e) {
+                missing = "provided-buffer rings (Linux 5.19): " + e.getMessage();
+            }
+        }
+        if (!FALLBACK_LOGGED.getAndSet(true)) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "this kernel's io_uring lacks {0}: TAP reads stay one readv per frame",
+                    missing);
+        }
+        return null;
     }
 
     /** Starts reading {@code fd} for {@code slot}; completions carry {@code data}. */
@@ -229,12 +254,19 @@ final class RingReads implements AutoCloseable {
         return lastErrno;
     }
 
-    LentFrames frames() {
-        return frames;
+    /** Frames lent to the switch so far. */
+    long lent() {
+        return frames.lent();
     }
 
-    ProvidedBuffers buffers() {
-        return buffers;
+    /** Buffers given back to the kernel so far. */
+    long returned() {
+        return frames.returned();
+    }
+
+    /** Buffers the kernel can read into now. */
+    int buffersInRing() {
+        return buffers.inRing();
     }
 
     /** Frees the buffers; the caller cancelled every read and waited for them first. */

@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * How the dataplane does its TAP I/O: one system call per frame ({@link #SYSCALLS}: readv/write,
- * epoll_wait when idle) or writes batched through io_uring ({@link #URING}), which falls back to
- * the system calls where the kernel has no usable io_uring.
+ * epoll_wait when idle) or reads and writes batched through io_uring ({@link #URING}), which falls
+ * back to the system calls where the kernel has no usable io_uring.
  */
 public enum TapIo {
     SYSCALLS,
@@ -46,7 +46,11 @@ public enum TapIo {
         if (this == URING) {
             try {
                 final UringReadySet ring = UringReadySet.create(uringEntries, UringReadySet.DEFAULT_TX_BYTES);
-                LOG.log(System.Logger.Level.INFO, "TAP I/O through io_uring: a duty cycle's writes in one batch");
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        ring.reads() != null
+                                ? "TAP I/O through io_uring: a duty cycle's reads and writes in one batch"
+                                : "TAP I/O through io_uring: a duty cycle's writes in one batch");
                 return ring;
             } catch (TapException e) {
                 if (!FALLBACK_LOGGED.getAndSet(true)) {

@@ -8,26 +8,27 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A {@link ReadySet} over one io_uring: readiness through multishot polls whose completions land in
- * shared memory, and the {@link TapPort}s' writes of a duty cycle submitted as one batch.
+ * A {@link ReadySet} over one io_uring: the {@link TapPort}s' reads and writes of a duty cycle and
+ * the idle wait go through one ring, submitted and reaped in one {@code io_uring_enter} per poll.
  *
- * <p>What it saves against {@link EpollReadySet}: a busy duty cycle reads its ports' readiness from
- * the completion ring without a system call (epoll_wait(0) was one per cycle), and every frame
- * written in a cycle leaves in the one {@code io_uring_enter} at the next {@link #poll}, which is
- * also the idle wait, instead of one {@code write(2)} each. Reads stay one {@code readv(2)} per frame.
+ * <p>Reads ({@link RingReads}): a multishot read per port fills buffers of a provided-buffer ring;
+ * a completion is both the port's readiness and its frame, which the port lends to the switch where
+ * it landed ({@link TapPort#lend}). Writes ({@link RingWrites}): a frame that lies in such a buffer
+ * is written from there (a TAP-to-TAP frame is never copied in userspace); any other (built by the
+ * switch, from a tunnel) is copied into a bounded transmit area, since the switch reuses its buffer
+ * as soon as {@code transmit} returns. Where the kernel lacks provided-buffer rings or multishot
+ * reads (before 6.7) readiness comes from multishot polls and each frame is one {@code readv}.
  *
- * <p>The price is a copy: the switch reuses its frame buffer as soon as {@code transmit} returns, so a
- * batched frame is copied into this set's transmit area (bounded: {@link #DEFAULT_TX_BYTES}; when
- * full, the batch is submitted early). A write the device refuses is learnt after the fact,
- * counted by its port ({@link TapPort#txDropped()} and friends) and reported to the switch, which
- * counts it under the drop reason the same refusal from {@code transmit} gets.
+ * <p>A write the device refuses is learnt after the fact, counted by its port
+ * ({@link TapPort#txDropped()} and friends) and reported to the switch, which counts it under the
+ * drop reason the same refusal from {@code transmit} gets.
  *
- * <p>Multishot polls report a wakeup, not a level: a port whose last receive returned a frame
- * (the dataplane stopped at its batch) is reported again on the next poll, as epoll's level
- * triggering would. A poll the kernel ends (completion queue overflow) is re-armed.
+ * <p>Completions report a wakeup, not a level: a port that still holds frames after the dataplane
+ * stopped at its batch is reported again on the next poll, as epoll's level triggering would. A
+ * poll or read the kernel ends is re-armed; a read that ran out of buffers waits for some to come
+ * back ({@link #readBufferWaits()}).
  *
  * <p>Used by one thread, except {@link #wakeup()}. Nothing is allocated per poll or per frame.
  */
@@ -45,9 +46,6 @@ public final class UringReadySet implements ReadySet {
     public static final int DEFAULT_READ_BUFFERS = 256;
     /** A provided buffer: a 64 KiB GSO super-frame, its virtio-net header, and room to grow in place. */
     static final int READ_BUFFER_BYTES = 72 << 10;
-
-    private static final System.Logger LOG = System.getLogger(UringReadySet.class.getName());
-    private static final AtomicBoolean READ_FALLBACK_LOGGED = new AtomicBoolean();
 
     // user data: kind in the top 4 bits, a generation in bits 32 to 55, the slot (or fd) below;
     // a write's is RingWrites's
@@ -71,16 +69,8 @@ public final class UringReadySet implements ReadySet {
 
     private TapPort[] ports = new TapPort[64];
     private int[] generations = new int[64];
-    /** Slots with a readiness report not yet handed to {@link #poll}; {@link #queued} dedupes. */
-    private int[] pending = new int[64];
-
-    private boolean[] queued = new boolean[64];
-    private int pendingCount;
+    private final ReadySlots ready = new ReadySlots();
     private boolean descriptorPending;
-    /** The port slots the last poll reported: reported again while their port may hold more. */
-    private int[] lastReported = new int[64];
-
-    private int lastReportedCount;
 
     private long enters;
     private long rearms;
@@ -137,7 +127,8 @@ public final class UringReadySet implements ReadySet {
         final Arena arena = Arena.ofShared();
         ProvidedBuffers buffers = null;
         try {
-            buffers = readBuffers == 0 ? null : readBuffers(ring, readBuffers, multishot);
+            buffers =
+                    readBuffers == 0 ? null : RingReads.buffersOrNull(ring, readBuffers, READ_BUFFER_BYTES, multishot);
             final MemorySegment callState = LibC.allocateCallState(arena);
             return new UringReadySet(
                     ring, arena, callState, WakeupEventfd.create(callState, arena), txBytes, buffers, multishot);
@@ -151,32 +142,11 @@ public final class UringReadySet implements ReadySet {
         }
     }
 
-    /** The provided buffers, or null (said once in the log) where the kernel lacks them or the read opcode. */
-    private static ProvidedBuffers readBuffers(IoUring ring, int count, boolean multishot) {
-        String missing = null;
-        if (!ring.supports(multishot ? IoUring.OP_READ_MULTISHOT : IoUring.OP_READ)) {
-            missing = multishot ? "multishot reads (Linux 6.7)" : "reads";
-        } else {
-            try {
-                return ProvidedBuffers.register(ring, count, READ_BUFFER_BYTES);
-            } catch (TapException e) {
-                missing = "provided-buffer rings (Linux 5.19): " + e.getMessage();
-            }
-        }
-        if (!READ_FALLBACK_LOGGED.getAndSet(true)) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "this kernel's io_uring lacks {0}: TAP reads stay one readv per frame",
-                    missing);
-        }
-        return null;
-    }
-
     private static long userData(int kind, int generation, int slotOrFd) {
         return ((long) kind << KIND_SHIFT) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
     }
 
-    /** Watches a {@link TapPort} under {@code slot} and batches its writes from now on. */
+    /** Watches a {@link TapPort} under {@code slot}: reads it through the ring and batches its writes. */
     @Override
     public boolean add(int slot, Port port) {
         ensureOpen();
@@ -208,8 +178,9 @@ public final class UringReadySet implements ReadySet {
     }
 
     /**
-     * Sends what is queued and cancels the port's poll, which holds a reference to its device (a
-     * non-persistent TAP lives as long as that reference).
+     * Sends what is queued and cancels the port's read or poll, which holds a reference to its
+     * device (a non-persistent TAP lives as long as that reference). Frames it lent stay lent until
+     * taken back; what landed for it and was not lent goes back to the kernel.
      */
     void release(TapPort tap) {
         final int slot = tap.batchSlot();
@@ -258,18 +229,18 @@ public final class UringReadySet implements ReadySet {
     @Override
     public int poll(int[] readySlots, int timeoutMillis) {
         ensureOpen();
-        for (int i = 0; i < lastReportedCount; i++) {
-            final int slot = lastReported[i];
+        for (int i = 0; i < ready.lastReportedCount(); i++) {
+            final int slot = ready.lastReported(i);
             final TapPort port = ports[slot];
             if (port != null && (reads != null ? reads.hasLanded(slot) : port.rxMaybeMore())) {
-                markReady(slot);
+                ready.mark(slot);
             }
         }
         if (reads != null) {
             reads.resumeWaiting();
         }
-        final boolean ready = pendingCount > 0 || descriptorPending || ring.completions() > 0;
-        final long waitNanos = ready || timeoutMillis == 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
+        final boolean known = ready.any() || descriptorPending || ring.completions() > 0;
+        final long waitNanos = known || timeoutMillis == 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
         if (ring.unsubmitted() > 0 || waitNanos != 0) {
             submit(waitNanos);
         }
@@ -279,25 +250,12 @@ public final class UringReadySet implements ReadySet {
             descriptorPending = false;
             readySlots[slots++] = DESCRIPTOR_READY;
         }
-        int taken = 0;
-        lastReportedCount = 0;
-        while (taken < pendingCount && slots < readySlots.length) {
-            final int slot = pending[taken++];
-            queued[slot] = false;
-            if (ports[slot] != null) {
-                readySlots[slots++] = slot;
-                lastReported[lastReportedCount++] = slot;
-            }
-        }
-        // what did not fit waits for the next poll, in order
-        System.arraycopy(pending, taken, pending, 0, pendingCount - taken);
-        pendingCount -= taken;
-        return slots;
+        return ready.drainInto(readySlots, slots, ports);
     }
 
     /**
-     * Queues one frame for a batched write: copies it into the transmit area (the switch reuses its
-     * buffer at once) and fills a submission entry. Submits early when the area or the ring is full.
+     * Queues one frame for a batched write, from the provided buffer it lies in or else copied into
+     * the transmit area. Submits early when the area or the ring is full.
      */
     int queueWrite(int slot, int fd, DirectBuffer buffer, int offset, int length) {
         final long address = buffer.addressOffset() + offset;
@@ -368,7 +326,7 @@ public final class UringReadySet implements ReadySet {
                 case PORT_POLL -> {
                     final TapPort port = ports[slot];
                     if (port != null && generations[slot] == generation) {
-                        markReady(slot); // a mask with POLLERR too: the next receive tells RX_GONE
+                        ready.mark(slot); // a mask with POLLERR too: the next receive tells RX_GONE
                         if (!more && result != -Errno.ECANCELED) {
                             rearm(port.device().fd(), data);
                         }
@@ -377,7 +335,7 @@ public final class UringReadySet implements ReadySet {
                 case PORT_READ -> {
                     final boolean current = ports[slot] != null && generations[slot] == generation;
                     if (reads.completed(slot, current, result, ring.completionFlags(i))) {
-                        markReady(slot);
+                        ready.mark(slot);
                     }
                 }
                 case WAKEUP_POLL -> {
@@ -409,13 +367,6 @@ public final class UringReadySet implements ReadySet {
         ring.pollMultishot(fd, IoUring.POLLIN, data);
     }
 
-    private void markReady(int slot) {
-        if (!queued[slot]) {
-            queued[slot] = true;
-            pending[pendingCount++] = slot;
-        }
-    }
-
     private void growTo(int slot) {
         if (slot < 0) {
             throw new IllegalArgumentException("negative slot " + slot);
@@ -424,9 +375,7 @@ public final class UringReadySet implements ReadySet {
             final int size = Integer.highestOneBit(slot) << 1;
             ports = Arrays.copyOf(ports, size);
             generations = Arrays.copyOf(generations, size);
-            pending = Arrays.copyOf(pending, size);
-            queued = Arrays.copyOf(queued, size);
-            lastReported = Arrays.copyOf(lastReported, size);
+            ready.growTo(size);
         }
     }
 
@@ -549,24 +498,9 @@ public final class UringReadySet implements ReadySet {
         return reads == null ? 0 : reads.bufferWaits();
     }
 
-    /** Frames lent to the switch from provided buffers. */
-    public long framesLent() {
-        return reads == null ? 0 : reads.frames().lent();
-    }
-
-    /** Provided buffers given back to the kernel. */
-    public long buffersReturned() {
-        return reads == null ? 0 : reads.frames().returned();
-    }
-
-    /** Provided buffers the kernel can read into now. */
-    public int buffersInRing() {
-        return reads == null ? 0 : reads.buffers().inRing();
-    }
-
-    /** Reads that failed with an unexpected errno (counted, then re-armed). */
-    public long readErrors() {
-        return reads == null ? 0 : reads.readErrors();
+    /** The reads through the ring (their counters), or null where they poll and use readv. */
+    RingReads reads() {
+        return reads;
     }
 
     @Override

@@ -73,7 +73,7 @@ class HotPathAllocationTest {
         }
         assertEquals(0, best, "bytes allocated over " + MEASURED / 3 + " lend+write+takeBack rounds");
         assertTrue(ring.inPlaceWrites() > 0, ring.toString());
-        assertEquals(ring.framesLent(), ring.buffersReturned(), ring.toString());
+        assertEquals(ring.reads().lent(), ring.reads().returned(), ring.toString());
     }
 
     private static void lendLoop(

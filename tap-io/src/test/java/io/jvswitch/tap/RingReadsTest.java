@@ -16,6 +16,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -89,20 +91,25 @@ class RingReadsTest {
         return replies;
     }
 
-    @Test
-    void framesLandInProvidedBuffersAndAreLentIntactWithoutACopy() throws Exception {
+    @ParameterizedTest(name = "multishot={0}")
+    @ValueSource(booleans = {true, false})
+    void framesLandInProvidedBuffersAndAreLentIntactWithoutACopy(boolean multishot) throws Exception {
         String ns = namespaces.create();
         TapPort port = open(ns, "jvsr0", "10.77.0.1/24");
-        UringReadySet ring = namespaces.track(UringReadySet.create());
+        UringReadySet ring = namespaces.track(UringReadySet.create(
+                UringReadySet.DEFAULT_ENTRIES,
+                UringReadySet.DEFAULT_TX_BYTES,
+                UringReadySet.DEFAULT_READ_BUFFERS,
+                multishot));
         assertTrue(ring.add(SLOT, port));
         assertTrue(port.lendsFrames(), "this kernel (6.7+) reads through the ring");
 
         askForReplies(port, ring, 16);
         assertEquals(16, lendReplies(port, ring, 16), "every reply, intact");
-        assertTrue(ring.framesLent() >= 16);
-        assertEquals(ring.framesLent(), ring.buffersReturned(), "each lent buffer given back once");
-        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.buffersInRing(), "all back in the kernel's ring");
-        assertEquals(0, ring.readErrors());
+        assertTrue(ring.reads().lent() >= 16);
+        assertEquals(ring.reads().lent(), ring.reads().returned(), "each lent buffer given back once");
+        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.reads().buffersInRing(), "all back in the kernel's ring");
+        assertEquals(0, ring.reads().readErrors());
     }
 
     @Test
@@ -118,7 +125,7 @@ class RingReadsTest {
                 WAIT,
                 () -> {
                     ring.poll(slots, 10);
-                    return ring.buffersInRing();
+                    return ring.reads().buffersInRing();
                 },
                 n -> n == 0);
         // hold both frames: the read must end with ENOBUFS and wait
@@ -138,13 +145,13 @@ class RingReadsTest {
 
         assertEquals(10, lendReplies(port, ring, 10), "the other ten arrived after the wait");
         assertTrue(ring.readBufferWaits() >= 1);
-        assertEquals(ring.framesLent(), ring.buffersReturned());
+        assertEquals(ring.reads().lent(), ring.reads().returned());
         Await.until(
                 "both buffers back",
                 WAIT,
                 () -> {
                     ring.poll(slots, 0);
-                    return ring.buffersInRing();
+                    return ring.reads().buffersInRing();
                 },
                 n -> n == 2);
     }
@@ -193,10 +200,10 @@ class RingReadsTest {
                 WAIT,
                 () -> {
                     dp.runDutyCycle();
-                    return ring.buffersInRing();
+                    return ring.reads().buffersInRing();
                 },
                 n -> n == UringReadySet.DEFAULT_READ_BUFFERS);
-        assertEquals(ring.framesLent(), ring.buffersReturned(), "each buffer returned exactly once");
+        assertEquals(ring.reads().lent(), ring.reads().returned(), "each buffer returned exactly once");
         assertTrue(ring.inPlaceWrites() >= 2L * datagrams, "written from where they landed: " + ring);
         assertEquals(ring.writes(), ring.inPlaceWrites(), "no frame copied into the transmit area: " + ring);
         assertEquals(0, b.txErrors() + b.txDropped() + c.txErrors() + c.txDropped());
@@ -227,10 +234,10 @@ class RingReadsTest {
         b.close();
         ring.remove(SLOT, a);
         a.close();
-        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS - 1, ring.buffersInRing(), "still lent");
+        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS - 1, ring.reads().buffersInRing(), "still lent");
         a.takeBack(view);
-        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.buffersInRing());
-        assertEquals(ring.framesLent(), ring.buffersReturned());
+        assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.reads().buffersInRing());
+        assertEquals(ring.reads().lent(), ring.reads().returned());
         Await.until(
                 "the TAPs to disappear",
                 WAIT,
