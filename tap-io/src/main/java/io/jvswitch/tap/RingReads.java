@@ -259,6 +259,11 @@ final class RingReads implements AutoCloseable {
         return frames.lent();
     }
 
+    /** Take-backs or write completions of a buffer nobody held: a bug, counted and ignored. */
+    long unheldReleases() {
+        return frames.unheldReleases();
+    }
+
     /** Buffers given back to the kernel so far. */
     long returned() {
         return frames.returned();

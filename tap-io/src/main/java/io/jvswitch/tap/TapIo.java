@@ -16,6 +16,12 @@ public enum TapIo {
 
     private static final System.Logger LOG = System.getLogger(TapIo.class.getName());
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+    /**
+     * For measurements: how {@link #URING} reads, {@code multishot} (the default), {@code single}
+     * (a single-shot read re-armed per frame) or {@code off} (readiness from polls, one readv per
+     * frame, as before reads went through the ring).
+     */
+    static final String RING_READS_PROPERTY = "jvs.tapIo.ringReads";
 
     /** The name the CLI takes. */
     public String cliName() {
@@ -45,7 +51,12 @@ public enum TapIo {
     ReadySet openReadySet(int uringEntries) throws TapException {
         if (this == URING) {
             try {
-                final UringReadySet ring = UringReadySet.create(uringEntries, UringReadySet.DEFAULT_TX_BYTES);
+                final String reads = System.getProperty(RING_READS_PROPERTY, "multishot");
+                final UringReadySet ring = UringReadySet.create(
+                        uringEntries,
+                        UringReadySet.DEFAULT_TX_BYTES,
+                        "off".equals(reads) ? 0 : UringReadySet.DEFAULT_READ_BUFFERS,
+                        !"single".equals(reads));
                 LOG.log(
                         System.Logger.Level.INFO,
                         ring.reads() != null

@@ -204,6 +204,7 @@ class RingReadsTest {
                 },
                 n -> n == UringReadySet.DEFAULT_READ_BUFFERS);
         assertEquals(ring.reads().lent(), ring.reads().returned(), "each buffer returned exactly once");
+        assertEquals(0, ring.reads().unheldReleases(), "and never one more time");
         assertTrue(ring.inPlaceWrites() >= 2L * datagrams, "written from where they landed: " + ring);
         assertEquals(ring.writes(), ring.inPlaceWrites(), "no frame copied into the transmit area: " + ring);
         assertEquals(0, b.txErrors() + b.txDropped() + c.txErrors() + c.txDropped());
@@ -238,6 +239,7 @@ class RingReadsTest {
         a.takeBack(view);
         assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.reads().buffersInRing());
         assertEquals(ring.reads().lent(), ring.reads().returned());
+        assertEquals(0, ring.reads().unheldReleases());
         Await.until(
                 "the TAPs to disappear",
                 WAIT,
