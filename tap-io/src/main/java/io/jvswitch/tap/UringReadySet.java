@@ -458,7 +458,7 @@ public final class UringReadySet implements ReadySet {
         for (int slot = 0; slot < ports.length; slot++) {
             if (ports[slot] != null) {
                 reads.stop(slot, userData(CONTROL, 0, 0));
-                ports[slot] = null; // later completions give their buffers straight back
+                generations[slot]++; // later completions are not the port's: their buffers go straight back
             }
         }
         final long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;

@@ -248,6 +248,31 @@ class RingReadsTest {
                         != 0);
     }
 
+    @Test
+    void aPortOutlivesTheClosedSetAndReadsAndWritesDirectlyAgain() throws Exception {
+        String ns = namespaces.create();
+        TapPort port = open(ns, "jvsr0", "10.77.0.1/24");
+        UringReadySet ring = UringReadySet.create();
+        assertTrue(ring.add(SLOT, port));
+        askForReplies(port, ring, 2);
+        assertEquals(2, lendReplies(port, ring, 2));
+        ring.close();
+
+        assertTrue(!port.lendsFrames(), "no ring to lend from");
+        UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+        int length = Frames.arpRequest(out, 0, Frames.PEER_MAC, Frames.PEER_IP, Frames.TAP_IP);
+        assertEquals(Port.TX_OK, port.transmit(out, 0, length), "one write(2) again");
+        Await.until("the ARP reply, read with readv", WAIT, () -> {
+            int n;
+            while ((n = port.receive(in, 0, 2048)) > 0) {
+                if (Frames.isArp(in, 0, n, 2)) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
     private static long txFrames(List<PortStats> stats, int slot) {
         return stats.stream()
                 .filter(s -> s.slot() == slot)
