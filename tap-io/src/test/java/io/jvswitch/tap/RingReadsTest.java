@@ -3,6 +3,7 @@ package io.jvswitch.tap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.packet.VirtioNetHeader;
 import io.jvswitch.switching.Dataplane;
 import io.jvswitch.switching.EtherTypePolicy;
 import io.jvswitch.switching.PortCounter;
@@ -110,6 +111,76 @@ class RingReadsTest {
         assertEquals(ring.reads().lent(), ring.reads().returned(), "each lent buffer given back once");
         assertEquals(UringReadySet.DEFAULT_READ_BUFFERS, ring.reads().buffersInRing(), "all back in the kernel's ring");
         assertEquals(0, ring.reads().readErrors());
+    }
+
+    /**
+     * A TSO super-frame written into one TAP is forwarded whole by the namespace's kernel to another
+     * TAP with offloads on, whose read through the ring must land it in one buffer, intact.
+     */
+    @Test
+    void aGsoSuperFrameLandsWholeInOneProvidedBuffer() throws Exception {
+        String ns = namespaces.create();
+        TapDevice x = namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), "jvsx0", true));
+        TapDevice y = namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), "jvsy0", true));
+        TestNamespaces.ip(ns, "link", "set", "dev", "jvsx0", "up");
+        TestNamespaces.ip(ns, "link", "set", "dev", "jvsy0", "up");
+        TestNamespaces.ip(ns, "addr", "add", "10.1.0.1/24", "dev", "jvsx0");
+        TestNamespaces.ip(ns, "addr", "add", "10.2.0.1/24", "dev", "jvsy0");
+        TestNamespaces.ip(
+                ns, "neigh", "replace", "10.2.0.2", "lladdr", "02:00:00:77:00:02", "dev", "jvsy0", "nud", "permanent");
+        assertEquals(
+                0,
+                TestNamespaces.run(List.of("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"))
+                        .exit());
+        TapPort into = new TapPort(x, MTU);
+        TapPort outOf = new TapPort(y, MTU);
+        UringReadySet ring = namespaces.track(UringReadySet.create());
+        assertTrue(ring.add(SLOT, outOf));
+
+        int payload = 60_000;
+        byte[] frame = FrameBuilder.tcpSuperFrame(
+                macOf(TestNamespaces.mac(ns, "jvsx0")),
+                FrameBuilder.mac("02:00:00:77:00:09"),
+                FrameBuilder.ip("10.1.0.2"),
+                FrameBuilder.ip("10.2.0.2"),
+                payload,
+                1448);
+        UnsafeBuffer toWrite = new UnsafeBuffer(ByteBuffer.allocateDirect(frame.length));
+        toWrite.putBytes(0, frame);
+        assertEquals(Port.TX_OK, into.transmit(toWrite, 0, frame.length), "the kernel took the super-frame");
+
+        int length = Await.until(
+                "the super-frame, forwarded whole",
+                WAIT,
+                () -> {
+                    ring.poll(slots, 10);
+                    int n;
+                    while ((n = outOf.lend(view)) > 0) {
+                        if (n == frame.length) {
+                            return n;
+                        }
+                        outOf.takeBack(view);
+                    }
+                    return 0;
+                },
+                n -> n > 0);
+        assertEquals(VirtioNetHeader.GSO_TCPV4, VirtioNetHeader.gsoType(view, 0), "still one GSO frame");
+        int payloadStart = frame.length - payload;
+        for (int i = payloadStart; i < length; i++) {
+            if (view.getByte(i) != frame[i]) {
+                throw new AssertionError("byte " + i + " of the super-frame changed");
+            }
+        }
+        outOf.takeBack(view);
+        assertEquals(ring.reads().lent(), ring.reads().returned());
+    }
+
+    private static long macOf(byte[] mac) {
+        long value = 0;
+        for (byte b : mac) {
+            value = value << 8 | (b & 0xFF);
+        }
+        return value;
     }
 
     @Test
