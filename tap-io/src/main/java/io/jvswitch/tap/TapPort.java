@@ -53,8 +53,8 @@ public final class TapPort implements Port {
     private int batchSlot;
     /** Where a batched write that failed is reported, so the switch counts it as dropped. */
     private TransmitFailures transmitFailures = TransmitFailures.NONE;
-    /** The ring this port last lent a frame from: where it goes back, even after the port left it. */
-    private UringReadySet lender;
+    /** The reads this port last lent a frame from: where it goes back, even after the port left them. */
+    private RingReads lender;
     /** For {@link #receive} on a port that lends: the lent frame, copied into the caller's buffer. */
     private final UnsafeBuffer lentForCopy = new UnsafeBuffer(0, 0);
 
@@ -141,7 +141,7 @@ public final class TapPort implements Port {
     /** True while this port is in a {@link UringReadySet} that reads into provided buffers. */
     @Override
     public boolean lendsFrames() {
-        return batch != null && batch.readsThroughRing();
+        return batch != null && batch.reads() != null;
     }
 
     @Override
@@ -149,8 +149,8 @@ public final class TapPort implements Port {
         if (!lendsFrames()) {
             throw new IllegalStateException(name + " does not lend frames now");
         }
-        lender = batch;
-        return batch.lend(batchSlot, view);
+        lender = batch.reads();
+        return lender.lend(batchSlot, view);
     }
 
     @Override

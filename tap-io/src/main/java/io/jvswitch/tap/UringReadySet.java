@@ -3,7 +3,6 @@ package io.jvswitch.tap;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -468,23 +467,6 @@ public final class UringReadySet implements ReadySet {
         } while (reads.inFlight() > 0 && System.nanoTime() < deadline);
     }
 
-    /** Whether ports added here read through the ring and lend their frames ({@link TapPort#lend}). */
-    boolean readsThroughRing() {
-        return reads != null;
-    }
-
-    /** As {@link TapPort#lend}, for the port in {@code slot}. */
-    int lend(int slot, UnsafeBuffer view) {
-        return reads.lend(slot, view);
-    }
-
-    /** As {@link TapPort#takeBack}. */
-    void takeBack(UnsafeBuffer view) {
-        if (reads != null) {
-            reads.takeBack(view);
-        }
-    }
-
     /** Frames written from the provided buffer they were read into, without a copy. */
     public long inPlaceWrites() {
         return writes.inPlaceWrites();
@@ -498,7 +480,7 @@ public final class UringReadySet implements ReadySet {
         return reads == null ? 0 : reads.bufferWaits();
     }
 
-    /** The reads through the ring (their counters), or null where they poll and use readv. */
+    /** The reads through the ring (ports lend from it), or null where they poll and use readv. */
     RingReads reads() {
         return reads;
     }

@@ -58,8 +58,15 @@ class RingReadsTest {
     }
 
     TapPort open(String ns, String name, String address) throws Exception {
+        return open(ns, name, address, true);
+    }
+
+    /** A TAP in {@code ns}; one left down refuses every write (EIO). */
+    TapPort open(String ns, String name, String address, boolean up) throws Exception {
         TapDevice device = namespaces.track(TapDevice.openIn(TestNamespaces.path(ns), name, false));
-        TestNamespaces.ip(ns, "link", "set", "dev", name, "up");
+        if (up) {
+            TestNamespaces.ip(ns, "link", "set", "dev", name, "up");
+        }
         if (address != null) {
             TestNamespaces.ip(ns, "addr", "add", address, "dev", name);
         }
@@ -227,12 +234,17 @@ class RingReadsTest {
                 n -> n == 2);
     }
 
-    @Test
-    void aFloodWritesOneBufferToEveryPortAndReturnsItOnce() throws Exception {
+    /**
+     * With {@code cDown}, the writes to C fail after the fact (EIO: link down) and are counted as the
+     * switch counts a refusal, and their buffers come back all the same.
+     */
+    @ParameterizedTest(name = "third port down={0}")
+    @ValueSource(booleans = {false, true})
+    void aFloodWritesOneBufferToEveryPortAndReturnsItOnce(boolean cDown) throws Exception {
         String ns = namespaces.create();
         TapPort a = open(ns, "jvsa0", "10.77.0.1/24");
         TapPort b = open(ns, "jvsb0", null);
-        TapPort c = open(ns, "jvsc0", null);
+        TapPort c = open(ns, "jvsc0", null, !cDown);
         UringReadySet ring = namespaces.track(UringReadySet.create());
         dp = new Dataplane(new SwitchContext(), ring, (slot, name) -> {}, Throwable::printStackTrace);
         call(dp.addNetwork(
@@ -265,7 +277,8 @@ class RingReadsTest {
                     dp.runDutyCycle();
                     return call(dp.portStats());
                 },
-                stats -> txFrames(stats, slotB) >= datagrams && txFrames(stats, slotC) >= datagrams);
+                stats -> txFrames(stats, slotB) >= datagrams
+                        && (cDown ? rejected(stats, slotC) >= datagrams : txFrames(stats, slotC) >= datagrams));
         Await.until(
                 "every buffer back in the kernel's ring",
                 WAIT,
@@ -279,6 +292,22 @@ class RingReadsTest {
         assertTrue(ring.inPlaceWrites() >= 2L * datagrams, "written from where they landed: " + ring);
         assertEquals(ring.writes(), ring.inPlaceWrites(), "no frame copied into the transmit area: " + ring);
         assertEquals(0, b.txErrors() + b.txDropped() + c.txErrors() + c.txDropped());
+        assertEquals(cDown ? datagrams : 0, c.txLinkDown(), "the refused writes, counted by the port");
+        if (cDown) {
+            PortStats stats = call(dp.portStats()).stream()
+                    .filter(st -> st.slot() == slotC)
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals(0, stats.get(PortCounter.TX_FRAMES), "none counted as sent: " + stats);
+            assertEquals(datagrams, rejected(List.of(stats), slotC), stats.toString());
+        }
+    }
+
+    private static long rejected(List<PortStats> stats, int slot) {
+        return stats.stream()
+                .filter(s -> s.slot() == slot)
+                .mapToLong(s -> s.drops().getOrDefault("tx-rejected", 0L))
+                .sum();
     }
 
     @Test
