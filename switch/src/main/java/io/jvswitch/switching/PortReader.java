@@ -98,11 +98,14 @@ final class PortReader {
             final int length = lends ? port.lend(lent) : port.receive(frame, 0, frame.capacity());
             if (length > 0) {
                 frames++;
-                if (!traceArm.armedOn(slot) || !traceArm.traceIfMatching(pipeline, buffer, length, nowNanos)) {
-                    pipeline.process(slot, buffer, length, nowNanos);
-                }
-                if (lends) {
-                    port.takeBack(lent);
+                try {
+                    if (!traceArm.armedOn(slot) || !traceArm.traceIfMatching(pipeline, buffer, length, nowNanos)) {
+                        pipeline.process(slot, buffer, length, nowNanos);
+                    }
+                } finally {
+                    if (lends) {
+                        port.takeBack(lent); // even past a failure: a lost loan would be a lost buffer
+                    }
                 }
             } else {
                 if (length == Port.RX_GONE) {
@@ -169,13 +172,18 @@ final class PortReader {
                 burstLengths[read++] = last;
             }
             pipeline.router.prefetch(domain, buffers, burstLengths, read, burstRouted, burstIpLengths);
-            for (int i = 0; i < read; i++) {
-                if (!traceArm.armedOn(slot)
-                        || !traceArm.traceIfMatching(pipeline, buffers[i], burstLengths[i], nowNanos)) {
-                    pipeline.process(slot, buffers[i], burstLengths[i], nowNanos);
+            try {
+                for (int i = 0; i < read; i++) {
+                    if (!traceArm.armedOn(slot)
+                            || !traceArm.traceIfMatching(pipeline, buffers[i], burstLengths[i], nowNanos)) {
+                        pipeline.process(slot, buffers[i], burstLengths[i], nowNanos);
+                    }
                 }
+            } finally {
                 if (lends) {
-                    port.takeBack(buffers[i]);
+                    for (int i = 0; i < read; i++) {
+                        port.takeBack(buffers[i]);
+                    }
                 }
             }
             frames += read;
