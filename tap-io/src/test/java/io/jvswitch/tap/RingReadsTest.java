@@ -373,6 +373,39 @@ class RingReadsTest {
         });
     }
 
+    /** What a kernel without multishot reads or provided-buffer rings gets: polls, and readv per frame. */
+    @Test
+    void withoutProvidedBuffersPortsArePolledAndReadWithReadv() throws Exception {
+        String ns = namespaces.create();
+        TapPort port = open(ns, "jvsr0", "10.77.0.1/24");
+        UringReadySet ring = namespaces.track(
+                UringReadySet.create(UringReadySet.DEFAULT_ENTRIES, UringReadySet.DEFAULT_TX_BYTES, 0, true));
+        assertTrue(ring.add(SLOT, port));
+        assertTrue(!port.lendsFrames());
+        assertEquals(null, ring.reads());
+
+        askForReplies(port, ring, 4);
+        UnsafeBuffer in = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+        int replies = Await.until(
+                "the four replies, read with readv",
+                WAIT,
+                new Await.Probe<Integer>() {
+                    int seen;
+
+                    @Override
+                    public Integer read() {
+                        ring.poll(slots, 10);
+                        int n;
+                        while ((n = port.receive(in, 0, 2048)) > 0) {
+                            seen += Frames.isArp(in, 0, n, 2) ? 1 : 0;
+                        }
+                        return seen;
+                    }
+                },
+                n -> n == 4);
+        assertEquals(4, replies);
+    }
+
     private static long txFrames(List<PortStats> stats, int slot) {
         return stats.stream()
                 .filter(s -> s.slot() == slot)
