@@ -61,6 +61,7 @@ public final class UringReadySet implements ReadySet {
     private final MemorySegment callState;
     private final WakeupEventfd wakeupFd;
     private final RingWrites writes;
+    private final RingSubmitter submitter;
     /** Reads through the ring into provided buffers; null where the kernel refused them (polls then). */
     private final RingReads reads;
 
@@ -71,11 +72,8 @@ public final class UringReadySet implements ReadySet {
     private final ReadySlots ready = new ReadySlots();
     private boolean descriptorPending;
 
-    private long enters;
     private long rearms;
-    private long enterErrors;
     private long earlyFlushes;
-    private int lastErrno;
 
     private UringReadySet(
             IoUring ring,
@@ -91,6 +89,7 @@ public final class UringReadySet implements ReadySet {
         this.wakeupFd = wakeupFd;
         this.reads = buffers == null ? null : new RingReads(ring, buffers, multishot, this::submitWhenFull);
         this.writes = new RingWrites(ring, arena.allocate(txBytes, 4096), reads);
+        this.submitter = new RingSubmitter(ring, writes, this::reap);
         ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
     }
 
@@ -162,7 +161,7 @@ public final class UringReadySet implements ReadySet {
         if (reads != null) {
             reads.arm(slot, tap.device().fd(), userData(PORT_READ, generation, slot));
         } else {
-            reserveSubmission();
+            submitter.reserve(FLUSH_WAIT_NANOS);
             ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, userData(PORT_POLL, generation, slot));
         }
         return true;
@@ -183,14 +182,14 @@ public final class UringReadySet implements ReadySet {
      */
     void release(TapPort tap) {
         final int slot = tap.batchSlot();
-        flush(FLUSH_WAIT_NANOS);
+        submitter.flush(FLUSH_WAIT_NANOS);
         if (reads != null) {
             reads.stop(slot, userData(CONTROL, 0, 0));
         } else {
-            reserveSubmission();
+            submitter.reserve(FLUSH_WAIT_NANOS);
             ring.pollRemove(userData(PORT_POLL, generations[slot], slot), userData(CONTROL, 0, 0));
         }
-        submit(0);
+        submitter.submit(0);
         ports[slot] = null;
         tap.batchWritesIn(null, 0);
     }
@@ -205,9 +204,9 @@ public final class UringReadySet implements ReadySet {
     @Override
     public boolean watch(int fd) {
         ensureOpen();
-        reserveSubmission();
+        submitter.reserve(FLUSH_WAIT_NANOS);
         ring.pollMultishot(fd, IoUring.POLLIN, userData(DESCRIPTOR_POLL, 0, fd));
-        submit(0);
+        submitter.submit(0);
         return true;
     }
 
@@ -216,9 +215,9 @@ public final class UringReadySet implements ReadySet {
         if (closed) {
             return;
         }
-        reserveSubmission();
+        submitter.reserve(FLUSH_WAIT_NANOS);
         ring.pollRemove(userData(DESCRIPTOR_POLL, 0, fd), userData(CONTROL, 0, 0));
-        submit(0);
+        submitter.submit(0);
     }
 
     /**
@@ -241,7 +240,7 @@ public final class UringReadySet implements ReadySet {
         final boolean known = ready.any() || descriptorPending || ring.completions() > 0;
         final long waitNanos = known || timeoutMillis == 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
         if (ring.unsubmitted() > 0 || waitNanos != 0) {
-            submit(waitNanos);
+            submitter.submit(waitNanos);
         }
         reap();
         int slots = 0;
@@ -261,7 +260,7 @@ public final class UringReadySet implements ReadySet {
         final int lent = writes.lentBuffer(address, length);
         if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
             earlyFlushes++;
-            flush(FLUSH_WAIT_NANOS);
+            submitter.flush(FLUSH_WAIT_NANOS);
             if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
                 return Port.TX_BUSY; // writes still in flight after the wait: the kernel is stuck
             }
@@ -274,43 +273,12 @@ public final class UringReadySet implements ReadySet {
         return Port.TX_OK;
     }
 
-    /** Submits what is queued and waits (bounded) until every write completed, so the area is free. */
-    private void flush(long maxWaitNanos) {
-        if (ring.unsubmitted() > 0) {
-            submit(0);
-        }
-        reap();
-        final long deadline = System.nanoTime() + maxWaitNanos;
-        while (writes.inFlight() > 0 && System.nanoTime() < deadline) {
-            submit(1_000_000L);
-            reap();
-        }
-    }
-
-    private void reserveSubmission() {
-        if (ring.freeSubmissions() == 0) {
-            flush(FLUSH_WAIT_NANOS);
-        }
-    }
-
     /** Frees a submission slot without consuming completions: safe inside {@link #reap}. */
     private void submitWhenFull() {
-        if (ring.freeSubmissions() == 0) {
-            submit(0);
-        }
+        submitter.submitWhenFull();
     }
 
-    private void submit(long waitNanos) {
-        enters++;
-        final int result = ring.enter(waitNanos);
-        if (result < 0 && result != -Errno.ETIME && result != -Errno.EINTR) {
-            // EBUSY/EAGAIN: the completion queue overflowed and the kernel wants it drained first
-            enterErrors++;
-            lastErrno = -result;
-        }
-    }
-
-    /** Consumes every posted completion: readiness into {@link #pending}, write results to their ports. */
+    /** Consumes every posted completion: readiness into {@link #ready}, frames and write results to their ports. */
     private void reap() {
         final int n = ring.completions();
         for (int i = 0; i < n; i++) {
@@ -361,7 +329,7 @@ public final class UringReadySet implements ReadySet {
     private void rearm(int fd, long data) {
         rearms++;
         if (ring.freeSubmissions() == 0) {
-            submit(0); // not flush: this runs inside reap
+            submitter.submit(0); // not flush: this runs inside reap
         }
         ring.pollMultishot(fd, IoUring.POLLIN, data);
     }
@@ -392,7 +360,7 @@ public final class UringReadySet implements ReadySet {
 
     /** {@code io_uring_enter} calls so far: with {@link #writes()}, the system calls batching saved. */
     public long enters() {
-        return enters;
+        return submitter.enters();
     }
 
     /** Frames handed to the ring for writing. */
@@ -412,7 +380,7 @@ public final class UringReadySet implements ReadySet {
 
     /** {@code io_uring_enter} calls that failed other than by timeout or signal (see {@link #lastErrno()}). */
     public long enterErrors() {
-        return enterErrors;
+        return submitter.enterErrors();
     }
 
     /** Failed writes whose port had left the set when they completed. */
@@ -421,7 +389,7 @@ public final class UringReadySet implements ReadySet {
     }
 
     public int lastErrno() {
-        return lastErrno;
+        return submitter.lastErrno();
     }
 
     /** Sends what is queued, then closes the ring; the watched ports stay open and write directly again. */
@@ -430,7 +398,7 @@ public final class UringReadySet implements ReadySet {
         if (closed) {
             return;
         }
-        flush(FLUSH_WAIT_NANOS);
+        submitter.flush(FLUSH_WAIT_NANOS);
         if (reads != null) {
             stopReads();
         }
@@ -462,7 +430,7 @@ public final class UringReadySet implements ReadySet {
         }
         final long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
         do {
-            submit(1_000_000L);
+            submitter.submit(1_000_000L);
             reap();
         } while (reads.inFlight() > 0 && System.nanoTime() < deadline);
     }
@@ -487,7 +455,7 @@ public final class UringReadySet implements ReadySet {
 
     @Override
     public String toString() {
-        return "UringReadySet[enters=" + enters + ", writes=" + writes() + ", inPlaceWrites=" + inPlaceWrites()
+        return "UringReadySet[enters=" + enters() + ", writes=" + writes() + ", inPlaceWrites=" + inPlaceWrites()
                 + ", rearms=" + rearms + ", readBufferWaits=" + readBufferWaits() + "]";
     }
 }
