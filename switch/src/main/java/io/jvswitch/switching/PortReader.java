@@ -13,7 +13,8 @@ import java.util.function.IntConsumer;
 /**
  * Reads the frames of one duty cycle from the ports and hands each to the {@link FramePipeline}:
  * up to a batch per ready port, and from the ports that cannot report readiness (polled always).
- * One copy in: a frame is read into a frame buffer and processed there.
+ * One copy in: a frame is read into a frame buffer and processed there; none from a port that lends
+ * its frames ({@link Port#lendsFrames()}), processed where they landed and given back after.
  *
  * <p>With a routing hook installed, a port's frames are read in bursts so the router can show the
  * hook those it will route before any is processed ({@link RoutingHook#prefetch}).
@@ -32,6 +33,8 @@ final class PortReader {
     private final IntConsumer portGone;
     /** The frame buffer of single reads; the agent also builds the frames it sends itself in it. */
     private final UnsafeBuffer frame = newFrameBuffer();
+    /** Points at the frame a port lent ({@link Port#lend}); re-aimed per frame, never allocated. */
+    private final UnsafeBuffer lent = new UnsafeBuffer(0, 0);
 
     private final int[] burstLengths = new int[PREFETCH_BURST];
     private final DirectBuffer[] burstRouted = new DirectBuffer[PREFETCH_BURST];
@@ -41,6 +44,8 @@ final class PortReader {
      * installed. Each is a frame buffer like {@link #frame}: still one copy in.
      */
     private UnsafeBuffer[] burst;
+    /** As {@link #burst}, views of the frames a lending port lent. */
+    private UnsafeBuffer[] lentBurst;
 
     private int[] alwaysPolled = new int[0];
     /** Some always-polled port never wakes the dataplane: blocking in the ready set could miss its frames. */
@@ -67,9 +72,12 @@ final class PortReader {
     void enableBursts() {
         if (burst == null) {
             final UnsafeBuffer[] buffers = new UnsafeBuffer[PREFETCH_BURST];
+            final UnsafeBuffer[] views = new UnsafeBuffer[PREFETCH_BURST];
             for (int i = 0; i < buffers.length; i++) {
                 buffers[i] = newFrameBuffer();
+                views[i] = new UnsafeBuffer(0, 0);
             }
+            lentBurst = views;
             burst = buffers;
         }
     }
@@ -83,15 +91,22 @@ final class PortReader {
         if (burst != null && pipeline.router.hasHook()) {
             return drainInBursts(slot, port, nowNanos);
         }
+        final boolean lends = port.lendsFrames();
+        final UnsafeBuffer buffer = lends ? lent : frame;
         int frames = 0;
         while (frames < batch) {
-            final int length = port.receive(frame, 0, frame.capacity());
+            final int length = lends ? port.lend(lent) : port.receive(frame, 0, frame.capacity());
             if (length > 0) {
                 frames++;
-                if (traceArm.armedOn(slot) && traceArm.traceIfMatching(pipeline, frame, length, nowNanos)) {
-                    continue;
+                try {
+                    if (!traceArm.armedOn(slot) || !traceArm.traceIfMatching(pipeline, buffer, length, nowNanos)) {
+                        pipeline.process(slot, buffer, length, nowNanos);
+                    }
+                } finally {
+                    if (lends) {
+                        port.takeBack(lent); // even past a failure: a lost loan would be a lost buffer
+                    }
                 }
-                pipeline.process(slot, frame, length, nowNanos);
             } else {
                 if (length == Port.RX_GONE) {
                     portGone.accept(slot);
@@ -142,24 +157,34 @@ final class PortReader {
      */
     private int drainInBursts(int slot, Port port, long nowNanos) {
         final BridgeDomain domain = table.domains[slot];
+        final boolean lends = port.lendsFrames();
+        final UnsafeBuffer[] buffers = lends ? lentBurst : burst;
         int frames = 0;
         while (frames < batch) {
             int read = 0;
             int last = Port.RX_EMPTY;
             while (read < PREFETCH_BURST && frames + read < batch) {
-                final UnsafeBuffer buffer = burst[read];
-                last = port.receive(buffer, 0, buffer.capacity());
+                final UnsafeBuffer buffer = buffers[read];
+                last = lends ? port.lend(buffer) : port.receive(buffer, 0, buffer.capacity());
                 if (last <= 0) {
                     break;
                 }
                 burstLengths[read++] = last;
             }
-            pipeline.router.prefetch(domain, burst, burstLengths, read, burstRouted, burstIpLengths);
-            for (int i = 0; i < read; i++) {
-                if (traceArm.armedOn(slot) && traceArm.traceIfMatching(pipeline, burst[i], burstLengths[i], nowNanos)) {
-                    continue;
+            pipeline.router.prefetch(domain, buffers, burstLengths, read, burstRouted, burstIpLengths);
+            try {
+                for (int i = 0; i < read; i++) {
+                    if (!traceArm.armedOn(slot)
+                            || !traceArm.traceIfMatching(pipeline, buffers[i], burstLengths[i], nowNanos)) {
+                        pipeline.process(slot, buffers[i], burstLengths[i], nowNanos);
+                    }
                 }
-                pipeline.process(slot, burst[i], burstLengths[i], nowNanos);
+            } finally {
+                if (lends) {
+                    for (int i = 0; i < read; i++) {
+                        port.takeBack(buffers[i]);
+                    }
+                }
             }
             frames += read;
             if (last == Port.RX_GONE) {

@@ -21,11 +21,24 @@ final class IoUring implements AutoCloseable {
     // opcodes (include/uapi/linux/io_uring.h)
     static final int OP_POLL_ADD = 6;
     static final int OP_POLL_REMOVE = 7;
+    static final int OP_ASYNC_CANCEL = 14;
+    static final int OP_READ = 22;
     static final int OP_WRITE = 23;
+    /** Reads again after every completion, each into a provided buffer (Linux 6.7). */
+    static final int OP_READ_MULTISHOT = 49;
+    /** {@code io_uring_register} opcodes. */
+    static final int REGISTER_PROBE = 8;
+
+    static final int REGISTER_PBUF_RING = 22;
+    static final int UNREGISTER_PBUF_RING = 23;
     /** {@code len} of a POLL_ADD: keep the poll armed and post a completion on every wakeup. */
     static final int POLL_ADD_MULTI = 1;
     /** Completion flag: a multishot request stays armed (absent on its last completion). */
     static final int CQE_F_MORE = 1 << 1;
+    /** Completion flag: a buffer was taken from a provided-buffer ring; its id is in the upper 16 bits. */
+    static final int CQE_F_BUFFER = 1;
+
+    static final int CQE_BUFFER_SHIFT = 16;
 
     static final int POLLIN = 0x001;
 
@@ -55,11 +68,22 @@ final class IoUring implements AutoCloseable {
     // struct io_uring_sqe: 64 bytes
     private static final int SQE_SIZE = 64;
     private static final int SQE_OPCODE = 0;
+    private static final int SQE_FLAGS = 1;
+    /** {@code IOSQE_BUFFER_SELECT}: the kernel picks the buffer from {@code buf_group}. */
+    private static final int SQE_FLAG_BUFFER_SELECT = 1 << 5;
+
     private static final int SQE_FD = 4;
     private static final int SQE_ADDR = 16;
     private static final int SQE_LEN = 24;
     private static final int SQE_OP_FLAGS = 28;
     private static final int SQE_USER_DATA = 32;
+    private static final int SQE_BUF_GROUP = 40;
+    // struct io_uring_probe: 16-byte header, then 8 bytes per opcode with u16 flags at 2
+    private static final int PROBE_HEADER = 16;
+    private static final int PROBE_OP_SIZE = 8;
+    private static final int PROBE_OP_FLAGS = 2;
+    private static final int PROBE_OPS = 256;
+    private static final int OP_SUPPORTED = 1;
     // struct io_uring_cqe: 16 bytes
     private static final int CQE_SIZE = 16;
     private static final int CQE_USER_DATA = 0;
@@ -210,6 +234,53 @@ final class IoUring implements AutoCloseable {
         sqes.putLong(at + SQE_ADDR, address);
         sqes.putInt(at + SQE_LEN, length);
         // offset -1 would mean "the file position"; 0 is ignored by a character device such as tun
+    }
+
+    /**
+     * A read that stays armed and posts a completion per frame, each in a buffer the kernel takes
+     * from provided-buffer group {@code group}.
+     */
+    void readMultishot(int fd, int group, long userData) {
+        final int at = nextEntry(OP_READ_MULTISHOT, fd, userData);
+        sqes.putByte(at + SQE_FLAGS, (byte) SQE_FLAG_BUFFER_SELECT);
+        sqes.putShort(at + SQE_BUF_GROUP, (short) group);
+    }
+
+    /** One read of at most {@code length} bytes into a buffer of provided-buffer group {@code group}. */
+    void readSelect(int fd, int group, int length, long userData) {
+        final int at = nextEntry(OP_READ, fd, userData);
+        sqes.putByte(at + SQE_FLAGS, (byte) SQE_FLAG_BUFFER_SELECT);
+        sqes.putInt(at + SQE_LEN, length);
+        sqes.putShort(at + SQE_BUF_GROUP, (short) group);
+    }
+
+    /** Cancels the request submitted with {@code targetUserData} (any kind, multishot ones included). */
+    void cancel(long targetUserData, long userData) {
+        final int at = nextEntry(OP_ASYNC_CANCEL, -1, userData);
+        sqes.putLong(at + SQE_ADDR, targetUserData);
+    }
+
+    /** {@code io_uring_register(2)} on this ring: the result, or the negative errno. */
+    int register(int opcode, long argument, int count) {
+        final long result = LibC.syscall(callState, LibC.SYS_IO_URING_REGISTER, ringFd, opcode, argument, count, 0, 0);
+        return result < 0 ? -LibC.errno(callState) : (int) result;
+    }
+
+    /** Whether this kernel's io_uring knows {@code opcode} (asked with {@code IORING_REGISTER_PROBE}). */
+    boolean supports(int opcode) {
+        try (Arena probeArena = Arena.ofConfined()) {
+            final MemorySegment probe = probeArena.allocate(PROBE_HEADER + PROBE_OP_SIZE * PROBE_OPS, 8);
+            if (register(REGISTER_PROBE, probe.address(), PROBE_OPS) < 0) {
+                return false;
+            }
+            final int lastOp = Byte.toUnsignedInt(probe.get(ValueLayout.JAVA_BYTE, 0));
+            return opcode <= lastOp
+                    && (probe.get(
+                                            ValueLayout.JAVA_SHORT_UNALIGNED,
+                                            PROBE_HEADER + PROBE_OP_SIZE * opcode + PROBE_OP_FLAGS)
+                                    & OP_SUPPORTED)
+                            != 0;
+        }
     }
 
     private int nextEntry(int opcode, int fd, long userData) {

@@ -64,6 +64,7 @@ final class LibC {
     // x86-64 system call numbers (arm64 and every other architecture since 5.1 use the same two)
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
 
     // setns(2)
     static final int CLONE_NEWNET = 0x40000000;

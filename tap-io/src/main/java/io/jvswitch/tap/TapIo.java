@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * How the dataplane does its TAP I/O: one system call per frame ({@link #SYSCALLS}: readv/write,
- * epoll_wait when idle) or writes batched through io_uring ({@link #URING}), which falls back to
- * the system calls where the kernel has no usable io_uring.
+ * epoll_wait when idle) or reads and writes batched through io_uring ({@link #URING}), which falls
+ * back to the system calls where the kernel has no usable io_uring.
  */
 public enum TapIo {
     SYSCALLS,
@@ -16,6 +16,12 @@ public enum TapIo {
 
     private static final System.Logger LOG = System.getLogger(TapIo.class.getName());
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+    /**
+     * For measurements: how {@link #URING} reads, {@code multishot} (the default), {@code single}
+     * (a single-shot read re-armed per frame) or {@code off} (readiness from polls, one readv per
+     * frame, as before reads went through the ring).
+     */
+    static final String RING_READS_PROPERTY = "jvs.tapIo.ringReads";
 
     /** The name the CLI takes. */
     public String cliName() {
@@ -45,8 +51,17 @@ public enum TapIo {
     ReadySet openReadySet(int uringEntries) throws TapException {
         if (this == URING) {
             try {
-                final UringReadySet ring = UringReadySet.create(uringEntries, UringReadySet.DEFAULT_TX_BYTES);
-                LOG.log(System.Logger.Level.INFO, "TAP I/O through io_uring: a duty cycle's writes in one batch");
+                final String reads = System.getProperty(RING_READS_PROPERTY, "multishot");
+                final UringReadySet ring = UringReadySet.create(
+                        uringEntries,
+                        UringReadySet.DEFAULT_TX_BYTES,
+                        "off".equals(reads) ? 0 : UringReadySet.DEFAULT_READ_BUFFERS,
+                        !"single".equals(reads));
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        ring.reads() != null
+                                ? "TAP I/O through io_uring: a duty cycle's reads and writes in one batch"
+                                : "TAP I/O through io_uring: a duty cycle's writes in one batch");
                 return ring;
             } catch (TapException e) {
                 if (!FALLBACK_LOGGED.getAndSet(true)) {

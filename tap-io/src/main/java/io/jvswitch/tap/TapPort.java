@@ -4,6 +4,7 @@ import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.TransmitFailures;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Objects;
 
@@ -52,6 +53,10 @@ public final class TapPort implements Port {
     private int batchSlot;
     /** Where a batched write that failed is reported, so the switch counts it as dropped. */
     private TransmitFailures transmitFailures = TransmitFailures.NONE;
+    /** The reads this port last lent a frame from: where it goes back, even after the port left them. */
+    private RingReads lender;
+    /** For {@link #receive} on a port that lends: the lent frame, copied into the caller's buffer. */
+    private final UnsafeBuffer lentForCopy = new UnsafeBuffer(0, 0);
 
     /** A port named like its device. */
     public TapPort(TapDevice device, int mtu) {
@@ -84,6 +89,9 @@ public final class TapPort implements Port {
     @Override
     public int receive(MutableDirectBuffer buffer, int offset, int capacity) {
         checkRegion(buffer, offset, capacity);
+        if (lendsFrames()) {
+            return copyLent(buffer, offset, capacity);
+        }
         long address = buffer.addressOffset() + offset;
         for (int dropped = 0; dropped < MAX_DROPS_PER_RECEIVE; dropped++) {
             int n = device.read(address, capacity);
@@ -113,6 +121,43 @@ public final class TapPort implements Port {
             return RX_EMPTY;
         }
         return RX_EMPTY;
+    }
+
+    /** Reads through the ring land in its buffers: receiving copies out of them, once. */
+    private int copyLent(MutableDirectBuffer buffer, int offset, int capacity) {
+        final int length = lend(lentForCopy);
+        if (length <= 0) {
+            return length;
+        }
+        if (length > capacity) {
+            rxTruncated++;
+        } else {
+            buffer.putBytes(offset, lentForCopy, 0, length);
+        }
+        takeBack(lentForCopy);
+        return length > capacity ? RX_EMPTY : length;
+    }
+
+    /** True while this port is in a {@link UringReadySet} that reads into provided buffers. */
+    @Override
+    public boolean lendsFrames() {
+        return batch != null && batch.reads() != null;
+    }
+
+    @Override
+    public int lend(UnsafeBuffer view) {
+        if (!lendsFrames()) {
+            throw new IllegalStateException(name + " does not lend frames now");
+        }
+        lender = batch.reads();
+        return lender.lend(batchSlot, view);
+    }
+
+    @Override
+    public void takeBack(UnsafeBuffer view) {
+        if (lender != null) {
+            lender.takeBack(view);
+        }
     }
 
     @Override

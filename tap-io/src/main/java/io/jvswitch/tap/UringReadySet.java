@@ -3,30 +3,31 @@ package io.jvswitch.tap;
 import io.jvswitch.switching.port.Port;
 import io.jvswitch.switching.port.ReadySet;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * A {@link ReadySet} over one io_uring: readiness through multishot polls whose completions land in
- * shared memory, and the {@link TapPort}s' writes of a duty cycle submitted as one batch.
+ * A {@link ReadySet} over one io_uring: the {@link TapPort}s' reads and writes of a duty cycle and
+ * the idle wait go through one ring, submitted and reaped in one {@code io_uring_enter} per poll.
  *
- * <p>What it saves against {@link EpollReadySet}: a busy duty cycle reads its ports' readiness from
- * the completion ring without a system call (epoll_wait(0) was one per cycle), and every frame
- * written in a cycle leaves in the one {@code io_uring_enter} at the next {@link #poll}, which is
- * also the idle wait, instead of one {@code write(2)} each. Reads stay one {@code readv(2)} per frame.
+ * <p>Reads ({@link RingReads}): a multishot read per port fills buffers of a provided-buffer ring;
+ * a completion is both the port's readiness and its frame, which the port lends to the switch where
+ * it landed ({@link TapPort#lend}). Writes ({@link RingWrites}): a frame that lies in such a buffer
+ * is written from there (a TAP-to-TAP frame is never copied in userspace); any other (built by the
+ * switch, from a tunnel) is copied into a bounded transmit area, since the switch reuses its buffer
+ * as soon as {@code transmit} returns. Where the kernel lacks provided-buffer rings or multishot
+ * reads (before 6.7) readiness comes from multishot polls and each frame is one {@code readv}.
  *
- * <p>The price is a copy: the switch reuses its frame buffer as soon as {@code transmit} returns, so a
- * batched frame is copied into this set's transmit area (bounded: {@link #DEFAULT_TX_BYTES}; when
- * full, the batch is submitted early). A write the device refuses is learnt after the fact,
- * counted by its port ({@link TapPort#txDropped()} and friends) and reported to the switch, which
- * counts it under the drop reason the same refusal from {@code transmit} gets.
+ * <p>A write the device refuses is learnt after the fact, counted by its port
+ * ({@link TapPort#txDropped()} and friends) and reported to the switch, which counts it under the
+ * drop reason the same refusal from {@code transmit} gets.
  *
- * <p>Multishot polls report a wakeup, not a level: a port whose last receive returned a frame
- * (the dataplane stopped at its batch) is reported again on the next poll, as epoll's level
- * triggering would. A poll the kernel ends (completion queue overflow) is re-armed.
+ * <p>Completions report a wakeup, not a level: a port that still holds frames after the dataplane
+ * stopped at its batch is reported again on the next poll, as epoll's level triggering would. A
+ * poll or read the kernel ends is re-armed; a read that ran out of buffers waits for some to come
+ * back ({@link #readBufferWaits()}).
  *
  * <p>Used by one thread, except {@link #wakeup()}. Nothing is allocated per poll or per frame.
  */
@@ -37,61 +38,58 @@ public final class UringReadySet implements ReadySet {
     public static final int DEFAULT_TX_BYTES = 4 << 20;
 
     private static final int COMPLETIONS = 4096;
-    private static final int ALIGNMENT = 64;
     /** How long a flush before a port closes waits for its writes, at most. */
     private static final long FLUSH_WAIT_NANOS = 100_000_000L;
 
-    // user data: kind in the top byte, a generation in the next three, the slot (or fd) below;
-    // a write's: kind, 16 bits of generation, its length in 24 bits and its slot in the low 16
+    /** Provided buffers for reads through the ring, shared by every port. */
+    public static final int DEFAULT_READ_BUFFERS = 256;
+    /** A provided buffer: a 64 KiB GSO super-frame, its virtio-net header, and room to grow in place. */
+    static final int READ_BUFFER_BYTES = 72 << 10;
+
+    // user data: kind in the top 4 bits, a generation in bits 32 to 55, the slot (or fd) below;
+    // a write's is RingWrites's
+    private static final int KIND_SHIFT = RingWrites.KIND_SHIFT;
     private static final int PORT_POLL = 1;
     private static final int WAKEUP_POLL = 2;
     private static final int DESCRIPTOR_POLL = 3;
-    private static final int WRITE = 4;
+    private static final int WRITE = RingWrites.KIND;
     private static final int CONTROL = 5;
-    /** Slots whose writes are batched: a write's user data has 16 bits for the slot. */
-    private static final int MAX_BATCHED_SLOT = 0xFFFF;
-
-    private static final int WRITE_GENERATION_MASK = 0xFFFF;
+    private static final int PORT_READ = 6;
 
     private final IoUring ring;
     private final Arena arena;
     private final MemorySegment callState;
     private final WakeupEventfd wakeupFd;
-    private final UnsafeBuffer tx;
-    private final long txAddress;
+    private final RingWrites writes;
+    private final RingSubmitter submitter;
+    /** Reads through the ring into provided buffers; null where the kernel refused them (polls then). */
+    private final RingReads reads;
+
     private boolean closed;
 
     private TapPort[] ports = new TapPort[64];
     private int[] generations = new int[64];
-    /** Slots with a readiness report not yet handed to {@link #poll}; {@link #queued} dedupes. */
-    private int[] pending = new int[64];
-
-    private boolean[] queued = new boolean[64];
-    private int pendingCount;
+    private final ReadySlots ready = new ReadySlots();
     private boolean descriptorPending;
-    /** The port slots the last poll reported: reported again while their port may hold more. */
-    private int[] lastReported = new int[64];
 
-    private int lastReportedCount;
-    private int txUsed;
-    private int writesInFlight;
-
-    private long enters;
-    private long writes;
     private long rearms;
-    private long enterErrors;
     private long earlyFlushes;
-    private long orphanWriteErrors;
-    private int lastErrno;
 
-    private UringReadySet(IoUring ring, Arena arena, MemorySegment callState, WakeupEventfd wakeupFd, int txBytes) {
+    private UringReadySet(
+            IoUring ring,
+            Arena arena,
+            MemorySegment callState,
+            WakeupEventfd wakeupFd,
+            int txBytes,
+            ProvidedBuffers buffers,
+            boolean multishot) {
         this.ring = ring;
         this.arena = arena;
         this.callState = callState;
         this.wakeupFd = wakeupFd;
-        final MemorySegment area = arena.allocate(txBytes, 4096);
-        this.tx = new UnsafeBuffer(area.address(), txBytes);
-        this.txAddress = area.address();
+        this.reads = buffers == null ? null : new RingReads(ring, buffers, multishot, this::submitWhenFull);
+        this.writes = new RingWrites(ring, arena.allocate(txBytes, 4096), reads);
+        this.submitter = new RingSubmitter(ring, writes, this::reap);
         ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
     }
 
@@ -100,13 +98,23 @@ public final class UringReadySet implements ReadySet {
         return create(DEFAULT_ENTRIES, DEFAULT_TX_BYTES);
     }
 
+    /** As {@link #create(int, int, int, boolean)} with the default read buffers and multishot reads. */
+    public static UringReadySet create(int entries, int txBytes) throws TapException {
+        return create(entries, txBytes, DEFAULT_READ_BUFFERS, true);
+    }
+
     /**
      * @param entries submission slots (a power of two, at least 8)
      * @param txBytes bytes of frames one batch holds (at least 128 KiB: two GSO super-frames)
+     * @param readBuffers provided buffers that reads through the ring land in (a power of two; 0:
+     *     read with one {@code readv} per frame, readiness from polls)
+     * @param multishot whether a port's read stays armed ({@code IORING_OP_READ_MULTISHOT}) or is
+     *     a single-shot read re-armed after each frame
      * @throws TapException with the errno when io_uring is missing or forbidden ({@code ENOSYS},
      *     {@code EPERM} under {@code kernel.io_uring_disabled})
      */
-    public static UringReadySet create(int entries, int txBytes) throws TapException {
+    public static UringReadySet create(int entries, int txBytes, int readBuffers, boolean multishot)
+            throws TapException {
         if (entries < 8 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("entries must be a power of two of at least 8: " + entries);
         }
@@ -115,10 +123,17 @@ public final class UringReadySet implements ReadySet {
         }
         final IoUring ring = IoUring.create(entries, Math.max(COMPLETIONS, entries * 2));
         final Arena arena = Arena.ofShared();
+        ProvidedBuffers buffers = null;
         try {
+            buffers =
+                    readBuffers == 0 ? null : RingReads.buffersOrNull(ring, readBuffers, READ_BUFFER_BYTES, multishot);
             final MemorySegment callState = LibC.allocateCallState(arena);
-            return new UringReadySet(ring, arena, callState, WakeupEventfd.create(callState, arena), txBytes);
+            return new UringReadySet(
+                    ring, arena, callState, WakeupEventfd.create(callState, arena), txBytes, buffers, multishot);
         } catch (TapException | RuntimeException | Error e) {
+            if (buffers != null) {
+                buffers.close();
+            }
             arena.close();
             ring.close();
             throw e;
@@ -126,22 +141,14 @@ public final class UringReadySet implements ReadySet {
     }
 
     private static long userData(int kind, int generation, int slotOrFd) {
-        return ((long) kind << 56) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
+        return ((long) kind << KIND_SHIFT) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
     }
 
-    /** A write's user data: with its length, so its completion can tell a short write and count the bytes. */
-    private static long writeData(int generation, int slot, int length) {
-        return ((long) WRITE << 56)
-                | ((long) (generation & WRITE_GENERATION_MASK) << 40)
-                | ((long) length << 16)
-                | slot;
-    }
-
-    /** Watches a {@link TapPort} under {@code slot} and batches its writes from now on. */
+    /** Watches a {@link TapPort} under {@code slot}: reads it through the ring and batches its writes. */
     @Override
     public boolean add(int slot, Port port) {
         ensureOpen();
-        if (!(port instanceof TapPort tap) || tap.device().isClosed() || slot > MAX_BATCHED_SLOT) {
+        if (!(port instanceof TapPort tap) || tap.device().isClosed() || slot > RingWrites.MAX_SLOT) {
             return false;
         }
         if (tap.batch() == this) {
@@ -151,8 +158,12 @@ public final class UringReadySet implements ReadySet {
         final int generation = ++generations[slot];
         ports[slot] = tap;
         tap.batchWritesIn(this, slot);
-        reserveSubmission();
-        ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, userData(PORT_POLL, generation, slot));
+        if (reads != null) {
+            reads.arm(slot, tap.device().fd(), userData(PORT_READ, generation, slot));
+        } else {
+            submitter.reserve(FLUSH_WAIT_NANOS);
+            ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, userData(PORT_POLL, generation, slot));
+        }
         return true;
     }
 
@@ -165,15 +176,20 @@ public final class UringReadySet implements ReadySet {
     }
 
     /**
-     * Sends what is queued and cancels the port's poll, which holds a reference to its device (a
-     * non-persistent TAP lives as long as that reference).
+     * Sends what is queued and cancels the port's read or poll, which holds a reference to its
+     * device (a non-persistent TAP lives as long as that reference). Frames it lent stay lent until
+     * taken back; what landed for it and was not lent goes back to the kernel.
      */
     void release(TapPort tap) {
         final int slot = tap.batchSlot();
-        flush(FLUSH_WAIT_NANOS);
-        reserveSubmission();
-        ring.pollRemove(userData(PORT_POLL, generations[slot], slot), userData(CONTROL, 0, 0));
-        submit(0);
+        submitter.flush(FLUSH_WAIT_NANOS);
+        if (reads != null) {
+            reads.stop(slot, userData(CONTROL, 0, 0));
+        } else {
+            submitter.reserve(FLUSH_WAIT_NANOS);
+            ring.pollRemove(userData(PORT_POLL, generations[slot], slot), userData(CONTROL, 0, 0));
+        }
+        submitter.submit(0);
         ports[slot] = null;
         tap.batchWritesIn(null, 0);
     }
@@ -188,9 +204,9 @@ public final class UringReadySet implements ReadySet {
     @Override
     public boolean watch(int fd) {
         ensureOpen();
-        reserveSubmission();
+        submitter.reserve(FLUSH_WAIT_NANOS);
         ring.pollMultishot(fd, IoUring.POLLIN, userData(DESCRIPTOR_POLL, 0, fd));
-        submit(0);
+        submitter.submit(0);
         return true;
     }
 
@@ -199,9 +215,9 @@ public final class UringReadySet implements ReadySet {
         if (closed) {
             return;
         }
-        reserveSubmission();
+        submitter.reserve(FLUSH_WAIT_NANOS);
         ring.pollRemove(userData(DESCRIPTOR_POLL, 0, fd), userData(CONTROL, 0, 0));
-        submit(0);
+        submitter.submit(0);
     }
 
     /**
@@ -211,17 +227,20 @@ public final class UringReadySet implements ReadySet {
     @Override
     public int poll(int[] readySlots, int timeoutMillis) {
         ensureOpen();
-        for (int i = 0; i < lastReportedCount; i++) {
-            final int slot = lastReported[i];
+        for (int i = 0; i < ready.lastReportedCount(); i++) {
+            final int slot = ready.lastReported(i);
             final TapPort port = ports[slot];
-            if (port != null && port.rxMaybeMore()) {
-                markReady(slot);
+            if (port != null && (reads != null ? reads.hasLanded(slot) : port.rxMaybeMore())) {
+                ready.mark(slot);
             }
         }
-        final boolean ready = pendingCount > 0 || descriptorPending || ring.completions() > 0;
-        final long waitNanos = ready || timeoutMillis == 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
+        if (reads != null) {
+            reads.resumeWaiting();
+        }
+        final boolean known = ready.any() || descriptorPending || ring.completions() > 0;
+        final long waitNanos = known || timeoutMillis == 0 ? 0 : timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L;
         if (ring.unsubmitted() > 0 || waitNanos != 0) {
-            submit(waitNanos);
+            submitter.submit(waitNanos);
         }
         reap();
         int slots = 0;
@@ -229,102 +248,61 @@ public final class UringReadySet implements ReadySet {
             descriptorPending = false;
             readySlots[slots++] = DESCRIPTOR_READY;
         }
-        int taken = 0;
-        lastReportedCount = 0;
-        while (taken < pendingCount && slots < readySlots.length) {
-            final int slot = pending[taken++];
-            queued[slot] = false;
-            if (ports[slot] != null) {
-                readySlots[slots++] = slot;
-                lastReported[lastReportedCount++] = slot;
-            }
-        }
-        // what did not fit waits for the next poll, in order
-        System.arraycopy(pending, taken, pending, 0, pendingCount - taken);
-        pendingCount -= taken;
-        return slots;
+        return ready.drainInto(readySlots, slots, ports);
     }
 
     /**
-     * Queues one frame for a batched write: copies it into the transmit area (the switch reuses its
-     * buffer at once) and fills a submission entry. Submits early when the area or the ring is full.
+     * Queues one frame for a batched write, from the provided buffer it lies in or else copied into
+     * the transmit area. Submits early when the area or the ring is full.
      */
     int queueWrite(int slot, int fd, DirectBuffer buffer, int offset, int length) {
-        final int room = (length + ALIGNMENT - 1) & -ALIGNMENT;
-        if (txUsed + room > tx.capacity() || ring.freeSubmissions() == 0) {
+        final long address = buffer.addressOffset() + offset;
+        final int lent = writes.lentBuffer(address, length);
+        if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
             earlyFlushes++;
-            flush(FLUSH_WAIT_NANOS);
-            if (txUsed + room > tx.capacity() || ring.freeSubmissions() == 0) {
+            submitter.flush(FLUSH_WAIT_NANOS);
+            if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
                 return Port.TX_BUSY; // writes still in flight after the wait: the kernel is stuck
             }
         }
-        tx.putBytes(txUsed, buffer, offset, length);
-        ring.write(fd, txAddress + txUsed, length, writeData(generations[slot], slot, length));
-        txUsed += room;
-        writesInFlight++;
-        writes++;
+        if (lent >= 0) {
+            writes.queueInPlace(fd, address, length, lent, generations[slot], slot);
+        } else {
+            writes.queueCopy(fd, buffer, offset, length, generations[slot], slot);
+        }
         return Port.TX_OK;
     }
 
-    /** Submits what is queued and waits (bounded) until every write completed, so the area is free. */
-    private void flush(long maxWaitNanos) {
-        if (ring.unsubmitted() > 0) {
-            submit(0);
-        }
-        reap();
-        final long deadline = System.nanoTime() + maxWaitNanos;
-        while (writesInFlight > 0 && System.nanoTime() < deadline) {
-            submit(1_000_000L);
-            reap();
-        }
+    /** Frees a submission slot without consuming completions: safe inside {@link #reap}. */
+    private void submitWhenFull() {
+        submitter.submitWhenFull();
     }
 
-    private void reserveSubmission() {
-        if (ring.freeSubmissions() == 0) {
-            flush(FLUSH_WAIT_NANOS);
-        }
-    }
-
-    private void submit(long waitNanos) {
-        enters++;
-        final int result = ring.enter(waitNanos);
-        if (result < 0 && result != -Errno.ETIME && result != -Errno.EINTR) {
-            // EBUSY/EAGAIN: the completion queue overflowed and the kernel wants it drained first
-            enterErrors++;
-            lastErrno = -result;
-        }
-    }
-
-    /** Consumes every posted completion: readiness into {@link #pending}, write results to their ports. */
+    /** Consumes every posted completion: readiness into {@link #ready}, frames and write results to their ports. */
     private void reap() {
         final int n = ring.completions();
         for (int i = 0; i < n; i++) {
             final long data = ring.completionUserData(i);
             final int result = ring.completionResult(i);
             final boolean more = (ring.completionFlags(i) & IoUring.CQE_F_MORE) != 0;
-            final int kind = (int) (data >>> 56);
+            final int kind = (int) (data >>> KIND_SHIFT);
             final int generation = (int) (data >>> 32) & 0xFF_FFFF;
             final int slot = (int) data;
             switch (kind) {
-                case WRITE -> {
-                    writesInFlight--;
-                    final int writeSlot = (int) data & MAX_BATCHED_SLOT;
-                    final int length = (int) (data >>> 16) & 0xFF_FFFF;
-                    final TapPort port = writeSlot < ports.length ? ports[writeSlot] : null;
-                    final int writeGeneration = (int) (data >>> 40) & WRITE_GENERATION_MASK;
-                    if (port != null && (generations[writeSlot] & WRITE_GENERATION_MASK) == writeGeneration) {
-                        port.writeCompleted(result, length);
-                    } else if (result < length) {
-                        orphanWriteErrors++;
-                    }
-                }
+                case WRITE -> writes.completed(data, result, ports, generations);
                 case PORT_POLL -> {
                     final TapPort port = ports[slot];
                     if (port != null && generations[slot] == generation) {
-                        markReady(slot); // a mask with POLLERR too: the next receive tells RX_GONE
+                        ready.mark(slot); // a mask with POLLERR too: the next receive tells RX_GONE
                         if (!more && result != -Errno.ECANCELED) {
                             rearm(port.device().fd(), data);
                         }
+                    }
+                }
+                case PORT_READ -> {
+                    final boolean current = ports[slot] != null && generations[slot] == generation;
+                    if (reads.completed(slot, current, result, ring.completionFlags(i))) {
+                        ready.mark(slot);
                     }
                 }
                 case WAKEUP_POLL -> {
@@ -345,24 +323,15 @@ public final class UringReadySet implements ReadySet {
             }
         }
         ring.consume(n);
-        if (writesInFlight == 0 && ring.unsubmitted() == 0) {
-            txUsed = 0;
-        }
+        writes.reclaim();
     }
 
     private void rearm(int fd, long data) {
         rearms++;
         if (ring.freeSubmissions() == 0) {
-            submit(0); // not flush: this runs inside reap
+            submitter.submit(0); // not flush: this runs inside reap
         }
         ring.pollMultishot(fd, IoUring.POLLIN, data);
-    }
-
-    private void markReady(int slot) {
-        if (!queued[slot]) {
-            queued[slot] = true;
-            pending[pendingCount++] = slot;
-        }
     }
 
     private void growTo(int slot) {
@@ -373,9 +342,7 @@ public final class UringReadySet implements ReadySet {
             final int size = Integer.highestOneBit(slot) << 1;
             ports = Arrays.copyOf(ports, size);
             generations = Arrays.copyOf(generations, size);
-            pending = Arrays.copyOf(pending, size);
-            queued = Arrays.copyOf(queued, size);
-            lastReported = Arrays.copyOf(lastReported, size);
+            ready.growTo(size);
         }
     }
 
@@ -393,12 +360,12 @@ public final class UringReadySet implements ReadySet {
 
     /** {@code io_uring_enter} calls so far: with {@link #writes()}, the system calls batching saved. */
     public long enters() {
-        return enters;
+        return submitter.enters();
     }
 
     /** Frames handed to the ring for writing. */
     public long writes() {
-        return writes;
+        return writes.writes();
     }
 
     /** Polls re-armed after the kernel ended them. */
@@ -413,16 +380,16 @@ public final class UringReadySet implements ReadySet {
 
     /** {@code io_uring_enter} calls that failed other than by timeout or signal (see {@link #lastErrno()}). */
     public long enterErrors() {
-        return enterErrors;
+        return submitter.enterErrors();
     }
 
     /** Failed writes whose port had left the set when they completed. */
     public long orphanWriteErrors() {
-        return orphanWriteErrors;
+        return writes.orphanWriteErrors();
     }
 
     public int lastErrno() {
-        return lastErrno;
+        return submitter.lastErrno();
     }
 
     /** Sends what is queued, then closes the ring; the watched ports stay open and write directly again. */
@@ -431,7 +398,10 @@ public final class UringReadySet implements ReadySet {
         if (closed) {
             return;
         }
-        flush(FLUSH_WAIT_NANOS);
+        submitter.flush(FLUSH_WAIT_NANOS);
+        if (reads != null) {
+            stopReads();
+        }
         closed = true;
         for (int slot = 0; slot < ports.length; slot++) {
             if (ports[slot] != null) {
@@ -439,13 +409,53 @@ public final class UringReadySet implements ReadySet {
                 ports[slot] = null;
             }
         }
+        if (reads != null) {
+            reads.close(); // unregisters the buffers while the ring is open
+        }
         wakeupFd.close(callState);
         ring.close();
         arena.close();
     }
 
+    /**
+     * Cancels every port's read and waits (bounded) for their last completions, so the kernel no
+     * longer reads into the buffers when they are freed.
+     */
+    private void stopReads() {
+        for (int slot = 0; slot < ports.length; slot++) {
+            if (ports[slot] != null) {
+                reads.stop(slot, userData(CONTROL, 0, 0));
+                generations[slot]++; // later completions are not the port's: their buffers go straight back
+            }
+        }
+        final long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        do {
+            submitter.submit(1_000_000L);
+            reap();
+        } while (reads.inFlight() > 0 && System.nanoTime() < deadline);
+    }
+
+    /** Frames written from the provided buffer they were read into, without a copy. */
+    public long inPlaceWrites() {
+        return writes.inPlaceWrites();
+    }
+
+    /**
+     * Reads that ended because every provided buffer was held ({@code ENOBUFS}): the port's reads
+     * waited until buffers came back, its frames queued in the TAP meanwhile.
+     */
+    public long readBufferWaits() {
+        return reads == null ? 0 : reads.bufferWaits();
+    }
+
+    /** The reads through the ring (ports lend from it), or null where they poll and use readv. */
+    RingReads reads() {
+        return reads;
+    }
+
     @Override
     public String toString() {
-        return "UringReadySet[enters=" + enters + ", writes=" + writes + ", rearms=" + rearms + "]";
+        return "UringReadySet[enters=" + enters() + ", writes=" + writes() + ", inPlaceWrites=" + inPlaceWrites()
+                + ", rearms=" + rearms + ", readBufferWaits=" + readBufferWaits() + "]";
     }
 }

@@ -57,8 +57,9 @@ final class DaemonCommand implements Callable<Integer> {
             paramLabel = "MODE",
             defaultValue = "syscalls",
             description = "How the dataplane reads and writes TAP devices: syscalls (one system call per frame,"
-                    + " epoll when idle) or uring (a duty cycle's writes and the idle wait through one io_uring;"
-                    + " falls back to syscalls where the kernel refuses io_uring) (default: ${DEFAULT-VALUE}).")
+                    + " epoll when idle) or uring (a duty cycle's reads, writes and idle wait through one io_uring,"
+                    + " TAP-to-TAP frames never copied; falls back to syscalls where the kernel refuses io_uring)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String tapIo;
 
     @Option(

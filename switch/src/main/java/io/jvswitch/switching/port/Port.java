@@ -3,6 +3,7 @@ package io.jvswitch.switching.port;
 import io.jvswitch.switching.capture.CaptureTap;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A place frames enter and leave the switch: a TAP device, a tunnel, or an in-memory port in tests.
@@ -38,6 +39,34 @@ public interface Port {
      *     {@link #RX_GONE}. A frame larger than {@code capacity} is dropped by the device.
      */
     int receive(MutableDirectBuffer buffer, int offset, int capacity);
+
+    /**
+     * Whether this port lends its frames where they landed ({@link #lend}) instead of copying them
+     * into the caller's buffer ({@link #receive}): a port whose reads fill memory of its own (an
+     * io_uring's provided buffers). It may change when the port joins or leaves a {@link ReadySet}.
+     */
+    default boolean lendsFrames() {
+        return false;
+    }
+
+    /**
+     * Points {@code view} at the next frame in the port's own memory (virtio-net header first, at
+     * offset 0; the view's capacity leaves room to grow the frame in place) and lends it until
+     * {@link #takeBack}: no copy. Frames transmitted from the view may leave from that memory.
+     * Only where {@link #lendsFrames()}.
+     *
+     * @return as {@link #receive}
+     */
+    default int lend(UnsafeBuffer view) {
+        throw new UnsupportedOperationException(name() + " does not lend frames");
+    }
+
+    /**
+     * Ends the loan of the frame {@code view} points at: the caller is done with it. The memory goes
+     * back to the device once every write from it also completed. Call it even when the port left
+     * the switch meanwhile.
+     */
+    default void takeBack(UnsafeBuffer view) {}
 
     /**
      * Writes one frame ({@code length} bytes from {@code offset}, virtio-net header included).
