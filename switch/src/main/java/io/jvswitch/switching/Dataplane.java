@@ -168,6 +168,11 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /** The ready set's counters ({@link ReadySet#counters()}), read on the dataplane thread. */
+    public CompletableFuture<Map<String, Long>> readySetCounters() {
+        return submit(a -> a.readySetCounters());
+    }
+
     /** Router-wide counters. */
     public CompletableFuture<RouterStats> routerStats() {
         return submit(a -> {

@@ -18,6 +18,7 @@ import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -395,5 +396,9 @@ final class SwitchAgent implements Agent {
         if (table.ports[slot] == null) {
             throw new IllegalArgumentException("no port in slot " + slot);
         }
+    }
+
+    Map<String, Long> readySetCounters() {
+        return readySet.counters();
     }
 }

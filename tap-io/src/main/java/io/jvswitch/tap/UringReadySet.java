@@ -7,6 +7,8 @@ import org.agrona.DirectBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A {@link ReadySet} over one io_uring: the {@link TapPort}s' reads and writes of a duty cycle and
@@ -451,6 +453,25 @@ public final class UringReadySet implements ReadySet {
     /** The reads through the ring (ports lend from it), or null where they poll and use readv. */
     RingReads reads() {
         return reads;
+    }
+
+    /**
+     * The ring's counters by name: {@code ring-reads} is 1 where frames are read through the ring
+     * (0: polls and one readv per frame).
+     */
+    @Override
+    public Map<String, Long> counters() {
+        final Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("ring-reads", reads == null ? 0L : 1L);
+        counters.put("enters", enters());
+        counters.put("writes", writes());
+        counters.put("in-place-writes", inPlaceWrites());
+        counters.put("read-buffer-waits", readBufferWaits());
+        counters.put("rearms", rearms);
+        counters.put("early-flushes", earlyFlushes);
+        counters.put("enter-errors", enterErrors());
+        counters.put("orphan-write-errors", orphanWriteErrors());
+        return counters;
     }
 
     @Override

@@ -115,6 +115,13 @@ final class StatsCommand implements Callable<Integer> {
                     router.path("icmpErrorsSent").asLong(),
                     router.path("icmpErrorsSuppressed").asLong());
         }
+        final JsonNode tapIo = stats.path("tapIo");
+        if (!tapIo.isEmpty()) {
+            out.println();
+            final TextTable ring = new TextTable("TAP I/O RING", "COUNT");
+            tapIo.properties().forEach(e -> ring.row(e.getKey(), e.getValue().asLong()));
+            ring.print(out);
+        }
         final JsonNode dns = stats.path("dns");
         if (!dns.isMissingNode()) {
             out.println();

@@ -90,6 +90,7 @@ public final class MetricsServer implements AutoCloseable {
         final Map<String, Object> stats = debug.stats();
         return PrometheusText.render(
                         (List<PortStats>) stats.get("ports"), (Map<String, NetworkStats>) stats.get("networks"))
+                + PrometheusText.renderTapIo((Map<String, Long>) stats.get("tapIo"))
                 + PrometheusText.renderDns((Map<String, Long>) stats.get("dns"))
                 + PrometheusText.renderNat(debug.natCounters());
     }

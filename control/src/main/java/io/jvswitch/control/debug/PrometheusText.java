@@ -69,6 +69,29 @@ final class PrometheusText {
         return text.out.toString();
     }
 
+    /**
+     * The io_uring ready set's counters ({@code --tap-io uring}), one family with the event as a
+     * label, and whether frames are read through the ring as a gauge; empty on the system-call path.
+     */
+    static String renderTapIo(Map<String, Long> ring) {
+        if (ring == null || ring.isEmpty()) {
+            return "";
+        }
+        final PrometheusText text = new PrometheusText();
+        text.header("jvs_tapio_ring_events_total", "The TAP I/O ring's work and waits, by event.", "counter");
+        ring.forEach((event, value) -> {
+            if (!event.equals("ring-reads")) {
+                text.sample("jvs_tapio_ring_events_total", "event", event, value);
+            }
+        });
+        text.header("jvs_tapio_ring_reads", "1 where TAP frames are read through the ring, 0 where by readv.", "gauge");
+        text.out
+                .append("jvs_tapio_ring_reads ")
+                .append(ring.getOrDefault("ring-reads", 0L))
+                .append('\n');
+        return text.out.toString();
+    }
+
     /** The DNS responder's counters, one family with the outcome as a label; empty without DNS. */
     static String renderDns(Map<String, Long> dns) {
         if (dns == null) {

@@ -1,5 +1,7 @@
 package io.jvswitch.switching.port;
 
+import java.util.Map;
+
 /**
  * Tells the dataplane which ports have frames waiting, so an idle switch with many endpoints does
  * not issue one read per endpoint per duty cycle. The TAP implementation is an epoll set.
@@ -69,6 +71,15 @@ public interface ReadySet extends AutoCloseable {
      * event loop, a service's answers) tells an idle dataplane that it has work.
      */
     default void wakeup() {}
+
+    /**
+     * What this set counted since it was opened, by name, for {@code jvs stats} and the metrics: the
+     * work a batching set saved and where it had to wait. Called on the dataplane thread (through
+     * {@link io.jvswitch.switching.Dataplane#readySetCounters()}); empty for a set with nothing to say.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
 
     @Override
     void close();
