@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import io.jvswitch.packet.MacAddress;
+import io.jvswitch.switching.capture.PacketTrace;
 import io.jvswitch.switching.port.MemoryPort;
 import io.jvswitch.switching.port.ReadySet;
 import io.jvswitch.testsupport.FrameBuilder;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +85,19 @@ class TunnelNeighborLearningTest {
         dp.runDutyCycle();
         assertEquals(MAC_R, ask(R));
         assertEquals(1, call(dp.networkStats(1)).get(NetworkCounter.REMOTE_NDP_ANSWERED));
+    }
+
+    @Test
+    void aTracedAdvertisementTellsWhatItWouldTeachAndTeachesNothing() {
+        final byte[] na = neighborAdvertisement(MAC_R, NET, R, MAC_R);
+        final PacketTrace trace =
+                call(dp.traceSynthetic(tunnelSlot, Arrays.copyOfRange(na, FrameBuilder.ETH, na.length)));
+        assertTrue(
+                trace.steps()
+                        .contains(new PacketTrace.Step(
+                                "ndp-proxy", "learned fd00:40::20 at 02:4a:0a:28:00:20 from the tunnel")),
+                trace.steps().toString());
+        assertNull(ask(R), "a dry run learns nothing");
     }
 
     @Test
