@@ -74,6 +74,10 @@ class Icmpv6PacketTest {
     @Test
     void addressesHaveTheirRfc5952TextAndLinkLocalsTheirEui64() {
         assertEquals("fd00:20::1", Ipv6Address.format(0xFD00_0020_0000_0000L, 1));
+        assertTrue(Ipv6Address.isMulticast(0xFF02_0000_0000_0000L));
+        assertFalse(Ipv6Address.isMulticast(0xFD00_0020_0000_0000L));
+        assertTrue(Ipv6Address.isLinkLocal(0xFEBF_0000_0000_0000L));
+        assertFalse(Ipv6Address.isLinkLocal(0xFEC0_0000_0000_0000L));
         assertEquals("::", Ipv6Address.format(0, 0));
         assertEquals(
                 "fe80::4a:feff:fefe:2a02",

@@ -36,8 +36,6 @@ import org.agrona.MutableDirectBuffer;
  * <p>Runs on the dataplane thread; allocates nothing.
  */
 final class NeighborProxy {
-    private static final long LINK_LOCAL_MASK = 0xFFC0_0000_0000_0000L; // fe80::/10
-    private static final long MULTICAST_MASK = 0xFF00_0000_0000_0000L; // ff00::/8
     private final FrameContext frame;
     private final Egress egress;
     private final PortTable table;
@@ -147,9 +145,7 @@ final class NeighborProxy {
         final boolean advertisement = icmp.type() == Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT;
         final long high = advertisement ? icmp.targetHigh() : ip.sourceHigh();
         final long low = advertisement ? icmp.targetLow() : ip.sourceLow();
-        if ((high & LINK_LOCAL_MASK) == Ipv6Address.LINK_LOCAL_HIGH
-                || (high & MULTICAST_MASK) == MULTICAST_MASK
-                || (high | low) == 0) {
+        if (Ipv6Address.isLinkLocal(high) || Ipv6Address.isMulticast(high) || (high | low) == 0) {
             return true; // not learned: see the class comment
         }
         final long mac = icmp.linkLayerOption(
