@@ -78,6 +78,29 @@ public final class Icmpv6Packet extends IcmpHeader {
         return buffer.getLong(offset + TARGET_OFFSET + 8, ByteOrder.BIG_ENDIAN);
     }
 
+    /**
+     * The MAC of this solicitation's or advertisement's first link-layer address option of {@code
+     * type} ({@link #OPTION_SOURCE_LINK_LAYER} or {@link #OPTION_TARGET_LINK_LAYER}), or -1 when it
+     * has none or its options are malformed (one of length 0 or running past the message, which RFC
+     * 4861 4.6 makes the whole message invalid).
+     */
+    public long linkLayerOption(final int type) {
+        final int end = offset + length;
+        int option = offset + ND_OPTIONS_OFFSET;
+        long found = -1;
+        while (option + 2 <= end) {
+            final int optionLength = (buffer.getByte(option + 1) & 0xFF) * NeighborDiscovery.OPTION_UNIT;
+            if (optionLength == 0 || option + optionLength > end) {
+                return -1;
+            }
+            if (found < 0 && (buffer.getByte(option) & 0xFF) == type) {
+                found = MacAddress.read(buffer, option + OPTION_LINK_LAYER_ADDRESS_OFFSET);
+            }
+            option += optionLength;
+        }
+        return found;
+    }
+
     /** Bytes 4-7 as one word: the MTU of "packet too big", zero (unused) for other errors. */
     public void setWord(final int value) {
         buffer.putInt(offset + IDENTIFIER_OFFSET, value, ByteOrder.BIG_ENDIAN);

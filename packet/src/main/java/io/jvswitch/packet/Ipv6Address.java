@@ -60,4 +60,9 @@ public final class Ipv6Address {
     public static boolean isLinkLocal(final long high) {
         return (high >>> 54) == (0xFE80L >>> 6);
     }
+
+    /** Whether the address is multicast (ff00::/8). */
+    public static boolean isMulticast(final long high) {
+        return (high >>> 56) == 0xFF;
+    }
 }

@@ -51,8 +51,33 @@ class Icmpv6PacketTest {
     }
 
     @Test
+    void aLinkLayerOptionIsFoundByTypeAndMalformedOptionsGiveNone() {
+        final int length = Icmpv6Packet.ND_OPTIONS_OFFSET + 16; // a nonce option (type 14), then a target option
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[length]);
+        b.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET, (byte) 14);
+        b.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET + 1, (byte) 1);
+        b.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET + 8, (byte) Icmpv6Packet.OPTION_TARGET_LINK_LAYER);
+        b.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET + 9, (byte) 1);
+        MacAddress.write(b, Icmpv6Packet.ND_OPTIONS_OFFSET + 10, 0x024a_0a00_0003L);
+        final Icmpv6Packet nd = new Icmpv6Packet();
+        assertTrue(nd.wrap(b, 0, length));
+        assertEquals(0x024a_0a00_0003L, nd.linkLayerOption(Icmpv6Packet.OPTION_TARGET_LINK_LAYER));
+        assertEquals(-1, nd.linkLayerOption(Icmpv6Packet.OPTION_SOURCE_LINK_LAYER), "none of that type");
+        b.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET + 1, (byte) 0);
+        assertEquals(-1, nd.linkLayerOption(Icmpv6Packet.OPTION_TARGET_LINK_LAYER), "a zero-length option");
+        b.putByte(Icmpv6Packet.ND_OPTIONS_OFFSET + 1, (byte) 3);
+        assertEquals(-1, nd.linkLayerOption(Icmpv6Packet.OPTION_TARGET_LINK_LAYER), "one past the message");
+        assertTrue(nd.wrap(b, 0, Icmpv6Packet.ND_OPTIONS_OFFSET));
+        assertEquals(-1, nd.linkLayerOption(Icmpv6Packet.OPTION_TARGET_LINK_LAYER), "no options at all");
+    }
+
+    @Test
     void addressesHaveTheirRfc5952TextAndLinkLocalsTheirEui64() {
         assertEquals("fd00:20::1", Ipv6Address.format(0xFD00_0020_0000_0000L, 1));
+        assertTrue(Ipv6Address.isMulticast(0xFF02_0000_0000_0000L));
+        assertFalse(Ipv6Address.isMulticast(0xFD00_0020_0000_0000L));
+        assertTrue(Ipv6Address.isLinkLocal(0xFEBF_0000_0000_0000L));
+        assertFalse(Ipv6Address.isLinkLocal(0xFEC0_0000_0000_0000L));
         assertEquals("::", Ipv6Address.format(0, 0));
         assertEquals(
                 "fe80::4a:feff:fefe:2a02",

@@ -10,66 +10,44 @@ package io.jvswitch.switching;
  * never replaces one the control plane put, and goes when its port is unplugged. A learned entry
  * remembers the peer it came from (the VTEP's underlay address) and when: only the same peer may
  * change it until it ages ({@code agingNanos} without being heard of again, the MAC tables' aging
- * time); an aged entry answers nothing and anyone may take it over. Bounded by
- * {@code limit}: the control plane's additions beyond it are refused at attach time with an error;
- * learning beyond it is refused and counted ({@link #learnRefused}).
+ * time); an aged entry answers nothing and anyone may take it over. These rules are
+ * {@link AddressOwners}', shared with the IPv6 book. Bounded by {@code limit}: the control plane's
+ * additions beyond it are refused at attach time with an error; learning beyond it is refused and
+ * counted ({@link #learnRefused}).
  *
  * <p>Lookups are allocation-free open addressing; removal rebuilds the table, which is fine for a
  * control-plane operation on a table of at most a few thousand entries.
  */
 final class AddressBook {
-    static final int CONTROL_PLANE = -1;
-    /** A remote endpoint the control plane programmed from the cluster store (not learned, never aged). */
-    static final int REMOTE = -2;
-    /** {@link #learn} results. */
-    static final int LEARNED = 0;
-
-    static final int REFUSED_LOCAL = 1;
-    static final int REFUSED_OTHER_PEER = 2;
-    static final int REFUSED_FULL = 3;
-    static final int IGNORED = 4;
     private static final int EMPTY = 0; // 0.0.0.0 is never an endpoint address
+    private static final int NO_OWNER = Integer.MIN_VALUE;
 
     private final int limit;
-    private final long agingNanos;
+    private final AddressOwners owners;
     private int[] keys;
-    private long[] macs;
-    /** The port an entry was learned on, or {@link #CONTROL_PLANE}. */
-    private int[] owners;
-    /** For a learned entry: the peer it came from, and when it was last heard of. */
-    private int[] origins;
-
-    private long[] heardAt;
     private int mask;
-    long learnRefused;
     private int size;
 
     AddressBook(int limit, long agingNanos) {
         this.limit = limit;
-        this.agingNanos = agingNanos;
-        allocate(16);
+        this.owners = new AddressOwners(16, agingNanos);
+        keys = new int[16];
+        mask = 15;
     }
 
     int size() {
         return size;
     }
 
+    /** Learning refused: a claim on a local address or another peer's, or the table full. */
+    long learnRefused() {
+        return owners.learnRefused;
+    }
+
     /** The MAC owning {@code ip}, or -1 if the address is not known here. */
     long lookup(int ip) {
-        if (ip == EMPTY) {
-            return -1;
-        }
-        int i = home(ip);
-        while (true) {
-            final int key = keys[i];
-            if (key == ip) {
-                return macs[i];
-            }
-            if (key == EMPTY) {
-                return -1;
-            }
-            i = (i + 1) & mask;
-        }
+        final int i = indexOf(ip);
+        return i < 0 ? -1 : owners.mac(i);
     }
 
     /**
@@ -77,23 +55,14 @@ final class AddressBook {
      * not heard of within the aging time answers nothing (the request floods, the owner answers).
      */
     long lookup(int ip, long nowNanos) {
-        if (ip == EMPTY) {
-            return -1;
-        }
         final int i = indexOf(ip);
-        if (i < 0 || (owners[i] >= 0 && nowNanos - heardAt[i] > agingNanos)) { // only learned entries age
-            return -1;
-        }
-        return macs[i];
+        return i < 0 ? -1 : owners.answer(i, nowNanos);
     }
 
     /** The MAC the control plane gave {@code ip}, or -1 (learned entries do not count). */
     long controlPlaneOwner(int ip) {
-        if (ip == EMPTY) {
-            return -1;
-        }
         final int i = indexOf(ip);
-        return i >= 0 && owners[i] == CONTROL_PLANE ? macs[i] : -1;
+        return i >= 0 && owners.isControlPlane(i) ? owners.mac(i) : -1;
     }
 
     /** Adds or replaces an entry on behalf of the control plane. */
@@ -101,86 +70,44 @@ final class AddressBook {
         if (ip == EMPTY) {
             throw new IllegalArgumentException("0.0.0.0 cannot be an endpoint address");
         }
-        if (lookup(ip) < 0) {
+        int i = indexOf(ip);
+        if (i < 0) {
             if (size >= limit) {
                 throw new IllegalStateException("network address table is full (" + limit + " entries)");
             }
-            grow();
-            size++;
+            i = add(ip);
         }
-        insert(ip, mac, CONTROL_PLANE, 0, 0);
+        owners.set(i, mac, AddressOwners.CONTROL_PLANE, 0, 0);
     }
 
     /**
      * Learns a remote endpoint's address from an ARP that came in on tunnel port {@code slot} from
      * peer {@code origin}, on the packet path: no exception, no allocation unless the table grows.
-     * An address the control plane owns is never taken ({@link #REFUSED_LOCAL}); one learned from
-     * another peer only once it has aged ({@link #REFUSED_OTHER_PEER} before). With {@code apply}
-     * false nothing changes: what learning would answer (a trace).
+     * An address the control plane owns is never taken ({@link AddressOwners#REFUSED_LOCAL}); one
+     * learned from another peer only once it has aged ({@link AddressOwners#REFUSED_OTHER_PEER}
+     * before). With {@code apply} false nothing changes: what learning would answer (a trace).
      *
-     * @return {@link #LEARNED}, {@link #IGNORED} (no address, a multicast MAC) or a refusal
+     * @return {@link AddressOwners#LEARNED}, {@link AddressOwners#IGNORED} (no address, a multicast
+     *     MAC) or a refusal
      */
     int learn(int ip, long mac, int slot, int origin, long nowNanos, boolean apply) {
-        if (ip == EMPTY || (mac & 0x0100_0000_0000L) != 0) {
-            return IGNORED; // no address, or a multicast MAC
+        if (ip == EMPTY || !AddressOwners.learnable(mac)) {
+            return AddressOwners.IGNORED;
         }
         final int i = indexOf(ip);
         if (i >= 0) {
-            if (owners[i] < 0) {
-                // The control plane's, local or programmed from the cluster store: never replaced
-                // by learning. The same MAC is no false claim: another host's router speaks for
-                // the gateway address all hosts of an overlay share.
-                return macs[i] == mac ? IGNORED : refuse(REFUSED_LOCAL, apply);
-            }
-            final boolean fresh = nowNanos - heardAt[i] <= agingNanos;
-            if (fresh && (origins[i] != origin || owners[i] != slot)) {
-                // Another peer repeating the same MAC says nothing false, but takes nothing over.
-                return macs[i] == mac ? IGNORED : refuse(REFUSED_OTHER_PEER, apply);
-            }
-            if (apply) {
-                macs[i] = mac;
-                owners[i] = slot;
-                origins[i] = origin;
-                heardAt[i] = nowNanos;
-            }
-            return LEARNED;
+            return owners.relearn(i, mac, slot, origin, nowNanos, apply);
         }
         if (size >= limit && apply) {
-            dropAged(nowNanos);
+            rebuild(keys.length, EMPTY, NO_OWNER, true, nowNanos); // the full table's aged entries go
         }
         if (size >= limit) {
-            return refuse(REFUSED_FULL, apply);
+            return owners.refuse(AddressOwners.REFUSED_FULL, apply);
         }
         if (apply) {
-            grow();
-            size++;
-            insert(ip, mac, slot, origin, nowNanos);
+            owners.set(add(ip), mac, slot, origin, nowNanos);
         }
-        return LEARNED;
-    }
-
-    private int refuse(int why, boolean apply) {
-        if (apply) {
-            learnRefused++;
-        }
-        return why;
-    }
-
-    /** Forgets learned entries past the aging time: when the table is full, so rarely. */
-    private void dropAged(long nowNanos) {
-        final int[] oldKeys = keys;
-        final long[] oldMacs = macs;
-        final int[] oldOwners = owners;
-        final int[] oldOrigins = origins;
-        final long[] oldHeard = heardAt;
-        allocate(keys.length);
-        size = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY && (oldOwners[i] < 0 || nowNanos - oldHeard[i] <= agingNanos)) {
-                insert(oldKeys[i], oldMacs[i], oldOwners[i], oldOrigins[i], oldHeard[i]);
-                size++;
-            }
-        }
+        return AddressOwners.LEARNED;
     }
 
     /**
@@ -191,67 +118,67 @@ final class AddressBook {
         if (ip == EMPTY) {
             return false;
         }
-        final int i = indexOf(ip);
-        if (i >= 0) {
-            if (owners[i] == CONTROL_PLANE) {
-                return false;
-            }
-            macs[i] = mac;
-            owners[i] = REMOTE;
-            origins[i] = 0;
-            heardAt[i] = 0;
-            return true;
-        }
-        if (size >= limit) {
-            learnRefused++;
+        int i = indexOf(ip);
+        if (i >= 0 && owners.isControlPlane(i)) {
             return false;
         }
-        grow();
-        size++;
-        insert(ip, mac, REMOTE, 0, 0);
+        if (i < 0) {
+            if (size >= limit) {
+                owners.learnRefused++;
+                return false;
+            }
+            i = add(ip);
+        }
+        owners.set(i, mac, AddressOwners.REMOTE, 0, 0);
         return true;
     }
 
     /** Forgets a programmed remote address (and a learned one of that MAC); a local endpoint's stays. */
     boolean removeRemote(int ip, long mac) {
         final int i = indexOf(ip);
-        if (i < 0 || owners[i] == CONTROL_PLANE || (owners[i] != REMOTE && macs[i] != mac)) {
+        if (i < 0 || owners.isControlPlane(i) || (!owners.isRemote(i) && owners.mac(i) != mac)) {
             return false;
         }
-        rebuildWithout(ip, Integer.MIN_VALUE);
+        rebuild(keys.length, ip, NO_OWNER, false, 0);
         return true;
     }
 
     boolean remove(int ip) {
-        if (lookup(ip) < 0) {
+        if (indexOf(ip) < 0) {
             return false;
         }
-        rebuildWithout(ip, Integer.MIN_VALUE);
+        rebuild(keys.length, ip, NO_OWNER, false, 0);
         return true;
     }
 
     /** Forgets every address learned on {@code slot}. */
     void removeLearnedOn(int slot) {
-        rebuildWithout(EMPTY, slot);
+        rebuild(keys.length, EMPTY, slot, false, 0);
     }
 
-    private void rebuildWithout(int ip, int owner) {
+    /**
+     * Re-inserts every entry into a table of {@code capacity} but {@code ip}'s, those of owner
+     * {@code owner}, and with {@code dropAged} learned entries past the aging time.
+     */
+    private void rebuild(int capacity, int ip, int owner, boolean dropAged, long nowNanos) {
         final int[] oldKeys = keys;
-        final long[] oldMacs = macs;
-        final int[] oldOwners = owners;
-        final int[] oldOrigins = origins;
-        final long[] oldHeard = heardAt;
-        allocate(keys.length);
+        keys = new int[capacity];
+        mask = capacity - 1;
+        owners.reallocate(capacity);
         size = 0;
         for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY && oldKeys[i] != ip && oldOwners[i] != owner) {
-                insert(oldKeys[i], oldMacs[i], oldOwners[i], oldOrigins[i], oldHeard[i]);
+            if (oldKeys[i] != EMPTY && oldKeys[i] != ip && owners.keeps(i, owner, dropAged, nowNanos)) {
+                owners.move(i, place(oldKeys[i]));
                 size++;
             }
         }
+        owners.endRehash();
     }
 
     private int indexOf(int ip) {
+        if (ip == EMPTY) {
+            return -1;
+        }
         int i = home(ip);
         while (true) {
             final int key = keys[i];
@@ -265,42 +192,22 @@ final class AddressBook {
         }
     }
 
-    /** Makes room for one more entry, keeping the load factor at most one half. */
-    private void grow() {
+    /** Adds a new key, growing the table to keep its load factor at most one half; returns its slot. */
+    private int add(int ip) {
         if ((size + 1) * 2 > keys.length) {
-            final int[] oldKeys = keys;
-            final long[] oldMacs = macs;
-            final int[] oldOwners = owners;
-            final int[] oldOrigins = origins;
-            final long[] oldHeard = heardAt;
-            allocate(keys.length * 2);
-            for (int i = 0; i < oldKeys.length; i++) {
-                if (oldKeys[i] != EMPTY) {
-                    insert(oldKeys[i], oldMacs[i], oldOwners[i], oldOrigins[i], oldHeard[i]);
-                }
-            }
+            rebuild(keys.length * 2, EMPTY, NO_OWNER, false, 0);
         }
+        size++;
+        return place(ip);
     }
 
-    private void insert(int ip, long mac, int owner, int origin, long heard) {
+    private int place(int ip) {
         int i = home(ip);
         while (keys[i] != EMPTY && keys[i] != ip) {
             i = (i + 1) & mask;
         }
         keys[i] = ip;
-        macs[i] = mac;
-        owners[i] = owner;
-        origins[i] = origin;
-        heardAt[i] = heard;
-    }
-
-    private void allocate(int capacity) {
-        keys = new int[capacity];
-        macs = new long[capacity];
-        owners = new int[capacity];
-        origins = new int[capacity];
-        heardAt = new long[capacity];
-        mask = capacity - 1;
+        return i;
     }
 
     private int home(int ip) {

@@ -67,7 +67,7 @@ final class BridgeDomain {
         this.etherTypePolicy = spec.etherTypePolicy();
         this.macs = new MacTable(ctx.macTableLimit(), ctx.macsPerPortLimit(), ctx.maxPorts(), ctx.macAgingNanos());
         this.addresses = new AddressBook(ctx.addressBookLimit(), ctx.macAgingNanos());
-        this.addresses6 = new Ipv6AddressBook(ctx.addressBookLimit());
+        this.addresses6 = new Ipv6AddressBook(ctx.addressBookLimit(), ctx.macAgingNanos());
         if (gatewayIp != 0) {
             addresses.put(gatewayIp, gatewayMac);
         }

@@ -38,6 +38,11 @@ public enum DropReason {
             "tunnel-spoofed-arp",
             Stage.PORT_SECURITY,
             "ARP from a tunnel giving another MAC for an address of this host, or for one another peer holds"),
+    TUNNEL_SPOOFED_NDP(
+            "tunnel-spoofed-nd",
+            Stage.PORT_SECURITY,
+            "neighbour discovery from a tunnel giving another MAC for an IPv6 address of this host, or for one"
+                    + " another peer holds"),
     TRUNCATED_ARP("truncated-arp", Stage.ARP_PROXY, "ARP packet shorter than 28 bytes"),
     MALFORMED_ARP("malformed-arp", Stage.ARP_PROXY, "ARP is not Ethernet/IPv4 or has an unknown operation"),
     DESTINATION_IS_INGRESS(

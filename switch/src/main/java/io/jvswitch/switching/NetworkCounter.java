@@ -12,7 +12,8 @@ public enum NetworkCounter {
     REMOTE_NDP_ANSWERED(
             "remoteNdpAnswered",
             "Neighbour solicitations the switch answered for another host's endpoint (a global network's, from the"
-                    + " cluster store), so they did not cross the tunnel."),
+                    + " cluster store, or one learned from the tunnel on an overlay with static peers), so they did"
+                    + " not cross the tunnel."),
     ROUTED_IN("routedIn", "Packets the gateway routed into the network."),
     ROUTED_OUT("routedOut", "Packets the gateway routed out of the network."),
     FRAGMENTED("fragmented", "Packets the gateway fragmented on their way into the network."),

@@ -21,7 +21,7 @@ final class PortTable {
     final boolean[] polledAlways;
     /** Whether the port must speak only as its endpoint (see {@link PortSecurity}). */
     final boolean[] enforced;
-    /** Whether ARP arriving on the port teaches the address book (a tunnel to other hosts). */
+    /** Whether ARP and neighbor discovery arriving on the port teach the address books (a tunnel to other hosts). */
     final boolean[] learnsAddresses;
 
     private int used;

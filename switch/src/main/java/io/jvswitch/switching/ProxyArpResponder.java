@@ -89,12 +89,12 @@ final class ProxyArpResponder {
                 table.ports[ingress].lastFrameOrigin(),
                 frame.now,
                 !frame.dryRun);
-        if (learned == AddressBook.REFUSED_LOCAL || learned == AddressBook.REFUSED_OTHER_PEER) {
+        if (learned == AddressOwners.REFUSED_LOCAL || learned == AddressOwners.REFUSED_OTHER_PEER) {
             // Not flooded either: the local containers' ARP caches would take the claim.
             egress.drop(ingress, frame.in, DropReason.TUNNEL_SPOOFED_ARP, buffer, length);
             return false;
         }
-        if (learned == AddressBook.LEARNED) {
+        if (learned == AddressOwners.LEARNED) {
             frame.record(TraceEvent.ARP_LEARNED_FROM_TUNNEL, arp.senderIp(), arp.senderMac());
         }
         return true;

@@ -258,6 +258,7 @@ final class SwitchAgent implements Agent {
         domain.macs.removePort(slot);
         if (table.learnsAddresses[slot]) {
             domain.addresses.removeLearnedOn(slot);
+            domain.addresses6.removeLearnedOn(slot);
         } else {
             domain.removeLocalMac(table.macs[slot]);
         }

@@ -32,6 +32,8 @@ enum TraceEvent {
     NDP_UNANSWERED("ndp-proxy"),
     /** a: network id, b, c: target address (high, low), d: its MAC. */
     NDP_ANSWERED("ndp-proxy"),
+    /** a, b: the address (high, low) neighbor discovery from the tunnel taught, c: its MAC. */
+    NDP_LEARNED_FROM_TUNNEL("ndp-proxy"),
     /** a: the gateway address. */
     GATEWAY_ECHO("gateway"),
     /** a: the service's UDP port. */

@@ -85,6 +85,8 @@ final class TraceFormatter {
             case NDP_ANSWERED ->
                 "who-has " + address6(r.b(), r.c()) + ": IPv6 address book of " + network(r.a()) + " says "
                         + MacAddress.format(r.d()) + ": answered by the switch";
+            case NDP_LEARNED_FROM_TUNNEL ->
+                "learned " + address6(r.a(), r.b()) + " at " + MacAddress.format(r.c()) + " from the tunnel";
             case GATEWAY_ECHO -> "echo request to " + Ipv4Address.format((int) r.a()) + ": answered by the switch";
             case GATEWAY_SERVICE -> "UDP to port " + r.a() + " of the gateway: handed to its service";
             case HOST_ARP_FOR_ROUTER ->

@@ -20,7 +20,7 @@ class AddressBookTest {
     final AddressBook book = new AddressBook(16, AGING);
 
     private boolean learn(int ip, long mac) {
-        return book.learn(ip, mac, TUNNEL_SLOT, PEER, NOW, true) == AddressBook.LEARNED;
+        return book.learn(ip, mac, TUNNEL_SLOT, PEER, NOW, true) == AddressOwners.LEARNED;
     }
 
     @Test
@@ -31,7 +31,7 @@ class AddressBookTest {
         assertFalse(learn(REMOTE, 0x02BBBBBBBBBBL));
         assertEquals(REMOTE_MAC, book.lookup(REMOTE, NOW + 10 * AGING), "a programmed entry never ages");
         assertEquals(REMOTE_MAC, book.lookup(REMOTE));
-        assertEquals(1, book.learnRefused);
+        assertEquals(1, book.learnRefused());
         // unplugging the tunnel forgets what it learned, not what the control plane programmed
         book.removeLearnedOn(TUNNEL_SLOT);
         assertEquals(REMOTE_MAC, book.lookup(REMOTE));

@@ -17,6 +17,7 @@ import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -117,8 +118,15 @@ class TunnelSpoofingTest {
     }
 
     Map<String, Long> tunnelDrops() {
-        return call(dp.portStats()).stream()
-                .filter(s -> s.slot() == tunnelSlot)
+        return dropsOf(dp, tunnelSlot);
+    }
+
+    /** What the port in {@code slot} dropped, by reason. */
+    static Map<String, Long> dropsOf(Dataplane dp, int slot) {
+        final CompletableFuture<List<PortStats>> stats = dp.portStats();
+        dp.runDutyCycle();
+        return Dataplane.await(stats).stream()
+                .filter(s -> s.slot() == slot)
                 .findFirst()
                 .orElseThrow()
                 .drops();

@@ -319,6 +319,28 @@ public final class FrameBuilder {
                 m.byteArray());
     }
 
+    /**
+     * An unsolicited neighbor advertisement of {@code target} (override flag) from it to all nodes,
+     * with a target link-layer address option of {@code optionMac}.
+     */
+    public static byte[] neighborAdvertisement(long srcMac, long targetHigh, long targetLow, long optionMac) {
+        final UnsafeBuffer m = new UnsafeBuffer(new byte[Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH]);
+        final Icmpv6Packet icmp = new Icmpv6Packet();
+        icmp.wrap(m, 0, Icmpv6Packet.NEIGHBOR_ADVERTISEMENT_LENGTH);
+        icmp.writeNeighborAdvertisement(targetHigh, targetLow, optionMac, Icmpv6Packet.NA_FLAG_OVERRIDE);
+        final long allNodesLow = 1;
+        return ipv6(
+                0x3333_0000_0001L,
+                srcMac,
+                targetHigh,
+                targetLow,
+                0xFF02_0000_0000_0000L,
+                allNodesLow,
+                Ipv6Packet.NEXT_HEADER_ICMPV6,
+                Icmpv6Packet.ND_HOP_LIMIT,
+                m.byteArray());
+    }
+
     /** An ICMPv6 echo request (identifier 0x1234, sequence 1) with {@code payload} zero bytes of data. */
     public static byte[] echoRequestV6(
             long dstMac, long srcMac, long srcHigh, long srcLow, long dstHigh, long dstLow, int hopLimit, int payload) {

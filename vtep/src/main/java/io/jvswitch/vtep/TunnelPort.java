@@ -412,16 +412,17 @@ public final class TunnelPort implements Port {
         return true;
     }
 
-    /**
-     * ARP from the far side teaches this network's address book, so the gateway answers later
-     * requests for remote endpoints here instead of replicating them to every peer.
-     */
     /** The peer (underlay address) the frame the last receive returned came from. */
     @Override
     public int lastFrameOrigin() {
         return lastOrigin;
     }
 
+    /**
+     * ARP and neighbor discovery from the far side teach this network's address books, so the
+     * switch answers later requests and solicitations for remote endpoints here instead of
+     * replicating them to every peer.
+     */
     @Override
     public boolean learnsRemoteAddresses() {
         return true;

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -96,6 +98,51 @@ class Ipv6OnlyOverlayIT {
                 .asLong();
     }
 
+    static long networkCounter(DaemonFixture f, String network, String counter) {
+        return f.ok("stats", "--json")
+                .json()
+                .path("networks")
+                .path(network)
+                .path(counter)
+                .asLong();
+    }
+
+    /**
+     * After a first exchange taught host A where {@code target} (an endpoint on host B) lives, from
+     * the neighbor discovery that crossed the tunnel, {@code client}'s next solicitation for it is
+     * answered by host A's switch: A's {@code remoteNdpAnswered} rises, and host B's underlay link
+     * {@code underlayB} (tcpdump, the VXLAN inner frames decoded) carries no solicitation for it while
+     * it carries the ping itself.
+     */
+    static void secondSolicitationIsAnsweredLocally(
+            DaemonFixture a, String client, DaemonFixture b, String underlayB, String network, String target)
+            throws Exception {
+        final long answeredOnA = networkCounter(a, network, "remoteNdpAnswered");
+        final Path out = b.dir.resolve("second-ns-" + network + ".txt");
+        final Process tcpdump =
+                b.lab.start(b.host, out, "timeout", "30", "tcpdump", "-i", underlayB, "-l", "-nn", "udp port 4789");
+        try {
+            Readiness.printed(out, "listening on");
+            a.lab.check(client, "ip", "-6", "neigh", "flush", "all");
+            assertTrue(
+                    a.lab.exec(client, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", target)
+                            .ok(),
+                    "ping6 " + target + " again\n" + a.daemon.logText());
+            Await.until(
+                    "host A answered the second solicitation for " + target,
+                    Duration.ofSeconds(5),
+                    () -> networkCounter(a, network, "remoteNdpAnswered") > answeredOnA);
+        } finally {
+            tcpdump.destroy();
+            tcpdump.waitFor();
+        }
+        final String underlay = Files.readString(out);
+        assertTrue(underlay.contains("ICMP6, echo request"), "the capture saw the pings cross:\n" + underlay);
+        assertFalse(
+                underlay.contains("who has " + target),
+                "no solicitation for " + target + " crossed the tunnel:\n" + underlay);
+    }
+
     /** The neighbor solicitations a container's kernel received (its namespace's /proc/net/snmp6). */
     static long solicitationsReceived(DaemonFixture f, String container) {
         return f.lab.check(container, "cat", "/proc/net/snmp6")
@@ -137,6 +184,9 @@ class Ipv6OnlyOverlayIT {
                 "host B answered c1's solicitation for c2",
                 Duration.ofSeconds(5),
                 () -> arpAnswered(b, "ov6") > answeredOnB);
+        assertEquals(solicitedC2, solicitationsReceived(b, c2), "solicitations that reached c2");
+        // host A learned c2's address from that exchange: c1's next solicitation stays on host A
+        secondSolicitationIsAnsweredLocally(a, c1, b, "ub", "ov6", ip62);
         assertEquals(solicitedC2, solicitationsReceived(b, c2), "solicitations that reached c2");
         curl6(a, c1, b, c2, ip62, 8061);
         curl6(b, c2, a, c1, ip61, 8062);

@@ -135,6 +135,9 @@ class Ipv6VxlanIT {
         assertTrue(a.ping(c1, ip2, 3), "c1 (host A) -> c2 (host B) over IPv4\n" + a.daemon.logText());
         assertTrue(ping6(a, c1, "fd00:79::b"), "c1 -> c2 over IPv6");
         assertTrue(ping6(b, c2, "fd00:79::a"), "c2 -> c1 over IPv6");
+        // host A learned c2's IPv6 address from that exchange (as its IPv4 one from ARP): the next
+        // solicitation for it is answered on host A, none crosses the IPv6 underlay
+        Ipv6OnlyOverlayIT.secondSolicitationIsAnsweredLocally(a, c1, b, "u6b", "dual", "fd00:79::b");
         assertTrue(
                 a.lab.check(c1, "ip", "link", "show", "eth0").contains("mtu 1430"),
                 "the overlay MTU leaves room for the 70 bytes of outer IPv6, UDP, VXLAN and inner Ethernet");
