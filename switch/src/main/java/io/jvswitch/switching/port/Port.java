@@ -96,9 +96,11 @@ public interface Port {
     }
 
     /**
-     * Whether ARP arriving on this port teaches the network's proxy-ARP address book (sender address
-     * to sender MAC). True for a tunnel to other hosts, whose endpoints the control plane here does
-     * not know; false for a container's port, which must never be able to claim addresses.
+     * Whether ARP and neighbor discovery arriving on this port teach the network's address books
+     * (proxy-ARP: sender address to sender MAC; proxy-NDP: an advertisement's target or a
+     * solicitation's source to its link-layer option). True for a tunnel to other hosts, whose
+     * endpoints the control plane here does not know; false for a container's port, which must
+     * never be able to claim addresses.
      */
     default boolean learnsRemoteAddresses() {
         return false;
