@@ -363,6 +363,9 @@ public final class Dataplane implements AutoCloseable {
         return submit(a -> {
             final BridgeDomain d = a.requireDomain(networkId);
             final MacTable m = d.macs;
+            final long[] counts = d.counts.clone();
+            counts[NetworkCounter.ARP_LEARN_REFUSED.ordinal()] = d.addresses.learnRefused();
+            counts[NetworkCounter.NDP_LEARN_REFUSED.ordinal()] = d.addresses6.learnRefused();
             return new NetworkStats(
                     d.name,
                     d.memberCount(),
@@ -374,7 +377,7 @@ public final class Dataplane implements AutoCloseable {
                     m.refusedTableFull,
                     m.refusedPortLimit,
                     d.addresses.size(),
-                    d.counts.clone());
+                    counts);
         });
     }
 

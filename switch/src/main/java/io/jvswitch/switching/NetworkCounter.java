@@ -14,6 +14,16 @@ public enum NetworkCounter {
             "Neighbour solicitations the switch answered for another host's endpoint (a global network's, from the"
                     + " cluster store, or one learned from the tunnel on an overlay with static peers), so they did"
                     + " not cross the tunnel."),
+    /** Kept by the IPv4 address book ({@code AddressBook}); its snapshot fills this in. */
+    ARP_LEARN_REFUSED(
+            "arpLearnRefused",
+            "Addresses a tunnel's ARP (or the cluster store) could not put in the proxy-ARP book: a local endpoint's,"
+                    + " another peer's not yet aged, or the book full."),
+    /** Kept by the IPv6 address book ({@code Ipv6AddressBook}); its snapshot fills this in. */
+    NDP_LEARN_REFUSED(
+            "ndpLearnRefused",
+            "Addresses a tunnel's neighbour discovery (or the cluster store) could not put in the proxy-NDP book: a"
+                    + " local endpoint's, another peer's not yet aged, or the book full."),
     ROUTED_IN("routedIn", "Packets the gateway routed into the network."),
     ROUTED_OUT("routedOut", "Packets the gateway routed out of the network."),
     FRAGMENTED("fragmented", "Packets the gateway fragmented on their way into the network."),

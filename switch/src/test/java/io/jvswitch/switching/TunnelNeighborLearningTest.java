@@ -150,6 +150,10 @@ class TunnelNeighborLearningTest {
         dp.runDutyCycle();
         assertEquals(Map.of("tunnel-spoofed-nd", 1L), tunnelDrops());
         assertEquals(MAC_R, ask(R), "not poisoned");
+        assertEquals(
+                1,
+                call(dp.networkStats(1)).get(NetworkCounter.NDP_LEARN_REFUSED),
+                "the refusal is in the network's stats");
         final long newMac = mac("02:4a:0a:28:00:21");
         tunnel.from(PEER_1, neighborAdvertisement(newMac, NET, R, newMac)); // its own peer may change it
         dp.runDutyCycle();

@@ -187,6 +187,10 @@ class TunnelSpoofingTest {
         dp.runDutyCycle();
         assertEquals(Map.of("tunnel-spoofed-arp", 1L), tunnelDrops());
         assertEquals(MAC_R, proxyAnswer(IP_R), "not poisoned");
+        assertEquals(
+                1,
+                call(dp.networkStats(1)).get(NetworkCounter.ARP_LEARN_REFUSED),
+                "the refusal is in the network's stats");
         // The peer that holds it may change it (its container got a new MAC)
         final long newMac = mac("02:4a:0a:00:00:21");
         tunnel.from(PEER_1, arp(BROADCAST, newMac, 1, newMac, IP_R, 0, IP_R));
