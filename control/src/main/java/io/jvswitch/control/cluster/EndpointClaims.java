@@ -117,22 +117,24 @@ final class EndpointClaims {
      * blocks.
      */
     int offer(NetworkRecord network, AddressPool heldHere) {
-        return offer(
-                network, "an address", () -> blocks.freeAddress(network, heldHere), () -> blocks.claimBlock(network));
+        return offer(network, "address", () -> blocks.freeAddress(network, heldHere), () -> blocks.claimBlock(network));
     }
 
     /** {@link #offer} for the IPv6 side of a dual-stack global network: from this host's IPv6 blocks. */
     BigInteger offer6(NetworkRecord network, Ipv6Pool heldHere) {
         return offer(
                 network,
-                "an IPv6 address",
+                "IPv6 address",
                 () -> blocks6.freeAddress(network, heldHere),
                 () -> blocks6.claimBlock(network, heldHere));
     }
 
-    /** The lowest free address of this host's blocks ({@code free}, null when full), claiming a block ({@code claimBlock}) when they are full. */
+    /**
+     * The lowest free address of this host's blocks ({@code free}: null when they are full), claiming
+     * the next block ({@code claimBlock}) when they are: one loop for both families.
+     */
     private <A> A offer(NetworkRecord network, String which, Supplier<A> free, Runnable claimBlock) {
-        final String what = "hand out " + which + " on global network " + network.name();
+        final String what = "hand out an " + which + " on global network " + network.name();
         membership.requireReachable(what);
         try {
             for (int attempt = 0; attempt < 256; attempt++) {
@@ -145,8 +147,7 @@ final class EndpointClaims {
         } catch (StoreUnavailableException e) {
             throw membership.unavailable(e, what);
         }
-        throw ApiException.conflict("no " + which.substring(which.indexOf(' ') + 1) + " could be offered on "
-                + network.name() + " after 256 blocks");
+        throw ApiException.conflict("no " + which + " could be offered on " + network.name() + " after 256 blocks");
     }
 
     /** The store's claim first, then the local pool's mark; a requested address is checked here first. */
