@@ -158,7 +158,10 @@ public final class Daemon {
                                             inUse.add(Ipv6Cidr.parse(n.ipv6().subnet(), "subnet")));
                             return inUse;
                         },
-                        new NetworkServiceAddresses(service::get, agent == null ? null : agent::offerAddress));
+                        new NetworkServiceAddresses(
+                                service::get,
+                                agent == null ? null : agent::offerAddress,
+                                agent == null ? null : agent::offerAddress6));
         final DockerNetworkMap dockerNetworks = new DockerNetworkMap(stateDir, json);
         if (dockerIpam != null) {
             dockerIpam.load();

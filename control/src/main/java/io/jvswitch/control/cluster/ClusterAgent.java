@@ -210,6 +210,11 @@ public final class ClusterAgent implements ClusterScope, AutoCloseable {
         return endpoints.offer(network, heldHere);
     }
 
+    /** {@link #offerAddress} for the IPv6 side of a dual-stack global network: from this host's IPv6 blocks. */
+    public BigInteger offerAddress6(NetworkRecord network, Ipv6Pool heldHere) {
+        return endpoints.offer6(network, heldHere);
+    }
+
     @Override
     public void releaseEndpoint(NetworkRecord network, AddressPool pool, String name, String ip) {
         endpoints.release(network, pool, name, ip);

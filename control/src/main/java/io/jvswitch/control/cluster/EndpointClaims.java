@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * An endpoint's cluster-wide claims on a global network: its address (durable, inside an address
@@ -116,20 +117,37 @@ final class EndpointClaims {
      * blocks.
      */
     int offer(NetworkRecord network, AddressPool heldHere) {
-        final String what = "hand out an address on global network " + network.name();
+        return offer(network, "address", () -> blocks.freeAddress(network, heldHere), () -> blocks.claimBlock(network));
+    }
+
+    /** {@link #offer} for the IPv6 side of a dual-stack global network: from this host's IPv6 blocks. */
+    BigInteger offer6(NetworkRecord network, Ipv6Pool heldHere) {
+        return offer(
+                network,
+                "IPv6 address",
+                () -> blocks6.freeAddress(network, heldHere),
+                () -> blocks6.claimBlock(network, heldHere));
+    }
+
+    /**
+     * The lowest free address of this host's blocks ({@code free}: null when they are full), claiming
+     * the next block ({@code claimBlock}) when they are: one loop for both families.
+     */
+    private <A> A offer(NetworkRecord network, String which, Supplier<A> free, Runnable claimBlock) {
+        final String what = "hand out an " + which + " on global network " + network.name();
         membership.requireReachable(what);
         try {
             for (int attempt = 0; attempt < 256; attempt++) {
-                final Integer candidate = blocks.freeAddress(network, heldHere);
+                final A candidate = free.get();
                 if (candidate != null) {
                     return candidate;
                 }
-                blocks.claimBlock(network);
+                claimBlock.run();
             }
         } catch (StoreUnavailableException e) {
             throw membership.unavailable(e, what);
         }
-        throw ApiException.conflict("no address could be offered on " + network.name() + " after 256 blocks");
+        throw ApiException.conflict("no " + which + " could be offered on " + network.name() + " after 256 blocks");
     }
 
     /** The store's claim first, then the local pool's mark; a requested address is checked here first. */

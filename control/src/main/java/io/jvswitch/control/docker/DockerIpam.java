@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * {@code --subnet} that is exactly a jvs network's), for a Docker network attached onto it with
  * {@code -o jvs.network=NAME}: its gateway is the network's, and its addresses are ones no endpoint
  * of the network holds; on a global network they come from this host's blocks in the cluster store
- * ({@link JvsNetworkAddresses}), so no two hosts hand out the same one.
+ * ({@link JvsNetworkAddresses}), so no two hosts hand out the same one; its IPv6 side's ({@code
+ * --ipv6}) from this host's IPv6 blocks, the same way.
  *
  * <p>IPv6 pools ({@code --ipv6}) are {@link DockerIpv6Pools}'s, kept in the same file; their ids
  * are IPv6 subnets, so every call after RequestPool finds its family by the pool id.
@@ -99,7 +100,7 @@ public final class DockerIpam {
         this.file = new JsonStateFile<>(stateDir, "docker-ipam.json", json, Saved.class);
         this.subnetsInUse = subnetsInUse;
         this.networks = networks;
-        this.pools6 = new DockerIpv6Pools(subnets6InUse, name -> networks.ipv6Held(requireNetwork(name)));
+        this.pools6 = new DockerIpv6Pools(subnets6InUse, this::requireNetwork, networks);
     }
 
     /** Reads the saved pools; a corrupt file stops the daemon rather than hand out addresses twice. */
@@ -321,8 +322,8 @@ public final class DockerIpam {
 
     /**
      * The dual-stack jvs network an IPv6 pool is asked for, by {@code --ipam-opt jvs.network} or by
-     * its exact IPv6 subnet; or null. One with no IPv6 side, or a global one, is refused: the IPAM
-     * driver hands out no IPv6 address from a cluster's blocks.
+     * its exact IPv6 subnet; or null. One with no IPv6 side is refused, and so is an IPv6 subnet
+     * other than the network's. A global network's addresses come from this host's IPv6 blocks.
      */
     private NetworkRecord jvsNetwork6(String subnet, Map<String, String> options) {
         final String name = options.get(JVS_NETWORK);
@@ -344,10 +345,6 @@ public final class DockerIpam {
         if (asked != null && !asked.equals(own)) {
             throw new PluginException("IPv6 subnet " + asked + " is not jvs network " + network.name() + "'s (" + own
                     + "): leave the IPv6 --subnet out or give " + own);
-        }
-        if (network.clusterWide()) {
-            throw new PluginException("jvs network " + network.name() + " is global: the jvs IPAM driver hands"
-                    + " out no IPv6 addresses of a global network yet; create the Docker network without --ipv6");
         }
         return network;
     }

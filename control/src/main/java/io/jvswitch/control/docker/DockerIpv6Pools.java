@@ -24,13 +24,16 @@ import java.util.function.Supplier;
  *
  * <p>A pool can stand for the IPv6 side of an existing dual-stack jvs network (a Docker network
  * made with {@code -o jvs.network=NAME}, as {@link DockerIpam}'s IPv4 pools can): its subnet and
- * gateway are the network's, and its addresses ones that no endpoint of the network holds.
+ * gateway are the network's, and its addresses ones that no endpoint of the network holds; on a
+ * global network they come from this host's IPv6 blocks in the cluster store, as the IPv4 ones do.
  */
 final class DockerIpv6Pools {
     /** IPv6 subnets Docker's pools must not overlap: jvs's own networks' and the host's routes. */
     private final Supplier<List<Ipv6Cidr>> subnetsInUse;
-    /** By a jvs network's name, the IPv6 addresses its endpoints hold. */
-    private final Function<String, Set<BigInteger>> heldOnNetwork;
+    /** A jvs network by name (refused when there is none). */
+    private final Function<String, NetworkRecord> networkNamed;
+    /** The IPv6 addresses a jvs network's endpoints hold; a global network's from the cluster store. */
+    private final JvsNetworkAddresses networks;
 
     private final Map<String, Pool> pools = new LinkedHashMap<>();
 
@@ -51,9 +54,13 @@ final class DockerIpv6Pools {
         }
     }
 
-    DockerIpv6Pools(Supplier<List<Ipv6Cidr>> subnetsInUse, Function<String, Set<BigInteger>> heldOnNetwork) {
+    DockerIpv6Pools(
+            Supplier<List<Ipv6Cidr>> subnetsInUse,
+            Function<String, NetworkRecord> networkNamed,
+            JvsNetworkAddresses networks) {
         this.subnetsInUse = subnetsInUse;
-        this.heldOnNetwork = heldOnNetwork;
+        this.networkNamed = networkNamed;
+        this.networks = networks;
     }
 
     /** Whether a pool id or a saved subnet is of this family. */
@@ -224,9 +231,18 @@ final class DockerIpv6Pools {
         return pool == null ? null : pool.network;
     }
 
-    /** The lowest address of a jvs network's pool that neither Docker nor the network's endpoints hold, taken. */
+    /**
+     * An address of a jvs network's pool that neither Docker nor the network's endpoints hold, taken:
+     * on a global network one of this host's IPv6 blocks offers (as for IPv4), else the lowest.
+     */
     private BigInteger offer(Pool pool) {
-        final Set<BigInteger> held = heldOnNetwork.apply(pool.network);
+        final NetworkRecord network = networkNamed.apply(pool.network);
+        if (network.clusterWide()) {
+            final BigInteger ip = networks.offerIpv6(network, pool.addresses);
+            pool.addresses.reserve(ip);
+            return ip;
+        }
+        final Set<BigInteger> held = networks.ipv6Held(network);
         final List<BigInteger> skipped = new ArrayList<>();
         try {
             while (true) {

@@ -3,6 +3,7 @@ package io.jvswitch.control.docker;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.NetworkRecord;
 
 import java.math.BigInteger;
@@ -54,5 +55,15 @@ public interface JvsNetworkAddresses {
     /** The IPv6 addresses the network's endpoints hold, which Docker must not be given. */
     default Set<BigInteger> ipv6Held(NetworkRecord network) {
         return Set.of();
+    }
+
+    /**
+     * An IPv6 address of a global network from this host's IPv6 blocks in the cluster store, as
+     * {@link #offer} for IPv4: no endpoint holds it and Docker ({@code heldByDocker}) does not hold
+     * it either. Not claimed: the endpoint's attach claims it, with its name.
+     */
+    default BigInteger offerIpv6(NetworkRecord network, Ipv6Pool heldByDocker) {
+        throw new PluginException(
+                "network " + network.name() + " is global, and this daemon runs without --cluster-store");
     }
 }

@@ -3,6 +3,7 @@ package io.jvswitch.control.docker;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.EndpointRecord;
 import io.jvswitch.control.model.NetworkRecord;
 import io.jvswitch.control.service.NetworkService;
@@ -24,13 +25,22 @@ public final class NetworkServiceAddresses implements JvsNetworkAddresses {
         int offerAddress(NetworkRecord network, AddressPool heldHere);
     }
 
+    /** The same for the IPv6 side of a dual-stack global network: from this host's IPv6 blocks. */
+    @FunctionalInterface
+    public interface ClusterBlocks6 {
+        BigInteger offerAddress6(NetworkRecord network, Ipv6Pool heldHere);
+    }
+
     private final Supplier<NetworkService> service;
     /** Null without --cluster-store. */
     private final ClusterBlocks cluster;
+    /** Null without --cluster-store. */
+    private final ClusterBlocks6 cluster6;
 
-    public NetworkServiceAddresses(Supplier<NetworkService> service, ClusterBlocks cluster) {
+    public NetworkServiceAddresses(Supplier<NetworkService> service, ClusterBlocks cluster, ClusterBlocks6 cluster6) {
         this.service = service;
         this.cluster = cluster;
+        this.cluster6 = cluster6;
     }
 
     @Override
@@ -65,6 +75,14 @@ public final class NetworkServiceAddresses implements JvsNetworkAddresses {
             }
         }
         return held;
+    }
+
+    @Override
+    public BigInteger offerIpv6(NetworkRecord network, Ipv6Pool heldByDocker) {
+        if (cluster6 == null) {
+            return JvsNetworkAddresses.super.offerIpv6(network, heldByDocker);
+        }
+        return cluster6.offerAddress6(network, heldByDocker);
     }
 
     @Override

@@ -9,8 +9,10 @@ import io.jvswitch.control.api.Json;
 import io.jvswitch.control.ipam.AddressPool;
 import io.jvswitch.control.ipam.Cidr;
 import io.jvswitch.control.ipam.Ipv6Cidr;
+import io.jvswitch.control.ipam.Ipv6Pool;
 import io.jvswitch.control.model.NetworkIpv6;
 import io.jvswitch.control.model.NetworkRecord;
+import io.jvswitch.control.model.OverlayRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -402,6 +404,67 @@ class DockerIpamTest {
     }
 
     @Test
+    void aGlobalNetworksIpv6AddressesComeFromThisHostsBlocks() {
+        final NetworkRecord global = new NetworkRecord(
+                "n5",
+                5,
+                "g",
+                "overlay",
+                "10.50.0.0/24",
+                "10.50.0.1",
+                null,
+                null,
+                false,
+                1450,
+                "now",
+                null,
+                null,
+                new OverlayRecord(4097, null, 4789, 64, List.of(), true),
+                new NetworkIpv6("fd00:50::/64", "fd00:50::1", null, null));
+        // this host's IPv6 block is the subnet's second /112 (another host holds the first), as the cluster store says
+        final Ipv6Cidr block = Ipv6Cidr.parse("fd00:50::1:0/112", "block");
+        final JvsNetworkAddresses jvs = new FixedNetworks(List.of(global), Set.of()) {
+            @Override
+            public BigInteger offerIpv6(NetworkRecord network, Ipv6Pool heldByDocker) {
+                for (BigInteger a = block.address(); ; a = a.add(BigInteger.ONE)) {
+                    if (!heldByDocker.inUse(a)) {
+                        return a;
+                    }
+                }
+            }
+        };
+        final DockerIpam ipam = new DockerIpam(dir, Json.mapper(), List::of, List::of, jvs);
+        final String pool = "fd00:50::/64";
+        assertEquals(
+                pool,
+                ipam.requestPool("jvs-global", "", "", true, Map.of("jvs.network", "g"))
+                        .get("PoolID"));
+        assertEquals("fd00:50::1/64", ipam.requestAddress(pool, "", GATEWAY));
+        assertEquals("fd00:50::1:0/64", ipam.requestAddress(pool, "", Map.of()), "this host's block, not ::2");
+        assertEquals("fd00:50::1:1/64", ipam.requestAddress(pool, "", Map.of()), "not one Docker holds");
+        ipam.releaseAddress(pool, "fd00:50::1:0/64");
+        assertEquals(List.of("fd00:50::1:1"), ipam.addresses(pool));
+        // another IPv6 subnet than the network's is refused, and changes nothing
+        final PluginException other = assertThrows(
+                PluginException.class,
+                () -> ipam.requestPool("jvs-global", "fd00:51::/64", "", true, Map.of("jvs.network", "g")));
+        assertTrue(other.getMessage().contains("is not jvs network g's (fd00:50::/64)"), other.getMessage());
+        assertEquals(List.of(pool), ipam.poolIds());
+        // kept across a restart: the address Docker holds is not offered again
+        final DockerIpam second = new DockerIpam(dir, Json.mapper(), List::of, List::of, jvs);
+        second.load();
+        assertEquals("fd00:50::1:0/64", second.requestAddress(pool, "", Map.of()));
+        assertEquals("fd00:50::1:2/64", second.requestAddress(pool, "", Map.of()));
+        // without a cluster store, a global network's IPv6 address is refused with the reason
+        final DockerIpam alone = new DockerIpam(
+                dir.resolve("alone"), Json.mapper(), List::of, List::of, new FixedNetworks(List.of(global), Set.of()));
+        alone.requestPool("jvs-global", "", "", true, Map.of("jvs.network", "g"));
+        final PluginException noStore =
+                assertThrows(PluginException.class, () -> alone.requestAddress(pool, "", Map.of()));
+        assertTrue(noStore.getMessage().contains("without --cluster-store"), noStore.getMessage());
+    }
+
+    @Test
     void aPoolCannotBeAnIpv6OnlyJvsNetwork() {
         final NetworkRecord v6only = new NetworkRecord(
                 "n2",
@@ -432,7 +495,15 @@ class DockerIpamTest {
      * Local jvs networks as the IPAM sees them, found by name or IPv6 subnet (never by IPv4 subnet),
      * whose endpoints hold {@code held}; no IPv4 address is offered.
      */
-    private record FixedNetworks(List<NetworkRecord> networks, Set<BigInteger> held) implements JvsNetworkAddresses {
+    private static class FixedNetworks implements JvsNetworkAddresses {
+        private final List<NetworkRecord> networks;
+        private final Set<BigInteger> held;
+
+        FixedNetworks(List<NetworkRecord> networks, Set<BigInteger> held) {
+            this.networks = networks;
+            this.held = held;
+        }
+
         @Override
         public NetworkRecord byName(String name) {
             return networks.stream()

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.api.Json;
 import io.jvswitch.control.cli.JvsCommand;
 import io.jvswitch.control.ipam.Cidr;
+import io.jvswitch.control.ipam.Ipv6Cidr;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.DockerEngineLab;
 import io.jvswitch.control.lab.EtcdLab;
@@ -50,6 +51,10 @@ class DockerGlobalNetworkIT {
     private static final String SUBNET = "10.30.0.0/24";
     private static final String GATEWAY = "10.30.0.1";
     private static final long WAIT_SECONDS = 60;
+    /** The dual-stack global network's subnets. */
+    private static final String DUAL_SUBNET = "10.31.0.0/24";
+
+    private static final String DUAL_SUBNET6 = "fd00:31::/64";
 
     private NetnsLab lab;
     private EtcdLab etcd;
@@ -118,7 +123,36 @@ class DockerGlobalNetworkIT {
         }
 
         String ipOf(String container, String network) {
-            return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + ".IPAddress}}", container);
+            return setting(container, network, "IPAddress");
+        }
+
+        String setting(String container, String network, String field) {
+            return engine.check(
+                    "inspect", "-f", "{{.NetworkSettings.Networks." + network + "." + field + "}}", container);
+        }
+
+        /** This host's row of {@code jvs cluster hosts --json}, as the store has it. */
+        JsonNode clusterRow(Host of) {
+            for (JsonNode row : jvs("cluster", "hosts", "--json")) {
+                if (row.path("name").asText().equals(of.name)) {
+                    return row;
+                }
+            }
+            throw new AssertionError("no host " + of.name + " in jvs cluster hosts on " + name);
+        }
+
+        /** Whether an address is inside one of this host's blocks of {@code network}, by the store. */
+        boolean ownsBlockOf(String network, String ip6) {
+            for (JsonNode block : clusterRow(this).path("blocks")) {
+                final String text = block.asText();
+                if (text.startsWith(network + ":")
+                        && Ipv6Cidr.looksLikeIpv6(text.substring(network.length() + 1))
+                        && Ipv6Cidr.parse(text.substring(network.length() + 1), "block")
+                                .contains(Ipv6Cidr.parseAddress(ip6, "address"))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** {@code docker network create -d jvs --ipam-driver jvs -o jvs.network=multi multi}, the pool by {@code how}. */
@@ -152,7 +186,7 @@ class DockerGlobalNetworkIT {
         void close() throws Exception {
             try {
                 if (engine != null) {
-                    engine.docker("rm", "-f", "c1", "c2", "c3", "c4");
+                    engine.docker("rm", "-f", "c1", "c2", "c3", "c4", "d1", "d2", "d3", "d4");
                 }
             } finally {
                 try {
@@ -341,6 +375,95 @@ class DockerGlobalNetworkIT {
         b.putOntoMulti("--subnet", SUBNET);
         b.engine.check("run", "-d", "--name", "c2", "--network", "multi", IMAGE, "sleep", "3600");
         assertTrue(ping(b, "c2", a.ipOf("c1", "multi")), "c2 cannot ping c1 on the network made again");
+    }
+
+    /**
+     * {@code --ipv6} onto a dual-stack global network: the jvs IPAM hands each container an IPv6
+     * address from its host's IPv6 blocks (claimed in the store with the endpoint), kept across a
+     * restart of jvs and released when the container goes; another IPv6 subnet is refused.
+     */
+    @Test
+    @Order(6)
+    void ipv6OnADualStackGlobalNetworkComesFromEachHostsIpv6Blocks() throws Exception {
+        a.jvsText(
+                "network",
+                "create",
+                "dual",
+                "--driver",
+                "overlay",
+                "--ipv6",
+                "--subnet",
+                DUAL_SUBNET,
+                "--subnet",
+                DUAL_SUBNET6);
+        await(() -> b.jvsText("network", "ls").contains("dual"));
+        final String networksBefore = a.engine.check("network", "ls", "-q");
+        final String other = a.refusedCreate(
+                "--ipam-driver",
+                "jvs",
+                "--ipv6",
+                "--subnet",
+                "fd00:99::/64",
+                "--ipam-opt",
+                "jvs.network=dual",
+                "-o",
+                "jvs.network=dual",
+                "x");
+        assertTrue(other.contains("IPv6 subnet fd00:99::/64 is not jvs network dual's (" + DUAL_SUBNET6 + ")"), other);
+        assertEquals(networksBefore, a.engine.check("network", "ls", "-q"), "nothing was made");
+        for (Host host : List.of(a, b)) {
+            host.createNetwork(
+                    "--ipam-driver",
+                    "jvs",
+                    "--ipv6",
+                    "--ipam-opt",
+                    "jvs.network=dual",
+                    "-o",
+                    "jvs.network=dual",
+                    "dual");
+        }
+        a.engine.check("run", "-d", "--name", "d1", "--network", "dual", IMAGE, "sleep", "3600");
+        b.engine.check("run", "-d", "--name", "d2", "--network", "dual", IMAGE, "sleep", "3600");
+        final String d1 = a.setting("d1", "dual", "GlobalIPv6Address");
+        final String d2 = b.setting("d2", "dual", "GlobalIPv6Address");
+        assertEquals("fd00:31::1", b.setting("d2", "dual", "IPv6Gateway"));
+        assertNotEquals(d1, d2);
+        // each from an IPv6 block its own host holds in the store, and claimed there with the endpoint
+        assertTrue(a.ownsBlockOf("dual", d1), d1 + " " + a.clusterRow(a));
+        assertTrue(b.ownsBlockOf("dual", d2), d2 + " " + b.clusterRow(b));
+        assertFalse(a.ownsBlockOf("dual", d2), d2 + " " + a.clusterRow(a));
+        await(() -> a.clusterRow(b).path("addresses6").asInt() == 1);
+        assertTrue(ping6(a, "d1", d2), "d1 on " + a.name + " cannot ping6 d2 " + d2);
+        assertTrue(ping6(b, "d2", d1), "d2 on " + b.name + " cannot ping6 d1 " + d1);
+
+        // a restarted jvs daemon hands out no IPv6 address twice
+        final int from = b.daemon.logText().length();
+        b.daemon.close();
+        b.startDaemon();
+        awaitLog(b, from, "Docker reconciliation: Docker and jvs agree");
+        b.engine.check("run", "-d", "--name", "d3", "--network", "dual", IMAGE, "sleep", "3600");
+        final String d3 = b.setting("d3", "dual", "GlobalIPv6Address");
+        assertNotEquals(d2, d3);
+        assertTrue(b.ownsBlockOf("dual", d3), d3 + " " + b.clusterRow(b));
+        assertTrue(ping6(a, "d1", d3), "d1 cannot ping6 d3 " + d3);
+        await(() -> a.clusterRow(b).path("addresses6").asInt() == 2);
+
+        // docker rm releases the address, in the store and in the IPAM: the next container gets it again
+        b.engine.check("rm", "-f", "d2");
+        await(() -> a.clusterRow(b).path("addresses6").asInt() == 1
+                && b.clusterRow(b).path("addresses6").asInt() == 1);
+        b.engine.check("run", "-d", "--name", "d4", "--network", "dual", IMAGE, "sleep", "3600");
+        assertEquals(d2, b.setting("d4", "dual", "GlobalIPv6Address"), "d2's address, released");
+        assertTrue(ping6(a, "d1", d2), "d1 cannot ping6 d4 " + d2);
+    }
+
+    private static boolean ping6(Host host, String from, String to) {
+        return Await.until(
+                        "ping6 from " + from + " to " + to,
+                        Duration.ofSeconds(WAIT_SECONDS),
+                        () -> host.engine.docker("exec", from, "ping", "-6", "-c", "1", "-W", "2", to),
+                        DockerEngineLab.Result::ok)
+                .ok();
     }
 
     private static boolean ping(Host host, String from, String to) {
