@@ -77,16 +77,8 @@ class Ipv6OnlyOverlayIT {
     }
 
     @AfterAll
-    static void tearDown() throws Exception {
-        try {
-            if (a != null) {
-                a.close();
-            }
-        } finally {
-            if (b != null) {
-                b.close();
-            }
-        }
+    static void tearDown() {
+        DaemonFixture.closeKeepingLogs("Ipv6OnlyOverlayIT", a, b);
     }
 
     static long arpAnswered(DaemonFixture f, String network) {

@@ -112,16 +112,8 @@ class Ipv6VxlanIT {
     }
 
     @AfterAll
-    static void tearDown() throws Exception {
-        try {
-            if (a != null) {
-                a.close();
-            }
-        } finally {
-            if (b != null) {
-                b.close();
-            }
-        }
+    static void tearDown() {
+        DaemonFixture.closeKeepingLogs("Ipv6VxlanIT", a, b);
     }
 
     static boolean ping6(DaemonFixture f, String from, String address) {

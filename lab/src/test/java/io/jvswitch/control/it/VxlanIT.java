@@ -105,16 +105,8 @@ class VxlanIT {
     }
 
     @AfterAll
-    static void tearDown() throws Exception {
-        try {
-            if (a != null) {
-                a.close();
-            }
-        } finally {
-            if (b != null) {
-                b.close();
-            }
-        }
+    static void tearDown() {
+        DaemonFixture.closeKeepingLogs("VxlanIT", a, b);
     }
 
     static JsonNode overlayOf(DaemonFixture f, String network) {

@@ -126,16 +126,8 @@ class VxlanOuterChecksumIT {
     }
 
     @AfterAll
-    static void tearDown() throws Exception {
-        try {
-            if (a != null) {
-                a.close();
-            }
-        } finally {
-            if (b != null) {
-                b.close();
-            }
-        }
+    static void tearDown() {
+        DaemonFixture.closeKeepingLogs("VxlanOuterChecksumIT", a, b);
     }
 
     private static JsonNode counters(DaemonFixture f, String network) {
