@@ -219,7 +219,7 @@ public final class DebugService {
         result.put("ports", ports);
         result.put("networks", networks);
         result.put("router", Dataplane.await(dataplane.routerStats()));
-        result.put("tapIo", Dataplane.await(dataplane.readySetCounters())); // empty but with --tap-io uring
+        result.put("tapIo", Dataplane.await(dataplane.readySetCounters())); // empty unless --tap-io uring
         final var capture = Dataplane.await(dataplane.captureTotals());
         result.put(
                 "capture",
