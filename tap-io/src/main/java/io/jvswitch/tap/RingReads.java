@@ -141,10 +141,10 @@ final class RingReads implements AutoCloseable {
         if (result == -Errno.ENOBUFS) {
             bufferWaits++;
             if (!waiting[slot]) {
-                waiting[slot] = true;
                 if (waitingCount == waitingSlots.length) {
-                    waitingSlots = Arrays.copyOf(waitingSlots, waitingCount * 2);
+                    dropStaleWaiting();
                 }
+                waiting[slot] = true;
                 waitingSlots[waitingCount++] = slot;
             }
             return frames.hasLanded(slot);
@@ -163,6 +163,27 @@ final class RingReads implements AutoCloseable {
         }
         submitRead(slot);
         return result > 0;
+    }
+
+    /**
+     * Keeps only the entries of slots still waiting, one each: a slot re-armed ({@link #arm}) while
+     * waiting leaves its entry behind, so the list can fill with stale ones. The live ones are
+     * distinct slots and the list is as long as the slots, so this always makes room, without
+     * growing the list on the packet path.
+     */
+    private void dropStaleWaiting() {
+        int kept = 0;
+        for (int i = 0; i < waitingCount; i++) {
+            final int s = waitingSlots[i];
+            if (waiting[s]) {
+                waiting[s] = false; // marks it kept: a second entry for the same slot is dropped
+                waitingSlots[kept++] = s;
+            }
+        }
+        for (int i = 0; i < kept; i++) {
+            waiting[waitingSlots[i]] = true;
+        }
+        waitingCount = kept;
     }
 
     /** Re-arms the reads of ports that waited for buffers, once some came back. */
