@@ -95,7 +95,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(
             names = "--jvs-variant",
             paramLabel = "NAME=ARGS",
-            description = "Also measure a jvs daemon started with ARGS, beside the others (repeatable), "
+            description = "Also measure jvs daemons started with ARGS, beside each jvs path in --paths (jvs, "
+                    + "jvs-vxlan, jvs-nat, jvs6) and against the same reference (repeatable), "
                     + "e.g. --jvs-variant spin=\"--idle busy-spin\".")
     Map<String, String> jvsVariants = new LinkedHashMap<>();
 

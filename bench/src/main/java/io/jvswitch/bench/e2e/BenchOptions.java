@@ -37,6 +37,9 @@ public record BenchOptions(
     public static final List<String> ALL_PATHS = List.of(
             "bridge", "jvs", "ovs", "ovs-tso", "kernel-vxlan", "jvs-vxlan", "kernel-nat", "jvs-nat", "bridge6", "jvs6");
 
+    /** The jvs paths a {@code --jvs-variant} is measured beside, each against its own kernel reference. */
+    public static final List<String> VARIED_PATHS = List.of("jvs", "jvs-vxlan", "jvs-nat", "jvs6");
+
     /** Trials of the loss-free rate searches last this long unless --trial-seconds says otherwise. */
     public static final int DEFAULT_TRIAL_SECONDS = 1;
 
@@ -111,6 +114,10 @@ public record BenchOptions(
             if (!name.matches("[a-z0-9]{1,8}")) {
                 throw new IllegalArgumentException("jvs variant name '" + name + "' must be 1 to 8 of a-z, 0-9");
             }
+        }
+        if (!jvsVariants.isEmpty() && paths.stream().noneMatch(VARIED_PATHS::contains)) {
+            throw new IllegalArgumentException("--jvs-variant is measured beside a jvs path: --paths names none of "
+                    + String.join(", ", VARIED_PATHS));
         }
         for (int i = 0; i < pairs.size(); i++) {
             if (!PAIR_COUNTS.contains(pairs.get(i))) {

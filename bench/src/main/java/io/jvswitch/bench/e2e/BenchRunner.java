@@ -56,13 +56,24 @@ public final class BenchRunner {
                         case "ovs" -> new OvsUserspacePath(false);
                         case "ovs-tso" -> new OvsUserspacePath(true);
                         case "kernel-vxlan" -> new KernelVxlanPath();
-                        case "jvs-vxlan" -> new JvsVxlanPath(options.jvsDaemonArgs());
+                        case "jvs-vxlan" -> new JvsVxlanPath(null, options.jvsDaemonArgs());
                         case "kernel-nat" -> new KernelDnatPath();
-                        case "jvs-nat" -> new JvsPublishedPortPath(options.jvsDaemonArgs());
+                        case "jvs-nat" -> new JvsPublishedPortPath(null, options.jvsDaemonArgs());
                         default -> throw new IllegalArgumentException("unknown path " + key);
                     });
         }
-        options.jvsVariants().forEach((name, args) -> paths.add(new JvsSwitchPath("jvs-" + name, args)));
+        // each variant beside every jvs path asked for, rated against the same kernel reference
+        options.jvsVariants().forEach((name, args) -> {
+            for (String key : options.paths()) {
+                switch (key) {
+                    case "jvs" -> paths.add(new JvsSwitchPath("jvs-" + name, args));
+                    case "jvs6" -> paths.add(new JvsSwitchPath("jvs6-" + name, args, true));
+                    case "jvs-vxlan" -> paths.add(new JvsVxlanPath(name, args));
+                    case "jvs-nat" -> paths.add(new JvsPublishedPortPath(name, args));
+                    default -> {}
+                }
+            }
+        });
         return paths;
     }
 

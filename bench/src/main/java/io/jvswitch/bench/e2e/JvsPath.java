@@ -21,6 +21,16 @@ abstract class JvsPath implements DataplanePath {
         return daemonArgs;
     }
 
+    /** {@code base}, or {@code base-NAME} for variant {@code NAME} (null: the path itself). */
+    static String variantKey(String base, String variant) {
+        return variant == null ? base : base + "-" + variant;
+    }
+
+    /** {@code base}, followed for a variant by the daemon options that make it one. */
+    String variantTitle(String base, String variant) {
+        return variant == null ? base : base + " " + String.join(" ", daemonArgs);
+    }
+
     /**
      * Starts a daemon in {@code hostNamespace}, with its socket, state and log under {@code dir},
      * and waits until it answers. It is this path's (and {@link #close()} stops it) from the

@@ -12,20 +12,27 @@ import java.util.List;
  * kernel's (iptables DNAT), both keeping the client's address.
  */
 final class JvsPublishedPortPath extends JvsPath {
+    private final String variant;
     private Endpoints endpoints;
 
-    JvsPublishedPortPath(List<String> daemonArgs) {
+    /**
+     * @param variant null for the path itself, or the name of a {@code --jvs-variant} measured beside
+     *     it (its key {@code jvs-nat-NAME})
+     * @param daemonArgs extra {@code jvs daemon} options
+     */
+    JvsPublishedPortPath(String variant, List<String> daemonArgs) {
         super(daemonArgs);
+        this.variant = variant;
     }
 
     @Override
     public String key() {
-        return "jvs-nat";
+        return variantKey("jvs-nat", variant);
     }
 
     @Override
     public String title() {
-        return "jvs published port";
+        return variantTitle("jvs published port", variant);
     }
 
     @Override
@@ -40,7 +47,7 @@ final class JvsPublishedPortPath extends JvsPath {
 
     @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) throws Exception {
-        final PublishedPortTopology topology = PublishedPortTopology.create(lab, "jnat");
+        final PublishedPortTopology topology = PublishedPortTopology.create(lab, variantKey("jnat", variant));
         final JvsHost host = startHost(topology.host(), workspace.dir(key()));
         // the daemon first, then the outside link: the order a host that boots jvs sees
         topology.linkOutside(lab);

@@ -15,22 +15,29 @@ import java.util.List;
 final class JvsVxlanPath extends JvsPath {
     private static final int VNI = 4205;
 
+    private final String variant;
     private Endpoints endpoints;
     private JvsHost daemonA;
     private JvsHost daemonB;
 
-    JvsVxlanPath(List<String> daemonArgs) {
+    /**
+     * @param variant null for the path itself, or the name of a {@code --jvs-variant} measured beside
+     *     it (its key {@code jvs-vxlan-NAME})
+     * @param daemonArgs extra {@code jvs daemon} options of both hosts' daemons
+     */
+    JvsVxlanPath(String variant, List<String> daemonArgs) {
         super(daemonArgs);
+        this.variant = variant;
     }
 
     @Override
     public String key() {
-        return "jvs-vxlan";
+        return variantKey("jvs-vxlan", variant);
     }
 
     @Override
     public String title() {
-        return "jvs VTEPs (2 hosts)";
+        return variantTitle("jvs VTEPs (2 hosts)", variant);
     }
 
     @Override
@@ -40,10 +47,10 @@ final class JvsVxlanPath extends JvsPath {
 
     @Override
     public void setUp(NetnsLab lab, BenchWorkspace workspace) throws Exception {
-        final String hostA = lab.add("jvx-a");
-        final String hostB = lab.add("jvx-b");
-        final String client = lab.add("jvx-c");
-        final String server = lab.add("jvx-s");
+        final String hostA = lab.add(namespaceTag() + "-a");
+        final String hostB = lab.add(namespaceTag() + "-b");
+        final String client = lab.add(namespaceTag() + "-c");
+        final String server = lab.add(namespaceTag() + "-s");
         new OverlayLab(lab).underlay(hostA, "ua", "10.215.0.1/24", hostB, "ub", "10.215.0.2/24");
         final JvsHost a = startHost(hostA, workspace.dir(key() + "-a"));
         final JvsHost b = startHost(hostB, workspace.dir(key() + "-b"));
@@ -54,6 +61,11 @@ final class JvsVxlanPath extends JvsPath {
         a.cli("attach", "--netns", client, "--network", "bench", "--name", "client", "--ip", "10.205.0.10");
         b.cli("attach", "--netns", server, "--network", "bench", "--name", "server", "--ip", "10.205.0.140");
         endpoints = new Endpoints(client, server, "10.205.0.140");
+    }
+
+    /** {@code jvx}, or {@code jvx-NAME} for a variant: each path's namespaces are its own. */
+    private String namespaceTag() {
+        return variantKey("jvx", variant);
     }
 
     /** The same overlay on each host; the address ranges are split so the two IPAMs never collide. */
@@ -88,8 +100,8 @@ final class JvsVxlanPath extends JvsPath {
 
     @Override
     public Endpoints addPair(NetnsLab lab, int index) {
-        final String client = lab.add("jvx-c" + index);
-        final String server = lab.add("jvx-s" + index);
+        final String client = lab.add(namespaceTag() + "-c" + index);
+        final String server = lab.add(namespaceTag() + "-s" + index);
         final String serverIp = "10.205.0." + (140 + index);
         daemonA.cli(
                 "attach",

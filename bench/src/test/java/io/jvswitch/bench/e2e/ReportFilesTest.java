@@ -87,13 +87,59 @@ class ReportFilesTest {
                         Map.of("Spin!", List.of("--idle", "busy-spin")),
                         null,
                         null)));
+        assertEquals(
+                "--jvs-variant is measured beside a jvs path: --paths names none of jvs, jvs-vxlan, jvs-nat, jvs6",
+                refused(() -> new BenchOptions(
+                        1,
+                        5,
+                        20,
+                        0,
+                        List.of(),
+                        List.of("bridge", "kernel-vxlan"),
+                        Map.of("spin", List.of("--idle", "busy-spin")),
+                        null,
+                        null)));
+    }
+
+    @Test
+    void aVariantIsMeasuredBesideEveryJvsPathAskedForAgainstTheSameReference() {
         final BenchOptions variants = new BenchOptions(
-                1, 5, 20, 0, List.of(), List.of("bridge"), Map.of("spin", List.of("--idle", "busy-spin")), null, null);
+                1,
+                5,
+                20,
+                0,
+                List.of(),
+                List.of("bridge", "jvs", "kernel-vxlan", "jvs-vxlan", "kernel-nat", "jvs-nat"),
+                Map.of("spin", List.of("--idle", "busy-spin")),
+                null,
+                null);
         final List<DataplanePath> paths = BenchRunner.pathsFor(variants);
         assertEquals(
-                List.of("bridge", "jvs-spin"),
+                List.of(
+                        "bridge",
+                        "jvs",
+                        "kernel-vxlan",
+                        "jvs-vxlan",
+                        "kernel-nat",
+                        "jvs-nat",
+                        "jvs-spin",
+                        "jvs-vxlan-spin",
+                        "jvs-nat-spin"),
                 paths.stream().map(DataplanePath::key).toList());
-        assertEquals("jvs --idle busy-spin", paths.get(1).title());
+        assertEquals(
+                List.of("bridge", "kernel-vxlan", "kernel-nat"),
+                paths.subList(6, 9).stream().map(DataplanePath::referenceKey).toList());
+        assertEquals(
+                List.of(
+                        "jvs --idle busy-spin",
+                        "jvs VTEPs (2 hosts) --idle busy-spin",
+                        "jvs published port --idle busy-spin"),
+                paths.subList(6, 9).stream().map(DataplanePath::title).toList());
+        assertTrue(paths.get(7).hasPairs(), "an overlay variant is loaded with pairs as the overlay is");
+        assertEquals(
+                paths.get(5).notMeasured(Figure.PING_RTT),
+                paths.get(8).notMeasured(Figure.PING_RTT),
+                "a published-port variant measures what the published port does");
     }
 
     @Test
