@@ -20,8 +20,8 @@ package io.jvswitch.switching;
  * place first. A sweep is O(book) work and allocation, and learning runs on the packet path (one
  * attempt per ARP or neighbor discovery frame from a tunnel), so a book sweeps only when one of its
  * learned entries can have aged since the last sweep ({@link #sweepDue}): each sweep records a lower
- * bound on when that can happen, the oldest learned entry it kept heard at plus the aging time (this
- * sweep's time plus the aging time when it kept none). The bound holds until the next sweep: entries
+ * bound on when that can happen, the aging time after the oldest learned entry it kept was last
+ * heard of (after the sweep itself when it kept none). The bound holds until the next sweep: entries
  * learned later are heard of at or after the sweep, hearing of one again only makes it younger, and
  * removals only remove. So a full book sweeps at most once per aging time however many learn
  * attempts it refuses (a sweep that frees nothing, its entries heard of again meanwhile, only moves
@@ -55,10 +55,11 @@ final class AddressOwners {
     private int[] oldOwners;
     private int[] oldOrigins;
     private long[] oldHeard;
-    /** Whether the rehash under way is a sweep, and if so at what time and the oldest age it kept. */
+    /** Whether the rehash under way is a sweep. */
     private boolean sweeping;
-
+    /** The sweep's time, and the age then of the oldest learned entry it has kept so far. */
     private long sweepNanos;
+
     private long oldestKeptAge;
     /** Whether a sweep has run: until then there is no {@link #sweepNotBefore}. */
     private boolean swept;
