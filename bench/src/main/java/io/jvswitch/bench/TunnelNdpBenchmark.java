@@ -6,6 +6,7 @@ import static io.jvswitch.bench.SwitchFixture.delta;
 
 import io.jvswitch.packet.MacAddress;
 import io.jvswitch.switching.NetworkCounter;
+import io.jvswitch.switching.NetworkStats;
 import io.jvswitch.switching.PortCounter;
 import io.jvswitch.switching.PortSecurity;
 import io.jvswitch.switching.port.MemoryPort;
@@ -28,11 +29,14 @@ import org.openjdk.jmh.annotations.TearDown;
  * neighbor advertisement for remote address R, unicast to endpoint A; each one re-learns R
  * (checksum, option, ownership and aging checks, the refresh) and is forwarded to A. {@code
  * answer}: R learned once in setup, A's solicitations for it are answered out of A from the learned
- * entry and counted as remote answers. One invocation is one duty cycle reading {@link
- * SwitchFixture#BATCH} frames; {@code -prof gc} shows the allocation per frame.
+ * entry and counted as remote answers. {@code full}: the book filled to its limit in setup with
+ * addresses learned from the tunnel (fresh for the whole run), each advertisement names a new
+ * address and is refused (counted) and forwarded to A: the overflow policy's cost, which must not
+ * rebuild the table per frame. One invocation is one duty cycle reading {@link SwitchFixture#BATCH}
+ * frames; {@code -prof gc} shows the allocation per frame.
  *
  * <p>Setup and teardown fail the run unless every frame had its outcome (forwarded to A, or
- * answered out of A and counted remote), with nothing flooded or dropped.
+ * answered out of A and counted remote, or refused by the full book), with nothing flooded or dropped.
  */
 public class TunnelNdpBenchmark extends InMemoryBenchmark {
     private static final int A = 0;
@@ -40,16 +44,21 @@ public class TunnelNdpBenchmark extends InMemoryBenchmark {
     private static final long REMOTE_MAC = MacAddress.parse("02:4a:0a:00:01:20");
     private static final long REMOTE_LOW = 0x120;
     private static final int PEER = 0x0A00_C802;
+    /** More addresses than the address book's default limit (65536) holds. */
+    private static final int FULL_BOOK = 65_536;
 
-    @Param({"learn", "answer"})
+    @Param({"learn", "answer", "full"})
     String side;
 
     private SwitchFixture sw;
     private LearningPort tunnel;
     private Mark start;
 
-    /** The ports' counters and the network's remote answers, each taken at the start of a duty cycle, one after the other. */
-    record Mark(long remoteAnswered, SwitchFixture.Snapshot ports) {}
+    /**
+     * The ports' counters and the network's remote answers and refused learning, each taken at the
+     * start of a duty cycle, one after the other.
+     */
+    record Mark(long remoteAnswered, long learnRefused, SwitchFixture.Snapshot ports) {}
 
     /** A tunnel as the switch sees it, in memory: learns remote addresses, every frame from one peer. */
     static final class LearningPort implements Port {
@@ -117,6 +126,12 @@ public class TunnelNdpBenchmark extends InMemoryBenchmark {
         sw.dp.runDutyCycle();
         if (side.equals("learn")) {
             tunnel.frames.repeat(advertisement);
+        } else if (side.equals("full")) {
+            fillAddressBook();
+            final byte[] newcomer = FrameBuilder.neighborAdvertisement(
+                    REMOTE_MAC, SwitchFixture.IPV6_NETWORK, REMOTE_LOW + FULL_BOOK + 1, REMOTE_MAC);
+            MacAddress.write(new UnsafeBuffer(newcomer), FrameBuilder.ETH, SwitchFixture.mac(A));
+            tunnel.frames.repeat(newcomer);
         } else {
             sw.ports[A].repeat(FrameBuilder.neighborSolicitation(
                     SwitchFixture.mac(A),
@@ -151,8 +166,32 @@ public class TunnelNdpBenchmark extends InMemoryBenchmark {
      * so the two deltas between two marks cover the same number of batches.
      */
     private Mark mark() {
-        final long remote = sw.call(sw.dp.networkStats(SwitchFixture.NETWORK)).get(NetworkCounter.REMOTE_NDP_ANSWERED);
-        return new Mark(remote, sw.snapshot());
+        final NetworkStats network = sw.call(sw.dp.networkStats(SwitchFixture.NETWORK));
+        return new Mark(
+                network.get(NetworkCounter.REMOTE_NDP_ANSWERED),
+                network.get(NetworkCounter.NDP_LEARN_REFUSED),
+                sw.snapshot());
+    }
+
+    /**
+     * Teaches the book {@link #FULL_BOOK} more addresses from the tunnel than it has room for (the
+     * default limit), so that it is full of fresh learned entries, and checks that it refused some.
+     */
+    private void fillAddressBook() {
+        for (int i = 1; i <= FULL_BOOK; i++) {
+            final byte[] filler = FrameBuilder.neighborAdvertisement(
+                    REMOTE_MAC, SwitchFixture.IPV6_NETWORK, REMOTE_LOW + i, REMOTE_MAC);
+            MacAddress.write(new UnsafeBuffer(filler), FrameBuilder.ETH, SwitchFixture.mac(A));
+            tunnel.frames.inject(filler);
+        }
+        for (int cycle = 0; cycle < FULL_BOOK; cycle++) {
+            if (sw.dp.runDutyCycle() == 0) {
+                break; // the tunnel's queue is read
+            }
+        }
+        check(
+                sw.call(sw.dp.networkStats(SwitchFixture.NETWORK)).get(NetworkCounter.NDP_LEARN_REFUSED) > 0,
+                "the address book did not fill up");
     }
 
     private void verify(Mark beforeMark, Mark afterMark) {
@@ -168,6 +207,10 @@ public class TunnelNdpBenchmark extends InMemoryBenchmark {
             check(toA == asked, "not every answer went out of A");
             check(remoteAnswers == asked, "answers not counted as remote: " + remoteAnswers + " of " + asked);
             check(tunnel.frames.transmitCount() == 0, "solicitations crossed the tunnel");
+        }
+        if (side.equals("full")) {
+            final long refused = afterMark.learnRefused() - beforeMark.learnRefused();
+            check(refused == toA, "advertisements refused by the full book: " + refused + " of " + toA);
         }
         sw.checkConsistent(after);
     }

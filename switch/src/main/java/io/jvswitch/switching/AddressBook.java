@@ -12,11 +12,14 @@ package io.jvswitch.switching;
  * change it until it ages ({@code agingNanos} without being heard of again, the MAC tables' aging
  * time); an aged entry answers nothing and anyone may take it over. These rules are
  * {@link AddressOwners}', shared with the IPv6 book. Bounded by {@code limit}: the control plane's
- * additions beyond it are refused at attach time with an error; learning beyond it is refused and
- * counted ({@link #learnRefused}).
+ * additions beyond it are refused at attach time with an error; learning a new address into a full
+ * table is refused and counted ({@link #learnRefused}) unless a sweep for aged learned entries makes
+ * room first, and a sweep runs no more often than entries can age: at most once per aging time
+ * ({@link #fullSweeps}, {@link AddressOwners}).
  *
- * <p>Lookups are allocation-free open addressing; removal rebuilds the table, which is fine for a
- * control-plane operation on a table of at most a few thousand entries.
+ * <p>Lookups are allocation-free open addressing; removal and a sweep rebuild the table, which is
+ * fine for a control-plane operation on a table of at most a few thousand entries, and for the
+ * packet path once per aging time.
  */
 final class AddressBook {
     private static final int EMPTY = 0; // 0.0.0.0 is never an endpoint address
@@ -42,6 +45,11 @@ final class AddressBook {
     /** Learning refused: a claim on a local address or another peer's, or the table full. */
     long learnRefused() {
         return owners.learnRefused;
+    }
+
+    /** Sweeps of the full table for aged learned entries ({@link AddressOwners}: at most one per aging time). */
+    long fullSweeps() {
+        return owners.fullSweeps;
     }
 
     /** The MAC owning {@code ip}, or -1 if the address is not known here. */
@@ -82,8 +90,9 @@ final class AddressBook {
 
     /**
      * Learns a remote endpoint's address from an ARP that came in on tunnel port {@code slot} from
-     * peer {@code origin}, on the packet path: no exception, no allocation unless the table grows.
-     * An address the control plane owns is never taken ({@link AddressOwners#REFUSED_LOCAL}); one
+     * peer {@code origin}, on the packet path: no exception, no allocation unless the table grows or,
+     * full, sweeps its aged entries (at most once per aging time; else a new address is refused). An
+     * address the control plane owns is never taken ({@link AddressOwners#REFUSED_LOCAL}); one
      * learned from another peer only once it has aged ({@link AddressOwners#REFUSED_OTHER_PEER}
      * before). With {@code apply} false nothing changes: what learning would answer (a trace).
      *
@@ -98,8 +107,8 @@ final class AddressBook {
         if (i >= 0) {
             return owners.relearn(i, mac, slot, origin, nowNanos, apply);
         }
-        if (size >= limit && apply) {
-            rebuild(keys.length, EMPTY, NO_OWNER, true, nowNanos); // the full table's aged entries go
+        if (size >= limit && apply && owners.sweepDue(nowNanos)) {
+            rebuild(keys.length, EMPTY, NO_OWNER, true, nowNanos); // a sweep: aged learned entries go
         }
         if (size >= limit) {
             return owners.refuse(AddressOwners.REFUSED_FULL, apply);
@@ -164,10 +173,10 @@ final class AddressBook {
         final int[] oldKeys = keys;
         keys = new int[capacity];
         mask = capacity - 1;
-        owners.reallocate(capacity);
+        owners.reallocate(capacity, dropAged, nowNanos);
         size = 0;
         for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY && oldKeys[i] != ip && owners.keeps(i, owner, dropAged, nowNanos)) {
+            if (oldKeys[i] != EMPTY && oldKeys[i] != ip && owners.keeps(i, owner)) {
                 owners.move(i, place(oldKeys[i]));
                 size++;
             }

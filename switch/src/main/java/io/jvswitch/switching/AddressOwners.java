@@ -12,8 +12,21 @@ package io.jvswitch.switching;
  * when it was last heard of. Only that peer may change it until it ages ({@code agingNanos} without
  * being heard of again); an aged entry answers nothing and anyone may take it over. Learning never
  * replaces the control plane's entries or the cluster's. Refusals are counted ({@link
- * #learnRefused}). Reads and learning allocate nothing; only a rehash (the book growing, a removal)
- * allocates new arrays.
+ * #learnRefused}). Reads and learning allocate nothing; only a rehash (the book growing, a removal,
+ * a sweep) allocates new arrays.
+ *
+ * <p>Overflow policy of a full book: learning a new address is refused ({@link #REFUSED_FULL},
+ * counted) unless a sweep, a rehash that drops the learned entries past the aging time, frees a
+ * place first. A sweep is O(book) work and allocation, and learning runs on the packet path (one
+ * attempt per ARP or neighbor discovery frame from a tunnel), so a book sweeps only when one of its
+ * learned entries can have aged since the last sweep ({@link #sweepDue}): each sweep records a lower
+ * bound on when that can happen, the aging time after the oldest learned entry it kept was last
+ * heard of (after the sweep itself when it kept none). The bound holds until the next sweep: entries
+ * learned later are heard of at or after the sweep, hearing of one again only makes it younger, and
+ * removals only remove. So a full book sweeps at most once per aging time however many learn
+ * attempts it refuses (a sweep that frees nothing, its entries heard of again meanwhile, only moves
+ * the bound on), and refused attempts in between cost a lookup and allocate nothing. Until its first
+ * sweep a book has no bound: its first full-book learn attempt sweeps.
  */
 final class AddressOwners {
     static final int CONTROL_PLANE = -1;
@@ -42,8 +55,20 @@ final class AddressOwners {
     private int[] oldOwners;
     private int[] oldOrigins;
     private long[] oldHeard;
+    /** Whether the rehash under way is a sweep. */
+    private boolean sweeping;
+    /** The sweep's time, and the age then of the oldest learned entry it has kept so far. */
+    private long sweepNanos;
+
+    private long oldestKeptAge;
+    /** Whether a sweep has run: until then there is no {@link #sweepNotBefore}. */
+    private boolean swept;
+    /** No learned entry can be past the aging time until after this time (see the class comment). */
+    private long sweepNotBefore;
     /** Learning refused: a claim on the control plane's address or another peer's, or the book full. */
     long learnRefused;
+    /** Sweeps of the full book for aged entries. */
+    long fullSweeps;
 
     AddressOwners(int capacity, long agingNanos) {
         this.agingNanos = agingNanos;
@@ -116,28 +141,55 @@ final class AddressOwners {
         heardAt[i] = heard;
     }
 
-    /** Starts a rehash: fresh arrays of {@code capacity}, the old ones kept for {@link #move}. */
-    void reallocate(int capacity) {
+    /**
+     * Whether sweeping the full book at {@code nowNanos} can free anything: before the first sweep
+     * always, after it only once {@link #sweepNotBefore} has passed (a time difference, as nanoTime
+     * values wrap).
+     */
+    boolean sweepDue(long nowNanos) {
+        return !swept || nowNanos - sweepNotBefore > 0;
+    }
+
+    /**
+     * Starts a rehash: fresh arrays of {@code capacity}, the old ones kept for {@link #move}. With
+     * {@code sweep}, it is a sweep at {@code nowNanos}: learned entries past the aging time are not
+     * kept ({@link #keeps}) and {@link #endRehash} records the next sweep's bound.
+     */
+    void reallocate(int capacity, boolean sweep, long nowNanos) {
         oldMacs = macs;
         oldOwners = owners;
         oldOrigins = origins;
         oldHeard = heardAt;
+        sweeping = sweep;
+        sweepNanos = nowNanos;
+        oldestKeptAge = 0;
         allocate(capacity);
     }
 
     /**
      * Whether the rehash keeps old entry {@code i}: not when it belongs to {@code withoutOwner}, nor,
-     * with {@code dropAged}, when it is a learned entry past the aging time at {@code nowNanos}.
+     * in a sweep, when it is a learned entry past the aging time.
      */
-    boolean keeps(int i, int withoutOwner, boolean dropAged, long nowNanos) {
-        return oldOwners[i] != withoutOwner && !(dropAged && oldOwners[i] >= 0 && nowNanos - oldHeard[i] > agingNanos);
+    boolean keeps(int i, int withoutOwner) {
+        return oldOwners[i] != withoutOwner
+                && !(sweeping && oldOwners[i] >= 0 && sweepNanos - oldHeard[i] > agingNanos);
     }
 
     void move(int from, int to) {
+        if (sweeping && oldOwners[from] >= 0) {
+            oldestKeptAge = Math.max(oldestKeptAge, sweepNanos - oldHeard[from]);
+        }
         set(to, oldMacs[from], oldOwners[from], oldOrigins[from], oldHeard[from]);
     }
 
     void endRehash() {
+        if (sweeping) {
+            // The oldest learned entry kept ages first; one heard of after the sweep ages later.
+            sweepNotBefore = sweepNanos - oldestKeptAge + agingNanos;
+            swept = true;
+            sweeping = false;
+            fullSweeps++;
+        }
         oldMacs = null;
         oldOwners = null;
         oldOrigins = null;

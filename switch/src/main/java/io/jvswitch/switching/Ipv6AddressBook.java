@@ -14,9 +14,11 @@ package io.jvswitch.switching;
  * learned one of the same address; a learned entry belongs to the peer it came from until it
  * ages, and goes when its tunnel port is unplugged. Bounded by {@code limit}: a control-plane
  * addition beyond it is refused with an exception at attach time, which fails the attach; learning
- * beyond it is refused and counted ({@link #learnRefused}). Lookups are allocation-free open
- * addressing over two {@code long}s per key; removal rebuilds the table (a control-plane
- * operation on at most a few thousand entries).
+ * a new address into a full table is refused and counted ({@link #learnRefused}) unless a sweep for
+ * aged learned entries makes room first, at most once per aging time ({@link #fullSweeps}, {@link
+ * AddressOwners}). Lookups are allocation-free open addressing over two {@code long}s per key;
+ * removal and a sweep rebuild the table (a control-plane operation on at most a few thousand
+ * entries; on the packet path, once per aging time).
  */
 final class Ipv6AddressBook {
     private static final int NO_OWNER = Integer.MIN_VALUE;
@@ -45,6 +47,11 @@ final class Ipv6AddressBook {
     /** Learning refused: a claim on a local address or another peer's, or the table full. */
     long learnRefused() {
         return owners.learnRefused;
+    }
+
+    /** Sweeps of the full table for aged learned entries ({@link AddressOwners}: at most one per aging time). */
+    long fullSweeps() {
+        return owners.fullSweeps;
     }
 
     /** The MAC owning the address, or -1 if it is not known here. */
@@ -116,7 +123,7 @@ final class Ipv6AddressBook {
     /**
      * Learns a remote endpoint's address from neighbor discovery that came in on tunnel port
      * {@code slot} from peer {@code origin}, on the packet path: no exception, no allocation unless
-     * the table grows. The rules are {@link AddressBook#learn}'s: the control plane's and the
+     * the table grows or, full, sweeps (at most once per aging time). The rules are {@link AddressBook#learn}'s: the control plane's and the
      * cluster's entries are never taken ({@link AddressOwners#REFUSED_LOCAL}), another peer's only
      * once aged ({@link AddressOwners#REFUSED_OTHER_PEER} before), a full table refuses ({@link
      * AddressOwners#REFUSED_FULL}); each refusal counted. With {@code apply} false nothing changes.
@@ -132,8 +139,8 @@ final class Ipv6AddressBook {
         if (i >= 0) {
             return owners.relearn(i, mac, slot, origin, nowNanos, apply);
         }
-        if (size >= limit && apply) {
-            rebuild(highs.length, 0, 0, NO_OWNER, true, nowNanos); // the full table's aged entries go
+        if (size >= limit && apply && owners.sweepDue(nowNanos)) {
+            rebuild(highs.length, 0, 0, NO_OWNER, true, nowNanos); // a sweep: aged learned entries go
         }
         if (size >= limit) {
             return owners.refuse(AddressOwners.REFUSED_FULL, apply);
@@ -200,12 +207,10 @@ final class Ipv6AddressBook {
         lows = new long[capacity];
         used = new boolean[capacity];
         mask = capacity - 1;
-        owners.reallocate(capacity);
+        owners.reallocate(capacity, dropAged, nowNanos);
         size = 0;
         for (int i = 0; i < oldUsed.length; i++) {
-            if (oldUsed[i]
-                    && !(oldHighs[i] == high && oldLows[i] == low)
-                    && owners.keeps(i, owner, dropAged, nowNanos)) {
+            if (oldUsed[i] && !(oldHighs[i] == high && oldLows[i] == low) && owners.keeps(i, owner)) {
                 owners.move(i, place(oldHighs[i], oldLows[i]));
                 size++;
             }
