@@ -16,13 +16,17 @@ import java.util.List;
 /**
  * What the published-port tests share: a client namespace beyond the host, on a veth from the
  * daemon's namespace (which forwards between them), with IPv4 addresses, IPv6 ones, or both; the
- * test server that tells each client the address it saw ({@code nat/report_server.py}); curl with
- * retries; and the host's rules and routes to compare before and after.
+ * test server that tells each client the address it saw ({@code nat/report_server.py}); and curl
+ * with retries. What the client checks of a published port is {@link OutsideClient}'s.
  */
 final class BeyondTheHost {
     final DaemonFixture f;
     /** The client's namespace. */
     final String outside;
+    /** The client over IPv4, or null when it has no IPv4 address. */
+    final OutsideClient ipv4;
+    /** The client over IPv6, or null when it has no IPv6 address. */
+    final OutsideClient ipv6;
 
     private final Path script;
     private final List<Process> servers = new ArrayList<>();
@@ -38,6 +42,8 @@ final class BeyondTheHost {
             Files.copy(in, script);
         }
         outside = f.container("outside");
+        ipv4 = hostIp == null ? null : new OutsideClient(this, hostIp, outsideIp);
+        ipv6 = host6 == null ? null : new OutsideClient(this, host6, outside6);
         final String hostEnd = "vb" + Long.toString(System.nanoTime() % 100000, 36);
         f.lab.check(f.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", outside);
         if (hostIp != null) {
@@ -104,17 +110,8 @@ final class BeyondTheHost {
                 GatewayIT.retry(() -> f.lab.exec(namespace, command.toArray(String[]::new)));
         assertTrue(
                 result.ok(),
-                command + " from " + namespace + ": " + result.stderr() + "\n" + rules("-4") + rules("-6"));
+                command + " from " + namespace + ": " + result.stderr() + "\n" + new HostRouting(f, "-4").rules()
+                        + new HostRouting(f, "-6").rules());
         return result.stdout().trim();
-    }
-
-    /** The host's rules of one family ("-4" or "-6"). */
-    String rules(String family) {
-        return f.lab.check(f.host, "ip", family, "rule", "show");
-    }
-
-    /** The host's routes of one family in every table. */
-    String routes(String family) {
-        return f.lab.check(f.host, "ip", family, "route", "show", "table", "all");
     }
 }
