@@ -3,13 +3,11 @@ package io.jvswitch.control.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.netns.CommandRunner;
-import io.jvswitch.testsupport.Await;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,17 +61,8 @@ final class BeyondTheHost {
         }
         if (host6 != null) {
             f.lab.check(outside, "ip", "-6", "route", "add", "default", "via", host6);
-            settled();
+            new HostRouting(f, "-6").settled();
         }
-    }
-
-    /** The link-local addresses' duplicate address detection done, so their routes are all there. */
-    void settled() {
-        Await.until(
-                "the host's IPv6 addresses settled",
-                Duration.ofSeconds(10),
-                () -> f.lab.check(f.host, "ip", "-6", "address", "show", "tentative")
-                        .isBlank());
     }
 
     /**

@@ -3,6 +3,10 @@ package io.jvswitch.control.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvswitch.testsupport.Await;
+
+import java.time.Duration;
+
 /**
  * The host's policy rules and routes of one family, in the fixture's host namespace. Published ports
  * add rules and routes to the host; the ITs take a {@link Snapshot} before and check that detach,
@@ -28,6 +32,20 @@ final class HostRouting {
     /** Every route of every table. */
     String routes() {
         return f.lab.check(f.host, "ip", family, "route", "show", "table", "all");
+    }
+
+    /**
+     * For IPv6, waits until duplicate address detection is done on the host's addresses, so that
+     * their routes (the link-local ones of every link) are all there to compare; IPv4 has no such wait.
+     */
+    void settled() {
+        if (family.equals("-6")) {
+            Await.until(
+                    "the host's IPv6 addresses settled",
+                    Duration.ofSeconds(10),
+                    () -> f.lab.check(f.host, "ip", "-6", "address", "show", "tentative")
+                            .isBlank());
+        }
     }
 
     Snapshot now() {

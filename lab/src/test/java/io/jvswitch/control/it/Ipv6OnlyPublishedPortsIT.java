@@ -40,37 +40,18 @@ class Ipv6OnlyPublishedPortsIT {
     static DaemonFixture f;
     static BeyondTheHost beyond;
     static OutsideClient outside6;
-    static HostRouting routing6;
-    static String web;
-    static HostRouting.Snapshot beforeDaemon;
-    static HostRouting.Snapshot beforeAttach;
+    static PublishedWeb web;
 
     @BeforeAll
     static void setUp() throws Exception {
         f = new DaemonFixture("jvsit-pub6only", false);
         beyond = new BeyondTheHost(f, null, null, HOST6, OUTSIDE6);
         outside6 = beyond.ipv6;
-        routing6 = new HostRouting(f, "-6");
-        web = f.container("web");
         f.lab.check(f.host, "ip", "-6", "route", "add", ROUTED, "via", OUTSIDE6);
-        beforeDaemon = routing6.now();
-        f.startDaemon();
-    }
-
-    @AfterAll
-    static void tearDown() throws Exception {
-        BeyondTheHost.close(beyond, f);
-    }
-
-    static void attachWeb() {
-        f.ok(
-                "attach",
-                "--netns",
-                web,
-                "--network",
+        web = new PublishedWeb(
+                f,
+                new HostRouting(f, "-6"),
                 "v6only",
-                "--name",
-                "web",
                 "--ip6",
                 WEB6,
                 "-p",
@@ -81,6 +62,12 @@ class Ipv6OnlyPublishedPortsIT {
                 "[::]:5353:53/udp",
                 "-p",
                 "[::1]:9000:80");
+        f.startDaemon();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        BeyondTheHost.close(beyond, f);
     }
 
     /** The host's own client reached the container's IPv6 address through the listener, relayed from the gateway. */
@@ -102,8 +89,7 @@ class Ipv6OnlyPublishedPortsIT {
         final JsonNode config =
                 f.ok("network", "inspect", "v6only").json().path(0).path("IPAM").path("Config");
         assertEquals(SUBNET, config.path(0).path("Subnet").asText(), config.toString());
-        beyond.settled();
-        beforeAttach = routing6.now();
+        web.noteTheRoutingBeforeAttach();
     }
 
     @Test
@@ -120,14 +106,14 @@ class Ipv6OnlyPublishedPortsIT {
         assertFalse(f.ok("network", "inspect", "v6only").out().contains("late"), "no endpoint");
         assertFalse(f.lab.exec(late, "ip", "link", "show", "eth0").ok(), "no interface in the container");
         assertTrue(f.lab.check(f.host, "ss", "-Htlnu", "sport = :8080").isBlank(), "no listener");
-        routing6.assertAsBefore(beforeAttach, "the refused attach");
+        web.assertTheRoutingAsBeforeAttach("the refused attach");
     }
 
     @Test
     @Order(3)
     void aClientBeyondTheHostIsSeenWithItsOwnIpv6AddressOnEveryForm() throws Exception {
-        attachWeb();
-        beyond.startServer(web, f.dir.resolve("web.log"), "80,81", "53", "6");
+        web.attach();
+        beyond.startServer(web.netns, f.dir.resolve("web.log"), "80,81", "53", "6");
         for (int port : List.of(8080, 8081)) {
             outside6.assertSeenAsItself(port);
         }
@@ -176,19 +162,13 @@ class Ipv6OnlyPublishedPortsIT {
     @Test
     @Order(7)
     void detachStopAndKillLeaveTheHostsIpv6RoutingAsItWas() throws Exception {
-        f.ok("detach", "web", "--network", "v6only");
-        routing6.assertAsBefore(beforeAttach, "detach");
-        attachWeb();
+        web.assertDetachLeavesTheRoutingAsItWas();
         outside6.assertSeenAsItself(8080);
-        f.daemon.close();
-        routing6.assertAsBefore(beforeDaemon, "stop");
-        f.startDaemon();
+        web.assertStopLeavesTheRoutingAsItWas();
         outside6.assertSeenAsItself(8080);
         assertRelayedFromTheGateway("http://[::1]:8080/");
-        routing6.assertKillLeavesRulesTheNextStartReplaces(8080);
+        web.routing.assertKillLeavesRulesTheNextStartReplaces(8080);
         outside6.assertSeenAsItself(8080);
-        f.ok("detach", "web", "--network", "v6only");
-        beyond.settled();
-        routing6.assertAsBefore(beforeAttach, "detach after a kill -9 and a start");
+        web.assertDetachLeavesTheRoutingAsItWas();
     }
 }

@@ -33,9 +33,7 @@ class Ipv6PublishedPortsIT {
     static BeyondTheHost beyond;
     static OutsideClient outside6;
     static HostRouting routing6;
-    static String web;
-    static HostRouting.Snapshot beforeDaemon;
-    static HostRouting.Snapshot beforeAttach;
+    static PublishedWeb web;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -43,25 +41,10 @@ class Ipv6PublishedPortsIT {
         beyond = new BeyondTheHost(f, HOST_IP, OUTSIDE_IP, HOST6, OUTSIDE6);
         outside6 = beyond.ipv6;
         routing6 = new HostRouting(f, "-6");
-        web = f.container("web");
-        beforeDaemon = routing6.now();
-        f.startDaemon();
-        f.ok("network", "create", "front6", "--ipv6", "--subnet", "10.72.0.0/24", "--subnet", "fd00:72::/64");
-        beyond.settled();
-        beforeAttach = routing6.now();
-        attachWeb();
-        beyond.startServer(web, f.dir.resolve("web.log"), "80,81", "53", "6");
-    }
-
-    static void attachWeb() {
-        f.ok(
-                "attach",
-                "--netns",
-                web,
-                "--network",
+        web = new PublishedWeb(
+                f,
+                routing6,
                 "front6",
-                "--name",
-                "web",
                 "--ip6",
                 "fd00:72::50",
                 "-p",
@@ -72,6 +55,11 @@ class Ipv6PublishedPortsIT {
                 "8081:81",
                 "-p",
                 "[::1]:9000:80");
+        f.startDaemon();
+        f.ok("network", "create", "front6", "--ipv6", "--subnet", "10.72.0.0/24", "--subnet", "fd00:72::/64");
+        web.noteTheRoutingBeforeAttach();
+        web.attach();
+        beyond.startServer(web.netns, f.dir.resolve("web.log"), "80,81", "53", "6");
     }
 
     @AfterAll
@@ -202,20 +190,13 @@ class Ipv6PublishedPortsIT {
     @Test
     @Order(7)
     void detachStopAndKillLeaveTheHostsIpv6RoutingAsItWas() throws Exception {
-        f.ok("detach", "web", "--network", "front6");
-        routing6.assertAsBefore(beforeAttach, "detach");
-        attachWeb();
+        web.assertDetachLeavesTheRoutingAsItWas();
         outside6.assertSeenAsItself(8080);
-        f.daemon.close();
-        routing6.assertAsBefore(beforeDaemon, "stop");
-        f.startDaemon();
+        web.assertStopLeavesTheRoutingAsItWas();
         outside6.assertSeenAsItself(8080);
         routing6.assertKillLeavesRulesTheNextStartReplaces(8080);
         outside6.assertSeenAsItself(8080);
-        f.ok("detach", "web", "--network", "front6");
-        beyond.settled();
-        routing6.assertAsBefore(beforeAttach, "detach after a kill -9 and a start");
-        attachWeb();
+        web.assertDetachLeavesTheRoutingAsItWas();
     }
 
     @Test
@@ -243,7 +224,6 @@ class Ipv6PublishedPortsIT {
             outside6.assertSeenAsItself(8080);
             assertFalse(routing6.rules().contains("dport 8082"), routing6.rules());
         }
-        f.ok("detach", "web", "--network", "front6");
-        assertEquals(beforeAttach.rules(), routing6.rules(), "the last daemon to leave put the local rule back");
+        web.assertLastDetachPutsTheRulesBack();
     }
 }

@@ -1,6 +1,5 @@
 package io.jvswitch.control.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,41 +24,20 @@ class PublishedPortsIT {
     static DaemonFixture f;
     static BeyondTheHost beyond;
     static OutsideClient outside;
-    static HostRouting routing;
-    static String web;
-    static HostRouting.Snapshot beforeDaemon;
-    static HostRouting.Snapshot beforeAttach;
+    static PublishedWeb web;
 
     @BeforeAll
     static void setUp() throws Exception {
         f = new DaemonFixture("jvsit-pub", false);
         beyond = new BeyondTheHost(f, HOST_IP, OUTSIDE_IP, null, null);
         outside = beyond.ipv4;
-        routing = new HostRouting(f, "-4");
-        web = f.container("web");
-        beforeDaemon = routing.now();
+        web = new PublishedWeb(
+                f, new HostRouting(f, "-4"), "front", "-p", "8080:80", "-p", "5353:53/udp", "-p", "127.0.0.1:9000:80");
         f.startDaemon();
         f.ok("network", "create", "front", "--subnet", "10.62.0.0/24");
-        beforeAttach = routing.now();
-        attachWeb();
-        beyond.startServer(web, f.dir.resolve("web.log"), "80", "53", "4");
-    }
-
-    static void attachWeb() {
-        f.ok(
-                "attach",
-                "--netns",
-                web,
-                "--network",
-                "front",
-                "--name",
-                "web",
-                "-p",
-                "8080:80",
-                "-p",
-                "5353:53/udp",
-                "-p",
-                "127.0.0.1:9000:80");
+        web.noteTheRoutingBeforeAttach();
+        web.attach();
+        beyond.startServer(web.netns, f.dir.resolve("web.log"), "80", "53", "4");
     }
 
     @AfterAll
@@ -119,20 +97,14 @@ class PublishedPortsIT {
     @Test
     @Order(5)
     void detachStopAndKillLeaveTheHostsRoutingAsItWas() throws Exception {
-        f.ok("detach", "web", "--network", "front");
-        routing.assertAsBefore(beforeAttach, "detach");
-        attachWeb();
+        web.assertDetachLeavesTheRoutingAsItWas();
         outside.assertSeenAsItself(8080);
         // A clean stop: the rules go, and come back with the restored endpoint.
-        f.daemon.close();
-        routing.assertAsBefore(beforeDaemon, "stop");
-        f.startDaemon();
+        web.assertStopLeavesTheRoutingAsItWas();
         outside.assertSeenAsItself(8080);
-        routing.assertKillLeavesRulesTheNextStartReplaces(8080);
+        web.routing.assertKillLeavesRulesTheNextStartReplaces(8080);
         outside.assertSeenAsItself(8080);
-        f.ok("detach", "web", "--network", "front");
-        routing.assertAsBefore(beforeAttach, "detach after a kill -9 and a start");
-        attachWeb();
+        web.assertDetachLeavesTheRoutingAsItWas();
     }
 
     @Test
@@ -148,9 +120,8 @@ class PublishedPortsIT {
             second.close();
             // the first daemon's port still works once the second stopped, and the second's rule went
             outside.assertSeenAsItself(8080);
-            assertFalse(routing.rules().contains("dport 8081"), routing.rules());
+            assertFalse(web.routing.rules().contains("dport 8081"), web.routing.rules());
         }
-        f.ok("detach", "web", "--network", "front");
-        assertEquals(beforeAttach.rules(), routing.rules(), "the last daemon to leave put the local rule back");
+        web.assertLastDetachPutsTheRulesBack();
     }
 }
