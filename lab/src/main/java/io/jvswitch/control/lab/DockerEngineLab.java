@@ -249,15 +249,8 @@ public final class DockerEngineLab implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        if (dockerd != null && dockerd.isAlive()) {
-            // with --live-restore a stopped dockerd leaves its containers running: remove them first
-            final Result containers = docker("ps", "-aq");
-            if (containers.ok() && !containers.stdout().isBlank()) {
-                final List<String> rm = new ArrayList<>(List.of("rm", "-f"));
-                rm.addAll(List.of(containers.stdout().strip().split("\\s+")));
-                docker(rm.toArray(String[]::new));
-            }
-        }
+        // with --live-restore a stopped dockerd leaves its containers running: remove them first
+        removeContainers();
         stopDockerd();
         if (holder != null) {
             killRestOfMountNamespace();
@@ -268,6 +261,21 @@ public final class DockerEngineLab implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort: a temporary directory
+        }
+    }
+
+    /**
+     * Removes every container of the engine, running or not, while dockerd runs (else nothing);
+     * best effort, for a clean-up: a failure is not reported.
+     */
+    public void removeContainers() {
+        if (dockerd != null && dockerd.isAlive()) {
+            final Result containers = docker("ps", "-aq");
+            if (containers.ok() && !containers.stdout().isBlank()) {
+                final List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                rm.addAll(List.of(containers.stdout().strip().split("\\s+")));
+                docker(rm.toArray(String[]::new));
+            }
         }
     }
 

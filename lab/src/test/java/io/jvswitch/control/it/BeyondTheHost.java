@@ -3,26 +3,28 @@ package io.jvswitch.control.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvswitch.control.netns.CommandRunner;
-import io.jvswitch.testsupport.Await;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What the published-port tests share: a client namespace beyond the host, on a veth from the
  * daemon's namespace (which forwards between them), with IPv4 addresses, IPv6 ones, or both; the
- * test server that tells each client the address it saw ({@code nat/report_server.py}); curl with
- * retries; and the host's rules and routes to compare before and after.
+ * test server that tells each client the address it saw ({@code nat/report_server.py}); and curl
+ * with retries. What the client checks of a published port is {@link OutsideClient}'s.
  */
 final class BeyondTheHost {
     final DaemonFixture f;
     /** The client's namespace. */
     final String outside;
+    /** The client over IPv4, or null when it has no IPv4 address. */
+    final OutsideClient ipv4;
+    /** The client over IPv6, or null when it has no IPv6 address. */
+    final OutsideClient ipv6;
 
     private final Path script;
     private final List<Process> servers = new ArrayList<>();
@@ -38,6 +40,8 @@ final class BeyondTheHost {
             Files.copy(in, script);
         }
         outside = f.container("outside");
+        ipv4 = hostIp == null ? null : new OutsideClient(this, hostIp, outsideIp);
+        ipv6 = host6 == null ? null : new OutsideClient(this, host6, outside6);
         final String hostEnd = "vb" + Long.toString(System.nanoTime() % 100000, 36);
         f.lab.check(f.host, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", outside);
         if (hostIp != null) {
@@ -57,17 +61,8 @@ final class BeyondTheHost {
         }
         if (host6 != null) {
             f.lab.check(outside, "ip", "-6", "route", "add", "default", "via", host6);
-            settled();
+            new HostRouting(f, "-6").settled();
         }
-    }
-
-    /** The link-local addresses' duplicate address detection done, so their routes are all there. */
-    void settled() {
-        Await.until(
-                "the host's IPv6 addresses settled",
-                Duration.ofSeconds(10),
-                () -> f.lab.check(f.host, "ip", "-6", "address", "show", "tentative")
-                        .isBlank());
     }
 
     /**
@@ -104,17 +99,8 @@ final class BeyondTheHost {
                 GatewayIT.retry(() -> f.lab.exec(namespace, command.toArray(String[]::new)));
         assertTrue(
                 result.ok(),
-                command + " from " + namespace + ": " + result.stderr() + "\n" + rules("-4") + rules("-6"));
+                command + " from " + namespace + ": " + result.stderr() + "\n" + new HostRouting(f, "-4").rules()
+                        + new HostRouting(f, "-6").rules());
         return result.stdout().trim();
-    }
-
-    /** The host's rules of one family ("-4" or "-6"). */
-    String rules(String family) {
-        return f.lab.check(f.host, "ip", family, "rule", "show");
-    }
-
-    /** The host's routes of one family in every table. */
-    String routes(String family) {
-        return f.lab.check(f.host, "ip", family, "route", "show", "table", "all");
     }
 }

@@ -1,15 +1,13 @@
 package io.jvswitch.control.it;
 
-import static io.jvswitch.control.it.DockerJvsCalls.await;
+import static io.jvswitch.control.it.DockerPluginFixture.IMAGE;
+import static io.jvswitch.control.it.DockerPluginFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.DockerEngineLab;
-import io.jvswitch.control.lab.NetnsLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,62 +30,22 @@ import java.util.List;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerIpv6IT {
-    private static final String IMAGE = "jvs-test/busybox";
     private static final String SUBNET6 = "fd00:30::/64";
     private static final String GATEWAY6 = "fd00:30::1";
 
-    private NetnsLab lab;
+    private DockerPluginFixture docker;
     private DockerEngineLab engine;
-    private DaemonProcess daemon;
-    private Path dir;
-    private DockerJvsCalls calls;
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
-        assumeTrue(
-                DockerEngineLab.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
-        lab = new NetnsLab("jvsd6");
-        try {
-            final String host = lab.add("host");
-            engine = new DockerEngineLab();
-            dir = engine.dir();
-            calls = new DockerJvsCalls(engine, dir.resolve("jvs.sock"), () -> daemon);
-            engine.start(host);
-            startDaemon();
-            engine.importBusybox(IMAGE, "ipv6");
-        } catch (Exception | Error e) {
-            stop();
-            throw e;
-        }
-    }
-
-    private void startDaemon() throws Exception {
-        daemon = DockerJvsCalls.startPluginDaemon(engine);
+        docker = new DockerPluginFixture("jvsd6", "ipv6");
+        engine = docker.engine;
     }
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            if (engine != null) {
-                engine.docker("rm", "-f", "c1", "c2", "c3", "a1", "d1", "again", "l1", "o1", "o2");
-            }
-        } finally {
-            try {
-                if (daemon != null) {
-                    daemon.close();
-                }
-            } finally {
-                try {
-                    if (engine != null) {
-                        engine.close();
-                    }
-                } finally {
-                    if (lab != null) {
-                        lab.close();
-                    }
-                }
-            }
+        if (docker != null) {
+            docker.close();
         }
     }
 
@@ -101,8 +58,8 @@ class DockerIpv6IT {
         final String config = engine.check("network", "inspect", "-f", "{{json .IPAM.Config}}", "web6");
         assertTrue(config.contains("172.30.0.0/24") && config.contains(SUBNET6), config);
         // jvs's: the same network, dual-stack, with the IPv6 gateway Docker's IPAM request made
-        final JsonNode network =
-                jvs("network", "inspect", "docker-" + id.substring(0, 12)).get(0);
+        final JsonNode network = docker.jvs("network", "inspect", "docker-" + id.substring(0, 12))
+                .get(0);
         assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
         final JsonNode v6 = network.path("IPAM").path("Config").get(1);
         assertEquals(SUBNET6, v6.path("Subnet").asText(), network.toString());
@@ -112,20 +69,20 @@ class DockerIpv6IT {
     @Test
     @Order(2)
     void containersGetTheirIpv6AddressAndDefaultRoute() {
-        engine.check("run", "-d", "--name", "c1", "--network", "web6", "--ip6", "fd00:30::50", IMAGE, "sleep", "3600");
-        engine.check("run", "-d", "--name", "c2", "--network", "web6", IMAGE, "sleep", "3600");
-        assertEquals("fd00:30::50", setting("c1", "web6", "GlobalIPv6Address"));
+        docker.runSleeping("c1", "web6", "--ip6", "fd00:30::50");
+        docker.runSleeping("c2", "web6");
+        assertEquals("fd00:30::50", docker.setting("c1", "web6", "GlobalIPv6Address"));
         // the lowest free one: ::1 is the gateway
-        assertEquals("fd00:30::2", setting("c2", "web6", "GlobalIPv6Address"));
-        assertEquals(GATEWAY6, setting("c2", "web6", "IPv6Gateway"));
-        assertEquals("64", setting("c2", "web6", "GlobalIPv6PrefixLen"));
+        assertEquals("fd00:30::2", docker.setting("c2", "web6", "GlobalIPv6Address"));
+        assertEquals(GATEWAY6, docker.setting("c2", "web6", "IPv6Gateway"));
+        assertEquals("64", docker.setting("c2", "web6", "GlobalIPv6PrefixLen"));
         final String addresses = engine.check("exec", "c1", "ip", "-6", "addr", "show", "eth0");
         assertTrue(addresses.contains("fd00:30::50/64"), addresses);
         final String routes = engine.check("exec", "c1", "ip", "-6", "route", "show");
         assertTrue(routes.contains("default via " + GATEWAY6), routes);
         // jvs carries both with their IPv6 addresses
         final JsonNode containers =
-                jvs("network", "inspect", jvsName("web6")).get(0).path("Containers");
+                docker.jvs("network", "inspect", docker.jvsName("web6")).get(0).path("Containers");
         assertTrue(containers.toString().contains("fd00:30::50/64"), containers.toString());
         assertTrue(containers.toString().contains("fd00:30::2/64"), containers.toString());
     }
@@ -147,21 +104,22 @@ class DockerIpv6IT {
     @Test
     @Order(4)
     void jvsDaemonRestartKeepsTheIpv6Side() throws Exception {
-        engine.check("run", "-d", "--name", "c3", "--network", "web6", IMAGE, "sleep", "3600");
-        assertEquals("fd00:30::3", setting("c3", "web6", "GlobalIPv6Address"));
-        daemon.close();
+        docker.runSleeping("c3", "web6");
+        assertEquals("fd00:30::3", docker.setting("c3", "web6", "GlobalIPv6Address"));
+        docker.daemon.close();
         // Docker removes a container while jvs is down: its ReleaseAddress never arrives
         engine.docker("rm", "-f", "c3");
-        startDaemon();
-        final String log = daemon.logText();
+        docker.startDaemon();
+        final String log = docker.daemon.logText();
         assertTrue(log.contains("Docker reconciliation: released fd00:30::3 in pool " + SUBNET6), log);
         await(() -> ping6("c1", "fd00:30::2"));
-        final JsonNode network = jvs("network", "inspect", jvsName("web6")).get(0);
+        final JsonNode network =
+                docker.jvs("network", "inspect", docker.jvsName("web6")).get(0);
         assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
         assertTrue(network.path("Containers").toString().contains("fd00:30::50/64"), network.toString());
         // the IPAM's addresses were kept: a new container gets the released one, not one held
-        engine.check("run", "-d", "--name", "c3", "--network", "web6", IMAGE, "sleep", "3600");
-        assertEquals("fd00:30::3", setting("c3", "web6", "GlobalIPv6Address"));
+        docker.runSleeping("c3", "web6");
+        assertEquals("fd00:30::3", docker.setting("c3", "web6", "GlobalIPv6Address"));
         assertTrue(ping6("c3", "fd00:30::50"));
     }
 
@@ -197,13 +155,13 @@ class DockerIpv6IT {
                 "--subnet",
                 "172.31.0.0/24", // the refused wide6 left its IPv4 pool free again
                 "auto6");
-        final JsonNode network =
-                jvs("network", "inspect", "docker-" + id.substring(0, 12)).get(0);
+        final JsonNode network = docker.jvs("network", "inspect", "docker-" + id.substring(0, 12))
+                .get(0);
         final String subnet6 =
                 network.path("IPAM").path("Config").get(1).path("Subnet").asText();
         assertEquals("fd4a:7673:7769:1::/64", subnet6, network.toString());
-        engine.check("run", "-d", "--name", "a1", "--network", "auto6", IMAGE, "sleep", "3600");
-        assertEquals("fd4a:7673:7769:1::2", setting("a1", "auto6", "GlobalIPv6Address"));
+        docker.runSleeping("a1", "auto6");
+        assertEquals("fd4a:7673:7769:1::2", docker.setting("a1", "auto6", "GlobalIPv6Address"));
         assertTrue(ping6("a1", "fd4a:7673:7769:1::1"));
     }
 
@@ -211,11 +169,13 @@ class DockerIpv6IT {
     @Order(7)
     void dualStackWithDockersDefaultIpam() {
         createDualStack("dflt6", "172.32.0.0/24", "fd00:32::/64");
-        engine.check("run", "-d", "--name", "d1", "--network", "dflt6", IMAGE, "sleep", "3600");
-        final String address = setting("d1", "dflt6", "GlobalIPv6Address");
+        docker.runSleeping("d1", "dflt6");
+        final String address = docker.setting("d1", "dflt6", "GlobalIPv6Address");
         assertTrue(address.startsWith("fd00:32::"), address);
         assertTrue(
-                jvs("network", "inspect", jvsName("dflt6")).toString().contains(address + "/64"),
+                docker.jvs("network", "inspect", docker.jvsName("dflt6"))
+                        .toString()
+                        .contains(address + "/64"),
                 "jvs carries Docker's address");
         assertTrue(ping6("d1", "fd00:32::1"));
         // without an IPv6 subnet Docker 20.10's default IPAM has no IPv6 pool to give: its own refusal
@@ -229,42 +189,30 @@ class DockerIpv6IT {
     @Order(8)
     void removalFreesTheIpv6Pool() {
         engine.check("rm", "-f", "c1", "c2", "c3");
-        final String old = jvsName("web6");
+        final String old = docker.jvsName("web6");
         engine.check("network", "rm", "web6");
-        assertFalse(jvsText("network", "ls").contains(old));
+        assertFalse(docker.jvsText("network", "ls").contains(old));
         createDualStack("web6again", "172.30.0.0/24", SUBNET6, "--ipam-driver", "jvs");
-        engine.check(
-                "run",
-                "-d",
-                "--name",
-                "again",
-                "--network",
-                "web6again",
-                "--ip6",
-                "fd00:30::50",
-                IMAGE,
-                "sleep",
-                "3600");
-        assertEquals("fd00:30::50", setting("again", "web6again", "GlobalIPv6Address"));
+        docker.runSleeping("again", "web6again", "--ip6", "fd00:30::50");
+        assertEquals("fd00:30::50", docker.setting("again", "web6again", "GlobalIPv6Address"));
     }
 
     @Test
     @Order(9)
     void aLostDualStackNetworkIsMadeAgainFromDockersRecord() throws Exception {
         createDualStack("lost6", "172.34.0.0/24", "fd00:34::/64", "--ipam-driver", "jvs");
-        final String name = jvsName("lost6");
-        jvsText("network", "rm", name);
-        daemon.close();
-        startDaemon();
-        final String log = daemon.logText();
+        final String name = docker.jvsName("lost6");
+        docker.jvsText("network", "rm", name);
+        docker.restartDaemon();
+        final String log = docker.daemon.logText();
         assertTrue(log.contains("Docker reconciliation: created jvs network " + name + " again"), log);
-        final JsonNode network = jvs("network", "inspect", name).get(0);
+        final JsonNode network = docker.jvs("network", "inspect", name).get(0);
         assertTrue(network.path("EnableIPv6").asBoolean(), network.toString());
         assertEquals(
                 "fd00:34::/64",
                 network.path("IPAM").path("Config").get(1).path("Subnet").asText(),
                 network.toString());
-        engine.check("run", "-d", "--name", "l1", "--network", "lost6", IMAGE, "sleep", "3600");
+        docker.runSleeping("l1", "lost6");
         assertTrue(ping6("l1", "fd00:34::1"));
     }
 
@@ -277,8 +225,9 @@ class DockerIpv6IT {
     @Test
     @Order(10)
     void ontoAnExistingDualStackJvsNetworkWithIpv6() throws Exception {
-        jvsText("network", "create", "multi6", "--ipv6", "--subnet", "172.35.0.0/24", "--subnet", "fd00:35::/64");
-        jvsText("network", "create", "plain4", "--subnet", "172.36.0.0/24");
+        docker.jvsText(
+                "network", "create", "multi6", "--ipv6", "--subnet", "172.35.0.0/24", "--subnet", "fd00:35::/64");
+        docker.jvsText("network", "create", "plain4", "--subnet", "172.36.0.0/24");
         final String before = engine.check("network", "ls", "--format", "{{.Name}}");
         final DockerEngineLab.Result otherSubnet =
                 engine.docker(dualStack("bad6", "172.35.0.0/24", "fd00:36::/64", "-o", "jvs.network=multi6"));
@@ -296,47 +245,31 @@ class DockerIpv6IT {
         engine.check(ontoWithIpv6("multi6", "onto6"));
         final String config = engine.check("network", "inspect", "-f", "{{json .IPAM.Config}}", "onto6");
         assertTrue(config.contains("172.35.0.0/24") && config.contains("fd00:35::/64"), config);
-        engine.check("run", "-d", "--name", "o1", "--network", "onto6", IMAGE, "sleep", "3600");
-        assertEquals("fd00:35::2", setting("o1", "onto6", "GlobalIPv6Address"));
-        assertEquals("fd00:35::1", setting("o1", "onto6", "IPv6Gateway"));
+        docker.runSleeping("o1", "onto6");
+        assertEquals("fd00:35::2", docker.setting("o1", "onto6", "GlobalIPv6Address"));
+        assertEquals("fd00:35::1", docker.setting("o1", "onto6", "IPv6Gateway"));
         assertTrue(ping6("o1", "fd00:35::1"));
-        final JsonNode containers = jvs("network", "inspect", "multi6").get(0).path("Containers");
+        final JsonNode containers =
+                docker.jvs("network", "inspect", "multi6").get(0).path("Containers");
         assertTrue(containers.toString().contains("fd00:35::2/64"), "an endpoint of multi6 itself: " + containers);
 
-        daemon.close();
-        startDaemon();
-        final String log = daemon.logText();
+        docker.restartDaemon();
+        final String log = docker.daemon.logText();
         assertFalse(log.contains("pool fd00:35::/64 of the jvs IPAM driver belongs to no Docker network"), log);
         await(() -> ping6("o1", "fd00:35::1"));
-        engine.check("run", "-d", "--name", "o2", "--network", "onto6", IMAGE, "sleep", "3600");
-        assertEquals("fd00:35::3", setting("o2", "onto6", "GlobalIPv6Address"), "o1's address was kept");
+        docker.runSleeping("o2", "onto6");
+        assertEquals("fd00:35::3", docker.setting("o2", "onto6", "GlobalIPv6Address"), "o1's address was kept");
         assertTrue(ping6("o2", "fd00:35::2"));
         engine.check("rm", "-f", "o1", "o2");
         engine.check("network", "rm", "onto6");
-        assertTrue(jvsText("network", "ls").contains("multi6"), "the jvs network stays");
+        assertTrue(docker.jvsText("network", "ls").contains("multi6"), "the jvs network stays");
     }
 
     // ---- helpers -----------------------------------------------------------------------------
 
-    private String setting(String container, String network, String field) {
-        return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + "." + field + "}}", container);
-    }
-
     private boolean ping6(String container, String target) {
         final DockerEngineLab.Result out = engine.docker("exec", container, "ping", "-6", "-c", "2", "-W", "5", target);
         return out.ok() && out.stdout().contains(" 0% packet loss");
-    }
-
-    private JsonNode jvs(String... args) {
-        return calls.jvs(args);
-    }
-
-    private String jvsText(String... args) {
-        return calls.jvsText(args);
-    }
-
-    private String jvsName(String dockerNetwork) {
-        return calls.jvsName(dockerNetwork);
     }
 
     private String createDualStack(String name, String subnet4, String subnet6, String... more) {

@@ -1,16 +1,15 @@
 package io.jvswitch.control.it;
 
-import static io.jvswitch.control.it.DockerJvsCalls.await;
+import static io.jvswitch.control.it.DockerPluginFixture.IMAGE;
+import static io.jvswitch.control.it.DockerPluginFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvswitch.control.lab.DaemonProcess;
 import io.jvswitch.control.lab.DockerEngineLab;
-import io.jvswitch.control.lab.NetnsLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,84 +33,29 @@ import java.util.stream.Stream;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerPluginIT {
-    private static final String IMAGE = "jvs-test/busybox";
     private static final String PAGE = "hello from a jvs network";
 
-    private NetnsLab lab;
-    private String host;
+    private DockerPluginFixture docker;
     private DockerEngineLab engine;
-    private DaemonProcess daemon;
-    private Path dir;
-    private DockerJvsCalls calls;
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "integration tests need root");
-        assumeTrue(
-                DockerEngineLab.available(), "needs dockerd, docker and busybox (Debian's docker.io, busybox-static)");
-        lab = new NetnsLab("jvsdk");
-        try {
-            host = lab.add("host");
-            engine = new DockerEngineLab();
-            dir = engine.dir();
-            calls = new DockerJvsCalls(engine, dir.resolve("jvs.sock"), () -> daemon);
-            engine.start(host);
-            startDaemon();
-            engine.importBusybox(IMAGE, PAGE);
-        } catch (Exception | Error e) {
-            stop();
-            throw e;
-        }
-    }
-
-    private void startDaemon() throws Exception {
-        daemon = DockerJvsCalls.startPluginDaemon(engine);
+        docker = new DockerPluginFixture("jvsdk", PAGE);
+        engine = docker.engine;
     }
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            if (engine != null) {
-                engine.docker(
-                        "rm",
-                        "-f",
-                        "web",
-                        "client",
-                        "other",
-                        "solo",
-                        "gone",
-                        "stays",
-                        "lweb",
-                        "lclient",
-                        "i1",
-                        "lone",
-                        "onshared");
-            }
-        } finally {
-            try {
-                if (daemon != null) {
-                    daemon.close();
-                }
-            } finally {
-                try {
-                    if (engine != null) {
-                        engine.close();
-                    }
-                } finally {
-                    if (lab != null) {
-                        lab.close();
-                    }
-                }
-            }
+        if (docker != null) {
+            docker.close();
         }
     }
 
     @Test
     @Order(1)
     void networkCreatedThroughDockerIsAJvsNetwork() {
-        final String id = engine.check(
-                "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/24", "frontend");
-        final JsonNode network = jvs("network", "inspect", "docker-" + id.substring(0, 12));
+        final String id = engine.check(jvsNetwork("frontend", "172.30.0.0/24"));
+        final JsonNode network = docker.jvs("network", "inspect", "docker-" + id.substring(0, 12));
         assertEquals(
                 "172.30.0.0/24",
                 network.get(0).path("IPAM").path("Config").get(0).path("Subnet").asText(),
@@ -124,23 +68,8 @@ class DockerPluginIT {
     @Test
     @Order(2)
     void containersReachEachOtherByNameThroughJvs() throws Exception {
-        engine.check(
-                "run",
-                "-d",
-                "--name",
-                "web",
-                "--network",
-                "frontend",
-                "-p",
-                "8080:80",
-                IMAGE,
-                "httpd",
-                "-f",
-                "-p",
-                "80",
-                "-h",
-                "/www");
-        engine.check("run", "-d", "--name", "client", "--network", "frontend", IMAGE, "sleep", "3600");
+        runWebServer("web", "frontend", "-p", "8080:80");
+        docker.runSleeping("client", "frontend");
         final String webIp = ipOf("web", "frontend");
         assertTrue(webIp.startsWith("172.30.0."), webIp);
         // Docker's view: inspect and network inspect show the jvs IPAM's address
@@ -152,62 +81,44 @@ class DockerPluginIT {
                 .contains("0% packet loss"));
         // names: Docker's embedded resolver answers (resolv.conf points at 127.0.0.11), name and name.network
         assertTrue(engine.check("exec", "client", "cat", "/etc/resolv.conf").contains("127.0.0.11"));
-        assertEquals(
-                PAGE,
-                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
-        assertEquals(
-                PAGE,
-                await(() -> engine.docker(
-                        "exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web.frontend/")));
+        assertEquals(PAGE, fetchFrom("client", "http://web/"));
+        assertEquals(PAGE, fetchFrom("client", "http://web.frontend/"));
         // jvs carries it: the endpoints are jvs's
-        final JsonNode endpoints = jvs("network", "inspect", jvsName("frontend"));
+        final JsonNode endpoints = docker.jvs("network", "inspect", docker.jvsName("frontend"));
         assertEquals(2, endpoints.get(0).path("Containers").size(), endpoints.toString());
     }
 
     @Test
     @Order(3)
     void publishedPortFromHostAndFromAnotherContainer() throws Exception {
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        assertEquals(PAGE, fetchFromHost(8080));
         final String hostAddress = hostAddress();
-        assertEquals(
-                PAGE,
-                await(() -> engine.docker(
-                        "exec",
-                        "client",
-                        "timeout",
-                        "10",
-                        "wget",
-                        "-q",
-                        "-O",
-                        "-",
-                        "http://" + hostAddress + ":8080/")));
+        assertEquals(PAGE, fetchFrom("client", "http://" + hostAddress + ":8080/"));
         // jvs's own view of the published port
-        assertTrue(jvsText("ports").contains("8080"), jvsText("ports"));
+        assertTrue(docker.jvsText("ports").contains("8080"), docker.jvsText("ports"));
     }
 
     @Test
     @Order(4)
     void connectAndDisconnect() throws Exception {
-        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.31.0.0/24", "backend");
+        engine.check(jvsNetwork("backend", "172.31.0.0/24"));
         engine.check("network", "connect", "backend", "web");
         final String backendIp = ipOf("web", "backend");
         assertTrue(backendIp.startsWith("172.31.0."), backendIp);
         assertTrue(engine.check("exec", "web", "ip", "-o", "addr").contains(backendIp + "/24"));
-        engine.check("run", "-d", "--name", "other", "--network", "backend", IMAGE, "sleep", "3600");
-        assertEquals(
-                PAGE,
-                await(() -> engine.docker("exec", "other", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
+        docker.runSleeping("other", "backend");
+        assertEquals(PAGE, fetchFrom("other", "http://web/"));
         engine.check("network", "disconnect", "backend", "web");
         assertFalse(engine.check("exec", "web", "ip", "-o", "addr").contains(backendIp));
         assertEquals(
                 1,
-                jvs("network", "inspect", jvsName("backend"))
+                docker.jvs("network", "inspect", docker.jvsName("backend"))
                         .get(0)
                         .path("Containers")
                         .size());
         engine.check("rm", "-f", "other");
         engine.check("network", "rm", "backend");
-        assertFalse(jvsText("network", "ls").contains("backend"));
+        assertFalse(docker.jvsText("network", "ls").contains("backend"));
     }
 
     @Test
@@ -216,47 +127,29 @@ class DockerPluginIT {
         final String before = ipOf("web", "frontend");
         engine.check("restart", "web");
         assertEquals(before, ipOf("web", "frontend"));
-        assertEquals(
-                PAGE,
-                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        assertEquals(PAGE, fetchFrom("client", "http://web/"));
+        assertEquals(PAGE, fetchFromHost(8080));
     }
 
     @Test
     @Order(6)
     void jvsDaemonRestartUnderRunningContainers() throws Exception {
-        daemon.close();
-        startDaemon();
-        assertEquals(
-                PAGE,
-                await(() -> engine.docker("exec", "client", "timeout", "10", "wget", "-q", "-O", "-", "http://web/")));
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8080/")));
+        docker.restartDaemon();
+        assertEquals(PAGE, fetchFrom("client", "http://web/"));
+        assertEquals(PAGE, fetchFromHost(8080));
         // the plugin answers again: a new container joins
-        final String out = engine.check(
-                "run", "--rm", "--network", "frontend", IMAGE, "timeout", "10", "wget", "-q", "-O", "-", "http://web/");
-        assertEquals(PAGE, out);
+        assertEquals(PAGE, fetchFromNewContainer("frontend", "http://web/"));
     }
 
     @Test
     @Order(7)
     void badInputShowsThePluginsMessage() {
-        final DockerEngineLab.Result unknown = engine.docker(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--subnet",
-                "172.29.0.0/24",
-                "-o",
-                "jvs.colour=blue",
-                "bad");
+        final DockerEngineLab.Result unknown =
+                engine.docker(jvsNetwork("bad", "172.29.0.0/24", "-o", "jvs.colour=blue"));
         assertNotEquals(0, unknown.exitCode());
         assertTrue(unknown.stderr().contains("unknown option 'jvs.colour'"), unknown.stderr());
 
-        final DockerEngineLab.Result overlap = engine.docker(
-                "network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.30.0.0/16", "wide");
+        final DockerEngineLab.Result overlap = engine.docker(jvsNetwork("wide", "172.30.0.0/16"));
         assertNotEquals(0, overlap.exitCode());
         assertTrue(
                 overlap.stderr()
@@ -281,18 +174,21 @@ class DockerPluginIT {
         assertNotEquals(0, inUse.exitCode());
         // Docker refuses this itself: it never calls the driver's DeleteNetwork for a network in use
         assertTrue(inUse.stderr().contains("has active endpoints"), inUse.stderr());
-        assertTrue(jvsText("network", "ls").contains(jvsName("frontend")));
-        assertFalse(jvsText("network", "ls").contains("172.29.0.0"), "nothing was created");
+        assertTrue(docker.jvsText("network", "ls").contains(docker.jvsName("frontend")));
+        assertFalse(docker.jvsText("network", "ls").contains("172.29.0.0"), "nothing was created");
     }
 
     @Test
     @Order(8)
     void removedContainersAndNetworksLeaveNothing() throws Exception {
-        final String network = jvsName("frontend");
+        final String network = docker.jvsName("frontend");
         engine.check("rm", "-f", "web", "client");
-        await(() -> jvs("network", "inspect", network).get(0).path("Containers").isEmpty());
+        await(() -> docker.jvs("network", "inspect", network)
+                .get(0)
+                .path("Containers")
+                .isEmpty());
         engine.check("network", "rm", "frontend");
-        assertFalse(jvsText("network", "ls").contains(network));
+        assertFalse(docker.jvsText("network", "ls").contains(network));
         // no TAP is left in the engine's namespace (Docker moved each back before the delete)
         assertEquals(0, countDevices(inHost("ip", "-o", "link", "show").stdout()));
     }
@@ -300,40 +196,39 @@ class DockerPluginIT {
     @Test
     @Order(9)
     void attachDockerUsesTheClisEngineAndFollowsRestarts() throws Exception {
-        engine.check(
-                "run", "-d", "--name", "solo", "--network", "none", IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
-        jvsText("network", "create", "--subnet", "10.77.0.0/24", "plain");
+        runWebServer("solo", "none");
+        docker.jvsText("network", "create", "--subnet", "10.77.0.0/24", "plain");
         // the CLI, run with DOCKER_HOST as a user's shell has it, sends it: the daemon has no
         // engine at the default socket in its namespaces
         final DockerEngineLab.Result attach = cliWithDockerHost(
                 "attach", "--docker", "solo", "--network", "plain", "--name", "solo", "-p", "8081:80");
-        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + daemon.logText());
+        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + docker.daemon.logText());
         final String address = engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0");
         assertTrue(address.contains("10.77.0.2/24"), address);
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertEquals(PAGE, fetchFromHost(8081));
 
         // docker restart: the namespace goes, the endpoint waits, the new one is attached again
         engine.check("restart", "solo");
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertEquals(PAGE, fetchFromHost(8081));
         assertTrue(engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0")
                 .contains("10.77.0.2/24"));
 
         // stopped while the daemon restarts: restore cannot find it, keeps it (reported), and
         // attaches it again when it starts
-        daemon.close();
+        docker.daemon.close();
         engine.check("stop", "-t", "1", "solo");
-        startDaemon();
-        final JsonNode waiting = jvs("network", "inspect", "plain")
+        docker.startDaemon();
+        final JsonNode waiting = docker.jvs("network", "inspect", "plain")
                 .get(0)
                 .path("Containers")
                 .elements()
                 .next();
         assertTrue(waiting.path("Waiting").asText().contains("not running"), waiting.toString());
         engine.check("start", "solo");
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8081/")));
+        assertEquals(PAGE, fetchFromHost(8081));
         assertTrue(engine.check("exec", "solo", "ip", "-o", "-4", "addr", "show", "eth0")
                 .contains("10.77.0.2/24"));
-        assertTrue(jvs("network", "inspect", "plain")
+        assertTrue(docker.jvs("network", "inspect", "plain")
                 .get(0)
                 .path("Containers")
                 .elements()
@@ -342,23 +237,22 @@ class DockerPluginIT {
                 .isMissingNode());
 
         engine.check("rm", "-f", "solo");
-        jvsText("detach", "solo");
-        jvsText("network", "rm", "plain");
+        docker.jvsText("detach", "solo");
+        docker.jvsText("network", "rm", "plain");
     }
 
     @Test
     @Order(10)
     void startReconcilesWhatDockerDidWhileJvsWasDown() throws Exception {
-        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.27.0.0/24", "recon");
-        engine.check("run", "-d", "--name", "gone", "--network", "recon", IMAGE, "sleep", "3600");
-        engine.check(
-                "run", "-d", "--name", "stays", "--network", "recon", IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
+        engine.check(jvsNetwork("recon", "172.27.0.0/24"));
+        docker.runSleeping("gone", "recon");
+        runWebServer("stays", "recon");
         final String goneIp = ipOf("gone", "recon");
-        daemon.close();
+        docker.daemon.close();
         // Docker removes the container; its calls to the plugin fail, so the address stays taken
         engine.docker("rm", "-f", "gone");
-        startDaemon();
-        final String log = daemon.logText();
+        docker.startDaemon();
+        final String log = docker.daemon.logText();
         assertTrue(log.contains("Docker reconciliation: released " + goneIp + " in pool 172.27.0.0/24"), log);
         assertTrue(log.matches("(?s).*Docker reconciliation: removed TAP jvs[0-9a-f]{11}.*"), log);
         final String links = inHost("ip", "-o", "link", "show").stdout();
@@ -367,21 +261,7 @@ class DockerPluginIT {
         final String again =
                 engine.check("run", "--rm", "--network", "recon", IMAGE, "ip", "-o", "-4", "addr", "show", "eth0");
         assertTrue(again.contains(goneIp + "/24"), again);
-        assertEquals(
-                PAGE,
-                engine.check(
-                        "run",
-                        "--rm",
-                        "--network",
-                        "recon",
-                        IMAGE,
-                        "timeout",
-                        "10",
-                        "wget",
-                        "-q",
-                        "-O",
-                        "-",
-                        "http://stays/"));
+        assertEquals(PAGE, fetchFromNewContainer("recon", "http://stays/"));
         engine.check("rm", "-f", "stays");
         engine.check("network", "rm", "recon");
     }
@@ -393,53 +273,18 @@ class DockerPluginIT {
     @Test
     @Order(11)
     void engineRestartWithLiveRestoreKeepsContainersConnected() throws Exception {
-        engine.check("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", "172.26.0.0/24", "live");
-        engine.check(
-                "run",
-                "-d",
-                "--name",
-                "lweb",
-                "--network",
-                "live",
-                "-p",
-                "8082:80",
-                IMAGE,
-                "httpd",
-                "-f",
-                "-p",
-                "80",
-                "-h",
-                "/www");
-        engine.check("run", "-d", "--name", "lclient", "--network", "live", IMAGE, "sleep", "3600");
+        engine.check(jvsNetwork("live", "172.26.0.0/24"));
+        runWebServer("lweb", "live", "-p", "8082:80");
+        docker.runSleeping("lclient", "live");
         final String before = ipOf("lweb", "live");
-        assertEquals(
-                PAGE,
-                await(() ->
-                        engine.docker("exec", "lclient", "timeout", "10", "wget", "-q", "-O", "-", "http://lweb/")));
+        assertEquals(PAGE, fetchFrom("lclient", "http://lweb/"));
         engine.restartEngine();
-        assertEquals(PAGE, await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:8082/")));
-        assertEquals(
-                PAGE,
-                await(() ->
-                        engine.docker("exec", "lclient", "timeout", "10", "wget", "-q", "-O", "-", "http://lweb/")));
+        assertEquals(PAGE, fetchFromHost(8082));
+        assertEquals(PAGE, fetchFrom("lclient", "http://lweb/"));
         assertEquals(before, ipOf("lweb", "live"));
         assertTrue(engine.check("network", "inspect", "live").contains(before));
         // the engine finds the plugin again for new work
-        assertEquals(
-                PAGE,
-                engine.check(
-                        "run",
-                        "--rm",
-                        "--network",
-                        "live",
-                        IMAGE,
-                        "timeout",
-                        "10",
-                        "wget",
-                        "-q",
-                        "-O",
-                        "-",
-                        "http://lweb/"));
+        assertEquals(PAGE, fetchFromNewContainer("live", "http://lweb/"));
         engine.check("rm", "-f", "lweb", "lclient", "i1");
         engine.check("network", "rm", "live");
     }
@@ -459,11 +304,12 @@ class DockerPluginIT {
                 "-o",
                 "jvs.mtu=1400",
                 "inner");
-        final JsonNode network = jvs("network", "inspect", jvsName("inner")).get(0);
+        final JsonNode network =
+                docker.jvs("network", "inspect", docker.jvsName("inner")).get(0);
         assertTrue(network.path("Internal").asBoolean(), network.toString());
         assertEquals(
                 "1400", network.path("Options").path("com.jvswitch.network.mtu").asText(), network.toString());
-        engine.check("run", "-d", "--name", "i1", "--network", "inner", IMAGE, "sleep", "3600");
+        docker.runSleeping("i1", "inner");
         final String inside = engine.check(
                 "run",
                 "--rm",
@@ -484,44 +330,73 @@ class DockerPluginIT {
     @Order(13)
     void aDockerNetworkOntoAnExistingLocalJvsNetwork() throws Exception {
         // a jvs network with a container jvs attached, then a Docker network onto it
-        jvsText("network", "create", "--subnet", "10.78.0.0/24", "shared");
-        engine.check("run", "-d", "--name", "lone", "--network", "none", IMAGE, "sleep", "3600");
+        docker.jvsText("network", "create", "--subnet", "10.78.0.0/24", "shared");
+        docker.runSleeping("lone", "none");
         final DockerEngineLab.Result attach =
                 cliWithDockerHost("attach", "--docker", "lone", "--network", "shared", "--name", "lone");
-        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + daemon.logText());
-        engine.check(
-                "network",
-                "create",
-                "-d",
-                "jvs",
-                "--ipam-driver",
-                "jvs",
-                "--subnet",
-                "10.78.0.0/24",
-                "-o",
-                "jvs.network=shared",
-                "shared");
-        engine.check("run", "-d", "--name", "onshared", "--network", "shared", IMAGE, "sleep", "3600");
+        assertTrue(attach.ok(), attach.output() + "\njvs log:\n" + docker.daemon.logText());
+        engine.check(jvsNetwork("shared", "10.78.0.0/24", "-o", "jvs.network=shared"));
+        docker.runSleeping("onshared", "shared");
         // the jvs IPAM driver hands out an address the network's own endpoints do not hold
         assertEquals("10.78.0.3", ipOf("onshared", "shared"));
         assertTrue(engine.check("exec", "onshared", "ping", "-c", "2", "-W", "5", "10.78.0.2")
                 .contains("0% packet loss"));
         assertEquals(
-                2, jvs("network", "inspect", "shared").get(0).path("Containers").size());
+                2,
+                docker.jvs("network", "inspect", "shared")
+                        .get(0)
+                        .path("Containers")
+                        .size());
         // the Docker network goes, the jvs network stays with its own container
         engine.check("rm", "-f", "onshared");
         engine.check("network", "rm", "shared");
         assertEquals(
-                1, jvs("network", "inspect", "shared").get(0).path("Containers").size());
+                1,
+                docker.jvs("network", "inspect", "shared")
+                        .get(0)
+                        .path("Containers")
+                        .size());
         engine.check("rm", "-f", "lone");
-        jvsText("detach", "lone");
-        jvsText("network", "rm", "shared");
+        docker.jvsText("detach", "lone");
+        docker.jvsText("network", "rm", "shared");
     }
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    /** {@code network create -d jvs} of {@code subnet} from the jvs IPAM, with {@code more} options before the name. */
+    private static String[] jvsNetwork(String name, String subnet, String... more) {
+        final List<String> args =
+                new ArrayList<>(List.of("network", "create", "-d", "jvs", "--ipam-driver", "jvs", "--subnet", subnet));
+        args.addAll(List.of(more));
+        args.add(name);
+        return args.toArray(String[]::new);
+    }
+
+    /** Runs a container whose httpd serves {@link #PAGE} on port 80, on {@code network}, with {@code options}. */
+    private void runWebServer(String name, String network, String... options) {
+        final List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name, "--network", network));
+        args.addAll(List.of(options));
+        args.addAll(List.of(IMAGE, "httpd", "-f", "-p", "80", "-h", "/www"));
+        engine.check(args.toArray(String[]::new));
+    }
+
+    /** What {@code url} serves to a running {@code container}, polled until it answers. */
+    private String fetchFrom(String container, String url) {
+        return await(() -> engine.docker("exec", container, "timeout", "10", "wget", "-q", "-O", "-", url));
+    }
+
+    /** What {@code url} serves to a new container on {@code network}, removed afterwards: the plugin must answer. */
+    private String fetchFromNewContainer(String network, String url) {
+        return engine.check("run", "--rm", "--network", network, IMAGE, "timeout", "10", "wget", "-q", "-O", "-", url);
+    }
+
+    /** What the host's own client gets from the port published on its loopback, polled until it answers. */
+    private String fetchFromHost(int port) {
+        return await(() -> inHost("curl", "-s", "-m", "5", "http://127.0.0.1:" + port + "/"));
+    }
+
     private String ipOf(String container, String network) {
-        return engine.check("inspect", "-f", "{{.NetworkSettings.Networks." + network + ".IPAddress}}", container);
+        return docker.setting(container, network, "IPAddress");
     }
 
     private String hostAddress() {
@@ -546,24 +421,13 @@ class DockerPluginIT {
         command.addAll(DaemonProcess.JVM_FLAGS);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvswitch.control.Main"));
         command.addAll(List.of(args));
-        command.addAll(List.of("--socket", dir.resolve("jvs.sock").toString()));
+        command.addAll(List.of("--socket", docker.socket().toString()));
         return DockerEngineLab.run(command, Map.of("DOCKER_HOST", engine.host()));
     }
 
     private DockerEngineLab.Result inHost(String... command) {
-        return DockerEngineLab.run(Stream.concat(Stream.of("nsenter", "--net=/run/netns/" + host), Stream.of(command))
-                .toList());
-    }
-
-    private JsonNode jvs(String... args) {
-        return calls.jvs(args);
-    }
-
-    private String jvsText(String... args) {
-        return calls.jvsText(args);
-    }
-
-    private String jvsName(String dockerNetwork) {
-        return calls.jvsName(dockerNetwork);
+        return DockerEngineLab.run(
+                Stream.concat(Stream.of("nsenter", "--net=/run/netns/" + docker.host), Stream.of(command))
+                        .toList());
     }
 }

@@ -39,37 +39,19 @@ class Ipv6OnlyPublishedPortsIT {
     static final String WEB6 = "fd4a:7673:7769:2::50";
     static DaemonFixture f;
     static BeyondTheHost beyond;
-    static String web;
-    static String rulesBeforeDaemon;
-    static String routesBeforeDaemon;
-    static String rulesBeforeAttach;
-    static String routesBeforeAttach;
+    static OutsideClient outside6;
+    static PublishedWeb web;
 
     @BeforeAll
     static void setUp() throws Exception {
         f = new DaemonFixture("jvsit-pub6only", false);
         beyond = new BeyondTheHost(f, null, null, HOST6, OUTSIDE6);
-        web = f.container("web");
+        outside6 = beyond.ipv6;
         f.lab.check(f.host, "ip", "-6", "route", "add", ROUTED, "via", OUTSIDE6);
-        rulesBeforeDaemon = beyond.rules("-6");
-        routesBeforeDaemon = beyond.routes("-6");
-        f.startDaemon();
-    }
-
-    @AfterAll
-    static void tearDown() throws Exception {
-        BeyondTheHost.close(beyond, f);
-    }
-
-    static void attachWeb() {
-        f.ok(
-                "attach",
-                "--netns",
-                web,
-                "--network",
+        web = new PublishedWeb(
+                f,
+                new HostRouting(f, "-6"),
                 "v6only",
-                "--name",
-                "web",
                 "--ip6",
                 WEB6,
                 "-p",
@@ -80,10 +62,18 @@ class Ipv6OnlyPublishedPortsIT {
                 "[::]:5353:53/udp",
                 "-p",
                 "[::1]:9000:80");
+        f.startDaemon();
     }
 
-    static String outsideCurl(int port) {
-        return beyond.curl(beyond.outside, "-6", "http://[" + HOST6 + "]:" + port + "/");
+    @AfterAll
+    static void tearDown() throws Exception {
+        BeyondTheHost.close(beyond, f);
+    }
+
+    /** The host's own client reached the container's IPv6 address through the listener, relayed from the gateway. */
+    static void assertRelayedFromTheGateway(String url) {
+        final String body = beyond.curl(f.host, "-6", url);
+        assertTrue(body.startsWith("client=" + GATEWAY6 + " "), url + ": " + body);
     }
 
     @Test
@@ -99,9 +89,7 @@ class Ipv6OnlyPublishedPortsIT {
         final JsonNode config =
                 f.ok("network", "inspect", "v6only").json().path(0).path("IPAM").path("Config");
         assertEquals(SUBNET, config.path(0).path("Subnet").asText(), config.toString());
-        beyond.settled();
-        rulesBeforeAttach = beyond.rules("-6");
-        routesBeforeAttach = beyond.routes("-6");
+        web.noteTheRoutingBeforeAttach();
     }
 
     @Test
@@ -118,27 +106,18 @@ class Ipv6OnlyPublishedPortsIT {
         assertFalse(f.ok("network", "inspect", "v6only").out().contains("late"), "no endpoint");
         assertFalse(f.lab.exec(late, "ip", "link", "show", "eth0").ok(), "no interface in the container");
         assertTrue(f.lab.check(f.host, "ss", "-Htlnu", "sport = :8080").isBlank(), "no listener");
-        assertEquals(rulesBeforeAttach, beyond.rules("-6"));
-        assertEquals(routesBeforeAttach, beyond.routes("-6"));
+        web.assertTheRoutingAsBeforeAttach("the refused attach");
     }
 
     @Test
     @Order(3)
     void aClientBeyondTheHostIsSeenWithItsOwnIpv6AddressOnEveryForm() throws Exception {
-        attachWeb();
-        beyond.startServer(web, f.dir.resolve("web.log"), "80,81", "53", "6");
+        web.attach();
+        beyond.startServer(web.netns, f.dir.resolve("web.log"), "80,81", "53", "6");
         for (int port : List.of(8080, 8081)) {
-            final String body = outsideCurl(port);
-            assertTrue(body.startsWith("client=" + OUTSIDE6 + " ") && body.contains("peer=" + OUTSIDE6 + ":"), body);
+            outside6.assertSeenAsItself(port);
         }
-        final JsonNode connections = f.ok("conntrack", "--json").json().path("connections");
-        boolean seen = false;
-        for (JsonNode c : connections) {
-            seen |= c.path("source").asText().startsWith(OUTSIDE6 + ":")
-                    && c.path("destination").asText().equals(HOST6 + ":8080")
-                    && c.path("nat").asText().equals("dnat");
-        }
-        assertTrue(seen, "the switch tracked the connection as DNAT only: " + connections);
+        outside6.assertTrackedAsDnat(null, 8080);
         final String listening = f.lab.check(f.host, "ss", "-Htln", "sport = :8080");
         assertTrue(listening.contains("[::]:8080") && !listening.contains("0.0.0.0:8080"), listening);
     }
@@ -146,24 +125,18 @@ class Ipv6OnlyPublishedPortsIT {
     @Test
     @Order(4)
     void udpFromBeyondTheHostToo() {
-        final CommandRunner.Result nc =
-                f.lab.exec(beyond.outside, "sh", "-c", "echo hello | nc -6 -u -w 2 " + HOST6 + " 5353");
-        assertTrue(nc.stdout().startsWith("client=" + OUTSIDE6 + " peer=" + OUTSIDE6 + ":"), nc.stdout() + nc.stderr());
-        assertTrue(nc.stdout().contains("hello"), nc.stdout());
+        outside6.assertUdpSeenAsItself(5353);
     }
 
     @Test
     @Order(5)
     void theHostsOwnClientsGoThroughTheListenerToTheContainersIpv6Address() {
-        for (String url : List.of("http://[::1]:8080/", "http://[::1]:9000/", "http://[" + HOST6 + "]:8081/")) {
-            assertTrue(beyond.curl(f.host, "-6", url).startsWith("client=" + GATEWAY6 + " "), url);
+        for (String url : List.of("http://[::1]:8080/", "http://[::1]:9000/", outside6.url(8081))) {
+            assertRelayedFromTheGateway(url);
         }
         final CommandRunner.Result udp = f.lab.exec(f.host, "sh", "-c", "echo hi | nc -6 -u -w 2 ::1 5353");
         assertTrue(udp.stdout().startsWith("client=" + GATEWAY6 + " "), udp.stdout() + udp.stderr());
-        assertFalse(
-                f.lab.exec(beyond.outside, "curl", "-sS", "-g", "--max-time", "2", "http://[" + HOST6 + "]:9000/")
-                        .ok(),
-                "[::1]:9000:80 is for this host's clients only");
+        outside6.assertCannotReach(9000, "[::1]:9000:80 is for this host's clients only");
     }
 
     @Test
@@ -183,34 +156,19 @@ class Ipv6OnlyPublishedPortsIT {
             assertEquals(1, hostRules.lines().filter(l -> l.contains(rule)).count(), hostRules);
         }
         assertFalse(hostRules.contains("9000"), hostRules);
-        assertTrue(
-                f.lab.check(f.host, "ip", "-4", "rule", "show").lines().noneMatch(l -> l.contains("proto 242")),
-                "nothing for IPv4");
+        assertEquals(0, new HostRouting(f, "-4").rulesWith("proto 242"), "nothing for IPv4");
     }
 
     @Test
     @Order(7)
     void detachStopAndKillLeaveTheHostsIpv6RoutingAsItWas() throws Exception {
-        f.ok("detach", "web", "--network", "v6only");
-        assertEquals(rulesBeforeAttach, beyond.rules("-6"), "detach removed every rule");
-        assertEquals(routesBeforeAttach, beyond.routes("-6"), "and every route");
-        attachWeb();
-        assertTrue(outsideCurl(8080).startsWith("client=" + OUTSIDE6 + " "));
-        f.daemon.close();
-        assertEquals(rulesBeforeDaemon, beyond.rules("-6"), "stop removed every rule");
-        assertEquals(routesBeforeDaemon, beyond.routes("-6"), "and every route");
-        f.startDaemon();
-        assertTrue(outsideCurl(8080).startsWith("client=" + OUTSIDE6 + " "));
-        assertTrue(beyond.curl(f.host, "-6", "http://[::1]:8080/").startsWith("client=" + GATEWAY6 + " "));
-        f.daemon.kill();
-        assertTrue(beyond.rules("-6").contains("proto 242"), "kill -9 leaves the rules behind");
-        f.startDaemon();
-        final String after = beyond.rules("-6");
-        assertEquals(1, after.lines().filter(l -> l.contains("dport 8080 ")).count(), after);
-        assertTrue(outsideCurl(8080).startsWith("client=" + OUTSIDE6 + " "));
-        f.ok("detach", "web", "--network", "v6only");
-        beyond.settled();
-        assertEquals(rulesBeforeAttach, beyond.rules("-6"));
-        assertEquals(routesBeforeAttach, beyond.routes("-6"));
+        web.assertDetachLeavesTheRoutingAsItWas();
+        outside6.assertSeenAsItself(8080);
+        web.assertStopLeavesTheRoutingAsItWas();
+        outside6.assertSeenAsItself(8080);
+        assertRelayedFromTheGateway("http://[::1]:8080/");
+        web.routing.assertKillLeavesRulesTheNextStartReplaces(8080);
+        outside6.assertSeenAsItself(8080);
+        web.assertDetachLeavesTheRoutingAsItWas();
     }
 }

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jvswitch.control.lab.DaemonProcess;
-import io.jvswitch.control.netns.CommandRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -30,45 +26,25 @@ class Ipv6PublishedPortsIT {
     static final String OUTSIDE_IP = "10.71.0.2";
     static final String HOST6 = "fd71::1";
     static final String OUTSIDE6 = "fd71::2";
+    /** The gateway of front6 as the IPv6 report server sees a relayed client: an IPv4-mapped address. */
+    static final String RELAYED = "client=::ffff:10.72.0.1 ";
+
     static DaemonFixture f;
     static BeyondTheHost beyond;
-    static String outside;
-    static String web;
-    static String rulesBeforeDaemon;
-    static String routesBeforeDaemon;
-    static String rulesBeforeAttach;
-    static String routesBeforeAttach;
+    static OutsideClient outside6;
+    static HostRouting routing6;
+    static PublishedWeb web;
 
     @BeforeAll
     static void setUp() throws Exception {
         f = new DaemonFixture("jvsit-pub6", false);
         beyond = new BeyondTheHost(f, HOST_IP, OUTSIDE_IP, HOST6, OUTSIDE6);
-        outside = beyond.outside;
-        web = f.container("web");
-        rulesBeforeDaemon = rules6();
-        routesBeforeDaemon = routes6();
-        f.startDaemon();
-        f.ok("network", "create", "front6", "--ipv6", "--subnet", "10.72.0.0/24", "--subnet", "fd00:72::/64");
-        settled();
-        rulesBeforeAttach = rules6();
-        routesBeforeAttach = routes6();
-        attachWeb();
-        beyond.startServer(web, f.dir.resolve("web.log"), "80,81", "53", "6");
-    }
-
-    static void settled() {
-        beyond.settled();
-    }
-
-    static void attachWeb() {
-        f.ok(
-                "attach",
-                "--netns",
-                web,
-                "--network",
+        outside6 = beyond.ipv6;
+        routing6 = new HostRouting(f, "-6");
+        web = new PublishedWeb(
+                f,
+                routing6,
                 "front6",
-                "--name",
-                "web",
                 "--ip6",
                 "fd00:72::50",
                 "-p",
@@ -79,6 +55,11 @@ class Ipv6PublishedPortsIT {
                 "8081:81",
                 "-p",
                 "[::1]:9000:80");
+        f.startDaemon();
+        f.ok("network", "create", "front6", "--ipv6", "--subnet", "10.72.0.0/24", "--subnet", "fd00:72::/64");
+        web.noteTheRoutingBeforeAttach();
+        web.attach();
+        beyond.startServer(web.netns, f.dir.resolve("web.log"), "80,81", "53", "6");
     }
 
     @AfterAll
@@ -86,53 +67,55 @@ class Ipv6PublishedPortsIT {
         BeyondTheHost.close(beyond, f);
     }
 
-    static String rules6() {
-        return beyond.rules("-6");
+    /** What the host's own client ({@code curl args}) got: the container's answer through the relay. */
+    static String fromTheHost(String... args) {
+        return beyond.curl(f.host, args);
     }
 
-    static String routes6() {
-        return beyond.routes("-6");
-    }
-
-    static String curl(String namespace, String... args) {
-        return beyond.curl(namespace, args);
+    /** {@code ip -6 rule <verb>} of a rule for TCP port 8090 to {@code table}, as jvs would install it. */
+    static void ipRule8090(String verb, String table) {
+        f.lab.check(
+                f.host,
+                "ip",
+                "-6",
+                "rule",
+                verb,
+                "pref",
+                "95",
+                "ipproto",
+                "tcp",
+                "dport",
+                "8090",
+                "lookup",
+                table,
+                "protocol",
+                "242");
     }
 
     @Test
     @Order(1)
     void aClientBeyondTheHostIsSeenWithItsOwnIpv6AddressAndPort() {
-        final String body = curl(outside, "http://[" + HOST6 + "]:8080/");
-        assertTrue(body.startsWith("client=" + OUTSIDE6 + " ") && body.contains("peer=" + OUTSIDE6 + ":"), body);
-        final String peerPort = body.substring(body.lastIndexOf(':') + 1).strip();
-        final JsonNode connections = f.ok("conntrack", "--json").json().path("connections");
-        boolean seen = false;
-        for (JsonNode c : connections) {
-            seen |= c.path("source").asText().equals(OUTSIDE6 + ":" + peerPort)
-                    && c.path("destination").asText().equals(HOST6 + ":8080")
-                    && c.path("nat").asText().equals("dnat");
-        }
-        assertTrue(seen, "the switch tracked the connection as DNAT only, with the client's port: " + connections);
+        final String body = outside6.assertSeenAsItself(8080);
+        outside6.assertTrackedAsDnat(OutsideClient.peerPort(body), 8080);
     }
 
     @Test
     @Order(2)
     void udpFromBeyondTheHostToo() {
-        final CommandRunner.Result nc =
-                f.lab.exec(outside, "sh", "-c", "echo hello | nc -6 -u -w 2 " + HOST6 + " 5353");
-        assertTrue(nc.stdout().startsWith("client=" + OUTSIDE6 + " peer=" + OUTSIDE6 + ":"), nc.stdout() + nc.stderr());
-        assertTrue(nc.stdout().contains("hello"), nc.stdout());
+        outside6.assertUdpSeenAsItself(5353);
     }
 
     /** {@code -p 8081:81} on a dual-stack network: both families from beyond the host, both from the host. */
     @Test
     @Order(3)
     void aPortWithoutHostIpIsPublishedOnBothFamilies() {
-        assertTrue(curl(outside, "http://[" + HOST6 + "]:8081/").startsWith("client=" + OUTSIDE6 + " "));
+        outside6.assertSeenAsItself(8081);
         // The server listens on IPv6 and sees an IPv4 client as a mapped address.
-        assertTrue(curl(outside, "http://" + HOST_IP + ":8081/").startsWith("client=::ffff:" + OUTSIDE_IP + " "));
+        final String ipv4 = beyond.ipv4.get(8081);
+        assertTrue(ipv4.startsWith("client=::ffff:" + OUTSIDE_IP + " "), ipv4);
         // The host's own clients through the listeners, relayed from the gateway.
-        assertTrue(curl(f.host, "http://127.0.0.1:8081/").startsWith("client=::ffff:10.72.0.1 "));
-        assertTrue(curl(f.host, "-6", "http://[::1]:8081/").startsWith("client=::ffff:10.72.0.1 "));
+        assertTrue(fromTheHost("http://127.0.0.1:8081/").startsWith(RELAYED));
+        assertTrue(fromTheHost("-6", "http://[::1]:8081/").startsWith(RELAYED));
         final String listening = f.lab.check(f.host, "ss", "-Htln", "sport = :8081");
         assertTrue(listening.contains("0.0.0.0:8081") && listening.contains("[::]:8081"), listening);
     }
@@ -140,12 +123,9 @@ class Ipv6PublishedPortsIT {
     @Test
     @Order(4)
     void theHostsOwnIpv6ClientsStillGoThroughTheRelay() {
-        assertTrue(curl(f.host, "http://[" + HOST6 + "]:8080/").startsWith("client=::ffff:10.72.0.1 "));
-        assertTrue(curl(f.host, "http://[::1]:9000/").startsWith("client=::ffff:10.72.0.1 "));
-        assertFalse(
-                f.lab.exec(outside, "curl", "-sS", "-g", "--max-time", "2", "http://[" + HOST6 + "]:9000/")
-                        .ok(),
-                "[::1]:9000:80 is for this host's clients only");
+        assertTrue(fromTheHost(outside6.url(8080)).startsWith(RELAYED));
+        assertTrue(fromTheHost("http://[::1]:9000/").startsWith(RELAYED));
+        outside6.assertCannotReach(9000, "[::1]:9000:80 is for this host's clients only");
     }
 
     @Test
@@ -172,7 +152,7 @@ class Ipv6PublishedPortsIT {
                 hostRules);
         assertFalse(hostRules.contains("9000"), hostRules);
         assertTrue(hostRules.contains("route " + HOST6 + " via fe80::"), hostRules);
-        final String rules = rules6();
+        final String rules = routing6.rules();
         assertTrue(rules.contains("iif lo goto 100") && rules.contains("100:"), rules);
         assertTrue(rules.lines().noneMatch(l -> l.startsWith("0:")), "the local table's rule moved from 0: " + rules);
     }
@@ -187,101 +167,45 @@ class Ipv6PublishedPortsIT {
         final String hostRules = f.ok("ports", "--host-rules").out();
         final String table = hostRules.substring(hostRules.indexOf("lookup ") + "lookup ".length())
                 .split("\\s+")[0];
-        f.lab.check(
-                f.host,
-                "ip",
-                "-6",
-                "rule",
-                "add",
-                "pref",
-                "95",
-                "ipproto",
-                "tcp",
-                "dport",
-                "8090",
-                "lookup",
-                table,
-                "protocol",
-                "242");
+        final HostRouting routing4 = new HostRouting(f, "-4");
+        ipRule8090("add", table);
         try {
-            final String rules4 = f.lab.check(f.host, "ip", "-4", "rule", "show");
-            final String rules6 = rules6();
+            final String rules4 = routing4.rules();
+            final String rules6 = routing6.rules();
             final String late = f.container("late");
             final DaemonFixture.Cli refused =
                     f.jvs("attach", "--netns", late, "--network", "front6", "--name", "late", "-p", "8090:80");
             assertEquals(1, refused.exit(), refused.out() + refused.err());
             assertTrue(refused.err().contains("cannot route the published ports to the switch"), refused.err());
-            assertEquals(rules4, f.lab.check(f.host, "ip", "-4", "rule", "show"), "the IPv4 half's rule went again");
-            assertEquals(rules6, rules6());
+            assertEquals(rules4, routing4.rules(), "the IPv4 half's rule went again");
+            assertEquals(rules6, routing6.rules());
             assertTrue(f.lab.check(f.host, "ss", "-Htln", "sport = :8090").isBlank(), "no listener is left");
             assertFalse(f.ok("ports").out().contains("8090"));
             assertFalse(f.ok("network", "inspect", "front6").out().contains("late"));
         } finally {
-            f.lab.check(
-                    f.host,
-                    "ip",
-                    "-6",
-                    "rule",
-                    "del",
-                    "pref",
-                    "95",
-                    "ipproto",
-                    "tcp",
-                    "dport",
-                    "8090",
-                    "lookup",
-                    table,
-                    "protocol",
-                    "242");
+            ipRule8090("del", table);
         }
     }
 
     @Test
     @Order(7)
     void detachStopAndKillLeaveTheHostsIpv6RoutingAsItWas() throws Exception {
-        f.ok("detach", "web", "--network", "front6");
-        assertEquals(rulesBeforeAttach, rules6(), "detach removed every rule");
-        assertEquals(routesBeforeAttach, routes6(), "and every route");
-        attachWeb();
-        assertTrue(curl(outside, "http://[" + HOST6 + "]:8080/").startsWith("client=" + OUTSIDE6 + " "));
-        f.daemon.close();
-        assertEquals(rulesBeforeDaemon, rules6(), "stop removed every rule");
-        assertEquals(routesBeforeDaemon, routes6());
-        f.startDaemon();
-        assertTrue(curl(outside, "http://[" + HOST6 + "]:8080/").startsWith("client=" + OUTSIDE6 + " "));
-        f.daemon.kill();
-        assertTrue(rules6().contains("proto 242"), "kill -9 leaves the rules behind:\n" + rules6());
-        f.startDaemon();
-        final String after = rules6();
-        assertEquals(1, after.lines().filter(l -> l.contains("dport 8080 ")).count(), after);
-        assertEquals(1, after.lines().filter(l -> l.contains("lookup local")).count(), after);
-        assertTrue(curl(outside, "http://[" + HOST6 + "]:8080/").startsWith("client=" + OUTSIDE6 + " "));
-        f.ok("detach", "web", "--network", "front6");
-        settled();
-        assertEquals(rulesBeforeAttach, rules6());
-        assertEquals(routesBeforeAttach, routes6());
-        attachWeb();
+        web.assertDetachLeavesTheRoutingAsItWas();
+        outside6.assertSeenAsItself(8080);
+        web.assertStopLeavesTheRoutingAsItWas();
+        outside6.assertSeenAsItself(8080);
+        routing6.assertKillLeavesRulesTheNextStartReplaces(8080);
+        outside6.assertSeenAsItself(8080);
+        web.assertDetachLeavesTheRoutingAsItWas();
     }
 
     @Test
     @Order(8)
     void aSecondDaemonWithOtherIpv6PortsDoesNotDisturbTheFirst() throws Exception {
-        final Path socket = f.dir.resolve("second.sock");
         final String other = f.container("other");
-        try (DaemonProcess second = DaemonProcess.start(
-                f.host,
-                socket,
-                f.dir.resolve("second-state"),
-                f.dir.resolve("second.log"),
-                "--host-link",
-                "jvs1",
-                "--host-link-cidr",
-                "169.254.44.0/30",
-                "--masquerade-address",
-                "169.254.45.1")) {
+        try (SecondDaemon second = new SecondDaemon(f)) {
             // No masquerade: the IPv6 masquerade address is one per host, and this test is about ports.
-            final DaemonFixture.Cli created = f.jvsAt(
-                    socket,
+            second.ok(
                     "network",
                     "create",
                     "side6",
@@ -291,20 +215,15 @@ class Ipv6PublishedPortsIT {
                     "--subnet",
                     "fd00:73::/64",
                     "--masquerade=false");
-            assertEquals(0, created.exit(), created.err());
-            final DaemonFixture.Cli attached = f.jvsAt(
-                    socket, "attach", "--netns", other, "--network", "side6", "--name", "other", "-p", "[::]:8082:80");
-            assertEquals(0, attached.exit(), attached.err() + second.logText());
+            second.ok("attach", "--netns", other, "--network", "side6", "--name", "other", "-p", "[::]:8082:80");
             beyond.startServer(other, f.dir.resolve("other.log"), "80", "", "6");
-            assertTrue(curl(outside, "http://[" + HOST6 + "]:8082/").startsWith("client=" + OUTSIDE6 + " "));
-            assertTrue(curl(outside, "http://[" + HOST6 + "]:8080/").startsWith("client=" + OUTSIDE6 + " "));
+            outside6.assertSeenAsItself(8082);
+            outside6.assertSeenAsItself(8080);
             second.close();
-            assertTrue(
-                    curl(outside, "http://[" + HOST6 + "]:8080/").startsWith("client=" + OUTSIDE6 + " "),
-                    "the first daemon's port still works once the second stopped");
-            assertFalse(rules6().contains("dport 8082"), rules6());
+            // the first daemon's port still works once the second stopped, and the second's rule went
+            outside6.assertSeenAsItself(8080);
+            assertFalse(routing6.rules().contains("dport 8082"), routing6.rules());
         }
-        f.ok("detach", "web", "--network", "front6");
-        assertEquals(rulesBeforeAttach, rules6(), "the last daemon to leave put the local rule back");
+        web.assertLastDetachPutsTheRulesBack();
     }
 }

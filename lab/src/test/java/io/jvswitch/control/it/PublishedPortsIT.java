@@ -1,20 +1,14 @@
 package io.jvswitch.control.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jvswitch.control.lab.DaemonProcess;
-import io.jvswitch.control.netns.CommandRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import java.nio.file.Path;
 
 /**
  * Published ports reached from beyond the host go through the switch: the host's port rules send
@@ -29,39 +23,21 @@ class PublishedPortsIT {
     static final String OUTSIDE_IP = "10.61.0.2";
     static DaemonFixture f;
     static BeyondTheHost beyond;
-    static String outside;
-    static String web;
-    static String rulesBefore;
-    static String routesBefore;
+    static OutsideClient outside;
+    static PublishedWeb web;
 
     @BeforeAll
     static void setUp() throws Exception {
-        f = new DaemonFixture("jvsit-pub");
+        f = new DaemonFixture("jvsit-pub", false);
         beyond = new BeyondTheHost(f, HOST_IP, OUTSIDE_IP, null, null);
-        outside = beyond.outside;
-        web = f.container("web");
-        rulesBefore = rules();
-        routesBefore = routesWithoutTheLink();
+        outside = beyond.ipv4;
+        web = new PublishedWeb(
+                f, new HostRouting(f, "-4"), "front", "-p", "8080:80", "-p", "5353:53/udp", "-p", "127.0.0.1:9000:80");
+        f.startDaemon();
         f.ok("network", "create", "front", "--subnet", "10.62.0.0/24");
-        attachWeb();
-        beyond.startServer(web, f.dir.resolve("web.log"), "80", "53", "4");
-    }
-
-    static void attachWeb() {
-        f.ok(
-                "attach",
-                "--netns",
-                web,
-                "--network",
-                "front",
-                "--name",
-                "web",
-                "-p",
-                "8080:80",
-                "-p",
-                "5353:53/udp",
-                "-p",
-                "127.0.0.1:9000:80");
+        web.noteTheRoutingBeforeAttach();
+        web.attach();
+        beyond.startServer(web.netns, f.dir.resolve("web.log"), "80", "53", "4");
     }
 
     @AfterAll
@@ -69,71 +45,33 @@ class PublishedPortsIT {
         BeyondTheHost.close(beyond, f);
     }
 
-    static String rules() {
-        return beyond.rules("-4");
-    }
-
-    /**
-     * Every IPv4 route of every table but the host link's own, which come and go with the link (IPv6
-     * link-local routes come and go with duplicate address detection, and jvs adds no IPv6 routes).
-     */
-    static String routesWithoutTheLink() {
-        return String.join(
-                "\n",
-                f.lab.check(f.host, "ip", "-4", "route", "show", "table", "all")
-                        .lines()
-                        .filter(l -> !l.contains(" jvs0"))
-                        .toList());
-    }
-
-    static String curl(String namespace, String url) {
-        return beyond.curl(namespace, url);
+    /** The host's own client reached the container through the relay, so it is seen as the gateway. */
+    static void assertRelayedFromTheGateway(String url) {
+        final String body = beyond.curl(f.host, url);
+        assertTrue(body.startsWith("client=10.62.0.1 "), body);
     }
 
     @Test
     @Order(1)
     void aClientBeyondTheHostIsSeenWithItsOwnAddressAndPort() {
-        final String body = curl(outside, "http://" + HOST_IP + ":8080/");
-        assertTrue(body.startsWith("client=" + OUTSIDE_IP + " ") && body.contains("peer=" + OUTSIDE_IP + ":"), body);
-        final JsonNode connections = f.ok("conntrack", "--json").json().path("connections");
-        boolean seen = false;
-        for (JsonNode c : connections) {
-            seen |= c.path("source").asText().startsWith(OUTSIDE_IP + ":")
-                    && c.path("destination").asText().equals(HOST_IP + ":8080")
-                    && c.path("nat").asText().equals("dnat");
-        }
-        assertTrue(seen, "the switch tracked the connection as DNAT only: " + connections);
-        // The client's own port reaches the server: the one curl chose is among the conntrack sources.
-        final String peerPort =
-                body.substring(body.indexOf("peer=")).split(":")[1].strip();
-        boolean samePort = false;
-        for (JsonNode c : connections) {
-            samePort |= c.path("source").asText().equals(OUTSIDE_IP + ":" + peerPort);
-        }
-        assertTrue(samePort, "the server saw port " + peerPort + ": " + connections);
+        final String body = outside.assertSeenAsItself(8080);
+        // The client's own port reaches the server: the one curl chose is the tracked connection's source.
+        outside.assertTrackedAsDnat(OutsideClient.peerPort(body), 8080);
     }
 
     @Test
     @Order(2)
     void udpFromBeyondTheHostToo() {
-        final CommandRunner.Result nc = f.lab.exec(outside, "sh", "-c", "echo hello | nc -u -w 2 " + HOST_IP + " 5353");
-        assertTrue(
-                nc.stdout().startsWith("client=" + OUTSIDE_IP + " peer=" + OUTSIDE_IP + ":"),
-                nc.stdout() + nc.stderr());
-        assertTrue(nc.stdout().contains("hello"), nc.stdout());
+        outside.assertUdpSeenAsItself(5353);
     }
 
     @Test
     @Order(3)
     void theHostsOwnClientsStillGoThroughTheRelay() {
-        final String gateway = "10.62.0.1";
-        assertTrue(curl(f.host, "http://127.0.0.1:8080/").startsWith("client=" + gateway + " "));
-        assertTrue(curl(f.host, "http://" + HOST_IP + ":8080/").startsWith("client=" + gateway + " "));
-        assertTrue(curl(f.host, "http://127.0.0.1:9000/").startsWith("client=" + gateway + " "));
-        assertFalse(
-                f.lab.exec(outside, "curl", "-sS", "--max-time", "2", "http://" + HOST_IP + ":9000/")
-                        .ok(),
-                "127.0.0.1:9000:80 is for this host's clients only");
+        assertRelayedFromTheGateway("http://127.0.0.1:8080/");
+        assertRelayedFromTheGateway("http://" + HOST_IP + ":8080/");
+        assertRelayedFromTheGateway("http://127.0.0.1:9000/");
+        outside.assertCannotReach(9000, "127.0.0.1:9000:80 is for this host's clients only");
     }
 
     @Test
@@ -159,62 +97,31 @@ class PublishedPortsIT {
     @Test
     @Order(5)
     void detachStopAndKillLeaveTheHostsRoutingAsItWas() throws Exception {
-        f.ok("detach", "web", "--network", "front");
-        assertEquals(rulesBefore, rules(), "detach removed every rule");
-        assertEquals(routesBefore, routesWithoutTheLink(), "and every route");
-        attachWeb();
-        assertTrue(curl(outside, "http://" + HOST_IP + ":8080/").startsWith("client=" + OUTSIDE_IP + " "));
+        web.assertDetachLeavesTheRoutingAsItWas();
+        outside.assertSeenAsItself(8080);
         // A clean stop: the rules go, and come back with the restored endpoint.
-        f.daemon.close();
-        assertEquals(rulesBefore, rules(), "stop removed every rule");
-        assertEquals(routesBefore, routesWithoutTheLink());
-        f.startDaemon();
-        assertTrue(curl(outside, "http://" + HOST_IP + ":8080/").startsWith("client=" + OUTSIDE_IP + " "));
-        // kill -9 leaves the rules; the next start replaces them, never adds a second copy.
-        f.daemon.kill();
-        assertTrue(rules().contains("proto 242"), "kill -9 leaves the rules behind:\n" + rules());
-        f.startDaemon();
-        final String after = rules();
-        assertEquals(1, after.lines().filter(l -> l.contains("dport 8080 ")).count(), after);
-        assertEquals(1, after.lines().filter(l -> l.contains("lookup local")).count(), after);
-        assertTrue(curl(outside, "http://" + HOST_IP + ":8080/").startsWith("client=" + OUTSIDE_IP + " "));
-        f.ok("detach", "web", "--network", "front");
-        assertEquals(rulesBefore, rules());
-        assertEquals(routesBefore, routesWithoutTheLink());
-        attachWeb();
+        web.assertStopLeavesTheRoutingAsItWas();
+        outside.assertSeenAsItself(8080);
+        web.routing.assertKillLeavesRulesTheNextStartReplaces(8080);
+        outside.assertSeenAsItself(8080);
+        web.assertDetachLeavesTheRoutingAsItWas();
     }
 
     @Test
     @Order(6)
     void aSecondDaemonWithOtherPortsDoesNotDisturbTheFirst() throws Exception {
-        final Path socket = f.dir.resolve("second.sock");
         final String other = f.container("other");
-        try (DaemonProcess second = DaemonProcess.start(
-                f.host,
-                socket,
-                f.dir.resolve("second-state"),
-                f.dir.resolve("second.log"),
-                "--host-link",
-                "jvs1",
-                "--host-link-cidr",
-                "169.254.44.0/30",
-                "--masquerade-address",
-                "169.254.45.1")) {
-            final DaemonFixture.Cli created = f.jvsAt(socket, "network", "create", "side", "--subnet", "10.63.0.0/24");
-            assertEquals(0, created.exit(), created.err());
-            final DaemonFixture.Cli attached = f.jvsAt(
-                    socket, "attach", "--netns", other, "--network", "side", "--name", "other", "-p", "8081:80");
-            assertEquals(0, attached.exit(), attached.err() + second.logText());
+        try (SecondDaemon second = new SecondDaemon(f)) {
+            second.ok("network", "create", "side", "--subnet", "10.63.0.0/24");
+            second.ok("attach", "--netns", other, "--network", "side", "--name", "other", "-p", "8081:80");
             beyond.startServer(other, f.dir.resolve("other.log"), "80", "", "4");
-            assertTrue(curl(outside, "http://" + HOST_IP + ":8081/").startsWith("client=" + OUTSIDE_IP + " "));
-            assertTrue(curl(outside, "http://" + HOST_IP + ":8080/").startsWith("client=" + OUTSIDE_IP + " "));
+            outside.assertSeenAsItself(8081);
+            outside.assertSeenAsItself(8080);
             second.close();
-            assertTrue(
-                    curl(outside, "http://" + HOST_IP + ":8080/").startsWith("client=" + OUTSIDE_IP + " "),
-                    "the first daemon's port still works once the second stopped");
-            assertFalse(rules().contains("dport 8081"), rules());
+            // the first daemon's port still works once the second stopped, and the second's rule went
+            outside.assertSeenAsItself(8080);
+            assertFalse(web.routing.rules().contains("dport 8081"), web.routing.rules());
         }
-        f.ok("detach", "web", "--network", "front");
-        assertEquals(rulesBefore, rules(), "the last daemon to leave put the local rule back");
+        web.assertLastDetachPutsTheRulesBack();
     }
 }
