@@ -20,17 +20,7 @@ public enum IdleMode {
     /** Sleep 1 ms between empty duty cycles: for laptops, at the cost of latency. */
     SLEEP("sleep"),
     /** Block in the port readiness set (epoll_wait) until a frame arrives: no CPU when idle. */
-    WAIT("wait"),
-    /**
-     * As {@link #WAIT}, but keep polling the ports for {@link #SPIN_WAIT_NANOS} after the last frame
-     * before blocking: an answer that comes within it (a request's reply through the switch, the
-     * next segment of a handshake) finds the thread awake and costs no wake-up; an idle switch still
-     * costs no CPU.
-     */
-    SPIN_WAIT("spin-wait");
-
-    /** How long {@link #SPIN_WAIT} polls after its last frame: about a request/reply turn through two containers. */
-    static final long SPIN_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    WAIT("wait");
 
     private final String label;
 
@@ -48,8 +38,7 @@ public enum IdleMode {
                 return mode;
             }
         }
-        throw new IllegalArgumentException(
-                "unknown idle mode '" + text + "': use busy-spin, backoff, sleep, wait or spin-wait");
+        throw new IllegalArgumentException("unknown idle mode '" + text + "': use busy-spin, backoff, sleep or wait");
     }
 
     IdleStrategy newStrategy() {
@@ -58,7 +47,7 @@ public enum IdleMode {
             case BACKOFF ->
                 new BackoffIdleStrategy(64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
             case SLEEP -> new SleepingMillisIdleStrategy(1);
-            case WAIT, SPIN_WAIT -> NoOpIdleStrategy.INSTANCE;
+            case WAIT -> NoOpIdleStrategy.INSTANCE;
         };
     }
 }

@@ -58,8 +58,6 @@ final class SwitchAgent implements Agent {
 
     private final int[] readySlots;
     private int lastWork = 1;
-    /** When a cycle last did work ({@link IdleMode#SPIN_WAIT} polls on for a while after it). */
-    private long lastWorkNanos;
 
     SwitchAgent(SwitchContext ctx, ReadySet readySet, PortListener listener) {
         this.ctx = ctx;
@@ -97,7 +95,11 @@ final class SwitchAgent implements Agent {
         nowNanos = ctx.clock().nanoTime();
         int work = commands.drain(runCommand, ctx.commandsPerCycle());
 
-        final int timeout = mayBlock() && !reader.pollsWithoutWakeup() && !works.withoutWakeup() && commands.isEmpty()
+        final int timeout = ctx.idleMode() == IdleMode.WAIT
+                        && lastWork == 0
+                        && !reader.pollsWithoutWakeup()
+                        && !works.withoutWakeup()
+                        && commands.isEmpty()
                 ? ctx.waitMillis()
                 : 0;
         final int ready = readySet.poll(readySlots, timeout);
@@ -118,19 +120,7 @@ final class SwitchAgent implements Agent {
         work += domains.ageSlice(nowNanos);
         pipeline.router.housekeeping(nowNanos); // not counted as work: an idle dataplane may still block
         lastWork = work;
-        if (work > 0) {
-            lastWorkNanos = nowNanos;
-        }
         return work;
-    }
-
-    /** Whether the idle mode lets a cycle with nothing to do block in the ready set. */
-    private boolean mayBlock() {
-        return switch (ctx.idleMode()) {
-            case WAIT -> lastWork == 0;
-            case SPIN_WAIT -> lastWork == 0 && nowNanos - lastWorkNanos > IdleMode.SPIN_WAIT_NANOS;
-            default -> false;
-        };
     }
 
     private void unplugGonePorts() {

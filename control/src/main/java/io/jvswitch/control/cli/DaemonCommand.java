@@ -49,8 +49,7 @@ final class DaemonCommand implements Callable<Integer> {
             paramLabel = "MODE",
             defaultValue = "wait",
             description =
-                    "How the dataplane waits when idle: busy-spin, backoff, sleep, wait, or spin-wait (wait after polling"
-                            + " 100 us past the last frame) (default: ${DEFAULT-VALUE}).")
+                    "How the dataplane waits when idle: busy-spin, backoff, sleep or wait (default: ${DEFAULT-VALUE}).")
     String idle;
 
     @Option(
