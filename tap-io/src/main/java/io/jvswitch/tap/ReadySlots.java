@@ -36,19 +36,19 @@ final class ReadySlots {
     }
 
     /**
-     * Writes the marked slots whose port is still there ({@code ports[slot] != null}) into
+     * Writes the marked slots whose port is still there into
      * {@code readySlots} from {@code from}; what does not fit waits for the next poll, in order.
      *
      * @return the index after the last slot written
      */
-    int drainInto(int[] readySlots, int from, Object[] ports) {
+    int drainInto(int[] readySlots, int from, WatchedPorts ports) {
         int slots = from;
         int taken = 0;
         lastReportedCount = 0;
         while (taken < pendingCount && slots < readySlots.length) {
             final int slot = pending[taken++];
             queued[slot] = false;
-            if (ports[slot] != null) {
+            if (ports.at(slot) != null) {
                 readySlots[slots++] = slot;
                 lastReported[lastReportedCount++] = slot;
             }

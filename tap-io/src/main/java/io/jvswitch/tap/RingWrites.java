@@ -86,9 +86,9 @@ final class RingWrites {
 
     /**
      * A write's completion: its buffer's reference dropped, its result told to its port when the
-     * port is still the one it was queued for ({@code ports}, {@code generations} by slot).
+     * port is still the one it was queued for.
      */
-    void completed(long data, int result, TapPort[] ports, int[] generations) {
+    void completed(long data, int result, WatchedPorts ports) {
         inFlight--;
         final int slot = (int) data & MAX_SLOT;
         final int length = (int) (data >>> 16) & LENGTH_MASK;
@@ -96,9 +96,9 @@ final class RingWrites {
         if (bufferPlusOne != 0) {
             reads.written(bufferPlusOne - 1);
         }
-        final TapPort port = slot < ports.length ? ports[slot] : null;
+        final TapPort port = ports.at(slot);
         final int generation = (int) (data >>> 48) & GENERATION_MASK;
-        if (port != null && (generations[slot] & GENERATION_MASK) == generation) {
+        if (port != null && (ports.generation(slot) & GENERATION_MASK) == generation) {
             port.writeCompleted(result, length);
         } else if (result < length) {
             orphanWriteErrors++;

@@ -6,8 +6,6 @@ import org.agrona.DirectBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -48,15 +46,15 @@ public final class UringReadySet implements ReadySet {
     /** A provided buffer: a 64 KiB GSO super-frame, its virtio-net header, and room to grow in place. */
     static final int READ_BUFFER_BYTES = 72 << 10;
 
-    // user data: kind in the top 4 bits, a generation in bits 32 to 55, the slot (or fd) below;
-    // a write's is RingWrites's
-    private static final int KIND_SHIFT = RingWrites.KIND_SHIFT;
+    // user data kinds (WatchedPorts encodes them; a write's user data is RingWrites's)
     private static final int PORT_POLL = 1;
     private static final int WAKEUP_POLL = 2;
     private static final int DESCRIPTOR_POLL = 3;
     private static final int WRITE = RingWrites.KIND;
     private static final int CONTROL = 5;
     private static final int PORT_READ = 6;
+    /** What a cancellation or poll removal completes with (ignored by {@link #reap}). */
+    private static final long CONTROL_DATA = WatchedPorts.userData(CONTROL, 0);
 
     private final IoUring ring;
     private final Arena arena;
@@ -69,13 +67,11 @@ public final class UringReadySet implements ReadySet {
 
     private boolean closed;
 
-    private TapPort[] ports = new TapPort[64];
-    private int[] generations = new int[64];
+    private final WatchedPorts ports = new WatchedPorts();
     private final ReadySlots ready = new ReadySlots();
     private boolean descriptorPending;
 
-    private long rearms;
-    private long earlyFlushes;
+    private final RingCounters counters;
 
     private UringReadySet(
             IoUring ring,
@@ -92,7 +88,8 @@ public final class UringReadySet implements ReadySet {
         this.reads = buffers == null ? null : new RingReads(ring, buffers, multishot, this::submitWhenFull);
         this.writes = new RingWrites(ring, arena.allocate(txBytes, 4096), reads);
         this.submitter = new RingSubmitter(ring, writes, this::reap);
-        ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, userData(WAKEUP_POLL, 0, 0));
+        this.counters = new RingCounters(submitter, writes, reads);
+        ring.pollMultishot(wakeupFd.fd(), IoUring.POLLIN, WatchedPorts.userData(WAKEUP_POLL, 0));
     }
 
     /** A set with the default ring and transmit area; fails where the kernel has no usable io_uring. */
@@ -142,10 +139,6 @@ public final class UringReadySet implements ReadySet {
         }
     }
 
-    private static long userData(int kind, int generation, int slotOrFd) {
-        return ((long) kind << KIND_SHIFT) | ((long) (generation & 0xFF_FFFF) << 32) | Integer.toUnsignedLong(slotOrFd);
-    }
-
     /** Watches a {@link TapPort} under {@code slot}: reads it through the ring and batches its writes. */
     @Override
     public boolean add(int slot, Port port) {
@@ -156,15 +149,14 @@ public final class UringReadySet implements ReadySet {
         if (tap.batch() == this) {
             release(tap); // added again: it moves to the new slot
         }
-        growTo(slot);
-        final int generation = ++generations[slot];
-        ports[slot] = tap;
+        final long data = ports.put(slot, tap, reads != null ? PORT_READ : PORT_POLL);
+        ready.growTo(ports.capacity());
         tap.batchWritesIn(this, slot);
         if (reads != null) {
-            reads.arm(slot, tap.device().fd(), userData(PORT_READ, generation, slot));
+            reads.arm(slot, tap.device().fd(), data);
         } else {
             submitter.reserve(FLUSH_WAIT_NANOS);
-            ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, userData(PORT_POLL, generation, slot));
+            ring.pollMultishot(tap.device().fd(), IoUring.POLLIN, data);
         }
         return true;
     }
@@ -186,13 +178,13 @@ public final class UringReadySet implements ReadySet {
         final int slot = tap.batchSlot();
         submitter.flush(FLUSH_WAIT_NANOS);
         if (reads != null) {
-            reads.stop(slot, userData(CONTROL, 0, 0));
+            reads.stop(slot, CONTROL_DATA);
         } else {
             submitter.reserve(FLUSH_WAIT_NANOS);
-            ring.pollRemove(userData(PORT_POLL, generations[slot], slot), userData(CONTROL, 0, 0));
+            ring.pollRemove(ports.userDataOf(slot, PORT_POLL), CONTROL_DATA);
         }
         submitter.submit(0);
-        ports[slot] = null;
+        ports.remove(slot);
         tap.batchWritesIn(null, 0);
     }
 
@@ -207,7 +199,7 @@ public final class UringReadySet implements ReadySet {
     public boolean watch(int fd) {
         ensureOpen();
         submitter.reserve(FLUSH_WAIT_NANOS);
-        ring.pollMultishot(fd, IoUring.POLLIN, userData(DESCRIPTOR_POLL, 0, fd));
+        ring.pollMultishot(fd, IoUring.POLLIN, WatchedPorts.userData(DESCRIPTOR_POLL, fd));
         submitter.submit(0);
         return true;
     }
@@ -218,7 +210,7 @@ public final class UringReadySet implements ReadySet {
             return;
         }
         submitter.reserve(FLUSH_WAIT_NANOS);
-        ring.pollRemove(userData(DESCRIPTOR_POLL, 0, fd), userData(CONTROL, 0, 0));
+        ring.pollRemove(WatchedPorts.userData(DESCRIPTOR_POLL, fd), CONTROL_DATA);
         submitter.submit(0);
     }
 
@@ -231,7 +223,7 @@ public final class UringReadySet implements ReadySet {
         ensureOpen();
         for (int i = 0; i < ready.lastReportedCount(); i++) {
             final int slot = ready.lastReported(i);
-            final TapPort port = ports[slot];
+            final TapPort port = ports.at(slot);
             if (port != null && (reads != null ? reads.hasLanded(slot) : port.rxMaybeMore())) {
                 ready.mark(slot);
             }
@@ -261,16 +253,16 @@ public final class UringReadySet implements ReadySet {
         final long address = buffer.addressOffset() + offset;
         final int lent = writes.lentBuffer(address, length);
         if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
-            earlyFlushes++;
+            counters.flushedEarly();
             submitter.flush(FLUSH_WAIT_NANOS);
             if (ring.freeSubmissions() == 0 || (lent < 0 && !writes.roomFor(length))) {
                 return Port.TX_BUSY; // writes still in flight after the wait: the kernel is stuck
             }
         }
         if (lent >= 0) {
-            writes.queueInPlace(fd, address, length, lent, generations[slot], slot);
+            writes.queueInPlace(fd, address, length, lent, ports.generation(slot), slot);
         } else {
-            writes.queueCopy(fd, buffer, offset, length, generations[slot], slot);
+            writes.queueCopy(fd, buffer, offset, length, ports.generation(slot), slot);
         }
         return Port.TX_OK;
     }
@@ -287,14 +279,12 @@ public final class UringReadySet implements ReadySet {
             final long data = ring.completionUserData(i);
             final int result = ring.completionResult(i);
             final boolean more = (ring.completionFlags(i) & IoUring.CQE_F_MORE) != 0;
-            final int kind = (int) (data >>> KIND_SHIFT);
-            final int generation = (int) (data >>> 32) & 0xFF_FFFF;
-            final int slot = (int) data;
-            switch (kind) {
-                case WRITE -> writes.completed(data, result, ports, generations);
+            final int slot = WatchedPorts.slotOrFd(data);
+            switch (WatchedPorts.kind(data)) {
+                case WRITE -> writes.completed(data, result, ports);
                 case PORT_POLL -> {
-                    final TapPort port = ports[slot];
-                    if (port != null && generations[slot] == generation) {
+                    final TapPort port = ports.portOf(data);
+                    if (port != null) {
                         ready.mark(slot); // a mask with POLLERR too: the next receive tells RX_GONE
                         if (!more && result != -Errno.ECANCELED) {
                             rearm(port.device().fd(), data);
@@ -302,7 +292,7 @@ public final class UringReadySet implements ReadySet {
                     }
                 }
                 case PORT_READ -> {
-                    final boolean current = ports[slot] != null && generations[slot] == generation;
+                    final boolean current = ports.portOf(data) != null;
                     if (reads.completed(slot, current, result, ring.completionFlags(i))) {
                         ready.mark(slot);
                     }
@@ -329,23 +319,11 @@ public final class UringReadySet implements ReadySet {
     }
 
     private void rearm(int fd, long data) {
-        rearms++;
+        counters.rearmed();
         if (ring.freeSubmissions() == 0) {
             submitter.submit(0); // not flush: this runs inside reap
         }
         ring.pollMultishot(fd, IoUring.POLLIN, data);
-    }
-
-    private void growTo(int slot) {
-        if (slot < 0) {
-            throw new IllegalArgumentException("negative slot " + slot);
-        }
-        if (slot >= ports.length) {
-            final int size = Integer.highestOneBit(slot) << 1;
-            ports = Arrays.copyOf(ports, size);
-            generations = Arrays.copyOf(generations, size);
-            ready.growTo(size);
-        }
     }
 
     private void ensureOpen() {
@@ -360,36 +338,25 @@ public final class UringReadySet implements ReadySet {
         wakeupFd.signal();
     }
 
-    /** {@code io_uring_enter} calls so far: with {@link #writes()}, the system calls batching saved. */
-    public long enters() {
-        return submitter.enters();
-    }
-
     /** Frames handed to the ring for writing. */
     public long writes() {
         return writes.writes();
     }
 
-    /** Polls re-armed after the kernel ended them. */
-    public long rearms() {
-        return rearms;
+    /** Frames written from the provided buffer they were read into, without a copy. */
+    public long inPlaceWrites() {
+        return writes.inPlaceWrites();
     }
 
-    /** Batches submitted before the cycle's end because the ring or the transmit area was full. */
-    public long earlyFlushes() {
-        return earlyFlushes;
+    /**
+     * Reads that ended because every provided buffer was held ({@code ENOBUFS}): the port's reads
+     * waited until buffers came back, its frames queued in the TAP meanwhile.
+     */
+    public long readBufferWaits() {
+        return counters.readBufferWaits();
     }
 
-    /** {@code io_uring_enter} calls that failed other than by timeout or signal (see {@link #lastErrno()}). */
-    public long enterErrors() {
-        return submitter.enterErrors();
-    }
-
-    /** Failed writes whose port had left the set when they completed. */
-    public long orphanWriteErrors() {
-        return writes.orphanWriteErrors();
-    }
-
+    /** The errno of the last {@code io_uring_enter} that failed (counted as {@code enter-errors}), or 0. */
     public int lastErrno() {
         return submitter.lastErrno();
     }
@@ -405,10 +372,11 @@ public final class UringReadySet implements ReadySet {
             stopReads();
         }
         closed = true;
-        for (int slot = 0; slot < ports.length; slot++) {
-            if (ports[slot] != null) {
-                ports[slot].batchWritesIn(null, 0);
-                ports[slot] = null;
+        for (int slot = 0; slot < ports.capacity(); slot++) {
+            final TapPort port = ports.at(slot);
+            if (port != null) {
+                port.batchWritesIn(null, 0);
+                ports.remove(slot);
             }
         }
         if (reads != null) {
@@ -424,10 +392,10 @@ public final class UringReadySet implements ReadySet {
      * longer reads into the buffers when they are freed.
      */
     private void stopReads() {
-        for (int slot = 0; slot < ports.length; slot++) {
-            if (ports[slot] != null) {
-                reads.stop(slot, userData(CONTROL, 0, 0));
-                generations[slot]++; // later completions are not the port's: their buffers go straight back
+        for (int slot = 0; slot < ports.capacity(); slot++) {
+            if (ports.at(slot) != null) {
+                reads.stop(slot, CONTROL_DATA);
+                ports.outdate(slot); // later completions are not the port's: their buffers go straight back
             }
         }
         final long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
@@ -437,46 +405,19 @@ public final class UringReadySet implements ReadySet {
         } while (reads.inFlight() > 0 && System.nanoTime() < deadline);
     }
 
-    /** Frames written from the provided buffer they were read into, without a copy. */
-    public long inPlaceWrites() {
-        return writes.inPlaceWrites();
-    }
-
-    /**
-     * Reads that ended because every provided buffer was held ({@code ENOBUFS}): the port's reads
-     * waited until buffers came back, its frames queued in the TAP meanwhile.
-     */
-    public long readBufferWaits() {
-        return reads == null ? 0 : reads.bufferWaits();
-    }
-
     /** The reads through the ring (ports lend from it), or null where they poll and use readv. */
     RingReads reads() {
         return reads;
     }
 
-    /**
-     * The ring's counters by name: {@code ring-reads} is 1 where frames are read through the ring
-     * (0: polls and one readv per frame).
-     */
+    /** The ring's counters by name ({@link RingCounters#byName()}). */
     @Override
     public Map<String, Long> counters() {
-        final Map<String, Long> counters = new LinkedHashMap<>();
-        counters.put("ring-reads", reads == null ? 0L : 1L);
-        counters.put("enters", enters());
-        counters.put("writes", writes());
-        counters.put("in-place-writes", inPlaceWrites());
-        counters.put("read-buffer-waits", readBufferWaits());
-        counters.put("rearms", rearms);
-        counters.put("early-flushes", earlyFlushes);
-        counters.put("enter-errors", enterErrors());
-        counters.put("orphan-write-errors", orphanWriteErrors());
-        return counters;
+        return counters.byName();
     }
 
     @Override
     public String toString() {
-        return "UringReadySet[enters=" + enters() + ", writes=" + writes() + ", inPlaceWrites=" + inPlaceWrites()
-                + ", rearms=" + rearms + ", readBufferWaits=" + readBufferWaits() + "]";
+        return "UringReadySet[" + counters + "]";
     }
 }
