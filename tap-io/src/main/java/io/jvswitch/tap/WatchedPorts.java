@@ -66,7 +66,9 @@ final class WatchedPorts {
     TapPort portOf(long data) {
         final int slot = slotOrFd(data);
         final int generation = (int) (data >>> 32) & GENERATION_MASK;
-        return slot < ports.length && generations[slot] == generation ? ports[slot] : null;
+        // the user data holds 24 bits of the generation: compare those, or a slot re-added 2^24
+        // times would never match its port again
+        return slot < ports.length && (generations[slot] & GENERATION_MASK) == generation ? ports[slot] : null;
     }
 
     /** The port in {@code slot}, or null. */

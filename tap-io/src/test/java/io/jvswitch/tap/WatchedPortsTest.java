@@ -59,6 +59,22 @@ class WatchedPortsTest {
     }
 
     @Test
+    void aSlotReAddedMoreTimesThanTheUserDataCountsStillMatchesItsPort() throws Exception {
+        String ns = namespaces.create();
+        TapPort port = open(ns, "jvs0");
+        long previous = ports.put(2, port, PORT_READ);
+        for (int i = 0; i < 1 << 24; i++) {
+            ports.remove(2);
+            final long armed = ports.put(2, port, PORT_READ);
+            if (i % 4_000_000 == 0 || i >= (1 << 24) - 2) {
+                assertSame(port, ports.portOf(armed), "re-added " + (i + 2) + " times");
+                assertNull(ports.portOf(previous), "the previous generation is not its");
+            }
+            previous = armed;
+        }
+    }
+
+    @Test
     void theRegistryGrowsWithTheHighestSlotAndKeepsWhatItHeld() throws Exception {
         String ns = namespaces.create();
         TapPort low = open(ns, "jvs0");
