@@ -50,31 +50,37 @@ public final class BenchRunner {
             paths.add(
                     switch (key) {
                         case "bridge" -> new KernelBridgePath();
-                        case "jvs" -> new JvsSwitchPath("jvs", options.jvsDaemonArgs());
                         case "bridge6" -> new KernelBridgePath(true);
-                        case "jvs6" -> new JvsSwitchPath("jvs6", options.jvsDaemonArgs(), true);
                         case "ovs" -> new OvsUserspacePath(false);
                         case "ovs-tso" -> new OvsUserspacePath(true);
                         case "kernel-vxlan" -> new KernelVxlanPath();
-                        case "jvs-vxlan" -> new JvsVxlanPath(null, options.jvsDaemonArgs());
                         case "kernel-nat" -> new KernelDnatPath();
-                        case "jvs-nat" -> new JvsPublishedPortPath(null, options.jvsDaemonArgs());
-                        default -> throw new IllegalArgumentException("unknown path " + key);
+                        default -> jvsPath(key, null, options.jvsDaemonArgs());
                     });
         }
         // each variant beside every jvs path asked for, rated against the same kernel reference
         options.jvsVariants().forEach((name, args) -> {
             for (String key : options.paths()) {
-                switch (key) {
-                    case "jvs" -> paths.add(new JvsSwitchPath("jvs-" + name, args));
-                    case "jvs6" -> paths.add(new JvsSwitchPath("jvs6-" + name, args, true));
-                    case "jvs-vxlan" -> paths.add(new JvsVxlanPath(name, args));
-                    case "jvs-nat" -> paths.add(new JvsPublishedPortPath(name, args));
-                    default -> {}
+                if (BenchOptions.VARIED_PATHS.contains(key)) {
+                    paths.add(jvsPath(key, name, args));
                 }
             }
         });
         return paths;
+    }
+
+    /**
+     * The jvs path {@code key} whose daemons take {@code daemonArgs}: the path itself with a null
+     * {@code variant}, else that variant of it ({@code KEY-VARIANT}).
+     */
+    private static DataplanePath jvsPath(String key, String variant, List<String> daemonArgs) {
+        return switch (key) {
+            case "jvs" -> new JvsSwitchPath(JvsPath.variantKey("jvs", variant), daemonArgs);
+            case "jvs6" -> new JvsSwitchPath(JvsPath.variantKey("jvs6", variant), daemonArgs, true);
+            case "jvs-vxlan" -> new JvsVxlanPath(variant, daemonArgs);
+            case "jvs-nat" -> new JvsPublishedPortPath(variant, daemonArgs);
+            default -> throw new IllegalArgumentException("unknown path " + key);
+        };
     }
 
     public BenchResults run() throws Exception {
