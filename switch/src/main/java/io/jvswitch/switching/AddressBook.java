@@ -110,13 +110,29 @@ final class AddressBook {
         if (size >= limit && apply && owners.sweepDue(nowNanos)) {
             rebuild(keys.length, EMPTY, NO_OWNER, true, nowNanos); // a sweep: aged learned entries go
         }
-        if (size >= limit) {
+        if (size >= limit && (apply || !sweepWouldFree(nowNanos))) {
             return owners.refuse(AddressOwners.REFUSED_FULL, apply);
         }
         if (apply) {
             owners.set(add(ip), mac, slot, origin, nowNanos);
         }
         return AddressOwners.LEARNED;
+    }
+
+    /**
+     * For a trace of learning into the full book: whether the sweep that learning would run now
+     * frees a place. O(book), off the packet path; checks the sweep's bound first.
+     */
+    private boolean sweepWouldFree(long nowNanos) {
+        if (!owners.sweepDue(nowNanos)) {
+            return false;
+        }
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY && owners.agedLearned(i, nowNanos)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -151,6 +151,14 @@ final class AddressOwners {
     }
 
     /**
+     * Whether entry {@code i} is a learned one past the aging time at {@code nowNanos}: what a sweep
+     * then would drop. For a trace, which must answer what learning would without sweeping.
+     */
+    boolean agedLearned(int i, long nowNanos) {
+        return owners[i] >= 0 && nowNanos - heardAt[i] > agingNanos;
+    }
+
+    /**
      * Starts a rehash: fresh arrays of {@code capacity}, the old ones kept for {@link #move}. With
      * {@code sweep}, it is a sweep at {@code nowNanos}: learned entries past the aging time are not
      * kept ({@link #keeps}) and {@link #endRehash} records the next sweep's bound.

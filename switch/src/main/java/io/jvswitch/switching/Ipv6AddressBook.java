@@ -142,13 +142,26 @@ final class Ipv6AddressBook {
         if (size >= limit && apply && owners.sweepDue(nowNanos)) {
             rebuild(highs.length, 0, 0, NO_OWNER, true, nowNanos); // a sweep: aged learned entries go
         }
-        if (size >= limit) {
+        if (size >= limit && (apply || !sweepWouldFree(nowNanos))) {
             return owners.refuse(AddressOwners.REFUSED_FULL, apply);
         }
         if (apply) {
             owners.set(add(high, low), mac, slot, origin, nowNanos);
         }
         return AddressOwners.LEARNED;
+    }
+
+    /** For a trace of learning into the full book: {@link AddressBook}'s rule, over this table. */
+    private boolean sweepWouldFree(long nowNanos) {
+        if (!owners.sweepDue(nowNanos)) {
+            return false;
+        }
+        for (int i = 0; i < used.length; i++) {
+            if (used[i] && owners.agedLearned(i, nowNanos)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Removes a programmed remote entry; a local or learned one of the address stays. */

@@ -31,10 +31,13 @@ class FullAddressBookSweepTest {
     static final int PEER = 0x0AC8_0002;
     static final long MAC = 0x024A_0A0A_0000L;
 
-    /** Learning address {@code n} (with MAC {@code n}) from the tunnel at {@code nowNanos}. */
+    /**
+     * Learning address {@code n} (with MAC {@code n}) from the tunnel at {@code nowNanos}; without
+     * {@code apply}, a trace: what learning would answer.
+     */
     @FunctionalInterface
     interface Learner {
-        int learn(int n, long nowNanos);
+        int learn(int n, long nowNanos, boolean apply);
     }
 
     /** One family's real book, as these tests use it: its addresses and their MACs are numbered. */
@@ -49,7 +52,7 @@ class FullAddressBookSweepTest {
             final AddressBook book = new AddressBook(LIMIT, AGING);
             return new Book(
                     "IPv4",
-                    (n, now) -> book.learn(0x0A0A_0000 + n, MAC + n, SLOT, PEER, now, true),
+                    (n, now, apply) -> book.learn(0x0A0A_0000 + n, MAC + n, SLOT, PEER, now, apply),
                     n -> book.put(0x0A0A_0000 + n, MAC + n),
                     book::size,
                     book::learnRefused,
@@ -61,7 +64,7 @@ class FullAddressBookSweepTest {
             final long net = 0xFD00_0040_0000_0000L;
             return new Book(
                     "IPv6",
-                    (n, now) -> book.learn(net, n, MAC + n, SLOT, PEER, now, true),
+                    (n, now, apply) -> book.learn(net, n, MAC + n, SLOT, PEER, now, apply),
                     n -> book.put(net, n, MAC + n),
                     book::size,
                     book::learnRefused,
@@ -69,7 +72,11 @@ class FullAddressBookSweepTest {
         }
 
         int learn(int n, long nowNanos) {
-            return learner.learn(n, nowNanos);
+            return learner.learn(n, nowNanos, true);
+        }
+
+        int trace(int n, long nowNanos) {
+            return learner.learn(n, nowNanos, false);
         }
 
         /** The control plane adds address {@code n}. */
@@ -131,6 +138,31 @@ class FullAddressBookSweepTest {
         assertEquals(AddressOwners.LEARNED, book.learn(LIMIT + attempts + 2, t0 + AGING + 1), "all aged now");
         assertEquals(sweeps + 1, book.fullSweeps());
         assertEquals(1, book.size(), "the sweep took every aged entry");
+    }
+
+    @ParameterizedTest(name = "{0}, t0={1}")
+    @MethodSource("books")
+    void aTraceIntoAFullBookAnswersWhatLearningWouldAndChangesNothing(Book book, long t0) {
+        fillLearned(book, t0);
+        assertEquals(AddressOwners.REFUSED_FULL, book.trace(LIMIT + 1, t0 + 1), "nothing aged: learning refuses");
+        assertEquals(AddressOwners.REFUSED_FULL, book.trace(LIMIT + 1, t0 + AGING), "nothing aged yet");
+        assertEquals(AddressOwners.LEARNED, book.trace(LIMIT + 1, t0 + AGING + 1), "learning would sweep and take it");
+        assertEquals(LIMIT, book.size());
+        assertEquals(0, book.fullSweeps(), "a trace does not sweep");
+        assertEquals(0, book.learnRefused(), "a trace counts nothing");
+
+        assertEquals(AddressOwners.LEARNED, book.learn(LIMIT + 1, t0 + AGING + 1), "as the trace said");
+        assertEquals(1, book.fullSweeps());
+    }
+
+    @ParameterizedTest(name = "{0}, t0={1}")
+    @MethodSource("books")
+    void aTraceIntoAFullBookOfTheControlPlanesEntriesAnswersRefused(Book book, long t0) {
+        for (int n = 1; n <= LIMIT; n++) {
+            book.putLocal(n);
+        }
+        assertEquals(AddressOwners.REFUSED_FULL, book.trace(LIMIT + 1, t0 + 10 * AGING), "local entries never age");
+        assertEquals(AddressOwners.REFUSED_FULL, book.learn(LIMIT + 1, t0 + 10 * AGING));
     }
 
     @ParameterizedTest(name = "{0}, t0={1}")
