@@ -239,8 +239,8 @@ public final class BenchRunner {
         switch (test) {
             case TCP_1, TCP_4 -> {
                 final List<Long> pids = path.dataplanePids();
-                // the machine's CPU around TCP x1 only: one figure per run, like the dataplane's
-                final MachineCpu machineBefore = test == Figure.TCP_1 ? MachineCpu.readOrNull() : null;
+                // the machine's CPU around both: at x4 it tells a path short of CPU from one that waits
+                final MachineCpu machineBefore = MachineCpu.readOrNull();
                 final long before = ProcessCpu.ticks(pids);
                 final IperfResult r = iperf(
                         ends,
@@ -271,7 +271,7 @@ public final class BenchRunner {
                     machineRaw.put("machineTickedBusyTicks", used.tickedBusyTicks());
                     machineRaw.put("clockTicksPerSecond", clockTicksPerSecond);
                     results.record(
-                            path.key(), run, Figure.MACHINE_CPU_PER_GB, busySeconds / (r.bytes() / 1e9), machineRaw);
+                            path.key(), run, test.machineCpuPerGb(), busySeconds / (r.bytes() / 1e9), machineRaw);
                 }
                 if (test == Figure.TCP_1
                         && path.notMeasured(Figure.CPU_PER_GB) == null

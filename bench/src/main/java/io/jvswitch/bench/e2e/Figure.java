@@ -19,7 +19,13 @@ public enum Figure {
     TCP_PAIRS_2("TCP 2 pairs", "Gb/s", true),
     TCP_PAIRS_4("TCP 4 pairs", "Gb/s", true),
     CPU_PER_GB("CPU per GB", "s/GB", false),
-    MACHINE_CPU_PER_GB("machine CPU per GB", "s/GB", false);
+    /** The whole machine's busy CPU time per GB during TCP x1 (MachineCpu). */
+    MACHINE_CPU_PER_GB("machine CPU per GB", "s/GB", false),
+    /**
+     * The same during TCP x4: when both paths keep the machine equally busy there, their throughput
+     * ratio is the inverse ratio of this figure.
+     */
+    MACHINE_CPU_PER_GB_4("machine CPU per GB x4", "s/GB", false);
 
     /** Why a figure of {@code jvs bench --pairs} is not measured when the run did not ask for it. */
     public static final String NOT_ASKED = "not asked for (--pairs)";
@@ -68,7 +74,16 @@ public enum Figure {
 
     /** A cost (CPU time per GB) rather than a speed: left out of the chart of ratios. */
     public boolean isCost() {
-        return this == CPU_PER_GB || this == MACHINE_CPU_PER_GB;
+        return this == CPU_PER_GB || this == MACHINE_CPU_PER_GB || this == MACHINE_CPU_PER_GB_4;
+    }
+
+    /** The machine's CPU per GB measured during this TCP test, or null for the other figures. */
+    public Figure machineCpuPerGb() {
+        return switch (this) {
+            case TCP_1 -> MACHINE_CPU_PER_GB;
+            case TCP_4 -> MACHINE_CPU_PER_GB_4;
+            default -> null;
+        };
     }
 
     /** Whether a ratio between two paths says something: a loss percentage can be 0. */

@@ -12,7 +12,7 @@ final class Ipv6Paths {
     static String notMeasured(Figure figure) {
         return switch (figure) {
             case TCP_1, TCP_4, PING_RTT -> null;
-            case CPU_PER_GB, MACHINE_CPU_PER_GB -> null;
+            case CPU_PER_GB, MACHINE_CPU_PER_GB, MACHINE_CPU_PER_GB_4 -> null;
             default -> "the IPv6 paths measure TCP and ping only";
         };
     }

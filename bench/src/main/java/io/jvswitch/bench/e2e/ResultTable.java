@@ -178,16 +178,24 @@ public final class ResultTable {
     }
 
     /**
-     * One note: how busy the machine's CPUs were during each path's TCP x1 test (median of the
-     * runs), so a reader can tell a path that ran out of CPU (near 100 %) from one that waited.
+     * A note per TCP test (x1, x4): how busy the machine's CPUs were during each path's test (median
+     * of the runs), so a reader can tell a path that ran out of CPU (near 100 %) from one that waited.
      */
     static List<String> busyMachineNotes(BenchResults results) {
+        final List<String> notes = new ArrayList<>();
+        for (Figure test : List.of(Figure.TCP_1, Figure.TCP_4)) {
+            notes.addAll(busyMachineNote(results, test));
+        }
+        return notes;
+    }
+
+    private static List<String> busyMachineNote(BenchResults results, Figure test) {
         final List<String> shares = new ArrayList<>();
         int runs = 0;
         for (List<BenchResults.PathInfo> group : byReference(results).values()) {
             for (BenchResults.PathInfo p : group) {
                 final List<Double> busy = new ArrayList<>();
-                for (Map<String, Object> raw : rawOfRuns(results, p, Figure.MACHINE_CPU_PER_GB)) {
+                for (Map<String, Object> raw : rawOfRuns(results, p, test.machineCpuPerGb())) {
                     if (raw.get(MachineCpu.BUSY_SHARE) instanceof Number share) {
                         busy.add(share.doubleValue() * 100);
                     }
@@ -207,8 +215,9 @@ public final class ResultTable {
         }
         return List.of(String.format(
                 Locale.ROOT,
-                "machine CPUs busy during TCP x1 (median of %d run%s, iperf3's start "
+                "machine CPUs busy during %s (median of %d run%s, iperf3's start "
                         + "included; near 100 %% = limited by CPU): %s",
+                test.label(),
                 runs,
                 runs == 1 ? "" : "s",
                 String.join(", ", shares)));
@@ -250,7 +259,14 @@ public final class ResultTable {
 
     static int decimals(Figure figure) {
         return switch (figure) {
-            case TCP_1, TCP_4, TCP_PAIRS_1, TCP_PAIRS_2, TCP_PAIRS_4, CPU_PER_GB, MACHINE_CPU_PER_GB -> 2;
+            case TCP_1,
+                    TCP_4,
+                    TCP_PAIRS_1,
+                    TCP_PAIRS_2,
+                    TCP_PAIRS_4,
+                    CPU_PER_GB,
+                    MACHINE_CPU_PER_GB,
+                    MACHINE_CPU_PER_GB_4 -> 2;
             case UDP_64_PPS, UDP_64_LOSS, UDP_64_NDR, UDP_64_PDR, UDP_1518_NDR, UDP_1518_PDR -> 1;
             case PING_RTT -> 3;
             case CONNECTIONS -> 0;

@@ -104,4 +104,27 @@ class MachineCpuTest {
                 !ResultTable.format(ResultsFixture.threeRuns()).contains("machine CPUs busy"),
                 "runs without the figure get no note");
     }
+
+    @Test
+    void theReportSaysHowBusyTheMachineWasAtFourStreamsWithItsCostPerByte() {
+        final BenchResults r = ResultsFixture.threeRuns();
+        for (int run = 0; run < 3; run++) {
+            r.record("bridge", run, Figure.MACHINE_CPU_PER_GB_4, 0.65, Map.of(MachineCpu.BUSY_SHARE, 0.83));
+            r.record("jvs", run, Figure.MACHINE_CPU_PER_GB_4, 1.04, Map.of(MachineCpu.BUSY_SHARE, 0.86));
+        }
+        final String table = ResultTable.format(r);
+        assertTrue(
+                table.contains("machine CPUs busy during TCP x4 (median of 3 runs, iperf3's start included; "
+                        + "near 100 % = limited by CPU): "
+                        + "kernel bridge+veth 83 %, jvs switch (TAP) 86 %"),
+                table);
+        assertTrue(!table.contains("busy during TCP x1"), "no x1 note without the x1 figure:\n" + table);
+        final String row = table.lines()
+                .filter(l -> l.strip().startsWith("machine CPU per GB x4 s/GB"))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(row.contains("0.65 [0.65-0.65]") && row.contains("1.04 [1.04-1.04] x1.60"), row);
+        assertEquals(Figure.MACHINE_CPU_PER_GB_4, Figure.TCP_4.machineCpuPerGb());
+        assertEquals(Figure.MACHINE_CPU_PER_GB, Figure.TCP_1.machineCpuPerGb());
+    }
 }
