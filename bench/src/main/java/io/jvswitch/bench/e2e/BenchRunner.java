@@ -360,11 +360,23 @@ public final class BenchRunner {
     private void lossFreeRate(BenchResults results, DataplanePath path, int run, int payload, Figure ndr, Figure pdr)
             throws Exception {
         final DataplanePath.Endpoints ends = path.endpoints();
-        final LossFreeRate.Trial trial = pps -> udpTrial(ends, payload, pps);
+        // every trial in the raw figures, so a reader can see how the search went
+        final List<Map<String, Object>> outcomes = new ArrayList<>();
+        final LossFreeRate.Trial trial = pps -> {
+            final LossFreeRate.Outcome o = udpTrial(ends, payload, pps);
+            final Map<String, Object> seen = new LinkedHashMap<>();
+            seen.put("askedPps", pps);
+            seen.put("offeredPps", o.offeredPps());
+            seen.put("receivedPps", o.receivedPps());
+            seen.put("loss", o.loss());
+            outcomes.add(seen);
+            return o;
+        };
         final LossFreeRate.Result r = LossFreeRate.search(trial.offer(0), trial);
         final Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("payloadBytes", payload);
         raw.put("trials", r.trials());
+        raw.put("trialOutcomes", outcomes);
         raw.put("trialSeconds", options.trialSeconds());
         raw.put("unpacedReceivedPps", r.unpacedPps());
         raw.put("ndrPps", r.ndrPps());
