@@ -121,7 +121,8 @@ final class AddressBook {
 
     /**
      * For a trace of learning into the full book: whether the sweep that learning would run now
-     * frees a place. O(book), off the packet path; checks the sweep's bound first.
+     * frees a place. O(book), but only for a dry run (a trace), never for a frame that is applied;
+     * the sweep's bound is checked first.
      */
     private boolean sweepWouldFree(long nowNanos) {
         if (!owners.sweepDue(nowNanos)) {
